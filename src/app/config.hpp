@@ -1,0 +1,79 @@
+// ringpost configuration: built-in defaults, overridden by a TOML file.
+// load_config() throws ConfigError with one line naming the key at fault.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringpost::app {
+
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A parsed "host:port" / "[v6]:port" listen address.
+struct ListenAddress {
+    std::string host;   // "127.0.0.1", "::1", "0.0.0.0"
+    uint16_t port = 0;
+    std::string text;   // as written, for messages
+};
+
+// A parsed CIDR network, IPv4 or IPv6 (IPv4 stored as v4-mapped IPv6).
+struct Network {
+    uint8_t addr[16] = {};
+    uint8_t prefix = 0;  // 0..128 over the 16-byte form
+    std::string text;
+};
+
+struct SmtpConfig {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
+    uint64_t max_message_size = 26214400;
+    uint32_t max_recipients = 1000;
+    uint32_t max_connections = 20000;
+    uint32_t max_connections_per_ip = 1000;
+    uint32_t max_bad_commands = 20;
+    uint32_t max_command_line = 2048;
+    uint32_t max_data_line = 1000000;
+    uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
+    uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
+    uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
+};
+
+struct RelayConfig {
+    std::vector<std::string> local_domains;   // lower-cased; default ["localhost"]
+    std::vector<Network> relay_networks;      // default 127.0.0.0/8, ::1/128
+};
+
+struct LogConfig {
+    std::string level = "info";   // error, warn, info, debug
+};
+
+struct Config {
+    std::string hostname;          // default: gethostname()
+    std::string data_dir = "./ringpost-data";
+    uint32_t threads = 0;          // 0 = one per core
+    std::string admin_socket;      // default: <data_dir>/admin.sock
+    SmtpConfig smtp;
+    RelayConfig relay;
+    LogConfig log;
+    std::string source;            // file it came from, or "built-in defaults"
+};
+
+Config default_config();
+// Reads `path`; throws ConfigError("ringpost.toml: smtp.max_recipients: expected a positive integer").
+Config load_config(const std::string& path);
+// Default lookup: ./ringpost.toml if it exists, else built-in defaults.
+Config load_config_or_default(const std::string& path_or_empty);
+
+// Helpers shared with the policy code.
+bool network_contains(const Network& net, const uint8_t addr16[16]);
+bool parse_ip(const std::string& text, uint8_t out16[16]);   // v4 -> v4-mapped
+ListenAddress parse_listen(const std::string& text);          // throws ConfigError
+Network parse_network(const std::string& text);               // throws ConfigError
+// "300", "90s", "5m", "2h", "1d", "1h30m" -> seconds; false if malformed or > 2^32-1.
+bool parse_duration(std::string_view text, uint32_t& seconds);
+
+}  // namespace ringpost::app

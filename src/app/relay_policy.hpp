@@ -1,0 +1,40 @@
+// The SMTP access policy (smtp::Policy): recipients in local_domains are
+// accepted from anyone when the user exists; other domains only from
+// clients in relay_networks (or authenticated ones, issue 5).
+#pragma once
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "app/config.hpp"
+#include "smtp/session.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::app {
+
+class RelayPolicy final : public smtp::Policy {
+public:
+    RelayPolicy(const RelayConfig& relay, store::Store& store);
+
+    smtp::RcptVerdict check_recipient(std::string_view address, const smtp::ClientInfo& client) override;
+    std::string new_queue_id() override;
+    int64_t now() override;
+
+    bool is_local_domain(std::string_view domain) const;
+    // Decided once per connection: is this peer in relay_networks?
+    bool relay_allowed(const uint8_t addr16[16]) const;
+
+private:
+    std::unordered_set<std::string> local_domains_;
+    std::vector<Network> relay_networks_;
+    store::Store& store_;
+};
+
+// Lower-cased copy (ASCII only; UTF-8 bytes pass unchanged).
+std::string ascii_lower(std::string_view s);
+
+}  // namespace ringpost::app

@@ -1,0 +1,124 @@
+#include "app/server.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "app/admin.hpp"
+#include "app/connection_limiter.hpp"
+#include "app/worker.hpp"
+#include "store/commit_stage.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::app {
+namespace {
+
+unsigned worker_count(const Config& config) {
+    if (config.threads > 0) return config.threads;
+    unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+}
+
+std::string join(const std::vector<ListenAddress>& v) {
+    std::string s;
+    for (const auto& a : v) {
+        if (!s.empty()) s += ',';
+        s += a.text;
+    }
+    return s;
+}
+
+}  // namespace
+
+int run_server(const Config& config) {
+    log::Level level;
+    if (log::parse_level(config.log.level, level)) log::set_level(level);
+
+    // Signals are taken synchronously by this (main) thread with sigwait;
+    // every thread started below inherits the blocked mask. SIGPIPE is
+    // ignored: sends use MSG_NOSIGNAL, the admin socket may not.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    auto opened = store::Store::open(store::StoreOptions{config.data_dir});
+    if (!opened) {
+        log::error("startup_failed", {{"error", opened.error().message}});
+        return 1;
+    }
+    std::unique_ptr<store::Store> store = std::move(opened).value();
+    if (auto r = store->recover(); !r) {
+        log::error("startup_failed", {{"error", r.error().message}});
+        return 1;
+    }
+
+    const unsigned threads = worker_count(config);
+    // One listener per worker per address, all with SO_REUSEPORT: the
+    // kernel balances new connections across the rings.
+    std::vector<std::vector<io::Fd>> listeners(threads);
+    for (unsigned i = 0; i < threads; ++i) {
+        for (const auto& addr : config.smtp.listen) {
+            auto fd = io::listen_tcp(addr.host, addr.port, true);
+            if (!fd) {
+                log::error("startup_failed", {{"error", fd.error().message}});
+                return 1;
+            }
+            listeners[i].push_back(std::move(fd).value());
+        }
+    }
+
+    AdminServer admin;
+    if (auto r = admin.start(*store, config.admin_socket); !r) {
+        log::error("startup_failed", {{"error", r.error().message}});
+        return 1;
+    }
+
+    ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned i = 0; i < threads; ++i) {
+        workers.push_back(std::make_unique<Worker>(i, config, *store, limiter, std::move(listeners[i])));
+        if (!workers.back()->start()) {
+            for (auto& w : workers) w->request_shutdown();
+            for (auto& w : workers) w->join();
+            admin.stop();
+            return 1;
+        }
+    }
+    log::info("listening", {{"smtp", join(config.smtp.listen)},
+                            {"threads", threads},
+                            {"data_dir", config.data_dir},
+                            {"admin_socket", config.admin_socket},
+                            {"hostname", config.hostname},
+                            {"config", config.source}});
+
+    int sig = 0;
+    for (;;) {
+        if (sigwait(&signals, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+            log::info("sighup", {{"action", "ignored"}});   // TLS reload comes with issue 5
+            continue;
+        }
+        break;
+    }
+    log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}, {"grace_s", config.smtp.shutdown_grace}});
+    for (auto& w : workers) w->request_shutdown();
+    for (auto& w : workers) w->join();
+    admin.stop();
+    // Every session has ended, so nothing more is submitted: the commit
+    // stage drains what is queued and the store closes cleanly.
+    store->commit_stage().stop();
+    auto stats = store->commit_stage().stats();
+    store.reset();
+    log::info("stopped", {{"batches", stats.batches}, {"commits", stats.requests}, {"max_batch", stats.max_batch}});
+    return 0;
+}
+
+}  // namespace ringpost::app

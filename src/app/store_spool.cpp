@@ -1,0 +1,43 @@
+#include "app/store_spool.hpp"
+
+#include <memory>
+
+#include "store/commit_stage.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::app {
+
+void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool ok)> done) {
+    auto req = std::make_unique<store::AcceptRequest>();
+    req->envelope = std::move(message.envelope);
+    req->data = std::move(message.data);
+    store::AcceptRequest* raw = req.get();
+    // Runs on the commit thread, after the synced write: the log line says
+    // "accepted" only for mail that is really on disk.
+    req->on_done = [raw, done = std::move(done)](const Result<void>& result) {
+        const auto& env = raw->envelope;
+        if (result.ok()) {
+            std::string to;
+            size_t local = 0;
+            for (const auto& r : env.recipients) {
+                if (!to.empty()) to += ',';
+                to += r.address;
+                local += r.local ? 1 : 0;
+            }
+            log::info("accepted", {{"qid", env.queue_id},
+                                   {"from", env.sender.empty() ? std::string("<>") : env.sender},
+                                   {"to", to},
+                                   {"rcpts", env.recipients.size()},
+                                   {"local", local},
+                                   {"size", env.body_size},
+                                   {"client", env.client_ip},
+                                   {"proto", env.protocol}});
+        } else {
+            log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
+        }
+        done(result.ok());
+    };
+    stage_.submit(std::move(req));
+}
+
+}  // namespace ringpost::app

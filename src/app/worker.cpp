@@ -1,0 +1,189 @@
+#include "app/worker.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "app/connection_limiter.hpp"
+#include "app/relay_policy.hpp"
+#include "app/store_spool.hpp"
+#include "io/acceptor.hpp"
+#include "io/live_set.hpp"
+#include "io/ops.hpp"
+#include "io/ring.hpp"
+#include "io/task.hpp"
+#include "smtp/connection.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::app {
+
+// Everything that lives on the worker's thread, next to its ring.
+struct Worker::State {
+    io::Ring ring;
+    io::LiveSet live;
+    smtp::SessionConfig session_config;
+    RelayPolicy policy;
+    StoreSpool spool;
+    smtp::Timeouts timeouts;
+    std::vector<std::unique_ptr<io::Acceptor>> acceptors;
+    bool shutting_down = false;
+    unsigned accept_loops = 0;
+
+    State(const Config& config, store::Store& store)
+        : ring(8192), policy(config.relay, store), spool(store.commit_stage()) {
+        session_config.hostname = config.hostname;
+        auto& l = session_config.limits;
+        l.max_message_size = config.smtp.max_message_size;
+        l.max_recipients = config.smtp.max_recipients;
+        l.max_command_line = config.smtp.max_command_line;
+        l.max_data_line = config.smtp.max_data_line;
+        l.max_bad_commands = config.smtp.max_bad_commands;
+        timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
+        timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
+        timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
+    }
+};
+
+namespace {
+
+const char* kTooManyTotal = "421 4.7.0 Error: too many connections, try again later\r\n";
+const char* kTooManyFromIp = "421 4.7.0 Error: too many connections from your address\r\n";
+
+// Refuse without a session: one reply, close. Bounded by a short send timeout.
+io::Task<void> refuse(int fd, const char* reply) {
+    co_await io::send(fd, reply, std::strlen(reply), std::chrono::seconds(5));
+    co_await io::close(fd);
+}
+
+io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd) {
+    auto peer = io::peer_address(fd);
+    if (!peer) {
+        co_await io::close(fd);
+        co_return;
+    }
+    uint8_t ip16[16];
+    io::address_bytes(peer->storage, ip16);
+    smtp::ClientInfo client;
+    client.ip = io::address_ip(peer->storage);
+    client.port = io::address_port(peer->storage);
+    switch (limiter.acquire(ip16)) {
+        case ConnectionLimiter::Verdict::kTooManyTotal:
+            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections"}});
+            co_await refuse(fd, kTooManyTotal);
+            co_return;
+        case ConnectionLimiter::Verdict::kTooManyFromIp:
+            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections_per_ip"}});
+            co_await refuse(fd, kTooManyFromIp);
+            co_return;
+        case ConnectionLimiter::Verdict::kOk:
+            break;
+    }
+    client.relay_allowed = st.policy.relay_allowed(ip16);
+    io::set_nodelay(fd);
+    co_await smtp::serve_connection(
+        fd, std::move(client), smtp::ConnectionContext{st.session_config, st.policy, st.spool, st.timeouts, st.live});
+    limiter.release(ip16);
+}
+
+io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor) {
+    for (;;) {
+        int fd = co_await acceptor.next();
+        if (fd == -ECANCELED) break;
+        if (fd < 0) {
+            // EMFILE and friends: log, breathe, go on (the listener stays).
+            log::error("accept_failed", {{"error", std::strerror(-fd)}});
+            co_await io::sleep_for(std::chrono::milliseconds(100));
+            continue;
+        }
+        if (st.shutting_down) {
+            co_await io::close(fd);
+            continue;
+        }
+        io::spawn(handle_connection(st, limiter, fd));
+    }
+    --st.accept_loops;
+}
+
+// Graceful shutdown on this ring: idle sessions get 421 now, sessions in a
+// transaction get until `grace` to finish, then everything is cut.
+io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
+    st.live.set_draining();
+    for (auto& a : st.acceptors) a->stop();
+    st.live.cancel_all(false);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
+        co_await io::sleep_for(std::chrono::milliseconds(20));
+    if (st.live.size() > 0) {
+        st.live.cancel_all(true);
+        // Sessions waiting on the commit stage cannot be cut; it answers fast.
+        auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (st.live.size() > 0 && std::chrono::steady_clock::now() < hard)
+            co_await io::sleep_for(std::chrono::milliseconds(20));
+    }
+    while (st.accept_loops > 0) co_await io::sleep_for(std::chrono::milliseconds(5));
+    st.ring.stop();
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, const Config& config, store::Store& store, ConnectionLimiter& limiter,
+               std::vector<io::Fd> listeners)
+    : index_(index), config_(config), store_(store), limiter_(limiter), listeners_(std::move(listeners)) {}
+
+Worker::~Worker() { join(); }
+
+bool Worker::start() {
+    thread_ = std::thread([this] { thread_main(); });
+    started_.wait(0);
+    return started_.load() == 1;
+}
+
+void Worker::thread_main() {
+    std::unique_ptr<State> st;
+    try {
+        st = std::make_unique<State>(config_, store_);
+    } catch (const std::exception& e) {
+        log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
+        started_.store(-1);
+        started_.notify_all();
+        return;
+    }
+    st->ring.bind_thread();
+    for (auto& l : listeners_) {
+        st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
+        ++st->accept_loops;
+        io::spawn(accept_loop(*st, limiter_, *st->acceptors.back()));
+    }
+    state_.store(st.get());
+    started_.store(1);
+    started_.notify_all();
+    try {
+        st->ring.run();
+    } catch (const std::exception& e) {
+        log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
+    }
+    state_.store(nullptr);
+    // Frames of coroutines still suspended (none after a clean drain) are
+    // leaked deliberately rather than destroyed under their feet.
+    st->acceptors.clear();
+    listeners_.clear();
+}
+
+void Worker::request_shutdown() {
+    State* st = state_.load();
+    if (!st) return;
+    auto grace = std::chrono::seconds(config_.smtp.shutdown_grace);
+    st->ring.post([st, grace] {
+        if (st->shutting_down) return;
+        st->shutting_down = true;
+        io::spawn(drain(*st, grace));
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ringpost::app

@@ -1,0 +1,103 @@
+#include "io/socket.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ringpost::io {
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.fd_, -1));
+    return *this;
+}
+
+Fd::~Fd() { reset(); }
+
+void Fd::reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
+Result<SocketAddress> make_address(const std::string& host, uint16_t port) {
+    SocketAddress a;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        a.length = sizeof(sockaddr_in);
+        return a;
+    }
+    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        a.length = sizeof(sockaddr_in6);
+        return a;
+    }
+    return make_error("not an IP address: " + host, EINVAL);
+}
+
+Result<Fd> listen_tcp(const std::string& host, uint16_t port, bool reuse_port, int backlog) {
+    auto addr = make_address(host, port);
+    if (!addr) return addr.error();
+    const std::string where = (addr->storage.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    Fd fd(::socket(addr->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return make_error("socket for " + where + ": " + strerror(errno), errno);
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        return make_error("SO_REUSEPORT on " + where + ": " + strerror(errno), errno);
+    if (addr->storage.ss_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd.get(), addr->get(), addr->length) != 0)
+        return make_error("cannot listen on " + where + ": " + strerror(errno), errno);
+    if (::listen(fd.get(), backlog) != 0) return make_error("listen on " + where + ": " + strerror(errno), errno);
+    return fd;
+}
+
+std::string address_ip(const sockaddr_storage& addr) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof buf);
+    } else if (addr.ss_family == AF_INET6) {
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
+            inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], buf, sizeof buf);
+        else
+            inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof buf);
+    }
+    return buf;
+}
+
+uint16_t address_port(const sockaddr_storage& addr) {
+    if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    return 0;
+}
+
+void address_bytes(const sockaddr_storage& addr, uint8_t out[16]) {
+    std::memset(out, 0, 16);
+    if (addr.ss_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        std::memcpy(out + 12, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, 4);
+    } else if (addr.ss_family == AF_INET6) {
+        std::memcpy(out, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, 16);
+    }
+}
+
+Result<SocketAddress> peer_address(int fd) {
+    SocketAddress a;
+    a.length = sizeof a.storage;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a.storage), &a.length) != 0)
+        return make_error(std::string("getpeername: ") + strerror(errno), errno);
+    return a;
+}
+
+void set_nodelay(int fd) {
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+}  // namespace ringpost::io

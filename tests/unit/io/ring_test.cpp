@@ -1,0 +1,207 @@
+// Runtime tests on a real io_uring and loopback sockets: task chaining,
+// accept/recv/send/connect/close, linked timeouts, cancellation, timers,
+// cross-thread post, and the multishot acceptor.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "io/acceptor.hpp"
+#include "io/ops.hpp"
+#include "io/ring.hpp"
+#include "io/socket.hpp"
+#include "io/task.hpp"
+
+using namespace ringpost;
+using namespace std::chrono_literals;
+
+namespace {
+
+uint16_t bound_port(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    return io::address_port(ss);
+}
+
+io::Task<int> add_later(int a, int b) {
+    co_await io::sleep_for(1ms);
+    co_return a + b;
+}
+
+io::Task<void> chain(io::Ring& ring, int& out) {
+    int x = co_await add_later(1, 2);
+    int y = co_await add_later(x, 10);
+    out = y;
+    ring.stop();
+}
+
+}  // namespace
+
+TEST(Ring, TasksChainAndTimersFire) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    int out = 0;
+    io::spawn(chain(ring, out));
+    ring.run();
+    EXPECT_EQ(out, 13);
+}
+
+namespace {
+io::Task<void> echo_once(int listen_fd) {
+    int fd = co_await io::accept(listen_fd);
+    if (fd < 0) co_return;
+    char buf[64];
+    int n = co_await io::recv(fd, buf, sizeof buf);
+    if (n > 0) co_await io::send(fd, buf, static_cast<size_t>(n));
+    co_await io::close(fd);
+}
+
+io::Task<void> client(io::Ring& ring, uint16_t port, std::string& reply) {
+    auto addr = io::make_address("127.0.0.1", port);
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = co_await io::connect(fd, addr->get(), addr->length, 1000ms);
+    EXPECT_EQ(rc, 0);
+    co_await io::send(fd, "hello", 5);
+    char buf[64];
+    int n = co_await io::recv(fd, buf, sizeof buf, 1000ms);
+    if (n > 0) reply.assign(buf, static_cast<size_t>(n));
+    co_await io::close(fd);
+    ring.stop();
+}
+}  // namespace
+
+TEST(Ring, AcceptConnectSendRecv) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    auto lfd = io::listen_tcp("127.0.0.1", 0, false);
+    ASSERT_TRUE(lfd.ok()) << lfd.error().message;
+    std::string reply;
+    io::spawn(echo_once(lfd->get()));
+    io::spawn(client(ring, bound_port(lfd->get()), reply));
+    ring.run();
+    EXPECT_EQ(reply, "hello");
+}
+
+namespace {
+io::Task<void> recv_with_timeout(io::Ring& ring, int fd, int& result, std::chrono::steady_clock::duration& took) {
+    auto start = std::chrono::steady_clock::now();
+    char buf[8];
+    result = co_await io::recv(fd, buf, sizeof buf, 50ms);
+    took = std::chrono::steady_clock::now() - start;
+    ring.stop();
+}
+}  // namespace
+
+TEST(Ring, RecvTimeoutCompletesWithCanceled) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int result = 1;
+    std::chrono::steady_clock::duration took{};
+    io::spawn(recv_with_timeout(ring, sv[0], result, took));
+    ring.run();
+    EXPECT_EQ(result, -ECANCELED);
+    EXPECT_GE(took, 40ms);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+namespace {
+io::Task<void> cancellable_recv(io::Ring& ring, int fd, io::CancelSlot& slot, int& result) {
+    char buf[8];
+    result = co_await io::recv(fd, buf, sizeof buf, io::Duration{0}, &slot);
+    ring.stop();
+}
+io::Task<void> cancel_soon(io::CancelSlot& slot) {
+    co_await io::sleep_for(5ms);
+    slot.cancel();
+}
+}  // namespace
+
+TEST(Ring, CancelSlotCancelsPendingRecv) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    io::CancelSlot slot;
+    int result = 1;
+    io::spawn(cancellable_recv(ring, sv[0], slot, result));
+    io::spawn(cancel_soon(slot));
+    ring.run();
+    EXPECT_EQ(result, -ECANCELED);
+    EXPECT_TRUE(slot.cancelled);
+    EXPECT_EQ(slot.pending, nullptr);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+TEST(Ring, PostFromAnotherThreadRunsOnRingThread) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    std::thread::id ran_on;
+    int count = 0;
+    std::thread t([&] {
+        for (int i = 0; i < 1000; ++i) ring.post([&] { ++count; });
+        ring.post([&] {
+            ran_on = std::this_thread::get_id();
+            ring.stop();
+        });
+    });
+    ring.run();
+    t.join();
+    EXPECT_EQ(count, 1000);
+    EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+namespace {
+io::Task<void> accept_n(io::Ring& ring, io::Acceptor& acc, int n, int& got) {
+    while (got < n) {
+        int fd = co_await acc.next();
+        if (fd < 0) break;
+        ++got;
+        ::close(fd);
+    }
+    ring.stop();
+}
+}  // namespace
+
+TEST(Acceptor, AcceptsManyConnections) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    auto lfd = io::listen_tcp("127.0.0.1", 0, true);
+    ASSERT_TRUE(lfd.ok());
+    uint16_t port = bound_port(lfd->get());
+    io::Acceptor acc(ring, lfd->get());
+    std::thread clients([port] {
+        for (int i = 0; i < 20; ++i) {
+            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            auto addr = io::make_address("127.0.0.1", port);
+            ::connect(fd, addr->get(), addr->length);
+            ::close(fd);
+        }
+    });
+    int got = 0;
+    io::spawn(accept_n(ring, acc, 20, got));
+    ring.run();
+    clients.join();
+    EXPECT_EQ(got, 20);
+}
+
+TEST(Socket, FormatsAndMapsAddresses) {
+    auto a = io::make_address("::1", 25);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(io::address_ip(a->storage), "::1");
+    EXPECT_EQ(io::address_port(a->storage), 25);
+    auto b = io::make_address("192.0.2.7", 2525);
+    uint8_t bytes[16];
+    io::address_bytes(b->storage, bytes);
+    EXPECT_EQ(bytes[10], 0xff);
+    EXPECT_EQ(bytes[15], 7);
+    EXPECT_FALSE(io::make_address("mx.example", 25).ok());
+}
