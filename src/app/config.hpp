@@ -68,6 +68,9 @@ Config load_config(const std::string& path);
 // Default lookup: ./ringpost.toml if it exists, else built-in defaults.
 Config load_config_or_default(const std::string& path_or_empty);
 
+// A few "key: value" lines for `ringpost check-config` (listen, data_dir, domains, ...).
+std::string describe_config(const Config& config);
+
 // Helpers shared with the policy code.
 bool network_contains(const Network& net, const uint8_t addr16[16]);
 bool parse_ip(const std::string& text, uint8_t out16[16]);   // v4 -> v4-mapped

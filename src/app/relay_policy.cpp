@@ -16,6 +16,7 @@ std::string ascii_lower(std::string_view s) {
 RelayPolicy::RelayPolicy(const RelayConfig& relay, store::Store& store)
     : relay_networks_(relay.relay_networks), store_(store) {
     for (const auto& d : relay.local_domains) local_domains_.insert(ascii_lower(d));
+    if (!relay.local_domains.empty()) primary_domain_ = ascii_lower(relay.local_domains.front());
 }
 
 bool RelayPolicy::is_local_domain(std::string_view domain) const {
@@ -33,9 +34,9 @@ smtp::RcptVerdict RelayPolicy::check_recipient(std::string_view address, const s
     if (at == std::string_view::npos) {
         // RFC 5321 4.5.1: "postmaster" without a domain must be accepted;
         // it is the postmaster of our first local domain.
-        if (ascii_lower(address) == "postmaster" && !local_domains_.empty()) {
-            return store_.user_exists("postmaster@" + *local_domains_.begin()) ? smtp::RcptVerdict::kAcceptLocal
-                                                                                : smtp::RcptVerdict::kUnknownUser;
+        if (ascii_lower(address) == "postmaster" && !primary_domain_.empty()) {
+            return store_.user_exists("postmaster@" + primary_domain_) ? smtp::RcptVerdict::kAcceptLocal
+                                                                        : smtp::RcptVerdict::kUnknownUser;
         }
         return smtp::RcptVerdict::kUnknownUser;
     }

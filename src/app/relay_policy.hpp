@@ -30,6 +30,7 @@ public:
 
 private:
     std::unordered_set<std::string> local_domains_;
+    std::string primary_domain_;   // first of local_domains: home of a bare "postmaster"
     std::vector<Network> relay_networks_;
     store::Store& store_;
 };

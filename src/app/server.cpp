@@ -118,6 +118,7 @@ int run_server(const Config& config) {
     auto stats = store->commit_stage().stats();
     store.reset();
     log::info("stopped", {{"batches", stats.batches}, {"commits", stats.requests}, {"max_batch", stats.max_batch}});
+    log::flush();
     return 0;
 }
 

@@ -20,9 +20,12 @@ constexpr size_t kInputBuffer = 8192;
 
 // Awaits the spool: the commit stage calls back on its own thread, the
 // callback posts the resumption to this connection's ring.
+// Always used as a named local: g++ 12 mis-copies non-trivial aggregate
+// temporaries inside co_await expressions (strings end up pointing into the
+// old frame), so the awaiter never owns the message as a temporary.
 struct CommitAwaiter {
     Spool& spool;
-    AcceptedMessage message;
+    AcceptedMessage& message;
     io::Ring* ring = nullptr;
     std::coroutine_handle<> handle;
     bool ok = false;
@@ -89,7 +92,9 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 reason = "lost";
                 break;
             }
-            bool ok = co_await CommitAwaiter{ctx.spool, session.take_message()};
+            AcceptedMessage message = session.take_message();
+            CommitAwaiter commit{ctx.spool, message, nullptr, {}, false};
+            bool ok = co_await commit;
             session.committed(ok, out);
             entry.busy = session.in_transaction();
             if (ctx.live.draining() && !entry.busy) {

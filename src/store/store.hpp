@@ -60,6 +60,7 @@ struct QueueStats {
 };
 
 class CommitStage;
+namespace test_hooks { struct Access; }
 
 class Store {
 public:
@@ -94,6 +95,7 @@ public:
 
     struct Impl;
 private:
+    friend struct test_hooks::Access;  // unit tests' raw column family access (test_hooks.hpp)
     explicit Store(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -1,7 +1,11 @@
 #include "util/log.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdlib>
 #include <ctime>
+#include <mutex>
+#include <thread>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -51,7 +55,83 @@ void append_value(std::string& out, const Value& v) {
     }
     out += '"';
 }
+
+void write_all(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(STDERR_FILENO, data.data() + off, data.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+    }
+}
+
+// The pending lines and the writer thread. Never destroyed: it must outlive
+// every thread that may still log during exit.
+struct Sink {
+    std::mutex mu;                 // guards pending, writing
+    std::mutex write_mu;           // one writer of stderr at a time
+    std::condition_variable cv;
+    std::string pending;
+    // Beyond this the caller writes itself: back-pressure rather than
+    // unbounded memory when stderr is stuck.
+    static constexpr size_t kMaxPending = 8u << 20;
+
+    Sink() {
+        std::thread([this] { run(); }).detach();
+        std::atexit([] { log::flush(); });
+    }
+
+    void run() {
+        std::string batch;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mu);
+                cv.wait(lock, [this] { return !pending.empty(); });
+                batch.swap(pending);
+            }
+            std::lock_guard<std::mutex> w(write_mu);
+            write_all(batch);
+            batch.clear();
+        }
+    }
+
+    void append(const std::string& line) {
+        bool wake;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            if (pending.size() + line.size() > kMaxPending) {
+                std::string batch;
+                batch.swap(pending);
+                batch += line;
+                std::lock_guard<std::mutex> w(write_mu);
+                write_all(batch);
+                return;
+            }
+            wake = pending.empty();
+            pending += line;
+        }
+        if (wake) cv.notify_one();
+    }
+
+    void flush() {
+        std::string batch;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            batch.swap(pending);
+        }
+        std::lock_guard<std::mutex> w(write_mu);
+        write_all(batch);
+    }
+};
+
+Sink& sink() {
+    static Sink* s = new Sink();
+    return *s;
+}
+
 }  // namespace
+
+void flush() { sink().flush(); }
 
 void set_level(Level level) { g_level.store(static_cast<int>(level)); }
 Level level() { return static_cast<Level>(g_level.load()); }
@@ -95,13 +175,7 @@ std::string format_line(Level lvl, std::string_view event, std::initializer_list
 
 void event(Level lvl, std::string_view ev, std::initializer_list<Field> fields) {
     if (static_cast<int>(lvl) > g_level.load(std::memory_order_relaxed)) return;
-    std::string line = format_line(lvl, ev, fields);
-    size_t off = 0;
-    while (off < line.size()) {
-        ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-    }
+    sink().append(format_line(lvl, ev, fields));
 }
 
 }  // namespace ringpost::log

@@ -1,7 +1,9 @@
 // One line per event, logfmt (key=value, values quoted when needed), to
 // stderr: "ts=2026-11-24T10:00:00.123Z level=info event=accepted qid=... size=4096".
-// Thread-safe: each line is formatted into a local buffer and written with a
-// single write(2), so lines from different threads never interleave.
+// Thread-safe and non-blocking for the caller: a line is formatted locally
+// and appended to a shared buffer under a short lock; a writer thread does
+// the write(2) calls, so ring threads and the commit thread never wait on
+// the log's file or pipe. flush() (also run at exit) writes what is pending.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,9 @@ struct Field {
 std::string format_line(Level level, std::string_view event, std::initializer_list<Field> fields);
 
 void event(Level level, std::string_view event, std::initializer_list<Field> fields = {});
+
+// Write everything logged so far before returning.
+void flush();
 
 inline void info(std::string_view e, std::initializer_list<Field> f = {}) { event(Level::kInfo, e, f); }
 inline void warn(std::string_view e, std::initializer_list<Field> f = {}) { event(Level::kWarn, e, f); }

@@ -1,0 +1,320 @@
+// load_config(): the TOML file on top of the built-in defaults. Every error
+// is one line "FILE: KEY: what was expected, got WHAT" (or FILE:LINE:COLUMN
+// for syntax errors), because the person reading it is editing that file.
+// Unknown keys are errors so that a typo ("max_recipient") does not silently
+// leave a limit at its default.
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "app/config.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::app {
+namespace {
+
+// Tables that later features will read; accepted now so that a config file
+// written for a newer version does not fail on an older one mid-upgrade.
+constexpr std::string_view kReservedTables[] = {
+    "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
+
+std::string quote(std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
+        else if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+// What the file actually contains, for "got ..." in messages.
+std::string describe(const toml::node& node) {
+    if (auto s = node.as_string()) return quote(s->get());
+    if (auto i = node.as_integer()) return std::to_string(i->get());
+    if (auto f = node.as_floating_point()) {
+        std::ostringstream os;
+        os << f->get();
+        return os.str();
+    }
+    if (auto b = node.as_boolean()) return b->get() ? "true" : "false";
+    if (node.is_array()) return "an array";
+    if (node.is_table()) return "a table";
+    return "a date/time";
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+bool valid_domain_chars(std::string_view s) {
+    if (s.empty() || s.size() > 253 || s.front() == '.' || s.front() == '-' || s.back() == '.') return false;
+    for (unsigned char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c >= 0x80;   // >= 0x80: U-labels (SMTPUTF8)
+        if (!ok) return false;
+    }
+    return s.find("..") == std::string_view::npos;
+}
+
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+        throw ConfigError(file_ + ": " + key + ": " + what);
+    }
+
+    void unknown(const std::string& prefix, std::string_view key,
+                 std::initializer_list<std::string_view> known) const {
+        std::string msg = "unknown key";
+        for (auto k : known) {
+            if (edit_distance(key, k) <= 2) {
+                msg += " (did you mean \"" + std::string(k) + "\"?)";
+                break;
+            }
+        }
+        fail(prefix + std::string(key), msg);
+    }
+
+    const toml::table& table(const toml::node& node, const std::string& key) const {
+        if (auto t = node.as_table()) return *t;
+        fail(key, "expected a table, got " + describe(node));
+    }
+
+    uint64_t integer(const toml::node& node, const std::string& key, uint64_t min, uint64_t max) const {
+        auto i = node.as_integer();
+        if (!i || i->get() < 0 || static_cast<uint64_t>(i->get()) < min || static_cast<uint64_t>(i->get()) > max) {
+            std::string expected;
+            if (min == 1 && max >= UINT32_MAX) expected = "a positive integer";
+            else if (min == 0 && max >= UINT32_MAX) expected = "a non-negative integer";
+            else expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+            fail(key, "expected " + expected + ", got " + describe(node));
+        }
+        return static_cast<uint64_t>(i->get());
+    }
+
+    uint32_t u32(const toml::node& node, const std::string& key, uint32_t min, uint32_t max = UINT32_MAX) const {
+        return static_cast<uint32_t>(integer(node, key, min, max));
+    }
+
+    std::string string(const toml::node& node, const std::string& key) const {
+        auto s = node.as_string();
+        if (!s) fail(key, "expected a string, got " + describe(node));
+        if (s->get().find('\0') != std::string::npos) fail(key, "must not contain NUL characters");
+        return s->get();
+    }
+
+    // Lists accept a single string too: `listen = "0.0.0.0:25"` is obvious enough.
+    std::vector<std::string> strings(const toml::node& node, const std::string& key) const {
+        std::vector<std::string> out;
+        if (node.is_string()) {
+            out.push_back(string(node, key));
+            return out;
+        }
+        auto arr = node.as_array();
+        if (!arr) fail(key, "expected an array of strings, got " + describe(node));
+        for (size_t i = 0; i < arr->size(); ++i)
+            out.push_back(string(*arr->get(i), key + "[" + std::to_string(i) + "]"));
+        return out;
+    }
+
+    // Integers are seconds; strings take s/m/h/d suffixes ("5m", "1h30m").
+    uint32_t duration(const toml::node& node, const std::string& key, bool allow_zero) const {
+        uint32_t secs = 0;
+        const char* expected = allow_zero ? "expected a duration (seconds, or a string like \"30s\", \"5m\", \"1h\")"
+                                          : "expected a positive duration (seconds, or a string like \"30s\", \"5m\", \"1h\")";
+        if (auto i = node.as_integer()) {
+            if (i->get() < 0 || i->get() > static_cast<int64_t>(UINT32_MAX)) fail(key, std::string(expected) + ", got " + describe(node));
+            secs = static_cast<uint32_t>(i->get());
+        } else if (auto s = node.as_string()) {
+            if (!parse_duration(s->get(), secs)) fail(key, std::string(expected) + ", got " + describe(node));
+        } else {
+            fail(key, std::string(expected) + ", got " + describe(node));
+        }
+        if (secs == 0 && !allow_zero) fail(key, std::string(expected) + ", got " + describe(node));
+        return secs;
+    }
+
+    void read_smtp(const toml::table& t, SmtpConfig& smtp) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "smtp." + std::string(name);
+            if (name == "listen") {
+                auto list = strings(v, key);
+                if (list.empty()) fail(key, "expected at least one address");
+                smtp.listen.clear();
+                for (size_t i = 0; i < list.size(); ++i) {
+                    try {
+                        smtp.listen.push_back(parse_listen(list[i]));
+                    } catch (const ConfigError& e) {
+                        fail(key + "[" + std::to_string(i) + "]", e.what());
+                    }
+                }
+            } else if (name == "max_message_size") {
+                smtp.max_message_size = integer(v, key, 1, UINT32_MAX);
+            } else if (name == "max_recipients") {
+                smtp.max_recipients = u32(v, key, 1);
+            } else if (name == "max_connections") {
+                smtp.max_connections = u32(v, key, 1);
+            } else if (name == "max_connections_per_ip") {
+                smtp.max_connections_per_ip = u32(v, key, 1);
+            } else if (name == "max_bad_commands") {
+                smtp.max_bad_commands = u32(v, key, 1);
+            } else if (name == "max_command_line") {
+                smtp.max_command_line = u32(v, key, 512);   // RFC 5321 4.5.3.1.4 minimum
+            } else if (name == "max_data_line") {
+                smtp.max_data_line = u32(v, key, 1000);     // RFC 5321 4.5.3.1.6 minimum
+            } else if (name == "command_timeout") {
+                smtp.command_timeout = duration(v, key, false);
+            } else if (name == "data_timeout") {
+                smtp.data_timeout = duration(v, key, false);
+            } else if (name == "shutdown_grace") {
+                smtp.shutdown_grace = duration(v, key, true);
+            } else {
+                unknown("smtp.", name, {"listen", "max_message_size", "max_recipients", "max_connections",
+                                        "max_connections_per_ip", "max_bad_commands", "max_command_line",
+                                        "max_data_line", "command_timeout", "data_timeout", "shutdown_grace"});
+            }
+        }
+    }
+
+    void read_relay(const toml::table& t, RelayConfig& relay) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "relay." + std::string(name);
+            if (name == "local_domains") {
+                auto list = strings(v, key);
+                relay.local_domains.clear();
+                for (size_t i = 0; i < list.size(); ++i) {
+                    std::string d = list[i];
+                    if (!valid_domain_chars(d))
+                        fail(key + "[" + std::to_string(i) + "]", "expected a domain name, got " + quote(d));
+                    // Domains compare case-insensitively (RFC 5321 2.4); store one form.
+                    std::transform(d.begin(), d.end(), d.begin(),
+                                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+                    relay.local_domains.push_back(std::move(d));
+                }
+            } else if (name == "relay_networks") {
+                auto list = strings(v, key);
+                relay.relay_networks.clear();
+                for (size_t i = 0; i < list.size(); ++i) {
+                    try {
+                        relay.relay_networks.push_back(parse_network(list[i]));
+                    } catch (const ConfigError& e) {
+                        fail(key + "[" + std::to_string(i) + "]", e.what());
+                    }
+                }
+            } else {
+                unknown("relay.", name, {"local_domains", "relay_networks"});
+            }
+        }
+    }
+
+    void read_log(const toml::table& t, LogConfig& logc) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "log." + std::string(name);
+            if (name == "level") {
+                std::string s = string(v, key);
+                log::Level lvl;
+                if (!log::parse_level(s, lvl))
+                    fail(key, "expected one of \"error\", \"warn\", \"info\", \"debug\", got " + quote(s));
+                logc.level = s;
+            } else {
+                unknown("log.", name, {"level"});
+            }
+        }
+    }
+
+private:
+    std::string file_;
+};
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    std::ostringstream os;
+    os << in.rdbuf();
+    if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    return os.str();
+}
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+    std::string text = read_file(path);
+    toml::table root;
+    try {
+        root = toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+        const auto& at = e.source().begin;
+        std::string what(e.description());
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        throw ConfigError(path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + what);
+    }
+
+    Reader r(path);
+    Config c = default_config();
+    c.source = path;
+    bool admin_socket_set = false;
+    for (auto&& [k, v] : root) {
+        std::string_view name = k.str();
+        std::string key(name);
+        if (name == "hostname") {
+            c.hostname = r.string(v, key);
+            if (!valid_domain_chars(c.hostname)) r.fail(key, "expected a host name, got " + quote(c.hostname));
+        } else if (name == "data_dir") {
+            c.data_dir = r.string(v, key);
+            if (c.data_dir.empty()) r.fail(key, "expected a directory path, got \"\"");
+        } else if (name == "threads") {
+            c.threads = r.u32(v, key, 0, 1024);
+        } else if (name == "admin_socket") {
+            c.admin_socket = r.string(v, key);
+            if (c.admin_socket.empty()) r.fail(key, "expected a socket path, got \"\"");
+            admin_socket_set = true;
+        } else if (name == "smtp") {
+            r.read_smtp(r.table(v, key), c.smtp);
+        } else if (name == "relay") {
+            r.read_relay(r.table(v, key), c.relay);
+        } else if (name == "log") {
+            r.read_log(r.table(v, key), c.log);
+        } else if (std::find(std::begin(kReservedTables), std::end(kReservedTables), name) !=
+                   std::end(kReservedTables)) {
+            r.table(v, key);   // must still be a table; contents are read by later versions
+        } else {
+            r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
+                                 "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"});
+        }
+    }
+    if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
+    // sun_path is 108 bytes on Linux; a longer path fails only at bind time,
+    // far from the file that caused it, so check here.
+    if (c.admin_socket.size() >= sizeof(sockaddr_un{}.sun_path))
+        r.fail("admin_socket", "path " + quote(c.admin_socket) + " is too long for a unix socket (max " +
+                                   std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)" +
+                                   (admin_socket_set ? "" : "; set admin_socket to a shorter path"));
+    return c;
+}
+
+}  // namespace ringpost::app

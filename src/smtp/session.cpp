@@ -1,0 +1,572 @@
+// The SMTP server state machine (see session.hpp): turns input bytes into
+// replies and events. Parsing lives in command/address/dot_decoder; this
+// file holds the sequencing rules of RFC 5321 4.1.4 and the extensions,
+// the limits, and the message buffer.
+//
+// Input handling: command lines are parsed in place in the caller's buffer
+// (an incomplete line is left unconsumed, so the session itself buffers
+// nothing between calls); message data is decoded straight into the
+// message buffer, which exists only while a message is being received.
+#include "smtp/session.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "smtp/address.hpp"
+#include "smtp/command.hpp"
+#include "smtp/dot_decoder.hpp"
+#include "smtp/received.hpp"
+#include "smtp/reply.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::smtp {
+
+namespace {
+
+// Shortest command line limit honoured: below this no command fits.
+constexpr uint32_t kMinCommandLine = 64;
+// First allocation for the message buffer when the client did not
+// announce a SIZE; it grows geometrically from there.
+constexpr size_t kInitialMessageBuffer = 16 * 1024;
+// A SIZE hint is trusted only up to this much: otherwise many connections
+// announcing the maximum and then stalling would pin gigabytes.
+constexpr size_t kMaxPreallocation = 1024 * 1024;
+
+enum class Mode : uint8_t {
+    kCommand,    // reading command lines
+    kSkipLine,   // discarding the rest of an overlong command line
+    kData,       // DATA content through the dot decoder
+    kBdat,       // raw BDAT chunk bytes
+    kCommit,     // message handed out, waiting for committed()
+    kClosed,     // 221/421 sent
+};
+
+enum class Greeting : uint8_t { kNone, kHelo, kEhlo };
+
+}  // namespace
+
+struct Session::Impl {
+    Impl(const SessionConfig& c, Policy& p, ClientInfo ci) : config(c), policy(p), client(std::move(ci)) {
+        if (config.limits.max_command_line < kMinCommandLine) config.limits.max_command_line = kMinCommandLine;
+    }
+
+    // A copy, not a reference: a session must not depend on the lifetime
+    // of whatever configuration object it was created from.
+    SessionConfig config;
+    Policy& policy;
+    ClientInfo client;
+    Stats stats;
+
+    Mode mode = Mode::kCommand;
+    Greeting greeting = Greeting::kNone;
+    Extensions ext;
+    std::string helo;
+
+    // Transaction (MAIL .. end of data).
+    bool has_mail = false;
+    bool message_started = false;   // queue ID allocated, Received: written
+    bool used_bdat = false;
+    uint32_t rcpt_commands = 0;     // RCPTs tried, to tell "none given" from "all refused"
+    uint64_t declared_size = 0;
+    mail::Envelope env;
+    std::string data;
+    DotDecoder dot;
+
+    // BDAT chunk in progress.
+    uint64_t bdat_remaining = 0;
+    uint64_t bdat_chunk = 0;
+    uint64_t bdat_total = 0;        // client bytes of all chunks of this message
+    bool bdat_last = false;
+    bool bdat_store = false;        // false: discard the chunk, then send bdat_refusal
+    bool bdat_overflow = false;
+    Reply bdat_refusal;             // static texts only: it outlives the input
+
+    // Kept apart from env because take_message() moves env out before
+    // committed() needs the ID for its reply.
+    std::array<char, 32> qid{};
+    size_t qid_len = 0;
+
+    // 0 means "no limit" for every limit, as in Postfix.
+    uint64_t size_limit() const {
+        return config.limits.max_message_size == 0 ? UINT64_MAX : config.limits.max_message_size;
+    }
+
+    // A reply that counts against max_bad_commands; when the limit is
+    // reached it adds the 421 and closes the session (Postfix's
+    // smtpd_hard_error_limit), so a confused or hostile client cannot keep
+    // the connection busy with garbage.
+    void bad(std::string& out, uint16_t code, std::string_view status, std::string_view text,
+             std::string_view detail = {}) {
+        append_reply(out, code, status, {text, detail});
+        ++stats.bad_commands;
+        if (config.limits.max_bad_commands != 0 && stats.bad_commands >= config.limits.max_bad_commands) {
+            append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many errors"});
+            log::info("smtp_too_many_errors", {{"client", client.ip}, {"errors", stats.bad_commands}});
+            mode = Mode::kClosed;
+        }
+    }
+    void bad(std::string& out, const Reply& r) { bad(out, r.code, r.status, r.text, r.detail); }
+
+    void reset_transaction() {
+        has_mail = false;
+        message_started = false;
+        used_bdat = false;
+        rcpt_commands = 0;
+        declared_size = 0;
+        // clear() keeps capacity for the next transaction (RSET case); after
+        // take_message() the members are moved-from and cleared anyway.
+        env.queue_id.clear();
+        env.sender.clear();
+        env.recipients.clear();
+        env.envid.clear();
+        env.ret = mail::DsnRet::kUnset;
+        env.body_type = mail::BodyType::k7Bit;
+        env.smtputf8 = false;
+        env.helo.clear();
+        env.client_ip.clear();
+        env.protocol.clear();
+        env.received_at = 0;
+        env.next_attempt = 0;
+        env.body_size = 0;
+        // The message buffer can be megabytes: give it back while idle.
+        std::string().swap(data);
+        bdat_total = 0;
+        bdat_overflow = false;
+    }
+
+    void command(std::string_view line, std::string& out);
+    void cmd_ehlo(const Command& c, std::string& out, bool extended);
+    void cmd_mail(const Command& c, std::string& out);
+    void cmd_rcpt(const Command& c, std::string& out);
+    void cmd_data(const Command& c, std::string& out);
+    void cmd_bdat(const Command& c, std::string& out);
+    // Checks that a transaction can take message data; fills the refusal.
+    bool ready_for_data(Reply& refusal) const;
+    void start_message();
+    bool finish_data(std::string& out);
+    bool finish_bdat(std::string& out);
+};
+
+void Session::Impl::command(std::string_view line, std::string& out) {
+    ++stats.commands;
+    Command c = parse_command(line);
+    switch (c.verb) {
+    case Verb::kForbidden:
+        // Not an SMTP client (an HTTP request, or headers sent as commands):
+        // answering would only help cross-protocol attacks. Hang up.
+        append_reply(out, 421, "4.7.0", {config.hostname, " Error: I can break rules, too. Goodbye."});
+        log::info("smtp_forbidden_command", {{"client", client.ip}, {"verb", c.name}});
+        mode = Mode::kClosed;
+        return;
+    case Verb::kEmpty:
+        return bad(out, 500, "5.5.2", "Error: bad syntax");
+    case Verb::kUnknown:
+        return bad(out, 500, "5.5.2", "Error: command not recognized");
+    case Verb::kEhlo:
+        return cmd_ehlo(c, out, true);
+    case Verb::kHelo:
+        return cmd_ehlo(c, out, false);
+    case Verb::kMail:
+        return cmd_mail(c, out);
+    case Verb::kRcpt:
+        return cmd_rcpt(c, out);
+    case Verb::kData:
+        return cmd_data(c, out);
+    case Verb::kBdat:
+        return cmd_bdat(c, out);
+    case Verb::kRset:
+        if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: RSET");
+        reset_transaction();
+        return append_reply(out, 250, "2.0.0", "Ok");
+    case Verb::kNoop:
+        // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored.
+        return append_reply(out, 250, "2.0.0", "Ok");
+    case Verb::kQuit:
+        if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: QUIT");
+        append_reply(out, 221, "2.0.0", "Bye");
+        mode = Mode::kClosed;
+        return;
+    case Verb::kVrfy:
+        if (c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: VRFY address");
+        // RFC 5321 3.5.3: 252 when we will not verify (address harvesting).
+        return append_reply(out, 252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
+    case Verb::kHelp:
+        return append_reply(out, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+    case Verb::kStarttls:
+        if (config.advertise_starttls && !client.tls && greeting == Greeting::kEhlo) {
+            // Offered, but the TLS hand-off is not wired into the session
+            // yet: the RFC 3207 temporary failure keeps clients retrying.
+            return append_reply(out, 454, "4.7.0", "TLS not available due to local problem");
+        }
+        return bad(out, 502, "5.5.1", "Error: command not implemented");
+    case Verb::kAuth:
+        return bad(out, 502, "5.5.1", "Error: command not implemented");
+    }
+}
+
+void Session::Impl::cmd_ehlo(const Command& c, std::string& out, bool extended) {
+    if (c.arg.empty()) return bad(out, 501, "5.5.4", extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+    // The name goes into the Received: header verbatim; a control byte
+    // (a bare CR survives line splitting) could forge header structure.
+    for (char ch : c.arg)
+        if (uint8_t(ch) < 0x20 || uint8_t(ch) == 0x7f)
+            return bad(out, 501, "5.5.4", extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+    // RFC 5321 4.1.4: EHLO/HELO in a transaction acts like RSET.
+    reset_transaction();
+    helo.assign(c.arg);
+    if (!extended) {
+        greeting = Greeting::kHelo;
+        ext = Extensions{};
+        return append_reply(out, 250, {}, config.hostname);
+    }
+    greeting = Greeting::kEhlo;
+    ext.esmtp = true;
+    ext.chunking = config.advertise_chunking;
+    ext.smtputf8 = config.advertise_smtputf8;
+    ext.dsn = config.advertise_dsn;
+    MultilineReply r(out, 250);
+    r.add(config.hostname);
+    r.add("PIPELINING");
+    r.add({"SIZE ", Decimal(config.limits.max_message_size)});
+    r.add("8BITMIME");
+    r.add("ENHANCEDSTATUSCODES");
+    if (ext.chunking) {
+        r.add("CHUNKING");
+        r.add("BINARYMIME");   // RFC 3030 3: only meaningful with CHUNKING
+    }
+    if (ext.smtputf8) r.add("SMTPUTF8");
+    if (ext.dsn) r.add("DSN");
+    if (config.advertise_starttls && !client.tls) r.add("STARTTLS");
+    r.finish();
+}
+
+void Session::Impl::cmd_mail(const Command& c, std::string& out) {
+    if (greeting == Greeting::kNone) return bad(out, 503, "5.5.1", "Error: send HELO/EHLO first");
+    if (has_mail) return bad(out, 503, "5.5.1", "Error: nested MAIL command");
+    if (config.limits.max_messages_per_session != 0 && stats.messages >= config.limits.max_messages_per_session) {
+        // A 4xx on MAIL would just be retried on this connection; closing
+        // makes the client reconnect (and spreads load across workers).
+        append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many messages in this session"});
+        mode = Mode::kClosed;
+        return;
+    }
+    MailFrom m;
+    Reply r = parse_mail_from(c.arg, ext, m);
+    if (!r.ok()) return bad(out, r);
+    if (m.size_given && m.size > size_limit()) {
+        // RFC 1870 6.1: refuse now rather than after the client sent it all.
+        return append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+    }
+    env.sender.assign(m.address);
+    env.body_type = m.body;
+    env.smtputf8 = m.smtputf8;
+    env.ret = m.ret;
+    env.envid.clear();
+    if (!m.envid.empty()) decode_xtext(m.envid, env.envid);   // validated by the parser
+    declared_size = m.size_given ? m.size : 0;
+    has_mail = true;
+    append_reply(out, 250, "2.1.0", "Ok");
+}
+
+void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
+    if (!has_mail) return bad(out, 503, "5.5.1", "Error: need MAIL command");
+    // After a BDAT chunk the recipient list is closed (RFC 3030 2).
+    if (message_started) return bad(out, 503, "5.5.1", "Error: RCPT after BDAT");
+    ++rcpt_commands;
+    RcptTo rc;
+    Reply r = parse_rcpt_to(c.arg, ext, env.smtputf8, rc);
+    if (!r.ok()) return bad(out, r);
+    if (config.limits.max_recipients != 0 && env.recipients.size() >= config.limits.max_recipients) {
+        // RFC 5321 4.5.3.1.10: 452, the client sends the rest in another transaction.
+        return append_reply(out, 452, "4.5.3", "Error: too many recipients");
+    }
+    RcptVerdict v = policy.check_recipient(rc.address, client);
+    switch (v) {
+    case RcptVerdict::kAcceptLocal:
+    case RcptVerdict::kAcceptRelay: {
+        mail::Recipient& rec = env.recipients.emplace_back();
+        rec.address.assign(rc.address);
+        rec.notify = rc.notify;
+        if (!rc.orcpt.empty()) decode_orcpt(rc.orcpt, rec.orcpt);   // validated by the parser
+        rec.local = v == RcptVerdict::kAcceptLocal;
+        ++stats.recipients;
+        return append_reply(out, 250, "2.1.5", "Ok");
+    }
+    case RcptVerdict::kUnknownUser:
+        return append_reply(out, 550, "5.1.1",
+                            {"<", rc.address, ">: Recipient address rejected: User unknown"});
+    case RcptVerdict::kRelayDenied:
+        return append_reply(out, 554, "5.7.1", {"<", rc.address, ">: Relay access denied"});
+    case RcptVerdict::kTempFail:
+        return append_reply(out, 451, "4.3.0",
+                            {"<", rc.address, ">: Temporary lookup failure"});
+    }
+}
+
+bool Session::Impl::ready_for_data(Reply& refusal) const {
+    if (!has_mail) {
+        refusal = Reply{503, "5.5.1", "Error: need MAIL command", {}};
+        return false;
+    }
+    if (env.recipients.empty()) {
+        refusal = rcpt_commands == 0 ? Reply{503, "5.5.1", "Error: need RCPT command", {}}
+                                     : Reply{554, "5.5.1", "Error: no valid recipients", {}};
+        return false;
+    }
+    return true;
+}
+
+void Session::Impl::start_message() {
+    message_started = true;
+    std::string id = policy.new_queue_id();
+    qid_len = std::min(id.size(), qid.size());
+    std::memcpy(qid.data(), id.data(), qid_len);
+    env.queue_id = std::move(id);
+    env.received_at = policy.now();
+    env.helo = helo;
+    env.client_ip = client.ip;
+    env.protocol = protocol_name(greeting == Greeting::kEhlo, env.smtputf8, client.tls, client.authenticated);
+    // Allocated only now, sized by the client's SIZE hint when it gave one,
+    // so idle sessions and small messages stay cheap.
+    uint64_t hint = declared_size != 0 ? std::min(declared_size, size_limit()) : kInitialMessageBuffer;
+    data.reserve(size_t(std::min<uint64_t>(hint, kMaxPreallocation)) + 512);   // + Received:
+    append_received(data, ReceivedFields{
+                              .helo = helo,
+                              .client_ip = client.ip,
+                              .hostname = config.hostname,
+                              .protocol = env.protocol,
+                              .queue_id = env.queue_id,
+                              .for_recipient = env.recipients.size() == 1 ? std::string_view(env.recipients[0].address)
+                                                                           : std::string_view(),
+                              .time = env.received_at,
+                          });
+}
+
+void Session::Impl::cmd_data(const Command& c, std::string& out) {
+    if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: DATA");
+    Reply refusal;
+    if (!ready_for_data(refusal)) {
+        if (refusal.code == 554) return append_reply(out, refusal);
+        return bad(out, refusal);
+    }
+    if (used_bdat) return bad(out, 503, "5.5.1", "Error: DATA after BDAT");
+    // RFC 3030 3: binary content cannot survive dot-stuffed DATA.
+    if (env.body_type == mail::BodyType::kBinaryMime)
+        return bad(out, 503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT");
+    start_message();
+    dot.reset(size_limit());
+    mode = Mode::kData;
+    append_reply(out, 354, {}, "End data with <CR><LF>.<CR><LF>");
+}
+
+void Session::Impl::cmd_bdat(const Command& c, std::string& out) {
+    uint64_t size = 0;
+    bool last = false;
+    if (!parse_bdat_args(c.arg, size, last)) {
+        // Without a size the chunk cannot be skipped; its bytes will be read
+        // as commands and fail, counting towards max_bad_commands.
+        return bad(out, 501, "5.5.4", "Syntax: BDAT count [LAST]");
+    }
+    // Whatever the verdict, exactly `size` bytes follow and must be consumed
+    // before the next command (RFC 3030 2), or we would lose sync.
+    mode = Mode::kBdat;
+    bdat_remaining = size;
+    bdat_chunk = size;
+    bdat_last = last;
+    bdat_store = false;
+    if (!ext.chunking) {
+        bdat_refusal = Reply{502, "5.5.1", "Error: command not implemented", {}};
+    } else if (ready_for_data(bdat_refusal)) {
+        if (!message_started) {
+            start_message();
+            used_bdat = true;
+        }
+        bdat_store = true;
+    }
+}
+
+bool Session::Impl::finish_data(std::string& out) {
+    mode = Mode::kCommand;
+    if (dot.overflowed()) {
+        append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        reset_transaction();
+        return false;
+    }
+    if (config.limits.max_data_line != 0 && dot.longest_line() > config.limits.max_data_line) {
+        append_reply(out, 552, "5.3.4", "Error: message line too long");
+        reset_transaction();
+        return false;
+    }
+    env.body_size = data.size();
+    mode = Mode::kCommit;
+    return true;
+}
+
+bool Session::Impl::finish_bdat(std::string& out) {
+    mode = Mode::kCommand;
+    if (!bdat_store) {
+        if (bdat_refusal.code == 554) append_reply(out, bdat_refusal);
+        else bad(out, bdat_refusal);
+        return false;
+    }
+    if (bdat_overflow) {
+        // RFC 3030 2: after an error the client sends no more chunks; any it
+        // already pipelined get 503 because the transaction is gone.
+        append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        reset_transaction();
+        return false;
+    }
+    if (!bdat_last) {
+        append_reply(out, 250, "2.0.0", {Decimal(bdat_chunk), " octets received"});
+        return false;
+    }
+    env.body_size = data.size();
+    mode = Mode::kCommit;
+    return true;
+}
+
+Session::Session(const SessionConfig& config, Policy& policy, ClientInfo client)
+    : impl_(new Impl(config, policy, std::move(client))) {}
+
+Session::~Session() { delete impl_; }
+
+void Session::greet(std::string& out) {
+    append_reply(out, 220, {}, {impl_->config.hostname, " ESMTP ringpost"});
+}
+
+Event Session::feed(std::string_view input, size_t& consumed, std::string& out) {
+    Impl& s = *impl_;
+    const size_t n = input.size();
+    size_t pos = 0;
+    for (;;) {
+        switch (s.mode) {
+        case Mode::kClosed:
+            // Nothing more is read after 221/421; swallow what arrived.
+            consumed = pos == 0 ? n : pos;
+            return Event::kClose;
+
+        case Mode::kCommit:
+            consumed = pos;
+            return Event::kCommit;
+
+        case Mode::kData: {
+            DotDecoder::Result r = s.dot.feed(input.substr(pos), s.data);
+            pos += r.consumed;
+            if (!r.done) {
+                consumed = pos;
+                return Event::kNeedInput;
+            }
+            s.finish_data(out);
+            continue;   // kCommit returns above; an error reply goes on with the next command
+        }
+
+        case Mode::kBdat: {
+            size_t take = size_t(std::min<uint64_t>(s.bdat_remaining, n - pos));
+            if (s.bdat_store && take != 0) {
+                s.bdat_total += take;
+                if (s.bdat_total > s.size_limit()) s.bdat_overflow = true;
+                // Over the limit the bytes are only counted: memory stays bounded.
+                if (!s.bdat_overflow) s.data.append(input.data() + pos, take);
+            }
+            pos += take;
+            s.bdat_remaining -= take;
+            if (s.bdat_remaining != 0) {
+                consumed = pos;
+                return Event::kNeedInput;
+            }
+            s.finish_bdat(out);
+            continue;
+        }
+
+        case Mode::kSkipLine: {
+            const void* nl = std::memchr(input.data() + pos, '\n', n - pos);
+            if (nl == nullptr) {
+                consumed = n;
+                return Event::kNeedInput;
+            }
+            pos = size_t(static_cast<const char*>(nl) - input.data()) + 1;
+            s.mode = Mode::kCommand;
+            ++s.stats.commands;
+            s.bad(out, 500, "5.5.2", "Error: line too long");
+            continue;
+        }
+
+        case Mode::kCommand: {
+            if (pos == n) {
+                consumed = pos;
+                return Event::kNeedInput;
+            }
+            const size_t max_line = s.config.limits.max_command_line;
+            const void* found = std::memchr(input.data() + pos, '\n', n - pos);
+            if (found == nullptr) {
+                if (n - pos >= max_line) {
+                    // Cannot fit any more: discard it now and the rest of
+                    // the line as it arrives, so buffering stays bounded.
+                    s.mode = Mode::kSkipLine;
+                    consumed = n;
+                } else {
+                    consumed = pos;   // incomplete: the caller keeps it
+                }
+                return Event::kNeedInput;
+            }
+            size_t nl = size_t(static_cast<const char*>(found) - input.data());
+            size_t len = nl - pos + 1;
+            if (len > max_line) {
+                pos = nl + 1;
+                ++s.stats.commands;
+                s.bad(out, 500, "5.5.2", "Error: line too long");
+                continue;
+            }
+            std::string_view line = input.substr(pos, len - 1);
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            pos = nl + 1;
+            s.command(line, out);
+            if (s.mode == Mode::kClosed) {
+                consumed = pos;
+                return Event::kClose;
+            }
+            continue;
+        }
+        }
+    }
+}
+
+AcceptedMessage Session::take_message() {
+    Impl& s = *impl_;
+    AcceptedMessage m;
+    m.envelope = std::move(s.env);
+    m.data = std::move(s.data);
+    m.envelope.body_size = m.data.size();
+    return m;
+}
+
+void Session::committed(bool ok, std::string& out) {
+    Impl& s = *impl_;
+    if (ok) {
+        append_reply(out, 250, "2.0.0", {"Ok: queued as ", std::string_view(s.qid.data(), s.qid_len)});
+        ++s.stats.messages;
+    } else {
+        append_reply(out, 451, "4.3.0", "Error: queue file write error");
+    }
+    s.reset_transaction();
+    if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
+}
+
+void Session::timeout(std::string& out) {
+    append_reply(out, 421, "4.4.2", {impl_->config.hostname, " Error: timeout exceeded"});
+    impl_->mode = Mode::kClosed;
+}
+
+void Session::shutdown(std::string& out) {
+    append_reply(out, 421, "4.3.2", {impl_->config.hostname, " Service shutting down"});
+    impl_->mode = Mode::kClosed;
+}
+
+bool Session::in_transaction() const { return impl_->has_mail; }
+
+bool Session::in_data() const { return impl_->mode == Mode::kData || impl_->mode == Mode::kBdat; }
+
+const Session::Stats& Session::stats() const { return impl_->stats; }
+
+}  // namespace ringpost::smtp

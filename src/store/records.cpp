@@ -1,0 +1,234 @@
+// Value encodings; format described in records.hpp and docs/STORAGE.md.
+#include "store/records.hpp"
+
+namespace ringpost::store {
+namespace {
+
+class Writer {
+public:
+    void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+    void varint(uint64_t v) {
+        while (v >= 0x80) {
+            out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+            v >>= 7;
+        }
+        out_.push_back(static_cast<char>(v));
+    }
+    void svarint(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+    void str(std::string_view s) {
+        varint(s.size());
+        out_.append(s);
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+// Reads fields; once a read fails every later read fails too, so decoders
+// check ok() once at the end instead of after every field.
+class Reader {
+public:
+    explicit Reader(std::string_view in) : in_(in) {}
+    bool ok() const { return ok_; }
+
+    uint8_t u8() {
+        if (!ok_ || pos_ >= in_.size()) return fail<uint8_t>();
+        return static_cast<uint8_t>(in_[pos_++]);
+    }
+    uint64_t varint() {
+        uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            uint8_t b = u8();
+            if (!ok_) return 0;
+            v |= static_cast<uint64_t>(b & 0x7f) << shift;
+            if (!(b & 0x80)) return v;
+        }
+        return fail<uint64_t>();  // more than 10 bytes: corrupt
+    }
+    int64_t svarint() {
+        uint64_t z = varint();
+        return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    }
+    uint32_t u32() {
+        uint64_t v = varint();
+        if (v > UINT32_MAX) return fail<uint32_t>();
+        return static_cast<uint32_t>(v);
+    }
+    std::string str() {
+        uint64_t n = varint();
+        if (!ok_ || n > in_.size() - pos_) return fail<std::string>();
+        std::string s(in_.substr(pos_, n));
+        pos_ += n;
+        return s;
+    }
+    // An enum stored as one byte, valid if <= max.
+    template <class E>
+    E enum8(uint8_t max) {
+        uint8_t v = u8();
+        if (v > max) return fail<E>();
+        return static_cast<E>(v);
+    }
+
+private:
+    template <class T>
+    T fail() {
+        ok_ = false;
+        return T{};
+    }
+    std::string_view in_;
+    size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+Error corrupt(const char* what) { return make_error(std::string("corrupt ") + what + " record"); }
+
+// Checks the version byte; returns false (and marks nothing) if unknown.
+bool version_ok(Reader& r) { return r.u8() == kRecordVersion && r.ok(); }
+
+enum RecipientBits : uint8_t { kRcptLocal = 1 };
+
+}  // namespace
+
+std::string encode_envelope(const mail::Envelope& e) {
+    Writer w;
+    w.u8(kRecordVersion);
+    w.str(e.queue_id);
+    w.str(e.sender);
+    w.varint(e.recipients.size());
+    for (const auto& r : e.recipients) {
+        w.str(r.address);
+        w.str(r.orcpt);
+        w.u8(r.notify);
+        w.u8(r.local ? kRcptLocal : 0);
+        w.u8(static_cast<uint8_t>(r.state));
+        w.varint(r.attempts);
+        w.str(r.last_reply);
+    }
+    w.str(e.envid);
+    w.u8(static_cast<uint8_t>(e.ret));
+    w.u8(static_cast<uint8_t>(e.body_type));
+    w.u8(e.smtputf8 ? 1 : 0);
+    w.str(e.helo);
+    w.str(e.client_ip);
+    w.str(e.protocol);
+    w.svarint(e.received_at);
+    w.svarint(e.next_attempt);
+    w.varint(e.body_size);
+    return w.take();
+}
+
+Result<mail::Envelope> decode_envelope(std::string_view data) {
+    Reader r(data);
+    if (!version_ok(r)) return corrupt("envelope (unknown version)");
+    mail::Envelope e;
+    e.queue_id = r.str();
+    e.sender = r.str();
+    uint64_t n = r.varint();
+    // Each recipient takes at least 7 bytes: refuse counts the data cannot hold
+    // before reserving memory for them.
+    if (!r.ok() || n > data.size() / 7) return corrupt("envelope");
+    e.recipients.resize(n);
+    for (auto& rc : e.recipients) {
+        rc.address = r.str();
+        rc.orcpt = r.str();
+        rc.notify = r.u8();
+        rc.local = (r.u8() & kRcptLocal) != 0;
+        rc.state = r.enum8<mail::RcptState>(static_cast<uint8_t>(mail::RcptState::kDeferred));
+        rc.attempts = r.u32();
+        rc.last_reply = r.str();
+    }
+    e.envid = r.str();
+    e.ret = r.enum8<mail::DsnRet>(static_cast<uint8_t>(mail::DsnRet::kHeaders));
+    e.body_type = r.enum8<mail::BodyType>(static_cast<uint8_t>(mail::BodyType::kBinaryMime));
+    e.smtputf8 = r.u8() != 0;
+    e.helo = r.str();
+    e.client_ip = r.str();
+    e.protocol = r.str();
+    e.received_at = r.svarint();
+    e.next_attempt = r.svarint();
+    e.body_size = r.varint();
+    if (!r.ok()) return corrupt("envelope");
+    return e;
+}
+
+std::string encode_mailbox_meta(const MailboxMeta& m) {
+    Writer w;
+    w.u8(kRecordVersion);
+    w.varint(m.uidvalidity);
+    w.varint(m.uidnext);
+    w.varint(m.messages);
+    w.varint(m.bytes);
+    return w.take();
+}
+
+Result<MailboxMeta> decode_mailbox_meta(std::string_view data) {
+    Reader r(data);
+    if (!version_ok(r)) return corrupt("mailbox (unknown version)");
+    MailboxMeta m;
+    m.uidvalidity = r.u32();
+    m.uidnext = r.u32();
+    m.messages = r.varint();
+    m.bytes = r.varint();
+    if (!r.ok()) return corrupt("mailbox");
+    return m;
+}
+
+std::string encode_message(const MessageRecord& m) {
+    Writer w;
+    w.u8(kRecordVersion);
+    w.str(m.queue_id);
+    w.str(m.prefix);
+    w.varint(m.size);
+    w.svarint(m.internal_date);
+    w.varint(m.flags);
+    w.str(m.subject);
+    return w.take();
+}
+
+Result<MessageRecord> decode_message(std::string_view data) {
+    Reader r(data);
+    if (!version_ok(r)) return corrupt("message (unknown version)");
+    MessageRecord m;
+    m.queue_id = r.str();
+    m.prefix = r.str();
+    m.size = r.varint();
+    m.internal_date = r.svarint();
+    m.flags = r.u32();
+    m.subject = r.str();
+    if (!r.ok()) return corrupt("message");
+    return m;
+}
+
+std::string encode_user(const UserValue& u) {
+    Writer w;
+    w.u8(kRecordVersion);
+    w.str(u.password_hash);
+    w.svarint(u.created);
+    return w.take();
+}
+
+Result<UserValue> decode_user(std::string_view data) {
+    Reader r(data);
+    if (!version_ok(r)) return corrupt("user (unknown version)");
+    UserValue u;
+    u.password_hash = r.str();
+    u.created = r.svarint();
+    if (!r.ok()) return corrupt("user");
+    return u;
+}
+
+std::string encode_refcount(uint64_t count) {
+    Writer w;
+    w.varint(count);
+    return w.take();
+}
+
+Result<uint64_t> decode_refcount(std::string_view data) {
+    Reader r(data);
+    uint64_t n = r.varint();
+    if (!r.ok()) return corrupt("body_refs");
+    return n;
+}
+
+}  // namespace ringpost::store

@@ -1,0 +1,61 @@
+// Value encodings of the store's records (docs/STORAGE.md, "Value encoding").
+//
+// Every record starts with a version byte (currently 1), followed by fields
+// in a fixed order: unsigned integers as LEB128 varints, signed ones zigzag +
+// varint, strings as varint length + bytes, enums/bools as one byte. Decoders
+// reject unknown versions and truncated input, but ignore trailing bytes, so
+// a later version can append fields that old readers skip.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mail/envelope.hpp"
+#include "util/result.hpp"
+
+namespace ringpost::store {
+
+inline constexpr uint8_t kRecordVersion = 1;
+
+// mailboxes CF value.
+struct MailboxMeta {
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 1;
+    uint64_t messages = 0;
+    uint64_t bytes = 0;
+};
+
+// messages CF value (the user, mailbox and uid are in the key).
+struct MessageRecord {
+    std::string queue_id;     // bodies CF key (the shared body)
+    std::string prefix;       // per-user header lines put before the body
+    uint64_t size = 0;        // prefix + body bytes
+    int64_t internal_date = 0;
+    uint32_t flags = 0;
+    std::string subject;
+};
+
+// users CF value (the lower-cased address is the key).
+struct UserValue {
+    std::string password_hash;
+    int64_t created = 0;
+};
+
+std::string encode_envelope(const mail::Envelope& envelope);
+Result<mail::Envelope> decode_envelope(std::string_view data);
+
+std::string encode_mailbox_meta(const MailboxMeta& meta);
+Result<MailboxMeta> decode_mailbox_meta(std::string_view data);
+
+std::string encode_message(const MessageRecord& message);
+Result<MessageRecord> decode_message(std::string_view data);
+
+std::string encode_user(const UserValue& user);
+Result<UserValue> decode_user(std::string_view data);
+
+// body_refs CF value: a bare varint (no version byte; it is only ever a count).
+std::string encode_refcount(uint64_t count);
+Result<uint64_t> decode_refcount(std::string_view data);
+
+}  // namespace ringpost::store

@@ -1,0 +1,336 @@
+// Store's blocking API -- users, spool and mailbox reads, and the writes that
+// do not come from SMTP (add/delete user, delete a queued message) -- plus
+// the small helpers shared with accept.cpp and recover.cpp.
+//
+// Blocking writers take write_mu around their read-modify-write and commit
+// with sync=true, exactly like the commit thread, so a body reference count
+// or mailbox meta is never updated from two places at once.
+#include <charconv>
+#include <ctime>
+
+#include "store/keys.hpp"
+#include "store/store_impl.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::store {
+
+// --- helpers ---
+
+Result<void> Store::Impl::require_writable() const {
+    if (options.read_only) return make_error("store " + options.path + " is open read-only");
+    return {};
+}
+
+Result<std::optional<std::string>> Store::Impl::get(Cf which, std::string_view key) const {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return db_error(std::string("reading ") + cf(which)->GetName(), s);
+    return std::optional<std::string>(std::move(value));
+}
+
+Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& fn) const {
+    rocksdb::ReadOptions ro;
+    std::string upper = keys::prefix_successor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf(which)));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+        if (!fn(std::string_view(it->key().data(), it->key().size()),
+                std::string_view(it->value().data(), it->value().size())))
+            break;
+    }
+    if (!it->status().ok()) return db_error(std::string("scanning ") + cf(which)->GetName(), it->status());
+    return {};
+}
+
+Result<void> Store::Impl::drop_body_refs(rocksdb::WriteBatch& batch, const std::map<std::string, uint64_t>& drops) {
+    for (const auto& [qid, n] : drops) {
+        auto stored = get(kBodyRefs, qid);
+        if (!stored) return stored.error();
+        uint64_t count = 0;
+        if (stored->has_value()) {
+            auto decoded = decode_refcount(**stored);
+            if (!decoded) return decoded.error();
+            count = decoded.value();
+        }
+        if (count < n)  // already inconsistent; deleting the body is the only sane end state
+            log::warn("body_refs_underflow", {{"qid", qid}, {"count", count}, {"dropping", n}});
+        if (count <= n) {
+            batch.Delete(cf(kBodies), qid);
+            batch.Delete(cf(kBodyRefs), qid);
+        } else {
+            batch.Put(cf(kBodyRefs), qid, encode_refcount(count - n));
+        }
+    }
+    return {};
+}
+
+Result<void> Store::Impl::write_synced(rocksdb::WriteBatch& batch, std::string_view what) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    rocksdb::Status s = db->Write(wo, &batch);
+    if (!s.ok()) return db_error(what, s);
+    return {};
+}
+
+// --- users ---
+
+Result<void> Store::add_user(const UserRecord& user) {
+    if (auto w = impl_->require_writable(); !w) return w;
+    std::string address = keys::lower_address(user.address);
+    if (!keys::valid_component(address)) return make_error("invalid user address '" + user.address + "'");
+
+    std::lock_guard lock(impl_->write_mu);
+    auto existing = impl_->get(Impl::kUsers, address);
+    if (!existing) return existing.error();
+    if (existing->has_value()) return make_error("user " + address + " already exists");
+
+    UserValue value{user.password_hash, user.created != 0 ? user.created : static_cast<int64_t>(std::time(nullptr))};
+    rocksdb::WriteBatch batch;
+    batch.Put(impl_->cf(Impl::kUsers), address, encode_user(value));
+    if (auto r = impl_->write_synced(batch, "adding user " + address); !r) return r;
+
+    std::unique_lock users_lock(impl_->users_mu);
+    impl_->users.insert(address);
+    return {};
+}
+
+Result<void> Store::delete_user(std::string_view address_in) {
+    if (auto w = impl_->require_writable(); !w) return w;
+    std::string address = keys::lower_address(address_in);
+    if (!keys::valid_component(address)) return make_error("invalid user address");
+
+    std::lock_guard lock(impl_->write_mu);
+    auto existing = impl_->get(Impl::kUsers, address);
+    if (!existing) return existing.error();
+    if (!existing->has_value()) return make_error("no such user " + address);
+
+    // One batch removes the user, every mailbox and message record, and the
+    // references those messages held on shared bodies.
+    rocksdb::WriteBatch batch;
+    std::map<std::string, uint64_t> drops;  // qid -> references to drop
+    uint64_t messages = 0;
+    const std::string prefix = keys::user_prefix(address);
+    Result<void> bad_record{};
+    auto scanned = impl_->scan(Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+        auto msg = decode_message(value);
+        if (!msg) {
+            bad_record = msg.error();
+            return false;
+        }
+        drops[msg->queue_id] += 1;
+        ++messages;
+        batch.Delete(impl_->cf(Impl::kMessages), rocksdb::Slice(key.data(), key.size()));
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (!bad_record) return bad_record;
+    scanned = impl_->scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view) {
+        batch.Delete(impl_->cf(Impl::kMailboxes), rocksdb::Slice(key.data(), key.size()));
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (auto r = impl_->drop_body_refs(batch, drops); !r) return r;
+    batch.Delete(impl_->cf(Impl::kUsers), address);
+    if (auto r = impl_->write_synced(batch, "deleting user " + address); !r) return r;
+
+    // Forget cached metas so a later delivery recreates the INBOX from scratch.
+    auto& cache = impl_->meta_cache;
+    cache.erase(cache.lower_bound(prefix), cache.lower_bound(keys::prefix_successor(prefix)));
+    std::unique_lock users_lock(impl_->users_mu);
+    impl_->users.erase(address);
+    log::info("user_deleted", {{"user", address}, {"messages", messages}});
+    return {};
+}
+
+Result<std::vector<UserRecord>> Store::list_users() {
+    std::vector<UserRecord> out;
+    Result<void> bad{};
+    auto r = impl_->scan(Impl::kUsers, "", [&](std::string_view key, std::string_view value) {
+        auto u = decode_user(value);
+        if (!u) {
+            bad = u.error();
+            return false;
+        }
+        out.push_back(UserRecord{std::string(key), std::move(u->password_hash), u->created});
+        return true;
+    });
+    if (!r) return r.error();
+    if (!bad) return bad.error();
+    return out;
+}
+
+Result<std::optional<UserRecord>> Store::get_user(std::string_view address_in) {
+    std::string address = keys::lower_address(address_in);
+    auto stored = impl_->get(Impl::kUsers, address);
+    if (!stored) return stored.error();
+    if (!stored->has_value()) return std::optional<UserRecord>();
+    auto u = decode_user(**stored);
+    if (!u) return u.error();
+    return std::optional<UserRecord>(UserRecord{address, std::move(u->password_hash), u->created});
+}
+
+bool Store::user_exists(std::string_view address_in) {
+    std::string address = keys::lower_address(address_in);
+    if (impl_->options.read_only) {
+        auto stored = impl_->get(Impl::kUsers, address);
+        return stored && stored->has_value();
+    }
+    std::shared_lock lock(impl_->users_mu);
+    return impl_->users.count(address) != 0;
+}
+
+// --- spool ---
+
+Result<std::vector<mail::Envelope>> Store::list_queue(size_t limit) {
+    std::vector<mail::Envelope> out;
+    Result<void> bad{};
+    auto r = impl_->scan(Impl::kEnvelopes, "", [&](std::string_view, std::string_view value) {
+        auto env = decode_envelope(value);
+        if (!env) {
+            bad = env.error();
+            return false;
+        }
+        out.push_back(std::move(env).value());
+        return limit == 0 || out.size() < limit;
+    });
+    if (!r) return r.error();
+    if (!bad) return bad.error();
+    return out;
+}
+
+Result<std::optional<mail::Envelope>> Store::get_envelope(std::string_view queue_id) {
+    auto stored = impl_->get(Impl::kEnvelopes, queue_id);
+    if (!stored) return stored.error();
+    if (!stored->has_value()) return std::optional<mail::Envelope>();
+    auto env = decode_envelope(**stored);
+    if (!env) return env.error();
+    return std::optional<mail::Envelope>(std::move(env).value());
+}
+
+Result<std::optional<std::string>> Store::get_body(std::string_view queue_id) {
+    return impl_->get(Impl::kBodies, queue_id);
+}
+
+Result<void> Store::delete_queued(std::string_view queue_id) {
+    if (auto w = impl_->require_writable(); !w) return w;
+    std::lock_guard lock(impl_->write_mu);
+    auto env = get_envelope(queue_id);
+    if (!env) return env.error();
+    if (!env->has_value()) return make_error("queue id " + std::string(queue_id) + " is not in the queue");
+
+    rocksdb::WriteBatch batch;
+    batch.Delete(impl_->cf(Impl::kEnvelopes), rocksdb::Slice(queue_id.data(), queue_id.size()));
+    batch.Delete(impl_->cf(Impl::kSchedule), keys::schedule_key((*env)->next_attempt, queue_id));
+    if (auto r = impl_->drop_body_refs(batch, {{std::string(queue_id), 1}}); !r) return r;
+    if (auto r = impl_->write_synced(batch, "deleting queued message " + std::string(queue_id)); !r) return r;
+    log::info("queue_deleted", {{"qid", queue_id}});
+    return {};
+}
+
+Result<QueueStats> Store::queue_stats() {
+    QueueStats stats;
+    Result<void> bad{};
+    auto r = impl_->scan(Impl::kEnvelopes, "", [&](std::string_view, std::string_view value) {
+        auto env = decode_envelope(value);
+        if (!env) {
+            bad = env.error();
+            return false;
+        }
+        stats.messages += 1;
+        stats.bytes += env->body_size;
+        for (const auto& rc : env->recipients)
+            if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred)
+                stats.recipients_pending += 1;
+        if (stats.oldest == 0 || env->received_at < stats.oldest) stats.oldest = env->received_at;
+        return true;
+    });
+    if (!r) return r.error();
+    if (!bad) return bad.error();
+    return stats;
+}
+
+// --- mailboxes ---
+
+namespace {
+
+MailboxMessage to_mailbox_message(const keys::MessageKey& key, MessageRecord&& rec) {
+    MailboxMessage m;
+    m.user = key.user;
+    m.mailbox = key.mailbox;
+    m.uid = key.uid;
+    m.id = rec.queue_id + "." + std::to_string(key.uid);
+    m.queue_id = std::move(rec.queue_id);
+    m.size = rec.size;
+    m.internal_date = rec.internal_date;
+    m.flags = rec.flags;
+    m.subject = std::move(rec.subject);
+    return m;
+}
+
+}  // namespace
+
+Result<std::vector<MailboxMessage>> Store::list_mailbox(std::string_view user_in, std::string_view mailbox) {
+    std::string user = keys::lower_address(user_in);
+    if (!keys::valid_component(user) || !keys::valid_component(mailbox)) return make_error("invalid user or mailbox name");
+    std::vector<MailboxMessage> out;
+    Result<void> bad{};
+    auto r = impl_->scan(Impl::kMessages, keys::message_prefix(user, mailbox),
+                         [&](std::string_view key, std::string_view value) {
+        auto parsed = keys::parse_message_key(key);
+        auto rec = decode_message(value);
+        if (!parsed || !rec) {
+            bad = rec ? make_error("corrupt message key") : rec.error();
+            return false;
+        }
+        out.push_back(to_mailbox_message(*parsed, std::move(rec).value()));
+        return true;
+    });
+    if (!r) return r.error();
+    if (!bad) return bad.error();
+    return out;
+}
+
+Result<std::optional<std::string>> Store::get_mailbox_message(std::string_view user_in, std::string_view id) {
+    using Found = std::optional<std::string>;
+    std::string user = keys::lower_address(user_in);
+    if (!keys::valid_component(user)) return make_error("invalid user name");
+
+    // id = "<queue_id>.<uid>"; anything else cannot name a message.
+    size_t dot = id.find('.');
+    if (dot == std::string_view::npos) return Found();
+    std::string_view qid = id.substr(0, dot), uid_text = id.substr(dot + 1);
+    uint32_t uid = 0;
+    auto [end, ec] = std::from_chars(uid_text.data(), uid_text.data() + uid_text.size(), uid);
+    if (!is_valid_queue_id(qid) || ec != std::errc() || end != uid_text.data() + uid_text.size() || uid == 0)
+        return Found();
+
+    // The id does not name the mailbox: try INBOX, then the user's others.
+    std::vector<std::string> mailboxes{std::string(keys::kInbox)};
+    const std::string prefix = keys::user_prefix(user);
+    auto r = impl_->scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view) {
+        std::string_view name = key.substr(prefix.size());
+        if (name != keys::kInbox) mailboxes.emplace_back(name);
+        return true;
+    });
+    if (!r) return r.error();
+
+    for (const auto& mailbox : mailboxes) {
+        auto stored = impl_->get(Impl::kMessages, keys::message_key(user, mailbox, uid));
+        if (!stored) return stored.error();
+        if (!stored->has_value()) continue;
+        auto rec = decode_message(**stored);
+        if (!rec) return rec.error();
+        if (rec->queue_id != qid) continue;
+        auto body = impl_->get(Impl::kBodies, qid);
+        if (!body) return body.error();
+        if (!body->has_value()) return make_error("body " + std::string(qid) + " of message " + std::string(id) + " is missing");
+        std::string out = std::move(rec->prefix);
+        out += **body;
+        return Found(std::move(out));
+    }
+    return Found();
+}
+
+}  // namespace ringpost::store

@@ -1,0 +1,213 @@
+// Opening and closing the RocksDB database behind Store: options chosen for a
+// mail spool, column family creation, the primary/secondary split, and the
+// in-memory state loaded at open.
+//
+// Read-only opens use a *secondary* instance (DB::OpenAsSecondary +
+// TryCatchUpWithPrimary): RocksDB documents OpenForReadOnly alongside a live
+// primary as undefined behaviour (the primary may delete WAL/SST files the
+// reader is about to open), while a secondary is built to tail a running
+// primary. It needs a private directory for its own info log; we make one
+// with mkdtemp under $TMPDIR (default /tmp) so the CLI never writes into the
+// data directory, and remove it on close.
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <unistd.h>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include "store/keys.hpp"
+#include "store/store_impl.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::store {
+namespace {
+
+// Same order as Store::Impl::Cf. ("default" is rocksdb::kDefaultColumnFamilyName,
+// spelled out because that is a std::string from another translation unit.)
+constexpr const char* kCfNames[Store::Impl::kCfCount] = {
+    "default", keys::kBodies, keys::kBodyRefs, keys::kEnvelopes,
+    keys::kSchedule, keys::kMailboxes, keys::kMessages, keys::kUsers,
+};
+
+bool compression_supported(rocksdb::CompressionType type) {
+    for (auto t : rocksdb::GetSupportedCompressions())
+        if (t == type) return true;
+    return false;
+}
+
+// LZ4 where the library has it: cheap on CPU, and mail text compresses well.
+rocksdb::CompressionType preferred_compression() {
+    return compression_supported(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+}
+
+rocksdb::DBOptions make_db_options(bool secondary) {
+    rocksdb::DBOptions o;
+    o.create_if_missing = !secondary;
+    o.create_missing_column_families = !secondary;
+    // WAL stays on and is written on every batch; durability comes from the
+    // commit stage's sync=true writes, so no manual WAL flushing.
+    o.manual_wal_flush = false;
+    // A secondary must keep every file open (RocksDB requirement); the
+    // primary stays modest so a spool never exhausts the fd limit it shares
+    // with thousands of SMTP connections.
+    o.max_open_files = secondary ? -1 : 256;
+    o.max_background_jobs = 4;
+    // With 7 CFs the WAL can only be recycled once every CF has flushed;
+    // this cap forces flushes of quiet CFs so the WAL stays bounded.
+    o.max_total_wal_size = 256u << 20;
+    o.db_write_buffer_size = 256u << 20;
+    o.bytes_per_sync = 1u << 20;
+    o.keep_log_file_num = 4;
+    return o;
+}
+
+rocksdb::ColumnFamilyOptions make_cf_options(int which, const StoreOptions& opts,
+                                             const std::shared_ptr<rocksdb::Cache>& cache) {
+    rocksdb::ColumnFamilyOptions o;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    // Nearly all reads are point lookups by queue ID or exact key.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    o.compression = preferred_compression();
+    o.write_buffer_size = 16u << 20;
+
+    if (which == Store::Impl::kBodies) {
+        // Integrated BlobDB: bodies at least min_blob_size go to blob files,
+        // so compactions of the LSM move small index entries, not messages.
+        // GC rewrites live blobs out of old files during compaction so the
+        // space of deleted messages comes back.
+        o.write_buffer_size = 64u << 20;
+        o.enable_blob_files = true;
+        o.min_blob_size = opts.min_blob_size;
+        o.blob_compression_type = preferred_compression();
+        o.enable_blob_garbage_collection = true;
+        o.blob_garbage_collection_age_cutoff = 0.25;
+    }
+    return o;
+}
+
+std::shared_ptr<rocksdb::Cache> shared_block_cache() {
+    return rocksdb::NewLRUCache(32u << 20);  // shared by all CFs of one DB
+}
+
+Result<std::string> make_secondary_dir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/ringpost-secondary-" +
+                        std::to_string(getpid()) + "-XXXXXX";
+    if (!mkdtemp(templ.data()))
+        return make_error("cannot create secondary directory " + templ + ": " + std::strerror(errno), errno);
+    return templ;
+}
+
+Result<void> load_users(Store::Impl& impl) {
+    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(rocksdb::ReadOptions(), impl.cf(Store::Impl::kUsers)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) impl.users.insert(it->key().ToString());
+    if (!it->status().ok()) return db_error("loading users", it->status());
+    return {};
+}
+
+}  // namespace
+
+Error db_error(std::string_view what, const rocksdb::Status& status) {
+    return make_error(std::string(what) + ": " + status.ToString());
+}
+
+Store::Impl::~Impl() {
+    if (commit) commit->stop();
+    commit.reset();
+    if (db) {
+        for (auto* h : handles)
+            if (h) db->DestroyColumnFamilyHandle(h);
+        handles.clear();
+        rocksdb::Status s = db->Close();
+        if (!s.ok()) log::warn("store_close_failed", {{"path", options.path}, {"error", s.ToString()}});
+        delete db;
+        db = nullptr;
+    }
+    if (!secondary_path.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(secondary_path, ec);
+    }
+}
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+    if (options.path.empty()) return make_error("store path is empty");
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    const bool secondary = options.read_only;
+
+    std::error_code ec;
+    if (secondary) {
+        if (!std::filesystem::exists(options.path + "/CURRENT", ec))
+            return make_error("data directory " + options.path + " holds no ringpost store");
+    } else {
+        std::filesystem::create_directories(options.path, ec);
+        if (ec) return make_error("cannot create data directory " + options.path + ": " + ec.message(), ec.value());
+    }
+
+    rocksdb::DBOptions db_options = make_db_options(secondary);
+    auto cache = shared_block_cache();
+
+    // Open every CF that exists (RocksDB insists on it for a primary) plus
+    // ours; CFs a newer version may have added are opened with defaults.
+    std::vector<std::string> existing;
+    rocksdb::Status s;
+    if (std::filesystem::exists(options.path + "/CURRENT", ec)) {  // else: a new database
+        s = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+        if (!s.ok()) return db_error("listing column families in " + options.path, s);
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (int i = 0; i < Impl::kCfCount; ++i) {
+        if (secondary && i != Impl::kDefault && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
+            return make_error("data directory " + options.path + " lacks column family '" + kCfNames[i] +
+                              "' (never opened by ringpost serve?)");
+        descriptors.emplace_back(kCfNames[i], make_cf_options(i, options, cache));
+    }
+    for (const auto& name : existing)
+        if (std::find(std::begin(kCfNames), std::end(kCfNames), name) == std::end(kCfNames))
+            descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+
+    if (secondary) {
+        auto dir = make_secondary_dir();
+        if (!dir) return dir.error();
+        impl->secondary_path = dir.value();
+        s = rocksdb::DB::OpenAsSecondary(db_options, options.path, impl->secondary_path, descriptors,
+                                         &impl->handles, &impl->db);
+        if (s.ok()) s = impl->db->TryCatchUpWithPrimary();
+    } else {
+        s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->handles, &impl->db);
+    }
+    if (!s.ok()) {
+        if (!secondary && s.IsIOError() && s.ToString().find("LOCK") != std::string::npos)
+            return make_error("data directory " + options.path +
+                              " is in use by a running ringpost (lock held): " + s.ToString());
+        return db_error(std::string("opening store ") + options.path + (secondary ? " (secondary)" : ""), s);
+    }
+
+    if (!secondary) {
+        if (auto r = load_users(*impl); !r) return r.error();
+    }
+    impl->commit = std::make_unique<GroupCommitStage>(*impl);
+    if (secondary)
+        log::info("store_opened", {{"path", options.path}, {"mode", "secondary"}});
+    else
+        log::info("store_opened", {{"path", options.path}, {"mode", "primary"},
+                                   {"users", static_cast<uint64_t>(impl->users.size())}});
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+CommitStage& Store::commit_stage() { return *impl_->commit; }
+
+}  // namespace ringpost::store

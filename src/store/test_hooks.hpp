@@ -1,0 +1,23 @@
+// Raw access to the store's column families, for unit tests only: they need
+// to damage a store on purpose (e.g. drop a schedule entry) to check that
+// recover() repairs it, without the tests including RocksDB headers.
+// Production code must not call these.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/store.hpp"
+#include "util/result.hpp"
+
+namespace ringpost::store::test_hooks {
+
+// cf is a column family name from keys.hpp. Writes are synced.
+Result<void> raw_put(Store& store, std::string_view cf, std::string_view key, std::string_view value);
+Result<void> raw_delete(Store& store, std::string_view cf, std::string_view key);
+Result<std::optional<std::string>> raw_get(Store& store, std::string_view cf, std::string_view key);
+// Number of keys in a column family.
+Result<size_t> raw_count(Store& store, std::string_view cf);
+
+}  // namespace ringpost::store::test_hooks

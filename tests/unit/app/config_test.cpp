@@ -1,0 +1,257 @@
+// Config loading: the reference file, defaults, every key's type check
+// naming the key, durations, unknown keys, syntax errors with line:column.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "app/config.hpp"
+#include "test_util.hpp"
+
+namespace ringpost::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kReference = R"(hostname = "mx.example.test"
+data_dir = "./ringpost-data"
+threads = 0                      # 0 = one per core
+
+[smtp]
+listen = ["127.0.0.1:2525"]
+max_message_size = 26214400
+max_recipients = 1000
+max_connections = 20000
+max_connections_per_ip = 1000
+
+[relay]
+local_domains = ["example.test", "localhost"]
+relay_networks = ["127.0.0.0/8", "::1/128"]
+)";
+
+class ConfigTest : public ::testing::Test {
+protected:
+    // Loads `text` as ringpost.toml in a temp dir; returns the ConfigError message or "".
+    std::string error_of(const std::string& text) {
+        try {
+            load_config(dir.write("ringpost.toml", text));
+        } catch (const ConfigError& e) {
+            return e.what();
+        }
+        return "";
+    }
+    Config load(const std::string& text) { return load_config(dir.write("ringpost.toml", text)); }
+    test::TempDir dir;
+};
+
+TEST_F(ConfigTest, DefaultsAreSensible) {
+    Config c = default_config();
+    EXPECT_FALSE(c.hostname.empty());
+    ASSERT_EQ(c.smtp.listen.size(), 1u);
+    EXPECT_EQ(c.smtp.listen[0].host, "127.0.0.1");
+    EXPECT_EQ(c.smtp.listen[0].port, 2525);
+    EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"localhost"});
+    ASSERT_EQ(c.relay.relay_networks.size(), 2u);
+    EXPECT_EQ(c.relay.relay_networks[0].text, "127.0.0.0/8");
+    EXPECT_EQ(c.relay.relay_networks[1].text, "::1/128");
+    EXPECT_EQ(c.data_dir, "./ringpost-data");
+    EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.source, "built-in defaults");
+}
+
+TEST_F(ConfigTest, LoadsTheReferenceFile) {
+    Config c = load(kReference);
+    EXPECT_EQ(c.hostname, "mx.example.test");
+    EXPECT_EQ(c.data_dir, "./ringpost-data");
+    EXPECT_EQ(c.threads, 0u);
+    ASSERT_EQ(c.smtp.listen.size(), 1u);
+    EXPECT_EQ(c.smtp.listen[0].text, "127.0.0.1:2525");
+    EXPECT_EQ(c.smtp.max_message_size, 26214400u);
+    EXPECT_EQ(c.smtp.max_recipients, 1000u);
+    EXPECT_EQ(c.smtp.max_connections, 20000u);
+    EXPECT_EQ(c.smtp.max_connections_per_ip, 1000u);
+    EXPECT_EQ(c.relay.local_domains, (std::vector<std::string>{"example.test", "localhost"}));
+    ASSERT_EQ(c.relay.relay_networks.size(), 2u);
+    EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.source, dir.file("ringpost.toml"));
+    EXPECT_EQ(c.smtp.command_timeout, 300u);   // untouched keys keep defaults
+}
+
+TEST_F(ConfigTest, AllKeysAreRead) {
+    Config c = load(R"(
+hostname = "relay.example.org"
+data_dir = "/var/spool/rp"
+threads = 4
+admin_socket = "/run/rp.sock"
+[smtp]
+listen = ["0.0.0.0:25", "[::]:25"]
+max_message_size = 1000
+max_recipients = 5
+max_connections = 6
+max_connections_per_ip = 7
+max_bad_commands = 8
+max_command_line = 600
+max_data_line = 2000
+command_timeout = "5m"
+data_timeout = 90
+shutdown_grace = 0
+[relay]
+local_domains = ["Example.ORG"]
+relay_networks = []
+[log]
+level = "debug"
+)");
+    EXPECT_EQ(c.hostname, "relay.example.org");
+    EXPECT_EQ(c.data_dir, "/var/spool/rp");
+    EXPECT_EQ(c.threads, 4u);
+    EXPECT_EQ(c.admin_socket, "/run/rp.sock");
+    ASSERT_EQ(c.smtp.listen.size(), 2u);
+    EXPECT_EQ(c.smtp.listen[1].host, "::");
+    EXPECT_EQ(c.smtp.listen[1].port, 25);
+    EXPECT_EQ(c.smtp.max_message_size, 1000u);
+    EXPECT_EQ(c.smtp.max_recipients, 5u);
+    EXPECT_EQ(c.smtp.max_connections, 6u);
+    EXPECT_EQ(c.smtp.max_connections_per_ip, 7u);
+    EXPECT_EQ(c.smtp.max_bad_commands, 8u);
+    EXPECT_EQ(c.smtp.max_command_line, 600u);
+    EXPECT_EQ(c.smtp.max_data_line, 2000u);
+    EXPECT_EQ(c.smtp.command_timeout, 300u);
+    EXPECT_EQ(c.smtp.data_timeout, 90u);
+    EXPECT_EQ(c.smtp.shutdown_grace, 0u);
+    EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"example.org"});   // lower-cased
+    EXPECT_TRUE(c.relay.relay_networks.empty());
+    EXPECT_EQ(c.log.level, "debug");
+}
+
+TEST_F(ConfigTest, AdminSocketFollowsDataDir) {
+    EXPECT_EQ(load("data_dir = \"/srv/rp\"\n").admin_socket, "/srv/rp/admin.sock");
+}
+
+TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
+    EXPECT_EQ(error_of("[smtp]\nmax_recipients = \"abc\"\n"),
+              dir.file("ringpost.toml") + ": smtp.max_recipients: expected a positive integer, got \"abc\"");
+    struct Case {
+        const char* toml;
+        const char* key;
+    } cases[] = {
+        {"hostname = 5", "hostname"},
+        {"hostname = \"bad host\"", "hostname"},
+        {"data_dir = true", "data_dir"},
+        {"data_dir = \"\"", "data_dir"},
+        {"threads = -1", "threads"},
+        {"threads = 5000", "threads"},
+        {"admin_socket = 1", "admin_socket"},
+        {"[smtp]\nlisten = 25", "smtp.listen"},
+        {"[smtp]\nlisten = []", "smtp.listen"},
+        {"[smtp]\nlisten = [\"localhost:25\"]", "smtp.listen[0]"},
+        {"[smtp]\nlisten = [\"127.0.0.1:25\", \"1.2.3.4:99999\"]", "smtp.listen[1]"},
+        {"[smtp]\nmax_message_size = 0", "smtp.max_message_size"},
+        {"[smtp]\nmax_recipients = 1.5", "smtp.max_recipients"},
+        {"[smtp]\nmax_connections = 0", "smtp.max_connections"},
+        {"[smtp]\nmax_connections_per_ip = \"10\"", "smtp.max_connections_per_ip"},
+        {"[smtp]\nmax_bad_commands = -3", "smtp.max_bad_commands"},
+        {"[smtp]\nmax_command_line = 100", "smtp.max_command_line"},
+        {"[smtp]\nmax_data_line = 999", "smtp.max_data_line"},
+        {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
+        {"[smtp]\ndata_timeout = 0", "smtp.data_timeout"},
+        {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
+        {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
+        {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
+        {"[relay]\nrelay_networks = [\"10.0.0.0/33\"]", "relay.relay_networks[0]"},
+        {"[relay]\nrelay_networks = [\"not-an-ip\"]", "relay.relay_networks[0]"},
+        {"[log]\nlevel = \"verbose\"", "log.level"},
+        {"smtp = 5", "smtp"},
+    };
+    for (const auto& c : cases) {
+        std::string err = error_of(c.toml);
+        EXPECT_THAT(err, StartsWith(dir.file("ringpost.toml") + ": " + c.key + ": ")) << c.toml;
+        EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+    }
+}
+
+TEST_F(ConfigTest, MessagesSayWhatWasExpected) {
+    EXPECT_THAT(error_of("[smtp]\nmax_command_line = 100"), HasSubstr("expected an integer from 512 to"));
+    EXPECT_THAT(error_of("[log]\nlevel = \"verbose\""), HasSubstr("got \"verbose\""));
+    EXPECT_THAT(error_of("[smtp]\nlisten = [\"localhost:25\"]"), HasSubstr("host names are not accepted"));
+    EXPECT_THAT(error_of("[relay]\nrelay_networks = [\"10.0.0.1/8\"]"), HasSubstr("did you mean \"10.0.0.0/8\""));
+}
+
+TEST_F(ConfigTest, Durations) {
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = 42").smtp.command_timeout, 42u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"30s\"").smtp.command_timeout, 30u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"5m\"").smtp.command_timeout, 300u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"2h\"").smtp.command_timeout, 7200u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"1d\"").smtp.command_timeout, 86400u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"1h30m\"").smtp.command_timeout, 5400u);
+
+    uint32_t s = 0;
+    EXPECT_TRUE(parse_duration("120", s));
+    EXPECT_EQ(s, 120u);
+    EXPECT_FALSE(parse_duration("", s));
+    EXPECT_FALSE(parse_duration("m", s));
+    EXPECT_FALSE(parse_duration("5x", s));
+    EXPECT_FALSE(parse_duration("-5s", s));
+    EXPECT_FALSE(parse_duration("1h30", s));
+    EXPECT_FALSE(parse_duration("99999999d", s));   // beyond 32 bits of seconds
+}
+
+TEST_F(ConfigTest, UnknownKeysAreErrors) {
+    EXPECT_EQ(error_of("[smtp]\nmax_recipient = 10\n"),
+              dir.file("ringpost.toml") + ": smtp.max_recipient: unknown key (did you mean \"max_recipients\"?)");
+    EXPECT_EQ(error_of("colour = 1\n"), dir.file("ringpost.toml") + ": colour: unknown key");
+    EXPECT_THAT(error_of("[smpt]\nlisten = []\n"), HasSubstr(": smpt: unknown key (did you mean \"smtp\"?)"));
+    EXPECT_THAT(error_of("[relay]\nlocal = []\n"), HasSubstr(": relay.local: unknown key"));
+    EXPECT_THAT(error_of("[log]\nfile = \"x\"\n"), HasSubstr(": log.file: unknown key"));
+}
+
+TEST_F(ConfigTest, TablesOfLaterFeaturesAreAccepted) {
+    Config c = load(std::string(kReference) +
+                    "[delivery]\nretry = \"5m\"\n[pop3]\nlisten = [\"0.0.0.0:110\"]\n[imap]\nx = 1\n"
+                    "[tls]\ncert = \"a.pem\"\n[submission]\n[smtps]\n[pop3s]\n[imaps]\n");
+    EXPECT_EQ(c.hostname, "mx.example.test");
+    EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
+}
+
+TEST_F(ConfigTest, SyntaxErrorGivesLineAndColumn) {
+    std::string err = error_of("hostname = \"a\"\n[smtp]\nmax_recipients = = 3\n");
+    EXPECT_THAT(err, StartsWith(dir.file("ringpost.toml") + ":3:"));
+    EXPECT_EQ(err.find('\n'), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingFileIsOneLine) {
+    try {
+        load_config(dir.file("nope.toml"));
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), dir.file("nope.toml") + ": cannot read: No such file or directory");
+    }
+}
+
+TEST_F(ConfigTest, TooLongAdminSocketIsRejectedEarly) {
+    std::string longdir(120, 'd');
+    EXPECT_THAT(error_of("data_dir = \"/" + longdir + "\"\n"),
+                HasSubstr(": admin_socket: path \"/" + longdir + "/admin.sock\" is too long"));
+}
+
+TEST_F(ConfigTest, LoadOrDefaultUsesExplicitPathElseCurrentDirectory) {
+    std::string path = dir.write("other.toml", "hostname = \"h.example\"\n");
+    EXPECT_EQ(load_config_or_default(path).hostname, "h.example");
+
+    auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    EXPECT_EQ(load_config_or_default("").source, "built-in defaults");
+    dir.write("ringpost.toml", "hostname = \"cwd.example\"\n");
+    Config c = load_config_or_default("");
+    std::filesystem::current_path(cwd);
+    EXPECT_EQ(c.hostname, "cwd.example");
+    EXPECT_EQ(c.source, "ringpost.toml");
+}
+
+TEST_F(ConfigTest, DescribeConfigSummarises) {
+    std::string s = describe_config(load(kReference));
+    EXPECT_THAT(s, HasSubstr("listen: 127.0.0.1:2525\n"));
+    EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
+    EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
+}
+
+}  // namespace
+}  // namespace ringpost::app

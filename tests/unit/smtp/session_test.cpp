@@ -1,0 +1,700 @@
+// Tests for the SMTP session state machine (src/smtp/session.hpp), driven
+// the way the io driver drives it: feed bytes, keep the unconsumed rest,
+// commit on kCommit, stop on kClose. The Policy is a fake with fixed rules.
+#include "smtp/session.hpp"
+
+#include "smtp/command.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+using namespace ringpost;
+using namespace ringpost::smtp;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+constexpr int64_t kNow = 1700000000;   // Tue, 14 Nov 2023 22:13:20 +0000
+
+// Recipients by domain: local.example is ours (unknown@ does not exist),
+// remote.example may be relayed to, denied.example may not, and
+// tempfail.example stands for a store outage.
+class FakePolicy : public Policy {
+public:
+    RcptVerdict check_recipient(std::string_view address, const ClientInfo&) override {
+        checked.emplace_back(address);
+        auto ends = [&](std::string_view suffix) {
+            return address.size() >= suffix.size() && address.substr(address.size() - suffix.size()) == suffix;
+        };
+        if (address == "unknown@local.example") return RcptVerdict::kUnknownUser;
+        if (ends("@local.example") || iequals(address, "postmaster")) return RcptVerdict::kAcceptLocal;
+        if (ends("@denied.example")) return RcptVerdict::kRelayDenied;
+        if (ends("@tempfail.example")) return RcptVerdict::kTempFail;
+        return RcptVerdict::kAcceptRelay;
+    }
+    std::string new_queue_id() override {
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(0xABC000 + ++ids));
+        return buf;
+    }
+    int64_t now() override { return kNow; }
+
+    std::vector<std::string> checked;
+    int ids = 0;
+};
+
+// Drives one session like the io driver does. Separate from the fixture so
+// a test can run several independent sessions.
+struct Driver {
+    Driver() {
+        config.hostname = "mx.example";
+        client.ip = "192.0.2.1";
+        client.port = 40000;
+    }
+
+    Session& session() {
+        if (!session_) session_ = std::make_unique<Session>(config, policy, client);
+        return *session_;
+    }
+
+    std::string greet() {
+        std::string out;
+        session().greet(out);
+        return out;
+    }
+
+    // Sends bytes and returns the replies produced, committing every
+    // message with `commit_ok` like the driver would.
+    std::string send(std::string_view bytes) {
+        Session& s = session();
+        pending.append(bytes);
+        std::string out;
+        for (;;) {
+            size_t consumed = 0;
+            Event e = s.feed(pending, consumed, out);
+            EXPECT_LE(consumed, pending.size());
+            pending.erase(0, consumed);
+            if (e == Event::kCommit) {
+                messages.push_back(s.take_message());
+                s.committed(commit_ok, out);
+                continue;
+            }
+            if (e == Event::kClose) closed = true;
+            break;
+        }
+        return out;
+    }
+
+    std::string ehlo() { return send("EHLO client.example\r\n"); }
+
+    // EHLO + MAIL + RCPT to one relay recipient.
+    void start_transaction(std::string_view mail_params = "") {
+        ehlo();
+        std::string r = send("MAIL FROM:<sender@client.example>" + std::string(mail_params) + "\r\n");
+        ASSERT_EQ(r, "250 2.1.0 Ok\r\n");
+        ASSERT_EQ(send("RCPT TO:<rcpt@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    }
+
+    // The message body after the Received: header.
+    static std::string body_of(const AcceptedMessage& m) {
+        size_t end = m.data.find("\r\n", m.data.find("\tby "));
+        end = m.data.find("\r\n", end + 2);   // "for <..>; date" or "date" line
+        return m.data.substr(end + 2);
+    }
+
+    FakePolicy policy;
+    SessionConfig config;
+    ClientInfo client;
+    std::unique_ptr<Session> session_;
+    std::string pending;
+    std::vector<AcceptedMessage> messages;
+    bool commit_ok = true;
+    bool closed = false;
+};
+
+class SessionTest : public ::testing::Test, public Driver {};
+
+const char kEhloReply[] =
+    "250-mx.example\r\n"
+    "250-PIPELINING\r\n"
+    "250-SIZE 26214400\r\n"
+    "250-8BITMIME\r\n"
+    "250-ENHANCEDSTATUSCODES\r\n"
+    "250-CHUNKING\r\n"
+    "250-BINARYMIME\r\n"
+    "250-SMTPUTF8\r\n"
+    "250 DSN\r\n";
+
+}  // namespace
+
+TEST_F(SessionTest, Greeting) { EXPECT_EQ(greet(), "220 mx.example ESMTP ringpost\r\n"); }
+
+TEST_F(SessionTest, EhloAdvertisesExtensions) {
+    EXPECT_EQ(ehlo(), kEhloReply);
+    EXPECT_FALSE(closed);
+}
+
+TEST_F(SessionTest, EhloHonoursConfig) {
+    config.limits.max_message_size = 1000;
+    config.advertise_chunking = false;
+    config.advertise_dsn = false;
+    config.advertise_smtputf8 = false;
+    config.advertise_starttls = true;
+    EXPECT_EQ(ehlo(),
+              "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n"
+              "250-ENHANCEDSTATUSCODES\r\n250 STARTTLS\r\n");
+}
+
+TEST_F(SessionTest, NoStarttlsOnceEncrypted) {
+    config.advertise_starttls = true;
+    client.tls = true;
+    EXPECT_THAT(ehlo(), Not(HasSubstr("STARTTLS")));
+}
+
+TEST_F(SessionTest, HeloHasNoExtensions) {
+    EXPECT_EQ(send("HELO client.example\r\n"), "250 mx.example\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=10\r\n"), "555 5.5.4 Unsupported option: SIZE=10\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<r@remote.example> NOTIFY=NEVER\r\n"), "555 5.5.4 Unsupported option: NOTIFY=NEVER\r\n");
+    EXPECT_EQ(send("RCPT TO:<r@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    // No CHUNKING was offered: the chunk is still skipped to stay in sync.
+    EXPECT_EQ(send("BDAT 4 LAST\r\nabcdNOOP\r\n"), "502 5.5.1 Error: command not implemented\r\n250 2.0.0 Ok\r\n");
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.protocol, "SMTP");
+    EXPECT_THAT(messages[0].data, HasSubstr(" with SMTP id "));
+}
+
+TEST_F(SessionTest, HeloAndEhloNeedAnArgument) {
+    EXPECT_EQ(send("EHLO\r\n"), "501 5.5.4 Syntax: EHLO hostname\r\n");
+    EXPECT_EQ(send("HELO   \r\n"), "501 5.5.4 Syntax: HELO hostname\r\n");
+    EXPECT_EQ(send("EHLO a\rb\r\n"), "501 5.5.4 Syntax: EHLO hostname\r\n");   // would forge the header
+    EXPECT_EQ(session().stats().bad_commands, 3u);
+}
+
+TEST_F(SessionTest, CompleteTransaction) {
+    greet();
+    EXPECT_EQ(ehlo(), kEhloReply);
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("MAIL FROM:<sender@client.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_TRUE(session().in_transaction());
+    EXPECT_EQ(send("RCPT TO:<user@local.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<other@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(send("DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+    EXPECT_TRUE(session().in_data());
+    EXPECT_EQ(send("Subject: test\r\n\r\nHello\r\n..dot\r\n"), "");
+    EXPECT_TRUE(session().in_data());
+    EXPECT_EQ(send(".\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    EXPECT_FALSE(session().in_data());
+    EXPECT_FALSE(session().in_transaction());
+    ASSERT_EQ(messages.size(), 1u);
+    const AcceptedMessage& m = messages[0];
+    const mail::Envelope& e = m.envelope;
+    EXPECT_EQ(e.queue_id, "0000000000ABC001");
+    EXPECT_EQ(e.sender, "sender@client.example");
+    ASSERT_EQ(e.recipients.size(), 2u);
+    EXPECT_EQ(e.recipients[0].address, "user@local.example");
+    EXPECT_TRUE(e.recipients[0].local);
+    EXPECT_EQ(e.recipients[1].address, "other@remote.example");
+    EXPECT_FALSE(e.recipients[1].local);
+    EXPECT_EQ(e.helo, "client.example");
+    EXPECT_EQ(e.client_ip, "192.0.2.1");
+    EXPECT_EQ(e.protocol, "ESMTP");
+    EXPECT_EQ(e.received_at, kNow);
+    EXPECT_EQ(e.body_type, mail::BodyType::k7Bit);
+    EXPECT_FALSE(e.smtputf8);
+    EXPECT_EQ(e.body_size, m.data.size());
+    // Two recipients: no "for" clause, date on its own line.
+    EXPECT_EQ(m.data,
+              "Received: from client.example ([192.0.2.1])\r\n"
+              "\tby mx.example (ringpost) with ESMTP id 0000000000ABC001;\r\n"
+              "\tTue, 14 Nov 2023 22:13:20 +0000\r\n"
+              "Subject: test\r\n\r\nHello\r\n.dot\r\n");
+    EXPECT_EQ(session().stats().messages, 1u);
+    EXPECT_EQ(session().stats().recipients, 2u);
+    EXPECT_EQ(session().stats().bad_commands, 0u);
+    // The EHLO state survives: the next transaction needs no new EHLO.
+    EXPECT_EQ(send("MAIL FROM:<>\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, ReceivedHeaderWithOneRecipient) {
+    start_transaction();
+    send("DATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_THAT(messages[0].data, StartsWith("Received: from client.example ([192.0.2.1])\r\n"
+                                             "\tby mx.example (ringpost) with ESMTP id 0000000000ABC001\r\n"
+                                             "\tfor <rcpt@remote.example>; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+                                             "x\r\n"));
+}
+
+TEST_F(SessionTest, ProtocolReflectsTlsAuthAndUtf8) {
+    client.tls = true;
+    client.authenticated = true;
+    client.ip = "2001:db8::25";
+    ehlo();
+    send("MAIL FROM:<j\xc3\xb6rg@client.example> SMTPUTF8\r\n");
+    EXPECT_EQ(send("RCPT TO:<\xc3\xa9l\xc3\xa8ve@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    send("DATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.protocol, "UTF8SMTPSA");
+    EXPECT_TRUE(messages[0].envelope.smtputf8);
+    EXPECT_THAT(messages[0].data, StartsWith("Received: from client.example ([IPv6:2001:db8::25])\r\n"
+                                             "\tby mx.example (ringpost) with UTF8SMTPSA id "));
+    messages.clear();
+    send("MAIL FROM:<a@client.example>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.protocol, "ESMTPSA");
+}
+
+TEST_F(SessionTest, Utf8AddressWithoutSmtputf8) {
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<j\xc3\xb6rg@client.example>\r\n"),
+              "553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n");
+    send("MAIL FROM:<a@client.example>\r\n");
+    EXPECT_EQ(send("RCPT TO:<\xc3\xa9l\xc3\xa8ve@remote.example>\r\n"),
+              "553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n");
+}
+
+TEST_F(SessionTest, DsnParametersReachTheEnvelope) {
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@client.example> RET=HDRS ENVID=id+2B42 BODY=8BITMIME SIZE=100\r\n"),
+              "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<b@remote.example> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;B+40remote.example\r\n"),
+              "250 2.1.5 Ok\r\n");
+    send("DATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    const mail::Envelope& e = messages[0].envelope;
+    EXPECT_EQ(e.ret, mail::DsnRet::kHeaders);
+    EXPECT_EQ(e.envid, "id+42");
+    EXPECT_EQ(e.body_type, mail::BodyType::k8BitMime);
+    ASSERT_EQ(e.recipients.size(), 1u);
+    EXPECT_EQ(e.recipients[0].notify, mail::kNotifySuccess | mail::kNotifyDelay);
+    EXPECT_EQ(e.recipients[0].orcpt, "rfc822;B@remote.example");
+}
+
+TEST_F(SessionTest, BadSequence) {
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    ehlo();
+    EXPECT_EQ(send("RCPT TO:<a@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    EXPECT_EQ(send("DATA\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "503 5.5.1 Error: nested MAIL command\r\n");
+    EXPECT_EQ(send("DATA\r\n"), "503 5.5.1 Error: need RCPT command\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 5u);
+    EXPECT_FALSE(session().in_data());
+}
+
+TEST_F(SessionTest, NoValidRecipients) {
+    ehlo();
+    send("MAIL FROM:<a@b.example>\r\n");
+    EXPECT_EQ(send("RCPT TO:<unknown@local.example>\r\n"),
+              "550 5.1.1 <unknown@local.example>: Recipient address rejected: User unknown\r\n");
+    EXPECT_EQ(send("RCPT TO:<x@denied.example>\r\n"), "554 5.7.1 <x@denied.example>: Relay access denied\r\n");
+    EXPECT_EQ(send("RCPT TO:<x@tempfail.example>\r\n"), "451 4.3.0 <x@tempfail.example>: Temporary lookup failure\r\n");
+    EXPECT_EQ(send("DATA\r\n"), "554 5.5.1 Error: no valid recipients\r\n");
+    // The pipelined message text that follows is then read as commands;
+    // that is the client's problem, but we must not have entered DATA.
+    EXPECT_FALSE(session().in_data());
+    EXPECT_EQ(policy.checked.size(), 3u);
+}
+
+TEST_F(SessionTest, PostmasterWithoutDomain) {
+    ehlo();
+    send("MAIL FROM:<>\r\n");
+    EXPECT_EQ(send("RCPT TO:<Postmaster>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<postmaster>\r\n"), "250 2.1.5 Ok\r\n");
+    send("DATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.sender, "");
+    ASSERT_EQ(messages[0].envelope.recipients.size(), 2u);
+    EXPECT_EQ(messages[0].envelope.recipients[0].address, "Postmaster");
+    EXPECT_TRUE(messages[0].envelope.recipients[0].local);
+    EXPECT_EQ(policy.checked, (std::vector<std::string>{"Postmaster", "postmaster"}));
+}
+
+TEST_F(SessionTest, TooManyRecipients) {
+    config.limits.max_recipients = 2;
+    ehlo();
+    send("MAIL FROM:<a@b.example>\r\n");
+    EXPECT_EQ(send("RCPT TO:<unknown@local.example>\r\n").substr(0, 3), "550");   // refused ones do not count
+    EXPECT_EQ(send("RCPT TO:<r1@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<r2@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<r3@remote.example>\r\n"), "452 4.5.3 Error: too many recipients\r\n");
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\n").substr(0, 3), "354");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.recipients.size(), 2u);
+    EXPECT_EQ(session().stats().bad_commands, 0u);
+}
+
+TEST_F(SessionTest, BadCommandLimitHangsUp) {
+    config.limits.max_bad_commands = 3;
+    EXPECT_EQ(send("FOO\r\n"), "500 5.5.2 Error: command not recognized\r\n");
+    EXPECT_EQ(send("\r\n"), "500 5.5.2 Error: bad syntax\r\n");
+    EXPECT_FALSE(closed);
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\nNOOP\r\n"),
+              "503 5.5.1 Error: send HELO/EHLO first\r\n421 4.7.0 mx.example Error: too many errors\r\n");
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(pending, "NOOP\r\n");   // nothing after the hang-up is processed
+    EXPECT_EQ(session().stats().bad_commands, 3u);
+    // Feeding a closed session reads nothing more.
+    size_t consumed = 0;
+    std::string out;
+    EXPECT_EQ(session().feed("NOOP\r\n", consumed, out), Event::kClose);
+    EXPECT_EQ(out, "");
+}
+
+TEST_F(SessionTest, PipelinedCommandsInOneFeed) {
+    greet();
+    std::string out = send(
+        "EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<b@remote.example>\r\n"
+        "RCPT TO:<unknown@local.example>\r\nDATA\r\nline 1\r\n.\r\nMAIL FROM:<c@client.example>\r\n"
+        "RCPT TO:<d@local.example>\r\nDATA\r\nline 2\r\n.\r\nQUIT\r\n");
+    EXPECT_EQ(out, std::string(kEhloReply) +
+                       "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+                       "550 5.1.1 <unknown@local.example>: Recipient address rejected: User unknown\r\n"
+                       "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as 0000000000ABC001\r\n"
+                       "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+                       "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as 0000000000ABC002\r\n"
+                       "221 2.0.0 Bye\r\n");
+    EXPECT_TRUE(closed);
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(body_of(messages[0]), "line 1\r\n");
+    EXPECT_EQ(body_of(messages[1]), "line 2\r\n");
+    EXPECT_EQ(messages[1].envelope.sender, "c@client.example");
+    EXPECT_EQ(session().stats().commands, 9u);
+}
+
+TEST_F(SessionTest, SameResultForEverySplitOfASession) {
+    // A pipelined session with DATA (bare LF, dot stuffing) and BDAT fed in
+    // two pieces cut at every offset must behave exactly as fed whole.
+    const std::string script =
+        "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n"
+        "..x\n\r\n.\r\nMAIL FROM:<a@c.example> BODY=BINARYMIME\r\nRCPT TO:<b@remote.example>\r\n"
+        "BDAT 7\r\n\r\n.\r\nQUBDAT 3 LAST\r\nIT\nNOOP\r\nQUIT\r\n";
+    std::string whole_out;
+    std::vector<std::string> whole_data;
+    {
+        Driver t;
+        whole_out = t.send(script);
+        ASSERT_TRUE(t.closed);
+        for (auto& m : t.messages) whole_data.push_back(m.data);
+    }
+    ASSERT_EQ(whole_data.size(), 2u);
+    EXPECT_THAT(whole_data[0], ::testing::EndsWith("\r\n.x\r\n\r\n"));
+    EXPECT_THAT(whole_data[1], ::testing::EndsWith("\r\n\r\n.\r\nQUIT\n"));   // BDAT: stored as sent
+    EXPECT_THAT(whole_out, ::testing::EndsWith("250 2.0.0 7 octets received\r\n"
+                                               "250 2.0.0 Ok: queued as 0000000000ABC002\r\n"
+                                               "250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n"));
+    for (size_t cut = 0; cut <= script.size(); ++cut) {
+        Driver t;
+        std::string out = t.send(script.substr(0, cut));
+        out += t.send(script.substr(cut));
+        EXPECT_EQ(out, whole_out) << "cut at " << cut;
+        ASSERT_EQ(t.messages.size(), 2u) << "cut at " << cut;
+        EXPECT_EQ(t.messages[0].data, whole_data[0]) << "cut at " << cut;
+        EXPECT_EQ(t.messages[1].data, whole_data[1]) << "cut at " << cut;
+    }
+    // And one byte at a time.
+    Driver t;
+    std::string out;
+    for (char c : script) out += t.send(std::string_view(&c, 1));
+    EXPECT_EQ(out, whole_out);
+}
+
+TEST_F(SessionTest, IncompleteLineIsLeftToTheCaller) {
+    size_t consumed = 99;
+    std::string out;
+    EXPECT_EQ(session().feed("EHLO clie", consumed, out), Event::kNeedInput);
+    EXPECT_EQ(consumed, 0u);
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(session().feed("NOOP\r\nEHLO c", consumed, out), Event::kNeedInput);
+    EXPECT_EQ(consumed, 6u);
+    EXPECT_EQ(out, "250 2.0.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, BareLfCommandLines) {
+    EXPECT_EQ(send("NOOP\nRSET\n"), "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, OverlongCommandLine) {
+    config.limits.max_command_line = 100;
+    ehlo();
+    // A complete overlong line in one piece.
+    EXPECT_EQ(send("NOOP " + std::string(200, 'x') + "\r\nNOOP\r\n"),
+              "500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n");
+    // Exactly at the limit (CRLF included) is fine.
+    EXPECT_EQ(send("NOOP " + std::string(93, 'x') + "\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_EQ(send("NOOP " + std::string(94, 'x') + "\r\n"), "500 5.5.2 Error: line too long\r\n");
+    // Arriving in pieces: discarded as it comes, never buffered.
+    EXPECT_EQ(send(std::string(150, 'y')), "");
+    EXPECT_TRUE(pending.empty());
+    EXPECT_EQ(send(std::string(5000, 'y')), "");
+    EXPECT_TRUE(pending.empty());
+    EXPECT_EQ(send("yyy\r\nNOOP\r\n"), "500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 3u);
+}
+
+TEST_F(SessionTest, HttpRequestHangsUp) {
+    greet();
+    EXPECT_EQ(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+              "421 4.7.0 mx.example Error: I can break rules, too. Goodbye.\r\n");
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(SessionTest, HeaderAsCommandHangsUp) {
+    ehlo();
+    send("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@remote.example>\r\n");
+    EXPECT_EQ(send("Received: from evil\r\n"), "421 4.7.0 mx.example Error: I can break rules, too. Goodbye.\r\n");
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(SessionTest, DeclaredSizeTooLarge) {
+    config.limits.max_message_size = 1000;
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1001\r\n"), "552 5.3.4 Error: message size exceeds fixed limit\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1000\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, DataLargerThanLimitIsDiscarded) {
+    config.limits.max_message_size = 1000;
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\n").substr(0, 3), "354");
+    std::string line(98, 'x');
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(send(line + "\r\n"), "");
+    EXPECT_EQ(send(".\r\nNOOP\r\n"), "552 5.3.4 Error: message size exceeds fixed limit\r\n250 2.0.0 Ok\r\n");
+    EXPECT_TRUE(messages.empty());
+    EXPECT_FALSE(session().in_transaction());
+    // A message within the limit still goes through.
+    start_transaction();
+    send("DATA\r\n" + line + "\r\n.\r\n");
+    EXPECT_EQ(messages.size(), 1u);
+}
+
+TEST_F(SessionTest, DataLineTooLong) {
+    config.limits.max_data_line = 50;
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nshort\r\n" + std::string(51, 'x') + "\r\n.\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n552 5.3.4 Error: message line too long\r\n");
+    EXPECT_TRUE(messages.empty());
+    start_transaction();
+    send("DATA\r\n" + std::string(50, 'x') + "\r\n.\r\n");
+    EXPECT_EQ(messages.size(), 1u);
+}
+
+TEST_F(SessionTest, EmptyMessage) {
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\n.\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]), "");
+}
+
+TEST_F(SessionTest, CommitFailure) {
+    commit_ok = false;
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0 Error: queue file write error\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(session().stats().messages, 0u);
+    EXPECT_EQ(send("RCPT TO:<a@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+}
+
+TEST_F(SessionTest, DataWithArgumentIsASyntaxError) {
+    start_transaction();
+    EXPECT_EQ(send("DATA now\r\n"), "501 5.5.4 Syntax: DATA\r\n");
+    EXPECT_FALSE(session().in_data());
+}
+
+TEST_F(SessionTest, BdatSingleChunk) {
+    start_transaction();
+    EXPECT_EQ(send("BDAT 11 LAST\r\nHello\r\n.\nx\r"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    // Stored exactly as sent: no unstuffing, no line-end normalisation.
+    EXPECT_EQ(body_of(messages[0]), "Hello\r\n.\nx\r");
+    EXPECT_THAT(messages[0].data, StartsWith("Received: from client.example ([192.0.2.1])\r\n"
+                                             "\tby mx.example (ringpost) with ESMTP id 0000000000ABC001\r\n"
+                                             "\tfor <rcpt@remote.example>; "));
+}
+
+TEST_F(SessionTest, BdatChunksAcrossManyFeeds) {
+    start_transaction();
+    EXPECT_EQ(send("BDAT 10\r\n0123"), "");
+    EXPECT_TRUE(session().in_data());
+    EXPECT_EQ(send("45"), "");
+    EXPECT_EQ(send("6789BDAT 3"), "250 2.0.0 10 octets received\r\n");
+    EXPECT_FALSE(session().in_data());
+    EXPECT_TRUE(session().in_transaction());
+    EXPECT_EQ(send(" LAST\r\n"), "");
+    EXPECT_EQ(send("a"), "");
+    EXPECT_EQ(send("b"), "");
+    EXPECT_EQ(send("cNOOP\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n250 2.0.0 Ok\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]), "0123456789abc");
+    EXPECT_EQ(policy.ids, 1);   // one queue ID per message, not per chunk
+}
+
+TEST_F(SessionTest, BdatZeroLast) {
+    start_transaction();
+    EXPECT_EQ(send("BDAT 5\r\nhelloBDAT 0 LAST\r\n"),
+              "250 2.0.0 5 octets received\r\n250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]), "hello");
+    // Even a message of no bytes at all.
+    start_transaction();
+    EXPECT_EQ(send("BDAT 0 LAST\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC002\r\n");
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(body_of(messages[1]), "");
+}
+
+TEST_F(SessionTest, BdatWithoutValidTransactionStaysInSync) {
+    ehlo();
+    // The chunk contains command-looking text; it must be skipped, not run.
+    EXPECT_EQ(send("BDAT 6\r\nQUIT\r\nNOOP\r\n"), "503 5.5.1 Error: need MAIL command\r\n250 2.0.0 Ok\r\n");
+    EXPECT_FALSE(closed);
+    send("MAIL FROM:<a@b.example>\r\n");
+    EXPECT_EQ(send("BDAT 3 LAST\r\nabc"), "503 5.5.1 Error: need RCPT command\r\n");
+    send("RCPT TO:<unknown@local.example>\r\n");
+    EXPECT_EQ(send("BDAT 3 LAST\r\nab"), "");
+    EXPECT_EQ(send("cRSET\r\n"), "554 5.5.1 Error: no valid recipients\r\n250 2.0.0 Ok\r\n");
+    EXPECT_TRUE(messages.empty());
+    EXPECT_EQ(policy.ids, 0);
+}
+
+TEST_F(SessionTest, BdatBeforeEhlo) {
+    EXPECT_EQ(send("BDAT 4\r\nQUITNOOP\r\n"), "502 5.5.1 Error: command not implemented\r\n250 2.0.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, BdatSyntaxError) {
+    start_transaction();
+    EXPECT_EQ(send("BDAT x\r\n"), "501 5.5.4 Syntax: BDAT count [LAST]\r\n");
+    EXPECT_EQ(send("BDAT\r\n"), "501 5.5.4 Syntax: BDAT count [LAST]\r\n");
+    EXPECT_EQ(send("BDAT 3 LAST x\r\n"), "501 5.5.4 Syntax: BDAT count [LAST]\r\n");
+    EXPECT_FALSE(session().in_data());
+}
+
+TEST_F(SessionTest, BdatTooLarge) {
+    config.limits.max_message_size = 100;
+    start_transaction();
+    EXPECT_EQ(send("BDAT 60\r\n" + std::string(60, 'a')), "250 2.0.0 60 octets received\r\n");
+    // This chunk crosses the limit: counted, discarded, refused...
+    EXPECT_EQ(send("BDAT 50\r\n" + std::string(50, 'b')), "552 5.3.4 Error: message size exceeds fixed limit\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    // ...and chunks the client had already pipelined are skipped too.
+    EXPECT_EQ(send("BDAT 10 LAST\r\n" + std::string(10, 'c') + "NOOP\r\n"),
+              "503 5.5.1 Error: need MAIL command\r\n250 2.0.0 Ok\r\n");
+    EXPECT_TRUE(messages.empty());
+    // A single LAST chunk over the limit.
+    start_transaction();
+    EXPECT_EQ(send("BDAT 101 LAST\r\n" + std::string(101, 'd')),
+              "552 5.3.4 Error: message size exceeds fixed limit\r\n");
+    EXPECT_TRUE(messages.empty());
+    start_transaction();
+    EXPECT_EQ(send("BDAT 100 LAST\r\n" + std::string(100, 'e')), "250 2.0.0 Ok: queued as 0000000000ABC003\r\n");
+    EXPECT_EQ(messages.size(), 1u);
+}
+
+TEST_F(SessionTest, DataAfterBdatIsRefused) {
+    start_transaction();
+    send("BDAT 3\r\nabc");
+    EXPECT_EQ(send("DATA\r\n"), "503 5.5.1 Error: DATA after BDAT\r\n");
+    EXPECT_EQ(send("RCPT TO:<x@remote.example>\r\n"), "503 5.5.1 Error: RCPT after BDAT\r\n");
+    EXPECT_EQ(send("BDAT 1 LAST\r\nd"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]), "abcd");
+}
+
+TEST_F(SessionTest, BinaryMimeRequiresBdat) {
+    start_transaction(" BODY=BINARYMIME");
+    EXPECT_EQ(send("DATA\r\n"), "503 5.5.1 Error: BODY=BINARYMIME requires BDAT\r\n");
+    EXPECT_EQ(send(std::string("BDAT 4 LAST\r\n\x00\xff\r\n", 17)), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.body_type, mail::BodyType::kBinaryMime);
+    EXPECT_EQ(body_of(messages[0]), std::string("\x00\xff\r\n", 4));
+}
+
+TEST_F(SessionTest, RsetAndEhloEndTheTransaction) {
+    start_transaction();
+    EXPECT_EQ(send("RSET\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("RCPT TO:<a@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    EXPECT_EQ(send("RSET x\r\n"), "501 5.5.4 Syntax: RSET\r\n");
+    start_transaction();
+    EXPECT_EQ(ehlo(), kEhloReply);
+    EXPECT_FALSE(session().in_transaction());
+}
+
+TEST_F(SessionTest, SimpleCommands) {
+    EXPECT_EQ(send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_EQ(send("noop whatever\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_THAT(send("VRFY root\r\n"), StartsWith("252 2.1.5 "));
+    EXPECT_EQ(send("VRFY\r\n"), "501 5.5.4 Syntax: VRFY address\r\n");
+    EXPECT_THAT(send("HELP\r\n"), StartsWith("214 2.0.0 "));
+    EXPECT_EQ(send("STARTTLS\r\n"), "502 5.5.1 Error: command not implemented\r\n");
+    EXPECT_EQ(send("AUTH PLAIN AGFAYg==\r\n"), "502 5.5.1 Error: command not implemented\r\n");
+    EXPECT_EQ(send("XCLIENT ADDR=1.2.3.4\r\n"), "500 5.5.2 Error: command not recognized\r\n");
+    EXPECT_EQ(send("QUIT now\r\n"), "501 5.5.4 Syntax: QUIT\r\n");
+    EXPECT_FALSE(closed);
+    EXPECT_EQ(send("QUIT\r\nNOOP\r\n"), "221 2.0.0 Bye\r\n");
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(pending, "NOOP\r\n");
+}
+
+TEST_F(SessionTest, StarttlsWhenAdvertised) {
+    config.advertise_starttls = true;
+    ehlo();
+    EXPECT_EQ(send("STARTTLS\r\n"), "454 4.7.0 TLS not available due to local problem\r\n");
+}
+
+TEST_F(SessionTest, TimeoutAndShutdown) {
+    std::string out;
+    session().timeout(out);
+    EXPECT_EQ(out, "421 4.4.2 mx.example Error: timeout exceeded\r\n");
+    size_t consumed = 0;
+    std::string more;
+    EXPECT_EQ(session().feed("NOOP\r\n", consumed, more), Event::kClose);
+    EXPECT_EQ(more, "");
+
+    Session other(config, policy, client);
+    out.clear();
+    other.shutdown(out);
+    EXPECT_EQ(out, "421 4.3.2 mx.example Service shutting down\r\n");
+    EXPECT_EQ(other.feed("NOOP\r\n", consumed, more), Event::kClose);
+}
+
+TEST_F(SessionTest, MessagesPerSessionLimit) {
+    config.limits.max_messages_per_session = 1;
+    start_transaction();
+    send("DATA\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "421 4.7.0 mx.example Error: too many messages in this session\r\n");
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(SessionTest, ConfigCanBeATemporary) {
+    std::string out;
+    auto make_config = [] {
+        SessionConfig c;
+        c.hostname = "tmp.example";
+        return c;
+    };
+    auto s = std::make_unique<Session>(make_config(), policy, ClientInfo{});
+    s->greet(out);
+    EXPECT_EQ(out, "220 tmp.example ESMTP ringpost\r\n");
+}
+
+TEST_F(SessionTest, LargeMessageInManyReads) {
+    start_transaction(" SIZE=2000000");
+    EXPECT_EQ(send("DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+    std::string block;
+    for (int i = 0; i < 52; ++i) block += std::string(76, char('a' + i % 26)) + "\r\n";   // 4056 bytes
+    for (int i = 0; i < 250; ++i) EXPECT_EQ(send(block), "");
+    EXPECT_EQ(send(".\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]).size(), 250 * block.size());
+    EXPECT_EQ(messages[0].envelope.body_size, messages[0].data.size());
+}

@@ -1,0 +1,130 @@
+// Opening the store: durability across close/reopen, large bodies in blob
+// files, read-only (secondary) access beside a running primary, the lock
+// error for a second primary.
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+using namespace ringpost;
+using namespace ringpost::store;
+using namespace ringpost::store::testing;
+
+TEST(StoreOpen, AcceptedMessagesSurviveReopenExactlyOnce) {
+    TempDir dir;
+    std::set<std::string> local_ids, queued_ids;
+    {
+        auto store = open_store(dir.db());
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+        for (int i = 0; i < 40; ++i) {
+            std::vector<Rcpt> rcpts{{"alice@localhost", true}};
+            if (i % 4 == 0) rcpts.push_back({"r@remote.example", false});
+            auto env = make_envelope("s@example.org", rcpts);
+            local_ids.insert(env.queue_id);
+            if (i % 4 == 0) queued_ids.insert(env.queue_id);
+            ASSERT_TRUE(accept(*store, env, "Subject: n" + std::to_string(i) + "\r\n\r\nbody").ok());
+        }
+    }
+    auto store = open_store(dir.db());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->recover().ok());
+    EXPECT_TRUE(store->user_exists("alice@localhost"));  // user set reloaded at open
+
+    auto box = store->list_mailbox("alice@localhost").value();
+    ASSERT_EQ(box.size(), local_ids.size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < box.size(); ++i) {
+        EXPECT_EQ(box[i].uid, i + 1);
+        seen.insert(box[i].queue_id);
+    }
+    EXPECT_EQ(seen, local_ids);
+    std::set<std::string> queued;
+    auto queue = store->list_queue().value();
+    for (auto& e : queue) queued.insert(e.queue_id);
+    EXPECT_EQ(queued, queued_ids);
+
+    // UID allocation continues where it stopped (meta was persisted).
+    ASSERT_TRUE(accept(*store, make_envelope("s@x", {{"alice@localhost", true}}), "late").ok());
+    EXPECT_EQ(store->list_mailbox("alice@localhost").value().back().uid, local_ids.size() + 1);
+}
+
+TEST(StoreOpen, LargeBodiesRoundTripThroughBlobFiles) {
+    TempDir dir;
+    std::string big = "Subject: big\r\n\r\n";
+    for (int i = 0; big.size() < 300000; ++i) big += "line " + std::to_string(i) + " of a large message\r\n";
+    auto env = make_envelope("s@example.org", {{"alice@localhost", true}, {"r@remote.example", false}});
+    {
+        auto store = open_store(dir.db());
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+        ASSERT_TRUE(accept(*store, env, big).ok());
+    }
+    // Reopening replays the WAL and flushes the memtable: the body now lives
+    // in a blob file.
+    auto store = open_store(dir.db());
+    ASSERT_TRUE(store);
+    bool has_blob = false;
+    for (auto& entry : std::filesystem::directory_iterator(dir.db()))
+        has_blob = has_blob || entry.path().extension() == ".blob";
+    EXPECT_TRUE(has_blob);
+    EXPECT_EQ(text(store->get_body(env.queue_id)), big);
+    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", env.queue_id + ".1")),
+              "Return-Path: <s@example.org>\r\nDelivered-To: alice@localhost\r\n" + big);
+}
+
+TEST(StoreOpen, ReadOnlyInstanceReadsWhilePrimaryRuns) {
+    TempDir dir;
+    auto primary = open_store(dir.db());
+    ASSERT_TRUE(primary);
+    ASSERT_TRUE(primary->add_user({"alice@localhost", "$y$h", 0}).ok());
+    auto env = make_envelope("bob@example.org", {{"alice@localhost", true}, {"c@remote.example", false}});
+    ASSERT_TRUE(accept(*primary, env, kMessage).ok());
+
+    auto reader = open_store(dir.db(), /*read_only=*/true);
+    ASSERT_TRUE(reader);
+    EXPECT_TRUE(reader->user_exists("Alice@localhost"));
+    EXPECT_FALSE(reader->user_exists("nobody@localhost"));
+    EXPECT_EQ(reader->list_users().value().size(), 1u);
+    auto queue = reader->list_queue().value();
+    ASSERT_EQ(queue.size(), 1u);
+    EXPECT_EQ(queue[0].queue_id, env.queue_id);
+    EXPECT_EQ(text(reader->get_mailbox_message("alice@localhost", env.queue_id + ".1")),
+              "Return-Path: <bob@example.org>\r\nDelivered-To: alice@localhost\r\n" + std::string(kMessage));
+    EXPECT_TRUE(reader->recover().ok());  // reports only
+
+    // Writes are refused, including through the commit stage.
+    EXPECT_FALSE(reader->add_user({"eve@localhost", "", 0}).ok());
+    EXPECT_FALSE(reader->delete_queued(env.queue_id).ok());
+    EXPECT_FALSE(accept(*reader, make_envelope("s@x", {{"r@remote.example", false}}), "m").ok());
+
+    // The primary keeps working while the reader is open.
+    ASSERT_TRUE(accept(*primary, make_envelope("s@x", {{"alice@localhost", true}}), "m").ok());
+    EXPECT_EQ(primary->list_mailbox("alice@localhost").value().size(), 2u);
+}
+
+TEST(StoreOpen, SecondPrimaryGetsClearLockError) {
+    TempDir dir;
+    auto primary = open_store(dir.db());
+    ASSERT_TRUE(primary);
+    StoreOptions opts;
+    opts.path = dir.db();
+    auto second = Store::open(opts);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message.find("data directory " + dir.db() +
+                                          " is in use by a running ringpost (lock held)"),
+              std::string::npos)
+        << second.error().message;
+}
+
+TEST(StoreOpen, ReadOnlyOpenOfMissingStoreFails) {
+    TempDir dir;
+    StoreOptions opts;
+    opts.path = dir.path() + "/absent";
+    opts.read_only = true;
+    auto r = Store::open(opts);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("holds no ringpost store"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(opts.path));  // read-only never creates it
+}

@@ -1,0 +1,279 @@
+// Store behaviour through the public API: accepting messages (spool and
+// local delivery), group commit with the real database, deletes, users,
+// recover().
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/keys.hpp"
+#include "store/records.hpp"
+#include "store/test_hooks.hpp"
+#include "test_util.hpp"
+
+using namespace ringpost;
+using namespace ringpost::store;
+using namespace ringpost::store::testing;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store = open_store(dir.db());
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->add_user({"alice@localhost", "$y$hash", 0}).ok());
+    }
+    uint64_t refs(const std::string& qid) {
+        auto v = test_hooks::raw_get(*store, keys::kBodyRefs, qid);
+        EXPECT_TRUE(v.ok());
+        if (!v.ok() || !v->has_value()) return 0;
+        return decode_refcount(**v).value();
+    }
+    bool scheduled(int64_t at, const std::string& qid) {
+        auto v = test_hooks::raw_get(*store, keys::kSchedule, keys::schedule_key(at, qid));
+        return v.ok() && v->has_value();
+    }
+    size_t count(const char* cf) { return test_hooks::raw_count(*store, cf).value(); }
+
+    TempDir dir;
+    std::unique_ptr<Store> store;
+};
+
+const std::string kAlicePrefix = "Return-Path: <bob@example.org>\r\nDelivered-To: alice@localhost\r\n";
+
+}  // namespace
+
+TEST_F(StoreTest, AcceptLocalAndRemoteRecipients) {
+    auto env = make_envelope("bob@example.org", {{"Alice@LocalHost", true}, {"carol@remote.example", false}});
+    const std::string qid = env.queue_id;
+    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+
+    // Mailbox: one message, UID 1, the prefix + body byte for byte.
+    auto box = store->list_mailbox("alice@localhost");
+    ASSERT_TRUE(box.ok()) << box.error().message;
+    ASSERT_EQ(box->size(), 1u);
+    const MailboxMessage& m = box->front();
+    EXPECT_EQ(m.user, "alice@localhost");
+    EXPECT_EQ(m.mailbox, "INBOX");
+    EXPECT_EQ(m.uid, 1u);
+    EXPECT_EQ(m.id, qid + ".1");
+    EXPECT_EQ(m.queue_id, qid);
+    EXPECT_EQ(m.size, kAlicePrefix.size() + std::string(kMessage).size());
+    EXPECT_EQ(m.internal_date, env.received_at);
+    EXPECT_EQ(m.flags, 0u);
+    EXPECT_EQ(m.subject, "Hello there");
+    auto shown = store->get_mailbox_message("alice@localhost", m.id);
+    ASSERT_TRUE(shown.ok() && shown->has_value());
+    EXPECT_EQ(**shown, kAlicePrefix + kMessage);
+    EXPECT_EQ((*shown)->size(), m.size);
+
+    // Spool: envelope with the local recipient done, the remote one pending.
+    auto stored = store->get_envelope(qid);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    const mail::Envelope& e = **stored;
+    ASSERT_EQ(e.recipients.size(), 2u);
+    EXPECT_EQ(e.recipients[0].state, mail::RcptState::kDelivered);
+    EXPECT_EQ(e.recipients[1].state, mail::RcptState::kQueued);
+    EXPECT_EQ(e.next_attempt, env.received_at);
+    EXPECT_EQ(e.body_size, std::string(kMessage).size());
+    EXPECT_TRUE(scheduled(env.received_at, qid));
+    EXPECT_EQ(refs(qid), 2u);  // mailbox copy + spool
+    auto body = store->get_body(qid);
+    ASSERT_TRUE(body.ok() && body->has_value());
+    EXPECT_EQ(**body, kMessage);
+
+    auto stats = store->queue_stats();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->messages, 1u);
+    EXPECT_EQ(stats->recipients_pending, 1u);
+    EXPECT_EQ(stats->bytes, std::string(kMessage).size());
+    EXPECT_EQ(stats->oldest, env.received_at);
+
+    // The next delivery gets the next UID.
+    auto env2 = make_envelope("", {{"alice@localhost", true}});
+    ASSERT_TRUE(accept(*store, env2, "Subject: second\r\n\r\nx").ok());
+    box = store->list_mailbox("alice@localhost");
+    ASSERT_EQ(box->size(), 2u);
+    EXPECT_EQ((*box)[1].uid, 2u);
+    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", (*box)[1].id)),
+              "Return-Path: <>\r\nDelivered-To: alice@localhost\r\nSubject: second\r\n\r\nx");
+}
+
+TEST_F(StoreTest, LocalOnlyMessageLeavesNoSpoolEntry) {
+    auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
+    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    EXPECT_EQ(store->list_queue().value().size(), 0u);
+    EXPECT_EQ(count(keys::kSchedule), 0u);
+    EXPECT_EQ(refs(env.queue_id), 1u);
+    EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
+}
+
+TEST_F(StoreTest, DuplicateLocalRecipientDeliveredOnce) {
+    auto env = make_envelope("bob@example.org", {{"alice@localhost", true}, {"ALICE@localhost", true}});
+    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
+    EXPECT_EQ(refs(env.queue_id), 1u);
+    EXPECT_EQ(count(keys::kEnvelopes), 0u);  // both entries delivered: nothing left to spool
+}
+
+TEST_F(StoreTest, RejectsBadRequestsWithoutHarmingOthers) {
+    auto bad = make_envelope("bob@example.org", {{"x@remote.example", false}});
+    bad.queue_id = "not-a-queue-id";
+    EXPECT_FALSE(accept(*store, bad, "x").ok());
+    auto good = make_envelope("bob@example.org", {{"x@remote.example", false}});
+    ASSERT_TRUE(accept(*store, good, "x").ok());
+    EXPECT_FALSE(accept(*store, good, "x").ok());  // same queue id again
+    EXPECT_EQ(refs(good.queue_id), 1u);
+    auto none = make_envelope("bob@example.org", {});
+    EXPECT_FALSE(accept(*store, none, "x").ok());
+    EXPECT_EQ(count(keys::kBodies), 1u);
+}
+
+TEST_F(StoreTest, GroupCommitBatchesConcurrentAccepts) {
+    constexpr int kThreads = 4, kPerThread = 250, kTotal = kThreads * kPerThread;
+    std::atomic<int> ok{0}, done{0};
+    std::promise<void> all_done;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                // Alternate local-only and mixed messages.
+                std::vector<Rcpt> rcpts{{"alice@localhost", true}};
+                if (i % 2) rcpts.push_back({"r" + std::to_string(t) + "@remote.example", false});
+                store->commit_stage().submit(make_request(make_envelope("s@example.org", rcpts), "Subject: m\r\n\r\nb",
+                                                          [&](const Result<void>& r) {
+                    if (r) ok.fetch_add(1);
+                    if (done.fetch_add(1) + 1 == kTotal) all_done.set_value();
+                }));
+            }
+        });
+    for (auto& th : threads) th.join();
+    all_done.get_future().wait();
+
+    EXPECT_EQ(ok.load(), kTotal);
+    CommitStats s = store->commit_stage().stats();
+    EXPECT_EQ(s.requests, static_cast<uint64_t>(kTotal));
+    EXPECT_LT(s.batches, s.requests);
+
+    // Every message got its own UID, 1..kTotal, none lost or doubled.
+    auto box = store->list_mailbox("alice@localhost").value();
+    ASSERT_EQ(box.size(), static_cast<size_t>(kTotal));
+    for (int i = 0; i < kTotal; ++i) EXPECT_EQ(box[i].uid, static_cast<uint32_t>(i + 1));
+    EXPECT_EQ(store->list_queue().value().size(), static_cast<size_t>(kTotal / 2));
+    EXPECT_EQ(count(keys::kSchedule), static_cast<size_t>(kTotal / 2));
+}
+
+TEST_F(StoreTest, ListQueueIsOrderedAndLimited) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        auto env = make_envelope("s@example.org", {{"x@remote.example", false}});
+        ids.push_back(env.queue_id);
+        ASSERT_TRUE(accept(*store, env, "m").ok());
+    }
+    auto all = store->list_queue().value();
+    ASSERT_EQ(all.size(), 5u);
+    for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(all[i].queue_id, ids[i]);
+    EXPECT_EQ(store->list_queue(2).value().size(), 2u);
+}
+
+TEST_F(StoreTest, DeleteQueuedKeepsBodiesStillReferenced) {
+    auto mixed = make_envelope("bob@example.org", {{"alice@localhost", true}, {"c@remote.example", false}});
+    auto remote = make_envelope("bob@example.org", {{"c@remote.example", false}});
+    ASSERT_TRUE(accept(*store, mixed, kMessage).ok());
+    ASSERT_TRUE(accept(*store, remote, "remote only").ok());
+
+    ASSERT_TRUE(store->delete_queued(mixed.queue_id).ok());
+    EXPECT_FALSE(store->get_envelope(mixed.queue_id).value().has_value());
+    EXPECT_FALSE(scheduled(mixed.received_at, mixed.queue_id));
+    EXPECT_EQ(refs(mixed.queue_id), 1u);  // alice's copy still holds the body
+    auto id = store->list_mailbox("alice@localhost").value().at(0).id;
+    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", id)), kAlicePrefix + kMessage);
+
+    ASSERT_TRUE(store->delete_queued(remote.queue_id).ok());
+    EXPECT_FALSE(store->get_body(remote.queue_id).value().has_value());
+    EXPECT_EQ(refs(remote.queue_id), 0u);
+    EXPECT_EQ(store->queue_stats().value().messages, 0u);
+    EXPECT_EQ(count(keys::kSchedule), 0u);
+
+    auto again = store->delete_queued(remote.queue_id);
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message.find("not in the queue"), std::string::npos);
+}
+
+TEST_F(StoreTest, DeleteUserRemovesMailboxAndDropsReferences) {
+    ASSERT_TRUE(store->add_user({"dave@localhost", "", 0}).ok());
+    auto shared = make_envelope("bob@example.org", {{"alice@localhost", true}, {"dave@localhost", true}});
+    auto own = make_envelope("bob@example.org", {{"alice@localhost", true}});
+    ASSERT_TRUE(accept(*store, shared, kMessage).ok());
+    ASSERT_TRUE(accept(*store, own, "own").ok());
+    EXPECT_EQ(refs(shared.queue_id), 2u);
+
+    ASSERT_TRUE(store->delete_user("Alice@Localhost").ok());
+    EXPECT_FALSE(store->user_exists("alice@localhost"));
+    EXPECT_FALSE(store->get_user("alice@localhost").value().has_value());
+    EXPECT_TRUE(store->list_mailbox("alice@localhost").value().empty());
+    EXPECT_FALSE(test_hooks::raw_get(*store, keys::kMailboxes, keys::mailbox_key("alice@localhost", "INBOX"))
+                     .value().has_value());
+    EXPECT_FALSE(store->get_body(own.queue_id).value().has_value());  // only alice had it
+    EXPECT_EQ(refs(shared.queue_id), 1u);                              // dave still does
+    EXPECT_EQ(store->list_mailbox("dave@localhost").value().size(), 1u);
+    EXPECT_FALSE(store->delete_user("alice@localhost").ok());
+
+    // Re-created, the user starts a fresh INBOX (the meta cache was dropped too).
+    ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+    ASSERT_TRUE(accept(*store, make_envelope("b@x", {{"alice@localhost", true}}), "again").ok());
+    auto box = store->list_mailbox("alice@localhost").value();
+    ASSERT_EQ(box.size(), 1u);
+    EXPECT_EQ(box[0].uid, 1u);
+}
+
+TEST_F(StoreTest, UsersAreCaseInsensitiveAndUnique) {
+    EXPECT_TRUE(store->user_exists("alice@localhost"));
+    EXPECT_TRUE(store->user_exists("ALICE@LOCALHOST"));
+    EXPECT_FALSE(store->user_exists("bob@localhost"));
+    auto dup = store->add_user({"Alice@Localhost", "", 0});
+    ASSERT_FALSE(dup.ok());
+    EXPECT_NE(dup.error().message.find("already exists"), std::string::npos);
+    EXPECT_FALSE(store->add_user({"", "", 0}).ok());
+
+    ASSERT_TRUE(store->add_user({"Bob@Localhost", "$y$b", 1234}).ok());
+    EXPECT_TRUE(store->user_exists("bob@localhost"));
+    auto users = store->list_users().value();
+    ASSERT_EQ(users.size(), 2u);
+    EXPECT_EQ(users[0].address, "alice@localhost");
+    EXPECT_EQ(users[1].address, "bob@localhost");
+    EXPECT_EQ(users[1].password_hash, "$y$b");
+    EXPECT_EQ(users[1].created, 1234);
+    EXPECT_GT(users[0].created, 0);  // defaulted to now
+    EXPECT_EQ(store->get_user("BOB@localhost").value()->password_hash, "$y$b");
+}
+
+TEST_F(StoreTest, MailboxMessageIdsMustMatch) {
+    auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
+    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    EXPECT_TRUE(store->get_mailbox_message("alice@localhost", env.queue_id + ".1").value().has_value());
+    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id + ".2").value().has_value());
+    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", "0000000000000000.1").value().has_value());
+    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id).value().has_value());
+    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id + ".1x").value().has_value());
+    EXPECT_FALSE(store->get_mailbox_message("nobody@localhost", env.queue_id + ".1").value().has_value());
+}
+
+TEST_F(StoreTest, RecoverRebuildsAndPrunesScheduleIndex) {
+    auto lost = make_envelope("bob@example.org", {{"c@remote.example", false}});
+    auto fine = make_envelope("bob@example.org", {{"d@remote.example", false}});
+    ASSERT_TRUE(accept(*store, lost, "m1").ok());
+    ASSERT_TRUE(accept(*store, fine, "m2").ok());
+    // Damage: one envelope loses its index entry; an entry for nothing appears.
+    ASSERT_TRUE(test_hooks::raw_delete(*store, keys::kSchedule, keys::schedule_key(lost.received_at, lost.queue_id)).ok());
+    ASSERT_TRUE(test_hooks::raw_put(*store, keys::kSchedule, keys::schedule_key(5, "00000000000000AA"), "").ok());
+
+    ASSERT_TRUE(store->recover().ok());
+    EXPECT_TRUE(scheduled(lost.received_at, lost.queue_id));
+    EXPECT_TRUE(scheduled(fine.received_at, fine.queue_id));
+    EXPECT_FALSE(scheduled(5, "00000000000000AA"));
+    EXPECT_EQ(count(keys::kSchedule), 2u);
+}

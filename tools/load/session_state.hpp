@@ -1,0 +1,40 @@
+// SessionState: everything one simulated SMTP client keeps between
+// messages (socket, receive buffer, prebuilt transaction bytes) and what the
+// worker's ticker needs to time out or cancel its current operation.
+// Allocated once, before the run; the coroutine only refers to it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "io/ring.hpp"
+#include "load/message.hpp"
+#include "load/reply.hpp"
+
+namespace ringpost::load {
+
+struct SessionState {
+    SessionState(unsigned session_id, size_t recv_buffer, const uint32_t* worker_tick)
+        : id(session_id), reader(recv_buffer), tick(worker_tick) {}
+
+    unsigned id;
+    int fd = -1;
+    ReplyReader reader;
+    std::unique_ptr<MessageTemplate> message;   // null in idle mode
+
+    // The operation in flight (its Completion is the SQE's user_data), so the
+    // ticker can cancel it; null while the coroutine runs.
+    io::Completion* pending = nullptr;
+    uint32_t op_tick = 0;        // worker tick when that operation started
+    const uint32_t* tick;        // the worker's tick counter
+    bool untimed = false;        // the current operation is exempt from --io-timeout (idle hold)
+    bool timed_out = false;      // the ticker cancelled the current operation
+
+    void track(io::Completion* c) {
+        pending = c;
+        op_tick = *tick;
+        timed_out = false;
+    }
+};
+
+}  // namespace ringpost::load
