@@ -28,6 +28,7 @@ struct Worker::State {
     StoreSpool spool;
     smtp::Timeouts timeouts;
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
+    std::vector<io::Fd>* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
     unsigned accept_loops = 0;
 
@@ -111,6 +112,10 @@ io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Ac
 io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
     st.live.set_draining();
     for (auto& a : st.acceptors) a->stop();
+    // Close the listening sockets too: the kernel would otherwise complete
+    // handshakes into the backlog that nobody will ever answer; closed, new
+    // clients get a refusal and try another MX or later.
+    for (auto& fd : *st.listeners) fd.reset();
     st.live.cancel_all(false);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -151,6 +156,7 @@ void Worker::thread_main() {
         return;
     }
     st->ring.bind_thread();
+    st->listeners = &listeners_;
     for (auto& l : listeners_) {
         st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
         ++st->accept_loops;

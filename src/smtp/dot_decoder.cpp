@@ -61,6 +61,7 @@ DotDecoder::Result DotDecoder::feed(std::string_view in, std::string& out) {
             }
             p = nl + 1;
             state_ = State::kLineStart;
+            crlf_before_ = crlf;
             break;
         }
         case State::kLineStart:
@@ -74,8 +75,13 @@ DotDecoder::Result DotDecoder::feed(std::string_view in, std::string& out) {
             break;
         case State::kDot:
             if (*p == '\n') {
+                // ".<LF>": never the end (see the header); the line is data.
+                emit(out, ".\r\n", 3);
+                end_line(1);
+                run = ++p;
                 state_ = State::kLineStart;
-                return {size_t(p + 1 - begin), true};
+                crlf_before_ = false;
+                break;
             }
             if (*p == '\r') {
                 run = ++p;   // not emitted yet: ".\r\n" is the end marker
@@ -87,7 +93,13 @@ DotDecoder::Result DotDecoder::feed(std::string_view in, std::string& out) {
         case State::kDotCR:
             if (*p == '\n') {
                 state_ = State::kLineStart;
-                return {size_t(p + 1 - begin), true};
+                if (crlf_before_) return {size_t(p + 1 - begin), true};
+                // "<LF>.<CRLF>": data, not the end.
+                emit(out, ".\r\n", 3);
+                end_line(1);
+                run = ++p;
+                crlf_before_ = true;
+                break;
             }
             // ".\rx": a stuffed line that starts with a bare CR.
             emit(out, "\r", 1);
@@ -100,6 +112,7 @@ DotDecoder::Result DotDecoder::feed(std::string_view in, std::string& out) {
                 end_line(0);
                 run = ++p;
                 state_ = State::kLineStart;
+                crlf_before_ = true;
             } else {
                 emit(out, "\r", 1);   // a bare CR inside the line
                 line_ += 1;

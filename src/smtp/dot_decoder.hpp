@@ -2,8 +2,12 @@
 // stuffing and finds the terminating "<CRLF>.<CRLF>" whatever the chunking
 // of the input, without ever buffering a line.
 //
-// Tolerance follows Postfix: a bare LF also ends a line (stored as CRLF),
-// so "\n.\n" ends the data too; a CR not followed by LF is ordinary data.
+// A bare LF ends a line too (stored as CRLF), but the end of data is only
+// ever "<CRLF>.<CRLF>": a "." line next to a bare LF ("\n.\n", "\n.\r\n",
+// "\r\n.\n") is kept as data (".\r\n"). Accepting those as the end is what
+// SMTP smuggling exploits (a relay that forwards them lets a sender inject a
+// second message); Postfix closed it the same way (smtpd_forbid_bare_newline).
+// A CR not followed by LF is ordinary data.
 // It counts the decoded size and the longest line so the session can
 // enforce SIZE and max_data_line; once the size limit is passed it keeps
 // counting but stops appending, so an oversized message costs no memory.
@@ -56,6 +60,7 @@ private:
     uint64_t line_ = 0;      // length of the current, unfinished line
     uint64_t longest_ = 0;
     State state_ = State::kLineStart;
+    bool crlf_before_ = true;   // the current line began after a CRLF (not a bare LF)
     bool overflow_ = false;
 };
 

@@ -79,7 +79,8 @@ Outcome done(std::string body, size_t consumed, uint64_t longest) {
 TEST(DotDecoder, EndMarkerOnly) {
     // An empty message: the very first line is ".".
     check_all_splits(".\r\n", done("", 3, 0));
-    check_all_splits(".\n", done("", 2, 0));
+    // ".<LF>" is not the end marker (smuggling); it is a data line ".".
+    check_all_splits(".\nx\r\n.\r\n", done(".\r\nx\r\n", 8, 1));
 }
 
 TEST(DotDecoder, SimpleMessage) {
@@ -100,11 +101,21 @@ TEST(DotDecoder, DotUnstuffing) {
 }
 
 TEST(DotDecoder, BareLfLinesAreNormalised) {
-    std::string in = "a\nb\r\n\nc\n.\n";
+    std::string in = "a\nb\r\n\nc\r\n.\r\n";
     check_all_splits(in, done("a\r\nb\r\n\r\nc\r\n", in.size(), 1));
-    // Mixed terminators of the end line.
-    check_all_splits("x\n.\r\n", done("x\r\n", 5, 1));
-    check_all_splits("x\r\n.\n", done("x\r\n", 5, 1));
+}
+
+TEST(DotDecoder, OnlyCrLfDotCrLfEndsTheData) {
+    // SMTP smuggling: "." lines next to a bare LF are data, kept with their dot.
+    std::string in = "x\n.\nMAIL\r\n.\r\n";
+    check_all_splits(in, done("x\r\n.\r\nMAIL\r\n", in.size(), 4));
+    in = "x\n.\r\nMAIL\r\n.\r\n";
+    check_all_splits(in, done("x\r\n.\r\nMAIL\r\n", in.size(), 4));
+    in = "x\r\n.\nMAIL\r\n.\r\n";
+    check_all_splits(in, done("x\r\n.\r\nMAIL\r\n", in.size(), 4));
+    // A bare-LF line followed by a proper CRLF line: the next "." ends it.
+    in = "x\ny\r\n.\r\n";
+    check_all_splits(in, done("x\r\ny\r\n", in.size(), 1));
 }
 
 TEST(DotDecoder, BareCrIsData) {
