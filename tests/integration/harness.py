@@ -1,0 +1,855 @@
+"""Integration test harness for ringpost.
+
+Starts the real `ringpost serve` binary (path in $RINGPOST_BIN) on free
+loopback ports with a temporary data directory and config file, runs CLI
+subcommands against the same config, and speaks SMTP to it with raw sockets
+or smtplib.  Only the Python standard library is used.
+
+Environment:
+  RINGPOST_BIN       path to the ringpost binary (default: <repo>/build/ringpost)
+  RINGPOST_IT_KEEP   if set, temporary directories are kept (and printed)
+"""
+
+import atexit
+import hashlib
+import os
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import tempfile
+import shutil
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+READY_TIMEOUT = 10.0      # seconds for `serve` to accept connections
+CLI_TIMEOUT = 60.0        # seconds for one CLI subcommand
+LOG_TAIL_LINES = 30
+
+HOSTNAME = "mx.ringpost.test"
+QID_RE = re.compile(r"[0-9A-F]{16}")
+QUEUED_RE = re.compile(r"^2\.0\.0 Ok: queued as ([0-9A-F]{16})$")
+
+
+def ringpost_bin():
+    path = os.environ.get("RINGPOST_BIN") or os.path.join(REPO, "build", "ringpost")
+    return os.path.abspath(path)
+
+
+def ipv6_available():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    try:
+        s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_port(v6_too=False):
+    """A TCP port free on 127.0.0.1 (and on ::1 if v6_too), found by binding port 0."""
+    for _ in range(50):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        if not v6_too:
+            return port
+        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            s6.bind(("::1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s6.close()
+    raise RuntimeError("no free port found")
+
+
+# --------------------------------------------------------------------------
+# TOML writing (just what the config needs)
+
+def _toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError("cannot write %r as TOML" % (v,))
+
+
+def toml_dumps(cfg):
+    """cfg: dict of top-level keys; dict values become [sections]."""
+    out = []
+    for k, v in cfg.items():
+        if not isinstance(v, dict):
+            out.append("%s = %s" % (k, _toml_value(v)))
+    for k, v in cfg.items():
+        if isinstance(v, dict):
+            out.append("")
+            out.append("[%s]" % k)
+            for k2, v2 in v.items():
+                out.append("%s = %s" % (k2, _toml_value(v2)))
+    return "\n".join(out) + "\n"
+
+
+def merge(base, over):
+    res = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(res.get(k), dict):
+            res[k] = merge(res[k], v)
+        elif v is None:
+            res.pop(k, None)
+        else:
+            res[k] = v
+    return res
+
+
+# --------------------------------------------------------------------------
+# logfmt
+
+_LOGFMT_TOKEN = re.compile(r'\s*([^\s=]+)=("(?:[^"\\]|\\.)*"|[^\s]*)')
+
+
+def parse_logfmt(line):
+    """Parse one logfmt line into a dict; returns None if it is not logfmt."""
+    line = line.rstrip("\n")
+    fields = {}
+    pos = 0
+    while pos < len(line):
+        if line[pos:].strip() == "":
+            break
+        m = _LOGFMT_TOKEN.match(line, pos)
+        if not m:
+            return None
+        key, val = m.group(1), m.group(2)
+        if val.startswith('"'):
+            val = re.sub(r"\\x([0-9a-fA-F]{2})", lambda mm: chr(int(mm.group(1), 16)), val[1:-1])
+            val = re.sub(r"\\(.)", r"\1", val)
+        fields[key] = val
+        pos = m.end()
+    return fields
+
+
+# --------------------------------------------------------------------------
+
+_LIVE = set()
+
+
+def _die_with_parent():
+    """preexec_fn: the server gets SIGKILL if the test runner dies (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except Exception:
+        pass
+
+
+def _kill_all_live():
+    for srv in list(_LIVE):
+        try:
+            srv.kill()
+        except Exception:
+            pass
+
+
+atexit.register(_kill_all_live)
+
+
+class ServerError(AssertionError):
+    pass
+
+
+class CliResult:
+    def __init__(self, args, returncode, stdout, stderr):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout      # bytes
+        self.stderr = stderr      # bytes
+
+    @property
+    def out(self):
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self):
+        return self.stderr.decode("utf-8", "replace")
+
+    def describe(self):
+        def cut(b):
+            t = b.decode("utf-8", "replace")
+            return t if len(t) < 3000 else t[:1500] + "\n...[%d chars]...\n" % len(t) + t[-1500:]
+        return "$ %s\n-> exit %d\nstdout:\n%s\nstderr:\n%s" % (
+            " ".join(self.args), self.returncode, cut(self.stdout), cut(self.stderr))
+
+
+class Server:
+    """One ringpost instance with its own temp dir, config and ports."""
+
+    def __init__(self, config=None, ipv6=False, name="ringpost"):
+        self.tmp = tempfile.mkdtemp(prefix="ringpost-it-")
+        self.name = name
+        self.data_dir = os.path.join(self.tmp, "data")
+        self.port = free_port(v6_too=ipv6)
+        self.ipv6 = ipv6
+        listen = ["127.0.0.1:%d" % self.port]
+        if ipv6:
+            listen.append("[::1]:%d" % self.port)
+        base = {
+            "hostname": HOSTNAME,
+            "data_dir": self.data_dir,
+            "threads": 2,
+            "smtp": {"listen": listen},
+            "relay": {
+                "local_domains": ["localhost", "local.test"],
+                "relay_networks": ["127.0.0.0/8", "::1/128"],
+            },
+            "log": {"level": "info"},
+        }
+        self.config = merge(base, config or {})
+        self.admin_socket = self.config.get("admin_socket") or os.path.join(self.data_dir, "admin.sock")
+        self.config_path = os.path.join(self.tmp, "ringpost.toml")
+        self.log_path = os.path.join(self.tmp, "serve.stderr.log")
+        self.out_path = os.path.join(self.tmp, "serve.stdout.log")
+        self.write_config()
+        self.proc = None
+        self.expect_running = False   # False once we stop / kill / signal it
+        self.starts = 0
+        self._saved_tail = ""
+        self._cleaned = False
+
+    # --- config ---
+    def write_config(self):
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write(toml_dumps(self.config))
+
+    # --- lifecycle ---
+    def start(self, wait=True):
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        binary = ringpost_bin()
+        if not os.path.exists(binary):
+            raise ServerError("ringpost binary not found: %s (set RINGPOST_BIN)" % binary)
+        self.starts += 1
+        err = open(self.log_path, "ab")
+        out = open(self.out_path, "ab")
+        if self.starts > 1:
+            marker = ("# --- restart %d ---\n" % self.starts).encode()
+            err.write(marker)
+            err.flush()
+        self.start_offset = err.tell()
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--config", self.config_path],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.tmp, preexec_fn=_die_with_parent)
+        err.close()
+        out.close()
+        _LIVE.add(self)
+        self.expect_running = True
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        last_err = None
+        while time.monotonic() < deadline:
+            rc = self.proc.poll()
+            if rc is not None:
+                raise ServerError("ringpost serve exited with %d during startup\n%s" % (rc, self.diagnostics()))
+            if os.path.exists(self.admin_socket):
+                # (After a kill -9 a stale admin.sock exists already; the server
+                # replaces it before it listens on SMTP, so the port is the signal.)
+                try:
+                    s = socket.create_connection(("127.0.0.1", self.port), timeout=1.0)
+                except OSError as e:
+                    last_err = e
+                else:
+                    self._polite_close(s)
+                    return
+            time.sleep(0.05)
+        raise ServerError("ringpost serve not ready after %.0fs (port %d accepting? last error %r; admin socket %s exists: %s)\n%s"
+                          % (timeout, self.port, last_err, self.admin_socket,
+                             os.path.exists(self.admin_socket), self.diagnostics()))
+
+    @staticmethod
+    def _polite_close(s):
+        """Read the greeting, QUIT, wait for close: the server is done with the probe afterwards."""
+        try:
+            s.settimeout(2.0)
+            buf = b""
+            while b"\r\n" not in buf:
+                d = s.recv(4096)
+                if not d:
+                    return
+                buf += d
+            s.sendall(b"QUIT\r\n")
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+        except OSError:
+            pass
+        finally:
+            s.close()
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def terminate(self, timeout=None):
+        """SIGTERM and wait; returns (exit code, seconds taken). Kills -9 on timeout."""
+        if timeout is None:
+            timeout = self.shutdown_grace() + 10
+        t0 = time.monotonic()
+        self.expect_running = False
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            _LIVE.discard(self)
+            raise ServerError("ringpost serve did not exit within %.0fs of SIGTERM (killed)\n%s"
+                              % (timeout, self.diagnostics()))
+        _LIVE.discard(self)
+        return rc, time.monotonic() - t0
+
+    def stop(self):
+        """Graceful stop; asserts exit code 0."""
+        if not self.running():
+            rc = self.proc.returncode if self.proc else None
+            if rc not in (None, 0):
+                raise ServerError("ringpost serve had already exited with %s\n%s" % (rc, self.diagnostics()))
+            return
+        rc, _ = self.terminate()
+        if rc != 0:
+            raise ServerError("ringpost serve exited with %d after SIGTERM (expected 0)\n%s" % (rc, self.diagnostics()))
+
+    def send_signal(self, sig):
+        self.expect_running = False
+        self.proc.send_signal(sig)
+
+    def died_unexpectedly(self):
+        """None, or a description of how the server died although nobody stopped it."""
+        if not self.expect_running or self.proc is None:
+            return None
+        rc = self.proc.poll()
+        if rc is None:
+            return None
+        how = "exit code %d" % rc
+        if rc < 0:
+            try:
+                how = "killed by %s" % signal.Signals(-rc).name
+            except ValueError:
+                how = "killed by signal %d" % -rc
+        return "ringpost serve (%s) died unexpectedly: %s" % (self.name, how)
+
+    def kill(self):
+        """kill -9 (crash simulation)."""
+        self.expect_running = False
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        _LIVE.discard(self)
+
+    def cleanup(self):
+        if self._cleaned:
+            return
+        self._cleaned = True
+        self.kill()
+        self._saved_tail = self.log_tail()
+        if os.environ.get("RINGPOST_IT_KEEP"):
+            print("\n[harness] kept %s" % self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def shutdown_grace(self):
+        return int(self.config.get("smtp", {}).get("shutdown_grace", 10))
+
+    # --- logs ---
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_lines(self):
+        return self.log_text().splitlines()
+
+    def log_events(self, event=None):
+        """Parsed logfmt lines (dicts), optionally of one event."""
+        res = []
+        for line in self.log_lines():
+            if not line.startswith("ts="):
+                continue
+            d = parse_logfmt(line)
+            if d is None:
+                continue
+            if event is None or d.get("event") == event:
+                res.append(d)
+        return res
+
+    def wait_log(self, predicate, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            for d in self.log_events():
+                if predicate(d):
+                    return d
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def log_tail(self, n=LOG_TAIL_LINES):
+        if self._cleaned:
+            return self._saved_tail
+        lines = self.log_lines()
+        tail = "\n".join(lines[-n:])
+        try:
+            with open(self.out_path, "rb") as f:
+                out = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            out = []
+        if out:
+            tail += "\n  [stdout tail]\n" + "\n".join(out[-10:])
+        return tail
+
+    def diagnostics(self):
+        state = "running" if self.running() else "exit=%s" % (self.proc.returncode if self.proc else "not started")
+        return ("----- %s (port %d, %s, dir %s) config:\n%s----- last %d log lines:\n%s\n-----"
+                % (self.name, self.port, state, self.tmp, toml_dumps(self.config), LOG_TAIL_LINES, self.log_tail()))
+
+    # --- CLI ---
+    def cli(self, *args, input=b"", timeout=CLI_TIMEOUT, check=None):
+        """Run `ringpost <args...> --config FILE`; returns CliResult.
+        check: expected exit code (asserted) or None."""
+        argv = [ringpost_bin()] + [str(a) for a in args] + ["--config", self.config_path]
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        try:
+            p = subprocess.run(argv, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=timeout, cwd=self.tmp)
+        except subprocess.TimeoutExpired as e:
+            raise ServerError("CLI timed out after %ss: %s\n%s" % (timeout, " ".join(argv), self.diagnostics()))
+        res = CliResult(argv[1:], p.returncode, p.stdout, p.stderr)
+        if check is not None and res.returncode != check:
+            raise ServerError("CLI exit code %d, expected %d\n%s\n%s" % (res.returncode, check, res.describe(), self.diagnostics()))
+        return res
+
+    def add_user(self, address, password="test-password-1"):
+        return self.cli("user", "add", address, input=password + "\n", check=0)
+
+    def mailbox_list(self, address):
+        """[(id, line)] from `mailbox list ADDRESS`."""
+        r = self.cli("mailbox", "list", address, check=0)
+        res = []
+        for line in r.out.splitlines():
+            if line.strip():
+                res.append((line.split()[0], line))
+        return res
+
+    def mailbox_show(self, address, msg_id):
+        return self.cli("mailbox", "show", address, msg_id, check=0).stdout
+
+    def queue_list(self):
+        r = self.cli("queue", "list", check=0)
+        res = []
+        for line in r.out.splitlines():
+            # One line per message, ID first; other lines (a summary) are not messages.
+            if line.strip() and QID_RE.fullmatch(line.split()[0]):
+                res.append((line.split()[0], line))
+        return res
+
+    def queue_show(self, qid):
+        """(envelope text, stored bytes) of `queue show QID`."""
+        out = self.cli("queue", "show", qid, check=0).stdout
+        i = out.find(b"\n\n")
+        if i < 0:
+            raise ServerError("queue show %s: no blank line between envelope and message:\n%r" % (qid, out[:2000]))
+        return out[:i].decode("utf-8", "replace"), out[i + 2:]
+
+    # --- SMTP ---
+    def smtp(self, host="127.0.0.1", timeout=15, ehlo=True):
+        c = smtplib.SMTP(host, self.port, local_hostname="client.test", timeout=timeout)
+        if ehlo:
+            code, _ = c.ehlo()
+            assert code == 250, "EHLO failed: %d" % code
+        return c
+
+    def raw(self, host="127.0.0.1", timeout=15, greet=True, source=None):
+        c = RawSMTP(host, self.port, timeout=timeout, source=source)
+        if greet:
+            r = c.read_reply()
+            assert r.code == 220, "greeting: %s\n%s" % (r, c.transcript())
+        return c
+
+    def send(self, sender, rcpts, message, host="127.0.0.1", mail_options=(), rcpt_options=()):
+        """One transaction with smtplib; returns the queue ID from the 250 reply."""
+        c = self.smtp(host=host)
+        try:
+            return send_on(c, sender, rcpts, message, mail_options, rcpt_options)
+        finally:
+            try:
+                c.quit()
+            except Exception:
+                c.close()
+
+
+def send_on(c, sender, rcpts, message, mail_options=(), rcpt_options=()):
+    """A transaction on an open smtplib connection; returns the QID, raises AssertionError otherwise."""
+    code, resp = c.mail(sender, list(mail_options))
+    if code != 250:
+        raise AssertionError("MAIL FROM:<%s> -> %d %s" % (sender, code, resp.decode("utf-8", "replace")))
+    if isinstance(rcpts, str):
+        rcpts = [rcpts]
+    for r in rcpts:
+        code, resp = c.rcpt(r, list(rcpt_options))
+        if code != 250:
+            raise AssertionError("RCPT TO:<%s> -> %d %s" % (r, code, resp.decode("utf-8", "replace")))
+    code, resp = c.data(message)
+    text = resp.decode("utf-8", "replace")
+    if code != 250:
+        raise AssertionError("end of DATA -> %d %s" % (code, text))
+    return parse_qid(text)
+
+
+def parse_qid(text):
+    m = QUEUED_RE.match(text.strip())
+    if not m:
+        raise AssertionError("250 reply after DATA is not '2.0.0 Ok: queued as <16 upper-case hex>': %r" % text)
+    return m.group(1)
+
+
+# --------------------------------------------------------------------------
+# Raw SMTP client
+
+class Reply:
+    def __init__(self, code, lines):
+        self.code = code
+        self.lines = lines          # texts after "NNN-" / "NNN "
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+    @property
+    def first(self):
+        return self.lines[0] if self.lines else ""
+
+    def __repr__(self):
+        return "<%d %s>" % (self.code, " | ".join(self.lines))
+
+    __str__ = __repr__
+
+
+class RawSMTP:
+    """SMTP over a plain socket, with a transcript for error messages."""
+
+    def __init__(self, host, port, timeout=15, source=None):
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(timeout)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.connect((host, port))
+        self.timeout = timeout
+        self.buf = b""
+        self.log = []           # ("C"|"S", bytes)
+        self.eof = False
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.log.append(("C", data))
+        self.sock.sendall(data)
+
+    def _fill(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("timed out")
+        self.sock.settimeout(remaining)
+        d = self.sock.recv(65536)
+        if not d:
+            self.eof = True
+            raise EOFError("connection closed by server")
+        self.log.append(("S", d))
+        self.buf += d
+
+    def read_line(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        while b"\r\n" not in self.buf:
+            self._fill(deadline)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read_reply(self, timeout=None):
+        """Read one (possibly multi-line) reply. Raises EOFError / socket.timeout."""
+        timeout = timeout if timeout is not None else self.timeout
+        deadline = time.monotonic() + timeout
+        lines = []
+        while True:
+            line = self.read_line(max(0.001, deadline - time.monotonic()))
+            t = line.decode("utf-8", "replace")
+            if len(t) < 3 or not t[:3].isdigit() or (len(t) > 3 and t[3] not in " -"):
+                raise AssertionError("malformed reply line %r\n%s" % (t, self.transcript()))
+            code = int(t[:3])
+            lines.append(t[4:])
+            if len(t) == 3 or t[3] == " ":
+                return Reply(code, lines)
+
+    def read_replies(self, n, timeout=None):
+        return [self.read_reply(timeout) for _ in range(n)]
+
+    def cmd(self, line, timeout=None):
+        self.send(line + "\r\n" if isinstance(line, str) else line + b"\r\n")
+        return self.read_reply(timeout)
+
+    def wait_closed(self, timeout):
+        """Read (and keep) everything until EOF. True if the server closed within timeout."""
+        deadline = time.monotonic() + timeout
+        if self.eof:
+            return True
+        try:
+            while True:
+                self._fill(deadline)
+        except EOFError:
+            return True
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            self.eof = True
+            return True
+
+    def transcript(self, limit=4000):
+        out = []
+        for who, data in self.log:
+            t = data.decode("utf-8", "replace")
+            if len(t) > 600:
+                t = t[:300] + "...[%d bytes]..." % len(data) + t[-200:]
+            lines = t.split("\n")
+            if len(lines) > 1 and lines[-1] == "":
+                lines.pop()
+            for ln in lines:
+                out.append("%s: %s" % (who, ln.rstrip("\r")))
+        s = "\n".join(out)
+        if len(s) > limit:
+            s = "...\n" + s[-limit:]
+        return "----- transcript:\n" + s
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------
+# Stored message checks
+
+def split_mailbox_message(data, sender, rcpt):
+    """Split a stored mailbox message into (prefix, received, rest).
+    Checks the Return-Path / Delivered-To / Received layout; raises AssertionError."""
+    rp = b"Return-Path: <" + sender.encode("utf-8") + b">\r\n"
+    if not data.startswith(rp):
+        raise AssertionError("stored message does not start with %r:\n%r" % (rp, data[:300]))
+    pos = len(rp)
+    r = rcpt.encode("utf-8")
+    for dt in (b"Delivered-To: " + r + b"\r\n", b"Delivered-To: <" + r + b">\r\n"):
+        if data.startswith(dt, pos):
+            pos += len(dt)
+            break
+    else:
+        raise AssertionError("stored message: line 2 is not 'Delivered-To: %s':\n%r" % (rcpt, data[:300]))
+    received, rest = split_received(data[pos:])
+    return data[:pos], received, rest
+
+
+def split_received(data):
+    """data starts with a Received: header (possibly folded): returns (header bytes, rest)."""
+    if not data.startswith(b"Received: "):
+        raise AssertionError("expected a 'Received: ' header here:\n%r" % data[:300])
+    pos = 0
+    while True:
+        e = data.find(b"\r\n", pos)
+        if e < 0:
+            raise AssertionError("unterminated Received header: %r" % data[:500])
+        pos = e + 2
+        if pos >= len(data) or data[pos:pos + 1] not in (b" ", b"\t"):
+            break
+    return data[:pos], data[pos:]
+
+
+def received_text(received):
+    return re.sub(rb"\r\n[ \t]+", b" ", received).decode("utf-8", "replace")
+
+
+def check_received(tc, received, qid, protocol=None):
+    text = received_text(received)
+    tc.assertRegex(text, r"\bid <?%s>?(\s|;|$)" % qid, "Received header lacks 'id %s': %r" % (qid, text))
+    tc.assertIn(";", text, "Received header lacks the '; date' part: %r" % text)
+    if protocol:
+        tc.assertRegex(text, r"\bwith %s\b" % protocol, "Received header lacks 'with %s': %r" % (protocol, text))
+    return text
+
+
+def sha256(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Test case base class
+
+class ServerTestCase(unittest.TestCase):
+    """Tracks servers for diagnostics (run.py prints their log tails on failure)."""
+
+    maxDiff = 4000
+
+    def setUp(self):
+        self._own_servers = []
+        for srv in type(self).__dict__.get("_class_servers", []):
+            dead = srv.died_unexpectedly()
+            if dead:
+                self.skipTest("%s in an earlier test of this class" % dead)
+
+    def tearDown(self):
+        for srv in getattr(self, "_own_servers", []) + list(type(self).__dict__.get("_class_servers", [])):
+            dead = srv.died_unexpectedly()
+            if dead and not getattr(srv, "_death_reported", False):
+                srv._death_reported = True   # report it once, in the test that killed it
+                self.fail("%s during this test\n%s" % (dead, srv.diagnostics()))
+
+    @classmethod
+    def start_class_server(cls, config=None, **kw):
+        if "_class_servers" not in cls.__dict__:
+            cls._class_servers = []
+        srv = Server(config, name=kw.pop("name", cls.__name__), **kw)
+        cls._class_servers.append(srv)
+        cls.addClassCleanup(srv.cleanup)
+        srv.start()
+        return srv
+
+    @classmethod
+    def stop_class_servers(cls):
+        for srv in cls.__dict__.get("_class_servers", []):
+            if srv.running():
+                srv.stop()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stop_class_servers()
+
+    def start_server(self, config=None, start=True, **kw):
+        srv = Server(config, name=kw.pop("name", self.id().split(".")[-1]), **kw)
+        self._own_servers.append(srv)
+        self.addCleanup(srv.cleanup)
+        if start:
+            srv.start()
+        return srv
+
+    def server_diagnostics(self):
+        parts = []
+        for srv in getattr(self, "_own_servers", []) + list(type(self).__dict__.get("_class_servers", [])):
+            parts.append(srv.diagnostics())
+        return "\n".join(parts)
+
+    # helpers
+    def assertReply(self, reply, code, enhanced=None, client=None, msg=""):
+        ctx = ("\n" + client.transcript()) if client is not None else ""
+        self.assertEqual(reply.code, code, "expected %d%s, got %s %s%s" % (code, " " + str(enhanced) if enhanced else "", reply, msg, ctx))
+        if enhanced:
+            # One enhanced code, or a tuple of acceptable ones (e.g. ("5.5.4", "5.1.7")).
+            codes = (enhanced,) if isinstance(enhanced, str) else tuple(enhanced)
+            self.assertTrue(any(reply.lines and reply.lines[-1].startswith(e + " ") or
+                                all(l.startswith(e) for l in reply.lines) for e in codes),
+                            "expected enhanced code %s in %s %s%s" % (" or ".join(codes), reply, msg, ctx))
+
+    def assertClosed(self, client, timeout, msg=""):
+        self.assertTrue(client.wait_closed(timeout),
+                        "connection not closed by server within %.1fs %s\n%s" % (timeout, msg, client.transcript()))
+
+
+def make_message(subject, body_lines=("Hello.",), sender="sender@example.org", to="alice@localhost",
+                 extra_headers=(), msgid=None):
+    """A simple RFC 5322 message as bytes with CRLF line ends."""
+    if msgid is None:
+        msgid = "<%s@client.test>" % hashlib.sha1((subject + str(time.time())).encode()).hexdigest()[:20]
+    hdr = [
+        "From: <%s>" % sender,
+        "To: <%s>" % to,
+        "Subject: %s" % subject,
+        "Message-ID: %s" % msgid,
+        "Date: Mon, 24 Nov 2025 10:00:00 +0000",
+    ] + list(extra_headers)
+    lines = hdr + [""] + list(body_lines)
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def find_mailbox_entry(srv, user, qid=None, marker=None, wait=5.0):
+    """The mailbox ID (and list line) of the message with queue ID `qid` (its ID
+    contains the QID) or whose listing line contains `marker` (e.g. its Subject).
+    Local delivery may lag the 250 a little: polls up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        entries = srv.mailbox_list(user)
+        hits = []
+        for mid, line in entries:
+            if qid and qid in mid:
+                hits.append((mid, line))
+            elif marker and marker in line:
+                hits.append((mid, line))
+        if hits or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if len(hits) != 1:
+        raise AssertionError("mailbox list %s: expected exactly one entry for qid=%s marker=%s, found %d:\n%s\n%s"
+                             % (user, qid, marker, len(hits), "\n".join(l for _, l in entries), srv.diagnostics()))
+    return hits[0]
+
+
+def verify_local(tc, srv, user, sender, qid, message, marker=None, protocol="ESMTP", wait=5.0):
+    """Assert that `user`'s INBOX holds exactly one copy of the message with
+    queue ID `qid`, stored as Return-Path/Delivered-To/Received + `message`
+    byte for byte, and that the listed size matches. Returns the Received text."""
+    mid, line = find_mailbox_entry(srv, user, qid=qid, marker=marker, wait=wait)
+    data = srv.mailbox_show(user, mid)
+    _, received, rest = split_mailbox_message(data, sender, user)
+    text = check_received(tc, received, qid, protocol)
+    if rest != message:
+        tc.fail("mailbox show %s %s: the message after the Received header differs from what was sent\n"
+                "sent   %d bytes sha256 %s: %r\nstored %d bytes sha256 %s: %r"
+                % (user, mid, len(message), sha256(message), message[:400], len(rest), sha256(rest), rest[:400]))
+    fields = line.split()
+    tc.assertTrue(len(fields) >= 2 and fields[1].isdigit() and int(fields[1]) == len(data),
+                  "mailbox list line %r: second field should be the size %d of the stored message" % (line, len(data)))
+    return text
+
+
+def verify_queued(tc, srv, qid, sender, rcpts, message, protocol="ESMTP"):
+    """Assert `queue list` shows `qid` and `queue show` gives the envelope and
+    Received + `message` byte for byte. Returns the envelope text."""
+    ids = [i for i, _ in srv.queue_list()]
+    tc.assertEqual(ids.count(qid), 1, "queue list should show %s exactly once: %r" % (qid, ids))
+    env, stored = srv.queue_show(qid)
+    tc.assertIn(qid, env, "queue show %s: envelope does not name the queue ID:\n%s" % (qid, env))
+    tc.assertIn(sender, env, "queue show %s: envelope does not show the sender %s:\n%s" % (qid, sender, env))
+    for r in rcpts:
+        tc.assertIn(r, env, "queue show %s: envelope does not show the recipient %s:\n%s" % (qid, r, env))
+    received, rest = split_received(stored)
+    check_received(tc, received, qid, protocol)
+    if rest != message:
+        tc.fail("queue show %s: stored bytes after the Received header differ from what was sent\n"
+                "sent   %d bytes: %r\nstored %d bytes: %r" % (qid, len(message), message[:400], len(rest), rest[:400]))
+    return env

@@ -1,0 +1,130 @@
+"""The CLI works the same while `serve` runs (admin socket) and when it is stopped."""
+
+import os
+import re
+import unittest
+
+import harness
+from harness import ServerTestCase, make_message, verify_local
+
+
+class AdminTest(ServerTestCase):
+
+    def snapshot(self, srv, qids, mids, users=("adm1", "adm2")):
+        """Outputs of the read-only subcommands."""
+        snap = {
+            "user list": srv.cli("user", "list", check=0).stdout,
+            "queue list": srv.cli("queue", "list", check=0).stdout,
+            # queue stats ends with the age of the oldest message, which moves on.
+            "queue stats": re.sub(rb"\(age [^)]*\)", b"(age)", srv.cli("queue", "stats", check=0).stdout),
+        }
+        for u in users:
+            snap["mailbox list " + u] = srv.cli("mailbox", "list", u + "@localhost", check=0).stdout
+        for q in qids:
+            snap["queue show " + q] = srv.cli("queue", "show", q, check=0).stdout
+        for m in mids:
+            snap["mailbox show " + m] = srv.cli("mailbox", "show", "adm1@localhost", m, check=0).stdout
+        return snap
+
+    def test_same_results_running_and_stopped(self):
+        srv = self.start_server()
+        # Users added while running.
+        srv.add_user("adm1@localhost")
+        srv.add_user("adm2@localhost")
+        m1 = make_message("admin one", ["first"])
+        m2 = make_message("admin two", ["second"])
+        m3 = make_message("admin remote", ["for the spool"])
+        q1 = srv.send("a@example.org", ["adm1@localhost"], m1)
+        q2 = srv.send("a@example.org", ["adm1@localhost", "adm2@localhost"], m2)
+        q3 = srv.send("a@example.org", ["far@remote.example"], m3)
+        verify_local(self, srv, "adm1@localhost", "a@example.org", q1, m1, marker="admin one")
+        verify_local(self, srv, "adm1@localhost", "a@example.org", q2, m2, marker="admin two")
+        verify_local(self, srv, "adm2@localhost", "a@example.org", q2, m2, marker="admin two")
+        harness.verify_queued(self, srv, q3, "a@example.org", ["far@remote.example"], m3)
+        users = srv.cli("user", "list", check=0).out.split()
+        self.assertIn("adm1@localhost", users)
+        self.assertIn("adm2@localhost", users)
+        mids = [mid for mid, _ in srv.mailbox_list("adm1@localhost")]
+        self.assertEqual(len(mids), 2)
+        running = self.snapshot(srv, [q3], mids)
+
+        srv.stop()
+        stopped = self.snapshot(srv, [q3], mids)
+        for k in running:
+            self.assertEqual(running[k], stopped[k], "`%s` differs: while running %r, stopped %r"
+                             % (k, running[k][:500], stopped[k][:500]))
+
+        # Changes while stopped are seen by the next serve.
+        srv.add_user("adm3@localhost")
+        srv.cli("user", "del", "adm2@localhost", check=0)
+        srv.start()
+        m4 = make_message("after restart", ["to adm3"])
+        q4 = srv.send("a@example.org", ["adm3@localhost"], m4)
+        verify_local(self, srv, "adm3@localhost", "a@example.org", q4, m4)
+        c = srv.raw()
+        self.addCleanup(c.close)
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@example.org>")
+        self.assertReply(c.cmd("RCPT TO:<adm2@localhost>"), 550, "5.1.1", client=c, msg="user deleted while stopped")
+        c.cmd("QUIT")
+        again = self.snapshot(srv, [q3], mids, users=("adm1",))
+        for k in ("queue list", "mailbox list adm1", "queue show " + q3):
+            self.assertEqual(running[k], again[k], "`%s` differs after restart" % k)
+
+    def test_user_add_and_del_while_running_take_effect_at_once(self):
+        srv = self.start_server()
+        c = srv.raw()
+        self.addCleanup(c.close)
+        self.assertReply(c.cmd("EHLO client.test"), 250, client=c)
+        self.assertReply(c.cmd("MAIL FROM:<a@example.org>"), 250, client=c)
+        self.assertReply(c.cmd("RCPT TO:<late@localhost>"), 550, "5.1.1", client=c, msg="before user add")
+        srv.add_user("late@localhost")
+        self.assertReply(c.cmd("RCPT TO:<late@localhost>"), 250, client=c, msg="right after user add (same session)")
+        msg = make_message("late user", ["hello"])
+        self.assertReply(c.cmd("DATA"), 354, client=c)
+        c.send(msg + b".\r\n")
+        r = c.read_reply()
+        self.assertReply(r, 250, client=c)
+        verify_local(self, srv, "late@localhost", "a@example.org", harness.parse_qid(r.text), msg)
+        srv.cli("user", "del", "late@localhost", check=0)
+        self.assertReply(c.cmd("MAIL FROM:<a@example.org>"), 250, client=c)
+        self.assertReply(c.cmd("RCPT TO:<late@localhost>"), 550, "5.1.1", client=c, msg="right after user del")
+        c.cmd("QUIT")
+
+    def test_queue_delete_running_and_stopped(self):
+        srv = self.start_server()
+        msgs = [make_message("del %d" % i, ["x"]) for i in range(3)]
+        qids = [srv.send("a@example.org", ["r%d@remote.example" % i], m) for i, m in enumerate(msgs)]
+        self.assertEqual(sorted(i for i, _ in srv.queue_list()), sorted(qids))
+        srv.cli("queue", "delete", qids[0], check=0)
+        self.assertEqual(sorted(i for i, _ in srv.queue_list()), sorted(qids[1:]), "after queue delete while running")
+        r = srv.cli("queue", "show", qids[0])
+        self.assertEqual(r.returncode, 1, "queue show of a deleted ID: " + r.describe())
+        srv.stop()
+        srv.cli("queue", "delete", qids[1], check=0)
+        self.assertEqual([i for i, _ in srv.queue_list()], [qids[2]], "after queue delete while stopped")
+        srv.start()
+        self.assertEqual([i for i, _ in srv.queue_list()], [qids[2]], "after restart")
+        harness.verify_queued(self, srv, qids[2], "a@example.org", ["r2@remote.example"], msgs[2])
+
+    def test_password_not_stored_in_clear(self):
+        srv = self.start_server()
+        canary = "Cleartext-Canary-7f3a9c"
+        srv.add_user("pw@localhost", password=canary)
+        out = srv.cli("user", "list", check=0)
+        self.assertNotIn(canary, out.out + out.err, "user list shows the password")
+        srv.stop()
+        for root, _, files in os.walk(srv.data_dir):
+            for f in files:
+                p = os.path.join(root, f)
+                try:
+                    with open(p, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+                self.assertNotIn(canary.encode(), data, "the password is stored in clear in %s" % p)
+        self.assertNotIn(canary, srv.log_text(), "the password appears in the log")
+
+
+if __name__ == "__main__":
+    unittest.main()
