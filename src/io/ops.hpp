@@ -43,21 +43,33 @@ struct CancelSlot {
 };
 
 // Common part: suspend, let prepare() fill an SQE, resume with the result.
+// An operation started after its slot was cancelled completes at once with
+// -ECANCELED instead of being submitted.
 template <class Derived>
 struct OpAwaiter {
     Completion completion{};
     CancelSlot* slot = nullptr;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) {
+    bool await_suspend(std::coroutine_handle<> h) {
+        if (slot && slot->cancelled) {
+            completion.result = -ECANCELED;
+            return false;
+        }
         completion.handle = h;
         Ring& ring = *Ring::current();
         if (slot) slot->pending = &completion;
+        // An operation and its linked timeout must go into the same
+        // submission: if the timeout's SQE forced a submit in between, the
+        // kernel would run the operation unlinked, without a timeout.
+        if (static_cast<Derived*>(this)->sqes_needed() > 1) ring.reserve_sqes(2);
         static_cast<Derived*>(this)->prepare(ring, ring.sqe_for(&completion));
+        return true;
     }
     int await_resume() noexcept {
         if (slot) slot->pending = nullptr;
         return completion.result;
     }
+    unsigned sqes_needed() const { return 1; }
 };
 
 // Adds an optional linked timeout after the operation's SQE.
@@ -69,6 +81,7 @@ inline void link_timeout(Ring& ring, io_uring_sqe* op, const __kernel_timespec* 
 }
 
 struct RecvOp : OpAwaiter<RecvOp> {
+    unsigned sqes_needed() const { return timed ? 2 : 1; }
     int fd;
     void* buf;
     size_t len;
@@ -83,6 +96,7 @@ struct RecvOp : OpAwaiter<RecvOp> {
 };
 
 struct SendOp : OpAwaiter<SendOp> {
+    unsigned sqes_needed() const { return timed ? 2 : 1; }
     int fd;
     const void* buf;
     size_t len;
@@ -105,6 +119,7 @@ struct AcceptOp : OpAwaiter<AcceptOp> {
 };
 
 struct ConnectOp : OpAwaiter<ConnectOp> {
+    unsigned sqes_needed() const { return timed ? 2 : 1; }
     int fd;
     const sockaddr* addr;
     socklen_t addrlen;
@@ -129,7 +144,10 @@ struct SleepOp : OpAwaiter<SleepOp> {
     explicit SleepOp(Duration d) : ts(to_timespec(d)) {}
     void prepare(Ring&, io_uring_sqe* s) { io_uring_prep_timeout(s, &ts, 0, 0); }
     // A timer "fails" with -ETIME when it expires normally.
-    int await_resume() noexcept { return completion.result == -ETIME ? 0 : completion.result; }
+    int await_resume() noexcept {
+        int r = OpAwaiter<SleepOp>::await_resume();
+        return r == -ETIME ? 0 : r;
+    }
 };
 
 inline RecvOp recv(int fd, void* buf, size_t len, Duration timeout = Duration{0}, CancelSlot* slot = nullptr) {

@@ -48,6 +48,10 @@ public:
 
     // A free SQE; when the submission queue is full it submits and retries, so it never fails.
     io_uring_sqe* sqe();
+    // Make sure `n` SQEs can be taken without an intermediate submit.
+    void reserve_sqes(unsigned n) {
+        if (io_uring_sq_space_left(&ring_) < n) io_uring_submit(&ring_);
+    }
     // Queue an SQE for `c` (sets user_data).
     io_uring_sqe* sqe_for(Completion* c);
 

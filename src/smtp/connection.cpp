@@ -111,9 +111,14 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             break;
         }
         // kNeedInput: flush replies only now that the input is drained.
-        if (!out.empty() && !(co_await send_all(fd, out, ctx.timeouts.send))) {
-            reason = "lost";
-            break;
+        if (!out.empty()) {
+            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+                reason = "lost";
+                break;
+            }
+            // We answered: the client's time for its next command starts now
+            // (after a long DATA phase too, not only after a command line).
+            deadline = Clock::now() + ctx.timeouts.command;
         }
         if (start == end) {
             start = end = 0;

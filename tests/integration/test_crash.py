@@ -92,8 +92,13 @@ class Load:
         t0 = time.monotonic()
         for th in threads:
             th.start()
+        # Kill after LOAD_SECONDS, or earlier when 80% of the message budget is
+        # used, so that the kill always lands while the clients are still sending.
         while time.monotonic() - t0 < LOAD_SECONDS:
-            time.sleep(0.05)
+            with self.lock:
+                if self.budget <= MAX_MESSAGES // 5:
+                    break
+            time.sleep(0.01)
         with self.lock:
             n_before = len(self.acked)
         self.srv.kill()                      # kill -9 mid-load
@@ -115,6 +120,9 @@ class CrashTest(ServerTestCase):
             n_before, took = load.run_and_kill()
             self.assertEqual(load.protocol_errors, [], "bad 250 replies under load")
             self.assertEqual(load.rejections[:5], [], "messages rejected under load (before the kill)")
+            self.assertGreater(len(load.attempted), len(load.acked),
+                               "round %d: no message was in flight at the kill -9 (all %d done): not a mid-load crash"
+                               % (rnd, len(load.acked)))
             acked_local = sum(1 for m in load.acked if "-local-" in m)
             acked_remote = len(load.acked) - acked_local
             self.assertGreaterEqual(acked_local, 20, "round %d: too few local messages accepted in %.1fs (%d) "

@@ -205,3 +205,53 @@ TEST(Socket, FormatsAndMapsAddresses) {
     EXPECT_EQ(bytes[15], 7);
     EXPECT_FALSE(io::make_address("mx.example", 25).ok());
 }
+
+namespace {
+// Fills all but one SQE slot with NOPs, then starts a recv with a linked
+// timeout: the timeout must still apply (both SQEs in one submission).
+io::Task<void> timeout_with_full_queue(io::Ring& ring, int fd, int& result) {
+    // spawn() runs this before run() arms its wake-up read: one slot stays free.
+    for (unsigned i = 0; i + 1 < 4; ++i) {
+        io_uring_sqe* s = ring.sqe();
+        io_uring_prep_nop(s);
+        io_uring_sqe_set_data(s, nullptr);
+    }
+    char buf[8];
+    result = co_await io::recv(fd, buf, sizeof buf, 30ms);
+    ring.stop();
+}
+
+io::Task<void> recv_after_cancel(io::Ring& ring, int fd, int& result) {
+    io::CancelSlot slot;
+    slot.cancel();
+    char buf[8];
+    result = co_await io::recv(fd, buf, sizeof buf, io::Duration{0}, &slot);
+    ring.stop();
+}
+}  // namespace
+
+TEST(Ring, LinkedTimeoutSurvivesAFullSubmissionQueue) {
+    io::Ring ring(4);
+    ring.bind_thread();
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int result = 1;
+    io::spawn(timeout_with_full_queue(ring, sv[0], result));
+    ring.run();
+    EXPECT_EQ(result, -ECANCELED);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+TEST(Ring, OperationStartedAfterCancelCompletesAtOnce) {
+    io::Ring ring(8);
+    ring.bind_thread();
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int result = 1;
+    io::spawn(recv_after_cancel(ring, sv[0], result));
+    ring.run();
+    EXPECT_EQ(result, -ECANCELED);
+    close(sv[0]);
+    close(sv[1]);
+}

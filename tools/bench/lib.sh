@@ -1,0 +1,290 @@
+# tools/bench/lib.sh: shared helpers of the bench scripts (sourced, not run).
+# Finds binaries, writes ringpost/Postfix configurations into a temp dir,
+# starts servers and waits for their greeting, samples a server's RSS and
+# CPU, and stops everything it started by PID. Loopback only.
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PEERS=${PEERS:-/work/shared/peers}
+BUILD=${BUILD:-$REPO/build}
+
+# ---- binaries -------------------------------------------------------------
+
+find_ringpost() {
+  RINGPOST="$BUILD/ringpost"
+  [ -x "$RINGPOST" ] || { echo "bench: $RINGPOST not built (ninja -C $BUILD ringpost; or set BUILD=dir)" >&2; return 1; }
+}
+
+find_load() {
+  for p in "$BUILD/ringpost-load" "$BUILD/tools/ringpost-load"; do
+    if [ -x "$p" ]; then LOAD="$p"; return 0; fi
+  done
+  echo "bench: ringpost-load not built (ninja -C $BUILD tools/ringpost-load; or set BUILD=dir)" >&2
+  return 1
+}
+
+# smtp-source / smtp-sink come with Debian's postfix package; install it only if missing.
+find_postfix_tools() {
+  if ! command -v smtp-source >/dev/null 2>&1 && [ ! -x /usr/sbin/smtp-source ]; then
+    echo "bench: smtp-source missing; installing postfix (non-interactive) via $PEERS/install-tools.sh" >&2
+    if [ -x "$PEERS/install-tools.sh" ]; then
+      "$PEERS/install-tools.sh" >/dev/null
+    else
+      export DEBIAN_FRONTEND=noninteractive
+      echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+      apt-get install -y -q --no-install-recommends postfix >/dev/null
+    fi
+  fi
+  SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+  SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+  [ -x "$SMTP_SOURCE" ] && [ -x "$SMTP_SINK" ] || { echo "bench: smtp-source/smtp-sink not found" >&2; return 1; }
+}
+
+raise_nofile() { ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; }
+
+# ---- process bookkeeping ----------------------------------------------------
+
+STARTED_PIDS=()      # plain processes we started (killed by PID at exit)
+PF_MASTERS=()        # "conf-dir master-pid" of Postfix instances we started
+
+cleanup_all() {
+  local p
+  for p in "${STARTED_PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${PF_MASTERS[@]}"; do
+    stop_postfix_master "${p#* }"
+  done
+  for p in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  STARTED_PIDS=(); PF_MASTERS=()
+  [ -n "${BENCH_DIR:-}" ] && [ -d "$BENCH_DIR" ] && rm -rf "$BENCH_DIR"
+  return 0
+}
+
+# stop_pid PID: TERM, wait up to 10 s, then KILL; forget it.
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local keep=() p
+  for p in "${STARTED_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  STARTED_PIDS=("${keep[@]}")
+}
+
+make_bench_dir() {
+  BENCH_DIR=$(mktemp -d -p "${BENCH_TMP:-/var/tmp}" ringpost-bench.XXXXXX)
+  chmod 755 "$BENCH_DIR"
+}
+
+# wait_smtp PORT [SECONDS]: until a 220 greeting comes from 127.0.0.1:PORT.
+wait_smtp() {
+  local port=$1 secs=${2:-30} i
+  for i in $(seq $((secs * 10))); do
+    if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 3 <&3 | grep -q 220 && printf 'QUIT\r\n' >&3" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "bench: nothing answered 220 on 127.0.0.1:$port within ${secs}s" >&2
+  return 1
+}
+
+# ---- ringpost ---------------------------------------------------------------
+
+# write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data.
+write_ringpost_config() {
+  local dir=$1 port=$2 per_ip=${3:-20000}
+  mkdir -p "$dir/data"
+  cat > "$dir/ringpost.toml" <<EOF
+hostname = "relay.bench.local"
+data_dir = "$dir/data"
+admin_socket = "$dir/admin.sock"
+
+[smtp]
+listen = ["127.0.0.1:$port"]
+max_connections = $((per_ip > 20000 ? per_ip : 20000))
+max_connections_per_ip = $per_ip
+
+[relay]
+local_domains = ["localhost"]
+relay_networks = ["127.0.0.0/8"]
+
+[log]
+level = "warn"
+EOF
+}
+
+# start_ringpost DIR PORT [MAX_CONN_PER_IP]: sets RP_PID.
+start_ringpost() {
+  local dir=$1 port=$2
+  write_ringpost_config "$dir" "$port" "${3:-20000}"
+  printf 'bench-password\n' | "$RINGPOST" user add bench@localhost --config "$dir/ringpost.toml" >"$dir/user-add.log" 2>&1 ||
+    { echo "bench: ringpost user add failed: $(cat "$dir/user-add.log")" >&2; return 1; }
+  "$RINGPOST" serve --config "$dir/ringpost.toml" >"$dir/ringpost.log" 2>&1 &
+  RP_PID=$!
+  STARTED_PIDS+=("$RP_PID")
+  wait_smtp "$port" 30 || { echo "bench: ringpost log:" >&2; tail -5 "$dir/ringpost.log" >&2; return 1; }
+}
+
+# ---- Postfix (the approach of $PEERS/postfix-bench.sh: private instance) ----
+
+# start_postfix DIR PORT RELAY_PORT: a private Postfix accepting *@sink.test from
+# 127.0.0.0/8 on 127.0.0.1:PORT and relaying to 127.0.0.1:RELAY_PORT (nothing
+# listens there in accept-bench: mail is deferred and stays queued, durable).
+# Sets PF_PID (master) and PF_CONF.
+start_postfix() {
+  local q=$1 port=$2 relay_port=$3
+  command -v systemctl >/dev/null 2>&1 && systemctl stop postfix 2>/dev/null || true
+  PF_CONF="$q/etc"
+  mkdir -p "$PF_CONF" "$q/spool" "$q/data"
+  chown postfix "$q/data"
+  cat > "$PF_CONF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $q/spool
+data_directory = $q/data
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $q/maillog
+myhostname = relay.bench.local
+mydomain = bench.local
+myorigin = \$myhostname
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relay_domains = sink.test
+transport_maps = inline:{ sink.test=smtp:[127.0.0.1]:$relay_port }
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_peername_lookup = no
+biff = no
+default_process_limit = 1100
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+in_flow_delay = 0s
+default_destination_concurrency_limit = 100
+smtp_destination_concurrency_limit = 100
+initial_destination_concurrency = 20
+smtp_destination_rate_delay = 0
+smtp_connection_cache_on_demand = yes
+smtp_dns_support_level = disabled
+EOF
+  cat > "$PF_CONF/master.cf" <<EOF
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  postfix -c "$PF_CONF" set-permissions >/dev/null 2>&1 || true
+  postfix -c "$PF_CONF" check
+  postfix -c "$PF_CONF" start >/dev/null 2>&1
+  local i
+  for i in $(seq 100); do [ -s "$q/spool/pid/master.pid" ] && break; sleep 0.1; done
+  PF_PID=$(tr -d ' ' < "$q/spool/pid/master.pid")
+  PF_MASTERS+=("$PF_CONF $PF_PID")
+  wait_smtp "$port" 30
+}
+
+stop_postfix_master() {
+  local pid=$1
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  local keep=() p
+  for p in "${PF_MASTERS[@]}"; do [ "${p#* }" = "$pid" ] || keep+=("$p"); done
+  PF_MASTERS=("${keep[@]}")
+}
+
+# ---- sampling -----------------------------------------------------------------
+
+# tree_pids ROOT: ROOT and all its descendants.
+tree_pids() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { kids[$2] = kids[$2] " " $1 }
+    END {
+      todo[1] = root; n = 1; out = ""
+      while (n > 0) {
+        p = todo[n]; delete todo[n]; n--
+        out = out " " p
+        m = split(kids[p], k, " ")
+        for (i = 1; i <= m; i++) todo[++n] = k[i]
+      }
+      print out
+    }'
+}
+
+# rss_kib ROOT: VmRSS of ROOT (plus its descendants if TREE=1), KiB.
+rss_kib() {
+  local root=$1 sum=0 p v
+  if [ "${TREE:-0}" = 1 ]; then
+    for p in $(tree_pids "$root"); do
+      v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+      sum=$((sum + ${v:-0}))
+    done
+    echo "$sum"
+  else
+    awk '/^VmRSS:/ {print $2}' "/proc/$root/status" 2>/dev/null || echo 0
+  fi
+}
+
+# cpu_ticks ROOT: user+sys clock ticks of ROOT and its live descendants, plus the
+# reaped children's time of ROOT (Postfix's master reaps its exited daemons).
+cpu_ticks() {
+  local root=$1 pids
+  if [ "${TREE:-0}" = 1 ]; then pids=$(tree_pids "$root"); else pids=$root; fi
+  local p sum=0 v
+  for p in $pids; do
+    v=$(awk -v root="$root" -v me="$p" '{
+          sub(/^.*\) /, "");   # fields after the command name: $12 = utime (field 14)
+          t = $12 + $13; if (me == root) t += $14 + $15; print t }' "/proc/$p/stat" 2>/dev/null)
+    sum=$((sum + ${v:-0}))
+  done
+  echo "$sum"
+}
+
+machine_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat; }
+
+# start_rss_sampler ROOT OUTFILE: every 0.5 s, append the server's RSS (KiB) to OUTFILE.
+start_rss_sampler() {
+  local root=$1 out=$2
+  ( while kill -0 "$root" 2>/dev/null; do rss_kib "$root" >> "$out"; sleep 0.5; done ) &
+  SAMPLER_PID=$!
+  STARTED_PIDS+=("$SAMPLER_PID")
+}
+
+stop_rss_sampler() { [ -n "${SAMPLER_PID:-}" ] && stop_pid "$SAMPLER_PID"; SAMPLER_PID=""; }
+
+CLK_TCK=$(getconf CLK_TCK)
