@@ -10,6 +10,8 @@ namespace ringpost::app {
 void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool ok)> done) {
     auto req = std::make_unique<store::AcceptRequest>();
     req->envelope = std::move(message.envelope);
+    for (auto& r : req->envelope.recipients)
+        if (r.local && r.address.find('@') == std::string::npos) r.address += "@" + primary_domain_;
     req->data = std::move(message.data);
     store::AcceptRequest* raw = req.get();
     // Runs on the commit thread, after the synced write: the log line says

@@ -33,7 +33,9 @@ struct Worker::State {
     unsigned accept_loops = 0;
 
     State(const Config& config, store::Store& store)
-        : ring(8192), policy(config.relay, store), spool(store.commit_stage()) {
+        : ring(8192),
+          policy(config.relay, store),
+          spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front()) {
         session_config.hostname = config.hostname;
         auto& l = session_config.limits;
         l.max_message_size = config.smtp.max_message_size;

@@ -17,7 +17,8 @@ class BasicTest(ServerTestCase):
     def setUpClass(cls):
         cls.srv = cls.start_class_server()
         for u in ("alice@localhost", "bob@localhost", "swaks1@localhost", "swaks2@localhost",
-                  "multi@localhost", "null@localhost", "helo@localhost", "log@localhost", "carol@local.test"):
+                  "multi@localhost", "null@localhost", "helo@localhost", "log@localhost", "carol@local.test",
+                  "postmaster@localhost"):
             cls.srv.add_user(u)
 
     # --- greeting, EHLO, simple commands ---
@@ -145,6 +146,25 @@ class BasicTest(ServerTestCase):
         data = self.srv.mailbox_show("null@localhost", mid)
         self.assertTrue(data.startswith(b"Return-Path: <>\r\n"), "null sender: %r" % data[:200])
         self.assertTrue(data.endswith(msg), "message bytes: %r" % data[-300:])
+
+    def test_bare_postmaster_reaches_the_local_postmaster(self):
+        # RFC 5321 4.5.1: "RCPT TO:<Postmaster>" (no domain) must be accepted;
+        # it is delivered to postmaster@ the first local domain.
+        msg = make_message("to bare postmaster", ["hello postmaster"])
+        c = self.srv.smtp()
+        try:
+            self.assertEqual(c.mail("someone@example.org")[0], 250)
+            code, resp = c.docmd("RCPT", "TO:<Postmaster>")
+            self.assertEqual(code, 250, "RCPT TO:<Postmaster> -> %d %s" % (code, resp))
+            code, resp = c.data(msg)
+            self.assertEqual(code, 250, resp)
+            qid = harness.parse_qid(resp.decode())
+            c.quit()
+        finally:
+            c.close()
+        mid, _ = harness.find_mailbox_entry(self.srv, "postmaster@localhost", qid=qid, marker="to bare postmaster")
+        data = self.srv.mailbox_show("postmaster@localhost", mid)
+        self.assertIn(b"Delivered-To: postmaster@localhost\r\n", data[:300], data[:300])
 
     def test_helo_protocol_smtp(self):
         c = self.srv.smtp(ehlo=False)
