@@ -34,6 +34,9 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool o
                                    {"size", env.body_size},
                                    {"client", env.client_ip},
                                    {"proto", env.protocol}});
+            // Local recipients were delivered into their INBOX by the same batch.
+            for (const auto& r : env.recipients)
+                if (r.local) log::info("delivered", {{"qid", env.queue_id}, {"to", r.address}, {"mailbox", "INBOX"}});
         } else {
             log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
         }
