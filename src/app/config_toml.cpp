@@ -182,7 +182,8 @@ public:
             } else if (name == "max_bad_commands") {
                 smtp.max_bad_commands = u32(v, key, 1);
             } else if (name == "max_command_line") {
-                smtp.max_command_line = u32(v, key, 512);   // RFC 5321 4.5.3.1.4 minimum
+                // RFC 5321 4.5.3.1.4 minimum; the maximum is the SMTP driver's input buffer.
+                smtp.max_command_line = u32(v, key, 512, 8192);
             } else if (name == "max_data_line") {
                 smtp.max_data_line = u32(v, key, 1000);     // RFC 5321 4.5.3.1.6 minimum
             } else if (name == "command_timeout") {

@@ -170,6 +170,7 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
 
 TEST_F(ConfigTest, MessagesSayWhatWasExpected) {
     EXPECT_THAT(error_of("[smtp]\nmax_command_line = 100"), HasSubstr("expected an integer from 512 to"));
+    EXPECT_THAT(error_of("[smtp]\nmax_command_line = 9000"), HasSubstr("expected an integer from 512 to 8192"));
     EXPECT_THAT(error_of("[log]\nlevel = \"verbose\""), HasSubstr("got \"verbose\""));
     EXPECT_THAT(error_of("[smtp]\nlisten = [\"localhost:25\"]"), HasSubstr("host names are not accepted"));
     EXPECT_THAT(error_of("[relay]\nrelay_networks = [\"10.0.0.1/8\"]"), HasSubstr("did you mean \"10.0.0.0/8\""));
