@@ -1,0 +1,141 @@
+// From a c-ares status and reply to a RecordSet with its cache TTL; see reply.hpp.
+#include "dns/reply.hpp"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "dns/dns_message.hpp"
+#include "dns/mx.hpp"
+
+namespace ringpost::dns {
+namespace {
+
+constexpr int kMaxAddrs = 64;
+
+std::chrono::seconds clamp(uint32_t ttl, std::chrono::seconds max) {
+    return std::min(std::chrono::seconds(ttl), max);
+}
+
+std::string failure_text(int status, const std::string& name, uint16_t type) {
+    std::string what = name + " (" + std::string(type_name(type)) + ")";
+    switch (status) {
+        case ARES_ENOTFOUND: return "NXDOMAIN for " + name;
+        case ARES_ENODATA: return "no " + std::string(type_name(type)) + " records for " + name;
+        case ARES_ETIMEOUT: return "DNS timeout for " + what;
+        case ARES_ESERVFAIL: return "SERVFAIL for " + what;
+        case ARES_EREFUSED: return "DNS query refused (REFUSED) for " + what;
+        case ARES_ECONNREFUSED: return "DNS server refused the connection for " + what;
+        case ARES_EBADNAME: return "invalid domain name " + name;
+        case ARES_EDESTRUCTION:
+        case ARES_ECANCELLED: return "DNS lookup cancelled (resolver shut down) for " + what;
+        default: return std::string("DNS error for ") + what + ": " + ares_strerror(status);
+    }
+}
+
+const void* raw_address(const ares_addrttl& t) { return &t.ipaddr; }
+const void* raw_address(const ares_addr6ttl& t) { return &t.ip6addr; }
+
+template <class Ttl>
+void add_addresses(const Ttl* ttls, int n, int family, RecordSet& out, uint32_t& min_ttl) {
+    char text[INET6_ADDRSTRLEN];
+    for (int i = 0; i < n; ++i) {
+        if (!::inet_ntop(family, raw_address(ttls[i]), text, sizeof text)) continue;
+        out.addresses.push_back(Address{text, family});
+        min_ttl = std::min(min_ttl, static_cast<uint32_t>(std::max(ttls[i].ttl, 0)));
+    }
+}
+
+// ARES_SUCCESS: parse the records of `type`.
+Interpreted parse_answer(const std::string& name, uint16_t type, const unsigned char* abuf, int alen,
+                         const ResolverOptions& options) {
+    Interpreted r;
+    MessageInfo info = inspect_message(abuf, static_cast<size_t>(alen));
+    uint32_t min_ttl = info.min_answer_ttl.value_or(0);
+    int rc = ARES_EBADRESP;
+    if (type == kTypeMx) {
+        ares_mx_reply* mx = nullptr;
+        rc = ares_parse_mx_reply(abuf, alen, &mx);
+        if (rc == ARES_SUCCESS) {
+            for (ares_mx_reply* p = mx; p; p = p->next)
+                r.records.mx.push_back(MxRecord{normalize_name(p->host), p->priority});
+            ares_free_data(mx);
+        }
+    } else if (type == kTypeA) {
+        ares_addrttl ttls[kMaxAddrs];
+        int n = kMaxAddrs;
+        rc = ares_parse_a_reply(abuf, alen, nullptr, ttls, &n);
+        if (rc == ARES_SUCCESS) add_addresses(ttls, n, AF_INET, r.records, min_ttl);
+    } else if (type == kTypeAaaa) {
+        ares_addr6ttl ttls[kMaxAddrs];
+        int n = kMaxAddrs;
+        rc = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
+        if (rc == ARES_SUCCESS) add_addresses(ttls, n, AF_INET6, r.records, min_ttl);
+    }
+    bool empty = r.records.mx.empty() && r.records.addresses.empty();
+    if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && empty)) {
+        // Answers of other types only (a CNAME chain ending nowhere): NODATA.
+        r.records.outcome = Outcome::kNoData;
+        r.records.error = failure_text(ARES_ENODATA, name, type);
+        r.ttl = clamp(info.negative_ttl.value_or(static_cast<uint32_t>(options.negative_ttl.count())),
+                      options.max_negative_ttl);
+        return r;
+    }
+    if (rc != ARES_SUCCESS) {
+        r.records.outcome = Outcome::kTemporary;
+        r.records.error = "malformed DNS reply for " + name + " (" + std::string(type_name(type)) + "): " +
+                          ares_strerror(rc);
+        r.ttl = options.temporary_failure_ttl;
+        return r;
+    }
+    r.records.outcome = Outcome::kAnswer;
+    r.ttl = clamp(min_ttl, options.max_ttl);
+    return r;
+}
+
+}  // namespace
+
+std::string_view type_name(uint16_t type) {
+    switch (type) {
+        case kTypeA: return "A";
+        case kTypeMx: return "MX";
+        case kTypeAaaa: return "AAAA";
+        default: return "?";
+    }
+}
+
+Interpreted interpret_reply(int status, const std::string& name, uint16_t type, const unsigned char* abuf, int alen,
+                            const ResolverOptions& options) {
+    if (status == ARES_SUCCESS && abuf && alen > 0) return parse_answer(name, type, abuf, alen, options);
+    Interpreted r;
+    r.records.error = failure_text(status, name, type);
+    switch (status) {
+        case ARES_ENODATA:
+        case ARES_ENOTFOUND: {
+            r.records.outcome = status == ARES_ENODATA ? Outcome::kNoData : Outcome::kNxDomain;
+            MessageInfo info = inspect_message(abuf, abuf ? static_cast<size_t>(std::max(alen, 0)) : 0);
+            uint32_t neg = info.negative_ttl.value_or(static_cast<uint32_t>(options.negative_ttl.count()));
+            r.ttl = clamp(neg, options.max_negative_ttl);
+            break;
+        }
+        case ARES_EBADNAME:
+            r.records.outcome = Outcome::kPermanent;
+            r.ttl = options.negative_ttl;
+            break;
+        case ARES_EDESTRUCTION:
+        case ARES_ECANCELLED:
+        case ARES_ENOMEM:
+            r.records.outcome = Outcome::kTemporary;
+            r.ttl = std::chrono::seconds(0);
+            break;
+        default:
+            r.records.outcome = Outcome::kTemporary;
+            r.ttl = options.temporary_failure_ttl;
+            break;
+    }
+    return r;
+}
+
+}  // namespace ringpost::dns

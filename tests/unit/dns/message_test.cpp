@@ -1,0 +1,137 @@
+// Reply interpretation without a network: TTLs from the answer section
+// (CNAMEs included), the SOA minimum for negative answers (RFC 2308), the
+// outcome and message per c-ares status, the cache TTL per outcome, and the
+// DNS server list syntax.
+#include <ares.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "dns/ares_driver.hpp"
+#include "dns/dns_message.hpp"
+#include "dns/reply.hpp"
+#include "dns_packet.hpp"
+
+using namespace ringpost::dns;
+using namespace ringpost::dns::test;
+using namespace std::chrono_literals;
+
+TEST(InspectMessage, MinimumTtlOverAllAnswersIncludingCname) {
+    Bytes m = make_reply(1, 0, "www.test", kTypeA,
+                         {{"www.test", 5, 50, rdata_name("host.test")},
+                          {"host.test", kTypeA, 300, rdata_a("192.0.2.1")},
+                          {"host.test", kTypeA, 100, rdata_a("192.0.2.2")}});
+    MessageInfo info = inspect_message(m.data(), m.size());
+    EXPECT_TRUE(info.valid);
+    EXPECT_EQ(info.rcode, 0);
+    EXPECT_EQ(info.answer_count, 3);
+    EXPECT_EQ(info.min_answer_ttl, 50u);
+    EXPECT_FALSE(info.negative_ttl.has_value());
+}
+
+TEST(InspectMessage, NegativeTtlIsMinOfSoaTtlAndMinimum) {
+    Bytes m = make_reply(1, 3, "x.test", kTypeMx, {}, {{"test", 6, 3600, rdata_soa(60)}});
+    MessageInfo info = inspect_message(m.data(), m.size());
+    EXPECT_TRUE(info.valid);
+    EXPECT_EQ(info.rcode, 3);
+    EXPECT_EQ(info.negative_ttl, 60u);
+    Bytes m2 = make_reply(1, 3, "x.test", kTypeMx, {}, {{"test", 6, 30, rdata_soa(900)}});
+    EXPECT_EQ(inspect_message(m2.data(), m2.size()).negative_ttl, 30u);
+}
+
+TEST(InspectMessage, TruncatedMessageIsInvalid) {
+    Bytes m = make_reply(1, 0, "host.test", kTypeA, {{"host.test", kTypeA, 300, rdata_a("192.0.2.1")}});
+    for (size_t cut : {size_t{5}, size_t{20}, m.size() - 1}) {
+        EXPECT_FALSE(inspect_message(m.data(), cut).valid) << cut;
+    }
+    EXPECT_FALSE(inspect_message(nullptr, 0).valid);
+}
+
+TEST(InterpretReply, MxAnswerWithMinTtl) {
+    Bytes m = make_reply(1, 0, "d.test", kTypeMx,
+                         {{"d.test", kTypeMx, 600, rdata_mx(10, "MX1.d.test")},
+                          {"d.test", kTypeMx, 120, rdata_mx(20, "mx2.d.test")}});
+    ResolverOptions opts;
+    Interpreted r = interpret_reply(ARES_SUCCESS, "d.test", kTypeMx, m.data(), static_cast<int>(m.size()), opts);
+    EXPECT_EQ(r.records.outcome, Outcome::kAnswer);
+    ASSERT_EQ(r.records.mx.size(), 2u);
+    EXPECT_EQ(r.records.mx[0], (MxRecord{"mx1.d.test", 10}));
+    EXPECT_EQ(r.records.mx[1], (MxRecord{"mx2.d.test", 20}));
+    EXPECT_EQ(r.ttl, 120s);
+}
+
+TEST(InterpretReply, NullMxTargetIsTheEmptyName) {
+    Bytes m = make_reply(1, 0, "d.test", kTypeMx, {{"d.test", kTypeMx, 600, rdata_mx(0, "")}});
+    Interpreted r = interpret_reply(ARES_SUCCESS, "d.test", kTypeMx, m.data(), static_cast<int>(m.size()), {});
+    EXPECT_EQ(r.records.outcome, Outcome::kAnswer);
+    ASSERT_EQ(r.records.mx.size(), 1u);
+    EXPECT_EQ(r.records.mx[0], (MxRecord{"", 0}));
+}
+
+TEST(InterpretReply, AddressesWithTtlsClampedToMax) {
+    Bytes m = make_reply(1, 0, "h.test", kTypeAaaa, {{"h.test", kTypeAaaa, 999999, rdata_aaaa("2001:db8::5")}});
+    ResolverOptions opts;
+    opts.max_ttl = 3600s;
+    Interpreted r = interpret_reply(ARES_SUCCESS, "h.test", kTypeAaaa, m.data(), static_cast<int>(m.size()), opts);
+    EXPECT_EQ(r.records.outcome, Outcome::kAnswer);
+    ASSERT_EQ(r.records.addresses.size(), 1u);
+    EXPECT_EQ(r.records.addresses[0], (Address{"2001:db8::5", AF_INET6}));
+    EXPECT_EQ(r.ttl, 3600s);
+}
+
+TEST(InterpretReply, NxDomainUsesSoaMinimumElseDefault) {
+    ResolverOptions opts;
+    opts.negative_ttl = 300s;
+    Bytes with_soa = make_reply(1, 3, "x.test", kTypeMx, {}, {{"test", 6, 3600, rdata_soa(60)}});
+    Interpreted a = interpret_reply(ARES_ENOTFOUND, "x.test", kTypeMx, with_soa.data(),
+                                    static_cast<int>(with_soa.size()), opts);
+    EXPECT_EQ(a.records.outcome, Outcome::kNxDomain);
+    EXPECT_EQ(a.records.error, "NXDOMAIN for x.test");
+    EXPECT_EQ(a.ttl, 60s);
+    Bytes bare = make_reply(1, 3, "x.test", kTypeMx, {});
+    Interpreted b = interpret_reply(ARES_ENOTFOUND, "x.test", kTypeMx, bare.data(), static_cast<int>(bare.size()), opts);
+    EXPECT_EQ(b.ttl, 300s);
+    Interpreted c = interpret_reply(ARES_ENODATA, "x.test", kTypeMx, bare.data(), static_cast<int>(bare.size()), opts);
+    EXPECT_EQ(c.records.outcome, Outcome::kNoData);
+    EXPECT_EQ(c.ttl, 300s);
+}
+
+TEST(InterpretReply, TemporaryFailuresAndTheirMessages) {
+    ResolverOptions opts;
+    opts.temporary_failure_ttl = 30s;
+    struct Case {
+        int status;
+        const char* message;
+    };
+    for (Case c : {Case{ARES_ETIMEOUT, "DNS timeout for d.test (MX)"}, Case{ARES_ESERVFAIL, "SERVFAIL for d.test (MX)"},
+                   Case{ARES_EREFUSED, "DNS query refused (REFUSED) for d.test (MX)"},
+                   Case{ARES_ECONNREFUSED, "DNS server refused the connection for d.test (MX)"}}) {
+        Interpreted r = interpret_reply(c.status, "d.test", kTypeMx, nullptr, 0, opts);
+        EXPECT_EQ(r.records.outcome, Outcome::kTemporary);
+        EXPECT_EQ(r.records.error, c.message);
+        EXPECT_EQ(r.ttl, 30s);
+    }
+    Interpreted gone = interpret_reply(ARES_EDESTRUCTION, "d.test", kTypeMx, nullptr, 0, opts);
+    EXPECT_EQ(gone.records.outcome, Outcome::kTemporary);
+    EXPECT_EQ(gone.ttl, 0s);  // never cached
+}
+
+TEST(InterpretReply, MalformedAnswerIsTemporary) {
+    Bytes m = make_reply(1, 0, "h.test", kTypeA, {{"h.test", kTypeA, 60, rdata_a("192.0.2.1")}});
+    Interpreted r = interpret_reply(ARES_SUCCESS, "h.test", kTypeA, m.data(), static_cast<int>(m.size()) - 3, {});
+    EXPECT_EQ(r.records.outcome, Outcome::kTemporary);
+    EXPECT_NE(r.records.error.find("malformed DNS reply for h.test"), std::string::npos);
+}
+
+TEST(ServersCsv, AcceptsTheDocumentedForms) {
+    auto r = servers_csv({"127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1", "[2001:db8::1]"});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value(), "127.0.0.1:5353,[::1]:53,[::1]:53,192.0.2.1:53,[2001:db8::1]:53");
+}
+
+TEST(ServersCsv, RejectsBadEntriesByName) {
+    for (const char* bad : {"localhost", "127.0.0.1:0", "127.0.0.1:99999", "[::1", "[::1]x", "1.2.3:53", "", "[x]:53"}) {
+        auto r = servers_csv({bad});
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_NE(r.error().message.find(std::string("\"") + bad + "\""), std::string::npos) << bad;
+    }
+}
