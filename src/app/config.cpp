@@ -7,6 +7,8 @@
 
 #include "app/config.hpp"
 
+#include "util/duration.hpp"
+
 namespace ringpost::app {
 
 Config default_config() {
@@ -51,36 +53,11 @@ std::string describe_config(const Config& c) {
     return s;
 }
 
+// The format lives in util (shared with the delivery engine's schedules).
 bool parse_duration(std::string_view text, uint32_t& seconds) {
-    if (text.empty()) return false;
-    uint64_t total = 0;
-    size_t i = 0;
-    while (i < text.size()) {
-        uint64_t n = 0;
-        size_t start = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            n = n * 10 + static_cast<uint64_t>(text[i] - '0');
-            if (n > UINT32_MAX) return false;
-            ++i;
-        }
-        if (i == start) return false;            // a unit without a number, or junk
-        uint64_t unit = 1;
-        if (i < text.size()) {
-            switch (text[i]) {
-                case 's': unit = 1; break;
-                case 'm': unit = 60; break;
-                case 'h': unit = 3600; break;
-                case 'd': unit = 86400; break;
-                default: return false;
-            }
-            ++i;
-        } else if (start != 0) {
-            return false;                         // "1h30": the trailing number needs a unit
-        }
-        total += n * unit;
-        if (total > UINT32_MAX) return false;
-    }
-    seconds = static_cast<uint32_t>(total);
+    auto parsed = util::parse_duration(text);
+    if (!parsed) return false;
+    seconds = static_cast<uint32_t>(parsed->count());
     return true;
 }
 

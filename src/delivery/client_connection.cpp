@@ -1,0 +1,148 @@
+// The delivery client's coroutine driver (see client_connection.hpp).
+#include "delivery/client_connection.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "util/log.hpp"
+
+namespace ringpost::delivery {
+
+io::Duration ClientTimeouts::for_kind(TimeoutKind kind) const {
+    switch (kind) {
+        case TimeoutKind::kInitial: return initial;
+        case TimeoutKind::kCommand: return command;
+        case TimeoutKind::kMail: return mail;
+        case TimeoutKind::kRcpt: return rcpt;
+        case TimeoutKind::kDataInit: return data_init;
+        case TimeoutKind::kDataBlock: return data_block;
+        case TimeoutKind::kDataTerm: return data_term;
+    }
+    return command;
+}
+
+Outcome connect_outcome(const Error& error) {
+    return error.code >= 500 && error.code < 600 ? Outcome::kFailed : Outcome::kDeferred;
+}
+
+ClientConnection::ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options)
+    : stream_(std::move(stream)), timeouts_(options.timeouts), session_([&] {
+          // STARTTLS stays off until a stream can do the handshake (issue 5):
+          // the session's kStartTls hook is then driven from pump().
+          ClientConfig c = std::move(options.session);
+          c.starttls = false;
+          return c;
+      }()) {}
+
+ClientConnection::~ClientConnection() = default;
+
+io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::connect(std::string ip, uint16_t port,
+                                                                              ClientOptions options) {
+    auto address = io::make_address(ip, port);
+    if (!address) co_return make_error("4.4.1 " + address.error().message);
+    auto stream = co_await connect_tcp(*address, options.timeouts.connect);
+    if (!stream) co_return make_error("4.4.1 " + stream.error().message);
+    // A named task: no by-value aggregate argument may live inside the
+    // co_await expression (g++ 12 mis-copies such temporaries).
+    auto opening = open(std::move(stream.value()), std::move(options));
+    co_return co_await std::move(opening);
+}
+
+io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::open(std::unique_ptr<Stream> stream,
+                                                                           ClientOptions options) {
+    std::unique_ptr<ClientConnection> c(new ClientConnection(std::move(stream), std::move(options)));
+    co_await c->pump();
+    if (c->usable()) {
+        log::debug("client_ready", {{"greeting", c->session_.greeting()},
+                                    {"esmtp", c->capabilities().esmtp ? 1 : 0},
+                                    {"extensions", c->capabilities().flags}});
+        co_return std::move(c);
+    }
+    // Refused, or gone, before a transaction could start.
+    Error e;
+    if (const auto& f = c->session_.failure()) {
+        e.code = f->code;
+        e.message = f->to_string();
+    } else {
+        e.message = "4.4.2 session ended before it was ready";
+    }
+    co_await c->close_stream();
+    co_return e;
+}
+
+io::Task<void> ClientConnection::pump() {
+    for (;;) {
+        switch (session_.want()) {
+            case ClientSession::Want::kWrite: {
+                const io::Duration timeout = timeouts_.for_kind(session_.timeout_kind());
+                std::string_view out = session_.output();
+                int n = co_await stream_->write(out.data(), out.size(), timeout);
+                if (n > 0) {
+                    session_.written(static_cast<size_t>(n));
+                } else if (n == -ECANCELED) {
+                    session_.timed_out();
+                } else {
+                    session_.connection_lost(n == 0 ? "connection closed" : std::strerror(-n));
+                }
+                break;
+            }
+            case ClientSession::Want::kRead: {
+                const io::Duration timeout = timeouts_.for_kind(session_.timeout_kind());
+                int n = co_await stream_->read(in_.data(), in_.size(), timeout);
+                if (n > 0) {
+                    session_.feed(std::string_view(in_.data(), static_cast<size_t>(n)));
+                } else if (n == -ECANCELED) {
+                    session_.timed_out();
+                } else {
+                    session_.connection_lost(n == 0 ? "connection closed by remote" : std::strerror(-n));
+                }
+                break;
+            }
+            case ClientSession::Want::kStartTls:
+                // Unreachable while the constructor forces starttls off; a
+                // session that asks anyway cannot go on in plain text.
+                session_.connection_lost("STARTTLS handshake not available on this stream");
+                break;
+            case ClientSession::Want::kReady:
+                co_return;
+            case ClientSession::Want::kClosed:
+                co_await close_stream();
+                co_return;
+        }
+    }
+}
+
+io::Task<void> ClientConnection::close_stream() {
+    if (closed_) co_return;
+    closed_ = true;
+    co_await stream_->close();
+}
+
+io::Task<TransactionResult> ClientConnection::run_transaction(Transaction tx) {
+    if (!usable()) {
+        // The connection ended earlier: nothing can be sent, nothing is lost.
+        TransactionResult r;
+        Diagnostic d;
+        d.outcome = Outcome::kDeferred;
+        d.enhanced = "4.4.2";
+        d.text = "connection to remote no longer usable";
+        if (const auto& f = session_.failure()) d.text += ": " + f->to_string();
+        r.recipients.assign(tx.recipients.size(), d);
+        r.final = d;
+        co_return r;
+    }
+    session_.begin(std::move(tx));
+    co_await pump();
+    co_return session_.take_result();
+}
+
+io::Task<void> ClientConnection::quit() {
+    if (usable()) {
+        session_.quit();
+        co_await pump();
+    }
+    co_await close_stream();
+}
+
+}  // namespace ringpost::delivery

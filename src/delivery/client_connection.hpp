@@ -1,0 +1,90 @@
+// The coroutine driver of the delivery client: runs a ClientSession over a
+// Stream on the current ring. It moves bytes, applies the RFC 5321 4.5.3.2
+// timeout the session names for each read and write (as linked timeouts),
+// and turns a dropped or stalled connection into the session's 4.4.2
+// "lost connection" / "timed out" outcome for every undecided recipient.
+//
+// One connection serves any number of transactions (connection reuse):
+//   auto c = co_await ClientConnection::connect(ip, port, options);
+//   TransactionResult r = co_await (*c)->run_transaction(tx);   // again while usable()
+//   co_await (*c)->quit();
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "delivery/client_stream.hpp"
+#include "delivery/smtp_client.hpp"
+#include "io/ops.hpp"
+#include "io/task.hpp"
+#include "util/result.hpp"
+
+namespace ringpost::delivery {
+
+struct ClientTimeouts {
+    io::Duration connect{30000};       // Postfix smtp_connect_timeout
+    io::Duration initial{300000};      // 220 greeting, 4.5.3.2.1
+    io::Duration command{300000};      // EHLO/HELO/STARTTLS/RSET/QUIT
+    io::Duration mail{300000};         // 4.5.3.2.2
+    io::Duration rcpt{300000};         // 4.5.3.2.3
+    io::Duration data_init{120000};    // 4.5.3.2.4
+    io::Duration data_block{180000};   // 4.5.3.2.5
+    io::Duration data_term{600000};    // 4.5.3.2.6
+    io::Duration for_kind(TimeoutKind kind) const;
+};
+
+struct ClientOptions {
+    ClientConfig session;
+    ClientTimeouts timeouts;
+};
+
+// How a failed connect() should count for the recipients: a 5xx greeting
+// (or EHLO/HELO refusal) is permanent, everything else (network errors,
+// 4xx, 421, timeouts) is temporary.
+Outcome connect_outcome(const Error& error);
+
+class ClientConnection {
+public:
+    // TCP connect, greeting, EHLO (or HELO). On failure, Error::code is the
+    // server's reply code when it refused us (4xx/5xx), else 0 (network,
+    // timeout, protocol error), and Error::message the diagnostic.
+    static io::Task<Result<std::unique_ptr<ClientConnection>>> connect(std::string ip, uint16_t port,
+                                                                       ClientOptions options);
+    // The same over an already connected stream (a TLS stream later, tests now).
+    static io::Task<Result<std::unique_ptr<ClientConnection>>> open(std::unique_ptr<Stream> stream,
+                                                                    ClientOptions options);
+
+    ~ClientConnection();
+    ClientConnection(const ClientConnection&) = delete;
+    ClientConnection& operator=(const ClientConnection&) = delete;
+
+    // One transaction. Never fails as a whole: every recipient gets an
+    // outcome (a lost connection defers the undecided ones). `tx.body` must
+    // stay alive until the task completes.
+    io::Task<TransactionResult> run_transaction(Transaction tx);
+
+    // QUIT (when the session is still usable), then close.
+    io::Task<void> quit();
+
+    // Ready for another transaction.
+    bool usable() const { return session_.want() == ClientSession::Want::kReady; }
+    const Capabilities& capabilities() const { return session_.capabilities(); }
+    const ClientSession& session() const { return session_; }
+
+private:
+    ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options);
+    // Runs the session until it is idle (kReady) or over (kClosed).
+    io::Task<void> pump();
+    io::Task<void> close_stream();
+
+    std::unique_ptr<Stream> stream_;
+    ClientTimeouts timeouts_;
+    ClientSession session_;
+    bool closed_ = false;
+    // Replies are small; the parser keeps partial lines, so 4 KiB suffices.
+    std::array<char, 4096> in_{};
+};
+
+}  // namespace ringpost::delivery

@@ -1,0 +1,44 @@
+// Plain-TCP stream for the delivery client (see client_stream.hpp).
+#include "delivery/client_stream.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace ringpost::delivery {
+
+io::Task<int> TcpStream::read(char* buf, size_t len, io::Duration timeout) {
+    if (!fd_) co_return -EBADF;
+    co_return co_await io::recv(fd_.get(), buf, len, timeout);
+}
+
+io::Task<int> TcpStream::write(const char* buf, size_t len, io::Duration timeout) {
+    if (!fd_) co_return -EBADF;
+    co_return co_await io::send(fd_.get(), buf, len, timeout);
+}
+
+io::Task<void> TcpStream::close() {
+    if (!fd_) co_return;
+    co_await io::close(fd_.release());
+}
+
+io::Task<Result<std::unique_ptr<Stream>>> connect_tcp(io::SocketAddress address, io::Duration timeout) {
+    const std::string where = io::address_ip(address.storage) + ":" + std::to_string(io::address_port(address.storage));
+    io::Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        int e = errno;
+        co_return make_error("socket for " + where + ": " + std::strerror(e), e);
+    }
+    int rc = co_await io::connect(fd.get(), address.get(), address.length, timeout);
+    if (rc < 0) {
+        const int e = -rc;
+        co_return make_error("connect to " + where + ": " + (e == ECANCELED ? "timed out" : std::strerror(e)), e);
+    }
+    // Commands are written whole; Nagle would only delay pipelined groups.
+    io::set_nodelay(fd.get());
+    co_return std::unique_ptr<Stream>(new TcpStream(std::move(fd)));
+}
+
+}  // namespace ringpost::delivery
