@@ -24,6 +24,9 @@
 namespace ringpost::store {
 class Store;
 }
+namespace ringpost::delivery {
+class DeliveryEngine;
+}
 
 namespace ringpost::app {
 
@@ -39,6 +42,18 @@ inline constexpr int kExitUsage = 2;     // bad command line, bad configuration,
 // "ringpost: ..." to `err`; returns the exit code.
 int run_admin_command(store::Store& store, const std::vector<std::string>& args, std::string_view stdin_data,
                       std::string& out, std::string& err);
+
+struct Config;
+// What `queue flush` and `queue bounce` need besides the store: the
+// configuration (host name and local domains for the bounce's DSN; the
+// built-in defaults when null) and, inside the server, the delivery engine
+// to wake up (null when the CLI works on the store directly).
+struct AdminExtras {
+    const Config* config = nullptr;
+    delivery::DeliveryEngine* engine = nullptr;
+};
+int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
+                      std::string_view stdin_data, std::string& out, std::string& err);
 
 // True for commands that modify the store (user add/del, queue delete); the
 // CLI opens the store read-only for the others when it works without a server.
@@ -64,7 +79,7 @@ public:
 
     // Binds `socket_path` (mode 0600; a stale socket left by a crash is
     // replaced, a live one is an error) and starts the thread.
-    Result<void> start(store::Store& store, const std::string& socket_path);
+    Result<void> start(store::Store& store, const std::string& socket_path, AdminExtras extras = {});
     // Finishes the command in progress, stops the thread, removes the socket. Idempotent.
     void stop();
 
@@ -73,6 +88,7 @@ private:
     void serve_connection(int fd);
 
     store::Store* store_ = nullptr;
+    AdminExtras extras_;
     std::string path_;
     int listen_fd_ = -1;
     int wake_fd_ = -1;            // eventfd: stop() wakes the poll() with it

@@ -65,15 +65,20 @@ std::string normalize_address(std::string_view s) {
 bool admin_command_writes(const std::vector<std::string>& args) {
     if (args.size() < 2) return false;
     return (args[0] == "user" && (args[1] == "add" || args[1] == "del")) ||
-           (args[0] == "queue" && args[1] == "delete");
+           (args[0] == "queue" && (args[1] == "delete" || args[1] == "flush" || args[1] == "bounce"));
 }
 
 int run_admin_command(store::Store& store, const std::vector<std::string>& args, std::string_view stdin_data,
                       std::string& out, std::string& err) {
+    return run_admin_command(store, AdminExtras{}, args, stdin_data, out, err);
+}
+
+int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
+                      std::string_view stdin_data, std::string& out, std::string& err) {
     if (args.empty()) return admin::usage(err, "user|queue|mailbox ...");
     const std::string& group = args[0];
     if (group == "user") return admin::user_command(store, args, stdin_data, out, err);
-    if (group == "queue") return admin::queue_command(store, args, out, err);
+    if (group == "queue") return admin::queue_command(store, extras, args, out, err);
     if (group == "mailbox") return admin::mailbox_command(store, args, out, err);
     return admin::fail(err, kExitUsage, "unknown admin command \"" + admin::printable(group) + "\"");
 }

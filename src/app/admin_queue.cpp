@@ -60,10 +60,38 @@ const char* body_text(mail::BodyType b) {
     return "7BIT";
 }
 
+// "..." with backslash escapes, like a logfmt value: one field, one line.
+std::string quoted(std::string_view s) {
+    std::string out = "\"";
+    for (char c : printable(s)) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
 std::string or_dash(std::string_view s) { return s.empty() ? "-" : printable(s); }
 
 std::string plural(uint64_t n, std::string_view word) {
     return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body,
+                std::string& err) {
+    std::string id;
+    int code = 0;
+    if (!parse_queue_id(arg, id, err, code)) return code;
+    auto env_r = store.get_envelope(id);
+    if (!env_r) return store_fail(err, env_r.error());
+    if (!*env_r) return fail(err, kExitFailure, "no such queue ID: " + id);
+    auto body_r = store.get_body(id);
+    if (!body_r) return store_fail(err, body_r.error());
+    if (!*body_r) return fail(err, kExitFailure, "queue ID " + id + ": message body missing from the store");
+    env = std::move(**env_r);
+    body = std::move(**body_r);
+    return kExitOk;
 }
 
 // Queue IDs are upper-case hex; accept what a user may have lower-cased.
@@ -78,6 +106,8 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
     return true;
 }
 
+namespace {
+
 int queue_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
     if (args.size() != 2) return usage(err, "queue list");
     auto envelopes = store.list_queue();
@@ -87,12 +117,18 @@ int queue_list(store::Store& store, const Args& args, std::string& out, std::str
         std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
                                        env.sender.empty() ? "<>" : bracketed(env.sender));
         size_t n = 0;
+        uint32_t attempts = 0;
+        std::string last_error;
         for (const auto& r : env.recipients) {
             if (!pending(r)) continue;
             line += " " + bracketed(r.address);
             ++n;
+            attempts = std::max(attempts, r.attempts);
+            if (last_error.empty()) last_error = r.last_reply;
         }
         if (n == 0) line += " (no recipients pending)";
+        line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), attempts);
+        if (!last_error.empty()) line += " last_error=" + quoted(last_error);
         out += line + "\n";
         bytes += env.body_size;
         rcpts += n;
@@ -104,15 +140,9 @@ int queue_list(store::Store& store, const Args& args, std::string& out, std::str
 
 int queue_show(store::Store& store, const Args& args, std::string& out, std::string& err) {
     if (args.size() != 3) return usage(err, "queue show ID");
-    std::string id;
-    int code = 0;
-    if (!parse_queue_id(args[2], id, err, code)) return code;
-    auto env_r = store.get_envelope(id);
-    if (!env_r) return store_fail(err, env_r.error());
-    if (!*env_r) return fail(err, kExitFailure, "no such queue ID: " + id);
-    const mail::Envelope& env = **env_r;
-    auto body = store.get_body(id);
-    if (!body) return store_fail(err, body.error());
+    mail::Envelope env;
+    std::string body;
+    if (int code = load_queued(store, args[2], env, body, err); code != kExitOk) return code;
 
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
@@ -133,9 +163,8 @@ int queue_show(store::Store& store, const Args& args, std::string& out, std::str
     out += "received: " + iso_time(env.received_at) + "\n";
     out += "next_attempt: " + iso_time(env.next_attempt) + "\n";
     out += fmt::format("size: {}\n", env.body_size);
-    if (!*body) return fail(err, kExitFailure, "queue ID " + id + ": message body missing from the store");
     out += "\n";
-    out += **body;
+    out += body;
     return kExitOk;
 }
 
@@ -175,14 +204,17 @@ int queue_stats(store::Store& store, const Args& args, std::string& out, std::st
 
 }  // namespace
 
-int queue_command(store::Store& store, const Args& args, std::string& out, std::string& err) {
+int queue_command(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out,
+                  std::string& err) {
     if (args.size() >= 2) {
+        if (args[1] == "flush") return queue_flush(store, extras, args, out, err);
+        if (args[1] == "bounce") return queue_bounce(store, extras, args, out, err);
         if (args[1] == "list") return queue_list(store, args, out, err);
         if (args[1] == "show") return queue_show(store, args, out, err);
         if (args[1] == "delete") return queue_delete(store, args, out, err);
         if (args[1] == "stats") return queue_stats(store, args, out, err);
     }
-    return usage(err, "queue list|show|delete|stats ...");
+    return usage(err, "queue list|show|delete|flush|bounce|stats ...");
 }
 
 }  // namespace ringpost::app::admin

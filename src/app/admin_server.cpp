@@ -52,8 +52,9 @@ std::string command_words(const std::vector<std::string>& args) {
 
 AdminServer::~AdminServer() { stop(); }
 
-Result<void> AdminServer::start(store::Store& store, const std::string& socket_path) {
+Result<void> AdminServer::start(store::Store& store, const std::string& socket_path, AdminExtras extras) {
     if (thread_.joinable()) return make_error("admin server already started");
+    extras_ = extras;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (socket_path.empty() || socket_path.size() >= sizeof addr.sun_path)
@@ -179,7 +180,7 @@ void AdminServer::serve_connection(int fd) {
     } else {
         words = command_words(req->args);
         try {
-            code = run_admin_command(*store_, req->args, req->stdin_data, out, err);
+            code = run_admin_command(*store_, extras_, req->args, req->stdin_data, out, err);
         } catch (const std::exception& e) {
             // A command must not take the admin thread (and the socket) down with it.
             out.clear();

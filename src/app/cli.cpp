@@ -104,6 +104,9 @@ int run_cli(int argc, char** argv) {
     queue_show->add_option("ID", p.id, "queue ID (16 hex digits)")->required();
     auto queue_delete = with_config(queue->add_subcommand("delete", "remove a message from the spool"));
     queue_delete->add_option("ID", p.id, "queue ID")->required();
+    auto queue_flush = with_config(queue->add_subcommand("flush", "retry every deferred message now"));
+    auto queue_bounce = with_config(queue->add_subcommand("bounce", "fail a message's pending recipients and notify its sender"));
+    queue_bounce->add_option("ID", p.id, "queue ID")->required();
     auto queue_stats = with_config(queue->add_subcommand("stats", "spool totals"));
 
     auto mailbox = group("mailbox", "read users' mailboxes");
@@ -164,6 +167,10 @@ int run_cli(int argc, char** argv) {
         args = {"queue", "show", p.id};
     } else if (queue_delete->parsed()) {
         args = {"queue", "delete", p.id};
+    } else if (queue_flush->parsed()) {
+        args = {"queue", "flush"};
+    } else if (queue_bounce->parsed()) {
+        args = {"queue", "bounce", p.id};
     } else if (queue_stats->parsed()) {
         args = {"queue", "stats"};
     } else if (mailbox_list->parsed()) {

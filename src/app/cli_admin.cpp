@@ -42,7 +42,7 @@ int direct(const Config& config, const std::vector<std::string>& args, const std
         err += "\n";
         return kExitFailure;
     }
-    return run_admin_command(**store, args, stdin_data, out, err);
+    return run_admin_command(**store, AdminExtras{&config, nullptr}, args, stdin_data, out, err);
 }
 
 // Restores the terminal if the user interrupts the password prompt, then

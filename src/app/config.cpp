@@ -50,6 +50,13 @@ std::string describe_config(const Config& c) {
     s += "admin_socket: " + c.admin_socket + "\n";
     s += "local_domains: " + joined(c.relay.local_domains) + "\n";
     s += "relay_networks: " + (nets.empty() ? std::string("(none)") : joined(nets)) + "\n";
+    const auto& d = c.delivery;
+    s += "dns_servers: " + (d.dns_servers.empty() ? std::string("(from /etc/resolv.conf)") : joined(d.dns_servers)) + "\n";
+    s += "remote_port: " + std::to_string(d.remote_port) + "\n";
+    s += "retry_schedule: " + joined(d.retry_schedule) + "\n";
+    std::vector<std::string> routes;
+    for (const auto& [domain, hop] : d.routes) routes.push_back(domain + "=" + hop);
+    s += "routes: " + (routes.empty() ? std::string("(none)") : joined(routes)) + "\n";
     return s;
 }
 

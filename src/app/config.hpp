@@ -47,6 +47,22 @@ struct RelayConfig {
     std::vector<Network> relay_networks;      // default 127.0.0.0/8, ::1/128
 };
 
+// [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
+struct DeliveryConfig {
+    std::vector<std::string> dns_servers;      // "ip", "ip:port", "[v6]:port"; empty = /etc/resolv.conf
+    uint16_t remote_port = 25;                 // port of remote MX hosts
+    std::vector<std::string> retry_schedule = {"5m", "10m", "20m", "40m", "1h"};   // the last repeats
+    uint32_t max_queue_lifetime = 5 * 86400;   // seconds; Postfix's maximal_queue_lifetime
+    uint32_t max_connections_per_destination = 20;
+    uint32_t max_messages_per_connection = 100;
+    uint32_t connect_timeout = 30;             // seconds
+    uint32_t idle_timeout = 2;                 // seconds an idle outbound connection waits for more mail
+    uint32_t delay_warning = 0;                // seconds before a "delayed" DSN; 0 = none
+    uint32_t max_hops = 100;                   // Received: headers before a message counts as looping
+    // [delivery.routes]: lower-cased domain -> next hop ("host", "host:port", "[ip]:port").
+    std::vector<std::pair<std::string, std::string>> routes;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 };
@@ -58,6 +74,7 @@ struct Config {
     std::string admin_socket;      // default: <data_dir>/admin.sock
     SmtpConfig smtp;
     RelayConfig relay;
+    DeliveryConfig delivery;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 };

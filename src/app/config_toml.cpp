@@ -17,6 +17,8 @@
 #include <toml++/toml.h>
 
 #include "app/config.hpp"
+#include "delivery/retry.hpp"
+#include "delivery/route.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::app {
@@ -25,7 +27,7 @@ namespace {
 // Tables that later features will read; accepted now so that a config file
 // written for a newer version does not fail on an older one mid-upgrade.
 constexpr std::string_view kReservedTables[] = {
-    "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
+    "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
 
 std::string quote(std::string_view s) {
     std::string out = "\"";
@@ -232,6 +234,62 @@ public:
         }
     }
 
+    void read_delivery(const toml::table& t, DeliveryConfig& d) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "delivery." + std::string(name);
+            if (name == "dns_servers") {
+                d.dns_servers = strings(v, key);
+                for (size_t i = 0; i < d.dns_servers.size(); ++i) {
+                    std::string item_key = key + "[" + std::to_string(i) + "]";
+                    auto route = delivery::parse_route(d.dns_servers[i]);
+                    uint8_t ip[16];
+                    if (!route) fail(item_key, route.error().message);
+                    if (!parse_ip(route->host, ip))
+                        fail(item_key, "expected an IP address with an optional port, got " + quote(d.dns_servers[i]));
+                }
+            } else if (name == "remote_port") {
+                d.remote_port = static_cast<uint16_t>(integer(v, key, 1, 65535));
+            } else if (name == "retry_schedule") {
+                auto list = strings(v, key);
+                if (list.empty()) fail(key, "expected at least one duration");
+                auto parsed = delivery::RetrySchedule::parse(list);
+                if (!parsed) fail(key, parsed.error().message);
+                d.retry_schedule = list;
+            } else if (name == "max_queue_lifetime") {
+                d.max_queue_lifetime = duration(v, key, false);
+            } else if (name == "max_connections_per_destination") {
+                d.max_connections_per_destination = u32(v, key, 1, 10000);
+            } else if (name == "max_messages_per_connection") {
+                d.max_messages_per_connection = u32(v, key, 1);
+            } else if (name == "connect_timeout") {
+                d.connect_timeout = duration(v, key, false);
+            } else if (name == "idle_timeout") {
+                d.idle_timeout = duration(v, key, true);
+            } else if (name == "delay_warning") {
+                d.delay_warning = duration(v, key, true);
+            } else if (name == "max_hops") {
+                d.max_hops = u32(v, key, 1, 10000);
+            } else if (name == "routes") {
+                d.routes.clear();
+                for (auto&& [domain_key, hop] : table(v, key)) {
+                    std::string domain(domain_key.str());
+                    std::string route_key = key + "." + quote(domain);
+                    if (!valid_domain_chars(domain)) fail(route_key, "expected a domain name as the key");
+                    std::transform(domain.begin(), domain.end(), domain.begin(),
+                                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+                    std::string text = string(hop, route_key);
+                    if (auto parsed = delivery::parse_route(text); !parsed) fail(route_key, parsed.error().message);
+                    d.routes.emplace_back(std::move(domain), std::move(text));
+                }
+            } else {
+                unknown("delivery.", name, {"dns_servers", "remote_port", "retry_schedule", "max_queue_lifetime",
+                                            "max_connections_per_destination", "max_messages_per_connection",
+                                            "connect_timeout", "idle_timeout", "delay_warning", "max_hops", "routes"});
+            }
+        }
+    }
+
     void read_log(const toml::table& t, LogConfig& logc) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -298,6 +356,8 @@ Config load_config(const std::string& path) {
             r.read_smtp(r.table(v, key), c.smtp);
         } else if (name == "relay") {
             r.read_relay(r.table(v, key), c.relay);
+        } else if (name == "delivery") {
+            r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {
             r.read_log(r.table(v, key), c.log);
         } else if (std::find(std::begin(kReservedTables), std::end(kReservedTables), name) !=

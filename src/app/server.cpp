@@ -9,6 +9,7 @@
 
 #include "app/admin.hpp"
 #include "app/connection_limiter.hpp"
+#include "app/delivery_setup.hpp"
 #include "app/worker.hpp"
 #include "store/commit_stage.hpp"
 #include "store/store.hpp"
@@ -75,8 +76,22 @@ int run_server(const Config& config) {
         }
     }
 
+    // The delivery engine starts before the listeners take mail, and stops
+    // after them, so that every accepted message is handed over or spooled.
+    std::unique_ptr<delivery::DeliveryEngine> engine;
+    try {
+        engine = std::make_unique<delivery::DeliveryEngine>(*store, engine_config(config));
+    } catch (const ConfigError& e) {
+        log::error("startup_failed", {{"error", e.what()}});
+        return 1;
+    }
+    if (auto r = engine->start(); !r) {
+        log::error("startup_failed", {{"error", r.error().message}});
+        return 1;
+    }
+
     AdminServer admin;
-    if (auto r = admin.start(*store, config.admin_socket); !r) {
+    if (auto r = admin.start(*store, config.admin_socket, AdminExtras{&config, engine.get()}); !r) {
         log::error("startup_failed", {{"error", r.error().message}});
         return 1;
     }
@@ -84,7 +99,7 @@ int run_server(const Config& config) {
     ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, limiter, std::move(listeners[i])));
+        workers.push_back(std::make_unique<Worker>(i, config, *store, engine.get(), limiter, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();
             for (auto& w : workers) w->join();
@@ -112,6 +127,16 @@ int run_server(const Config& config) {
     for (auto& w : workers) w->request_shutdown();
     for (auto& w : workers) w->join();
     admin.stop();
+    // Transactions in flight finish (within the grace) and their outcomes
+    // are written; the rest stays spooled for the next start.
+    engine->stop();
+    auto dstats = engine->stats();
+    log::info("delivery_stopped", {{"messages", dstats.messages_done},
+                                   {"delivered", dstats.delivered},
+                                   {"deferred", dstats.deferred},
+                                   {"failed", dstats.failed},
+                                   {"connections", dstats.connections},
+                                   {"transactions", dstats.transactions}});
     // Every session has ended, so nothing more is submitted: the commit
     // stage drains what is queued and the store closes cleanly.
     store->commit_stage().stop();

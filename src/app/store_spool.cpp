@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "delivery/engine.hpp"
 #include "store/commit_stage.hpp"
 #include "util/log.hpp"
 
@@ -16,8 +17,8 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool o
     store::AcceptRequest* raw = req.get();
     // Runs on the commit thread, after the synced write: the log line says
     // "accepted" only for mail that is really on disk.
-    req->on_done = [raw, done = std::move(done)](const Result<void>& result) {
-        const auto& env = raw->envelope;
+    req->on_done = [raw, engine = engine_, done = std::move(done)](const Result<void>& result) {
+        auto& env = raw->envelope;
         if (result.ok()) {
             std::string to;
             size_t local = 0;
@@ -34,13 +35,13 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool o
                                    {"size", env.body_size},
                                    {"client", env.client_ip},
                                    {"proto", env.protocol}});
-            // Local recipients were delivered into their INBOX by the same batch.
-            for (const auto& r : env.recipients)
-                if (r.local) log::info("delivered", {{"qid", env.queue_id}, {"to", r.address}, {"mailbox", "INBOX"}});
         } else {
             log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
         }
         done(result.ok());
+        // The request is freed after this callback: its bytes move on to
+        // the engine instead of being read back from the spool.
+        if (result.ok() && engine) engine->handoff(std::move(env), std::move(raw->data));
     };
     stage_.submit(std::move(req));
 }

@@ -32,10 +32,11 @@ struct Worker::State {
     bool shutting_down = false;
     unsigned accept_loops = 0;
 
-    State(const Config& config, store::Store& store)
+    State(const Config& config, store::Store& store, delivery::DeliveryEngine* engine)
         : ring(8192),
           policy(config.relay, store),
-          spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front()) {
+          spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
+                engine) {
         session_config.hostname = config.hostname;
         auto& l = session_config.limits;
         l.max_message_size = config.smtp.max_message_size;
@@ -135,9 +136,14 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
 
 }  // namespace
 
-Worker::Worker(unsigned index, const Config& config, store::Store& store, ConnectionLimiter& limiter,
-               std::vector<io::Fd> listeners)
-    : index_(index), config_(config), store_(store), limiter_(limiter), listeners_(std::move(listeners)) {}
+Worker::Worker(unsigned index, const Config& config, store::Store& store, delivery::DeliveryEngine* engine,
+               ConnectionLimiter& limiter, std::vector<io::Fd> listeners)
+    : index_(index),
+      config_(config),
+      store_(store),
+      engine_(engine),
+      limiter_(limiter),
+      listeners_(std::move(listeners)) {}
 
 Worker::~Worker() { join(); }
 
@@ -150,7 +156,7 @@ bool Worker::start() {
 void Worker::thread_main() {
     std::unique_ptr<State> st;
     try {
-        st = std::make_unique<State>(config_, store_);
+        st = std::make_unique<State>(config_, store_, engine_);
     } catch (const std::exception& e) {
         log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
         started_.store(-1);

@@ -15,6 +15,9 @@
 namespace ringpost::store {
 class Store;
 }
+namespace ringpost::delivery {
+class DeliveryEngine;
+}
 
 namespace ringpost::app {
 
@@ -22,8 +25,9 @@ class ConnectionLimiter;
 
 class Worker {
 public:
-    Worker(unsigned index, const Config& config, store::Store& store, ConnectionLimiter& limiter,
-           std::vector<io::Fd> listeners);
+    // `engine` (may be null) takes accepted messages straight from memory.
+    Worker(unsigned index, const Config& config, store::Store& store, delivery::DeliveryEngine* engine,
+           ConnectionLimiter& limiter, std::vector<io::Fd> listeners);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -43,6 +47,7 @@ private:
     unsigned index_;
     const Config& config_;
     store::Store& store_;
+    delivery::DeliveryEngine* engine_;
     ConnectionLimiter& limiter_;
     std::vector<io::Fd> listeners_;
     std::thread thread_;

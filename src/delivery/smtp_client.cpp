@@ -327,7 +327,15 @@ void ClientSession::on_reply(const ServerReply& reply) {
 
         case Expect::kRset:
             // A server that cannot even reset is not worth another transaction.
-            if (klass != 2) fail_session(from_reply(reply), true);
+            if (klass != 2) {
+                mail_after_rset_ = false;
+                fail_session(from_reply(reply), true);
+                return;
+            }
+            if (mail_after_rset_) {
+                mail_after_rset_ = false;
+                send_mail();
+            }
             return;
 
         case Expect::kQuit:
@@ -406,6 +414,19 @@ void ClientSession::begin(Transaction tx) {
     }
 
     phase_ = Phase::kTransaction;
+    // A reused connection starts with RSET (as Postfix does with a cached
+    // connection): a server that dropped our session state, or the
+    // connection, shows it here rather than in the middle of a message.
+    // Pipelined, it costs no round trip; without PIPELINING, MAIL waits
+    // for its reply.
+    if (rset_before_next_) {
+        rset_before_next_ = false;
+        send("RSET", Expect::kRset);
+        if (!caps_.has(kExtPipelining)) {
+            mail_after_rset_ = true;
+            return;
+        }
+    }
     send_mail();
     if (!caps_.has(kExtPipelining)) return;
     for (size_t k = 0; k < sendable_.size(); ++k) send_rcpt(k);
@@ -519,6 +540,7 @@ void ClientSession::finish_transaction(bool success) {
     // A completed transaction leaves the server reset (RFC 5321 4.1.1.4);
     // anything else gets an explicit RSET before the connection is reused.
     if (!success) send("RSET", Expect::kRset);
+    rset_before_next_ = success;
     // The data chunk buffer is not kept across idle periods of a pooled connection.
     if (out_.capacity() > 16 * 1024 && out_sent_ >= out_.size()) {
         out_.clear();

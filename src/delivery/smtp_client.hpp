@@ -197,6 +197,8 @@ private:
     bool mail_failed_ = false;
     bool body_sent_ = false;           // DATA or BDAT already on its way
     bool bdat_after_rcpts_ = false;    // pipelined, but BDAT waits for the RCPT replies
+    bool rset_before_next_ = false;    // the last transaction succeeded: RSET before the next MAIL
+    bool mail_after_rset_ = false;     // not pipelined: MAIL goes out once RSET is answered
 };
 
 // RFC 3461 4 xtext for ENVID and ORCPT values.

@@ -52,6 +52,8 @@ struct Envelope {
     int64_t received_at = 0;    // unix seconds
     int64_t next_attempt = 0;   // unix seconds; scheduler due time
     uint64_t body_size = 0;     // bytes of the stored message (with Received:)
+    bool delay_warned = false;  // a "delayed" DSN has been sent for this message
+    int64_t last_attempt = 0;   // unix seconds of the last delivery attempt; 0 = none yet
 };
 
 }  // namespace ringpost::mail

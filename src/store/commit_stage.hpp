@@ -20,15 +20,42 @@ namespace ringpost::store {
 
 class Store;
 
-// Accept one message: body once, envelope, schedule entry for remote
-// recipients, and direct delivery into the INBOX of each local recipient
-// (with Return-Path and Delivered-To), all in the same atomic batch.
+// Accept one message: the body once, the envelope and its schedule entry
+// (due at envelope.next_attempt, or received_at when 0), in one atomic
+// batch. Every recipient, local or remote, is delivered later by the
+// delivery engine, so that both share one path for outcomes (OutcomeRequest).
 struct AcceptRequest {
     mail::Envelope envelope;   // queue_id set; Recipient::local marks mailbox delivery
     std::string data;          // message bytes as stored in the spool
     // Called on the commit thread once the batch is durable (ok) or failed.
     std::function<void(const Result<void>&)> on_done;
 };
+
+// The outcome of one delivery attempt of a spooled message, written
+// atomically with everything it implies:
+//  * the local recipients listed in local_deliveries are put into their
+//    INBOX (Return-Path + Delivered-To prefix, UID from the mailbox meta;
+//    one copy per distinct user) and marked delivered;
+//  * the schedule entry of the stored envelope (at its stored next_attempt)
+//    is removed; if a recipient is still pending (queued/deferred) the new
+//    envelope is stored with a schedule entry at envelope.next_attempt,
+//    otherwise the envelope is deleted and its body reference dropped (the
+//    body goes when no mailbox message refers to it either);
+//  * the notifications (DSNs, null sender) are spooled like AcceptRequests.
+// If the message is no longer in the spool (deleted or bounced by the
+// administrator meanwhile), nothing at all is written and on_done gets an
+// error whose code is kOutcomeGone.
+struct OutcomeRequest {
+    mail::Envelope envelope;             // after the attempt: states, attempts, last_reply, next_attempt
+    std::vector<size_t> local_deliveries;  // indices into envelope.recipients
+    // The stored message bytes: needed when local_deliveries is not empty
+    // (sizes and the Subject of the mailbox entry); may be null otherwise.
+    std::shared_ptr<const std::string> body;
+    std::vector<std::unique_ptr<AcceptRequest>> notifications;  // their on_done is not called
+    std::function<void(const Result<void>&)> on_done;
+};
+
+inline constexpr int kOutcomeGone = 2;
 
 struct CommitStats {
     uint64_t batches = 0;
@@ -39,8 +66,10 @@ struct CommitStats {
 class CommitStage {
 public:
     virtual ~CommitStage() = default;
-    // Thread-safe. Ownership passes to the stage.
+    // Thread-safe. Ownership passes to the stage. Accepts and outcomes
+    // share the same batches (one fsync for both).
     virtual void submit(std::unique_ptr<AcceptRequest> request) = 0;
+    virtual void submit(std::unique_ptr<OutcomeRequest> request) = 0;
     // Stop after committing everything already submitted (graceful shutdown).
     virtual void stop() = 0;
     virtual CommitStats stats() const = 0;

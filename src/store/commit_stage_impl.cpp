@@ -4,6 +4,23 @@
 #include <pthread.h>
 
 namespace ringpost::store {
+namespace {
+
+// Bytes a request adds to a batch, for the byte cap.
+size_t batch_bytes(const AcceptRequest& r) { return r.data.size(); }
+size_t batch_bytes(const OutcomeRequest& r) {
+    size_t n = 0;
+    for (const auto& note : r.notifications)
+        if (note) n += note->data.size();
+    return n;
+}
+
+template <class Request>
+void finish(Request& request, const Result<void>& result) {
+    if (request.on_done) request.on_done(result);
+}
+
+}  // namespace
 
 GroupCommitStage::GroupCommitStage(BatchWriter& writer, CommitLimits limits)
     : writer_(writer), limits_(limits), thread_([this] { run(); }) {}
@@ -11,16 +28,23 @@ GroupCommitStage::GroupCommitStage(BatchWriter& writer, CommitLimits limits)
 GroupCommitStage::~GroupCommitStage() { stop(); }
 
 void GroupCommitStage::submit(std::unique_ptr<AcceptRequest> request) {
-    if (!request) return;
+    if (request) enqueue(std::move(request));
+}
+
+void GroupCommitStage::submit(std::unique_ptr<OutcomeRequest> request) {
+    if (request) enqueue(std::move(request));
+}
+
+void GroupCommitStage::enqueue(Item item) {
     {
         std::lock_guard lock(mu_);
         if (!stopping_) {
-            queue_.push_back(std::move(request));
+            queue_.push_back(std::move(item));
             cv_.notify_one();
             return;
         }
     }
-    if (request->on_done) request->on_done(make_error("store is shutting down"));
+    std::visit([](auto& r) { finish(*r, make_error("store is shutting down")); }, item);
 }
 
 void GroupCommitStage::stop() {
@@ -40,8 +64,8 @@ CommitStats GroupCommitStage::stats() const {
 
 void GroupCommitStage::run() {
     pthread_setname_np(pthread_self(), "rp-commit");
-    std::vector<std::unique_ptr<AcceptRequest>> batch;
-    std::vector<AcceptRequest*> view;
+    std::vector<Item> batch;
+    std::vector<CommitRef> view;
     std::vector<Result<void>> results;
 
     std::unique_lock lock(mu_);
@@ -53,7 +77,7 @@ void GroupCommitStage::run() {
         // goes in, however large, so an oversized message cannot stall.
         size_t bytes = 0;
         while (!queue_.empty() && batch.size() < limits_.max_requests) {
-            size_t size = queue_.front()->data.size();
+            size_t size = std::visit([](const auto& r) { return batch_bytes(*r); }, queue_.front());
             if (!batch.empty() && bytes + size > limits_.max_bytes) break;
             bytes += size;
             batch.push_back(std::move(queue_.front()));
@@ -62,7 +86,7 @@ void GroupCommitStage::run() {
         lock.unlock();
 
         view.clear();
-        for (auto& r : batch) view.push_back(r.get());
+        for (auto& item : batch) view.push_back(std::visit([](auto& r) { return CommitRef(r.get()); }, item));
         results.assign(batch.size(), Result<void>{});
         writer_.write_batch(view, results);
 
@@ -71,8 +95,7 @@ void GroupCommitStage::run() {
         if (batch.size() > max_batch_.load(std::memory_order_relaxed))
             max_batch_.store(batch.size(), std::memory_order_relaxed);  // only this thread writes it
 
-        for (size_t i = 0; i < batch.size(); ++i)
-            if (batch[i]->on_done) batch[i]->on_done(results[i]);
+        for (size_t i = 0; i < batch.size(); ++i) std::visit([&](auto& r) { finish(*r, results[i]); }, batch[i]);
         batch.clear();  // frees the message bodies before waiting again
 
         lock.lock();

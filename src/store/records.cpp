@@ -31,6 +31,7 @@ class Reader {
 public:
     explicit Reader(std::string_view in) : in_(in) {}
     bool ok() const { return ok_; }
+    bool at_end() const { return pos_ >= in_.size(); }
 
     uint8_t u8() {
         if (!ok_ || pos_ >= in_.size()) return fail<uint8_t>();
@@ -115,6 +116,9 @@ std::string encode_envelope(const mail::Envelope& e) {
     w.svarint(e.received_at);
     w.svarint(e.next_attempt);
     w.varint(e.body_size);
+    // Appended later (records ignore trailing bytes, so older readers skip them).
+    w.u8(e.delay_warned ? 1 : 0);
+    w.svarint(e.last_attempt);
     return w.take();
 }
 
@@ -148,6 +152,12 @@ Result<mail::Envelope> decode_envelope(std::string_view data) {
     e.received_at = r.svarint();
     e.next_attempt = r.svarint();
     e.body_size = r.varint();
+    // Records written before these fields existed end here: keep the defaults.
+    // Otherwise both must be there (a record cut between them is damaged).
+    if (r.ok() && !r.at_end()) {
+        e.delay_warned = r.u8() != 0;
+        e.last_attempt = r.svarint();
+    }
     if (!r.ok()) return corrupt("envelope");
     return e;
 }

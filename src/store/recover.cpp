@@ -1,12 +1,17 @@
 // Store::recover(): the startup consistency pass.
 //
-// Every accept and every delete is one atomic batch, so a crash cannot leave
-// half a message behind. What can drift is the schedule index, which is
-// derived data (envelope -> due time): this pass rebuilds the entry of any
-// envelope with pending recipients that has none and deletes entries that
-// point at nothing (or at an envelope with nothing pending, or at a stale
-// time). Anything else odd (undecodable envelope, missing body) is logged,
-// never "repaired" by deleting mail. A read-only instance only reports.
+// Every accept, delivery outcome, flush and delete is one atomic batch, so a
+// crash cannot leave half a message behind. What can drift is the schedule
+// index, which is derived data (envelope -> due time): this pass rebuilds the
+// entry of any envelope with pending recipients that has none and deletes
+// entries that point at nothing (or at an envelope with nothing pending, or
+// at a stale time). Local recipients are no longer delivered at accept: they
+// stay pending, with their entry, until an outcome writes the mailbox copy,
+// so the same rule covers them. An envelope with nothing pending is never
+// written (an outcome deletes it instead); should one exist, it keeps no
+// entry and is only counted. Anything else odd (undecodable envelope, missing
+// body) is logged, never "repaired" by deleting mail. A read-only instance
+// only reports.
 #include <unordered_map>
 
 #include "store/keys.hpp"

@@ -1,6 +1,6 @@
 // Store's blocking API -- users, spool and mailbox reads, and the writes that
 // do not come from SMTP (add/delete user, delete a queued message) -- plus
-// the small helpers shared with accept.cpp and recover.cpp.
+// the small helpers shared with the commit thread's writers and recover().
 //
 // Blocking writers take write_mu around their read-modify-write and commit
 // with sync=true, exactly like the commit thread, so a body reference count
@@ -44,24 +44,37 @@ Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& 
     return {};
 }
 
+Result<uint64_t> Store::Impl::read_body_refs(std::string_view queue_id) const {
+    auto stored = get(kBodyRefs, queue_id);
+    if (!stored) return stored.error();
+    if (!stored->has_value()) return uint64_t{0};
+    return decode_refcount(**stored);
+}
+
+void Store::Impl::set_body_refs(rocksdb::WriteBatch& batch, std::string_view queue_id, uint64_t count) {
+    rocksdb::Slice key(queue_id.data(), queue_id.size());
+    if (count == 0) {
+        batch.Delete(cf(kBodies), key);
+        batch.Delete(cf(kBodyRefs), key);
+    } else {
+        batch.Put(cf(kBodyRefs), key, encode_refcount(count));
+    }
+}
+
+uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t added, uint64_t dropped) {
+    uint64_t have = stored + added;
+    if (have < dropped) {
+        log::warn("body_refs_underflow", {{"qid", queue_id}, {"count", have}, {"dropping", dropped}});
+        return 0;
+    }
+    return have - dropped;
+}
+
 Result<void> Store::Impl::drop_body_refs(rocksdb::WriteBatch& batch, const std::map<std::string, uint64_t>& drops) {
     for (const auto& [qid, n] : drops) {
-        auto stored = get(kBodyRefs, qid);
-        if (!stored) return stored.error();
-        uint64_t count = 0;
-        if (stored->has_value()) {
-            auto decoded = decode_refcount(**stored);
-            if (!decoded) return decoded.error();
-            count = decoded.value();
-        }
-        if (count < n)  // already inconsistent; deleting the body is the only sane end state
-            log::warn("body_refs_underflow", {{"qid", qid}, {"count", count}, {"dropping", n}});
-        if (count <= n) {
-            batch.Delete(cf(kBodies), qid);
-            batch.Delete(cf(kBodyRefs), qid);
-        } else {
-            batch.Put(cf(kBodyRefs), qid, encode_refcount(count - n));
-        }
+        auto count = read_body_refs(qid);
+        if (!count) return count.error();
+        set_body_refs(batch, qid, adjusted_refcount(qid, count.value(), 0, n));
     }
     return {};
 }

@@ -3,15 +3,19 @@
 // not include RocksDB: src/store is the only code that does (pimpl).
 //
 // Two kinds of access:
-//  * blocking calls (users, queue listing, mailbox reads) for the CLI, the
-//    admin socket thread and startup -- never on a ring thread, except
-//    user_exists(), which is a point read served from memory (see .cpp);
-//  * writes from sessions go through CommitStage (commit_stage.hpp), which
-//    batches them into one synced WriteBatch (group commit).
+//  * blocking calls (users, queue listing, due scans, mailbox reads) for the
+//    CLI, the admin socket thread, the delivery engine's feeder thread and
+//    startup -- never on a ring thread, except user_exists(), which is a
+//    point read served from memory (see .cpp);
+//  * accepted messages (from sessions) and delivery outcomes (from the
+//    delivery engine) go through CommitStage (commit_stage.hpp), which
+//    batches them into one synced WriteBatch (group commit). Accepting only
+//    spools; local recipients get their INBOX copy through an outcome.
 // Key layout: docs/STORAGE.md.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +56,20 @@ enum MessageFlags : uint32_t {
     kFlagSeen = 1, kFlagAnswered = 2, kFlagFlagged = 4, kFlagDeleted = 8, kFlagDraft = 16,
 };
 
+// A spooled message the delivery engine loaded because it is due.
+struct DueMessage {
+    mail::Envelope envelope;
+    std::shared_ptr<const std::string> body;   // the stored message bytes
+};
+
+struct DueScan {
+    std::vector<DueMessage> messages;     // in due order
+    // The due time of the first schedule entry not returned (not counting
+    // skipped ones): <= now when a limit stopped the scan, > now when
+    // everything due was returned; 0 when there is no further entry.
+    int64_t next_due = 0;
+};
+
 struct QueueStats {
     uint64_t messages = 0;       // envelopes in the spool
     uint64_t recipients_pending = 0;
@@ -75,20 +93,32 @@ public:
     // Fast existence check used on RCPT TO; safe on a ring thread.
     bool user_exists(std::string_view address);
 
-    // --- spool (blocking reads; deletes go through the commit stage internally) ---
+    // --- spool (blocking; writers take the store's write mutex, like the commit thread) ---
     Result<std::vector<mail::Envelope>> list_queue(size_t limit = 0);
     Result<std::optional<mail::Envelope>> get_envelope(std::string_view queue_id);
     Result<std::optional<std::string>> get_body(std::string_view queue_id);
     Result<void> delete_queued(std::string_view queue_id);  // envelope + schedule; body if unreferenced
     Result<QueueStats> queue_stats();
+    // The delivery engine's feeder (its own thread; blocking): the messages
+    // whose schedule entry is due at or before `now`, scanning from due time
+    // `from`, skipping queue IDs for which skip(id) is true (in flight), up to
+    // max_messages messages / max_bytes body bytes (at least one message).
+    // An entry whose envelope or body is missing is logged and skipped.
+    Result<DueScan> load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
+                             const std::function<bool(std::string_view queue_id)>& skip);
+    // `queue flush`: every pending message due later than `when` becomes due
+    // at `when` (envelope.next_attempt and its schedule entry, one synced
+    // write). Returns how many were moved.
+    Result<uint64_t> reschedule_all(int64_t when);
 
     // --- mailboxes (blocking) ---
     Result<std::vector<MailboxMessage>> list_mailbox(std::string_view user, std::string_view mailbox = "INBOX");
     // The stored message as the user sees it (Return-Path/Delivered-To prefix + body), by MailboxMessage::id.
     Result<std::optional<std::string>> get_mailbox_message(std::string_view user, std::string_view id);
 
-    // Recovery at startup: finish anything a crash left half-done (none is
-    // possible with atomic batches today; kept as the hook for delivery).
+    // Recovery at startup: make the schedule index (derived data) match the
+    // envelopes again and report damage (every write is one atomic batch, so
+    // a crash itself leaves nothing half-done).
     Result<void> recover();
 
     CommitStage& commit_stage();

@@ -1,6 +1,7 @@
 // Store::Impl: the RocksDB handles and the in-memory state shared by the
-// blocking API (store.cpp), the open/close code (store_open.cpp), the
-// commit thread's batch writer (accept.cpp) and recover() (recover.cpp).
+// blocking API (store.cpp, spool_schedule.cpp), the open/close code
+// (store_open.cpp), the commit thread's batch writer (commit_batch.cpp with
+// accept.cpp, outcome.cpp, inbox_writer.cpp) and recover() (recover.cpp).
 // Internal to src/store: this is where RocksDB headers may be included.
 #pragma once
 
@@ -64,16 +65,25 @@ struct Store::Impl final : BatchWriter {
     // empty), in key order, until fn returns false.
     using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
     Result<void> scan(Cf which, std::string_view prefix, const ScanFn& fn) const;
+    // The stored body reference count of queue_id; 0 if it has none.
+    Result<uint64_t> read_body_refs(std::string_view queue_id) const;
+    // Adds to `batch`: body_refs = count, or, at 0, the deletion of the body
+    // and its count.
+    void set_body_refs(rocksdb::WriteBatch& batch, std::string_view queue_id, uint64_t count);
     // Adds deletes/puts to `batch` that drop `drops[queue_id]` references from
     // each body, deleting body and count when none remain. write_mu held.
     Result<void> drop_body_refs(rocksdb::WriteBatch& batch, const std::map<std::string, uint64_t>& drops);
     Result<void> write_synced(rocksdb::WriteBatch& batch, std::string_view what);
 
-    // --- commit thread (accept.cpp) ---
-    void write_batch(std::span<AcceptRequest* const> requests, std::vector<Result<void>>& results) override;
+    // --- commit thread (commit_batch.cpp) ---
+    void write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) override;
 };
 
 // True if any recipient still needs a delivery attempt.
 bool has_pending_recipients(const mail::Envelope& envelope);
+
+// stored + added - dropped, logging (and stopping at 0) if more references
+// are dropped than exist: deleting the body is the only sane end state then.
+uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t added, uint64_t dropped);
 
 }  // namespace ringpost::store

@@ -62,4 +62,10 @@ Result<size_t> raw_count(Store& store, std::string_view cf) {
     return n;
 }
 
+std::vector<Result<void>> write_batch(Store& store, std::span<const CommitRef> requests) {
+    std::vector<Result<void>> results(requests.size());
+    Access::impl(store).write_batch(requests, results);
+    return results;
+}
+
 }  // namespace ringpost::store::test_hooks

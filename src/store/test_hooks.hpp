@@ -5,9 +5,12 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "store/commit_stage_impl.hpp"
 #include "store/store.hpp"
 #include "util/result.hpp"
 
@@ -19,5 +22,9 @@ Result<void> raw_delete(Store& store, std::string_view cf, std::string_view key)
 Result<std::optional<std::string>> raw_get(Store& store, std::string_view cf, std::string_view key);
 // Number of keys in a column family.
 Result<size_t> raw_count(Store& store, std::string_view cf);
+// Hands `requests` to the store's batch writer as ONE batch, as the commit
+// thread would (which batches form on the real stage is up to timing).
+// Callbacks are not run. Returns each request's result.
+std::vector<Result<void>> write_batch(Store& store, std::span<const CommitRef> requests);
 
 }  // namespace ringpost::store::test_hooks

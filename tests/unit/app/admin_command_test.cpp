@@ -103,7 +103,8 @@ TEST_F(AdminCommand, QueuedMessageListShowDelete) {
     std::string id = accept(kBinaryMessage, "sender@example.test", "rcpt@remote.example", false);
 
     EXPECT_EQ(run({"queue", "list"}), kExitOk) << err;
-    EXPECT_EQ(out, id + "        66 2023-11-14T22:13:20Z <sender@example.test> <rcpt@remote.example>\n"
+    EXPECT_EQ(out, id + "        66 2023-11-14T22:13:20Z <sender@example.test> <rcpt@remote.example>"
+                   " next=2023-11-14T22:13:20Z attempts=0\n"
                         "-- 1 message, 66 bytes, 1 recipient pending\n");
 
     EXPECT_EQ(run({"queue", "show", id}), kExitOk) << err;
@@ -129,7 +130,7 @@ TEST_F(AdminCommand, NullSenderIsShownAsAngleBrackets) {
     std::string id = accept("Subject: bounce\r\n\r\nx\r\n", "", "rcpt@remote.example", false);
     EXPECT_EQ(run({"queue", "list"}), kExitOk) << err;
     EXPECT_THAT(out, StartsWith(id + " "));
-    EXPECT_THAT(out, HasSubstr(" <> <rcpt@remote.example>\n"));
+    EXPECT_THAT(out, HasSubstr(" <> <rcpt@remote.example> next="));
 }
 
 TEST_F(AdminCommand, MailboxListAndShowAreExact) {

@@ -206,10 +206,71 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
 
 TEST_F(ConfigTest, TablesOfLaterFeaturesAreAccepted) {
     Config c = load(std::string(kReference) +
-                    "[delivery]\nretry = \"5m\"\n[pop3]\nlisten = [\"0.0.0.0:110\"]\n[imap]\nx = 1\n"
+                    "[pop3]\nlisten = [\"0.0.0.0:110\"]\n[imap]\nx = 1\n"
                     "[tls]\ncert = \"a.pem\"\n[submission]\n[smtps]\n[pop3s]\n[imaps]\n");
     EXPECT_EQ(c.hostname, "mx.example.test");
     EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
+}
+
+TEST_F(ConfigTest, DeliveryDefaults) {
+    Config c = default_config();
+    EXPECT_TRUE(c.delivery.dns_servers.empty());
+    EXPECT_EQ(c.delivery.remote_port, 25);
+    EXPECT_EQ(c.delivery.retry_schedule, (std::vector<std::string>{"5m", "10m", "20m", "40m", "1h"}));
+    EXPECT_EQ(c.delivery.max_queue_lifetime, 5u * 86400);
+    EXPECT_EQ(c.delivery.max_connections_per_destination, 20u);
+    EXPECT_EQ(c.delivery.max_messages_per_connection, 100u);
+    EXPECT_EQ(c.delivery.connect_timeout, 30u);
+    EXPECT_EQ(c.delivery.delay_warning, 0u);
+    EXPECT_EQ(c.delivery.max_hops, 100u);
+    EXPECT_TRUE(c.delivery.routes.empty());
+}
+
+TEST_F(ConfigTest, DeliveryKeysAreRead) {
+    Config c = load(std::string(kReference) + R"(
+[delivery]
+dns_servers = ["127.0.0.1:5353", "[::1]:53", "192.0.2.53"]
+remote_port = 2525
+retry_schedule = ["1s", "2m"]
+max_queue_lifetime = "2d"
+max_connections_per_destination = 5
+max_messages_per_connection = 7
+connect_timeout = "10s"
+idle_timeout = "0s"
+delay_warning = "4h"
+max_hops = 30
+[delivery.routes]
+"Partner.Test" = "127.0.0.1:2626"
+"other.test" = "[::1]"
+)");
+    const auto& d = c.delivery;
+    EXPECT_EQ(d.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53", "192.0.2.53"}));
+    EXPECT_EQ(d.remote_port, 2525);
+    EXPECT_EQ(d.retry_schedule, (std::vector<std::string>{"1s", "2m"}));
+    EXPECT_EQ(d.max_queue_lifetime, 2u * 86400);
+    EXPECT_EQ(d.max_connections_per_destination, 5u);
+    EXPECT_EQ(d.max_messages_per_connection, 7u);
+    EXPECT_EQ(d.connect_timeout, 10u);
+    EXPECT_EQ(d.idle_timeout, 0u);
+    EXPECT_EQ(d.delay_warning, 4u * 3600);
+    EXPECT_EQ(d.max_hops, 30u);
+    ASSERT_EQ(d.routes.size(), 2u);
+    EXPECT_EQ(d.routes[0], (std::pair<std::string, std::string>{"partner.test", "127.0.0.1:2626"}));
+    EXPECT_EQ(d.routes[1], (std::pair<std::string, std::string>{"other.test", "[::1]"}));
+}
+
+TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
+    auto err = [&](const std::string& body) { return error_of("[delivery]\n" + body); };
+    EXPECT_THAT(err("dns_servers = [\"dns.example\"]\n"), HasSubstr("delivery.dns_servers[0]: expected an IP address"));
+    EXPECT_THAT(err("dns_servers = [\"127.0.0.1:0\"]\n"), HasSubstr("delivery.dns_servers[0]: bad port"));
+    EXPECT_THAT(err("remote_port = 70000\n"), HasSubstr("delivery.remote_port: expected an integer from 1 to 65535"));
+    EXPECT_THAT(err("retry_schedule = [\"5m\", \"10x\"]\n"), HasSubstr("delivery.retry_schedule: "));
+    EXPECT_THAT(err("retry_schedule = []\n"), HasSubstr("delivery.retry_schedule: expected at least one duration"));
+    EXPECT_THAT(err("max_queue_lifetime = \"0s\"\n"), HasSubstr("delivery.max_queue_lifetime: expected a positive duration"));
+    EXPECT_THAT(err("max_connections_per_destination = 0\n"), HasSubstr("delivery.max_connections_per_destination"));
+    EXPECT_THAT(err("max_hop = 1\n"), HasSubstr("delivery.max_hop: unknown key (did you mean \"max_hops\"?)"));
+    EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = \"host:x\"\n"), HasSubstr("delivery.routes.\"a.test\": bad port"));
+    EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
 }
 
 TEST_F(ConfigTest, SyntaxErrorGivesLineAndColumn) {

@@ -26,7 +26,8 @@ protected:
     }
     void TearDown() override { store.reset(); }   // ~Store drains and stops the commit stage
 
-    // Accepts `data` from `sender` for `rcpt`; local=true delivers to the mailbox.
+    // Accepts `data` from `sender` for `rcpt`; local=true then delivers it
+    // into the mailbox, as the delivery engine does (an OutcomeRequest).
     std::string accept(const std::string& data, const std::string& sender, const std::string& rcpt, bool local) {
         auto req = std::make_unique<store::AcceptRequest>();
         req->envelope.queue_id = store::new_queue_id();
@@ -34,7 +35,7 @@ protected:
         mail::Recipient r;
         r.address = rcpt;
         r.local = local;
-        r.state = local ? mail::RcptState::kDelivered : mail::RcptState::kQueued;
+        r.state = mail::RcptState::kQueued;
         r.notify = mail::kNotifyFailure | mail::kNotifyDelay;
         r.orcpt = "rfc822;" + rcpt;
         req->envelope.recipients.push_back(r);
@@ -49,10 +50,25 @@ protected:
         auto fut = done.get_future();
         req->on_done = [&done](const Result<void>& res) { done.set_value(res); };
         std::string id = req->envelope.queue_id;
+        mail::Envelope spooled = req->envelope;
         store->commit_stage().submit(std::move(req));
         auto res = fut.get();
         EXPECT_TRUE(res.ok()) << res.error().message;
+        if (local && res.ok()) deliver_locally(std::move(spooled), data);
         return id;
+    }
+
+    void deliver_locally(mail::Envelope envelope, const std::string& data) {
+        auto out = std::make_unique<store::OutcomeRequest>();
+        out->envelope = std::move(envelope);
+        out->local_deliveries = {0};
+        out->body = std::make_shared<const std::string>(data);
+        std::promise<Result<void>> done;
+        auto fut = done.get_future();
+        out->on_done = [&done](const Result<void>& res) { done.set_value(res); };
+        store->commit_stage().submit(std::move(out));
+        auto res = fut.get();
+        EXPECT_TRUE(res.ok()) << res.error().message;
     }
 
     TempDir dir;

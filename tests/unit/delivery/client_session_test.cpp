@@ -237,6 +237,44 @@ TEST(ClientSession, AllRecipientsRefusedWithoutPipelining) {
     EXPECT_EQ(r.recipients[1].outcome, Outcome::kFailed);
 }
 
+TEST(ClientSession, ReuseWithoutPipeliningWaitsForRsetBeforeMail) {
+    Harness h;
+    h.hello(kPlainEhlo);
+    h.s.begin(make_tx({"a@x.org"}, "one\r\n"));
+    EXPECT_EQ(h.drain(), "MAIL FROM:<alice@example.net>\r\n");
+    h.reply("250 ok\r\n");
+    EXPECT_EQ(h.drain(), "RCPT TO:<a@x.org>\r\n");
+    h.reply("250 ok\r\n");
+    EXPECT_EQ(h.drain(), "DATA\r\n");
+    h.reply("354 go\r\n");
+    EXPECT_EQ(h.drain(), "one\r\n.\r\n");
+    h.reply("250 ok\r\n");
+    EXPECT_EQ(h.s.take_result().recipients[0].outcome, Outcome::kDelivered);
+    // Second transaction: RSET alone, MAIL only after its 250.
+    h.s.begin(make_tx({"b@x.org"}, "two\r\n"));
+    EXPECT_EQ(h.drain(), "RSET\r\n");
+    h.reply("250 ok\r\n");
+    EXPECT_EQ(h.drain(), "MAIL FROM:<alice@example.net>\r\n");
+}
+
+TEST(ClientSession, RefusedRsetOnReuseEndsTheSessionAndDefers) {
+    Harness h;
+    h.hello(kFullEhlo);
+    h.s.begin(make_tx({"a@x.org"}, "one\r\n"));
+    h.drain();
+    h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    h.drain();
+    h.reply("250 ok\r\n");
+    (void)h.s.take_result();
+    h.s.begin(make_tx({"b@x.org"}, "two\r\n"));
+    h.drain();
+    // The server has lost our session: RSET and everything after it fail.
+    h.reply("421 4.4.2 timeout, closing\r\n");
+    TransactionResult r = h.s.take_result();
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDeferred);
+    EXPECT_EQ(h.s.want(), ClientSession::Want::kClosed);
+}
+
 TEST(ClientSession, PipelinedMailRefusalDecidesEveryone) {
     Harness h;
     h.hello(kFullEhlo);
@@ -434,25 +472,26 @@ TEST(ClientSession, GarbageReplyIsProtocolError) {
 TEST(ClientSession, ConnectionReuseAcrossTransactions) {
     Harness h;
     h.hello(kFullEhlo);
-    // 1: delivered; no RSET afterwards.
+    // 1: delivered; no RSET right afterwards (an idle connection may just QUIT).
     h.s.begin(make_tx({"a@x.org"}, "one\r\n"));
     h.drain();
     h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
     EXPECT_EQ(h.drain(), "one\r\n.\r\n");
     h.reply("250 2.0.0 queued as 1\r\n");
     EXPECT_EQ(h.s.take_result().recipients[0].outcome, Outcome::kDelivered);
-    // 2: the data is refused; RSET before the connection is used again.
+    // 2: the reused connection starts with RSET, pipelined with MAIL; the
+    // data is refused; RSET again before the connection is used again.
     h.s.begin(make_tx({"b@x.org"}, "two\r\n"));
-    EXPECT_EQ(h.drain().substr(0, 9), "MAIL FROM");
-    h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h.drain().substr(0, 15), "RSET\r\nMAIL FROM");
+    h.reply("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
     EXPECT_EQ(h.drain(), "two\r\n.\r\n");
     h.reply("554 5.7.1 spam\r\n");
     EXPECT_EQ(h.drain(), "RSET\r\n");
     h.reply("250 ok\r\n");
     EXPECT_EQ(h.s.take_result().recipients[0].outcome, Outcome::kFailed);
-    // 3: delivered, then QUIT.
+    // 3: already reset after the failure: no second RSET; delivered, then QUIT.
     h.s.begin(make_tx({"c@x.org"}, "three\r\n"));
-    h.drain();
+    EXPECT_EQ(h.drain().substr(0, 9), "MAIL FROM");
     h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
     EXPECT_EQ(h.drain(), "three\r\n.\r\n");
     h.reply("250 ok\r\n");

@@ -35,6 +35,8 @@ mail::Envelope full_envelope() {
     e.received_at = 1700000123;
     e.next_attempt = -1;  // negative survives zigzag
     e.body_size = 1ull << 40;
+    e.delay_warned = true;
+    e.last_attempt = 1700000999;
     return e;
 }
 
@@ -67,12 +69,51 @@ TEST(Records, EnvelopeRoundTrip) {
     EXPECT_EQ(g.received_at, e.received_at);
     EXPECT_EQ(g.next_attempt, -1);
     EXPECT_EQ(g.body_size, e.body_size);
+    EXPECT_TRUE(g.delay_warned);
+    EXPECT_EQ(g.last_attempt, e.last_attempt);
+
+    mail::Envelope fresh = full_envelope();
+    fresh.delay_warned = false;
+    fresh.last_attempt = 0;
+    auto df = decode_envelope(encode_envelope(fresh));
+    ASSERT_TRUE(df.ok());
+    EXPECT_FALSE(df->delay_warned);
+    EXPECT_EQ(df->last_attempt, 0);
+}
+
+// The record as written before delay_warned and last_attempt were appended:
+// the same bytes without the last two fields (one byte each at their
+// defaults). It must still decode, with the defaults.
+TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
+    mail::Envelope e = full_envelope();
+    e.delay_warned = false;
+    e.last_attempt = 0;
+    std::string data = encode_envelope(e);
+    ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));
+    std::string old_format = data.substr(0, data.size() - 2);
+
+    auto d = decode_envelope(old_format);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_FALSE(d->delay_warned);
+    EXPECT_EQ(d->last_attempt, 0);
+    EXPECT_EQ(d->body_size, e.body_size);  // the fields before are intact
+    EXPECT_EQ(d->next_attempt, -1);
 }
 
 TEST(Records, EnvelopeRejectsDamage) {
-    std::string data = encode_envelope(full_envelope());
-    for (size_t cut = 0; cut < data.size(); ++cut)
+    mail::Envelope e = full_envelope();
+    std::string data = encode_envelope(e);
+    // Where the older format ended: a record cut exactly there is an old
+    // record (valid); cut anywhere else it is damaged.
+    mail::Envelope old = e;
+    old.delay_warned = false;
+    old.last_attempt = 0;
+    const size_t old_end = encode_envelope(old).size() - 2;
+    for (size_t cut = 0; cut < data.size(); ++cut) {
+        if (cut == old_end) continue;
         EXPECT_FALSE(decode_envelope(std::string_view(data).substr(0, cut)).ok()) << "cut at " << cut;
+    }
+    EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, old_end)).ok());
     std::string wrong_version = data;
     wrong_version[0] = 2;
     EXPECT_FALSE(decode_envelope(wrong_version).ok());

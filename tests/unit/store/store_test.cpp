@@ -1,6 +1,7 @@
-// Store behaviour through the public API: accepting messages (spool and
-// local delivery), group commit with the real database, deletes, users,
-// recover().
+// Store behaviour through the public API: accepting messages (spool only),
+// local delivery through outcomes, group commit with the real database,
+// deletes, users, recover(). Outcomes in detail: outcome_test.cpp; the due
+// scan and flush: due_scan_test.cpp.
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -8,9 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/keys.hpp"
-#include "store/records.hpp"
-#include "store/test_hooks.hpp"
 #include "test_util.hpp"
 
 using namespace ringpost;
@@ -19,37 +17,55 @@ using namespace ringpost::store::testing;
 
 namespace {
 
-class StoreTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        store = open_store(dir.db());
-        ASSERT_TRUE(store);
-        ASSERT_TRUE(store->add_user({"alice@localhost", "$y$hash", 0}).ok());
-    }
-    uint64_t refs(const std::string& qid) {
-        auto v = test_hooks::raw_get(*store, keys::kBodyRefs, qid);
-        EXPECT_TRUE(v.ok());
-        if (!v.ok() || !v->has_value()) return 0;
-        return decode_refcount(**v).value();
-    }
-    bool scheduled(int64_t at, const std::string& qid) {
-        auto v = test_hooks::raw_get(*store, keys::kSchedule, keys::schedule_key(at, qid));
-        return v.ok() && v->has_value();
-    }
-    size_t count(const char* cf) { return test_hooks::raw_count(*store, cf).value(); }
-
-    TempDir dir;
-    std::unique_ptr<Store> store;
-};
+class StoreTest : public StoreFixture {};
 
 const std::string kAlicePrefix = "Return-Path: <bob@example.org>\r\nDelivered-To: alice@localhost\r\n";
 
 }  // namespace
 
-TEST_F(StoreTest, AcceptLocalAndRemoteRecipients) {
+TEST_F(StoreTest, AcceptSpoolsLocalAndRemoteRecipientsAlike) {
     auto env = make_envelope("bob@example.org", {{"Alice@LocalHost", true}, {"carol@remote.example", false}});
     const std::string qid = env.queue_id;
     ASSERT_TRUE(accept(*store, env, kMessage).ok());
+
+    // Nothing is delivered at accept: the INBOX waits for the delivery engine.
+    EXPECT_TRUE(store->list_mailbox("alice@localhost").value().empty());
+    EXPECT_EQ(count(keys::kMessages), 0u);
+    EXPECT_EQ(count(keys::kMailboxes), 0u);
+
+    auto stored = store->get_envelope(qid);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    const mail::Envelope& e = **stored;
+    ASSERT_EQ(e.recipients.size(), 2u);
+    EXPECT_EQ(e.recipients[0].state, mail::RcptState::kQueued);
+    EXPECT_TRUE(e.recipients[0].local);
+    EXPECT_EQ(e.recipients[1].state, mail::RcptState::kQueued);
+    EXPECT_EQ(e.next_attempt, env.received_at);
+    EXPECT_EQ(e.body_size, std::string(kMessage).size());
+    EXPECT_TRUE(scheduled(env.received_at, qid));
+    EXPECT_EQ(count(keys::kSchedule), 1u);
+    EXPECT_EQ(refs(qid), 1u);  // the envelope's
+    EXPECT_EQ(text(store->get_body(qid)), kMessage);
+
+    auto stats = store->queue_stats();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->messages, 1u);
+    EXPECT_EQ(stats->recipients_pending, 2u);
+    EXPECT_EQ(stats->bytes, std::string(kMessage).size());
+    EXPECT_EQ(stats->oldest, env.received_at);
+
+    // A preset due time is kept.
+    auto later = make_envelope("bob@example.org", {{"alice@localhost", true}});
+    later.next_attempt = later.received_at + 300;
+    ASSERT_TRUE(accept(*store, later, "m").ok());
+    EXPECT_TRUE(scheduled(later.received_at + 300, later.queue_id));
+}
+
+TEST_F(StoreTest, OutcomeDeliversLocalRecipientsIntoInbox) {
+    auto env = make_envelope("bob@example.org", {{"Alice@LocalHost", true}, {"carol@remote.example", false}});
+    const std::string qid = env.queue_id;
+    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    ASSERT_TRUE(deliver_local(*store, qid).ok());
 
     // Mailbox: one message, UID 1, the prefix + body byte for byte.
     auto box = store->list_mailbox("alice@localhost");
@@ -70,31 +86,19 @@ TEST_F(StoreTest, AcceptLocalAndRemoteRecipients) {
     EXPECT_EQ(**shown, kAlicePrefix + kMessage);
     EXPECT_EQ((*shown)->size(), m.size);
 
-    // Spool: envelope with the local recipient done, the remote one pending.
+    // Spool: the local recipient done, the remote one still pending.
     auto stored = store->get_envelope(qid);
     ASSERT_TRUE(stored.ok() && stored->has_value());
-    const mail::Envelope& e = **stored;
-    ASSERT_EQ(e.recipients.size(), 2u);
-    EXPECT_EQ(e.recipients[0].state, mail::RcptState::kDelivered);
-    EXPECT_EQ(e.recipients[1].state, mail::RcptState::kQueued);
-    EXPECT_EQ(e.next_attempt, env.received_at);
-    EXPECT_EQ(e.body_size, std::string(kMessage).size());
+    EXPECT_EQ((*stored)->recipients[0].state, mail::RcptState::kDelivered);
+    EXPECT_EQ((*stored)->recipients[1].state, mail::RcptState::kQueued);
     EXPECT_TRUE(scheduled(env.received_at, qid));
+    EXPECT_EQ(count(keys::kSchedule), 1u);
     EXPECT_EQ(refs(qid), 2u);  // mailbox copy + spool
-    auto body = store->get_body(qid);
-    ASSERT_TRUE(body.ok() && body->has_value());
-    EXPECT_EQ(**body, kMessage);
-
-    auto stats = store->queue_stats();
-    ASSERT_TRUE(stats.ok());
-    EXPECT_EQ(stats->messages, 1u);
-    EXPECT_EQ(stats->recipients_pending, 1u);
-    EXPECT_EQ(stats->bytes, std::string(kMessage).size());
-    EXPECT_EQ(stats->oldest, env.received_at);
+    EXPECT_EQ(store->queue_stats().value().recipients_pending, 1u);
 
     // The next delivery gets the next UID.
     auto env2 = make_envelope("", {{"alice@localhost", true}});
-    ASSERT_TRUE(accept(*store, env2, "Subject: second\r\n\r\nx").ok());
+    ASSERT_TRUE(accept_and_deliver(*store, env2, "Subject: second\r\n\r\nx").ok());
     box = store->list_mailbox("alice@localhost");
     ASSERT_EQ(box->size(), 2u);
     EXPECT_EQ((*box)[1].uid, 2u);
@@ -102,18 +106,21 @@ TEST_F(StoreTest, AcceptLocalAndRemoteRecipients) {
               "Return-Path: <>\r\nDelivered-To: alice@localhost\r\nSubject: second\r\n\r\nx");
 }
 
-TEST_F(StoreTest, LocalOnlyMessageLeavesNoSpoolEntry) {
+TEST_F(StoreTest, LocalOnlyMessageLeavesTheSpoolOnceDelivered) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
     ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    EXPECT_EQ(store->list_queue().value().size(), 1u);  // spooled like any other
+    ASSERT_TRUE(deliver_local(*store, env.queue_id).ok());
     EXPECT_EQ(store->list_queue().value().size(), 0u);
     EXPECT_EQ(count(keys::kSchedule), 0u);
-    EXPECT_EQ(refs(env.queue_id), 1u);
+    EXPECT_EQ(refs(env.queue_id), 1u);  // the mailbox message's
+    EXPECT_EQ(text(store->get_body(env.queue_id)), kMessage);
     EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
 }
 
 TEST_F(StoreTest, DuplicateLocalRecipientDeliveredOnce) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}, {"ALICE@localhost", true}});
-    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    ASSERT_TRUE(accept_and_deliver(*store, env, kMessage).ok());
     EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
     EXPECT_EQ(refs(env.queue_id), 1u);
     EXPECT_EQ(count(keys::kEnvelopes), 0u);  // both entries delivered: nothing left to spool
@@ -129,13 +136,21 @@ TEST_F(StoreTest, RejectsBadRequestsWithoutHarmingOthers) {
     EXPECT_EQ(refs(good.queue_id), 1u);
     auto none = make_envelope("bob@example.org", {});
     EXPECT_FALSE(accept(*store, none, "x").ok());
+    // Nothing pending: there would be no schedule entry to deliver it by.
+    auto done = make_envelope("bob@example.org", {{"x@remote.example", false}});
+    done.recipients[0].state = mail::RcptState::kDelivered;
+    EXPECT_FALSE(accept(*store, done, "x").ok());
     EXPECT_EQ(count(keys::kBodies), 1u);
 }
 
-TEST_F(StoreTest, GroupCommitBatchesConcurrentAccepts) {
+TEST_F(StoreTest, GroupCommitBatchesConcurrentAcceptsAndOutcomes) {
     constexpr int kThreads = 4, kPerThread = 250, kTotal = kThreads * kPerThread;
     std::atomic<int> ok{0}, done{0};
     std::promise<void> all_done;
+    auto count_done = [&](const Result<void>& r) {
+        if (r) ok.fetch_add(1);
+        if (done.fetch_add(1) + 1 == 2 * kTotal) all_done.set_value();
+    };
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t)
         threads.emplace_back([&, t] {
@@ -143,19 +158,25 @@ TEST_F(StoreTest, GroupCommitBatchesConcurrentAccepts) {
                 // Alternate local-only and mixed messages.
                 std::vector<Rcpt> rcpts{{"alice@localhost", true}};
                 if (i % 2) rcpts.push_back({"r" + std::to_string(t) + "@remote.example", false});
-                store->commit_stage().submit(make_request(make_envelope("s@example.org", rcpts), "Subject: m\r\n\r\nb",
-                                                          [&](const Result<void>& r) {
-                    if (r) ok.fetch_add(1);
-                    if (done.fetch_add(1) + 1 == kTotal) all_done.set_value();
-                }));
+                auto req = make_request(make_envelope("s@example.org", rcpts), "Subject: m\r\n\r\nb", nullptr);
+                AcceptRequest* raw = req.get();
+                // Once spooled, deliver locally: the outcome joins a later
+                // batch together with other threads' accepts.
+                req->on_done = [&, raw](const Result<void>& r) {
+                    count_done(r);
+                    auto outcome = make_outcome(raw->envelope, {0}, std::make_shared<const std::string>(raw->data));
+                    outcome->on_done = count_done;
+                    store->commit_stage().submit(std::move(outcome));
+                };
+                store->commit_stage().submit(std::move(req));
             }
         });
     for (auto& th : threads) th.join();
     all_done.get_future().wait();
 
-    EXPECT_EQ(ok.load(), kTotal);
+    EXPECT_EQ(ok.load(), 2 * kTotal);
     CommitStats s = store->commit_stage().stats();
-    EXPECT_EQ(s.requests, static_cast<uint64_t>(kTotal));
+    EXPECT_EQ(s.requests, static_cast<uint64_t>(2 * kTotal));
     EXPECT_LT(s.batches, s.requests);
 
     // Every message got its own UID, 1..kTotal, none lost or doubled.
@@ -182,7 +203,7 @@ TEST_F(StoreTest, ListQueueIsOrderedAndLimited) {
 TEST_F(StoreTest, DeleteQueuedKeepsBodiesStillReferenced) {
     auto mixed = make_envelope("bob@example.org", {{"alice@localhost", true}, {"c@remote.example", false}});
     auto remote = make_envelope("bob@example.org", {{"c@remote.example", false}});
-    ASSERT_TRUE(accept(*store, mixed, kMessage).ok());
+    ASSERT_TRUE(accept_and_deliver(*store, mixed, kMessage).ok());
     ASSERT_TRUE(accept(*store, remote, "remote only").ok());
 
     ASSERT_TRUE(store->delete_queued(mixed.queue_id).ok());
@@ -207,8 +228,8 @@ TEST_F(StoreTest, DeleteUserRemovesMailboxAndDropsReferences) {
     ASSERT_TRUE(store->add_user({"dave@localhost", "", 0}).ok());
     auto shared = make_envelope("bob@example.org", {{"alice@localhost", true}, {"dave@localhost", true}});
     auto own = make_envelope("bob@example.org", {{"alice@localhost", true}});
-    ASSERT_TRUE(accept(*store, shared, kMessage).ok());
-    ASSERT_TRUE(accept(*store, own, "own").ok());
+    ASSERT_TRUE(accept_and_deliver(*store, shared, kMessage).ok());
+    ASSERT_TRUE(accept_and_deliver(*store, own, "own").ok());
     EXPECT_EQ(refs(shared.queue_id), 2u);
 
     ASSERT_TRUE(store->delete_user("Alice@Localhost").ok());
@@ -224,7 +245,7 @@ TEST_F(StoreTest, DeleteUserRemovesMailboxAndDropsReferences) {
 
     // Re-created, the user starts a fresh INBOX (the meta cache was dropped too).
     ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
-    ASSERT_TRUE(accept(*store, make_envelope("b@x", {{"alice@localhost", true}}), "again").ok());
+    ASSERT_TRUE(accept_and_deliver(*store, make_envelope("b@x", {{"alice@localhost", true}}), "again").ok());
     auto box = store->list_mailbox("alice@localhost").value();
     ASSERT_EQ(box.size(), 1u);
     EXPECT_EQ(box[0].uid, 1u);
@@ -253,7 +274,7 @@ TEST_F(StoreTest, UsersAreCaseInsensitiveAndUnique) {
 
 TEST_F(StoreTest, MailboxMessageIdsMustMatch) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
-    ASSERT_TRUE(accept(*store, env, kMessage).ok());
+    ASSERT_TRUE(accept_and_deliver(*store, env, kMessage).ok());
     EXPECT_TRUE(store->get_mailbox_message("alice@localhost", env.queue_id + ".1").value().has_value());
     EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id + ".2").value().has_value());
     EXPECT_FALSE(store->get_mailbox_message("alice@localhost", "0000000000000000.1").value().has_value());

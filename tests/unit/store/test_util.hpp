@@ -5,13 +5,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "store/commit_stage.hpp"
+#include "store/keys.hpp"
+#include "store/records.hpp"
 #include "store/store.hpp"
+#include "store/test_hooks.hpp"
 
 namespace ringpost::store::testing {
 
@@ -75,6 +79,44 @@ inline Result<void> accept(Store& store, mail::Envelope env, std::string data) {
     return future.get();
 }
 
+// Submits one outcome and waits for the commit thread's verdict.
+inline Result<void> write_outcome(Store& store, std::unique_ptr<OutcomeRequest> request) {
+    std::promise<Result<void>> promise;
+    auto future = promise.get_future();
+    request->on_done = [&promise](const Result<void>& r) { promise.set_value(r); };
+    store.commit_stage().submit(std::move(request));
+    return future.get();
+}
+
+inline std::unique_ptr<OutcomeRequest> make_outcome(mail::Envelope env, std::vector<size_t> local_deliveries = {},
+                                                    std::shared_ptr<const std::string> body = nullptr) {
+    auto req = std::make_unique<OutcomeRequest>();
+    req->envelope = std::move(env);
+    req->local_deliveries = std::move(local_deliveries);
+    req->body = std::move(body);
+    return req;
+}
+
+// What the delivery engine does for the local transport: load the spooled
+// message and deliver every pending local recipient into its INBOX; remote
+// recipients keep their state and due time.
+inline Result<void> deliver_local(Store& store, const std::string& queue_id) {
+    auto env = store.get_envelope(queue_id);
+    auto body = store.get_body(queue_id);
+    if (!env.ok() || !env->has_value() || !body.ok() || !body->has_value())
+        return make_error("message " + queue_id + " is not spooled");
+    std::vector<size_t> local;
+    for (size_t i = 0; i < (*env)->recipients.size(); ++i)
+        if ((*env)->recipients[i].local) local.push_back(i);
+    return write_outcome(store, make_outcome(**env, std::move(local), std::make_shared<const std::string>(**body)));
+}
+
+// accept() followed by deliver_local(): what local delivery at accept did before.
+inline Result<void> accept_and_deliver(Store& store, const mail::Envelope& env, std::string data) {
+    if (auto r = accept(store, env, std::move(data)); !r) return r;
+    return deliver_local(store, env.queue_id);
+}
+
 // The text of an optional-string read, or a marker that makes a comparison fail visibly.
 inline std::string text(const Result<std::optional<std::string>>& r) {
     if (!r.ok()) return "<error: " + r.error().message + ">";
@@ -89,6 +131,36 @@ inline std::unique_ptr<Store> open_store(const std::string& path, bool read_only
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? std::move(r).value() : nullptr;
 }
+
+// A fresh primary store with the user alice@localhost, and raw probes of
+// its column families.
+class StoreFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store = open_store(dir.db());
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->add_user({"alice@localhost", "$y$hash", 0}).ok());
+    }
+    uint64_t refs(const std::string& qid) {
+        auto v = test_hooks::raw_get(*store, keys::kBodyRefs, qid);
+        EXPECT_TRUE(v.ok());
+        if (!v.ok() || !v->has_value()) return 0;
+        return decode_refcount(**v).value();
+    }
+    bool scheduled(int64_t at, const std::string& qid) {
+        auto v = test_hooks::raw_get(*store, keys::kSchedule, keys::schedule_key(at, qid));
+        return v.ok() && v->has_value();
+    }
+    size_t count(const char* cf) { return test_hooks::raw_count(*store, cf).value(); }
+    mail::Envelope stored_envelope(const std::string& qid) {
+        auto e = store->get_envelope(qid);
+        EXPECT_TRUE(e.ok() && e->has_value()) << qid;
+        return e.ok() && e->has_value() ? **e : mail::Envelope{};
+    }
+
+    TempDir dir;
+    std::unique_ptr<Store> store;
+};
 
 inline const char* kMessage =
     "Received: from client.example\r\n"

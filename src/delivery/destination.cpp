@@ -1,0 +1,144 @@
+#include "delivery/destination.hpp"
+
+#include <algorithm>
+
+#include "util/log.hpp"
+
+namespace ringpost::delivery {
+namespace {
+
+Transaction make_transaction(const Job& job) {
+    const mail::Envelope& env = job.message->envelope;
+    Transaction tx;
+    tx.sender = env.sender;
+    tx.envid = env.envid;
+    tx.ret = env.ret;
+    tx.body_type = env.body_type;
+    tx.smtputf8 = env.smtputf8;
+    tx.body = *job.message->body;
+    for (size_t i : job.recipients) {
+        const auto& r = env.recipients[i];
+        tx.recipients.push_back(ClientRecipient{r.address, r.orcpt, r.notify});
+    }
+    return tx;
+}
+
+std::string relay_name(const Target& t) {
+    // Postfix's relay=host[ip]:port, which log readers know.
+    return t.host + "[" + t.ip + "]:" + std::to_string(t.port);
+}
+
+}  // namespace
+
+void Destination::enqueue(Job job) {
+    queue_.push_back(std::move(job));
+    if (!idle_.empty()) {
+        wake_one();
+        return;
+    }
+    if (workers_ < engine_.config.max_connections_per_destination) {
+        ++workers_;
+        io::spawn(worker());
+    }
+}
+
+void Destination::wake_one() {
+    io::CancelSlot* slot = idle_.back();
+    idle_.pop_back();
+    slot->cancel();
+}
+
+void Destination::shut_down() {
+    std::deque<Job> jobs;
+    jobs.swap(queue_);
+    for (auto& job : jobs) engine_.job_done(job, {}, {});
+    while (!idle_.empty()) wake_one();
+}
+
+void Destination::fail_queue(const Diagnostic& d) {
+    std::deque<Job> jobs;
+    jobs.swap(queue_);
+    for (auto& job : jobs) {
+        std::vector<RecipientResult> results;
+        for (size_t i : job.recipients) results.push_back(RecipientResult{i, d, {}, false, false});
+        engine_.job_done(job, std::move(results), {});
+    }
+}
+
+io::Task<bool> Destination::wait_for_job() {
+    if (!queue_.empty()) co_return true;
+    if (engine_.stopping.load(std::memory_order_relaxed)) co_return false;
+    io::CancelSlot slot;
+    idle_.push_back(&slot);
+    io::SleepOp sleep(engine_.config.idle_timeout);
+    sleep.slot = &slot;
+    co_await sleep;
+    if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
+    co_return !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed);
+}
+
+io::Task<void> Destination::worker() {
+    auto resolving = resolve_targets(*engine_.resolver, domain_, engine_.config);
+    Targets targets = co_await std::move(resolving);
+    if (targets.failure) {
+        log::info("destination_failed", {{"domain", domain_}, {"reply", targets.failure->to_string()}});
+        fail_queue(*targets.failure);
+    }
+
+    while (!targets.failure && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
+        // Connect to the first host that answers (RFC 5321 5.1: MX hosts
+        // in preference order, each of its addresses in turn).
+        std::unique_ptr<ClientConnection> conn;
+        const Target* target = nullptr;
+        Error last;
+        bool all_permanent = true;
+        for (const auto& t : targets.list) {
+            auto connecting = ClientConnection::connect(t.ip, t.port, engine_.client_options);
+            auto c = co_await std::move(connecting);
+            if (c) {
+                conn = std::move(c.value());
+                target = &t;
+                break;
+            }
+            last = c.error();
+            if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
+            log::info("connect_failed", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}});
+        }
+        if (!conn) {
+            // Nobody else holds a connection to this destination: everything
+            // queued for it gets this answer now instead of waiting.
+            if (connected_ == 0)
+                fail_queue(diagnostic_from_error(last, all_permanent ? Outcome::kFailed : Outcome::kDeferred,
+                                                 all_permanent ? "5.4.0" : "4.4.1"));
+            break;
+        }
+        engine_.connections.fetch_add(1, std::memory_order_relaxed);
+        ++connected_;
+        const std::string relay = relay_name(*target);
+        uint32_t sent = 0;
+        while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
+            auto waiting = wait_for_job();
+            if (!co_await std::move(waiting)) break;
+            Job job = std::move(queue_.front());
+            queue_.pop_front();
+            ++sent;
+            auto running = conn->run_transaction(make_transaction(job));
+            TransactionResult r = co_await std::move(running);
+            engine_.transactions.fetch_add(1, std::memory_order_relaxed);
+            std::vector<RecipientResult> results;
+            for (size_t k = 0; k < job.recipients.size() && k < r.recipients.size(); ++k) {
+                const Diagnostic& d = r.recipients[k];
+                bool relayed = d.outcome == Outcome::kDelivered && !r.dsn_offered;
+                results.push_back(RecipientResult{job.recipients[k], d, target->host, false, relayed});
+            }
+            engine_.job_done(job, std::move(results), relay);
+        }
+        auto quitting = conn->quit();
+        co_await std::move(quitting);
+        --connected_;
+    }
+    --workers_;
+    if (retired()) engine_.retire_destination(domain_);
+}
+
+}  // namespace ringpost::delivery

@@ -1,0 +1,50 @@
+// One destination domain on the delivery ring: its queue of jobs and the
+// connection workers (coroutines) that empty it, at most
+// max_connections_per_destination at a time (Postfix's
+// default_destination_concurrency_limit). Each worker resolves the
+// destination, connects to the first MX host that answers, then runs jobs
+// over that connection (RSET between them, up to max_messages_per_connection),
+// waits idle_timeout for more, and QUITs. Destinations are independent, so
+// a slow or dead domain only holds up its own queue.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "delivery/engine_impl.hpp"
+#include "delivery/targets.hpp"
+#include "io/ops.hpp"
+#include "io/task.hpp"
+
+namespace ringpost::delivery {
+
+class Destination {
+public:
+    Destination(DeliveryEngine::Impl& engine, std::string domain) : engine_(engine), domain_(std::move(domain)) {}
+
+    void enqueue(Job job);
+    // Engine stopping: queued jobs end without an attempt, idle workers quit.
+    void shut_down();
+    // No job queued and no worker left: the engine may forget it.
+    bool retired() const { return workers_ == 0 && queue_.empty(); }
+    const std::string& domain() const { return domain_; }
+
+private:
+    io::Task<void> worker();
+    // Every queued job ends with `d` for each of its recipients.
+    void fail_queue(const Diagnostic& d);
+    // Wait up to idle_timeout for a job; false if none came (or stopping).
+    io::Task<bool> wait_for_job();
+    void wake_one();
+
+    DeliveryEngine::Impl& engine_;
+    const std::string domain_;
+    std::deque<Job> queue_;
+    uint32_t workers_ = 0;     // worker coroutines alive
+    uint32_t connected_ = 0;   // of which hold a connection
+    std::vector<io::CancelSlot*> idle_;   // workers waiting for a job
+};
+
+}  // namespace ringpost::delivery

@@ -1,0 +1,421 @@
+// DeliveryEngine: threads, claims and the life of one message on the
+// delivery ring (begin -> jobs per destination -> finish -> durable outcome).
+#include "delivery/engine.hpp"
+
+#include <pthread.h>
+
+#include <ctime>
+
+#include "delivery/destination.hpp"
+#include "delivery/engine_impl.hpp"
+#include "io/ops.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::delivery {
+namespace {
+
+// Postfix's smtp_destination_recipient_limit: larger recipient lists are
+// split into several transactions, which servers with a recipient limit take.
+constexpr size_t kMaxRecipientsPerTransaction = 50;
+
+const char* result_name(mail::RcptState s) {
+    switch (s) {
+        case mail::RcptState::kDelivered: return "delivered";
+        case mail::RcptState::kFailed: return "failed";
+        case mail::RcptState::kDeferred:
+        case mail::RcptState::kQueued: break;
+    }
+    return "deferred";
+}
+
+// "Action: failed" -> "failed": which kind of notification a DSN is (for the log).
+std::string dsn_action(const std::string& dsn) {
+    size_t at = dsn.find("\r\nAction: ");
+    if (at == std::string::npos) return "unknown";
+    at += 10;
+    size_t end = dsn.find_first_of("\r\n ;", at);
+    return dsn.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+struct LogLine {
+    std::string rcpt, result, relay, dsn, reply;
+    uint32_t attempts = 0;
+};
+
+}  // namespace
+
+std::string domain_of(std::string_view address) {
+    size_t at = address.rfind('@');
+    if (at == std::string_view::npos) return {};
+    std::string d(address.substr(at + 1));
+    for (auto& c : d)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return d;
+}
+
+OutcomePolicy outcome_policy(const EngineConfig& config) {
+    OutcomePolicy policy;
+    policy.retry = config.retry;
+    policy.max_queue_lifetime = config.max_queue_lifetime;
+    policy.delay_warning = config.delay_warning;
+    policy.reporting_mta = config.hostname;
+    policy.is_local = config.is_local;
+    policy.new_queue_id = [] { return store::new_queue_id(); };
+    return policy;
+}
+
+DeliveryEngine::Impl::Impl(store::Store& s, EngineConfig c)
+    : store(s), config(std::move(c)), policy(outcome_policy(config)) {
+    client_options.session.hostname = config.hostname;
+    client_options.timeouts = config.timeouts;
+}
+
+// --- claims ---
+
+bool DeliveryEngine::Impl::try_claim(const std::string& queue_id, size_t bytes) {
+    std::lock_guard lock(claims_mu);
+    if (stopping.load(std::memory_order_relaxed) || ring == nullptr) return false;
+    if (claimed.size() >= config.max_messages_in_memory) return false;
+    if (!claimed.empty() && claimed_bytes + bytes > config.max_bytes_in_memory) return false;
+    if (!claimed.insert(queue_id).second) return false;
+    claimed_bytes += bytes;
+    return true;
+}
+
+void DeliveryEngine::Impl::release(const std::string& queue_id, size_t bytes) {
+    std::lock_guard lock(claims_mu);
+    if (claimed.erase(queue_id)) claimed_bytes -= std::min(claimed_bytes, bytes);
+}
+
+bool DeliveryEngine::Impl::is_claimed(std::string_view queue_id) {
+    std::lock_guard lock(claims_mu);
+    return claimed.count(std::string(queue_id)) > 0;
+}
+
+// --- public API ---
+
+DeliveryEngine::DeliveryEngine(store::Store& store, EngineConfig config)
+    : impl_(std::make_unique<Impl>(store, std::move(config))) {}
+
+DeliveryEngine::~DeliveryEngine() { stop(); }
+
+Result<void> DeliveryEngine::start() {
+    Impl& im = *impl_;
+    im.thread = std::thread([&im] { im.thread_main(); });
+    std::unique_lock lock(im.start_mu);
+    im.start_cv.wait(lock, [&] { return im.start_done; });
+    if (!im.ring_started_ok) {
+        lock.unlock();
+        im.thread.join();
+        return make_error("delivery engine: " + im.start_error);
+    }
+    im.feeder = std::thread([&im] { im.feeder_main(); });
+    return {};
+}
+
+void DeliveryEngine::stop() {
+    Impl& im = *impl_;
+    if (!im.thread.joinable()) return;
+    im.stopping.store(true);
+    {
+        std::lock_guard lock(im.feed_mu);
+        im.feed_stop = true;
+    }
+    im.feed_cv.notify_all();
+    if (im.feeder.joinable()) im.feeder.join();
+    {
+        std::lock_guard lock(im.claims_mu);
+        if (im.ring) im.ring->post([&im] { im.shutdown_on_ring(); });
+    }
+    im.thread.join();
+    // Outcome callbacks run on the commit thread and touch this object:
+    // wait for the last one (the commit stage always answers).
+    std::unique_lock lock(im.claims_mu);
+    im.writes_cv.wait(lock, [&] { return im.outstanding_writes == 0; });
+}
+
+bool DeliveryEngine::handoff(mail::Envelope envelope, std::string body) {
+    Impl& im = *impl_;
+    if (envelope.next_attempt == 0) envelope.next_attempt = envelope.received_at;
+    const int64_t due = envelope.next_attempt;
+    if (due > static_cast<int64_t>(std::time(nullptr)) || !im.try_claim(envelope.queue_id, body.size())) {
+        im.note_scheduled(due);
+        return false;
+    }
+    auto m = std::make_shared<InFlight>();
+    m->envelope = std::move(envelope);
+    m->body = std::make_shared<const std::string>(std::move(body));
+    std::lock_guard lock(im.claims_mu);
+    if (!im.ring) return true;  // stopping: the claim lapses with the engine; the spool keeps the message
+    im.ring->post([&im, m = std::move(m)]() mutable { im.begin(std::move(m)); });
+    return true;
+}
+
+void DeliveryEngine::scheduled(int64_t due) { impl_->note_scheduled(due); }
+
+EngineStats DeliveryEngine::stats() const {
+    const Impl& im = *impl_;
+    EngineStats s;
+    s.messages_done = im.messages_done.load();
+    s.delivered = im.delivered.load();
+    s.deferred = im.deferred.load();
+    s.failed = im.failed.load();
+    s.connections = im.connections.load();
+    s.transactions = im.transactions.load();
+    {
+        std::lock_guard lock(const_cast<Impl&>(im).claims_mu);
+        s.in_memory = im.claimed.size();
+    }
+    return s;
+}
+
+// --- the delivery thread ---
+
+void DeliveryEngine::Impl::thread_main() {
+    pthread_setname_np(pthread_self(), "rp-delivery");
+    std::unique_ptr<io::Ring> owned;
+    try {
+        owned = std::make_unique<io::Ring>(4096);
+        owned->bind_thread();
+        auto created = dns::Resolver::create(*owned, config.resolver);
+        if (!created) throw std::runtime_error(created.error().message);
+        resolver = std::move(created).value();
+    } catch (const std::exception& e) {
+        std::lock_guard lock(start_mu);
+        start_error = e.what();
+        start_done = true;
+        start_cv.notify_all();
+        return;
+    }
+    {
+        std::lock_guard lock(claims_mu);
+        ring = owned.get();
+    }
+    {
+        std::lock_guard lock(start_mu);
+        ring_started_ok = true;
+        start_done = true;
+    }
+    start_cv.notify_all();
+    try {
+        ring->run();
+    } catch (const std::exception& e) {
+        log::error("delivery_failed", {{"error", e.what()}});
+    }
+    {
+        std::lock_guard lock(claims_mu);
+        ring = nullptr;
+    }
+    if (drained) {
+        destinations.clear();
+        resolver.reset();
+        owned.reset();
+        return;
+    }
+    // Coroutines still suspended (a transaction that outlived the grace
+    // period) are leaked, not destroyed under their feet, with what they
+    // use; their messages stay in the spool and go out after the restart.
+    for (auto& [domain, dest] : destinations) (void)dest.release();
+    destinations.clear();
+    (void)resolver.release();
+    (void)owned.release();
+}
+
+void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
+    if (stopping.load(std::memory_order_relaxed)) {
+        release(m->envelope.queue_id, m->body->size());
+        return;
+    }
+    m->started = static_cast<int64_t>(std::time(nullptr));
+    const auto& env = m->envelope;
+    m->relays.assign(env.recipients.size(), std::string());
+
+    auto pending = [](const mail::Recipient& r) {
+        return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
+    };
+    // Loop protection (Postfix's hopcount_limit): every pending recipient fails.
+    size_t hops = count_received_headers(*m->body);
+    if (hops >= config.max_hops) {
+        Diagnostic d{Outcome::kFailed, 0, "5.4.6",
+                     "too many hops (" + std::to_string(hops) + " Received: headers): mail forwarding loop"};
+        for (size_t i = 0; i < env.recipients.size(); ++i)
+            if (pending(env.recipients[i])) {
+                m->results.push_back(RecipientResult{i, d, {}, false, false});
+                m->relays[i] = "none";
+            }
+        finish(std::move(m));
+        return;
+    }
+
+    // Local recipients: delivered into their INBOX by the outcome write
+    // itself. Remote ones: grouped by domain into jobs.
+    std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        const auto& r = env.recipients[i];
+        if (!pending(r)) continue;
+        if (r.local) {
+            m->results.push_back(
+                RecipientResult{i, Diagnostic{Outcome::kDelivered, 0, "2.0.0", "delivered to mailbox"}, {}, true, false});
+            m->relays[i] = "local";
+            continue;
+        }
+        std::string domain = domain_of(r.address);
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+            return g.first == domain && g.second.size() < kMaxRecipientsPerTransaction;
+        });
+        if (it == groups.end()) groups.emplace_back(std::move(domain), std::vector<size_t>{i});
+        else it->second.push_back(i);
+    }
+    m->open_jobs = groups.size();
+    if (groups.empty()) {
+        finish(std::move(m));
+        return;
+    }
+    for (auto& [domain, rcpts] : groups) {
+        auto& dest = destinations[domain];
+        if (!dest) dest = std::make_unique<Destination>(*this, domain);
+        dest->enqueue(Job{m, std::move(rcpts)});
+    }
+}
+
+void DeliveryEngine::Impl::job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay) {
+    InFlight& m = *job.message;
+    for (auto& r : results) {
+        if (r.index < m.relays.size()) m.relays[r.index] = relay.empty() ? std::string("none") : relay;
+        m.results.push_back(std::move(r));
+    }
+    if (--m.open_jobs == 0) finish(job.message);
+}
+
+void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
+    const mail::Envelope& before = m->envelope;
+    const size_t bytes = m->body->size();
+    if (m->results.empty()) {  // nothing was attempted (stopping)
+        release(before.queue_id, bytes);
+        note_scheduled(before.next_attempt);
+        return;
+    }
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    PlannedOutcome plan = plan_outcome(before, m->body, m->results, now, policy);
+    store::OutcomeRequest* req = plan.request.get();
+
+    // The log says what happened only once it is durable.
+    std::vector<LogLine> lines;
+    for (const auto& r : m->results) {
+        if (r.index >= req->envelope.recipients.size()) continue;
+        const auto& after = req->envelope.recipients[r.index];
+        LogLine l;
+        l.rcpt = after.address;
+        l.result = r.local_delivery ? "delivered" : result_name(after.state);
+        l.relay = m->relays[r.index];
+        // A deferral that expired (plan_outcome) is a 4.4.7 failure.
+        l.dsn = after.state == mail::RcptState::kFailed && r.diagnostic.outcome == Outcome::kDeferred
+                    ? std::string("4.4.7")
+                    : r.diagnostic.enhanced;
+        l.reply = after.last_reply;
+        l.attempts = after.attempts;
+        lines.push_back(std::move(l));
+    }
+    const bool still_pending = [&] {
+        for (const auto& r : req->envelope.recipients)
+            if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) return true;
+        return false;
+    }();
+    const int64_t next = req->envelope.next_attempt;
+    const int64_t old_due = before.next_attempt;
+    const int64_t delay = now - before.received_at;
+
+    {
+        std::lock_guard lock(claims_mu);
+        ++outstanding_writes;
+    }
+    req->on_done = [this, m, req, lines = std::move(lines), still_pending, next, old_due, delay,
+                    bytes](const Result<void>& result) {
+        const std::string& qid = m->envelope.queue_id;
+        if (result.ok()) {
+            for (const auto& l : lines) {
+                log::info("delivery", {{"qid", qid},
+                                       {"rcpt", l.rcpt},
+                                       {"result", l.result},
+                                       {"relay", l.relay},
+                                       {"dsn", l.dsn},
+                                       {"reply", l.reply},
+                                       {"attempts", l.attempts},
+                                       {"delay", delay}});
+                if (l.result == "delivered") delivered.fetch_add(1, std::memory_order_relaxed);
+                else if (l.result == "failed") failed.fetch_add(1, std::memory_order_relaxed);
+                else deferred.fetch_add(1, std::memory_order_relaxed);
+            }
+            if (!still_pending) log::info("removed", {{"qid", qid}});
+            messages_done.fetch_add(1, std::memory_order_relaxed);
+        } else if (result.error().code == store::kOutcomeGone) {
+            log::info("outcome_dropped", {{"qid", qid}, {"reason", result.error().message}});
+        } else {
+            log::error("outcome_write_failed", {{"qid", qid}, {"error", result.error().message}});
+        }
+        // Release before announcing the new due time, so that a scan it
+        // triggers does not skip the message as still claimed.
+        release(qid, bytes);
+        if (result.ok()) {
+            if (still_pending) note_scheduled(next);
+            for (auto& n : req->notifications) {
+                log::info("dsn", {{"qid", qid},
+                                  {"dsn_qid", n->envelope.queue_id},
+                                  {"action", dsn_action(n->data)},
+                                  {"to", n->envelope.recipients.empty() ? std::string() : n->envelope.recipients[0].address}});
+                // The DSN is durable in the spool: deliver it right away.
+                mail::Envelope env = std::move(n->envelope);
+                std::string data = std::move(n->data);
+                if (env.next_attempt == 0) env.next_attempt = env.received_at;
+                const int64_t due = env.next_attempt;
+                if (!try_claim(env.queue_id, data.size())) {
+                    note_scheduled(due);
+                    continue;
+                }
+                auto dm = std::make_shared<InFlight>();
+                dm->envelope = std::move(env);
+                dm->body = std::make_shared<const std::string>(std::move(data));
+                std::lock_guard lock(claims_mu);
+                if (ring) ring->post([this, dm = std::move(dm)]() mutable { begin(std::move(dm)); });
+            }
+        } else if (result.error().code != store::kOutcomeGone) {
+            note_scheduled(old_due);  // the spool still holds it as it was
+        }
+        std::lock_guard lock(claims_mu);
+        --outstanding_writes;
+        writes_cv.notify_all();
+    };
+    store.commit_stage().submit(std::move(plan.request));
+}
+
+void DeliveryEngine::Impl::retire_destination(const std::string& domain) {
+    // Erased from a posted task, not from inside the worker coroutine that
+    // noticed it (its frame is still running Destination code).
+    ring->post([this, domain] {
+        auto it = destinations.find(domain);
+        if (it != destinations.end() && it->second->retired()) destinations.erase(it);
+    });
+}
+
+void DeliveryEngine::Impl::shutdown_on_ring() { io::spawn(drain()); }
+
+io::Task<void> DeliveryEngine::Impl::drain() {
+    for (auto& [domain, dest] : destinations) dest->shut_down();
+    // Transactions in flight may finish (their outcomes are written).
+    auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
+    for (;;) {
+        bool busy = false;
+        for (auto& [domain, dest] : destinations) busy = busy || !dest->retired();
+        if (!busy || std::chrono::steady_clock::now() >= deadline) break;
+        co_await io::sleep_for(std::chrono::milliseconds(10));
+    }
+    bool clean = true;
+    for (auto& [domain, dest] : destinations) clean = clean && dest->retired();
+    auto closing = resolver->shutdown();
+    co_await std::move(closing);
+    drained = clean;
+    ring->stop();
+}
+
+}  // namespace ringpost::delivery

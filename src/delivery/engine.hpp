@@ -1,0 +1,107 @@
+// The delivery engine: takes spooled messages that are due, delivers each
+// recipient (local ones into their mailbox, remote ones over SMTP to the
+// domain's MX hosts), and writes every outcome durably through the commit
+// stage (plan_outcome -> store::OutcomeRequest: one synced batch for many).
+//
+// Threads:
+//  * one delivery thread with its own io_uring (like a worker): DNS through
+//    c-ares on the ring, outbound SMTP connections, per-destination queues;
+//  * one feeder thread that does the blocking spool scans (Store::load_due)
+//    for retries, flushes and messages left from before a restart.
+// Freshly accepted messages skip the scan: the SMTP side hands them over
+// in memory once they are durable (handoff()), which is the hot path.
+//
+// A message is "claimed" (in memory, being delivered) by exactly one of the
+// two paths; the claim ends once its outcome is durable. A crash between
+// a remote server's 250 and that write re-delivers that transaction on
+// restart (SMTP's at-least-once), never loses it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "delivery/client_connection.hpp"
+#include "delivery/retry.hpp"
+#include "delivery/route.hpp"
+#include "dns/dns_types.hpp"
+#include "mail/envelope.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::delivery {
+
+struct EngineConfig {
+    std::string hostname = "localhost";      // EHLO name, Reporting-MTA, MX loop check
+    dns::ResolverOptions resolver;
+    uint16_t remote_port = 25;
+    std::map<std::string, Route, std::less<>> routes;   // lower-cased domain -> next hop
+    RetrySchedule retry;
+    std::chrono::seconds max_queue_lifetime = kDefaultMaxQueueLifetime;
+    std::chrono::seconds delay_warning{0};
+    size_t max_hops = 100;
+    uint32_t max_connections_per_destination = 20;
+    uint32_t max_messages_per_connection = 100;
+    ClientTimeouts timeouts;                 // connect_timeout goes into timeouts.connect
+    io::Duration idle_timeout{2000};         // an idle outbound connection waits this long for more
+    size_t max_messages_in_memory = 20000;   // claimed messages (bodies held in memory)
+    size_t max_bytes_in_memory = 512u << 20;
+    std::chrono::seconds shutdown_grace{10}; // transactions in flight may finish within this
+    // Whether an address belongs to a local domain (DSNs to local senders
+    // go to their mailbox).
+    std::function<bool(std::string_view address)> is_local;
+};
+
+struct EngineStats {
+    uint64_t messages_done = 0;     // outcomes written
+    uint64_t delivered = 0, deferred = 0, failed = 0;
+    uint64_t connections = 0;       // outbound SMTP connections opened
+    uint64_t transactions = 0;
+    uint64_t in_memory = 0;         // messages claimed right now
+};
+
+struct OutcomePolicy;
+// The rules for outcomes and notifications that follow from `config` (used
+// by the engine, and by `ringpost queue bounce`).
+OutcomePolicy outcome_policy(const EngineConfig& config);
+
+class DeliveryEngine {
+public:
+    DeliveryEngine(store::Store& store, EngineConfig config);
+    ~DeliveryEngine();   // stop()s
+    DeliveryEngine(const DeliveryEngine&) = delete;
+    DeliveryEngine& operator=(const DeliveryEngine&) = delete;
+
+    // Starts the delivery and feeder threads. Errors: the ring or the DNS
+    // resolver could not be set up.
+    Result<void> start();
+    // Stops loading, lets transactions in flight finish (shutdown_grace),
+    // writes their outcomes, closes connections. Call before the commit
+    // stage stops. Idempotent.
+    void stop();
+
+    // Any thread (the commit thread, right after the message is durable):
+    // deliver this message now. Returns false -- and the message simply
+    // waits in the spool for the feeder -- when the engine is full,
+    // stopping, or the message is already claimed.
+    bool handoff(mail::Envelope envelope, std::string body);
+    // Any thread: a schedule entry at `due` was written by someone else than
+    // the engine (an accept that was not handed off, `queue flush`).
+    void scheduled(int64_t due);
+
+    EngineStats stats() const;
+
+    struct Impl;
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ringpost::delivery

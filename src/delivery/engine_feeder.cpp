@@ -1,0 +1,129 @@
+// The feeder thread: finds spooled messages that are due (retries, flushed
+// messages, whatever a restart left) with blocking Store::load_due scans,
+// claims them, and hands them to the delivery ring.
+//
+// Scans start at `floor`, a due time below which nothing unclaimed is left:
+// after a scan it moves up to where the scan stopped, and every schedule
+// entry written since (note_scheduled) pulls it back down. So a scan visits
+// the new entries, not the whole queue nor the deleted keys of delivered
+// mail (RocksDB tombstones that would make every scan slower).
+#include <pthread.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+
+#include "delivery/engine_impl.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::delivery {
+namespace {
+
+// Even with nothing announced, look at the spool this often (entries
+// written by another process, e.g. the CLI while the server was stopped
+// cannot be: it holds the store; this is a safety net, not a mechanism).
+constexpr int64_t kMaxSleepSeconds = 60;
+// When the engine is full: check again this often.
+constexpr auto kFullBackoff = std::chrono::milliseconds(50);
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+}  // namespace
+
+void DeliveryEngine::Impl::note_scheduled(int64_t due) {
+    {
+        std::lock_guard lock(feed_mu);
+        floor = std::min(floor, due);
+        if (due <= unix_now()) rescan = true;
+        else if (wake_at == 0 || due < wake_at) wake_at = due;
+    }
+    feed_cv.notify_one();
+}
+
+void DeliveryEngine::Impl::feeder_main() {
+    pthread_setname_np(pthread_self(), "rp-feeder");
+    std::unique_lock lock(feed_mu);
+    for (;;) {
+        // Sleep until something is due, announced, or the safety interval.
+        for (;;) {
+            if (feed_stop) return;
+            int64_t now = unix_now();
+            if (rescan || (wake_at != 0 && wake_at <= now)) break;
+            int64_t until = wake_at != 0 ? std::min(wake_at, now + kMaxSleepSeconds) : now + kMaxSleepSeconds;
+            auto deadline = std::chrono::system_clock::from_time_t(static_cast<time_t>(until));
+            if (feed_cv.wait_until(lock, deadline) == std::cv_status::timeout && unix_now() >= until) {
+                if (wake_at == 0 || wake_at > until) rescan = true;  // the periodic safety scan
+            }
+        }
+        const int64_t from = floor;
+        rescan = false;
+        wake_at = 0;
+        // Announcements during the scan lower these; see the file comment.
+        floor = LLONG_MAX;
+        lock.unlock();
+
+        size_t room = 0, room_bytes = 0;
+        {
+            std::lock_guard claims(claims_mu);
+            room = config.max_messages_in_memory > claimed.size() ? config.max_messages_in_memory - claimed.size() : 0;
+            room_bytes = config.max_bytes_in_memory > claimed_bytes ? config.max_bytes_in_memory - claimed_bytes : 0;
+        }
+        const int64_t now = unix_now();
+        int64_t resume = now + 1;   // where the next scan starts if this one sees everything
+        if (room == 0) {
+            resume = from;
+            std::this_thread::sleep_for(kFullBackoff);
+            lock.lock();
+            floor = std::min(floor, resume);
+            rescan = true;
+            continue;
+        }
+        auto scan = store.load_due(now, from, std::min<size_t>(room, 1000), std::max<size_t>(room_bytes, 1),
+                                   [this](std::string_view qid) { return is_claimed(qid); });
+        if (!scan) {
+            log::error("spool_scan_failed", {{"error", scan.error().message}});
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            resume = from;
+        } else {
+            if (scan->next_due != 0 && scan->next_due <= now) resume = scan->next_due;  // stopped by a limit
+            std::vector<std::shared_ptr<InFlight>> batch;
+            for (auto& due : scan->messages) {
+                auto& env = due.envelope;
+                if (!try_claim(env.queue_id, due.body->size())) continue;
+                // The claim is ours now, so no outcome can race us any more;
+                // but one may have landed between the scan and the claim:
+                // check the message is still what was loaded.
+                auto current = store.get_envelope(env.queue_id);
+                if (!current || !*current || (*current)->next_attempt != env.next_attempt) {
+                    release(env.queue_id, due.body->size());
+                    continue;
+                }
+                auto m = std::make_shared<InFlight>();
+                m->envelope = std::move(**current);
+                m->body = std::move(due.body);
+                batch.push_back(std::move(m));
+            }
+            if (!batch.empty()) {
+                std::lock_guard claims(claims_mu);
+                if (ring) {
+                    ring->post([this, batch = std::move(batch)]() mutable {
+                        for (auto& m : batch) begin(std::move(m));
+                    });
+                }
+            }
+            if (scan->next_due > now) {
+                lock.lock();
+                if (wake_at == 0 || scan->next_due < wake_at) wake_at = scan->next_due;
+                floor = std::min(floor, resume);
+                if (resume <= now) rescan = true;
+                continue;
+            }
+        }
+        lock.lock();
+        floor = std::min(floor, resume);
+        if (resume <= now) rescan = true;
+    }
+}
+
+}  // namespace ringpost::delivery

@@ -1,0 +1,102 @@
+// DeliveryEngine's insides, shared by engine.cpp (threads, claims, the
+// message lifecycle), engine_feeder.cpp (the spool scans) and
+// destination.cpp (per-domain queues and outbound connections).
+// Internal to src/delivery.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "delivery/engine.hpp"
+#include "delivery/outcome.hpp"
+#include "dns/resolver.hpp"
+#include "io/ring.hpp"
+
+namespace ringpost::delivery {
+
+class Destination;
+
+// One claimed message while it is being delivered (ring thread only).
+struct InFlight {
+    mail::Envelope envelope;
+    std::shared_ptr<const std::string> body;
+    std::vector<RecipientResult> results;
+    std::vector<std::string> relays;   // per recipient: "host[ip]:port" or "local" (for the log)
+    size_t open_jobs = 0;
+    int64_t started = 0;   // unix seconds, for the log's delay
+};
+
+// Some recipients (one domain) of one message: one SMTP transaction.
+struct Job {
+    std::shared_ptr<InFlight> message;
+    std::vector<size_t> recipients;   // indices into message->envelope.recipients
+};
+
+struct DeliveryEngine::Impl {
+    Impl(store::Store& store, EngineConfig config);
+
+    store::Store& store;
+    const EngineConfig config;
+    OutcomePolicy policy;
+    ClientOptions client_options;
+
+    // --- claims: any thread, under claims_mu ---
+    std::mutex claims_mu;
+    std::unordered_set<std::string> claimed;   // queue IDs in memory
+    size_t claimed_bytes = 0;
+    size_t outstanding_writes = 0;             // outcomes submitted, not yet durable
+    std::condition_variable writes_cv;
+    // Claim a message for delivery; false if it already is claimed or the
+    // engine is full or stopping.
+    bool try_claim(const std::string& queue_id, size_t bytes);
+    void release(const std::string& queue_id, size_t bytes);
+    bool is_claimed(std::string_view queue_id);
+
+    // --- feeder (engine_feeder.cpp) ---
+    std::mutex feed_mu;
+    std::condition_variable feed_cv;
+    bool feed_stop = false;      // guarded by feed_mu
+    int64_t floor = 0;           // scans start at this due time (guarded by feed_mu)
+    int64_t wake_at = 0;         // the earliest known future due time, 0 = none (feed_mu)
+    bool rescan = true;          // something changed below `now` (feed_mu)
+    std::thread feeder;
+    void feeder_main();
+    // A schedule entry at `due` exists now (any thread).
+    void note_scheduled(int64_t due);
+
+    // --- the delivery thread and its ring ---
+    std::thread thread;
+    io::Ring* ring = nullptr;                  // set while the thread runs
+    std::unique_ptr<dns::Resolver> resolver;   // ring thread only
+    std::atomic<bool> stopping{false};
+    bool ring_started_ok = false;
+    std::mutex start_mu;
+    std::condition_variable start_cv;
+    bool start_done = false;
+    std::string start_error;
+    void thread_main();
+
+    // Ring thread only.
+    std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
+    void begin(std::shared_ptr<InFlight> message);
+    void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
+    void finish(std::shared_ptr<InFlight> message);
+    void retire_destination(const std::string& domain);
+    void shutdown_on_ring();   // stop: drop queued jobs, let transactions end
+    io::Task<void> drain();
+    bool drained = false;      // drain() saw every worker end: safe to destroy the ring
+
+    // Stats (atomics: read from any thread).
+    std::atomic<uint64_t> messages_done{0}, delivered{0}, deferred{0}, failed{0};
+    std::atomic<uint64_t> connections{0}, transactions{0};
+};
+
+// Lower-cased domain of an address ("" if it has no '@').
+std::string domain_of(std::string_view address);
+
+}  // namespace ringpost::delivery

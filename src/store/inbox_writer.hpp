@@ -1,0 +1,57 @@
+// Local delivery inside a commit batch: one INBOX message per distinct user
+// (Return-Path/Delivered-To prefix, UID from the mailbox meta), used by the
+// outcome writer (outcome.cpp) for the recipients the delivery engine hands
+// to the local transport.
+//
+// Split into a read half (plan) and a write half (write) so a request can do
+// all its reads, and fail, before it adds anything to the batch. Metas
+// written by the batch are kept aside (dirty) and enter the meta cache only
+// after the synced write succeeded, so a failed write cannot leave the
+// cache ahead of the database. write_mu is held throughout (commit thread).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store_impl.hpp"
+
+namespace ringpost::store {
+
+using MetaMap = std::map<std::string, MailboxMeta, std::less<>>;
+
+class InboxWriter {
+public:
+    struct Target {
+        std::string user;      // lower-cased address = user name
+        std::string meta_key;  // mailboxes CF key of the user's INBOX
+        MailboxMeta meta;      // as of before this request
+    };
+
+    InboxWriter(Store::Impl& impl, rocksdb::WriteBatch& batch) : impl_(impl), batch_(batch) {}
+
+    // Reads only: the INBOX of each distinct user among
+    // envelope.recipients[i] for i in `recipients` (each must be a valid
+    // index of a local recipient).
+    Result<std::vector<Target>> plan(const mail::Envelope& envelope, std::span<const size_t> recipients);
+    // Writes one message per target into the batch; cannot fail. The caller
+    // holds users_mu shared (for the 'local_rcpt_without_user' check).
+    // Returns the number of messages written (= new body references).
+    uint64_t write(std::vector<Target>& targets, const mail::Envelope& envelope, std::string_view body);
+
+    // Metas written by this batch so far.
+    const MetaMap& dirty() const { return dirty_; }
+
+private:
+    Result<MailboxMeta> lookup_meta(const std::string& key);
+
+    Store::Impl& impl_;
+    rocksdb::WriteBatch& batch_;
+    MetaMap dirty_;
+};
+
+}  // namespace ringpost::store

@@ -1,0 +1,76 @@
+// Writing the outcome of one delivery attempt in a commit batch
+// (OutcomeRequest, commit_stage.hpp): local deliveries into the INBOX, the
+// envelope's new state and schedule entry (or its removal and the release of
+// its body reference), and the notifications, all or nothing.
+//
+// The stored envelope is the authority on whether the message is still
+// queued: the administrator may have deleted or bounced it while the
+// attempt ran (kOutcomeGone, nothing written), and `queue flush` may have
+// moved its schedule entry, which is why the entry deleted is the one at the
+// STORED next_attempt, not at the one the engine loaded.
+#include "store/batch_builder.hpp"
+#include "store/keys.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::store {
+
+Result<void> BatchBuilder::apply(OutcomeRequest& request) {
+    mail::Envelope& env = request.envelope;
+    const std::string& qid = env.queue_id;
+    if (!is_valid_queue_id(qid)) return make_error("invalid queue id '" + qid + "'");
+    // Two outcomes of one message in one batch would both start from the
+    // same stored state; the second would undo the first.
+    if (outcomes_.count(qid)) return make_error("outcome for " + qid + " submitted twice in one batch");
+
+    // --- reads and checks: nothing is added to the batch before all pass ---
+    auto stored_raw = impl_.get(Store::Impl::kEnvelopes, qid);
+    if (!stored_raw) return stored_raw.error();
+    if (!stored_raw->has_value()) return make_error("message " + qid + " is no longer queued", kOutcomeGone);
+    auto stored = decode_envelope(**stored_raw);
+    if (!stored) return make_error("stored envelope of " + qid + ": " + stored.error().message);
+
+    if (!request.local_deliveries.empty() && !request.body)
+        return make_error("outcome for " + qid + " delivers locally without the message body");
+    auto targets = inbox_.plan(env, request.local_deliveries);
+    if (!targets) return targets.error();
+    auto refs = impl_.read_body_refs(qid);
+    if (!refs) return refs.error();
+
+    IdSet claimed;
+    for (const auto& note : request.notifications) {
+        if (!note) return make_error("outcome for " + qid + " has an empty notification");
+        if (auto checked = check_accept(*note, claimed); !checked)
+            return make_error("notification of " + qid + ": " + checked.error().message);
+        claimed.insert(note->envelope.queue_id);
+    }
+
+    // --- writes: nothing below can fail ---
+    std::string_view body = request.body ? std::string_view(*request.body) : std::string_view();
+    uint64_t added = inbox_.write(targets.value(), env, body);
+    for (size_t i : request.local_deliveries) env.recipients[i].state = mail::RcptState::kDelivered;
+
+    // Delete before put: when the due time did not change the key is the same
+    // and the later put must win.
+    batch_.Delete(impl_.cf(Store::Impl::kSchedule), keys::schedule_key(stored->next_attempt, qid));
+    uint64_t dropped = 0;
+    if (has_pending_recipients(env)) {
+        batch_.Put(impl_.cf(Store::Impl::kEnvelopes), qid, encode_envelope(env));
+        batch_.Put(impl_.cf(Store::Impl::kSchedule), keys::schedule_key(env.next_attempt, qid), rocksdb::Slice());
+    } else {
+        batch_.Delete(impl_.cf(Store::Impl::kEnvelopes), qid);
+        dropped = 1;  // the envelope's reference
+    }
+    // One count from the stored one, the mailbox messages added and the
+    // envelope reference dropped, so the body survives exactly as long as
+    // something refers to it.
+    if (added != 0 || dropped != 0) {
+        if (refs.value() == 0) log::warn("body_refs_missing", {{"qid", qid}});
+        impl_.set_body_refs(batch_, qid, adjusted_refcount(qid, refs.value(), added, dropped));
+    }
+
+    for (auto& note : request.notifications) write_accept(*note);
+    outcomes_.insert(qid);
+    return {};
+}
+
+}  // namespace ringpost::store

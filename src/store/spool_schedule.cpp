@@ -1,0 +1,140 @@
+// The schedule index from the delivery engine's and the administrator's
+// side: loading the messages that are due (Store::load_due) and `queue
+// flush` (Store::reschedule_all).
+//
+// load_due reads through one snapshot, so an envelope and its body are seen
+// as of the same moment: a message deleted meanwhile is either loaded whole
+// (its outcome then finds it gone) or not at all, never half. (A secondary
+// instance refuses snapshots, but its view is fixed once it has caught up at
+// open, so it needs none.)
+#include <memory>
+
+#include "store/keys.hpp"
+#include "store/store_impl.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::store {
+namespace {
+
+// Releases a snapshot on every path out of load_due. Null (read the
+// latest state) when `take` is false.
+class SnapshotGuard {
+public:
+    SnapshotGuard(rocksdb::DB* db, bool take) : db_(db), snapshot_(take ? db->GetSnapshot() : nullptr) {}
+    ~SnapshotGuard() {
+        if (snapshot_) db_->ReleaseSnapshot(snapshot_);
+    }
+    SnapshotGuard(const SnapshotGuard&) = delete;
+    SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+    const rocksdb::Snapshot* get() const { return snapshot_; }
+
+private:
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+};
+
+void skipped(std::string_view qid, std::string_view reason) {
+    log::warn("due_entry_skipped", {{"qid", qid}, {"reason", reason}});
+}
+
+}  // namespace
+
+Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
+                                const std::function<bool(std::string_view queue_id)>& skip) {
+    DueScan out;
+    rocksdb::DB* db = impl_->db;
+    SnapshotGuard snapshot(db, /*take=*/!impl_->options.read_only);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot.get();
+    // No iterate_upper_bound at `now`: next_due needs the first entry after
+    // it. The scan stops there anyway, so it reads at most one key too many.
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, impl_->cf(Impl::kSchedule)));
+
+    auto read = [&](Impl::Cf which, std::string_view key, std::string& value) -> Result<bool> {
+        rocksdb::Status s = db->Get(ro, impl_->cf(which), rocksdb::Slice(key.data(), key.size()), &value);
+        if (s.IsNotFound()) return false;
+        if (!s.ok()) return db_error(std::string("reading ") + impl_->cf(which)->GetName(), s);
+        return true;
+    };
+
+    size_t bytes = 0;
+    std::string value;
+    for (it->Seek(keys::schedule_key(from, "")); it->Valid(); it->Next()) {
+        auto key = keys::parse_schedule_key(std::string_view(it->key().data(), it->key().size()));
+        if (!key) continue;  // malformed; recover() removes it
+        const std::string& qid = key->queue_id;
+        if (skip && skip(qid)) continue;
+        const int64_t due = static_cast<int64_t>(key->next_attempt);
+        if (due > now) {
+            out.next_due = due;  // everything due was returned
+            break;
+        }
+
+        auto found = read(Impl::kEnvelopes, qid, value);
+        if (!found) return found.error();
+        if (!found.value()) {
+            skipped(qid, "envelope missing");
+            continue;
+        }
+        auto env = decode_envelope(value);
+        if (!env) {
+            skipped(qid, "envelope undecodable: " + env.error().message);
+            continue;
+        }
+        // A key left at an old due time (recover() removes it): the envelope
+        // is due when its own next_attempt says, through its current key.
+        // Compared through the key encoding, which clamps negative times.
+        if (keys::schedule_key(env->next_attempt, qid) != keys::schedule_key(due, qid)) continue;
+        if (out.messages.size() >= max_messages) {
+            out.next_due = due;  // a limit stopped the scan: more is due now
+            break;
+        }
+
+        found = read(Impl::kBodies, qid, value);
+        if (!found) return found.error();
+        if (!found.value()) {
+            skipped(qid, "body missing");
+            continue;
+        }
+        if (!out.messages.empty() && bytes + value.size() > max_bytes) {
+            out.next_due = due;
+            break;
+        }
+        bytes += value.size();
+        out.messages.push_back(DueMessage{std::move(env).value(), std::make_shared<const std::string>(std::move(value))});
+        value = std::string();
+    }
+    if (!it->status().ok()) return db_error("scanning the schedule", it->status());
+    return out;
+}
+
+Result<uint64_t> Store::reschedule_all(int64_t when) {
+    if (auto w = impl_->require_writable(); !w) return w.error();
+    // The commit thread rewrites envelopes and schedule keys under the same
+    // mutex, so no outcome can slip between this scan and its write.
+    std::lock_guard lock(impl_->write_mu);
+    rocksdb::WriteBatch batch;
+    uint64_t moved = 0;
+    auto r = impl_->scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+        auto env = decode_envelope(value);
+        if (!env) {  // logged by recover(); a flush is no reason to fail
+            log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
+            return true;
+        }
+        if (!has_pending_recipients(*env) || env->next_attempt <= when) return true;
+        batch.Delete(impl_->cf(Impl::kSchedule), keys::schedule_key(env->next_attempt, key));
+        env->next_attempt = when;
+        batch.Put(impl_->cf(Impl::kEnvelopes), rocksdb::Slice(key.data(), key.size()), encode_envelope(*env));
+        batch.Put(impl_->cf(Impl::kSchedule), keys::schedule_key(when, key), rocksdb::Slice());
+        ++moved;
+        return true;
+    });
+    if (!r) return r.error();
+    if (moved > 0) {
+        if (auto w = impl_->write_synced(batch, "rescheduling the queue"); !w) return w.error();
+    }
+    log::info("queue_rescheduled", {{"messages", moved}, {"due", when}});
+    return moved;
+}
+
+}  // namespace ringpost::store
