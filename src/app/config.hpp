@@ -54,6 +54,7 @@ struct DeliveryConfig {
     std::vector<std::string> retry_schedule = {"5m", "10m", "20m", "40m", "1h"};   // the last repeats
     uint32_t max_queue_lifetime = 5 * 86400;   // seconds; Postfix's maximal_queue_lifetime
     uint32_t max_connections_per_destination = 20;
+    uint32_t max_connections_per_host = 50;    // per remote IP, over all destinations
     uint32_t max_messages_per_connection = 100;
     uint32_t connect_timeout = 30;             // seconds
     uint32_t idle_timeout = 2;                 // seconds an idle outbound connection waits for more mail

@@ -260,6 +260,8 @@ public:
                 d.max_queue_lifetime = duration(v, key, false);
             } else if (name == "max_connections_per_destination") {
                 d.max_connections_per_destination = u32(v, key, 1, 10000);
+            } else if (name == "max_connections_per_host") {
+                d.max_connections_per_host = u32(v, key, 1, 100000);
             } else if (name == "max_messages_per_connection") {
                 d.max_messages_per_connection = u32(v, key, 1);
             } else if (name == "connect_timeout") {
@@ -284,7 +286,8 @@ public:
                 }
             } else {
                 unknown("delivery.", name, {"dns_servers", "remote_port", "retry_schedule", "max_queue_lifetime",
-                                            "max_connections_per_destination", "max_messages_per_connection",
+                                            "max_connections_per_destination", "max_connections_per_host",
+                                            "max_messages_per_connection",
                                             "connect_timeout", "idle_timeout", "delay_warning", "max_hops", "routes"});
             }
         }

@@ -31,6 +31,7 @@ delivery::EngineConfig engine_config(const Config& config) {
     e.delay_warning = std::chrono::seconds(d.delay_warning);
     e.max_hops = d.max_hops;
     e.max_connections_per_destination = d.max_connections_per_destination;
+    e.max_connections_per_host = d.max_connections_per_host;
     e.max_messages_per_connection = d.max_messages_per_connection;
     e.timeouts.connect = std::chrono::seconds(d.connect_timeout);
     e.idle_timeout = std::chrono::seconds(d.idle_timeout);

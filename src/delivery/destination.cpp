@@ -92,7 +92,13 @@ io::Task<void> Destination::worker() {
         const Target* target = nullptr;
         Error last;
         bool all_permanent = true;
+        bool stopped = false;
         for (const auto& t : targets.list) {
+            auto slot = engine_.host_slots.acquire(t.ip);
+            if (!co_await slot) {
+                stopped = true;
+                break;
+            }
             auto connecting = ClientConnection::connect(t.ip, t.port, engine_.client_options);
             auto c = co_await std::move(connecting);
             if (c) {
@@ -100,10 +106,12 @@ io::Task<void> Destination::worker() {
                 target = &t;
                 break;
             }
+            engine_.host_slots.release(t.ip);
             last = c.error();
             if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
             log::info("connect_failed", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}});
         }
+        if (stopped) break;
         if (!conn) {
             // Nobody else holds a connection to this destination: everything
             // queued for it gets this answer now instead of waiting.
@@ -135,6 +143,7 @@ io::Task<void> Destination::worker() {
         }
         auto quitting = conn->quit();
         co_await std::move(quitting);
+        engine_.host_slots.release(target->ip);
         --connected_;
     }
     --workers_;

@@ -66,7 +66,7 @@ OutcomePolicy outcome_policy(const EngineConfig& config) {
 }
 
 DeliveryEngine::Impl::Impl(store::Store& s, EngineConfig c)
-    : store(s), config(std::move(c)), policy(outcome_policy(config)) {
+    : store(s), config(std::move(c)), policy(outcome_policy(config)), host_slots(config.max_connections_per_host) {
     client_options.session.hostname = config.hostname;
     client_options.timeouts = config.timeouts;
 }
@@ -389,6 +389,53 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     store.commit_stage().submit(std::move(plan.request));
 }
 
+// --- per-host connection slots ---
+
+bool HostSlots::Acquire::await_ready() {
+    if (slots.closed_) return true;   // granted stays false
+    Host& h = slots.hosts_[ip];
+    if (h.active < slots.limit_ || slots.limit_ == 0) {
+        ++h.active;
+        waiter.granted = true;
+        return true;
+    }
+    return false;
+}
+
+void HostSlots::Acquire::await_suspend(std::coroutine_handle<> h) {
+    waiter.handle = h;
+    slots.hosts_[ip].waiters.push_back(&waiter);
+}
+
+void HostSlots::release(const std::string& ip) {
+    auto it = hosts_.find(ip);
+    if (it == hosts_.end()) return;
+    Host& h = it->second;
+    if (!h.waiters.empty() && !closed_) {
+        // The slot passes straight to the next waiter.
+        Waiter* w = h.waiters.front();
+        h.waiters.pop_front();
+        w->granted = true;
+        io::Ring::current()->schedule(w->handle);
+        return;
+    }
+    if (h.active > 0) --h.active;
+    if (h.active == 0 && h.waiters.empty()) hosts_.erase(it);
+}
+
+void HostSlots::shut_down() {
+    closed_ = true;
+    for (auto& [ip, h] : hosts_) {
+        for (Waiter* w : h.waiters) io::Ring::current()->schedule(w->handle);
+        h.waiters.clear();
+    }
+}
+
+uint32_t HostSlots::active(const std::string& ip) const {
+    auto it = hosts_.find(ip);
+    return it == hosts_.end() ? 0 : it->second.active;
+}
+
 void DeliveryEngine::Impl::retire_destination(const std::string& domain) {
     // Erased from a posted task, not from inside the worker coroutine that
     // noticed it (its frame is still running Destination code).
@@ -402,6 +449,7 @@ void DeliveryEngine::Impl::shutdown_on_ring() { io::spawn(drain()); }
 
 io::Task<void> DeliveryEngine::Impl::drain() {
     for (auto& [domain, dest] : destinations) dest->shut_down();
+    host_slots.shut_down();
     // Transactions in flight may finish (their outcomes are written).
     auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
     for (;;) {

@@ -49,6 +49,7 @@ struct EngineConfig {
     std::chrono::seconds delay_warning{0};
     size_t max_hops = 100;
     uint32_t max_connections_per_destination = 20;
+    uint32_t max_connections_per_host = 50;  // per remote IP, over all destinations
     uint32_t max_messages_per_connection = 100;
     ClientTimeouts timeouts;                 // connect_timeout goes into timeouts.connect
     io::Duration idle_timeout{2000};         // an idle outbound connection waits this long for more

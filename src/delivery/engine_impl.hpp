@@ -5,6 +5,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <coroutine>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,41 @@
 namespace ringpost::delivery {
 
 class Destination;
+
+// Connections per remote IP address across all destinations (many domains
+// often share one MX host): at most `limit` at a time; the others wait, in
+// order. Ring thread only.
+class HostSlots {
+public:
+    struct Waiter {
+        std::coroutine_handle<> handle;
+        bool granted = false;
+    };
+    struct Acquire {
+        HostSlots& slots;
+        std::string ip;
+        Waiter waiter;
+        bool await_ready();
+        void await_suspend(std::coroutine_handle<> h);
+        bool await_resume() const { return waiter.granted; }   // false: shutting down
+    };
+    explicit HostSlots(uint32_t limit) : limit_(limit) {}
+    // co_await acquire(ip): true once a connection to ip may be opened.
+    Acquire acquire(std::string ip) { return Acquire{*this, std::move(ip), {}}; }
+    void release(const std::string& ip);
+    // Every waiter resumes with false.
+    void shut_down();
+    uint32_t active(const std::string& ip) const;
+
+private:
+    struct Host {
+        uint32_t active = 0;
+        std::deque<Waiter*> waiters;
+    };
+    uint32_t limit_;
+    bool closed_ = false;
+    std::unordered_map<std::string, Host> hosts_;
+};
 
 // One claimed message while it is being delivered (ring thread only).
 struct InFlight {
@@ -83,6 +120,7 @@ struct DeliveryEngine::Impl {
 
     // Ring thread only.
     std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
+    HostSlots host_slots;
     void begin(std::shared_ptr<InFlight> message);
     void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
     void finish(std::shared_ptr<InFlight> message);

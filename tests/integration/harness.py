@@ -31,6 +31,10 @@ CLI_TIMEOUT = 60.0        # seconds for one CLI subcommand
 LOG_TAIL_LINES = 30
 
 HOSTNAME = "mx.ringpost.test"
+DEFAULT_DELIVERY = {
+    "dns_servers": ["127.0.0.1:9"],
+    "retry_schedule": ["1h"],
+}
 QID_RE = re.compile(r"[0-9A-F]{16}")
 QUEUED_RE = re.compile(r"^2\.0\.0 Ok: queued as ([0-9A-F]{16})$")
 
@@ -91,18 +95,31 @@ def _toml_value(v):
     raise TypeError("cannot write %r as TOML" % (v,))
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(k):
+    return k if _BARE_KEY.match(k) else _toml_value(k)
+
+
 def toml_dumps(cfg):
-    """cfg: dict of top-level keys; dict values become [sections]."""
+    """cfg: dict of top-level keys; dict values become [sections], nested
+    dicts [section.sub] tables (e.g. [delivery.routes]); keys that are not
+    bare (e.g. "partner.test") are quoted."""
     out = []
-    for k, v in cfg.items():
-        if not isinstance(v, dict):
-            out.append("%s = %s" % (k, _toml_value(v)))
-    for k, v in cfg.items():
-        if isinstance(v, dict):
+
+    def table(path, d):
+        if path:
             out.append("")
-            out.append("[%s]" % k)
-            for k2, v2 in v.items():
-                out.append("%s = %s" % (k2, _toml_value(v2)))
+            out.append("[%s]" % ".".join(_toml_key(p) for p in path))
+        for k, v in d.items():
+            if not isinstance(v, dict):
+                out.append("%s = %s" % (_toml_key(k), _toml_value(v)))
+        for k, v in d.items():
+            if isinstance(v, dict):
+                table(path + [k], v)
+
+    table([], cfg)
     return "\n".join(out) + "\n"
 
 
@@ -219,6 +236,10 @@ class Server:
                 "relay_networks": ["127.0.0.0/8", "::1/128"],
             },
             "log": {"level": "info"},
+            # Never any DNS or SMTP traffic off the machine: nothing listens on
+            # 127.0.0.1:9, so lookups fail as temporary and remote mail stays
+            # queued (deferred) for an hour. Delivery tests override this.
+            "delivery": dict(DEFAULT_DELIVERY),
         }
         self.config = merge(base, config or {})
         self.admin_socket = self.config.get("admin_socket") or os.path.join(self.data_dir, "admin.sock")
@@ -480,6 +501,75 @@ class Server:
             raise ServerError("queue show %s: no blank line between envelope and message:\n%r" % (qid, out[:2000]))
         return out[:i].decode("utf-8", "replace"), out[i + 2:]
 
+    def queue_entries(self):
+        """`queue list` parsed: [dict(qid, size, received, sender, rcpts, next, attempts, last_error, line)]."""
+        return [parse_queue_line(line) for _, line in self.queue_list()]
+
+    def queue_footer(self):
+        """The `-- N messages, ...` summary line of `queue list` ('' if there is none)."""
+        for line in self.cli("queue", "list", check=0).out.splitlines():
+            if line.startswith("--"):
+                return line
+        return ""
+
+    def wait_queue(self, predicate, timeout=10.0, interval=0.1):
+        """Poll `queue list` until predicate(entries) is true; returns (ok, entries)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = self.queue_entries()
+            if predicate(entries):
+                return True, entries
+            if time.monotonic() > deadline:
+                return False, entries
+            time.sleep(interval)
+
+    def wait_queue_empty(self, timeout=20.0):
+        """Poll `queue list` until it shows no message; returns the entries left ([] = empty)."""
+        _, entries = self.wait_queue(lambda e: not e, timeout)
+        return entries
+
+    def wait_attempted(self, qid, timeout=5.0):
+        """Wait until the first delivery attempt of `qid` is on record (its queue
+        line shows attempts>=1), so that the queue output is stable. Returns at
+        once for a queue line without attempts= (a server without the engine)
+        or when qid left the queue. Returns its entry or None."""
+        def settled(entries):
+            for e in entries:
+                if e["qid"] == qid:
+                    return e["attempts"] is None or e["attempts"] >= 1
+            return True
+        _, entries = self.wait_queue(settled, timeout)
+        return next((e for e in entries if e["qid"] == qid), None)
+
+    def wait_mailbox(self, address, n, timeout=10.0):
+        """Poll `mailbox list ADDRESS` until it has at least n messages (local
+        delivery is asynchronous); returns the entries (fewer on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = self.mailbox_list(address)
+            if len(entries) >= n or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.1)
+
+    def queue_flush(self):
+        """`queue flush`; returns N from 'flushed N messages'."""
+        r = self.cli("queue", "flush", check=0)
+        m = re.search(r"\bflushed (\d+) messages?\b", r.out)
+        if not m:
+            raise ServerError("queue flush: output is not 'flushed N messages'\n%s\n%s" % (r.describe(), self.diagnostics()))
+        return int(m.group(1))
+
+    def queue_bounce(self, qid, check=0):
+        """`queue bounce QID`; returns (CliResult, N from 'bounced QID: N recipients' or None)."""
+        r = self.cli("queue", "bounce", qid, check=check)
+        m = re.search(r"\bbounced ([0-9A-Fa-f]{16}): (\d+) recipients?\b", r.out)
+        return r, (int(m.group(2)) if m else None)
+
+    def delivery_events(self, qid=None, rcpt=None):
+        """Parsed `event=delivery` log lines, optionally of one message / recipient."""
+        return [d for d in self.log_events("delivery")
+                if (qid is None or d.get("qid") == qid) and (rcpt is None or d.get("rcpt") == rcpt)]
+
     # --- SMTP ---
     def smtp(self, host="127.0.0.1", timeout=15, ehlo=True):
         c = smtplib.SMTP(host, self.port, local_hostname="client.test", timeout=timeout)
@@ -505,6 +595,35 @@ class Server:
                 c.quit()
             except Exception:
                 c.close()
+
+
+_QUEUE_LINE_RE = re.compile(r"^(?P<qid>[0-9A-F]{16})\s+(?P<size>\d+)\s+(?P<received>\S+)\s+(?P<rest>.*)$")
+
+
+def parse_queue_line(line):
+    """One `queue list` line: `QID SIZE RECEIVED <sender> <rcpt>... [next=T attempts=N [last_error="..."]]`.
+    Fields a server does not print are None."""
+    m = _QUEUE_LINE_RE.match(line.strip())
+    if not m:
+        raise AssertionError("queue list line not understood: %r" % line)
+    rest = m.group("rest")
+    addrs = []
+    while rest.startswith("<"):
+        end = rest.find(">")
+        if end < 0:
+            break
+        addrs.append(rest[1:end])
+        rest = rest[end + 1:].lstrip()
+    kv = parse_logfmt(rest) if rest else {}
+    attempts = kv.get("attempts") if kv else None
+    return {
+        "qid": m.group("qid"), "size": int(m.group("size")), "received": m.group("received"),
+        "sender": addrs[0] if addrs else None, "rcpts": addrs[1:],
+        "next": kv.get("next") if kv else None,
+        "attempts": int(attempts) if attempts and attempts.isdigit() else None,
+        "last_error": kv.get("last_error") if kv else None,
+        "line": line,
+    }
 
 
 def send_on(c, sender, rcpts, message, mail_options=(), rcpt_options=()):

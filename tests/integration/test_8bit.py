@@ -41,7 +41,7 @@ class EightBitTest(ServerTestCase):
         self.assertReply(r, 250, "2.0.0", client=c)
         qid = harness.parse_qid(r.text)
         self.assertReply(c.cmd("QUIT"), 221, client=c)
-        entries = self.srv.mailbox_list(UTF8_USER)
+        entries = self.srv.wait_mailbox(UTF8_USER, 1)   # local delivery follows the 250 asynchronously
         self.assertEqual(len(entries), 1, "mailbox list %s: %r" % (UTF8_USER, entries))
         verify_local(self, self.srv, UTF8_USER, UTF8_SENDER, qid, msg, protocol="UTF8SMTP", marker="utf8 envelope")
 

@@ -103,7 +103,7 @@ class BasicTest(ServerTestCase):
     def test_smtplib_local_delivery(self):
         msg = make_message("basic smtplib test", ["Hello Alice,", "", "this is a test.", "-- ", "sender"])
         qid = self.srv.send("sender@example.org", ["alice@localhost"], msg)
-        entries = self.srv.mailbox_list("alice@localhost")
+        entries = self.srv.wait_mailbox("alice@localhost", 1)   # local delivery follows the 250 asynchronously
         self.assertEqual(len(entries), 1, "alice should have exactly one message: %r" % entries)
         self.assertIn("basic smtplib test", entries[0][1], "mailbox list should show the Subject: %r" % entries)
         rec = verify_local(self, self.srv, "alice@localhost", "sender@example.org", qid, msg, protocol="ESMTP")
@@ -124,7 +124,8 @@ class BasicTest(ServerTestCase):
             c.close()
         self.assertEqual(len(set(qids)), 5, "queue IDs must be unique: %r" % qids)
         self.assertEqual(qids, sorted(qids), "queue IDs must increase (sortable by time): %r" % qids)
-        self.assertEqual(len(self.srv.mailbox_list("multi@localhost")), 5)
+        entries = self.srv.wait_mailbox("multi@localhost", 5)
+        self.assertEqual(len(entries), 5, "multi should have 5 messages: %r" % entries)
         for i, (q, m) in enumerate(zip(qids, msgs)):
             verify_local(self, self.srv, "multi@localhost", "sender@example.org", q, m, marker="multi %d" % i)
 
@@ -197,7 +198,7 @@ class BasicTest(ServerTestCase):
         self.assertEqual(rc, 0, "swaks failed:\n" + out)
         m = re.search(r"^<-\s+250 2\.0\.0 Ok: queued as ([0-9A-F]{16})\s*$", out, re.M)
         self.assertTrue(m, "swaks output lacks '250 2.0.0 Ok: queued as <QID>':\n" + out)
-        entries = self.srv.mailbox_list("swaks1@localhost")
+        entries = self.srv.wait_mailbox("swaks1@localhost", 1)
         self.assertEqual(len(entries), 1, "swaks1 mailbox: %r" % entries)
         mid, _ = harness.find_mailbox_entry(self.srv, "swaks1@localhost", qid=m.group(1), marker="test")
         data = self.srv.mailbox_show("swaks1@localhost", mid)
@@ -210,7 +211,8 @@ class BasicTest(ServerTestCase):
                                  "--pipeline", "--body", "pipelined by swaks")
         self.assertEqual(rc, 0, "swaks --pipeline failed:\n" + out)
         self.assertRegex(out, r"250 2\.0\.0 Ok: queued as [0-9A-F]{16}", "swaks --pipeline:\n" + out)
-        self.assertEqual(len(self.srv.mailbox_list("swaks2@localhost")), 1)
+        entries = self.srv.wait_mailbox("swaks2@localhost", 1)
+        self.assertEqual(len(entries), 1, "swaks2 mailbox: %r" % entries)
 
     # --- CLI basics ---
 
@@ -258,9 +260,13 @@ class BasicTest(ServerTestCase):
         self.assertTrue(ev.get("size", "").isdigit(), "accepted line size=: %r" % ev)
         self.assertEqual(ev.get("client"), "127.0.0.1", "accepted line client=: %r" % ev)
         self.assertIn(ev.get("level"), ("info",), "accepted line level: %r" % ev)
-        dv = self.srv.wait_log(lambda d: d.get("event") == "delivered" and d.get("qid") == qid)
-        self.assertIsNotNone(dv, "no 'event=delivered qid=%s' log line" % qid)
-        self.assertEqual(dv.get("to"), "log@localhost", "delivered line: %r" % dv)
+        # One line per local delivery: `event=delivered to=...` (inline local
+        # delivery) or the delivery engine's `event=delivery rcpt=... result=delivered relay=local`.
+        dv = self.srv.wait_log(lambda d: d.get("qid") == qid and (
+            d.get("event") == "delivered" or (d.get("event") == "delivery" and d.get("result") == "delivered")),
+            timeout=10)
+        self.assertIsNotNone(dv, "no 'event=delivered qid=%s' (or 'event=delivery result=delivered') log line" % qid)
+        self.assertEqual(dv.get("to", dv.get("rcpt")), "log@localhost", "delivered line: %r" % dv)
         self.assertTrue(self.srv.log_events("listening"), "no event=listening line")
         self.assertTrue(self.srv.log_events("connect"), "no event=connect line")
         self.assertIsNotNone(self.srv.wait_log(lambda d: d.get("event") == "disconnect"), "no event=disconnect line")

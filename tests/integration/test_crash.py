@@ -186,6 +186,12 @@ class CrashTest(ServerTestCase):
             self.assertEqual(rest, msg, "round %d: stored bytes of %s (%s) differ" % (rnd, m, mid))
 
         # --- remote: waiting in the spool ---
+        # Local recipients are delivered from the spool asynchronously; wait
+        # until no spooled message still has a local recipient pending.
+        ok, entries = srv.wait_queue(lambda es: not any(LOCAL_USER in e["rcpts"] for e in es), timeout=15)
+        self.assertTrue(ok, "round %d: %d spooled messages still wait for local delivery to %s after 15s, e.g. %r"
+                        % (rnd, sum(1 for e in entries if LOCAL_USER in e["rcpts"]), LOCAL_USER,
+                           [e["line"] for e in entries if LOCAL_USER in e["rcpts"]][:3]))
         ids = [i for i, _ in srv.queue_list()]
         qcount = collections.Counter(ids)
         self.assertEqual({q: n for q, n in qcount.items() if n > 1}, {}, "queue list shows an ID twice")

@@ -95,7 +95,7 @@ class SizeLimitTest(ServerTestCase):
         self.assertReply(r, 250, "2.0.0", client=c)
         qid = harness.parse_qid(r.text)
         self.assertReply(c.cmd("QUIT"), 221, client=c)
-        entries = self.srv.mailbox_list("limited@localhost")
+        entries = self.srv.wait_mailbox("limited@localhost", before + 1)   # asynchronous local delivery
         self.assertEqual(len(entries), before + 1, "only the small message may be stored: %r" % entries)
         self.assertFalse(any("too big" in l for _, l in entries), "the oversized message was stored: %r" % entries)
         verify_local(self, self.srv, "limited@localhost", "a@example.org", qid, small, marker="small after big")

@@ -75,6 +75,14 @@ stop_pid() {
   STARTED_PIDS=("${keep[@]}")
 }
 
+# free_port: a TCP port nothing listens on at 127.0.0.1 now (the kernel's choice).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# port_busy PORT: true if something accepts connections on 127.0.0.1:PORT.
+port_busy() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
 make_bench_dir() {
   BENCH_DIR=$(mktemp -d -p "${BENCH_TMP:-/var/tmp}" ringpost-bench.XXXXXX)
   chmod 755 "$BENCH_DIR"
@@ -95,7 +103,8 @@ wait_smtp() {
 
 # ---- ringpost ---------------------------------------------------------------
 
-# write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data.
+# write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data;
+# $RP_EXTRA_CONFIG (TOML text), if set, is appended.
 write_ringpost_config() {
   local dir=$1 port=$2 per_ip=${3:-20000}
   mkdir -p "$dir/data"
@@ -116,6 +125,8 @@ relay_networks = ["127.0.0.0/8"]
 [log]
 level = "warn"
 EOF
+  # more tables (e.g. relay-bench.sh's [delivery] routes), appended verbatim
+  [ -z "${RP_EXTRA_CONFIG:-}" ] || printf '\n%s\n' "$RP_EXTRA_CONFIG" >> "$dir/ringpost.toml"
 }
 
 # start_ringpost DIR PORT [MAX_CONN_PER_IP]: sets RP_PID.
@@ -135,9 +146,14 @@ start_ringpost() {
 # start_postfix DIR PORT RELAY_PORT: a private Postfix accepting *@sink.test from
 # 127.0.0.0/8 on 127.0.0.1:PORT and relaying to 127.0.0.1:RELAY_PORT (nothing
 # listens there in accept-bench: mail is deferred and stays queued, durable).
-# Sets PF_PID (master) and PF_CONF.
+# $PF_DOMAINS (default "sink.test"): the relay domains, each routed to
+# [127.0.0.1]:RELAY_PORT by an inline transport map. Sets PF_PID (master) and PF_CONF.
 start_postfix() {
-  local q=$1 port=$2 relay_port=$3
+  local q=$1 port=$2 relay_port=$3 d relay_domains="" transport=""
+  for d in ${PF_DOMAINS:-sink.test}; do
+    relay_domains+="${relay_domains:+, }$d"
+    transport+="${transport:+, }$d=smtp:[127.0.0.1]:$relay_port"
+  done
   command -v systemctl >/dev/null 2>&1 && systemctl stop postfix 2>/dev/null || true
   PF_CONF="$q/etc"
   mkdir -p "$PF_CONF" "$q/spool" "$q/data"
@@ -162,8 +178,8 @@ alias_database =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-relay_domains = sink.test
-transport_maps = inline:{ sink.test=smtp:[127.0.0.1]:$relay_port }
+relay_domains = $relay_domains
+transport_maps = inline:{ $transport }
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_peername_lookup = no
 biff = no
@@ -208,11 +224,17 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
   postfix -c "$PF_CONF" set-permissions >/dev/null 2>&1 || true
-  postfix -c "$PF_CONF" check
-  postfix -c "$PF_CONF" start >/dev/null 2>&1
+  # check/start print their warnings to stderr; keep them, show them only on failure
+  postfix -c "$PF_CONF" check >"$q/start.log" 2>&1 &&
+    postfix -c "$PF_CONF" start >>"$q/start.log" 2>&1 ||
+    { echo "bench: postfix -c $PF_CONF check/start failed:" >&2; tail -5 "$q/start.log" >&2; return 1; }
   local i
   for i in $(seq 100); do [ -s "$q/spool/pid/master.pid" ] && break; sleep 0.1; done
-  PF_PID=$(tr -d ' ' < "$q/spool/pid/master.pid")
+  PF_PID=$(tr -d ' \n' < "$q/spool/pid/master.pid" 2>/dev/null || true)
+  case "$PF_PID" in
+    ''|*[!0-9]*) echo "bench: no Postfix master.pid in $q/spool/pid after 10 s; start output:" >&2
+                 tail -5 "$q/start.log" >&2; return 1;;
+  esac
   PF_MASTERS+=("$PF_CONF $PF_PID")
   wait_smtp "$port" 30
 }
@@ -246,33 +268,41 @@ tree_pids() {
     }'
 }
 
+# Processes of a tree come and go while we read /proc (Postfix's smtpd, cleanup
+# and smtp exit after max_use requests): a /proc file that vanished between
+# tree_pids and the read is skipped, never an error. (awk given a missing file
+# exits 2, and these helpers run where `set -e` is in force, e.g. after every
+# run of accept-bench.sh: that killed the script with status 2.) One cat + one
+# awk per sample, not one awk per process.
+
+# proc_cat FILE...: the files that still exist, concatenated; always status 0.
+proc_cat() { cat "$@" 2>/dev/null || true; }
+
 # rss_kib ROOT: VmRSS of ROOT (plus its descendants if TREE=1), KiB.
 rss_kib() {
-  local root=$1 sum=0 p v
+  local root=$1 p files=()
   if [ "${TREE:-0}" = 1 ]; then
-    for p in $(tree_pids "$root"); do
-      v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null)
-      sum=$((sum + ${v:-0}))
-    done
-    echo "$sum"
+    for p in $(tree_pids "$root"); do files+=("/proc/$p/status"); done
   else
-    awk '/^VmRSS:/ {print $2}' "/proc/$root/status" 2>/dev/null || echo 0
+    files=("/proc/$root/status")
   fi
+  proc_cat "${files[@]}" | awk '/^VmRSS:/ { s += $2 } END { print s + 0 }'
 }
 
 # cpu_ticks ROOT: user+sys clock ticks of ROOT and its live descendants, plus the
 # reaped children's time of ROOT (Postfix's master reaps its exited daemons).
 cpu_ticks() {
-  local root=$1 pids
-  if [ "${TREE:-0}" = 1 ]; then pids=$(tree_pids "$root"); else pids=$root; fi
-  local p sum=0 v
-  for p in $pids; do
-    v=$(awk -v root="$root" -v me="$p" '{
-          sub(/^.*\) /, "");   # fields after the command name: $12 = utime (field 14)
-          t = $12 + $13; if (me == root) t += $14 + $15; print t }' "/proc/$p/stat" 2>/dev/null)
-    sum=$((sum + ${v:-0}))
-  done
-  echo "$sum"
+  local root=$1 p files=()
+  if [ "${TREE:-0}" = 1 ]; then
+    for p in $(tree_pids "$root"); do [ "$p" = "$root" ] || files+=("/proc/$p/stat"); done
+  fi
+  {
+    proc_cat "/proc/$root/stat" | sed 's/^/R /'
+    [ ${#files[@]} -eq 0 ] || proc_cat "${files[@]}" | sed 's/^/C /'
+  } | awk '{
+      me = $1; sub(/^[RC] /, ""); sub(/^.*\) /, "")   # fields after the command name: $12 = utime (field 14)
+      t = $12 + $13; if (me == "R") t += $14 + $15; s += t }
+    END { print s + 0 }'
 }
 
 machine_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat; }

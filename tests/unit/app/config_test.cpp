@@ -219,6 +219,7 @@ TEST_F(ConfigTest, DeliveryDefaults) {
     EXPECT_EQ(c.delivery.retry_schedule, (std::vector<std::string>{"5m", "10m", "20m", "40m", "1h"}));
     EXPECT_EQ(c.delivery.max_queue_lifetime, 5u * 86400);
     EXPECT_EQ(c.delivery.max_connections_per_destination, 20u);
+    EXPECT_EQ(c.delivery.max_connections_per_host, 50u);
     EXPECT_EQ(c.delivery.max_messages_per_connection, 100u);
     EXPECT_EQ(c.delivery.connect_timeout, 30u);
     EXPECT_EQ(c.delivery.delay_warning, 0u);
@@ -234,6 +235,7 @@ remote_port = 2525
 retry_schedule = ["1s", "2m"]
 max_queue_lifetime = "2d"
 max_connections_per_destination = 5
+max_connections_per_host = 9
 max_messages_per_connection = 7
 connect_timeout = "10s"
 idle_timeout = "0s"
@@ -249,6 +251,7 @@ max_hops = 30
     EXPECT_EQ(d.retry_schedule, (std::vector<std::string>{"1s", "2m"}));
     EXPECT_EQ(d.max_queue_lifetime, 2u * 86400);
     EXPECT_EQ(d.max_connections_per_destination, 5u);
+    EXPECT_EQ(d.max_connections_per_host, 9u);
     EXPECT_EQ(d.max_messages_per_connection, 7u);
     EXPECT_EQ(d.connect_timeout, 10u);
     EXPECT_EQ(d.idle_timeout, 0u);
