@@ -65,15 +65,18 @@ void Destination::fail_queue(const Diagnostic& d) {
     }
 }
 
-io::Task<bool> Destination::wait_for_job() {
+io::Task<bool> Destination::wait_for_job(const std::string& ip) {
     if (!queue_.empty()) co_return true;
     if (engine_.stopping.load(std::memory_order_relaxed)) co_return false;
+    if (engine_.host_slots.has_waiters(ip)) co_return false;   // the host's slot is wanted elsewhere
     io::CancelSlot slot;
     idle_.push_back(&slot);
+    engine_.host_slots.add_idle(ip, &slot);
     io::SleepOp sleep(engine_.config.idle_timeout);
     sleep.slot = &slot;
     co_await sleep;
     if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
+    engine_.host_slots.remove_idle(ip, &slot);
     co_return !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed);
 }
 
@@ -96,6 +99,13 @@ io::Task<void> Destination::worker() {
         for (const auto& t : targets.list) {
             auto slot = engine_.host_slots.acquire(t.ip);
             if (!co_await slot) {
+                stopped = true;
+                break;
+            }
+            // Other workers may have emptied the queue while this one waited
+            // for a slot: no connection for nothing.
+            if (queue_.empty()) {
+                engine_.host_slots.release(t.ip);
                 stopped = true;
                 break;
             }
@@ -125,7 +135,7 @@ io::Task<void> Destination::worker() {
         const std::string relay = relay_name(*target);
         uint32_t sent = 0;
         while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
-            auto waiting = wait_for_job();
+            auto waiting = wait_for_job(target->ip);
             if (!co_await std::move(waiting)) break;
             Job job = std::move(queue_.front());
             queue_.pop_front();

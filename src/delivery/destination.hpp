@@ -35,8 +35,10 @@ private:
     io::Task<void> worker();
     // Every queued job ends with `d` for each of its recipients.
     void fail_queue(const Diagnostic& d);
-    // Wait up to idle_timeout for a job; false if none came (or stopping).
-    io::Task<bool> wait_for_job();
+    // Wait up to idle_timeout for a job for the connection to `ip`; false
+    // if none came, the engine is stopping, or another destination waits
+    // for a connection slot of that host.
+    io::Task<bool> wait_for_job(const std::string& ip);
     void wake_one();
 
     DeliveryEngine::Impl& engine_;

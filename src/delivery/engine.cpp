@@ -404,7 +404,28 @@ bool HostSlots::Acquire::await_ready() {
 
 void HostSlots::Acquire::await_suspend(std::coroutine_handle<> h) {
     waiter.handle = h;
-    slots.hosts_[ip].waiters.push_back(&waiter);
+    Host& host = slots.hosts_[ip];
+    host.waiters.push_back(&waiter);
+    // A connection of another destination idling on this host gives way.
+    if (!host.idle.empty()) {
+        io::CancelSlot* idle = host.idle.back();
+        host.idle.pop_back();
+        idle->cancel();
+    }
+}
+
+bool HostSlots::has_waiters(const std::string& ip) const {
+    auto it = hosts_.find(ip);
+    return it != hosts_.end() && !it->second.waiters.empty();
+}
+
+void HostSlots::add_idle(const std::string& ip, io::CancelSlot* idle) { hosts_[ip].idle.push_back(idle); }
+
+void HostSlots::remove_idle(const std::string& ip, io::CancelSlot* idle) {
+    auto it = hosts_.find(ip);
+    if (it == hosts_.end()) return;
+    auto& v = it->second.idle;
+    if (auto pos = std::find(v.begin(), v.end(), idle); pos != v.end()) v.erase(pos);
 }
 
 void HostSlots::release(const std::string& ip) {
@@ -420,7 +441,7 @@ void HostSlots::release(const std::string& ip) {
         return;
     }
     if (h.active > 0) --h.active;
-    if (h.active == 0 && h.waiters.empty()) hosts_.erase(it);
+    if (h.active == 0 && h.waiters.empty() && h.idle.empty()) hosts_.erase(it);
 }
 
 void HostSlots::shut_down() {

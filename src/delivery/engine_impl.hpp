@@ -17,6 +17,7 @@
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
 #include "dns/resolver.hpp"
+#include "io/ops.hpp"
 #include "io/ring.hpp"
 
 namespace ringpost::delivery {
@@ -47,11 +48,18 @@ public:
     // Every waiter resumes with false.
     void shut_down();
     uint32_t active(const std::string& ip) const;
+    bool has_waiters(const std::string& ip) const;
+    // A connection to ip that sits idle waiting for more mail of its own
+    // destination: when another destination needs a slot of this host, the
+    // idle one is woken (cancelled) to give its connection up.
+    void add_idle(const std::string& ip, io::CancelSlot* idle);
+    void remove_idle(const std::string& ip, io::CancelSlot* idle);
 
 private:
     struct Host {
         uint32_t active = 0;
         std::deque<Waiter*> waiters;
+        std::vector<io::CancelSlot*> idle;
     };
     uint32_t limit_;
     bool closed_ = false;
