@@ -1,0 +1,94 @@
+// Header section scanning; see header_block.hpp.
+#include "mail/header_block.hpp"
+
+namespace ringpost::mail {
+
+namespace {
+
+constexpr size_t npos = std::string_view::npos;
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// End of the line starting at `pos` (just past its LF, or the end of data).
+size_t line_end(std::string_view data, size_t pos) {
+    size_t lf = data.find('\n', pos);
+    return lf == npos ? data.size() : lf + 1;
+}
+
+bool is_empty_line(std::string_view data, size_t pos) {
+    if (pos < data.size() && data[pos] == '\n') return true;
+    return pos + 1 < data.size() && data[pos] == '\r' && data[pos + 1] == '\n';
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+}  // namespace
+
+size_t header_section_size(std::string_view data) {
+    size_t pos = 0;
+    while (pos < data.size()) {
+        if (is_empty_line(data, pos)) return line_end(data, pos);
+        pos = line_end(data, pos);
+    }
+    return data.size();
+}
+
+bool HeaderReader::next(HeaderField& field) {
+    if (rest_.empty() || is_empty_line(rest_, 0)) return false;
+    // A field is its first line plus every following line that starts with
+    // a blank (a folded continuation).
+    size_t end = line_end(rest_, 0);
+    while (end < rest_.size() && is_blank(rest_[end])) end = line_end(rest_, end);
+
+    field.raw = rest_.substr(0, end);
+    size_t first_line = line_end(rest_, 0);
+    size_t colon = rest_.substr(0, first_line).find(':');
+    if (colon == npos) {
+        field.name = field.raw;
+        while (!field.name.empty() && (field.name.back() == '\n' || field.name.back() == '\r'))
+            field.name.remove_suffix(1);
+        field.value = {};
+    } else {
+        field.name = rest_.substr(0, colon);
+        while (!field.name.empty() && is_blank(field.name.back())) field.name.remove_suffix(1);
+        field.value = rest_.substr(colon + 1, end - colon - 1);
+    }
+    rest_.remove_prefix(end);
+    return true;
+}
+
+std::string unfold(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\r' || c == '\n' || c == '\0') continue;
+        out += c;
+    }
+    size_t first = 0;
+    while (first < out.size() && is_blank(out[first])) ++first;
+    size_t last = out.size();
+    while (last > first && is_blank(out[last - 1])) --last;
+    return out.substr(first, last - first);
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lower(c);
+    return out;
+}
+
+std::string to_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = upper(c);
+    return out;
+}
+
+}  // namespace ringpost::mail
