@@ -5,7 +5,8 @@
 # Servers (each started by this script on loopback, stopped by PID at the end):
 #   ringpost  build/ringpost serve, data_dir on disk under ${BENCH_TMP:-/var/tmp},
 #             local domain localhost (user bench@localhost), relay_networks 127.0.0.0/8.
-#             Recipient user@sink.test is remote: each message stays in ringpost's spool.
+#             Recipient user@sink.test is remote: each message stays in ringpost's spool
+#             (its [delivery] DNS server is a loopback port where nothing answers).
 #   postfix   a private instance configured like /work/shared/peers/postfix-bench.sh;
 #             its relay target 127.0.0.1:$PF_RELAY_PORT has no listener, so mail is
 #             queued (deferred) and stays on disk, as smtpbench.py --no-sink measures.

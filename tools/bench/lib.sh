@@ -125,8 +125,14 @@ relay_networks = ["127.0.0.0/8"]
 [log]
 level = "warn"
 EOF
-  # more tables (e.g. relay-bench.sh's [delivery] routes), appended verbatim
-  [ -z "${RP_EXTRA_CONFIG:-}" ] || printf '\n%s\n' "$RP_EXTRA_CONFIG" >> "$dir/ringpost.toml"
+  # more tables (e.g. relay-bench.sh's [delivery] routes), appended verbatim.
+  # Without them, delivery asks a DNS server on a loopback port where
+  # nothing listens: remote mail stays queued and no query leaves the machine.
+  if [ -n "${RP_EXTRA_CONFIG:-}" ]; then
+    printf '\n%s\n' "$RP_EXTRA_CONFIG" >> "$dir/ringpost.toml"
+  else
+    printf '\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' >> "$dir/ringpost.toml"
+  fi
 }
 
 # start_ringpost DIR PORT [MAX_CONN_PER_IP]: sets RP_PID.
