@@ -1,0 +1,97 @@
+// BlockingPool (see blocking_pool.hpp): the threads, the bounded queue, and
+// the hand-back to the caller's ring.
+#include "io/blocking_pool.hpp"
+
+#include <pthread.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace ringpost::io {
+
+namespace detail {
+
+Error pool_exception_error(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return make_error(std::string("blocking call failed: ") + ex.what(), BlockingPool::kThrew);
+    } catch (...) {
+        return make_error("blocking call failed: unknown exception", BlockingPool::kThrew);
+    }
+}
+
+}  // namespace detail
+
+BlockingPool::BlockingPool(Options options) : options_(options) {
+    if (options_.threads == 0) options_.threads = 1;
+    threads_.reserve(options_.threads);
+    for (unsigned i = 0; i < options_.threads; ++i) {
+        threads_.emplace_back([this] { worker(); });
+        if (options_.name) {
+            char name[16] = {};
+            std::snprintf(name, sizeof name, "%s", options_.name);
+            pthread_setname_np(threads_.back().native_handle(), name);
+        }
+    }
+}
+
+BlockingPool::~BlockingPool() { stop(); }
+
+bool BlockingPool::submit(detail::PoolJob* job, Error& refusal) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) {
+            refusal = make_error("blocking pool stopped", kStopped);
+            return false;
+        }
+        if (queue_.size() >= options_.max_queued) {
+            refusal = make_error("blocking pool busy: " + std::to_string(queue_.size()) + " calls waiting", kBusy);
+            return false;
+        }
+        queue_.push_back(job);
+    }
+    cv_.notify_one();
+    return true;
+}
+
+void BlockingPool::worker() {
+    for (;;) {
+        detail::PoolJob* job;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            // Queued work is finished even when stopping: its callers are
+            // suspended and only a completion brings them back.
+            if (queue_.empty()) return;
+            job = queue_.front();
+            queue_.pop_front();
+        }
+        job->execute();
+        // After this post the job belongs to the caller again (its frame may
+        // free it as soon as it resumes): read what we need first.
+        Ring* ring = job->ring;
+        std::coroutine_handle<> h = job->handle;
+        // schedule(), not resume(): posted functions may run inside the
+        // ring's CQE walk, and a coroutine is never resumed from there.
+        ring->post([ring, h] { ring->schedule(h); });
+    }
+}
+
+void BlockingPool::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+}
+
+size_t BlockingPool::queued() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+}
+
+}  // namespace ringpost::io
