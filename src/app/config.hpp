@@ -47,6 +47,14 @@ struct RelayConfig {
     std::vector<Network> relay_networks;      // default 127.0.0.0/8, ::1/128
 };
 
+// [pop3]: the POP3 front end (RFC 1939) over the users' INBOX.
+struct Pop3Config {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:1100; empty = no POP3
+    uint32_t idle_timeout = 600;         // seconds; RFC 1939 3: at least 10 minutes
+    uint32_t max_bad_commands = 20;
+    uint32_t max_auth_failures = 3;      // per connection, then it is closed
+};
+
 // [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
 struct DeliveryConfig {
     std::vector<std::string> dns_servers;      // "ip", "ip:port", "[v6]:port"; empty = /etc/resolv.conf
@@ -76,6 +84,7 @@ struct Config {
     SmtpConfig smtp;
     RelayConfig relay;
     DeliveryConfig delivery;
+    Pop3Config pop3;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 };

@@ -26,8 +26,7 @@ namespace {
 
 // Tables that later features will read; accepted now so that a config file
 // written for a newer version does not fail on an older one mid-upgrade.
-constexpr std::string_view kReservedTables[] = {
-    "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
+constexpr std::string_view kReservedTables[] = { "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
 
 std::string quote(std::string_view s) {
     std::string out = "\"";
@@ -293,6 +292,37 @@ public:
         }
     }
 
+    std::vector<ListenAddress> listen_list(const toml::node& v, const std::string& key) const {
+        auto list = strings(v, key);
+        std::vector<ListenAddress> out;
+        for (size_t i = 0; i < list.size(); ++i) {
+            try {
+                out.push_back(parse_listen(list[i]));
+            } catch (const ConfigError& e) {
+                fail(key + "[" + std::to_string(i) + "]", e.what());
+            }
+        }
+        return out;
+    }
+
+    void read_pop3(const toml::table& t, Pop3Config& p) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "pop3." + std::string(name);
+            if (name == "listen") {
+                p.listen = listen_list(v, key);   // an empty list turns POP3 off
+            } else if (name == "idle_timeout") {
+                p.idle_timeout = duration(v, key, false);
+            } else if (name == "max_bad_commands") {
+                p.max_bad_commands = u32(v, key, 1);
+            } else if (name == "max_auth_failures") {
+                p.max_auth_failures = u32(v, key, 1);
+            } else {
+                unknown("pop3.", name, {"listen", "idle_timeout", "max_bad_commands", "max_auth_failures"});
+            }
+        }
+    }
+
     void read_log(const toml::table& t, LogConfig& logc) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -359,6 +389,8 @@ Config load_config(const std::string& path) {
             r.read_smtp(r.table(v, key), c.smtp);
         } else if (name == "relay") {
             r.read_relay(r.table(v, key), c.relay);
+        } else if (name == "pop3") {
+            r.read_pop3(r.table(v, key), c.pop3);
         } else if (name == "delivery") {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {

@@ -10,6 +10,10 @@
 #include "app/admin.hpp"
 #include "app/connection_limiter.hpp"
 #include "app/delivery_setup.hpp"
+#include "app/login_throttle.hpp"
+#include "app/maildrop_locks.hpp"
+#include "app/pop3_backend.hpp"
+#include "io/blocking_pool.hpp"
 #include "app/worker.hpp"
 #include "store/commit_stage.hpp"
 #include "store/store.hpp"
@@ -64,17 +68,30 @@ int run_server(const Config& config) {
     const unsigned threads = worker_count(config);
     // One listener per worker per address, all with SO_REUSEPORT: the
     // kernel balances new connections across the rings.
-    std::vector<std::vector<io::Fd>> listeners(threads);
-    for (unsigned i = 0; i < threads; ++i) {
-        for (const auto& addr : config.smtp.listen) {
-            auto fd = io::listen_tcp(addr.host, addr.port, true);
-            if (!fd) {
-                log::error("startup_failed", {{"error", fd.error().message}});
-                return 1;
+    std::vector<WorkerListeners> listeners(threads);
+    auto bind_all = [&](const std::vector<ListenAddress>& addresses, auto member) {
+        for (unsigned i = 0; i < threads; ++i) {
+            for (const auto& addr : addresses) {
+                auto fd = io::listen_tcp(addr.host, addr.port, true);
+                if (!fd) {
+                    log::error("startup_failed", {{"error", fd.error().message}});
+                    return false;
+                }
+                (listeners[i].*member).push_back(std::move(fd).value());
             }
-            listeners[i].push_back(std::move(fd).value());
         }
-    }
+        return true;
+    };
+    if (!bind_all(config.smtp.listen, &WorkerListeners::smtp)) return 1;
+    if (!bind_all(config.pop3.listen, &WorkerListeners::pop3)) return 1;
+
+    // Blocking store reads and password checks of the mailbox front ends
+    // run here, never on a ring. Declared before the workers: it must
+    // outlive their rings' use of it, and stop after them.
+    io::BlockingPool pool;
+    MaildropLocks maildrop_locks;
+    LoginThrottle throttle;
+    StorePop3Backend pop3_backend(*store, pool, maildrop_locks, throttle);
 
     // The delivery engine starts before the listeners take mail, and stops
     // after them, so that every accepted message is handed over or spooled.
@@ -99,7 +116,8 @@ int run_server(const Config& config) {
     ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, engine.get(), limiter, std::move(listeners[i])));
+        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend},
+                                                   limiter, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();
             for (auto& w : workers) w->join();
@@ -108,6 +126,7 @@ int run_server(const Config& config) {
         }
     }
     log::info("listening", {{"smtp", join(config.smtp.listen)},
+                            {"pop3", join(config.pop3.listen)},
                             {"threads", threads},
                             {"data_dir", config.data_dir},
                             {"admin_socket", config.admin_socket},
@@ -126,6 +145,7 @@ int run_server(const Config& config) {
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}, {"grace_s", config.smtp.shutdown_grace}});
     for (auto& w : workers) w->request_shutdown();
     for (auto& w : workers) w->join();
+    pool.stop();
     admin.stop();
     // Transactions in flight finish (within the grace) and their outcomes
     // are written; the rest stays spooled for the next start.

@@ -13,6 +13,7 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "io/task.hpp"
+#include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
 #include "store/store.hpp"
 #include "util/log.hpp"
@@ -27,16 +28,20 @@ struct Worker::State {
     RelayPolicy policy;
     StoreSpool spool;
     smtp::Timeouts timeouts;
+    pop3::SessionConfig pop3_config;
+    pop3::Timeouts pop3_timeouts;
+    pop3::Backend* pop3_backend = nullptr;
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
-    std::vector<io::Fd>* listeners = nullptr;   // the worker's; closed when draining
+    WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
     unsigned accept_loops = 0;
 
-    State(const Config& config, store::Store& store, delivery::DeliveryEngine* engine)
+    State(const Config& config, store::Store& store, const WorkerServices& services)
         : ring(8192),
           policy(config.relay, store),
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
-                engine) {
+                services.engine),
+          pop3_backend(services.pop3) {
         session_config.hostname = config.hostname;
         auto& l = session_config.limits;
         l.max_message_size = config.smtp.max_message_size;
@@ -47,6 +52,9 @@ struct Worker::State {
         timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
         timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
         timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
+        pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
+        pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
+        pop3_timeouts.idle = std::chrono::seconds(config.pop3.idle_timeout);
     }
 };
 
@@ -61,7 +69,18 @@ io::Task<void> refuse(int fd, const char* reply) {
     co_await io::close(fd);
 }
 
-io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd) {
+enum class Protocol { kSmtp, kPop3 };
+
+io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port) {
+    pop3::ClientInfo client;
+    client.ip = ip;
+    client.port = port;
+    auto serving = pop3::serve_connection(
+        fd, std::move(client), pop3::ConnectionContext{st.pop3_config, *st.pop3_backend, st.pop3_timeouts, st.live});
+    co_await std::move(serving);
+}
+
+io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd, Protocol protocol) {
     auto peer = io::peer_address(fd);
     if (!peer) {
         co_await io::close(fd);
@@ -84,14 +103,20 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
         case ConnectionLimiter::Verdict::kOk:
             break;
     }
-    client.relay_allowed = st.policy.relay_allowed(ip16);
     io::set_nodelay(fd);
+    if (protocol == Protocol::kPop3) {
+        auto serving = serve_pop3(st, fd, client.ip, client.port);
+        co_await std::move(serving);
+        limiter.release(ip16);
+        co_return;
+    }
+    client.relay_allowed = st.policy.relay_allowed(ip16);
     co_await smtp::serve_connection(
         fd, std::move(client), smtp::ConnectionContext{st.session_config, st.policy, st.spool, st.timeouts, st.live});
     limiter.release(ip16);
 }
 
-io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor) {
+io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {
     for (;;) {
         int fd = co_await acceptor.next();
         if (fd == -ECANCELED) break;
@@ -105,7 +130,7 @@ io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Ac
             co_await io::close(fd);
             continue;
         }
-        io::spawn(handle_connection(st, limiter, fd));
+        io::spawn(handle_connection(st, limiter, fd, protocol));
     }
     --st.accept_loops;
 }
@@ -118,7 +143,8 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
     // Close the listening sockets too: the kernel would otherwise complete
     // handshakes into the backlog that nobody will ever answer; closed, new
     // clients get a refusal and try another MX or later.
-    for (auto& fd : *st.listeners) fd.reset();
+    for (auto& fd : st.listeners->smtp) fd.reset();
+    for (auto& fd : st.listeners->pop3) fd.reset();
     st.live.cancel_all(false);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -136,12 +162,12 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
 
 }  // namespace
 
-Worker::Worker(unsigned index, const Config& config, store::Store& store, delivery::DeliveryEngine* engine,
-               ConnectionLimiter& limiter, std::vector<io::Fd> listeners)
+Worker::Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
+               ConnectionLimiter& limiter, WorkerListeners listeners)
     : index_(index),
       config_(config),
       store_(store),
-      engine_(engine),
+      services_(services),
       limiter_(limiter),
       listeners_(std::move(listeners)) {}
 
@@ -156,7 +182,7 @@ bool Worker::start() {
 void Worker::thread_main() {
     std::unique_ptr<State> st;
     try {
-        st = std::make_unique<State>(config_, store_, engine_);
+        st = std::make_unique<State>(config_, store_, services_);
     } catch (const std::exception& e) {
         log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
         started_.store(-1);
@@ -165,11 +191,15 @@ void Worker::thread_main() {
     }
     st->ring.bind_thread();
     st->listeners = &listeners_;
-    for (auto& l : listeners_) {
-        st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
-        ++st->accept_loops;
-        io::spawn(accept_loop(*st, limiter_, *st->acceptors.back()));
-    }
+    auto listen = [&](std::vector<io::Fd>& fds, Protocol protocol) {
+        for (auto& l : fds) {
+            st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
+            ++st->accept_loops;
+            io::spawn(accept_loop(*st, limiter_, *st->acceptors.back(), protocol));
+        }
+    };
+    listen(listeners_.smtp, Protocol::kSmtp);
+    if (services_.pop3) listen(listeners_.pop3, Protocol::kPop3);
     state_.store(st.get());
     started_.store(1);
     started_.notify_all();
@@ -182,7 +212,8 @@ void Worker::thread_main() {
     // Frames of coroutines still suspended (none after a clean drain) are
     // leaked deliberately rather than destroyed under their feet.
     st->acceptors.clear();
-    listeners_.clear();
+    listeners_.smtp.clear();
+    listeners_.pop3.clear();
 }
 
 void Worker::request_shutdown() {

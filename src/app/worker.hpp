@@ -18,16 +18,30 @@ class Store;
 namespace ringpost::delivery {
 class DeliveryEngine;
 }
+namespace ringpost::pop3 {
+class Backend;
+}
 
 namespace ringpost::app {
 
 class ConnectionLimiter;
 
+// The worker's own SO_REUSEPORT listening sockets, by protocol.
+struct WorkerListeners {
+    std::vector<io::Fd> smtp;
+    std::vector<io::Fd> pop3;
+};
+
+// What a worker serves with, besides its configuration and store.
+struct WorkerServices {
+    delivery::DeliveryEngine* engine = nullptr;   // takes accepted messages from memory (may be null)
+    pop3::Backend* pop3 = nullptr;                // required when there are POP3 listeners
+};
+
 class Worker {
 public:
-    // `engine` (may be null) takes accepted messages straight from memory.
-    Worker(unsigned index, const Config& config, store::Store& store, delivery::DeliveryEngine* engine,
-           ConnectionLimiter& limiter, std::vector<io::Fd> listeners);
+    Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
+           ConnectionLimiter& limiter, WorkerListeners listeners);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -47,9 +61,9 @@ private:
     unsigned index_;
     const Config& config_;
     store::Store& store_;
-    delivery::DeliveryEngine* engine_;
+    WorkerServices services_;
     ConnectionLimiter& limiter_;
-    std::vector<io::Fd> listeners_;
+    WorkerListeners listeners_;
     std::thread thread_;
     std::atomic<State*> state_{nullptr};
     std::atomic<int> started_{0};   // 0 pending, 1 running, -1 failed

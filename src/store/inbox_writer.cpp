@@ -1,31 +1,29 @@
 // INBOX delivery inside a commit batch; see inbox_writer.hpp.
 #include "store/inbox_writer.hpp"
 
-#include <ctime>
-
 #include "store/keys.hpp"
 #include "store/message_format.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
 
-Result<MailboxMeta> InboxWriter::lookup_meta(const std::string& key) {
+Result<MailboxMeta> InboxWriter::lookup_meta(const std::string& key, bool& created) {
+    created = false;
     if (auto it = dirty_.find(key); it != dirty_.end()) return it->second;
     if (auto it = impl_.meta_cache.find(key); it != impl_.meta_cache.end()) return it->second;
-    auto stored = impl_.get(Store::Impl::kMailboxes, key);
+    auto stored = impl_.read_meta(key);
     if (!stored) return stored.error();
-    MailboxMeta meta;
     if (stored->has_value()) {
-        auto decoded = decode_mailbox_meta(**stored);
-        if (!decoded) return decoded.error();
-        meta = decoded.value();
-    } else {
-        // First delivery to this user: the INBOX comes into being.
-        meta.uidvalidity = static_cast<uint32_t>(std::time(nullptr));
-        meta.uidnext = 1;
+        // Committed state (write_mu is held), so it may go straight to the cache.
+        impl_.meta_cache.emplace(key, **stored);
+        return **stored;
     }
-    // Committed state (write_mu is held), so it may go straight to the cache.
-    impl_.meta_cache.emplace(key, meta);
+    // First delivery to this user: the INBOX comes into being (as
+    // ensure_default_mailboxes would make it).
+    MailboxMeta meta;
+    meta.uidvalidity = impl_.allocate_uidvalidity();
+    meta.subscribed = true;
+    created = true;
     return meta;
 }
 
@@ -44,10 +42,11 @@ Result<std::vector<InboxWriter::Target>> InboxWriter::plan(const mail::Envelope&
         for (const auto& t : targets) seen = seen || t.user == user;
         if (seen) continue;  // the same user twice gets one copy
         std::string key = keys::mailbox_key(user, keys::kInbox);
-        auto meta = lookup_meta(key);
+        bool created = false;
+        auto meta = lookup_meta(key, created);
         if (!meta) return meta.error();
         if (meta->uidnext == UINT32_MAX) return make_error("mailbox of " + user + " has run out of UIDs");
-        targets.push_back(Target{std::move(user), std::move(key), meta.value()});
+        targets.push_back(Target{std::move(user), std::move(key), meta.value(), created});
     }
     return targets;
 }
@@ -56,6 +55,7 @@ uint64_t InboxWriter::write(std::vector<Target>& targets, const mail::Envelope& 
     if (targets.empty()) return 0;
     const std::string& qid = env.queue_id;
     std::string subject = extract_subject(body);
+    bool created = false;
     for (auto& t : targets) {
         if (!impl_.users.count(t.user))  // deleted since RCPT: keep the mail, but say so
             log::warn("local_rcpt_without_user", {{"qid", qid}, {"user", t.user}});
@@ -65,14 +65,21 @@ uint64_t InboxWriter::write(std::vector<Target>& targets, const mail::Envelope& 
         msg.size = msg.prefix.size() + body.size();
         msg.internal_date = env.received_at;
         msg.subject = subject;
+        // Parsed per user: the prefix is part of the message the summary's
+        // offsets refer to.
+        msg.summary = message_summary(msg.prefix, body);
         uint32_t uid = t.meta.uidnext++;
         t.meta.messages += 1;
+        t.meta.unseen += 1;  // delivered without flags
         t.meta.bytes += msg.size;
+        created = created || t.created;
         batch_.Put(impl_.cf(Store::Impl::kMessages), keys::message_key(t.user, keys::kInbox, uid),
                    encode_message(msg));
         batch_.Put(impl_.cf(Store::Impl::kMailboxes), t.meta_key, encode_mailbox_meta(t.meta));
         dirty_[t.meta_key] = t.meta;
     }
+    // Covers every UIDVALIDITY allocated so far, this batch's included.
+    if (created) impl_.put_uidvalidity_last(batch_);
     return targets.size();
 }
 

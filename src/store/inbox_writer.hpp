@@ -1,5 +1,6 @@
 // Local delivery inside a commit batch: one INBOX message per distinct user
-// (Return-Path/Delivered-To prefix, UID from the mailbox meta), used by the
+// (Return-Path/Delivered-To prefix, UID from the mailbox meta, counters
+// updated, MIME summary stored), used by the
 // outcome writer (outcome.cpp) for the recipients the delivery engine hands
 // to the local transport.
 //
@@ -22,14 +23,13 @@
 
 namespace ringpost::store {
 
-using MetaMap = std::map<std::string, MailboxMeta, std::less<>>;
-
 class InboxWriter {
 public:
     struct Target {
         std::string user;      // lower-cased address = user name
         std::string meta_key;  // mailboxes CF key of the user's INBOX
         MailboxMeta meta;      // as of before this request
+        bool created = false;  // the INBOX comes into being with this request
     };
 
     InboxWriter(Store::Impl& impl, rocksdb::WriteBatch& batch) : impl_(impl), batch_(batch) {}
@@ -38,7 +38,8 @@ public:
     // envelope.recipients[i] for i in `recipients` (each must be a valid
     // index of a local recipient).
     Result<std::vector<Target>> plan(const mail::Envelope& envelope, std::span<const size_t> recipients);
-    // Writes one message per target into the batch; cannot fail. The caller
+    // Writes one message per target (with its MIME summary) into the batch;
+    // cannot fail. The caller
     // holds users_mu shared (for the 'local_rcpt_without_user' check).
     // Returns the number of messages written (= new body references).
     uint64_t write(std::vector<Target>& targets, const mail::Envelope& envelope, std::string_view body);
@@ -47,7 +48,10 @@ public:
     const MetaMap& dirty() const { return dirty_; }
 
 private:
-    Result<MailboxMeta> lookup_meta(const std::string& key);
+    // The meta as of now: written by this batch, cached, stored, or (created
+    // = true) a fresh INBOX with a new UIDVALIDITY, which is not cached
+    // until a batch that writes it is durable.
+    Result<MailboxMeta> lookup_meta(const std::string& key, bool& created);
 
     Store::Impl& impl_;
     rocksdb::WriteBatch& batch_;

@@ -34,6 +34,13 @@ bool valid_component(std::string_view name) {
     return !name.empty() && name.find('\0') == std::string_view::npos;
 }
 
+bool valid_mailbox_name(std::string_view name) {
+    if (!valid_component(name)) return false;
+    if (name.front() == kHierarchyDelimiter || name.back() == kHierarchyDelimiter) return false;
+    if (name.find("//") != std::string_view::npos) return false;
+    return name.find_first_of("\r\n") == std::string_view::npos;
+}
+
 std::string schedule_key(int64_t next_attempt, std::string_view queue_id) {
     std::string key;
     key.reserve(8 + queue_id.size());

@@ -24,6 +24,12 @@ inline constexpr const char* kMessages = "messages";
 inline constexpr const char* kUsers = "users";
 
 inline constexpr std::string_view kInbox = "INBOX";
+// The mailbox hierarchy delimiter (IMAP LIST's "/").
+inline constexpr char kHierarchyDelimiter = '/';
+
+// default CF: the last UIDVALIDITY handed out by this store (bare varint),
+// so a mailbox created again under an old name gets a greater one.
+inline constexpr std::string_view kUidValidityLast = "uidvalidity_last";
 
 void put_be64(std::string& out, uint64_t v);
 void put_be32(std::string& out, uint32_t v);
@@ -36,6 +42,11 @@ std::string lower_address(std::string_view address);
 
 // True if `name` can be a NUL-terminated key component (non-empty, no NUL).
 bool valid_component(std::string_view name);
+
+// True if `name` can name a mailbox: a valid component that neither starts
+// nor ends with the hierarchy delimiter, has no empty level ("a//b") and no
+// CR or LF. "INBOX" is spelled exactly so (callers normalise its case).
+bool valid_mailbox_name(std::string_view name);
 
 // schedule: be64(next_attempt) + queue_id. Negative times sort as 0.
 std::string schedule_key(int64_t next_attempt, std::string_view queue_id);

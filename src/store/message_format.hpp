@@ -1,5 +1,7 @@
 // What local delivery adds to or reads from a message: the per-user prefix
-// (Return-Path, Delivered-To) and the Subject shown in mailbox listings.
+// (Return-Path, Delivered-To), the Subject shown in mailbox listings and the
+// stored MIME summary (message_summary.cpp, the only user of src/mail's MIME
+// parser here).
 #pragma once
 
 #include <string>
@@ -19,5 +21,9 @@ std::string delivery_prefix(std::string_view sender, std::string_view user);
 // sequence. Empty if there is none. The body after the blank line is never
 // looked at.
 std::string extract_subject(std::string_view message);
+
+// MessageRecord::summary of the message prefix + body:
+// mail::encode_summary(mail::summarize_message(prefix + body)).
+std::string message_summary(std::string_view prefix, std::string_view body);
 
 }  // namespace ringpost::store

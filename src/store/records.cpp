@@ -56,10 +56,12 @@ public:
         if (v > UINT32_MAX) return fail<uint32_t>();
         return static_cast<uint32_t>(v);
     }
-    std::string str() {
+    std::string str() { return std::string(view()); }
+    // A string field without copying it (valid as long as the input is).
+    std::string_view view() {
         uint64_t n = varint();
-        if (!ok_ || n > in_.size() - pos_) return fail<std::string>();
-        std::string s(in_.substr(pos_, n));
+        if (!ok_ || n > in_.size() - pos_) return fail<std::string_view>();
+        std::string_view s = in_.substr(pos_, n);
         pos_ += n;
         return s;
     }
@@ -169,6 +171,10 @@ std::string encode_mailbox_meta(const MailboxMeta& m) {
     w.varint(m.uidnext);
     w.varint(m.messages);
     w.varint(m.bytes);
+    // Appended later (see records.hpp).
+    w.varint(m.unseen);
+    w.u8(m.subscribed ? 1 : 0);
+    w.str(m.special_use);
     return w.take();
 }
 
@@ -180,6 +186,14 @@ Result<MailboxMeta> decode_mailbox_meta(std::string_view data) {
     m.uidnext = r.u32();
     m.messages = r.varint();
     m.bytes = r.varint();
+    // Written before the later fields existed: no flag could be set then,
+    // so every message is unseen. Otherwise all three must be there.
+    m.unseen = m.messages;
+    if (r.ok() && !r.at_end()) {
+        m.unseen = r.varint();
+        m.subscribed = r.u8() != 0;
+        m.special_use = r.str();
+    }
     if (!r.ok()) return corrupt("mailbox");
     return m;
 }
@@ -193,6 +207,7 @@ std::string encode_message(const MessageRecord& m) {
     w.svarint(m.internal_date);
     w.varint(m.flags);
     w.str(m.subject);
+    w.str(m.summary);  // appended later
     return w.take();
 }
 
@@ -206,6 +221,20 @@ Result<MessageRecord> decode_message(std::string_view data) {
     m.internal_date = r.svarint();
     m.flags = r.u32();
     m.subject = r.str();
+    if (r.ok() && !r.at_end()) m.summary = r.str();  // absent in older records
+    if (!r.ok()) return corrupt("message");
+    return m;
+}
+
+Result<MessageHead> decode_message_head(std::string_view data) {
+    Reader r(data);
+    if (!version_ok(r)) return corrupt("message (unknown version)");
+    MessageHead m;
+    r.view();  // queue_id
+    r.view();  // prefix
+    m.size = r.varint();
+    m.internal_date = r.svarint();
+    m.flags = r.u32();
     if (!r.ok()) return corrupt("message");
     return m;
 }

@@ -18,12 +18,20 @@ namespace ringpost::store {
 
 inline constexpr uint8_t kRecordVersion = 1;
 
-// mailboxes CF value.
+// mailboxes CF value. The counters always describe the mailbox's message
+// records exactly (every writer updates them in the batch that adds or
+// removes a record or changes its \Seen flag), so STATUS/SELECT need no scan.
 struct MailboxMeta {
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 1;
     uint64_t messages = 0;
-    uint64_t bytes = 0;
+    uint64_t bytes = 0;       // sum of the records' size
+    // Appended later; a record that ends after `bytes` decodes with
+    // unseen = messages (no flag was ever set before this field existed),
+    // subscribed = false, special_use = "".
+    uint64_t unseen = 0;      // records without kFlagSeen
+    bool subscribed = false;
+    std::string special_use;  // RFC 6154 attribute: "\\Sent", "\\Drafts", ... or ""
 };
 
 // messages CF value (the user, mailbox and uid are in the key).
@@ -34,6 +42,19 @@ struct MessageRecord {
     int64_t internal_date = 0;
     uint32_t flags = 0;
     std::string subject;
+    // Appended later: mail::encode_summary(mail::summarize_message(prefix +
+    // body)), computed when the record is created (local delivery, APPEND;
+    // COPY/MOVE copy it). Empty for records written before it existed: the
+    // reader then computes it from the message.
+    std::string summary;
+};
+
+// The fixed-size fields of a message record, decoded without copying its
+// strings (mailbox listings).
+struct MessageHead {
+    uint64_t size = 0;
+    int64_t internal_date = 0;
+    uint32_t flags = 0;
 };
 
 // users CF value (the lower-cased address is the key).
@@ -50,11 +71,13 @@ Result<MailboxMeta> decode_mailbox_meta(std::string_view data);
 
 std::string encode_message(const MessageRecord& message);
 Result<MessageRecord> decode_message(std::string_view data);
+Result<MessageHead> decode_message_head(std::string_view data);
 
 std::string encode_user(const UserValue& user);
 Result<UserValue> decode_user(std::string_view data);
 
 // body_refs CF value: a bare varint (no version byte; it is only ever a count).
+// The same encoding serves the store-wide counters in the default CF.
 std::string encode_refcount(uint64_t count);
 Result<uint64_t> decode_refcount(std::string_view data);
 

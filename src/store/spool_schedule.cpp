@@ -16,23 +16,6 @@
 namespace ringpost::store {
 namespace {
 
-// Releases a snapshot on every path out of load_due. Null (read the
-// latest state) when `take` is false.
-class SnapshotGuard {
-public:
-    SnapshotGuard(rocksdb::DB* db, bool take) : db_(db), snapshot_(take ? db->GetSnapshot() : nullptr) {}
-    ~SnapshotGuard() {
-        if (snapshot_) db_->ReleaseSnapshot(snapshot_);
-    }
-    SnapshotGuard(const SnapshotGuard&) = delete;
-    SnapshotGuard& operator=(const SnapshotGuard&) = delete;
-    const rocksdb::Snapshot* get() const { return snapshot_; }
-
-private:
-    rocksdb::DB* db_;
-    const rocksdb::Snapshot* snapshot_;
-};
-
 void skipped(std::string_view qid, std::string_view reason) {
     log::warn("due_entry_skipped", {{"qid", qid}, {"reason", reason}});
 }
@@ -43,7 +26,7 @@ Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, 
                                 const std::function<bool(std::string_view queue_id)>& skip) {
     DueScan out;
     rocksdb::DB* db = impl_->db;
-    SnapshotGuard snapshot(db, /*take=*/!impl_->options.read_only);
+    SnapshotGuard snapshot(db, /*take=*/!impl_->options.read_only);  // store_impl.hpp
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot.get();
     // No iterate_upper_bound at `now`: next_due needs the first entry after

@@ -21,16 +21,21 @@ Result<void> Store::Impl::require_writable() const {
     return {};
 }
 
-Result<std::optional<std::string>> Store::Impl::get(Cf which, std::string_view key) const {
+Result<std::optional<std::string>> Store::Impl::get(Cf which, std::string_view key,
+                                                    const rocksdb::Snapshot* snapshot) const {
     std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), &value);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    rocksdb::Status s = db->Get(ro, cf(which), rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return db_error(std::string("reading ") + cf(which)->GetName(), s);
     return std::optional<std::string>(std::move(value));
 }
 
-Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& fn) const {
+Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& fn,
+                               const rocksdb::Snapshot* snapshot) const {
     rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
@@ -102,7 +107,10 @@ Result<void> Store::add_user(const UserRecord& user) {
     UserValue value{user.password_hash, user.created != 0 ? user.created : static_cast<int64_t>(std::time(nullptr))};
     rocksdb::WriteBatch batch;
     batch.Put(impl_->cf(Impl::kUsers), address, encode_user(value));
+    MetaMap mailboxes;  // the default ones, in the same batch
+    if (auto r = impl_->add_default_mailboxes(batch, address, mailboxes); !r) return r.error();
     if (auto r = impl_->write_synced(batch, "adding user " + address); !r) return r;
+    impl_->cache_metas(mailboxes);
 
     std::unique_lock users_lock(impl_->users_mu);
     impl_->users.insert(address);

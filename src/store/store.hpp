@@ -7,6 +7,13 @@
 //    CLI, the admin socket thread, the delivery engine's feeder thread and
 //    startup -- never on a ring thread, except user_exists(), which is a
 //    point read served from memory (see .cpp);
+//  * the mailbox API of POP3 and IMAP (mailbox management, message
+//    listings, reads, flag changes, expunge, copy/move, append): blocking,
+//    called from the protocol servers' small thread pool, never from a ring
+//    thread. Every write takes the store's write mutex around its
+//    read-modify-write and commits ONE synced batch, so it is durable (and
+//    atomic) when the call returns and never interleaves with the commit
+//    thread's local deliveries;
 //  * accepted messages (from sessions) and delivery outcomes (from the
 //    delivery engine) go through CommitStage (commit_stage.hpp), which
 //    batches them into one synced WriteBatch (group commit). Accepting only
@@ -20,9 +27,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "store/records.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -56,6 +65,70 @@ enum MessageFlags : uint32_t {
     kFlagSeen = 1, kFlagAnswered = 2, kFlagFlagged = 4, kFlagDeleted = 8, kFlagDraft = 16,
 };
 
+// Error::code values of the mailbox API, for the protocol's reply (every
+// other failure -- invalid user name, database error -- has code 0; no call
+// of the mailbox API returns an errno). Messages are one line and name the
+// mailbox. The IMAP response code each suggests is in brackets.
+// The mailbox named does not exist (copy/move/append: the destination):
+// [NONEXISTENT], or [TRYCREATE] for COPY/MOVE/APPEND.
+inline constexpr int kNoSuchMailbox = 10;
+// The create/rename target exists (INBOX always does): [ALREADYEXISTS].
+inline constexpr int kMailboxExists = 11;
+// delete_mailbox("INBOX"): [CANNOT].
+inline constexpr int kCannotDeleteInbox = 12;
+// Not a valid name (keys::valid_mailbox_name), or a rename under itself: [CANNOT].
+inline constexpr int kInvalidMailboxName = 13;
+// The destination's UIDs would pass 2^32-2: [LIMIT].
+inline constexpr int kUidsExhausted = 14;
+// create_mailbox with an attribute not in kSpecialUses: [USEATTR].
+inline constexpr int kBadSpecialUse = 15;
+// The copy/move source is gone (deleted or renamed by another session).
+inline constexpr int kNoSuchSourceMailbox = 16;
+
+// The SPECIAL-USE attributes (RFC 6154) a mailbox may carry here.
+inline constexpr std::string_view kSpecialUses[] = {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"};
+
+// One of a user's mailboxes with its counters (LIST, STATUS, SELECT).
+struct MailboxInfo {
+    std::string name;            // "INBOX", "Sent", "Projects/2024", ...
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 1;
+    uint64_t messages = 0;
+    uint64_t unseen = 0;         // messages without kFlagSeen
+    uint64_t bytes = 0;          // sum of the messages' sizes
+    bool subscribed = false;
+    std::string special_use;     // one of kSpecialUses, or ""
+};
+
+// One message in a mailbox listing: what SELECT, FETCH FLAGS/RFC822.SIZE/
+// INTERNALDATE and POP3 LIST/STAT need, without subject or summary.
+struct MessageEntry {
+    uint32_t uid = 0;
+    uint32_t flags = 0;          // MessageFlags bits
+    uint64_t size = 0;           // prefix + body bytes
+    int64_t internal_date = 0;   // unix seconds
+};
+
+// A mailbox and its messages as of one moment (one database snapshot): the
+// counters in `info` match `messages` exactly.
+struct MailboxContents {
+    MailboxInfo info;
+    std::vector<MessageEntry> messages;  // ascending UID
+};
+
+// COPYUID / MOVE: the destination's UIDVALIDITY and (source UID,
+// destination UID) per message copied, in ascending source UID order.
+struct CopyResult {
+    uint32_t uidvalidity = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> uids;
+};
+
+// APPENDUID.
+struct AppendResult {
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+};
+
 // A spooled message the delivery engine loaded because it is due.
 struct DueMessage {
     mail::Envelope envelope;
@@ -86,8 +159,12 @@ public:
     ~Store();
 
     // --- users (blocking) ---
-    Result<void> add_user(const UserRecord& user);        // error if it exists
-    Result<void> delete_user(std::string_view address);  // error if missing; mailbox kept? no: removed
+    // Error if it exists. Creates the default mailboxes in the same batch
+    // (ensure_default_mailboxes).
+    Result<void> add_user(const UserRecord& user);
+    // Error if missing. Removes the user with every mailbox and message of
+    // theirs, dropping the messages' body references.
+    Result<void> delete_user(std::string_view address);
     Result<std::vector<UserRecord>> list_users();
     Result<std::optional<UserRecord>> get_user(std::string_view address);
     // Fast existence check used on RCPT TO; safe on a ring thread.
@@ -112,9 +189,101 @@ public:
     Result<uint64_t> reschedule_all(int64_t when);
 
     // --- mailboxes (blocking) ---
+    // Every message of a mailbox with its subject (CLI listings).
     Result<std::vector<MailboxMessage>> list_mailbox(std::string_view user, std::string_view mailbox = "INBOX");
     // The stored message as the user sees it (Return-Path/Delivered-To prefix + body), by MailboxMessage::id.
     Result<std::optional<std::string>> get_mailbox_message(std::string_view user, std::string_view id);
+
+    // --- the mailbox API of POP3 and IMAP (blocking; see the top of this file) ---
+    // `user` is the address (lower-cased here). Mailbox names are UTF-8
+    // with "/" as the hierarchy delimiter; "INBOX" must come spelled so
+    // (callers normalise its case). Errors carry the codes above.
+    //
+    // INBOX comes into being on the first local delivery, APPEND, COPY or
+    // MOVE into it, or through ensure_default_mailboxes (add_user calls it;
+    // call it at login for users created before it existed); every other
+    // mailbox through create_mailbox.
+
+    // All of the user's mailboxes, in name (byte) order.
+    Result<std::vector<MailboxInfo>> list_mailboxes(std::string_view user);
+    // One mailbox; nullopt if it does not exist.
+    Result<std::optional<MailboxInfo>> mailbox_info(std::string_view user, std::string_view name);
+    // Creates an empty, unsubscribed mailbox. Its UIDVALIDITY is greater
+    // than any this store has handed out before (time-based, bumped past the
+    // last one), so a name deleted and created again never repeats one.
+    // kMailboxExists, kInvalidMailboxName, kBadSpecialUse (special_use must
+    // be "" or one of kSpecialUses, matched case-insensitively and stored as
+    // spelled there). Parents are not created.
+    Result<MailboxInfo> create_mailbox(std::string_view user, std::string_view name,
+                                       std::string_view special_use = "");
+    // Removes the mailbox and its messages (their body references dropped;
+    // bodies nobody refers to any more are deleted). Children ("name/...")
+    // stay. kCannotDeleteInbox, kNoSuchMailbox.
+    Result<void> delete_mailbox(std::string_view user, std::string_view name);
+    // Renames `from` and every child "from/..." to "to/..." with their
+    // messages, keeping UIDs, UIDVALIDITY, counters, subscription and
+    // special use. Renaming INBOX moves its messages into `to` and leaves an
+    // empty INBOX with a new UIDVALIDITY; INBOX's children stay where they
+    // are (RFC 3501 6.3.5). kNoSuchMailbox (from), kMailboxExists (to or one
+    // of the new child names exists; to = INBOX), kInvalidMailboxName (also:
+    // `to` under `from`).
+    Result<void> rename_mailbox(std::string_view user, std::string_view from, std::string_view to);
+    // SUBSCRIBE / UNSUBSCRIBE of an existing mailbox. kNoSuchMailbox.
+    Result<void> set_subscribed(std::string_view user, std::string_view name, bool subscribed);
+    // Creates whichever of INBOX, Sent, Drafts, Trash, Junk is missing (the
+    // last four with their SPECIAL-USE attribute), all subscribed; existing
+    // mailboxes are left as they are. Returns how many were created.
+    Result<size_t> ensure_default_mailboxes(std::string_view user);
+
+    // The mailbox's counters and messages from one snapshot. kNoSuchMailbox.
+    Result<MailboxContents> list_messages(std::string_view user, std::string_view mailbox);
+    // One message record, with its summary (computed from the message if
+    // the record predates summaries); nullopt if there is no such UID.
+    Result<std::optional<MessageRecord>> get_message_record(std::string_view user, std::string_view mailbox,
+                                                            uint32_t uid);
+    // The whole message (prefix + body); nullopt if there is no such UID.
+    Result<std::optional<std::string>> read_message(std::string_view user, std::string_view mailbox, uint32_t uid);
+    // Bytes [offset, offset + length) of the message (prefix + body), cut at
+    // its end (empty past it): BODY[]<partial>, POP3 TOP. nullopt if there
+    // is no such UID.
+    Result<std::optional<std::string>> read_message_range(std::string_view user, std::string_view mailbox,
+                                                          uint32_t uid, uint64_t offset, uint64_t length);
+
+    // Sets each listed message's flags to the given value (absolute: STORE
+    // FLAGS, POP3 marking). Unknown UIDs are ignored; a
+    // UID listed twice ends with its last value. Returns (uid, flags) of the
+    // messages whose flags changed, in ascending UID order. kNoSuchMailbox.
+    Result<std::vector<std::pair<uint32_t, uint32_t>>> set_flags(
+        std::string_view user, std::string_view mailbox, const std::vector<std::pair<uint32_t, uint32_t>>& flags);
+    // STORE +FLAGS / -FLAGS without a read-modify-write race against other
+    // sessions: each listed message's flags become (flags | add) & ~remove,
+    // under the write mutex. Otherwise as set_flags.
+    Result<std::vector<std::pair<uint32_t, uint32_t>>> change_flags(std::string_view user, std::string_view mailbox,
+                                                                    const std::vector<uint32_t>& uids, uint32_t add,
+                                                                    uint32_t remove);
+    // Removes the listed messages (only those flagged kFlagDeleted if
+    // require_deleted: UID EXPUNGE). Unknown UIDs are ignored; UIDs are
+    // never reused (uidnext stays). Returns the UIDs removed, ascending.
+    // kNoSuchMailbox.
+    Result<std::vector<uint32_t>> expunge(std::string_view user, std::string_view mailbox,
+                                          const std::vector<uint32_t>& uids, bool require_deleted = false);
+    // Removes every message flagged kFlagDeleted (EXPUNGE, CLOSE). Returns
+    // the UIDs removed, ascending. kNoSuchMailbox.
+    Result<std::vector<uint32_t>> expunge_deleted(std::string_view user, std::string_view mailbox);
+    // Copies the listed messages (unknown UIDs ignored) to the end of `to`
+    // (may be `from`) with their flags, internal date and summary, sharing
+    // their bodies. kNoSuchSourceMailbox, kNoSuchMailbox (to; INBOX is
+    // created instead), kUidsExhausted.
+    Result<CopyResult> copy_messages(std::string_view user, std::string_view from, const std::vector<uint32_t>& uids,
+                                     std::string_view to);
+    // copy_messages and the expunge of the originals in ONE batch (MOVE).
+    Result<CopyResult> move_messages(std::string_view user, std::string_view from, const std::vector<uint32_t>& uids,
+                                     std::string_view to);
+    // Stores `data` as a new message (its own body, no prefix) with the
+    // given flags and internal date (0 = now). kNoSuchMailbox (INBOX is
+    // created instead), kUidsExhausted.
+    Result<AppendResult> append_message(std::string_view user, std::string_view mailbox, std::string_view data,
+                                        uint32_t flags, int64_t internal_date);
 
     // Recovery at startup: make the schedule index (derived data) match the
     // envelopes again and report damage (every write is one atomic batch, so

@@ -115,6 +115,18 @@ Result<void> load_users(Store::Impl& impl) {
     return {};
 }
 
+// The last UIDVALIDITY handed out (0 in a store that never created a mailbox
+// since the counter exists).
+Result<void> load_uidvalidity_last(Store::Impl& impl) {
+    auto stored = impl.get(Store::Impl::kDefault, keys::kUidValidityLast);
+    if (!stored) return stored.error();
+    if (!stored->has_value()) return {};
+    auto n = decode_refcount(**stored);
+    if (!n) return make_error("corrupt uidvalidity_last: " + n.error().message);
+    impl.uidvalidity_last = static_cast<uint32_t>(std::min<uint64_t>(n.value(), UINT32_MAX));
+    return {};
+}
+
 }  // namespace
 
 Error db_error(std::string_view what, const rocksdb::Status& status) {
@@ -195,6 +207,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 
     if (!secondary) {
         if (auto r = load_users(*impl); !r) return r.error();
+        if (auto r = load_uidvalidity_last(*impl); !r) return r.error();
     }
     impl->commit = std::make_unique<GroupCommitStage>(*impl);
     if (secondary)

@@ -222,6 +222,7 @@ class Server:
         self.name = name
         self.data_dir = os.path.join(self.tmp, "data")
         self.port = free_port(v6_too=ipv6)
+        self.pop3_port = free_port()
         self.ipv6 = ipv6
         listen = ["127.0.0.1:%d" % self.port]
         if ipv6:
@@ -231,6 +232,7 @@ class Server:
             "data_dir": self.data_dir,
             "threads": 2,
             "smtp": {"listen": listen},
+            "pop3": {"listen": ["127.0.0.1:%d" % self.pop3_port]},
             "relay": {
                 "local_domains": ["localhost", "local.test"],
                 "relay_networks": ["127.0.0.0/8", "::1/128"],

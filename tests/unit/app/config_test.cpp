@@ -206,7 +206,7 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
 
 TEST_F(ConfigTest, TablesOfLaterFeaturesAreAccepted) {
     Config c = load(std::string(kReference) +
-                    "[pop3]\nlisten = [\"0.0.0.0:110\"]\n[imap]\nx = 1\n"
+                    "[imap]\nx = 1\n"
                     "[tls]\ncert = \"a.pem\"\n[submission]\n[smtps]\n[pop3s]\n[imaps]\n");
     EXPECT_EQ(c.hostname, "mx.example.test");
     EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
@@ -274,6 +274,24 @@ TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
     EXPECT_THAT(err("max_hop = 1\n"), HasSubstr("delivery.max_hop: unknown key (did you mean \"max_hops\"?)"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = \"host:x\"\n"), HasSubstr("delivery.routes.\"a.test\": bad port"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
+}
+
+TEST_F(ConfigTest, Pop3Section) {
+    Config d = default_config();
+    ASSERT_EQ(d.pop3.listen.size(), 1u);
+    EXPECT_EQ(d.pop3.listen[0].text, "127.0.0.1:1100");
+    EXPECT_EQ(d.pop3.idle_timeout, 600u);
+    Config c = load(std::string(kReference) +
+                    "[pop3]\nlisten = [\"127.0.0.1:1110\", \"[::1]:1110\"]\nidle_timeout = \"15m\"\n"
+                    "max_bad_commands = 5\nmax_auth_failures = 2\n");
+    ASSERT_EQ(c.pop3.listen.size(), 2u);
+    EXPECT_EQ(c.pop3.listen[1].host, "::1");
+    EXPECT_EQ(c.pop3.idle_timeout, 900u);
+    EXPECT_EQ(c.pop3.max_bad_commands, 5u);
+    EXPECT_EQ(c.pop3.max_auth_failures, 2u);
+    EXPECT_TRUE(load("[pop3]\nlisten = []\n").pop3.listen.empty());   // POP3 off
+    EXPECT_THAT(error_of("[pop3]\nlisten = [\"nope\"]\n"), HasSubstr("pop3.listen[0]: "));
+    EXPECT_THAT(error_of("[pop3]\nidle = 1\n"), HasSubstr("pop3.idle: unknown key"));
 }
 
 TEST_F(ConfigTest, SyntaxErrorGivesLineAndColumn) {

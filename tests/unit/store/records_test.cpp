@@ -122,7 +122,8 @@ TEST(Records, EnvelopeRejectsDamage) {
 }
 
 TEST(Records, MessageMetaUserRefcountRoundTrip) {
-    MessageRecord m{"018C2B3D4E5F6001", "Return-Path: <a@b>\r\n", 12345, 1700000000, kFlagSeen | kFlagDeleted, "Hi"};
+    MessageRecord m{"018C2B3D4E5F6001", "Return-Path: <a@b>\r\n", 12345, 1700000000, kFlagSeen | kFlagDeleted, "Hi",
+                    std::string("summary\0bytes", 13)};
     auto dm = decode_message(encode_message(m));
     ASSERT_TRUE(dm.ok());
     EXPECT_EQ(dm->queue_id, m.queue_id);
@@ -131,14 +132,23 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_EQ(dm->internal_date, m.internal_date);
     EXPECT_EQ(dm->flags, m.flags);
     EXPECT_EQ(dm->subject, m.subject);
+    EXPECT_EQ(dm->summary, m.summary);
+    auto head = decode_message_head(encode_message(m));
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ(head->size, m.size);
+    EXPECT_EQ(head->internal_date, m.internal_date);
+    EXPECT_EQ(head->flags, m.flags);
 
-    MailboxMeta meta{1700000000, 42, 41, 99999};
+    MailboxMeta meta{1700000000, 42, 41, 99999, 7, true, "\\Sent"};
     auto dmeta = decode_mailbox_meta(encode_mailbox_meta(meta));
     ASSERT_TRUE(dmeta.ok());
     EXPECT_EQ(dmeta->uidvalidity, 1700000000u);
     EXPECT_EQ(dmeta->uidnext, 42u);
     EXPECT_EQ(dmeta->messages, 41u);
     EXPECT_EQ(dmeta->bytes, 99999u);
+    EXPECT_EQ(dmeta->unseen, 7u);
+    EXPECT_TRUE(dmeta->subscribed);
+    EXPECT_EQ(dmeta->special_use, "\\Sent");
 
     auto du = decode_user(encode_user(UserValue{"$y$j9T$abc", 1690000000}));
     ASSERT_TRUE(du.ok());
@@ -149,4 +159,36 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_EQ(decode_refcount(encode_refcount(1ull << 50)).value(), 1ull << 50);
     EXPECT_FALSE(decode_refcount("").ok());
     EXPECT_FALSE(decode_message("").ok());
+}
+
+// Records written before the appended fields existed (the v1 layout as it
+// was) decode with the documented defaults; a record cut inside the
+// appended fields is damaged.
+TEST(Records, OldMailboxAndMessageRecordsDecodeWithDefaults) {
+    // mailbox meta: version, uidvalidity, uidnext, messages, bytes
+    const std::string old_meta{'\x01', '\x05', '\x0a', '\x09', '\x64'};
+    auto meta = decode_mailbox_meta(old_meta);
+    ASSERT_TRUE(meta.ok());
+    EXPECT_EQ(meta->uidvalidity, 5u);
+    EXPECT_EQ(meta->uidnext, 10u);
+    EXPECT_EQ(meta->messages, 9u);
+    EXPECT_EQ(meta->bytes, 100u);
+    EXPECT_EQ(meta->unseen, 9u);  // no flag could be set then
+    EXPECT_FALSE(meta->subscribed);
+    EXPECT_EQ(meta->special_use, "");
+    EXPECT_FALSE(decode_mailbox_meta(old_meta + '\x03').ok());  // unseen without the rest
+
+    // message: version, queue_id, prefix, size, internal_date, flags, subject
+    const std::string old_message =
+        std::string{'\x01', '\x02'} + "AB" + std::string{'\x00', '\x05', '\x04', '\x01', '\x02'} + "Hi";
+    auto msg = decode_message(old_message);
+    ASSERT_TRUE(msg.ok());
+    EXPECT_EQ(msg->queue_id, "AB");
+    EXPECT_EQ(msg->size, 5u);
+    EXPECT_EQ(msg->internal_date, 2);
+    EXPECT_EQ(msg->flags, 1u);
+    EXPECT_EQ(msg->subject, "Hi");
+    EXPECT_EQ(msg->summary, "");
+    EXPECT_FALSE(decode_message(old_message + '\x05' + "ab").ok());  // summary cut short
+    EXPECT_FALSE(decode_message_head(old_message.substr(0, 6)).ok());
 }

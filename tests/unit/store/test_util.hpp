@@ -170,4 +170,67 @@ inline const char* kMessage =
     "\r\n"
     "Body line\r\n";
 
+// A store with alice@localhost (and her default mailboxes) plus the checks
+// the mailbox API tests share.
+class MailboxFixture : public StoreFixture {
+protected:
+    static constexpr const char* kUser = "alice@localhost";
+
+    // Spools a message to alice and delivers it into her INBOX, as the
+    // delivery engine would; returns its queue ID.
+    std::string deliver(const std::string& data = kMessage) {
+        auto env = make_envelope("bob@example.org", {{kUser, true}});
+        auto r = accept_and_deliver(*store, env, data);
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+        return env.queue_id;
+    }
+    MailboxInfo info(const std::string& mailbox) {
+        auto r = store->mailbox_info(kUser, mailbox);
+        EXPECT_TRUE(r.ok() && r->has_value()) << mailbox;
+        return r.ok() && r->has_value() ? **r : MailboxInfo{};
+    }
+    std::vector<uint32_t> uids(const std::string& mailbox) {
+        std::vector<uint32_t> out;
+        auto r = store->list_messages(kUser, mailbox);
+        EXPECT_TRUE(r.ok()) << mailbox << ": " << (r.ok() ? "" : r.error().message);
+        if (r.ok())
+            for (const auto& m : r->messages) out.push_back(m.uid);
+        return out;
+    }
+    MessageRecord record(const std::string& mailbox, uint32_t uid) {
+        auto r = store->get_message_record(kUser, mailbox, uid);
+        EXPECT_TRUE(r.ok() && r->has_value()) << mailbox << " " << uid;
+        return r.ok() && r->has_value() ? **r : MessageRecord{};
+    }
+    bool body_stored(const std::string& qid) {
+        auto v = test_hooks::raw_get(*store, keys::kBodies, qid);
+        return v.ok() && v->has_value();
+    }
+    // The meta's counters against the message records themselves, and UIDs
+    // ascending below uidnext.
+    void expect_counters_exact(const std::string& mailbox) {
+        SCOPED_TRACE("mailbox " + mailbox);
+        auto listing = store->list_messages(kUser, mailbox);
+        ASSERT_TRUE(listing.ok()) << listing.error().message;
+        uint64_t bytes = 0, unseen = 0;
+        uint32_t last = 0;
+        for (const auto& m : listing->messages) {
+            bytes += m.size;
+            if (!(m.flags & kFlagSeen)) ++unseen;
+            EXPECT_GT(m.uid, last);
+            last = m.uid;
+        }
+        EXPECT_LT(last, listing->info.uidnext);
+        EXPECT_EQ(listing->info.messages, listing->messages.size());
+        EXPECT_EQ(listing->info.bytes, bytes);
+        EXPECT_EQ(listing->info.unseen, unseen);
+        // The same as mailbox_info and list_mailboxes report.
+        MailboxInfo direct = info(mailbox);
+        EXPECT_EQ(direct.messages, listing->info.messages);
+        EXPECT_EQ(direct.unseen, listing->info.unseen);
+        EXPECT_EQ(direct.bytes, listing->info.bytes);
+        EXPECT_EQ(direct.uidnext, listing->info.uidnext);
+    }
+};
+
 }  // namespace ringpost::store::testing

@@ -1,0 +1,44 @@
+// pop3::Backend over the store: the users CF for logins (yescrypt hashes,
+// checked on the blocking pool, failures slowed down per client IP), the
+// user's INBOX as the maildrop (UIDL = "<uidvalidity>.<uid>", stable for as
+// long as the mailbox exists), an exclusive in-memory lock per maildrop, and
+// deletions applied with one synced write at QUIT. Every store call runs on
+// the blocking pool; nothing here blocks a ring.
+#pragma once
+
+#include "app/login_throttle.hpp"
+#include "app/maildrop_locks.hpp"
+#include "io/blocking_pool.hpp"
+#include "pop3/backend.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::app {
+
+class StorePop3Backend final : public pop3::Backend {
+public:
+    StorePop3Backend(store::Store& store, io::BlockingPool& pool, MaildropLocks& locks, LoginThrottle& throttle)
+        : store_(store), pool_(pool), locks_(locks), throttle_(throttle) {}
+
+    io::Task<pop3::AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override;
+    io::Task<Result<std::vector<pop3::MaildropEntry>>> open_maildrop(std::string user) override;
+    io::Task<Result<std::string>> fetch(std::string user, std::string uid) override;
+    io::Task<Result<void>> remove(std::string user, std::vector<std::string> uids) override;
+    void close_maildrop(std::string user) override;
+
+private:
+    store::Store& store_;
+    io::BlockingPool& pool_;
+    MaildropLocks& locks_;
+    LoginThrottle& throttle_;
+};
+
+// Until TLS (issue 5), passwords may only cross loopback connections.
+bool is_loopback_ip(std::string_view ip);
+
+// "<uidvalidity>.<uid>" -> uid; 0 if malformed.
+uint32_t uid_of_uidl(std::string_view uidl);
+
+}  // namespace ringpost::app

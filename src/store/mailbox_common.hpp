@@ -1,0 +1,38 @@
+// Helpers shared by the two halves of the mailbox API: mailbox management
+// (mailboxes.cpp) and message reads and writes (mailbox_messages.cpp).
+// Internal to src/store.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/store_impl.hpp"
+
+namespace ringpost::store {
+
+// The lower-cased user name, or an error (code 0) if it cannot be a key.
+Result<std::string> mailbox_user(std::string_view user);
+// kInvalidMailboxName unless keys::valid_mailbox_name(name).
+Result<void> check_mailbox_name(std::string_view name);
+
+// Errors with the codes of store.hpp, naming the mailbox.
+Error no_such_mailbox(std::string_view name, int code = kNoSuchMailbox);
+Error mailbox_exists(std::string_view name);
+
+MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);
+
+// The counters' share of one message record.
+inline void count_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {
+    meta.messages += 1;
+    meta.bytes += size;
+    if (!(flags & kFlagSeen)) meta.unseen += 1;
+}
+// Removes a message's share; counters never go below 0 (a damaged meta
+// heals at 0 rather than wrapping around).
+inline void uncount_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {
+    meta.messages -= meta.messages > 0 ? 1 : 0;
+    meta.bytes -= meta.bytes >= size ? size : meta.bytes;
+    if (!(flags & kFlagSeen)) meta.unseen -= meta.unseen > 0 ? 1 : 0;
+}
+
+}  // namespace ringpost::store
