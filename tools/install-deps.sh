@@ -11,7 +11,7 @@ packages=(
   liburing-dev libssl-dev libc-ares-dev librocksdb-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 swaks libio-socket-inet6-perl dnsmasq-base
+  libgtest-dev libgmock-dev libbenchmark-dev python3 swaks libio-socket-inet6-perl dnsmasq-base curl
 )
 
 missing=()
