@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "io/ops.hpp"
+#include "io/send_all.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::pop3 {
@@ -47,20 +48,7 @@ private:
     bool held_ = false;
 };
 
-// Writes all of `out`; false if the client is gone or stopped reading.
-io::Task<bool> send_all(int fd, std::string& out, std::chrono::milliseconds timeout) {
-    size_t off = 0;
-    while (off < out.size()) {
-        int n = co_await io::send(fd, out.data() + off, out.size() - off, timeout);
-        if (n <= 0) {
-            out.clear();
-            co_return false;
-        }
-        off += static_cast<size_t>(n);
-    }
-    out.clear();
-    co_return true;
-}
+using io::send_all;
 
 const char* auth_word(AuthStatus s) {
     switch (s) {

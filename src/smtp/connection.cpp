@@ -5,6 +5,7 @@
 #include <string>
 
 #include "io/ops.hpp"
+#include "io/send_all.hpp"
 #include "io/ring.hpp"
 #include "util/log.hpp"
 
@@ -43,20 +44,7 @@ struct CommitAwaiter {
     bool await_resume() const noexcept { return ok; }
 };
 
-// Writes all of `out`; false if the client is gone or stopped reading.
-io::Task<bool> send_all(int fd, std::string& out, std::chrono::milliseconds timeout) {
-    size_t off = 0;
-    while (off < out.size()) {
-        int n = co_await io::send(fd, out.data() + off, out.size() - off, timeout);
-        if (n <= 0) {
-            out.clear();
-            co_return false;
-        }
-        off += static_cast<size_t>(n);
-    }
-    out.clear();
-    co_return true;
-}
+using io::send_all;
 
 }  // namespace
 
