@@ -30,12 +30,40 @@ std::string relay_name(const Target& t) {
 
 }  // namespace
 
+Destination::~Destination() { set_preferred_ip(""); }
+
+void Destination::set_preferred_ip(const std::string& ip) {
+    if (ip == preferred_ip_) return;
+    if (!preferred_ip_.empty()) {
+        auto& v = engine_.by_ip[preferred_ip_];
+        if (auto it = std::find(v.begin(), v.end(), this); it != v.end()) v.erase(it);
+        if (v.empty()) engine_.by_ip.erase(preferred_ip_);
+    }
+    preferred_ip_ = ip;
+    if (!ip.empty()) engine_.by_ip[ip].push_back(this);
+}
+
+Job Destination::take_job() {
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    return job;
+}
+
+std::optional<Job> Destination::take_any(const std::string& ip) {
+    if (!queue_.empty()) return take_job();
+    if (Destination* donor = engine_.donor_for(ip, this)) return donor->take_job();
+    return std::nullopt;
+}
+
 void Destination::enqueue(Job job) {
     queue_.push_back(std::move(job));
     if (!idle_.empty()) {
         wake_one();
         return;
     }
+    // A connection of another domain to our preferred host idles: it takes
+    // the job (next_job) instead of a new connection being opened.
+    if (!preferred_ip_.empty() && engine_.host_slots.wake_idle(preferred_ip_)) return;
     if (workers_ < engine_.config.max_connections_per_destination) {
         ++workers_;
         io::spawn(worker());
@@ -65,10 +93,10 @@ void Destination::fail_queue(const Diagnostic& d) {
     }
 }
 
-io::Task<bool> Destination::wait_for_job(const std::string& ip) {
-    if (!queue_.empty()) co_return true;
-    if (engine_.stopping.load(std::memory_order_relaxed)) co_return false;
-    if (engine_.host_slots.has_waiters(ip)) co_return false;   // the host's slot is wanted elsewhere
+io::Task<std::optional<Job>> Destination::next_job(const std::string& ip) {
+    if (auto job = take_any(ip)) co_return job;
+    if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
+    if (engine_.host_slots.has_waiters(ip)) co_return std::nullopt;   // the host's slot is wanted elsewhere
     io::CancelSlot slot;
     idle_.push_back(&slot);
     engine_.host_slots.add_idle(ip, &slot);
@@ -77,7 +105,8 @@ io::Task<bool> Destination::wait_for_job(const std::string& ip) {
     co_await sleep;
     if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
     engine_.host_slots.remove_idle(ip, &slot);
-    co_return !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed);
+    if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
+    co_return take_any(ip);
 }
 
 io::Task<void> Destination::worker() {
@@ -86,6 +115,8 @@ io::Task<void> Destination::worker() {
     if (targets.failure) {
         log::info("destination_failed", {{"domain", domain_}, {"reply", targets.failure->to_string()}});
         fail_queue(*targets.failure);
+    } else if (!targets.list.empty()) {
+        set_preferred_ip(targets.list.front().ip);
     }
 
     while (!targets.failure && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
@@ -135,10 +166,10 @@ io::Task<void> Destination::worker() {
         const std::string relay = relay_name(*target);
         uint32_t sent = 0;
         while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
-            auto waiting = wait_for_job(target->ip);
-            if (!co_await std::move(waiting)) break;
-            Job job = std::move(queue_.front());
-            queue_.pop_front();
+            auto waiting = next_job(target->ip);
+            std::optional<Job> next = co_await std::move(waiting);
+            if (!next) break;
+            Job job = std::move(*next);
             ++sent;
             auto running = conn->run_transaction(make_transaction(job));
             TransactionResult r = co_await std::move(running);

@@ -414,6 +414,23 @@ void HostSlots::Acquire::await_suspend(std::coroutine_handle<> h) {
     }
 }
 
+bool HostSlots::wake_idle(const std::string& ip) {
+    auto it = hosts_.find(ip);
+    if (it == hosts_.end() || it->second.idle.empty()) return false;
+    io::CancelSlot* idle = it->second.idle.back();
+    it->second.idle.pop_back();
+    idle->cancel();
+    return true;
+}
+
+Destination* DeliveryEngine::Impl::donor_for(const std::string& ip, const Destination* except) {
+    auto it = by_ip.find(ip);
+    if (it == by_ip.end()) return nullptr;
+    for (Destination* d : it->second)
+        if (d != except && d->has_jobs()) return d;
+    return nullptr;
+}
+
 bool HostSlots::has_waiters(const std::string& ip) const {
     auto it = hosts_.find(ip);
     return it != hosts_.end() && !it->second.waiters.empty();

@@ -49,6 +49,8 @@ public:
     void shut_down();
     uint32_t active(const std::string& ip) const;
     bool has_waiters(const std::string& ip) const;
+    // Wakes one connection to ip that idles waiting for work; false if none.
+    bool wake_idle(const std::string& ip);
     // A connection to ip that sits idle waiting for more mail of its own
     // destination: when another destination needs a slot of this host, the
     // idle one is woken (cancelled) to give its connection up.
@@ -129,6 +131,10 @@ struct DeliveryEngine::Impl {
     // Ring thread only.
     std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
     HostSlots host_slots;
+    // Destinations by the address of their most preferred host: where an
+    // idle connection looks for work of other domains.
+    std::unordered_map<std::string, std::vector<Destination*>> by_ip;
+    Destination* donor_for(const std::string& ip, const Destination* except);
     void begin(std::shared_ptr<InFlight> message);
     void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
     void finish(std::shared_ptr<InFlight> message);
