@@ -18,6 +18,7 @@ Config default_config() {
     else c.hostname = "localhost";
     c.smtp.listen.push_back(parse_listen("127.0.0.1:2525"));
     c.pop3.listen.push_back(parse_listen("127.0.0.1:1100"));
+    c.imap.listen.push_back(parse_listen("127.0.0.1:1430"));
     c.relay.local_domains = {"localhost"};
     c.relay.relay_networks = {parse_network("127.0.0.0/8"), parse_network("::1/128")};
     c.admin_socket = c.data_dir + "/admin.sock";
@@ -50,6 +51,9 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> pop3;
     for (const auto& l : c.pop3.listen) pop3.push_back(l.text);
     s += "pop3_listen: " + (pop3.empty() ? std::string("(none)") : joined(pop3)) + "\n";
+    std::vector<std::string> imap;
+    for (const auto& l : c.imap.listen) imap.push_back(l.text);
+    s += "imap_listen: " + (imap.empty() ? std::string("(none)") : joined(imap)) + "\n";
     s += "data_dir: " + c.data_dir + "\n";
     s += "admin_socket: " + c.admin_socket + "\n";
     s += "local_domains: " + joined(c.relay.local_domains) + "\n";

@@ -55,6 +55,13 @@ struct Pop3Config {
     uint32_t max_auth_failures = 3;      // per connection, then it is closed
 };
 
+// [imap]: the IMAP4rev1 front end (RFC 3501) over the users' mailboxes.
+struct ImapConfig {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:1430; empty = no IMAP
+    uint32_t idle_timeout = 1800;        // seconds; RFC 3501 5.4: autologout at least 30 minutes
+    uint32_t max_bad_commands = 20;
+};
+
 // [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
 struct DeliveryConfig {
     std::vector<std::string> dns_servers;      // "ip", "ip:port", "[v6]:port"; empty = /etc/resolv.conf
@@ -85,6 +92,7 @@ struct Config {
     RelayConfig relay;
     DeliveryConfig delivery;
     Pop3Config pop3;
+    ImapConfig imap;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 };

@@ -26,7 +26,7 @@ namespace {
 
 // Tables that later features will read; accepted now so that a config file
 // written for a newer version does not fail on an older one mid-upgrade.
-constexpr std::string_view kReservedTables[] = { "imap", "tls", "submission", "smtps", "pop3s", "imaps"};
+constexpr std::string_view kReservedTables[] = {"tls", "submission", "smtps", "pop3s", "imaps"};
 
 std::string quote(std::string_view s) {
     std::string out = "\"";
@@ -323,6 +323,23 @@ public:
         }
     }
 
+    void read_imap(const toml::table& t, ImapConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "imap." + std::string(name);
+            if (name == "listen") {
+                c.listen = listen_list(v, key);   // an empty list turns IMAP off
+            } else if (name == "idle_timeout") {
+                c.idle_timeout = duration(v, key, false);
+                if (c.idle_timeout < 1800) fail(key, "must be at least 30m (RFC 3501 5.4)");
+            } else if (name == "max_bad_commands") {
+                c.max_bad_commands = u32(v, key, 1);
+            } else {
+                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands"});
+            }
+        }
+    }
+
     void read_log(const toml::table& t, LogConfig& logc) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -391,6 +408,8 @@ Config load_config(const std::string& path) {
             r.read_relay(r.table(v, key), c.relay);
         } else if (name == "pop3") {
             r.read_pop3(r.table(v, key), c.pop3);
+        } else if (name == "imap") {
+            r.read_imap(r.table(v, key), c.imap);
         } else if (name == "delivery") {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {

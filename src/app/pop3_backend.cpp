@@ -2,7 +2,8 @@
 
 #include <charconv>
 
-#include "app/password.hpp"
+#include "app/mail_login.hpp"
+#include "app/mailbox_hub.hpp"
 #include "io/ops.hpp"
 #include "store/keys.hpp"
 #include "store/store.hpp"
@@ -13,23 +14,7 @@ namespace {
 
 constexpr std::string_view kInbox = "INBOX";
 
-// Verified against when the user does not exist, so that a wrong user name
-// costs the same time as a wrong password (no user enumeration by timing):
-// a real hash (same method and cost as users' hashes) of a password nobody
-// types. Made once, on a pool thread, at the first login.
-const std::string& dummy_hash() {
-    static const std::string hash = [] {
-        auto h = hash_password("ringpost: no such user");
-        return h ? h.value() : std::string("*");
-    }();
-    return hash;
-}
-
 }  // namespace
-
-bool is_loopback_ip(std::string_view ip) {
-    return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
-}
 
 uint32_t uid_of_uidl(std::string_view uidl) {
     size_t dot = uidl.find('.');
@@ -43,38 +28,14 @@ uint32_t uid_of_uidl(std::string_view uidl) {
 
 io::Task<pop3::AuthResult> StorePop3Backend::authenticate(std::string user, std::string password,
                                                           std::string client_ip) {
+    auto checking = check_login(store_, pool_, throttle_, "pop3", std::move(user), std::move(password),
+                                std::move(client_ip));
+    LoginCheck check = co_await std::move(checking);
     pop3::AuthResult result;
-    if (!is_loopback_ip(client_ip)) {
-        // Plain-text passwords off loopback wait for TLS (issue 5).
-        log::warn("login_refused", {{"proto", "pop3"}, {"client", client_ip}, {"reason", "plaintext_not_loopback"}});
-        co_return result;
-    }
-    std::string name = store::keys::lower_address(user);
-    auto check = [this, &name, &password]() -> bool {
-        auto record = store_.get_user(name);
-        std::string_view hash = dummy_hash();
-        bool exists = record.ok() && record->has_value();
-        if (exists) hash = (*record)->password_hash;
-        bool ok = verify_password(password, hash);
-        return exists && ok;
-    };
-    auto verified = co_await pool_.run(check);
-    if (!verified) {
-        log::error("login_check_failed", {{"proto", "pop3"}, {"error", verified.error().message}});
-        result.status = pop3::AuthStatus::kTempFail;
-        co_return result;
-    }
-    if (*verified) {
-        throttle_.succeeded(client_ip);
-        log::info("login", {{"proto", "pop3"}, {"user", name}, {"client", client_ip}});
-        result.status = pop3::AuthStatus::kOk;
-        result.user = name;
-        co_return result;
-    }
-    auto delay = throttle_.failed(client_ip);
-    log::warn("login_failed", {{"proto", "pop3"}, {"user", name}, {"client", client_ip},
-                               {"delay_ms", static_cast<int64_t>(delay.count())}});
-    co_await io::sleep_for(delay);
+    result.status = check.outcome == LoginOutcome::kOk          ? pop3::AuthStatus::kOk
+                    : check.outcome == LoginOutcome::kTempFail ? pop3::AuthStatus::kTempFail
+                                                               : pop3::AuthStatus::kBadCredentials;
+    result.user = std::move(check.user);
     co_return result;
 }
 
@@ -122,7 +83,10 @@ io::Task<Result<void>> StorePop3Backend::remove(std::string user, std::vector<st
         return {};
     };
     auto done = co_await pool_.run(expunge);
-    if (done) log::info("pop3_deleted", {{"user", user}, {"messages", numbers.size()}});
+    if (done) {
+        log::info("pop3_deleted", {{"user", user}, {"messages", numbers.size()}});
+        if (hub_) hub_->publish(user, kInbox);
+    }
     co_return done;
 }
 

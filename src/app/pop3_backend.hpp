@@ -7,6 +7,7 @@
 #pragma once
 
 #include "app/login_throttle.hpp"
+#include "app/mail_login.hpp"
 #include "app/maildrop_locks.hpp"
 #include "io/blocking_pool.hpp"
 #include "pop3/backend.hpp"
@@ -17,10 +18,14 @@ class Store;
 
 namespace ringpost::app {
 
+class MailboxHub;
+
 class StorePop3Backend final : public pop3::Backend {
 public:
-    StorePop3Backend(store::Store& store, io::BlockingPool& pool, MaildropLocks& locks, LoginThrottle& throttle)
-        : store_(store), pool_(pool), locks_(locks), throttle_(throttle) {}
+    // `hub` (may be null) hears of deletions, so IMAP sessions of the user see them.
+    StorePop3Backend(store::Store& store, io::BlockingPool& pool, MaildropLocks& locks, LoginThrottle& throttle,
+                     MailboxHub* hub = nullptr)
+        : store_(store), pool_(pool), locks_(locks), throttle_(throttle), hub_(hub) {}
 
     io::Task<pop3::AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<pop3::MaildropEntry>>> open_maildrop(std::string user) override;
@@ -33,10 +38,8 @@ private:
     io::BlockingPool& pool_;
     MaildropLocks& locks_;
     LoginThrottle& throttle_;
+    MailboxHub* hub_;
 };
-
-// Until TLS (issue 5), passwords may only cross loopback connections.
-bool is_loopback_ip(std::string_view ip);
 
 // "<uidvalidity>.<uid>" -> uid; 0 if malformed.
 uint32_t uid_of_uidl(std::string_view uidl);

@@ -11,11 +11,14 @@
 #include "app/connection_limiter.hpp"
 #include "app/delivery_setup.hpp"
 #include "app/login_throttle.hpp"
+#include "app/imap_backend.hpp"   // IMAP front end
+#include "app/mailbox_hub.hpp"
 #include "app/maildrop_locks.hpp"
 #include "app/pop3_backend.hpp"
 #include "io/blocking_pool.hpp"
 #include "app/worker.hpp"
 #include "store/commit_stage.hpp"
+#include "store/keys.hpp"
 #include "store/store.hpp"
 #include "util/log.hpp"
 
@@ -84,6 +87,7 @@ int run_server(const Config& config) {
     };
     if (!bind_all(config.smtp.listen, &WorkerListeners::smtp)) return 1;
     if (!bind_all(config.pop3.listen, &WorkerListeners::pop3)) return 1;
+    if (!bind_all(config.imap.listen, &WorkerListeners::imap)) return 1;   // IMAP front end
 
     // Blocking store reads and password checks of the mailbox front ends
     // run here, never on a ring. Declared before the workers: it must
@@ -91,13 +95,22 @@ int run_server(const Config& config) {
     io::BlockingPool pool;
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
-    StorePop3Backend pop3_backend(*store, pool, maildrop_locks, throttle);
+    // Change notices between sessions (IMAP, POP3 deletions, local
+    // delivery) go through the hub; it outlives the workers and the engine.
+    MailboxHub hub;
+    StorePop3Backend pop3_backend(*store, pool, maildrop_locks, throttle, &hub);
+    StoreImapBackend imap_backend(*store, pool, throttle, hub);
 
     // The delivery engine starts before the listeners take mail, and stops
     // after them, so that every accepted message is handed over or spooled.
     std::unique_ptr<delivery::DeliveryEngine> engine;
     try {
-        engine = std::make_unique<delivery::DeliveryEngine>(*store, engine_config(config));
+        auto econfig = engine_config(config);
+        // IMAP front end: sessions with INBOX selected hear of local deliveries.
+        econfig.on_local_delivery = [&hub](const std::string& user) {
+            hub.publish(store::keys::lower_address(user), "INBOX");
+        };
+        engine = std::make_unique<delivery::DeliveryEngine>(*store, std::move(econfig));
     } catch (const ConfigError& e) {
         log::error("startup_failed", {{"error", e.what()}});
         return 1;
@@ -116,7 +129,7 @@ int run_server(const Config& config) {
     ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend},
+        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend},
                                                    limiter, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();
@@ -127,6 +140,7 @@ int run_server(const Config& config) {
     }
     log::info("listening", {{"smtp", join(config.smtp.listen)},
                             {"pop3", join(config.pop3.listen)},
+                            {"imap", join(config.imap.listen)},
                             {"threads", threads},
                             {"data_dir", config.data_dir},
                             {"admin_socket", config.admin_socket},

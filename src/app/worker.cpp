@@ -13,6 +13,7 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "io/task.hpp"
+#include "imap/connection.hpp"   // IMAP front end
 #include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
 #include "store/store.hpp"
@@ -31,6 +32,10 @@ struct Worker::State {
     pop3::SessionConfig pop3_config;
     pop3::Timeouts pop3_timeouts;
     pop3::Backend* pop3_backend = nullptr;
+    // IMAP front end ([imap]).
+    imap::SessionConfig imap_config;
+    imap::Timeouts imap_timeouts;
+    imap::Backend* imap_backend = nullptr;
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -41,7 +46,8 @@ struct Worker::State {
           policy(config.relay, store),
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
                 services.engine),
-          pop3_backend(services.pop3) {
+          pop3_backend(services.pop3),
+          imap_backend(services.imap) {
         session_config.hostname = config.hostname;
         auto& l = session_config.limits;
         l.max_message_size = config.smtp.max_message_size;
@@ -55,6 +61,11 @@ struct Worker::State {
         pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
         pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
         pop3_timeouts.idle = std::chrono::seconds(config.pop3.idle_timeout);
+        // IMAP: plain-text logins only from loopback until TLS (the driver checks the address).
+        imap_config.hostname = config.hostname;
+        imap_config.plaintext_allowed = false;
+        imap_config.max_bad_commands = config.imap.max_bad_commands;
+        imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
     }
 };
 
@@ -69,7 +80,7 @@ io::Task<void> refuse(int fd, const char* reply) {
     co_await io::close(fd);
 }
 
-enum class Protocol { kSmtp, kPop3 };
+enum class Protocol { kSmtp, kPop3, kImap };
 
 io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port) {
     pop3::ClientInfo client;
@@ -77,6 +88,16 @@ io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint
     client.port = port;
     auto serving = pop3::serve_connection(
         fd, std::move(client), pop3::ConnectionContext{st.pop3_config, *st.pop3_backend, st.pop3_timeouts, st.live});
+    co_await std::move(serving);
+}
+
+// IMAP front end: one imap::serve_connection per accepted socket.
+io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint16_t port) {
+    imap::ClientInfo client;
+    client.ip = ip;
+    client.port = port;
+    auto serving = imap::serve_connection(
+        fd, std::move(client), imap::ConnectionContext{st.imap_config, *st.imap_backend, st.imap_timeouts, st.live, {}});
     co_await std::move(serving);
 }
 
@@ -106,6 +127,12 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     io::set_nodelay(fd);
     if (protocol == Protocol::kPop3) {
         auto serving = serve_pop3(st, fd, client.ip, client.port);
+        co_await std::move(serving);
+        limiter.release(ip16);
+        co_return;
+    }
+    if (protocol == Protocol::kImap) {   // IMAP front end
+        auto serving = serve_imap(st, fd, client.ip, client.port);
         co_await std::move(serving);
         limiter.release(ip16);
         co_return;
@@ -145,6 +172,7 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
     // clients get a refusal and try another MX or later.
     for (auto& fd : st.listeners->smtp) fd.reset();
     for (auto& fd : st.listeners->pop3) fd.reset();
+    for (auto& fd : st.listeners->imap) fd.reset();
     st.live.cancel_all(false);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -200,6 +228,7 @@ void Worker::thread_main() {
     };
     listen(listeners_.smtp, Protocol::kSmtp);
     if (services_.pop3) listen(listeners_.pop3, Protocol::kPop3);
+    if (services_.imap) listen(listeners_.imap, Protocol::kImap);
     state_.store(st.get());
     started_.store(1);
     started_.notify_all();
@@ -214,6 +243,7 @@ void Worker::thread_main() {
     st->acceptors.clear();
     listeners_.smtp.clear();
     listeners_.pop3.clear();
+    listeners_.imap.clear();
 }
 
 void Worker::request_shutdown() {

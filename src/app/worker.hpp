@@ -21,6 +21,9 @@ class DeliveryEngine;
 namespace ringpost::pop3 {
 class Backend;
 }
+namespace ringpost::imap {
+class Backend;
+}
 
 namespace ringpost::app {
 
@@ -30,12 +33,14 @@ class ConnectionLimiter;
 struct WorkerListeners {
     std::vector<io::Fd> smtp;
     std::vector<io::Fd> pop3;
+    std::vector<io::Fd> imap;
 };
 
 // What a worker serves with, besides its configuration and store.
 struct WorkerServices {
     delivery::DeliveryEngine* engine = nullptr;   // takes accepted messages from memory (may be null)
     pop3::Backend* pop3 = nullptr;                // required when there are POP3 listeners
+    imap::Backend* imap = nullptr;                // required when there are IMAP listeners
 };
 
 class Worker {

@@ -302,9 +302,11 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
 
     // The log says what happened only once it is durable.
     std::vector<LogLine> lines;
+    std::vector<std::string> local_users;   // for config.on_local_delivery
     for (const auto& r : m->results) {
         if (r.index >= req->envelope.recipients.size()) continue;
         const auto& after = req->envelope.recipients[r.index];
+        if (r.local_delivery) local_users.push_back(after.address);
         LogLine l;
         l.rcpt = after.address;
         l.result = r.local_delivery ? "delivered" : result_name(after.state);
@@ -330,8 +332,8 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
         std::lock_guard lock(claims_mu);
         ++outstanding_writes;
     }
-    req->on_done = [this, m, req, lines = std::move(lines), still_pending, next, old_due, delay,
-                    bytes](const Result<void>& result) {
+    req->on_done = [this, m, req, lines = std::move(lines), local_users = std::move(local_users), still_pending, next,
+                    old_due, delay, bytes](const Result<void>& result) {
         const std::string& qid = m->envelope.queue_id;
         if (result.ok()) {
             for (const auto& l : lines) {
@@ -348,6 +350,8 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
                 else deferred.fetch_add(1, std::memory_order_relaxed);
             }
             if (!still_pending) log::info("removed", {{"qid", qid}});
+            if (config.on_local_delivery)
+                for (const auto& u : local_users) config.on_local_delivery(u);
             messages_done.fetch_add(1, std::memory_order_relaxed);
         } else if (result.error().code == store::kOutcomeGone) {
             log::info("outcome_dropped", {{"qid", qid}, {"reason", result.error().message}});

@@ -59,6 +59,9 @@ struct EngineConfig {
     // Whether an address belongs to a local domain (DSNs to local senders
     // go to their mailbox).
     std::function<bool(std::string_view address)> is_local;
+    // Called on the commit thread, once the outcome is durable, for each
+    // recipient delivered into a local mailbox (IMAP sessions hear of it).
+    std::function<void(const std::string& user)> on_local_delivery;
 };
 
 struct EngineStats {

@@ -223,6 +223,7 @@ class Server:
         self.data_dir = os.path.join(self.tmp, "data")
         self.port = free_port(v6_too=ipv6)
         self.pop3_port = free_port()
+        self.imap_port = free_port()
         self.ipv6 = ipv6
         listen = ["127.0.0.1:%d" % self.port]
         if ipv6:
@@ -233,6 +234,7 @@ class Server:
             "threads": 2,
             "smtp": {"listen": listen},
             "pop3": {"listen": ["127.0.0.1:%d" % self.pop3_port]},
+            "imap": {"listen": ["127.0.0.1:%d" % self.imap_port]},
             "relay": {
                 "local_domains": ["localhost", "local.test"],
                 "relay_networks": ["127.0.0.0/8", "::1/128"],

@@ -206,7 +206,6 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
 
 TEST_F(ConfigTest, TablesOfLaterFeaturesAreAccepted) {
     Config c = load(std::string(kReference) +
-                    "[imap]\nx = 1\n"
                     "[tls]\ncert = \"a.pem\"\n[submission]\n[smtps]\n[pop3s]\n[imaps]\n");
     EXPECT_EQ(c.hostname, "mx.example.test");
     EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
@@ -274,6 +273,23 @@ TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
     EXPECT_THAT(err("max_hop = 1\n"), HasSubstr("delivery.max_hop: unknown key (did you mean \"max_hops\"?)"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = \"host:x\"\n"), HasSubstr("delivery.routes.\"a.test\": bad port"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
+}
+
+TEST_F(ConfigTest, ImapSection) {
+    Config d = default_config();
+    ASSERT_EQ(d.imap.listen.size(), 1u);
+    EXPECT_EQ(d.imap.listen[0].text, "127.0.0.1:1430");
+    EXPECT_EQ(d.imap.idle_timeout, 1800u);
+    Config c = load(std::string(kReference) +
+                    "[imap]\nlisten = [\"127.0.0.1:1431\", \"[::1]:1431\"]\nidle_timeout = \"45m\"\n"
+                    "max_bad_commands = 7\n");
+    ASSERT_EQ(c.imap.listen.size(), 2u);
+    EXPECT_EQ(c.imap.listen[1].host, "::1");
+    EXPECT_EQ(c.imap.idle_timeout, 2700u);
+    EXPECT_EQ(c.imap.max_bad_commands, 7u);
+    EXPECT_TRUE(load("[imap]\nlisten = []\n").imap.listen.empty());   // IMAP off
+    EXPECT_THAT(error_of("[imap]\nidle_timeout = \"10m\"\n"), HasSubstr("imap.idle_timeout: must be at least 30m"));
+    EXPECT_THAT(error_of("[imap]\nx = 1\n"), HasSubstr("imap.x: unknown key"));
 }
 
 TEST_F(ConfigTest, Pop3Section) {

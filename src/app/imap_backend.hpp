@@ -1,0 +1,52 @@
+// imap::Backend over the store: logins through the shared check_login
+// (mail_login.hpp), every store call on the blocking pool (nothing here
+// blocks a ring), default mailboxes ensured at login, and a MailboxHub
+// notice after every write so that other sessions see it.
+#pragma once
+
+#include "app/login_throttle.hpp"
+#include "app/mailbox_hub.hpp"
+#include "imap/backend.hpp"
+#include "io/blocking_pool.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::app {
+
+class StoreImapBackend final : public imap::Backend {
+public:
+    StoreImapBackend(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle, MailboxHub& hub)
+        : store_(store), pool_(pool), throttle_(throttle), hub_(hub) {}
+
+    io::Task<imap::LoginResult> login(std::string user, std::string password, std::string client_ip) override;
+    io::Task<Result<std::vector<imap::MailboxStatus>>> list_mailboxes(std::string user) override;
+    io::Task<Result<std::optional<imap::MailboxStatus>>> mailbox_status(std::string user, std::string name) override;
+    io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) override;
+    io::Task<Result<void>> delete_mailbox(std::string user, std::string name) override;
+    io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) override;
+    io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) override;
+    io::Task<Result<imap::MailboxSnapshot>> list_messages(std::string user, std::string mailbox) override;
+    io::Task<Result<std::optional<imap::MessageContent>>> read_message(std::string user, std::string mailbox,
+                                                                       uint32_t uid, bool summary,
+                                                                       bool data) override;
+    io::Task<Result<imap::FlagChanges>> change_flags(std::string user, std::string mailbox, std::vector<uint32_t> uids,
+                                                     uint32_t add, uint32_t remove, bool replace) override;
+    io::Task<Result<std::vector<uint32_t>>> expunge(std::string user, std::string mailbox,
+                                                    std::optional<std::vector<uint32_t>> uids,
+                                                    bool require_deleted) override;
+    io::Task<Result<imap::CopyUids>> copy(std::string user, std::string from, std::vector<uint32_t> uids,
+                                          std::string to, bool move) override;
+    io::Task<Result<imap::AppendUid>> append(std::string user, std::string mailbox, std::string data, uint32_t flags,
+                                             int64_t internal_date) override;
+    std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
+
+private:
+    store::Store& store_;
+    io::BlockingPool& pool_;
+    LoginThrottle& throttle_;
+    MailboxHub& hub_;
+};
+
+}  // namespace ringpost::app

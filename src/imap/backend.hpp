@@ -1,0 +1,127 @@
+// What the IMAP session needs from the mail store: logins, mailboxes,
+// message listings, message data, flag changes, expunge, copy/move, append,
+// and a way to hear of changes other sessions (and local delivery) make.
+// The application implements it over the store (src/app/imap_backend.*);
+// the session's tests use an in-memory fake. Every call is made from the
+// connection's ring thread; an implementation that blocks (RocksDB,
+// password hashing) hands the work to an io::BlockingPool.
+//
+// Error codes (Error::code) are the store's mailbox API codes, repeated
+// here so that src/imap does not depend on src/store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/task.hpp"
+#include "mail/mime.hpp"
+#include "util/result.hpp"
+
+namespace ringpost::imap {
+
+inline constexpr int kNoSuchMailbox = 10;        // [NONEXISTENT] / [TRYCREATE]
+inline constexpr int kMailboxExists = 11;        // [ALREADYEXISTS]
+inline constexpr int kCannotDeleteInbox = 12;    // [CANNOT]
+inline constexpr int kInvalidMailboxName = 13;   // [CANNOT]
+inline constexpr int kUidsExhausted = 14;        // [LIMIT]
+inline constexpr int kBadSpecialUse = 15;        // [USEATTR]
+inline constexpr int kNoSuchSourceMailbox = 16;
+
+// Stored flags (the store's MessageFlags bits). Keywords are not stored.
+enum : uint32_t { kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 };
+
+enum class LoginStatus : uint8_t { kOk, kBadCredentials, kTempFail };
+
+struct LoginResult {
+    LoginStatus status = LoginStatus::kBadCredentials;
+    std::string user;   // canonical (lower-cased) name on success
+};
+
+struct MailboxStatus {
+    std::string name;   // UTF-8, "/" delimiter, "INBOX"
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 1;
+    uint64_t messages = 0;
+    uint64_t unseen = 0;
+    uint64_t bytes = 0;
+    bool subscribed = false;
+    std::string special_use;   // "\Sent", ... or ""
+};
+
+struct MessageInfo {
+    uint32_t uid = 0;
+    uint32_t flags = 0;
+    uint64_t size = 0;
+    int64_t internal_date = 0;
+};
+
+// One consistent listing of a mailbox (ascending UIDs).
+struct MailboxSnapshot {
+    MailboxStatus status;
+    std::vector<MessageInfo> messages;
+};
+
+struct MessageContent {
+    mail::MessageSummary summary;   // when asked for
+    std::string data;               // the whole message, when asked for
+};
+
+struct CopyUids {
+    uint32_t uidvalidity = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> uids;   // (source, destination), ascending source
+};
+
+struct AppendUid {
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+};
+
+// (uid, new flags) of messages whose flags changed.
+using FlagChanges = std::vector<std::pair<uint32_t, uint32_t>>;
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    // Checks the password (delays and failure accounting are the backend's)
+    // and prepares the account (default mailboxes).
+    virtual io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) = 0;
+
+    virtual io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) = 0;
+    virtual io::Task<Result<std::optional<MailboxStatus>>> mailbox_status(std::string user, std::string name) = 0;
+    virtual io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) = 0;
+    virtual io::Task<Result<void>> delete_mailbox(std::string user, std::string name) = 0;
+    virtual io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) = 0;
+    virtual io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) = 0;
+
+    virtual io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) = 0;
+    // nullopt: no such UID (any more).
+    virtual io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox,
+                                                                         uint32_t uid, bool summary, bool data) = 0;
+
+    // (flags | add) & ~remove; with replace, flags = add.
+    virtual io::Task<Result<FlagChanges>> change_flags(std::string user, std::string mailbox,
+                                                       std::vector<uint32_t> uids, uint32_t add, uint32_t remove,
+                                                       bool replace) = 0;
+    // The listed UIDs (only \Deleted ones if require_deleted); all \Deleted
+    // ones when uids is nullopt. Returns the UIDs removed.
+    virtual io::Task<Result<std::vector<uint32_t>>> expunge(std::string user, std::string mailbox,
+                                                            std::optional<std::vector<uint32_t>> uids,
+                                                            bool require_deleted) = 0;
+    virtual io::Task<Result<CopyUids>> copy(std::string user, std::string from, std::vector<uint32_t> uids,
+                                            std::string to, bool move) = 0;
+    virtual io::Task<Result<AppendUid>> append(std::string user, std::string mailbox, std::string data,
+                                               uint32_t flags, int64_t internal_date) = 0;
+
+    // Calls on_change on the calling ring whenever the mailbox may have
+    // changed (another session's write, a delivery), until the returned
+    // handle is destroyed. May return null when changes are not reported.
+    virtual std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) = 0;
+};
+
+}  // namespace ringpost::imap
