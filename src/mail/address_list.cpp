@@ -4,6 +4,8 @@
 // byte whenever a step consumed nothing, so any input ends in linear time.
 #include "mail/address_list.hpp"
 
+#include "mail/rfc5322_lex.hpp"
+
 namespace ringpost::mail {
 
 namespace {
@@ -48,40 +50,10 @@ private:
     bool at(char c) const { return !done() && s_[i_] == c; }
 
     // Whitespace and (nested (comments)), which carry nothing for IMAP.
-    void skip_cfws() {
-        while (!done()) {
-            if (is_blank(s_[i_])) {
-                ++i_;
-            } else if (s_[i_] == '(') {
-                int depth = 0;
-                while (!done()) {
-                    char c = s_[i_++];
-                    if (c == '\\') {
-                        if (!done()) ++i_;
-                    } else if (c == '(') {
-                        ++depth;
-                    } else if (c == ')' && --depth == 0) {
-                        break;
-                    }
-                }
-            } else {
-                break;
-            }
-        }
-    }
+    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_); }
 
     // At a '"': its content unescaped; an unclosed string runs to the end.
-    std::string quoted_string() {
-        std::string out;
-        ++i_;
-        while (!done()) {
-            char c = s_[i_++];
-            if (c == '"') break;
-            if (c == '\\' && !done()) c = s_[i_++];
-            out += c;
-        }
-        return out;
-    }
+    std::string quoted_string() { return rfc5322::quoted_string(s_, i_); }
 
     // Atoms and quoted strings up to the next special.
     std::vector<std::string> words() {

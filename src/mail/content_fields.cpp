@@ -5,6 +5,8 @@
 // garbage costs linear time.
 #include "mail/content_fields.hpp"
 
+#include "mail/rfc5322_lex.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -42,28 +44,7 @@ public:
     }
 
     // Whitespace and (nested (comments)); an unclosed comment runs to the end.
-    void skip_cfws() {
-        while (!done()) {
-            char c = s_[i_];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                ++i_;
-            } else if (c == '(') {
-                int depth = 0;
-                while (!done()) {
-                    char d = s_[i_++];
-                    if (d == '\\') {
-                        if (!done()) ++i_;
-                    } else if (d == '(') {
-                        ++depth;
-                    } else if (d == ')' && --depth == 0) {
-                        break;
-                    }
-                }
-            } else {
-                break;
-            }
-        }
-    }
+    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_); }
 
     std::string_view token() {
         size_t start = i_;
@@ -73,17 +54,7 @@ public:
 
     // At a '"': the content with backslash escapes resolved; an unclosed
     // string runs to the end.
-    std::string quoted_string() {
-        std::string out;
-        ++i_;
-        while (!done()) {
-            char c = s_[i_++];
-            if (c == '"') break;
-            if (c == '\\' && !done()) c = s_[i_++];
-            out += c;
-        }
-        return out;
-    }
+    std::string quoted_string() { return rfc5322::quoted_string(s_, i_); }
 
     // An unquoted parameter value. Broader than a token: real mail has
     // boundary=----=_Part_1 unquoted, so only what cannot be part of a value
