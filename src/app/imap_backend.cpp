@@ -143,9 +143,19 @@ io::Task<Result<std::optional<imap::MessageContent>>> StoreImapBackend::read_mes
     co_return co_await pool_.run(work);
 }
 
+io::Task<Result<std::optional<std::string>>> StoreImapBackend::read_range(std::string user, std::string mailbox,
+                                                                         uint32_t uid, uint64_t offset,
+                                                                         uint64_t length) {
+    auto work = [this, &user, &mailbox, uid, offset, length]() {
+        return store_.read_message_range(user, mailbox, uid, offset, length);
+    };
+    co_return co_await pool_.run(work);
+}
+
 io::Task<Result<imap::FlagChanges>> StoreImapBackend::change_flags(std::string user, std::string mailbox,
                                                                    std::vector<uint32_t> uids, uint32_t add,
-                                                                   uint32_t remove, bool replace) {
+                                                                   uint32_t remove, bool replace,
+                                                                   const void* origin) {
     auto work = [this, &user, &mailbox, &uids, add, remove, replace]() -> Result<imap::FlagChanges> {
         if (!replace) return store_.change_flags(user, mailbox, uids, add, remove);
         std::vector<std::pair<uint32_t, uint32_t>> values;
@@ -153,24 +163,25 @@ io::Task<Result<imap::FlagChanges>> StoreImapBackend::change_flags(std::string u
         return store_.set_flags(user, mailbox, values);
     };
     auto r = co_await pool_.run(work);
-    if (r && !r->empty()) hub_.publish(user, mailbox);
+    if (r && !r->empty()) hub_.publish(user, mailbox, origin);
     co_return r;
 }
 
 io::Task<Result<std::vector<uint32_t>>> StoreImapBackend::expunge(std::string user, std::string mailbox,
                                                                   std::optional<std::vector<uint32_t>> uids,
-                                                                  bool require_deleted) {
+                                                                  bool require_deleted, const void* origin) {
     auto work = [this, &user, &mailbox, &uids, require_deleted]() -> Result<std::vector<uint32_t>> {
         if (!uids) return store_.expunge_deleted(user, mailbox);
         return store_.expunge(user, mailbox, *uids, require_deleted);
     };
     auto r = co_await pool_.run(work);
-    if (r && !r->empty()) hub_.publish(user, mailbox);
+    if (r && !r->empty()) hub_.publish(user, mailbox, origin);
     co_return r;
 }
 
 io::Task<Result<imap::CopyUids>> StoreImapBackend::copy(std::string user, std::string from,
-                                                        std::vector<uint32_t> uids, std::string to, bool move) {
+                                                        std::vector<uint32_t> uids, std::string to, bool move,
+                                                        const void* origin) {
     auto work = [this, &user, &from, &uids, &to, move]() -> Result<imap::CopyUids> {
         auto r = move ? store_.move_messages(user, from, uids, to) : store_.copy_messages(user, from, uids, to);
         if (!r) return r.error();
@@ -181,21 +192,22 @@ io::Task<Result<imap::CopyUids>> StoreImapBackend::copy(std::string user, std::s
     };
     auto r = co_await pool_.run(work);
     if (r) {
-        hub_.publish(user, to);
-        if (move) hub_.publish(user, from);
+        hub_.publish(user, to, origin);
+        if (move) hub_.publish(user, from, origin);
     }
     co_return r;
 }
 
 io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std::string mailbox, std::string data,
-                                                           uint32_t flags, int64_t internal_date) {
+                                                           uint32_t flags, int64_t internal_date,
+                                                           const void* origin) {
     auto work = [this, &user, &mailbox, &data, flags, internal_date]() -> Result<imap::AppendUid> {
         auto r = store_.append_message(user, mailbox, data, flags, internal_date);
         if (!r) return r.error();
         return imap::AppendUid{r->uidvalidity, r->uid};
     };
     auto r = co_await pool_.run(work);
-    if (r) hub_.publish(user, mailbox);
+    if (r) hub_.publish(user, mailbox, origin);
     co_return r;
 }
 

@@ -31,15 +31,18 @@ public:
     io::Task<Result<std::optional<imap::MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                        uint32_t uid, bool summary,
                                                                        bool data) override;
+    io::Task<Result<std::optional<std::string>>> read_range(std::string user, std::string mailbox, uint32_t uid,
+                                                            uint64_t offset, uint64_t length) override;
     io::Task<Result<imap::FlagChanges>> change_flags(std::string user, std::string mailbox, std::vector<uint32_t> uids,
-                                                     uint32_t add, uint32_t remove, bool replace) override;
+                                                     uint32_t add, uint32_t remove, bool replace,
+                                                     const void* origin) override;
     io::Task<Result<std::vector<uint32_t>>> expunge(std::string user, std::string mailbox,
                                                     std::optional<std::vector<uint32_t>> uids,
-                                                    bool require_deleted) override;
+                                                    bool require_deleted, const void* origin) override;
     io::Task<Result<imap::CopyUids>> copy(std::string user, std::string from, std::vector<uint32_t> uids,
-                                          std::string to, bool move) override;
+                                          std::string to, bool move, const void* origin) override;
     io::Task<Result<imap::AppendUid>> append(std::string user, std::string mailbox, std::string data, uint32_t flags,
-                                             int64_t internal_date) override;
+                                             int64_t internal_date, const void* origin) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
 private:

@@ -26,8 +26,9 @@ public:
     std::shared_ptr<void> subscribe(std::string user, std::string mailbox, io::Ring* ring,
                                     std::function<void()> on_change);
     // Notify the subscribers of (user, mailbox); an empty mailbox notifies
-    // all of the user's subscribers.
-    void publish(std::string_view user, std::string_view mailbox);
+    // all of the user's subscribers. `origin` (a handle's get()) is the
+    // subscriber that made the change: it already knows, so it is skipped.
+    void publish(std::string_view user, std::string_view mailbox, const void* origin = nullptr);
 
     size_t subscribers() const;
 
@@ -37,6 +38,7 @@ private:
         std::string mailbox;
         io::Ring* ring = nullptr;
         std::function<void()> on_change;
+        const void* token = nullptr;
     };
     void remove(uint64_t id);
 

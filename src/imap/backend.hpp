@@ -103,20 +103,28 @@ public:
     // nullopt: no such UID (any more).
     virtual io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                          uint32_t uid, bool summary, bool data) = 0;
+    // Bytes [offset, offset + length) of the message, cut at its end: large
+    // sections are streamed in such chunks. nullopt: no such UID.
+    virtual io::Task<Result<std::optional<std::string>>> read_range(std::string user, std::string mailbox,
+                                                                     uint32_t uid, uint64_t offset,
+                                                                     uint64_t length) = 0;
 
+    // Writes take `origin`, the handle from watch() of the session making
+    // them (or null): its own watch is not told of its own change.
+    //
     // (flags | add) & ~remove; with replace, flags = add.
     virtual io::Task<Result<FlagChanges>> change_flags(std::string user, std::string mailbox,
                                                        std::vector<uint32_t> uids, uint32_t add, uint32_t remove,
-                                                       bool replace) = 0;
+                                                       bool replace, const void* origin) = 0;
     // The listed UIDs (only \Deleted ones if require_deleted); all \Deleted
     // ones when uids is nullopt. Returns the UIDs removed.
     virtual io::Task<Result<std::vector<uint32_t>>> expunge(std::string user, std::string mailbox,
                                                             std::optional<std::vector<uint32_t>> uids,
-                                                            bool require_deleted) = 0;
+                                                            bool require_deleted, const void* origin) = 0;
     virtual io::Task<Result<CopyUids>> copy(std::string user, std::string from, std::vector<uint32_t> uids,
-                                            std::string to, bool move) = 0;
+                                            std::string to, bool move, const void* origin) = 0;
     virtual io::Task<Result<AppendUid>> append(std::string user, std::string mailbox, std::string data,
-                                               uint32_t flags, int64_t internal_date) = 0;
+                                               uint32_t flags, int64_t internal_date, const void* origin) = 0;
 
     // Calls on_change on the calling ring whenever the mailbox may have
     // changed (another session's write, a delivery), until the returned

@@ -1,6 +1,7 @@
 // The IMAP io driver (see connection.hpp).
 #include "imap/connection.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <string>
@@ -20,13 +21,13 @@ constexpr size_t kRecvBuffer = 16384;
 
 using io::send_all;
 
-// Shared between the connection and the watch callback, which may run
-// after the connection ended (a post already queued): hence shared_ptr.
-struct Wake {
-    bool changed = false;
-    bool waiting = false;             // in IDLE, waiting for input
-    io::CancelSlot* slot = nullptr;   // the recv to interrupt
-};
+// Before login a client may send only small commands (CAPABILITY, LOGIN,
+// AUTHENTICATE, ...): an unauthenticated peer cannot make us buffer a 64 MiB
+// literal. The configured limits apply once it has logged in.
+ReaderLimits before_login(const ReaderLimits& l) {
+    return {std::min<size_t>(l.max_line, 8192), std::min<uint64_t>(l.max_literal, 8192),
+            std::min<uint64_t>(l.max_command, 16384)};
+}
 
 }  // namespace
 
@@ -40,11 +41,18 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     SessionConfig config = ctx.config;
     if (is_loopback(client.ip)) config.plaintext_allowed = true;
     Session session(config, ctx.backend, client);
-    CommandReader reader(ctx.limits);
-    auto wake = std::make_shared<Wake>();
-    wake->slot = &entry.slot;
-    std::shared_ptr<void> watch;
-    std::string watched;
+    CommandReader reader(before_login(ctx.limits));
+    bool full_limits = false;
+    // Long FETCH replies go out as they grow. A change to the selected
+    // mailbox interrupts the recv of an IDLE wait; the session calls this
+    // only while it lives, i.e. while this frame does.
+    const auto send_timeout = ctx.timeouts.send;
+    session.set_flush([fd, send_timeout](std::string& o) { return send_all(fd, o, send_timeout); });
+    bool waiting_in_idle = false;
+    bool recheck = false;
+    session.set_wake([&entry, &waiting_in_idle] {
+        if (waiting_in_idle && entry.slot.pending) io::Ring::current()->cancel(entry.slot.pending);
+    });
     std::string out;
     std::string in;
     size_t pos = 0;
@@ -109,6 +117,14 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         if (!alive) break;
         if (handled) {
             if (next == Next::kLine) reader.expect_line();
+            if (!full_limits && session.state() != State::kNotAuthenticated) {
+                reader.set_limits(ctx.limits);
+                full_limits = true;
+            }
+            if (next == Next::kClose && session.lost()) {
+                reason = "lost";
+                break;
+            }
             if (next == Next::kClose) {
                 co_await send_all(fd, out, ctx.timeouts.send);
                 if (session.bad_commands() > 0 && reason == std::string_view("logout") &&
@@ -117,30 +133,14 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                     reason = "errors";
                 break;
             }
-            // Follow the selected mailbox.
-            std::string selected = session.selected_mailbox();
-            if (selected != watched) {
-                watch.reset();
-                watched = selected;
-                if (!selected.empty()) {
-                    std::weak_ptr<Wake> weak = wake;
-                    auto on_change = [weak] {
-                        auto w = weak.lock();
-                        if (!w) return;
-                        w->changed = true;
-                        if (w->waiting && w->slot && w->slot->pending) io::Ring::current()->cancel(w->slot->pending);
-                    };
-                    watch = ctx.backend.watch(session.user(), selected, on_change);
-                }
-            }
             continue;
         }
 
         // All input consumed.
         in.clear();
         pos = 0;
-        if (session.idling() && wake->changed) {
-            wake->changed = false;
+        if (session.idling() && (session.changed() || recheck)) {
+            recheck = false;
             auto r = session.refresh(out);
             co_await std::move(r);
         }
@@ -161,9 +161,9 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         bool idling = session.idling();
         if (idling && wait > ctx.timeouts.idle_recheck) wait = ctx.timeouts.idle_recheck;
         if (wait.count() < 1) wait = std::chrono::milliseconds(1);
-        wake->waiting = idling;
+        waiting_in_idle = idling;
         int n = co_await io::recv(fd, buf, sizeof buf, wait, &entry.slot);
-        wake->waiting = false;
+        waiting_in_idle = false;
         if (n > 0) {
             in.append(buf, static_cast<size_t>(n));
             continue;
@@ -174,7 +174,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             reason = "shutdown";
         } else if ((n == -ECANCELED || n == -ETIME) && Clock::now() < deadline) {
             // IDLE: a notification or the periodic re-check.
-            if (idling) wake->changed = true;
+            if (idling) recheck = true;
             continue;
         } else if (n == -ECANCELED || n == -ETIME) {
             session.timeout(out);
@@ -185,7 +185,6 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         break;
     }
-    watch.reset();
     co_await io::close(fd);
     log::info("disconnect", {{"proto", "imap"},
                              {"client", client.ip},

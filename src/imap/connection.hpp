@@ -2,10 +2,11 @@
 // current ring. Input goes through a bounded CommandReader ("+ Ready for
 // literal data" continuations for synchronizing literals), responses are
 // flushed when the input is drained (pipelining), the autologout timer is
-// applied (RFC 3501 5.4: at least 30 minutes), the selected mailbox is
-// watched through Backend::watch so that an IDLE client hears of new mail
-// and expunges at once (and every `idle_recheck` as a safety net), and a
-// graceful shutdown sends "* BYE".
+// applied (RFC 3501 5.4: at least 30 minutes), reader limits are tight
+// until login, an IDLE wait is woken when the session's watch reports a
+// change (and re-lists every `idle_recheck` as a safety net), long FETCH
+// replies are flushed as the session produces them, and a graceful shutdown
+// sends "* BYE".
 #pragma once
 
 #include <chrono>

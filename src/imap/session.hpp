@@ -5,13 +5,23 @@
 // append their responses to the driver's output string.
 //
 // States: not authenticated, authenticated, selected, logout. The selected
-// mailbox's view (UIDs and flags by sequence number) is kept here; changes
-// made by others are reported by refresh() only where RFC 3501 7.4.1 allows
-// it (never during FETCH, STORE or SEARCH), EXPUNGE responses in descending
-// order so that the numbers sent stay valid.
+// mailbox's view (UIDs and flags by sequence number) is kept here. The
+// session watches the selected mailbox (Backend::watch); changes made by
+// others (other sessions, POP3, local delivery) are reported as untagged
+// EXISTS / EXPUNGE / FETCH FLAGS before the tagged reply of the next
+// command that allows it (RFC 3501 5.2, 7.4.1: EXPUNGE never during FETCH,
+// STORE or SEARCH), and at once during IDLE; EXPUNGE responses go in
+// descending order so that the numbers sent stay valid. Its own writes are
+// not reported back to it (the watch handle is their origin).
+//
+// Large FETCH output is handed to the driver's flush function as it grows,
+// and big message sections are read from the store in chunks, so a session
+// never holds a whole large message or a whole mailbox of replies.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +38,14 @@ struct SessionConfig {
     // otherwise LOGINDISABLED and no AUTH=PLAIN.
     bool plaintext_allowed = true;
     uint32_t max_bad_commands = 20;   // 0 = unlimited
+    // FETCH output is flushed once it exceeds this; message sections larger
+    // than stream_threshold are read from the store in chunks of this size.
+    size_t flush_threshold = 64 * 1024;
+    uint64_t stream_threshold = 256 * 1024;
 };
+
+// Writes `out` to the client and clears it; false if the client is gone.
+using Flush = std::function<io::Task<bool>(std::string& out)>;
 
 struct ClientInfo {
     std::string ip;
@@ -48,14 +65,24 @@ class Session {
 public:
     Session(const SessionConfig& config, Backend& backend, ClientInfo client);
 
+    // The driver's output path for long replies (without one, FETCH builds
+    // its whole reply in `out`), and a function called (on the ring) when
+    // the selected mailbox changed, to wake an IDLE wait.
+    void set_flush(Flush flush) { flush_ = std::move(flush); }
+    void set_wake(std::function<void()> wake);
+
     void greet(std::string& out);
     io::Task<Next> execute(const Command& cmd, std::string& out);
     // After Next::kLine: the line the client sent.
     io::Task<Next> line(std::string text, std::string& out);
     // A command the parser or reader refused.
     Next bad(const std::string& tag, std::string_view text, std::string& out);
-    // Re-list the selected mailbox and report what changed (NOOP, IDLE, notifications).
+    // Re-list the selected mailbox and report what changed (NOOP, IDLE).
     io::Task<void> refresh(std::string& out);
+    // Another party changed the selected mailbox since the last refresh.
+    bool changed() const { return notice_->changed; }
+    // The connection broke during a command (a flush failed): close it.
+    bool lost() const { return lost_; }
     // "* BYE" for a server shutdown or autologout.
     void shutdown(std::string& out);
     void timeout(std::string& out);
@@ -63,7 +90,6 @@ public:
     State state() const { return state_; }
     bool idling() const { return idling_; }
     const std::string& user() const { return user_; }
-    // The selected mailbox ("" when none): the driver watches it.
     std::string selected_mailbox() const { return sel_ ? sel_->name : std::string(); }
     uint32_t bad_commands() const { return bad_commands_; }
     uint32_t commands() const { return commands_; }
@@ -80,6 +106,7 @@ private:
         std::vector<MessageInfo> messages;   // by sequence number - 1
     };
 
+    io::Task<Next> dispatch(const Command& cmd, std::string& out);
     io::Task<Next> login(const Command& cmd, std::string user, std::string password, std::string& out);
     io::Task<void> list(const Command& cmd, std::string& out);
     io::Task<void> status(const Command& cmd, std::string& out);
@@ -89,6 +116,12 @@ private:
     io::Task<void> expunge(const Command& cmd, std::string& out);
     io::Task<void> search(const Command& cmd, std::string& out);
     io::Task<void> fetch(const Command& cmd, std::string& out);
+    // One message's "* n FETCH (...)" response; false if it vanished.
+    io::Task<bool> fetch_one(const std::vector<FetchItem>& items, size_t index, std::string& out);
+    // A literal of `size` bytes read from [offset, offset + size) of the
+    // message in chunks, flushed as it goes; false if the message vanished.
+    io::Task<bool> stream_literal(uint32_t uid, uint64_t offset, uint64_t size, std::string& out);
+    io::Task<bool> flush_if_over(std::string& out, size_t threshold);
     io::Task<void> store(const Command& cmd, std::string& out);
     io::Task<void> copy(const Command& cmd, std::string& out);
     io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, std::optional<std::string>& data);
@@ -100,6 +133,19 @@ private:
     void expunged(const std::vector<uint32_t>& uids, std::string& out);
     void no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate = false);
     void tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text);
+    // Reports others' changes before the tagged reply at the end of `out`
+    // when the command allows it.
+    io::Task<void> report_changes(const Command& cmd, std::string& out);
+    // Selects `s` (or none) and follows it with a watch.
+    void follow(std::optional<Selected> s);
+    // The origin of this session's writes, so its own watch skips them.
+    const void* origin() const { return watch_.get(); }
+
+    // Shared with the watch callback, which may run after the session ended.
+    struct Notice {
+        bool changed = false;
+        std::function<void()> wake;
+    };
 
     SessionConfig config_;
     Backend& backend_;
@@ -107,6 +153,10 @@ private:
     State state_ = State::kNotAuthenticated;
     std::string user_;
     std::optional<Selected> sel_;
+    std::shared_ptr<Notice> notice_ = std::make_shared<Notice>();
+    std::shared_ptr<void> watch_;
+    Flush flush_;
+    bool lost_ = false;
     bool idling_ = false;
     std::string idle_tag_;
     std::string auth_tag_;   // AUTHENTICATE waiting for its response line

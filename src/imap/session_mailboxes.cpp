@@ -1,0 +1,175 @@
+// The IMAP session: LIST, STATUS, SELECT, CREATE/DELETE/RENAME/SUBSCRIBE, APPEND (see session.hpp).
+#include "imap/session.hpp"
+
+#include "imap/mailbox_name.hpp"
+#include "imap/response.hpp"
+#include "imap/session_util.hpp"
+
+namespace ringpost::imap {
+
+using namespace detail;
+
+io::Task<void> Session::list(const Command& cmd, std::string& out) {
+    const auto& a = cmd.get<ListArgs>();
+    const bool lsub = cmd.type == CommandType::kLsub;
+    const char* word = lsub ? "LSUB" : "LIST";
+    if (a.patterns.size() == 1 && a.patterns[0].empty() && !lsub) {
+        out += "* LIST (\\Noselect) \"/\" \"\"\r\n";
+        tagged(out, cmd.tag, "OK", "LIST completed");
+        co_return;
+    }
+    auto listing = backend_.list_mailboxes(user_);
+    auto boxes = co_await std::move(listing);
+    if (!boxes) {
+        no_from_error(cmd.tag, boxes.error(), out);
+        co_return;
+    }
+    for (const auto& mb : *boxes) {
+        bool match = false;
+        for (const auto& p : a.patterns)
+            if (is_inbox_pattern_match(a.reference + p, mb.name)) match = true;
+        if (!match) continue;
+        bool subscribed_only = lsub || a.select_subscribed;
+        if (subscribed_only && !mb.subscribed) continue;
+        if (a.select_special_use && mb.special_use.empty()) continue;
+        bool children = false;
+        for (const auto& other : *boxes)
+            if (other.name.size() > mb.name.size() + 1 && other.name.compare(0, mb.name.size(), mb.name) == 0 &&
+                other.name[mb.name.size()] == '/')
+                children = true;
+        std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+        if (!mb.special_use.empty() && !lsub) attrs += " " + mb.special_use;
+        if (mb.subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
+        out += "* ";
+        out += word;
+        out += " (" + attrs + ") \"/\" ";
+        append_mailbox(out, mb.name);
+        out += "\r\n";
+        if (a.return_status && !lsub) status_items(out, mb, a.status_items);
+    }
+    tagged(out, cmd.tag, "OK", lsub ? "LSUB completed" : "LIST completed");
+}
+
+io::Task<void> Session::status(const Command& cmd, std::string& out) {
+    const auto& a = cmd.get<StatusArgs>();
+    auto asking = backend_.mailbox_status(user_, a.mailbox);
+    auto st = co_await std::move(asking);
+    if (!st) {
+        no_from_error(cmd.tag, st.error(), out);
+        co_return;
+    }
+    if (!st->has_value()) {
+        tagged(out, cmd.tag, "NO", "[NONEXISTENT] No such mailbox");
+        co_return;
+    }
+    status_items(out, **st, a.items);
+    tagged(out, cmd.tag, "OK", "STATUS completed");
+}
+
+io::Task<void> Session::select(const Command& cmd, std::string& out) {
+    const auto& a = cmd.get<SelectArgs>();
+    const bool examine = cmd.type == CommandType::kExamine;
+    // RFC 7162 3.2.11 / RFC 9051 7.1: the previous mailbox is closed first,
+    // whatever happens to this SELECT; [CLOSED] marks where its responses end.
+    if (sel_) out += "* OK [CLOSED] Previous mailbox closed\r\n";
+    follow(std::nullopt);
+    auto listing = backend_.list_messages(user_, a.mailbox);
+    auto snap = co_await std::move(listing);
+    if (!snap) {
+        no_from_error(cmd.tag, snap.error(), out);
+        co_return;
+    }
+    Selected s;
+    s.name = snap->status.name.empty() ? a.mailbox : snap->status.name;
+    s.read_only = examine;
+    s.uidvalidity = snap->status.uidvalidity;
+    s.uidnext = snap->status.uidnext;
+    s.messages = std::move(snap->messages);
+    out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
+    out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n* 0 RECENT\r\n";
+    for (size_t i = 0; i < s.messages.size(); ++i) {
+        if (!(s.messages[i].flags & kSeen)) {
+            out += "* OK [UNSEEN " + std::to_string(i + 1) + "] First unseen\r\n";
+            break;
+        }
+    }
+    out += "* OK [UIDVALIDITY " + std::to_string(s.uidvalidity) + "] UIDs valid\r\n";
+    out += "* OK [UIDNEXT " + std::to_string(s.uidnext) + "] Predicted next UID\r\n";
+    if (examine)
+        out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
+    else
+        out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Keywords are not stored\r\n";
+    follow(std::move(s));
+    tagged(out, cmd.tag, "OK", examine ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
+}
+
+io::Task<void> Session::mailbox_op(const Command& cmd, std::string& out) {
+    Result<void> r;
+    std::string_view done;
+    switch (cmd.type) {
+    case CommandType::kCreate: {
+        const auto& a = cmd.get<CreateArgs>();
+        std::string name = a.mailbox;
+        while (name.size() > 1 && name.back() == '/') name.pop_back();
+        if (is_inbox(name)) {
+            tagged(out, cmd.tag, "NO", "[ALREADYEXISTS] INBOX always exists");
+            co_return;
+        }
+        std::string use = a.special_use.empty() ? std::string() : a.special_use.front();
+        auto t = backend_.create_mailbox(user_, name, use);
+        r = co_await std::move(t);
+        done = "CREATE completed";
+        break;
+    }
+    case CommandType::kDelete: {
+        auto t = backend_.delete_mailbox(user_, cmd.get<MailboxArgs>().mailbox);
+        r = co_await std::move(t);
+        done = "DELETE completed";
+        break;
+    }
+    case CommandType::kRename: {
+        const auto& a = cmd.get<RenameArgs>();
+        auto t = backend_.rename_mailbox(user_, a.from, a.to);
+        r = co_await std::move(t);
+        done = "RENAME completed";
+        break;
+    }
+    default: {
+        bool on = cmd.type == CommandType::kSubscribe;
+        auto t = backend_.subscribe(user_, cmd.get<MailboxArgs>().mailbox, on);
+        r = co_await std::move(t);
+        done = on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed";
+        break;
+    }
+    }
+    if (!r) {
+        no_from_error(cmd.tag, r.error(), out);
+        co_return;
+    }
+    tagged(out, cmd.tag, "OK", done);
+}
+
+io::Task<void> Session::append(const Command& cmd, std::string& out) {
+    const auto& a = cmd.get<AppendArgs>();
+    uint32_t validity = 0;
+    SequenceSet uids;
+    for (const auto& m : a.messages) {
+        int64_t date = m.internal_date ? m.internal_date->unix_time : 0;
+        auto t = backend_.append(user_, a.mailbox, std::string(m.data), flag_bits(m.flags), date, origin());
+        auto r = co_await std::move(t);
+        if (!r) {
+            no_from_error(cmd.tag, r.error(), out, true);
+            co_return;
+        }
+        validity = r->uidvalidity;
+        uids.add(r->uid);
+    }
+    if (sel_ && sel_->name == a.mailbox) {
+        auto t = refresh(out);
+        co_await std::move(t);
+    }
+    tagged(out, cmd.tag, "OK",
+           "[APPENDUID " + std::to_string(validity) + " " + uids.resolve(UINT32_MAX).to_string() + "] APPEND completed");
+}
+
+}  // namespace ringpost::imap
