@@ -35,4 +35,14 @@ inline void uncount_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {
     if (!(flags & kFlagSeen)) meta.unseen -= meta.unseen > 0 ? 1 : 0;
 }
 
+// Keyword bits (store.hpp, kFirstKeywordBit) against a keyword table.
+// keyword_bits: the bits of `names`; with define, adds the missing ones to
+// `table` and returns false (adding nothing) if that would pass kMaxKeywords.
+bool keyword_bits(std::vector<std::string>& table, const std::vector<std::string>& names, bool define,
+                  uint32_t& bits);
+// `flags` of a message in a mailbox with keyword table `from`, as flags of
+// the mailbox with table `to` (COPY/MOVE): keywords carried over by name,
+// added to `to` as needed; one that no longer fits is dropped.
+uint32_t carry_keywords(uint32_t flags, const std::vector<std::string>& from, std::vector<std::string>& to);
+
 }  // namespace ringpost::store

@@ -394,8 +394,9 @@ Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::st
     rocksdb::WriteBatch batch;
     MailboxMeta& source = metas[from_key];
     out.uids.reserve(found.size());
-    for (const auto& [uid, msg] : found) {
+    for (auto& [uid, msg] : found) {
         const uint32_t new_uid = dest.uidnext++;
+        if (to_key != from_key) msg.flags = carry_keywords(msg.flags, source.keywords, dest.keywords);
         batch.Put(impl.cf(Store::Impl::kMessages), keys::message_key(*user, to, new_uid), encode_message(msg));
         count_message(dest, msg.size, msg.flags);
         if (move) {

@@ -73,8 +73,8 @@ Error mailbox_exists(std::string_view name) {
 }
 
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta) {
-    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext, meta.messages, meta.unseen,
-                       meta.bytes,        meta.subscribed,  meta.special_use};
+    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext,   meta.messages, meta.unseen,
+                       meta.bytes,        meta.subscribed,  meta.special_use, meta.keywords};
 }
 
 // --- Impl helpers ---

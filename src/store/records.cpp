@@ -175,6 +175,8 @@ std::string encode_mailbox_meta(const MailboxMeta& m) {
     w.varint(m.unseen);
     w.u8(m.subscribed ? 1 : 0);
     w.str(m.special_use);
+    w.varint(m.keywords.size());
+    for (const auto& k : m.keywords) w.str(k);
     return w.take();
 }
 
@@ -193,6 +195,11 @@ Result<MailboxMeta> decode_mailbox_meta(std::string_view data) {
         m.unseen = r.varint();
         m.subscribed = r.u8() != 0;
         m.special_use = r.str();
+    }
+    if (r.ok() && !r.at_end()) {
+        uint64_t n = r.varint();
+        if (n > 64) return corrupt("mailbox (keyword table)");
+        for (uint64_t i = 0; i < n && r.ok(); ++i) m.keywords.push_back(r.str());
     }
     if (!r.ok()) return corrupt("mailbox");
     return m;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mail/envelope.hpp"
 #include "util/result.hpp"
@@ -32,6 +33,9 @@ struct MailboxMeta {
     uint64_t unseen = 0;      // records without kFlagSeen
     bool subscribed = false;
     std::string special_use;  // RFC 6154 attribute: "\\Sent", "\\Drafts", ... or ""
+    // Appended later (absent: none). The mailbox's keyword table: keyword i
+    // is flag bit kFirstKeywordBit + i of its messages (store.hpp).
+    std::vector<std::string> keywords;
 };
 
 // messages CF value (the user, mailbox and uid are in the key).

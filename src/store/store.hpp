@@ -64,6 +64,15 @@ struct MailboxMessage {
 enum MessageFlags : uint32_t {
     kFlagSeen = 1, kFlagAnswered = 2, kFlagFlagged = 4, kFlagDeleted = 8, kFlagDraft = 16,
 };
+// Bits kFirstKeywordBit.. of a message's flags are keywords (IMAP custom
+// flags such as $Forwarded or $Junk): bit kFirstKeywordBit + i is keyword i
+// of its mailbox's table (MailboxInfo::keywords), so a flag word stays one
+// integer and STORE stays one read-modify-write. COPY/MOVE carry keywords
+// over by name. A mailbox holds at most kMaxKeywords distinct keywords, as
+// in Dovecot's Maildir (26).
+inline constexpr uint32_t kFirstKeywordBit = 5;
+inline constexpr size_t kMaxKeywords = 32 - kFirstKeywordBit;
+inline constexpr uint32_t kSystemFlags = (1u << kFirstKeywordBit) - 1;
 
 // Error::code values of the mailbox API, for the protocol's reply (every
 // other failure -- invalid user name, database error -- has code 0; no call
@@ -84,6 +93,8 @@ inline constexpr int kUidsExhausted = 14;
 inline constexpr int kBadSpecialUse = 15;
 // The copy/move source is gone (deleted or renamed by another session).
 inline constexpr int kNoSuchSourceMailbox = 16;
+// keyword_flags(define) would pass kMaxKeywords in the mailbox: [LIMIT].
+inline constexpr int kTooManyKeywords = 17;
 
 // The SPECIAL-USE attributes (RFC 6154) a mailbox may carry here.
 inline constexpr std::string_view kSpecialUses[] = {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"};
@@ -98,6 +109,7 @@ struct MailboxInfo {
     uint64_t bytes = 0;          // sum of the messages' sizes
     bool subscribed = false;
     std::string special_use;     // one of kSpecialUses, or ""
+    std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
 };
 
 // One message in a mailbox listing: what SELECT, FETCH FLAGS/RFC822.SIZE/
@@ -261,6 +273,13 @@ public:
     Result<std::vector<std::pair<uint32_t, uint32_t>>> change_flags(std::string_view user, std::string_view mailbox,
                                                                     const std::vector<uint32_t>& uids, uint32_t add,
                                                                     uint32_t remove);
+    // The flag bits of keywords `names` in the mailbox (matched without
+    // regard to case). With define, names not yet in its table are added
+    // (one synced write) -- kTooManyKeywords past kMaxKeywords, and nothing
+    // is added then; without, unknown names contribute no bit (SEARCH
+    // KEYWORD). kNoSuchMailbox.
+    Result<uint32_t> keyword_flags(std::string_view user, std::string_view mailbox,
+                                   const std::vector<std::string>& names, bool define);
     // Removes the listed messages (only those flagged kFlagDeleted if
     // require_deleted: UID EXPUNGE). Unknown UIDs are ignored; UIDs are
     // never reused (uidnext stays). Returns the UIDs removed, ascending.

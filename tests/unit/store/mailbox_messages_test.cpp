@@ -536,3 +536,44 @@ TEST_F(MailboxMessagesTest, LocalDeliveryCreatesAMissingInbox) {
     EXPECT_EQ(listing->info.bytes, listing->messages[0].size + listing->messages[1].size);
     EXPECT_EQ(store->list_mailboxes("ghost@localhost").value().size(), 1u);  // only INBOX
 }
+
+// Keywords are bits of the flag word indexed by the mailbox's table: defined
+// on first use (case-insensitive), durable, carried over by name on
+// COPY/MOVE into a mailbox whose table differs, and bounded.
+TEST_F(MailboxMessagesTest, KeywordsAreDefinedPerMailboxAndCarriedByName) {
+    deliver();
+    auto bits = store->keyword_flags(kUser, "INBOX", {"$Forwarded", "$Junk"}, true);
+    ASSERT_TRUE(bits.ok()) << bits.error().message;
+    EXPECT_EQ(*bits, (1u << kFirstKeywordBit) | (1u << (kFirstKeywordBit + 1)));
+    EXPECT_EQ(store->keyword_flags(kUser, "INBOX", {"$junk"}, false).value(), 1u << (kFirstKeywordBit + 1));
+    EXPECT_EQ(store->keyword_flags(kUser, "INBOX", {"$Unknown"}, false).value(), 0u);
+    EXPECT_EQ(store->mailbox_info(kUser, "INBOX").value()->keywords,
+              (std::vector<std::string>{"$Forwarded", "$Junk"}));
+    ASSERT_TRUE(store->change_flags(kUser, "INBOX", {1}, kFlagSeen | (1u << (kFirstKeywordBit + 1)), 0).ok());
+
+    // Archive's table starts with another keyword: $Junk lands on its bit 1 there.
+    ASSERT_TRUE(store->create_mailbox(kUser, "Archive").ok());
+    ASSERT_TRUE(store->keyword_flags(kUser, "Archive", {"Work"}, true).ok());
+    auto copied = store->copy_messages(kUser, "INBOX", {1}, "Archive");
+    ASSERT_TRUE(copied.ok()) << copied.error().message;
+    auto archive = store->list_messages(kUser, "Archive").value();
+    EXPECT_EQ(archive.info.keywords, (std::vector<std::string>{"Work", "$Junk"}));
+    ASSERT_EQ(archive.messages.size(), 1u);
+    EXPECT_EQ(archive.messages[0].flags, kFlagSeen | (1u << (kFirstKeywordBit + 1)));
+
+    // The table survives a reopen.
+    store.reset();
+    store = open_store(dir.db());
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->mailbox_info(kUser, "Archive").value()->keywords,
+              (std::vector<std::string>{"Work", "$Junk"}));
+
+    // Full: no partial definition, kTooManyKeywords.
+    std::vector<std::string> many;
+    for (size_t i = 0; i < kMaxKeywords; ++i) many.push_back("k" + std::to_string(i));
+    auto full = store->keyword_flags(kUser, "INBOX", many, true);
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, kTooManyKeywords);
+    EXPECT_EQ(store->mailbox_info(kUser, "INBOX").value()->keywords.size(), 2u);
+    EXPECT_EQ(store->keyword_flags(kUser, "Nope", {"x"}, true).error().code, kNoSuchMailbox);
+}

@@ -139,7 +139,7 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_EQ(head->internal_date, m.internal_date);
     EXPECT_EQ(head->flags, m.flags);
 
-    MailboxMeta meta{1700000000, 42, 41, 99999, 7, true, "\\Sent"};
+    MailboxMeta meta{1700000000, 42, 41, 99999, 7, true, "\\Sent", {"$Forwarded", "$Junk"}};
     auto dmeta = decode_mailbox_meta(encode_mailbox_meta(meta));
     ASSERT_TRUE(dmeta.ok());
     EXPECT_EQ(dmeta->uidvalidity, 1700000000u);
@@ -149,6 +149,7 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_EQ(dmeta->unseen, 7u);
     EXPECT_TRUE(dmeta->subscribed);
     EXPECT_EQ(dmeta->special_use, "\\Sent");
+    EXPECT_EQ(dmeta->keywords, (std::vector<std::string>{"$Forwarded", "$Junk"}));
 
     auto du = decode_user(encode_user(UserValue{"$y$j9T$abc", 1690000000}));
     ASSERT_TRUE(du.ok());
