@@ -3,6 +3,7 @@
 
 #include "imap/date_time.hpp"
 #include "imap/session_util.hpp"
+#include "mail/rfc5322_date.hpp"
 
 namespace ringpost::imap {
 
@@ -28,6 +29,20 @@ io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, 
         co_return ci_contains(v, key.value);
     }
     case SearchKind::kBody: co_return ci_contains(msg.substr(header.size()), key.value);
+    case SearchKind::kSentSince:
+    case SearchKind::kSentBefore:
+    case SearchKind::kSentOn: {
+        // RFC 3501 6.4.4: the Date: header's date, its time and zone
+        // disregarded. A message without a usable Date: is dated by its
+        // INTERNALDATE, as Dovecot does, rather than matching nothing.
+        std::string v = header_values(header, "Date");
+        auto sent = mail::parse_rfc5322_date(std::string_view(v).substr(0, v.find('\n')));
+        const int64_t day = sent ? sent->days_local : date_of(m.internal_date, 0).days();
+        const int64_t want = key.date.days();
+        if (key.kind == SearchKind::kSentSince) co_return day >= want;
+        if (key.kind == SearchKind::kSentBefore) co_return day < want;
+        co_return day == want;
+    }
     default: co_return ci_contains(msg, key.value);
     }
 }
@@ -62,12 +77,9 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
     }
     case SearchKind::kLarger: co_return m.size > key.number;
     case SearchKind::kSmaller: co_return m.size < key.number;
-    case SearchKind::kSince:
-    case SearchKind::kSentSince: co_return date_of(m.internal_date, 0) >= key.date;
-    case SearchKind::kBefore:
-    case SearchKind::kSentBefore: co_return date_of(m.internal_date, 0) < key.date;
-    case SearchKind::kOn:
-    case SearchKind::kSentOn: co_return date_of(m.internal_date, 0) == key.date;
+    case SearchKind::kSince: co_return date_of(m.internal_date, 0) >= key.date;
+    case SearchKind::kBefore: co_return date_of(m.internal_date, 0) < key.date;
+    case SearchKind::kOn: co_return date_of(m.internal_date, 0) == key.date;
     default: {
         auto t = search_text(key, m, data);
         co_return co_await std::move(t);

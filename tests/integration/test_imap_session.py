@@ -162,3 +162,34 @@ class ImapSessionTest(ServerTestCase):
         self.assertTrue(f.readline().startswith(b"+ "))
         s.sendall(msg + b"\r\n")
         self.assertTrue(until_tagged(f, b"a3")[-1].startswith(b"a3 OK [APPENDUID"))
+
+    def test_sent_search_uses_the_date_header(self):
+        user = "sentdates@localhost"
+        self.srv.add_user(user, PASSWORD)
+
+        def msg(subject, date):
+            hdr = "From: <a@example.org>\r\nTo: <%s>\r\nSubject: %s\r\n" % (user, subject)
+            if date:
+                hdr += "Date: %s\r\n" % date
+            return (hdr + "\r\nbody\r\n").encode()
+
+        # Late evening west of UTC: the date as written (1 Jan), not UTC's (2 Jan).
+        self.srv.send("a@example.org", [user], msg("old", "Fri, 31 Dec 1999 10:00:00 +0000"))
+        self.srv.send("a@example.org", [user], msg("zoned", "Mon, 1 Jan 2024 23:30:00 -0500 (EST)"))
+        self.srv.send("a@example.org", [user], msg("undated", None))
+        self.srv.wait_mailbox(user, 3)
+        c = self.imap(user)
+        c.select("INBOX", readonly=True)
+
+        def search(*criteria):
+            typ, data = c.search(None, *criteria)
+            self.assertEqual(typ, "OK")
+            return data[0].split()
+
+        self.assertEqual(search("SENTBEFORE", "1-Jan-2000"), [b"1"])
+        self.assertEqual(search("SENTON", "1-Jan-2024"), [b"2"])
+        self.assertEqual(search("SENTON", "2-Jan-2024"), [])
+        # No Date: dated by arrival (today), like INTERNALDATE.
+        today = time.strftime("%d-%b-%Y", time.gmtime())
+        self.assertEqual(search("SENTSINCE", today), [b"3"])
+        self.assertEqual(search("SINCE", today), [b"1", b"2", b"3"])
