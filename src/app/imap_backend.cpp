@@ -13,7 +13,8 @@ static_assert(imap::kNoSuchMailbox == store::kNoSuchMailbox && imap::kMailboxExi
               imap::kCannotDeleteInbox == store::kCannotDeleteInbox &&
               imap::kInvalidMailboxName == store::kInvalidMailboxName &&
               imap::kUidsExhausted == store::kUidsExhausted && imap::kBadSpecialUse == store::kBadSpecialUse &&
-              imap::kNoSuchSourceMailbox == store::kNoSuchSourceMailbox);
+              imap::kNoSuchSourceMailbox == store::kNoSuchSourceMailbox &&
+              imap::kTooManyKeywords == store::kTooManyKeywords && imap::kFirstKeywordBit == store::kFirstKeywordBit);
 constexpr bool same_flag(uint32_t a, uint32_t b) { return a == b; }
 static_assert(same_flag(imap::kSeen, store::kFlagSeen) && same_flag(imap::kAnswered, store::kFlagAnswered) &&
               same_flag(imap::kFlagged, store::kFlagFlagged) && same_flag(imap::kDeleted, store::kFlagDeleted) &&
@@ -29,6 +30,7 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
     s.bytes = i.bytes;
     s.subscribed = i.subscribed;
     s.special_use = i.special_use;
+    s.keywords = i.keywords;
     return s;
 }
 
@@ -209,6 +211,21 @@ io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std
     auto r = co_await pool_.run(work);
     if (r) hub_.publish(user, mailbox, origin);
     co_return r;
+}
+
+io::Task<Result<imap::KeywordBits>> StoreImapBackend::keyword_flags(std::string user, std::string mailbox,
+                                                                    std::vector<std::string> names, bool define) {
+    auto work = [this, &user, &mailbox, &names, define]() -> Result<imap::KeywordBits> {
+        auto bits = store_.keyword_flags(user, mailbox, names, define);
+        if (!bits) return bits.error();
+        auto info = store_.mailbox_info(user, mailbox);
+        if (!info) return info.error();
+        imap::KeywordBits out;
+        out.bits = *bits;
+        if (info->has_value()) out.table = (*info)->keywords;
+        return out;
+    };
+    co_return co_await pool_.run(work);
 }
 
 std::shared_ptr<void> StoreImapBackend::watch(std::string user, std::string mailbox,

@@ -43,6 +43,8 @@ public:
                                           std::string to, bool move, const void* origin) override;
     io::Task<Result<imap::AppendUid>> append(std::string user, std::string mailbox, std::string data, uint32_t flags,
                                              int64_t internal_date, const void* origin) override;
+    io::Task<Result<imap::KeywordBits>> keyword_flags(std::string user, std::string mailbox,
+                                                      std::vector<std::string> names, bool define) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
 private:

@@ -31,9 +31,13 @@ inline constexpr int kInvalidMailboxName = 13;   // [CANNOT]
 inline constexpr int kUidsExhausted = 14;        // [LIMIT]
 inline constexpr int kBadSpecialUse = 15;        // [USEATTR]
 inline constexpr int kNoSuchSourceMailbox = 16;
+inline constexpr int kTooManyKeywords = 17;      // [LIMIT]
 
-// Stored flags (the store's MessageFlags bits). Keywords are not stored.
+// Stored flags (the store's MessageFlags bits). Bits kFirstKeywordBit and
+// up are keywords: bit kFirstKeywordBit + i is MailboxStatus::keywords[i].
 enum : uint32_t { kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 };
+inline constexpr uint32_t kFirstKeywordBit = 5;
+inline constexpr uint32_t kSystemFlagBits = (1u << kFirstKeywordBit) - 1;
 
 enum class LoginStatus : uint8_t { kOk, kBadCredentials, kTempFail };
 
@@ -51,6 +55,14 @@ struct MailboxStatus {
     uint64_t bytes = 0;
     bool subscribed = false;
     std::string special_use;   // "\Sent", ... or ""
+    std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+};
+
+// keyword_flags(): the bits of the names asked for, and the mailbox's
+// keyword table after any definition.
+struct KeywordBits {
+    uint32_t bits = 0;
+    std::vector<std::string> table;
 };
 
 struct MessageInfo {
@@ -108,6 +120,12 @@ public:
     virtual io::Task<Result<std::optional<std::string>>> read_range(std::string user, std::string mailbox,
                                                                      uint32_t uid, uint64_t offset,
                                                                      uint64_t length) = 0;
+
+    // The bits of keywords `names` in `mailbox` (case-insensitive); with
+    // define, names not yet known are added to its table first (durable),
+    // or kTooManyKeywords. Without, unknown names give no bit.
+    virtual io::Task<Result<KeywordBits>> keyword_flags(std::string user, std::string mailbox,
+                                                        std::vector<std::string> names, bool define) = 0;
 
     // Writes take `origin`, the handle from watch() of the session making
     // them (or null): its own watch is not told of its own change.

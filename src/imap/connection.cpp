@@ -143,6 +143,11 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             recheck = false;
             auto r = session.refresh(out);
             co_await std::move(r);
+            if (session.state() == State::kLogout) {   // the mailbox went away under us
+                co_await send_all(fd, out, ctx.timeouts.send);
+                reason = "mailbox_gone";
+                break;
+            }
         }
         if (!out.empty()) {
             if (!(co_await send_all(fd, out, ctx.timeouts.send))) {

@@ -138,4 +138,20 @@ std::string SequenceSet::to_string() const {
     return out;
 }
 
+std::string SequenceSet::compress(const std::vector<uint32_t>& numbers) {
+    std::string out;
+    for (size_t i = 0; i < numbers.size();) {
+        size_t j = i;
+        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(numbers[i]);
+        if (j > i) {
+            out += ':';
+            out += std::to_string(numbers[j]);
+        }
+        i = j + 1;
+    }
+    return out;
+}
+
 }  // namespace ringpost::imap

@@ -71,8 +71,12 @@ public:
         }
     }
 
-    // The set as IMAP text ("1:3,5,7:*"), e.g. for COPYUID / SEARCH results.
+    // The set as IMAP text ("1:3,5,7:*").
     std::string to_string() const;
+    // Numbers in the order given as IMAP text, ascending runs joined
+    // ("1:3,5"): COPYUID and APPENDUID, whose lists a server builds itself
+    // and which kMaxRanges must not cut short.
+    static std::string compress(const std::vector<uint32_t>& numbers);
 
 private:
     std::vector<Range> ranges_;

@@ -47,11 +47,22 @@ Session::Session(const SessionConfig& config, Backend& backend, ClientInfo clien
 void Session::set_wake(std::function<void()> wake) { notice_->wake = std::move(wake); }
 
 void Session::follow(std::optional<Selected> s) {
-    watch_.reset();
-    notice_->changed = false;
     sel_ = std::move(s);
     state_ = sel_ ? State::kSelected : State::kAuthenticated;
-    if (!sel_) return;
+    if (!sel_) {
+        start_watch("");
+        return;
+    }
+    // SELECT started the watch before it listed the mailbox; keep that one
+    // (and any change it heard of meanwhile).
+    if (!watch_ || watched_ != sel_->name) start_watch(sel_->name);
+}
+
+void Session::start_watch(const std::string& mailbox) {
+    watch_.reset();
+    notice_->changed = false;
+    watched_ = mailbox;
+    if (mailbox.empty()) return;
     std::weak_ptr<Notice> weak = notice_;
     auto on_change = [weak] {
         auto n = weak.lock();
@@ -59,7 +70,7 @@ void Session::follow(std::optional<Selected> s) {
         n->changed = true;
         if (n->wake) n->wake();
     };
-    watch_ = backend_.watch(user_, sel_->name, on_change);
+    watch_ = backend_.watch(user_, mailbox, on_change);
 }
 
 io::Task<bool> Session::flush_if_over(std::string& out, size_t threshold) {
@@ -142,6 +153,7 @@ void Session::no_from_error(const std::string& tag, const Error& e, std::string&
     case kUidsExhausted: code = "[LIMIT] "; break;
     case kBadSpecialUse: code = "[USEATTR] "; break;
     case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
+    case kTooManyKeywords: code = "[LIMIT] "; break;
     default: code = "[UNAVAILABLE] "; break;
     }
     out += tag + " NO " + std::string(code);
@@ -163,6 +175,36 @@ std::vector<size_t> Session::resolve(const SequenceSet& set, bool uid) const {
     return idx;
 }
 
+void Session::send_flags(std::string& out) const {
+    const std::string names = flag_names(sel_->keywords);
+    out += "* FLAGS (" + names + ")\r\n";
+    if (sel_->read_only)
+        out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
+    else
+        out += "* OK [PERMANENTFLAGS (" + names + " \\*)] Flags and keywords are stored\r\n";
+}
+
+io::Task<Result<uint32_t>> Session::keyword_bits(const std::string& mailbox, std::vector<std::string> keywords,
+                                                 bool define, std::string& out) {
+    if (keywords.empty()) co_return uint32_t{0};
+    auto t = backend_.keyword_flags(user_, mailbox, std::move(keywords), define);
+    auto r = co_await std::move(t);
+    if (!r) co_return r.error();
+    if (sel_ && sel_->name == mailbox && r->table != sel_->keywords) {
+        sel_->keywords = r->table;
+        send_flags(out);
+    }
+    co_return r->bits;
+}
+
+void Session::mailbox_gone(std::string_view why, std::string& out) {
+    out += "* BYE ";
+    out += why;
+    out += "\r\n";
+    follow(std::nullopt);
+    state_ = State::kLogout;
+}
+
 void Session::expunged(const std::vector<uint32_t>& uids, std::string& out) {
     if (!sel_) return;
     auto& msgs = sel_->messages;
@@ -178,7 +220,19 @@ io::Task<void> Session::refresh(std::string& out) {
     notice_->changed = false;
     auto listing = backend_.list_messages(user_, sel_->name);
     auto snap = co_await std::move(listing);
-    if (!snap || !sel_) co_return;
+    if (!sel_) co_return;
+    if (!snap) {
+        if (snap.error().code == kNoSuchMailbox) mailbox_gone("Selected mailbox was deleted", out);
+        co_return;   // a passing store error: try again with the next change
+    }
+    if (snap->status.uidvalidity != sel_->uidvalidity) {
+        mailbox_gone("Selected mailbox was recreated; UIDVALIDITY changed", out);
+        co_return;
+    }
+    if (snap->status.keywords != sel_->keywords) {
+        sel_->keywords = snap->status.keywords;
+        send_flags(out);
+    }
     // Expunged: in our view but no longer listed.
     std::vector<uint32_t> gone;
     size_t j = 0;
@@ -196,7 +250,7 @@ io::Task<void> Session::refresh(std::string& out) {
         if (j < now.size() && now[j].uid == msgs[i].uid && now[j].flags != msgs[i].flags) {
             msgs[i].flags = now[j].flags;
             out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(msgs[i].uid) + " FLAGS ";
-            append_flags(out, msgs[i].flags);
+            append_flags(out, msgs[i].flags, sel_->keywords);
             out += ")\r\n";
         }
     }
@@ -215,7 +269,7 @@ io::Task<Next> Session::execute(const Command& cmd, std::string& out) {
         auto reporting = report_changes(cmd, out);
         co_await std::move(reporting);
     }
-    co_return lost_ ? Next::kClose : next;
+    co_return lost_ || state_ == State::kLogout ? Next::kClose : next;
 }
 
 io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {

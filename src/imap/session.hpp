@@ -104,6 +104,7 @@ private:
         uint32_t uidvalidity = 0;
         uint32_t uidnext = 1;
         std::vector<MessageInfo> messages;   // by sequence number - 1
+        std::vector<std::string> keywords;   // the mailbox's keyword table, as last sent in FLAGS
     };
 
     io::Task<Next> dispatch(const Command& cmd, std::string& out);
@@ -133,11 +134,22 @@ private:
     void expunged(const std::vector<uint32_t>& uids, std::string& out);
     void no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate = false);
     void tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text);
+    // "* FLAGS" and "* OK [PERMANENTFLAGS]" for the selected mailbox.
+    void send_flags(std::string& out) const;
+    // The flag bits of `keywords` in `mailbox` (defining them with define);
+    // a change to the selected mailbox's table is sent as FLAGS.
+    io::Task<Result<uint32_t>> keyword_bits(const std::string& mailbox, std::vector<std::string> keywords,
+                                            bool define, std::string& out);
+    // Another party deleted or recreated the selected mailbox: our UIDs mean
+    // nothing any more (RFC 3501 2.3.1.1), so the session ends.
+    void mailbox_gone(std::string_view why, std::string& out);
     // Reports others' changes before the tagged reply at the end of `out`
     // when the command allows it.
     io::Task<void> report_changes(const Command& cmd, std::string& out);
     // Selects `s` (or none) and follows it with a watch.
     void follow(std::optional<Selected> s);
+    // Watches `mailbox` ("" = none) for changes by others.
+    void start_watch(const std::string& mailbox);
     // The origin of this session's writes, so its own watch skips them.
     const void* origin() const { return watch_.get(); }
 
@@ -155,6 +167,7 @@ private:
     std::optional<Selected> sel_;
     std::shared_ptr<Notice> notice_ = std::make_shared<Notice>();
     std::shared_ptr<void> watch_;
+    std::string watched_;
     Flush flush_;
     bool lost_ = false;
     bool idling_ = false;

@@ -1,6 +1,8 @@
 // The IMAP session: LIST, STATUS, SELECT, CREATE/DELETE/RENAME/SUBSCRIBE, APPEND (see session.hpp).
 #include "imap/session.hpp"
 
+#include <map>
+
 #include "imap/mailbox_name.hpp"
 #include "imap/response.hpp"
 #include "imap/session_util.hpp"
@@ -24,28 +26,48 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, boxes.error(), out);
         co_return;
     }
-    for (const auto& mb : *boxes) {
-        bool match = false;
+    auto matches = [&](const std::string& name) {
         for (const auto& p : a.patterns)
-            if (is_inbox_pattern_match(a.reference + p, mb.name)) match = true;
-        if (!match) continue;
-        bool subscribed_only = lsub || a.select_subscribed;
+            if (is_inbox_pattern_match(a.reference + p, name)) return true;
+        return false;
+    };
+    const bool subscribed_only = lsub || a.select_subscribed;
+    // What is listed, in name order: the mailboxes that match and pass the
+    // selection, and (plain LIST and LSUB) the levels of hierarchy above a
+    // passing mailbox that match but do not themselves exist or are not
+    // subscribed, as \Noselect (RFC 3501 6.3.8, 6.3.9). nullptr marks those.
+    std::map<std::string, const MailboxStatus*> shown;
+    const bool placeholders = !a.extended || (!a.select_subscribed && !a.select_special_use);
+    for (const auto& mb : *boxes) {
         if (subscribed_only && !mb.subscribed) continue;
         if (a.select_special_use && mb.special_use.empty()) continue;
+        if (matches(mb.name)) shown[mb.name] = &mb;
+        if (!placeholders) continue;
+        for (size_t slash = mb.name.find('/'); slash != std::string::npos; slash = mb.name.find('/', slash + 1)) {
+            std::string parent = mb.name.substr(0, slash);
+            if (!parent.empty() && matches(parent)) shown.emplace(parent, nullptr);
+        }
+    }
+    for (const auto& [name, mb] : shown) {
         bool children = false;
         for (const auto& other : *boxes)
-            if (other.name.size() > mb.name.size() + 1 && other.name.compare(0, mb.name.size(), mb.name) == 0 &&
-                other.name[mb.name.size()] == '/')
+            if (other.name.size() > name.size() + 1 && other.name.compare(0, name.size(), name) == 0 &&
+                other.name[name.size()] == '/')
                 children = true;
-        std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
-        if (!mb.special_use.empty() && !lsub) attrs += " " + mb.special_use;
-        if (mb.subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
+        std::string attrs;
+        if (!mb) {
+            attrs = lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
+        } else {
+            attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+            if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
+            if (mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
+        }
         out += "* ";
         out += word;
         out += " (" + attrs + ") \"/\" ";
-        append_mailbox(out, mb.name);
+        append_mailbox(out, name);
         out += "\r\n";
-        if (a.return_status && !lsub) status_items(out, mb, a.status_items);
+        if (mb && a.return_status && !lsub) status_items(out, *mb, a.status_items);
     }
     tagged(out, cmd.tag, "OK", lsub ? "LSUB completed" : "LIST completed");
 }
@@ -73,9 +95,13 @@ io::Task<void> Session::select(const Command& cmd, std::string& out) {
     // whatever happens to this SELECT; [CLOSED] marks where its responses end.
     if (sel_) out += "* OK [CLOSED] Previous mailbox closed\r\n";
     follow(std::nullopt);
+    // Watch first, list second: a delivery committed in between is then
+    // heard of rather than lost until the next NOOP.
+    start_watch(is_inbox(a.mailbox) ? std::string("INBOX") : a.mailbox);
     auto listing = backend_.list_messages(user_, a.mailbox);
     auto snap = co_await std::move(listing);
     if (!snap) {
+        start_watch("");
         no_from_error(cmd.tag, snap.error(), out);
         co_return;
     }
@@ -85,7 +111,8 @@ io::Task<void> Session::select(const Command& cmd, std::string& out) {
     s.uidvalidity = snap->status.uidvalidity;
     s.uidnext = snap->status.uidnext;
     s.messages = std::move(snap->messages);
-    out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
+    s.keywords = std::move(snap->status.keywords);
+    out += "* FLAGS (" + flag_names(s.keywords) + ")\r\n";
     out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n* 0 RECENT\r\n";
     for (size_t i = 0; i < s.messages.size(); ++i) {
         if (!(s.messages[i].flags & kSeen)) {
@@ -98,7 +125,7 @@ io::Task<void> Session::select(const Command& cmd, std::string& out) {
     if (examine)
         out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
     else
-        out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Keywords are not stored\r\n";
+        out += "* OK [PERMANENTFLAGS (" + flag_names(s.keywords) + " \\*)] Flags and keywords are stored\r\n";
     follow(std::move(s));
     tagged(out, cmd.tag, "OK", examine ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
@@ -152,24 +179,33 @@ io::Task<void> Session::mailbox_op(const Command& cmd, std::string& out) {
 io::Task<void> Session::append(const Command& cmd, std::string& out) {
     const auto& a = cmd.get<AppendArgs>();
     uint32_t validity = 0;
-    SequenceSet uids;
+    std::vector<uint32_t> uids;
     for (const auto& m : a.messages) {
         int64_t date = m.internal_date ? m.internal_date->unix_time : 0;
-        auto t = backend_.append(user_, a.mailbox, std::string(m.data), flag_bits(m.flags), date, origin());
+        std::vector<std::string> keywords;
+        uint32_t flags = flag_bits(m.flags, keywords);
+        auto defining = keyword_bits(a.mailbox, std::move(keywords), true, out);
+        auto bits = co_await std::move(defining);
+        if (!bits) {
+            no_from_error(cmd.tag, bits.error(), out, true);
+            co_return;
+        }
+        flags |= *bits;
+        auto t = backend_.append(user_, a.mailbox, std::string(m.data), flags, date, origin());
         auto r = co_await std::move(t);
         if (!r) {
             no_from_error(cmd.tag, r.error(), out, true);
             co_return;
         }
         validity = r->uidvalidity;
-        uids.add(r->uid);
+        uids.push_back(r->uid);
     }
     if (sel_ && sel_->name == a.mailbox) {
         auto t = refresh(out);
         co_await std::move(t);
     }
     tagged(out, cmd.tag, "OK",
-           "[APPENDUID " + std::to_string(validity) + " " + uids.resolve(UINT32_MAX).to_string() + "] APPEND completed");
+           "[APPENDUID " + std::to_string(validity) + " " + SequenceSet::compress(uids) + "] APPEND completed");
 }
 
 }  // namespace ringpost::imap

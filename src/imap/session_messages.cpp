@@ -42,9 +42,23 @@ io::Task<void> Session::store(const Command& cmd, std::string& out) {
     std::vector<size_t> idx = resolve(a.set, cmd.uid);
     std::vector<uint32_t> uids;
     for (size_t i : idx) uids.push_back(sel_->messages[i].uid);
-    uint32_t bits = flag_bits(a.flags);
-    uint32_t add = a.mode == StoreMode::kRemove ? 0 : bits;
-    uint32_t remove = a.mode == StoreMode::kRemove ? bits : 0;
+    std::vector<std::string> keywords;
+    uint32_t bits = flag_bits(a.flags, keywords);
+    // Keywords are defined on first use (not for -FLAGS: an unknown one is
+    // on no message).
+    auto defining = keyword_bits(sel_->name, std::move(keywords), a.mode != StoreMode::kRemove, out);
+    auto keyword_flags = co_await std::move(defining);
+    if (!keyword_flags) {
+        no_from_error(cmd.tag, keyword_flags.error(), out);
+        co_return;
+    }
+    bits |= *keyword_flags;
+    const uint32_t add = a.mode == StoreMode::kRemove ? 0 : bits;
+    const uint32_t remove = a.mode == StoreMode::kRemove ? bits : 0;
+    auto expected = [&](uint32_t old) { return a.mode == StoreMode::kReplace ? add : (old | add) & ~remove; };
+    // Messages to report even with .SILENT: where the result is not what
+    // this STORE alone would give, someone else changed them (RFC 3501 6.4.6).
+    std::vector<bool> report(idx.size(), !a.silent);
     if (!uids.empty()) {
         auto t = backend_.change_flags(user_, sel_->name, uids, add, remove, a.mode == StoreMode::kReplace, origin());
         auto r = co_await std::move(t);
@@ -53,22 +67,29 @@ io::Task<void> Session::store(const Command& cmd, std::string& out) {
             co_return;
         }
         if (!sel_) co_return;
-        for (auto [uid, flags] : *r) {
-            auto it = std::lower_bound(sel_->messages.begin(), sel_->messages.end(), uid,
-                                       [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
-            if (it != sel_->messages.end() && it->uid == uid) it->flags = flags;
+        size_t j = 0;   // r is in ascending UID order, as idx is
+        for (size_t k = 0; k < idx.size(); ++k) {
+            MessageInfo& m = sel_->messages[idx[k]];
+            const uint32_t want = expected(m.flags);
+            while (j < r->size() && (*r)[j].first < m.uid) ++j;
+            if (j < r->size() && (*r)[j].first == m.uid) {
+                m.flags = (*r)[j].second;
+                if (m.flags != want) report[k] = true;
+            } else {
+                // Unchanged by us: the stored flags already were `want`.
+                if (want != m.flags) report[k] = true;
+                m.flags = want;
+            }
         }
     }
-    if (!a.silent) {
-        for (size_t i : idx) {
-            if (i >= sel_->messages.size()) break;
-            const auto& m = sel_->messages[i];
-            out += "* " + std::to_string(i + 1) + " FETCH (";
-            if (cmd.uid) out += "UID " + std::to_string(m.uid) + " ";
-            out += "FLAGS ";
-            append_flags(out, m.flags);
-            out += ")\r\n";
-        }
+    for (size_t k = 0; k < idx.size(); ++k) {
+        if (!report[k] || idx[k] >= sel_->messages.size()) continue;
+        const auto& m = sel_->messages[idx[k]];
+        out += "* " + std::to_string(idx[k] + 1) + " FETCH (";
+        if (cmd.uid) out += "UID " + std::to_string(m.uid) + " ";
+        out += "FLAGS ";
+        append_flags(out, m.flags, sel_->keywords);
+        out += ")\r\n";
     }
     tagged(out, cmd.tag, "OK", cmd.uid ? "UID STORE completed" : "STORE completed");
 }
@@ -97,16 +118,15 @@ io::Task<void> Session::copy(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, r.error(), out, true);
         co_return;
     }
-    SequenceSet src, dst;
-    std::vector<uint32_t> moved;
+    std::vector<uint32_t> moved, copies;
     for (auto [s, d] : r->uids) {
-        src.add(s);
-        dst.add(d);
         moved.push_back(s);
+        copies.push_back(d);
     }
     std::string code = r->uids.empty() ? std::string()
-                                        : "[COPYUID " + std::to_string(r->uidvalidity) + " " + src.to_string() +
-                                              " " + dst.to_string() + "] ";
+                                        : "[COPYUID " + std::to_string(r->uidvalidity) + " " +
+                                              SequenceSet::compress(moved) + " " + SequenceSet::compress(copies) +
+                                              "] ";
     if (move) {
         if (!code.empty()) out += "* OK " + code + "Moved\r\n";
         expunged(moved, out);

@@ -72,7 +72,7 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
     case SearchKind::kSequence: co_return key.set.contains(seq, static_cast<uint32_t>(msgs.size()));
     case SearchKind::kUid: co_return key.set.contains(m.uid, msgs.empty() ? 0 : msgs.back().uid);
     case SearchKind::kFlag: {
-        uint32_t bit = flag_bit(key.value);
+        uint32_t bit = flag_bit(key.value, sel_->keywords);
         co_return bit != 0 && (m.flags & bit) != 0;
     }
     case SearchKind::kLarger: co_return m.size > key.number;

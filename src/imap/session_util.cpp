@@ -37,7 +37,7 @@ bool glob(std::string_view pat, std::string_view name) {
 
 }  // namespace
 
-void append_flags(std::string& out, uint32_t flags) {
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords) {
     out += '(';
     bool first = true;
     for (size_t i = 0; i < 5; ++i) {
@@ -46,20 +46,47 @@ void append_flags(std::string& out, uint32_t flags) {
         out += kFlagNames[i];
         first = false;
     }
+    for (size_t i = 0; i < keywords.size() && kFirstKeywordBit + i < 32; ++i) {
+        if (!(flags & (1u << (kFirstKeywordBit + i)))) continue;
+        if (!first) out += ' ';
+        out += keywords[i];
+        first = false;
+    }
     out += ')';
 }
 
-uint32_t flag_bits(const std::vector<std::string>& flags) {
+std::string flag_names(const std::vector<std::string>& keywords) {
+    std::string out = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const auto& k : keywords) {
+        out += ' ';
+        out += k;
+    }
+    return out;
+}
+
+uint32_t flag_bits(const std::vector<std::string>& flags, std::vector<std::string>& keywords) {
     uint32_t bits = 0;
-    for (const auto& f : flags)
-        for (size_t i = 0; i < 5; ++i)
-            if (f == kFlagNames[i]) bits |= kFlagBits[i];
+    for (const auto& f : flags) {
+        if (!f.empty() && f[0] == '\\') {
+            for (size_t i = 0; i < 5; ++i)
+                if (ci_equal(f, kFlagNames[i])) bits |= kFlagBits[i];
+            continue;
+        }
+        bool known = false;
+        for (const auto& k : keywords) known = known || ci_equal(k, f);
+        if (!known) keywords.push_back(f);
+    }
     return bits;
 }
 
-uint32_t flag_bit(std::string_view f) {
-    for (size_t i = 0; i < 5; ++i)
-        if (f == kFlagNames[i]) return kFlagBits[i];
+uint32_t flag_bit(std::string_view f, const std::vector<std::string>& keywords) {
+    if (!f.empty() && f[0] == '\\') {
+        for (size_t i = 0; i < 5; ++i)
+            if (ci_equal(f, kFlagNames[i])) return kFlagBits[i];
+        return 0;
+    }
+    for (size_t i = 0; i < keywords.size() && kFirstKeywordBit + i < 32; ++i)
+        if (ci_equal(keywords[i], f)) return 1u << (kFirstKeywordBit + i);
     return 0;
 }
 

@@ -15,11 +15,17 @@
 
 namespace ringpost::imap::detail {
 
-// "(\Seen \Deleted)".
-void append_flags(std::string& out, uint32_t flags);
-// System flags as bits; keywords are not stored and are dropped.
-uint32_t flag_bits(const std::vector<std::string>& flags);
-uint32_t flag_bit(std::string_view flag);
+// "(\Seen \Deleted $Forwarded)": system flags, then the keywords whose
+// bits are set (bit kFirstKeywordBit + i is keywords[i]).
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords);
+// The system flags among `flags` as bits; the keywords (no backslash) are
+// added to `keywords`. \Recent and unknown system flags are ignored: they
+// cannot be stored.
+uint32_t flag_bits(const std::vector<std::string>& flags, std::vector<std::string>& keywords);
+// One flag's bit: a system flag, or a keyword in `keywords`; 0 if unknown.
+uint32_t flag_bit(std::string_view flag, const std::vector<std::string>& keywords);
+// "\Answered \Flagged \Deleted \Seen \Draft" and the keywords.
+std::string flag_names(const std::vector<std::string>& keywords);
 
 bool ci_contains(std::string_view hay, std::string_view needle);
 bool ci_equal(std::string_view a, std::string_view b);
