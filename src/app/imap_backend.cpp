@@ -37,7 +37,7 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
 }  // namespace
 
 io::Task<imap::LoginResult> StoreImapBackend::login(std::string user, std::string password, std::string client_ip) {
-    auto checking = check_login(store_, pool_, throttle_, "imap", std::move(user), std::move(password),
+    auto checking = check_login(store_, login_pool_, throttle_, "imap", std::move(user), std::move(password),
                                 std::move(client_ip));
     LoginCheck check = co_await std::move(checking);
     imap::LoginResult result;

@@ -17,8 +17,10 @@ namespace ringpost::app {
 
 class StoreImapBackend final : public imap::Backend {
 public:
-    StoreImapBackend(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle, MailboxHub& hub)
-        : store_(store), pool_(pool), throttle_(throttle), hub_(hub) {}
+    // Store calls on `pool`, password checks on `login_pool` (see StorePop3Backend).
+    StoreImapBackend(store::Store& store, io::BlockingPool& pool, io::BlockingPool& login_pool,
+                     LoginThrottle& throttle, MailboxHub& hub)
+        : store_(store), pool_(pool), login_pool_(login_pool), throttle_(throttle), hub_(hub) {}
 
     io::Task<imap::LoginResult> login(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<imap::MailboxStatus>>> list_mailboxes(std::string user) override;
@@ -50,6 +52,7 @@ public:
 private:
     store::Store& store_;
     io::BlockingPool& pool_;
+    io::BlockingPool& login_pool_;
     LoginThrottle& throttle_;
     MailboxHub& hub_;
 };

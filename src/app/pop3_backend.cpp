@@ -28,7 +28,7 @@ uint32_t uid_of_uidl(std::string_view uidl) {
 
 io::Task<pop3::AuthResult> StorePop3Backend::authenticate(std::string user, std::string password,
                                                           std::string client_ip) {
-    auto checking = check_login(store_, pool_, throttle_, "pop3", std::move(user), std::move(password),
+    auto checking = check_login(store_, login_pool_, throttle_, "pop3", std::move(user), std::move(password),
                                 std::move(client_ip));
     LoginCheck check = co_await std::move(checking);
     pop3::AuthResult result;

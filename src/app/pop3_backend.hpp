@@ -22,10 +22,13 @@ class MailboxHub;
 
 class StorePop3Backend final : public pop3::Backend {
 public:
-    // `hub` (may be null) hears of deletions, so IMAP sessions of the user see them.
-    StorePop3Backend(store::Store& store, io::BlockingPool& pool, MaildropLocks& locks, LoginThrottle& throttle,
-                     MailboxHub* hub = nullptr)
-        : store_(store), pool_(pool), locks_(locks), throttle_(throttle), hub_(hub) {}
+    // Store calls run on `pool`, password checks on `login_pool` (so that a
+    // burst of logins, milliseconds of hashing each, never queues the reads
+    // of users already logged in). `hub` (may be null) hears of deletions,
+    // so IMAP sessions of the user see them.
+    StorePop3Backend(store::Store& store, io::BlockingPool& pool, io::BlockingPool& login_pool, MaildropLocks& locks,
+                     LoginThrottle& throttle, MailboxHub* hub = nullptr)
+        : store_(store), pool_(pool), login_pool_(login_pool), locks_(locks), throttle_(throttle), hub_(hub) {}
 
     io::Task<pop3::AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<pop3::MaildropEntry>>> open_maildrop(std::string user) override;
@@ -36,6 +39,7 @@ public:
 private:
     store::Store& store_;
     io::BlockingPool& pool_;
+    io::BlockingPool& login_pool_;
     MaildropLocks& locks_;
     LoginThrottle& throttle_;
     MailboxHub* hub_;

@@ -90,16 +90,19 @@ int run_server(const Config& config) {
     if (!bind_all(config.imap.listen, &WorkerListeners::imap)) return 1;   // IMAP front end
 
     // Blocking store reads and password checks of the mailbox front ends
-    // run here, never on a ring. Declared before the workers: it must
-    // outlive their rings' use of it, and stop after them.
+    // run on these, never on a ring; password hashing (yescrypt, ~15 ms of
+    // CPU each) has its own threads, so a burst of logins does not queue the
+    // reads of sessions already in. Declared before the workers: they must
+    // outlive their rings' use of them, and stop after them.
     io::BlockingPool pool;
+    io::BlockingPool login_pool;
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
     // Change notices between sessions (IMAP, POP3 deletions, local
     // delivery) go through the hub; it outlives the workers and the engine.
     MailboxHub hub;
-    StorePop3Backend pop3_backend(*store, pool, maildrop_locks, throttle, &hub);
-    StoreImapBackend imap_backend(*store, pool, throttle, hub);
+    StorePop3Backend pop3_backend(*store, pool, login_pool, maildrop_locks, throttle, &hub);
+    StoreImapBackend imap_backend(*store, pool, login_pool, throttle, hub);
 
     // The delivery engine starts before the listeners take mail, and stops
     // after them, so that every accepted message is handed over or spooled.
@@ -160,6 +163,7 @@ int run_server(const Config& config) {
     for (auto& w : workers) w->request_shutdown();
     for (auto& w : workers) w->join();
     pool.stop();
+    login_pool.stop();
     admin.stop();
     // Transactions in flight finish (within the grace) and their outcomes
     // are written; the rest stays spooled for the next start.
