@@ -84,9 +84,10 @@ void CommandReader::push_tail(const char* p, size_t n) {
 std::string CommandReader::current_tag() const {
     size_t n = 0;
     while (n < buf_.size() && is_tag_char(buf_[n])) ++n;
-    // The tag must be followed by a space (or the end of what we have: the
-    // line may have been cut at the limit inside the tag).
-    if (n == 0 || (n < buf_.size() && buf_[n] != ' ')) return "*";
+    // The tag must be followed by a space. A line cut at the limit inside
+    // its first word has no tag we could echo (the client never sent that
+    // prefix as one).
+    if (n == 0 || n >= buf_.size() || buf_[n] != ' ') return "*";
     return buf_.substr(0, n);
 }
 

@@ -99,9 +99,14 @@ ParseResult parse_command(const RawCommand& raw, const ParseOptions& options) {
     ParseResult r;
     r.command.tag = "*";
     Lexer lx(raw, options);
-    lx.skip_sp();
     if (lx.at_line_end() && raw.literals.empty()) {
         r.error = "Empty command";
+        return r;
+    }
+    // The tag is the line's first word (RFC 3501 9: tag SP command): with a
+    // blank before it, the word that follows is not a tag the client sent.
+    if (lx.peek() == ' ') {
+        r.error = lx.skip_sp() && lx.at_line_end() ? "Empty command" : "Line must start with a tag";
         return r;
     }
     std::string tag;

@@ -1,5 +1,9 @@
-// Task<T>: a lazily started C++20 coroutine whose awaiter resumes the caller
-// by symmetric transfer (no recursion, no scheduler hop). spawn() runs a
+// Task<T>: a lazily started C++20 coroutine. Awaiting it runs it at once on
+// the caller's stack; if it finishes without suspending (a cache hit, an
+// empty FETCH item list) the caller simply goes on, so a loop over many such
+// awaits never deepens the stack (symmetric transfer would, in builds where
+// the compiler does not turn it into a tail call: -fsanitize=address). If it
+// suspends, its completion later resumes the caller by symmetric transfer. spawn() runs a
 // Task<void> detached: its frame frees itself when it finishes. This is the
 // only coroutine type of the runtime; awaitables live in ops.hpp.
 #pragma once
@@ -20,6 +24,9 @@ struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+        // Finished inside the caller's await_suspend: the caller goes on by
+        // itself (await_suspend returns false).
+        if (h.promise().running_inline) return std::noop_coroutine();
         auto next = h.promise().continuation;
         return next ? next : std::noop_coroutine();
     }
@@ -28,6 +35,7 @@ struct FinalAwaiter {
 
 struct PromiseBase {
     std::coroutine_handle<> continuation;
+    bool running_inline = false;   // started by an awaiter, has not suspended yet
     std::exception_ptr exception;
     std::suspend_always initial_suspend() const noexcept { return {}; }
     FinalAwaiter final_suspend() const noexcept { return {}; }
@@ -59,9 +67,14 @@ public:
     }
 
     bool await_ready() const noexcept { return false; }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
-        h_.promise().continuation = caller;
-        return h_;
+    bool await_suspend(std::coroutine_handle<> caller) noexcept {
+        auto& p = h_.promise();
+        p.continuation = caller;
+        p.running_inline = true;
+        h_.resume();
+        if (h_.done()) return false;   // finished synchronously: do not suspend the caller
+        p.running_inline = false;      // suspended: its completion resumes the caller
+        return true;
     }
     T await_resume() {
         if (h_.promise().exception) std::rethrow_exception(h_.promise().exception);
@@ -94,9 +107,14 @@ public:
     }
 
     bool await_ready() const noexcept { return false; }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
-        h_.promise().continuation = caller;
-        return h_;
+    bool await_suspend(std::coroutine_handle<> caller) noexcept {
+        auto& p = h_.promise();
+        p.continuation = caller;
+        p.running_inline = true;
+        h_.resume();
+        if (h_.done()) return false;   // finished synchronously: do not suspend the caller
+        p.running_inline = false;      // suspended: its completion resumes the caller
+        return true;
     }
     void await_resume() {
         if (h_.promise().exception) std::rethrow_exception(h_.promise().exception);

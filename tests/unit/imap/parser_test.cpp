@@ -401,7 +401,12 @@ TEST(Parser, CopyAndMove) {
 TEST(Parser, TolerantSpacing) {
     EXPECT_TRUE(parse_line("a  LOGIN  user   pass ").ok());
     EXPECT_TRUE(parse_line("a FETCH 1 ( FLAGS  UID )").ok());
-    EXPECT_TRUE(parse_line("  a NOOP").ok());
+    // ...but the tag comes first: after a blank, "a" is not a tag the client
+    // sent, so the reply is untagged.
+    ParseResult lead = parse_line("  a NOOP");
+    EXPECT_FALSE(lead.ok());
+    EXPECT_EQ(lead.command.tag, "*");
+    EXPECT_EQ(lead.error, "Line must start with a tag");
 }
 
 TEST(Parser, GarbageIsBadNotACrash) {
