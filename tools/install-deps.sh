@@ -12,6 +12,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 swaks libio-socket-inet6-perl dnsmasq-base curl
+  # swaks --tls / --tlsc (SMTP STARTTLS and smtps tests)
+  libnet-ssleay-perl
   # real mail clients for tests/integration/test_retrieval_clients.py:
   # fetchmail pulls over POP3, mbsync (package isync) over IMAP
   fetchmail isync

@@ -19,6 +19,10 @@ Config default_config() {
     c.smtp.listen.push_back(parse_listen("127.0.0.1:2525"));
     c.pop3.listen.push_back(parse_listen("127.0.0.1:1100"));
     c.imap.listen.push_back(parse_listen("127.0.0.1:1430"));
+    c.submission.listen.push_back(parse_listen("127.0.0.1:5870"));
+    c.smtps.listen.push_back(parse_listen("127.0.0.1:4650"));
+    c.pop3s.listen.push_back(parse_listen("127.0.0.1:9950"));
+    c.imaps.listen.push_back(parse_listen("127.0.0.1:9930"));
     c.relay.local_domains = {"localhost"};
     c.relay.relay_networks = {parse_network("127.0.0.0/8"), parse_network("::1/128")};
     c.admin_socket = c.data_dir + "/admin.sock";
@@ -54,6 +58,16 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> imap;
     for (const auto& l : c.imap.listen) imap.push_back(l.text);
     s += "imap_listen: " + (imap.empty() ? std::string("(none)") : joined(imap)) + "\n";
+    auto listens = [](const std::vector<ListenAddress>& l) {
+        std::vector<std::string> t;
+        for (const auto& a : l) t.push_back(a.text);
+        return t.empty() ? std::string("(none)") : joined(t);
+    };
+    s += "submission_listen: " + listens(c.submission.listen) + "\n";
+    s += "smtps_listen: " + listens(c.smtps.listen) + "\n";
+    s += "pop3s_listen: " + listens(c.pop3s.listen) + "\n";
+    s += "imaps_listen: " + listens(c.imaps.listen) + "\n";
+    s += "tls_cert: " + (c.tls.cert.empty() ? std::string("(self-signed in data_dir/tls)") : c.tls.cert) + "\n";
     s += "data_dir: " + c.data_dir + "\n";
     s += "admin_socket: " + c.admin_socket + "\n";
     s += "local_domains: " + joined(c.relay.local_domains) + "\n";

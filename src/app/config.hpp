@@ -40,6 +40,43 @@ struct SmtpConfig {
     uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
     uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
     uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
+    // AUTH (RFC 4954) is offered only over TLS; true also offers it in
+    // plain text (for tests on loopback).
+    bool allow_plaintext_auth = false;
+};
+
+// [tls]: the server certificate for STARTTLS / STLS and the implicit-TLS
+// listeners. No cert and key: a self-signed pair is generated into
+// <data_dir>/tls/ on first start (and logged), so STARTTLS always works.
+struct TlsConfig {
+    std::string cert;                     // PEM chain; "" = <data_dir>/tls/cert.pem (self-signed)
+    std::string key;                      // PEM key; "" = <data_dir>/tls/key.pem
+    std::string min_version = "TLSv1.2";  // "TLSv1.2" or "TLSv1.3"
+    std::string ciphers;                  // TLS 1.2 cipher list; "" = modern AEAD + forward secrecy
+    std::string ciphersuites;             // TLS 1.3 suites; "" = OpenSSL's default
+    bool starttls = true;                 // offer STARTTLS / STLS on the plain listeners
+};
+
+// [submission]: message submission (RFC 6409): AUTH before MAIL, then
+// relay anywhere. [smtps]: the same over implicit TLS (RFC 8314).
+struct SubmissionConfig {
+    std::vector<ListenAddress> listen;    // default 127.0.0.1:5870; empty = none
+    // MAIL FROM must be the authenticated user's address (or null).
+    bool require_sender_match = true;
+};
+
+// [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
+struct ImplicitTlsConfig {
+    std::vector<ListenAddress> listen;
+};
+
+// [delivery.tls]: outbound STARTTLS policy: "none", "may" (opportunistic,
+// plain-text retry if the handshake fails), "encrypt" (TLS required),
+// "verify" (TLS with a certificate valid for the MX host name).
+struct DeliveryTlsConfig {
+    std::string default_policy = "may";
+    std::vector<std::pair<std::string, std::string>> domains;   // lower-cased domain -> policy
+    std::string ca_file;   // "" = the system trust store
 };
 
 struct RelayConfig {
@@ -77,6 +114,7 @@ struct DeliveryConfig {
     uint32_t max_hops = 100;                   // Received: headers before a message counts as looping
     // [delivery.routes]: lower-cased domain -> next hop ("host", "host:port", "[ip]:port").
     std::vector<std::pair<std::string, std::string>> routes;
+    DeliveryTlsConfig tls;
 };
 
 struct LogConfig {
@@ -93,6 +131,11 @@ struct Config {
     DeliveryConfig delivery;
     Pop3Config pop3;
     ImapConfig imap;
+    TlsConfig tls;
+    SubmissionConfig submission;
+    ImplicitTlsConfig smtps;
+    ImplicitTlsConfig pop3s;
+    ImplicitTlsConfig imaps;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 };

@@ -24,10 +24,6 @@
 namespace ringpost::app {
 namespace {
 
-// Tables that later features will read; accepted now so that a config file
-// written for a newer version does not fail on an older one mid-upgrade.
-constexpr std::string_view kReservedTables[] = {"tls", "submission", "smtps", "pop3s", "imaps"};
-
 std::string quote(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -119,6 +115,92 @@ public:
         return static_cast<uint32_t>(integer(node, key, min, max));
     }
 
+    bool boolean(const toml::node& node, const std::string& key) const {
+        auto b = node.as_boolean();
+        if (!b) fail(key, "expected true or false, got " + describe(node));
+        return b->get();
+    }
+
+    // "none" / "may" / "encrypt" / "verify".
+    std::string tls_policy(const toml::node& node, const std::string& key) const {
+        std::string p = string(node, key);
+        if (p != "none" && p != "may" && p != "encrypt" && p != "verify")
+            fail(key, "expected one of \"none\", \"may\", \"encrypt\", \"verify\", got " + quote(p));
+        return p;
+    }
+
+    void read_tls(const toml::table& t, TlsConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "tls." + std::string(name);
+            if (name == "cert") {
+                c.cert = string(v, key);
+            } else if (name == "key") {
+                c.key = string(v, key);
+            } else if (name == "min_version") {
+                c.min_version = string(v, key);
+                if (c.min_version != "TLSv1.2" && c.min_version != "TLSv1.3")
+                    fail(key, "expected \"TLSv1.2\" or \"TLSv1.3\", got " + quote(c.min_version));
+            } else if (name == "ciphers") {
+                c.ciphers = string(v, key);
+            } else if (name == "ciphersuites") {
+                c.ciphersuites = string(v, key);
+            } else if (name == "starttls") {
+                c.starttls = boolean(v, key);
+            } else {
+                unknown("tls.", name, {"cert", "key", "min_version", "ciphers", "ciphersuites", "starttls"});
+            }
+        }
+        if (c.cert.empty() != c.key.empty()) fail(c.cert.empty() ? "tls.cert" : "tls.key", "cert and key go together");
+    }
+
+    void read_submission(const toml::table& t, SubmissionConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "submission." + std::string(name);
+            if (name == "listen") {
+                c.listen = listen_list(v, key);
+            } else if (name == "require_sender_match") {
+                c.require_sender_match = boolean(v, key);
+            } else {
+                unknown("submission.", name, {"listen", "require_sender_match"});
+            }
+        }
+    }
+
+    void read_implicit_tls(const toml::table& t, const std::string& table_name, ImplicitTlsConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = table_name + "." + std::string(name);
+            if (name == "listen") c.listen = listen_list(v, key);
+            else unknown(table_name + ".", name, {"listen"});
+        }
+    }
+
+    void read_delivery_tls(const toml::table& t, DeliveryTlsConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "delivery.tls." + std::string(name);
+            if (name == "default") {
+                c.default_policy = tls_policy(v, key);
+            } else if (name == "ca_file") {
+                c.ca_file = string(v, key);
+            } else if (name == "domains") {
+                c.domains.clear();
+                for (auto&& [domain_key, policy] : table(v, key)) {
+                    std::string domain(domain_key.str());
+                    std::string item_key = key + "." + quote(domain);
+                    if (!valid_domain_chars(domain)) fail(item_key, "expected a domain name");
+                    std::transform(domain.begin(), domain.end(), domain.begin(),
+                                   [](unsigned char ch) { return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch); });
+                    c.domains.emplace_back(std::move(domain), tls_policy(policy, item_key));
+                }
+            } else {
+                unknown("delivery.tls.", name, {"default", "ca_file", "domains"});
+            }
+        }
+    }
+
     std::string string(const toml::node& node, const std::string& key) const {
         auto s = node.as_string();
         if (!s) fail(key, "expected a string, got " + describe(node));
@@ -193,10 +275,13 @@ public:
                 smtp.data_timeout = duration(v, key, false);
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);
+            } else if (name == "allow_plaintext_auth") {
+                smtp.allow_plaintext_auth = boolean(v, key);
             } else {
                 unknown("smtp.", name, {"listen", "max_message_size", "max_recipients", "max_connections",
                                         "max_connections_per_ip", "max_bad_commands", "max_command_line",
-                                        "max_data_line", "command_timeout", "data_timeout", "shutdown_grace"});
+                                        "max_data_line", "command_timeout", "data_timeout", "shutdown_grace",
+                                        "allow_plaintext_auth"});
             }
         }
     }
@@ -271,6 +356,8 @@ public:
                 d.delay_warning = duration(v, key, true);
             } else if (name == "max_hops") {
                 d.max_hops = u32(v, key, 1, 10000);
+            } else if (name == "tls") {
+                read_delivery_tls(table(v, key), d.tls);
             } else if (name == "routes") {
                 d.routes.clear();
                 for (auto&& [domain_key, hop] : table(v, key)) {
@@ -287,7 +374,8 @@ public:
                 unknown("delivery.", name, {"dns_servers", "remote_port", "retry_schedule", "max_queue_lifetime",
                                             "max_connections_per_destination", "max_connections_per_host",
                                             "max_messages_per_connection",
-                                            "connect_timeout", "idle_timeout", "delay_warning", "max_hops", "routes"});
+                                            "connect_timeout", "idle_timeout", "delay_warning", "max_hops", "routes",
+                                            "tls"});
             }
         }
     }
@@ -414,9 +502,13 @@ Config load_config(const std::string& path) {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {
             r.read_log(r.table(v, key), c.log);
-        } else if (std::find(std::begin(kReservedTables), std::end(kReservedTables), name) !=
-                   std::end(kReservedTables)) {
-            r.table(v, key);   // must still be a table; contents are read by later versions
+        } else if (name == "tls") {
+            r.read_tls(r.table(v, key), c.tls);
+        } else if (name == "submission") {
+            r.read_submission(r.table(v, key), c.submission);
+        } else if (name == "smtps" || name == "pop3s" || name == "imaps") {
+            ImplicitTlsConfig& it = name == "smtps" ? c.smtps : name == "pop3s" ? c.pop3s : c.imaps;
+            r.read_implicit_tls(r.table(v, key), key, it);
         } else {
             r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
                                  "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"});

@@ -1,7 +1,8 @@
-// Password logins of the mailbox front ends (POP3, IMAP), shared: plain-text
-// passwords only from loopback until TLS (issue 5), the check on the
+// Password logins (POP3, IMAP, SMTP AUTH), shared: the check on the
 // blocking pool, the same time spent on an unknown user as on a wrong
-// password, and failures slowed down per client IP (LoginThrottle).
+// password, and failures slowed down per client IP (LoginThrottle). Whether
+// a password may be sent on a connection (TLS, or loopback) is the protocol
+// session's rule, applied before it asks.
 #pragma once
 
 #include <string>
@@ -23,11 +24,11 @@ struct LoginCheck {
     std::string user;   // lower-cased, on success
 };
 
-// `proto` names the front end in logs ("pop3", "imap").
+// `proto` names the front end in logs ("pop3", "imap", "smtp").
 io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip);
 
-// Until TLS (issue 5), passwords may only cross loopback connections.
+// "127.x.x.x", "::1", "::ffff:127.x.x.x".
 bool is_loopback_ip(std::string_view ip);
 
 }  // namespace ringpost::app

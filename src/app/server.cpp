@@ -15,6 +15,8 @@
 #include "app/mailbox_hub.hpp"
 #include "app/maildrop_locks.hpp"
 #include "app/pop3_backend.hpp"
+#include "app/smtp_auth.hpp"
+#include "app/tls_setup.hpp"
 #include "io/blocking_pool.hpp"
 #include "app/worker.hpp"
 #include "store/commit_stage.hpp"
@@ -88,6 +90,18 @@ int run_server(const Config& config) {
     if (!bind_all(config.smtp.listen, &WorkerListeners::smtp)) return 1;
     if (!bind_all(config.pop3.listen, &WorkerListeners::pop3)) return 1;
     if (!bind_all(config.imap.listen, &WorkerListeners::imap)) return 1;   // IMAP front end
+    if (!bind_all(config.submission.listen, &WorkerListeners::submission)) return 1;
+    if (!bind_all(config.smtps.listen, &WorkerListeners::smtps)) return 1;
+    if (!bind_all(config.pop3s.listen, &WorkerListeners::pop3s)) return 1;
+    if (!bind_all(config.imaps.listen, &WorkerListeners::imaps)) return 1;
+
+    // The server certificate (generated self-signed on first start when
+    // none is configured); SIGHUP reloads it, sessions keep theirs.
+    auto tls_setup = TlsSetup::create(config);
+    if (!tls_setup) {
+        log::error("startup_failed", {{"error", "TLS: " + tls_setup.error().message}});
+        return 1;
+    }
 
     // Blocking store reads and password checks of the mailbox front ends
     // run on these, never on a ring; password hashing (yescrypt, ~15 ms of
@@ -103,6 +117,7 @@ int run_server(const Config& config) {
     MailboxHub hub;
     StorePop3Backend pop3_backend(*store, pool, login_pool, maildrop_locks, throttle, &hub);
     StoreImapBackend imap_backend(*store, pool, login_pool, throttle, hub);
+    StoreSmtpAuthenticator smtp_auth(*store, login_pool, throttle);
 
     // The delivery engine starts before the listeners take mail, and stops
     // after them, so that every accepted message is handed over or spooled.
@@ -132,7 +147,7 @@ int run_server(const Config& config) {
     ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend},
+        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth},
                                                    limiter, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();
@@ -144,6 +159,10 @@ int run_server(const Config& config) {
     log::info("listening", {{"smtp", join(config.smtp.listen)},
                             {"pop3", join(config.pop3.listen)},
                             {"imap", join(config.imap.listen)},
+                            {"submission", join(config.submission.listen)},
+                            {"smtps", join(config.smtps.listen)},
+                            {"pop3s", join(config.pop3s.listen)},
+                            {"imaps", join(config.imaps.listen)},
                             {"threads", threads},
                             {"data_dir", config.data_dir},
                             {"admin_socket", config.admin_socket},
@@ -154,7 +173,10 @@ int run_server(const Config& config) {
     for (;;) {
         if (sigwait(&signals, &sig) != 0) continue;
         if (sig == SIGHUP) {
-            log::info("sighup", {{"action", "ignored"}});   // TLS reload comes with issue 5
+            // Reading the files blocks: fine on this thread, which serves no
+            // sessions. A bad new certificate keeps the old one in use.
+            if (auto r = (*tls_setup)->reload(); !r)
+                log::error("tls_reload_failed", {{"error", r.error().message}});
             continue;
         }
         break;

@@ -36,6 +36,10 @@ struct Worker::State {
     imap::SessionConfig imap_config;
     imap::Timeouts imap_timeouts;
     imap::Backend* imap_backend = nullptr;
+    // TLS for STARTTLS/STLS (when [tls] starttls) and the implicit listeners.
+    tls::ContextHolder* tls = nullptr;
+    bool starttls = false;
+    smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -47,8 +51,14 @@ struct Worker::State {
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
                 services.engine),
           pop3_backend(services.pop3),
-          imap_backend(services.imap) {
+          imap_backend(services.imap),
+          tls(services.tls),
+          starttls(services.tls && config.tls.starttls),
+          smtp_auth(services.smtp_auth) {
         session_config.hostname = config.hostname;
+        // STARTTLS, AUTH and submission are set per connection by the driver.
+        session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
+        session_config.require_sender_match = config.submission.require_sender_match;
         auto& l = session_config.limits;
         l.max_message_size = config.smtp.max_message_size;
         l.max_recipients = config.smtp.max_recipients;
@@ -61,7 +71,7 @@ struct Worker::State {
         pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
         pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
         pop3_timeouts.idle = std::chrono::seconds(config.pop3.idle_timeout);
-        // IMAP: plain-text logins only from loopback until TLS (the driver checks the address).
+        // IMAP: plain-text logins over TLS, or from loopback (the driver grants it).
         imap_config.hostname = config.hostname;
         imap_config.plaintext_allowed = false;
         imap_config.max_bad_commands = config.imap.max_bad_commands;
@@ -80,24 +90,29 @@ io::Task<void> refuse(int fd, const char* reply) {
     co_await io::close(fd);
 }
 
-enum class Protocol { kSmtp, kPop3, kImap };
+// What a listener serves: the protocol and how TLS starts on it.
+enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
 
-io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port) {
+io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
     pop3::ClientInfo client;
     client.ip = ip;
     client.port = port;
-    auto serving = pop3::serve_connection(
-        fd, std::move(client), pop3::ConnectionContext{st.pop3_config, *st.pop3_backend, st.pop3_timeouts, st.live});
+    pop3::ConnectionContext ctx{st.pop3_config, *st.pop3_backend, st.pop3_timeouts, st.live};
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    auto serving = pop3::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
 }
 
 // IMAP front end: one imap::serve_connection per accepted socket.
-io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint16_t port) {
+io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
     imap::ClientInfo client;
     client.ip = ip;
     client.port = port;
-    auto serving = imap::serve_connection(
-        fd, std::move(client), imap::ConnectionContext{st.imap_config, *st.imap_backend, st.imap_timeouts, st.live, {}});
+    imap::ConnectionContext ctx{st.imap_config, *st.imap_backend, st.imap_timeouts, st.live, {}};
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    auto serving = imap::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
 }
 
@@ -125,21 +140,27 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
             break;
     }
     io::set_nodelay(fd);
-    if (protocol == Protocol::kPop3) {
-        auto serving = serve_pop3(st, fd, client.ip, client.port);
+    if (protocol == Protocol::kPop3 || protocol == Protocol::kPop3s) {
+        auto serving = serve_pop3(st, fd, client.ip, client.port, protocol == Protocol::kPop3s);
         co_await std::move(serving);
         limiter.release(ip16);
         co_return;
     }
-    if (protocol == Protocol::kImap) {   // IMAP front end
-        auto serving = serve_imap(st, fd, client.ip, client.port);
+    if (protocol == Protocol::kImap || protocol == Protocol::kImaps) {   // IMAP front end
+        auto serving = serve_imap(st, fd, client.ip, client.port, protocol == Protocol::kImaps);
         co_await std::move(serving);
         limiter.release(ip16);
         co_return;
     }
     client.relay_allowed = st.policy.relay_allowed(ip16);
-    co_await smtp::serve_connection(
-        fd, std::move(client), smtp::ConnectionContext{st.session_config, st.policy, st.spool, st.timeouts, st.live});
+    smtp::ConnectionContext ctx{st.session_config, st.policy, st.spool, st.timeouts, st.live};
+    const bool implicit_tls = protocol == Protocol::kSmtps;
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
+    ctx.auth = st.smtp_auth;
+    auto serving = smtp::serve_connection(fd, std::move(client), ctx);
+    co_await std::move(serving);
     limiter.release(ip16);
 }
 
@@ -173,6 +194,10 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
     for (auto& fd : st.listeners->smtp) fd.reset();
     for (auto& fd : st.listeners->pop3) fd.reset();
     for (auto& fd : st.listeners->imap) fd.reset();
+    for (auto& fd : st.listeners->submission) fd.reset();
+    for (auto& fd : st.listeners->smtps) fd.reset();
+    for (auto& fd : st.listeners->pop3s) fd.reset();
+    for (auto& fd : st.listeners->imaps) fd.reset();
     st.live.cancel_all(false);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -227,8 +252,13 @@ void Worker::thread_main() {
         }
     };
     listen(listeners_.smtp, Protocol::kSmtp);
+    listen(listeners_.submission, Protocol::kSubmission);
     if (services_.pop3) listen(listeners_.pop3, Protocol::kPop3);
     if (services_.imap) listen(listeners_.imap, Protocol::kImap);
+    // Implicit TLS needs the certificate.
+    if (services_.tls) listen(listeners_.smtps, Protocol::kSmtps);
+    if (services_.tls && services_.pop3) listen(listeners_.pop3s, Protocol::kPop3s);
+    if (services_.tls && services_.imap) listen(listeners_.imaps, Protocol::kImaps);
     state_.store(st.get());
     started_.store(1);
     started_.notify_all();
@@ -244,6 +274,10 @@ void Worker::thread_main() {
     listeners_.smtp.clear();
     listeners_.pop3.clear();
     listeners_.imap.clear();
+    listeners_.submission.clear();
+    listeners_.smtps.clear();
+    listeners_.pop3s.clear();
+    listeners_.imaps.clear();
 }
 
 void Worker::request_shutdown() {

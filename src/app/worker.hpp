@@ -24,6 +24,12 @@ class Backend;
 namespace ringpost::imap {
 class Backend;
 }
+namespace ringpost::tls {
+class ContextHolder;
+}
+namespace ringpost::smtp {
+class Authenticator;
+}
 
 namespace ringpost::app {
 
@@ -34,6 +40,10 @@ struct WorkerListeners {
     std::vector<io::Fd> smtp;
     std::vector<io::Fd> pop3;
     std::vector<io::Fd> imap;
+    std::vector<io::Fd> submission;   // SMTP, AUTH required (RFC 6409)
+    std::vector<io::Fd> smtps;        // submission over implicit TLS (RFC 8314)
+    std::vector<io::Fd> pop3s;
+    std::vector<io::Fd> imaps;
 };
 
 // What a worker serves with, besides its configuration and store.
@@ -41,6 +51,8 @@ struct WorkerServices {
     delivery::DeliveryEngine* engine = nullptr;   // takes accepted messages from memory (may be null)
     pop3::Backend* pop3 = nullptr;                // required when there are POP3 listeners
     imap::Backend* imap = nullptr;                // required when there are IMAP listeners
+    tls::ContextHolder* tls = nullptr;            // the server certificate; null = no TLS at all
+    smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
 };
 
 class Worker {

@@ -1,12 +1,16 @@
 #include "smtp/connection.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "io/ops.hpp"
-#include "io/send_all.hpp"
 #include "io/ring.hpp"
+#include "io/send_all.hpp"
+#include "io/stream.hpp"
+#include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::smtp {
@@ -18,6 +22,9 @@ using Clock = std::chrono::steady_clock;
 // (Limits::max_command_line is below it) and a good slice of DATA; idle
 // sessions stay well under the 16 KiB budget.
 constexpr size_t kInputBuffer = 8192;
+
+// Bound on the close_notify at the end of a TLS session.
+constexpr std::chrono::seconds kCloseTimeout{5};
 
 // Awaits the spool: the commit stage calls back on its own thread, the
 // callback posts the resumption to this connection's ring.
@@ -44,23 +51,102 @@ struct CommitAwaiter {
     bool await_resume() const noexcept { return ok; }
 };
 
-using io::send_all;
+// The connection's byte stream: a PlainStream until STARTTLS (or from the
+// start on smtps) swaps in a TlsStream. While plain, reads and writes go
+// straight to the ring operations on the socket: the stream's virtual
+// coroutines would add a heap-allocated frame to every read on the path
+// that accept-bench and pipelining clients exercise.
+struct Conn {
+    std::unique_ptr<io::Stream> stream;
+    io::PlainStream* plain;   // == stream.get() while unencrypted, else null
+
+    explicit Conn(int fd) {
+        auto p = std::make_unique<io::PlainStream>(fd);
+        plain = p.get();
+        stream = std::move(p);
+    }
+    io::Task<bool> send(std::string& out, io::Duration timeout) {
+        return plain ? io::send_all(plain->fd(), out, timeout) : stream->send_all(out, timeout);
+    }
+    io::Task<void> close() { return stream->close(kCloseTimeout); }
+    void encrypted(std::unique_ptr<tls::TlsStream> tls) {
+        stream = std::move(tls);   // the PlainStream gave its socket away already
+        plain = nullptr;
+    }
+};
+
+// The swap: the socket goes from the plain stream to a TLS server stream,
+// which takes no bytes from us (whatever the driver read past STARTTLS is
+// discarded, not handed over), and the handshake runs. Null on failure
+// (logged); the socket is then closed, unless the context was missing, in
+// which case `plain` still owns it.
+io::Task<std::unique_ptr<tls::TlsStream>> start_tls(io::PlainStream& plain, tls::ContextHolder& holder,
+                                                    io::Duration timeout, const std::string& ip) {
+    std::shared_ptr<tls::ServerContext> context = holder.get();
+    if (!context) {
+        log::error("tls_failed", {{"client", ip}, {"error", "no server context"}});
+        co_return nullptr;
+    }
+    std::unique_ptr<tls::TlsStream> tls = tls::TlsStream::server(plain.release(), std::move(context));
+    if (!tls) {
+        log::error("tls_failed", {{"client", ip}, {"error", "out of memory"}});
+        co_return nullptr;
+    }
+    auto handshaking = tls->handshake(timeout);
+    Result<void> done = co_await std::move(handshaking);
+    if (!done) {
+        log::info("tls_handshake_failed", {{"client", ip}, {"error", done.error().message}});
+        auto closing = tls->close(std::chrono::seconds(1));
+        co_await std::move(closing);
+        co_return nullptr;
+    }
+    log::info("tls", {{"client", ip}, {"version", tls->tls_version()}, {"cipher", tls->tls_cipher()}});
+    co_return std::move(tls);
+}
 
 }  // namespace
 
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
     io::LiveEntry entry;
     ctx.live.add(entry);
-    Session session(ctx.config, ctx.policy, client);
+    Conn conn(fd);
+    const io::Duration handshake_timeout = std::min(ctx.timeouts.handshake, ctx.timeouts.command);
+    log::info("connect", {{"client", client.ip}, {"port", static_cast<int>(client.port)}});
+
+    if (ctx.implicit_tls) {
+        // smtps (RFC 8314): the handshake before anything else.
+        std::unique_ptr<tls::TlsStream> tls;
+        if (ctx.tls) {
+            auto upgrading = start_tls(*conn.plain, *ctx.tls, handshake_timeout, client.ip);
+            tls = co_await std::move(upgrading);
+        }
+        if (!tls) {
+            auto closing = conn.close();
+            co_await std::move(closing);
+            log::info("disconnect", {{"client", client.ip}, {"reason", "tls_failed"}});
+            ctx.live.remove(entry);
+            co_return;
+        }
+        client.tls = true;
+        client.tls_version = tls->tls_version();
+        client.tls_cipher = tls->tls_cipher();
+        client.tls_cipher_bits = tls->tls_cipher_bits();
+        conn.encrypted(std::move(tls));
+    }
+
+    SessionConfig config = ctx.config;
+    config.advertise_starttls = ctx.tls != nullptr && !ctx.implicit_tls;
+    config.auth_available = ctx.auth != nullptr;
+    config.submission = ctx.submission;
+    Session session(std::move(config), ctx.policy, client);
     std::string out;
     char in[kInputBuffer];
     size_t start = 0;
     size_t end = 0;
     const char* reason = "quit";
 
-    log::info("connect", {{"client", client.ip}, {"port", static_cast<int>(client.port)}});
     session.greet(out);
-    bool alive = co_await send_all(fd, out, ctx.timeouts.send);
+    bool alive = co_await conn.send(out, ctx.timeouts.send);
     auto deadline = Clock::now() + ctx.timeouts.command;
     uint32_t seen_commands = 0;
 
@@ -76,7 +162,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         entry.busy = session.in_transaction();
 
         if (ev == Event::kCommit) {
-            if (!out.empty() && !(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
                 reason = "lost";
                 break;
             }
@@ -87,20 +173,60 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             entry.busy = session.in_transaction();
             if (ctx.live.draining() && !entry.busy) {
                 session.shutdown(out);
-                co_await send_all(fd, out, ctx.timeouts.send);
+                co_await conn.send(out, ctx.timeouts.send);
                 reason = "shutdown";
                 break;
             }
             continue;
         }
+        if (ev == Event::kAuth) {
+            // Answer what came before first: the check may take seconds.
+            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
+                reason = "lost";
+                break;
+            }
+            AuthRequest request = session.take_auth();
+            AuthResult result;
+            result.status = AuthStatus::kTempFail;
+            if (ctx.auth) {
+                auto checking = ctx.auth->authenticate(std::move(request.user), std::move(request.password), client.ip);
+                result = co_await std::move(checking);
+            }
+            session.auth_done(result.status, result.user, out);
+            continue;
+        }
+        if (ev == Event::kStartTls) {
+            if (!(co_await conn.send(out, ctx.timeouts.send))) {
+                reason = "lost";
+                break;
+            }
+            // RFC 3207 4.2 / CVE-2011-0411: anything the client sent behind
+            // STARTTLS came in clear; it is thrown away, never executed.
+            if (end != start) log::warn("starttls_pipelined", {{"client", client.ip}, {"bytes", end - start}});
+            start = end = 0;
+            if (!conn.plain || !ctx.tls) {
+                reason = "error";
+                break;
+            }
+            auto upgrading = start_tls(*conn.plain, *ctx.tls, handshake_timeout, client.ip);
+            std::unique_ptr<tls::TlsStream> tls = co_await std::move(upgrading);
+            if (!tls) {
+                reason = "tls_failed";
+                break;
+            }
+            session.tls_started(tls->tls_version(), tls->tls_cipher(), tls->tls_cipher_bits());
+            conn.encrypted(std::move(tls));
+            deadline = Clock::now() + ctx.timeouts.command;
+            continue;
+        }
         if (ev == Event::kClose) {
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await conn.send(out, ctx.timeouts.send);
             reason = session.stats().bad_commands >= ctx.config.limits.max_bad_commands ? "errors" : "quit";
             break;
         }
         // kNeedInput: flush replies only now that the input is drained.
         if (!out.empty()) {
-            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!(co_await conn.send(out, ctx.timeouts.send))) {
                 reason = "lost";
                 break;
             }
@@ -124,7 +250,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         if (ctx.live.draining() && !entry.busy) {
             session.shutdown(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await conn.send(out, ctx.timeouts.send);
             reason = "shutdown";
             break;
         }
@@ -135,25 +261,38 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         }
-        int n = co_await io::recv(fd, in + end, sizeof in - end, wait, &entry.slot);
+        int n;
+        if (conn.plain) {
+            n = co_await io::recv(conn.plain->fd(), in + end, sizeof in - end, wait, &entry.slot);
+        } else {
+            n = co_await conn.stream->recv(in + end, sizeof in - end, wait, &entry.slot);
+        }
         if (n > 0) {
             end += static_cast<size_t>(n);
             continue;
         }
+        // A timeout reads -ECANCELED on the plain socket (the linked
+        // timeout cancels the recv) and -ETIME from a TLS stream.
         if (n == -ECANCELED && entry.slot.cancelled) {
             session.shutdown(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await conn.send(out, ctx.timeouts.send);
             reason = "shutdown";
-        } else if (n == -ECANCELED) {
+        } else if (n == -ECANCELED || n == -ETIME) {
             session.timeout(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await conn.send(out, ctx.timeouts.send);
             reason = "timeout";
         } else {
             reason = n == 0 ? "eof" : "lost";
         }
         break;
     }
-    co_await io::close(fd);
+    if (conn.plain) {
+        int sock = conn.plain->release();   // -1 when a failed STARTTLS closed it already
+        if (sock >= 0) co_await io::close(sock);
+    } else {
+        auto closing = conn.close();
+        co_await std::move(closing);
+    }
     const auto& st = session.stats();
     log::info("disconnect", {{"client", client.ip},
                              {"reason", reason},

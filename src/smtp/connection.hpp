@@ -1,9 +1,11 @@
-// The SMTP connection driver: runs one Session over one socket on the
-// current ring. It owns the input buffer and the output string, applies
-// timeouts (a command deadline that a slowloris cannot stretch by trickling
-// bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes replies
-// only when the input is drained (what makes PIPELINING cheap), and awaits
-// the spool's group commit before the 250.
+// The SMTP connection driver: runs one Session over one connection on the
+// current ring. It owns the stream (plain TCP, swapped for TLS by STARTTLS
+// or from the start on smtps), the input buffer and the output string,
+// applies timeouts (a command deadline that a slowloris cannot stretch by
+// trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
+// replies only when the input is drained (what makes PIPELINING cheap),
+// awaits the spool's group commit before the 250, and the authenticator
+// before the 235/535.
 #pragma once
 
 #include <chrono>
@@ -11,7 +13,9 @@
 
 #include "io/live_set.hpp"
 #include "io/task.hpp"
+#include "smtp/authenticator.hpp"
 #include "smtp/session.hpp"
+#include "tls/context_holder.hpp"
 
 namespace ringpost::smtp {
 
@@ -27,17 +31,31 @@ struct Timeouts {
     std::chrono::milliseconds command{300000};   // whole command line, RFC 5321 4.5.3.2.7
     std::chrono::milliseconds data{180000};      // between data blocks, 4.5.3.2.5
     std::chrono::milliseconds send{300000};      // a client that stops reading
+    // The TLS handshake (STARTTLS, smtps), capped by `command`. Shorter than
+    // a command: it cannot be cut by a shutdown, so it bounds the drain.
+    std::chrono::milliseconds handshake{60000};
 };
 
 struct ConnectionContext {
+    // Shared by the listeners; the driver sets the per-connection fields
+    // (advertise_starttls, auth_available, submission) from the ones below.
     const SessionConfig& config;
     Policy& policy;
     Spool& spool;
     Timeouts timeouts;
     io::LiveSet& live;
+    // TLS (src/tls): the listeners' current server context, or null when
+    // TLS is off; implicit_tls: the handshake comes first (pop3s/imaps/smtps),
+    // otherwise STARTTLS/STLS upgrades when the client asks.
+    tls::ContextHolder* tls = nullptr;
+    bool implicit_tls = false;
+    // A submission listener (RFC 6409): AUTH before MAIL.
+    bool submission = false;
+    // Password checks for AUTH; null = AUTH not offered.
+    Authenticator* auth = nullptr;
 };
 
-// Serves the connection until QUIT, error, timeout or shutdown; closes `fd`.
+// Serves the connection until QUIT, error, timeout or shutdown; owns and closes `fd`.
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx);
 
 }  // namespace ringpost::smtp

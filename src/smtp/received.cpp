@@ -68,7 +68,21 @@ void append_received(std::string& out, const ReceivedFields& f) {
         out.append(f.client_ip);
         out.push_back(']');
     }
-    out.append(")\r\n\tby ");
+    out.append(")\r\n\t");
+    if (!f.tls_version.empty()) {
+        // Postfix's wording; the bits are the cipher's secret bits, used and
+        // of the algorithm (the same for every modern cipher).
+        out.append("(using ");
+        out.append(f.tls_version);
+        out.append(" with cipher ");
+        out.append(f.tls_cipher.empty() ? std::string_view("unknown") : f.tls_cipher);
+        out.append(" (");
+        out.append(std::to_string(f.tls_cipher_bits));
+        out.push_back('/');
+        out.append(std::to_string(f.tls_cipher_bits));
+        out.append(" bits))\r\n\t");
+    }
+    out.append("by ");
     out.append(f.hostname);
     out.append(" (ringpost) with ");
     out.append(f.protocol);

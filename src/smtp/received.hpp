@@ -2,9 +2,11 @@
 // laid out like Postfix's so existing tooling parses it:
 //
 //   Received: from <helo> ([192.0.2.1])
-//   	by <hostname> (ringpost) with ESMTP id <QID>
+//   	(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+//   	by <hostname> (ringpost) with ESMTPS id <QID>
 //   	for <rcpt>; Tue, 24 Nov 2026 10:00:00 +0000
 //
+// (the "using" line only over TLS),
 // and the protocol names of RFC 3848 / RFC 6531 3.7.3 for its "with" clause.
 #pragma once
 
@@ -26,6 +28,9 @@ struct ReceivedFields {
     std::string_view client_ip;        // textual; IPv6 gets the "IPv6:" tag
     std::string_view hostname;
     std::string_view protocol;
+    std::string_view tls_version = {}; // empty: not encrypted, no "(using ...)" line
+    std::string_view tls_cipher = {};
+    int tls_cipher_bits = 0;
     std::string_view queue_id;
     std::string_view for_recipient;    // empty unless exactly one recipient
     int64_t time = 0;

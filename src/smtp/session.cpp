@@ -1,7 +1,8 @@
 // The SMTP server state machine (see session.hpp): turns input bytes into
 // replies and events. Parsing lives in command/address/dot_decoder; this
 // file holds the sequencing rules of RFC 5321 4.1.4 and the extensions,
-// the limits, and the message buffer.
+// the limits, and the message buffer; STARTTLS's reset (RFC 3207), the
+// SASL exchanges of AUTH (RFC 4954) and the submission rules (RFC 6409).
 //
 // Input handling: command lines are parsed in place in the caller's buffer
 // (an incomplete line is left unconsumed, so the session itself buffers
@@ -18,6 +19,7 @@
 #include "smtp/dot_decoder.hpp"
 #include "smtp/received.hpp"
 #include "smtp/reply.hpp"
+#include "util/base64.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::smtp {
@@ -39,15 +41,25 @@ enum class Mode : uint8_t {
     kData,       // DATA content through the dot decoder
     kBdat,       // raw BDAT chunk bytes
     kCommit,     // message handed out, waiting for committed()
+    kAuthCheck,  // credentials handed out, waiting for auth_done()
+    kStartTls,   // 220 to STARTTLS sent, waiting for tls_started()
     kClosed,     // 221/421 sent
 };
 
 enum class Greeting : uint8_t { kNone, kHelo, kEhlo };
 
+// Which SASL response the next input line is (RFC 4954 4: after a 334, the
+// client sends a base64 line, or "*" to cancel, not a command).
+enum class AuthStep : uint8_t { kNone, kPlain, kLoginUser, kLoginPassword };
+
+// The LOGIN mechanism's prompts, "Username:" and "Password:" in base64.
+constexpr std::string_view kLoginUserPrompt = "VXNlcm5hbWU6";
+constexpr std::string_view kLoginPasswordPrompt = "UGFzc3dvcmQ6";
+
 }  // namespace
 
 struct Session::Impl {
-    Impl(const SessionConfig& c, Policy& p, ClientInfo ci) : config(c), policy(p), client(std::move(ci)) {
+    Impl(SessionConfig c, Policy& p, ClientInfo ci) : config(std::move(c)), policy(p), client(std::move(ci)) {
         if (config.limits.max_command_line < kMinCommandLine) config.limits.max_command_line = kMinCommandLine;
     }
 
@@ -62,6 +74,12 @@ struct Session::Impl {
     Greeting greeting = Greeting::kNone;
     Extensions ext;
     std::string helo;
+
+    // AUTH in progress and its outcome so far.
+    AuthStep auth_step = AuthStep::kNone;
+    AuthRequest auth;               // filled for kAuthCheck (LOGIN: the user first)
+    uint32_t auth_failures = 0;
+    size_t received_len = 0;        // bytes of our Received: header at the start of `data`
 
     // Transaction (MAIL .. end of data).
     bool has_mail = false;
@@ -135,7 +153,20 @@ struct Session::Impl {
         bdat_overflow = false;
     }
 
+    // AUTH is offered in EHLO and accepted (RFC 4954 4: 538 when the
+    // connection must be encrypted first).
+    bool auth_offered() const { return config.auth_available && (client.tls || config.allow_plaintext_auth); }
+
     void command(std::string_view line, std::string& out);
+    void cmd_starttls(const Command& c, std::string& out);
+    void cmd_auth(const Command& c, std::string& out);
+    // A line while auth_step != kNone: the client's SASL response.
+    void auth_response(std::string_view line, std::string& out);
+    // Checks decoded PLAIN credentials; on success they go to the driver.
+    void auth_plain(std::string_view decoded, std::string& out);
+    void auth_refused(std::string& out);
+    // Submission: Date and Message-ID below our Received: when missing.
+    void add_missing_headers();
     void cmd_ehlo(const Command& c, std::string& out, bool extended);
     void cmd_mail(const Command& c, std::string& out);
     void cmd_rcpt(const Command& c, std::string& out);
@@ -194,14 +225,117 @@ void Session::Impl::command(std::string_view line, std::string& out) {
     case Verb::kHelp:
         return append_reply(out, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
     case Verb::kStarttls:
-        if (config.advertise_starttls && !client.tls && greeting == Greeting::kEhlo) {
-            // Offered, but the TLS hand-off is not wired into the session
-            // yet: the RFC 3207 temporary failure keeps clients retrying.
-            return append_reply(out, 454, "4.7.0", "TLS not available due to local problem");
-        }
-        return bad(out, 502, "5.5.1", "Error: command not implemented");
+        return cmd_starttls(c, out);
     case Verb::kAuth:
-        return bad(out, 502, "5.5.1", "Error: command not implemented");
+        return cmd_auth(c, out);
+    }
+}
+
+void Session::Impl::cmd_starttls(const Command& c, std::string& out) {
+    if (!config.advertise_starttls) return bad(out, 502, "5.5.1", "Error: command not implemented");
+    if (client.tls) return bad(out, 554, "5.5.1", "Error: TLS already active");
+    if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: STARTTLS");
+    if (has_mail) return bad(out, 503, "5.5.1", "Error: MAIL transaction in progress");
+    append_reply(out, 220, "2.0.0", "Ready to start TLS");
+    // feed() stops right after this line: whatever the client pipelined
+    // behind it came in clear and is the driver's to discard.
+    mode = Mode::kStartTls;
+}
+
+void Session::Impl::cmd_auth(const Command& c, std::string& out) {
+    if (!config.auth_available) return bad(out, 503, "5.5.1", "Error: authentication not enabled");
+    if (greeting != Greeting::kEhlo) return bad(out, 503, "5.5.1", "Error: send EHLO first");
+    if (!auth_offered()) {
+        return bad(out, 538, "5.7.11", "Encryption required for requested authentication mechanism");
+    }
+    if (client.authenticated) return bad(out, 503, "5.5.1", "Error: already authenticated");
+    if (has_mail) return bad(out, 503, "5.5.1", "Error: MAIL transaction in progress");
+    std::string_view mech = c.arg;
+    std::string_view initial;
+    bool has_initial = false;
+    if (size_t sp = mech.find(' '); sp != std::string_view::npos) {
+        initial = mech.substr(sp + 1);
+        mech = mech.substr(0, sp);
+        while (!initial.empty() && initial.front() == ' ') initial.remove_prefix(1);
+        has_initial = true;
+    }
+    if (mech.empty()) return bad(out, 501, "5.5.4", "Syntax: AUTH mechanism");
+    const bool plain = iequals(mech, "PLAIN");
+    if (!plain && !iequals(mech, "LOGIN")) {
+        return bad(out, 504, "5.5.4", "Error: unsupported authentication mechanism");
+    }
+    std::string decoded;
+    // RFC 4954 4: "=" is an empty initial response.
+    if (has_initial && initial != "=" && !base64::decode(initial, decoded)) {
+        return bad(out, 501, "5.5.2", "Error: cannot decode response");
+    }
+    if (plain) {
+        if (has_initial) return auth_plain(decoded, out);
+        auth_step = AuthStep::kPlain;
+        return append_reply(out, 334, {}, "");
+    }
+    if (has_initial) {
+        auth.user = std::move(decoded);
+        auth_step = AuthStep::kLoginPassword;
+        return append_reply(out, 334, {}, kLoginPasswordPrompt);
+    }
+    auth_step = AuthStep::kLoginUser;
+    append_reply(out, 334, {}, kLoginUserPrompt);
+}
+
+void Session::Impl::auth_response(std::string_view line, std::string& out) {
+    const AuthStep step = auth_step;
+    auth_step = AuthStep::kNone;
+    if (line == "*") {
+        auth.user.clear();
+        return bad(out, 501, "5.7.0", "Error: authentication aborted");
+    }
+    std::string decoded;
+    if (!base64::decode(line, decoded)) {
+        auth.user.clear();
+        return bad(out, 501, "5.5.2", "Error: cannot decode response");
+    }
+    switch (step) {
+    case AuthStep::kPlain:
+        return auth_plain(decoded, out);
+    case AuthStep::kLoginUser:
+        auth.user = std::move(decoded);
+        auth_step = AuthStep::kLoginPassword;
+        return append_reply(out, 334, {}, kLoginPasswordPrompt);
+    case AuthStep::kLoginPassword:
+        auth.password = std::move(decoded);
+        if (auth.user.empty()) return auth_refused(out);
+        mode = Mode::kAuthCheck;
+        return;
+    case AuthStep::kNone:
+        return;
+    }
+}
+
+void Session::Impl::auth_plain(std::string_view decoded, std::string& out) {
+    // RFC 4616 2: [authzid] NUL authcid NUL passwd.
+    size_t a = decoded.find('\0');
+    size_t b = a == std::string_view::npos ? a : decoded.find('\0', a + 1);
+    if (b == std::string_view::npos || decoded.find('\0', b + 1) != std::string_view::npos) {
+        return bad(out, 501, "5.5.2", "Error: invalid PLAIN response");
+    }
+    std::string_view authzid = decoded.substr(0, a);
+    std::string_view authcid = decoded.substr(a + 1, b - a - 1);
+    // Acting as another user (an authorization identity) is not supported.
+    if (authcid.empty() || (!authzid.empty() && !iequals(authzid, authcid))) return auth_refused(out);
+    auth.user.assign(authcid);
+    auth.password.assign(decoded.substr(b + 1));
+    mode = Mode::kAuthCheck;
+}
+
+void Session::Impl::auth_refused(std::string& out) {
+    auth = AuthRequest{};
+    ++auth_failures;
+    append_reply(out, 535, "5.7.8", "Error: authentication failed");
+    if (config.max_auth_failures != 0 && auth_failures >= config.max_auth_failures) {
+        append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many authentication failures"});
+        log::info("smtp_too_many_auth_failures", {{"client", client.ip}, {"failures", auth_failures}});
+        mode = Mode::kClosed;
     }
 }
 
@@ -238,12 +372,14 @@ void Session::Impl::cmd_ehlo(const Command& c, std::string& out, bool extended) 
     if (ext.smtputf8) r.add("SMTPUTF8");
     if (ext.dsn) r.add("DSN");
     if (config.advertise_starttls && !client.tls) r.add("STARTTLS");
+    if (auth_offered()) r.add("AUTH PLAIN LOGIN");
     r.finish();
 }
 
 void Session::Impl::cmd_mail(const Command& c, std::string& out) {
     if (greeting == Greeting::kNone) return bad(out, 503, "5.5.1", "Error: send HELO/EHLO first");
     if (has_mail) return bad(out, 503, "5.5.1", "Error: nested MAIL command");
+    if (config.submission && !client.authenticated) return bad(out, 530, "5.7.0", "Authentication required");
     if (config.limits.max_messages_per_session != 0 && stats.messages >= config.limits.max_messages_per_session) {
         // A 4xx on MAIL would just be retried on this connection; closing
         // makes the client reconnect (and spreads load across workers).
@@ -257,6 +393,13 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
     if (m.size_given && m.size > size_limit()) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
         return append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+    }
+    // RFC 6409 6.1: the sender must be the user's own address. The null
+    // sender (a bounce or receipt from the client) impersonates nobody.
+    if (config.submission && config.require_sender_match && !m.address.empty() &&
+        !iequals(m.address, client.auth_user)) {
+        return bad(out, 553, "5.7.1",
+                   "Error: sender address rejected: not owned by the authenticated user");
     }
     env.sender.assign(m.address);
     env.body_type = m.body;
@@ -336,11 +479,57 @@ void Session::Impl::start_message() {
                               .client_ip = client.ip,
                               .hostname = config.hostname,
                               .protocol = env.protocol,
+                              .tls_version = client.tls_version,
+                              .tls_cipher = client.tls_cipher,
+                              .tls_cipher_bits = client.tls_cipher_bits,
                               .queue_id = env.queue_id,
                               .for_recipient = env.recipients.size() == 1 ? std::string_view(env.recipients[0].address)
                                                                            : std::string_view(),
                               .time = env.received_at,
                           });
+    received_len = data.size();
+}
+
+void Session::Impl::add_missing_headers() {
+    bool has_date = false;
+    bool has_message_id = false;
+    size_t pos = received_len;
+    while (pos < data.size()) {
+        size_t nl = data.find('\n', pos);
+        size_t end = nl == std::string::npos ? data.size() : nl;
+        std::string_view line(data.data() + pos, end - pos);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) break;   // end of the header section
+        if (line.front() != ' ' && line.front() != '\t') {
+            size_t colon = line.find(':');
+            if (colon == std::string_view::npos) break;   // the body began without a blank line
+            std::string_view name = line.substr(0, colon);
+            while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+            if (iequals(name, "Date")) has_date = true;
+            else if (iequals(name, "Message-ID")) has_message_id = true;
+        }
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+    }
+    if (has_date && has_message_id) return;
+    // Like Postfix's always_add_missing_headers, but placed right below our
+    // Received: (the header order carries no meaning for these two).
+    std::string add;
+    if (!has_date) {
+        add.append("Date: ");
+        append_rfc5322_date(add, env.received_at);
+        add.append("\r\n");
+    }
+    if (!has_message_id) {
+        add.append("Message-ID: <");
+        add.append(std::to_string(env.received_at));
+        add.push_back('.');
+        add.append(env.queue_id);
+        add.push_back('@');
+        add.append(config.hostname);
+        add.append(">\r\n");
+    }
+    data.insert(received_len, add);
 }
 
 void Session::Impl::cmd_data(const Command& c, std::string& out) {
@@ -398,6 +587,7 @@ bool Session::Impl::finish_data(std::string& out) {
         reset_transaction();
         return false;
     }
+    if (config.submission) add_missing_headers();
     env.body_size = data.size();
     mode = Mode::kCommit;
     return true;
@@ -421,13 +611,14 @@ bool Session::Impl::finish_bdat(std::string& out) {
         append_reply(out, 250, "2.0.0", {Decimal(bdat_chunk), " octets received"});
         return false;
     }
+    if (config.submission) add_missing_headers();
     env.body_size = data.size();
     mode = Mode::kCommit;
     return true;
 }
 
-Session::Session(const SessionConfig& config, Policy& policy, ClientInfo client)
-    : impl_(new Impl(config, policy, std::move(client))) {}
+Session::Session(SessionConfig config, Policy& policy, ClientInfo client)
+    : impl_(new Impl(std::move(config), policy, std::move(client))) {}
 
 Session::~Session() { delete impl_; }
 
@@ -449,6 +640,15 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
         case Mode::kCommit:
             consumed = pos;
             return Event::kCommit;
+
+        case Mode::kAuthCheck:
+            consumed = pos;
+            return Event::kAuth;
+
+        case Mode::kStartTls:
+            // Stops right after the STARTTLS line: the rest is not ours.
+            consumed = pos;
+            return Event::kStartTls;
 
         case Mode::kData: {
             DotDecoder::Result r = s.dot.feed(input.substr(pos), s.data);
@@ -488,6 +688,7 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
             pos = size_t(static_cast<const char*>(nl) - input.data()) + 1;
             s.mode = Mode::kCommand;
             ++s.stats.commands;
+            s.auth_step = AuthStep::kNone;   // an overlong SASL response ends the exchange
             s.bad(out, 500, "5.5.2", "Error: line too long");
             continue;
         }
@@ -515,13 +716,19 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
             if (len > max_line) {
                 pos = nl + 1;
                 ++s.stats.commands;
+                s.auth_step = AuthStep::kNone;
                 s.bad(out, 500, "5.5.2", "Error: line too long");
                 continue;
             }
             std::string_view line = input.substr(pos, len - 1);
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             pos = nl + 1;
-            s.command(line, out);
+            if (s.auth_step != AuthStep::kNone) {
+                ++s.stats.commands;
+                s.auth_response(line, out);
+            } else {
+                s.command(line, out);
+            }
             if (s.mode == Mode::kClosed) {
                 consumed = pos;
                 return Event::kClose;
@@ -551,6 +758,48 @@ void Session::committed(bool ok, std::string& out) {
     }
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
+}
+
+AuthRequest Session::take_auth() {
+    AuthRequest r = std::move(impl_->auth);
+    impl_->auth = AuthRequest{};
+    return r;
+}
+
+void Session::auth_done(AuthStatus status, std::string_view user, std::string& out) {
+    Impl& s = *impl_;
+    if (s.mode == Mode::kAuthCheck) s.mode = Mode::kCommand;
+    switch (status) {
+    case AuthStatus::kOk:
+        s.client.authenticated = true;
+        s.client.auth_user.assign(user);
+        append_reply(out, 235, "2.7.0", "Authentication successful");
+        return;
+    case AuthStatus::kTempFail:
+        append_reply(out, 454, "4.7.0", "Temporary authentication failure");
+        return;
+    case AuthStatus::kBadCredentials:
+        s.auth_refused(out);
+        return;
+    }
+}
+
+void Session::tls_started(std::string version, std::string cipher, int cipher_bits) {
+    Impl& s = *impl_;
+    // RFC 3207 4.2: forget everything the client said in clear.
+    s.reset_transaction();
+    s.greeting = Greeting::kNone;
+    s.ext = Extensions{};
+    s.helo.clear();
+    s.auth_step = AuthStep::kNone;
+    s.auth = AuthRequest{};
+    s.client.authenticated = false;
+    s.client.auth_user.clear();
+    s.client.tls = true;
+    s.client.tls_version = std::move(version);
+    s.client.tls_cipher = std::move(cipher);
+    s.client.tls_cipher_bits = cipher_bits;
+    if (s.mode == Mode::kStartTls) s.mode = Mode::kCommand;
 }
 
 void Session::timeout(std::string& out) {

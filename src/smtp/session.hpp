@@ -1,7 +1,7 @@
 // The SMTP server session as a pure state machine (no sockets, no I/O):
 // bytes in, replies out, and events that tell the driver (src/smtp/connection)
-// when it must do something asynchronous (commit a message, close).
-// This is what the unit tests drive directly.
+// when it must do something asynchronous (commit a message, check a
+// password, start TLS, close). This is what the unit tests drive directly.
 #pragma once
 
 #include <cstdint>
@@ -28,14 +28,29 @@ struct SessionConfig {
     bool advertise_chunking = true;
     bool advertise_dsn = true;
     bool advertise_smtputf8 = true;
-    bool advertise_starttls = false;   // set by the TLS layer (issue 5)
+    // STARTTLS (RFC 3207): the listener has a server certificate.
+    bool advertise_starttls = false;
+    // AUTH (RFC 4954, PLAIN and LOGIN): there is an authenticator. Offered
+    // and accepted only over TLS unless allow_plaintext_auth (else 538).
+    bool auth_available = false;
+    bool allow_plaintext_auth = false;
+    uint32_t max_auth_failures = 3;    // failed AUTHs per connection, then 421
+    // Message submission (RFC 6409): AUTH before MAIL (530), MAIL FROM owned
+    // by the user when require_sender_match (553), and the Date and
+    // Message-ID headers added when the message lacks them (8.2, 8.3).
+    bool submission = false;
+    bool require_sender_match = true;
 };
 
 struct ClientInfo {
     std::string ip;          // textual address of the peer
     uint16_t port = 0;
     bool tls = false;        // connection is encrypted
+    std::string tls_version = {};   // "TLSv1.3", for the Received: header
+    std::string tls_cipher = {};    // "TLS_AES_256_GCM_SHA384"
+    int tls_cipher_bits = 0;
     bool authenticated = false;
+    std::string auth_user = {};     // the login (lower-cased), once authenticated
     bool relay_allowed = false;  // client is in relay_networks (decided once at connect)
 };
 
@@ -62,6 +77,19 @@ enum class Event {
     kNeedInput,   // all input consumed: flush output, read more
     kCommit,      // a complete message is ready: take_message(), commit, then committed()
     kClose,       // flush output and close the connection (QUIT, 421)
+    kStartTls,    // 220 to STARTTLS written: flush it, DISCARD the unconsumed
+                  // input (plaintext injection, CVE-2011-0411), handshake,
+                  // then tls_started(); on failure close
+    kAuth,        // credentials complete: take_auth(), check them, then auth_done()
+};
+
+// The outcome of a password check (smtp::Authenticator, connection.hpp).
+enum class AuthStatus { kOk, kBadCredentials, kTempFail };
+
+// Credentials decoded from AUTH PLAIN / LOGIN, for the driver to check.
+struct AuthRequest {
+    std::string user;
+    std::string password;
 };
 
 // A complete message ready for the spool.
@@ -72,7 +100,7 @@ struct AcceptedMessage {
 
 class Session {
 public:
-    Session(const SessionConfig& config, Policy& policy, ClientInfo client);
+    Session(SessionConfig config, Policy& policy, ClientInfo client);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -92,6 +120,17 @@ public:
     // Report the commit outcome: ok -> "250 2.0.0 Ok: queued as ID",
     // error -> "451 4.3.0 ..." and the transaction is reset either way.
     void committed(bool ok, std::string& out);
+
+    // After kAuth: the credentials to check (moves them out).
+    AuthRequest take_auth();
+    // Reports the check: 235 and authenticated as `user` (kOk), 535 (and
+    // 421 after max_auth_failures), or 454.
+    void auth_done(AuthStatus status, std::string_view user, std::string& out);
+
+    // After kStartTls: the handshake succeeded. The session starts over as
+    // RFC 3207 4.2 asks (EHLO again, no transaction, not authenticated) and
+    // records the TLS parameters for the Received: header. No reply.
+    void tls_started(std::string version, std::string cipher, int cipher_bits);
 
     // Server-side events.
     void timeout(std::string& out);    // 421 4.4.2 ... timeout, then close

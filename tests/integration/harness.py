@@ -224,6 +224,12 @@ class Server:
         self.port = free_port(v6_too=ipv6)
         self.pop3_port = free_port()
         self.imap_port = free_port()
+        # TLS listeners (issue 5): submission, and implicit TLS for SMTP,
+        # POP3 and IMAP; the certificate is generated self-signed into data_dir.
+        self.submission_port = free_port()
+        self.smtps_port = free_port()
+        self.pop3s_port = free_port()
+        self.imaps_port = free_port()
         self.ipv6 = ipv6
         listen = ["127.0.0.1:%d" % self.port]
         if ipv6:
@@ -235,6 +241,10 @@ class Server:
             "smtp": {"listen": listen},
             "pop3": {"listen": ["127.0.0.1:%d" % self.pop3_port]},
             "imap": {"listen": ["127.0.0.1:%d" % self.imap_port]},
+            "submission": {"listen": ["127.0.0.1:%d" % self.submission_port]},
+            "smtps": {"listen": ["127.0.0.1:%d" % self.smtps_port]},
+            "pop3s": {"listen": ["127.0.0.1:%d" % self.pop3s_port]},
+            "imaps": {"listen": ["127.0.0.1:%d" % self.imaps_port]},
             "relay": {
                 "local_domains": ["localhost", "local.test"],
                 "relay_networks": ["127.0.0.0/8", "::1/128"],

@@ -204,11 +204,47 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
     EXPECT_THAT(error_of("[log]\nfile = \"x\"\n"), HasSubstr(": log.file: unknown key"));
 }
 
-TEST_F(ConfigTest, TablesOfLaterFeaturesAreAccepted) {
+TEST_F(ConfigTest, TlsAndSubmissionTables) {
+    Config d = default_config();
+    EXPECT_TRUE(d.tls.cert.empty());
+    EXPECT_TRUE(d.tls.starttls);
+    EXPECT_EQ(d.tls.min_version, "TLSv1.2");
+    EXPECT_EQ(d.submission.listen.at(0).text, "127.0.0.1:5870");
+    EXPECT_EQ(d.smtps.listen.at(0).text, "127.0.0.1:4650");
+    EXPECT_EQ(d.pop3s.listen.at(0).text, "127.0.0.1:9950");
+    EXPECT_EQ(d.imaps.listen.at(0).text, "127.0.0.1:9930");
+    EXPECT_EQ(d.delivery.tls.default_policy, "may");
+    EXPECT_FALSE(d.smtp.allow_plaintext_auth);
+
     Config c = load(std::string(kReference) +
-                    "[tls]\ncert = \"a.pem\"\n[submission]\n[smtps]\n[pop3s]\n[imaps]\n");
+                    "[tls]\ncert = \"a.pem\"\nkey = \"a.key\"\nmin_version = \"TLSv1.3\"\nstarttls = false\n"
+                    "[submission]\nlisten = [\"127.0.0.1:587\"]\nrequire_sender_match = false\n"
+                    "[smtps]\nlisten = []\n[pop3s]\nlisten = \"[::1]:995\"\n[imaps]\n"
+                    "[delivery.tls]\ndefault = \"encrypt\"\nca_file = \"ca.pem\"\n"
+                    "[delivery.tls.domains]\n\"Secure.Test\" = \"verify\"\n");
     EXPECT_EQ(c.hostname, "mx.example.test");
+    EXPECT_EQ(c.tls.cert, "a.pem");
+    EXPECT_EQ(c.tls.key, "a.key");
+    EXPECT_EQ(c.tls.min_version, "TLSv1.3");
+    EXPECT_FALSE(c.tls.starttls);
+    EXPECT_EQ(c.submission.listen.at(0).port, 587);
+    EXPECT_FALSE(c.submission.require_sender_match);
+    EXPECT_TRUE(c.smtps.listen.empty());
+    EXPECT_EQ(c.pop3s.listen.at(0).host, "::1");
+    EXPECT_EQ(c.imaps.listen.at(0).port, 9930);   // an empty table keeps the default
+    EXPECT_EQ(c.delivery.tls.default_policy, "encrypt");
+    EXPECT_EQ(c.delivery.tls.ca_file, "ca.pem");
+    ASSERT_EQ(c.delivery.tls.domains.size(), 1u);
+    EXPECT_EQ(c.delivery.tls.domains[0], (std::pair<std::string, std::string>{"secure.test", "verify"}));
+
     EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
+    EXPECT_THAT(error_of("[tls]\ncert = \"a.pem\"\n"), HasSubstr(": tls.key: cert and key go together"));
+    EXPECT_THAT(error_of("[tls]\nmin_version = \"SSLv3\"\n"), HasSubstr(": tls.min_version: expected"));
+    EXPECT_THAT(error_of("[delivery.tls]\ndefault = \"always\"\n"),
+                HasSubstr(": delivery.tls.default: expected one of \"none\", \"may\", \"encrypt\", \"verify\""));
+    EXPECT_THAT(error_of("[smtp]\nallow_plaintext_auth = 1\n"),
+                HasSubstr(": smtp.allow_plaintext_auth: expected true or false"));
+    EXPECT_THAT(error_of("[imaps]\nport = 1\n"), HasSubstr(": imaps.port: unknown key"));
 }
 
 TEST_F(ConfigTest, DeliveryDefaults) {

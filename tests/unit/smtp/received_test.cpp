@@ -72,3 +72,22 @@ TEST(Received, UnknownClientAddress) {
                                       .time = 0});
     EXPECT_NE(s.find("from h (unknown)\r\n"), std::string::npos) << s;
 }
+
+TEST(Received, OverTls) {
+    std::string s;
+    append_received(s, ReceivedFields{.helo = "client.example",
+                                      .client_ip = "192.0.2.1",
+                                      .hostname = "mx.example",
+                                      .protocol = "ESMTPSA",
+                                      .tls_version = "TLSv1.3",
+                                      .tls_cipher = "TLS_AES_256_GCM_SHA384",
+                                      .tls_cipher_bits = 256,
+                                      .queue_id = "0123456789ABCDEF",
+                                      .for_recipient = {},
+                                      .time = 1700000000});
+    EXPECT_EQ(s,
+              "Received: from client.example ([192.0.2.1])\r\n"
+              "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n"
+              "\tby mx.example (ringpost) with ESMTPSA id 0123456789ABCDEF;\r\n"
+              "\tTue, 14 Nov 2023 22:13:20 +0000\r\n");
+}

@@ -1,9 +1,12 @@
 // Tests for the SMTP session state machine (src/smtp/session.hpp), driven
 // the way the io driver drives it: feed bytes, keep the unconsumed rest,
-// commit on kCommit, stop on kClose. The Policy is a fake with fixed rules.
+// commit on kCommit, stop on kClose, check passwords on kAuth, and on
+// kStartTls throw away what was pipelined behind STARTTLS (as the driver
+// must). The Policy is a fake with fixed rules.
 #include "smtp/session.hpp"
 
 #include "smtp/command.hpp"
+#include "util/base64.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,8 +29,9 @@ constexpr int64_t kNow = 1700000000;   // Tue, 14 Nov 2023 22:13:20 +0000
 // tempfail.example stands for a store outage.
 class FakePolicy : public Policy {
 public:
-    RcptVerdict check_recipient(std::string_view address, const ClientInfo&) override {
+    RcptVerdict check_recipient(std::string_view address, const ClientInfo& client) override {
         checked.emplace_back(address);
+        last_authenticated = client.authenticated;
         auto ends = [&](std::string_view suffix) {
             return address.size() >= suffix.size() && address.substr(address.size() - suffix.size()) == suffix;
         };
@@ -45,6 +49,7 @@ public:
     int64_t now() override { return kNow; }
 
     std::vector<std::string> checked;
+    bool last_authenticated = false;
     int ids = 0;
 };
 
@@ -84,6 +89,21 @@ struct Driver {
                 s.committed(commit_ok, out);
                 continue;
             }
+            if (e == Event::kAuth) {
+                AuthRequest r = s.take_auth();
+                auths.push_back(r);
+                AuthStatus status = auth_tempfail                                      ? AuthStatus::kTempFail
+                                    : r.user == good_user && r.password == good_password ? AuthStatus::kOk
+                                                                                         : AuthStatus::kBadCredentials;
+                s.auth_done(status, status == AuthStatus::kOk ? good_user : "", out);
+                continue;
+            }
+            if (e == Event::kStartTls) {
+                // The driver's duty: pipelined plaintext is never processed.
+                discarded = pending;
+                pending.clear();
+                starttls = true;
+            }
             if (e == Event::kClose) closed = true;
             break;
         }
@@ -91,6 +111,26 @@ struct Driver {
     }
 
     std::string ehlo() { return send("EHLO client.example\r\n"); }
+
+    // The handshake after kStartTls succeeded.
+    void tls_started() { session().tls_started("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256); }
+
+    // "AUTH PLAIN <base64 of authzid NUL user NUL password>".
+    static std::string plain(std::string_view user, std::string_view password, std::string_view authzid = "") {
+        std::string raw(authzid);
+        raw.push_back('\0');
+        raw.append(user);
+        raw.push_back('\0');
+        raw.append(password);
+        std::string b64;
+        base64::encode(raw, b64);
+        return b64;
+    }
+    static std::string b64(std::string_view s) {
+        std::string out;
+        base64::encode(s, out);
+        return out;
+    }
 
     // EHLO + MAIL + RCPT to one relay recipient.
     void start_transaction(std::string_view mail_params = "") {
@@ -115,6 +155,14 @@ struct Driver {
     std::vector<AcceptedMessage> messages;
     bool commit_ok = true;
     bool closed = false;
+    // The fake authenticator: one account.
+    std::string good_user = "alice@local.example";
+    std::string good_password = "secret";
+    bool auth_tempfail = false;
+    std::vector<AuthRequest> auths;
+    // STARTTLS: the event came, and what the driver threw away.
+    bool starttls = false;
+    std::string discarded;
 };
 
 class SessionTest : public ::testing::Test, public Driver {};
@@ -635,7 +683,7 @@ TEST_F(SessionTest, SimpleCommands) {
     EXPECT_EQ(send("VRFY\r\n"), "501 5.5.4 Syntax: VRFY address\r\n");
     EXPECT_THAT(send("HELP\r\n"), StartsWith("214 2.0.0 "));
     EXPECT_EQ(send("STARTTLS\r\n"), "502 5.5.1 Error: command not implemented\r\n");
-    EXPECT_EQ(send("AUTH PLAIN AGFAYg==\r\n"), "502 5.5.1 Error: command not implemented\r\n");
+    EXPECT_EQ(send("AUTH PLAIN AGFAYg==\r\n"), "503 5.5.1 Error: authentication not enabled\r\n");
     EXPECT_EQ(send("XCLIENT ADDR=1.2.3.4\r\n"), "500 5.5.2 Error: command not recognized\r\n");
     EXPECT_EQ(send("QUIT now\r\n"), "501 5.5.4 Syntax: QUIT\r\n");
     EXPECT_FALSE(closed);
@@ -644,10 +692,263 @@ TEST_F(SessionTest, SimpleCommands) {
     EXPECT_EQ(pending, "NOOP\r\n");
 }
 
-TEST_F(SessionTest, StarttlsWhenAdvertised) {
+TEST_F(SessionTest, StarttlsResetsTheSessionAndDropsPipelinedPlaintext) {
     config.advertise_starttls = true;
+    EXPECT_THAT(ehlo(), HasSubstr("250-ENHANCEDSTATUSCODES\r\n250-CHUNKING"));
+    // CVE-2011-0411: the RSET sent in the same packet is not answered.
+    EXPECT_EQ(send("STARTTLS\r\nRSET\r\n"), "220 2.0.0 Ready to start TLS\r\n");
+    EXPECT_TRUE(starttls);
+    EXPECT_EQ(discarded, "RSET\r\n");
+    tls_started();
+    // RFC 3207 4.2: the EHLO from before counts no more.
+    EXPECT_EQ(send("MAIL FROM:<a@client.example>\r\n"), "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    std::string again = ehlo();
+    EXPECT_THAT(again, Not(HasSubstr("STARTTLS")));
+    EXPECT_EQ(send("STARTTLS\r\n"), "554 5.5.1 Error: TLS already active\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@client.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<user@local.example>\r\n"), "250 2.1.5 Ok\r\n");
+    send("DATA\r\nSubject: x\r\n\r\nx\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.protocol, "ESMTPS");
+    EXPECT_THAT(messages[0].data,
+                StartsWith("Received: from client.example ([192.0.2.1])\r\n"
+                           "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n"
+                           "\tby mx.example (ringpost) with ESMTPS id 0000000000ABC001\r\n"));
+}
+
+TEST_F(SessionTest, StarttlsForgetsTheTransactionAndTheLogin) {
+    config.advertise_starttls = true;
+    config.auth_available = true;
+    config.allow_plaintext_auth = true;
+    config.submission = true;
     ehlo();
-    EXPECT_EQ(send("STARTTLS\r\n"), "454 4.7.0 TLS not available due to local problem\r\n");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "235 2.7.0 Authentication successful\r\n");
+    EXPECT_EQ(send("MAIL FROM:<alice@local.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("STARTTLS\r\n"), "503 5.5.1 Error: MAIL transaction in progress\r\n");
+    EXPECT_EQ(send("RSET\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_EQ(send("STARTTLS\r\n"), "220 2.0.0 Ready to start TLS\r\n");
+    tls_started();
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<alice@local.example>\r\n"), "530 5.7.0 Authentication required\r\n");
+}
+
+TEST_F(SessionTest, StarttlsRefusals) {
+    EXPECT_EQ(send("STARTTLS\r\n"), "502 5.5.1 Error: command not implemented\r\n");   // no certificate
+    config.advertise_starttls = true;
+    session_.reset();
+    ehlo();
+    EXPECT_EQ(send("STARTTLS now\r\n"), "501 5.5.4 Syntax: STARTTLS\r\n");
+    EXPECT_FALSE(starttls);
+}
+
+TEST_F(SessionTest, AuthOfferedAndAcceptedOnlyOverTls) {
+    config.auth_available = true;
+    EXPECT_THAT(ehlo(), Not(HasSubstr("AUTH")));
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+    EXPECT_TRUE(auths.empty());
+
+    Driver tls;
+    tls.config.auth_available = true;
+    tls.client.tls = true;
+    EXPECT_THAT(tls.ehlo(), HasSubstr("250-DSN\r\n250 AUTH PLAIN LOGIN\r\n"));
+
+    Driver plaintext_allowed;
+    plaintext_allowed.config.auth_available = true;
+    plaintext_allowed.config.allow_plaintext_auth = true;
+    EXPECT_THAT(plaintext_allowed.ehlo(), HasSubstr("250 AUTH PLAIN LOGIN\r\n"));
+
+    Driver no_authenticator;
+    no_authenticator.client.tls = true;
+    EXPECT_THAT(no_authenticator.ehlo(), Not(HasSubstr("AUTH")));
+}
+
+class AuthTest : public SessionTest {
+protected:
+    void SetUp() override {
+        config.auth_available = true;
+        client.tls = true;
+        client.tls_version = "TLSv1.3";
+        client.tls_cipher = "TLS_AES_128_GCM_SHA256";
+        client.tls_cipher_bits = 128;
+    }
+};
+
+TEST_F(AuthTest, PlainWithInitialResponse) {
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "503 5.5.1 Error: send EHLO first\r\n");
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "235 2.7.0 Authentication successful\r\n");
+    ASSERT_EQ(auths.size(), 1u);
+    EXPECT_EQ(auths[0].user, "alice@local.example");
+    EXPECT_EQ(auths[0].password, "secret");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "503 5.5.1 Error: already authenticated\r\n");
+    // Authenticated: relaying allowed by the policy, and ESMTPSA.
+    EXPECT_EQ(send("MAIL FROM:<x@y.example>\r\nRCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\n"),
+              "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+              "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    EXPECT_TRUE(policy.last_authenticated);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.protocol, "ESMTPSA");
+    EXPECT_THAT(messages[0].data, HasSubstr("\t(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits))\r\n"
+                                            "\tby mx.example (ringpost) with ESMTPSA id "));
+    // Not a submission listener: no headers added.
+    EXPECT_EQ(body_of(messages[0]), "x\r\n");
+}
+
+TEST_F(AuthTest, PlainInContinuationAndWithAuthzid) {
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN\r\n"), "334 \r\n");
+    EXPECT_EQ(send(plain("alice@local.example", "secret", "alice@local.example") + "\r\n"),
+              "235 2.7.0 Authentication successful\r\n");
+
+    Driver other;
+    other.config = config;
+    other.client = client;
+    other.ehlo();
+    // Logging in as one user to act as another is not supported.
+    EXPECT_EQ(other.send("AUTH PLAIN " + plain("alice@local.example", "secret", "bob@local.example") + "\r\n"),
+              "535 5.7.8 Error: authentication failed\r\n");
+    EXPECT_TRUE(other.auths.empty());
+    EXPECT_EQ(other.send("AUTH PLAIN =\r\n"), "501 5.5.2 Error: invalid PLAIN response\r\n");
+}
+
+TEST_F(AuthTest, Login) {
+    ehlo();
+    EXPECT_EQ(send("AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
+    EXPECT_EQ(send(b64("alice@local.example") + "\r\n"), "334 UGFzc3dvcmQ6\r\n");
+    EXPECT_EQ(send(b64("secret") + "\r\n"), "235 2.7.0 Authentication successful\r\n");
+
+    Driver initial;
+    initial.config = config;
+    initial.client = client;
+    initial.ehlo();
+    EXPECT_EQ(initial.send("auth login " + b64("alice@local.example") + "\r\n"), "334 UGFzc3dvcmQ6\r\n");
+    EXPECT_EQ(initial.send(b64("wrong") + "\r\n"), "535 5.7.8 Error: authentication failed\r\n");
+    ASSERT_EQ(initial.auths.size(), 1u);
+    EXPECT_EQ(initial.auths[0].password, "wrong");
+}
+
+TEST_F(AuthTest, PipelinedExchange) {
+    ehlo();
+    EXPECT_EQ(send("AUTH LOGIN\r\n" + b64("alice@local.example") + "\r\n" + b64("secret") + "\r\nNOOP\r\n"),
+              "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n250 2.0.0 Ok\r\n");
+}
+
+TEST_F(AuthTest, CancelBadBase64AndUnknownMechanism) {
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN\r\n"), "334 \r\n");
+    EXPECT_EQ(send("*\r\n"), "501 5.7.0 Error: authentication aborted\r\n");
+    EXPECT_EQ(send("NOOP\r\n"), "250 2.0.0 Ok\r\n");   // a command again
+    EXPECT_EQ(send("AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
+    EXPECT_EQ(send(b64("alice@local.example") + "\r\n"), "334 UGFzc3dvcmQ6\r\n");
+    EXPECT_EQ(send("*\r\n"), "501 5.7.0 Error: authentication aborted\r\n");
+    EXPECT_EQ(send("AUTH PLAIN not*base64\r\n"), "501 5.5.2 Error: cannot decode response\r\n");
+    EXPECT_EQ(send("AUTH PLAIN\r\n"), "334 \r\n");
+    EXPECT_EQ(send("AGFAYg\r\n"), "501 5.5.2 Error: cannot decode response\r\n");   // unpadded
+    EXPECT_EQ(send("AUTH CRAM-MD5\r\n"), "504 5.5.4 Error: unsupported authentication mechanism\r\n");
+    EXPECT_EQ(send("AUTH\r\n"), "501 5.5.4 Syntax: AUTH mechanism\r\n");
+    EXPECT_TRUE(auths.empty());
+    EXPECT_FALSE(closed);
+}
+
+TEST_F(AuthTest, WrongPasswordsThenHangUp) {
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "guess1") + "\r\n"),
+              "535 5.7.8 Error: authentication failed\r\n");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("nobody@local.example", "secret") + "\r\n"),
+              "535 5.7.8 Error: authentication failed\r\n");
+    EXPECT_FALSE(closed);
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "guess3") + "\r\n"),
+              "535 5.7.8 Error: authentication failed\r\n"
+              "421 4.7.0 mx.example Error: too many authentication failures\r\n");
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(auths.size(), 3u);
+}
+
+TEST_F(AuthTest, TemporaryFailureAndTransaction) {
+    ehlo();
+    auth_tempfail = true;
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "454 4.7.0 Temporary authentication failure\r\n");
+    auth_tempfail = false;
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "503 5.5.1 Error: MAIL transaction in progress\r\n");
+}
+
+TEST_F(AuthTest, AuthDisabled) {
+    config.auth_available = false;
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "503 5.5.1 Error: authentication not enabled\r\n");
+}
+
+class SubmissionTest : public AuthTest {
+protected:
+    void SetUp() override {
+        AuthTest::SetUp();
+        config.submission = true;
+    }
+    void login() {
+        ehlo();
+        ASSERT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+                  "235 2.7.0 Authentication successful\r\n");
+    }
+};
+
+TEST_F(SubmissionTest, AuthBeforeMail) {
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<alice@local.example>\r\n"), "530 5.7.0 Authentication required\r\n");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n"),
+              "235 2.7.0 Authentication successful\r\n");
+    EXPECT_EQ(send("MAIL FROM:<alice@local.example>\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SubmissionTest, SenderMustBeTheUser) {
+    login();
+    EXPECT_EQ(send("MAIL FROM:<bob@local.example>\r\n"),
+              "553 5.7.1 Error: sender address rejected: not owned by the authenticated user\r\n");
+    EXPECT_EQ(send("MAIL FROM:<Alice@LOCAL.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RSET\r\nMAIL FROM:<>\r\n"), "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+
+    Driver lax;
+    lax.config = config;
+    lax.config.require_sender_match = false;
+    lax.client = client;
+    lax.ehlo();
+    lax.send("AUTH PLAIN " + plain("alice@local.example", "secret") + "\r\n");
+    EXPECT_EQ(lax.send("MAIL FROM:<bob@local.example>\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SubmissionTest, AddsMissingDateAndMessageId) {
+    login();
+    send("MAIL FROM:<alice@local.example>\r\nRCPT TO:<r@remote.example>\r\n"
+         "DATA\r\nSubject: none\r\n\r\nbody\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    const std::string& d = messages[0].data;
+    EXPECT_THAT(d, HasSubstr("for <r@remote.example>; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+                             "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+                             "Message-ID: <1700000000.0000000000ABC001@mx.example>\r\n"
+                             "Subject: none\r\n\r\nbody\r\n"));
+    EXPECT_EQ(messages[0].envelope.body_size, d.size());
+
+    // Only what is missing, whatever the case of the field names.
+    send("MAIL FROM:<alice@local.example>\r\nRCPT TO:<r@remote.example>\r\n"
+         "DATA\r\nDATE: Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: x\r\n\r\nMessage-ID: <body@x>\r\n.\r\n");
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_THAT(messages[1].data, Not(HasSubstr("\r\nDate: ")));
+    EXPECT_THAT(messages[1].data, HasSubstr("Message-ID: <1700000000.0000000000ABC002@mx.example>\r\nDATE: "));
+
+    // Both present (BDAT): unchanged.
+    std::string msg = "Message-Id: <a@b>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nx\r\n";
+    send("MAIL FROM:<alice@local.example>\r\nRCPT TO:<r@remote.example>\r\nBDAT " + std::to_string(msg.size()) +
+         " LAST\r\n" + msg);
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(body_of(messages[2]), msg);
 }
 
 TEST_F(SessionTest, TimeoutAndShutdown) {

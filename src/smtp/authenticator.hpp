@@ -1,0 +1,28 @@
+// Password checks for SMTP AUTH (RFC 4954), asynchronous: the driver
+// (src/smtp/connection) awaits one per AUTH exchange the session completes
+// (Event::kAuth). Implemented in src/app over the store's users, with the
+// hashing on a blocking pool and failures slowed down per client address;
+// the unit tests of the session need none of it (the session only sees
+// AuthStatus).
+#pragma once
+
+#include <string>
+
+#include "io/task.hpp"
+#include "smtp/session.hpp"
+
+namespace ringpost::smtp {
+
+struct AuthResult {
+    AuthStatus status = AuthStatus::kBadCredentials;
+    std::string user;   // the canonical (lower-cased) login on kOk
+};
+
+class Authenticator {
+public:
+    virtual ~Authenticator() = default;
+    // May take seconds on a failure (the per-IP delay); never throws.
+    virtual io::Task<AuthResult> authenticate(std::string user, std::string password, std::string client_ip) = 0;
+};
+
+}  // namespace ringpost::smtp
