@@ -9,8 +9,9 @@
 
 #include "imap/parser.hpp"
 #include "io/ops.hpp"
-#include "io/send_all.hpp"
 #include "io/ring.hpp"
+#include "io/stream.hpp"
+#include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::imap {
@@ -19,7 +20,36 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kRecvBuffer = 16384;
 
-using io::send_all;
+// The TLS close_notify at the end is best effort: a peer that stopped
+// reading does not hold the session longer than this.
+constexpr std::chrono::milliseconds kCloseTimeout{5000};
+
+// Swaps the plain `stream` for a TlsStream on the same socket and runs the
+// server handshake within `timeout`. The caller has already discarded any
+// input read in clear. False (logged) when TLS could not start: the stream
+// can then only be closed.
+io::Task<bool> start_tls(std::unique_ptr<io::Stream>& stream, tls::ContextHolder& holder,
+                         std::chrono::milliseconds timeout, const std::string& client_ip) {
+    auto* plain = dynamic_cast<io::PlainStream*>(stream.get());
+    if (plain == nullptr) co_return false;   // already TLS: never nested
+    auto secure = tls::TlsStream::server(plain->release(), holder.get());
+    if (!secure) {
+        // The socket was closed; the released plain stream's close is a no-op.
+        log::error("tls_failed", {{"proto", "imap"}, {"client", client_ip}, {"error", "cannot create TLS session"}});
+        co_return false;
+    }
+    tls::TlsStream* t = secure.get();
+    stream = std::move(secure);
+    Result<void> done = co_await t->handshake(timeout);
+    if (!done) {
+        log::warn("tls_handshake_failed",
+                  {{"proto", "imap"}, {"client", client_ip}, {"error", done.error().message}});
+        co_return false;
+    }
+    log::info("tls", {{"proto", "imap"}, {"client", client_ip}, {"version", t->tls_version()},
+                      {"cipher", t->tls_cipher()}});
+    co_return true;
+}
 
 // Before login a client may send only small commands (CAPABILITY, LOGIN,
 // AUTHENTICATE, ...): an unauthenticated peer cannot make us buffer a 64 MiB
@@ -38,16 +68,30 @@ bool is_loopback(std::string_view ip) {
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
     io::LiveEntry entry;
     ctx.live.add(entry);
+    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
     SessionConfig config = ctx.config;
     if (is_loopback(client.ip)) config.plaintext_allowed = true;
+    config.starttls = ctx.tls != nullptr;
+    const char* reason = "logout";
+
+    log::info("connect", {{"proto", "imap"}, {"client", client.ip}, {"port", static_cast<int>(client.port)}});
+    bool alive = true;
+    if (ctx.implicit_tls) {
+        // imaps (RFC 8314): the handshake comes before the greeting.
+        alive = false;
+        if (ctx.tls != nullptr) alive = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+        client.tls = alive;
+        if (!alive) reason = "tls_failed";
+    }
     Session session(config, ctx.backend, client);
     CommandReader reader(before_login(ctx.limits));
     bool full_limits = false;
-    // Long FETCH replies go out as they grow. A change to the selected
-    // mailbox interrupts the recv of an IDLE wait; the session calls this
-    // only while it lives, i.e. while this frame does.
+    // Long FETCH replies go out as they grow, through the current stream
+    // (plain, or TLS after STARTTLS). A change to the selected mailbox
+    // interrupts the recv of an IDLE wait; the session calls these only
+    // while it lives, i.e. while this frame does.
     const auto send_timeout = ctx.timeouts.send;
-    session.set_flush([fd, send_timeout](std::string& o) { return send_all(fd, o, send_timeout); });
+    session.set_flush([&stream, send_timeout](std::string& o) { return stream->send_all(o, send_timeout); });
     bool waiting_in_idle = false;
     bool recheck = false;
     session.set_wake([&entry, &waiting_in_idle] {
@@ -57,12 +101,12 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     std::string in;
     size_t pos = 0;
     char buf[kRecvBuffer];
-    const char* reason = "logout";
 
-    log::info("connect", {{"proto", "imap"}, {"client", client.ip}, {"port", static_cast<int>(client.port)}});
-    session.greet(out);
-    bool alive = co_await send_all(fd, out, ctx.timeouts.send);
-    if (!alive) reason = "lost";
+    if (alive) {
+        session.greet(out);
+        alive = co_await stream->send_all(out, ctx.timeouts.send);
+        if (!alive) reason = "lost";
+    }
     auto deadline = Clock::now() + ctx.timeouts.idle;
     Command cmd;
 
@@ -95,7 +139,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         case ReadEvent::kContinue:
             out += CommandReader::kContinuation;
-            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
                 reason = "lost";
                 alive = false;
             }
@@ -125,8 +169,32 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 reason = "lost";
                 break;
             }
+            if (next == Next::kStartTls) {
+                // The tagged OK goes out in clear; whatever the client sent
+                // after STARTTLS came in clear too: discard it, never
+                // process it (CVE-2011-0411).
+                if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
+                    reason = "lost";
+                    break;
+                }
+                if (in.size() > pos)
+                    log::warn("imap_starttls_injection",
+                              {{"client", client.ip}, {"discarded", static_cast<int64_t>(in.size() - pos)}});
+                in.clear();
+                pos = 0;
+                bool secured = false;
+                if (ctx.tls != nullptr)
+                    secured = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+                if (!secured) {
+                    reason = "tls_failed";
+                    break;
+                }
+                session.tls_started();
+                deadline = Clock::now() + ctx.timeouts.idle;
+                continue;
+            }
             if (next == Next::kClose) {
-                co_await send_all(fd, out, ctx.timeouts.send);
+                co_await stream->send_all(out, ctx.timeouts.send);
                 if (session.bad_commands() > 0 && reason == std::string_view("logout") &&
                     session.state() == State::kLogout && config.max_bad_commands != 0 &&
                     session.bad_commands() >= config.max_bad_commands)
@@ -144,20 +212,20 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             auto r = session.refresh(out);
             co_await std::move(r);
             if (session.state() == State::kLogout) {   // the mailbox went away under us
-                co_await send_all(fd, out, ctx.timeouts.send);
+                co_await stream->send_all(out, ctx.timeouts.send);
                 reason = "mailbox_gone";
                 break;
             }
         }
         if (!out.empty()) {
-            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
                 reason = "lost";
                 break;
             }
         }
         if (ctx.live.draining() && reader.idle()) {
             session.shutdown(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             reason = "shutdown";
             break;
         }
@@ -167,7 +235,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         if (idling && wait > ctx.timeouts.idle_recheck) wait = ctx.timeouts.idle_recheck;
         if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         waiting_in_idle = idling;
-        int n = co_await io::recv(fd, buf, sizeof buf, wait, &entry.slot);
+        int n = co_await stream->recv(buf, sizeof buf, wait, &entry.slot);
         waiting_in_idle = false;
         if (n > 0) {
             in.append(buf, static_cast<size_t>(n));
@@ -175,7 +243,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         if (n == -ECANCELED && entry.slot.cancelled) {
             session.shutdown(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             reason = "shutdown";
         } else if ((n == -ECANCELED || n == -ETIME) && Clock::now() < deadline) {
             // IDLE: a notification or the periodic re-check.
@@ -183,14 +251,14 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             continue;
         } else if (n == -ECANCELED || n == -ETIME) {
             session.timeout(out);
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             reason = "timeout";
         } else {
             reason = n == 0 ? "eof" : "lost";
         }
         break;
     }
-    co_await io::close(fd);
+    co_await stream->close(std::min(ctx.timeouts.send, kCloseTimeout));
     log::info("disconnect", {{"proto", "imap"},
                              {"client", client.ip},
                              {"user", session.user()},

@@ -101,7 +101,10 @@ io::Task<void> Session::report_changes(const Command& cmd, std::string& out) {
 std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
                        "SPECIAL-USE LIST-EXTENDED";
-    if (state_ == State::kNotAuthenticated) caps += config_.plaintext_allowed ? " AUTH=PLAIN" : " LOGINDISABLED";
+    if (state_ == State::kNotAuthenticated) {
+        if (config_.starttls && !client_.tls) caps += " STARTTLS";
+        caps += passwords_allowed() ? " AUTH=PLAIN" : " LOGINDISABLED";
+    }
     return caps;
 }
 
@@ -298,10 +301,17 @@ io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
         state_ = State::kLogout;
         co_return Next::kClose;
     case CommandType::kStarttls:
-        tagged(out, tag, "NO", "STARTTLS not available");
-        co_return Next::kCommand;
+        if (client_.tls) co_return bad(tag, "TLS already active", out);
+        if (!config_.starttls) {
+            tagged(out, tag, "NO", "STARTTLS not available");
+            co_return Next::kCommand;
+        }
+        // No CAPABILITY response code here: the client must ask again over
+        // TLS (RFC 3501 6.2.1), and anything it pipelined is discarded.
+        tagged(out, tag, "OK", "Begin TLS negotiation now");
+        co_return Next::kStartTls;
     case CommandType::kLogin: {
-        if (!config_.plaintext_allowed) {
+        if (!passwords_allowed()) {
             tagged(out, tag, "NO", "[PRIVACYREQUIRED] LOGIN disabled without TLS");
             co_return Next::kCommand;
         }
@@ -311,7 +321,7 @@ io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
     }
     case CommandType::kAuthenticate: {
         const auto& a = cmd.get<AuthenticateArgs>();
-        if (a.mechanism != "PLAIN" || !config_.plaintext_allowed) {
+        if (a.mechanism != "PLAIN" || !passwords_allowed()) {
             tagged(out, tag, "NO", "[CANNOT] Unsupported authentication mechanism");
             co_return Next::kCommand;
         }

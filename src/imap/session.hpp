@@ -34,9 +34,13 @@ namespace ringpost::imap {
 
 struct SessionConfig {
     std::string hostname = "localhost";
-    // Plain-text passwords allowed (loopback, or TLS once it exists);
-    // otherwise LOGINDISABLED and no AUTH=PLAIN.
+    // Plain-text passwords allowed without TLS (the driver grants it to
+    // loopback clients); otherwise, until TLS is on, LOGINDISABLED and no
+    // AUTH=PLAIN (RFC 3501 6.2.3, RFC 2595 3.2).
     bool plaintext_allowed = true;
+    // STARTTLS (RFC 3501 6.2.1) is offered and accepted, before login and
+    // before TLS. The driver sets it when it has a TLS context.
+    bool starttls = false;
     uint32_t max_bad_commands = 20;   // 0 = unlimited
     // FETCH output is flushed once it exceeds this; message sections larger
     // than stream_threshold are read from the store in chunks of this size.
@@ -50,6 +54,7 @@ using Flush = std::function<io::Task<bool>(std::string& out)>;
 struct ClientInfo {
     std::string ip;
     uint16_t port = 0;
+    bool tls = false;   // the connection is encrypted (imaps, or after STARTTLS)
 };
 
 enum class State : uint8_t { kNotAuthenticated, kAuthenticated, kSelected, kLogout };
@@ -59,6 +64,8 @@ enum class Next : uint8_t {
     kCommand,    // read the next command
     kLine,       // the next unit is a plain line (AUTHENTICATE response, IDLE's DONE): line()
     kClose,      // flush and close (LOGOUT, too many errors)
+    kStartTls,   // STARTTLS: send the tagged OK, discard unread input, do the
+                 // TLS handshake, then tls_started() (or close on failure)
 };
 
 class Session {
@@ -86,6 +93,9 @@ public:
     // "* BYE" for a server shutdown or autologout.
     void shutdown(std::string& out);
     void timeout(std::string& out);
+    // Next::kStartTls: the handshake succeeded. Passwords may now be sent;
+    // the client must ask for the capabilities again (RFC 3501 6.2.1).
+    void tls_started() { client_.tls = true; }
 
     State state() const { return state_; }
     bool idling() const { return idling_; }
@@ -96,6 +106,8 @@ public:
 
     // The capability list (without "CAPABILITY").
     std::string capabilities() const;
+    // Passwords may cross this connection (plaintext_allowed, or TLS is on).
+    bool passwords_allowed() const { return config_.plaintext_allowed || client_.tls; }
 
 private:
     struct Selected {

@@ -8,7 +8,8 @@
 #include <utility>
 
 #include "io/ops.hpp"
-#include "io/send_all.hpp"
+#include "io/stream.hpp"
+#include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::pop3 {
@@ -20,6 +21,9 @@ using Clock = std::chrono::steady_clock;
 // response the limits allow (they are lowered to fit); POP3 clients send
 // little, so idle sessions stay small.
 constexpr size_t kInputBuffer = 4096;
+// The TLS close_notify at the end is best effort: a peer that stopped
+// reading does not hold the session longer than this.
+constexpr std::chrono::milliseconds kCloseTimeout{5000};
 
 // Holds the maildrop lock between a successful open and the end of the
 // connection; released in the destructor too, so no way out of the
@@ -48,7 +52,36 @@ private:
     bool held_ = false;
 };
 
-using io::send_all;
+bool is_loopback(std::string_view ip) {
+    return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
+}
+
+// Swaps the plain `stream` for a TlsStream on the same socket and runs the
+// server handshake within `timeout`. The caller has already discarded any
+// input read in clear. False (logged) when TLS could not start: the stream
+// can then only be closed.
+io::Task<bool> start_tls(std::unique_ptr<io::Stream>& stream, tls::ContextHolder& holder,
+                         std::chrono::milliseconds timeout, const std::string& client_ip) {
+    auto* plain = dynamic_cast<io::PlainStream*>(stream.get());
+    if (plain == nullptr) co_return false;   // already TLS: never nested
+    auto secure = tls::TlsStream::server(plain->release(), holder.get());
+    if (!secure) {
+        // The socket was closed; the released plain stream's close is a no-op.
+        log::error("tls_failed", {{"proto", "pop3"}, {"client", client_ip}, {"error", "cannot create TLS session"}});
+        co_return false;
+    }
+    tls::TlsStream* t = secure.get();
+    stream = std::move(secure);
+    Result<void> done = co_await t->handshake(timeout);
+    if (!done) {
+        log::warn("tls_handshake_failed",
+                  {{"proto", "pop3"}, {"client", client_ip}, {"error", done.error().message}});
+        co_return false;
+    }
+    log::info("tls", {{"proto", "pop3"}, {"client", client_ip}, {"version", t->tls_version()},
+                      {"cipher", t->tls_cipher()}});
+    co_return true;
+}
 
 const char* auth_word(AuthStatus s) {
     switch (s) {
@@ -74,7 +107,10 @@ SessionConfig fit_to_buffer(const SessionConfig& c) {
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
     io::LiveEntry entry;
     ctx.live.add(entry);
-    Session session(fit_to_buffer(ctx.config), client);
+    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
+    SessionConfig config = fit_to_buffer(ctx.config);
+    config.tls_available = ctx.tls != nullptr;
+    if (is_loopback(client.ip)) config.plaintext_allowed = true;
     MaildropLock lock(ctx.backend);
     std::string out;
     char in[kInputBuffer];
@@ -83,9 +119,20 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     const char* reason = "quit";
 
     log::info("connect", {{"proto", "pop3"}, {"client", client.ip}, {"port", static_cast<int>(client.port)}});
-    session.greet(out);
-    bool alive = co_await send_all(fd, out, ctx.timeouts.send);
-    if (!alive) reason = "lost";
+    bool alive = true;
+    if (ctx.implicit_tls) {
+        // pop3s (RFC 8314): the handshake comes before the greeting.
+        alive = false;
+        if (ctx.tls != nullptr) alive = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+        client.tls = alive;
+        if (!alive) reason = "tls_failed";
+    }
+    Session session(config, client);
+    if (alive) {
+        session.greet(out);
+        alive = co_await stream->send_all(out, ctx.timeouts.send);
+        if (!alive) reason = "lost";
+    }
     auto deadline = Clock::now() + ctx.timeouts.idle;
     uint32_t seen_commands = 0;
 
@@ -102,7 +149,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
 
         if (ev == Event::kFlush) {
             // The next chunk of RETR/TOP/LIST/UIDL: send it before making more.
-            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
                 reason = "lost";
                 break;
             }
@@ -154,18 +201,31 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             continue;
         }
         if (ev == Event::kStartTls) {
-            // Only reachable with SessionConfig::tls_available, which stays
-            // off until the TLS layer (issue 5) can do the handshake here.
-            // Speaking plain text after "+OK begin TLS" would be wrong: hang up.
-            log::error("pop3_stls_without_tls", {{"client", client.ip}});
-            reason = "error";
-            break;
+            // RFC 2595 4: "+OK" goes out in clear, then the handshake. What
+            // the client sent after STLS came in clear too: discard it,
+            // never process it (CVE-2011-0411).
+            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
+                reason = "lost";
+                break;
+            }
+            if (end > start)
+                log::warn("pop3_stls_injection", {{"client", client.ip}, {"discarded", static_cast<int64_t>(end - start)}});
+            start = end = 0;
+            bool secured = false;
+            if (ctx.tls != nullptr) secured = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+            if (!secured) {
+                reason = "tls_failed";
+                break;
+            }
+            session.tls_started();
+            deadline = Clock::now() + ctx.timeouts.idle;
+            continue;
         }
         if (ev == Event::kClose) {
             // Unlock before the last response: a client that reconnects at
             // once must not find its own maildrop still locked.
             lock.release();
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             const auto& st = session.stats();
             if (ctx.config.limits.max_bad_commands != 0 && st.bad_commands >= ctx.config.limits.max_bad_commands)
                 reason = "errors";
@@ -176,7 +236,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
 
         // kNeedInput: flush responses only now that the input is drained.
         if (!out.empty()) {
-            if (!(co_await send_all(fd, out, ctx.timeouts.send))) {
+            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
                 reason = "lost";
                 break;
             }
@@ -200,13 +260,13 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         if (ctx.live.draining() && !entry.busy) {
             session.shutdown(out);
             lock.release();
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             reason = "shutdown";
             break;
         }
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (wait.count() < 1) wait = std::chrono::milliseconds(1);
-        int n = co_await io::recv(fd, in + end, sizeof in - end, wait, &entry.slot);
+        int n = co_await stream->recv(in + end, sizeof in - end, wait, &entry.slot);
         if (n > 0) {
             end += static_cast<size_t>(n);
             continue;
@@ -214,9 +274,9 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         if (n == -ECANCELED && entry.slot.cancelled) {
             session.shutdown(out);
             lock.release();
-            co_await send_all(fd, out, ctx.timeouts.send);
+            co_await stream->send_all(out, ctx.timeouts.send);
             reason = "shutdown";
-        } else if (n == -ECANCELED) {
+        } else if (n == -ECANCELED || n == -ETIME) {   // the timeout (plain: -ECANCELED, TLS: -ETIME)
             // RFC 1939 3: autologout closes without a response and without UPDATE.
             session.timeout(out);
             reason = "timeout";
@@ -226,7 +286,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         break;
     }
     lock.release();
-    co_await io::close(fd);
+    co_await stream->close(std::min(ctx.timeouts.send, kCloseTimeout));
     const auto& st = session.stats();
     log::info("disconnect", {{"proto", "pop3"},
                              {"client", client.ip},

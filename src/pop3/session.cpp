@@ -60,6 +60,7 @@ void err(std::string& out, std::string_view text) { append(out, {"-ERR ", text, 
 constexpr std::string_view kBadCredentials = "[AUTH] bad credentials";
 constexpr std::string_view kWrongState = "command not valid in this state";
 constexpr std::string_view kNoSuchMessage = "no such message";
+constexpr std::string_view kNeedsTls = "[AUTH] plain-text authentication requires TLS";
 
 }  // namespace
 
@@ -149,6 +150,9 @@ struct Session::Impl {
         out += "\r\n";
     }
 
+    // Passwords may cross this connection (loopback, or TLS is on).
+    bool passwords_allowed() const { return config.plaintext_allowed || client.tls; }
+
     void command(std::string_view line, std::string& out);
     void cmd_capa(const Command& c, std::string& out);
     void cmd_auth(const Command& c, std::string& out);
@@ -192,6 +196,7 @@ void Session::Impl::command(std::string_view line, std::string& out) {
         return bad(out, "APOP not supported");
     case Verb::kUser:
         if (state != State::kAuthorization) return bad(out, kWrongState);
+        if (!passwords_allowed()) return bad(out, kNeedsTls);
         if (c.arg.empty()) return bad(out, "syntax: USER name");
         // Any name gets +OK: whether it exists shows nowhere.
         user.assign(c.arg);
@@ -199,6 +204,7 @@ void Session::Impl::command(std::string_view line, std::string& out) {
         return ok(out, "send PASS");
     case Verb::kPass:
         if (state != State::kAuthorization) return bad(out, kWrongState);
+        if (!passwords_allowed()) return bad(out, kNeedsTls);
         if (!after_user) return bad(out, "send USER first");
         // RFC 1939 7: the password is the rest of the line, spaces included.
         if (c.raw.empty()) return bad(out, "syntax: PASS password");
@@ -207,6 +213,7 @@ void Session::Impl::command(std::string_view line, std::string& out) {
         return;
     case Verb::kAuth:
         if (state != State::kAuthorization) return bad(out, kWrongState);
+        if (!c.arg.empty() && !passwords_allowed()) return bad(out, kNeedsTls);
         return cmd_auth(c, out);
     case Verb::kStls:
         if (state != State::kAuthorization) return bad(out, kWrongState);
@@ -236,7 +243,7 @@ void Session::Impl::cmd_capa(const Command& c, std::string& out) {
     // Login capabilities only where they can be used (RFC 2449 5: the
     // list may differ between states).
     if (state == State::kAuthorization) {
-        out += "USER\r\nSASL PLAIN\r\n";
+        if (passwords_allowed()) out += "USER\r\nSASL PLAIN\r\n";
         if (config.tls_available && !client.tls) out += "STLS\r\n";
     }
     out += "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION ringpost\r\n.\r\n";
@@ -246,7 +253,7 @@ void Session::Impl::cmd_auth(const Command& c, std::string& out) {
     if (c.arg.empty()) {
         // Not in RFC 5034, but what clients probing for mechanisms send
         // (the RFC 1734 era): list them.
-        out += "+OK\r\nPLAIN\r\n.\r\n";
+        out += passwords_allowed() ? "+OK\r\nPLAIN\r\n.\r\n" : "+OK\r\n.\r\n";
         return;
     }
     std::string_view mechanism, initial;

@@ -39,8 +39,13 @@ struct SessionConfig {
     Limits limits;
     // The STLS hook (RFC 2595): the driver can upgrade this connection to
     // TLS. STLS is announced and accepted only when set, and only before
-    // TLS and before login. Set by the TLS layer (issue 5).
+    // TLS and before login. The driver sets it when it has a TLS context.
     bool tls_available = false;
+    // Plain-text passwords (USER/PASS, AUTH PLAIN) without TLS. Over TLS
+    // they are always allowed; the driver grants this to loopback clients.
+    // Otherwise USER and SASL PLAIN are not announced and are refused with
+    // "-ERR [AUTH]" before any password is sent (RFC 2595 2, RFC 2449 6.8).
+    bool plaintext_allowed = false;
 };
 
 struct ClientInfo {

@@ -4,11 +4,15 @@
 // pipelined LOGIN + SELECT + FETCH, "+" continuations for synchronizing
 // literals, the tight literal limit before login, IDLE woken by another
 // session's APPEND, a long FETCH flushed in pieces arriving complete,
-// LOGOUT, the bad-command limit, autologout and shutdown.
+// LOGOUT, the bad-command limit, autologout and shutdown. TLS, with a
+// blocking OpenSSL client: STARTTLS (LOGIN off loopback over TLS, a long
+// FETCH flushed through the TLS stream, IDLE woken over TLS), commands
+// pipelined after STARTTLS discarded, imaps, and a junk handshake.
 #include "imap/connection.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -22,6 +26,8 @@
 #include "fake_backend.hpp"
 #include "io/live_set.hpp"
 #include "io/ring.hpp"
+#include "tls/context_holder.hpp"
+#include "../tls/tls_test_util.hpp"
 
 using namespace ringpost;
 using namespace ringpost::imap;
@@ -43,13 +49,33 @@ public:
     }
     ~Client() { close(); }
     void close() {
+        if (ssl_) SSL_free(ssl_);
+        if (ctx_) SSL_CTX_free(ctx_);
+        ssl_ = nullptr;
+        ctx_ = nullptr;
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
     }
 
+    // The client side of a TLS handshake on the socket (blocking), the
+    // server's certificate checked against `ca_file` and `host`. Bytes the
+    // server sent before are dropped, as RFC 3501 6.2.1 asks of a client.
+    bool start_tls(const std::string& ca_file, const std::string& host) {
+        buf_.clear();
+        pos_ = 0;
+        ctx_ = SSL_CTX_new(TLS_client_method());
+        if (!ctx_ || SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != 1) return false;
+        SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+        ssl_ = SSL_new(ctx_);
+        SSL_set_fd(ssl_, fd_);
+        SSL_set_tlsext_host_name(ssl_, host.c_str());
+        SSL_set1_host(ssl_, host.c_str());
+        return SSL_connect(ssl_) == 1;
+    }
+
     void send(std::string_view s) {
         while (!s.empty()) {
-            ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+            ssize_t n = ssl_ ? SSL_write(ssl_, s.data(), int(s.size())) : ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
             if (n <= 0) return;
             s.remove_prefix(size_t(n));
         }
@@ -97,6 +123,10 @@ public:
     bool closed_silently() {
         if (pos_ < buf_.size()) return false;
         char c;
+        if (ssl_) {
+            int r = SSL_read(ssl_, &c, 1);
+            return r <= 0 && SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ;
+        }
         return ::recv(fd_, &c, 1, 0) == 0;
     }
 
@@ -114,15 +144,30 @@ private:
             pos_ = 0;
         }
         char tmp[65536];
-        ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+        ssize_t n = ssl_ ? SSL_read(ssl_, tmp, int(sizeof tmp)) : ::recv(fd_, tmp, sizeof tmp, 0);
         if (n <= 0) return false;
         buf_.append(tmp, size_t(n));
         return true;
     }
 
     int fd_;
+    SSL_CTX* ctx_ = nullptr;
+    SSL* ssl_ = nullptr;
     std::string buf_;
     size_t pos_ = 0;
+};
+
+constexpr const char* kHost = "imap.example.test";
+
+// A certificate for kHost and the listeners' context holder over it.
+struct TlsSetup {
+    tls::testing::Certs certs{kHost};
+    std::unique_ptr<tls::ContextHolder> holder;
+    TlsSetup() {
+        auto ctx = tls::ServerContext::create(tls::testing::server_config(certs.cert, certs.key));
+        EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
+        if (ctx.ok()) holder = std::make_unique<tls::ContextHolder>(ctx.value());
+    }
 };
 
 struct Server {
@@ -133,6 +178,8 @@ struct Server {
     Timeouts timeouts;
     ReaderLimits limits;
     int active = 0;
+    tls::ContextHolder* tls = nullptr;   // STARTTLS (or imaps with implicit_tls)
+    bool implicit_tls = false;
 
     Server() {
         ring.bind_thread();
@@ -156,7 +203,10 @@ struct Server {
         ClientInfo client;
         client.ip = std::move(ip);
         client.port = 1143;
-        auto serving = serve_connection(fd, client, ConnectionContext{config, backend, timeouts, live, limits});
+        ConnectionContext ctx{config, backend, timeouts, live, limits};
+        ctx.tls = tls;
+        ctx.implicit_tls = implicit_tls;
+        auto serving = serve_connection(fd, client, ctx);
         co_await std::move(serving);
         if (--active == 0) ring.stop();
     }
@@ -437,5 +487,152 @@ TEST(ImapConnection, ShutdownSaysByeToAnIdleClient) {
     EXPECT_EQ(idling, "+ idling");
     EXPECT_EQ(bye, "* BYE Server shutting down");
     EXPECT_TRUE(closed);
+    EXPECT_EQ(server.live.size(), 0u);
+}
+
+TEST(ImapConnectionTls, StarttlsAllowsLoginOffLoopbackAndFlushesThroughTls) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.config.plaintext_allowed = false;   // 192.0.2.9 is not loopback
+    server.config.flush_threshold = 256;
+    server.config.stream_threshold = 4096;
+    server.tls = setup.holder.get();
+    std::string big = "Subject: big\r\n\r\n";
+    for (int i = 0; big.size() < 200000; ++i) big += "line " + std::to_string(i) + "\r\n";
+    server.backend.add_message("alice", "Sent", big, kSeen, 1705060800);
+    const int fd = server.connect();
+
+    std::optional<std::string> greeting, refused, starttls, caps, login, fetched, bye;
+    bool handshake = false;
+    std::thread client_thread([&] {
+        Client c(fd);
+        greeting = c.line();
+        c.send("a LOGIN alice secret\r\n");
+        refused = c.line();
+        c.send("b STARTTLS\r\n");
+        starttls = c.line();
+        handshake = c.start_tls(setup.certs.cert, kHost);
+        c.send("c CAPABILITY\r\n");
+        caps = c.until("c");
+        c.send("d LOGIN alice secret\r\n");
+        login = c.line();
+        c.send("e SELECT Sent\r\n");
+        c.until("e");
+        c.send("f FETCH 1 BODY.PEEK[]\r\n");
+        fetched = c.until("f");
+        c.send("g LOGOUT\r\n");
+        bye = c.until("g");
+    });
+    server.ring.run();
+    client_thread.join();
+
+    EXPECT_EQ(greeting, "* OK [CAPABILITY " + kCaps + " STARTTLS LOGINDISABLED] localhost IMAP4rev1 ringpost ready");
+    EXPECT_EQ(refused, "a NO [PRIVACYREQUIRED] LOGIN disabled without TLS");
+    EXPECT_EQ(starttls, "b OK Begin TLS negotiation now");
+    ASSERT_TRUE(handshake);
+    EXPECT_EQ(caps, "* CAPABILITY " + kCaps + " AUTH=PLAIN\r\nc OK CAPABILITY completed\r\n");
+    EXPECT_EQ(login, "d OK [CAPABILITY " + kCaps + "] Logged in");
+    const std::string expected = "* 1 FETCH (BODY[] {" + std::to_string(big.size()) + "}\r\n" + big + ")\r\nf OK FETCH completed\r\n";
+    ASSERT_TRUE(fetched);
+    EXPECT_EQ(fetched->size(), expected.size());
+    EXPECT_TRUE(*fetched == expected);
+    EXPECT_EQ(bye, "* BYE Logging out\r\ng OK LOGOUT completed\r\n");
+    EXPECT_EQ(server.backend.login_ips, std::vector<std::string>{"192.0.2.9"});
+    EXPECT_EQ(server.live.size(), 0u);
+}
+
+TEST(ImapConnectionTls, CommandsPipelinedAfterStarttlsAreDiscarded) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    const int fd = server.connect("127.0.0.1");   // loopback: LOGIN would work in clear
+
+    std::optional<std::string> starttls, first, bye;
+    bool handshake = false;
+    std::thread client_thread([&] {
+        Client c(fd);
+        c.line();
+        // One write: the injected commands arrive with STARTTLS, in clear.
+        c.send("a STARTTLS\r\nb LOGIN alice secret\r\nc NOOP\r\n");
+        starttls = c.line();
+        handshake = c.start_tls(setup.certs.cert, kHost);
+        c.send("d NOOP\r\n");
+        first = c.line();
+        c.send("e LOGOUT\r\n");
+        bye = c.until("e");
+    });
+    server.ring.run();
+    client_thread.join();
+
+    EXPECT_EQ(starttls, "a OK Begin TLS negotiation now");
+    ASSERT_TRUE(handshake);
+    EXPECT_EQ(first, "d OK NOOP completed");   // neither b nor c was answered
+    EXPECT_EQ(bye, "* BYE Logging out\r\ne OK LOGOUT completed\r\n");
+    EXPECT_TRUE(server.backend.login_ips.empty());
+}
+
+TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    server.implicit_tls = true;
+    const int fd_a = server.connect();
+    const int fd_b = server.connect();
+    std::optional<std::string> greeting, idling, pushed, done;
+    bool handshake_a = false, handshake_b = false;
+    std::thread client_thread([&] {
+        Client a(fd_a), b(fd_b);
+        handshake_a = a.start_tls(setup.certs.cert, kHost);
+        handshake_b = b.start_tls(setup.certs.cert, kHost);
+        greeting = a.line();
+        b.line();
+        a.send("a1 LOGIN alice secret\r\na2 SELECT INBOX\r\n");
+        a.until("a2");
+        a.send("a3 IDLE\r\n");
+        idling = a.line();
+        b.send("b1 LOGIN alice secret\r\nb2 APPEND INBOX {3+}\r\nabc\r\n");
+        b.until("b2");
+        pushed = a.line();
+        a.send("DONE\r\n");
+        done = a.line();
+        a.send("a4 LOGOUT\r\n");
+        b.send("b3 LOGOUT\r\n");
+        a.until("a4");
+        b.until("b3");
+    });
+    server.ring.run();
+    client_thread.join();
+
+    ASSERT_TRUE(handshake_a);
+    ASSERT_TRUE(handshake_b);
+    // imaps: no STARTTLS, and passwords are allowed off loopback.
+    EXPECT_EQ(greeting, "* OK [CAPABILITY " + kCaps + " AUTH=PLAIN] localhost IMAP4rev1 ringpost ready");
+    EXPECT_EQ(idling, "+ idling");
+    EXPECT_EQ(pushed, "* 4 EXISTS");
+    EXPECT_EQ(done, "a3 OK IDLE terminated");
+}
+
+TEST(ImapConnectionTls, AJunkHandshakeOnImapsClosesTheConnection) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    server.implicit_tls = true;
+    server.timeouts.tls_handshake = 2000ms;
+    const int fd = server.connect();
+    std::optional<std::string> answer = "not read";
+    std::thread client_thread([&] {
+        Client c(fd);
+        c.send("a LOGIN alice secret\r\n");
+        answer = c.line();   // at most a TLS alert, then EOF: never a greeting
+    });
+    server.ring.run();
+    client_thread.join();
+
+    EXPECT_EQ(answer, std::nullopt);
+    EXPECT_TRUE(server.backend.login_ips.empty());
     EXPECT_EQ(server.live.size(), 0u);
 }

@@ -238,9 +238,10 @@ private:
 // through, and a capturing flush function.
 class Conn {
 public:
-    Conn(RingThread& rt, FakeBackend& backend, SessionConfig config = {}, std::string ip = "192.0.2.1")
+    Conn(RingThread& rt, FakeBackend& backend, SessionConfig config = {}, std::string ip = "192.0.2.1",
+         bool tls = false)
         : rt_(rt) {
-        rt_.call([&] { session_ = std::make_unique<Session>(config, backend, ClientInfo{ip, 50143}); });
+        rt_.call([&] { session_ = std::make_unique<Session>(config, backend, ClientInfo{ip, 50143, tls}); });
     }
     ~Conn() {
         rt_.call([this] { session_.reset(); });
@@ -295,6 +296,11 @@ public:
         next = rt_.run([&] { return session_->execute(command, out); });
         if (next == Next::kLine) reader_.expect_line();
         return out;
+    }
+
+    // What the driver does after Next::kStartTls and a good handshake.
+    void tls_started() {
+        rt_.call([this] { session_->tls_started(); });
     }
 
     // The plain line after Next::kLine (an AUTHENTICATE response, IDLE's DONE).
@@ -413,6 +419,61 @@ TEST_F(ImapSessionTest, LoginDisabledWithoutPlaintext) {
               "c NO [CANNOT] Unsupported authentication mechanism\r\n");
     EXPECT_TRUE(backend.login_ips.empty());   // the password never reached the backend
     EXPECT_EQ(c.session().state(), State::kNotAuthenticated);
+}
+
+TEST_F(ImapSessionTest, StarttlsIsAnnouncedAndAnsweredWithoutCapabilities) {
+    SessionConfig cfg = config();
+    cfg.plaintext_allowed = false;   // a client that is not on loopback
+    cfg.starttls = true;
+    Conn c(rt, backend, cfg);
+    const std::string before = kCapsAfterLogin + " STARTTLS LOGINDISABLED";
+    EXPECT_EQ(c.greet(), "* OK [CAPABILITY " + before + "] localhost IMAP4rev1 ringpost ready\r\n");
+    EXPECT_EQ(c.cmd("a CAPABILITY"), "* CAPABILITY " + before + "\r\na OK CAPABILITY completed\r\n");
+    EXPECT_EQ(c.cmd("b LOGIN alice secret"), "b NO [PRIVACYREQUIRED] LOGIN disabled without TLS\r\n");
+    // RFC 3501 6.2.1: no CAPABILITY response code; the client asks again.
+    EXPECT_EQ(c.cmd("c STARTTLS"), "c OK Begin TLS negotiation now\r\n");
+    EXPECT_EQ(c.next, Next::kStartTls);
+    c.tls_started();
+    const std::string after = kCapsAfterLogin + " AUTH=PLAIN";
+    EXPECT_EQ(c.cmd("d CAPABILITY"), "* CAPABILITY " + after + "\r\nd OK CAPABILITY completed\r\n");
+    EXPECT_EQ(c.cmd("e STARTTLS"), "e BAD TLS already active\r\n");
+    EXPECT_EQ(c.next, Next::kCommand);
+    // Over TLS the non-loopback client may log in.
+    EXPECT_EQ(c.cmd("f LOGIN alice secret"), "f OK [CAPABILITY " + kCapsAfterLogin + "] Logged in\r\n");
+    EXPECT_EQ(backend.login_ips.size(), 1u);
+}
+
+TEST_F(ImapSessionTest, AuthenticatePlainOverTls) {
+    SessionConfig cfg = config();
+    cfg.plaintext_allowed = false;
+    cfg.starttls = true;
+    Conn c(rt, backend, cfg);
+    EXPECT_EQ(c.cmd("a AUTHENTICATE PLAIN " + plain("", "alice", "secret")),
+              "a NO [CANNOT] Unsupported authentication mechanism\r\n");
+    EXPECT_EQ(c.cmd("b STARTTLS"), "b OK Begin TLS negotiation now\r\n");
+    c.tls_started();
+    EXPECT_THAT(c.cmd("c AUTHENTICATE PLAIN " + plain("", "alice", "secret")), StartsWith("c OK [CAPABILITY "));
+}
+
+TEST_F(ImapSessionTest, StarttlsAfterLoginIsRefused) {
+    SessionConfig cfg = config();
+    cfg.starttls = true;
+    Conn c(rt, backend, cfg);
+    login(c);
+    EXPECT_EQ(c.cmd("a CAPABILITY"), "* CAPABILITY " + kCapsAfterLogin + "\r\na OK CAPABILITY completed\r\n");
+    EXPECT_EQ(c.cmd("b STARTTLS"), "b BAD STARTTLS not allowed now\r\n");
+    EXPECT_EQ(c.next, Next::kCommand);
+    EXPECT_EQ(c.session().state(), State::kAuthenticated);
+}
+
+TEST_F(ImapSessionTest, ImplicitTlsAnnouncesNoStarttls) {
+    SessionConfig cfg = config();
+    cfg.plaintext_allowed = false;
+    cfg.starttls = true;
+    Conn c(rt, backend, cfg, "192.0.2.1", true);
+    EXPECT_EQ(c.greet(), "* OK [CAPABILITY " + kCapsAfterLogin + " AUTH=PLAIN] localhost IMAP4rev1 ringpost ready\r\n");
+    EXPECT_EQ(c.cmd("a STARTTLS"), "a BAD TLS already active\r\n");
+    login(c);
 }
 
 TEST_F(ImapSessionTest, LoginSucceedsWithTheCanonicalName) {

@@ -4,10 +4,13 @@
 // blocking sockets. Covers: a pipelined login, RETR of a 5 MiB message
 // arriving byte-exact after un-stuffing, deletions applied at QUIT with the
 // lock released before the last response, [IN-USE] for a second session,
-// and the lock released on disconnect, autologout and shutdown.
+// and the lock released on disconnect, autologout and shutdown. TLS: STLS
+// with a blocking OpenSSL client (the swap, login off loopback over TLS,
+// input pipelined after STLS discarded), pop3s, and a junk handshake.
 #include "pop3/connection.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -24,7 +27,9 @@
 #include "io/live_set.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
+#include "tls/context_holder.hpp"
 #include "util/base64.hpp"
+#include "../tls/tls_test_util.hpp"
 
 using namespace ringpost;
 using namespace ringpost::pop3;
@@ -100,13 +105,34 @@ public:
     }
     ~Client() { close(); }
     void close() {
+        if (ssl_) SSL_free(ssl_);
+        if (ctx_) SSL_CTX_free(ctx_);
+        ssl_ = nullptr;
+        ctx_ = nullptr;
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
     }
 
+    // The client side of a TLS handshake on the socket (blocking), the
+    // server's certificate checked against `ca_file` and `host`. Bytes the
+    // server sent before are dropped, as RFC 2595 asks of a client.
+    bool start_tls(const std::string& ca_file, const std::string& host) {
+        buf_.clear();
+        pos_ = 0;
+        ctx_ = SSL_CTX_new(TLS_client_method());
+        if (!ctx_ || SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != 1) return false;
+        SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+        ssl_ = SSL_new(ctx_);
+        SSL_set_fd(ssl_, fd_);
+        SSL_set_tlsext_host_name(ssl_, host.c_str());
+        SSL_set1_host(ssl_, host.c_str());
+        return SSL_connect(ssl_) == 1;
+    }
+    std::string tls_version() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+
     void send(std::string_view s) {
         while (!s.empty()) {
-            ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+            ssize_t n = ssl_ ? SSL_write(ssl_, s.data(), int(s.size())) : ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
             if (n <= 0) return;
             s.remove_prefix(size_t(n));
         }
@@ -139,6 +165,10 @@ public:
     bool closed_silently() {
         if (pos_ < buf_.size()) return false;
         char c;
+        if (ssl_) {
+            int r = SSL_read(ssl_, &c, 1);
+            return r <= 0 && SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ;
+        }
         return ::recv(fd_, &c, 1, 0) == 0;
     }
 
@@ -149,15 +179,30 @@ private:
             pos_ = 0;
         }
         char tmp[65536];
-        ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+        ssize_t n = ssl_ ? SSL_read(ssl_, tmp, int(sizeof tmp)) : ::recv(fd_, tmp, sizeof tmp, 0);
         if (n <= 0) return false;
         buf_.append(tmp, size_t(n));
         return true;
     }
 
     int fd_;
+    SSL_CTX* ctx_ = nullptr;
+    SSL* ssl_ = nullptr;
     std::string buf_;
     size_t pos_ = 0;
+};
+
+constexpr const char* kHost = "pop.example.test";
+
+// A certificate for kHost and the listeners' context holder over it.
+struct TlsSetup {
+    tls::testing::Certs certs{kHost};
+    std::unique_ptr<tls::ContextHolder> holder;
+    TlsSetup() {
+        auto ctx = tls::ServerContext::create(tls::testing::server_config(certs.cert, certs.key));
+        EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
+        if (ctx.ok()) holder = std::make_unique<tls::ContextHolder>(ctx.value());
+    }
 };
 
 struct Server {
@@ -167,8 +212,15 @@ struct Server {
     SessionConfig config;
     Timeouts timeouts;
     int active = 0;
+    std::string client_ip = "192.0.2.9";
+    tls::ContextHolder* tls = nullptr;   // STLS (or pop3s with implicit_tls)
+    bool implicit_tls = false;
 
-    Server() { ring.bind_thread(); }
+    Server() {
+        ring.bind_thread();
+        // As for a loopback client; the TLS tests turn it off.
+        config.plaintext_allowed = true;
+    }
 
     // A new connection served on the ring; returns the client's end.
     int connect() {
@@ -181,9 +233,12 @@ struct Server {
 
     io::Task<void> serve(int fd) {
         ClientInfo client;
-        client.ip = "192.0.2.9";
+        client.ip = client_ip;
         client.port = 1110;
-        auto serving = serve_connection(fd, client, ConnectionContext{config, backend, timeouts, live});
+        ConnectionContext ctx{config, backend, timeouts, live};
+        ctx.tls = tls;
+        ctx.implicit_tls = implicit_tls;
+        auto serving = serve_connection(fd, client, ctx);
         co_await std::move(serving);
         if (--active == 0) ring.stop();
     }
@@ -360,4 +415,183 @@ TEST(Pop3Connection, ShutdownCancelsAnIdleSessionAndReleasesTheLock) {
     EXPECT_TRUE(closed);
     EXPECT_TRUE(server.backend.locked.empty());
     EXPECT_EQ(server.live.size(), 0u);
+}
+
+TEST(Pop3ConnectionTls, StlsSwapsTheStreamAndAllowsPasswordsOffLoopback) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.config.plaintext_allowed = false;   // 192.0.2.9 is not loopback
+    server.tls = setup.holder.get();
+    server.backend.maildrops["alice"] = {{"u1", "Subject: a\r\n\r\nsecret text\r\n"}};
+    const int fd = server.connect();
+
+    std::vector<std::string> replies;
+    std::optional<std::string> capa_before, capa_after, message;
+    bool handshake = false;
+    std::string version;
+    std::thread client_thread([&] {
+        Client c(fd);
+        replies.push_back(c.line().value_or("EOF"));
+        c.send("CAPA\r\n");
+        c.line();
+        capa_before = c.multiline();
+        c.send("USER alice\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+        c.send("STLS\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+        handshake = c.start_tls(setup.certs.cert, kHost);
+        version = c.tls_version();
+        c.send("CAPA\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+        capa_after = c.multiline();
+        c.send("USER alice\r\nPASS secret\r\nRETR 1\r\n");
+        for (int i = 0; i < 3; ++i) replies.push_back(c.line().value_or("EOF"));
+        message = c.multiline();
+        c.send("QUIT\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+    });
+    server.ring.run();
+    client_thread.join();
+
+    ASSERT_TRUE(handshake);
+    EXPECT_EQ(version.substr(0, 4), "TLSv");
+    ASSERT_EQ(replies.size(), 8u);
+    EXPECT_EQ(replies[0], "+OK ringpost POP3 server ready");
+    ASSERT_TRUE(capa_before);
+    EXPECT_NE(capa_before->find("STLS\r\n"), std::string::npos);
+    EXPECT_EQ(capa_before->find("USER\r\n"), std::string::npos);
+    EXPECT_EQ(replies[1], "-ERR [AUTH] plain-text authentication requires TLS");
+    EXPECT_EQ(replies[2], "+OK begin TLS negotiation");
+    EXPECT_EQ(replies[3], "+OK capability list follows");
+    ASSERT_TRUE(capa_after);
+    EXPECT_EQ(capa_after->find("STLS"), std::string::npos);
+    EXPECT_NE(capa_after->find("USER\r\nSASL PLAIN\r\n"), std::string::npos);
+    EXPECT_EQ(replies[4], "+OK send PASS");
+    const std::string body = "Subject: a\r\n\r\nsecret text\r\n";
+    EXPECT_EQ(replies[5], "+OK maildrop has 1 messages (" + std::to_string(body.size()) + " octets)");
+    EXPECT_EQ(replies[6], "+OK " + std::to_string(body.size()) + " octets");
+    EXPECT_EQ(message, body);
+    EXPECT_EQ(replies[7], "+OK ringpost POP3 server signing off (1 messages left)");
+    EXPECT_EQ(server.backend.client_ips, std::vector<std::string>{"192.0.2.9"});
+    EXPECT_TRUE(server.backend.locked.empty());
+}
+
+TEST(Pop3ConnectionTls, InputPipelinedAfterStlsIsDiscarded) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    const int fd = server.connect();
+
+    std::vector<std::string> replies;
+    std::string plain_after_ok;
+    bool handshake = false;
+    std::thread client_thread([&] {
+        Client c(fd);
+        c.line();
+        // One write: the injected commands arrive with STLS, in clear.
+        c.send("STLS\r\nUSER alice\r\nPASS secret\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+        handshake = c.start_tls(setup.certs.cert, kHost);
+        c.send("NOOP\r\nQUIT\r\n");
+        replies.push_back(c.line().value_or("EOF"));
+        replies.push_back(c.line().value_or("EOF"));
+    });
+    server.ring.run();
+    client_thread.join();
+
+    ASSERT_TRUE(handshake);
+    ASSERT_EQ(replies.size(), 3u);
+    EXPECT_EQ(replies[0], "+OK begin TLS negotiation");
+    // The first answer over TLS is NOOP's: USER and PASS never ran (NOOP is
+    // refused because nobody logged in).
+    EXPECT_EQ(replies[1], "-ERR command not valid in this state");
+    EXPECT_EQ(replies[2], "+OK ringpost POP3 server signing off");
+    EXPECT_TRUE(server.backend.client_ips.empty());
+}
+
+TEST(Pop3ConnectionTls, ImplicitTlsGreetsAfterTheHandshake) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.config.plaintext_allowed = false;
+    server.tls = setup.holder.get();
+    server.implicit_tls = true;
+    server.backend.maildrops["alice"] = {{"u1", "Subject: a\r\n\r\nx\r\n"}};
+    const int fd = server.connect();
+
+    std::vector<std::string> replies;
+    std::optional<std::string> capa;
+    bool handshake = false;
+    std::thread client_thread([&] {
+        Client c(fd);
+        handshake = c.start_tls(setup.certs.cert, kHost);
+        replies.push_back(c.line().value_or("EOF"));
+        c.send("CAPA\r\n");
+        c.line();
+        capa = c.multiline();
+        c.send("USER alice\r\nPASS secret\r\nQUIT\r\n");
+        for (int i = 0; i < 3; ++i) replies.push_back(c.line().value_or("EOF"));
+    });
+    server.ring.run();
+    client_thread.join();
+
+    ASSERT_TRUE(handshake);
+    ASSERT_EQ(replies.size(), 4u);
+    EXPECT_EQ(replies[0], "+OK ringpost POP3 server ready");
+    ASSERT_TRUE(capa);
+    EXPECT_EQ(capa->find("STLS"), std::string::npos);
+    EXPECT_NE(capa->find("USER\r\n"), std::string::npos);
+    EXPECT_EQ(replies[1], "+OK send PASS");
+    EXPECT_EQ(replies[2], "+OK maildrop has 1 messages (17 octets)");
+    EXPECT_EQ(replies[3], "+OK ringpost POP3 server signing off (1 messages left)");
+}
+
+TEST(Pop3ConnectionTls, AJunkHandshakeClosesTheConnection) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    server.implicit_tls = true;
+    server.timeouts.tls_handshake = 2000ms;
+    const int fd = server.connect();
+
+    std::optional<std::string> answer = "not read";
+    std::thread client_thread([&] {
+        Client c(fd);
+        c.send("USER alice\r\nPASS secret\r\n\x16\x03\x01garbage garbage garbage\r\n");
+        answer = c.line();   // at most a TLS alert, then EOF: never a greeting
+    });
+    server.ring.run();
+    client_thread.join();
+
+    EXPECT_EQ(answer, std::nullopt);
+    EXPECT_TRUE(server.backend.client_ips.empty());
+    EXPECT_EQ(server.live.size(), 0u);
+}
+
+TEST(Pop3ConnectionTls, AStalledHandshakeTimesOut) {
+    TlsSetup setup;
+    ASSERT_TRUE(setup.holder);
+    Server server;
+    server.tls = setup.holder.get();
+    server.timeouts.tls_handshake = 150ms;
+    const int fd = server.connect();
+
+    std::string ok;
+    bool closed = false;
+    std::thread client_thread([&] {
+        Client c(fd);
+        c.line();
+        c.send("STLS\r\n");
+        ok = c.line().value_or("EOF");
+        // No ClientHello: the server gives up and closes.
+        closed = c.closed_silently();
+    });
+    server.ring.run();
+    client_thread.join();
+
+    EXPECT_EQ(ok, "+OK begin TLS negotiation");
+    EXPECT_TRUE(closed);
 }

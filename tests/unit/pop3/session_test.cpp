@@ -74,6 +74,9 @@ struct Driver {
     Driver() {
         client.ip = "192.0.2.1";
         client.port = 40000;
+        // As the driver grants it to loopback clients; the tests of the
+        // TLS rule turn it off.
+        config.plaintext_allowed = true;
     }
 
     Session& session() {
@@ -305,6 +308,79 @@ TEST(Pop3Stls, UpgradeDropsPipelinedInputAndStartsOver) {
     EXPECT_THAT(d.send("CAPA\r\n"), ::testing::Not(HasSubstr("STLS")));
     EXPECT_EQ(d.send("STLS\r\n"), "-ERR already using TLS\r\n");
     EXPECT_EQ(d.send("PASS secret\r\n"), "-ERR send USER first\r\n");   // USER was forgotten
+}
+
+TEST(Pop3Stls, CapaAnnouncesStlsOnlyWhenAvailableAndNotActive) {
+    Driver d;
+    d.config.tls_available = true;
+    d.greet();
+    EXPECT_EQ(d.send("CAPA\r\n"),
+              "+OK capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nSTLS\r\nRESP-CODES\r\n"
+              "AUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION ringpost\r\n.\r\n");
+    EXPECT_EQ(d.send("STLS\r\n"), "+OK begin TLS negotiation\r\n");
+    EXPECT_EQ(d.tls_upgrades, 1);
+    EXPECT_EQ(d.dropped_at_stls, "");
+    // RFC 2595 4: the client asks again; STLS is gone from the list.
+    EXPECT_EQ(d.send("CAPA\r\n"),
+              "+OK capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nRESP-CODES\r\n"
+              "AUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION ringpost\r\n.\r\n");
+    EXPECT_EQ(d.send("STLS x\r\n"), "-ERR syntax: STLS\r\n");
+}
+
+TEST(Pop3Stls, ImplicitTlsNeverAnnouncesStls) {
+    Driver d;
+    d.config.tls_available = true;
+    d.client.tls = true;   // pop3s
+    d.greet();
+    EXPECT_THAT(d.send("CAPA\r\n"), ::testing::Not(HasSubstr("STLS")));
+    EXPECT_EQ(d.send("STLS\r\n"), "-ERR already using TLS\r\n");
+}
+
+TEST(Pop3Stls, StlsIsRefusedInTheTransactionState) {
+    Driver d;
+    d.config.tls_available = true;
+    d.login();
+    EXPECT_EQ(d.send("STLS\r\n"), "-ERR command not valid in this state\r\n");
+    EXPECT_EQ(d.tls_upgrades, 0);
+    EXPECT_EQ(d.send("STAT\r\n").substr(0, 6), "+OK 3 ");   // the session goes on
+}
+
+TEST(Pop3Stls, PasswordsNeedTlsOffLoopback) {
+    Driver d;
+    d.config.plaintext_allowed = false;   // a client that is not on loopback
+    d.config.tls_available = true;
+    d.config.limits.max_bad_commands = 0;
+    d.greet();
+    // Neither USER nor SASL PLAIN is announced, STLS is.
+    EXPECT_EQ(d.send("CAPA\r\n"),
+              "+OK capability list follows\r\nTOP\r\nUIDL\r\nSTLS\r\nRESP-CODES\r\n"
+              "AUTH-RESP-CODE\r\nPIPELINING\r\nIMPLEMENTATION ringpost\r\n.\r\n");
+    const std::string refused = "-ERR [AUTH] plain-text authentication requires TLS\r\n";
+    EXPECT_EQ(d.send("USER alice\r\n"), refused);
+    EXPECT_EQ(d.send("PASS secret\r\n"), refused);
+    std::string raw("\0alice\0secret", 13), ir;
+    base64::encode(raw, ir);
+    EXPECT_EQ(d.send("AUTH PLAIN " + ir + "\r\n"), refused);
+    EXPECT_EQ(d.send("AUTH PLAIN\r\n"), refused);
+    EXPECT_EQ(d.send("AUTH\r\n"), "+OK\r\n.\r\n");   // no mechanism offered
+    EXPECT_TRUE(d.store.logins.empty());                  // no password reached the backend
+
+    // After STLS the same client may log in.
+    EXPECT_EQ(d.send("STLS\r\n"), "+OK begin TLS negotiation\r\n");
+    EXPECT_THAT(d.send("CAPA\r\n"), HasSubstr("\r\nUSER\r\nSASL PLAIN\r\n"));
+    EXPECT_EQ(d.send("USER alice\r\n"), "+OK send PASS\r\n");
+    EXPECT_THAT(d.send("PASS secret\r\n"), StartsWith("+OK maildrop has 3 messages"));
+    EXPECT_EQ(d.store.logins.size(), 1u);
+}
+
+TEST(Pop3Stls, AuthPlainOverTls) {
+    Driver d;
+    d.config.plaintext_allowed = false;
+    d.client.tls = true;
+    d.greet();
+    std::string raw("\0alice\0secret", 13), ir;
+    base64::encode(raw, ir);
+    EXPECT_THAT(d.send("AUTH PLAIN " + ir + "\r\n"), StartsWith("+OK maildrop has 3 messages"));
 }
 
 TEST_F(Pop3SessionTest, StatListUidl) {
