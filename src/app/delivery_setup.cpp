@@ -36,6 +36,16 @@ delivery::EngineConfig engine_config(const Config& config) {
     e.timeouts.connect = std::chrono::seconds(d.connect_timeout);
     e.idle_timeout = std::chrono::seconds(d.idle_timeout);
     e.shutdown_grace = std::chrono::seconds(config.smtp.shutdown_grace);
+    // [delivery.tls]: the policy names were checked by load_config.
+    auto policy = [](const std::string& key, const std::string& name) {
+        auto p = delivery::parse_tls_policy(name);
+        if (!p) throw ConfigError(key + ": unknown TLS policy \"" + name + "\" (none, may, encrypt, verify)");
+        return *p;
+    };
+    e.tls.default_policy = policy("delivery.tls.default", d.tls.default_policy);
+    for (const auto& [domain, name] : d.tls.domains)
+        e.tls.domains[ascii_lower(domain)] = policy("delivery.tls.domains." + domain, name);
+    e.tls_ca_file = d.tls.ca_file;
     RelayConfig relay = config.relay;
     e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };
     return e;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::delivery {
@@ -27,11 +28,16 @@ Outcome connect_outcome(const Error& error) {
 }
 
 ClientConnection::ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options)
-    : stream_(std::move(stream)), timeouts_(options.timeouts), session_([&] {
-          // STARTTLS stays off until a stream can do the handshake (issue 5):
-          // the session's kStartTls hook is then driven from pump().
+    : stream_(std::move(stream)),
+      timeouts_(options.timeouts),
+      tls_context_(std::move(options.tls_context)),
+      tls_policy_(options.session.tls),
+      tls_host_(options.session.tls_host),
+      session_([&] {
           ClientConfig c = std::move(options.session);
-          c.starttls = false;
+          // Without a TLS context opportunistic TLS cannot happen; a
+          // required one still asks, and fails at the handshake step.
+          if (!tls_context_ && c.tls == TlsPolicy::kMay) c.tls = TlsPolicy::kNone;
           return c;
       }()) {}
 
@@ -62,7 +68,7 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::open(std::
     // Refused, or gone, before a transaction could start.
     Error e;
     if (const auto& f = c->session_.failure()) {
-        e.code = f->code;
+        e.code = c->session_.tls_handshake_failed() ? kTlsHandshakeError : f->code;
         e.message = f->to_string();
     } else {
         e.message = "4.4.2 session ended before it was ready";
@@ -100,9 +106,7 @@ io::Task<void> ClientConnection::pump() {
                 break;
             }
             case ClientSession::Want::kStartTls:
-                // Unreachable while the constructor forces starttls off; a
-                // session that asks anyway cannot go on in plain text.
-                session_.connection_lost("STARTTLS handshake not available on this stream");
+                co_await start_tls();
                 break;
             case ClientSession::Want::kReady:
                 co_return;
@@ -111,6 +115,49 @@ io::Task<void> ClientConnection::pump() {
                 co_return;
         }
     }
+}
+
+io::Task<void> ClientConnection::start_tls() {
+    if (!tls_context_) {
+        session_.tls_failed("no TLS client context");
+        co_return;
+    }
+    const int fd = stream_->release_fd();
+    if (fd < 0) {
+        session_.tls_failed("the stream cannot start TLS");
+        co_return;
+    }
+    const bool verify = tls_policy_ == TlsPolicy::kVerify;
+    auto tls = tls::TlsStream::client(fd, tls_context_, tls_host_, verify);   // owns fd from here
+    if (!tls) {
+        session_.tls_failed("cannot allocate a TLS session");
+        co_return;
+    }
+    tls::TlsStream* raw = tls.get();
+    // The emptied TcpStream is replaced at once: whatever happens next, the
+    // socket is closed through the TLS stream.
+    stream_ = std::make_unique<IoStream>(std::move(tls), timeouts_.command < io::Duration(10000)
+                                                             ? timeouts_.command
+                                                             : io::Duration(10000));
+    auto handshake = raw->handshake(timeouts_.command);
+    auto done = co_await std::move(handshake);
+    if (!done) {
+        log::debug("client_tls_failed", {{"host", tls_host_}, {"error", done.error().message}});
+        session_.tls_failed(done.error().message);
+        co_return;
+    }
+    tls_.active = true;
+    tls_.verified = raw->peer_verified();
+    tls_.version = raw->tls_version();
+    tls_.cipher = raw->tls_cipher();
+    tls_.bits = raw->tls_cipher_bits();
+    tls_.peer_host = tls_host_;
+    log::debug("client_tls", {{"host", tls_host_},
+                              {"version", tls_.version},
+                              {"cipher", tls_.cipher},
+                              {"verified", tls_.verified ? "yes" : "no"},
+                              {"verify_error", raw->verify_error()}});
+    session_.tls_started();
 }
 
 io::Task<void> ClientConnection::close_stream() {

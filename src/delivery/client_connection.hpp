@@ -4,6 +4,15 @@
 // and turns a dropped or stalled connection into the session's 4.4.2
 // "lost connection" / "timed out" outcome for every undecided recipient.
 //
+// STARTTLS (RFC 3207): when the session asks for it (its TlsPolicy, after
+// the 220 to STARTTLS), the socket moves from the TcpStream into a
+// tls::TlsStream, the handshake runs (bounded by the command timeout;
+// certificate chain and host name enforced under "verify"), and the session
+// goes on over an IoStream around it with a fresh EHLO. Bytes the server
+// sent after its 220 are dropped by the session. A failed handshake ends
+// the connection: connect() then fails with code kTlsHandshakeError so that
+// the caller can retry the host in plain text (policy "may").
+//
 // One connection serves any number of transactions (connection reuse):
 //   auto c = co_await ClientConnection::connect(ip, port, options);
 //   TransactionResult r = co_await (*c)->run_transaction(tx);   // again while usable()
@@ -19,6 +28,7 @@
 #include "delivery/smtp_client.hpp"
 #include "io/ops.hpp"
 #include "io/task.hpp"
+#include "tls/context.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::delivery {
@@ -36,9 +46,16 @@ struct ClientTimeouts {
 };
 
 struct ClientOptions {
-    ClientConfig session;
+    ClientConfig session;   // session.tls and session.tls_host: the STARTTLS policy and the MX name
     ClientTimeouts timeouts;
+    // The outbound TLS context (trust store). Null: no TLS here ("may"
+    // then stays in plain text; "encrypt"/"verify" fail the handshake step).
+    std::shared_ptr<tls::ClientContext> tls_context;
 };
+
+// Error::code of connect() when the TLS handshake after STARTTLS failed
+// (not a reply code: 100..599 are the server's).
+inline constexpr int kTlsHandshakeError = 1000;
 
 // How a failed connect() should count for the recipients: a 5xx greeting
 // (or EHLO/HELO refusal) is permanent, everything else (network errors,
@@ -72,15 +89,23 @@ public:
     bool usable() const { return session_.want() == ClientSession::Want::kReady; }
     const Capabilities& capabilities() const { return session_.capabilities(); }
     const ClientSession& session() const { return session_; }
+    // Whether (and how) the connection is encrypted.
+    const TlsState& tls() const { return tls_; }
 
 private:
     ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options);
     // Runs the session until it is idle (kReady) or over (kClosed).
     io::Task<void> pump();
     io::Task<void> close_stream();
+    // The STARTTLS handshake: swaps stream_ for a TLS stream, then tells the session.
+    io::Task<void> start_tls();
 
     std::unique_ptr<Stream> stream_;
     ClientTimeouts timeouts_;
+    std::shared_ptr<tls::ClientContext> tls_context_;
+    TlsPolicy tls_policy_;
+    std::string tls_host_;
+    TlsState tls_;
     ClientSession session_;
     bool closed_ = false;
     // Replies are small; the parser keeps partial lines, so 4 KiB suffices.

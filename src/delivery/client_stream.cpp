@@ -1,4 +1,4 @@
-// Plain-TCP stream for the delivery client (see client_stream.hpp).
+// The delivery client's streams: plain TCP, and any io::Stream (TLS) (see client_stream.hpp).
 #include "delivery/client_stream.hpp"
 
 #include <sys/socket.h>
@@ -22,6 +22,27 @@ io::Task<int> TcpStream::write(const char* buf, size_t len, io::Duration timeout
 io::Task<void> TcpStream::close() {
     if (!fd_) co_return;
     co_await io::close(fd_.release());
+}
+
+io::Task<int> IoStream::read(char* buf, size_t len, io::Duration timeout) {
+    if (closed_) co_return -EBADF;
+    int n = co_await stream_->recv(buf, len, timeout);
+    co_return n == -ETIME ? -ECANCELED : n;
+}
+
+io::Task<int> IoStream::write(const char* buf, size_t len, io::Duration timeout) {
+    if (closed_) co_return -EBADF;
+    const size_t n = len < kWriteChunk ? len : kWriteChunk;
+    out_.assign(buf, n);
+    bool ok = co_await stream_->send_all(out_, timeout);
+    out_.clear();
+    co_return ok ? static_cast<int>(n) : -EPIPE;
+}
+
+io::Task<void> IoStream::close() {
+    if (closed_) co_return;
+    closed_ = true;
+    co_await stream_->close(close_timeout_);
 }
 
 io::Task<Result<std::unique_ptr<Stream>>> connect_tcp(io::SocketAddress address, io::Duration timeout) {

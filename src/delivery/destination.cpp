@@ -30,9 +30,11 @@ std::string relay_name(const Target& t) {
 
 }  // namespace
 
-Destination::~Destination() { set_preferred_ip(""); }
+Destination::~Destination() { set_preferred(Target{}); }
 
-void Destination::set_preferred_ip(const std::string& ip) {
+void Destination::set_preferred(const Target& target) {
+    preferred_host_ = target.host;
+    const std::string& ip = target.ip;
     if (ip == preferred_ip_) return;
     if (!preferred_ip_.empty()) {
         auto& v = engine_.by_ip[preferred_ip_];
@@ -49,9 +51,9 @@ Job Destination::take_job() {
     return job;
 }
 
-std::optional<Job> Destination::take_any(const std::string& ip) {
+std::optional<Job> Destination::take_any(const std::string& ip, const TlsState& tls) {
     if (!queue_.empty()) return take_job();
-    if (Destination* donor = engine_.donor_for(ip, this)) return donor->take_job();
+    if (Destination* donor = engine_.donor_for(ip, this, tls)) return donor->take_job();
     return std::nullopt;
 }
 
@@ -62,8 +64,10 @@ void Destination::enqueue(Job job) {
         return;
     }
     // A connection of another domain to our preferred host idles: it takes
-    // the job (next_job) instead of a new connection being opened.
-    if (!preferred_ip_.empty() && engine_.host_slots.wake_idle(preferred_ip_)) return;
+    // the job (next_job) instead of a new connection being opened. Only
+    // when any connection will do: whether an idle one satisfies a required
+    // TLS policy is not known here, so those domains open their own.
+    if (!requires_tls(tls_policy_) && !preferred_ip_.empty() && engine_.host_slots.wake_idle(preferred_ip_)) return;
     if (workers_ < engine_.config.max_connections_per_destination) {
         ++workers_;
         io::spawn(worker());
@@ -88,13 +92,13 @@ void Destination::fail_queue(const Diagnostic& d) {
     jobs.swap(queue_);
     for (auto& job : jobs) {
         std::vector<RecipientResult> results;
-        for (size_t i : job.recipients) results.push_back(RecipientResult{i, d, {}, false, false});
+        for (size_t i : job.recipients) results.push_back(RecipientResult{i, d, {}, false, false, std::nullopt});
         engine_.job_done(job, std::move(results), {});
     }
 }
 
-io::Task<std::optional<Job>> Destination::next_job(const std::string& ip) {
-    if (auto job = take_any(ip)) co_return job;
+io::Task<std::optional<Job>> Destination::next_job(const std::string& ip, const TlsState& tls) {
+    if (auto job = take_any(ip, tls)) co_return job;
     if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
     if (engine_.host_slots.has_waiters(ip)) co_return std::nullopt;   // the host's slot is wanted elsewhere
     io::CancelSlot slot;
@@ -106,7 +110,22 @@ io::Task<std::optional<Job>> Destination::next_job(const std::string& ip) {
     if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
     engine_.host_slots.remove_idle(ip, &slot);
     if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
-    co_return take_any(ip);
+    co_return take_any(ip, tls);
+}
+
+io::Task<Result<std::unique_ptr<ClientConnection>>> Destination::connect(const Target& t) {
+    ClientOptions options = engine_.client_options;
+    options.session.tls = tls_policy_;
+    options.session.tls_host = t.host;
+    auto connecting = ClientConnection::connect(t.ip, t.port, options);
+    auto c = co_await std::move(connecting);
+    if (c || c.error().code != kTlsHandshakeError || !retry_plain_after_handshake_failure(tls_policy_)) co_return c;
+    // Postfix's "may": a server that offers STARTTLS but cannot complete the
+    // handshake still gets the mail, in plain text, on a new connection.
+    log::info("tls_fallback", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", c.error().message}});
+    options.session.tls = TlsPolicy::kNone;
+    auto retrying = ClientConnection::connect(t.ip, t.port, std::move(options));
+    co_return co_await std::move(retrying);
 }
 
 io::Task<void> Destination::worker() {
@@ -116,7 +135,7 @@ io::Task<void> Destination::worker() {
         log::info("destination_failed", {{"domain", domain_}, {"reply", targets.failure->to_string()}});
         fail_queue(*targets.failure);
     } else if (!targets.list.empty()) {
-        set_preferred_ip(targets.list.front().ip);
+        set_preferred(targets.list.front());
     }
 
     while (!targets.failure && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
@@ -140,7 +159,7 @@ io::Task<void> Destination::worker() {
                 stopped = true;
                 break;
             }
-            auto connecting = ClientConnection::connect(t.ip, t.port, engine_.client_options);
+            auto connecting = connect(t);
             auto c = co_await std::move(connecting);
             if (c) {
                 conn = std::move(c.value());
@@ -166,7 +185,7 @@ io::Task<void> Destination::worker() {
         const std::string relay = relay_name(*target);
         uint32_t sent = 0;
         while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
-            auto waiting = next_job(target->ip);
+            auto waiting = next_job(target->ip, conn->tls());
             std::optional<Job> next = co_await std::move(waiting);
             if (!next) break;
             Job job = std::move(*next);
@@ -178,7 +197,7 @@ io::Task<void> Destination::worker() {
             for (size_t k = 0; k < job.recipients.size() && k < r.recipients.size(); ++k) {
                 const Diagnostic& d = r.recipients[k];
                 bool relayed = d.outcome == Outcome::kDelivered && !r.dsn_offered;
-                results.push_back(RecipientResult{job.recipients[k], d, target->host, false, relayed});
+                results.push_back(RecipientResult{job.recipients[k], d, target->host, false, relayed, conn->tls()});
             }
             engine_.job_done(job, std::move(results), relay);
         }

@@ -5,7 +5,8 @@
 // destination, connects to the first MX host that answers, then runs jobs
 // over that connection (RSET between them, up to max_messages_per_connection),
 // waits idle_timeout for more, and QUITs. Destinations are independent, so
-// a slow or dead domain only holds up its own queue.
+// a slow or dead domain only holds up its own queue. STARTTLS follows the
+// domain's [delivery.tls] policy (tls_policy.hpp).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ namespace ringpost::delivery {
 
 class Destination {
 public:
-    Destination(DeliveryEngine::Impl& engine, std::string domain) : engine_(engine), domain_(std::move(domain)) {}
+    Destination(DeliveryEngine::Impl& engine, std::string domain)
+        : engine_(engine), domain_(std::move(domain)), tls_policy_(engine.config.tls.lookup(domain_)) {}
     ~Destination();
 
     void enqueue(Job job);
@@ -34,9 +36,14 @@ public:
     const std::string& domain() const { return domain_; }
     // The address of this destination's most preferred host, once resolved.
     const std::string& preferred_ip() const { return preferred_ip_; }
+    // That host's name (the name a "verify" certificate must match).
+    const std::string& preferred_host() const { return preferred_host_; }
+    // [delivery.tls] policy of this domain.
+    TlsPolicy tls_policy() const { return tls_policy_; }
     bool has_jobs() const { return !queue_.empty(); }
     // Hands a queued job to a connection of another destination whose
-    // server is this destination's preferred host (connection sharing).
+    // server is this destination's preferred host and that satisfies this
+    // destination's TLS policy (connection sharing).
     Job take_job();
 
 private:
@@ -48,18 +55,23 @@ private:
     // MX host: Postfix likewise reuses connections by server address);
     // else wait up to idle_timeout. Empty if none came, the engine is
     // stopping, or another destination waits for a slot of that host.
-    io::Task<std::optional<Job>> next_job(const std::string& ip);
-    std::optional<Job> take_any(const std::string& ip);
-    void set_preferred_ip(const std::string& ip);
+    io::Task<std::optional<Job>> next_job(const std::string& ip, const TlsState& tls);
+    std::optional<Job> take_any(const std::string& ip, const TlsState& tls);
+    // Connects to `t` under this domain's TLS policy; a failed handshake
+    // under "may" is retried once on the same host in plain text.
+    io::Task<Result<std::unique_ptr<ClientConnection>>> connect(const Target& t);
+    void set_preferred(const Target& target);
     void wake_one();
 
     DeliveryEngine::Impl& engine_;
     const std::string domain_;
+    const TlsPolicy tls_policy_;
     std::deque<Job> queue_;
     uint32_t workers_ = 0;     // worker coroutines alive
     uint32_t connected_ = 0;   // of which hold a connection
     std::vector<io::CancelSlot*> idle_;   // workers waiting for a job
     std::string preferred_ip_;            // registered in the engine's by_ip index
+    std::string preferred_host_;
 };
 
 }  // namespace ringpost::delivery

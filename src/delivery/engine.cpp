@@ -10,6 +10,7 @@
 #include "delivery/engine_impl.hpp"
 #include "io/ops.hpp"
 #include "store/store.hpp"
+#include "tls/context.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::delivery {
@@ -41,6 +42,7 @@ std::string dsn_action(const std::string& dsn) {
 struct LogLine {
     std::string rcpt, result, relay, dsn, reply;
     uint32_t attempts = 0;
+    std::optional<TlsState> tls;   // set when a server was reached
 };
 
 }  // namespace
@@ -102,6 +104,16 @@ DeliveryEngine::~DeliveryEngine() { stop(); }
 
 Result<void> DeliveryEngine::start() {
     Impl& im = *impl_;
+    // The outbound TLS context (reads the CA file: here, before the ring runs).
+    bool wants_tls = im.config.tls.default_policy != TlsPolicy::kNone;
+    for (const auto& [domain, p] : im.config.tls.domains) wants_tls = wants_tls || p != TlsPolicy::kNone;
+    if (wants_tls && !im.client_options.tls_context) {
+        tls::ClientConfig tc;
+        tc.ca_file = im.config.tls_ca_file;
+        auto ctx = tls::ClientContext::create(tc);
+        if (!ctx) return make_error("delivery engine: TLS client context: " + ctx.error().message);
+        im.client_options.tls_context = std::move(ctx).value();
+    }
     im.thread = std::thread([&im] { im.thread_main(); });
     std::unique_lock lock(im.start_mu);
     im.start_cv.wait(lock, [&] { return im.start_done; });
@@ -241,7 +253,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
                      "too many hops (" + std::to_string(hops) + " Received: headers): mail forwarding loop"};
         for (size_t i = 0; i < env.recipients.size(); ++i)
             if (pending(env.recipients[i])) {
-                m->results.push_back(RecipientResult{i, d, {}, false, false});
+                m->results.push_back(RecipientResult{i, d, {}, false, false, std::nullopt});
                 m->relays[i] = "none";
             }
         finish(std::move(m));
@@ -256,7 +268,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
         if (!pending(r)) continue;
         if (r.local) {
             m->results.push_back(
-                RecipientResult{i, Diagnostic{Outcome::kDelivered, 0, "2.0.0", "delivered to mailbox"}, {}, true, false});
+                RecipientResult{i, Diagnostic{Outcome::kDelivered, 0, "2.0.0", "delivered to mailbox"}, {}, true, false, std::nullopt});
             m->relays[i] = "local";
             continue;
         }
@@ -315,8 +327,9 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
         l.dsn = after.state == mail::RcptState::kFailed && r.diagnostic.outcome == Outcome::kDeferred
                     ? std::string("4.4.7")
                     : r.diagnostic.enhanced;
-        l.reply = after.last_reply;
+        l.reply = std::string(strip_tls_note(after.last_reply));
         l.attempts = after.attempts;
+        l.tls = r.tls;
         lines.push_back(std::move(l));
     }
     const bool still_pending = [&] {
@@ -337,14 +350,41 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
         const std::string& qid = m->envelope.queue_id;
         if (result.ok()) {
             for (const auto& l : lines) {
-                log::info("delivery", {{"qid", qid},
-                                       {"rcpt", l.rcpt},
-                                       {"result", l.result},
-                                       {"relay", l.relay},
-                                       {"dsn", l.dsn},
-                                       {"reply", l.reply},
-                                       {"attempts", l.attempts},
-                                       {"delay", delay}});
+                // tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
+                // no tls= field: no server was reached (or local delivery).
+                if (l.tls && l.tls->active) {
+                    log::info("delivery", {{"qid", qid},
+                                           {"rcpt", l.rcpt},
+                                           {"result", l.result},
+                                           {"relay", l.relay},
+                                           {"dsn", l.dsn},
+                                           {"reply", l.reply},
+                                           {"attempts", l.attempts},
+                                           {"delay", delay},
+                                           {"tls", l.tls->version},
+                                           {"tls_cipher", l.tls->cipher},
+                                           {"tls_bits", l.tls->bits},
+                                           {"tls_verified", l.tls->verified ? "yes" : "no"}});
+                } else if (l.tls) {
+                    log::info("delivery", {{"qid", qid},
+                                           {"rcpt", l.rcpt},
+                                           {"result", l.result},
+                                           {"relay", l.relay},
+                                           {"dsn", l.dsn},
+                                           {"reply", l.reply},
+                                           {"attempts", l.attempts},
+                                           {"delay", delay},
+                                           {"tls", "none"}});
+                } else {
+                    log::info("delivery", {{"qid", qid},
+                                           {"rcpt", l.rcpt},
+                                           {"result", l.result},
+                                           {"relay", l.relay},
+                                           {"dsn", l.dsn},
+                                           {"reply", l.reply},
+                                           {"attempts", l.attempts},
+                                           {"delay", delay}});
+                }
                 if (l.result == "delivered") delivered.fetch_add(1, std::memory_order_relaxed);
                 else if (l.result == "failed") failed.fetch_add(1, std::memory_order_relaxed);
                 else deferred.fetch_add(1, std::memory_order_relaxed);
@@ -427,11 +467,11 @@ bool HostSlots::wake_idle(const std::string& ip) {
     return true;
 }
 
-Destination* DeliveryEngine::Impl::donor_for(const std::string& ip, const Destination* except) {
+Destination* DeliveryEngine::Impl::donor_for(const std::string& ip, const Destination* except, const TlsState& tls) {
     auto it = by_ip.find(ip);
     if (it == by_ip.end()) return nullptr;
     for (Destination* d : it->second)
-        if (d != except && d->has_jobs()) return d;
+        if (d != except && d->has_jobs() && connection_satisfies(d->tls_policy(), tls, d->preferred_host())) return d;
     return nullptr;
 }
 

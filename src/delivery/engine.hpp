@@ -30,6 +30,7 @@
 #include "delivery/client_connection.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
+#include "delivery/tls_policy.hpp"
 #include "dns/dns_types.hpp"
 #include "mail/envelope.hpp"
 
@@ -52,6 +53,11 @@ struct EngineConfig {
     uint32_t max_connections_per_host = 50;  // per remote IP, over all destinations
     uint32_t max_messages_per_connection = 100;
     ClientTimeouts timeouts;                 // connect_timeout goes into timeouts.connect
+    // [delivery.tls]: STARTTLS policy per destination domain, and the CA
+    // bundle for "verify" ("" = the system trust store). start() builds
+    // the TLS client context from it.
+    TlsPolicyMap tls;
+    std::string tls_ca_file;
     io::Duration idle_timeout{2000};         // an idle outbound connection waits this long for more
     size_t max_messages_in_memory = 20000;   // claimed messages (bodies held in memory)
     size_t max_bytes_in_memory = 512u << 20;
@@ -84,8 +90,8 @@ public:
     DeliveryEngine(const DeliveryEngine&) = delete;
     DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
-    // Starts the delivery and feeder threads. Errors: the ring or the DNS
-    // resolver could not be set up.
+    // Starts the delivery and feeder threads. Errors: the TLS client
+    // context (ca_file), the ring or the DNS resolver could not be set up.
     Result<void> start();
     // Stops loading, lets transactions in flight finish (shutdown_grace),
     // writes their outcomes, closes connections. Call before the commit

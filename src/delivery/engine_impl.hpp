@@ -90,7 +90,7 @@ struct DeliveryEngine::Impl {
     store::Store& store;
     const EngineConfig config;
     OutcomePolicy policy;
-    ClientOptions client_options;
+    ClientOptions client_options;   // client_options.tls_context: set by start()
 
     // --- claims: any thread, under claims_mu ---
     std::mutex claims_mu;
@@ -134,7 +134,9 @@ struct DeliveryEngine::Impl {
     // Destinations by the address of their most preferred host: where an
     // idle connection looks for work of other domains.
     std::unordered_map<std::string, std::vector<Destination*>> by_ip;
-    Destination* donor_for(const std::string& ip, const Destination* except);
+    // A destination other than `except` with queued jobs whose preferred
+    // host is `ip` and whose TLS policy the connection `tls` satisfies.
+    Destination* donor_for(const std::string& ip, const Destination* except, const TlsState& tls);
     void begin(std::shared_ptr<InFlight> message);
     void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
     void finish(std::shared_ptr<InFlight> message);

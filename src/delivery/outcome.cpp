@@ -66,6 +66,7 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
         applied[i] = &result;
         rcpt.attempts += 1;
         rcpt.last_reply = result.diagnostic.to_string();
+        if (result.tls) rcpt.last_reply += tls_note(*result.tls);
         switch (result.diagnostic.outcome) {
             case Outcome::kDelivered:
                 if (result.local_delivery) {

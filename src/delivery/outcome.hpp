@@ -18,12 +18,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "delivery/retry.hpp"
 #include "delivery/smtp_client.hpp"
+#include "delivery/tls_policy.hpp"
 #include "mail/envelope.hpp"
 #include "store/commit_stage.hpp"
 
@@ -40,6 +42,9 @@ struct RecipientResult {
     // Delivered to a server that did not take the DSN extension: a
     // NOTIFY=SUCCESS recipient then gets a "relayed" report (RFC 3461 6.2.2).
     bool relayed_without_dsn = false;
+    // The connection's TLS state when a server was reached (then last_reply
+    // gets tls_note()); nullopt for local delivery and when none answered.
+    std::optional<TlsState> tls;
 };
 
 struct OutcomePolicy {
@@ -66,7 +71,8 @@ struct PlannedOutcome {
 // `before`: the envelope as loaded; `body`: the stored message; `results`:
 // the recipients attempted (pending recipients not listed keep their state
 // and are retried with the rest). Recipients get attempts += 1 and
-// last_reply = diagnostic.to_string(); deferred ones past the queue lifetime
+// last_reply = diagnostic.to_string() (+ tls_note() when a server was
+// reached, so the queue shows whether TLS was used); deferred ones past the queue lifetime
 // become failed ("4.4.7 delivery time expired" + the last reply). When
 // recipients remain pending, next_attempt = retry.next_attempt(max attempts
 // among them, now); last_attempt = now.

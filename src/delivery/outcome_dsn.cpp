@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "delivery/dsn_text.hpp"
+#include "delivery/tls_policy.hpp"
 
 namespace ringpost::delivery::outcome_dsn {
 
@@ -59,7 +60,8 @@ DsnRecipient from_last_reply(const mail::Recipient& rcpt, DsnAction action, int6
     r.address = rcpt.address;
     r.orcpt = rcpt.orcpt;
     r.action = action;
-    const std::string_view reply = trim(rcpt.last_reply);
+    // Our " [tls=...]" note is not part of the server's reply.
+    const std::string_view reply = trim(strip_tls_note(rcpt.last_reply));
     if (starts_with_reply_code(reply)) {
         r.remote_reply = std::string(reply);
         r.status = split_status(reply.substr(3)).status;

@@ -243,6 +243,10 @@ void ClientSession::on_reply(const ServerReply& reply) {
         case Expect::kStartTls:
             if (reply.code == 220) {
                 phase_ = Phase::kTlsHandshake;
+            } else if (requires_tls(config_.tls)) {
+                fail_session(local(Outcome::kDeferred, kTlsNotOfferedStatus,
+                                   tls_refused_text(config_.tls, tls_host(), reply.to_string())),
+                             true);
             } else {
                 // Opportunistic TLS (RFC 3207 4.1 lets the client go on in
                 // plain text after a refusal, which is what a "may" policy does).
@@ -345,11 +349,32 @@ void ClientSession::on_reply(const ServerReply& reply) {
 }
 
 void ClientSession::on_hello_done() {
-    if (config_.starttls && !tls_ && caps_.has(kExtStartTls)) {
-        send("STARTTLS", Expect::kStartTls);
-        return;
+    if (!tls_) {
+        switch (decide_starttls(config_.tls, caps_.has(kExtStartTls))) {
+            case StartTlsDecision::kStartTls:
+                send("STARTTLS", Expect::kStartTls);
+                return;
+            case StartTlsDecision::kDefer:
+                fail_session(local(Outcome::kDeferred, kTlsNotOfferedStatus,
+                                   tls_not_offered_text(config_.tls, tls_host())),
+                             true);
+                return;
+            case StartTlsDecision::kPlain: break;
+        }
     }
     phase_ = Phase::kReady;
+}
+
+std::string_view ClientSession::tls_host() const {
+    if (!config_.tls_host.empty()) return config_.tls_host;
+    return greeting_.empty() ? std::string_view("the server") : std::string_view(greeting_).substr(0, greeting_.find(' '));
+}
+
+void ClientSession::tls_failed(std::string_view error) {
+    assert(phase_ == Phase::kTlsHandshake);
+    tls_handshake_failed_ = true;
+    fail_session(local(Outcome::kDeferred, kTlsFailedStatus, tls_handshake_failed_text(config_.tls, tls_host(), error)),
+                 false);
 }
 
 void ClientSession::tls_started() {

@@ -24,6 +24,7 @@
 #include "delivery/client_dot_stuffer.hpp"
 #include "delivery/client_extensions.hpp"
 #include "delivery/client_reply.hpp"
+#include "delivery/tls_policy.hpp"
 #include "mail/envelope.hpp"
 
 namespace ringpost::delivery {
@@ -85,10 +86,13 @@ enum class TimeoutKind : uint8_t {
 
 struct ClientConfig {
     std::string hostname = "localhost";   // our name for EHLO/HELO
-    // Ask for STARTTLS when offered (the hook for the TLS issue; the driver
-    // keeps it off until a TLS stream exists). Opportunistic: a refused
-    // STARTTLS continues in plain text.
-    bool starttls = false;
+    // STARTTLS (decide_starttls): kNone never asks; kMay asks when offered
+    // and goes on in plain text after a refusal; kEncrypt/kVerify ask and
+    // defer the session (4.7.4, QUIT) when STARTTLS is not offered or refused.
+    TlsPolicy tls = TlsPolicy::kNone;
+    // The server's name (the MX host) for the TLS texts; the driver also
+    // uses it for SNI and the certificate check.
+    std::string tls_host;
     // Bytes of stuffed DATA produced per output chunk.
     size_t data_chunk = 64 * 1024;
     // With PIPELINING, BDAT and its body go out with MAIL/RCPT only up to
@@ -134,7 +138,12 @@ public:
     // After kStartTls: the handshake succeeded; EHLO is sent again and all
     // that was learned before is forgotten (RFC 3207 4.2).
     void tls_started();
+    // After kStartTls: the handshake failed (`error` says why). The session
+    // is over: every undecided recipient is deferred with 4.7.5 (the
+    // driver closes the connection; under "may" it retries in plain text).
+    void tls_failed(std::string_view error);
     bool tls_active() const { return tls_; }
+    bool tls_handshake_failed() const { return tls_handshake_failed_; }
 
     // The driver's events: the peer closed or failed, or a timeout fired.
     // Every undecided recipient is deferred with 4.4.2; want() is kClosed.
@@ -156,6 +165,7 @@ private:
     void send(std::string_view line, Expect expect);   // queue "line\r\n"
 
     void on_hello_done();
+    std::string_view tls_host() const;   // config_.tls_host, else the greeting's name
     void send_mail();
     void send_rcpt(size_t k);      // RCPT for sendable_[k]
     void after_rcpts();            // decide DATA/BDAT/RSET once every RCPT is answered
@@ -173,6 +183,7 @@ private:
     std::deque<Expect> expected_;
     Capabilities caps_;
     bool tls_ = false;
+    bool tls_handshake_failed_ = false;
     std::string greeting_;
     std::optional<Diagnostic> failure_;
 

@@ -2,7 +2,8 @@
 // against an in-test SMTP server (a thread with plain blocking sockets):
 // pipelined DATA and BDAT with mixed results, connection reuse, the body
 // arriving byte-exact after dot-unstuffing, a connection dropped
-// mid-transaction, a stalled server, a refused connect and a 554 greeting.
+// mid-transaction, a stalled server, a refused connect, a 554 greeting and
+// a STARTTLS whose handshake fails.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -19,6 +20,7 @@
 #include "delivery/client_connection.hpp"
 #include "io/ring.hpp"
 #include "io/socket.hpp"
+#include "tls/context.hpp"
 
 using namespace ringpost;
 using namespace ringpost::delivery;
@@ -31,6 +33,7 @@ struct ServerScript {
     std::string ehlo = "250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 100000000\r\n";
     bool drop_at_rcpt = false;      // close the connection at the first RCPT
     bool stall_after_data = false;  // take the message, never answer
+    bool broken_starttls = false;   // 220 to STARTTLS, then garbage instead of a handshake
 };
 
 // One connection, served on a thread. Recipients whose address contains
@@ -143,6 +146,9 @@ private:
                 messages.push_back(*chunk);
                 accepted = 0;
                 say("250 2.0.0 Ok: chunked\r\n");
+            } else if (c == "STARTTLS" && script_.broken_starttls) {
+                say("220 2.0.0 go ahead\r\nthis is not a TLS ServerHello\r\n");
+                break;
             } else if (c == "RSET") {
                 accepted = 0;
                 say("250 2.0.0 Ok\r\n");
@@ -347,4 +353,26 @@ TEST(ClientConnection, GreetingRefusalIsPermanent) {
     EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kFailed);
     ASSERT_FALSE(server.commands.empty());
     EXPECT_EQ(server.commands.back(), "QUIT");   // RFC 5321 3.1
+}
+
+TEST(ClientConnection, BrokenStartTlsHandshakeIsMarkedForThePlainRetry) {
+    ServerScript s;
+    s.ehlo = "250-sink.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n";
+    s.broken_starttls = true;
+    TestServer server(s);
+    ClientOptions o = options();
+    o.session.tls = TlsPolicy::kMay;
+    o.session.tls_host = "mx.sink.test";
+    auto ctx = tls::ClientContext::create(tls::ClientConfig{});
+    ASSERT_TRUE(ctx.ok()) << ctx.error().message;
+    o.tls_context = ctx.value();
+    ClientRun run = run_client(server.port(), {}, o);
+    server.join();
+    ASSERT_TRUE(run.connect_error);
+    EXPECT_EQ(run.connect_error->code, kTlsHandshakeError);
+    EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kDeferred);
+    EXPECT_EQ(run.connect_error->message.rfind("4.7.5 TLS handshake with mx.sink.test failed: ", 0), 0u)
+        << run.connect_error->message;
+    ASSERT_FALSE(server.commands.empty());
+    EXPECT_EQ(server.commands.back(), "STARTTLS");
 }

@@ -557,7 +557,7 @@ TEST(ClientSession, UnsafeAddressesNeverReachTheServer) {
 
 TEST(ClientSession, StartTlsHookDropsInjectedBytesAndRestartsEhlo) {
     ClientConfig c = Harness::make_config();
-    c.starttls = true;
+    c.tls = TlsPolicy::kMay;
     Harness h(c);
     h.reply("220 mx\r\n");
     h.drain();
@@ -577,7 +577,7 @@ TEST(ClientSession, StartTlsHookDropsInjectedBytesAndRestartsEhlo) {
 
 TEST(ClientSession, RefusedStartTlsContinuesInPlainText) {
     ClientConfig c = Harness::make_config();
-    c.starttls = true;
+    c.tls = TlsPolicy::kMay;
     Harness h(c);
     h.reply("220 mx\r\n");
     h.drain();
@@ -591,4 +591,98 @@ TEST(ClientSession, RefusedStartTlsContinuesInPlainText) {
 TEST(ClientSession, XtextEncoding) {
     EXPECT_EQ(xtext_encode("a+b=c d\x01\xc3\xa9"), "a+2Bb+3Dc+20d+01+C3+A9");
     EXPECT_EQ(xtext_encode("plain"), "plain");
+}
+
+// --- STARTTLS by policy (tls_policy.hpp): the session's side of the decision table ---
+
+namespace {
+
+// Greeting and EHLO with or without STARTTLS under `policy`; returns what
+// the client sent after the EHLO reply.
+std::string ehlo_under(Harness& h, bool offered) {
+    h.reply("220 mx.example.org ESMTP\r\n");
+    EXPECT_EQ(h.drain(), "EHLO relay.example.net\r\n");
+    h.reply(offered ? "250-mx.example.org\r\n250-PIPELINING\r\n250 STARTTLS\r\n" : "250-mx.example.org\r\n250 PIPELINING\r\n");
+    return h.drain();
+}
+
+ClientConfig with_policy(TlsPolicy p) {
+    ClientConfig c = Harness::make_config();
+    c.tls = p;
+    c.tls_host = "mx.example.org";
+    return c;
+}
+
+}  // namespace
+
+TEST(ClientSessionTls, DecisionTable) {
+    struct Case {
+        TlsPolicy policy;
+        bool offered;
+        const char* sent;   // after the EHLO reply
+        Want want;
+    };
+    const Case cases[] = {
+        {TlsPolicy::kNone, true, "", Want::kReady},
+        {TlsPolicy::kNone, false, "", Want::kReady},
+        {TlsPolicy::kMay, true, "STARTTLS\r\n", Want::kRead},
+        {TlsPolicy::kMay, false, "", Want::kReady},
+        {TlsPolicy::kEncrypt, true, "STARTTLS\r\n", Want::kRead},
+        {TlsPolicy::kEncrypt, false, "QUIT\r\n", Want::kRead},
+        {TlsPolicy::kVerify, true, "STARTTLS\r\n", Want::kRead},
+        {TlsPolicy::kVerify, false, "QUIT\r\n", Want::kRead},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(std::string(tls_policy_name(c.policy)) + (c.offered ? " offered" : " not offered"));
+        Harness h(with_policy(c.policy));
+        EXPECT_EQ(ehlo_under(h, c.offered), c.sent);
+        EXPECT_EQ(h.s.want(), c.want);
+        if (std::string_view(c.sent) == "QUIT\r\n") {
+            ASSERT_TRUE(h.s.failure().has_value());
+            EXPECT_EQ(h.s.failure()->outcome, Outcome::kDeferred);
+            EXPECT_EQ(h.s.failure()->to_string(),
+                      "4.7.4 TLS is required (policy " + std::string(tls_policy_name(c.policy)) +
+                          ") but mx.example.org did not offer STARTTLS");
+            h.reply("221 bye\r\n");
+            EXPECT_EQ(h.s.want(), Want::kClosed);
+        }
+    }
+}
+
+TEST(ClientSessionTls, RefusedStartTlsDefersWhenRequired) {
+    Harness h(with_policy(TlsPolicy::kEncrypt));
+    EXPECT_EQ(ehlo_under(h, true), "STARTTLS\r\n");
+    h.reply("454 4.7.0 TLS not available\r\n");
+    EXPECT_EQ(h.drain(), "QUIT\r\n");
+    ASSERT_TRUE(h.s.failure().has_value());
+    EXPECT_EQ(h.s.failure()->enhanced, "4.7.4");
+    EXPECT_EQ(h.s.failure()->text,
+              "TLS is required (policy encrypt) but mx.example.org refused STARTTLS: 454 4.7.0 TLS not available");
+}
+
+TEST(ClientSessionTls, FailedHandshakeEndsTheSessionWithAClearReason) {
+    Harness h(with_policy(TlsPolicy::kVerify));
+    EXPECT_EQ(ehlo_under(h, true), "STARTTLS\r\n");
+    h.reply("220 2.0.0 go ahead\r\n");
+    ASSERT_EQ(h.s.want(), Want::kStartTls);
+    h.s.tls_failed("certificate verification failed for mx.example.org: hostname mismatch");
+    EXPECT_EQ(h.s.want(), Want::kClosed);   // no QUIT in clear after a broken handshake
+    EXPECT_TRUE(h.s.tls_handshake_failed());
+    ASSERT_TRUE(h.s.failure().has_value());
+    EXPECT_EQ(h.s.failure()->outcome, Outcome::kDeferred);
+    EXPECT_EQ(h.s.failure()->to_string(),
+              "4.7.5 TLS is required (policy verify) but the TLS handshake with mx.example.org failed: "
+              "certificate verification failed for mx.example.org: hostname mismatch");
+}
+
+TEST(ClientSessionTls, FailedHandshakeUnderMayIsMarkedForThePlainRetry) {
+    Harness h(with_policy(TlsPolicy::kMay));
+    EXPECT_EQ(ehlo_under(h, true), "STARTTLS\r\n");
+    h.reply("220 go ahead\r\n");
+    h.s.tls_failed("TLS handshake failed: SSL routines: wrong version number");
+    EXPECT_TRUE(h.s.tls_handshake_failed());
+    EXPECT_EQ(h.s.failure()->enhanced, "4.7.5");
+    EXPECT_EQ(h.s.failure()->text,
+              "TLS handshake with mx.example.org failed: TLS handshake failed: SSL routines: wrong version number");
+    EXPECT_TRUE(retry_plain_after_handshake_failure(TlsPolicy::kMay));
 }
