@@ -23,10 +23,6 @@ const std::string& dummy_hash() {
 
 }  // namespace
 
-bool is_loopback_ip(std::string_view ip) {
-    return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
-}
-
 io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip) {
     LoginCheck result;

@@ -28,7 +28,5 @@ struct LoginCheck {
 io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip);
 
-// "127.x.x.x", "::1", "::ffff:127.x.x.x".
-bool is_loopback_ip(std::string_view ip);
 
 }  // namespace ringpost::app

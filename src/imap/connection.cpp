@@ -11,7 +11,8 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "io/stream.hpp"
-#include "tls/tls_stream.hpp"
+#include "io/socket.hpp"
+#include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::imap {
@@ -24,33 +25,6 @@ constexpr size_t kRecvBuffer = 16384;
 // reading does not hold the session longer than this.
 constexpr std::chrono::milliseconds kCloseTimeout{5000};
 
-// Swaps the plain `stream` for a TlsStream on the same socket and runs the
-// server handshake within `timeout`. The caller has already discarded any
-// input read in clear. False (logged) when TLS could not start: the stream
-// can then only be closed.
-io::Task<bool> start_tls(std::unique_ptr<io::Stream>& stream, tls::ContextHolder& holder,
-                         std::chrono::milliseconds timeout, const std::string& client_ip) {
-    auto* plain = dynamic_cast<io::PlainStream*>(stream.get());
-    if (plain == nullptr) co_return false;   // already TLS: never nested
-    auto secure = tls::TlsStream::server(plain->release(), holder.get());
-    if (!secure) {
-        // The socket was closed; the released plain stream's close is a no-op.
-        log::error("tls_failed", {{"proto", "imap"}, {"client", client_ip}, {"error", "cannot create TLS session"}});
-        co_return false;
-    }
-    tls::TlsStream* t = secure.get();
-    stream = std::move(secure);
-    Result<void> done = co_await t->handshake(timeout);
-    if (!done) {
-        log::warn("tls_handshake_failed",
-                  {{"proto", "imap"}, {"client", client_ip}, {"error", done.error().message}});
-        co_return false;
-    }
-    log::info("tls", {{"proto", "imap"}, {"client", client_ip}, {"version", t->tls_version()},
-                      {"cipher", t->tls_cipher()}});
-    co_return true;
-}
-
 // Before login a client may send only small commands (CAPABILITY, LOGIN,
 // AUTHENTICATE, ...): an unauthenticated peer cannot make us buffer a 64 MiB
 // literal. The configured limits apply once it has logged in.
@@ -61,16 +35,13 @@ ReaderLimits before_login(const ReaderLimits& l) {
 
 }  // namespace
 
-bool is_loopback(std::string_view ip) {
-    return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
-}
 
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
     io::LiveEntry entry;
     ctx.live.add(entry);
     std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
     SessionConfig config = ctx.config;
-    if (is_loopback(client.ip)) config.plaintext_allowed = true;
+    if (io::is_loopback_ip(client.ip)) config.plaintext_allowed = true;
     config.starttls = ctx.tls != nullptr;
     const char* reason = "logout";
 
@@ -79,7 +50,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     if (ctx.implicit_tls) {
         // imaps (RFC 8314): the handshake comes before the greeting.
         alive = false;
-        if (ctx.tls != nullptr) alive = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+        if (ctx.tls != nullptr) alive = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
         client.tls = alive;
         if (!alive) reason = "tls_failed";
     }
@@ -184,7 +155,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 pos = 0;
                 bool secured = false;
                 if (ctx.tls != nullptr)
-                    secured = co_await start_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, client.ip);
+                    secured = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
                 if (!secured) {
                     reason = "tls_failed";
                     break;

@@ -54,7 +54,5 @@ struct ConnectionContext {
 // Create the task as a named local before awaiting it (g++ 12).
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx);
 
-// "127.x.x.x", "::1", "::ffff:127.x.x.x".
-bool is_loopback(std::string_view ip);
 
 }  // namespace ringpost::imap

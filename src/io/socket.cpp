@@ -100,4 +100,8 @@ void set_nodelay(int fd) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+bool is_loopback_ip(std::string_view ip) {
+    return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
+}
+
 }  // namespace ringpost::io

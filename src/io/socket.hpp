@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "util/result.hpp"
@@ -53,6 +54,10 @@ void address_bytes(const sockaddr_storage& addr, uint8_t out[16]);
 // The peer of a connected socket (after a multishot accept, which cannot
 // return addresses).
 Result<SocketAddress> peer_address(int fd);
+
+// "127.x.x.x", "::1", "::ffff:127.x.x.x": a peer on this machine (plain-text
+// passwords are allowed there without TLS).
+bool is_loopback_ip(std::string_view ip);
 
 // TCP_NODELAY: replies are written whole; Nagle would only add latency.
 void set_nodelay(int fd);

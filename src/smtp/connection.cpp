@@ -10,7 +10,7 @@
 #include "io/ring.hpp"
 #include "io/send_all.hpp"
 #include "io/stream.hpp"
-#include "tls/tls_stream.hpp"
+#include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::smtp {
@@ -75,35 +75,6 @@ struct Conn {
     }
 };
 
-// The swap: the socket goes from the plain stream to a TLS server stream,
-// which takes no bytes from us (whatever the driver read past STARTTLS is
-// discarded, not handed over), and the handshake runs. Null on failure
-// (logged); the socket is then closed, unless the context was missing, in
-// which case `plain` still owns it.
-io::Task<std::unique_ptr<tls::TlsStream>> start_tls(io::PlainStream& plain, tls::ContextHolder& holder,
-                                                    io::Duration timeout, const std::string& ip) {
-    std::shared_ptr<tls::ServerContext> context = holder.get();
-    if (!context) {
-        log::error("tls_failed", {{"client", ip}, {"error", "no server context"}});
-        co_return nullptr;
-    }
-    std::unique_ptr<tls::TlsStream> tls = tls::TlsStream::server(plain.release(), std::move(context));
-    if (!tls) {
-        log::error("tls_failed", {{"client", ip}, {"error", "out of memory"}});
-        co_return nullptr;
-    }
-    auto handshaking = tls->handshake(timeout);
-    Result<void> done = co_await std::move(handshaking);
-    if (!done) {
-        log::info("tls_handshake_failed", {{"client", ip}, {"error", done.error().message}});
-        auto closing = tls->close(std::chrono::seconds(1));
-        co_await std::move(closing);
-        co_return nullptr;
-    }
-    log::info("tls", {{"client", ip}, {"version", tls->tls_version()}, {"cipher", tls->tls_cipher()}});
-    co_return std::move(tls);
-}
-
 }  // namespace
 
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
@@ -117,7 +88,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // smtps (RFC 8314): the handshake before anything else.
         std::unique_ptr<tls::TlsStream> tls;
         if (ctx.tls) {
-            auto upgrading = start_tls(*conn.plain, *ctx.tls, handshake_timeout, client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
             tls = co_await std::move(upgrading);
         }
         if (!tls) {
@@ -208,7 +179,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 reason = "error";
                 break;
             }
-            auto upgrading = start_tls(*conn.plain, *ctx.tls, handshake_timeout, client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
             std::unique_ptr<tls::TlsStream> tls = co_await std::move(upgrading);
             if (!tls) {
                 reason = "tls_failed";

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "app/login_throttle.hpp"
+#include "io/socket.hpp"
 #include "app/pop3_backend.hpp"
 
 namespace ringpost::app {
@@ -34,13 +35,13 @@ TEST(LoginThrottle, SuccessAndQuietTimeReset) {
 }
 
 TEST(Pop3Backend, LoopbackAddresses) {
-    EXPECT_TRUE(is_loopback_ip("127.0.0.1"));
-    EXPECT_TRUE(is_loopback_ip("127.5.6.7"));
-    EXPECT_TRUE(is_loopback_ip("::1"));
-    EXPECT_TRUE(is_loopback_ip("::ffff:127.0.0.1"));
-    EXPECT_FALSE(is_loopback_ip("192.0.2.1"));
-    EXPECT_FALSE(is_loopback_ip("::ffff:192.0.2.1"));
-    EXPECT_FALSE(is_loopback_ip("1270.0.0.1"));
+    EXPECT_TRUE(io::is_loopback_ip("127.0.0.1"));
+    EXPECT_TRUE(io::is_loopback_ip("127.5.6.7"));
+    EXPECT_TRUE(io::is_loopback_ip("::1"));
+    EXPECT_TRUE(io::is_loopback_ip("::ffff:127.0.0.1"));
+    EXPECT_FALSE(io::is_loopback_ip("192.0.2.1"));
+    EXPECT_FALSE(io::is_loopback_ip("::ffff:192.0.2.1"));
+    EXPECT_FALSE(io::is_loopback_ip("1270.0.0.1"));
 }
 
 TEST(Pop3Backend, UidlCarriesTheUid) {
