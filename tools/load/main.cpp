@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "load/options.hpp"
+#include "tls/context.hpp"
 #include "load/report.hpp"
 #include "load/worker.hpp"
 
@@ -49,6 +50,17 @@ int main(int argc, char** argv) {
     o.threads = threads;
 
     Shared shared(o);
+    if (o.tls != Options::Tls::none) {
+        // One version only (TLS 1.3 by default), no verification (see TlsStream::client), no resumption.
+        ringpost::tls::ClientConfig tc;
+        tc.min_version = tc.max_version = "TLSv" + o.tls_version;
+        auto ctx = ringpost::tls::ClientContext::create(tc);
+        if (!ctx) {
+            fmt::print(stderr, "ringpost-load: TLS client context: {}\n", ctx.error().message);
+            return 2;
+        }
+        shared.tls = *ctx;
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     const unsigned gate = std::max(1u, o.connect_concurrency / threads);
     for (unsigned t = 0, first = 0; t < threads; ++t) {

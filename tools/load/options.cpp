@@ -60,6 +60,14 @@ bool parse_options(int argc, char** argv, Options& o, int& exit_code) {
         ->check(CLI::Range(1u, 10000000u));
     app.add_option("--hold", o.hold, "idle mode: seconds to hold the sessions")->capture_default_str()
         ->check(CLI::Range(0.0, 86400.0));
+    bool starttls = false, smtps = false;
+    auto* st_flag = app.add_flag("--starttls", starttls,
+                                 "EHLO, STARTTLS, TLS handshake, EHLO again, then the transactions "
+                                 "(no certificate verification)");
+    app.add_flag("--smtps", smtps, "implicit TLS (RFC 8314): TLS handshake right after connect, then the greeting")
+        ->excludes(st_flag);
+    app.add_option("--tls-version", o.tls_version, "TLS version offered with --starttls/--smtps: 1.3 or 1.2")
+        ->capture_default_str()->check(CLI::IsMember({"1.2", "1.3"}));
     app.add_flag("--json", o.json, "print the result as one JSON line on stdout (the text report goes to stderr)");
 
     try {
@@ -69,6 +77,7 @@ bool parse_options(int argc, char** argv, Options& o, int& exit_code) {
         if (exit_code != 0) exit_code = 2;
         return false;
     }
+    o.tls = starttls ? Options::Tls::starttls : smtps ? Options::Tls::smtps : Options::Tls::none;
     auto fail = [&](const std::string& msg) {
         fmt::print(stderr, "ringpost-load: {}\n", msg);
         exit_code = 2;
@@ -82,6 +91,7 @@ bool parse_options(int argc, char** argv, Options& o, int& exit_code) {
     for (unsigned char c : o.helo)
         if (c <= ' ' || c >= 127) return fail("bad --helo name \"" + o.helo + "\"");
     if (o.helo.empty()) return fail("--helo must not be empty");
+    if (o.idle > 0 && o.tls != Options::Tls::none) return fail("--idle does not support --starttls/--smtps");
     if (o.idle == 0 && o.messages == 0) return fail("--messages must be at least 1");
     return true;
 }

@@ -33,6 +33,11 @@ struct Options {
     unsigned connect_concurrency = 256; // handshakes in flight (all threads together)
     size_t recv_buffer = 16384;
 
+    // TLS (no certificate verification; sessions are not resumed)
+    enum class Tls { none, starttls, smtps };
+    Tls tls = Tls::none;                // --starttls: EHLO, STARTTLS, handshake, EHLO; --smtps: implicit TLS
+    std::string tls_version = "1.3";    // "1.3" or "1.2" (the only version offered)
+
     // idle mode
     unsigned idle = 0;                  // >0: open this many idle sessions instead of sending
     double hold = 10.0;

@@ -36,6 +36,15 @@ std::string json_escape(const std::string& in) {
     return out;
 }
 
+const char* tls_mode(const Options& o) {
+    switch (o.tls) {
+        case Options::Tls::starttls: return "starttls";
+        case Options::Tls::smtps: return "smtps";
+        case Options::Tls::none: break;
+    }
+    return "none";
+}
+
 }  // namespace
 
 void print_text(std::FILE* out, const Options& o, const Stats& st, const RunFacts& f) {
@@ -62,6 +71,10 @@ void print_text(std::FILE* out, const Options& o, const Stats& st, const RunFact
                st.no_pipelining ? fmt::format("  without PIPELINING {}", st.no_pipelining) : std::string(),
                st.gave_up ? fmt::format("  sessions given up (10 failed handshakes in a row) {}", st.gave_up)
                           : std::string());
+    if (o.tls != Options::Tls::none)
+        fmt::print(out, "tls: {} TLSv{}, handshakes ok {}  failed {}{}\n", tls_mode(o), o.tls_version,
+                   st.tls_handshakes, st.tls_handshake_errors,
+                   st.tls_error.empty() ? std::string() : "  (first error: " + st.tls_error + ")");
     if (!failures_text(st).empty()) fmt::print(out, "failures: {}\n", failures_text(st));
     if (!codes_text(st).empty()) fmt::print(out, "unexpected replies by code: {}\n", codes_text(st));
     fmt::print(out, "elapsed: {:.3f} s  rate: {:.1f} msg/s\n", f.elapsed_s, f.elapsed_s > 0 ? st.ok / f.elapsed_s : 0.0);
@@ -99,13 +112,17 @@ void print_json(std::FILE* out, const Options& o, const Stats& st, const RunFact
                "\"no_pipelining\":{},\"sessions_gave_up\":{},\"elapsed_s\":{:.3f},\"msgs_per_s\":{:.1f},"
                "\"latency_ms\":{{\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},"
                "\"failures\":{{{}}},\"failures_by_code\":{{{}}},"
-               "\"cpu_user_s\":{:.3f},\"cpu_sys_s\":{:.3f},\"cpu_s\":{:.3f},\"cpu_us_per_msg\":{:.2f}}}\n",
+               "\"cpu_user_s\":{:.3f},\"cpu_sys_s\":{:.3f},\"cpu_s\":{:.3f},\"cpu_us_per_msg\":{:.2f},"
+               "\"tls\":\"{}\",\"tls_version\":\"{}\",\"tls_handshakes\":{},\"tls_handshake_errors\":{},"
+               "\"tls_error\":\"{}\"}}\n",
                json_escape(o.server), o.sessions, o.threads, o.messages, o.size, o.rcpts, o.pipelining,
                o.per_connection, st.ok, st.failed, o.messages - f.claimed, f.hit_timeout, st.connections,
                st.connect_errors, st.handshake_errors, st.no_pipelining, st.gave_up, f.elapsed_s,
                f.elapsed_s > 0 ? st.ok / f.elapsed_s : 0.0, ms(h.quantile(0.50)), ms(h.quantile(0.90)),
                ms(h.quantile(0.99)), ms(static_cast<double>(h.max())), fails, codes, f.cpu_user_s, f.cpu_sys_s, cpu,
-               st.ok ? cpu * 1e6 / static_cast<double>(st.ok) : 0.0);
+               st.ok ? cpu * 1e6 / static_cast<double>(st.ok) : 0.0, tls_mode(o),
+               o.tls == Options::Tls::none ? std::string() : o.tls_version, st.tls_handshakes,
+               st.tls_handshake_errors, json_escape(st.tls_error));
 }
 
 }  // namespace ringpost::load

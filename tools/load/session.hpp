@@ -12,4 +12,8 @@ class Worker;
 
 io::Task<void> run_session(Worker& worker, SessionState& s);
 
+// The same over TLS (--starttls or --smtps; session_tls.cpp). A separate
+// coroutine so that the plain path keeps its allocation-free awaiters.
+io::Task<void> run_tls_session(Worker& worker, SessionState& s);
+
 }  // namespace ringpost::load

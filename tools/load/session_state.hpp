@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 
+#include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "load/message.hpp"
 #include "load/reply.hpp"
+#include "tls/tls_stream.hpp"
 
 namespace ringpost::load {
 
@@ -21,6 +23,12 @@ struct SessionState {
     int fd = -1;
     ReplyReader reader;
     std::unique_ptr<MessageTemplate> message;   // null in idle mode
+
+    // --starttls/--smtps: the TLS stream once it exists (it owns the socket
+    // then; `fd` stays its number, for shutdown(2) at a forced stop), and
+    // the slot of its running recv, for cancels.
+    std::unique_ptr<tls::TlsStream> tls;
+    io::CancelSlot tls_slot;
 
     // The operation in flight (its Completion is the SQE's user_data), so the
     // ticker can cancel it; null while the coroutine runs.

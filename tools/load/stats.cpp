@@ -11,6 +11,7 @@ const char* failure_name(Failure f) {
         case Failure::malformed: return "malformed";
         case Failure::timeout: return "timeout";
         case Failure::aborted: return "aborted";
+        case Failure::tls: return "tls";
         case Failure::count: break;
     }
     return "?";
@@ -24,6 +25,9 @@ void Stats::merge(const Stats& o) {
     handshake_errors += o.handshake_errors;
     no_pipelining += o.no_pipelining;
     gave_up += o.gave_up;
+    tls_handshakes += o.tls_handshakes;
+    tls_handshake_errors += o.tls_handshake_errors;
+    if (tls_error.empty()) tls_error = o.tls_error;
     for (size_t i = 0; i < failures.size(); ++i) failures[i] += o.failures[i];
     for (size_t i = 0; i < by_code.size(); ++i) by_code[i] += o.by_code[i];
     latency.merge(o.latency);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "load/histogram.hpp"
 
@@ -19,6 +20,7 @@ enum class Failure : uint8_t {
     malformed,    // a reply that is not RFC 5321 syntax
     timeout,      // no progress for --io-timeout
     aborted,      // cut off by the end of the run (--timeout)
+    tls,          // a TLS error after the handshake (record layer, alert)
     count
 };
 const char* failure_name(Failure f);
@@ -33,6 +35,9 @@ struct Stats {
     uint64_t gave_up = 0;            // sessions that ended after 10 failed handshakes in a row
     std::array<uint64_t, static_cast<size_t>(Failure::count)> failures{};   // messages + handshakes
     std::array<uint64_t, 600> by_code{};   // unexpected replies by code (messages + handshakes)
+    uint64_t tls_handshakes = 0;        // --starttls/--smtps: TLS handshakes completed
+    uint64_t tls_handshake_errors = 0;  // TLS handshakes (or STARTTLS commands) that failed; also in handshake_errors
+    std::string tls_error;              // the first TLS failure's text
     LatencyHistogram latency;        // end-of-data -> 250, microseconds
 
     // idle mode

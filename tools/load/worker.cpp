@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "io/ops.hpp"
@@ -56,15 +57,21 @@ void Worker::thread_main() {
             ring_ = &ring;
         }
         active_ = count_;
-        for (auto& s : sessions_) io::spawn(run_session(*this, s));
+        const bool tls = o.tls != Options::Tls::none;
+        for (auto& s : sessions_) io::spawn(tls ? run_tls_session(*this, s) : run_session(*this, s));
         io::spawn(ticker());
         ring.run();
         {
             std::lock_guard<std::mutex> lock(ring_mu_);
             ring_ = nullptr;
         }
-        for (auto& s : sessions_)
-            if (s.fd >= 0) ::close(s.fd);   // only after a forced stop
+        for (auto& s : sessions_) {   // only after a forced stop
+            if (s.tls) {
+                s.tls.reset();   // closes the socket
+                s.fd = -1;
+            }
+            if (s.fd >= 0) ::close(s.fd);
+        }
     } catch (const std::exception& e) {
         error_ = e.what();
         end_time_ = Clock::now();
@@ -84,8 +91,15 @@ void Worker::stop_sessions() {
         stop_time_ = Clock::now();
         gate_.open_all();
     }
-    for (auto& s : sessions_)
+    for (auto& s : sessions_) {
         if (s.pending) io::Ring::current()->cancel(s.pending);
+        if (s.tls) {
+            // TLS steps run inside TlsStream (own timeouts, no Completion here): cancel
+            // its recv, and shut the socket so that a send or handshake ends too.
+            s.tls_slot.cancel();
+            if (s.fd >= 0) ::shutdown(s.fd, SHUT_RDWR);
+        }
+    }
 }
 
 io::Task<void> Worker::ticker() {

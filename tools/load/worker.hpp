@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "load/options.hpp"
 #include "load/session_state.hpp"
 #include "load/stats.hpp"
+#include "tls/context.hpp"
 
 namespace ringpost::load {
 
@@ -30,6 +32,7 @@ struct Shared {
     Clock::time_point deadline;
     std::atomic<uint64_t> next_id{0};          // messages claimed so far
     std::atomic<unsigned> idle_settled{0};     // idle sessions past their handshake (ok or not)
+    std::shared_ptr<tls::ClientContext> tls;   // --starttls/--smtps (read-only once the workers run)
 
     // Takes the next message number; false once all --messages are taken.
     bool claim(uint64_t& id) {
