@@ -50,7 +50,10 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     if (ctx.implicit_tls) {
         // imaps (RFC 8314): the handshake comes before the greeting.
         alive = false;
-        if (ctx.tls != nullptr) alive = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+        if (ctx.tls != nullptr) {
+            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+            alive = co_await std::move(upgrading);
+        }
         client.tls = alive;
         if (!alive) reason = "tls_failed";
     }
@@ -154,8 +157,11 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 in.clear();
                 pos = 0;
                 bool secured = false;
-                if (ctx.tls != nullptr)
-                    secured = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+                if (ctx.tls != nullptr) {
+                    auto upgrading =
+                        tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+                    secured = co_await std::move(upgrading);
+                }
                 if (!secured) {
                     reason = "tls_failed";
                     break;

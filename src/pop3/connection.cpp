@@ -94,7 +94,10 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     if (ctx.implicit_tls) {
         // pop3s (RFC 8314): the handshake comes before the greeting.
         alive = false;
-        if (ctx.tls != nullptr) alive = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+        if (ctx.tls != nullptr) {
+            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+            alive = co_await std::move(upgrading);
+        }
         client.tls = alive;
         if (!alive) reason = "tls_failed";
     }
@@ -183,7 +186,10 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 log::warn("pop3_stls_injection", {{"client", client.ip}, {"discarded", static_cast<int64_t>(end - start)}});
             start = end = 0;
             bool secured = false;
-            if (ctx.tls != nullptr) secured = co_await tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+            if (ctx.tls != nullptr) {
+                auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+                secured = co_await std::move(upgrading);
+            }
             if (!secured) {
                 reason = "tls_failed";
                 break;
