@@ -67,7 +67,7 @@ io::Task<Result<std::string>> StorePop3Backend::fetch(std::string user, std::str
     auto read = [this, &user, n]() -> Result<std::string> {
         auto message = store_.read_message(user, kInbox, n);
         if (!message) return message.error();
-        if (!message->has_value()) return make_error("message no longer exists");
+        if (!message->has_value()) return make_error("message no longer exists", pop3::kMessageGone);
         return std::move(**message);
     };
     co_return co_await pool_.run(read);

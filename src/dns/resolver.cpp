@@ -96,7 +96,9 @@ io::Task<Result<std::vector<Address>>> Resolver::addresses_of(std::string name) 
 
 io::Task<Result<std::vector<Address>>> Resolver::resolve_host(std::string host) {
     if (auto literal = parse_ip_literal(host)) co_return std::vector<Address>{*literal};
-    co_return co_await addresses_of(normalize_name(host));
+    // A named task: no std::string temporary inside the co_await (g++ 12).
+    auto resolving = addresses_of(normalize_name(host));
+    co_return co_await std::move(resolving);
 }
 
 io::Task<Result<MxResult>> Resolver::resolve_mx(std::string domain) {

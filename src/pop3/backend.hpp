@@ -29,6 +29,7 @@ public:
     virtual io::Task<Result<std::vector<MaildropEntry>>> open_maildrop(std::string user) = 0;
 
     // The whole message, as stored (CRLF line ends, not byte-stuffed).
+    // kMessageGone when it was removed meanwhile (IMAP EXPUNGE, MOVE).
     virtual io::Task<Result<std::string>> fetch(std::string user, std::string uid) = 0;
 
     // Removes the messages for good (the UPDATE state, RFC 1939 6); durable

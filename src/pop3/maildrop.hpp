@@ -31,5 +31,7 @@ struct AuthResult {
 // maildrop (-ERR [IN-USE], RFC 2449 8.1.1). Any other error code is a
 // temporary failure (-ERR [SYS/TEMP], RFC 3206).
 inline constexpr int kInUse = 1;
+// Backend::fetch: the message was removed meanwhile (IMAP EXPUNGE, MOVE).
+inline constexpr int kMessageGone = 2;
 
 }  // namespace ringpost::pop3

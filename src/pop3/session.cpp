@@ -597,6 +597,8 @@ void Session::fetched(Result<std::string> message, std::string& out) {
     Impl& s = *impl_;
     if (!message) {
         s.mode = Mode::kCommand;
+        // Gone for good (expunged over IMAP): not a temporary failure.
+        if (message.error().code == kMessageGone) return err(out, "message was deleted by another session");
         return err(out, "[SYS/TEMP] cannot read message");
     }
     if (s.fetch_top) {

@@ -66,7 +66,7 @@ struct FakeStore {
         if (fetch_fails) return Error{5, "read error"};
         for (auto& [u, body] : messages)
             if (u == uid) return body;
-        return Error{2, "gone"};
+        return Error{kMessageGone, "gone"};
     }
 };
 
@@ -648,6 +648,15 @@ TEST_F(Pop3SessionTest, FetchFailureIsTemporary) {
     EXPECT_EQ(send("TOP 1 1\r\n"), "-ERR [SYS/TEMP] cannot read message\r\n");
     EXPECT_EQ(send("NOOP\r\n"), "+OK\r\n");
     EXPECT_EQ(session().stats().retrieved, 0u);
+}
+
+// A message expunged over IMAP while this session had the maildrop open is
+// gone for good: a plain -ERR, not [SYS/TEMP] (which invites a retry).
+TEST_F(Pop3SessionTest, RetrOfAMessageRemovedElsewhereIsNotTemporary) {
+    login();
+    store.messages.erase(store.messages.begin());
+    EXPECT_EQ(send("RETR 1\r\n"), "-ERR message was deleted by another session\r\n");
+    EXPECT_EQ(send("NOOP\r\n"), "+OK\r\n");
 }
 
 TEST_F(Pop3SessionTest, OverlongLinesAreRefusedAndSkipped) {
