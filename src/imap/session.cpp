@@ -6,6 +6,7 @@
 #include "imap/response.hpp"
 #include "imap/session_util.hpp"
 #include "util/base64.hpp"
+#include "util/sasl_plain.hpp"
 
 namespace ringpost::imap {
 namespace {
@@ -444,17 +445,14 @@ io::Task<Next> Session::line(std::string text, std::string& out) {
         tagged(out, tag, "BAD", "Invalid base64");
         co_return Next::kCommand;
     }
-    // authzid NUL authcid NUL password (RFC 4616).
-    size_t a = decoded.find('\0');
-    size_t b = a == std::string::npos ? a : decoded.find('\0', a + 1);
-    if (b == std::string::npos) {
+    auto parts = sasl::split_plain(decoded);
+    if (!parts) {
         tagged(out, tag, "NO", "[AUTHENTICATIONFAILED] Malformed PLAIN response");
         co_return Next::kCommand;
     }
-    std::string authz = decoded.substr(0, a);
-    std::string user = decoded.substr(a + 1, b - a - 1);
-    std::string pass = decoded.substr(b + 1);
-    if (!authz.empty() && authz != user) {
+    std::string user(parts->authcid);
+    std::string pass(parts->password);
+    if (!parts->authzid.empty() && parts->authzid != parts->authcid) {
         tagged(out, tag, "NO", "[AUTHORIZATIONFAILED] Proxy authorization not supported");
         co_return Next::kCommand;
     }

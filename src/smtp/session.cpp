@@ -20,6 +20,7 @@
 #include "smtp/received.hpp"
 #include "smtp/reply.hpp"
 #include "util/base64.hpp"
+#include "util/sasl_plain.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::smtp {
@@ -313,18 +314,15 @@ void Session::Impl::auth_response(std::string_view line, std::string& out) {
 }
 
 void Session::Impl::auth_plain(std::string_view decoded, std::string& out) {
-    // RFC 4616 2: [authzid] NUL authcid NUL passwd.
-    size_t a = decoded.find('\0');
-    size_t b = a == std::string_view::npos ? a : decoded.find('\0', a + 1);
-    if (b == std::string_view::npos || decoded.find('\0', b + 1) != std::string_view::npos) {
+    auto parts = sasl::split_plain(decoded);
+    if (!parts || parts->password.find('\0') != std::string_view::npos) {
         return bad(out, 501, "5.5.2", "Error: invalid PLAIN response");
     }
-    std::string_view authzid = decoded.substr(0, a);
-    std::string_view authcid = decoded.substr(a + 1, b - a - 1);
     // Acting as another user (an authorization identity) is not supported.
-    if (authcid.empty() || (!authzid.empty() && !iequals(authzid, authcid))) return auth_refused(out);
-    auth.user.assign(authcid);
-    auth.password.assign(decoded.substr(b + 1));
+    if (parts->authcid.empty() || (!parts->authzid.empty() && !iequals(parts->authzid, parts->authcid)))
+        return auth_refused(out);
+    auth.user.assign(parts->authcid);
+    auth.password.assign(parts->password);
     mode = Mode::kAuthCheck;
 }
 
