@@ -1,5 +1,6 @@
 #include "io/stream.hpp"
 
+#include <cerrno>
 #include <utility>
 
 #include "io/send_all.hpp"
@@ -7,7 +8,11 @@
 namespace ringpost::io {
 
 Task<int> PlainStream::recv(char* buf, size_t len, Duration timeout, CancelSlot* slot) {
-    co_return co_await io::recv(fd_, buf, len, timeout, slot);
+    int n = co_await io::recv(fd_, buf, len, timeout, slot);
+    // io::recv reports its linked timeout as -ECANCELED too; the Stream
+    // contract (and TlsStream) says -ETIME, and a cancelled slot -ECANCELED.
+    if (n == -ECANCELED && !(slot && slot->cancelled) && timeout.count() > 0) n = -ETIME;
+    co_return n;
 }
 
 Task<bool> PlainStream::send_all(std::string& out, Duration timeout) {
