@@ -174,5 +174,33 @@ class AbuseTest(ServerTestCase):
         self.assertReply(c.cmd("QUIT"), 221, client=c)
 
 
+class TarpitDoesNotBlockOthersTest(ServerTestCase):
+    """The error delay is a timer of the session's ring, not a sleep of the
+    thread: with one worker thread, a tarpitted client must not hold up a
+    new connection on the same ring."""
+
+    DELAY = 3.0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = cls.start_class_server({"threads": 1,
+                                          "smtp": {"soft_error_limit": 1, "error_delay": int(cls.DELAY)}})
+
+    def test_other_sessions_are_answered_while_one_waits(self):
+        a = self.srv.raw()
+        self.addCleanup(a.close)
+        self.assertReply(a.cmd("FOO"), 500, client=a)     # one error: the soft limit
+        t0 = time.monotonic()
+        a.send(b"NOOP\r\nNOOP\r\n")                    # each reply now waits DELAY
+        b = self.srv.raw()                                  # greeting read here
+        self.addCleanup(b.close)
+        self.assertReply(b.cmd("EHLO client.test"), 250, client=b)
+        self.assertLess(time.monotonic() - t0, self.DELAY * 2 / 3,
+                        "a new session waited for another session's error delay")
+        self.assertReply(a.read_reply(timeout=self.DELAY * 3), 250, client=a)
+        self.assertGreaterEqual(time.monotonic() - t0, self.DELAY * SLACK,
+                                "the tarpitted session was not delayed\n%s" % a.transcript())
+
+
 if __name__ == "__main__":
     unittest.main()
