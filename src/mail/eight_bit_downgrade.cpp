@@ -8,6 +8,7 @@
 #include "mail/eight_bit_downgrade.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "mail/content_fields.hpp"
@@ -182,8 +183,16 @@ private:
 }  // namespace
 
 bool has_8bit(std::string_view data) {
-    for (char c : data)
-        if (static_cast<unsigned char>(c) >= 0x80) return true;
+    // Eight bytes at a time: the scan runs over whole messages.
+    constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= data.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, data.data() + i, 8);
+        if (word & kHighBits) return true;
+    }
+    for (; i < data.size(); ++i)
+        if (static_cast<unsigned char>(data[i]) >= 0x80) return true;
     return false;
 }
 

@@ -6,6 +6,7 @@ import email
 import email.policy
 import unittest
 
+import harness
 from harness import make_message
 from delivery_base import DeliveryTestCase
 from test_delivery_failures import send_raw  # noqa: the function only; its test class stays there
@@ -112,6 +113,29 @@ class EightBitDowngradeTest(DeliveryTestCase):
         ev = self.wait_delivery(srv, qid, rcpt, "failed")
         self.assertEqual(ev.get("dsn"), "5.6.3", ev)
         self.check_dsn(self.get_dsns(srv, "b64@localhost", 1)[0], rcpt, "failed", "5.6.3", diagnostic="base64")
+        self.assertEqual(sink.messages, [], sink.describe())
+
+    def test_binarymime_bounces_with_5_6_3(self):
+        # RFC 3030 3: binary content is never converted; a server without BINARYMIME cannot have it.
+        sink = self.start_sink("127.0.0.2", extensions=SEVEN_BIT_EXTENSIONS + ["CHUNKING"],
+                               name="sink without BINARYMIME")
+        srv = self.delivery_server(users=["bin@localhost"])
+        rcpt = "someone@seven.test"
+        msg = make_message("binary", [], to=rcpt, extra_headers=[
+            "MIME-Version: 1.0", "Content-Type: application/octet-stream", "Content-Transfer-Encoding: binary"]) + \
+            bytes(range(256)) + b"\r\n"
+        c = srv.raw()
+        self.addCleanup(c.close)
+        self.assertReply(c.cmd("EHLO client.test"), 250, client=c)
+        self.assertReply(c.cmd("MAIL FROM:<bin@localhost> BODY=BINARYMIME"), 250, client=c)
+        self.assertReply(c.cmd("RCPT TO:<%s>" % rcpt), 250, client=c)
+        c.send(b"BDAT %d LAST\r\n" % len(msg) + msg)
+        r = c.read_reply()
+        self.assertReply(r, 250, "2.0.0", client=c)
+        qid = harness.parse_qid(r.text)
+        ev = self.wait_delivery(srv, qid, rcpt, "failed")
+        self.assertEqual(ev.get("dsn"), "5.6.3", ev)
+        self.check_dsn(self.get_dsns(srv, "bin@localhost", 1)[0], rcpt, "failed", "5.6.3", diagnostic="BINARYMIME")
         self.assertEqual(sink.messages, [], sink.describe())
 
     def test_server_with_8bitmime_gets_the_bytes_unchanged(self):

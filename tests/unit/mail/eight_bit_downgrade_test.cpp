@@ -223,6 +223,20 @@ TEST(QuotedPrintable, RandomBytesRoundTrip) {
     }
 }
 
+TEST(Has8Bit, FindsAHighByteAtEveryPosition) {
+    for (size_t size = 0; size <= 20; ++size) {
+        std::string s(size, 'a');
+        EXPECT_FALSE(has_8bit(s));
+        for (size_t i = 0; i < size; ++i) {
+            s[i] = '\x80';
+            EXPECT_TRUE(has_8bit(s)) << size << " " << i;
+            s[i] = '\x7f';
+            EXPECT_FALSE(has_8bit(s)) << size << " " << i;
+            s[i] = 'a';
+        }
+    }
+}
+
 // --- whole messages ---------------------------------------------------------
 
 TEST(EightBitDowngrade, SevenBitMessageIsUnchanged) {
