@@ -62,6 +62,16 @@ EntityFields read_fields(std::string_view header) {
     return f;
 }
 
+// A label from the message as it may appear in a reason (which ends up in
+// a DSN and the log): short, printable ASCII.
+std::string printable(std::string_view label) {
+    constexpr size_t kMax = 40;
+    std::string out;
+    for (char c : label.substr(0, kMax)) out += (c > ' ' && c < 0x7f) ? c : '?';
+    if (label.size() > kMax) out += "...";
+    return out;
+}
+
 std::string_view param(const MimeParams& params, std::string_view name) {
     for (const auto& [n, v] : params)
         if (n == name) return v;
@@ -92,9 +102,11 @@ public:
         EntityFields f = read_fields(header);
         ContentType ct;
         if (!f.content_type || !parse_content_type(*f.content_type, ct)) {
-            // RFC 2045 5.2 and RFC 2046 5.1.5 defaults.
-            ct.type = f.content_type || !in_digest ? "text" : "message";
-            ct.subtype = f.content_type || !in_digest ? "plain" : "rfc822";
+            // The defaults: message/rfc822 for a part of a digest without a
+            // Content-Type (RFC 2046 5.1.5), text/plain otherwise (RFC 2045 5.2).
+            const bool digest_message = in_digest && !f.content_type;
+            ct.type = digest_message ? "message" : "text";
+            ct.subtype = digest_message ? "rfc822" : "plain";
         }
         const size_t body_begin = begin + header_size;
 
@@ -119,12 +131,12 @@ public:
         }
         if (ct.type == "message") {
             if (ct.subtype != "rfc822" && ct.subtype != "global")
-                return refuse("8-bit data in a message/" + ct.subtype + " part");   // RFC 2046 5.2.2, 5.2.3: 7bit only
-            if (!container_allowed(f.encoding, depth, "message/" + ct.subtype)) return false;
+                return refuse("8-bit data in a message/" + printable(ct.subtype) + " part");   // RFC 2046 5.2.2, 5.2.3: 7bit only
+            if (!container_allowed(f.encoding, depth, "message/" + printable(ct.subtype))) return false;
             write_container_header(header, f);
             return entity(body_begin, end, depth + 1, false, true);
         }
-        if (!identity_encoding(f.encoding)) return refuse("8-bit data in a part labelled " + f.encoding);
+        if (!identity_encoding(f.encoding)) return refuse("8-bit data in a part labelled " + printable(f.encoding));
         std::string added;
         if (message_root && !f.have_mime_version) added += "MIME-Version: 1.0\r\n";
         if (!f.content_type) added += "Content-Type: text/plain; charset=unknown-8bit\r\n";
@@ -142,7 +154,7 @@ private:
 
     bool container_allowed(std::string_view encoding, uint32_t depth, const std::string& what) {
         if (!identity_encoding(encoding))
-            return refuse("8-bit data in a " + what + " labelled " + std::string(encoding));
+            return refuse("8-bit data in a " + what + " labelled " + printable(encoding));
         if (depth >= kMaxMimeDepth) return refuse("8-bit data nested deeper than " + std::to_string(kMaxMimeDepth));
         return true;
     }

@@ -435,6 +435,12 @@ TEST(EightBitDowngrade, EightBitInsideAnEncodedPartIsRefused) {
               std::string::npos);
 }
 
+TEST(EightBitDowngrade, ReasonsQuoteLabelsShortAndPrintable) {
+    std::string label = "x-\xc3\xa9" + std::string(100, 'y');
+    std::string reason = refused(crlf("MIME-Version: 1.0\nContent-Transfer-Encoding: " + label + "\n\n") + kLatin1, true);
+    EXPECT_EQ(reason, "8-bit data in a part labelled x-??" + std::string(36, 'y') + "...");
+}
+
 TEST(EightBitDowngrade, UnconvertibleContainersAreRefused) {
     EXPECT_NE(refused(crlf("MIME-Version: 1.0\nContent-Type: message/partial; id=x; number=1\n\n") + kLatin1)
                   .find("message/partial"),
