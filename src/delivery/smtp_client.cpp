@@ -13,6 +13,8 @@
 #include <cassert>
 #include <utility>
 
+#include "mail/eight_bit_downgrade.hpp"
+
 namespace ringpost::delivery {
 namespace {
 
@@ -413,6 +415,7 @@ void ClientSession::begin(Transaction tx) {
         refuse_all(local(Outcome::kFailed, "5.6.7", "SMTPUTF8 not supported by remote"));
         return;
     }
+    if (tx_.body_type == mail::BodyType::k8BitMime && !caps_.has(kExt8BitMime) && !downgrade_body()) return;
     if (caps_.has(kExtSize) && caps_.max_size > 0 && tx_.body.size() > caps_.max_size) {
         refuse_all(local(Outcome::kFailed, "5.3.4",
                          "message size " + std::to_string(tx_.body.size()) + " exceeds the remote limit " +
@@ -462,19 +465,29 @@ void ClientSession::begin(Transaction tx) {
     }
 }
 
+bool ClientSession::downgrade_body() {
+    mail::EightBitDowngrade d = mail::downgrade_8bit(tx_.body, caps_.has(kExtSmtpUtf8));
+    if (d.status == mail::EightBitDowngrade::Status::kRefused) {
+        refuse_all(local(Outcome::kFailed, "5.6.3",
+                         "8-bit content cannot be converted for a server without 8BITMIME: " + d.reason));
+        return false;
+    }
+    if (d.status == mail::EightBitDowngrade::Status::kConverted) {
+        downgraded_ = std::move(d.message);
+        tx_.body = downgraded_;
+        work_.converted_to_7bit = true;
+    }
+    tx_.body_type = mail::BodyType::k7Bit;
+    return true;
+}
+
 void ClientSession::send_mail() {
     std::string cmd = "MAIL FROM:<" + tx_.sender + ">";
     if (caps_.has(kExtSize)) cmd += " SIZE=" + std::to_string(tx_.body.size());
     if (tx_.body_type == mail::BodyType::kBinaryMime) {
         cmd += " BODY=BINARYMIME";
     } else if (tx_.body_type == mail::BodyType::k8BitMime) {
-        if (caps_.has(kExt8BitMime)) {
-            cmd += " BODY=8BITMIME";
-        } else {
-            // No downgrade to 7 bit (no MIME conversion here): send it as
-            // is, as Postfix does; nearly every server takes 8-bit data.
-            work_.sent_8bit_without_8bitmime = true;
-        }
+        cmd += " BODY=8BITMIME";   // offered: begin() converted the body otherwise
     }
     if (tx_.smtputf8) cmd += " SMTPUTF8";
     if (caps_.has(kExtDsn)) {
@@ -561,6 +574,7 @@ void ClientSession::finish_transaction(bool success) {
     work_ = TransactionResult{};
     streaming_data_ = false;
     raw_ = {};
+    std::string().swap(downgraded_);   // a converted copy is not kept by an idle connection
     phase_ = Phase::kReady;
     // A completed transaction leaves the server reset (RFC 5321 4.1.1.4);
     // anything else gets an explicit RSET before the connection is reused.
