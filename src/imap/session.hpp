@@ -140,6 +140,7 @@ private:
     // A SEARCH command's prepared keys and the message under test
     // (session_search.cpp).
     struct SearchContext;
+    io::Task<void> load_for_search(const MessageInfo& m, bool body, SearchContext& ctx);
     io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx);
     io::Task<bool> matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, SearchContext& ctx);
 

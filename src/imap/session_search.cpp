@@ -5,7 +5,7 @@
 // bodies after their transfer encoding and charset. Each key's string is
 // folded and its matcher (linear in the text) built once per command; each
 // message is read, and its body text decoded, at most once, and only when
-// a key needs it.
+// a key needs it; of a big message only the header and the text parts.
 #include <unordered_map>
 
 #include "imap/date_time.hpp"
@@ -51,9 +51,12 @@ std::string_view address_field(SearchKind kind) {
 struct Session::SearchContext {
     std::unordered_map<const SearchKey*, mail::SubstringMatcher> matchers;
 
-    // The message under test; filled when a key first needs it.
+    // The message under test; filled when a key first needs it. A message
+    // up to the stream threshold is read whole; of a bigger one only the
+    // header and, for BODY and TEXT, its text parts are read.
     bool loaded = false;
-    std::string data;
+    bool whole = false;
+    std::string data;                         // the whole message, or only its header
     mail::MessageSummary summary;
     std::optional<std::string> header_text;   // TEXT: the whole header, decoded
     std::optional<std::string> body_text;     // BODY and TEXT
@@ -65,6 +68,7 @@ struct Session::SearchContext {
 
     void next_message() {
         loaded = false;
+        whole = false;
         data.clear();
         summary = {};
         header_text.reset();
@@ -73,27 +77,53 @@ struct Session::SearchContext {
 
     std::string_view header() const { return std::string_view(data).substr(0, mail::header_section_size(data)); }
 
-    const std::string& body() {
-        if (!body_text) body_text = mail::body_search_text(data, summary.root);
-        return *body_text;
-    }
-
     const std::string& whole_header() {
         if (!header_text) header_text = mail::header_search_text(header());
         return *header_text;
     }
 };
 
-io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx) {
+io::Task<void> Session::load_for_search(const MessageInfo& m, bool body, SearchContext& ctx) {
     if (!ctx.loaded) {
         ctx.loaded = true;
-        auto t = backend_.read_message(user_, sel_->name, m.uid, true, true);
+        ctx.whole = m.size <= config_.stream_threshold;
+        auto t = backend_.read_message(user_, sel_->name, m.uid, true, ctx.whole);
         auto r = co_await std::move(t);
-        if (r && r->has_value()) {
+        if (!r || !r->has_value()) {   // expunged meanwhile: no text to match
+            ctx.body_text.emplace();
+            co_return;
+        }
+        ctx.summary = std::move((*r)->summary);
+        if (ctx.whole) {
             ctx.data = std::move((*r)->data);
-            ctx.summary = std::move((*r)->summary);
+        } else {
+            auto h = backend_.read_range(user_, sel_->name, m.uid, 0, ctx.summary.root.header_size);
+            auto got = co_await std::move(h);
+            if (got && got->has_value()) ctx.data = std::move(**got);
         }
     }
+    if (!body || ctx.body_text) co_return;
+    if (ctx.whole) {
+        ctx.body_text = mail::body_search_text(ctx.data, ctx.summary.root);
+        co_return;
+    }
+    // Part by part: an attachment of many megabytes is never read.
+    std::string text;
+    for (const mail::BodyTextSource& source : mail::body_text_sources(ctx.summary.root)) {
+        if (text.size() >= mail::kMaxBodySearchText) break;
+        uint64_t n = mail::raw_bytes_for(source, mail::kMaxBodySearchText - text.size());
+        auto t = backend_.read_range(user_, sel_->name, m.uid, source.offset, n);
+        auto got = co_await std::move(t);
+        if (!got || !got->has_value()) break;
+        mail::append_body_text(text, source, **got);
+    }
+    ctx.body_text = std::move(text);
+}
+
+io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx) {
+    const bool body = key.kind == SearchKind::kBody || key.kind == SearchKind::kText;
+    auto load = load_for_search(m, body, ctx);
+    co_await std::move(load);
     std::string_view header = ctx.header();
     auto found_in = [&](std::string_view text) { return ctx.matchers.at(&key).found_in(text); };
     switch (key.kind) {
@@ -107,8 +137,8 @@ io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, 
         // the field.
         if (key.value.empty()) co_return mail::has_header_field(header, key.field);
         co_return found_in(mail::field_search_text(header, key.field));
-    case SearchKind::kBody: co_return found_in(ctx.body());
-    case SearchKind::kText: co_return found_in(ctx.whole_header()) || found_in(ctx.body());
+    case SearchKind::kBody: co_return found_in(*ctx.body_text);
+    case SearchKind::kText: co_return found_in(ctx.whole_header()) || found_in(*ctx.body_text);
     case SearchKind::kSentSince:
     case SearchKind::kSentBefore:
     case SearchKind::kSentOn: {

@@ -1,6 +1,8 @@
 // Search text; see search_text.hpp.
 #include "mail/search_text.hpp"
 
+#include <algorithm>
+
 #include "mail/address_list.hpp"
 #include "mail/case_fold.hpp"
 #include "mail/charset.hpp"
@@ -96,47 +98,17 @@ std::string_view param(const MimeParams& params, std::string_view name) {
     return {};
 }
 
-class BodyText {
-public:
-    BodyText(std::string_view message, size_t cap) : msg_(message), cap_(cap) {}
-
-    void add(const MimePart& p) {
-        if (out_.size() >= cap_) return;
-        if (!p.parts.empty()) {
-            if (p.type == "message") {
-                const MimePart& child = p.parts[0];
-                append(header_search_text(slice(child.header_offset, child.header_size)));
-            }
-            for (const MimePart& child : p.parts) add(child);
-            return;
+void add_sources(const MimePart& p, std::vector<BodyTextSource>& out) {
+    if (!p.parts.empty()) {
+        if (p.type == "message") {
+            const MimePart& child = p.parts[0];
+            out.push_back({child.header_offset, child.header_size, true, {}, {}});
         }
-        if (p.type != "text") return;
-        // Decoding never needs more than about four raw bytes per byte of
-        // text left under the cap (base64 with line ends is 4:3 and more).
-        size_t budget = cap_ - out_.size();
-        std::string_view raw = slice(p.body_offset, p.body_size);
-        if (raw.size() / 4 > budget) raw = raw.substr(0, budget * 4);
-        std::string bytes = decode_transfer_encoding(raw, p.encoding);
-        append(fold_case(charset_to_utf8(bytes, param(p.params, "charset"))));
+        for (const MimePart& child : p.parts) add_sources(child, out);
+        return;
     }
-
-    std::string take() { return std::move(out_); }
-
-private:
-    std::string_view slice(uint32_t offset, uint32_t size) const {
-        if (offset > msg_.size()) return {};
-        return msg_.substr(offset, size);
-    }
-
-    void append(std::string_view text) {
-        append_capped(out_, text, cap_);
-        append_capped(out_, "\n", cap_);
-    }
-
-    std::string_view msg_;
-    size_t cap_;
-    std::string out_;
-};
+    if (p.type == "text") out.push_back({p.body_offset, p.body_size, false, p.encoding, param(p.params, "charset")});
+}
 
 }  // namespace
 
@@ -175,10 +147,40 @@ std::string header_search_text(std::string_view header_section) {
     return out;
 }
 
+std::vector<BodyTextSource> body_text_sources(const MimePart& root) {
+    std::vector<BodyTextSource> out;
+    add_sources(root, out);
+    return out;
+}
+
+uint64_t raw_bytes_for(const BodyTextSource& source, size_t budget) {
+    // An encoded body never needs more than three raw bytes per byte of
+    // text ("=XX" in quoted-printable; base64 with line ends needs 1.4).
+    if (source.header) return source.size;
+    return std::min<uint64_t>(source.size, static_cast<uint64_t>(budget) * 3 + 3);
+}
+
+void append_body_text(std::string& out, const BodyTextSource& source, std::string_view raw, size_t cap) {
+    if (out.size() >= cap) return;
+    if (source.header) {
+        append_capped(out, header_search_text(raw), cap);
+    } else {
+        raw = raw.substr(0, raw_bytes_for(source, cap - out.size()));
+        std::string bytes = decode_transfer_encoding(raw, source.encoding);
+        append_capped(out, fold_case(charset_to_utf8(bytes, source.charset)), cap);
+    }
+    append_capped(out, "\n", cap);
+}
+
 std::string body_search_text(std::string_view message, const MimePart& root, size_t cap) {
-    BodyText text(message, cap);
-    text.add(root);
-    return text.take();
+    std::string out;
+    for (const BodyTextSource& source : body_text_sources(root)) {
+        if (out.size() >= cap) break;
+        std::string_view raw = source.offset <= message.size() ? message.substr(source.offset, source.size)
+                                                               : std::string_view();
+        append_body_text(out, source, raw, cap);
+    }
+    return out;
 }
 
 }  // namespace ringpost::mail

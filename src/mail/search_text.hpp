@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mail/mime.hpp"
 
@@ -48,5 +50,21 @@ std::string header_search_text(std::string_view header_section);
 // Other parts (images, attachments in base64, ...) are not text and are
 // skipped.
 std::string body_search_text(std::string_view message, const MimePart& root, size_t cap = kMaxBodySearchText);
+
+// The same in pieces, for a message too big to read whole: the byte ranges
+// body_search_text reads, in order; the raw bytes each needs while `budget`
+// bytes of text are left under the cap; and the text of one piece, given
+// (at least) those bytes, appended to `out` up to `cap`.
+struct BodyTextSource {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+    bool header = false;          // the header of an encapsulated message
+    std::string_view encoding;    // a text part's transfer encoding and charset
+    std::string_view charset;     // (views into the part tree)
+};
+std::vector<BodyTextSource> body_text_sources(const MimePart& root);
+uint64_t raw_bytes_for(const BodyTextSource& source, size_t budget);
+void append_body_text(std::string& out, const BodyTextSource& source, std::string_view raw,
+                      size_t cap = kMaxBodySearchText);
 
 }  // namespace ringpost::mail

@@ -47,6 +47,17 @@ DECODING = [
             "--b1\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n"
             "--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             + base64.b64encode(b"\x00\x01binary zebra data\xff" * 4).decode() + "\r\n--b1--\r\n"),
+    # 7: over the 256 KiB stream threshold, so read part by part: text
+    #    parts around a 1 MiB attachment and an encapsulated message
+    message(["From: <a@example.org>", "Subject: =?UTF-8?Q?gro=C3=9Fe_Nachricht?=", "MIME-Version: 1.0",
+             'Content-Type: multipart/mixed; boundary="b2"'],
+            b"--b2\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            b"Riesen=\r\nnachricht mit Anhang\r\n"
+            b"--b2\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(bytes(range(256)) * 4096).replace(b"\n", b"\r\n")
+            + b"--b2\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nDas Schlu\xdfwort.\r\n"
+            b"--b2\r\nContent-Type: message/rfc822\r\n\r\n"
+            b"Subject: =?UTF-8?Q?Eingebettet_=C3=84rger?=\r\n\r\nInnen.\r\n--b2--\r\n"),
 ]
 
 # imaptest's src/tests/search-addresses.mbox, as CRLF messages.
@@ -129,6 +140,16 @@ class ImapSearchTest(ServerTestCase):
         raw = base64.b64encode(b"\x00\x01binary zebra data\xff" * 4).decode()[8:20]
         self.assertEqual(self.search(c, "BODY", raw), [])
         self.assertEqual(self.search(c, "TEXT", raw), [])
+
+    def test_big_message_is_searched_part_by_part(self):
+        c = self.imap("decoding")
+        self.assertEqual(self.search(c, "SUBJECT", "GROSSE"), [])           # simple folding: ß is not ss
+        self.assertEqual(self.search(c, "SUBJECT", "GROßE NACHRICHT"), [7])
+        self.assertEqual(self.search(c, "BODY", "Riesennachricht"), [7])
+        self.assertEqual(self.search(c, "BODY", "SCHLUßWORT"), [7])         # after the attachment
+        self.assertEqual(self.search(c, "BODY", "eingebettet ärger"), [7])  # encapsulated header
+        self.assertEqual(self.search(c, "TEXT", "innen."), [7])
+        self.assertEqual(self.search(c, "BODY", "AAECAwQFBgcICQoLDA0ODxAREhMU"), [])   # the PDF's base64
 
     def test_search_charset_us_ascii_and_no_charset(self):
         c = self.imap("decoding")
