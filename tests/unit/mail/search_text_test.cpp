@@ -96,6 +96,15 @@ TEST(SearchText, BodyPartsDecodedByEncodingAndCharset) {
     EXPECT_TRUE(found("parts", header_search_text(msg.substr(0, header_section_size(msg)))));
 }
 
+TEST(SearchText, CorpusMessageWithEncodedWords) {
+    const std::string msg = ringpost::mail::test::read_corpus("encoded_words.eml");
+    std::string_view header = std::string_view(msg).substr(0, header_section_size(msg));
+    EXPECT_TRUE(found("\xC3\x87" "a va? Tr\xC3\xA8s bien", field_search_text(header, "Subject")));
+    EXPECT_TRUE(found("andr\xC3\xA9 dupont <andre@example.fr>", address_search_text(header, "From")));
+    EXPECT_TRUE(found("\xE5\xB1\xB1\xE7\x94\xB0", address_search_text(header, "To")));   // CJK, untouched by folding
+    EXPECT_TRUE(found("\xC3\xA7" "a va tr\xC3\xA8s bien, merci", body_text(msg)));
+}
+
 TEST(SearchText, NonMimeMessageIsText) {
     EXPECT_TRUE(found("hello", body_text(crlf("Subject: x\n\nHELLO there\n"))));
 }
