@@ -4,6 +4,7 @@
 #include <iconv.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "mail/header_block.hpp"
 #include "util/utf8.hpp"
@@ -32,14 +33,46 @@ bool is_utf8_name(std::string_view lower) {
 }
 
 bool is_latin1_name(std::string_view lower) {
-    return lower == "iso-8859-1" || lower == "iso8859-1" || lower == "latin1" || lower == "iso_8859-1";
+    return lower == "iso-8859-1" || lower == "iso8859-1" || lower == "latin1" || lower == "latin-1" ||
+           lower == "iso_8859-1" || lower == "windows-1252" || lower == "cp1252";
 }
 
-std::string latin1_to_utf8(std::string_view bytes) {
+// 0x80-0x9F in Windows-1252; the five it leaves undefined keep their C1
+// code points, as in the WHATWG Encoding Standard.
+constexpr uint16_t kWindows1252High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+// ISO-8859-1 read as its superset Windows-1252, as browsers and mail
+// readers do: C1 controls never occur in real text, while "smart quotes"
+// and the euro sign from Windows mailers labelled ISO-8859-1 are common.
+std::string windows1252_to_utf8(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() + bytes.size() / 4);
-    for (char c : bytes) utf8::append(out, static_cast<unsigned char>(c));
+    for (char c : bytes) {
+        auto b = static_cast<unsigned char>(c);
+        utf8::append(out, b >= 0x80 && b < 0xA0 ? kWindows1252High[b - 0x80] : b);
+    }
     return out;
+}
+
+// MIME labels glibc's iconv does not know, and the name it knows them by.
+struct Alias {
+    std::string_view label;
+    const char* iconv_name;
+};
+constexpr Alias kAliases[] = {
+    {"ks_c_5601-1987", "CP949"},   {"ks_c_5601-1989", "CP949"}, {"x-sjis", "SHIFT_JIS"},
+    {"x-gbk", "GBK"},              {"x-euc-jp", "EUC-JP"},      {"x-mac-roman", "MACINTOSH"},
+    {"unicode-1-1-utf-7", "UTF-7"}, {"iso-8859-8-i", "ISO-8859-8"}, {"iso-8859-6-i", "ISO-8859-6"},
+};
+
+std::string iconv_name(const std::string& lower) {
+    for (const Alias& a : kAliases)
+        if (a.label == lower) return a.iconv_name;
+    return lower;
 }
 
 class Iconv {
@@ -89,8 +122,8 @@ private:
 std::string charset_to_utf8(std::string_view bytes, std::string_view charset) {
     std::string name = to_lower(charset);
     if (is_utf8_name(name) || !is_plain_charset_name(name)) return utf8::sanitize(bytes);
-    if (is_latin1_name(name)) return latin1_to_utf8(bytes);
-    Iconv conv(name);
+    if (is_latin1_name(name)) return windows1252_to_utf8(bytes);
+    Iconv conv(iconv_name(name));
     if (!conv.ok()) return utf8::sanitize(bytes);
     // glibc's UTF-8 output is valid; sanitize anyway, it is cheap and makes
     // the promise independent of the converter.

@@ -10,9 +10,11 @@
 
 namespace ringpost::mail {
 
-// US-ASCII, UTF-8 and ISO-8859-1 are converted here; every other charset
-// through glibc's iconv (ISO-8859-x, Windows-125x, KOI8-R, the CJK
-// encodings, UTF-16, ...).
+// US-ASCII and UTF-8 are sanitized, ISO-8859-1 is read as its superset
+// Windows-1252 (as browsers do); every other charset goes through glibc's
+// iconv (ISO-8859-x, Windows-125x, KOI8-R, the CJK encodings, UTF-16, ...),
+// with a few common MIME labels it lacks mapped to its names
+// (ks_c_5601-1987 is CP949, x-sjis is SHIFT_JIS, ...).
 std::string charset_to_utf8(std::string_view bytes, std::string_view charset);
 
 }  // namespace ringpost::mail

@@ -37,9 +37,21 @@ TEST(Charset, Latin1AndIconvCharsets) {
     EXPECT_EQ(charset_to_utf8(std::string("\x00" "A\x00\xFC", 4), "UTF-16BE"), "A\xC3\xBC");
 }
 
+TEST(Charset, Latin1IsReadAsWindows1252) {
+    EXPECT_EQ(charset_to_utf8("\x93quoted\x94 \x80", "iso-8859-1"), "\xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x82\xAC");
+    EXPECT_EQ(charset_to_utf8("\x81", "latin1"), "\xC2\x81");   // undefined in 1252: kept as C1
+}
+
+TEST(Charset, MimeLabelsIconvLacks) {
+    EXPECT_EQ(charset_to_utf8("\xC7\xD1", "ks_c_5601-1987"), "\xED\x95\x9C");     // Hangul HAN
+    EXPECT_EQ(charset_to_utf8("\x82\xA0", "x-sjis"), "\xE3\x81\x82");             // Hiragana A
+    EXPECT_EQ(charset_to_utf8("\x8A", "x-mac-roman"), "\xC3\xA4");                  // a umlaut
+    EXPECT_EQ(charset_to_utf8("+AOQ-", "unicode-1-1-utf-7"), "\xC3\xA4");
+}
+
 TEST(Charset, InvalidInputAndUnknownCharsetsNeverFail) {
-    // 0x81 is undefined in windows-1252: one U+FFFD, the rest converted.
-    EXPECT_EQ(charset_to_utf8("a\x81" "b\x80", "windows-1252"), "a" + kFffd + "b\xE2\x82\xAC");
+    // 0xAA is undefined in windows-1253: one U+FFFD, the rest converted.
+    EXPECT_EQ(charset_to_utf8("a\xAA" "b\x80", "windows-1253"), "a" + kFffd + "b\xE2\x82\xAC");
     EXPECT_EQ(charset_to_utf8("abc \xC3\xBC", "x-no-such-charset"), "abc \xC3\xBC");
     EXPECT_EQ(charset_to_utf8("abc\xFF", "UTF-8//TRANSLIT"), "abc" + kFffd);   // never passed to iconv
     EXPECT_EQ(charset_to_utf8("abc", "../../etc/passwd"), "abc");
