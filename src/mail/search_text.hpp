@@ -18,9 +18,9 @@
 
 namespace ringpost::mail {
 
-// The decoded body text searched per message is capped, as its raw bytes
-// are not: BODY and TEXT look at the first 16 MiB of decoded text (in MIME
-// order), so a huge message costs bounded memory beyond its own bytes.
+// BODY and TEXT look at the first 16 MiB of a message's decoded body text
+// (in MIME order); with raw_bytes_for below, this bounds the memory a huge
+// message costs SEARCH.
 inline constexpr size_t kMaxBodySearchText = 16 * 1024 * 1024;
 
 // The client's search string (UTF-8 or US-ASCII) folded the same way.
