@@ -1052,7 +1052,47 @@ TEST_F(ImapSessionTest, SearchText) {
     EXPECT_EQ(c.cmd("k SEARCH NOT TEXT example.net"), "* SEARCH 1\r\nk OK SEARCH completed\r\n");
     EXPECT_EQ(c.cmd("l SEARCH CHARSET UTF-8 SUBJECT meeting"), "* SEARCH 3\r\nl OK SEARCH completed\r\n");
     EXPECT_EQ(c.cmd("m SEARCH CHARSET KOI8-R SUBJECT meeting"),
-              "m NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n");
+              "m NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n");
+}
+
+// Every text key of one SEARCH shares one read of each message.
+TEST_F(ImapSessionTest, SearchReadsEachMessageOnce) {
+    Conn c(rt, backend, config());
+    select(c);
+    backend.read_message_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH NOT BODY nothing-here NOT TEXT nothing-either NOT SUBJECT nothing"),
+              "* SEARCH 1 2 3\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(backend.read_message_calls, 3);
+}
+
+// Over the stream threshold SEARCH reads the header and the text parts,
+// never the whole message nor its attachment.
+TEST_F(ImapSessionTest, SearchOfALargeMessageReadsOnlyHeaderAndTextParts) {
+    SessionConfig cfg = config();
+    cfg.stream_threshold = 1024;
+    const std::string attachment(8192, 'Q');
+    const std::string big =
+        "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "Fahrrad=\r\nschlauch\r\n"
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+        attachment + "\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nK\xe4se\r\n--b--\r\n";
+    backend.add_message("alice", "INBOX", big, 0, kDate3);
+    Conn c(rt, backend, cfg);
+    select(c);
+    backend.read_ranges.clear();
+    backend.read_message_data_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nGR\xc3\x9c\xc3\x9f" "E BODY FAHRRADSCHLAUCH BODY {5+}\r\nK\xc3\x84SE"),
+              "* SEARCH 4\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(c.cmd("b SEARCH BODY QQQQ"), "* SEARCH\r\nb OK SEARCH completed\r\n");
+    EXPECT_EQ(backend.read_message_data_calls, 2 * 3);   // the three small ones, once per command
+
+    const size_t attachment_at = big.find(attachment);
+    ASSERT_FALSE(backend.read_ranges.empty());
+    for (const auto& [offset, length] : backend.read_ranges) {
+        EXPECT_TRUE(offset + length <= attachment_at || offset >= attachment_at + attachment.size())
+            << offset << "+" << length;
+    }
 }
 
 TEST_F(ImapSessionTest, SearchSizesAndInternalDates) {
