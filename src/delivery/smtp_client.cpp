@@ -55,6 +55,14 @@ Diagnostic local(Outcome o, std::string_view enhanced, std::string text) {
     return d;
 }
 
+// A reply the client cannot act on: the server and we disagree about the
+// state of the session (a 250 to DATA, a reply nobody asked for, a 354
+// after the data...). Temporary: another try, maybe another server, may
+// go better; and never "delivered", since what the server took is unknown.
+Diagnostic protocol_error(std::string_view what, const ServerReply& r) {
+    return local(Outcome::kDeferred, "4.5.0", "protocol error: " + std::string(what) + " " + r.to_string());
+}
+
 // A value that would end the command line early (CR, LF, NUL, other
 // controls) or the angle brackets (">") must never reach the server: it
 // could inject commands into the pipelined stream.
@@ -189,14 +197,53 @@ void ClientSession::feed(std::string_view in) {
     }
 }
 
+bool ClientSession::reply_fits(Expect expect, const ServerReply& reply) {
+    const int klass = reply.klass();
+    switch (expect) {
+        case Expect::kGreeting: return reply.code == 220 || klass == 4 || klass == 5;
+        case Expect::kData: return reply.code == 354 || klass == 4 || klass == 5;
+        case Expect::kAbortDot:
+        case Expect::kQuit: return true;   // nothing depends on these replies
+        default: return klass == 2 || klass == 4 || klass == 5;
+    }
+}
+
+std::string_view ClientSession::command_name(Expect expect) {
+    switch (expect) {
+        case Expect::kGreeting: return "the greeting";
+        case Expect::kEhlo: return "EHLO";
+        case Expect::kHelo: return "HELO";
+        case Expect::kStartTls: return "STARTTLS";
+        case Expect::kMail: return "MAIL FROM";
+        case Expect::kRcpt: return "RCPT TO";
+        case Expect::kData: return "DATA";
+        case Expect::kDataEnd: return "end of data";
+        case Expect::kBdat: return "BDAT";
+        case Expect::kAbortDot: return "the empty message";
+        case Expect::kRset: return "RSET";
+        case Expect::kQuit: return "QUIT";
+    }
+    return "a command";
+}
+
 void ClientSession::on_reply(const ServerReply& reply) {
     if (expected_.empty()) {
         if (reply.code == 421) {
             fail_session(from_reply(reply), false);
-        } else {
-            fail_session(local(Outcome::kDeferred, "4.5.0", "protocol error: unexpected reply " + reply.to_string()),
-                         false);
+            return;
         }
+        const Diagnostic d = protocol_error("unexpected reply", reply);
+        // A reply nobody asked for right behind the one that ended a
+        // transaction (in the same read): the replies were matched to the
+        // wrong commands, so that transaction's "delivered" came from some
+        // other reply (typically a stray line in front shifted a RCPT's 250
+        // onto BDAT). Deferred: at least once, never lost.
+        if (result_) {
+            for (auto& r : result_->recipients)
+                if (r.outcome == Outcome::kDelivered) r = d;
+            if (result_->final.outcome == Outcome::kDelivered) result_->final = d;
+        }
+        fail_session(d, false);
         return;
     }
     const Expect expect = expected_.front();
@@ -208,6 +255,16 @@ void ClientSession::on_reply(const ServerReply& reply) {
         return;
     }
     const int klass = reply.klass();
+    // Every step has its success (354 for DATA, 2xx otherwise), a 4xx and a
+    // 5xx; any other reply (a 250 to DATA, a 354 to RCPT or after the data)
+    // means the server is elsewhere in the dialogue than we are. Nothing
+    // it says can be trusted, and what it took is unknown: protocol error,
+    // the session ends without another command.
+    if (!reply_fits(expect, reply)) {
+        fail_session(protocol_error("unexpected reply to " + std::string(command_name(expect)) + ":", reply),
+                     false);
+        return;
+    }
 
     switch (expect) {
         case Expect::kGreeting:
@@ -289,6 +346,8 @@ void ClientSession::on_reply(const ServerReply& reply) {
         }
 
         case Expect::kData:
+            // 354, or a 4xx/5xx that ends the transaction by its class
+            // (reply_fits); never a delivery, since no body was sent.
             if (reply.code == 354) {
                 if (!mail_failed_ && accepted_count_ > 0) {
                     start_data_stream();
@@ -332,10 +391,13 @@ void ClientSession::on_reply(const ServerReply& reply) {
             return;
 
         case Expect::kRset:
-            // A server that cannot even reset is not worth another transaction.
+            // A server that cannot even reset is not worth another
+            // transaction. A refused RSET says nothing about the recipients
+            // of the transaction it was to start (pipelined behind it on a
+            // reused connection): they are deferred, even after a 5xx.
             if (klass != 2) {
                 mail_after_rset_ = false;
-                fail_session(from_reply(reply), true);
+                fail_session(local(Outcome::kDeferred, "4.5.0", "RSET refused: " + reply.to_string()), true);
                 return;
             }
             if (mail_after_rset_) {

@@ -163,6 +163,9 @@ private:
     enum class Expect : uint8_t { kGreeting, kEhlo, kHelo, kStartTls, kMail, kRcpt, kData, kDataEnd, kBdat, kAbortDot, kRset, kQuit };
 
     void on_reply(const ServerReply& reply);
+    // Whether `reply` is one the step can act on: its success, or a 4xx/5xx.
+    static bool reply_fits(Expect expect, const ServerReply& reply);
+    static std::string_view command_name(Expect expect);   // "DATA", "end of data", ... for texts
     void send(std::string_view line, Expect expect);   // queue "line\r\n"
 
     void on_hello_done();
