@@ -81,6 +81,8 @@ const MimePart* find_part(const MimePart& root, const std::vector<uint32_t>& pat
 // The header fields of `header_block` whose names are (exclude = false) or
 // are not (exclude = true) in `names` (case-insensitive), in their original
 // order and form, followed by the empty line: HEADER.FIELDS (NOT).
+// HEADER.FIELDS.NOT (exclude) adds the empty line only where `header_block`
+// has it: a message with no body and no empty line gets none (RFC 3501 6.4.5).
 std::string header_fields(std::string_view header_block, const std::vector<std::string>& names, bool exclude);
 
 }  // namespace ringpost::mail
