@@ -49,8 +49,9 @@ private:
     bool done() const { return i_ >= s_.size(); }
     bool at(char c) const { return !done() && s_[i_] == c; }
 
-    // Whitespace and (nested (comments)), which carry nothing for IMAP.
-    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_); }
+    // Whitespace and (nested (comments)); the last comment is kept for an
+    // addr-spec without a display name.
+    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_, last_comment_); }
 
     // At a '"': its content unescaped; an unclosed string runs to the end.
     std::string quoted_string() { return rfc5322::quoted_string(s_, i_); }
@@ -141,6 +142,8 @@ private:
 
     // mailbox = [display-name] "<" [route ":"] addr-spec ">" / addr-spec
     void parse_mailbox() {
+        skip_cfws();
+        last_comment_.clear();   // a comment before the address names nothing
         std::vector<std::string> phrase = words();
         skip_cfws();
         Address a;
@@ -148,14 +151,22 @@ private:
             ++i_;
             a.name = join(phrase, " ");
             parse_angle_addr(a);
-        } else {
-            // A bare addr-spec: the words were its local part.
-            if (phrase.empty() && !at('@')) return;
+        } else if (at('@')) {
+            // A bare addr-spec: the words were its local part, and a comment
+            // in or after it is the name ("user@domain (Real Name)"), as
+            // Dovecot and the old RFC 822 convention have it.
+            ++i_;
             a.mailbox = join(phrase, "");
-            if (at('@')) {
-                ++i_;
-                a.host = domain();
-            }
+            a.host = domain();
+            a.name = last_comment_;
+        } else if (phrase.size() > 1) {
+            // Words without an address ("Real Name"): a display name, as
+            // Dovecot reads them; the address is missing.
+            a.name = join(phrase, " ");
+        } else {
+            if (phrase.empty()) return;
+            a.mailbox = phrase.front();   // "root": a local part without its domain
+            a.name = last_comment_;
         }
         if (a.mailbox.empty()) a.mailbox = kMissingMailbox;
         if (a.host.empty()) a.host = kMissingDomain;
@@ -193,6 +204,7 @@ private:
 
     std::string_view s_;
     size_t i_ = 0;
+    std::string last_comment_;
     std::vector<Address> out_;
 };
 
