@@ -53,7 +53,9 @@ struct MimePart {
     // multipart/*: the children. message/rfc822 (and message/global): one
     // child, the root part of the encapsulated message.
     std::vector<MimePart> parts;
-    // message/rfc822 only: the IMAP ENVELOPE of the encapsulated message.
+    // message/rfc822 and message/global: the IMAP ENVELOPE of the
+    // encapsulated message (BODYSTRUCTURE sends it for message/rfc822 only;
+    // see imap_bodystructure.cpp).
     std::string envelope;
 };
 
