@@ -17,6 +17,14 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 // serves both local parts (joined without spaces) and obsolete phrases.
 bool is_atom_char(char c) { return !is_blank(c) && kSpecials.find(c) == std::string_view::npos; }
 
+// Words that only dots join ("john", ".", "doe"; obs-local-part) are one
+// local part; words side by side ("Real", "Name") are a phrase.
+bool is_dotted_local_part(const std::vector<std::string>& words) {
+    for (size_t i = 1; i < words.size(); ++i)
+        if (!words[i - 1].ends_with('.') && !words[i].starts_with('.')) return false;
+    return true;
+}
+
 std::string join(const std::vector<std::string>& words, std::string_view separator) {
     std::string out;
     for (size_t i = 0; i < words.size(); ++i) {
@@ -159,13 +167,13 @@ private:
             a.mailbox = join(phrase, "");
             a.host = domain();
             a.name = last_comment_;
-        } else if (phrase.size() > 1) {
+        } else if (!is_dotted_local_part(phrase)) {
             // Words without an address ("Real Name"): a display name, as
             // Dovecot reads them; the address is missing.
             a.name = join(phrase, " ");
         } else {
             if (phrase.empty()) return;
-            a.mailbox = phrase.front();   // "root": a local part without its domain
+            a.mailbox = join(phrase, "");   // "root": a local part without its domain
             a.name = last_comment_;
         }
         if (a.mailbox.empty()) a.mailbox = kMissingMailbox;

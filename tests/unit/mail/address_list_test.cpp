@@ -80,6 +80,8 @@ TEST(AddressList, MissingPartsAreFilledLikeDovecot) {
     // Words and no address at all: a display name (as Dovecot reads them).
     EXPECT_EQ(show("Real Name"), "Real Name||MISSING_MAILBOX|MISSING_DOMAIN\n");
     EXPECT_EQ(show("Real Name, a@b"), "Real Name||MISSING_MAILBOX|MISSING_DOMAIN\n||a|b\n");
+    EXPECT_EQ(show("a.b c"), "a.b c||MISSING_MAILBOX|MISSING_DOMAIN\n");
+    EXPECT_EQ(show("john . doe"), "||john.doe|MISSING_DOMAIN\n");   // dots make it one local part
     EXPECT_EQ(show("@example.com"), "||MISSING_MAILBOX|example.com\n");
     EXPECT_EQ(show("<>"), "||MISSING_MAILBOX|MISSING_DOMAIN\n");
     EXPECT_EQ(show("Name <a@b"), "Name||a|b\n");
