@@ -803,6 +803,87 @@ TEST_F(ImapSessionTest, FetchPartials) {
               "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {7}\r\nSubject)\r\ne OK FETCH completed\r\n");
 }
 
+// NUL cannot be sent in a literal. It goes out as 0x80 (as Dovecot sends
+// it), so RFC822.SIZE, the literal sizes and partial offsets all count the
+// stored bytes and agree with each other.
+std::string nul_to_0x80(std::string s) {
+    for (char& c : s)
+        if (c == '\0') c = '\x80';
+    return s;
+}
+
+TEST_F(ImapSessionTest, NulBytesGoOutAs0x80AndSizesAgree) {
+    const std::string nul(1, '\0');
+    const std::string msg = "From: nul@example.org\r\nSubject: nul\r\n\r\nab" + nul + "cd\r\nef" + nul + nul + "\r\n";
+    ASSERT_EQ(msg.size(), 52u);
+    const size_t body_at = msg.find("\r\n\r\n") + 4;
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[])"),
+              "* 4 FETCH (RFC822.SIZE 52 BODY[] " + lit(nul_to_0x80(msg)) + ")\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 BODY.PEEK[TEXT]"),
+              "* 4 FETCH (BODY[TEXT] " + lit(nul_to_0x80(msg.substr(body_at))) + ")\r\nb OK FETCH completed\r\n");
+    // A partial counts the NUL: offset 2 of the text is the NUL itself.
+    EXPECT_EQ(c.cmd("c FETCH 4 BODY.PEEK[TEXT]<2.3>"), "* 4 FETCH (BODY[TEXT]<2> {3}\r\n\x80" "cd)\r\nc OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("d FETCH 4 BODY.PEEK[]<" + std::to_string(body_at + 9) + ".100>"),
+              "* 4 FETCH (BODY[]<" + std::to_string(body_at + 9) + "> {4}\r\n\x80\x80\r\n)\r\nd OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("e FETCH 4 RFC822"),
+              "* 4 FETCH (RFC822 " + lit(nul_to_0x80(msg)) + " FLAGS (\\Seen))\r\ne OK FETCH completed\r\n");
+}
+
+TEST_F(ImapSessionTest, StreamedNulBytesGoOutAs0x80) {
+    SessionConfig cfg = config();
+    cfg.stream_threshold = 1024;
+    cfg.flush_threshold = 512;
+    std::string big = big_message(5000);
+    for (size_t at = 100; at < big.size(); at += 700) big[at] = '\0';
+    backend.add_message("alice", "INBOX", big, kSeen, kDate3);
+    Conn c(rt, backend, cfg);
+    c.capture_flushes();
+    select(c);
+    c.flushed.clear();
+    std::string rest = c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[] BODY.PEEK[]<800.2000>)");
+    EXPECT_EQ(c.flushed + rest, "* 4 FETCH (RFC822.SIZE " + std::to_string(big.size()) + " BODY[] " +
+                                    lit(nul_to_0x80(big)) + " BODY[]<800> " + lit(nul_to_0x80(big.substr(800, 2000))) +
+                                    ")\r\na OK FETCH completed\r\n");
+}
+
+// RFC 3501 6.4.5: no empty line is added to a message that has neither a
+// body nor one; HEADER.FIELDS ends in it all the same (as Dovecot does).
+TEST_F(ImapSessionTest, HeaderFieldsNotOfAMessageWithoutEmptyLine) {
+    const std::string msg = "From: short@example.org\r\nSubject: header only\r\n";
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 BODY.PEEK[HEADER.FIELDS.NOT (From)]"),
+              "* 4 FETCH (BODY[HEADER.FIELDS.NOT (From)] " + lit("Subject: header only\r\n") +
+                  ")\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 (BODY.PEEK[HEADER] BODY.PEEK[HEADER.FIELDS (From)])"),
+              "* 4 FETCH (BODY[HEADER] " + lit(msg) + " BODY[HEADER.FIELDS (From)] " +
+                  lit("From: short@example.org\r\n\r\n") + ")\r\nb OK FETCH completed\r\n");
+    // With the empty line it stays.
+    EXPECT_EQ(c.cmd("c FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (Date From To Subject)]"),
+              "* 1 FETCH (BODY[HEADER.FIELDS.NOT (Date From To Subject)] " + lit("Message-ID: <m1@example.org>\r\n\r\n") +
+                  ")\r\nc OK FETCH completed\r\n");
+}
+
+// IMAP4rev1 (all ringpost speaks) has no envelope form for message/global.
+TEST_F(ImapSessionTest, MessageGlobalIsABasicPartInBodyStructure) {
+    const std::string msg =
+        "From: g@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: message/global\r\n\r\nSubject: s\r\n\r\nbody\r\n--b--\r\n";
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 (BODY BODYSTRUCTURE)"),
+              "* 4 FETCH (BODY ((\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 18) \"MIXED\") BODYSTRUCTURE "
+              "((\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 18 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL))"
+              "\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 BODY.PEEK[1.HEADER]"),
+              "* 4 FETCH (BODY[1.HEADER] " + lit("Subject: s\r\n\r\n") + ")\r\nb OK FETCH completed\r\n");
+}
+
 TEST_F(ImapSessionTest, BodySetsSeenPeekDoesNot) {
     Conn c(rt, backend, config());
     select(c);
