@@ -37,7 +37,8 @@ IDLE_WAIT = 60
 
 PASSWORD = "node-secret-1"
 READER = "flow@localhost"          # the imapflow search/fetch mailbox
-IDLER = "idler@localhost"          # the IDLE test's mailbox
+IDLER = "idler@localhost"          # the IDLE tests' mailboxes
+IDLER_TLS = "idler-tls@localhost"
 SUBMITTER = "mailer@localhost"     # nodemailer's AUTH user on submission
 RECIPIENT = "inbox@localhost"      # receives what nodemailer sends
 SENDER = "feeder@example.org"
@@ -142,7 +143,7 @@ class ImapflowTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = cls.start_class_server()
-        for user in (READER, IDLER):
+        for user in (READER, IDLER, IDLER_TLS):
             cls.srv.add_user(user, PASSWORD)
         for kind in SUBJECTS:
             deliver(cls.srv, READER, seed_message(kind))
@@ -222,9 +223,12 @@ class ImapflowTest(ServerTestCase):
         self.assertEqual(res["download"]["meta"]["contentType"], "message/global")
         self.assertEqual(res["fetch"]["size"], len(self.stored["global"][1]), "RFC822.SIZE")
 
-    def test_idle_sees_new_mail(self):
-        req = {"host": "127.0.0.1", "port": self.srv.imap_port, "tls": "none", "user": IDLER,
-               "password": PASSWORD, "timeoutMs": (IDLE_WAIT * 2 + 30) * 1000}
+    def idle_scenario(self, user, tls, port, auto_idle):
+        """imapflow idles on user's empty INBOX while the test delivers two
+        messages and another session (imaplib) flags and expunges the first:
+        imapflow reports each change as an event, within IDLE_WAIT each."""
+        req = {"host": "127.0.0.1", "port": port, "tls": tls, "user": user, "password": PASSWORD,
+               "autoIdle": auto_idle, "until": "expunge", "timeoutMs": (IDLE_WAIT * 5 + 30) * 1000}
         # imapflow's whole log goes to a file, shown if the test fails.
         log = tempfile.TemporaryFile()
         self.addCleanup(log.close)
@@ -232,31 +236,50 @@ class ImapflowTest(ServerTestCase):
                              stdout=subprocess.PIPE, stderr=log, cwd=NODE_DIR, start_new_session=True,
                              env=dict(os.environ, RINGPOST_NODE_DEBUG="1"))
         self.addCleanup(self.end_process, p)
-        p.log = log
         p.stdin.write(json.dumps(req).encode())
         p.stdin.close()
         lines = LineReader(p.stdout)
-        first = lines.next(IDLE_WAIT)
-        if first != {"idling": True, "exists": 0}:
-            self.fail("imapflow did not report IDLE on an empty INBOX within %ds: %r\n%s"
-                      % (IDLE_WAIT, first, self.rest(p, lines)))
-        t0 = time.monotonic()
-        subject = "IDLE wake-up: Grüße"
-        deliver(self.srv, IDLER, harness.make_message(email.header.Header(subject, "utf-8").encode(),
-                                                      to=IDLER))
-        second = lines.next(IDLE_WAIT)
-        if second is None or "error" in second:
-            self.fail("no exists event within %ds of the delivery: %r\n%s" % (IDLE_WAIT, second, self.rest(p, lines)))
-        self.assertEqual(second["exists"], {"path": "INBOX", "count": 1, "prevCount": 0})
-        self.assertTrue(second["sawIdleContinuation"])
-        self.assertEqual(second["fetched"]["subject"], subject)
+
+        def expect(key, value, what):
+            got = lines.wait_for(key, value, IDLE_WAIT)
+            if got is None:
+                self.fail("imapflow did not report %s within %ds\n%s" % (what, IDLE_WAIT, self.rest(p, lines, log)))
+            return got
+
+        first = expect("idling", True, "IDLE")
+        self.assertEqual(first["exists"], 0)
+        subjects = ["IDLE wake-up: Grüße", "IDLE second: Привет"]
+        deliver(self.srv, user, harness.make_message(email.header.Header(subjects[0], "utf-8").encode(), to=user))
+        self.assertEqual(expect("event", "exists", "the first delivery"),
+                         {"event": "exists", "path": "INBOX", "count": 1, "prevCount": 0})
+        other = imaplib.IMAP4("127.0.0.1", self.srv.imap_port, timeout=30)
+        self.addCleanup(lambda: other.logout() if other.state != "LOGOUT" else None)
+        other.login(user, PASSWORD)
+        other.select("INBOX")
+        other.store("1", "+FLAGS", "(\\Flagged)")
+        flags = expect("event", "flags", "the other session's STORE")
+        self.assertEqual((flags["seq"], flags["uid"], flags["flags"]), (1, 1, ["\\Flagged"]), flags)
+        deliver(self.srv, user, harness.make_message(email.header.Header(subjects[1], "utf-8").encode(), to=user))
+        self.assertEqual(expect("event", "exists", "the second delivery"),
+                         {"event": "exists", "path": "INBOX", "count": 2, "prevCount": 1})
+        other.store("1", "+FLAGS", "(\\Deleted)")
+        other.expunge()
+        expunge = expect("event", "expunge", "the other session's EXPUNGE")
+        self.assertEqual((expunge["path"], expunge["seq"]), ("INBOX", 1), expunge)
+        last = expect("last", None, "the newest message after IDLE")["last"]
+        self.assertEqual((last["uid"], last["subject"]), (2, subjects[1]), last)
         try:
             code = p.wait(timeout=SCRIPT_TIMEOUT)
         except subprocess.TimeoutExpired:
             code = None
         if code != 0:
-            self.fail("imap_idle.js did not log out and exit 0\n%s" % self.rest(p, lines))
-        print("\n[idle] exists event %.2fs after delivery" % (time.monotonic() - t0), end=" ", flush=True)
+            self.fail("imap_idle.js did not log out and exit 0\n%s" % self.rest(p, lines, log))
+
+    def test_idle_plain_text(self):
+        self.idle_scenario(IDLER, "none", self.srv.imap_port, auto_idle=False)
+
+    def test_auto_idle_implicit_tls(self):
+        self.idle_scenario(IDLER_TLS, "implicit", self.srv.imaps_port, auto_idle=True)
 
     @staticmethod
     def end_process(p):
@@ -266,15 +289,14 @@ class ImapflowTest(ServerTestCase):
         p.stdout.close()
 
     @staticmethod
-    def rest(p, lines):
+    def rest(p, lines, log):
         """What the script said so far (for a failure message)."""
         if p.poll() is None:
             p.kill()
         p.wait()
-        tail = lines.drain()
-        p.log.seek(0)
-        return "node imap_idle.js exit %s\nstdout:\n%s\nimapflow log:\n%s" % (
-            p.returncode, tail, p.log.read().decode("utf-8", "replace")[-6000:])
+        log.seek(0)
+        return "node imap_idle.js exit %s\nstdout:\n%s\nimapflow log (tail):\n%s" % (
+            p.returncode, lines.transcript(), log.read().decode("utf-8", "replace")[-6000:])
 
 
 class LineReader:
@@ -283,13 +305,13 @@ class LineReader:
     def __init__(self, pipe):
         self.pipe = pipe
         self.buf = b""
+        self.seen = []
         self.sel = selectors.DefaultSelector()
         self.sel.register(pipe, selectors.EVENT_READ)
         os.set_blocking(pipe.fileno(), False)
 
-    def next(self, timeout):
-        """The next line as JSON, or None on timeout or EOF."""
-        deadline = time.monotonic() + timeout
+    def next(self, deadline):
+        """The next line as JSON, or None at the deadline or EOF."""
         while b"\n" not in self.buf:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self.sel.select(remaining):
@@ -299,14 +321,27 @@ class LineReader:
                 return None
             self.buf += data
         line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        self.seen.append(json.loads(line))
+        return self.seen[-1]
 
-    def drain(self):
+    def wait_for(self, key, value, timeout):
+        """The first line whose `key` is `value` (any value if None), skipping
+        others (e.g. flags events before an expunge); None on timeout or EOF."""
+        deadline = time.monotonic() + timeout
+        while True:
+            obj = self.next(deadline)
+            if obj is None or "error" in obj:
+                return None
+            if key in obj and (value is None or obj[key] == value):
+                return obj
+
+    def transcript(self):
         try:
             self.buf += self.pipe.read() or b""
         except (OSError, ValueError):
             pass
-        return self.buf.decode("utf-8", "replace")
+        return "\n".join(json.dumps(o, ensure_ascii=False)[:2000] for o in self.seen) + "\n" + \
+            self.buf.decode("utf-8", "replace")
 
 
 class NodemailerTest(ServerTestCase):
