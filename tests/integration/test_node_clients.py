@@ -16,9 +16,11 @@ import base64
 import email
 import email.header
 import email.policy
+import hashlib
 import imaplib
 import json
 import os
+import random
 import re
 import selectors
 import shutil
@@ -39,6 +41,7 @@ PASSWORD = "node-secret-1"
 READER = "flow@localhost"          # the imapflow search/fetch mailbox
 IDLER = "idler@localhost"          # the IDLE tests' mailboxes
 IDLER_TLS = "idler-tls@localhost"
+BIG_READER = "big@localhost"       # one message with a 1.5 MB attachment
 SUBMITTER = "mailer@localhost"     # nodemailer's AUTH user on submission
 RECIPIENT = "inbox@localhost"      # receives what nodemailer sends
 SENDER = "feeder@example.org"
@@ -79,6 +82,21 @@ def seed_message(kind):
             b'Content-Disposition: attachment; filename="original.u8msg"\r\n\r\n'
             + GLOBAL_PART +
             b"\r\n--=_global--\r\n")
+
+
+# The big message's attachment: over ringpost's 256 KiB streaming threshold,
+# so imapflow's download() reads it in many partial fetches of a streamed section.
+BIG_PAYLOAD = random.Random(20261206).randbytes(1500 * 1024)
+
+
+def big_message():
+    b64 = base64.encodebytes(BIG_PAYLOAD).replace(b"\n", b"\r\n")
+    return (b"From: Feeder <%s>\r\nTo: <%s>\r\nSubject: big attachment\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=big\r\n\r\n"
+            b"--big\r\nContent-Type: text/plain\r\n\r\nA big attachment follows.\r\n"
+            b"--big\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+            b'Content-Disposition: attachment; filename="random.bin"\r\n\r\n'
+            % (SENDER.encode(), BIG_READER.encode()) + b64 + b"--big--\r\n")
 
 
 def deliver(srv, rcpt, message):
@@ -143,7 +161,7 @@ class ImapflowTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = cls.start_class_server()
-        for user in (READER, IDLER, IDLER_TLS):
+        for user in (READER, IDLER, IDLER_TLS, BIG_READER):
             cls.srv.add_user(user, PASSWORD)
         for kind in SUBJECTS:
             deliver(cls.srv, READER, seed_message(kind))
@@ -151,6 +169,9 @@ class ImapflowTest(ServerTestCase):
         if len(entries) != len(SUBJECTS):
             raise AssertionError("seeding: %d of %d messages delivered\n%s"
                                  % (len(entries), len(SUBJECTS), cls.srv.diagnostics()))
+        deliver(cls.srv, BIG_READER, big_message())
+        if len(cls.srv.wait_mailbox(BIG_READER, 1, timeout=30)) != 1:
+            raise AssertionError("seeding: the big message was not delivered\n%s" % cls.srv.diagnostics())
         # UIDs as imaplib sees them, by the kind in each Message-ID.
         cls.stored = {mid.split(".")[0].lstrip("<"): v for mid, v in imap_messages(cls.srv.imap_port, READER).items()}
 
@@ -222,6 +243,23 @@ class ImapflowTest(ServerTestCase):
         self.assertEqual(base64.b64decode(res["download"]["base64"]), GLOBAL_PART, "download() of part 2")
         self.assertEqual(res["download"]["meta"]["contentType"], "message/global")
         self.assertEqual(res["fetch"]["size"], len(self.stored["global"][1]), "RFC822.SIZE")
+
+    def test_download_big_attachment_in_chunks(self):
+        stored = self.srv.mailbox_show(BIG_READER, self.srv.mailbox_list(BIG_READER)[0][0])
+        res = NodeScripts.run(self, "imap_check.js", {
+            "host": "127.0.0.1", "port": self.srv.imaps_port, "tls": "implicit", "user": BIG_READER,
+            "password": PASSWORD,
+            "downloads": [{"uid": 1, "part": "2"},                          # imapflow's 64 KiB chunks
+                          {"uid": 1, "part": "2", "chunkSize": 100003},
+                          {"uid": 1, "part": None, "chunkSize": 250000}]})  # the whole message
+        want = hashlib.sha256(BIG_PAYLOAD).hexdigest()
+        for d in res["downloads"][:2]:
+            self.assertEqual((d["length"], d["sha256"]), (len(BIG_PAYLOAD), want), d)
+            self.assertEqual((d["meta"]["contentType"], d["meta"]["encoding"]), ("application/octet-stream", "base64"))
+            self.assertEqual(d["meta"]["filename"], "random.bin")
+        whole = res["downloads"][2]
+        self.assertEqual((whole["length"], whole["sha256"]), (len(stored), hashlib.sha256(stored).hexdigest()),
+                         "download() of the whole message is `mailbox show`'s bytes")
 
     def idle_scenario(self, user, tls, port, auto_idle):
         """imapflow idles on user's empty INBOX while the test delivers two

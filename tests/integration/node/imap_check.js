@@ -3,8 +3,11 @@
 // imapflow's download()), log out. Input (JSON on stdin):
 //   {host, port, tls: "none"|"starttls"|"implicit", user, password, timeoutMs,
 //    mailbox: "INBOX", searches: [imapflow search queries],
-//    fetch: {uid, part} (optional)}
+//    fetch: {uid, part} (optional),
+//    downloads: [{uid, part, chunkSize}] (optional: download() in partial
+//      fetches of chunkSize octets, reported as length and SHA-256)}
 // Output: one JSON line with what the server told imapflow.
+import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { run, emit, imapOptions } from './common.js';
 
@@ -53,6 +56,16 @@ await run(async (input, log) => {
         const dl = await client.download(String(uid), part, { uid: true });
         const content = await readAll(dl.content);
         result.download = { meta: dl.meta, base64: content.toString('base64') };
+    }
+    result.downloads = [];
+    for (const { uid, part, chunkSize } of input.downloads || []) {
+        const dl = await client.download(String(uid), part, { uid: true, chunkSize });
+        const content = await readAll(dl.content);
+        result.downloads.push({
+            meta: dl.meta,
+            length: content.length,
+            sha256: createHash('sha256').update(content).digest('hex')
+        });
     }
     await client.logout();
     emit(result);
