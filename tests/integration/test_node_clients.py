@@ -20,6 +20,7 @@ import hashlib
 import imaplib
 import json
 import os
+import quopri
 import random
 import re
 import selectors
@@ -69,13 +70,27 @@ GLOBAL_PART = ("From: Jörg <jörg@example.de>\r\n"
                "Второй абзац.\r\n").encode("utf-8")
 
 
+# Per kind: the From header and the text body (Content-Type and -Transfer-Encoding, bytes).
+FEEDER = "Feeder <%s>" % SENDER
+SEED_BODIES = {
+    "plain": (FEEDER, "text/plain; charset=us-ascii", "7bit", b"Seeded for imapflow.\r\n"),
+    "q": ("=?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <joerg@example.de>", "text/plain; charset=us-ascii", "7bit",
+          b"Seeded for imapflow.\r\n"),
+    "b": (FEEDER, "text/plain; charset=utf-8", "base64",
+          base64.encodebytes("Bärenhunger und Grüße\r\n".encode()).replace(b"\n", b"\r\n")),
+    "koi8": (FEEDER, "text/plain; charset=koi8-r", "quoted-printable",
+             quopri.encodestring("Привет из МОСКВЫ\r\n".encode("koi8-r"))),
+}
+
+
 def seed_message(kind):
     """The message for SUBJECTS[kind] as CRLF bytes; its Message-ID names the kind."""
-    head = ("From: Feeder <%s>\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: <%s.seed@client.test>\r\n"
+    sender, ctype, cte, body = SEED_BODIES.get(kind, SEED_BODIES["plain"])
+    head = ("From: %s\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: <%s.seed@client.test>\r\n"
             "Date: Mon, 24 Nov 2025 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-            % (SENDER, READER, SUBJECTS[kind], kind)).encode()
+            % (sender, READER, SUBJECTS[kind], kind)).encode()
     if kind != "global":
-        return head + b"Content-Type: text/plain; charset=us-ascii\r\n\r\nSeeded for imapflow.\r\n"
+        return head + ("Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n" % (ctype, cte)).encode() + body
     return (head + b'Content-Type: multipart/mixed; boundary="=_global"\r\n\r\n'
             b"--=_global\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThe original is attached.\r\n"
             b"--=_global\r\nContent-Type: message/global\r\nContent-Transfer-Encoding: 8bit\r\n"
@@ -207,7 +222,7 @@ class ImapflowTest(ServerTestCase):
         self.assert_session(res, secure=True)
         self.assertNotIn("STARTTLS", res["capabilities"], "after STARTTLS the capability is gone")
 
-    def test_search_utf8_subjects(self):
+    def test_search_utf8_subjects_and_text(self):
         res = self.check("starttls", self.srv.imap_port, searches=[
             {"subject": "Grüße"},          # Q- and B-encoded UTF-8
             {"subject": "köln"},           # case-folded
@@ -215,11 +230,17 @@ class ImapflowTest(ServerTestCase):
             {"subject": "Привет"},         # KOI8-R encoded word
             {"subject": "plain ascii"},
             {"subject": "Größe"},          # in no subject
+            {"from": "Müller"},            # an encoded display name
+            {"body": "Bärenhunger"},       # a base64 UTF-8 body
+            {"body": "москвы"},            # a quoted-printable KOI8-R body, case-folded
             {"body": "Umlauten: äöü"},     # in the message/global part's 8bit body
+            {"text": "grüße"},             # headers and bodies, the attached message's too
+            {"or": [{"from": "jörg"}, {"body": "Привет"}]},   # not the attached message's From
         ])
         self.assertEqual(res["searches"], [
             self.uids("q", "b"), self.uids("q"), self.uids("b"), self.uids("koi8"), self.uids("plain"), [],
-            self.uids("global"),
+            self.uids("q"), self.uids("b"), self.uids("koi8"), self.uids("global"),
+            self.uids("q", "b", "global"), self.uids("q", "koi8"),
         ])
 
     def test_fetch_message_global_part(self):
