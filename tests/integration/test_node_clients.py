@@ -1,11 +1,13 @@
 """Node.js mail clients against the real binary: imapflow (the IMAP library
 of Nodemailer's author, stricter than imaplib) logs in over plain text, TLS
 and STARTTLS, lists mailboxes, searches for UTF-8 subjects, fetches the
-BODYSTRUCTURE and bytes of a message/global part and waits in IDLE for new
-mail; nodemailer submits with STARTTLS + AUTH PLAIN / LOGIN and relays over
-plain SMTP, and what arrived is compared byte for byte with what nodemailer
-sent. The scripts are in tests/integration/node (package-lock.json pins
-the versions; tools/install-deps.sh runs `npm ci` there).
+BODYSTRUCTURE and bytes of a message/global part, downloads a big attachment
+in partial fetches and waits in IDLE for deliveries and another session's
+changes; nodemailer submits with STARTTLS + AUTH PLAIN / LOGIN and over
+SMTPS, and relays over plain SMTP, and what arrived is compared byte for byte
+with what nodemailer sent. The scripts are in tests/integration/node
+(package-lock.json pins the versions; tools/install-deps.sh runs `npm ci`
+there).
 
 Each script reads one JSON object on stdin and answers with JSON lines;
 ImapFlow and nodemailer run with their own logs captured, which a failing
@@ -468,6 +470,12 @@ class NodemailerTest(ServerTestCase):
 
     def test_submission_starttls_auth_login(self):
         self.submit("LOGIN")
+
+    def test_smtps_auth_plain(self):
+        qid, res = self.send(self.srv.smtps_port, SUBMITTER, secure=True,
+                             auth={"user": SUBMITTER, "pass": PASSWORD, "method": "PLAIN"})
+        self.assertEqual(res["commands"][:2], ["EHLO", "AUTH PLAIN"], res)
+        self.check_arrived(qid, res, SUBMITTER, "ESMTPSA")
 
     def test_relay_port_plain_smtp(self):
         qid, res = self.send(self.srv.port, SENDER, ignoreTLS=True)
