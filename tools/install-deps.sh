@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages ringpost builds and tests with. Idempotent:
+# Installs the Debian 12 packages ringpost builds and tests with, and the
+# npm packages of the Node.js test clients (tests/integration/node). Idempotent:
 # does nothing (not even apt-get update) when everything is already there.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
