@@ -50,12 +50,11 @@ RECIPIENT = "inbox@localhost"      # receives what nodemailer sends
 SENDER = "feeder@example.org"
 
 # The UTF-8 subjects and how they travel in the Subject header.
-KOELN = "Grüße aus Köln"
 MOENCH = "Viele Grüße vom Mönch"
 PRIVET = "Привет из Москвы"
 SUBJECTS = {
     "plain": "plain ascii subject",
-    "q": "=?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=",                        # KOELN
+    "q": "=?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=",                        # Grüße aus Köln
     "b": email.header.Header(MOENCH, "utf-8").encode(),                       # =?utf-8?b?...?=
     "koi8": "=?KOI8-R?B?%s?=" % base64.b64encode(PRIVET.encode("koi8-r")).decode(),
     "global": "forwarded with message/global",
@@ -163,12 +162,15 @@ class NodeScripts:
                                timeout=timeout + 15, start_new_session=True)
         except subprocess.TimeoutExpired:
             tc.fail("node %s did not end within %ds" % (script, timeout + 15))
-        lines = [ln for ln in p.stdout.decode("utf-8", "replace").splitlines() if ln.strip()]
-        answers = [json.loads(ln) for ln in lines]
-        if p.returncode != 0 or len(answers) != 1 or "error" in answers[0]:
+        out = p.stdout.decode("utf-8", "replace")
+        try:
+            answers = [json.loads(ln) for ln in out.splitlines() if ln.strip()]
+        except ValueError:
+            answers = None
+        if p.returncode != 0 or not answers or len(answers) != 1 or "error" in answers[0]:
+            shown = json.dumps(answers, indent=1, ensure_ascii=False) if answers else out
             tc.fail("node %s: exit %d\nstdout:\n%s\nstderr:\n%s"
-                    % (script, p.returncode, json.dumps(answers, indent=1, ensure_ascii=False)[:8000],
-                       p.stderr.decode("utf-8", "replace")[-3000:]))
+                    % (script, p.returncode, shown[:8000], p.stderr.decode("utf-8", "replace")[-3000:]))
         return answers[0]
 
 
@@ -319,7 +321,9 @@ class ImapflowTest(ServerTestCase):
         other.select("INBOX")
         other.store("1", "+FLAGS", "(\\Flagged)")
         flags = expect("event", "flags", "the other session's STORE")
-        self.assertEqual((flags["seq"], flags["uid"], flags["flags"]), (1, 1, ["\\Flagged"]), flags)
+        # \Recent belongs to one session (the IDLE one may hold it): not compared.
+        got = [f for f in flags["flags"] if f.lower() != "\\recent"]
+        self.assertEqual((flags["seq"], flags["uid"], got), (1, 1, ["\\Flagged"]), flags)
         deliver(self.srv, user, harness.make_message(email.header.Header(subjects[1], "utf-8").encode(), to=user))
         self.assertEqual(expect("event", "exists", "the second delivery"),
                          {"event": "exists", "path": "INBOX", "count": 2, "prevCount": 1})
