@@ -56,6 +56,10 @@ struct MailboxStatus {
     bool subscribed = false;
     std::string special_use;   // "\Sent", ... or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor went to some
+    // session already; `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // keyword_flags(): the bits of the names asked for, and the mailbox's
@@ -112,6 +116,12 @@ public:
     virtual io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) = 0;
 
     virtual io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) = 0;
+    // \Recent: raises the mailbox's recent floor to `upto` (at most
+    // uidnext - 1) and returns the floor before, so that only the caller
+    // gets UIDs (returned, upto] as \Recent. kNoSuchMailbox also when the
+    // UIDVALIDITY changed. Other sessions are not told.
+    virtual io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                    uint32_t upto) = 0;
     // nullopt: no such UID (any more).
     virtual io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                          uint32_t uid, bool summary, bool data) = 0;

@@ -263,6 +263,11 @@ struct Command {
     CommandType type = CommandType::kNoop;
     bool uid = false;       // "UID FETCH/STORE/COPY/MOVE/SEARCH/EXPUNGE"
     CommandArgs args;       // std::monostate for commands without arguments
+    // A mailbox name (or LIST pattern) that is well-formed IMAP syntax but
+    // not valid modified UTF-7 (or UTF-8 with UTF8=ACCEPT): what is wrong
+    // with it. The command is then answered NO, not BAD (no such mailbox
+    // can exist), and the name in `args` is the undecoded one.
+    std::string invalid_name;
 
     template <class T>
     T& get() { return std::get<T>(args); }

@@ -144,7 +144,9 @@ ParseResult parse_command(const RawCommand& raw, const ParseOptions& options) {
         r.error.assign(e->name);
         r.error += ": ";
         r.error += lx.error().empty() ? "Invalid arguments" : lx.error();
+        return r;
     }
+    r.command.invalid_name = lx.name_error();
     return r;
 }
 

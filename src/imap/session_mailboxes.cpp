@@ -111,9 +111,15 @@ io::Task<void> Session::select(const Command& cmd, std::string& out) {
     s.uidvalidity = snap->status.uidvalidity;
     s.uidnext = snap->status.uidnext;
     s.messages = std::move(snap->messages);
-    s.keywords = std::move(snap->status.keywords);
+    s.keywords = snap->status.keywords;
+    std::vector<uint32_t> uids;
+    uids.reserve(s.messages.size());
+    for (const auto& m : s.messages) uids.push_back(m.uid);
+    auto taking = take_recent(s, snap->status, std::move(uids));
+    co_await std::move(taking);
     out += "* FLAGS (" + flag_names(s.keywords) + ")\r\n";
-    out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n* 0 RECENT\r\n";
+    out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n";
+    out += "* " + std::to_string(s.recent_count()) + " RECENT\r\n";
     for (size_t i = 0; i < s.messages.size(); ++i) {
         if (!(s.messages[i].flags & kSeen)) {
             out += "* OK [UNSEEN " + std::to_string(i + 1) + "] First unseen\r\n";

@@ -73,8 +73,26 @@ Error mailbox_exists(std::string_view name) {
 }
 
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta) {
-    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext,   meta.messages, meta.unseen,
-                       meta.bytes,        meta.subscribed,  meta.special_use, meta.keywords};
+    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext,   meta.messages,
+                       meta.unseen,       meta.bytes,       meta.subscribed, meta.special_use,
+                       meta.keywords,     meta.recent_floor, 0};
+}
+
+Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+                              const MailboxMeta& meta) {
+    if (meta.recent_floor >= meta.uidnext - 1 || meta.messages == 0) return uint64_t{0};
+    // The message keys sort by UID: seek past the floor and count the rest.
+    const std::string prefix = keys::message_prefix(user, name);
+    rocksdb::ReadOptions ro;
+    std::string upper = keys::prefix_successor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf(Store::Impl::kMessages)));
+    uint64_t n = 0;
+    for (it->Seek(keys::message_key(user, name, meta.recent_floor + 1)); it->Valid(); it->Next())
+        if (it->key().size() == prefix.size() + 4) ++n;
+    if (!it->status().ok()) return db_error("counting recent messages", it->status());
+    return n;
 }
 
 // --- Impl helpers ---
@@ -146,6 +164,12 @@ Result<std::vector<MailboxInfo>> Store::list_mailboxes(std::string_view user_in)
             return false;
         }
         out.push_back(to_mailbox_info(name, *meta));
+        auto recent = count_recent(*impl_, *user, name, *meta);
+        if (!recent) {
+            bad = recent.error();
+            return false;
+        }
+        out.back().recent = *recent;
         return true;
     });
     if (!r) return r.error();
@@ -160,7 +184,11 @@ Result<std::optional<MailboxInfo>> Store::mailbox_info(std::string_view user_in,
     auto meta = impl_->read_meta(keys::mailbox_key(*user, name));
     if (!meta) return meta.error();
     if (!meta->has_value()) return std::optional<MailboxInfo>();
-    return std::optional<MailboxInfo>(to_mailbox_info(name, **meta));
+    MailboxInfo info = to_mailbox_info(name, **meta);
+    auto recent = count_recent(*impl_, *user, name, **meta);
+    if (!recent) return recent.error();
+    info.recent = *recent;
+    return std::optional<MailboxInfo>(std::move(info));
 }
 
 // --- writes ---

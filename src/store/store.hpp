@@ -110,6 +110,10 @@ struct MailboxInfo {
     bool subscribed = false;
     std::string special_use;     // one of kSpecialUses, or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor have been handed out
+    // to an IMAP session (claim_recent); `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // One message in a mailbox listing: what SELECT, FETCH FLAGS/RFC822.SIZE/
@@ -289,6 +293,14 @@ public:
     // Removes every message flagged kFlagDeleted (EXPUNGE, CLOSE). Returns
     // the UIDs removed, ascending. kNoSuchMailbox.
     Result<std::vector<uint32_t>> expunge_deleted(std::string_view user, std::string_view mailbox);
+    // \Recent (RFC 3501 2.3.2): makes `upto` (at most uidnext - 1) the
+    // mailbox's recent floor if it is higher, and returns the floor before,
+    // so that the caller -- the IMAP session that SELECTs the mailbox, or
+    // reports new messages in it -- alone gets the UIDs in (returned, upto]
+    // as \Recent. Under the write mutex, so two sessions never both get one.
+    // kNoSuchMailbox, also when its UIDVALIDITY is no longer `uidvalidity`.
+    Result<uint32_t> claim_recent(std::string_view user, std::string_view mailbox, uint32_t uidvalidity,
+                                  uint32_t upto);
     // Copies the listed messages (unknown UIDs ignored) to the end of `to`
     // (may be `from`) with their flags, internal date and summary, sharing
     // their bodies. kNoSuchSourceMailbox, kNoSuchMailbox (to; INBOX is

@@ -99,6 +99,11 @@ size_t FakeBackend::watchers(const std::string& user, const std::string& mailbox
     return n;
 }
 
+void FakeBackend::settle(const std::string& user, const std::string& mailbox) {
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (mb) mb->recent_floor = mb->uidnext - 1;
+}
+
 // --- helpers ---
 
 io::Task<void> FakeBackend::pause() {
@@ -118,8 +123,10 @@ MailboxStatus FakeBackend::status_of(const std::string& name, const FakeMailbox&
     s.subscribed = mb.subscribed;
     s.special_use = mb.special_use;
     s.keywords = mb.keywords;
+    s.recent_floor = mb.recent_floor;
     for (const auto& m : mb.messages) {
         ++s.messages;
+        if (m.uid > mb.recent_floor) ++s.recent;
         if (!(m.flags & kSeen)) ++s.unseen;
         s.bytes += m.data.size();
     }
@@ -270,6 +277,16 @@ io::Task<Result<MailboxSnapshot>> FakeBackend::list_messages(std::string user, s
         co_await pause();
     }
     co_return snap;
+}
+
+io::Task<Result<uint32_t>> FakeBackend::claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                     uint32_t upto) {
+    co_await pause();
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (!mb || mb->uidvalidity != uidvalidity) co_return no_such(mailbox);
+    const uint32_t before = mb->recent_floor;
+    mb->recent_floor = std::max(before, std::min(upto, mb->uidnext - 1));
+    co_return before;
 }
 
 io::Task<Result<std::optional<MessageContent>>> FakeBackend::read_message(std::string user, std::string mailbox,
