@@ -64,6 +64,15 @@ io::Task<Result<std::vector<imap::MailboxStatus>>> StoreImapBackend::list_mailbo
         if (!list) return list.error();
         std::vector<imap::MailboxStatus> out;
         for (const auto& i : *list) out.push_back(convert(i));
+        auto orphans = store_.list_orphan_subscriptions(user);
+        if (!orphans) return orphans.error();
+        for (auto& name : *orphans) {
+            imap::MailboxStatus s;
+            s.name = std::move(name);
+            s.subscribed = true;
+            s.nonexistent = true;
+            out.push_back(std::move(s));
+        }
         return out;
     };
     co_return co_await pool_.run(work);

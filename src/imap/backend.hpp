@@ -54,6 +54,10 @@ struct MailboxStatus {
     uint64_t unseen = 0;
     uint64_t bytes = 0;
     bool subscribed = false;
+    // list_mailboxes() only: a subscribed name without a mailbox (RFC 3501
+    // 6.3.6: DELETE keeps the subscription); nothing but name and
+    // subscribed is set.
+    bool nonexistent = false;
     std::string special_use;   // "\Sent", ... or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
     // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor went to some
@@ -108,11 +112,13 @@ public:
     // and prepares the account (default mailboxes).
     virtual io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) = 0;
 
+    // The mailboxes, then the subscribed names without one (nonexistent).
     virtual io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) = 0;
     virtual io::Task<Result<std::optional<MailboxStatus>>> mailbox_status(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) = 0;
     virtual io::Task<Result<void>> delete_mailbox(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) = 0;
+    // A name without a mailbox may be subscribed and unsubscribed too.
     virtual io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) = 0;
 
     virtual io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) = 0;

@@ -126,7 +126,7 @@ struct ListArgs {
     bool select_remote = false;
     bool select_recursive_match = false;
     bool select_special_use = false;
-    // Return options (RFC 5258, RFC 6154, RFC 5819). Unknown ones are ignored.
+    // Return options (RFC 5258, RFC 6154, RFC 5819). Unknown ones are BAD.
     bool return_subscribed = false;
     bool return_children = false;
     bool return_special_use = false;

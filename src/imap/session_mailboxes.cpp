@@ -32,42 +32,76 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         return false;
     };
     const bool subscribed_only = lsub || a.select_subscribed;
-    // What is listed, in name order: the mailboxes that match and pass the
-    // selection, and (plain LIST and LSUB) the levels of hierarchy above a
-    // passing mailbox that match but do not themselves exist or are not
-    // subscribed, as \Noselect (RFC 3501 6.3.8, 6.3.9). nullptr marks those.
-    std::map<std::string, const MailboxStatus*> shown;
+    // The selection criteria (RFC 5258 3): subscribed names (which may have
+    // no mailbox, RFC 3501 6.3.6), special-use mailboxes, or every mailbox.
+    auto passes = [&](const MailboxStatus& mb) {
+        if (subscribed_only && !mb.subscribed) return false;
+        if (a.select_special_use && mb.special_use.empty()) return false;
+        return subscribed_only || !mb.nonexistent;
+    };
+    std::map<std::string_view, const MailboxStatus*> existing;
+    for (const auto& mb : *boxes)
+        if (!mb.nonexistent) existing.emplace(mb.name, &mb);
+    // What is listed, in name order: the names that match and pass; for
+    // plain LIST and LSUB also the levels of hierarchy above a passing name
+    // that match but do not pass themselves, as \Noselect placeholders (RFC
+    // 3501 6.3.8, 6.3.9); with RECURSIVEMATCH instead such a level that has
+    // a passing descendant which is not listed itself, with CHILDINFO (RFC
+    // 5258 3.5: no CHILDINFO when every such descendant is listed anyway).
+    struct Shown {
+        const MailboxStatus* mb = nullptr;   // passes; null: placeholder or CHILDINFO parent
+        bool childinfo = false;
+    };
+    std::map<std::string, Shown> shown;
     const bool placeholders = !a.extended || (!a.select_subscribed && !a.select_special_use);
+    const bool childinfo = a.select_recursive_match && a.select_subscribed;
     for (const auto& mb : *boxes) {
-        if (subscribed_only && !mb.subscribed) continue;
-        if (a.select_special_use && mb.special_use.empty()) continue;
-        if (matches(mb.name)) shown[mb.name] = &mb;
-        if (!placeholders) continue;
+        if (!passes(mb)) continue;
+        if (existing.count(mb.name) && mb.nonexistent) continue;   // the mailbox's own entry says it
+        const bool listed = matches(mb.name);
+        if (listed) shown[mb.name].mb = &mb;
+        if (!placeholders && (!childinfo || listed)) continue;
         for (size_t slash = mb.name.find('/'); slash != std::string::npos; slash = mb.name.find('/', slash + 1)) {
             std::string parent = mb.name.substr(0, slash);
-            if (!parent.empty() && matches(parent)) shown.emplace(parent, nullptr);
+            if (parent.empty() || !matches(parent)) continue;
+            Shown& entry = shown[parent];
+            if (!placeholders) entry.childinfo = true;
         }
     }
-    for (const auto& [name, mb] : shown) {
+    for (const auto& [name, entry] : shown) {
+        if (!entry.mb && !placeholders && !entry.childinfo) continue;
+        const MailboxStatus* mb = entry.mb;
+        if (!mb) {
+            auto it = existing.find(name);
+            if (it != existing.end() && entry.childinfo) mb = it->second;   // exists but did not pass
+        }
         bool children = false;
-        for (const auto& other : *boxes)
-            if (other.name.size() > name.size() + 1 && other.name.compare(0, name.size(), name) == 0 &&
-                other.name[name.size()] == '/')
+        for (const auto& [other, status] : existing)
+            if (other.size() > name.size() + 1 && other.compare(0, name.size(), name) == 0 &&
+                other[name.size()] == '/')
                 children = true;
         std::string attrs;
         if (!mb) {
-            attrs = lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
+            if (entry.childinfo)
+                attrs = "\\NonExistent";
+            else
+                attrs = lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
+        } else if (mb->nonexistent) {
+            // RFC 5258 3.4: \NonExistent implies \Noselect, which LSUB knows.
+            attrs = lsub ? "\\Noselect" : "\\NonExistent";
         } else {
             attrs = children ? "\\HasChildren" : "\\HasNoChildren";
             if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
-            if (mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
         }
+        const bool passed = entry.mb != nullptr;
+        if (passed && mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
         out += "* ";
         out += word;
         out += " (" + attrs + ") \"/\" ";
         append_mailbox(out, name);
+        if (!passed && entry.childinfo) out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
         out += "\r\n";
-        if (mb && a.return_status && !lsub) status_items(out, *mb, a.status_items);
+        if (passed && !mb->nonexistent && a.return_status && !lsub) status_items(out, *mb, a.status_items);
     }
     tagged(out, cmd.tag, "OK", lsub ? "LSUB completed" : "LIST completed");
 }

@@ -234,7 +234,8 @@ public:
                                        std::string_view special_use = "");
     // Removes the mailbox and its messages (their body references dropped;
     // bodies nobody refers to any more are deleted). Children ("name/...")
-    // stay. kCannotDeleteInbox, kNoSuchMailbox.
+    // stay, and so does a subscription (RFC 3501 6.3.6). kCannotDeleteInbox,
+    // kNoSuchMailbox.
     Result<void> delete_mailbox(std::string_view user, std::string_view name);
     // Renames `from` and every child "from/..." to "to/..." with their
     // messages, keeping UIDs, UIDVALIDITY, counters, subscription and
@@ -244,8 +245,14 @@ public:
     // of the new child names exists; to = INBOX), kInvalidMailboxName (also:
     // `to` under `from`).
     Result<void> rename_mailbox(std::string_view user, std::string_view from, std::string_view to);
-    // SUBSCRIBE / UNSUBSCRIBE of an existing mailbox. kNoSuchMailbox.
+    // SUBSCRIBE / UNSUBSCRIBE. A name without a mailbox may be subscribed
+    // (RFC 3501 6.3.6: DELETE keeps the subscription, too) and unsubscribed
+    // again; such subscriptions are kept apart (list_orphan_subscriptions)
+    // and given to a mailbox created under the name. kNoSuchMailbox:
+    // unsubscribing a name that is neither a mailbox nor subscribed.
     Result<void> set_subscribed(std::string_view user, std::string_view name, bool subscribed);
+    // The subscribed names that have no mailbox, in byte order.
+    Result<std::vector<std::string>> list_orphan_subscriptions(std::string_view user);
     // Creates whichever of INBOX, Sent, Drafts, Trash, Junk is missing (the
     // last four with their SPECIAL-USE attribute), all subscribed; existing
     // mailboxes are left as they are. Returns how many were created.

@@ -192,6 +192,13 @@ io::Task<Result<std::vector<MailboxStatus>>> FakeBackend::list_mailboxes(std::st
     if (!u) co_return Error{0, "invalid user name"};
     std::vector<MailboxStatus> out;
     for (const auto& [name, mb] : u->mailboxes) out.push_back(status_of(name, mb));
+    for (const auto& name : u->orphan_subscriptions) {
+        MailboxStatus s;
+        s.name = name;
+        s.subscribed = true;
+        s.nonexistent = true;
+        out.push_back(std::move(s));
+    }
     co_return out;
 }
 
@@ -214,7 +221,8 @@ io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string
         if (use.empty()) co_return Error{kBadSpecialUse, "unsupported special-use attribute '" + special_use + "'"};
     }
     if (u->mailboxes.count(name)) co_return Error{kMailboxExists, "mailbox '" + name + "' already exists"};
-    new_mailbox(*u, name, use);
+    // A subscription of the bare name goes to the new mailbox.
+    new_mailbox(*u, name, use).subscribed = u->orphan_subscriptions.erase(name) != 0;
     co_return Result<void>();
 }
 
@@ -223,7 +231,10 @@ io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string
     User* u = find_user(user);
     if (!u) co_return Error{0, "invalid user name"};
     if (name == "INBOX") co_return Error{kCannotDeleteInbox, "INBOX cannot be deleted"};
-    if (!u->mailboxes.erase(name)) co_return no_such(name);
+    auto it = u->mailboxes.find(name);
+    if (it == u->mailboxes.end()) co_return no_such(name);
+    if (it->second.subscribed) u->orphan_subscriptions.insert(name);   // RFC 3501 6.3.6
+    u->mailboxes.erase(it);
     notify(lower(user), name, nullptr);
     co_return Result<void>();
 }
@@ -257,7 +268,16 @@ io::Task<Result<void>> FakeBackend::rename_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::subscribe(std::string user, std::string name, bool subscribed) {
     co_await pause();
     FakeMailbox* mb = this->mailbox(user, name);
-    if (!mb) co_return no_such(name);
+    if (!mb) {
+        User* u = find_user(user);
+        if (!u) co_return Error{0, "invalid user name"};
+        if (subscribed) {
+            u->orphan_subscriptions.insert(name);
+        } else if (!u->orphan_subscriptions.erase(name)) {
+            co_return no_such(name);
+        }
+        co_return Result<void>();
+    }
     mb->subscribed = subscribed;
     co_return Result<void>();
 }

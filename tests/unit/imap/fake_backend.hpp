@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,6 +134,7 @@ private:
     struct User {
         std::string password;
         std::map<std::string, FakeMailbox> mailboxes;   // byte order, like the store's listing
+        std::set<std::string> orphan_subscriptions;      // subscribed names without a mailbox
     };
     struct Watch {
         std::string user;

@@ -267,10 +267,12 @@ TEST(Parser, List) {
     EXPECT_EQ(l->patterns[1], "Lists/%");
     c = ok("a LIST () \"\" %");
     EXPECT_TRUE(c.get<ListArgs>().extended);
-    // Unknown return options are ignored, unknown selection options refused.
-    EXPECT_TRUE(ok("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)").get<ListArgs>().return_children);
+    // Unknown options are refused, return options too (RFC 5258 3).
+    EXPECT_EQ(bad("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)"), "LIST: Unknown LIST return option");
     EXPECT_EQ(bad("a LIST (X-FOO) \"\" *"), "LIST: Unknown LIST selection option");
     EXPECT_EQ(bad("a LIST (RECURSIVEMATCH) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_EQ(bad("a LIST (RECURSIVEMATCH REMOTE) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_TRUE(ok("a LIST (REMOTE) \"\" %").get<ListArgs>().select_remote);
     EXPECT_FALSE(parse_line("a LIST \"\" ()").ok());
     EXPECT_FALSE(parse_line("a LIST \"\"").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN").ok());

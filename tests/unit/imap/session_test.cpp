@@ -1395,7 +1395,54 @@ TEST_F(ImapSessionTest, ListSpecialUseSubscribedAndLsub) {
               "* LIST (\\HasNoChildren \\Junk) \"/\" Junk\r\ni OK LIST completed\r\n");
     EXPECT_EQ(c.cmd("j LIST \"\" S* RETURN (SUBSCRIBED)"),
               "* LIST (\\HasNoChildren \\Sent \\Subscribed) \"/\" Sent\r\nj OK LIST completed\r\n");
-    EXPECT_EQ(c.cmd("k SUBSCRIBE Nope"), "k NO [NONEXISTENT] no such mailbox 'Nope'\r\n");
+    // A name without a mailbox may be subscribed (RFC 3501 6.3.6).
+    EXPECT_EQ(c.cmd("k SUBSCRIBE Nope"), "k OK SUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("l LIST (SUBSCRIBED) \"\" N*"),
+              "* LIST (\\NonExistent \\Subscribed) \"/\" Nope\r\nl OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("m LIST \"\" N*"), "m OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("n UNSUBSCRIBE Nope"), "n OK UNSUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("o UNSUBSCRIBE Nope"), "o NO [NONEXISTENT] no such mailbox 'Nope'\r\n");
+}
+
+// RFC 3501 6.3.6: DELETE leaves the subscription; RFC 5258 shows it as
+// \NonExistent, and a mailbox created again under the name has it.
+TEST_F(ImapSessionTest, DeleteKeepsTheSubscription) {
+    Conn c(rt, backend, config());
+    login(c);
+    c.cmd("a CREATE Old");
+    EXPECT_EQ(c.cmd("b SUBSCRIBE Old"), "b OK SUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("c DELETE Old"), "c OK DELETE completed\r\n");
+    EXPECT_EQ(c.cmd("d LIST (SUBSCRIBED) \"\" O*"),
+              "* LIST (\\NonExistent \\Subscribed) \"/\" Old\r\nd OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("e LSUB \"\" O*"), "* LSUB (\\Noselect) \"/\" Old\r\ne OK LSUB completed\r\n");
+    EXPECT_EQ(c.cmd("f LIST \"\" O*"), "f OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("g CREATE Old"), "g OK CREATE completed\r\n");
+    EXPECT_EQ(c.cmd("h LIST \"\" O* RETURN (SUBSCRIBED)"),
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" Old\r\nh OK LIST completed\r\n");
+}
+
+// RFC 5258 3.5: RECURSIVEMATCH lists a parent that does not pass but has
+// a passing descendant that is not listed itself, with CHILDINFO.
+TEST_F(ImapSessionTest, RecursiveMatchReturnsChildInfo) {
+    Conn c(rt, backend, config());
+    login(c);
+    for (const char* name : {"P", "P/a", "P/b/c", "Q/d"}) c.cmd(std::string("a CREATE ") + name);
+    c.cmd("b SUBSCRIBE P/b/c");
+    c.cmd("c SUBSCRIBE Q/d");
+    EXPECT_EQ(c.cmd("d LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %"),
+              "* LIST (\\HasNoChildren \\Drafts \\Subscribed) \"/\" Drafts\r\n"
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"
+              "* LIST (\\HasNoChildren \\Junk \\Subscribed) \"/\" Junk\r\n"
+              "* LIST (\\HasChildren) \"/\" P (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+              "* LIST (\\NonExistent) \"/\" Q (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+              "* LIST (\\HasNoChildren \\Sent \\Subscribed) \"/\" Sent\r\n"
+              "* LIST (\\HasNoChildren \\Trash \\Subscribed) \"/\" Trash\r\n"
+              "d OK LIST completed\r\n");
+    // The subscribed descendant is listed itself: no CHILDINFO for Q.
+    EXPECT_EQ(c.cmd("e LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (Q Q/d)"),
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" Q/d\r\ne OK LIST completed\r\n");
+    // Without RECURSIVEMATCH, never.
+    EXPECT_EQ(c.cmd("g LIST (SUBSCRIBED) \"\" P"), "g OK LIST completed\r\n");
 }
 
 // RFC 3501 6.3.8: levels of hierarchy that "%" matches are returned even
