@@ -11,6 +11,34 @@ namespace ringpost::imap {
 
 using namespace detail;
 
+namespace {
+
+// The existing mailboxes by name (byte order, as the store lists them).
+using MailboxIndex = std::map<std::string_view, const MailboxStatus*>;
+
+bool has_children(const MailboxIndex& existing, const std::string& name) {
+    const std::string prefix = name + "/";
+    auto it = existing.lower_bound(prefix);
+    return it != existing.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The name attributes of a LIST/LSUB line: `mb` is the mailbox or
+// subscribed name, null for a level of hierarchy listed without one (a
+// \Noselect placeholder, or a CHILDINFO parent).
+std::string list_attributes(const MailboxStatus* mb, bool children, bool childinfo, bool lsub) {
+    if (!mb) {
+        if (childinfo) return "\\NonExistent";
+        return lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
+    }
+    // RFC 5258 3.4: \NonExistent implies \Noselect, which LSUB knows.
+    if (mb->nonexistent) return lsub ? "\\Noselect" : "\\NonExistent";
+    std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+    if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
+    return attrs;
+}
+
+}  // namespace
+
 io::Task<void> Session::list(const Command& cmd, std::string& out) {
     const auto& a = cmd.get<ListArgs>();
     const bool lsub = cmd.type == CommandType::kLsub;
@@ -39,7 +67,7 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         if (a.select_special_use && mb.special_use.empty()) return false;
         return subscribed_only || !mb.nonexistent;
     };
-    std::map<std::string_view, const MailboxStatus*> existing;
+    MailboxIndex existing;
     for (const auto& mb : *boxes)
         if (!mb.nonexistent) existing.emplace(mb.name, &mb);
     // What is listed, in name order: the names that match and pass; for
@@ -75,24 +103,7 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
             auto it = existing.find(name);
             if (it != existing.end() && entry.childinfo) mb = it->second;   // exists but did not pass
         }
-        bool children = false;
-        for (const auto& [other, status] : existing)
-            if (other.size() > name.size() + 1 && other.compare(0, name.size(), name) == 0 &&
-                other[name.size()] == '/')
-                children = true;
-        std::string attrs;
-        if (!mb) {
-            if (entry.childinfo)
-                attrs = "\\NonExistent";
-            else
-                attrs = lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
-        } else if (mb->nonexistent) {
-            // RFC 5258 3.4: \NonExistent implies \Noselect, which LSUB knows.
-            attrs = lsub ? "\\Noselect" : "\\NonExistent";
-        } else {
-            attrs = children ? "\\HasChildren" : "\\HasNoChildren";
-            if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
-        }
+        std::string attrs = list_attributes(mb, has_children(existing, name), entry.childinfo, lsub);
         const bool passed = entry.mb != nullptr;
         if (passed && mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
         out += "* ";
