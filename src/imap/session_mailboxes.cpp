@@ -129,6 +129,9 @@ io::Task<void> Session::status(const Command& cmd, std::string& out) {
         tagged(out, cmd.tag, "NO", "[NONEXISTENT] No such mailbox");
         co_return;
     }
+    // The selected mailbox's claimed \Recent messages are this session's:
+    // they count here, with the ones nobody has claimed yet.
+    if (sel_ && sel_->name == (*st)->name) (*st)->recent += sel_->recent_count();
     status_items(out, **st, a.items);
     tagged(out, cmd.tag, "OK", "STATUS completed");
 }

@@ -674,6 +674,8 @@ TEST_F(ImapSessionTest, RecentGoesToTheFirstSessionThatSelects) {
               "* 3 FETCH (FLAGS (\\Flagged))\r\n* 4 FETCH (FLAGS (\\Recent))\r\n"
               "* 5 FETCH (FLAGS (\\Recent \\Seen))\r\na2 OK FETCH completed\r\n");
     EXPECT_EQ(a.cmd("a3 SEARCH RECENT"), "* SEARCH 4 5\r\na3 OK SEARCH completed\r\n");
+    EXPECT_EQ(a.cmd("a7 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 2)\r\na7 OK STATUS completed\r\n");
+    EXPECT_EQ(b.cmd("b5 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 0)\r\nb5 OK STATUS completed\r\n");
     EXPECT_EQ(a.cmd("a4 SEARCH NEW"), "* SEARCH 4\r\na4 OK SEARCH completed\r\n");
     EXPECT_EQ(a.cmd("a5 SEARCH OLD"), "* SEARCH 1 2 3\r\na5 OK SEARCH completed\r\n");
     EXPECT_EQ(b.cmd("b2 SEARCH RECENT"), "* SEARCH\r\nb2 OK SEARCH completed\r\n");
