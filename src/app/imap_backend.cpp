@@ -31,6 +31,8 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
     s.subscribed = i.subscribed;
     s.special_use = i.special_use;
     s.keywords = i.keywords;
+    s.recent_floor = i.recent_floor;
+    s.recent = i.recent;
     return s;
 }
 
@@ -62,6 +64,15 @@ io::Task<Result<std::vector<imap::MailboxStatus>>> StoreImapBackend::list_mailbo
         if (!list) return list.error();
         std::vector<imap::MailboxStatus> out;
         for (const auto& i : *list) out.push_back(convert(i));
+        auto orphans = store_.list_orphan_subscriptions(user);
+        if (!orphans) return orphans.error();
+        for (auto& name : *orphans) {
+            imap::MailboxStatus s;
+            s.name = std::move(name);
+            s.subscribed = true;
+            s.nonexistent = true;
+            out.push_back(std::move(s));
+        }
         return out;
     };
     co_return co_await pool_.run(work);
@@ -116,6 +127,15 @@ io::Task<Result<imap::MailboxSnapshot>> StoreImapBackend::list_messages(std::str
         snap.messages.reserve(contents->messages.size());
         for (const auto& m : contents->messages) snap.messages.push_back({m.uid, m.flags, m.size, m.internal_date});
         return snap;
+    };
+    co_return co_await pool_.run(work);
+}
+
+io::Task<Result<uint32_t>> StoreImapBackend::claim_recent(std::string user, std::string mailbox,
+                                                          uint32_t uidvalidity, uint32_t upto) {
+    // Nobody else is told: \Recent is this session's alone.
+    auto work = [this, &user, &mailbox, uidvalidity, upto]() {
+        return store_.claim_recent(user, mailbox, uidvalidity, upto);
     };
     co_return co_await pool_.run(work);
 }

@@ -54,8 +54,16 @@ struct MailboxStatus {
     uint64_t unseen = 0;
     uint64_t bytes = 0;
     bool subscribed = false;
+    // list_mailboxes() only: a subscribed name without a mailbox (RFC 3501
+    // 6.3.6: DELETE keeps the subscription); nothing but name and
+    // subscribed is set.
+    bool nonexistent = false;
     std::string special_use;   // "\Sent", ... or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor went to some
+    // session already; `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // keyword_flags(): the bits of the names asked for, and the mailbox's
@@ -104,14 +112,22 @@ public:
     // and prepares the account (default mailboxes).
     virtual io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) = 0;
 
+    // The mailboxes, then the subscribed names without one (nonexistent).
     virtual io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) = 0;
     virtual io::Task<Result<std::optional<MailboxStatus>>> mailbox_status(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) = 0;
     virtual io::Task<Result<void>> delete_mailbox(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) = 0;
+    // A name without a mailbox may be subscribed and unsubscribed too.
     virtual io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) = 0;
 
     virtual io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) = 0;
+    // \Recent: raises the mailbox's recent floor to `upto` (at most
+    // uidnext - 1) and returns the floor before, so that only the caller
+    // gets UIDs (returned, upto] as \Recent. kNoSuchMailbox also when the
+    // UIDVALIDITY changed. Other sessions are not told.
+    virtual io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                    uint32_t upto) = 0;
     // nullopt: no such UID (any more).
     virtual io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                          uint32_t uid, bool summary, bool data) = 0;

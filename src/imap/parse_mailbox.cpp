@@ -201,8 +201,9 @@ bool parse_list(Lexer& lx, Command& cmd) {
                 a.return_status = true;
                 return lx.sp() && parse_status_items(lx, a.status_items);
             } else {
-                // Unknown return options only ask for more data: ignore.
-                return skip_param_value(lx);
+                // RFC 5258 3: an option the server does not know is BAD
+                // (the client would wait for data that never comes).
+                return lx.fail("Unknown LIST return option");
             }
             return true;
         });

@@ -19,6 +19,7 @@
 // never holds a whole large message or a whole mailbox of replies.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -117,6 +118,13 @@ private:
         uint32_t uidnext = 1;
         std::vector<MessageInfo> messages;   // by sequence number - 1
         std::vector<std::string> keywords;   // the mailbox's keyword table, as last sent in FLAGS
+        // \Recent (RFC 3501 2.3.2): the UIDs this session got as recent,
+        // ascending (see take_recent).
+        std::vector<uint32_t> recent;
+
+        bool is_recent(uint32_t uid) const { return std::binary_search(recent.begin(), recent.end(), uid); }
+        // "* n RECENT": the messages in the view that are \Recent here.
+        size_t recent_count() const;
     };
 
     io::Task<Next> dispatch(const Command& cmd, std::string& out);
@@ -146,6 +154,13 @@ private:
 
     // Sequence numbers (or UIDs with `uid`) of `set` as indexes into sel_->messages.
     std::vector<size_t> resolve(const SequenceSet& set, bool uid) const;
+    // \Recent for `fresh`, messages that s.messages just gained (SELECT, or
+    // new mail reported as EXISTS): a read-write session claims the ones
+    // above the mailbox's recent floor in `status` (Backend::claim_recent),
+    // so no other session gets them; a read-only one (EXAMINE) takes them
+    // as recent without claiming, as RFC 3501 2.3.2 asks when it cannot
+    // tell whether it is the first to see them.
+    io::Task<void> take_recent(Selected& s, const MailboxStatus& status, std::vector<uint32_t> fresh);
     // Removes the expunged UIDs from the view, sending EXPUNGE responses.
     void expunged(const std::vector<uint32_t>& uids, std::string& out);
     void no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate = false);

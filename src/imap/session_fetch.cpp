@@ -138,7 +138,7 @@ io::Task<bool> Session::fetch_one(const std::vector<FetchItem>& items, size_t in
         append_fetch_item_name(out, it);
         out += ' ';
         switch (it.attr) {
-        case FetchAttr::kFlags: append_flags(out, m.flags, sel_->keywords); break;
+        case FetchAttr::kFlags: append_flags(out, m.flags, sel_->keywords, sel_->is_recent(m.uid)); break;
         case FetchAttr::kUid: out += std::to_string(m.uid); break;
         case FetchAttr::kInternalDate: append_date_time(out, m.internal_date, 0); break;
         case FetchAttr::kRfc822Size: out += std::to_string(m.size); break;

@@ -181,6 +181,8 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
     case SearchKind::kSequence: co_return key.set.contains(seq, static_cast<uint32_t>(msgs.size()));
     case SearchKind::kUid: co_return key.set.contains(m.uid, msgs.empty() ? 0 : msgs.back().uid);
     case SearchKind::kFlag: {
+        // RECENT, NEW and OLD: \Recent is the session's, not stored.
+        if (ci_equal(key.value, "\\Recent")) co_return sel_->is_recent(m.uid);
         uint32_t bit = flag_bit(key.value, sel_->keywords);
         co_return bit != 0 && (m.flags & bit) != 0;
     }

@@ -37,9 +37,13 @@ bool glob(std::string_view pat, std::string_view name) {
 
 }  // namespace
 
-void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords) {
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
     out += '(';
     bool first = true;
+    if (recent) {
+        out += "\\Recent";
+        first = false;
+    }
     for (size_t i = 0; i < 5; ++i) {
         if (!(flags & kFlagBits[i])) continue;
         if (!first) out += ' ';
@@ -144,7 +148,7 @@ void status_items(std::string& out, const MailboxStatus& s, const StatusItems& i
         body += std::to_string(v);
     };
     if (items.messages) add("MESSAGES", s.messages);
-    if (items.recent) add("RECENT", 0);
+    if (items.recent) add("RECENT", s.recent);
     if (items.uidnext) add("UIDNEXT", s.uidnext);
     if (items.uidvalidity) add("UIDVALIDITY", s.uidvalidity);
     if (items.unseen) add("UNSEEN", s.unseen);

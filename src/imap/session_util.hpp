@@ -16,8 +16,9 @@
 namespace ringpost::imap::detail {
 
 // "(\Seen \Deleted $Forwarded)": system flags, then the keywords whose
-// bits are set (bit kFirstKeywordBit + i is keywords[i]).
-void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords);
+// bits are set (bit kFirstKeywordBit + i is keywords[i]); \Recent first
+// when `recent` (a session's own flag, never stored).
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords, bool recent = false);
 // The system flags among `flags` as bits; the keywords (no backslash) are
 // added to `keywords`. \Recent and unknown system flags are ignored: they
 // cannot be stored.

@@ -19,7 +19,11 @@ Result<void> check_mailbox_name(std::string_view name);
 Error no_such_mailbox(std::string_view name, int code = kNoSuchMailbox);
 Error mailbox_exists(std::string_view name);
 
+// The info of a mailbox, its `recent` count left at 0 (count_recent).
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);
+// How many of the mailbox's messages lie above its recent floor (\Recent).
+Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+                              const MailboxMeta& meta);
 
 // The counters' share of one message record.
 inline void count_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {

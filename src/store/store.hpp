@@ -110,6 +110,10 @@ struct MailboxInfo {
     bool subscribed = false;
     std::string special_use;     // one of kSpecialUses, or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor have been handed out
+    // to an IMAP session (claim_recent); `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // One message in a mailbox listing: what SELECT, FETCH FLAGS/RFC822.SIZE/
@@ -230,7 +234,8 @@ public:
                                        std::string_view special_use = "");
     // Removes the mailbox and its messages (their body references dropped;
     // bodies nobody refers to any more are deleted). Children ("name/...")
-    // stay. kCannotDeleteInbox, kNoSuchMailbox.
+    // stay, and so does a subscription (RFC 3501 6.3.6). kCannotDeleteInbox,
+    // kNoSuchMailbox.
     Result<void> delete_mailbox(std::string_view user, std::string_view name);
     // Renames `from` and every child "from/..." to "to/..." with their
     // messages, keeping UIDs, UIDVALIDITY, counters, subscription and
@@ -240,8 +245,14 @@ public:
     // of the new child names exists; to = INBOX), kInvalidMailboxName (also:
     // `to` under `from`).
     Result<void> rename_mailbox(std::string_view user, std::string_view from, std::string_view to);
-    // SUBSCRIBE / UNSUBSCRIBE of an existing mailbox. kNoSuchMailbox.
+    // SUBSCRIBE / UNSUBSCRIBE. A name without a mailbox may be subscribed
+    // (RFC 3501 6.3.6: DELETE keeps the subscription, too) and unsubscribed
+    // again; such subscriptions are kept apart (list_orphan_subscriptions)
+    // and given to a mailbox created under the name. kNoSuchMailbox:
+    // unsubscribing a name that is neither a mailbox nor subscribed.
     Result<void> set_subscribed(std::string_view user, std::string_view name, bool subscribed);
+    // The subscribed names that have no mailbox, in byte order.
+    Result<std::vector<std::string>> list_orphan_subscriptions(std::string_view user);
     // Creates whichever of INBOX, Sent, Drafts, Trash, Junk is missing (the
     // last four with their SPECIAL-USE attribute), all subscribed; existing
     // mailboxes are left as they are. Returns how many were created.
@@ -289,6 +300,14 @@ public:
     // Removes every message flagged kFlagDeleted (EXPUNGE, CLOSE). Returns
     // the UIDs removed, ascending. kNoSuchMailbox.
     Result<std::vector<uint32_t>> expunge_deleted(std::string_view user, std::string_view mailbox);
+    // \Recent (RFC 3501 2.3.2): makes `upto` (at most uidnext - 1) the
+    // mailbox's recent floor if it is higher, and returns the floor before,
+    // so that the caller -- the IMAP session that SELECTs the mailbox, or
+    // reports new messages in it -- alone gets the UIDs in (returned, upto]
+    // as \Recent. Under the write mutex, so two sessions never both get one.
+    // kNoSuchMailbox, also when its UIDVALIDITY is no longer `uidvalidity`.
+    Result<uint32_t> claim_recent(std::string_view user, std::string_view mailbox, uint32_t uidvalidity,
+                                  uint32_t upto);
     // Copies the listed messages (unknown UIDs ignored) to the end of `to`
     // (may be `from`) with their flags, internal date and summary, sharing
     // their bodies. kNoSuchSourceMailbox, kNoSuchMailbox (to; INBOX is

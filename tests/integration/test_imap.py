@@ -72,7 +72,7 @@ class ImapTest(ServerTestCase):
         self.assertEqual(typ, "OK")
         for i, line in enumerate(data):
             self.assertIn(b"RFC822.SIZE %d" % len(stored[i]), line)
-            self.assertIn(b"FLAGS ()", line)
+            self.assertIn(b"FLAGS (\\Recent)", line)   # the first session to see them
         typ, data = c.fetch("2", "(ENVELOPE BODYSTRUCTURE)")
         self.assertIn(b'"beta"', data[0])
         self.assertIn(b'("text" "plain"', data[0].lower().replace(b'("TEXT" "PLAIN"', b'("text" "plain"'))
@@ -183,6 +183,7 @@ class ImapTest(ServerTestCase):
         c.sock.settimeout(10)
         line = c.readline()
         self.assertEqual(line, b"* 2 EXISTS\r\n")
+        self.assertEqual(c.readline(), b"* 2 RECENT\r\n")
         c.send(b"DONE\r\n")
         line = c.readline()
         self.assertTrue(line.startswith(tag + b" OK"), line)

@@ -99,6 +99,11 @@ size_t FakeBackend::watchers(const std::string& user, const std::string& mailbox
     return n;
 }
 
+void FakeBackend::settle(const std::string& user, const std::string& mailbox) {
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (mb) mb->recent_floor = mb->uidnext - 1;
+}
+
 // --- helpers ---
 
 io::Task<void> FakeBackend::pause() {
@@ -118,8 +123,10 @@ MailboxStatus FakeBackend::status_of(const std::string& name, const FakeMailbox&
     s.subscribed = mb.subscribed;
     s.special_use = mb.special_use;
     s.keywords = mb.keywords;
+    s.recent_floor = mb.recent_floor;
     for (const auto& m : mb.messages) {
         ++s.messages;
+        if (m.uid > mb.recent_floor) ++s.recent;
         if (!(m.flags & kSeen)) ++s.unseen;
         s.bytes += m.data.size();
     }
@@ -185,6 +192,13 @@ io::Task<Result<std::vector<MailboxStatus>>> FakeBackend::list_mailboxes(std::st
     if (!u) co_return Error{0, "invalid user name"};
     std::vector<MailboxStatus> out;
     for (const auto& [name, mb] : u->mailboxes) out.push_back(status_of(name, mb));
+    for (const auto& name : u->orphan_subscriptions) {
+        MailboxStatus s;
+        s.name = name;
+        s.subscribed = true;
+        s.nonexistent = true;
+        out.push_back(std::move(s));
+    }
     co_return out;
 }
 
@@ -207,7 +221,8 @@ io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string
         if (use.empty()) co_return Error{kBadSpecialUse, "unsupported special-use attribute '" + special_use + "'"};
     }
     if (u->mailboxes.count(name)) co_return Error{kMailboxExists, "mailbox '" + name + "' already exists"};
-    new_mailbox(*u, name, use);
+    // A subscription of the bare name goes to the new mailbox.
+    new_mailbox(*u, name, use).subscribed = u->orphan_subscriptions.erase(name) != 0;
     co_return Result<void>();
 }
 
@@ -216,7 +231,10 @@ io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string
     User* u = find_user(user);
     if (!u) co_return Error{0, "invalid user name"};
     if (name == "INBOX") co_return Error{kCannotDeleteInbox, "INBOX cannot be deleted"};
-    if (!u->mailboxes.erase(name)) co_return no_such(name);
+    auto it = u->mailboxes.find(name);
+    if (it == u->mailboxes.end()) co_return no_such(name);
+    if (it->second.subscribed) u->orphan_subscriptions.insert(name);   // RFC 3501 6.3.6
+    u->mailboxes.erase(it);
     notify(lower(user), name, nullptr);
     co_return Result<void>();
 }
@@ -250,7 +268,16 @@ io::Task<Result<void>> FakeBackend::rename_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::subscribe(std::string user, std::string name, bool subscribed) {
     co_await pause();
     FakeMailbox* mb = this->mailbox(user, name);
-    if (!mb) co_return no_such(name);
+    if (!mb) {
+        User* u = find_user(user);
+        if (!u) co_return Error{0, "invalid user name"};
+        if (subscribed) {
+            u->orphan_subscriptions.insert(name);
+        } else if (!u->orphan_subscriptions.erase(name)) {
+            co_return no_such(name);
+        }
+        co_return Result<void>();
+    }
     mb->subscribed = subscribed;
     co_return Result<void>();
 }
@@ -270,6 +297,16 @@ io::Task<Result<MailboxSnapshot>> FakeBackend::list_messages(std::string user, s
         co_await pause();
     }
     co_return snap;
+}
+
+io::Task<Result<uint32_t>> FakeBackend::claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                     uint32_t upto) {
+    co_await pause();
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (!mb || mb->uidvalidity != uidvalidity) co_return no_such(mailbox);
+    const uint32_t before = mb->recent_floor;
+    mb->recent_floor = std::max(before, std::min(upto, mb->uidnext - 1));
+    co_return before;
 }
 
 io::Task<Result<std::optional<MessageContent>>> FakeBackend::read_message(std::string user, std::string mailbox,

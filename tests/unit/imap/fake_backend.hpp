@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,7 @@ struct FakeMailbox {
     std::string special_use;
     std::vector<FakeMessage> messages;   // ascending UID
     std::vector<std::string> keywords;   // keyword i is flag bit kFirstKeywordBit + i
+    uint32_t recent_floor = 0;           // UIDs up to here were handed out as \Recent
 };
 
 class FakeBackend : public Backend {
@@ -85,6 +87,9 @@ public:
     // Another party's flag change / expunge (notifies every watcher).
     void set_flags(const std::string& user, const std::string& mailbox, uint32_t uid, uint32_t flags);
     void remove_message(const std::string& user, const std::string& mailbox, uint32_t uid);
+    // An earlier session has seen every message of the mailbox: none is
+    // \Recent any more (the recent floor is raised to the last UID).
+    void settle(const std::string& user, const std::string& mailbox);
 
     FakeMailbox* mailbox(const std::string& user, const std::string& name);
     const FakeMessage* message(const std::string& user, const std::string& mailbox, uint32_t uid);
@@ -102,6 +107,8 @@ public:
     io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) override;
     io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) override;
     io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) override;
+    io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                            uint32_t upto) override;
     io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox, uint32_t uid,
                                                                  bool summary, bool data) override;
     io::Task<Result<std::optional<std::string>>> read_range(std::string user, std::string mailbox, uint32_t uid,
@@ -127,6 +134,7 @@ private:
     struct User {
         std::string password;
         std::map<std::string, FakeMailbox> mailboxes;   // byte order, like the store's listing
+        std::set<std::string> orphan_subscriptions;      // subscribed names without a mailbox
     };
     struct Watch {
         std::string user;

@@ -181,7 +181,12 @@ TEST(Parser, SelectAndExamine) {
     EXPECT_FALSE(parse_line("a SELECT INBOX (CONDSTORE").ok());
     EXPECT_FALSE(parse_line("a SELECT INBOX CONDSTORE").ok());
     EXPECT_FALSE(parse_line("a SELECT INBOX (((((((((((1)))))))))))").ok());
-    EXPECT_EQ(bad("a SELECT \"&Jjo\""), "SELECT: Mailbox name is not modified UTF-7: unterminated '&'");
+    // Not modified UTF-7: well-formed syntax, answered NO by the session.
+    c = ok("a SELECT \"&Jjo\"");
+    EXPECT_EQ(c.invalid_name, "Mailbox name is not modified UTF-7: unterminated '&'");
+    EXPECT_EQ(c.get<SelectArgs>().mailbox, "&Jjo");
+    EXPECT_EQ(ok("a LIST \"\" \"&*\"").invalid_name, "Mailbox name is not modified UTF-7: bad base64 character");
+    EXPECT_EQ(ok("a SELECT INBOX").invalid_name, "");
 }
 
 TEST(Parser, Utf8MailboxNames) {
@@ -190,9 +195,9 @@ TEST(Parser, Utf8MailboxNames) {
     EXPECT_EQ(ok("a SELECT \"日本語\"", utf8).get<SelectArgs>().mailbox, "日本語");
     // With UTF8=ACCEPT "&" is just a character.
     EXPECT_EQ(ok("a SELECT \"A&B\"", utf8).get<SelectArgs>().mailbox, "A&B");
-    EXPECT_FALSE(parse_line("a SELECT \"\xff\"", utf8).ok());
-    // Without it, 8-bit names are refused.
-    EXPECT_FALSE(parse_line("a SELECT \"日本語\"").ok());
+    EXPECT_EQ(ok("a SELECT \"\xff\"", utf8).invalid_name, "Mailbox name is not valid UTF-8");
+    // Without it, 8-bit names are refused (NO, by the session).
+    EXPECT_FALSE(ok("a SELECT \"日本語\"").invalid_name.empty());
 }
 
 TEST(Parser, CreateDeleteRenameSubscribe) {
@@ -262,10 +267,12 @@ TEST(Parser, List) {
     EXPECT_EQ(l->patterns[1], "Lists/%");
     c = ok("a LIST () \"\" %");
     EXPECT_TRUE(c.get<ListArgs>().extended);
-    // Unknown return options are ignored, unknown selection options refused.
-    EXPECT_TRUE(ok("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)").get<ListArgs>().return_children);
+    // Unknown options are refused, return options too (RFC 5258 3).
+    EXPECT_EQ(bad("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)"), "LIST: Unknown LIST return option");
     EXPECT_EQ(bad("a LIST (X-FOO) \"\" *"), "LIST: Unknown LIST selection option");
     EXPECT_EQ(bad("a LIST (RECURSIVEMATCH) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_EQ(bad("a LIST (RECURSIVEMATCH REMOTE) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_TRUE(ok("a LIST (REMOTE) \"\" %").get<ListArgs>().select_remote);
     EXPECT_FALSE(parse_line("a LIST \"\" ()").ok());
     EXPECT_FALSE(parse_line("a LIST \"\"").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN").ok());
