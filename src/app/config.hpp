@@ -46,6 +46,7 @@ struct SmtpConfig {
     uint32_t max_data_line = 1000000;
     uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
     uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
+    uint32_t min_data_rate = 500;        // bytes/s in DATA/BDAT (smtpd_min_data_rate); 0 = off
     uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
     // AUTH (RFC 4954) is offered only over TLS; true also offers it in
     // plain text (for tests on loopback).

@@ -316,6 +316,8 @@ public:
                 smtp.command_timeout = duration(v, key, false);
             } else if (name == "data_timeout") {
                 smtp.data_timeout = duration(v, key, false);
+            } else if (name == "min_data_rate") {
+                smtp.min_data_rate = u32(v, key, 0);
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);
             } else if (name == "allow_plaintext_auth") {
@@ -324,7 +326,7 @@ public:
                 unknown("smtp.", name, {"listen", "max_message_size", "max_recipients", "max_connections",
                                         "max_connections_per_ip", "soft_error_limit", "hard_error_limit",
                                         "junk_command_limit", "error_delay", "max_command_line",
-                                        "max_data_line", "command_timeout", "data_timeout", "shutdown_grace",
+                                        "max_data_line", "command_timeout", "data_timeout", "min_data_rate", "shutdown_grace",
                                         "allow_plaintext_auth"});
             }
         }

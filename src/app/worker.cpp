@@ -70,6 +70,7 @@ struct Worker::State {
         l.error_delay = std::chrono::milliseconds(config.smtp.error_delay_ms);
         timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
         timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
+        timeouts.min_data_rate = config.smtp.min_data_rate;
         timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
         pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
         pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;

@@ -10,6 +10,7 @@
 #include "io/ring.hpp"
 #include "io/send_all.hpp"
 #include "io/stream.hpp"
+#include "smtp/data_deadline.hpp"
 #include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 
@@ -119,6 +120,9 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     session.greet(out);
     bool alive = co_await conn.send(out, ctx.timeouts.send);
     auto deadline = Clock::now() + ctx.timeouts.command;
+    // DATA/BDAT: data_timeout in hand, topped up by min_data_rate.
+    DataDeadline data_deadline(ctx.timeouts.data, ctx.timeouts.min_data_rate);
+    bool reading_data = false;
     uint32_t seen_commands = 0;
 
     while (alive) {
@@ -239,11 +243,14 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         std::chrono::milliseconds wait;
         if (session.in_data()) {
-            wait = ctx.timeouts.data;
+            if (!reading_data) data_deadline.start(Clock::now());
+            reading_data = true;
+            wait = data_deadline.remaining(Clock::now());
         } else {
+            reading_data = false;
             wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         }
+        if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         int n;
         if (conn.plain) {
             n = co_await io::recv(conn.plain->fd(), in + end, sizeof in - end, wait, &entry.slot);
@@ -252,6 +259,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         if (n > 0) {
             end += static_cast<size_t>(n);
+            if (reading_data) data_deadline.received(Clock::now(), static_cast<size_t>(n));
             continue;
         }
         // A timeout reads -ECANCELED on the plain socket (the linked

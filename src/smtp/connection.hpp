@@ -31,6 +31,9 @@ public:
 struct Timeouts {
     std::chrono::milliseconds command{300000};   // whole command line, RFC 5321 4.5.3.2.7
     std::chrono::milliseconds data{180000};      // between data blocks, 4.5.3.2.5
+    // Bytes/s a DATA/BDAT transfer must keep up (smtp::DataDeadline), as
+    // Postfix's smtpd_min_data_rate; 0 = `data` anew on every read.
+    uint32_t min_data_rate = 500;
     std::chrono::milliseconds send{300000};      // a client that stops reading
     // The TLS handshake (STARTTLS, smtps), capped by `command`. Shorter than
     // a command: it cannot be cut by a shutdown, so it bounds the drain.

@@ -55,6 +55,7 @@ TEST_F(ConfigTest, DefaultsAreSensible) {
     EXPECT_EQ(c.relay.relay_networks[1].text, "::1/128");
     EXPECT_EQ(c.data_dir, "./ringpost-data");
     EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.smtp.min_data_rate, 500u);   // Postfix smtpd_min_data_rate
     EXPECT_EQ(c.source, "built-in defaults");
 }
 
@@ -96,6 +97,7 @@ max_command_line = 600
 max_data_line = 2000
 command_timeout = "5m"
 data_timeout = 90
+min_data_rate = 0
 shutdown_grace = 0
 [relay]
 local_domains = ["Example.ORG"]
@@ -122,6 +124,7 @@ level = "debug"
     EXPECT_EQ(c.smtp.max_data_line, 2000u);
     EXPECT_EQ(c.smtp.command_timeout, 300u);
     EXPECT_EQ(c.smtp.data_timeout, 90u);
+    EXPECT_EQ(c.smtp.min_data_rate, 0u);
     EXPECT_EQ(c.smtp.shutdown_grace, 0u);
     EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"example.org"});   // lower-cased
     EXPECT_TRUE(c.relay.relay_networks.empty());
@@ -163,6 +166,7 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmax_data_line = 999", "smtp.max_data_line"},
         {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
         {"[smtp]\ndata_timeout = 0", "smtp.data_timeout"},
+        {"[smtp]\nmin_data_rate = -5", "smtp.min_data_rate"},
         {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
         {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
         {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
