@@ -15,8 +15,8 @@ Result<std::string> mailbox_user(std::string_view user);
 // kInvalidMailboxName unless keys::valid_mailbox_name(name).
 Result<void> check_mailbox_name(std::string_view name);
 
-// Errors with the codes of store.hpp, naming the mailbox.
-Error no_such_mailbox(std::string_view name, int code = kNoSuchMailbox);
+// Errors with the codes of store_error.hpp, naming the mailbox.
+Error no_such_mailbox(std::string_view name, StoreErrc code = kNoSuchMailbox);
 Error mailbox_exists(std::string_view name);
 
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);

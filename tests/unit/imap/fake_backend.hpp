@@ -29,6 +29,7 @@
 #include "imap/backend.hpp"
 
 namespace ringpost::io {
+class BlockingPool;
 class Ring;
 }
 
@@ -59,6 +60,10 @@ public:
     int64_t now = 1700000000;
     // Logins answer kTempFail (a store outage).
     bool logins_unavailable = false;
+    // When set, create_mailbox first hands a call to this pool, as the real
+    // backend hands its work, and answers the pool's refusal (busy: over
+    // max_queued; stopped) as the real one does.
+    io::BlockingPool* pool = nullptr;
     // Called (once, then cleared) right after the next list_messages took
     // its snapshot and before the caller resumes: a write "racing" the call.
     std::function<void()> after_list_messages;
@@ -136,6 +141,7 @@ private:
     };
 
     io::Task<void> pause();
+    io::Task<Result<void>> hand_to_pool();
     User* find_user(const std::string& name);
     MailboxStatus status_of(const std::string& name, const FakeMailbox& mb) const;
     FakeMailbox& new_mailbox(User& u, const std::string& name, std::string special_use);
