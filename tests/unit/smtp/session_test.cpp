@@ -6,11 +6,13 @@
 #include "smtp/session.hpp"
 
 #include "smtp/command.hpp"
+#include "io/blocking_pool.hpp"
 #include "util/base64.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -74,7 +76,7 @@ struct Driver {
     }
 
     // Sends bytes and returns the replies produced, committing every
-    // message with `commit_ok` like the driver would.
+    // message with `commit_result` like the driver would.
     std::string send(std::string_view bytes) {
         Session& s = session();
         pending.append(bytes);
@@ -86,7 +88,7 @@ struct Driver {
             pending.erase(0, consumed);
             if (e == Event::kCommit) {
                 messages.push_back(s.take_message());
-                s.committed(commit_ok, out);
+                s.committed(commit_result, out);
                 continue;
             }
             if (e == Event::kAuth) {
@@ -153,7 +155,7 @@ struct Driver {
     std::unique_ptr<Session> session_;
     std::string pending;
     std::vector<AcceptedMessage> messages;
-    bool commit_ok = true;
+    Result<void> commit_result;
     bool closed = false;
     // The fake authenticator: one account.
     std::string good_user = "alice@local.example";
@@ -543,13 +545,40 @@ TEST_F(SessionTest, EmptyMessage) {
 }
 
 TEST_F(SessionTest, CommitFailure) {
-    commit_ok = false;
+    commit_result = make_error("write failed", EIO);
     start_transaction();
     EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"),
               "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0 Error: queue file write error\r\n");
     EXPECT_FALSE(session().in_transaction());
     EXPECT_EQ(session().stats().messages, 0u);
     EXPECT_EQ(send("RCPT TO:<a@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+}
+
+// The session knows no layer below the spool; it reads an error by its
+// condition. Overload (here the blocking pool's "busy") is a temporary
+// failure of this message; shutting down (the pool's or the commit stage's
+// "stopped") ends the session with 421 (RFC 5321 3.8).
+TEST_F(SessionTest, CommitRefusedUnderLoadIsTemporary) {
+    commit_result = make_error("blocking pool busy: 1024 calls waiting", io::BlockingPool::kBusy);
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0 Error: queue file write error\r\n");
+    EXPECT_FALSE(closed);
+    commit_result = Result<void>();
+    start_transaction();
+    EXPECT_THAT(send("DATA\r\nx\r\n.\r\n"), HasSubstr("250 2.0.0 Ok: queued as "));
+}
+
+TEST_F(SessionTest, CommitRefusedWhileShuttingDownCloses) {
+    commit_result = make_error("blocking pool stopped", io::BlockingPool::kStopped);
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\nRSET\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n421 4.3.2 mx.example Service shutting down\r\n");
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(session().stats().messages, 0u);
+    std::string out;
+    session().shutdown(out);   // the driver's drain: nothing more after the 421
+    EXPECT_EQ(out, "");
 }
 
 TEST_F(SessionTest, DataWithArgumentIsASyntaxError) {
