@@ -10,7 +10,7 @@
 
 namespace ringpost::store {
 
-// The lower-cased user name, or an error (code 0) if it cannot be a key.
+// The lower-cased user name, or an error (no code) if it cannot be a key.
 Result<std::string> mailbox_user(std::string_view user);
 // kInvalidMailboxName unless keys::valid_mailbox_name(name).
 Result<void> check_mailbox_name(std::string_view name);

@@ -6,7 +6,7 @@
 // mailbox, except the one whose handle is the write's origin, by a post to
 // the watcher's ring (or directly when it watched without one).
 //
-// The semantics and error codes are the store's mailbox API's (store.hpp),
+// The semantics and error codes are the store's mailbox API's (store_error.hpp),
 // which the real backend (src/app/imap_backend.cpp) passes through. Every
 // call first suspends on a ring timer (`latency`), like a call handed to the
 // blocking pool, when a ring is current; latency < 0 never suspends.
