@@ -34,7 +34,14 @@ struct SmtpConfig {
     uint32_t max_recipients = 1000;
     uint32_t max_connections = 20000;
     uint32_t max_connections_per_ip = 1000;
-    uint32_t max_bad_commands = 20;
+    // Postfix's smtpd error limits (smtp::Limits says what counts): from
+    // soft_error_limit errors on every reply waits error_delay; at
+    // hard_error_limit (old name: max_bad_commands) 421 and hang up; junk
+    // commands beyond junk_command_limit count as errors.
+    uint32_t soft_error_limit = 10;
+    uint32_t hard_error_limit = 20;
+    uint32_t junk_command_limit = 100;
+    uint32_t error_delay_ms = 1000;      // 0 = no delay
     uint32_t max_command_line = 2048;
     uint32_t max_data_line = 1000000;
     uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7

@@ -24,6 +24,9 @@
 namespace ringpost::app {
 namespace {
 
+// A reply held back longer than this only ties up a connection slot.
+constexpr uint32_t kMaxErrorDelayMs = 60000;
+
 std::string quote(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -222,6 +225,36 @@ public:
         return out;
     }
 
+    // A short delay in milliseconds, up to max_ms; zero allowed. Integers
+    // and floats are seconds (1, 0.25), strings "250ms" or a duration ("1s").
+    uint32_t milliseconds(const toml::node& node, const std::string& key, uint32_t max_ms) const {
+        const std::string expected = "expected a delay from 0 to " + std::to_string(max_ms / 1000) +
+                                     " seconds (seconds, or a string like \"250ms\", \"1s\"), got " + describe(node);
+        double ms = -1;
+        if (auto i = node.as_integer()) {
+            ms = i->get() < 0 ? -1 : static_cast<double>(i->get()) * 1000;
+        } else if (auto f = node.as_floating_point()) {
+            ms = f->get() * 1000;   // NaN fails the range check below
+        } else if (auto s = node.as_string()) {
+            std::string_view text = s->get();
+            uint32_t secs = 0;
+            if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+                std::string_view digits = text.substr(0, text.size() - 2);
+                uint64_t n = 0;
+                bool ok = digits.size() <= 9;
+                for (char c : digits) {
+                    if (c < '0' || c > '9') ok = false;
+                    else n = n * 10 + static_cast<uint64_t>(c - '0');
+                }
+                if (ok) ms = static_cast<double>(n);
+            } else if (parse_duration(text, secs)) {
+                ms = static_cast<double>(secs) * 1000;
+            }
+        }
+        if (!(ms >= 0 && ms <= max_ms)) fail(key, expected);
+        return static_cast<uint32_t>(ms + 0.5);   // 0.29 s is 290 ms, not 289.99...
+    }
+
     // Integers are seconds; strings take s/m/h/d suffixes ("5m", "1h30m").
     uint32_t duration(const toml::node& node, const std::string& key, bool allow_zero) const {
         uint32_t secs = 0;
@@ -240,6 +273,7 @@ public:
     }
 
     void read_smtp(const toml::table& t, SmtpConfig& smtp) const {
+        bool hard_error_limit_set = false;
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
             std::string key = "smtp." + std::string(name);
@@ -262,8 +296,17 @@ public:
                 smtp.max_connections = u32(v, key, 1);
             } else if (name == "max_connections_per_ip") {
                 smtp.max_connections_per_ip = u32(v, key, 1);
-            } else if (name == "max_bad_commands") {
-                smtp.max_bad_commands = u32(v, key, 1);
+            } else if (name == "soft_error_limit") {
+                smtp.soft_error_limit = u32(v, key, 1);
+            } else if (name == "hard_error_limit" || name == "max_bad_commands") {
+                // max_bad_commands: the name before Postfix's other limits came along.
+                if (hard_error_limit_set) fail(key, "hard_error_limit and max_bad_commands are one setting; give one");
+                hard_error_limit_set = true;
+                smtp.hard_error_limit = u32(v, key, 1);
+            } else if (name == "junk_command_limit") {
+                smtp.junk_command_limit = u32(v, key, 1);
+            } else if (name == "error_delay") {
+                smtp.error_delay_ms = milliseconds(v, key, kMaxErrorDelayMs);
             } else if (name == "max_command_line") {
                 // RFC 5321 4.5.3.1.4 minimum; the maximum is the SMTP driver's input buffer.
                 smtp.max_command_line = u32(v, key, 512, 8192);
@@ -279,7 +322,8 @@ public:
                 smtp.allow_plaintext_auth = boolean(v, key);
             } else {
                 unknown("smtp.", name, {"listen", "max_message_size", "max_recipients", "max_connections",
-                                        "max_connections_per_ip", "max_bad_commands", "max_command_line",
+                                        "max_connections_per_ip", "soft_error_limit", "hard_error_limit",
+                                        "junk_command_limit", "error_delay", "max_command_line",
                                         "max_data_line", "command_timeout", "data_timeout", "shutdown_grace",
                                         "allow_plaintext_auth"});
             }

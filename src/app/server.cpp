@@ -75,15 +75,13 @@ int run_server(const Config& config) {
     // kernel balances new connections across the rings.
     std::vector<WorkerListeners> listeners(threads);
     auto bind_all = [&](const std::vector<ListenAddress>& addresses, auto member) {
-        for (unsigned i = 0; i < threads; ++i) {
-            for (const auto& addr : addresses) {
-                auto fd = io::listen_tcp(addr.host, addr.port, true);
-                if (!fd) {
-                    log::error("startup_failed", {{"error", fd.error().message}});
-                    return false;
-                }
-                (listeners[i].*member).push_back(std::move(fd).value());
+        for (const auto& addr : addresses) {
+            auto group = io::listen_tcp_group(addr.host, addr.port, threads);
+            if (!group) {
+                log::error("startup_failed", {{"error", group.error().message}});
+                return false;
             }
+            for (unsigned i = 0; i < threads; ++i) (listeners[i].*member).push_back(std::move(group.value()[i]));
         }
         return true;
     };

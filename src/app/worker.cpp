@@ -64,7 +64,10 @@ struct Worker::State {
         l.max_recipients = config.smtp.max_recipients;
         l.max_command_line = config.smtp.max_command_line;
         l.max_data_line = config.smtp.max_data_line;
-        l.max_bad_commands = config.smtp.max_bad_commands;
+        l.soft_error_limit = config.smtp.soft_error_limit;
+        l.hard_error_limit = config.smtp.hard_error_limit;
+        l.junk_command_limit = config.smtp.junk_command_limit;
+        l.error_delay = std::chrono::milliseconds(config.smtp.error_delay_ms);
         timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
         timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
         timeouts.send = std::chrono::seconds(config.smtp.command_timeout);

@@ -34,15 +34,17 @@ Destination::~Destination() { set_preferred(Target{}); }
 
 void Destination::set_preferred(const Target& target) {
     preferred_host_ = target.host;
-    const std::string& ip = target.ip;
-    if (ip == preferred_ip_) return;
-    if (!preferred_ip_.empty()) {
-        auto& v = engine_.by_ip[preferred_ip_];
+    ConnectionPath path = path_to(target, tls_policy_);
+    std::string key = target.ip.empty() ? std::string() : path.key();
+    if (key == preferred_key_) return;
+    if (!preferred_key_.empty()) {
+        auto& v = engine_.by_path[preferred_key_];
         if (auto it = std::find(v.begin(), v.end(), this); it != v.end()) v.erase(it);
-        if (v.empty()) engine_.by_ip.erase(preferred_ip_);
+        if (v.empty()) engine_.by_path.erase(preferred_key_);
     }
-    preferred_ip_ = ip;
-    if (!ip.empty()) engine_.by_ip[ip].push_back(this);
+    preferred_ = std::move(path);
+    preferred_key_ = std::move(key);
+    if (!preferred_key_.empty()) engine_.by_path[preferred_key_].push_back(this);
 }
 
 Job Destination::take_job() {
@@ -51,9 +53,9 @@ Job Destination::take_job() {
     return job;
 }
 
-std::optional<Job> Destination::take_any(const std::string& ip, const TlsState& tls) {
+std::optional<Job> Destination::take_any(const std::string& path_key, const TlsState& tls) {
     if (!queue_.empty()) return take_job();
-    if (Destination* donor = engine_.donor_for(ip, this, tls)) return donor->take_job();
+    if (Destination* donor = engine_.donor_for(path_key, this, tls)) return donor->take_job();
     return std::nullopt;
 }
 
@@ -63,11 +65,14 @@ void Destination::enqueue(Job job) {
         wake_one();
         return;
     }
-    // A connection of another domain to our preferred host idles: it takes
-    // the job (next_job) instead of a new connection being opened. Only
-    // when any connection will do: whether an idle one satisfies a required
-    // TLS policy is not known here, so those domains open their own.
-    if (!requires_tls(tls_policy_) && !preferred_ip_.empty() && engine_.host_slots.wake_idle(preferred_ip_)) return;
+    // A connection of another domain over our path (same address, port and
+    // TLS policy) idles: it takes the job (next_job) instead of a new
+    // connection being opened. Domains that require TLS open their own, as
+    // before: a woken connection that then failed connection_satisfies()
+    // would leave the job without a worker.
+    if (!requires_tls(tls_policy_) && !preferred_key_.empty() &&
+        engine_.host_slots.wake_idle(preferred_.ip, preferred_key_))
+        return;
     if (workers_ < engine_.config.max_connections_per_destination) {
         ++workers_;
         io::spawn(worker());
@@ -97,20 +102,22 @@ void Destination::fail_queue(const Diagnostic& d) {
     }
 }
 
-io::Task<std::optional<Job>> Destination::next_job(const std::string& ip, const TlsState& tls) {
-    if (auto job = take_any(ip, tls)) co_return job;
+io::Task<std::optional<Job>> Destination::next_job(const ConnectionPath& path, const TlsState& tls) {
+    const std::string key = path.key();
+    const std::string& ip = path.ip;
+    if (auto job = take_any(key, tls)) co_return job;
     if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
     if (engine_.host_slots.has_waiters(ip)) co_return std::nullopt;   // the host's slot is wanted elsewhere
     io::CancelSlot slot;
     idle_.push_back(&slot);
-    engine_.host_slots.add_idle(ip, &slot);
+    engine_.host_slots.add_idle(ip, key, &slot);
     io::SleepOp sleep(engine_.config.idle_timeout);
     sleep.slot = &slot;
     co_await sleep;
     if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
     engine_.host_slots.remove_idle(ip, &slot);
     if (engine_.stopping.load(std::memory_order_relaxed)) co_return std::nullopt;
-    co_return take_any(ip, tls);
+    co_return take_any(key, tls);
 }
 
 io::Task<Result<std::unique_ptr<ClientConnection>>> Destination::connect(const Target& t) {
@@ -182,10 +189,13 @@ io::Task<void> Destination::worker() {
         }
         engine_.connections.fetch_add(1, std::memory_order_relaxed);
         ++connected_;
+        // The log's relay= and the sharing key both name the connection
+        // really used, whichever destination the job came from.
         const std::string relay = relay_name(*target);
+        const ConnectionPath path = path_to(*target, tls_policy_);
         uint32_t sent = 0;
         while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
-            auto waiting = next_job(target->ip, conn->tls());
+            auto waiting = next_job(path, conn->tls());
             std::optional<Job> next = co_await std::move(waiting);
             if (!next) break;
             Job job = std::move(*next);

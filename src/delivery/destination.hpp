@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/connection_path.hpp"
 #include "delivery/engine_impl.hpp"
 #include "delivery/targets.hpp"
 #include "io/ops.hpp"
@@ -34,29 +35,28 @@ public:
     // No job queued and no worker left: the engine may forget it.
     bool retired() const { return workers_ == 0 && queue_.empty(); }
     const std::string& domain() const { return domain_; }
-    // The address of this destination's most preferred host, once resolved.
-    const std::string& preferred_ip() const { return preferred_ip_; }
     // That host's name (the name a "verify" certificate must match).
     const std::string& preferred_host() const { return preferred_host_; }
     // [delivery.tls] policy of this domain.
     TlsPolicy tls_policy() const { return tls_policy_; }
     bool has_jobs() const { return !queue_.empty(); }
     // Hands a queued job to a connection of another destination whose
-    // server is this destination's preferred host and that satisfies this
-    // destination's TLS policy (connection sharing).
+    // path (address, port, TLS policy: ConnectionPath) is this
+    // destination's path to its preferred host (connection sharing).
     Job take_job();
 
 private:
     io::Task<void> worker();
     // Every queued job ends with `d` for each of its recipients.
     void fail_queue(const Diagnostic& d);
-    // The next job for the connection to `ip`: one of ours, else one of
-    // another destination whose preferred host is `ip` (many domains, one
-    // MX host: Postfix likewise reuses connections by server address);
-    // else wait up to idle_timeout. Empty if none came, the engine is
-    // stopping, or another destination waits for a slot of that host.
-    io::Task<std::optional<Job>> next_job(const std::string& ip, const TlsState& tls);
-    std::optional<Job> take_any(const std::string& ip, const TlsState& tls);
+    // The next job for the connection over `path`: one of ours, else one
+    // of another destination whose preferred path is the same (many
+    // domains, one MX host: Postfix likewise reuses connections by
+    // endpoint, address, port and TLS properties); else wait up to
+    // idle_timeout. Empty if none came, the engine is stopping, or another
+    // destination waits for a slot of that host.
+    io::Task<std::optional<Job>> next_job(const ConnectionPath& path, const TlsState& tls);
+    std::optional<Job> take_any(const std::string& path_key, const TlsState& tls);
     // Connects to `t` under this domain's TLS policy; a failed handshake
     // under "may" is retried once on the same host in plain text.
     io::Task<Result<std::unique_ptr<ClientConnection>>> connect(const Target& t);
@@ -70,7 +70,8 @@ private:
     uint32_t workers_ = 0;     // worker coroutines alive
     uint32_t connected_ = 0;   // of which hold a connection
     std::vector<io::CancelSlot*> idle_;   // workers waiting for a job
-    std::string preferred_ip_;            // registered in the engine's by_ip index
+    ConnectionPath preferred_;            // the path to the most preferred host
+    std::string preferred_key_;           // its key, registered in the engine's by_path index; "" = none
     std::string preferred_host_;
 };
 

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <ctime>
+#include <iterator>
 
 #include "delivery/destination.hpp"
 #include "delivery/engine_impl.hpp"
@@ -450,26 +451,33 @@ void HostSlots::Acquire::await_suspend(std::coroutine_handle<> h) {
     waiter.handle = h;
     Host& host = slots.hosts_[ip];
     host.waiters.push_back(&waiter);
-    // A connection of another destination idling on this host gives way.
+    // A connection of another destination idling on this host (whatever
+    // its path: the slots count addresses) gives way.
     if (!host.idle.empty()) {
-        io::CancelSlot* idle = host.idle.back();
+        io::CancelSlot* idle = host.idle.back().slot;
         host.idle.pop_back();
         idle->cancel();
     }
 }
 
-bool HostSlots::wake_idle(const std::string& ip) {
+bool HostSlots::wake_idle(const std::string& ip, const std::string& path) {
     auto it = hosts_.find(ip);
-    if (it == hosts_.end() || it->second.idle.empty()) return false;
-    io::CancelSlot* idle = it->second.idle.back();
-    it->second.idle.pop_back();
-    idle->cancel();
-    return true;
+    if (it == hosts_.end()) return false;
+    auto& v = it->second.idle;
+    for (auto pos = v.rbegin(); pos != v.rend(); ++pos) {
+        if (pos->path != path) continue;
+        io::CancelSlot* idle = pos->slot;
+        v.erase(std::next(pos).base());
+        idle->cancel();
+        return true;
+    }
+    return false;
 }
 
-Destination* DeliveryEngine::Impl::donor_for(const std::string& ip, const Destination* except, const TlsState& tls) {
-    auto it = by_ip.find(ip);
-    if (it == by_ip.end()) return nullptr;
+Destination* DeliveryEngine::Impl::donor_for(const std::string& path, const Destination* except,
+                                             const TlsState& tls) {
+    auto it = by_path.find(path);
+    if (it == by_path.end()) return nullptr;
     for (Destination* d : it->second)
         if (d != except && d->has_jobs() && connection_satisfies(d->tls_policy(), tls, d->preferred_host())) return d;
     return nullptr;
@@ -480,13 +488,16 @@ bool HostSlots::has_waiters(const std::string& ip) const {
     return it != hosts_.end() && !it->second.waiters.empty();
 }
 
-void HostSlots::add_idle(const std::string& ip, io::CancelSlot* idle) { hosts_[ip].idle.push_back(idle); }
+void HostSlots::add_idle(const std::string& ip, const std::string& path, io::CancelSlot* idle) {
+    hosts_[ip].idle.push_back(Idle{path, idle});
+}
 
 void HostSlots::remove_idle(const std::string& ip, io::CancelSlot* idle) {
     auto it = hosts_.find(ip);
     if (it == hosts_.end()) return;
     auto& v = it->second.idle;
-    if (auto pos = std::find(v.begin(), v.end(), idle); pos != v.end()) v.erase(pos);
+    auto pos = std::find_if(v.begin(), v.end(), [idle](const Idle& i) { return i.slot == idle; });
+    if (pos != v.end()) v.erase(pos);
 }
 
 void HostSlots::release(const std::string& ip) {

@@ -49,19 +49,25 @@ public:
     void shut_down();
     uint32_t active(const std::string& ip) const;
     bool has_waiters(const std::string& ip) const;
-    // Wakes one connection to ip that idles waiting for work; false if none.
-    bool wake_idle(const std::string& ip);
-    // A connection to ip that sits idle waiting for more mail of its own
-    // destination: when another destination needs a slot of this host, the
-    // idle one is woken (cancelled) to give its connection up.
-    void add_idle(const std::string& ip, io::CancelSlot* idle);
+    // Wakes one connection to ip whose path (ConnectionPath::key) is `path`
+    // and that idles waiting for work; false if none.
+    bool wake_idle(const std::string& ip, const std::string& path);
+    // A connection to ip over `path` that sits idle waiting for more mail of
+    // its own destination: when another destination needs a slot of this
+    // host, the idle one is woken (cancelled) to give its connection up;
+    // when a destination with the same path has mail, it is woken to take it.
+    void add_idle(const std::string& ip, const std::string& path, io::CancelSlot* idle);
     void remove_idle(const std::string& ip, io::CancelSlot* idle);
 
 private:
+    struct Idle {
+        std::string path;
+        io::CancelSlot* slot;
+    };
     struct Host {
         uint32_t active = 0;
         std::deque<Waiter*> waiters;
-        std::vector<io::CancelSlot*> idle;
+        std::vector<Idle> idle;
     };
     uint32_t limit_;
     bool closed_ = false;
@@ -131,12 +137,13 @@ struct DeliveryEngine::Impl {
     // Ring thread only.
     std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
     HostSlots host_slots;
-    // Destinations by the address of their most preferred host: where an
-    // idle connection looks for work of other domains.
-    std::unordered_map<std::string, std::vector<Destination*>> by_ip;
+    // Destinations by the path (ConnectionPath::key: address, port, TLS
+    // policy...) to their most preferred host: where an idle connection
+    // looks for work of other domains.
+    std::unordered_map<std::string, std::vector<Destination*>> by_path;
     // A destination other than `except` with queued jobs whose preferred
-    // host is `ip` and whose TLS policy the connection `tls` satisfies.
-    Destination* donor_for(const std::string& ip, const Destination* except, const TlsState& tls);
+    // path is `path` and whose TLS policy the connection `tls` satisfies.
+    Destination* donor_for(const std::string& path, const Destination* except, const TlsState& tls);
     void begin(std::shared_ptr<InFlight> message);
     void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
     void finish(std::shared_ptr<InFlight> message);

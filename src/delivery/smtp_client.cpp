@@ -13,6 +13,8 @@
 #include <cassert>
 #include <utility>
 
+#include "mail/eight_bit_downgrade.hpp"
+
 namespace ringpost::delivery {
 namespace {
 
@@ -51,6 +53,14 @@ Diagnostic local(Outcome o, std::string_view enhanced, std::string text) {
     d.enhanced.assign(enhanced);
     d.text = std::move(text);
     return d;
+}
+
+// A reply the client cannot act on: the server and we disagree about the
+// state of the session (a 250 to DATA, a reply nobody asked for, a 354
+// after the data...). Temporary: another try, maybe another server, may
+// go better; and never "delivered", since what the server took is unknown.
+Diagnostic protocol_error(std::string_view what, const ServerReply& r) {
+    return local(Outcome::kDeferred, "4.5.0", "protocol error: " + std::string(what) + " " + r.to_string());
 }
 
 // A value that would end the command line early (CR, LF, NUL, other
@@ -187,14 +197,53 @@ void ClientSession::feed(std::string_view in) {
     }
 }
 
+bool ClientSession::reply_fits(Expect expect, const ServerReply& reply) {
+    const int klass = reply.klass();
+    switch (expect) {
+        case Expect::kGreeting: return reply.code == 220 || klass == 4 || klass == 5;
+        case Expect::kData: return reply.code == 354 || klass == 4 || klass == 5;
+        case Expect::kAbortDot:
+        case Expect::kQuit: return true;   // nothing depends on these replies
+        default: return klass == 2 || klass == 4 || klass == 5;
+    }
+}
+
+std::string_view ClientSession::command_name(Expect expect) {
+    switch (expect) {
+        case Expect::kGreeting: return "the greeting";
+        case Expect::kEhlo: return "EHLO";
+        case Expect::kHelo: return "HELO";
+        case Expect::kStartTls: return "STARTTLS";
+        case Expect::kMail: return "MAIL FROM";
+        case Expect::kRcpt: return "RCPT TO";
+        case Expect::kData: return "DATA";
+        case Expect::kDataEnd: return "end of data";
+        case Expect::kBdat: return "BDAT";
+        case Expect::kAbortDot: return "the empty message";
+        case Expect::kRset: return "RSET";
+        case Expect::kQuit: return "QUIT";
+    }
+    return "a command";
+}
+
 void ClientSession::on_reply(const ServerReply& reply) {
     if (expected_.empty()) {
         if (reply.code == 421) {
             fail_session(from_reply(reply), false);
-        } else {
-            fail_session(local(Outcome::kDeferred, "4.5.0", "protocol error: unexpected reply " + reply.to_string()),
-                         false);
+            return;
         }
+        const Diagnostic d = protocol_error("unexpected reply", reply);
+        // A reply nobody asked for right behind the one that ended a
+        // transaction (in the same read): the replies were matched to the
+        // wrong commands, so that transaction's "delivered" came from some
+        // other reply (typically a stray line in front shifted a RCPT's 250
+        // onto BDAT). Deferred: at least once, never lost.
+        if (result_) {
+            for (auto& r : result_->recipients)
+                if (r.outcome == Outcome::kDelivered) r = d;
+            if (result_->final.outcome == Outcome::kDelivered) result_->final = d;
+        }
+        fail_session(d, false);
         return;
     }
     const Expect expect = expected_.front();
@@ -206,6 +255,16 @@ void ClientSession::on_reply(const ServerReply& reply) {
         return;
     }
     const int klass = reply.klass();
+    // Every step has its success (354 for DATA, 2xx otherwise), a 4xx and a
+    // 5xx; any other reply (a 250 to DATA, a 354 to RCPT or after the data)
+    // means the server is elsewhere in the dialogue than we are. Nothing
+    // it says can be trusted, and what it took is unknown: protocol error,
+    // the session ends without another command.
+    if (!reply_fits(expect, reply)) {
+        fail_session(protocol_error("unexpected reply to " + std::string(command_name(expect)) + ":", reply),
+                     false);
+        return;
+    }
 
     switch (expect) {
         case Expect::kGreeting:
@@ -287,6 +346,8 @@ void ClientSession::on_reply(const ServerReply& reply) {
         }
 
         case Expect::kData:
+            // 354, or a 4xx/5xx that ends the transaction by its class
+            // (reply_fits); never a delivery, since no body was sent.
             if (reply.code == 354) {
                 if (!mail_failed_ && accepted_count_ > 0) {
                     start_data_stream();
@@ -330,10 +391,13 @@ void ClientSession::on_reply(const ServerReply& reply) {
             return;
 
         case Expect::kRset:
-            // A server that cannot even reset is not worth another transaction.
+            // A server that cannot even reset is not worth another
+            // transaction. A refused RSET says nothing about the recipients
+            // of the transaction it was to start (pipelined behind it on a
+            // reused connection): they are deferred, even after a 5xx.
             if (klass != 2) {
                 mail_after_rset_ = false;
-                fail_session(from_reply(reply), true);
+                fail_session(local(Outcome::kDeferred, "4.5.0", "RSET refused: " + reply.to_string()), true);
                 return;
             }
             if (mail_after_rset_) {
@@ -413,6 +477,7 @@ void ClientSession::begin(Transaction tx) {
         refuse_all(local(Outcome::kFailed, "5.6.7", "SMTPUTF8 not supported by remote"));
         return;
     }
+    if (tx_.body_type != mail::BodyType::kBinaryMime && !caps_.has(kExt8BitMime) && !downgrade_body()) return;
     if (caps_.has(kExtSize) && caps_.max_size > 0 && tx_.body.size() > caps_.max_size) {
         refuse_all(local(Outcome::kFailed, "5.3.4",
                          "message size " + std::to_string(tx_.body.size()) + " exceeds the remote limit " +
@@ -462,19 +527,38 @@ void ClientSession::begin(Transaction tx) {
     }
 }
 
+bool ClientSession::downgrade_body() {
+    // Undeclared 8-bit data (no BODY=8BITMIME: the client broke RFC 6152,
+    // many do) is converted too, as Postfix's cleanup does; the scan runs
+    // only here, for the rare server without 8BITMIME.
+    const bool declared = tx_.body_type == mail::BodyType::k8BitMime;
+    if (!declared && !mail::has_8bit(tx_.body)) return true;
+    mail::EightBitDowngrade d = mail::downgrade_8bit(tx_.body, caps_.has(kExtSmtpUtf8));
+    if (d.status == mail::EightBitDowngrade::Status::kRefused && !declared) {
+        // Never declared, so no bounce for it: sent as it is, as before.
+        return true;
+    }
+    if (d.status == mail::EightBitDowngrade::Status::kRefused) {
+        refuse_all(local(Outcome::kFailed, "5.6.3",
+                         "8-bit content cannot be converted for a server without 8BITMIME: " + d.reason));
+        return false;
+    }
+    if (d.status == mail::EightBitDowngrade::Status::kConverted) {
+        downgraded_ = std::move(d.message);
+        tx_.body = downgraded_;
+        work_.converted_to_7bit = true;
+    }
+    tx_.body_type = mail::BodyType::k7Bit;
+    return true;
+}
+
 void ClientSession::send_mail() {
     std::string cmd = "MAIL FROM:<" + tx_.sender + ">";
     if (caps_.has(kExtSize)) cmd += " SIZE=" + std::to_string(tx_.body.size());
     if (tx_.body_type == mail::BodyType::kBinaryMime) {
         cmd += " BODY=BINARYMIME";
     } else if (tx_.body_type == mail::BodyType::k8BitMime) {
-        if (caps_.has(kExt8BitMime)) {
-            cmd += " BODY=8BITMIME";
-        } else {
-            // No downgrade to 7 bit (no MIME conversion here): send it as
-            // is, as Postfix does; nearly every server takes 8-bit data.
-            work_.sent_8bit_without_8bitmime = true;
-        }
+        cmd += " BODY=8BITMIME";   // offered: begin() converted the body otherwise
     }
     if (tx_.smtputf8) cmd += " SMTPUTF8";
     if (caps_.has(kExtDsn)) {
@@ -561,6 +645,7 @@ void ClientSession::finish_transaction(bool success) {
     work_ = TransactionResult{};
     streaming_data_ = false;
     raw_ = {};
+    std::string().swap(downgraded_);   // a converted copy is not kept by an idle connection
     phase_ = Phase::kReady;
     // A completed transaction leaves the server reset (RFC 5321 4.1.1.4);
     // anything else gets an explicit RSET before the connection is reused.

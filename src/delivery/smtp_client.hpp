@@ -69,7 +69,7 @@ struct TransactionResult {
     // aborted it); empty text when every recipient was refused.
     Diagnostic final;
     bool dsn_offered = false;             // the server took NOTIFY/ORCPT (else a "relayed" DSN may be due)
-    bool sent_8bit_without_8bitmime = false;  // delivered 8-bit data anyway, as Postfix does
+    bool converted_to_7bit = false;       // 8-bit body sent as quoted-printable: no 8BITMIME (RFC 6152)
     bool used_bdat = false;
 };
 
@@ -126,7 +126,8 @@ public:
     void feed(std::string_view in);
 
     // Start a transaction (only when want() == kReady). Checks that need no
-    // round trip (SMTPUTF8, SIZE, BINARYMIME) may decide it at once, in
+    // round trip (SMTPUTF8, SIZE, BINARYMIME, an 8-bit body that cannot be
+    // converted for a server without 8BITMIME) may decide it at once, in
     // which case has_result() is true right away and nothing is sent.
     void begin(Transaction tx);
     bool has_result() const { return result_.has_value(); }
@@ -162,6 +163,9 @@ private:
     enum class Expect : uint8_t { kGreeting, kEhlo, kHelo, kStartTls, kMail, kRcpt, kData, kDataEnd, kBdat, kAbortDot, kRset, kQuit };
 
     void on_reply(const ServerReply& reply);
+    // Whether `reply` is one the step can act on: its success, or a 4xx/5xx.
+    static bool reply_fits(Expect expect, const ServerReply& reply);
+    static std::string_view command_name(Expect expect);   // "DATA", "end of data", ... for texts
     void send(std::string_view line, Expect expect);   // queue "line\r\n"
 
     void on_hello_done();
@@ -176,6 +180,11 @@ private:
     // Decide every recipient still open with `d`.
     void decide_open(const Diagnostic& d);
     void refuse_all(const Diagnostic& d);    // before MAIL: nothing sent
+    // RFC 6152 3: an 8-bit body goes to a server without 8BITMIME converted
+    // to 7 bit (into downgraded_, once per transaction; other bodies are
+    // sent from the caller's buffer), or not at all: false after refusing
+    // with 5.6.3.
+    bool downgrade_body();
 
     ClientConfig config_;
     Phase phase_ = Phase::kGreeting;
@@ -195,6 +204,7 @@ private:
     bool streaming_data_ = false;   // producing stuffed DATA chunks
     size_t body_pos_ = 0;
     DotStuffer stuffer_;
+    std::string downgraded_;   // the body converted to 7 bit, when tx_.body points here
 
     // The transaction in progress.
     Transaction tx_;

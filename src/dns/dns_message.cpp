@@ -1,11 +1,13 @@
-// inspect_message: header counts, answer TTLs and the SOA minimum; see dns_message.hpp.
+// inspect_message: header counts, answer TTLs, CNAMEs and the SOA minimum; see dns_message.hpp.
 #include "dns/dns_message.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace ringpost::dns {
 namespace {
 
+constexpr uint16_t kTypeCname = 5;
 constexpr uint16_t kTypeSoa = 6;
 
 class Reader {
@@ -30,6 +32,33 @@ public:
         if (!need(k)) return false;
         pos_ += k;
         return true;
+    }
+    // A domain name (RFC 1035 4.1.4, compression pointers followed), read
+    // as lower-case text without the trailing dot; the reader moves past it.
+    bool name(std::string& out) {
+        out.clear();
+        size_t at = pos_;
+        size_t after = 0;   // where the reader goes on: behind the first pointer, else behind the name
+        for (int hops = 0; hops < 128; ++hops) {
+            if (at >= n_) return fail();
+            const unsigned char len = d_[at];
+            if (len == 0) {
+                pos_ = after ? after : at + 1;
+                return true;
+            }
+            if ((len & 0xC0) == 0xC0) {
+                if (at + 1 >= n_) return fail();
+                if (!after) after = at + 2;
+                at = static_cast<size_t>(len & 0x3F) << 8 | d_[at + 1];
+                continue;
+            }
+            if ((len & 0xC0) != 0 || at + 1 + len > n_) return fail();
+            if (!out.empty()) out += '.';
+            for (size_t i = 0; i < len; ++i)
+                out += static_cast<char>(std::tolower(static_cast<unsigned char>(d_[at + 1 + i])));
+            at += 1u + len;
+        }
+        return fail();   // a pointer loop
     }
     // A domain name in place: labels up to the root, or up to a compression pointer.
     bool skip_name() {
@@ -72,14 +101,22 @@ MessageInfo inspect_message(const unsigned char* data, size_t len) {
     info.answer_count = an;
     for (uint16_t i = 0; i < qd; ++i)
         if (!r.skip_name() || !r.skip(4)) return info;
+    std::string owner;
     for (unsigned i = 0; i < static_cast<unsigned>(an) + ns; ++i) {
         uint16_t type, klass, rdlen;
         uint32_t ttl;
-        if (!r.skip_name() || !r.u16(type) || !r.u16(klass) || !r.u32(ttl) || !r.u16(rdlen)) return info;
+        if (!r.name(owner) || !r.u16(type) || !r.u16(klass) || !r.u32(ttl) || !r.u16(rdlen)) return info;
         if (ttl & 0x80000000u) ttl = 0;  // RFC 2181 8: a TTL with the top bit set means 0
         if (i < an) {
             info.min_answer_ttl = info.min_answer_ttl ? std::min(*info.min_answer_ttl, ttl) : ttl;
-            if (!r.skip(rdlen)) return info;
+            if (type == kTypeCname) {
+                const size_t end = r.pos() + rdlen;
+                std::string target;
+                if (!r.name(target) || r.pos() != end) return info;
+                info.cnames.emplace_back(owner, std::move(target));
+            } else if (!r.skip(rdlen)) {
+                return info;
+            }
         } else if (type == kTypeSoa) {
             size_t end = r.pos() + rdlen;
             uint32_t serial, refresh, retry, expire, minimum;

@@ -74,8 +74,7 @@ enum class Outcome : uint8_t {
     kAnswer,     // records of the asked type
     kNoData,     // the name exists, no records of that type
     kNxDomain,   // the name does not exist
-    kPermanent,  // another permanent failure (an invalid name)
-    kTemporary,  // timeout, SERVFAIL, REFUSED, connection refused, ...
+    kTemporary,  // timeout, SERVFAIL, REFUSED, connection refused, a CNAME loop, an invalid name, ...
 };
 
 struct RecordSet {

@@ -80,7 +80,6 @@ Result<MxPlan> plan_mx(const std::string& domain, const RecordSet& mx, std::mt19
             return plan;
         }
         case Outcome::kNxDomain:
-        case Outcome::kPermanent:
             return dns_error(DnsStatus::kPermanent, mx.error);
         case Outcome::kTemporary:
             break;
@@ -96,7 +95,7 @@ Result<std::vector<Address>> combine_addresses(const std::string& host, const Re
     for (const RecordSet* rs : {&aaaa, &a})
         if (rs->outcome == Outcome::kTemporary) return dns_error(DnsStatus::kTemporary, rs->error);
     for (const RecordSet* rs : {&aaaa, &a})
-        if (rs->outcome == Outcome::kNxDomain || rs->outcome == Outcome::kPermanent)
+        if (rs->outcome == Outcome::kNxDomain)
             return dns_error(DnsStatus::kPermanent, rs->error);
     return dns_error(DnsStatus::kPermanent, "no A or AAAA records for " + host);
 }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "dns/dns_message.hpp"
 #include "dns/mx.hpp"
@@ -32,6 +34,26 @@ std::string failure_text(int status, const std::string& name, uint16_t type) {
         case ARES_EDESTRUCTION:
         case ARES_ECANCELLED: return "DNS lookup cancelled (resolver shut down) for " + what;
         default: return std::string("DNS error for ") + what + ": " + ares_strerror(status);
+    }
+}
+
+// Links of a CNAME chain followed before giving up (BIND stops a little
+// over 16 as well); a longer chain is as broken as a loop.
+constexpr size_t kMaxCnameChain = 16;
+
+// Follows `name` through the answer's CNAMEs: "CNAME loop" when a name comes
+// back, "CNAME chain too long" past kMaxCnameChain links, else empty (the
+// chain ends, with or without records of the asked type).
+std::string cname_chain_problem(const std::string& name, const MessageInfo& info) {
+    std::vector<std::string> seen{name};
+    std::string at = name;
+    for (;;) {
+        auto link = std::find_if(info.cnames.begin(), info.cnames.end(), [&](const auto& c) { return c.first == at; });
+        if (link == info.cnames.end()) return {};
+        at = link->second;
+        if (std::find(seen.begin(), seen.end(), at) != seen.end()) return "CNAME loop";
+        if (seen.size() > kMaxCnameChain) return "CNAME chain too long";
+        seen.push_back(at);
     }
 }
 
@@ -76,6 +98,14 @@ Interpreted parse_answer(const std::string& name, uint16_t type, const unsigned 
     }
     bool empty = r.records.mx.empty() && r.records.addresses.empty();
     if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && empty)) {
+        // A chain that never ends is the server's trouble, not an answer
+        // that the name has no such records: temporary, retried.
+        if (std::string problem = cname_chain_problem(normalize_name(name), info); !problem.empty()) {
+            r.records.outcome = Outcome::kTemporary;
+            r.records.error = problem + " for " + name + " (" + std::string(type_name(type)) + ")";
+            r.ttl = options.temporary_failure_ttl;
+            return r;
+        }
         // Answers of other types only (a CNAME chain ending nowhere): NODATA.
         r.records.outcome = Outcome::kNoData;
         r.records.error = failure_text(ARES_ENODATA, name, type);
@@ -120,10 +150,6 @@ Interpreted interpret_reply(int status, const std::string& name, uint16_t type, 
             r.ttl = clamp(neg, options.max_negative_ttl);
             break;
         }
-        case ARES_EBADNAME:
-            r.records.outcome = Outcome::kPermanent;
-            r.ttl = options.negative_ttl;
-            break;
         case ARES_EDESTRUCTION:
         case ARES_ECANCELLED:
         case ARES_ENOMEM:
@@ -131,6 +157,10 @@ Interpreted interpret_reply(int status, const std::string& name, uint16_t type, 
             r.ttl = std::chrono::seconds(0);
             break;
         default:
+            // Only a negative answer (NXDOMAIN, NODATA) says something final
+            // about the name; timeouts, SERVFAIL, REFUSED, a name c-ares
+            // cannot even put into a query (EBADNAME: a label over 63
+            // octets, a name over 255), ... are retried.
             r.records.outcome = Outcome::kTemporary;
             r.ttl = options.temporary_failure_ttl;
             break;

@@ -5,8 +5,9 @@
 // resolve_mx(domain) implements RFC 5321 5.1 and RFC 7505: MX records in
 // preference order (ties shuffled), each host with its IPv6 and IPv4
 // addresses; no MX records -> the domain itself (implicit MX, preference 0);
-// null MX and NXDOMAIN -> permanent failure; SERVFAIL, REFUSED, timeouts,
-// refused connections -> temporary failure. A failed lookup's Error carries
+// null MX and NXDOMAIN (and a name without MX or addresses: NODATA) ->
+// permanent failure; SERVFAIL, REFUSED, timeouts, refused connections, a
+// CNAME loop, a name too long to ask for -> temporary failure. A failed lookup's Error carries
 // the DnsStatus in its code (status_of()) and says what happened.
 //
 // Use from the ring's thread. Before destroying it, co_await shutdown() and

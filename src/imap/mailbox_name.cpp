@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "imap/chars.hpp"
+#include "util/utf8.hpp"
 
 namespace ringpost::imap {
 
@@ -21,72 +22,6 @@ int base64_value(char c) {
 }
 
 bool is_printable(uint32_t cp) { return cp >= 0x20 && cp <= 0x7e; }
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xc0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xe0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-}
-
-// Decodes one code point at s[i], advancing i. Returns false (and skips one
-// byte) on an invalid sequence.
-bool next_code_point(std::string_view s, size_t& i, uint32_t& cp) {
-    auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-    uint8_t b0 = byte(i);
-    if (b0 < 0x80) {
-        cp = b0;
-        ++i;
-        return true;
-    }
-    size_t len;
-    uint32_t min;
-    if ((b0 & 0xe0) == 0xc0) {
-        len = 2;
-        cp = b0 & 0x1f;
-        min = 0x80;
-    } else if ((b0 & 0xf0) == 0xe0) {
-        len = 3;
-        cp = b0 & 0x0f;
-        min = 0x800;
-    } else if ((b0 & 0xf8) == 0xf0) {
-        len = 4;
-        cp = b0 & 0x07;
-        min = 0x10000;
-    } else {
-        ++i;
-        return false;
-    }
-    if (i + len > s.size()) {
-        ++i;
-        return false;
-    }
-    for (size_t k = 1; k < len; ++k) {
-        uint8_t b = byte(i + k);
-        if ((b & 0xc0) != 0x80) {
-            ++i;
-            return false;
-        }
-        cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        ++i;
-        return false;
-    }
-    i += len;
-    return true;
-}
 
 // Accumulates UTF-16 units as modified base64.
 class Base64Writer {
@@ -159,7 +94,7 @@ Result<std::string> decode_mutf7(std::string_view name) {
                 if (unit < 0xdc00 || unit > 0xdfff) {
                     return make_error("Mailbox name is not modified UTF-7: unpaired surrogate");
                 }
-                append_utf8(out, 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00));
+                utf8::append(out, 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00));
                 high = 0;
             } else if (unit >= 0xd800 && unit <= 0xdbff) {
                 high = unit;
@@ -170,7 +105,7 @@ Result<std::string> decode_mutf7(std::string_view name) {
             } else if (unit < 0x20 || unit == 0x7f) {
                 return make_error("Mailbox name contains a control character");
             } else {
-                append_utf8(out, unit);
+                utf8::append(out, unit);
             }
         }
         if (!any || high != 0 || nbits >= 6 || bits != 0) {
@@ -189,7 +124,7 @@ std::string encode_mutf7(std::string_view utf8) {
     size_t i = 0;
     while (i < utf8.size()) {
         uint32_t cp;
-        if (!next_code_point(utf8, i, cp)) cp = 0xfffd;
+        if (!utf8::next_code_point(utf8, i, cp)) cp = 0xfffd;
         if (is_printable(cp)) {
             if (shifted) {
                 b64.finish();
@@ -223,7 +158,7 @@ bool is_valid_utf8(std::string_view s) {
     size_t i = 0;
     uint32_t cp;
     while (i < s.size()) {
-        if (!next_code_point(s, i, cp)) return false;
+        if (!utf8::next_code_point(s, i, cp)) return false;
     }
     return true;
 }

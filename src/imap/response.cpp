@@ -77,6 +77,19 @@ void append_literal(std::string& out, std::string_view s) {
     }
 }
 
+void append_message_literal(std::string& out, std::string_view bytes) {
+    out += '{';
+    append_number(out, bytes.size());
+    out += "}\r\n";
+    append_message_bytes(out, bytes);
+}
+
+void append_message_bytes(std::string& out, std::string_view bytes) {
+    size_t at = out.size();
+    out += bytes;
+    std::replace(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(), '\0', '\x80');
+}
+
 void append_string(std::string& out, std::string_view s, bool utf8) {
     if (is_quotable(s, utf8)) {
         append_quoted(out, s);

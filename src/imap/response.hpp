@@ -1,8 +1,10 @@
 // Writing IMAP response data (RFC 3501 7, 9): strings (quoted when that is
 // safe, a literal otherwise), astrings, nstrings, mailbox names, flag lists,
 // FETCH data item names, and free text. Everything appends to the caller's
-// output buffer. NUL may appear in neither quoted strings nor literals and
-// is dropped (as src/mail's ENVELOPE strings do). Dates are in date_time.hpp.
+// output buffer. NUL may appear in neither quoted strings nor literals: in
+// strings it is dropped (as src/mail's ENVELOPE strings do), in a
+// message's bytes it becomes 0x80 (append_message_literal). Dates are in
+// date_time.hpp.
 #pragma once
 
 #include <optional>
@@ -26,8 +28,16 @@ bool is_quotable(std::string_view s, bool utf8 = false);
 
 // "s" with '"' and '\' escaped. The caller checked is_quotable().
 void append_quoted(std::string& out, std::string_view s);
-// {n}CRLF followed by the bytes.
+// {n}CRLF followed by the bytes (NUL dropped, see above).
 void append_literal(std::string& out, std::string_view s);
+// Bytes of a stored message (FETCH BODY[...], RFC822*, partials) as a
+// literal. NUL, which no literal may carry (RFC 3501 4.3), is sent as 0x80
+// as Dovecot does, so the literal has exactly the stored size and
+// RFC822.SIZE, BODYSTRUCTURE sizes and partial offsets, which all count
+// stored bytes, agree with what the client receives.
+void append_message_literal(std::string& out, std::string_view bytes);
+// The same bytes without the {n} prefix: a chunk of a streamed literal.
+void append_message_bytes(std::string& out, std::string_view bytes);
 // string: quoted if quotable, else a literal.
 void append_string(std::string& out, std::string_view s, bool utf8 = false);
 // astring: a bare atom where possible; "NIL" is quoted so no client takes it for nil.

@@ -137,8 +137,12 @@ private:
     io::Task<bool> flush_if_over(std::string& out, size_t threshold);
     io::Task<void> store(const Command& cmd, std::string& out);
     io::Task<void> copy(const Command& cmd, std::string& out);
-    io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, std::optional<std::string>& data);
-    io::Task<bool> matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, std::optional<std::string>& data);
+    // A SEARCH command's prepared keys and the message under test
+    // (session_search.cpp).
+    struct SearchContext;
+    io::Task<void> load_for_search(const MessageInfo& m, bool body, SearchContext& ctx);
+    io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx);
+    io::Task<bool> matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, SearchContext& ctx);
 
     // Sequence numbers (or UIDs with `uid`) of `set` as indexes into sel_->messages.
     std::vector<size_t> resolve(const SequenceSet& set, bool uid) const;

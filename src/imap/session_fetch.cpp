@@ -6,7 +6,8 @@
 // locates the section, and the section's bytes are read in chunks and
 // flushed to the client as they come. Replies are flushed per message once
 // they pass flush_threshold, so FETCH 1:* BODY[] over a big mailbox runs in
-// bounded memory.
+// bounded memory. Either way a message's bytes go out with NUL as 0x80
+// (response.hpp), so sizes and offsets count what is sent.
 #include "imap/session.hpp"
 
 #include <algorithm>
@@ -164,12 +165,12 @@ io::Task<bool> Session::fetch_one(const std::vector<FetchItem>& items, size_t in
                 std::string text = mail::header_fields(header, sec.fields, sec.text == Section::Text::kHeaderFieldsNot);
                 SectionRange whole{0, text.size(), false};
                 apply_partial(it, whole);
-                append_literal(out, cut(text, whole.offset, whole.size));
+                append_message_literal(out, cut(text, whole.offset, whole.size));
                 break;
             }
             apply_partial(it, r);
             if (!streamed) {
-                append_literal(out, cut(content.data, r.offset, r.size));
+                append_message_literal(out, cut(content.data, r.offset, r.size));
                 break;
             }
             auto s = stream_literal(m.uid, r.offset, std::min<uint64_t>(r.size, size - std::min(size, r.offset)),
@@ -199,7 +200,7 @@ io::Task<bool> Session::stream_literal(uint32_t uid, uint64_t offset, uint64_t s
             lost_ = true;
             co_return false;
         }
-        out += **r;
+        append_message_bytes(out, **r);
         done += n;
         auto flushing = flush_if_over(out, config_.flush_threshold);
         if (!(co_await std::move(flushing))) co_return false;

@@ -1,34 +1,144 @@
 // The IMAP session: SEARCH (see session.hpp).
-#include "imap/session.hpp"
+//
+// Text keys compare with decoded, case-folded text (mail/search_text.hpp):
+// header values after RFC 2047 decoding, addresses as ENVELOPE parses them,
+// bodies after their transfer encoding and charset. Each key's string is
+// folded and its matcher (linear in the text) built once per command; each
+// message is read, and its body text decoded, at most once, and only when
+// a key needs it; of a big message only the header and the text parts.
+#include <unordered_map>
 
 #include "imap/date_time.hpp"
+#include "imap/session.hpp"
 #include "imap/session_util.hpp"
+#include "mail/header_block.hpp"
 #include "mail/rfc5322_date.hpp"
+#include "mail/search_text.hpp"
+#include "mail/substring_matcher.hpp"
 
 namespace ringpost::imap {
 
 using namespace detail;
 
-io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, std::optional<std::string>& data) {
-    if (!data) {
-        auto t = backend_.read_message(user_, sel_->name, m.uid, false, true);
+namespace {
+
+bool is_text_key(SearchKind kind) {
+    switch (kind) {
+    case SearchKind::kFrom:
+    case SearchKind::kTo:
+    case SearchKind::kCc:
+    case SearchKind::kBcc:
+    case SearchKind::kSubject:
+    case SearchKind::kBody:
+    case SearchKind::kText:
+    case SearchKind::kHeader: return true;
+    default: return false;
+    }
+}
+
+std::string_view address_field(SearchKind kind) {
+    switch (kind) {
+    case SearchKind::kFrom: return "From";
+    case SearchKind::kTo: return "To";
+    case SearchKind::kCc: return "Cc";
+    case SearchKind::kBcc: return "Bcc";
+    default: return {};
+    }
+}
+
+}  // namespace
+
+struct Session::SearchContext {
+    std::unordered_map<const SearchKey*, mail::SubstringMatcher> matchers;
+
+    // The message under test; filled when a key first needs it. A message
+    // up to the stream threshold is read whole; of a bigger one only the
+    // header and, for BODY and TEXT, its text parts are read.
+    bool loaded = false;
+    bool whole = false;
+    std::string data;                         // the whole message, or only its header
+    mail::MessageSummary summary;
+    std::optional<std::string> header_text;   // TEXT: the whole header, decoded
+    std::optional<std::string> body_text;     // BODY and TEXT
+
+    void prepare(const SearchKey& key) {
+        if (is_text_key(key.kind)) matchers.emplace(&key, mail::SubstringMatcher(mail::search_key_text(key.value)));
+        for (const SearchKey& child : key.children) prepare(child);
+    }
+
+    void next_message() {
+        loaded = false;
+        whole = false;
+        data.clear();
+        summary = {};
+        header_text.reset();
+        body_text.reset();
+    }
+
+    std::string_view header() const { return std::string_view(data).substr(0, mail::header_section_size(data)); }
+
+    const std::string& whole_header() {
+        if (!header_text) header_text = mail::header_search_text(header());
+        return *header_text;
+    }
+};
+
+io::Task<void> Session::load_for_search(const MessageInfo& m, bool body, SearchContext& ctx) {
+    if (!ctx.loaded) {
+        ctx.loaded = true;
+        ctx.whole = m.size <= config_.stream_threshold;
+        auto t = backend_.read_message(user_, sel_->name, m.uid, true, ctx.whole);
         auto r = co_await std::move(t);
-        data.emplace(r && r->has_value() ? std::move((*r)->data) : std::string());
+        if (!r || !r->has_value()) {   // expunged meanwhile: no text to match
+            ctx.body_text.emplace();
+            co_return;
+        }
+        ctx.summary = std::move((*r)->summary);
+        if (ctx.whole) {
+            ctx.data = std::move((*r)->data);
+        } else {
+            auto h = backend_.read_range(user_, sel_->name, m.uid, 0, ctx.summary.root.header_size);
+            auto got = co_await std::move(h);
+            if (got && got->has_value()) ctx.data = std::move(**got);
+        }
     }
-    std::string_view msg = *data;
-    std::string_view header = header_of(msg);
+    if (!body || ctx.body_text) co_return;
+    if (ctx.whole) {
+        ctx.body_text = mail::body_search_text(ctx.data, ctx.summary.root);
+        co_return;
+    }
+    // Part by part: an attachment of many megabytes is never read.
+    std::string text;
+    for (const mail::BodyTextSource& source : mail::body_text_sources(ctx.summary.root)) {
+        if (text.size() >= mail::kMaxBodySearchText) break;
+        uint64_t n = mail::raw_bytes_for(source, mail::kMaxBodySearchText - text.size());
+        auto t = backend_.read_range(user_, sel_->name, m.uid, source.offset, n);
+        auto got = co_await std::move(t);
+        if (!got || !got->has_value()) break;
+        mail::append_body_text(text, source, **got);
+    }
+    ctx.body_text = std::move(text);
+}
+
+io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx) {
+    const bool body = key.kind == SearchKind::kBody || key.kind == SearchKind::kText;
+    auto load = load_for_search(m, body, ctx);
+    co_await std::move(load);
+    std::string_view header = ctx.header();
+    auto found_in = [&](std::string_view text) { return ctx.matchers.at(&key).found_in(text); };
     switch (key.kind) {
-    case SearchKind::kFrom: co_return ci_contains(header_values(header, "From"), key.value);
-    case SearchKind::kTo: co_return ci_contains(header_values(header, "To"), key.value);
-    case SearchKind::kCc: co_return ci_contains(header_values(header, "Cc"), key.value);
-    case SearchKind::kBcc: co_return ci_contains(header_values(header, "Bcc"), key.value);
-    case SearchKind::kSubject: co_return ci_contains(header_values(header, "Subject"), key.value);
-    case SearchKind::kHeader: {
-        std::string v = header_values(header, key.field);
-        if (key.value.empty()) co_return !v.empty() || ci_contains(header, key.field + ":");
-        co_return ci_contains(v, key.value);
-    }
-    case SearchKind::kBody: co_return ci_contains(msg.substr(header.size()), key.value);
+    case SearchKind::kFrom:
+    case SearchKind::kTo:
+    case SearchKind::kCc:
+    case SearchKind::kBcc: co_return found_in(mail::address_search_text(header, address_field(key.kind)));
+    case SearchKind::kSubject: co_return found_in(mail::field_search_text(header, "Subject"));
+    case SearchKind::kHeader:
+        // RFC 3501 6.4.4: an empty string matches every message that has
+        // the field.
+        if (key.value.empty()) co_return mail::has_header_field(header, key.field);
+        co_return found_in(mail::field_search_text(header, key.field));
+    case SearchKind::kBody: co_return found_in(*ctx.body_text);
+    case SearchKind::kText: co_return found_in(ctx.whole_header()) || found_in(*ctx.body_text);
     case SearchKind::kSentSince:
     case SearchKind::kSentBefore:
     case SearchKind::kSentOn: {
@@ -43,30 +153,29 @@ io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, 
         if (key.kind == SearchKind::kSentBefore) co_return day < want;
         co_return day == want;
     }
-    default: co_return ci_contains(msg, key.value);
+    default: co_return false;
     }
 }
 
-io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const MessageInfo& m,
-                                std::optional<std::string>& data) {
+io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, SearchContext& ctx) {
     const auto& msgs = sel_->messages;
     switch (key.kind) {
     case SearchKind::kAll: co_return true;
     case SearchKind::kAnd:
         for (const auto& c : key.children) {
-            auto t = matches(c, seq, m, data);
+            auto t = matches(c, seq, m, ctx);
             if (!(co_await std::move(t))) co_return false;
         }
         co_return true;
     case SearchKind::kOr:
         for (const auto& c : key.children) {
-            auto t = matches(c, seq, m, data);
+            auto t = matches(c, seq, m, ctx);
             if (co_await std::move(t)) co_return true;
         }
         co_return false;
     case SearchKind::kNot: {
         if (key.children.empty()) co_return false;
-        auto t = matches(key.children[0], seq, m, data);
+        auto t = matches(key.children[0], seq, m, ctx);
         co_return !(co_await std::move(t));
     }
     case SearchKind::kSequence: co_return key.set.contains(seq, static_cast<uint32_t>(msgs.size()));
@@ -81,7 +190,7 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
     case SearchKind::kBefore: co_return date_of(m.internal_date, 0) < key.date;
     case SearchKind::kOn: co_return date_of(m.internal_date, 0) == key.date;
     default: {
-        auto t = search_text(key, m, data);
+        auto t = search_text(key, m, ctx);
         co_return co_await std::move(t);
     }
     }
@@ -89,16 +198,20 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
 
 io::Task<void> Session::search(const Command& cmd, std::string& out) {
     const auto& a = cmd.get<SearchArgs>();
+    // RFC 3501 6.4.4: strings are in the CHARSET given (US-ASCII if none);
+    // UTF-8 covers US-ASCII, and the text searched is UTF-8.
     if (!a.charset.empty() && a.charset != "US-ASCII" && a.charset != "UTF-8") {
-        tagged(out, cmd.tag, "NO", "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset");
+        tagged(out, cmd.tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
         co_return;
     }
+    SearchContext ctx;
+    ctx.prepare(a.key);
     std::string line = "* SEARCH";
     // A copy: the view may not change during SEARCH, but be safe.
     std::vector<MessageInfo> msgs = sel_->messages;
     for (size_t i = 0; i < msgs.size(); ++i) {
-        std::optional<std::string> data;
-        auto t = matches(a.key, static_cast<uint32_t>(i + 1), msgs[i], data);
+        ctx.next_message();
+        auto t = matches(a.key, static_cast<uint32_t>(i + 1), msgs[i], ctx);
         if (co_await std::move(t)) line += " " + std::to_string(cmd.uid ? msgs[i].uid : i + 1);
         if (!sel_) co_return;
     }

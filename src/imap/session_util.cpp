@@ -1,11 +1,11 @@
 // Helpers shared by the session's command files (see session_util.hpp).
 #include "imap/session_util.hpp"
 
-#include <algorithm>
 #include <cctype>
 
 #include "imap/mailbox_name.hpp"
 #include "imap/response.hpp"
+#include "mail/header_block.hpp"
 
 namespace ringpost::imap::detail {
 namespace {
@@ -90,17 +90,7 @@ uint32_t flag_bit(std::string_view f, const std::vector<std::string>& keywords) 
     return 0;
 }
 
-bool ci_contains(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    });
-    return it != hay.end();
-}
-
-bool ci_equal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ci_contains(a, b);
-}
+bool ci_equal(std::string_view a, std::string_view b) { return mail::equals_nocase(a, b); }
 
 std::string_view header_of(std::string_view msg) {
     size_t p = msg.find("\r\n\r\n");

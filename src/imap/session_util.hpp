@@ -1,5 +1,5 @@
 // Helpers shared by the session's command files (session*.cpp): flag
-// names and bits, case-insensitive matching, header lookups for SEARCH,
+// names and bits, case-insensitive comparison, the Date: lookup for SEARCH,
 // LIST pattern matching, STATUS items, BODY[section] ranges. Internal to
 // the session; not part of the IMAP library's interface.
 #pragma once
@@ -27,7 +27,6 @@ uint32_t flag_bit(std::string_view flag, const std::vector<std::string>& keyword
 // "\Answered \Flagged \Deleted \Seen \Draft" and the keywords.
 std::string flag_names(const std::vector<std::string>& keywords);
 
-bool ci_contains(std::string_view hay, std::string_view needle);
 bool ci_equal(std::string_view a, std::string_view b);
 
 // The header block of a message (up to and including the empty line).

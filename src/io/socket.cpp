@@ -57,6 +57,33 @@ Result<Fd> listen_tcp(const std::string& host, uint16_t port, bool reuse_port, i
     return fd;
 }
 
+Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port, unsigned count, int backlog) {
+    auto addr = make_address(host, port);
+    if (!addr) return addr.error();
+    const std::string where = (addr->storage.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    if (port == 0) return make_error("cannot listen on " + where + ": a listener group needs a fixed port", EINVAL);
+    {
+        // A bind without SO_REUSEPORT fails while anyone listens on the
+        // port, including another process's SO_REUSEPORT group. Closed at
+        // once: the group below binds right after (SO_REUSEADDR keeps
+        // TIME_WAIT from the probe out of the way).
+        auto probe = listen_tcp(host, port, false, 1);
+        if (!probe) {
+            if (probe.error().code == std::errc::address_in_use)
+                return make_error("cannot listen on " + where + ": address in use (by another process)", EADDRINUSE);
+            return probe.error();
+        }
+    }
+    std::vector<Fd> group;
+    group.reserve(count);
+    for (unsigned i = 0; i < count; ++i) {
+        auto fd = listen_tcp(host, port, true, backlog);
+        if (!fd) return fd.error();
+        group.push_back(std::move(fd).value());
+    }
+    return group;
+}
+
 std::string address_ip(const sockaddr_storage& addr) {
     char buf[INET6_ADDRSTRLEN] = "";
     if (addr.ss_family == AF_INET) {

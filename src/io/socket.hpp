@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -44,6 +45,14 @@ Result<SocketAddress> make_address(const std::string& host, uint16_t port);
 // socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen, non-blocking off
 // (io_uring does not need O_NONBLOCK). Errors name the address.
 Result<Fd> listen_tcp(const std::string& host, uint16_t port, bool reuse_port, int backlog = 4096);
+
+// `count` SO_REUSEPORT listeners on one address, one per worker. The port
+// must be free first: SO_REUSEPORT would otherwise let a second process of
+// the same user join a group another process holds and silently take a
+// share of its connections. Fails with EADDRINUSE ("... in use") then, and
+// with EINVAL for port 0 (each socket would get a port of its own).
+Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port, unsigned count,
+                                         int backlog = 4096);
 
 // Textual IP ("192.0.2.1", "2001:db8::1"; v4-mapped v6 printed as v4) and port.
 std::string address_ip(const sockaddr_storage& addr);

@@ -17,6 +17,14 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 // serves both local parts (joined without spaces) and obsolete phrases.
 bool is_atom_char(char c) { return !is_blank(c) && kSpecials.find(c) == std::string_view::npos; }
 
+// Words that only dots join ("john", ".", "doe"; obs-local-part) are one
+// local part; words side by side ("Real", "Name") are a phrase.
+bool is_dotted_local_part(const std::vector<std::string>& words) {
+    for (size_t i = 1; i < words.size(); ++i)
+        if (!words[i - 1].ends_with('.') && !words[i].starts_with('.')) return false;
+    return true;
+}
+
 std::string join(const std::vector<std::string>& words, std::string_view separator) {
     std::string out;
     for (size_t i = 0; i < words.size(); ++i) {
@@ -49,8 +57,9 @@ private:
     bool done() const { return i_ >= s_.size(); }
     bool at(char c) const { return !done() && s_[i_] == c; }
 
-    // Whitespace and (nested (comments)), which carry nothing for IMAP.
-    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_); }
+    // Whitespace and (nested (comments)); the last comment is kept for an
+    // addr-spec without a display name.
+    void skip_cfws() { i_ = rfc5322::skip_cfws(s_, i_, last_comment_); }
 
     // At a '"': its content unescaped; an unclosed string runs to the end.
     std::string quoted_string() { return rfc5322::quoted_string(s_, i_); }
@@ -141,6 +150,8 @@ private:
 
     // mailbox = [display-name] "<" [route ":"] addr-spec ">" / addr-spec
     void parse_mailbox() {
+        skip_cfws();
+        last_comment_.clear();   // a comment before the address names nothing
         std::vector<std::string> phrase = words();
         skip_cfws();
         Address a;
@@ -148,14 +159,22 @@ private:
             ++i_;
             a.name = join(phrase, " ");
             parse_angle_addr(a);
-        } else {
-            // A bare addr-spec: the words were its local part.
-            if (phrase.empty() && !at('@')) return;
+        } else if (at('@')) {
+            // A bare addr-spec: the words were its local part, and a comment
+            // in or after it is the name ("user@domain (Real Name)"), as
+            // Dovecot and the old RFC 822 convention have it.
+            ++i_;
             a.mailbox = join(phrase, "");
-            if (at('@')) {
-                ++i_;
-                a.host = domain();
-            }
+            a.host = domain();
+            a.name = last_comment_;
+        } else if (!is_dotted_local_part(phrase)) {
+            // Words without an address ("Real Name"): a display name, as
+            // Dovecot reads them; the address is missing.
+            a.name = join(phrase, " ");
+        } else {
+            if (phrase.empty()) return;
+            a.mailbox = join(phrase, "");   // "root": a local part without its domain
+            a.name = last_comment_;
         }
         if (a.mailbox.empty()) a.mailbox = kMissingMailbox;
         if (a.host.empty()) a.host = kMissingDomain;
@@ -193,6 +212,7 @@ private:
 
     std::string_view s_;
     size_t i_ = 0;
+    std::string last_comment_;
     std::vector<Address> out_;
 };
 

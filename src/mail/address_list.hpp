@@ -2,9 +2,13 @@
 // ENVELOPE wants them (RFC 3501 7.4.2): one entry per mailbox, a group as a
 // start entry, its members and an end entry.
 //
-// Tolerant like the clients that read real mail: comments are dropped,
-// obsolete routes are kept, quoted local parts are unquoted, a broken
-// address yields what could be read, and stray characters are skipped.
+// Read as Dovecot reads them (what imaptest's fetch-envelope checks): a
+// comment in or after a bare addr-spec is its display name
+// ("user@domain (Real Name)"), other comments are dropped; words without
+// an address are a display name with the mailbox missing. Tolerant like
+// the clients that read real mail: obsolete routes are kept, quoted local
+// parts are unquoted, a broken address yields what could be read, and
+// stray characters are skipped.
 // Encoded words (RFC 2047) and 8-bit bytes pass through untouched.
 #pragma once
 

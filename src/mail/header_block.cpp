@@ -34,6 +34,8 @@ size_t header_section_size(std::string_view data) {
     return data.size();
 }
 
+bool HeaderReader::at_empty_line() const { return is_empty_line(rest_, 0); }
+
 bool HeaderReader::next(HeaderField& field) {
     if (rest_.empty() || is_empty_line(rest_, 0)) return false;
     // A field is its first line plus every following line that starts with

@@ -28,6 +28,10 @@ class HeaderReader {
 public:
     explicit HeaderReader(std::string_view section) : rest_(section) {}
     bool next(HeaderField& field);
+    // After next() returned false: whether the fields ended at the empty
+    // line that ends a header section (false when the data simply ran out,
+    // as in a message with no body and no empty line).
+    bool at_empty_line() const;
 
 private:
     std::string_view rest_;

@@ -11,9 +11,12 @@ namespace {
 
 constexpr std::string_view kEmptyEnvelope = "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
 
-bool is_message(const MimePart& p) {
-    return p.type == "message" && (p.subtype == "rfc822" || p.subtype == "global") && p.parts.size() == 1;
-}
+// The envelope form (envelope, body, lines) is message/rfc822's alone.
+// RFC 9051 7.5.2 gives it to message/global as well, but ringpost speaks
+// IMAP4rev1 only (ENABLE IMAP4rev2 enables nothing), and rev1 parsers
+// (imapflow) misread a message/global in that form: it is a basic part,
+// as Dovecot sends it to rev1 clients.
+bool is_message(const MimePart& p) { return p.type == "message" && p.subtype == "rfc822" && p.parts.size() == 1; }
 
 void append_token(std::string& out, std::string_view token) { append_imap_string(out, to_upper(token)); }
 

@@ -53,7 +53,9 @@ struct MimePart {
     // multipart/*: the children. message/rfc822 (and message/global): one
     // child, the root part of the encapsulated message.
     std::vector<MimePart> parts;
-    // message/rfc822 only: the IMAP ENVELOPE of the encapsulated message.
+    // message/rfc822 and message/global: the IMAP ENVELOPE of the
+    // encapsulated message (BODYSTRUCTURE sends it for message/rfc822 only;
+    // see imap_bodystructure.cpp).
     std::string envelope;
 };
 
@@ -81,6 +83,8 @@ const MimePart* find_part(const MimePart& root, const std::vector<uint32_t>& pat
 // The header fields of `header_block` whose names are (exclude = false) or
 // are not (exclude = true) in `names` (case-insensitive), in their original
 // order and form, followed by the empty line: HEADER.FIELDS (NOT).
+// HEADER.FIELDS.NOT (exclude) adds the empty line only where `header_block`
+// has it: a message with no body and no empty line gets none (RFC 3501 6.4.5).
 std::string header_fields(std::string_view header_block, const std::vector<std::string>& names, bool exclude);
 
 }  // namespace ringpost::mail

@@ -1,6 +1,6 @@
 // encode_summary / decode_summary; see mime.hpp.
 //
-// Format (version 1): the version byte, then the envelope, bodystructure
+// Format (version 2): the version byte, then the envelope, bodystructure
 // and body strings, then the root part. Integers are LEB128 varints;
 // strings are a varint length and the bytes. A part is its five numbers
 // (header offset and size, body offset and size, body lines), its strings
@@ -8,18 +8,24 @@
 // location, envelope), its two parameter lists (count, then name and value
 // strings) and its children (count, then each part).
 //
+// Version 1 is the same format; its BODY and BODYSTRUCTURE gave
+// message/global the envelope form, so they are rendered again from the
+// part tree when read (the ENVELOPE strings are kept as stored).
+//
 // The decoder trusts nothing: every length is checked against what is
 // left, nesting and part counts are bounded as the parser bounds them, and
 // trailing bytes are an error.
 #include <cstdint>
 
+#include "mail/imap_render.hpp"
 #include "mail/mime.hpp"
 
 namespace ringpost::mail {
 
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersionRev2MessageGlobal = 1;
 // The parser nests at most kMaxMimeDepth containers; their leaves are one
 // level deeper.
 constexpr uint32_t kMaxTreeDepth = kMaxMimeDepth + 1;
@@ -167,7 +173,8 @@ Result<MessageSummary> decode_summary(std::string_view data) {
     Reader r(data);
     uint8_t version = r.byte();
     if (r.failed()) return make_error("message summary: empty");
-    if (version != kVersion) return make_error("message summary: unknown version " + std::to_string(version));
+    if (version != kVersion && version != kVersionRev2MessageGlobal)
+        return make_error("message summary: unknown version " + std::to_string(version));
     MessageSummary s;
     r.string(s.envelope);
     r.string(s.bodystructure);
@@ -176,6 +183,10 @@ Result<MessageSummary> decode_summary(std::string_view data) {
     get_part(r, s.root, 0, parts_left);
     if (!r.failed() && !r.at_end()) r.fail("trailing bytes");
     if (r.failed()) return make_error("message summary: " + std::string(r.why()));
+    if (version == kVersionRev2MessageGlobal) {
+        s.bodystructure = render_body(s.root, true);
+        s.body = render_body(s.root, false);
+    }
     return s;
 }
 

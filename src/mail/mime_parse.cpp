@@ -147,7 +147,9 @@ private:
         // A message/rfc822 body in base64 or quoted-printable (forbidden by
         // RFC 2046 5.2.1, seen anyway) cannot be read as a message here.
         if (!may_open(depth) || !transparent_encoding(p.encoding)) {
-            reinterpret(p, "application", "octet-stream");
+            // message/global may be encoded (RFC 6532 3.5) and is a basic
+            // part in BODYSTRUCTURE anyway: it stays what it says it is.
+            if (p.subtype != "global") reinterpret(p, "application", "octet-stream");
             return;
         }
         MimePart child = parse_entity(p.body_offset, p.body_offset + p.body_size, depth + 1, false);

@@ -64,7 +64,10 @@ std::string header_fields(std::string_view header_block, const std::vector<std::
             pos = lf == std::string_view::npos ? raw.size() : lf + 1;
         }
     }
-    out += "\r\n";
+    // RFC 3501 6.4.5: the empty line comes along "except in the case of a
+    // message which has no body and no blank line". HEADER.FIELDS adds it
+    // all the same, as Dovecot does (clients take it as the end marker).
+    if (!exclude || reader.at_empty_line()) out += "\r\n";
     return out;
 }
 

@@ -190,9 +190,21 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             deadline = Clock::now() + ctx.timeouts.command;
             continue;
         }
+        if (ev == Event::kDelay) {
+            // Past the soft error limit: the replies so far go out now, the
+            // next one after error_delay, on a timer of this ring (Postfix
+            // sleep()s the whole process here).
+            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
+                reason = "lost";
+                break;
+            }
+            io::SleepOp pause = io::sleep_for(session.reply_delay());
+            co_await pause;
+            continue;
+        }
         if (ev == Event::kClose) {
             co_await conn.send(out, ctx.timeouts.send);
-            reason = session.stats().bad_commands >= ctx.config.limits.max_bad_commands ? "errors" : "quit";
+            reason = session.too_many_errors() ? "errors" : "quit";
             break;
         }
         // kNeedInput: flush replies only now that the input is drained.
@@ -269,6 +281,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                              {"reason", reason},
                              {"commands", st.commands},
                              {"bad", st.bad_commands},
+                             {"delayed", st.delays},
                              {"messages", st.messages},
                              {"rcpts", st.recipients}});
     ctx.live.remove(entry);

@@ -5,7 +5,8 @@
 // trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
 // replies only when the input is drained (what makes PIPELINING cheap),
 // awaits the spool's group commit before the 250, and the authenticator
-// before the 235/535.
+// before the 235/535, and holds replies back on a timer for a client past
+// the soft error limit (Event::kDelay).
 #pragma once
 
 #include <chrono>

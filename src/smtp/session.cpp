@@ -4,6 +4,12 @@
 // the limits, and the message buffer; STARTTLS's reset (RFC 3207), the
 // SASL exchanges of AUTH (RFC 4954) and the submission rules (RFC 6409).
 //
+// Error limits (Postfix's smtpd_soft/hard_error_limit, junk_command_limit):
+// every error reply goes through bad() or count_error(), which count it and
+// hang up at the hard limit; past the soft limit feed() stops before each
+// command line with Event::kDelay, so the driver waits on a timer and the
+// replies still go out in order.
+//
 // Input handling: command lines are parsed in place in the caller's buffer
 // (an incomplete line is left unconsumed, so the session itself buffers
 // nothing between calls); message data is decoded straight into the
@@ -82,6 +88,13 @@ struct Session::Impl {
     uint32_t auth_failures = 0;
     size_t received_len = 0;        // bytes of our Received: header at the start of `data`
 
+    // Postfix's error_count and junk_cmds: both forgiven when a message is
+    // accepted (stats.bad_commands keeps the session's total for the log).
+    uint32_t error_count = 0;
+    uint32_t junk_commands = 0;
+    bool delay_served = false;      // the pending command line has had its kDelay
+    bool error_hangup = false;      // closed at hard_error_limit
+
     // Transaction (MAIL .. end of data).
     bool has_mail = false;
     bool message_started = false;   // queue ID allocated, Received: written
@@ -111,21 +124,55 @@ struct Session::Impl {
         return config.limits.max_message_size == 0 ? UINT64_MAX : config.limits.max_message_size;
     }
 
-    // A reply that counts against max_bad_commands; when the limit is
-    // reached it adds the 421 and closes the session (Postfix's
-    // smtpd_hard_error_limit), so a confused or hostile client cannot keep
-    // the connection busy with garbage.
-    void bad(std::string& out, uint16_t code, std::string_view status, std::string_view text,
-             std::string_view detail = {}) {
-        append_reply(out, code, status, {text, detail});
+    // One error against the limits. At hard_error_limit the 421 follows
+    // and the session ends (Postfix's smtpd_hard_error_limit), so a
+    // confused or hostile client (one harvesting addresses with RCPT, say)
+    // cannot keep the connection busy with garbage.
+    void count_error(std::string& out) {
         ++stats.bad_commands;
-        if (config.limits.max_bad_commands != 0 && stats.bad_commands >= config.limits.max_bad_commands) {
+        ++error_count;
+        if (mode == Mode::kClosed) return;
+        if (config.limits.hard_error_limit != 0 && error_count >= config.limits.hard_error_limit) {
             append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many errors"});
-            log::info("smtp_too_many_errors", {{"client", client.ip}, {"errors", stats.bad_commands}});
+            log::info("smtp_too_many_errors", {{"client", client.ip}, {"errors", error_count}});
+            error_hangup = true;
             mode = Mode::kClosed;
         }
     }
+    // An error reply (4xx/5xx), counted.
+    void bad(std::string& out, uint16_t code, std::string_view status,
+             std::initializer_list<std::string_view> parts) {
+        append_reply(out, code, status, parts);
+        count_error(out);
+    }
+    void bad(std::string& out, uint16_t code, std::string_view status, std::string_view text,
+             std::string_view detail = {}) {
+        bad(out, code, status, {text, detail});
+    }
     void bad(std::string& out, const Reply& r) { bad(out, r.code, r.status, r.text, r.detail); }
+
+    // After a junk command (NOOP, RSET, VRFY, HELP; Postfix's
+    // SMTPD_CMD_FLAG_LIMIT) has been answered: beyond junk_command_limit
+    // each one is an error, so "NOOP" forever cannot hold a connection.
+    void junk(std::string& out) {
+        ++junk_commands;
+        if (config.limits.junk_command_limit != 0 && junk_commands > config.limits.junk_command_limit)
+            count_error(out);
+    }
+
+    // Called once a complete command line is ready: true, once per line,
+    // when its reply must wait error_delay (Postfix sleeps before every
+    // reply once error_count >= smtpd_soft_error_limit).
+    bool hold_reply() {
+        const Limits& l = config.limits;
+        if (delay_served || l.soft_error_limit == 0 || l.error_delay.count() <= 0 || error_count < l.soft_error_limit) {
+            delay_served = false;
+            return false;
+        }
+        delay_served = true;
+        ++stats.delays;
+        return true;
+    }
 
     void reset_transaction() {
         has_mail = false;
@@ -208,23 +255,33 @@ void Session::Impl::command(std::string_view line, std::string& out) {
     case Verb::kBdat:
         return cmd_bdat(c, out);
     case Verb::kRset:
-        if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: RSET");
-        reset_transaction();
-        return append_reply(out, 250, "2.0.0", "Ok");
+        if (!c.arg.empty()) {
+            bad(out, 501, "5.5.4", "Syntax: RSET");
+        } else {
+            reset_transaction();
+            append_reply(out, 250, "2.0.0", "Ok");
+        }
+        return junk(out);
     case Verb::kNoop:
         // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored.
-        return append_reply(out, 250, "2.0.0", "Ok");
+        append_reply(out, 250, "2.0.0", "Ok");
+        return junk(out);
     case Verb::kQuit:
         if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: QUIT");
         append_reply(out, 221, "2.0.0", "Bye");
         mode = Mode::kClosed;
         return;
     case Verb::kVrfy:
-        if (c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: VRFY address");
-        // RFC 5321 3.5.3: 252 when we will not verify (address harvesting).
-        return append_reply(out, 252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
+        if (c.arg.empty()) {
+            bad(out, 501, "5.5.4", "Syntax: VRFY address");
+        } else {
+            // RFC 5321 3.5.3: 252 when we will not verify (address harvesting).
+            append_reply(out, 252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
+        }
+        return junk(out);
     case Verb::kHelp:
-        return append_reply(out, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+        append_reply(out, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+        return junk(out);
     case Verb::kStarttls:
         return cmd_starttls(c, out);
     case Verb::kAuth:
@@ -329,8 +386,8 @@ void Session::Impl::auth_plain(std::string_view decoded, std::string& out) {
 void Session::Impl::auth_refused(std::string& out) {
     auth = AuthRequest{};
     ++auth_failures;
-    append_reply(out, 535, "5.7.8", "Error: authentication failed");
-    if (config.max_auth_failures != 0 && auth_failures >= config.max_auth_failures) {
+    bad(out, 535, "5.7.8", "Error: authentication failed");
+    if (mode != Mode::kClosed && config.max_auth_failures != 0 && auth_failures >= config.max_auth_failures) {
         append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many authentication failures"});
         log::info("smtp_too_many_auth_failures", {{"client", client.ip}, {"failures", auth_failures}});
         mode = Mode::kClosed;
@@ -390,7 +447,7 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
     if (!r.ok()) return bad(out, r);
     if (m.size_given && m.size > size_limit()) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
-        return append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        return bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     }
     // RFC 6409 6.1: the sender must be the user's own address. The null
     // sender (a bounce or receipt from the client) impersonates nobody.
@@ -434,14 +491,14 @@ void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
         ++stats.recipients;
         return append_reply(out, 250, "2.1.5", "Ok");
     }
+    // A refused recipient is an error like any other (Postfix): without
+    // that, a harvester could try addresses forever at full speed.
     case RcptVerdict::kUnknownUser:
-        return append_reply(out, 550, "5.1.1",
-                            {"<", rc.address, ">: Recipient address rejected: User unknown"});
+        return bad(out, 550, "5.1.1", {"<", rc.address, ">: Recipient address rejected: User unknown"});
     case RcptVerdict::kRelayDenied:
-        return append_reply(out, 554, "5.7.1", {"<", rc.address, ">: Relay access denied"});
+        return bad(out, 554, "5.7.1", {"<", rc.address, ">: Relay access denied"});
     case RcptVerdict::kTempFail:
-        return append_reply(out, 451, "4.3.0",
-                            {"<", rc.address, ">: Temporary lookup failure"});
+        return bad(out, 451, "4.3.0", {"<", rc.address, ">: Temporary lookup failure"});
     }
 }
 
@@ -533,10 +590,7 @@ void Session::Impl::add_missing_headers() {
 void Session::Impl::cmd_data(const Command& c, std::string& out) {
     if (!c.arg.empty()) return bad(out, 501, "5.5.4", "Syntax: DATA");
     Reply refusal;
-    if (!ready_for_data(refusal)) {
-        if (refusal.code == 554) return append_reply(out, refusal);
-        return bad(out, refusal);
-    }
+    if (!ready_for_data(refusal)) return bad(out, refusal);
     if (used_bdat) return bad(out, 503, "5.5.1", "Error: DATA after BDAT");
     // RFC 3030 3: binary content cannot survive dot-stuffed DATA.
     if (env.body_type == mail::BodyType::kBinaryMime)
@@ -552,7 +606,7 @@ void Session::Impl::cmd_bdat(const Command& c, std::string& out) {
     bool last = false;
     if (!parse_bdat_args(c.arg, size, last)) {
         // Without a size the chunk cannot be skipped; its bytes will be read
-        // as commands and fail, counting towards max_bad_commands.
+        // as commands and fail, counting towards hard_error_limit.
         return bad(out, 501, "5.5.4", "Syntax: BDAT count [LAST]");
     }
     // Whatever the verdict, exactly `size` bytes follow and must be consumed
@@ -576,12 +630,12 @@ void Session::Impl::cmd_bdat(const Command& c, std::string& out) {
 bool Session::Impl::finish_data(std::string& out) {
     mode = Mode::kCommand;
     if (dot.overflowed()) {
-        append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
         reset_transaction();
         return false;
     }
     if (config.limits.max_data_line != 0 && dot.longest_line() > config.limits.max_data_line) {
-        append_reply(out, 552, "5.3.4", "Error: message line too long");
+        bad(out, 552, "5.3.4", "Error: message line too long");
         reset_transaction();
         return false;
     }
@@ -594,14 +648,13 @@ bool Session::Impl::finish_data(std::string& out) {
 bool Session::Impl::finish_bdat(std::string& out) {
     mode = Mode::kCommand;
     if (!bdat_store) {
-        if (bdat_refusal.code == 554) append_reply(out, bdat_refusal);
-        else bad(out, bdat_refusal);
+        bad(out, bdat_refusal);
         return false;
     }
     if (bdat_overflow) {
         // RFC 3030 2: after an error the client sends no more chunks; any it
         // already pipelined get 503 because the transaction is gone.
-        append_reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
         reset_transaction();
         return false;
     }
@@ -683,6 +736,10 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
                 consumed = n;
                 return Event::kNeedInput;
             }
+            if (s.hold_reply()) {
+                consumed = pos;
+                return Event::kDelay;
+            }
             pos = size_t(static_cast<const char*>(nl) - input.data()) + 1;
             s.mode = Mode::kCommand;
             ++s.stats.commands;
@@ -708,6 +765,10 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
                     consumed = pos;   // incomplete: the caller keeps it
                 }
                 return Event::kNeedInput;
+            }
+            if (s.hold_reply()) {
+                consumed = pos;
+                return Event::kDelay;
             }
             size_t nl = size_t(static_cast<const char*>(found) - input.data());
             size_t len = nl - pos + 1;
@@ -752,13 +813,17 @@ void Session::committed(const Result<void>& result, std::string& out) {
     if (result.ok()) {
         append_reply(out, 250, "2.0.0", {"Ok: queued as ", std::string_view(s.qid.data(), s.qid_len)});
         ++s.stats.messages;
+        // Postfix forgives earlier errors and junk once a message got
+        // through: a bulk sender's RSETs and dead addresses never add up.
+        s.error_count = 0;
+        s.junk_commands = 0;
     } else if (result.error().code == Condition::kShuttingDown) {
         // The spool takes nothing more: say so and end, as Postfix does.
         append_reply(out, 421, "4.3.2", {s.config.hostname, " Service shutting down"});
         closing = true;
     } else {
         // Overload (Condition::kOverloaded) or a write error: try again later.
-        append_reply(out, 451, "4.3.0", "Error: queue file write error");
+        s.bad(out, 451, "4.3.0", "Error: queue file write error");
     }
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
@@ -781,7 +846,7 @@ void Session::auth_done(AuthStatus status, std::string_view user, std::string& o
         append_reply(out, 235, "2.7.0", "Authentication successful");
         return;
     case AuthStatus::kTempFail:
-        append_reply(out, 454, "4.7.0", "Temporary authentication failure");
+        s.bad(out, 454, "4.7.0", "Temporary authentication failure");
         return;
     case AuthStatus::kBadCredentials:
         s.auth_refused(out);
@@ -817,6 +882,10 @@ void Session::shutdown(std::string& out) {
     append_reply(out, 421, "4.3.2", {impl_->config.hostname, " Service shutting down"});
     impl_->mode = Mode::kClosed;
 }
+
+std::chrono::milliseconds Session::reply_delay() const { return impl_->config.limits.error_delay; }
+
+bool Session::too_many_errors() const { return impl_->error_hangup; }
 
 bool Session::in_transaction() const { return impl_->has_mail; }
 

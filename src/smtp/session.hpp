@@ -4,6 +4,7 @@
 // password, start TLS, close). This is what the unit tests drive directly.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,8 +20,19 @@ struct Limits {
     uint32_t max_recipients = 1000;
     uint32_t max_command_line = 2048;       // bytes incl. CRLF (Postfix line_length_limit)
     uint32_t max_data_line = 1000000;       // a DATA line longer than this fails the message (552 5.3.4)
-    uint32_t max_bad_commands = 20;         // then 421 4.7.0 and hang up
     uint32_t max_messages_per_session = 0;  // 0 = unlimited
+    // Postfix's smtpd error limits. Every error reply (4xx/5xx: rejected
+    // RCPTs, unknown commands, syntax and sequence errors; not 452 "too
+    // many recipients") is an error, and so is every junk command (NOOP,
+    // RSET, VRFY, HELP) beyond junk_command_limit. Once soft_error_limit
+    // errors are reached every reply waits error_delay (Event::kDelay); at
+    // hard_error_limit the client gets 421 4.7.0 and is disconnected. An
+    // accepted message forgives both counts, so bulk senders (RSET between
+    // messages, a few dead addresses per list) never reach them. 0 = no limit.
+    uint32_t soft_error_limit = 10;         // smtpd_soft_error_limit
+    uint32_t hard_error_limit = 20;         // smtpd_hard_error_limit
+    uint32_t junk_command_limit = 100;      // smtpd_junk_command_limit
+    std::chrono::milliseconds error_delay{1000};   // smtpd_error_sleep_time; 0 = no delay
 };
 
 struct SessionConfig {
@@ -82,6 +94,10 @@ enum class Event {
                   // input (plaintext injection, CVE-2011-0411), handshake,
                   // then tls_started(); on failure close
     kAuth,        // credentials complete: take_auth(), check them, then auth_done()
+    kDelay,       // the client is past soft_error_limit: flush output, wait
+                  // reply_delay() (a timer, never a blocking sleep), then feed
+                  // the same unconsumed input again; the next command is
+                  // answered then (Postfix's smtpd_error_sleep_time)
 };
 
 // The outcome of a password check (smtp::Authenticator, connection.hpp).
@@ -112,7 +128,7 @@ public:
     // Consume input bytes. `consumed` is set to how many bytes of `input`
     // were used; the caller keeps the rest (an incomplete line) and calls
     // again with more data appended. Replies are appended to `out`.
-    // Stops early on kCommit and kClose.
+    // Stops early on kCommit, kClose, kAuth, kStartTls and kDelay.
     Event feed(std::string_view input, size_t& consumed, std::string& out);
 
     // After kCommit: the message to store (moves it out).
@@ -139,6 +155,11 @@ public:
     void timeout(std::string& out);    // 421 4.4.2 ... timeout, then close
     void shutdown(std::string& out);   // 421 4.3.2 ... shutting down, then close (nothing once closed)
 
+    // How long to wait on Event::kDelay.
+    std::chrono::milliseconds reply_delay() const;
+    // True once the session ended with 421 at hard_error_limit.
+    bool too_many_errors() const;
+
     // True between MAIL FROM and the end of the transaction (graceful shutdown waits for it).
     bool in_transaction() const;
     // True while reading message data (DATA or BDAT): the driver uses the data timeout.
@@ -147,7 +168,8 @@ public:
     // Counters for the disconnect log line.
     struct Stats {
         uint32_t commands = 0;
-        uint32_t bad_commands = 0;
+        uint32_t bad_commands = 0;   // errors over the whole session (never forgiven)
+        uint32_t delays = 0;         // replies held back by error_delay
         uint32_t messages = 0;
         uint32_t recipients = 0;
     };

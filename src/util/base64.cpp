@@ -1,4 +1,4 @@
-// Base64 encoding and strict decoding (see base64.hpp).
+// Base64 encoding, strict and lenient decoding (see base64.hpp).
 #include "util/base64.hpp"
 
 #include <cstdint>
@@ -69,6 +69,33 @@ bool decode(std::string_view in, std::string& out) {
         out += char((c & 3) << 6 | d);
     }
     return true;
+}
+
+std::string decode_lenient(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() / 4 * 3 + 3);
+    uint32_t bits = 0;
+    int count = 0;
+    for (char c : in) {
+        if (c == '=') break;
+        int v = value(c);
+        if (v < 0) continue;
+        bits = bits << 6 | uint32_t(v);
+        if (++count == 4) {
+            out += char(bits >> 16);
+            out += char(bits >> 8 & 0xff);
+            out += char(bits & 0xff);
+            bits = 0;
+            count = 0;
+        }
+    }
+    if (count == 2) {
+        out += char(bits >> 4 & 0xff);
+    } else if (count == 3) {
+        out += char(bits >> 10 & 0xff);
+        out += char(bits >> 2 & 0xff);
+    }
+    return out;
 }
 
 }  // namespace ringpost::base64

@@ -58,15 +58,44 @@ def ipv6_available():
         s.close()
 
 
-def free_port(v6_too=False):
-    """A TCP port free on 127.0.0.1 (and on ::1 if v6_too), found by binding port 0."""
-    for _ in range(50):
+# run.py -j N runs test modules in N processes at once and gives each a slot
+# number: a process then takes its servers' ports from a block of its own,
+# below the kernel's ephemeral range (32768-60999), so two processes never
+# pick the same port between choosing it and the server binding it, and no
+# client socket's ephemeral port lands on it either.
+_SLOT = os.environ.get("RINGPOST_IT_SLOT")
+_SLOT_BLOCK = 1500
+_SLOT_BASE = 10000
+_slot_next = [0]
+
+
+def _candidate_port():
+    if _SLOT is None:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            return s.getsockname()[1]
         finally:
             s.close()
+    port = _SLOT_BASE + int(_SLOT) * _SLOT_BLOCK + _slot_next[0] % _SLOT_BLOCK
+    _slot_next[0] += 1
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return port
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+def free_port(v6_too=False):
+    """A TCP port free on 127.0.0.1 (and on ::1 if v6_too): port 0's pick, or
+    the next free one of this process's block under run.py -j."""
+    for _ in range(200):
+        port = _candidate_port()
+        if port is None:
+            continue
         if not v6_too:
             return port
         s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

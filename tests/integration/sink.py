@@ -12,6 +12,8 @@ Per-recipient behaviour by the recipient's local part (checked in this order):
   "reject"     -> 550 5.1.1 no such user
   "drop"       -> the connection is closed (no reply) at that RCPT
   anything else -> 250 2.1.5
+A transaction with a recipient whose local part contains "slow" waits SLOW_DELAY
+before its reply to the end of DATA / BDAT LAST (a busy connection on demand).
 Per-sink options: the EHLO extension set, the greeting (e.g. (554, ...) or
 (421, ...)), a delay before the reply to the end of DATA / BDAT LAST, and a
 limit of concurrent connections (421 beyond it).
@@ -31,6 +33,7 @@ import time
 DEFAULT_EXTENSIONS = ("PIPELINING", "8BITMIME", "SIZE", "ENHANCEDSTATUSCODES", "DSN")
 SIZE_LIMIT = 50 * 1024 * 1024
 MAX_LINE = 64 * 1024
+SLOW_DELAY = 0.2           # for "slow" recipients
 IO_TIMEOUT = 60.0          # a stuck client never keeps a sink thread forever
 
 SinkMessage = collections.namedtuple(
@@ -323,6 +326,8 @@ class _Handler(socketserver.StreamRequestHandler):
         sink = self.sink
         if sink.data_delay:
             sink._stopping.wait(sink.data_delay)
+        if any("slow" in r.rsplit("@", 1)[0].lower() for r in self.rcpts):
+            sink._stopping.wait(SLOW_DELAY)
         sink._record(SinkMessage(self.mail_from, list(self.rcpts), data, self.conn,
                                  list(self.mail_params), dict(self.rcpt_params)))
         self.reset()

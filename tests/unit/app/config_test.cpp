@@ -88,7 +88,10 @@ max_message_size = 1000
 max_recipients = 5
 max_connections = 6
 max_connections_per_ip = 7
-max_bad_commands = 8
+soft_error_limit = 3
+hard_error_limit = 8
+junk_command_limit = 50
+error_delay = "250ms"
 max_command_line = 600
 max_data_line = 2000
 command_timeout = "5m"
@@ -111,7 +114,10 @@ level = "debug"
     EXPECT_EQ(c.smtp.max_recipients, 5u);
     EXPECT_EQ(c.smtp.max_connections, 6u);
     EXPECT_EQ(c.smtp.max_connections_per_ip, 7u);
-    EXPECT_EQ(c.smtp.max_bad_commands, 8u);
+    EXPECT_EQ(c.smtp.soft_error_limit, 3u);
+    EXPECT_EQ(c.smtp.hard_error_limit, 8u);
+    EXPECT_EQ(c.smtp.junk_command_limit, 50u);
+    EXPECT_EQ(c.smtp.error_delay_ms, 250u);
     EXPECT_EQ(c.smtp.max_command_line, 600u);
     EXPECT_EQ(c.smtp.max_data_line, 2000u);
     EXPECT_EQ(c.smtp.command_timeout, 300u);
@@ -149,6 +155,10 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmax_connections = 0", "smtp.max_connections"},
         {"[smtp]\nmax_connections_per_ip = \"10\"", "smtp.max_connections_per_ip"},
         {"[smtp]\nmax_bad_commands = -3", "smtp.max_bad_commands"},
+        {"[smtp]\nsoft_error_limit = 0", "smtp.soft_error_limit"},
+        {"[smtp]\nhard_error_limit = \"20\"", "smtp.hard_error_limit"},
+        {"[smtp]\njunk_command_limit = -1", "smtp.junk_command_limit"},
+        {"[smtp]\nerror_delay = \"fast\"", "smtp.error_delay"},
         {"[smtp]\nmax_command_line = 100", "smtp.max_command_line"},
         {"[smtp]\nmax_data_line = 999", "smtp.max_data_line"},
         {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
@@ -193,6 +203,33 @@ TEST_F(ConfigTest, Durations) {
     EXPECT_FALSE(parse_duration("-5s", s));
     EXPECT_FALSE(parse_duration("1h30", s));
     EXPECT_FALSE(parse_duration("99999999d", s));   // beyond 32 bits of seconds
+}
+
+TEST_F(ConfigTest, ErrorLimits) {
+    // Postfix's defaults: smtpd_soft_error_limit 10, smtpd_hard_error_limit
+    // 20, smtpd_junk_command_limit 100, smtpd_error_sleep_time 1s.
+    Config d = load("");
+    EXPECT_EQ(d.smtp.soft_error_limit, 10u);
+    EXPECT_EQ(d.smtp.hard_error_limit, 20u);
+    EXPECT_EQ(d.smtp.junk_command_limit, 100u);
+    EXPECT_EQ(d.smtp.error_delay_ms, 1000u);
+    // error_delay: seconds (integer or fraction), "NNNms", or a duration; 0 = none.
+    struct {
+        const char* value;
+        uint32_t ms;
+    } good[] = {{"2", 2000}, {"0.29", 290}, {"\"200ms\"", 200}, {"\"1s\"", 1000},
+                {"\"1m\"", 60000}, {"0", 0}, {"\"0ms\"", 0}};
+    for (const auto& g : good)
+        EXPECT_EQ(load(std::string("[smtp]\nerror_delay = ") + g.value).smtp.error_delay_ms, g.ms) << g.value;
+    for (const char* bad : {"-1", "61", "60.5", "\"2m\"", "\"ms\"", "\"5xms\"", "\"-5ms\"", "\"1.5s\"", "true", "nan"}) {
+        EXPECT_THAT(error_of(std::string("[smtp]\nerror_delay = ") + bad),
+                    HasSubstr("smtp.error_delay: expected a delay from 0 to 60 seconds"))
+            << bad;
+    }
+    // max_bad_commands is the old name of hard_error_limit; not both.
+    EXPECT_EQ(load("[smtp]\nmax_bad_commands = 7").smtp.hard_error_limit, 7u);
+    EXPECT_THAT(error_of("[smtp]\nhard_error_limit = 7\nmax_bad_commands = 7"),
+                HasSubstr("hard_error_limit and max_bad_commands are one setting"));
 }
 
 TEST_F(ConfigTest, UnknownKeysAreErrors) {

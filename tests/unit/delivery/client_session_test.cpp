@@ -1,75 +1,18 @@
 // The delivery client's state machine, driven byte for byte as a server
 // would: greeting and EHLO/HELO, pipelined and one-at-a-time transactions
 // with mixed recipient results, refusals decided before MAIL (SMTPUTF8,
-// SIZE), BDAT, 421 and lost connections, connection reuse, the STARTTLS
+// SIZE, unconvertible 8-bit), 8-bit bodies converted for a server without
+// 8BITMIME, BDAT, 421 and lost connections, connection reuse, the STARTTLS
 // hook and the timeouts it names.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "delivery/smtp_client.hpp"
+#include "client_session_harness.hpp"
 
 using namespace ringpost;
 using namespace ringpost::delivery;
-using Want = ClientSession::Want;
-
-namespace {
-
-constexpr std::string_view kFullEhlo =
-    "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
-    "250-DSN\r\n250 ENHANCEDSTATUSCODES\r\n";
-constexpr std::string_view kChunkingEhlo =
-    "250-mx.example.org\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-BINARYMIME\r\n250 8BITMIME\r\n";
-constexpr std::string_view kPlainEhlo = "250-mx.example.org\r\n250 8BITMIME\r\n";
-
-struct Harness {
-    explicit Harness(ClientConfig config = make_config()) : s(std::move(config)) {}
-
-    static ClientConfig make_config() {
-        ClientConfig c;
-        c.hostname = "relay.example.net";
-        return c;
-    }
-
-    // Everything the client wants to write now, and how many write calls it took.
-    std::string drain() {
-        std::string out;
-        writes = 0;
-        while (s.want() == Want::kWrite) {
-            std::string_view v = s.output();
-            EXPECT_FALSE(v.empty());
-            out += v;
-            s.written(v.size());
-            ++writes;
-        }
-        return out;
-    }
-    void reply(std::string_view r) {
-        ASSERT_EQ(s.want(), Want::kRead) << "client was not waiting for: " << r;
-        s.feed(r);
-    }
-    // Greeting and EHLO with the given extensions; the session ends up idle.
-    void hello(std::string_view ehlo) {
-        EXPECT_EQ(s.timeout_kind(), TimeoutKind::kInitial);
-        reply("220 mx.example.org ESMTP\r\n");
-        EXPECT_EQ(drain(), "EHLO relay.example.net\r\n");
-        reply(ehlo);
-        ASSERT_EQ(s.want(), Want::kReady);
-    }
-
-    ClientSession s;
-    int writes = 0;
-};
-
-Transaction make_tx(std::vector<std::string> rcpts, std::string_view body = "Subject: t\r\n\r\nhello\r\n") {
-    Transaction tx;
-    tx.sender = "alice@example.net";
-    for (auto& r : rcpts) tx.recipients.push_back(ClientRecipient{r, "", 0});
-    tx.body = body;
-    return tx;
-}
-
-}  // namespace
+using namespace ringpost::delivery::test;
 
 TEST(ClientSession, GreetingAndEhloRecordExtensions) {
     Harness h;
@@ -114,7 +57,7 @@ TEST(ClientSession, HeloFallbackThenOneCommandAtATime) {
     h.reply("250 queued\r\n");
     ASSERT_TRUE(h.s.has_result());
     TransactionResult r = h.s.take_result();
-    EXPECT_TRUE(r.sent_8bit_without_8bitmime);
+    EXPECT_FALSE(r.converted_to_7bit);   // declared 8BITMIME, but not an 8-bit byte in it
     EXPECT_FALSE(r.used_bdat);
     ASSERT_EQ(r.recipients.size(), 2u);
     for (const auto& d : r.recipients) {
@@ -334,6 +277,102 @@ TEST(ClientSession, BinaryBodyNeedsBinaryMime) {
     tx.body_type = mail::BodyType::kBinaryMime;
     h.s.begin(std::move(tx));
     EXPECT_EQ(h.s.take_result().recipients[0].enhanced, "5.6.3");
+}
+
+// RFC 6152 3: no 8-bit data to a server that did not offer 8BITMIME. The
+// body goes out quoted-printable (src/mail/eight_bit_downgrade.hpp), and
+// SIZE counts what is sent.
+TEST(ClientSession, EightBitBodyIsConvertedForAServerWithout8BitMime) {
+    const std::string body =
+        "Subject: t\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\ngr\xc3\xbc\xc3\x9f\r\n.dot\r\n";
+    const std::string sent =
+        "Subject: t\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\ngr=C3=BC=C3=9F\r\n.dot\r\n";
+    Harness h;
+    h.hello("250-mx.example.org\r\n250-PIPELINING\r\n250 SIZE 1000000\r\n");
+    Transaction tx = make_tx({"b@x.org"}, body);
+    tx.body_type = mail::BodyType::k8BitMime;
+    h.s.begin(std::move(tx));
+    EXPECT_EQ(h.drain(), "MAIL FROM:<alice@example.net> SIZE=" + std::to_string(sent.size()) +
+                             "\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h.drain(), sent.substr(0, sent.size() - 6) + "..dot\r\n.\r\n");   // stuffed after conversion
+    h.reply("250 queued\r\n");
+    TransactionResult r = h.s.take_result();
+    EXPECT_TRUE(r.converted_to_7bit);
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDelivered);
+
+    // The same session, a server that offers 8BITMIME: the bytes as they are.
+    Harness fast;
+    fast.hello(kPlainEhlo);
+    tx = make_tx({"b@x.org"}, body);
+    tx.body_type = mail::BodyType::k8BitMime;
+    fast.s.begin(std::move(tx));
+    EXPECT_EQ(fast.drain(), "MAIL FROM:<alice@example.net> BODY=8BITMIME\r\n");
+    fast.reply("250 ok\r\n");
+    fast.drain();
+    fast.reply("250 ok\r\n");
+    fast.drain();
+    fast.reply("354 go\r\n");
+    EXPECT_EQ(fast.drain(), body.substr(0, body.size() - 6) + "..dot\r\n.\r\n");
+    fast.reply("250 queued\r\n");
+    EXPECT_FALSE(fast.s.take_result().converted_to_7bit);
+}
+
+TEST(ClientSession, EightBitThatCannotBeConvertedIsRefusedBeforeMail) {
+    Harness h;
+    h.hello("250-mx.example.org\r\n250 PIPELINING\r\n");
+    Transaction tx = make_tx({"b@x.org", "c@x.org"}, "Subject: gr\xc3\xbc\xc3\x9f\r\n\r\nbody\r\n");
+    tx.body_type = mail::BodyType::k8BitMime;
+    h.s.begin(std::move(tx));
+    EXPECT_EQ(h.s.want(), Want::kReady);   // nothing to send
+    ASSERT_TRUE(h.s.has_result());
+    TransactionResult r = h.s.take_result();
+    for (const auto& d : r.recipients) {
+        EXPECT_EQ(d.outcome, Outcome::kFailed);
+        EXPECT_EQ(d.to_string(),
+                  "5.6.3 8-bit content cannot be converted for a server without 8BITMIME: 8-bit data in a header field");
+    }
+    // The session is still good for the next message.
+    h.s.begin(make_tx({"b@x.org"}));
+    EXPECT_EQ(h.drain().rfind("MAIL FROM:<alice@example.net>\r\n", 0), 0u);
+}
+
+// A client that sent 8-bit data without BODY=8BITMIME (common; Postfix's
+// cleanup notices it and converts such mail too): the body is scanned only
+// for a server without 8BITMIME, converted when it holds 8-bit bytes, and
+// sent as it is when the conversion is impossible (it was never declared,
+// so no bounce for the sender's mistake; this is what was sent before).
+TEST(ClientSession, UndeclaredEightBitIsConvertedForAServerWithout8BitMime) {
+    const std::string body = "Subject: t\r\n\r\ngr\xc3\xbc\xc3\x9f\r\n";
+    const std::string sent =
+        "Subject: t\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=unknown-8bit\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\ngr=C3=BC=C3=9F\r\n";
+    Harness h;
+    h.hello("250-mx.example.org\r\n250 PIPELINING\r\n");
+    h.s.begin(make_tx({"b@x.org"}, body));   // body type 7BIT: undeclared
+    EXPECT_EQ(h.drain(), "MAIL FROM:<alice@example.net>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h.drain(), sent + ".\r\n");
+    h.reply("250 queued\r\n");
+    TransactionResult r = h.s.take_result();
+    EXPECT_TRUE(r.converted_to_7bit);
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDelivered);
+
+    // Not convertible (8-bit header): sent unchanged, not bounced.
+    const std::string header8 = "Subject: gr\xc3\xbc\xc3\x9f\r\n\r\nbody\r\n";
+    Harness h2;
+    h2.hello("250-mx.example.org\r\n250 PIPELINING\r\n");
+    h2.s.begin(make_tx({"b@x.org"}, header8));
+    EXPECT_FALSE(h2.s.has_result());
+    EXPECT_EQ(h2.drain(), "MAIL FROM:<alice@example.net>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h2.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h2.drain(), header8 + ".\r\n");
+    h2.reply("250 queued\r\n");
+    r = h2.s.take_result();
+    EXPECT_FALSE(r.converted_to_7bit);
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDelivered);
 }
 
 TEST(ClientSession, BdatPipelinedWithRawBody) {

@@ -241,3 +241,67 @@ TEST_F(FailingDns, DestroyingWithoutShutdownFreesInFlightOperationsLater) {
     run_on(ring_, body);
     EXPECT_EQ(r, nullptr);
 }
+
+// Issue 10, item 4: a server that answers with a looping CNAME chain (for
+// the domain's MX query, or for an MX host's addresses) and a name c-ares
+// cannot even ask for are temporary failures; only NXDOMAIN bounces.
+namespace {
+std::optional<Bytes> loops(const Question& q) {
+    if (q.name == "loop1.test" || q.name == "loop2.test") {
+        const std::string other = q.name == "loop1.test" ? "loop2.test" : "loop1.test";
+        return make_reply(q.id, 0, q.name, q.type,
+                          {{q.name, 5, 60, rdata_name(other)}, {other, 5, 60, rdata_name(q.name)}});
+    }
+    if (q.name == "viacname.test" && q.type == kTypeMx)
+        return make_reply(q.id, 0, q.name, q.type, {{q.name, kTypeMx, 60, rdata_mx(10, "loop1.test")}});
+    return make_reply(q.id, 3, q.name, q.type, {}, {{"test", 6, 3600, rdata_soa(60)}});   // NXDOMAIN
+}
+}  // namespace
+
+TEST_F(FailingDns, CnameLoopAndBadNamesAreTemporary) {
+    FakeDnsServer server(loops);
+    auto r = make(server.port());
+    auto body = [&]() -> io::Task<void> {
+        auto domain_loop = co_await r->resolve_mx("loop1.test");
+        EXPECT_FALSE(domain_loop.ok());
+        if (!domain_loop.ok()) {
+            EXPECT_EQ(status_of(domain_loop.error()), DnsStatus::kTemporary) << domain_loop.error().message;
+            EXPECT_EQ(domain_loop.error().message, "CNAME loop for loop1.test (MX)");
+        }
+        auto host_loop = co_await r->resolve_mx("viacname.test");
+        EXPECT_FALSE(host_loop.ok());
+        if (!host_loop.ok()) {
+            EXPECT_EQ(status_of(host_loop.error()), DnsStatus::kTemporary) << host_loop.error().message;
+            EXPECT_NE(host_loop.error().message.find("CNAME loop for loop1.test"), std::string::npos)
+                << host_loop.error().message;
+        }
+        auto address_loop = co_await r->resolve_host("loop2.test");
+        EXPECT_FALSE(address_loop.ok());
+        if (!address_loop.ok()) {
+            EXPECT_EQ(status_of(address_loop.error()), DnsStatus::kTemporary);
+        }
+
+        const std::string long_label = std::string(64, 'x') + ".test";
+        auto too_long = co_await r->resolve_mx(long_label);
+        EXPECT_FALSE(too_long.ok());
+        if (!too_long.ok()) {
+            EXPECT_EQ(status_of(too_long.error()), DnsStatus::kTemporary) << too_long.error().message;
+        }
+        std::string long_name;
+        for (int i = 0; i < 10; ++i) long_name += std::string(30, 'a' + i) + ".";
+        long_name += "test";   // 314 octets in labels of 30
+        auto too_long_host = co_await r->resolve_host(long_name);
+        EXPECT_FALSE(too_long_host.ok());
+        if (!too_long_host.ok()) {
+            EXPECT_EQ(status_of(too_long_host.error()), DnsStatus::kTemporary) << too_long_host.error().message;
+        }
+        // The control: NXDOMAIN stays permanent.
+        auto gone = co_await r->resolve_mx("gone.test");
+        EXPECT_FALSE(gone.ok());
+        if (!gone.ok()) {
+            EXPECT_EQ(status_of(gone.error()), DnsStatus::kPermanent);
+        }
+        co_await r->shutdown();
+    };
+    run_on(ring_, body);
+}

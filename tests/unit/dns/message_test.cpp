@@ -135,3 +135,71 @@ TEST(ServersCsv, RejectsBadEntriesByName) {
         EXPECT_NE(r.error().message.find(std::string("\"") + bad + "\""), std::string::npos) << bad;
     }
 }
+
+// --- issue 10, item 4: only NXDOMAIN (and NODATA, null MX) are permanent ---
+
+TEST(InterpretReply, CnameLoopIsTemporary) {
+    // A server that hands back a looping chain instead of SERVFAIL.
+    for (uint16_t type : {kTypeA, kTypeAaaa, kTypeMx}) {
+        Bytes m = make_reply(1, 0, "loop1.test", type,
+                             {{"loop1.test", 5, 60, rdata_name("loop2.test")},
+                              {"loop2.test", 5, 60, rdata_name("LOOP1.test")}});
+        Interpreted r = interpret_reply(ARES_SUCCESS, "loop1.test", type, m.data(), static_cast<int>(m.size()), {});
+        EXPECT_EQ(r.records.outcome, Outcome::kTemporary) << type_name(type);
+        EXPECT_EQ(r.records.error, "CNAME loop for loop1.test (" + std::string(type_name(type)) + ")");
+        EXPECT_EQ(r.ttl, ResolverOptions{}.temporary_failure_ttl);
+    }
+}
+
+TEST(InterpretReply, CnameChainTooLongIsTemporary) {
+    std::vector<Rr> chain;
+    for (int i = 0; i < 20; ++i)
+        chain.push_back({"c" + std::to_string(i) + ".test", 5, 60, rdata_name("c" + std::to_string(i + 1) + ".test")});
+    Bytes m = make_reply(1, 0, "c0.test", kTypeA, chain);
+    Interpreted r = interpret_reply(ARES_SUCCESS, "c0.test", kTypeA, m.data(), static_cast<int>(m.size()), {});
+    EXPECT_EQ(r.records.outcome, Outcome::kTemporary);
+    EXPECT_EQ(r.records.error, "CNAME chain too long for c0.test (A)");
+}
+
+TEST(InterpretReply, CnameToANameWithoutRecordsStaysNoData) {
+    // The chain ends at a name that exists without A records: an
+    // authoritative negative answer (RFC 2308 2.2), not a failure to retry.
+    Bytes m = make_reply(1, 0, "www.test", kTypeA, {{"www.test", 5, 60, rdata_name("txtonly.test")}},
+                         {{"test", 6, 3600, rdata_soa(120)}});
+    Interpreted r = interpret_reply(ARES_SUCCESS, "www.test", kTypeA, m.data(), static_cast<int>(m.size()), {});
+    EXPECT_EQ(r.records.outcome, Outcome::kNoData);
+    EXPECT_EQ(r.ttl, 120s);
+}
+
+TEST(InterpretReply, CnameChainToAnAnswerIsAnAnswer) {
+    Bytes m = make_reply(1, 0, "a.test", kTypeA,
+                         {{"a.test", 5, 60, rdata_name("b.test")},
+                          {"b.test", 5, 60, rdata_name("c.test")},
+                          {"c.test", kTypeA, 60, rdata_a("192.0.2.7")}});
+    Interpreted r = interpret_reply(ARES_SUCCESS, "a.test", kTypeA, m.data(), static_cast<int>(m.size()), {});
+    ASSERT_EQ(r.records.outcome, Outcome::kAnswer);
+    EXPECT_EQ(r.records.addresses.at(0).ip, "192.0.2.7");
+}
+
+TEST(InterpretReply, BadNameIsTemporary) {
+    // c-ares refuses to build the query (a label over 63 octets, a name over
+    // 255): not NXDOMAIN, so not a reason to bounce.
+    const std::string name = std::string(70, 'x') + ".test";
+    Interpreted r = interpret_reply(ARES_EBADNAME, name, kTypeMx, nullptr, 0, {});
+    EXPECT_EQ(r.records.outcome, Outcome::kTemporary);
+    EXPECT_EQ(r.records.error, "invalid domain name " + name);
+    EXPECT_EQ(r.ttl, ResolverOptions{}.temporary_failure_ttl);
+}
+
+TEST(InspectMessage, CollectsCnamesWithCompressedNames) {
+    // Owner and target as compression pointers into the question.
+    Bytes m = make_reply(1, 0, "www.example.test", kTypeA, {});
+    m[7] = 1;   // ANCOUNT = 1
+    const Bytes rr = {0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3, 'c', 'd', 'n', 0xC0, 16};
+    m.insert(m.end(), rr.begin(), rr.end());
+    MessageInfo info = inspect_message(m.data(), m.size());
+    ASSERT_TRUE(info.valid);
+    ASSERT_EQ(info.cnames.size(), 1u);
+    EXPECT_EQ(info.cnames[0].first, "www.example.test");
+    EXPECT_EQ(info.cnames[0].second, "cdn.example.test");
+}

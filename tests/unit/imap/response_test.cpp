@@ -51,6 +51,18 @@ TEST(Response, Strings) {
     EXPECT_EQ(write([](std::string& o) { append_nstring(o, "NIL"); }), "\"NIL\"");
 }
 
+// A message's bytes keep their size: NUL goes out as 0x80.
+TEST(Response, MessageLiteralsKeepTheStoredSize) {
+    EXPECT_EQ(write([](std::string& o) { append_message_literal(o, std::string_view("a\0\r\n\0", 5)); }),
+              "{5}\r\na\x80\r\n\x80");
+    EXPECT_EQ(write([](std::string& o) { append_message_literal(o, ""); }), "{0}\r\n");
+    EXPECT_EQ(write([](std::string& o) {
+                  o += std::string_view("kept\0", 5);   // what is in the buffer already is not touched
+                  append_message_bytes(o, std::string_view("\0x", 2));
+              }),
+              std::string("kept\0\x80x", 7));
+}
+
 TEST(Response, Astrings) {
     EXPECT_EQ(write([](std::string& o) { append_astring(o, "INBOX"); }), "INBOX");
     EXPECT_EQ(write([](std::string& o) { append_astring(o, "a]b"); }), "a]b");

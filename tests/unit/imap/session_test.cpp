@@ -804,6 +804,87 @@ TEST_F(ImapSessionTest, FetchPartials) {
               "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {7}\r\nSubject)\r\ne OK FETCH completed\r\n");
 }
 
+// NUL cannot be sent in a literal. It goes out as 0x80 (as Dovecot sends
+// it), so RFC822.SIZE, the literal sizes and partial offsets all count the
+// stored bytes and agree with each other.
+std::string nul_to_0x80(std::string s) {
+    for (char& c : s)
+        if (c == '\0') c = '\x80';
+    return s;
+}
+
+TEST_F(ImapSessionTest, NulBytesGoOutAs0x80AndSizesAgree) {
+    const std::string nul(1, '\0');
+    const std::string msg = "From: nul@example.org\r\nSubject: nul\r\n\r\nab" + nul + "cd\r\nef" + nul + nul + "\r\n";
+    ASSERT_EQ(msg.size(), 52u);
+    const size_t body_at = msg.find("\r\n\r\n") + 4;
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[])"),
+              "* 4 FETCH (RFC822.SIZE 52 BODY[] " + lit(nul_to_0x80(msg)) + ")\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 BODY.PEEK[TEXT]"),
+              "* 4 FETCH (BODY[TEXT] " + lit(nul_to_0x80(msg.substr(body_at))) + ")\r\nb OK FETCH completed\r\n");
+    // A partial counts the NUL: offset 2 of the text is the NUL itself.
+    EXPECT_EQ(c.cmd("c FETCH 4 BODY.PEEK[TEXT]<2.3>"), "* 4 FETCH (BODY[TEXT]<2> {3}\r\n\x80" "cd)\r\nc OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("d FETCH 4 BODY.PEEK[]<" + std::to_string(body_at + 9) + ".100>"),
+              "* 4 FETCH (BODY[]<" + std::to_string(body_at + 9) + "> {4}\r\n\x80\x80\r\n)\r\nd OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("e FETCH 4 RFC822"),
+              "* 4 FETCH (RFC822 " + lit(nul_to_0x80(msg)) + " FLAGS (\\Seen))\r\ne OK FETCH completed\r\n");
+}
+
+TEST_F(ImapSessionTest, StreamedNulBytesGoOutAs0x80) {
+    SessionConfig cfg = config();
+    cfg.stream_threshold = 1024;
+    cfg.flush_threshold = 512;
+    std::string big = big_message(5000);
+    for (size_t at = 100; at < big.size(); at += 700) big[at] = '\0';
+    backend.add_message("alice", "INBOX", big, kSeen, kDate3);
+    Conn c(rt, backend, cfg);
+    c.capture_flushes();
+    select(c);
+    c.flushed.clear();
+    std::string rest = c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[] BODY.PEEK[]<800.2000>)");
+    EXPECT_EQ(c.flushed + rest, "* 4 FETCH (RFC822.SIZE " + std::to_string(big.size()) + " BODY[] " +
+                                    lit(nul_to_0x80(big)) + " BODY[]<800> " + lit(nul_to_0x80(big.substr(800, 2000))) +
+                                    ")\r\na OK FETCH completed\r\n");
+}
+
+// RFC 3501 6.4.5: no empty line is added to a message that has neither a
+// body nor one; HEADER.FIELDS ends in it all the same (as Dovecot does).
+TEST_F(ImapSessionTest, HeaderFieldsNotOfAMessageWithoutEmptyLine) {
+    const std::string msg = "From: short@example.org\r\nSubject: header only\r\n";
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 BODY.PEEK[HEADER.FIELDS.NOT (From)]"),
+              "* 4 FETCH (BODY[HEADER.FIELDS.NOT (From)] " + lit("Subject: header only\r\n") +
+                  ")\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 (BODY.PEEK[HEADER] BODY.PEEK[HEADER.FIELDS (From)])"),
+              "* 4 FETCH (BODY[HEADER] " + lit(msg) + " BODY[HEADER.FIELDS (From)] " +
+                  lit("From: short@example.org\r\n\r\n") + ")\r\nb OK FETCH completed\r\n");
+    // With the empty line it stays.
+    EXPECT_EQ(c.cmd("c FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (Date From To Subject)]"),
+              "* 1 FETCH (BODY[HEADER.FIELDS.NOT (Date From To Subject)] " + lit("Message-ID: <m1@example.org>\r\n\r\n") +
+                  ")\r\nc OK FETCH completed\r\n");
+}
+
+// IMAP4rev1 (all ringpost speaks) has no envelope form for message/global.
+TEST_F(ImapSessionTest, MessageGlobalIsABasicPartInBodyStructure) {
+    const std::string msg =
+        "From: g@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: message/global\r\n\r\nSubject: s\r\n\r\nbody\r\n--b--\r\n";
+    backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a FETCH 4 (BODY BODYSTRUCTURE)"),
+              "* 4 FETCH (BODY ((\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 18) \"MIXED\") BODYSTRUCTURE "
+              "((\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 18 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL))"
+              "\r\na OK FETCH completed\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 4 BODY.PEEK[1.HEADER]"),
+              "* 4 FETCH (BODY[1.HEADER] " + lit("Subject: s\r\n\r\n") + ")\r\nb OK FETCH completed\r\n");
+}
+
 TEST_F(ImapSessionTest, BodySetsSeenPeekDoesNot) {
     Conn c(rt, backend, config());
     select(c);
@@ -1053,7 +1134,47 @@ TEST_F(ImapSessionTest, SearchText) {
     EXPECT_EQ(c.cmd("k SEARCH NOT TEXT example.net"), "* SEARCH 1\r\nk OK SEARCH completed\r\n");
     EXPECT_EQ(c.cmd("l SEARCH CHARSET UTF-8 SUBJECT meeting"), "* SEARCH 3\r\nl OK SEARCH completed\r\n");
     EXPECT_EQ(c.cmd("m SEARCH CHARSET KOI8-R SUBJECT meeting"),
-              "m NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n");
+              "m NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n");
+}
+
+// Every text key of one SEARCH shares one read of each message.
+TEST_F(ImapSessionTest, SearchReadsEachMessageOnce) {
+    Conn c(rt, backend, config());
+    select(c);
+    backend.read_message_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH NOT BODY nothing-here NOT TEXT nothing-either NOT SUBJECT nothing"),
+              "* SEARCH 1 2 3\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(backend.read_message_calls, 3);
+}
+
+// Over the stream threshold SEARCH reads the header and the text parts,
+// never the whole message nor its attachment.
+TEST_F(ImapSessionTest, SearchOfALargeMessageReadsOnlyHeaderAndTextParts) {
+    SessionConfig cfg = config();
+    cfg.stream_threshold = 1024;
+    const std::string attachment(8192, 'Q');
+    const std::string big =
+        "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "Fahrrad=\r\nschlauch\r\n"
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+        attachment + "\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nK\xe4se\r\n--b--\r\n";
+    backend.add_message("alice", "INBOX", big, 0, kDate3);
+    Conn c(rt, backend, cfg);
+    select(c);
+    backend.read_ranges.clear();
+    backend.read_message_data_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nGR\xc3\x9c\xc3\x9f" "E BODY FAHRRADSCHLAUCH BODY {5+}\r\nK\xc3\x84SE"),
+              "* SEARCH 4\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(c.cmd("b SEARCH BODY QQQQ"), "* SEARCH\r\nb OK SEARCH completed\r\n");
+    EXPECT_EQ(backend.read_message_data_calls, 2 * 3);   // the three small ones, once per command
+
+    const size_t attachment_at = big.find(attachment);
+    ASSERT_FALSE(backend.read_ranges.empty());
+    for (const auto& [offset, length] : backend.read_ranges) {
+        EXPECT_TRUE(offset + length <= attachment_at || offset >= attachment_at + attachment.size())
+            << offset << "+" << length;
+    }
 }
 
 TEST_F(ImapSessionTest, SearchSizesAndInternalDates) {

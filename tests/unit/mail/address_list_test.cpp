@@ -44,9 +44,21 @@ TEST(AddressList, QuotedDisplayNamesAndLocalParts) {
     EXPECT_EQ(show(R"("" <j@x>)"), "||j|x\n");   // empty name is NIL
 }
 
-TEST(AddressList, CommentsAreDropped) {
-    EXPECT_EQ(show("carol@example.net (Carol at home)"), "||carol|example.net\n");
+// A comment names a bare addr-spec (imaptest fetch-envelope, as Dovecot):
+// the last one in or after it; one before it names nothing. With a display
+// name or angle brackets, comments are dropped.
+TEST(AddressList, CommentNamesABareAddress) {
+    EXPECT_EQ(show("carol@example.net (Carol at home)"), "Carol at home||carol|example.net\n");
+    EXPECT_EQ(show("user@domain (Real Name), b@c"), "Real Name||user|domain\n||b|c\n");
+    EXPECT_EQ(show("a(first)@b (second)"), "second||a|b\n");
+    EXPECT_EQ(show("(lead) a@b"), "||a|b\n");
+    EXPECT_EQ(show("a@b (x (nested) y)"), "x (nested) y||a|b\n");
+    EXPECT_EQ(show("a@b (escaped \\) paren)"), "escaped ) paren||a|b\n");
+    EXPECT_EQ(show("a@b (unclosed"), "||a|b\n");
+    EXPECT_EQ(show("root (Charlie Root)"), "Charlie Root||root|MISSING_DOMAIN\n");
+    EXPECT_EQ(show("Team: a@b (A), c@d;"), "group:Team\nA||a|b\n||c|d\nend\n");
     EXPECT_EQ(show("(lead) Carol (mid (nested)) <carol(x)@example.net (y)> (tail)"), "Carol||carol|example.net\n");
+    EXPECT_EQ(show("<carol@example.net> (tail)"), "||carol|example.net\n");
 }
 
 TEST(AddressList, ObsoleteForms) {
@@ -65,6 +77,11 @@ TEST(AddressList, Groups) {
 
 TEST(AddressList, MissingPartsAreFilledLikeDovecot) {
     EXPECT_EQ(show("root"), "||root|MISSING_DOMAIN\n");
+    // Words and no address at all: a display name (as Dovecot reads them).
+    EXPECT_EQ(show("Real Name"), "Real Name||MISSING_MAILBOX|MISSING_DOMAIN\n");
+    EXPECT_EQ(show("Real Name, a@b"), "Real Name||MISSING_MAILBOX|MISSING_DOMAIN\n||a|b\n");
+    EXPECT_EQ(show("a.b c"), "a.b c||MISSING_MAILBOX|MISSING_DOMAIN\n");
+    EXPECT_EQ(show("john . doe"), "||john.doe|MISSING_DOMAIN\n");   // dots make it one local part
     EXPECT_EQ(show("@example.com"), "||MISSING_MAILBOX|example.com\n");
     EXPECT_EQ(show("<>"), "||MISSING_MAILBOX|MISSING_DOMAIN\n");
     EXPECT_EQ(show("Name <a@b"), "Name||a|b\n");

@@ -82,7 +82,7 @@ void expect_same(const MimePart& a, const MimePart& b) {
 TEST(SummaryCodec, RoundTripKeepsEveryField) {
     MessageSummary s = full_summary();
     std::string data = encode_summary(s);
-    EXPECT_EQ(static_cast<uint8_t>(data[0]), 1u);   // the version byte
+    EXPECT_EQ(static_cast<uint8_t>(data[0]), 2u);   // the version byte
     auto d = decode_summary(data);
     ASSERT_TRUE(d.ok()) << d.error().message;
     EXPECT_EQ(d->envelope, s.envelope);
@@ -113,11 +113,31 @@ TEST(SummaryCodec, TrailingBytesAndUnknownVersionFail) {
     auto extra = decode_summary(data + "x");
     ASSERT_FALSE(extra.ok());
     EXPECT_NE(extra.error().message.find("trailing"), std::string::npos);
-    data[0] = 2;
+    data[0] = 3;
     auto version = decode_summary(data);
     ASSERT_FALSE(version.ok());
     EXPECT_NE(version.error().message.find("version"), std::string::npos);
     EXPECT_FALSE(decode_summary("").ok());
+}
+
+// Version 1 summaries were stored with message/global in the IMAP4rev2
+// form; their BODY and BODYSTRUCTURE are rendered again from the tree.
+TEST(SummaryCodec, VersionOneBodyStringsAreRenderedAgain) {
+    MessageSummary s = summarize_message(crlf("Content-Type: message/global\n\nSubject: s\n\nx"));
+    const std::string current = s.bodystructure, current_body = s.body;
+    s.bodystructure = "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 16 (old envelope form))";
+    s.body = "(old body)";
+    std::string v1 = encode_summary(s);
+    v1[0] = 1;
+    auto decoded = decode_summary(v1);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(decoded->bodystructure, current);
+    EXPECT_EQ(decoded->body, current_body);
+    EXPECT_EQ(decoded->envelope, s.envelope);
+    // The current version is taken as stored.
+    auto stored = decode_summary(encode_summary(s));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->body, "(old body)");
 }
 
 TEST(SummaryCodec, HugeCountsAndLengthsAreRefusedBeforeAllocating) {

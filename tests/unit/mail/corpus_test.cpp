@@ -46,7 +46,7 @@ TEST(Corpus, PlainText) {
               R"imap(("Mon, 7 Aug 2023 10:15:00 +0200" "Lunch on Friday? A subject line that is long enough to be folded" )imap"
               R"imap((("Alice Example" NIL "alice" "example.org")) (("Alice Example" NIL "alice" "example.org")) )imap"
               R"imap((("Alice Example" NIL "alice" "example.org")) )imap"
-              R"imap((("Bob" NIL "bob" "example.com")(NIL NIL "carol" "example.net")(NIL NIL "john.q public" "example.com")) )imap"
+              R"imap((("Bob" NIL "bob" "example.com")("Carol at home" NIL "carol" "example.net")(NIL NIL "john.q public" "example.com")) )imap"
               R"imap((("Dave \"The Boss\", Jr." NIL "dave" "example.com")) NIL )imap"
               R"imap("<CAH+abc=def@mail.example.com>" "<20230807101500.1234@example.org>"))imap");
     EXPECT_EQ(s.bodystructure,

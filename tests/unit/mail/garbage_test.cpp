@@ -1,13 +1,16 @@
 // A bounded random pass (fixed seed): random bytes, and corpus messages
 // mutated byte-wise and structurally, must never crash, hang or read out of
-// bounds (the ASan build runs this), and what comes out must be usable.
+// bounds (the ASan build runs this), and what comes out must be usable,
+// SEARCH's decoded text included.
 #include <gtest/gtest.h>
 
 #include <iterator>
 #include <random>
 
 #include "mail/mime.hpp"
+#include "mail/search_text.hpp"
 #include "test_util.hpp"
+#include "util/utf8.hpp"
 
 using namespace ringpost::mail;
 using namespace ringpost::mail::test;
@@ -27,7 +30,12 @@ const std::string_view kTokens[] = {
     "Content-Type: message/rfc822\r\n", "Content-Type: multipart/digest; boundary=\"b\"\r\n",
     "Content-Disposition: attachment; filename*0*=utf-8''%41; filename*1=x\r\n", "To: g: a@b, <c@d>;\r\n",
     "\xC3\xBC", std::string_view("\0", 1),
+    "=?utf-8?q?", "=?iso-8859-1?B?", "?=", "=C3", "=\r\n", "Content-Transfer-Encoding: base64\r\n",
+    "Content-Transfer-Encoding: quoted-printable\r\n", "Content-Type: text/plain; charset=utf-16\r\n",
+    "Content-Type: text/plain; charset=iso-2022-jp\r\n",
 };
+
+bool is_valid_utf8(const std::string& s) { return ringpost::utf8::sanitize(s) == s; }
 
 void check(std::string_view m, const MessageSummary& s) {
     // Every range lies inside the message.
@@ -46,6 +54,13 @@ void check(std::string_view m, const MessageSummary& s) {
     ASSERT_EQ(d->bodystructure, s.bodystructure);
     (void)find_part(s.root, {1, 1, 1});
     (void)header_fields(m.substr(0, s.root.header_size), {"subject", "to"}, true);
+    // SEARCH's decoded text is valid UTF-8 and bounded, whatever the input.
+    std::string_view header = m.substr(0, s.root.header_size);
+    ASSERT_TRUE(is_valid_utf8(header_search_text(header)));
+    ASSERT_TRUE(is_valid_utf8(address_search_text(header, "to")));
+    std::string body = body_search_text(m, s.root, 4096);
+    ASSERT_LE(body.size(), 4096u);
+    ASSERT_TRUE(is_valid_utf8(body));
 }
 
 std::string mutate(std::string m, std::mt19937& rng) {

@@ -92,13 +92,40 @@ TEST(ParseEdge, EncodedMessageRfc822IsNotOpened) {
     EXPECT_EQ(s.bodystructure, R"(("APPLICATION" "OCTET-STREAM" NIL NIL NIL "BASE64" 22 NIL NIL NIL NIL))");
 }
 
-TEST(ParseEdge, MessageGlobalIsOpenedLikeRfc822) {
+// IMAP4rev1 has no message/global: with the envelope form of RFC 9051
+// 7.5.2, rev1 parsers (imapflow) misread the rest of the structure. It is a
+// basic part, as Dovecot sends it to rev1 clients; sections still address
+// the attached message inside.
+TEST(ParseEdge, MessageGlobalIsABasicPart) {
     std::string m = crlf("Content-Type: message/global\n\nSubject: \xC3\xBC\n\nx");
     MessageSummary s = summarize_message(m);
+    EXPECT_EQ(s.bodystructure, "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 16 NIL NIL NIL NIL)");
+    EXPECT_EQ(s.body, "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 16)");
+    const MimePart* inner = find_part(s.root, {1});
+    ASSERT_NE(inner, nullptr);
+    EXPECT_EQ(inner->type, "message");
+    ASSERT_EQ(inner->parts.size(), 1u);
+    EXPECT_EQ(body_of(m, inner->parts[0]), "x");
+}
+
+TEST(ParseEdge, MessageGlobalInsideAMultipartAndEncoded) {
+    std::string m = crlf(
+        "Content-Type: multipart/mixed; boundary=b\n\n"
+        "--b\nContent-Type: text/plain\n\nsee attached\n"
+        "--b\nContent-Type: message/global\n\nSubject: s\n\nbody\n"
+        "--b\nContent-Type: message/global\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKeQo=\n"
+        "--b--\n");
+    MessageSummary s = summarize_message(m);
     EXPECT_EQ(s.bodystructure,
-              "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 16 (NIL {2}\r\n\xC3\xBC NIL NIL NIL NIL NIL NIL NIL NIL) "
-              "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL) 3 "
-              "NIL NIL NIL NIL)");
+              "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)"
+              "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"7BIT\" 18 NIL NIL NIL NIL)"
+              "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"BASE64\" 20 NIL NIL NIL NIL) "
+              "\"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL)");
+    // message/rfc822 keeps its envelope form.
+    MessageSummary r = summarize_message(crlf("Content-Type: message/rfc822\n\nSubject: s\n\nx"));
+    EXPECT_EQ(r.body,
+              "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 15 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+              "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 1 1) 3)");
 }
 
 TEST(ParseEdge, ExplicitTypeInsideDigestIsKept) {

@@ -99,7 +99,22 @@ TEST(HeaderFields, NothingMatchesGivesTheEmptyLine) {
     EXPECT_EQ(header_fields(crlf("A: 1\n\n"), {"B"}, false), "\r\n");
     EXPECT_EQ(header_fields(crlf("A: 1\n\n"), {"a"}, true), "\r\n");
     EXPECT_EQ(header_fields("", {"a"}, false), "\r\n");
-    EXPECT_EQ(header_fields("", {}, true), "\r\n");
+    EXPECT_EQ(header_fields("", {}, true), "");   // no empty line to keep (see below)
+}
+
+// RFC 3501 6.4.5: the empty line is in every header fetch "except in the
+// case of a message which has no body and no blank line". HEADER.FIELDS.NOT
+// keeps it only when the message has it; HEADER.FIELDS always ends in it,
+// as Dovecot serves both (it answers HEADER.FIELDS from its header cache).
+TEST(HeaderFields, HeaderOnlyMessageWithoutEmptyLine) {
+    EXPECT_EQ(header_fields(crlf("A: 1\nB: 2\n"), {"a"}, true), crlf("B: 2\n"));
+    EXPECT_EQ(header_fields("A: 1\r\nB: 2", {"a"}, true), "B: 2\r\n");
+    EXPECT_EQ(header_fields("A: 1\nB: 2\n", {}, true), "A: 1\r\nB: 2\r\n");
+    EXPECT_EQ(header_fields(crlf("A: 1\nB: 2\n"), {"a"}, false), crlf("A: 1\n\n"));
+    // With the empty line (a body or not), it stays.
+    EXPECT_EQ(header_fields(crlf("A: 1\nB: 2\n\n"), {"a"}, true), crlf("B: 2\n\n"));
+    EXPECT_EQ(header_fields("A: 1\n\n", {"a"}, true), "\r\n");
+    EXPECT_EQ(header_fields("\r\n", {}, true), "\r\n");
 }
 
 TEST(HeaderFields, NamesMatchWholeAndSpaceBeforeColon) {

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -19,6 +20,7 @@
 
 using namespace ringpost;
 using namespace ringpost::smtp;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -81,11 +83,22 @@ struct Driver {
         Session& s = session();
         pending.append(bytes);
         std::string out;
+        bool delayed = false;
         for (;;) {
             size_t consumed = 0;
             Event e = s.feed(pending, consumed, out);
             EXPECT_LE(consumed, pending.size());
             pending.erase(0, consumed);
+            if (e == Event::kDelay) {
+                // The driver flushes `out` and waits; then the same command
+                // must be answered, not delayed again.
+                const bool again = delayed && consumed == 0;
+                EXPECT_FALSE(again) << "two delays for one command line";
+                if (again) break;
+                delayed = true;
+                delays_after.push_back(std::count(out.begin(), out.end(), '\n'));
+                continue;
+            }
             if (e == Event::kCommit) {
                 messages.push_back(s.take_message());
                 s.committed(commit_result, out);
@@ -157,6 +170,8 @@ struct Driver {
     std::vector<AcceptedMessage> messages;
     Result<void> commit_result;
     bool closed = false;
+    // Event::kDelay: how many reply lines of that send() preceded each one.
+    std::vector<long> delays_after;
     // The fake authenticator: one account.
     std::string good_user = "alice@local.example";
     std::string good_password = "secret";
@@ -378,11 +393,11 @@ TEST_F(SessionTest, TooManyRecipients) {
     EXPECT_EQ(send("DATA\r\nx\r\n.\r\n").substr(0, 3), "354");
     ASSERT_EQ(messages.size(), 1u);
     EXPECT_EQ(messages[0].envelope.recipients.size(), 2u);
-    EXPECT_EQ(session().stats().bad_commands, 0u);
+    EXPECT_EQ(session().stats().bad_commands, 1u);   // the 550; a 452 is no error (Postfix)
 }
 
 TEST_F(SessionTest, BadCommandLimitHangsUp) {
-    config.limits.max_bad_commands = 3;
+    config.limits.hard_error_limit = 3;
     EXPECT_EQ(send("FOO\r\n"), "500 5.5.2 Error: command not recognized\r\n");
     EXPECT_EQ(send("\r\n"), "500 5.5.2 Error: bad syntax\r\n");
     EXPECT_FALSE(closed);
@@ -1027,4 +1042,187 @@ TEST_F(SessionTest, LargeMessageInManyReads) {
     ASSERT_EQ(messages.size(), 1u);
     EXPECT_EQ(body_of(messages[0]).size(), 250 * block.size());
     EXPECT_EQ(messages[0].envelope.body_size, messages[0].data.size());
+}
+
+// --- Error limits (Postfix's smtpd_soft_error_limit, smtpd_hard_error_limit,
+// smtpd_junk_command_limit, smtpd_error_sleep_time) ---
+
+namespace {
+std::string repeat(std::string_view line, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s.append(line);
+    return s;
+}
+const char kUnknown[] = "550 5.1.1 <unknown@local.example>: Recipient address rejected: User unknown\r\n";
+const char kTooManyErrors[] = "421 4.7.0 mx.example Error: too many errors\r\n";
+}  // namespace
+
+TEST_F(SessionTest, HarvestingRecipientsIsDelayedThenCutOff) {
+    // The defaults: 10 errors before the delay starts, 421 at the 20th.
+    ehlo();
+    send("MAIL FROM:<h@client.example>\r\n");
+    std::string out = send(repeat("RCPT TO:<unknown@local.example>\r\n", 25));
+    EXPECT_EQ(out, repeat(kUnknown, 20) + kTooManyErrors);
+    EXPECT_TRUE(closed);
+    // Replies 11..20 waited: each delay came right after the reply before it.
+    EXPECT_EQ(delays_after, (std::vector<long>{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}));
+    EXPECT_EQ(session().stats().delays, 10u);
+    EXPECT_EQ(session().stats().bad_commands, 20u);
+    EXPECT_TRUE(session().too_many_errors());
+    EXPECT_EQ(session().reply_delay(), std::chrono::milliseconds(1000));
+}
+
+TEST_F(SessionTest, EveryRejectionCountsAsAnError) {
+    config.limits.hard_error_limit = 0;   // count only
+    config.limits.soft_error_limit = 0;
+    ehlo();
+    send("MAIL FROM:<h@client.example>\r\n");
+    send("RCPT TO:<unknown@local.example>\r\n");   // 550
+    send("RCPT TO:<x@denied.example>\r\n");         // 554
+    send("RCPT TO:<x@tempfail.example>\r\n");       // 451
+    EXPECT_EQ(send("DATA\r\n"), "554 5.5.1 Error: no valid recipients\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 4u);
+    send("RSET\r\n");
+    EXPECT_EQ(send("MAIL FROM:<h@client.example> SIZE=999999999\r\n").substr(0, 4), "552 ");
+    EXPECT_EQ(session().stats().bad_commands, 5u);
+    // A failed commit is an error too; accepted recipients never are.
+    commit_result = make_error("write failed", EIO);
+    send("MAIL FROM:<h@client.example>\r\nRCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 6u);
+    EXPECT_TRUE(delays_after.empty());
+    EXPECT_FALSE(closed);
+}
+
+TEST_F(SessionTest, DelayAppliesToEveryReplyPastTheSoftLimit) {
+    config.limits.soft_error_limit = 2;
+    config.limits.error_delay = std::chrono::milliseconds(250);
+    EXPECT_EQ(send("FOO\r\nBAR\r\n"), "500 5.5.2 Error: command not recognized\r\n"
+                                      "500 5.5.2 Error: command not recognized\r\n");
+    EXPECT_TRUE(delays_after.empty());
+    // Now even good commands wait, each one in turn, in order.
+    EXPECT_EQ(send("EHLO client.example\r\nMAIL FROM:<a@client.example>\r\n"),
+              std::string(kEhloReply) + "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(delays_after, (std::vector<long>{0, 9}));   // before EHLO, and after its 9 lines
+    EXPECT_EQ(session().reply_delay(), std::chrono::milliseconds(250));
+}
+
+TEST_F(SessionTest, DelayedCommandStaysUnconsumedUntilFedAgain) {
+    config.limits.soft_error_limit = 1;
+    send("FOO\r\n");
+    Session& s = session();
+    std::string out;
+    size_t consumed = 99;
+    EXPECT_EQ(s.feed("NOOP\r\nNOOP\r\n", consumed, out), Event::kDelay);
+    EXPECT_EQ(consumed, 0u);
+    EXPECT_EQ(out, "");
+    // Fed again (after the wait): answered, then the next one is held.
+    EXPECT_EQ(s.feed("NOOP\r\nNOOP\r\n", consumed, out), Event::kDelay);
+    EXPECT_EQ(consumed, 6u);
+    EXPECT_EQ(out, "250 2.0.0 Ok\r\n");
+    // An incomplete line is not delayed: there is nothing to answer yet.
+    out.clear();
+    EXPECT_EQ(s.feed("NOO", consumed, out), Event::kNeedInput);
+    EXPECT_EQ(consumed, 0u);
+}
+
+TEST_F(SessionTest, OverlongLineRepliesAreDelayedToo) {
+    config.limits.soft_error_limit = 1;
+    config.limits.max_command_line = 100;
+    send("FOO\r\n");
+    EXPECT_EQ(send(std::string(150, 'y')), "");   // skipped as it arrives
+    EXPECT_TRUE(delays_after.empty());
+    EXPECT_EQ(send("yyy\r\n"), "500 5.5.2 Error: line too long\r\n");
+    EXPECT_EQ(delays_after, (std::vector<long>{0}));
+}
+
+TEST_F(SessionTest, NoDelayWhenErrorDelayIsZero) {
+    config.limits.error_delay = std::chrono::milliseconds(0);
+    ehlo();
+    send("MAIL FROM:<h@client.example>\r\n");
+    EXPECT_EQ(send(repeat("RCPT TO:<unknown@local.example>\r\n", 25)), repeat(kUnknown, 20) + kTooManyErrors);
+    EXPECT_TRUE(delays_after.empty());
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(SessionTest, JunkCommandsBeyondTheLimitAreErrors) {
+    config.limits.junk_command_limit = 4;
+    config.limits.hard_error_limit = 3;
+    EXPECT_EQ(send(repeat("NOOP\r\n", 4)), repeat("250 2.0.0 Ok\r\n", 4));
+    EXPECT_EQ(session().stats().bad_commands, 0u);
+    // Junk 5 and 6: answered as always, but each is an error now.
+    EXPECT_EQ(send("RSET\r\nVRFY postmaster\r\n"),
+              "250 2.0.0 Ok\r\n252 2.1.5 Cannot VRFY user, but will accept message and attempt delivery\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 2u);
+    EXPECT_FALSE(closed);
+    EXPECT_EQ(send("HELP\r\nNOOP\r\n"),
+              std::string("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP\r\n") +
+                  kTooManyErrors);
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(session().too_many_errors());
+}
+
+TEST_F(SessionTest, OtherCommandsAreNotJunk) {
+    config.limits.junk_command_limit = 1;
+    config.limits.hard_error_limit = 1;
+    for (int i = 0; i < 3; ++i) {
+        ehlo();
+        EXPECT_EQ(send("HELO client.example\r\n"), "250 mx.example\r\n");
+        EXPECT_EQ(send("MAIL FROM:<a@client.example>\r\nRCPT TO:<r@remote.example>\r\n"),
+                  "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n");
+        send("DATA\r\nx\r\n.\r\n");
+    }
+    EXPECT_EQ(send("NOOP\r\n"), "250 2.0.0 Ok\r\n");   // the one junk command allowed
+    EXPECT_FALSE(closed);
+    EXPECT_EQ(messages.size(), 3u);
+}
+
+TEST_F(SessionTest, AcceptedMessageForgivesErrorsAndJunk) {
+    // A bulk sender: RSET and NOOPs between messages and a dead address in
+    // every list add up across the session, but never between two messages.
+    config.limits.soft_error_limit = 3;
+    config.limits.hard_error_limit = 4;
+    config.limits.junk_command_limit = 2;
+    ehlo();
+    for (int m = 0; m < 10; ++m) {
+        std::string out = send("MAIL FROM:<list@client.example>\r\n"
+                               "RCPT TO:<unknown@local.example>\r\nRCPT TO:<unknown@local.example>\r\n"
+                               "RCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\nRSET\r\nNOOP\r\n");
+        EXPECT_THAT(out, HasSubstr("Ok: queued as")) << "message " << m;
+        EXPECT_THAT(out, EndsWith("250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n")) << "message " << m;
+    }
+    EXPECT_EQ(messages.size(), 10u);
+    EXPECT_FALSE(closed);
+    EXPECT_TRUE(delays_after.empty());
+    EXPECT_EQ(session().stats().bad_commands, 20u);   // the session's total, for the log
+    // Without a message in between they do add up: one more junk command
+    // (an error), then 3 errors: the soft limit delays, the hard limit hangs up.
+    send("RSET\r\n");
+    EXPECT_EQ(session().stats().bad_commands, 21u);
+    EXPECT_EQ(send("FOO\r\nFOO\r\nFOO\r\n"), repeat("500 5.5.2 Error: command not recognized\r\n", 3) + kTooManyErrors);
+    EXPECT_EQ(delays_after, (std::vector<long>{2}));
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(SessionTest, FailedMessageForgivesNothing) {
+    config.limits.hard_error_limit = 3;
+    commit_result = make_error("write failed", EIO);
+    ehlo();
+    send("FOO\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@client.example>\r\nRCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\n"),
+              "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+              "451 4.3.0 Error: queue file write error\r\n");
+    EXPECT_EQ(send("FOO\r\n"), std::string("500 5.5.2 Error: command not recognized\r\n") + kTooManyErrors);
+}
+
+TEST_F(SessionTest, AuthFailuresAreErrors) {
+    config.auth_available = true;
+    config.allow_plaintext_auth = true;
+    config.max_auth_failures = 0;
+    config.limits.hard_error_limit = 2;
+    ehlo();
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "wrong") + "\r\n"),
+              "535 5.7.8 Error: authentication failed\r\n");
+    EXPECT_EQ(send("AUTH PLAIN " + plain("alice@local.example", "wrong") + "\r\n"),
+              std::string("535 5.7.8 Error: authentication failed\r\n") + kTooManyErrors);
+    EXPECT_TRUE(closed);
 }
