@@ -9,12 +9,7 @@
 namespace ringpost::app {
 namespace {
 
-static_assert(imap::kNoSuchMailbox == store::kNoSuchMailbox && imap::kMailboxExists == store::kMailboxExists &&
-              imap::kCannotDeleteInbox == store::kCannotDeleteInbox &&
-              imap::kInvalidMailboxName == store::kInvalidMailboxName &&
-              imap::kUidsExhausted == store::kUidsExhausted && imap::kBadSpecialUse == store::kBadSpecialUse &&
-              imap::kNoSuchSourceMailbox == store::kNoSuchSourceMailbox &&
-              imap::kTooManyKeywords == store::kTooManyKeywords && imap::kFirstKeywordBit == store::kFirstKeywordBit);
+static_assert(imap::kFirstKeywordBit == store::kFirstKeywordBit);
 constexpr bool same_flag(uint32_t a, uint32_t b) { return a == b; }
 static_assert(same_flag(imap::kSeen, store::kFlagSeen) && same_flag(imap::kAnswered, store::kFlagAnswered) &&
               same_flag(imap::kFlagged, store::kFlagFlagged) && same_flag(imap::kDeleted, store::kFlagDeleted) &&

@@ -6,8 +6,11 @@
 // connection's ring thread; an implementation that blocks (RocksDB,
 // password hashing) hands the work to an io::BlockingPool.
 //
-// Error codes (Error::code) are the store's mailbox API codes, repeated
-// here so that src/imap does not depend on src/store.
+// Errors (Error::code): the store's mailbox API errors (store::StoreErrc,
+// a header-only category: src/imap does not link src/store), which the
+// session answers with their response codes; any other layer's -- the
+// blocking pool's refusal (io::PoolErrc), a database failure -- is NO
+// [UNAVAILABLE].
 #pragma once
 
 #include <cstdint>
@@ -20,18 +23,13 @@
 
 #include "io/task.hpp"
 #include "mail/mime.hpp"
+#include "store/store_error.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::imap {
 
-inline constexpr int kNoSuchMailbox = 10;        // [NONEXISTENT] / [TRYCREATE]
-inline constexpr int kMailboxExists = 11;        // [ALREADYEXISTS]
-inline constexpr int kCannotDeleteInbox = 12;    // [CANNOT]
-inline constexpr int kInvalidMailboxName = 13;   // [CANNOT]
-inline constexpr int kUidsExhausted = 14;        // [LIMIT]
-inline constexpr int kBadSpecialUse = 15;        // [USEATTR]
-inline constexpr int kNoSuchSourceMailbox = 16;
-inline constexpr int kTooManyKeywords = 17;      // [LIMIT]
+// The mailbox errors as imap::kNoSuchMailbox, imap::kMailboxExists, ...
+using enum store::StoreErrc;
 
 // Stored flags (the store's MessageFlags bits). Bits kFirstKeywordBit and
 // up are keywords: bit kFirstKeywordBit + i is MailboxStatus::keywords[i].

@@ -148,17 +148,23 @@ void Session::timeout(std::string& out) {
 }
 
 void Session::no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate) {
-    std::string_view code = "[SERVERBUG] ";
-    switch (e.code) {
-    case kNoSuchMailbox: code = trycreate ? "[TRYCREATE] " : "[NONEXISTENT] "; break;
-    case kMailboxExists: code = "[ALREADYEXISTS] "; break;
-    case kCannotDeleteInbox:
-    case kInvalidMailboxName: code = "[CANNOT] "; break;
-    case kUidsExhausted: code = "[LIMIT] "; break;
-    case kBadSpecialUse: code = "[USEATTR] "; break;
-    case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
-    case kTooManyKeywords: code = "[LIMIT] "; break;
-    default: code = "[UNAVAILABLE] "; break;
+    // Only the backend's own errors have a specific code; any other layer's
+    // (the blocking pool busy or stopped, a database failure) means "try
+    // again later" (RFC 5530 UNAVAILABLE), whatever its value.
+    std::string_view code = "[UNAVAILABLE] ";
+    if (e.code.category() == store::store_category()) {
+        switch (static_cast<store::StoreErrc>(e.code.value())) {
+        case kNoSuchMailbox: code = trycreate ? "[TRYCREATE] " : "[NONEXISTENT] "; break;
+        case kMailboxExists: code = "[ALREADYEXISTS] "; break;
+        case kCannotDeleteInbox:
+        case kInvalidMailboxName: code = "[CANNOT] "; break;
+        case kUidsExhausted: code = "[LIMIT] "; break;
+        case kBadSpecialUse: code = "[USEATTR] "; break;
+        case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
+        case kTooManyKeywords: code = "[LIMIT] "; break;
+        case kOutcomeGone:
+        case kShuttingDown: break;   // not the mailbox API's; try again later
+        }
     }
     out += tag + " NO " + std::string(code);
     append_text(out, e.message.empty() ? std::string_view("failed") : std::string_view(e.message));

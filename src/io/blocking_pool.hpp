@@ -10,7 +10,8 @@
 //   * fn returns R          -> Result<R>
 //   * fn returns void       -> Result<void>
 //   * fn returns Result<U>  -> Result<U> (fn's own errors pass through)
-// with the pool's own errors (codes below) when the call never ran or threw.
+// with the pool's own errors (io::PoolErrc, pool_error.hpp) when the call
+// never ran or threw.
 //
 // Back-pressure: the queue of calls waiting for a thread is bounded. A call
 // over the bound fails at once with kBusy instead of waiting: a ring thread
@@ -38,7 +39,6 @@
 // temporary one whose captures are references, pointers or scalars.
 #pragma once
 
-#include <cerrno>
 #include <condition_variable>
 #include <coroutine>
 #include <cstddef>
@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/pool_error.hpp"
 #include "io/ring.hpp"
 #include "util/result.hpp"
 
@@ -109,11 +110,12 @@ struct PoolJobFor final : PoolJobResult<T> {
 
 class BlockingPool {
 public:
-    // Error codes of the pool itself (errno-style, in Error::code).
-    static constexpr int kBusy = EAGAIN;              // the queue is over max_queued
-    static constexpr int kStopped = ESHUTDOWN;        // stop() was called
-    static constexpr int kThrew = ENOTRECOVERABLE;    // fn threw; message = what()
-    static constexpr int kNoRing = EINVAL;            // awaited outside a ring thread
+    // The pool's own errors (Error::code), also as BlockingPool::kBusy, ...
+    // (constants: g++ 12 crashes on a class-scope `using enum` in templates).
+    static constexpr PoolErrc kBusy = PoolErrc::kBusy;
+    static constexpr PoolErrc kStopped = PoolErrc::kStopped;
+    static constexpr PoolErrc kThrew = PoolErrc::kThrew;
+    static constexpr PoolErrc kNoRing = PoolErrc::kNoRing;
 
     struct Options {
         unsigned threads = 2;

@@ -37,19 +37,19 @@ struct CommitAwaiter {
     AcceptedMessage& message;
     io::Ring* ring = nullptr;
     std::coroutine_handle<> handle;
-    bool ok = false;
+    Result<void> result;
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
         handle = h;
         ring = io::Ring::current();
-        spool.commit(std::move(message), [this](bool result) {
-            ok = result;
+        spool.commit(std::move(message), [this](const Result<void>& r) {
+            result = r;
             auto h2 = handle;
             ring->post([h2] { h2.resume(); });
         });
     }
-    bool await_resume() const noexcept { return ok; }
+    Result<void> await_resume() { return std::move(result); }
 };
 
 // The connection's byte stream: a PlainStream until STARTTLS (or from the
@@ -142,9 +142,9 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 break;
             }
             AcceptedMessage message = session.take_message();
-            CommitAwaiter commit{ctx.spool, message, nullptr, {}, false};
-            bool ok = co_await commit;
-            session.committed(ok, out);
+            CommitAwaiter commit{ctx.spool, message, nullptr, {}, {}};
+            Result<void> result = co_await commit;
+            session.committed(result, out);
             entry.busy = session.in_transaction();
             if (ctx.live.draining() && !entry.busy) {
                 session.shutdown(out);

@@ -21,11 +21,12 @@
 namespace ringpost::smtp {
 
 // Where accepted messages go; implemented by the application over the
-// store's commit stage. `done` may be called on any thread, exactly once.
+// store's commit stage. `done` may be called on any thread, exactly once,
+// with the commit's result (see Session::committed for the replies).
 class Spool {
 public:
     virtual ~Spool() = default;
-    virtual void commit(AcceptedMessage message, std::function<void(bool ok)> done) = 0;
+    virtual void commit(AcceptedMessage message, std::function<void(const Result<void>&)> done) = 0;
 };
 
 struct Timeouts {

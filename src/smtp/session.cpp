@@ -807,20 +807,27 @@ AcceptedMessage Session::take_message() {
     return m;
 }
 
-void Session::committed(bool ok, std::string& out) {
+void Session::committed(const Result<void>& result, std::string& out) {
     Impl& s = *impl_;
-    if (ok) {
+    bool closing = false;
+    if (result.ok()) {
         append_reply(out, 250, "2.0.0", {"Ok: queued as ", std::string_view(s.qid.data(), s.qid_len)});
         ++s.stats.messages;
         // Postfix forgives earlier errors and junk once a message got
         // through: a bulk sender's RSETs and dead addresses never add up.
         s.error_count = 0;
         s.junk_commands = 0;
+    } else if (result.error().code == Condition::kShuttingDown) {
+        // The spool takes nothing more: say so and end, as Postfix does.
+        append_reply(out, 421, "4.3.2", {s.config.hostname, " Service shutting down"});
+        closing = true;
     } else {
+        // Overload (Condition::kOverloaded) or a write error: try again later.
         s.bad(out, 451, "4.3.0", "Error: queue file write error");
     }
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
+    if (closing) s.mode = Mode::kClosed;
 }
 
 AuthRequest Session::take_auth() {
@@ -871,6 +878,7 @@ void Session::timeout(std::string& out) {
 }
 
 void Session::shutdown(std::string& out) {
+    if (impl_->mode == Mode::kClosed) return;   // already said 221 or 421 (e.g. committed())
     append_reply(out, 421, "4.3.2", {impl_->config.hostname, " Service shutting down"});
     impl_->mode = Mode::kClosed;
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "mail/envelope.hpp"
+#include "util/result.hpp"
 
 namespace ringpost::smtp {
 
@@ -133,9 +134,11 @@ public:
     // After kCommit: the message to store (moves it out).
     AcceptedMessage take_message();
 
-    // Report the commit outcome: ok -> "250 2.0.0 Ok: queued as ID",
-    // error -> "451 4.3.0 ..." and the transaction is reset either way.
-    void committed(bool ok, std::string& out);
+    // Report the commit outcome: ok -> "250 2.0.0 Ok: queued as ID"; an
+    // error -> "451 4.3.0 ..." (overload, write error), or "421 4.3.2" and
+    // close when it means Condition::kShuttingDown, whichever layer's it is.
+    // The transaction is reset either way.
+    void committed(const Result<void>& result, std::string& out);
 
     // After kAuth: the credentials to check (moves them out).
     AuthRequest take_auth();
@@ -150,7 +153,7 @@ public:
 
     // Server-side events.
     void timeout(std::string& out);    // 421 4.4.2 ... timeout, then close
-    void shutdown(std::string& out);   // 421 4.3.2 ... shutting down, then close
+    void shutdown(std::string& out);   // 421 4.3.2 ... shutting down, then close (nothing once closed)
 
     // How long to wait on Event::kDelay.
     std::chrono::milliseconds reply_delay() const;

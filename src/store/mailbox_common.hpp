@@ -10,13 +10,13 @@
 
 namespace ringpost::store {
 
-// The lower-cased user name, or an error (code 0) if it cannot be a key.
+// The lower-cased user name, or an error (no code) if it cannot be a key.
 Result<std::string> mailbox_user(std::string_view user);
 // kInvalidMailboxName unless keys::valid_mailbox_name(name).
 Result<void> check_mailbox_name(std::string_view name);
 
-// Errors with the codes of store.hpp, naming the mailbox.
-Error no_such_mailbox(std::string_view name, int code = kNoSuchMailbox);
+// Errors with the codes of store_error.hpp, naming the mailbox.
+Error no_such_mailbox(std::string_view name, StoreErrc code = kNoSuchMailbox);
 Error mailbox_exists(std::string_view name);
 
 // The info of a mailbox, its `recent` count left at 0 (count_recent).

@@ -77,7 +77,7 @@ Result<void> check_mailbox_name(std::string_view name) {
     return {};
 }
 
-Error no_such_mailbox(std::string_view name, int code) {
+Error no_such_mailbox(std::string_view name, StoreErrc code) {
     return make_error("no such mailbox '" + std::string(name) + "'", code);
 }
 

@@ -32,6 +32,7 @@
 
 #include "mail/envelope.hpp"
 #include "store/records.hpp"
+#include "store/store_error.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -74,27 +75,7 @@ inline constexpr uint32_t kFirstKeywordBit = 5;
 inline constexpr size_t kMaxKeywords = 32 - kFirstKeywordBit;
 inline constexpr uint32_t kSystemFlags = (1u << kFirstKeywordBit) - 1;
 
-// Error::code values of the mailbox API, for the protocol's reply (every
-// other failure -- invalid user name, database error -- has code 0; no call
-// of the mailbox API returns an errno). Messages are one line and name the
-// mailbox. The IMAP response code each suggests is in brackets.
-// The mailbox named does not exist (copy/move/append: the destination):
-// [NONEXISTENT], or [TRYCREATE] for COPY/MOVE/APPEND.
-inline constexpr int kNoSuchMailbox = 10;
-// The create/rename target exists (INBOX always does): [ALREADYEXISTS].
-inline constexpr int kMailboxExists = 11;
-// delete_mailbox("INBOX"): [CANNOT].
-inline constexpr int kCannotDeleteInbox = 12;
-// Not a valid name (keys::valid_mailbox_name), or a rename under itself: [CANNOT].
-inline constexpr int kInvalidMailboxName = 13;
-// The destination's UIDs would pass 2^32-2: [LIMIT].
-inline constexpr int kUidsExhausted = 14;
-// create_mailbox with an attribute not in kSpecialUses: [USEATTR].
-inline constexpr int kBadSpecialUse = 15;
-// The copy/move source is gone (deleted or renamed by another session).
-inline constexpr int kNoSuchSourceMailbox = 16;
-// keyword_flags(define) would pass kMaxKeywords in the mailbox: [LIMIT].
-inline constexpr int kTooManyKeywords = 17;
+// The mailbox API's errors (kNoSuchMailbox, ...): store_error.hpp.
 
 // The SPECIAL-USE attributes (RFC 6154) a mailbox may carry here.
 inline constexpr std::string_view kSpecialUses[] = {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"};

@@ -163,7 +163,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             return make_error("data directory " + options.path + " holds no ringpost store");
     } else {
         std::filesystem::create_directories(options.path, ec);
-        if (ec) return make_error("cannot create data directory " + options.path + ": " + ec.message(), ec.value());
+        if (ec) return make_error("cannot create data directory " + options.path + ": " + ec.message(), ec);
     }
 
     rocksdb::DBOptions db_options = make_db_options(secondary);

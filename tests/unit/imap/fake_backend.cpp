@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "io/blocking_pool.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 
@@ -30,8 +31,8 @@ bool listed(const std::vector<uint32_t>& sorted, uint32_t uid) {
     return std::binary_search(sorted.begin(), sorted.end(), uid);
 }
 
-Error no_such(const std::string& name, int code = kNoSuchMailbox) {
-    return Error{code, "no such mailbox '" + name + "'"};
+Error no_such(const std::string& name, store::StoreErrc code = kNoSuchMailbox) {
+    return make_error("no such mailbox '" + name + "'", code);
 }
 
 }  // namespace
@@ -108,6 +109,12 @@ void FakeBackend::settle(const std::string& user, const std::string& mailbox) {
 
 io::Task<void> FakeBackend::pause() {
     if (latency.count() >= 0 && io::Ring::current()) co_await io::sleep_for(latency);
+}
+
+io::Task<Result<void>> FakeBackend::hand_to_pool() {
+    if (!pool) co_return Result<void>();
+    auto nothing = [] {};
+    co_return co_await pool->run(nothing);
 }
 
 FakeBackend::User* FakeBackend::find_user(const std::string& name) {
@@ -189,7 +196,7 @@ io::Task<LoginResult> FakeBackend::login(std::string user, std::string password,
 io::Task<Result<std::vector<MailboxStatus>>> FakeBackend::list_mailboxes(std::string user) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     std::vector<MailboxStatus> out;
     for (const auto& [name, mb] : u->mailboxes) out.push_back(status_of(name, mb));
     for (const auto& name : u->orphan_subscriptions) {
@@ -211,8 +218,11 @@ io::Task<Result<std::optional<MailboxStatus>>> FakeBackend::mailbox_status(std::
 
 io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string name, std::string special_use) {
     co_await pause();
+    auto handing = hand_to_pool();
+    auto handed = co_await std::move(handing);
+    if (!handed) co_return handed.error();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (!valid_name(name)) co_return Error{kInvalidMailboxName, "invalid mailbox name '" + name + "'"};
     std::string use;
     if (!special_use.empty()) {
@@ -229,7 +239,7 @@ io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string name) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (name == "INBOX") co_return Error{kCannotDeleteInbox, "INBOX cannot be deleted"};
     auto it = u->mailboxes.find(name);
     if (it == u->mailboxes.end()) co_return no_such(name);
@@ -242,7 +252,7 @@ io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::rename_mailbox(std::string user, std::string from, std::string to) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (!valid_name(from) || !valid_name(to)) co_return Error{kInvalidMailboxName, "invalid mailbox name"};
     if (to == "INBOX") co_return Error{kMailboxExists, "INBOX always exists"};
     const std::string children = from + "/";
@@ -377,7 +387,7 @@ io::Task<Result<CopyUids>> FakeBackend::copy(std::string user, std::string from,
                                              std::string to, bool move, const void* origin) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     FakeMailbox* src = this->mailbox(user, from);
     if (!src) co_return no_such(from, kNoSuchSourceMailbox);
     FakeMailbox* dst = this->mailbox(user, to);
@@ -427,7 +437,7 @@ io::Task<Result<AppendUid>> FakeBackend::append(std::string user, std::string ma
                                                 uint32_t flags, int64_t internal_date, const void* origin) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     FakeMailbox* mb = this->mailbox(user, mailbox);
     if (!mb) {
         if (mailbox != "INBOX") co_return no_such(mailbox);

@@ -6,7 +6,7 @@
 // mailbox, except the one whose handle is the write's origin, by a post to
 // the watcher's ring (or directly when it watched without one).
 //
-// The semantics and error codes are the store's mailbox API's (store.hpp),
+// The semantics and error codes are the store's mailbox API's (store_error.hpp),
 // which the real backend (src/app/imap_backend.cpp) passes through. Every
 // call first suspends on a ring timer (`latency`), like a call handed to the
 // blocking pool, when a ring is current; latency < 0 never suspends.
@@ -30,6 +30,7 @@
 #include "imap/backend.hpp"
 
 namespace ringpost::io {
+class BlockingPool;
 class Ring;
 }
 
@@ -61,6 +62,10 @@ public:
     int64_t now = 1700000000;
     // Logins answer kTempFail (a store outage).
     bool logins_unavailable = false;
+    // When set, create_mailbox first hands a call to this pool, as the real
+    // backend hands its work, and answers the pool's refusal (busy: over
+    // max_queued; stopped) as the real one does.
+    io::BlockingPool* pool = nullptr;
     // Called (once, then cleared) right after the next list_messages took
     // its snapshot and before the caller resumes: a write "racing" the call.
     std::function<void()> after_list_messages;
@@ -144,6 +149,7 @@ private:
     };
 
     io::Task<void> pause();
+    io::Task<Result<void>> hand_to_pool();
     User* find_user(const std::string& name);
     MailboxStatus status_of(const std::string& name, const FakeMailbox& mb) const;
     FakeMailbox& new_mailbox(User& u, const std::string& name, std::string special_use);

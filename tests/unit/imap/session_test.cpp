@@ -35,6 +35,7 @@
 #include "fake_backend.hpp"
 #include "imap/command_reader.hpp"
 #include "imap/parser.hpp"
+#include "io/blocking_pool.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "mail/mime.hpp"
@@ -1649,6 +1650,26 @@ TEST_F(ImapSessionTest, CreateErrors) {
     EXPECT_EQ(c.cmd("f CREATE Work/"), "f OK CREATE completed\r\n");   // the trailing delimiter is dropped
     EXPECT_NE(backend.mailbox("alice", "Work"), nullptr);
     EXPECT_EQ(c.cmd("g LIST \"\" Archive"), "* LIST (\\HasNoChildren \\Archive) \"/\" Archive\r\ng OK LIST completed\r\n");
+}
+
+// Under load the blocking pool refuses work at once. The reply must say
+// "try again later" (RFC 5530 UNAVAILABLE), never another error's response
+// code: the pool's "busy" (EAGAIN, 11) once equalled the mailbox API's
+// "mailbox exists" (11) and CREATE was answered [ALREADYEXISTS]. A pool
+// with max_queued 0 refuses every call, deterministically; a stopped one
+// refuses too.
+TEST_F(ImapSessionTest, PoolRefusalIsUnavailableNotAnotherErrorsCode) {
+    io::BlockingPool full(io::BlockingPool::Options{.threads = 1, .max_queued = 0});
+    io::BlockingPool stopped(io::BlockingPool::Options{.threads = 1});
+    stopped.stop();
+    Conn c(rt, backend, config());
+    login(c);
+    backend.pool = &full;
+    EXPECT_THAT(c.cmd("a CREATE Projects"), StartsWith("a NO [UNAVAILABLE] blocking pool busy"));
+    backend.pool = &stopped;
+    EXPECT_THAT(c.cmd("b CREATE Projects"), StartsWith("b NO [UNAVAILABLE] blocking pool stopped"));
+    backend.pool = nullptr;
+    EXPECT_EQ(c.cmd("c CREATE Projects"), "c OK CREATE completed\r\n");   // the refused calls created nothing
 }
 
 TEST_F(ImapSessionTest, DeleteErrors) {

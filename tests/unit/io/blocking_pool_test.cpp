@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -118,10 +119,10 @@ io::Task<void> odd_calls(io::Ring& ring, io::BlockingPool& pool, Outcomes& o) {
     int touched = 0;
     auto v = [&touched] { touched = 1; };
     o.void_ok = co_await pool.run(v);
-    if (touched != 1) o.void_ok = Error{1, "not run"};
+    if (touched != 1) o.void_ok = make_error("not run");
     auto good = [] { return Result<std::string>(std::string("fine")); };
     o.flattened_ok = co_await pool.run(good);
-    auto bad = [] { return Result<std::string>(make_error("no such key", 5)); };
+    auto bad = [] { return Result<std::string>(make_error("no such key", EIO)); };
     o.flattened_err = co_await pool.run(bad);
     // A named lambda owning a heap-allocated string is copied into the job
     // (a temporary one would not compile: see blocking_pool.hpp).
@@ -148,7 +149,7 @@ TEST(BlockingPool, ExceptionsBecomeErrorsAndResultsFlatten) {
     ASSERT_TRUE(o.flattened_ok.ok());
     EXPECT_EQ(*o.flattened_ok, "fine");
     ASSERT_FALSE(o.flattened_err.ok());
-    EXPECT_EQ(o.flattened_err.error().code, 5);
+    EXPECT_EQ(o.flattened_err.error().code, std::errc::io_error);   // fn's own error passes through
     EXPECT_EQ(o.flattened_err.error().message, "no such key");
     ASSERT_TRUE(o.owning_capture.ok());
     EXPECT_EQ(*o.owning_capture, std::string(200, 'x') + "!");

@@ -111,7 +111,7 @@ TEST_F(MailboxOpsTest, CreateMailbox) {
     EXPECT_EQ(store->create_mailbox(kUser, "Outbox", "\\SENT").value().special_use, "\\Sent");
     auto no_user = store->create_mailbox("", "X");
     ASSERT_FALSE(no_user.ok());
-    EXPECT_EQ(no_user.error().code, 0);
+    EXPECT_FALSE(no_user.error().code);
     EXPECT_FALSE(store->mailbox_info(kUser, "X").value().has_value());
     EXPECT_EQ(info("Outbox").special_use, "\\Sent");
 }
