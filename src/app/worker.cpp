@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/connection_limiter.hpp"
+#include "app/listener_protocol.hpp"
 #include "app/relay_policy.hpp"
 #include "app/store_spool.hpp"
 #include "io/acceptor.hpp"
@@ -88,60 +89,6 @@ struct Worker::State {
 };
 
 namespace {
-
-// What a listener serves: the protocol and how TLS starts on it.
-enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
-
-bool is_implicit_tls(Protocol p) { return p == Protocol::kSmtps || p == Protocol::kPop3s || p == Protocol::kImaps; }
-
-const char* protocol_name(Protocol p) {
-    switch (p) {
-        case Protocol::kSmtp: return "smtp";
-        case Protocol::kSubmission: return "submission";
-        case Protocol::kSmtps: return "smtps";
-        case Protocol::kPop3: return "pop3";
-        case Protocol::kPop3s: return "pop3s";
-        case Protocol::kImap: return "imap";
-        case Protocol::kImaps: return "imaps";
-    }
-    return "?";
-}
-
-// The service whose limits a listener counts against: the implicit-TLS
-// listeners share their protocol's, as Dovecot's inet_listeners share
-// their service's (imaps is a listener of imap-login).
-ConnectionLimiter& limiter_for(const ServiceLimiters& limiters, Protocol p) {
-    switch (p) {
-        case Protocol::kSmtp: return *limiters.smtp;
-        case Protocol::kSubmission:
-        case Protocol::kSmtps: return *limiters.submission;
-        case Protocol::kPop3:
-        case Protocol::kPop3s: return *limiters.pop3;
-        case Protocol::kImap:
-        case Protocol::kImaps: break;
-    }
-    return *limiters.imap;
-}
-
-// What a client over a limit is told, in its protocol: SMTP's 421 (RFC
-// 5321 3.8), POP3's -ERR with RFC 3206's SYS/TEMP, IMAP's BYE greeting
-// (RFC 3501 7.1.5) with RFC 5530's UNAVAILABLE.
-const char* refusal_reply(Protocol p, ConnectionLimiter::Verdict verdict) {
-    const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
-    switch (p) {
-        case Protocol::kPop3:
-        case Protocol::kPop3s:
-            return per_ip ? "-ERR [SYS/TEMP] Too many connections from your address\r\n"
-                          : "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
-        case Protocol::kImap:
-        case Protocol::kImaps:
-            return per_ip ? "* BYE [UNAVAILABLE] Too many connections from your address\r\n"
-                          : "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
-        default:
-            return per_ip ? "421 4.7.0 Error: too many connections from your address\r\n"
-                          : "421 4.7.0 Error: too many connections, try again later\r\n";
-    }
-}
 
 // Refuse without a session: one reply (after the handshake on an
 // implicit-TLS listener, where a plain-text line would be noise), close.
