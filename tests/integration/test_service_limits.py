@@ -54,8 +54,8 @@ class ServiceLimitsTest(ServerTestCase):
         return line
 
     def test_smtp_flood_leaves_imap_pop3_and_submission_open(self):
-        if not loopback_alias_ok("127.0.0.2"):
-            self.skipTest("cannot bind 127.0.0.2")
+        if not all(loopback_alias_ok(a) for a in ("127.0.0.2", "127.0.0.3")):
+            self.skipTest("cannot bind 127.0.0.2-3")
         srv = self.start_server({"smtp": {"max_connections": 5, "max_connections_per_ip": 100}})
         srv.add_user(USER, PASSWORD)
         self.smtp_sessions(srv, 5, "127.0.0.2")
@@ -63,18 +63,19 @@ class ServiceLimitsTest(ServerTestCase):
         self.addCleanup(c.close)
         self.assertReply(c.read_reply(), 421, "4.7.0", client=c, msg="SMTP over its max_connections")
 
-        imap = RawImap(srv.imap_port, timeout=5)
+        # Users from another address still get in.
+        imap = RawImap(srv.imap_port, timeout=5, source="127.0.0.3")
         self.addCleanup(imap.close)
         self.assertTrue(imap.greeting.raw.startswith(b"* OK"), "IMAP greeting with SMTP full: %r" % imap.greeting)
         imap.login(USER, PASSWORD)
         imap.ok("SELECT INBOX")
 
-        pop = RawPop3(srv.pop3_port, timeout=5)
+        pop = RawPop3(srv.pop3_port, timeout=5, source="127.0.0.3")
         self.addCleanup(pop.close)
         self.assertTrue(pop.greeting.startswith(b"+OK"), "POP3 greeting with SMTP full: %r" % pop.greeting)
         pop.login(USER, PASSWORD)
 
-        sub = RawSMTP("127.0.0.1", srv.submission_port, timeout=5)
+        sub = RawSMTP("127.0.0.1", srv.submission_port, timeout=5, source="127.0.0.3")
         self.addCleanup(sub.close)
         self.assertReply(sub.read_reply(), 220, client=sub, msg="submission with SMTP full")
 
