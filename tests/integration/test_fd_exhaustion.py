@@ -140,3 +140,26 @@ class FdExhaustionTest(ServerTestCase):
         rc, took = srv.terminate(timeout=GRACE + 5)
         self.assertEqual(rc, 0, srv.diagnostics())
         self.assertLessEqual(took, GRACE + 5)
+
+    def test_sigterm_during_a_tls_flood_ends_within_the_grace(self):
+        """Sessions still in their implicit-TLS handshake are idle, not in a
+        transaction: SIGTERM cuts them at once instead of after the grace
+        and the 5 s hard deadline."""
+        if not loopback_alias_ok("127.0.0.2"):
+            self.skipTest("cannot bind 127.0.0.2")
+        grace = 3
+        srv = self.start_server({"smtp": {"shutdown_grace": "%ds" % grace}}, rlimit_nofile=(NOFILE, NOFILE))
+        flood = []
+        try:
+            for port in (srv.smtps_port, srv.imaps_port, srv.pop3s_port):
+                for _ in range(20):
+                    flood.append(start_connect(port, "127.0.0.2"))
+            ok = srv.wait_log(lambda d: d.get("event") == "connect" and d.get("client") == "127.0.0.2", timeout=3)
+            self.assertIsNotNone(ok, "the flood never reached a session\n" + srv.diagnostics())
+            time.sleep(0.3)
+            rc, took = srv.terminate(timeout=grace + 5)
+        finally:
+            for s in flood:
+                s.close()
+        self.assertEqual(rc, 0, srv.diagnostics())
+        self.assertLess(took, grace, "SIGTERM with sessions in a TLS handshake took %.1fs\n%s" % (took, srv.diagnostics()))
