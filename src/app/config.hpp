@@ -32,6 +32,8 @@ struct SmtpConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
     uint64_t max_message_size = 26214400;
     uint32_t max_recipients = 1000;
+    // Port 25 only ([submission], [pop3], [imap] have their own); all are
+    // kept below the descriptor limit at start (docs/ROBUSTNESS.md).
     uint32_t max_connections = 20000;
     uint32_t max_connections_per_ip = 1000;
     // Postfix's smtpd error limits (smtp::Limits says what counts): from
@@ -71,6 +73,10 @@ struct SubmissionConfig {
     std::vector<ListenAddress> listen;    // default 127.0.0.1:5870; empty = none
     // MAIL FROM must be the authenticated user's address (or null).
     bool require_sender_match = true;
+    // Counted apart from [smtp]'s, smtps included (one service, as in
+    // Dovecot); per IP as Postfix's smtpd_client_connection_count_limit.
+    uint32_t max_connections = 1000;
+    uint32_t max_connections_per_ip = 50;
 };
 
 // [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
@@ -98,6 +104,8 @@ struct Pop3Config {
     uint32_t idle_timeout = 600;         // seconds; RFC 1939 3: at least 10 minutes
     uint32_t max_bad_commands = 20;
     uint32_t max_auth_failures = 3;      // per connection, then it is closed
+    uint32_t max_connections = 1000;     // pop3 and pop3s together
+    uint32_t max_connections_per_ip = 50;
 };
 
 // [imap]: the IMAP4rev1 front end (RFC 3501) over the users' mailboxes.
@@ -105,6 +113,8 @@ struct ImapConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:1430; empty = no IMAP
     uint32_t idle_timeout = 1800;        // seconds; RFC 3501 5.4: autologout at least 30 minutes
     uint32_t max_bad_commands = 20;
+    uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
+    uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
 };
 
 // [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).

@@ -157,6 +157,16 @@ public:
         if (c.cert.empty() != c.key.empty()) fail(c.cert.empty() ? "tls.cert" : "tls.key", "cert and key go together");
     }
 
+    // max_connections / max_connections_per_ip, the same in every service's
+    // table; false if `name` is neither.
+    bool connection_limit(std::string_view name, const toml::node& v, const std::string& key,
+                          uint32_t& max_connections, uint32_t& max_per_ip) const {
+        if (name == "max_connections") max_connections = u32(v, key, 1);
+        else if (name == "max_connections_per_ip") max_per_ip = u32(v, key, 1);
+        else return false;
+        return true;
+    }
+
     void read_submission(const toml::table& t, SubmissionConfig& c) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -165,8 +175,9 @@ public:
                 c.listen = listen_list(v, key);
             } else if (name == "require_sender_match") {
                 c.require_sender_match = boolean(v, key);
-            } else {
-                unknown("submission.", name, {"listen", "require_sender_match"});
+            } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
+                unknown("submission.", name, {"listen", "require_sender_match", "max_connections",
+                                              "max_connections_per_ip"});
             }
         }
     }
@@ -292,10 +303,8 @@ public:
                 smtp.max_message_size = integer(v, key, 1, UINT32_MAX);
             } else if (name == "max_recipients") {
                 smtp.max_recipients = u32(v, key, 1);
-            } else if (name == "max_connections") {
-                smtp.max_connections = u32(v, key, 1);
-            } else if (name == "max_connections_per_ip") {
-                smtp.max_connections_per_ip = u32(v, key, 1);
+            } else if (connection_limit(name, v, key, smtp.max_connections, smtp.max_connections_per_ip)) {
+                // max_connections, max_connections_per_ip: read
             } else if (name == "soft_error_limit") {
                 smtp.soft_error_limit = u32(v, key, 1);
             } else if (name == "hard_error_limit" || name == "max_bad_commands") {
@@ -451,8 +460,9 @@ public:
                 p.max_bad_commands = u32(v, key, 1);
             } else if (name == "max_auth_failures") {
                 p.max_auth_failures = u32(v, key, 1);
-            } else {
-                unknown("pop3.", name, {"listen", "idle_timeout", "max_bad_commands", "max_auth_failures"});
+            } else if (!connection_limit(name, v, key, p.max_connections, p.max_connections_per_ip)) {
+                unknown("pop3.", name, {"listen", "idle_timeout", "max_bad_commands", "max_auth_failures",
+                                        "max_connections", "max_connections_per_ip"});
             }
         }
     }
@@ -468,8 +478,9 @@ public:
                 if (c.idle_timeout < 1800) fail(key, "must be at least 30m (RFC 3501 5.4)");
             } else if (name == "max_bad_commands") {
                 c.max_bad_commands = u32(v, key, 1);
-            } else {
-                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands"});
+            } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
+                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "max_connections",
+                                        "max_connections_per_ip"});
             }
         }
     }

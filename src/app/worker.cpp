@@ -2,10 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <string>
 
 #include "app/connection_limiter.hpp"
+#include "app/listener_protocol.hpp"
 #include "app/relay_policy.hpp"
 #include "app/store_spool.hpp"
 #include "io/acceptor.hpp"
@@ -17,6 +22,7 @@
 #include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
 #include "store/store.hpp"
+#include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::app {
@@ -85,17 +91,22 @@ struct Worker::State {
 
 namespace {
 
-const char* kTooManyTotal = "421 4.7.0 Error: too many connections, try again later\r\n";
-const char* kTooManyFromIp = "421 4.7.0 Error: too many connections from your address\r\n";
-
-// Refuse without a session: one reply, close. Bounded by a short send timeout.
-io::Task<void> refuse(int fd, const char* reply) {
-    co_await io::send(fd, reply, std::strlen(reply), std::chrono::seconds(5));
-    co_await io::close(fd);
+// Refuse without a session: one reply (after the handshake on an
+// implicit-TLS listener, where a plain-text line would be noise), close.
+// Bounded by short timeouts.
+io::Task<void> refuse(Worker::State& st, int fd, Protocol protocol, const char* reply, const std::string& client_ip) {
+    constexpr auto kRefusalTimeout = std::chrono::seconds(5);
+    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
+    if (is_implicit_tls(protocol)) {
+        auto upgrading = tls::upgrade_to_tls(stream, *st.tls, kRefusalTimeout, protocol_name(protocol), client_ip);
+        if (!(co_await std::move(upgrading))) co_return;   // the failed handshake closed the socket
+    }
+    std::string out(reply);
+    auto sending = stream->send_all(out, kRefusalTimeout);
+    co_await std::move(sending);
+    auto closing = stream->close(kRefusalTimeout);
+    co_await std::move(closing);
 }
-
-// What a listener serves: the protocol and how TLS starts on it.
-enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
 
 io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
     pop3::ClientInfo client;
@@ -131,17 +142,15 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     smtp::ClientInfo client;
     client.ip = io::address_ip(peer->storage);
     client.port = io::address_port(peer->storage);
-    switch (limiter.acquire(ip16)) {
-        case ConnectionLimiter::Verdict::kTooManyTotal:
-            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections"}});
-            co_await refuse(fd, kTooManyTotal);
-            co_return;
-        case ConnectionLimiter::Verdict::kTooManyFromIp:
-            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections_per_ip"}});
-            co_await refuse(fd, kTooManyFromIp);
-            co_return;
-        case ConnectionLimiter::Verdict::kOk:
-            break;
+    const auto verdict = limiter.acquire(ip16);
+    if (verdict != ConnectionLimiter::Verdict::kOk) {
+        const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
+        log::warn("refused", {{"client", client.ip},
+                              {"proto", protocol_name(protocol)},
+                              {"reason", per_ip ? "max_connections_per_ip" : "max_connections"}});
+        auto refusing = refuse(st, fd, protocol, refusal_reply(protocol, verdict), client.ip);
+        co_await std::move(refusing);
+        co_return;
     }
     io::set_nodelay(fd);
     if (protocol == Protocol::kPop3 || protocol == Protocol::kPop3s) {
@@ -168,16 +177,45 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     limiter.release(ip16);
 }
 
+// accept_backoff: at most one line a second for the whole process (every
+// listener of every worker hits EMFILE at once), with how many were left out.
+void log_accept_backoff(int error, Protocol protocol, std::chrono::milliseconds backoff) {
+    static std::atomic<int64_t> next_ms{0};
+    static std::atomic<uint64_t> suppressed{0};
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t due = next_ms.load(std::memory_order_relaxed);
+    if (now < due || !next_ms.compare_exchange_strong(due, now + 1000, std::memory_order_relaxed)) {
+        suppressed.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    const char* name = strerrorname_np(error);
+    log::error("accept_backoff", {{"errno", name ? name : std::to_string(error)},
+                                  {"error", std::strerror(error)},
+                                  {"proto", protocol_name(protocol)},
+                                  {"backoff_ms", static_cast<int64_t>(backoff.count())},
+                                  {"suppressed", suppressed.exchange(0, std::memory_order_relaxed)}});
+}
+
 io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {
+    // EMFILE and friends: the connection stays in the backlog; wait, then
+    // try again, doubling the wait up to kMaxBackoff while it keeps failing
+    // (nginx waits 500 ms). Sessions ending meanwhile free descriptors, so
+    // the listener serves again within kMaxBackoff of that.
+    constexpr std::chrono::milliseconds kMinBackoff{10};
+    constexpr std::chrono::milliseconds kMaxBackoff{500};
+    std::chrono::milliseconds backoff = kMinBackoff;
     for (;;) {
         int fd = co_await acceptor.next();
         if (fd == -ECANCELED) break;
         if (fd < 0) {
-            // EMFILE and friends: log, breathe, go on (the listener stays).
-            log::error("accept_failed", {{"error", std::strerror(-fd)}});
-            co_await io::sleep_for(std::chrono::milliseconds(100));
+            log_accept_backoff(-fd, protocol, backoff);
+            co_await io::sleep_for(backoff);
+            backoff = std::min(backoff * 2, kMaxBackoff);
+            acceptor.resume();
             continue;
         }
+        backoff = kMinBackoff;
         if (st.shutting_down) {
             co_await io::close(fd);
             continue;
@@ -220,12 +258,12 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
 }  // namespace
 
 Worker::Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
-               ConnectionLimiter& limiter, WorkerListeners listeners)
+               ServiceLimiters limiters, WorkerListeners listeners)
     : index_(index),
       config_(config),
       store_(store),
       services_(services),
-      limiter_(limiter),
+      limiters_(limiters),
       listeners_(std::move(listeners)) {}
 
 Worker::~Worker() { join(); }
@@ -252,7 +290,7 @@ void Worker::thread_main() {
         for (auto& l : fds) {
             st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
             ++st->accept_loops;
-            io::spawn(accept_loop(*st, limiter_, *st->acceptors.back(), protocol));
+            io::spawn(accept_loop(*st, limiter_for(limiters_, protocol), *st->acceptors.back(), protocol));
         }
     };
     listen(listeners_.smtp, Protocol::kSmtp);

@@ -1,7 +1,7 @@
 // Worker: one thread, one io_uring, its own SO_REUSEPORT listeners, and all
 // the SMTP sessions the kernel hands to those listeners. Nothing mutable is
 // shared with other workers on the hot path except the commit stage queue
-// and the connection limiter.
+// and the connection limiters.
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/connection_limiter.hpp"
 #include "io/socket.hpp"
 
 namespace ringpost::store {
@@ -32,8 +33,6 @@ class Authenticator;
 }
 
 namespace ringpost::app {
-
-class ConnectionLimiter;
 
 // The worker's own SO_REUSEPORT listening sockets, by protocol.
 struct WorkerListeners {
@@ -58,7 +57,7 @@ struct WorkerServices {
 class Worker {
 public:
     Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
-           ConnectionLimiter& limiter, WorkerListeners listeners);
+           ServiceLimiters limiters, WorkerListeners listeners);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -79,7 +78,7 @@ private:
     const Config& config_;
     store::Store& store_;
     WorkerServices services_;
-    ConnectionLimiter& limiter_;
+    ServiceLimiters limiters_;
     WorkerListeners listeners_;
     std::thread thread_;
     std::atomic<State*> state_{nullptr};

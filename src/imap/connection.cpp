@@ -54,7 +54,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // imaps (RFC 8314): the handshake comes before the greeting.
         alive = false;
         if (ctx.tls != nullptr) {
-            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip, &entry.slot);
             alive = co_await std::move(upgrading);
         }
         client.tls = alive;
@@ -162,7 +162,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 bool secured = false;
                 if (ctx.tls != nullptr) {
                     auto upgrading =
-                        tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+                        tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip, &entry.slot);
                     secured = co_await std::move(upgrading);
                 }
                 if (!secured) {

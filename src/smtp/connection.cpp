@@ -89,7 +89,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // smtps (RFC 8314): the handshake before anything else.
         std::unique_ptr<tls::TlsStream> tls;
         if (ctx.tls) {
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
             tls = co_await std::move(upgrading);
         }
         if (!tls) {
@@ -183,7 +183,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 reason = "error";
                 break;
             }
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
             std::unique_ptr<tls::TlsStream> tls = co_await std::move(upgrading);
             if (!tls) {
                 reason = "tls_failed";

@@ -157,6 +157,12 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmax_recipients = 1.5", "smtp.max_recipients"},
         {"[smtp]\nmax_connections = 0", "smtp.max_connections"},
         {"[smtp]\nmax_connections_per_ip = \"10\"", "smtp.max_connections_per_ip"},
+        {"[imap]\nmax_connections = 0", "imap.max_connections"},
+        {"[imap]\nmax_connections_per_ip = -1", "imap.max_connections_per_ip"},
+        {"[pop3]\nmax_connections = \"5\"", "pop3.max_connections"},
+        {"[pop3]\nmax_connections_per_ip = 0", "pop3.max_connections_per_ip"},
+        {"[submission]\nmax_connections = 1.5", "submission.max_connections"},
+        {"[submission]\nmax_connections_per_ip = 0", "submission.max_connections_per_ip"},
         {"[smtp]\nmax_bad_commands = -3", "smtp.max_bad_commands"},
         {"[smtp]\nsoft_error_limit = 0", "smtp.soft_error_limit"},
         {"[smtp]\nhard_error_limit = \"20\"", "smtp.hard_error_limit"},
@@ -350,6 +356,30 @@ TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
     EXPECT_THAT(err("max_hop = 1\n"), HasSubstr("delivery.max_hop: unknown key (did you mean \"max_hops\"?)"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = \"host:x\"\n"), HasSubstr("delivery.routes.\"a.test\": bad port"));
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
+}
+
+// Each service has its own connection limits (Dovecot's per-service
+// limits); [smtp]'s apply to port 25 only.
+TEST_F(ConfigTest, PerServiceConnectionLimits) {
+    Config d = default_config();
+    EXPECT_EQ(d.imap.max_connections, 1000u);
+    EXPECT_EQ(d.imap.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.pop3.max_connections, 1000u);
+    EXPECT_EQ(d.pop3.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.submission.max_connections, 1000u);
+    EXPECT_EQ(d.submission.max_connections_per_ip, 50u);
+    Config c = load(std::string(kReference) +
+                    "[imap]\nmax_connections = 300\nmax_connections_per_ip = 12\n"
+                    "[pop3]\nmax_connections = 200\nmax_connections_per_ip = 3\n"
+                    "[submission]\nmax_connections = 100\nmax_connections_per_ip = 4\n");
+    EXPECT_EQ(c.imap.max_connections, 300u);
+    EXPECT_EQ(c.imap.max_connections_per_ip, 12u);
+    EXPECT_EQ(c.pop3.max_connections, 200u);
+    EXPECT_EQ(c.pop3.max_connections_per_ip, 3u);
+    EXPECT_EQ(c.submission.max_connections, 100u);
+    EXPECT_EQ(c.submission.max_connections_per_ip, 4u);
+    EXPECT_EQ(c.smtp.max_connections, 20000u);   // untouched by the others
+    EXPECT_THAT(error_of("[imaps]\nmax_connections = 5\n"), HasSubstr("imaps.max_connections: unknown key"));
 }
 
 TEST_F(ConfigTest, ImapSection) {
