@@ -73,9 +73,9 @@ void BlockingPool::worker() {
         // free it as soon as it resumes): read what we need first.
         Ring* ring = job->ring;
         std::coroutine_handle<> h = job->handle;
-        // schedule(), not resume(): posted functions may run inside the
-        // ring's CQE walk, and a coroutine is never resumed from there.
-        ring->post([ring, h] { ring->schedule(h); });
+        // Through the ring's ready queue (Ring's rules, ring.hpp). A ring
+        // closed at shutdown drops it: the caller stays suspended.
+        ring->post_resume(h);
     }
 }
 

@@ -34,9 +34,12 @@ Ring::Ring(unsigned entries) {
     wakeup_.ring = this;
     ready_.reserve(256);
     running_.reserve(256);
+    reaped_.reserve(256);
+    dispatching_.reserve(256);
 }
 
 Ring::~Ring() {
+    close();
     if (t_current == this) t_current = nullptr;
     io_uring_queue_exit(&ring_);
     if (event_fd_ >= 0) ::close(event_fd_);
@@ -49,7 +52,22 @@ io_uring_sqe* Ring::sqe() {
     for (;;) {
         io_uring_sqe* s = io_uring_get_sqe(&ring_);
         if (s) return s;
+        make_room(1);
+    }
+}
+
+void Ring::make_room(unsigned n) {
+    while (io_uring_sq_space_left(&ring_) < n) {
         io_uring_submit(&ring_);
+        if (io_uring_sq_space_left(&ring_) >= n) return;
+        // The kernel took nothing (-EBUSY while its completion queue has
+        // overflowed, -EAGAIN): make room in the CQ, which the loop handles
+        // in its next dispatch, and wait for a completion if there was none.
+        if (reap() == 0) {
+            io_uring_cqe* cqe = nullptr;
+            io_uring_wait_cqe(&ring_, &cqe);
+            reap();
+        }
     }
 }
 
@@ -67,7 +85,14 @@ void Ring::cancel(Completion* c) {
 
 void Ring::post(std::function<void()> fn) {
     {
-        std::lock_guard<std::mutex> lock(posted_mu_);
+        std::unique_lock<std::mutex> lock(posted_mu_);
+        if (closed_) {
+            // Destroyed here, on the poster's thread, outside the lock: what
+            // it holds is released now.
+            lock.unlock();
+            fn = nullptr;
+            return;
+        }
         posted_.push_back(std::move(fn));
     }
     // One eventfd write per batch of posts: the flag is cleared by the ring
@@ -84,13 +109,23 @@ void Ring::arm_wakeup() {
     io_uring_prep_read(s, event_fd_, &event_value_, sizeof event_value_, 0);
 }
 
+void Ring::close() {
+    std::vector<std::function<void()>> dropped;
+    {
+        std::lock_guard<std::mutex> lock(posted_mu_);
+        closed_ = true;
+        dropped.swap(posted_);
+    }
+}
+
 void Ring::on_wakeup(Completion* self, int32_t, uint32_t) {
     Ring* ring = reinterpret_cast<Wakeup*>(self)->ring;
-    ring->drain_posted();
+    ring->posts_due_ = true;
     ring->arm_wakeup();
 }
 
 void Ring::drain_posted() {
+    posts_due_ = false;
     wake_pending_.store(false, std::memory_order_release);
     {
         std::lock_guard<std::mutex> lock(posted_mu_);
@@ -100,23 +135,33 @@ void Ring::drain_posted() {
     posted_run_.clear();
 }
 
-void Ring::reap() {
+unsigned Ring::reap() {
     io_uring_cqe* cqe;
     unsigned head;
     unsigned count = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
         ++count;
         auto* c = static_cast<Completion*>(io_uring_cqe_get_data(cqe));
-        if (!c) continue;
+        if (c) reaped_.push_back(Reaped{c, cqe->res, cqe->flags});
+    }
+    io_uring_cq_advance(&ring_, count);
+    return count;
+}
+
+void Ring::dispatch() {
+    // Hooks may take SQEs, and sqe() may reap into reaped_: iterate a copy.
+    dispatching_.swap(reaped_);
+    for (const Reaped& r : dispatching_) {
+        Completion* c = r.completion;
         if (c->on_cqe) {
-            c->on_cqe(c, cqe->res, cqe->flags);
+            c->on_cqe(c, r.result, r.flags);
         } else {
-            c->result = cqe->res;
-            c->flags = cqe->flags;
+            c->result = r.result;
+            c->flags = r.flags;
             if (c->handle) ready_.push_back(c->handle);
         }
     }
-    io_uring_cq_advance(&ring_, count);
+    dispatching_.clear();
 }
 
 void Ring::run() {
@@ -131,12 +176,17 @@ void Ring::run() {
             running_.clear();
         }
         if (stop_) break;
-        int rc = io_uring_submit_and_wait(&ring_, 1);
-        if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
+        // Completions reaped by sqe() while the queue was full are waiting
+        // already: do not block for another one.
+        const unsigned wait = reaped_.empty() ? 1 : 0;
+        int rc = io_uring_submit_and_wait(&ring_, wait);
+        if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN && rc != -ETIME)
             throw std::system_error(-rc, std::generic_category(), "io_uring_submit_and_wait");
         reap();
-        // Also run posts noticed without an eventfd round trip.
-        if (wake_pending_.load(std::memory_order_acquire)) drain_posted();
+        dispatch();
+        // Posted work, after the completion queue has been advanced; also
+        // posts noticed without an eventfd round trip.
+        if (posts_due_ || wake_pending_.load(std::memory_order_acquire)) drain_posted();
     }
     io_uring_submit(&ring_);
 }

@@ -45,8 +45,8 @@ struct CommitAwaiter {
         ring = io::Ring::current();
         spool.commit(std::move(message), [this](const Result<void>& r) {
             result = r;
-            auto h2 = handle;
-            ring->post([h2] { h2.resume(); });
+            // Through the ring's ready queue, never resumed inside posted work.
+            ring->post_resume(handle);
         });
     }
     Result<void> await_resume() { return std::move(result); }
