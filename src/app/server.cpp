@@ -212,13 +212,25 @@ int run_server(const Config& config) {
         break;
     }
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}, {"grace_s", config.smtp.shutdown_grace}});
+    // Shutdown order (docs/ROBUSTNESS.md, "Shutdown"):
+    // 1. Workers stop accepting and drain their sessions within the grace;
+    //    the delivery engine's grace runs at the same time, so the whole
+    //    stop stays within grace + 5 s.
     for (auto& w : workers) w->request_shutdown();
+    engine->begin_stop();
+    // 2. The worker loops end and close their rings to posts; the rings
+    //    themselves stay allocated until step 4.
     for (auto& w : workers) w->join();
+    // 3. Stop every producer that posts to a worker ring: the blocking pools
+    //    (a session cut at the end of the grace may still wait on a call),
+    //    the admin server, the delivery engine (its outcomes notify the
+    //    mailbox hub, which posts to IMAP sessions' rings) and the commit
+    //    stage (it answers sessions through their rings). Transactions in
+    //    flight finish and their outcomes are written; the rest stays
+    //    spooled for the next start.
     pool.stop();
     login_pool.stop();
     admin.stop();
-    // Transactions in flight finish (within the grace) and their outcomes
-    // are written; the rest stays spooled for the next start.
     engine->stop();
     auto dstats = engine->stats();
     log::info("delivery_stopped", {{"messages", dstats.messages_done},
@@ -227,10 +239,13 @@ int run_server(const Config& config) {
                                    {"failed", dstats.failed},
                                    {"connections", dstats.connections},
                                    {"transactions", dstats.transactions}});
-    // Every session has ended, so nothing more is submitted: the commit
-    // stage drains what is queued and the store closes cleanly.
+    // Every session has ended or been cut, so nothing more is submitted:
+    // the commit stage drains what is queued and the store closes cleanly.
     store->commit_stage().stop();
     auto stats = store->commit_stage().stats();
+    // 4. Nothing can post any more: the rings (and what lived next to them)
+    //    go, before the store they refer to.
+    workers.clear();
     store.reset();
     log::info("stopped", {{"batches", stats.batches}, {"commits", stats.requests}, {"max_batch", stats.max_batch}});
     log::flush();

@@ -266,7 +266,12 @@ Worker::Worker(unsigned index, const Config& config, store::Store& store, Worker
       limiters_(limiters),
       listeners_(std::move(listeners)) {}
 
-Worker::~Worker() { join(); }
+// The ring goes only now, after join(): the server destroys its workers
+// once every producer that might post to their rings has stopped.
+Worker::~Worker() {
+    join();
+    owned_.reset();
+}
 
 bool Worker::start() {
     thread_ = std::thread([this] { thread_main(); });
@@ -275,7 +280,7 @@ bool Worker::start() {
 }
 
 void Worker::thread_main() {
-    std::unique_ptr<State> st;
+    std::unique_ptr<State>& st = owned_;
     try {
         st = std::make_unique<State>(config_, store_, services_);
     } catch (const std::exception& e) {
@@ -310,8 +315,12 @@ void Worker::thread_main() {
         log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
     }
     state_.store(nullptr);
-    // Frames of coroutines still suspended (none after a clean drain) are
-    // leaked deliberately rather than destroyed under their feet.
+    // The loop is over: what a blocking pool, the commit stage or the hub
+    // posts from now on is dropped (the ring itself lives on in owned_
+    // until ~Worker, so a late post never touches freed memory). Frames of
+    // coroutines still suspended (none after a clean drain) are leaked
+    // deliberately rather than destroyed under their feet.
+    st->ring.close();
     st->acceptors.clear();
     listeners_.smtp.clear();
     listeners_.pop3.clear();

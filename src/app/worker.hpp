@@ -58,6 +58,7 @@ class Worker {
 public:
     Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
            ServiceLimiters limiters, WorkerListeners listeners);
+    // Joins the thread, then destroys the ring: only once nothing posts to it.
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -81,6 +82,9 @@ private:
     ServiceLimiters limiters_;
     WorkerListeners listeners_;
     std::thread thread_;
+    // The ring and everything next to it: created on the thread, destroyed
+    // by ~Worker (not when the thread ends) so that it outlives late posts.
+    std::unique_ptr<State> owned_;
     std::atomic<State*> state_{nullptr};
     std::atomic<int> started_{0};   // 0 pending, 1 running, -1 failed
 };

@@ -9,6 +9,7 @@
 
 #include "delivery/destination.hpp"
 #include "delivery/engine_impl.hpp"
+#include "io/kept_until_exit.hpp"
 #include "io/ops.hpp"
 #include "store/store.hpp"
 #include "tls/context.hpp"
@@ -127,20 +128,25 @@ Result<void> DeliveryEngine::start() {
     return {};
 }
 
-void DeliveryEngine::stop() {
+void DeliveryEngine::begin_stop() {
     Impl& im = *impl_;
-    if (!im.thread.joinable()) return;
-    im.stopping.store(true);
+    if (!im.thread.joinable() || im.stopping.exchange(true)) return;
     {
         std::lock_guard lock(im.feed_mu);
         im.feed_stop = true;
     }
     im.feed_cv.notify_all();
+    // A batch the feeder posts after this finds `stopping` set and leaves
+    // its messages in the spool (begin()).
+    std::lock_guard lock(im.claims_mu);
+    if (im.ring) im.ring->post([&im] { im.shutdown_on_ring(); });
+}
+
+void DeliveryEngine::stop() {
+    Impl& im = *impl_;
+    if (!im.thread.joinable()) return;
+    begin_stop();
     if (im.feeder.joinable()) im.feeder.join();
-    {
-        std::lock_guard lock(im.claims_mu);
-        if (im.ring) im.ring->post([&im] { im.shutdown_on_ring(); });
-    }
     im.thread.join();
     // Outcome callbacks run on the commit thread and touch this object:
     // wait for the last one (the commit stage always answers).
@@ -229,10 +235,10 @@ void DeliveryEngine::Impl::thread_main() {
     // Coroutines still suspended (a transaction that outlived the grace
     // period) are leaked, not destroyed under their feet, with what they
     // use; their messages stay in the spool and go out after the restart.
-    for (auto& [domain, dest] : destinations) (void)dest.release();
+    for (auto& [domain, dest] : destinations) io::keep_until_exit(dest.release());
     destinations.clear();
-    (void)resolver.release();
-    (void)owned.release();
+    io::keep_until_exit(resolver.release());
+    io::keep_until_exit(owned.release());
 }
 
 void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {

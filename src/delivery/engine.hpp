@@ -97,6 +97,10 @@ public:
     // writes their outcomes, closes connections. Call before the commit
     // stage stops. Idempotent.
     void stop();
+    // The first half of stop(), without waiting: stop loading and start the
+    // grace period now (the server does this while its sessions drain, so
+    // both graces run at once). New handoffs are refused from here on.
+    void begin_stop();
 
     // Any thread (the commit thread, right after the message is durable):
     // deliver this message now. Returns false -- and the message simply
