@@ -135,7 +135,25 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> Destination::connect(const T
     co_return co_await std::move(retrying);
 }
 
+namespace {
+// Gives a coroutine its own frame address without suspending it. Writes
+// through a pointer: g++ 12 may await a copy of a named awaiter.
+struct FrameAddress {
+    void** out;
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> h) const noexcept {
+        *out = h.address();
+        return false;
+    }
+    void await_resume() const noexcept {}
+};
+}  // namespace
+
 io::Task<void> Destination::worker() {
+    void* frame = nullptr;
+    FrameAddress addressing{&frame};
+    co_await addressing;
+    frames_.push_back(frame);
     auto resolving = resolve_targets(*engine_.resolver, domain_, engine_.config);
     Targets targets = co_await std::move(resolving);
     if (targets.failure) {
@@ -216,6 +234,7 @@ io::Task<void> Destination::worker() {
         engine_.host_slots.release(target->ip);
         --connected_;
     }
+    std::erase(frames_, frame);
     --workers_;
     if (retired()) engine_.retire_destination(domain_);
 }
