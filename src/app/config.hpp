@@ -113,6 +113,8 @@ struct ImapConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:1430; empty = no IMAP
     uint32_t idle_timeout = 1800;        // seconds; RFC 3501 5.4: autologout at least 30 minutes
     uint32_t max_bad_commands = 20;
+    // Seconds SEARCH, FETCH or LIST may work before NO [LIMIT]; 0 = no limit.
+    uint32_t command_time_limit = 30;
     uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
     uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
 };

@@ -478,9 +478,11 @@ public:
                 if (c.idle_timeout < 1800) fail(key, "must be at least 30m (RFC 3501 5.4)");
             } else if (name == "max_bad_commands") {
                 c.max_bad_commands = u32(v, key, 1);
+            } else if (name == "command_time_limit") {
+                c.command_time_limit = duration(v, key, true);
             } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
-                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "max_connections",
-                                        "max_connections_per_ip"});
+                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "command_time_limit",
+                                        "max_connections", "max_connections_per_ip"});
             }
         }
     }

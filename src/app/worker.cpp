@@ -85,6 +85,7 @@ struct Worker::State {
         imap_config.hostname = config.hostname;
         imap_config.plaintext_allowed = false;
         imap_config.max_bad_commands = config.imap.max_bad_commands;
+        imap_config.command_time_limit = std::chrono::seconds(config.imap.command_time_limit);
         imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
     }
 };

@@ -3,6 +3,7 @@
 // (RFC 5258 LIST-EXTENDED, RFC 6154 SPECIAL-USE, RFC 5819 LIST-STATUS), LSUB,
 // STATUS and APPEND (RFC 3502 MULTIAPPEND).
 #include "imap/chars.hpp"
+#include "imap/list_pattern.hpp"
 #include "imap/parser_internal.hpp"
 
 namespace ringpost::imap::detail {
@@ -17,6 +18,17 @@ constexpr std::string_view kSpecialUse[] = {"\\All", "\\Archive", "\\Drafts", "\
 // literal may add to the parsed command.
 constexpr size_t kMaxAppendMessages = 1000;
 constexpr size_t kMaxListPatterns = 100;
+
+// RFC 3501 6.3.8 patterns: a bounded number of wildcards (kMaxListWildcards,
+// reference and pattern together), so that no LIST costs more than the
+// names it lists.
+bool list_pattern(Lexer& lx, const std::string& reference, std::string& pattern) {
+    if (!lx.list_mailbox(pattern)) return false;
+    if (count_list_wildcards(reference) + count_list_wildcards(pattern) > kMaxListWildcards) {
+        return lx.fail("Too many wildcards in pattern");
+    }
+    return true;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -177,14 +189,14 @@ bool parse_list(Lexer& lx, Command& cmd) {
         while (!lx.eat(')')) {
             if (a.patterns.size() >= kMaxListPatterns) return lx.fail("Too many patterns");
             std::string pattern;
-            if (!lx.list_mailbox(pattern)) return false;
+            if (!list_pattern(lx, a.reference, pattern)) return false;
             a.patterns.push_back(std::move(pattern));
             if (!lx.skip_sp() && lx.peek() != ')') return lx.fail("Invalid pattern list");
         }
         if (a.patterns.empty()) return lx.fail("Empty pattern list");
     } else {
         std::string pattern;
-        if (!lx.list_mailbox(pattern)) return false;
+        if (!list_pattern(lx, a.reference, pattern)) return false;
         a.patterns.push_back(std::move(pattern));
     }
     if (lx.skip_sp() && lx.keyword("RETURN")) {
@@ -218,7 +230,8 @@ bool parse_list(Lexer& lx, Command& cmd) {
 bool parse_lsub(Lexer& lx, Command& cmd) {
     ListArgs& a = cmd.args.emplace<ListArgs>();
     std::string pattern;
-    if (!lx.sp() || !lx.mailbox(a.reference, false) || !lx.sp() || !lx.list_mailbox(pattern)) return false;
+    if (!lx.sp() || !lx.mailbox(a.reference, false) || !lx.sp()) return false;
+    if (!list_pattern(lx, a.reference, pattern)) return false;
     a.patterns.push_back(std::move(pattern));
     return lx.end();
 }

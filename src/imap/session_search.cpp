@@ -211,7 +211,13 @@ io::Task<void> Session::search(const Command& cmd, std::string& out) {
     std::string line = "* SEARCH";
     // A copy: the view may not change during SEARCH, but be safe.
     std::vector<MessageInfo> msgs = sel_->messages;
+    CommandBudget budget = command_budget();
     for (size_t i = 0; i < msgs.size(); ++i) {
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         ctx.next_message();
         auto t = matches(a.key, static_cast<uint32_t>(i + 1), msgs[i], ctx);
         if (co_await std::move(t)) line += " " + std::to_string(cmd.uid ? msgs[i].uid : i + 1);

@@ -387,13 +387,16 @@ TEST_F(ConfigTest, ImapSection) {
     ASSERT_EQ(d.imap.listen.size(), 1u);
     EXPECT_EQ(d.imap.listen[0].text, "127.0.0.1:1430");
     EXPECT_EQ(d.imap.idle_timeout, 1800u);
+    EXPECT_EQ(d.imap.command_time_limit, 30u);
     Config c = load(std::string(kReference) +
                     "[imap]\nlisten = [\"127.0.0.1:1431\", \"[::1]:1431\"]\nidle_timeout = \"45m\"\n"
-                    "max_bad_commands = 7\n");
+                    "max_bad_commands = 7\ncommand_time_limit = \"2m\"\n");
     ASSERT_EQ(c.imap.listen.size(), 2u);
     EXPECT_EQ(c.imap.listen[1].host, "::1");
     EXPECT_EQ(c.imap.idle_timeout, 2700u);
     EXPECT_EQ(c.imap.max_bad_commands, 7u);
+    EXPECT_EQ(c.imap.command_time_limit, 120u);
+    EXPECT_EQ(load("[imap]\ncommand_time_limit = 0\n").imap.command_time_limit, 0u);   // no limit
     EXPECT_TRUE(load("[imap]\nlisten = []\n").imap.listen.empty());   // IMAP off
     EXPECT_THAT(error_of("[imap]\nidle_timeout = \"10m\"\n"), HasSubstr("imap.idle_timeout: must be at least 30m"));
     EXPECT_THAT(error_of("[imap]\nx = 1\n"), HasSubstr("imap.x: unknown key"));

@@ -274,6 +274,12 @@ TEST(Parser, List) {
     EXPECT_EQ(bad("a LIST (RECURSIVEMATCH REMOTE) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
     EXPECT_TRUE(ok("a LIST (REMOTE) \"\" %").get<ListArgs>().select_remote);
     EXPECT_FALSE(parse_line("a LIST \"\" ()").ok());
+    // More than kMaxListWildcards wildcards (issue 11: "(*a)*15000 b").
+    std::string many;
+    for (int i = 0; i < 1001; ++i) many += "*a";
+    EXPECT_EQ(bad("a LIST \"\" \"" + many + " b\""), "LIST: Too many wildcards in pattern");
+    EXPECT_EQ(bad("a LSUB \"\" \"" + many + "\""), "LSUB: Too many wildcards in pattern");
+    EXPECT_EQ(ok("a LIST \"\" \"" + many.substr(2) + "\"").get<ListArgs>().patterns.size(), 1u);
     EXPECT_FALSE(parse_line("a LIST \"\"").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN (STATUS (BOGUS))").ok());
