@@ -111,8 +111,12 @@ int run_server(const Config& config) {
     // run on these, never on a ring; password hashing (yescrypt, ~15 ms of
     // CPU each) has its own threads, so a burst of logins does not queue the
     // reads of sessions already in. Declared before the workers: they must
-    // outlive their rings' use of them, and stop after them.
-    io::BlockingPool pool;
+    // outlive their rings' use of them, and stop after them. One user's
+    // store calls run one at a time (StoreImapBackend's fairness key), so
+    // a user with many sessions cannot occupy every thread.
+    io::BlockingPool::Options store_pool_options;
+    store_pool_options.max_running_per_key = 1;
+    io::BlockingPool pool(store_pool_options);
     io::BlockingPool login_pool;
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
