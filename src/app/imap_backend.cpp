@@ -249,6 +249,10 @@ io::Task<Result<imap::KeywordBits>> StoreImapBackend::keyword_flags(std::string 
     co_return co_await pool_.run(work, fairness_key(user));
 }
 
+io::Task<Result<void>> StoreImapBackend::compute(std::string user, std::function<void()> work) {
+    co_return co_await pool_.run(work, fairness_key(user));
+}
+
 std::shared_ptr<void> StoreImapBackend::watch(std::string user, std::string mailbox,
                                               std::function<void()> on_change) {
     return hub_.subscribe(std::move(user), std::move(mailbox), io::Ring::current(), std::move(on_change));

@@ -158,6 +158,9 @@ private:
     io::Task<void> load_for_search(const MessageInfo& m, bool body, SearchContext& ctx);
     io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx);
     io::Task<bool> matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, SearchContext& ctx);
+    // Runs `work` through Backend::compute when `bytes` is large enough to
+    // hold a ring for more than about a millisecond, in place otherwise.
+    io::Task<void> off_ring(size_t bytes, std::function<void()> work);
 
     // Sequence numbers (or UIDs with `uid`) of `set` as indexes into sel_->messages.
     std::vector<size_t> resolve(const SequenceSet& set, bool uid) const;

@@ -486,4 +486,13 @@ std::shared_ptr<void> FakeBackend::watch(std::string user, std::string mailbox, 
     return w;
 }
 
+// Like the real backend's pool: the work runs while the session is
+// suspended (here on the ring thread, after a ring timer).
+io::Task<Result<void>> FakeBackend::compute(std::string, std::function<void()> work) {
+    ++compute_calls;
+    co_await pause();
+    work();
+    co_return Result<void>();
+}
+
 }  // namespace ringpost::imap::test

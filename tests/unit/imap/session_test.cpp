@@ -1982,7 +1982,11 @@ TEST_F(ImapSessionTest, SearchLongNeedleOverLargeBody) {
     backend.add_message("alice", "INBOX", "Subject: big\r\n\r\n" + body, 0, kDate3);
     Conn c(rt, backend, config());
     select(c);
+    backend.compute_calls = 0;
     EXPECT_EQ(c.cmd("a SEARCH BODY {4000+}\r\n" + needle), "* SEARCH 4\r\na OK SEARCH completed\r\n");
+    // The 1 MiB body was decoded and matched off the ring; the small ones were not.
+    EXPECT_GT(backend.compute_calls, 0);
+    EXPECT_LT(backend.compute_calls, 40);
     std::string almost = needle;
     almost[3999] = almost[3999] == 'x' ? 'y' : 'x';
     EXPECT_EQ(c.cmd("b SEARCH BODY {4000+}\r\n" + almost), "* SEARCH\r\nb OK SEARCH completed\r\n");
