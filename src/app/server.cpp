@@ -59,7 +59,9 @@ int run_server(const Config& config) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    auto opened = store::Store::open(store::StoreOptions{config.data_dir});
+    store::StoreOptions store_options{config.data_dir};
+    store_options.min_free_space = config.store.min_free_space;
+    auto opened = store::Store::open(store_options);
     if (!opened) {
         log::error("startup_failed", {{"error", opened.error().message}});
         return 1;

@@ -40,6 +40,10 @@ struct StoreOptions {
     std::string path;              // data directory (created if missing, unless read_only)
     bool read_only = false;        // open as a RocksDB secondary/read-only instance (CLI reads while serve runs)
     uint64_t min_blob_size = 2048; // bodies at least this large go to blob files, out of the LSM
+    // Below this many free bytes on the data directory's filesystem
+    // can_accept() says no (space_watch.hpp); 0 = only when the database
+    // itself has stopped on a full disk. Primary instances only.
+    uint64_t min_free_space = 0;
 };
 
 struct UserRecord {
@@ -181,6 +185,12 @@ public:
     Result<std::optional<UserRecord>> get_user(std::string_view address);
     // Fast existence check used on RCPT TO; safe on a ring thread.
     bool user_exists(std::string_view address);
+
+    // May new mail of `size` bytes (0 = not declared) be accepted? False
+    // below min_free_space and while the database is stopped by a write
+    // error (until it is resumed, by itself, once space is back). Reads
+    // atomics only: safe on a ring thread (SMTP's MAIL FROM).
+    bool can_accept(uint64_t size) const;
 
     // --- spool (blocking; writers take the store's write mutex, like the commit thread) ---
     Result<std::vector<mail::Envelope>> list_queue(size_t limit = 0);

@@ -68,4 +68,13 @@ std::vector<Result<void>> write_batch(Store& store, std::span<const CommitRef> r
     return results;
 }
 
+Result<void> flush(Store& store) {
+    auto& impl = Access::impl(store);
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    rocksdb::Status s = impl.db->Flush(options, impl.handles);
+    if (!s.ok()) return db_error("flushing", s);
+    return {};
+}
+
 }  // namespace ringpost::store::test_hooks
