@@ -49,7 +49,6 @@ bool SpaceWatch::can_accept(uint64_t size) const {
 void SpaceWatch::database_stopped() {
     stops_.fetch_add(1, std::memory_order_acq_rel);
     stopped_.store(true, std::memory_order_release);
-    cv_.notify_one();   // sample now rather than an interval later
 }
 
 void SpaceWatch::database_recovered() { stopped_.store(false, std::memory_order_release); }

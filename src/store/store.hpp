@@ -203,6 +203,7 @@ public:
     // `from`, skipping queue IDs for which skip(id) is true (in flight), up to
     // max_messages messages / max_bytes body bytes (at least one message).
     // An entry whose envelope or body is missing is logged and skipped.
+    // Fails while the database is stopped by a write error (can_accept).
     Result<DueScan> load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
                              const std::function<bool(std::string_view queue_id)>& skip);
     // `queue flush`: every pending message due later than `when` becomes due

@@ -77,4 +77,6 @@ Result<void> flush(Store& store) {
     return {};
 }
 
+void report_write_stop(Store& store) { Access::impl(store).space->database_stopped(); }
+
 }  // namespace ringpost::store::test_hooks
