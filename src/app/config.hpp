@@ -135,6 +135,16 @@ struct DeliveryConfig {
     DeliveryTlsConfig tls;
 };
 
+// [store]: the database in data_dir (docs/STORAGE.md, docs/ROBUSTNESS.md).
+struct StoreConfig {
+    // Postfix's queue_minfree: while the data directory's filesystem has
+    // fewer free bytes than this, MAIL FROM is answered 452 4.3.1, so the
+    // database never runs out of space in the middle of a write; reading,
+    // deleting and delivering stored mail go on. 0 = no threshold (mail is
+    // then refused only once the database itself reports a full disk).
+    uint64_t min_free_space = 256u << 20;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 };
@@ -149,6 +159,7 @@ struct Config {
     DeliveryConfig delivery;
     Pop3Config pop3;
     ImapConfig imap;
+    StoreConfig store;
     TlsConfig tls;
     SubmissionConfig submission;
     ImplicitTlsConfig smtps;
@@ -174,5 +185,9 @@ ListenAddress parse_listen(const std::string& text);          // throws ConfigEr
 Network parse_network(const std::string& text);               // throws ConfigError
 // "300", "90s", "5m", "2h", "1d", "1h30m" -> seconds; false if malformed or > 2^32-1.
 bool parse_duration(std::string_view text, uint32_t& seconds);
+// "1048576", "512K", "256M", "1G", "1T" (binary multiples; "KiB", "MiB",
+// ... and a trailing "B" are accepted too) -> bytes; false if malformed or
+// beyond 2^63.
+bool parse_byte_size(std::string_view text, uint64_t& bytes);
 
 }  // namespace ringpost::app

@@ -485,6 +485,27 @@ public:
         }
     }
 
+    // Bytes: an integer, or a string like "256M", "1GiB".
+    uint64_t byte_size(const toml::node& node, const std::string& key) const {
+        uint64_t bytes = 0;
+        if (auto i = node.as_integer(); i && i->get() >= 0) return static_cast<uint64_t>(i->get());
+        if (auto s = node.as_string(); s && parse_byte_size(s->get(), bytes)) return bytes;
+        fail(key, "expected a size in bytes (an integer, or a string like \"512K\", \"256M\", \"1G\"), got " +
+                      describe(node));
+    }
+
+    void read_store(const toml::table& t, StoreConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "store." + std::string(name);
+            if (name == "min_free_space") {
+                c.min_free_space = byte_size(v, key);
+            } else {
+                unknown("store.", name, {"min_free_space"});
+            }
+        }
+    }
+
     void read_log(const toml::table& t, LogConfig& logc) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -559,6 +580,8 @@ Config load_config(const std::string& path) {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {
             r.read_log(r.table(v, key), c.log);
+        } else if (name == "store") {
+            r.read_store(r.table(v, key), c.store);
         } else if (name == "tls") {
             r.read_tls(r.table(v, key), c.tls);
         } else if (name == "submission") {
@@ -568,7 +591,8 @@ Config load_config(const std::string& path) {
             r.read_implicit_tls(r.table(v, key), key, it);
         } else {
             r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
-                                 "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"});
+                                 "delivery", "pop3", "imap", "store", "tls", "submission", "smtps", "pop3s",
+                                 "imaps"});
         }
     }
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";

@@ -65,7 +65,9 @@ int run_server(const Config& config) {
     if (!nofile.error.empty())
         log::warn("fd_limit_not_raised", {{"soft", nofile.soft}, {"hard", nofile.hard}, {"error", nofile.error}});
 
-    auto opened = store::Store::open(store::StoreOptions{config.data_dir});
+    store::StoreOptions store_options{config.data_dir};
+    store_options.min_free_space = config.store.min_free_space;
+    auto opened = store::Store::open(store_options);
     if (!opened) {
         log::error("startup_failed", {{"error", opened.error().message}});
         return 1;

@@ -449,6 +449,10 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
         return bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     }
+    // Postfix's queue_minfree check (smtpd_check_size): temporary, so the
+    // client retries later instead of sending data we could not keep.
+    if (!policy.storage_available(m.size_given ? m.size : 0))
+        return bad(out, 452, "4.3.1", "Insufficient system storage");
     // RFC 6409 6.1: the sender must be the user's own address. The null
     // sender (a bounce or receipt from the client) impersonates nobody.
     if (config.submission && config.require_sender_match && !m.address.empty() &&

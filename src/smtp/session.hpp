@@ -84,6 +84,13 @@ public:
     virtual std::string new_queue_id() = 0;
     // Unix time in seconds (injectable for tests).
     virtual int64_t now() = 0;
+    // Can the spool take a message of `size` bytes (0 = no SIZE given)?
+    // False answers MAIL FROM with 452 4.3.1, as Postfix does below
+    // queue_minfree. Called on the session's ring thread: must not block.
+    virtual bool storage_available(uint64_t size) {
+        (void)size;
+        return true;
+    }
 };
 
 enum class Event {

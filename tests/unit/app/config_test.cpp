@@ -215,6 +215,40 @@ TEST_F(ConfigTest, Durations) {
     EXPECT_FALSE(parse_duration("99999999d", s));   // beyond 32 bits of seconds
 }
 
+TEST_F(ConfigTest, StoreMinFreeSpace) {
+    // Postfix's queue_minfree, with a default that leaves room for several
+    // maximum-size messages in flight.
+    EXPECT_EQ(load("").store.min_free_space, 256u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = 0").store.min_free_space, 0u);
+    EXPECT_EQ(load("[store]\nmin_free_space = 1048576").store.min_free_space, 1048576u);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"64M\"").store.min_free_space, 64u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"2GiB\"").store.min_free_space, uint64_t{2} << 30);
+    EXPECT_THAT(error_of("[store]\nmin_free_space = -1"), HasSubstr("store.min_free_space: expected a size in bytes"));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = \"64X\""), HasSubstr("got \"64X\""));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = true"), HasSubstr("store.min_free_space"));
+    EXPECT_THAT(error_of("[store]\nmin_free_spac = 1"), HasSubstr("did you mean \"min_free_space\""));
+
+    uint64_t b = 0;
+    EXPECT_TRUE(parse_byte_size("512", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(parse_byte_size("512B", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(parse_byte_size("4k", b));
+    EXPECT_EQ(b, 4096u);
+    EXPECT_TRUE(parse_byte_size("3MB", b));
+    EXPECT_EQ(b, 3u << 20);
+    EXPECT_TRUE(parse_byte_size("1Ti", b));
+    EXPECT_EQ(b, uint64_t{1} << 40);
+    EXPECT_FALSE(parse_byte_size("", b));
+    EXPECT_FALSE(parse_byte_size("M", b));
+    EXPECT_FALSE(parse_byte_size("5 M", b));
+    EXPECT_FALSE(parse_byte_size("5MM", b));
+    EXPECT_FALSE(parse_byte_size("5iB", b));
+    EXPECT_FALSE(parse_byte_size("-5", b));
+    EXPECT_FALSE(parse_byte_size("9999999999T", b));      // beyond 2^63 bytes
+    EXPECT_FALSE(parse_byte_size("99999999999999999999", b));
+}
+
 TEST_F(ConfigTest, ErrorLimits) {
     // Postfix's defaults: smtpd_soft_error_limit 10, smtpd_hard_error_limit
     // 20, smtpd_junk_command_limit 100, smtpd_error_sleep_time 1s.
