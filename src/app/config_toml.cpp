@@ -285,6 +285,7 @@ public:
 
     void read_smtp(const toml::table& t, SmtpConfig& smtp) const {
         bool hard_error_limit_set = false;
+        bool inflight_per_ip_set = false;
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
             std::string key = "smtp." + std::string(name);
@@ -327,6 +328,11 @@ public:
                 smtp.data_timeout = duration(v, key, false);
             } else if (name == "min_data_rate") {
                 smtp.min_data_rate = u32(v, key, 0);
+            } else if (name == "max_inflight_bytes") {
+                smtp.max_inflight_bytes = integer(v, key, 0, INT64_MAX);
+            } else if (name == "max_inflight_bytes_per_ip") {
+                smtp.max_inflight_bytes_per_ip = integer(v, key, 0, INT64_MAX);
+                inflight_per_ip_set = true;
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);
             } else if (name == "allow_plaintext_auth") {
@@ -336,9 +342,10 @@ public:
                                         "max_connections_per_ip", "soft_error_limit", "hard_error_limit",
                                         "junk_command_limit", "error_delay", "max_command_line",
                                         "max_data_line", "command_timeout", "data_timeout", "min_data_rate", "shutdown_grace",
-                                        "allow_plaintext_auth"});
+                                        "allow_plaintext_auth", "max_inflight_bytes", "max_inflight_bytes_per_ip"});
             }
         }
+        if (!inflight_per_ip_set) smtp.max_inflight_bytes_per_ip = smtp.max_inflight_bytes / kInflightPerIpDivisor;
     }
 
     void read_relay(const toml::table& t, RelayConfig& relay) const {

@@ -46,6 +46,7 @@ struct Worker::State {
     tls::ContextHolder* tls = nullptr;
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
+    smtp::InflightBudget* inflight = nullptr;    // shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -60,7 +61,8 @@ struct Worker::State {
           imap_backend(services.imap),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
-          smtp_auth(services.smtp_auth) {
+          smtp_auth(services.smtp_auth),
+          inflight(services.inflight) {
         session_config.hostname = config.hostname;
         // STARTTLS, AUTH and submission are set per connection by the driver.
         session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
@@ -172,6 +174,7 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     ctx.implicit_tls = implicit_tls;
     ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
     ctx.auth = st.smtp_auth;
+    ctx.inflight = st.inflight;
     auto serving = smtp::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
     limiter.release(ip16);
