@@ -33,6 +33,10 @@ struct Network {
 // and at most 2 GiB. The per-IP default is an eighth of the total.
 uint64_t default_max_inflight_bytes();
 constexpr uint64_t kInflightPerIpDivisor = 8;
+// The smallest share that can be set: one reservation chunk
+// (smtp::InflightBudget::kChunk); below it no session could ever reserve
+// and every one would wait for the overdraft.
+constexpr uint64_t kMinInflightShare = 256 * 1024;
 
 struct SmtpConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:2525

@@ -114,6 +114,13 @@ public:
         return static_cast<uint64_t>(i->get());
     }
 
+    // A size in bytes where 0 turns the limit off and anything else must reach `min`.
+    uint64_t zero_or_at_least(const toml::node& node, const std::string& key, uint64_t min) const {
+        const uint64_t n = integer(node, key, 0, INT64_MAX);
+        if (n != 0 && n < min) fail(key, "expected 0 (off) or at least " + std::to_string(min) + ", got " + describe(node));
+        return n;
+    }
+
     uint32_t u32(const toml::node& node, const std::string& key, uint32_t min, uint32_t max = UINT32_MAX) const {
         return static_cast<uint32_t>(integer(node, key, min, max));
     }
@@ -329,9 +336,10 @@ public:
             } else if (name == "min_data_rate") {
                 smtp.min_data_rate = u32(v, key, 0);
             } else if (name == "max_inflight_bytes") {
-                smtp.max_inflight_bytes = integer(v, key, 0, INT64_MAX);
+                // An eighth of it (the default share) must hold a reservation chunk.
+                smtp.max_inflight_bytes = zero_or_at_least(v, key, kInflightPerIpDivisor * kMinInflightShare);
             } else if (name == "max_inflight_bytes_per_ip") {
-                smtp.max_inflight_bytes_per_ip = integer(v, key, 0, INT64_MAX);
+                smtp.max_inflight_bytes_per_ip = zero_or_at_least(v, key, kMinInflightShare);
                 inflight_per_ip_set = true;
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);

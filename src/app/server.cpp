@@ -177,6 +177,7 @@ int run_server(const Config& config) {
     ConnectionLimiter imap_limiter(shares[3].granted, config.imap.max_connections_per_ip);
     const ServiceLimiters limiters{&smtp_limiter, &submission_limiter, &pop3_limiter, &imap_limiter};
     // Message bytes held by SMTP and submission sessions, all workers together.
+    static_assert(kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
     smtp::InflightBudget inflight(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {

@@ -32,11 +32,12 @@ def vm_rss(pid):
 
 
 class Sender(threading.Thread):
-    """One session: the envelope, a body sent slowly, then the final dot once told to."""
+    """One session: the envelope, a body sent slowly, then the final dot
+    (with BDAT: the chunk's last byte) once told to."""
 
-    def __init__(self, port, source, index, go):
+    def __init__(self, port, source, index, go, bdat=False):
         super().__init__(daemon=True)
-        self.port, self.source, self.index, self.go = port, source, index, go
+        self.port, self.source, self.index, self.go, self.bdat = port, source, index, go, bdat
         self.body_sent = threading.Event()
         self.reply = None
         self.error = None
@@ -46,19 +47,27 @@ class Sender(threading.Thread):
         try:
             c = self.client = RawSMTP("127.0.0.1", self.port, timeout=30, source=self.source)
             for line, code in ((None, 220), ("EHLO client.test", 250), ("MAIL FROM:<a@client.test>", 250),
-                               ("RCPT TO:<b@remote.test>", 250), ("DATA", 354)):
+                               ("RCPT TO:<b@remote.test>", 250)):
                 r = c.read_reply() if line is None else c.cmd(line)
                 if r.code != code:
                     raise AssertionError("%s: %s" % (line, r))
             line = (b"%02d" % self.index) + b"x" * 998 + b"\r\n"
             body = b"Subject: inflight %d\r\n\r\n" % self.index + line * (BODY // len(line))
+            if self.bdat:
+                c.send(b"BDAT %d LAST\r\n" % len(body))
+                held, body = body[-1:], body[:-1]
+            else:
+                r = c.cmd("DATA")
+                if r.code != 354:
+                    raise AssertionError("DATA: %s" % r)
+                held = b".\r\n"
             for i in range(0, len(body), PIECE):
                 c.sock.sendall(body[i:i + PIECE])
                 time.sleep(0.005)
             self.body_sent.set()
             if not self.go.wait(30):
                 raise AssertionError("never told to finish")
-            c.send(b".\r\n")
+            c.send(held)
             self.reply = c.read_reply(timeout=30)
             c.cmd("QUIT")
         except Exception as e:   # reported by the test
@@ -80,7 +89,8 @@ class InflightBudgetTest(ServerTestCase):
         pid = srv.proc.pid
         base = vm_rss(pid)
         go = threading.Event()
-        senders = [Sender(srv.port, src, i * len(SOURCES) + j, go)
+        # Every other session sends its message with BDAT (RFC 3030).
+        senders = [Sender(srv.port, src, i * len(SOURCES) + j, go, bdat=i % 2 == 1)
                    for i in range(SESSIONS_PER_IP) for j, src in enumerate(SOURCES)]
         for s in senders:
             s.start()
@@ -117,6 +127,41 @@ class InflightBudgetTest(ServerTestCase):
         self.assertIn(w["client"], SOURCES, w)
         self.assertFalse(srv.log_events("disconnect") and
                          any(e.get("reason") == "inflight_timeout" for e in srv.log_events("disconnect")))
+
+    def test_a_wait_is_bounded_by_the_data_timeout(self):
+        # A holds the whole budget and the overdraft and keeps sending (above
+        # min_data_rate); B finds no budget for data_timeout and gets 421.
+        srv = self.start_server({"smtp": {"max_inflight_bytes": 2 * MIB, "max_inflight_bytes_per_ip": 0,
+                                          "data_timeout": 2, "max_message_size": 8 * MIB}})
+        a, b = srv.raw(), srv.raw()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        for c in (a, b):
+            for line, code in (("EHLO client.test", 250), ("MAIL FROM:<a@client.test>", 250),
+                               ("RCPT TO:<b@remote.test>", 250), ("DATA", 354)):
+                self.assertReply(c.cmd(line), code, client=c)
+        line = b"y" * 998 + b"\r\n"
+        a.sock.sendall(b"Subject: a\r\n\r\n" + line * (3 * MIB // len(line)))
+        time.sleep(0.5)
+        # More than the chunk B reserved when its DATA began.
+        b.sock.sendall(b"Subject: b\r\n\r\n" + line * 512)
+        started = time.monotonic()
+        got = None
+        while time.monotonic() - started < 6 and got is None:
+            a.sock.sendall(line)   # 2000 bytes/s: A is never cut
+            try:
+                got = b.read_reply(timeout=0.5)
+            except OSError:   # socket.timeout
+                pass
+        self.assertIsNotNone(got, "B was never answered while waiting for the budget")
+        waited = time.monotonic() - started
+        self.assertReply(got, 421, "4.4.2", client=b)
+        self.assertGreater(waited, 1.5, "B was cut before data_timeout")
+        self.assertClosed(b, 2)
+        a.send(b"\r\n.\r\n")
+        self.assertReply(a.read_reply(), 250, client=a)
+        reasons = [e.get("reason") for e in srv.log_events("disconnect")]
+        self.assertIn("inflight_timeout", reasons)
 
 
 if __name__ == "__main__":

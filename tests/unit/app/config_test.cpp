@@ -191,6 +191,8 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmin_data_rate = -5", "smtp.min_data_rate"},
         {"[smtp]\nmax_inflight_bytes = -1", "smtp.max_inflight_bytes"},
         {"[smtp]\nmax_inflight_bytes_per_ip = \"2M\"", "smtp.max_inflight_bytes_per_ip"},
+        {"[smtp]\nmax_inflight_bytes = 1048576", "smtp.max_inflight_bytes"},          // below 8 x 256 KiB
+        {"[smtp]\nmax_inflight_bytes_per_ip = 1000", "smtp.max_inflight_bytes_per_ip"},
         {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
         {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
         {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
