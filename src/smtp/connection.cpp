@@ -1,7 +1,6 @@
 #include "smtp/connection.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -14,6 +13,7 @@
 #include "smtp/data_deadline.hpp"
 #include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
+#include "util/log_rate_limit.hpp"
 
 namespace ringpost::smtp {
 namespace {
@@ -34,20 +34,15 @@ constexpr std::chrono::milliseconds kInflightRetry{50};
 // inflight_wait: at most one line a second for the whole process (a full
 // budget stalls many sessions at once), with how many were left out.
 void log_inflight_wait(const InflightBudget& budget, const std::string& ip) {
-    static std::atomic<int64_t> next_ms{0};
-    static std::atomic<uint64_t> suppressed{0};
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
-    int64_t due = next_ms.load(std::memory_order_relaxed);
-    if (now < due || !next_ms.compare_exchange_strong(due, now + 1000, std::memory_order_relaxed)) {
-        suppressed.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
+    static log::RateLimit limit(std::chrono::seconds(1));
+    uint64_t suppressed = 0;
+    if (!limit.allow(suppressed)) return;
     log::warn("inflight_wait", {{"client", ip},
                                 {"used", budget.used()},
                                 {"max", budget.max_total()},
                                 {"ip_used", budget.used_by(ip)},
                                 {"max_per_ip", budget.max_per_ip()},
-                                {"suppressed", suppressed.exchange(0, std::memory_order_relaxed)}});
+                                {"suppressed", suppressed}});
 }
 
 enum class BudgetWait { kGranted, kShutdown, kTimeout };
