@@ -179,6 +179,7 @@ int run_server(const Config& config) {
     // Message bytes held by SMTP and submission sessions, all workers together.
     static_assert(kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
     smtp::InflightBudget inflight(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip);
+    log::info("inflight_budget", {{"max", config.smtp.max_inflight_bytes}, {"max_per_ip", config.smtp.max_inflight_bytes_per_ip}});
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth, &inflight},
