@@ -2,6 +2,7 @@
 // check-config summary. The TOML reader itself lives in config_toml.cpp.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 
@@ -10,6 +11,14 @@
 #include "util/duration.hpp"
 
 namespace ringpost::app {
+
+uint64_t default_max_inflight_bytes() {
+    constexpr uint64_t kMiB = 1024 * 1024;
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    const uint64_t phys = pages > 0 && page_size > 0 ? uint64_t(pages) * uint64_t(page_size) : 1024 * kMiB;
+    return std::clamp<uint64_t>(phys / 4, 64 * kMiB, 2048 * kMiB);
+}
 
 Config default_config() {
     Config c;

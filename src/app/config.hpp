@@ -28,6 +28,16 @@ struct Network {
     std::string text;
 };
 
+// The default [smtp] max_inflight_bytes: a quarter of physical memory
+// (sysconf _SC_PHYS_PAGES; 1 GiB assumed when unknown), at least 64 MiB
+// and at most 2 GiB. The per-IP default is an eighth of the total.
+uint64_t default_max_inflight_bytes();
+constexpr uint64_t kInflightPerIpDivisor = 8;
+// The smallest share that can be set: one reservation chunk
+// (smtp::InflightBudget::kChunk); below it no session could ever reserve
+// and every one would wait for the overdraft.
+constexpr uint64_t kMinInflightShare = 256 * 1024;
+
 struct SmtpConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
     uint64_t max_message_size = 26214400;
@@ -49,6 +59,13 @@ struct SmtpConfig {
     uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
     uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
     uint32_t min_data_rate = 500;        // bytes/s in DATA/BDAT (smtpd_min_data_rate); 0 = off
+    // Message bytes all SMTP and submission sessions together, and those
+    // of one client address, may hold in memory before the commit; past
+    // them sessions stop being read (smtp::InflightBudget,
+    // docs/ROBUSTNESS.md). 0 = no limit. The per-IP share defaults to an
+    // eighth of the total, whatever the total is set to.
+    uint64_t max_inflight_bytes = default_max_inflight_bytes();
+    uint64_t max_inflight_bytes_per_ip = default_max_inflight_bytes() / kInflightPerIpDivisor;
     uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
     // AUTH (RFC 4954) is offered only over TLS; true also offers it in
     // plain text (for tests on loopback).

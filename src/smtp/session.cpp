@@ -895,6 +895,8 @@ bool Session::in_transaction() const { return impl_->has_mail; }
 
 bool Session::in_data() const { return impl_->mode == Mode::kData || impl_->mode == Mode::kBdat; }
 
+uint64_t Session::message_bytes() const { return impl_->data.size(); }
+
 const Session::Stats& Session::stats() const { return impl_->stats; }
 
 }  // namespace ringpost::smtp

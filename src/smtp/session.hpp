@@ -171,6 +171,11 @@ public:
     bool in_transaction() const;
     // True while reading message data (DATA or BDAT): the driver uses the data timeout.
     bool in_data() const;
+    // Bytes of the message buffer now (the Received: header and the data
+    // so far; 0 outside a message): what the driver reserves from the
+    // in-flight budget (smtp::InflightBudget). Grows by no more than the
+    // input fed, but for the Received: header when a message starts.
+    uint64_t message_bytes() const;
 
     // Counters for the disconnect log line.
     struct Stats {

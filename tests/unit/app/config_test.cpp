@@ -56,7 +56,23 @@ TEST_F(ConfigTest, DefaultsAreSensible) {
     EXPECT_EQ(c.data_dir, "./ringpost-data");
     EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
     EXPECT_EQ(c.smtp.min_data_rate, 500u);   // Postfix smtpd_min_data_rate
+    // A quarter of RAM within [64 MiB, 2 GiB]; an eighth of it per address.
+    EXPECT_EQ(c.smtp.max_inflight_bytes, default_max_inflight_bytes());
+    EXPECT_GE(c.smtp.max_inflight_bytes, 64u << 20);
+    EXPECT_LE(c.smtp.max_inflight_bytes, 2048u << 20);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, c.smtp.max_inflight_bytes / 8);
     EXPECT_EQ(c.source, "built-in defaults");
+}
+
+TEST_F(ConfigTest, InflightBudgetKeys) {
+    Config c = load("[smtp]\nmax_inflight_bytes = 4194304\nmax_inflight_bytes_per_ip = 2097152\n");
+    EXPECT_EQ(c.smtp.max_inflight_bytes, 4194304u);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, 2097152u);
+    // The per-IP share follows the total when not given; 0 turns both off.
+    EXPECT_EQ(load("[smtp]\nmax_inflight_bytes = 80000000\n").smtp.max_inflight_bytes_per_ip, 10000000u);
+    Config off = load("[smtp]\nmax_inflight_bytes = 0\n");
+    EXPECT_EQ(off.smtp.max_inflight_bytes, 0u);
+    EXPECT_EQ(off.smtp.max_inflight_bytes_per_ip, 0u);
 }
 
 TEST_F(ConfigTest, LoadsTheReferenceFile) {
@@ -173,6 +189,10 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
         {"[smtp]\ndata_timeout = 0", "smtp.data_timeout"},
         {"[smtp]\nmin_data_rate = -5", "smtp.min_data_rate"},
+        {"[smtp]\nmax_inflight_bytes = -1", "smtp.max_inflight_bytes"},
+        {"[smtp]\nmax_inflight_bytes_per_ip = \"2M\"", "smtp.max_inflight_bytes_per_ip"},
+        {"[smtp]\nmax_inflight_bytes = 1048576", "smtp.max_inflight_bytes"},          // below 8 x 256 KiB
+        {"[smtp]\nmax_inflight_bytes_per_ip = 1000", "smtp.max_inflight_bytes_per_ip"},
         {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
         {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
         {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
