@@ -280,7 +280,7 @@ io::Task<Result<void>> FakeBackend::subscribe(std::string user, std::string name
     FakeMailbox* mb = this->mailbox(user, name);
     if (!mb) {
         User* u = find_user(user);
-        if (!u) co_return make_error("invalid user name");
+        if (!u) co_return Error{{}, "invalid user name"};
         if (subscribed) {
             u->orphan_subscriptions.insert(name);
         } else if (!u->orphan_subscriptions.erase(name)) {

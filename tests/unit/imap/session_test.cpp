@@ -886,6 +886,7 @@ TEST_F(ImapSessionTest, NulBytesGoOutAs0x80AndSizesAgree) {
     ASSERT_EQ(msg.size(), 52u);
     const size_t body_at = msg.find("\r\n\r\n") + 4;
     backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    backend.settle("alice", "INBOX");   // old mail: \Recent has its own tests
     Conn c(rt, backend, config());
     select(c);
     EXPECT_EQ(c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[])"),
