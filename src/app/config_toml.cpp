@@ -114,6 +114,13 @@ public:
         return static_cast<uint64_t>(i->get());
     }
 
+    // A size in bytes where 0 turns the limit off and anything else must reach `min`.
+    uint64_t zero_or_at_least(const toml::node& node, const std::string& key, uint64_t min) const {
+        const uint64_t n = integer(node, key, 0, INT64_MAX);
+        if (n != 0 && n < min) fail(key, "expected 0 (off) or at least " + std::to_string(min) + ", got " + describe(node));
+        return n;
+    }
+
     uint32_t u32(const toml::node& node, const std::string& key, uint32_t min, uint32_t max = UINT32_MAX) const {
         return static_cast<uint32_t>(integer(node, key, min, max));
     }
@@ -285,6 +292,7 @@ public:
 
     void read_smtp(const toml::table& t, SmtpConfig& smtp) const {
         bool hard_error_limit_set = false;
+        bool inflight_per_ip_set = false;
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
             std::string key = "smtp." + std::string(name);
@@ -327,6 +335,12 @@ public:
                 smtp.data_timeout = duration(v, key, false);
             } else if (name == "min_data_rate") {
                 smtp.min_data_rate = u32(v, key, 0);
+            } else if (name == "max_inflight_bytes") {
+                // An eighth of it (the default share) must hold a reservation chunk.
+                smtp.max_inflight_bytes = zero_or_at_least(v, key, kInflightPerIpDivisor * kMinInflightShare);
+            } else if (name == "max_inflight_bytes_per_ip") {
+                smtp.max_inflight_bytes_per_ip = zero_or_at_least(v, key, kMinInflightShare);
+                inflight_per_ip_set = true;
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);
             } else if (name == "allow_plaintext_auth") {
@@ -336,9 +350,10 @@ public:
                                         "max_connections_per_ip", "soft_error_limit", "hard_error_limit",
                                         "junk_command_limit", "error_delay", "max_command_line",
                                         "max_data_line", "command_timeout", "data_timeout", "min_data_rate", "shutdown_grace",
-                                        "allow_plaintext_auth"});
+                                        "allow_plaintext_auth", "max_inflight_bytes", "max_inflight_bytes_per_ip"});
             }
         }
+        if (!inflight_per_ip_set) smtp.max_inflight_bytes_per_ip = smtp.max_inflight_bytes / kInflightPerIpDivisor;
     }
 
     void read_relay(const toml::table& t, RelayConfig& relay) const {
@@ -478,9 +493,32 @@ public:
                 if (c.idle_timeout < 1800) fail(key, "must be at least 30m (RFC 3501 5.4)");
             } else if (name == "max_bad_commands") {
                 c.max_bad_commands = u32(v, key, 1);
+            } else if (name == "command_time_limit") {
+                c.command_time_limit = duration(v, key, true);
             } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
-                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "max_connections",
-                                        "max_connections_per_ip"});
+                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "command_time_limit",
+                                        "max_connections", "max_connections_per_ip"});
+            }
+        }
+    }
+
+    // Bytes: an integer, or a string like "256M", "1GiB".
+    uint64_t byte_size(const toml::node& node, const std::string& key) const {
+        uint64_t bytes = 0;
+        if (auto i = node.as_integer(); i && i->get() >= 0) return static_cast<uint64_t>(i->get());
+        if (auto s = node.as_string(); s && parse_byte_size(s->get(), bytes)) return bytes;
+        fail(key, "expected a size in bytes (an integer, or a string like \"512K\", \"256M\", \"1G\"), got " +
+                      describe(node));
+    }
+
+    void read_store(const toml::table& t, StoreConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "store." + std::string(name);
+            if (name == "min_free_space") {
+                c.min_free_space = byte_size(v, key);
+            } else {
+                unknown("store.", name, {"min_free_space"});
             }
         }
     }
@@ -559,6 +597,8 @@ Config load_config(const std::string& path) {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {
             r.read_log(r.table(v, key), c.log);
+        } else if (name == "store") {
+            r.read_store(r.table(v, key), c.store);
         } else if (name == "tls") {
             r.read_tls(r.table(v, key), c.tls);
         } else if (name == "submission") {
@@ -568,7 +608,8 @@ Config load_config(const std::string& path) {
             r.read_implicit_tls(r.table(v, key), key, it);
         } else {
             r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
-                                 "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"});
+                                 "delivery", "pop3", "imap", "store", "tls", "submission", "smtps", "pop3s",
+                                 "imaps"});
         }
     }
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";

@@ -49,6 +49,7 @@ public:
                                              int64_t internal_date, const void* origin) override;
     io::Task<Result<imap::KeywordBits>> keyword_flags(std::string user, std::string mailbox,
                                                       std::vector<std::string> names, bool define) override;
+    io::Task<Result<void>> compute(std::string user, std::function<void()> work) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
 private:

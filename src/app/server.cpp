@@ -20,6 +20,7 @@
 #include "app/tls_setup.hpp"
 #include "io/blocking_pool.hpp"
 #include "app/worker.hpp"
+#include "smtp/inflight_budget.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
 #include "store/store.hpp"
@@ -65,7 +66,9 @@ int run_server(const Config& config) {
     if (!nofile.error.empty())
         log::warn("fd_limit_not_raised", {{"soft", nofile.soft}, {"hard", nofile.hard}, {"error", nofile.error}});
 
-    auto opened = store::Store::open(store::StoreOptions{config.data_dir});
+    store::StoreOptions store_options{config.data_dir};
+    store_options.min_free_space = config.store.min_free_space;
+    auto opened = store::Store::open(store_options);
     if (!opened) {
         log::error("startup_failed", {{"error", opened.error().message}});
         return 1;
@@ -111,8 +114,12 @@ int run_server(const Config& config) {
     // run on these, never on a ring; password hashing (yescrypt, ~15 ms of
     // CPU each) has its own threads, so a burst of logins does not queue the
     // reads of sessions already in. Declared before the workers: they must
-    // outlive their rings' use of them, and stop after them.
-    io::BlockingPool pool;
+    // outlive their rings' use of them, and stop after them. One user's
+    // store calls run one at a time (StoreImapBackend's fairness key), so
+    // a user with many sessions cannot occupy every thread.
+    io::BlockingPool::Options store_pool_options;
+    store_pool_options.max_running_per_key = 1;
+    io::BlockingPool pool(store_pool_options);
     io::BlockingPool login_pool;
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
@@ -175,9 +182,13 @@ int run_server(const Config& config) {
     ConnectionLimiter pop3_limiter(shares[2].granted, config.pop3.max_connections_per_ip);
     ConnectionLimiter imap_limiter(shares[3].granted, config.imap.max_connections_per_ip);
     const ServiceLimiters limiters{&smtp_limiter, &submission_limiter, &pop3_limiter, &imap_limiter};
+    // Message bytes held by SMTP and submission sessions, all workers together.
+    static_assert(kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
+    smtp::InflightBudget inflight(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip);
+    log::info("inflight_budget", {{"max", config.smtp.max_inflight_bytes}, {"max_per_ip", config.smtp.max_inflight_bytes_per_ip}});
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth},
+        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth, &inflight},
                                                    limiters, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();

@@ -24,6 +24,7 @@
 #include "store/store.hpp"
 #include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
+#include "util/log_rate_limit.hpp"
 
 namespace ringpost::app {
 
@@ -46,6 +47,7 @@ struct Worker::State {
     tls::ContextHolder* tls = nullptr;
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
+    smtp::InflightBudget* inflight = nullptr;    // shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -60,7 +62,8 @@ struct Worker::State {
           imap_backend(services.imap),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
-          smtp_auth(services.smtp_auth) {
+          smtp_auth(services.smtp_auth),
+          inflight(services.inflight) {
         session_config.hostname = config.hostname;
         // STARTTLS, AUTH and submission are set per connection by the driver.
         session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
@@ -85,6 +88,7 @@ struct Worker::State {
         imap_config.hostname = config.hostname;
         imap_config.plaintext_allowed = false;
         imap_config.max_bad_commands = config.imap.max_bad_commands;
+        imap_config.command_time_limit = std::chrono::seconds(config.imap.command_time_limit);
         imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
     }
 };
@@ -172,6 +176,7 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     ctx.implicit_tls = implicit_tls;
     ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
     ctx.auth = st.smtp_auth;
+    ctx.inflight = st.inflight;
     auto serving = smtp::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
     limiter.release(ip16);
@@ -180,21 +185,15 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
 // accept_backoff: at most one line a second for the whole process (every
 // listener of every worker hits EMFILE at once), with how many were left out.
 void log_accept_backoff(int error, Protocol protocol, std::chrono::milliseconds backoff) {
-    static std::atomic<int64_t> next_ms{0};
-    static std::atomic<uint64_t> suppressed{0};
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch()).count();
-    int64_t due = next_ms.load(std::memory_order_relaxed);
-    if (now < due || !next_ms.compare_exchange_strong(due, now + 1000, std::memory_order_relaxed)) {
-        suppressed.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
+    static log::RateLimit limit(std::chrono::seconds(1));
+    uint64_t suppressed = 0;
+    if (!limit.allow(suppressed)) return;
     const char* name = strerrorname_np(error);
     log::error("accept_backoff", {{"errno", name ? name : std::to_string(error)},
                                   {"error", std::strerror(error)},
                                   {"proto", protocol_name(protocol)},
                                   {"backoff_ms", static_cast<int64_t>(backoff.count())},
-                                  {"suppressed", suppressed.exchange(0, std::memory_order_relaxed)}});
+                                  {"suppressed", suppressed}});
 }
 
 io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {

@@ -30,6 +30,7 @@ class ContextHolder;
 }
 namespace ringpost::smtp {
 class Authenticator;
+class InflightBudget;
 }
 
 namespace ringpost::app {
@@ -52,6 +53,7 @@ struct WorkerServices {
     imap::Backend* imap = nullptr;                // required when there are IMAP listeners
     tls::ContextHolder* tls = nullptr;            // the server certificate; null = no TLS at all
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
+    smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
 };
 
 class Worker {

@@ -158,6 +158,15 @@ public:
     virtual io::Task<Result<AppendUid>> append(std::string user, std::string mailbox, std::string data,
                                                uint32_t flags, int64_t internal_date, const void* origin) = 0;
 
+    // Runs `work` (CPU-bound: SEARCH decoding and matching a large message)
+    // off the ring when the implementation has threads for it; this default
+    // runs it in place. An error means it did not run.
+    virtual io::Task<Result<void>> compute(std::string user, std::function<void()> work) {
+        (void)user;
+        work();
+        co_return Result<void>();
+    }
+
     // Calls on_change on the calling ring whenever the mailbox may have
     // changed (another session's write, a delivery), until the returned
     // handle is destroyed. May return null when changes are not reported.

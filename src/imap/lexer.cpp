@@ -181,6 +181,12 @@ bool Lexer::mailbox(std::string& out, bool normalize) {
     return true;
 }
 
+bool Lexer::new_mailbox(std::string& out) {
+    if (!mailbox(out)) return false;
+    if (out.size() > kMaxNewMailboxName && name_error_.empty()) name_error_ = "Mailbox name too long";
+    return true;
+}
+
 bool Lexer::list_mailbox(std::string& out) {
     char c = peek();
     if (c == '"' || c == '{') {

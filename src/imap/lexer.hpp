@@ -79,6 +79,11 @@ public:
     // options.utf8), INBOX spelled in upper case if `normalize`. A name that
     // does not decode is kept as sent and recorded in name_error().
     bool mailbox(std::string& out, bool normalize = true);
+    // A name for a mailbox to be made (CREATE, RENAME's target): a mailbox(),
+    // and at most kMaxNewMailboxName bytes, as Dovecot's 4,096 (longer
+    // names only make every LIST slower), else recorded in name_error().
+    static constexpr size_t kMaxNewMailboxName = 4096;
+    bool new_mailbox(std::string& out);
     // list-mailbox: a pattern with "%" and "*", decoded like a mailbox.
     bool list_mailbox(std::string& out);
     bool sequence_set(SequenceSet& out);

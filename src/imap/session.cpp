@@ -115,6 +115,10 @@ void Session::greet(std::string& out) {
     out += " IMAP4rev1 ringpost ready\r\n";
 }
 
+void Session::time_limit_reached(std::string& out, const std::string& tag) {
+    tagged(out, tag, "NO", "[LIMIT] Command took too long");
+}
+
 void Session::tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text) {
     out += tag;
     out += ' ';

@@ -98,8 +98,14 @@ io::Task<void> Session::fetch(const Command& cmd, std::string& out) {
             items.push_back(f);
         }
     }
+    CommandBudget budget = command_budget();
     for (size_t i : idx) {
         if (!sel_ || i >= sel_->messages.size()) break;
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         auto one = fetch_one(items, i, out);
         co_await std::move(one);
         auto flushing = flush_if_over(out, config_.flush_threshold);

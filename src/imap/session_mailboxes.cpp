@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "imap/list_pattern.hpp"
 #include "imap/mailbox_name.hpp"
 #include "imap/response.hpp"
 #include "imap/session_util.hpp"
@@ -54,9 +55,14 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, boxes.error(), out);
         co_return;
     }
-    auto matches = [&](const std::string& name) {
-        for (const auto& p : a.patterns)
-            if (is_inbox_pattern_match(a.reference + p, name)) return true;
+    // Compiled once: each name (and each of its parents) is tried against
+    // every pattern, in time linear in the name (list_pattern.hpp).
+    std::vector<ListPattern> patterns;
+    patterns.reserve(a.patterns.size());
+    for (const auto& p : a.patterns) patterns.emplace_back(a.reference + p);
+    auto matches = [&](std::string_view name) {
+        for (const auto& p : patterns)
+            if (p.matches(name)) return true;
         return false;
     };
     const bool subscribed_only = lsub || a.select_subscribed;
@@ -83,7 +89,13 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
     std::map<std::string, Shown> shown;
     const bool placeholders = !a.extended || (!a.select_subscribed && !a.select_special_use);
     const bool childinfo = a.select_recursive_match && a.select_subscribed;
+    CommandBudget budget = command_budget();
     for (const auto& mb : *boxes) {
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         if (!passes(mb)) continue;
         if (existing.count(mb.name) && mb.nonexistent) continue;   // the mailbox's own entry says it
         const bool listed = matches(mb.name);
@@ -96,7 +108,14 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
             if (!placeholders) entry.childinfo = true;
         }
     }
+    const size_t listing_start = out.size();
     for (const auto& [name, entry] : shown) {
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            out.resize(listing_start);   // not sent yet: no partial listing
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         if (!entry.mb && !placeholders && !entry.childinfo) continue;
         const MailboxStatus* mb = entry.mb;
         if (!mb) {

@@ -1,6 +1,6 @@
 // Helpers shared by the session's command files (session*.cpp): flag
 // names and bits, case-insensitive comparison, the Date: lookup for SEARCH,
-// LIST pattern matching, STATUS items, BODY[section] ranges. Internal to
+// STATUS items, BODY[section] ranges. Internal to
 // the session; not part of the IMAP library's interface.
 #pragma once
 
@@ -34,10 +34,6 @@ bool ci_equal(std::string_view a, std::string_view b);
 std::string_view header_of(std::string_view msg);
 // The unfolded values of every field called `name`, joined by newlines.
 std::string header_values(std::string_view header, std::string_view name);
-
-// LIST pattern matching: "*" matches anything, "%" anything but "/"; INBOX
-// matched case-insensitively.
-bool is_inbox_pattern_match(std::string_view pattern, std::string_view name);
 
 // "* STATUS name (ITEMS...)\r\n".
 void status_items(std::string& out, const MailboxStatus& s, const StatusItems& items);

@@ -18,6 +18,12 @@
 // must never block, and a caller that gets kBusy answers "try later" (POP3
 // -ERR [SYS/TEMP], SMTP 4xx), which is what an overloaded backend means.
 //
+// Fairness: a call may carry a key (a caller's identity, e.g. a hash of a
+// user name; 0 = none). With Options::max_running_per_key, no more calls
+// of one key run at once: the others wait in the queue, behind their own
+// key's, while calls of other keys overtake them, so one client with many
+// connections cannot occupy every thread of the pool.
+//
 // Shutdown: stop() refuses new calls (kStopped), lets the threads finish
 // everything already queued (their callers are resumed normally), then
 // joins them. The rings of the callers must outlive stop(): completions are
@@ -48,6 +54,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,6 +84,7 @@ struct PoolJob {
     virtual void execute() noexcept = 0;
     Ring* ring = nullptr;
     std::coroutine_handle<> handle;
+    uint64_t key = 0;   // fairness key (0 = none)
 };
 
 template <class T>
@@ -121,6 +129,7 @@ public:
         unsigned threads = 2;
         size_t max_queued = 1024;   // calls waiting for a thread (running ones not counted)
         const char* name = "rp-blocking";   // thread name (15 characters at most are kept)
+        unsigned max_running_per_key = 0;   // calls of one key running at once; 0 = no limit
     };
 
     BlockingPool() : BlockingPool(Options{}) {}
@@ -164,15 +173,18 @@ public:
     template <class F>
     using CallFor = Call<typename detail::PoolResult<std::invoke_result_t<std::decay_t<F>&>>::type>;
 
-    // Runs `fn()` on a pool thread when awaited (see the top of this file).
+    // Runs `fn()` on a pool thread when awaited (see the top of this file);
+    // `key` groups calls for fairness (see there).
     template <class F>
-    CallFor<F> run(F&& fn) {
+    CallFor<F> run(F&& fn, uint64_t key = 0) {
         static_assert(std::is_lvalue_reference_v<F> || std::is_trivially_destructible_v<std::decay_t<F>>,
                       "BlockingPool::run: pass a named function object (g++ 12 destroys non-trivial "
                       "temporaries in co_await expressions twice; see blocking_pool.hpp)");
         using T = typename detail::PoolResult<std::invoke_result_t<std::decay_t<F>&>>::type;
         using Job = detail::PoolJobFor<T, std::decay_t<F>>;
-        return CallFor<F>(*this, std::make_unique<Job>(std::forward<F>(fn)));
+        auto job = std::make_unique<Job>(std::forward<F>(fn));
+        job->key = key;
+        return CallFor<F>(*this, std::move(job));
     }
 
     // Refuse new calls, finish the queued ones, join the threads. Idempotent;
@@ -185,11 +197,14 @@ public:
 private:
     bool submit(detail::PoolJob* job, Error& refusal);
     void worker();
+    // The first queued call whose key may run now (queue_.end() if none); under mu_.
+    std::deque<detail::PoolJob*>::iterator next_runnable();
 
     Options options_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<detail::PoolJob*> queue_;
+    std::unordered_map<uint64_t, unsigned> running_per_key_;   // keys with calls running
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

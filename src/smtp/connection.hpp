@@ -5,8 +5,9 @@
 // trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
 // replies only when the input is drained (what makes PIPELINING cheap),
 // awaits the spool's group commit before the 250, and the authenticator
-// before the 235/535, and holds replies back on a timer for a client past
-// the soft error limit (Event::kDelay).
+// before the 235/535, holds replies back on a timer for a client past
+// the soft error limit (Event::kDelay), and stops reading message data while
+// the in-flight budget is spent (backpressure, smtp::InflightBudget).
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "io/live_set.hpp"
 #include "io/task.hpp"
 #include "smtp/authenticator.hpp"
+#include "smtp/inflight_budget.hpp"
 #include "smtp/session.hpp"
 #include "tls/context_holder.hpp"
 
@@ -58,6 +60,8 @@ struct ConnectionContext {
     bool submission = false;
     // Password checks for AUTH; null = AUTH not offered.
     Authenticator* auth = nullptr;
+    // The process-wide budget of message bytes held in memory; null = none.
+    InflightBudget* inflight = nullptr;
 };
 
 // Serves the connection until QUIT, error, timeout or shutdown; owns and closes `fd`.

@@ -26,6 +26,11 @@ public:
     // `n` bytes of it arrived at `now`.
     void received(Clock::time_point now, size_t n);
 
+    // The server held the transfer for `d` without reading (backpressure
+    // of the in-flight budget): that time is not the client's, the
+    // deadline moves by it.
+    void paused(Clock::duration d) { deadline_ += d; }
+
     // How long the next read may wait (0 once the deadline has passed).
     std::chrono::milliseconds remaining(Clock::time_point now) const;
 

@@ -449,6 +449,10 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
         return bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     }
+    // Postfix's queue_minfree check (smtpd_check_size): temporary, so the
+    // client retries later instead of sending data we could not keep.
+    if (!policy.storage_available(m.size_given ? m.size : 0))
+        return bad(out, 452, "4.3.1", "Insufficient system storage");
     // RFC 6409 6.1: the sender must be the user's own address. The null
     // sender (a bounce or receipt from the client) impersonates nobody.
     if (config.submission && config.require_sender_match && !m.address.empty() &&
@@ -890,6 +894,8 @@ bool Session::too_many_errors() const { return impl_->error_hangup; }
 bool Session::in_transaction() const { return impl_->has_mail; }
 
 bool Session::in_data() const { return impl_->mode == Mode::kData || impl_->mode == Mode::kBdat; }
+
+uint64_t Session::message_bytes() const { return impl_->data.size(); }
 
 const Session::Stats& Session::stats() const { return impl_->stats; }
 

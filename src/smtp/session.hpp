@@ -84,6 +84,13 @@ public:
     virtual std::string new_queue_id() = 0;
     // Unix time in seconds (injectable for tests).
     virtual int64_t now() = 0;
+    // Can the spool take a message of `size` bytes (0 = no SIZE given)?
+    // False answers MAIL FROM with 452 4.3.1, as Postfix does below
+    // queue_minfree. Called on the session's ring thread: must not block.
+    virtual bool storage_available(uint64_t size) {
+        (void)size;
+        return true;
+    }
 };
 
 enum class Event {
@@ -164,6 +171,11 @@ public:
     bool in_transaction() const;
     // True while reading message data (DATA or BDAT): the driver uses the data timeout.
     bool in_data() const;
+    // Bytes of the message buffer now (the Received: header and the data
+    // so far; 0 outside a message): what the driver reserves from the
+    // in-flight budget (smtp::InflightBudget). Grows by no more than the
+    // input fed, but for the Received: header when a message starts.
+    uint64_t message_bytes() const;
 
     // Counters for the disconnect log line.
     struct Stats {

@@ -41,6 +41,10 @@ struct StoreOptions {
     std::string path;              // data directory (created if missing, unless read_only)
     bool read_only = false;        // open as a RocksDB secondary/read-only instance (CLI reads while serve runs)
     uint64_t min_blob_size = 2048; // bodies at least this large go to blob files, out of the LSM
+    // Below this many free bytes on the data directory's filesystem
+    // can_accept() says no (space_watch.hpp); 0 = only when the database
+    // itself has stopped on a full disk. Primary instances only.
+    uint64_t min_free_space = 0;
 };
 
 struct UserRecord {
@@ -167,6 +171,12 @@ public:
     // Fast existence check used on RCPT TO; safe on a ring thread.
     bool user_exists(std::string_view address);
 
+    // May new mail of `size` bytes (0 = not declared) be accepted? False
+    // below min_free_space and while the database is stopped by a write
+    // error (until it is resumed, by itself, once space is back). Reads
+    // atomics only: safe on a ring thread (SMTP's MAIL FROM).
+    bool can_accept(uint64_t size) const;
+
     // --- spool (blocking; writers take the store's write mutex, like the commit thread) ---
     Result<std::vector<mail::Envelope>> list_queue(size_t limit = 0);
     Result<std::optional<mail::Envelope>> get_envelope(std::string_view queue_id);
@@ -178,6 +188,7 @@ public:
     // `from`, skipping queue IDs for which skip(id) is true (in flight), up to
     // max_messages messages / max_bytes body bytes (at least one message).
     // An entry whose envelope or body is missing is logged and skipped.
+    // Fails while the database is stopped by a write error (can_accept).
     Result<DueScan> load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
                              const std::function<bool(std::string_view queue_id)>& skip);
     // `queue flush`: every pending message due later than `when` becomes due

@@ -280,7 +280,7 @@ io::Task<Result<void>> FakeBackend::subscribe(std::string user, std::string name
     FakeMailbox* mb = this->mailbox(user, name);
     if (!mb) {
         User* u = find_user(user);
-        if (!u) co_return Error{0, "invalid user name"};
+        if (!u) co_return Error{{}, "invalid user name"};
         if (subscribed) {
             u->orphan_subscriptions.insert(name);
         } else if (!u->orphan_subscriptions.erase(name)) {
@@ -484,6 +484,15 @@ std::shared_ptr<void> FakeBackend::watch(std::string user, std::string mailbox, 
     w->on_change = std::move(on_change);
     watches_.push_back(w);
     return w;
+}
+
+// Like the real backend's pool: the work runs while the session is
+// suspended (here on the ring thread, after a ring timer).
+io::Task<Result<void>> FakeBackend::compute(std::string, std::function<void()> work) {
+    ++compute_calls;
+    co_await pause();
+    work();
+    co_return Result<void>();
 }
 
 }  // namespace ringpost::imap::test

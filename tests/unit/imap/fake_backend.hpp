@@ -74,6 +74,7 @@ public:
     std::vector<std::string> login_ips;
     int list_messages_calls = 0;
     int read_message_calls = 0;
+    int compute_calls = 0;   // work the session handed off its ring (compute)
     int read_message_data_calls = 0;   // those that asked for the whole message
     std::vector<std::pair<uint64_t, uint64_t>> read_ranges;   // (offset, length) per read_range call
     int change_flags_calls = 0;
@@ -130,6 +131,7 @@ public:
                                        int64_t internal_date, const void* origin) override;
     io::Task<Result<KeywordBits>> keyword_flags(std::string user, std::string mailbox, std::vector<std::string> names,
                                                 bool define) override;
+    io::Task<Result<void>> compute(std::string user, std::function<void()> work) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
     // Keywords per mailbox, as in the store (27 bits).

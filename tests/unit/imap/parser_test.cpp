@@ -186,6 +186,12 @@ TEST(Parser, SelectAndExamine) {
     EXPECT_EQ(c.invalid_name, "Mailbox name is not modified UTF-7: unterminated '&'");
     EXPECT_EQ(c.get<SelectArgs>().mailbox, "&Jjo");
     EXPECT_EQ(ok("a LIST \"\" \"&*\"").invalid_name, "Mailbox name is not modified UTF-7: bad base64 character");
+    // New names are bounded (4,096 bytes, as Dovecot); existing ones may still be named.
+    const std::string longest(4096, 'n');
+    EXPECT_EQ(ok("a CREATE " + longest).invalid_name, "");
+    EXPECT_EQ(ok("a CREATE " + longest + "x").invalid_name, "Mailbox name too long");
+    EXPECT_EQ(ok("a RENAME x " + longest + "x").invalid_name, "Mailbox name too long");
+    EXPECT_EQ(ok("a SELECT " + longest + "x").invalid_name, "");
     EXPECT_EQ(ok("a SELECT INBOX").invalid_name, "");
 }
 
@@ -274,6 +280,16 @@ TEST(Parser, List) {
     EXPECT_EQ(bad("a LIST (RECURSIVEMATCH REMOTE) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
     EXPECT_TRUE(ok("a LIST (REMOTE) \"\" %").get<ListArgs>().select_remote);
     EXPECT_FALSE(parse_line("a LIST \"\" ()").ok());
+    // More than kMaxListWildcards wildcards (issue 11: "(*a)*15000 b").
+    std::string many;
+    for (int i = 0; i < 1001; ++i) many += "*a";
+    EXPECT_EQ(bad("a LIST \"\" \"" + many + " b\""), "LIST: Too many wildcards in pattern");
+    EXPECT_EQ(bad("a LSUB \"\" \"" + many + "\""), "LSUB: Too many wildcards in pattern");
+    EXPECT_EQ(ok("a LIST \"\" \"" + many.substr(2) + "\"").get<ListArgs>().patterns.size(), 1u);
+    // Each pattern is compiled with the reference in front: their bytes together are bounded.
+    const std::string ref(30000, 'r');
+    EXPECT_EQ(ok("a LIST " + ref + " (a b)").get<ListArgs>().patterns.size(), 2u);
+    EXPECT_EQ(bad("a LIST " + ref + " (a b c)"), "LIST: Patterns too long");
     EXPECT_FALSE(parse_line("a LIST \"\"").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN (STATUS (BOGUS))").ok());

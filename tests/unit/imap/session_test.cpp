@@ -886,6 +886,7 @@ TEST_F(ImapSessionTest, NulBytesGoOutAs0x80AndSizesAgree) {
     ASSERT_EQ(msg.size(), 52u);
     const size_t body_at = msg.find("\r\n\r\n") + 4;
     backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    backend.settle("alice", "INBOX");   // old mail: \Recent has its own tests
     Conn c(rt, backend, config());
     select(c);
     EXPECT_EQ(c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[])"),
@@ -1939,4 +1940,55 @@ TEST_F(ImapSessionTest, KeywordDefinedElsewhereIsAnnouncedWithFlags) {
     ASSERT_NE(flags, std::string::npos) << r;
     ASSERT_NE(fetch, std::string::npos) << r;
     EXPECT_LT(flags, fetch);
+}
+
+// Issue 11 item 4: SEARCH, FETCH and LIST stop with NO [LIMIT] once they
+// have worked longer than command_time_limit. The clock is the test's:
+// every reading advances it by a second, so the second checkpoint of a
+// command is past a 1.5 s limit.
+TEST_F(ImapSessionTest, CommandTimeLimitAnswersNoLimit) {
+    SessionConfig cfg = config();
+    cfg.command_time_limit = 1500ms;
+    auto ticks = std::make_shared<int>(0);
+    cfg.clock = [ticks] { return std::chrono::steady_clock::time_point(std::chrono::seconds(++*ticks)); };
+    Conn c(rt, backend, cfg);
+    select(c);
+    EXPECT_EQ(c.cmd("a SEARCH ALL"), "a NO [LIMIT] Command took too long\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 1:3 (UID)"), "* 1 FETCH (UID 1)\r\nb NO [LIMIT] Command took too long\r\n");
+    EXPECT_EQ(c.cmd("c LIST \"\" *"), "c NO [LIMIT] Command took too long\r\n");
+    // A single message is within the limit; the session goes on.
+    EXPECT_EQ(c.cmd("d FETCH 2 (UID)"), "* 2 FETCH (UID 2)\r\nd OK FETCH completed\r\n");
+}
+
+TEST_F(ImapSessionTest, NoCommandTimeLimitWhenZero) {
+    SessionConfig cfg = config();
+    cfg.command_time_limit = 0ms;
+    auto ticks = std::make_shared<int>(0);
+    cfg.clock = [ticks] { return std::chrono::steady_clock::time_point(std::chrono::hours(++*ticks)); };
+    Conn c(rt, backend, cfg);
+    select(c);
+    EXPECT_EQ(c.cmd("a SEARCH ALL"), "* SEARCH 1 2 3\r\na OK SEARCH completed\r\n");
+}
+
+// Issue 11 item 4: a 4,000-byte needle over a 1 MiB body (linear matcher;
+// the time is measured by tools/bench, correctness here).
+TEST_F(ImapSessionTest, SearchLongNeedleOverLargeBody) {
+    std::string needle;
+    while (needle.size() < 4000) needle += "needle-" + std::to_string(needle.size()) + " ";
+    needle.resize(4000);
+    std::string body;
+    const std::string line = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    while (body.size() < 1024 * 1024) body += line;
+    body += needle + "\r\n";
+    backend.add_message("alice", "INBOX", "Subject: big\r\n\r\n" + body, 0, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    backend.compute_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH BODY {4000+}\r\n" + needle), "* SEARCH 4\r\na OK SEARCH completed\r\n");
+    // The 1 MiB body was decoded and matched off the ring; the small ones were not.
+    EXPECT_GT(backend.compute_calls, 0);
+    EXPECT_LT(backend.compute_calls, 40);
+    std::string almost = needle;
+    almost[3999] = almost[3999] == 'x' ? 'y' : 'x';
+    EXPECT_EQ(c.cmd("b SEARCH BODY {4000+}\r\n" + almost), "* SEARCH\r\nb OK SEARCH completed\r\n");
 }

@@ -66,5 +66,16 @@ TEST(DataDeadline, RateZeroStartsTheLimitAnewOnEveryRead) {
     EXPECT_EQ(d.remaining(t0 + 9s), 10000ms);
 }
 
+TEST(DataDeadline, TimeTheServerHeldTheTransferIsNotTheClients) {
+    // Backpressure: the server stopped reading for 30 s; the client's
+    // deadline moves by those 30 s.
+    DataDeadline d(10s, 500);
+    const auto t0 = Clock::now();
+    d.start(t0);
+    d.received(t0 + 2s, 0);
+    d.paused(30s);
+    EXPECT_EQ(d.remaining(t0 + 32s), 8000ms);
+}
+
 }  // namespace
 }  // namespace ringpost::smtp

@@ -51,8 +51,15 @@ public:
         return buf;
     }
     int64_t now() override { return kNow; }
+    // Room for `free_space` bytes (a full spool when 0).
+    bool storage_available(uint64_t size) override {
+        storage_asked.push_back(size);
+        return size < free_space;
+    }
 
     std::vector<std::string> checked;
+    uint64_t free_space = UINT64_MAX;
+    std::vector<uint64_t> storage_asked;
     bool last_authenticated = false;
     int ids = 0;
 };
@@ -524,6 +531,26 @@ TEST_F(SessionTest, DeclaredSizeTooLarge) {
     EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1001\r\n"), "552 5.3.4 Error: message size exceeds fixed limit\r\n");
     EXPECT_FALSE(session().in_transaction());
     EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1000\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, MailRefusedWith452WhenStorageIsShort) {
+    // Postfix below queue_minfree: 452 4.3.1 at MAIL FROM, nothing started.
+    policy.free_space = 0;
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "452 4.3.1 Insufficient system storage\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("RCPT TO:<c@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    // The declared SIZE is what must fit.
+    policy.free_space = 5000;
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=6000\r\n"), "452 4.3.1 Insufficient system storage\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=4000\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(policy.storage_asked, (std::vector<uint64_t>{0, 6000, 4000}));
+    // Space back: the next transaction goes through.
+    send("RSET\r\n");
+    policy.free_space = UINT64_MAX;
+    start_transaction();
+    send("DATA\r\nhello\r\n.\r\n");
+    EXPECT_EQ(messages.size(), 1u);
 }
 
 TEST_F(SessionTest, DataLargerThanLimitIsDiscarded) {
