@@ -17,6 +17,9 @@ packages=(
   # real mail clients for tests/integration/test_retrieval_clients.py:
   # fetchmail pulls over POP3, mbsync (package isync) over IMAP
   fetchmail isync
+  # libFuzzer targets (tests/fuzz, docs/FUZZING.md): clang 14 and its
+  # runtime libraries (libFuzzer, ASan, UBSan are in libclang-rt-14-dev)
+  clang libclang-rt-14-dev
 )
 
 missing=()
