@@ -5,7 +5,7 @@
 // RCPT parameters (SIZE, BODY, SMTPUTF8, DSN's NOTIFY/ORCPT/ENVID/RET),
 // AUTH PLAIN/LOGIN, DATA through the dot decoder and BDAT chunks.
 // Checks: every reply line is "ddd[ -]text CRLF", consumed never exceeds
-// the input, an accepted message has CRLF line ends and stays within SIZE.
+// the input, an accepted message has recipients and stays within SIZE.
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -60,9 +60,10 @@ void check_replies(std::string_view out) {
 
 void check_message(const AcceptedMessage& m, const Limits& limits) {
     FUZZ_CHECK(!m.envelope.recipients.empty());
-    // LF only after CR: bare LFs were stored as CRLF.
-    for (size_t i = m.data.find('\n'); i != std::string::npos; i = m.data.find('\n', i + 1))
-        FUZZ_CHECK(i > 0 && m.data[i - 1] == '\r');
+    // The header the session adds ends in CRLF. (Line ends of the content
+    // are not checked: DATA stores a bare LF as CRLF, which the dot_decoder
+    // target checks, but BDAT stores its chunks as sent.)
+    FUZZ_CHECK(m.data.find("\r\n") != std::string::npos);
     // The Received: header is added on top; the message itself obeys SIZE.
     FUZZ_CHECK(m.data.size() <= limits.max_message_size + 4096);
 }
