@@ -78,6 +78,14 @@ IMAP = [
     b"e1 APPEND INBOX {99999}\r\ne2 LOGIN ~{3}\r\nabc\r\ne3 NOOP " + b"x" * 300 + b"\r\ne4 X {99999999999999999999+}\r\n",
 ]
 
+IMAP_SESSION = (
+    b"b1 FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE BODY.PEEK[1.MIME] BODY[2.1.HEADER] RFC822.SIZE)\r\n"
+    b"b2 UID SEARCH OR SUBJECT hello TEXT budget NOT SEEN\r\nb3 STORE 1:2 +FLAGS (\\Deleted $Junk)\r\n"
+    b"b4 UID COPY 1:* Sent\r\nb5 MOVE 2 Trash\r\nb6 EXPUNGE\r\nb7 APPEND Drafts (\\Draft) {14+}\r\n"
+    b"Subject: x\r\n\r\nb8 IDLE\r\nDONE\r\nb9 CREATE a/b\r\nc1 RENAME a/b c\r\nc2 STATUS c (MESSAGES)\r\n"
+    b"c3 LIST \"\" *\r\nc4 DELETE c\r\nc5 CLOSE\r\nc6 LOGOUT\r\n"
+)
+
 REPLIES = {
     "ehlo": b"220 mx.example ESMTP\r\n250-mx.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
             b"250-STARTTLS\r\n250-DSN\r\n250 SMTPUTF8\r\n",
@@ -145,6 +153,10 @@ def main():
         with_header("pop3_session", name, data, options=(0x00, 0x03, 0x05, 0x08))
     for i, data in enumerate(IMAP):
         with_header("imap_command", f"cmd{i:02}", data, options=(0x28, 0x2b))
+    login = b"a0 LOGIN alice secret\r\na00 SELECT INBOX\r\n"
+    for i, data in enumerate(IMAP):
+        with_header("imap_session", f"cmd{i:02}", login + data, options=(0x00,))
+    with_header("imap_session", "session", login + IMAP_SESSION, options=(0x00, 0x02))
     for name, data in REPLIES.items():
         with_header("client_reply", name, data, options=(0,))
     corpus = os.path.join(ROOT, "tests", "unit", "mail", "corpus")
