@@ -114,7 +114,7 @@ void BM_SessionTransaction(benchmark::State& state) {
             if (e == Event::kCommit) {
                 AcceptedMessage m = session.take_message();
                 benchmark::DoNotOptimize(m.data.data());
-                session.committed(true, out);
+                session.committed(Result<void>(), out);
             }
         }
         out.clear();

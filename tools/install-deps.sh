@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages ringpost builds and tests with. Idempotent:
+# Installs the Debian 12 packages ringpost builds and tests with, and the
+# npm packages of the Node.js test clients (tests/integration/node). Idempotent:
 # does nothing (not even apt-get update) when everything is already there.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -21,18 +22,35 @@ packages=(
   # runtime libraries (libFuzzer, ASan, UBSan are in libclang-rt-14-dev)
   clang libclang-rt-14-dev
 )
+# Node.js for tests/integration/test_node_clients.py (imapflow, nodemailer).
+# Checked by command, not by package: a node from elsewhere (e.g. NodeSource's
+# nodejs, which bundles npm and conflicts with Debian's npm) is fine too.
+node_packages=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=("${node_packages[@]}")
 fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The npm packages of the Node.js clients, at the versions pinned in the lock
+# file; again only when node_modules is missing or older than the lock file.
+node_dir="$(dirname "$0")/../tests/integration/node"
+if [ ! -d "$node_dir/node_modules" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
+  echo "install-deps: npm ci in tests/integration/node"
+  npm ci --prefix "$node_dir" --no-audit --no-fund
+  touch "$node_dir/node_modules"   # npm ci may keep an old directory's time
+fi

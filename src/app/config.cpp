@@ -2,6 +2,7 @@
 // check-config summary. The TOML reader itself lives in config_toml.cpp.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 
@@ -10,6 +11,14 @@
 #include "util/duration.hpp"
 
 namespace ringpost::app {
+
+uint64_t default_max_inflight_bytes() {
+    constexpr uint64_t kMiB = 1024 * 1024;
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    const uint64_t phys = pages > 0 && page_size > 0 ? uint64_t(pages) * uint64_t(page_size) : 1024 * kMiB;
+    return std::clamp<uint64_t>(phys / 4, 64 * kMiB, 2048 * kMiB);
+}
 
 Config default_config() {
     Config c;
@@ -70,6 +79,7 @@ std::string describe_config(const Config& c) {
     s += "tls_cert: " + (c.tls.cert.empty() ? std::string("(self-signed in data_dir/tls)") : c.tls.cert) + "\n";
     s += "data_dir: " + c.data_dir + "\n";
     s += "admin_socket: " + c.admin_socket + "\n";
+    s += "min_free_space: " + std::to_string(c.store.min_free_space) + "\n";
     s += "local_domains: " + joined(c.relay.local_domains) + "\n";
     s += "relay_networks: " + (nets.empty() ? std::string("(none)") : joined(nets)) + "\n";
     const auto& d = c.delivery;
@@ -87,6 +97,33 @@ bool parse_duration(std::string_view text, uint32_t& seconds) {
     auto parsed = util::parse_duration(text);
     if (!parsed) return false;
     seconds = static_cast<uint32_t>(parsed->count());
+    return true;
+}
+
+bool parse_byte_size(std::string_view text, uint64_t& bytes) {
+    size_t digits = 0;
+    uint64_t n = 0;
+    for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
+        if (n > (uint64_t{1} << 62) / 10) return false;
+        n = n * 10 + static_cast<uint64_t>(text[digits] - '0');
+    }
+    if (digits == 0) return false;
+    std::string_view unit = text.substr(digits);
+    if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.remove_suffix(1);   // "MB", "MiB", "B"
+    if (unit.size() == 2 && unit[1] == 'i') unit.remove_suffix(1);                          // "Mi"
+    unsigned shift = 0;
+    if (unit.size() > 1) return false;
+    if (!unit.empty()) {
+        switch (unit[0]) {
+            case 'k': case 'K': shift = 10; break;
+            case 'm': case 'M': shift = 20; break;
+            case 'g': case 'G': shift = 30; break;
+            case 't': case 'T': shift = 40; break;
+            default: return false;
+        }
+    }
+    if (n > (uint64_t{1} << (63 - shift))) return false;
+    bytes = n << shift;
     return true;
 }
 

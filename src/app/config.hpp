@@ -28,10 +28,22 @@ struct Network {
     std::string text;
 };
 
+// The default [smtp] max_inflight_bytes: a quarter of physical memory
+// (sysconf _SC_PHYS_PAGES; 1 GiB assumed when unknown), at least 64 MiB
+// and at most 2 GiB. The per-IP default is an eighth of the total.
+uint64_t default_max_inflight_bytes();
+constexpr uint64_t kInflightPerIpDivisor = 8;
+// The smallest share that can be set: one reservation chunk
+// (smtp::InflightBudget::kChunk); below it no session could ever reserve
+// and every one would wait for the overdraft.
+constexpr uint64_t kMinInflightShare = 256 * 1024;
+
 struct SmtpConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
     uint64_t max_message_size = 26214400;
     uint32_t max_recipients = 1000;
+    // Port 25 only ([submission], [pop3], [imap] have their own); all are
+    // kept below the descriptor limit at start (docs/ROBUSTNESS.md).
     uint32_t max_connections = 20000;
     uint32_t max_connections_per_ip = 1000;
     // Postfix's smtpd error limits (smtp::Limits says what counts): from
@@ -46,6 +58,14 @@ struct SmtpConfig {
     uint32_t max_data_line = 1000000;
     uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
     uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
+    uint32_t min_data_rate = 500;        // bytes/s in DATA/BDAT (smtpd_min_data_rate); 0 = off
+    // Message bytes all SMTP and submission sessions together, and those
+    // of one client address, may hold in memory before the commit; past
+    // them sessions stop being read (smtp::InflightBudget,
+    // docs/ROBUSTNESS.md). 0 = no limit. The per-IP share defaults to an
+    // eighth of the total, whatever the total is set to.
+    uint64_t max_inflight_bytes = default_max_inflight_bytes();
+    uint64_t max_inflight_bytes_per_ip = default_max_inflight_bytes() / kInflightPerIpDivisor;
     uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
     // AUTH (RFC 4954) is offered only over TLS; true also offers it in
     // plain text (for tests on loopback).
@@ -70,6 +90,10 @@ struct SubmissionConfig {
     std::vector<ListenAddress> listen;    // default 127.0.0.1:5870; empty = none
     // MAIL FROM must be the authenticated user's address (or null).
     bool require_sender_match = true;
+    // Counted apart from [smtp]'s, smtps included (one service, as in
+    // Dovecot); per IP as Postfix's smtpd_client_connection_count_limit.
+    uint32_t max_connections = 1000;
+    uint32_t max_connections_per_ip = 50;
 };
 
 // [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
@@ -97,6 +121,8 @@ struct Pop3Config {
     uint32_t idle_timeout = 600;         // seconds; RFC 1939 3: at least 10 minutes
     uint32_t max_bad_commands = 20;
     uint32_t max_auth_failures = 3;      // per connection, then it is closed
+    uint32_t max_connections = 1000;     // pop3 and pop3s together
+    uint32_t max_connections_per_ip = 50;
 };
 
 // [imap]: the IMAP4rev1 front end (RFC 3501) over the users' mailboxes.
@@ -104,6 +130,10 @@ struct ImapConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:1430; empty = no IMAP
     uint32_t idle_timeout = 1800;        // seconds; RFC 3501 5.4: autologout at least 30 minutes
     uint32_t max_bad_commands = 20;
+    // Seconds SEARCH, FETCH or LIST may work before NO [LIMIT]; 0 = no limit.
+    uint32_t command_time_limit = 30;
+    uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
+    uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
 };
 
 // [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
@@ -124,6 +154,16 @@ struct DeliveryConfig {
     DeliveryTlsConfig tls;
 };
 
+// [store]: the database in data_dir (docs/STORAGE.md, docs/ROBUSTNESS.md).
+struct StoreConfig {
+    // Postfix's queue_minfree: while the data directory's filesystem has
+    // fewer free bytes than this, MAIL FROM is answered 452 4.3.1, so the
+    // database never runs out of space in the middle of a write; reading,
+    // deleting and delivering stored mail go on. 0 = no threshold (mail is
+    // then refused only once the database itself reports a full disk).
+    uint64_t min_free_space = 256u << 20;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 };
@@ -138,6 +178,7 @@ struct Config {
     DeliveryConfig delivery;
     Pop3Config pop3;
     ImapConfig imap;
+    StoreConfig store;
     TlsConfig tls;
     SubmissionConfig submission;
     ImplicitTlsConfig smtps;
@@ -165,5 +206,9 @@ ListenAddress parse_listen(const std::string& text);          // throws ConfigEr
 Network parse_network(const std::string& text);               // throws ConfigError
 // "300", "90s", "5m", "2h", "1d", "1h30m" -> seconds; false if malformed or > 2^32-1.
 bool parse_duration(std::string_view text, uint32_t& seconds);
+// "1048576", "512K", "256M", "1G", "1T" (binary multiples; "KiB", "MiB",
+// ... and a trailing "B" are accepted too) -> bytes; false if malformed or
+// beyond 2^63.
+bool parse_byte_size(std::string_view text, uint64_t& bytes);
 
 }  // namespace ringpost::app

@@ -114,6 +114,13 @@ public:
         return static_cast<uint64_t>(i->get());
     }
 
+    // A size in bytes where 0 turns the limit off and anything else must reach `min`.
+    uint64_t zero_or_at_least(const toml::node& node, const std::string& key, uint64_t min) const {
+        const uint64_t n = integer(node, key, 0, INT64_MAX);
+        if (n != 0 && n < min) fail(key, "expected 0 (off) or at least " + std::to_string(min) + ", got " + describe(node));
+        return n;
+    }
+
     uint32_t u32(const toml::node& node, const std::string& key, uint32_t min, uint32_t max = UINT32_MAX) const {
         return static_cast<uint32_t>(integer(node, key, min, max));
     }
@@ -157,6 +164,16 @@ public:
         if (c.cert.empty() != c.key.empty()) fail(c.cert.empty() ? "tls.cert" : "tls.key", "cert and key go together");
     }
 
+    // max_connections / max_connections_per_ip, the same in every service's
+    // table; false if `name` is neither.
+    bool connection_limit(std::string_view name, const toml::node& v, const std::string& key,
+                          uint32_t& max_connections, uint32_t& max_per_ip) const {
+        if (name == "max_connections") max_connections = u32(v, key, 1);
+        else if (name == "max_connections_per_ip") max_per_ip = u32(v, key, 1);
+        else return false;
+        return true;
+    }
+
     void read_submission(const toml::table& t, SubmissionConfig& c) const {
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
@@ -165,8 +182,9 @@ public:
                 c.listen = listen_list(v, key);
             } else if (name == "require_sender_match") {
                 c.require_sender_match = boolean(v, key);
-            } else {
-                unknown("submission.", name, {"listen", "require_sender_match"});
+            } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
+                unknown("submission.", name, {"listen", "require_sender_match", "max_connections",
+                                              "max_connections_per_ip"});
             }
         }
     }
@@ -274,6 +292,7 @@ public:
 
     void read_smtp(const toml::table& t, SmtpConfig& smtp) const {
         bool hard_error_limit_set = false;
+        bool inflight_per_ip_set = false;
         for (auto&& [k, v] : t) {
             std::string_view name = k.str();
             std::string key = "smtp." + std::string(name);
@@ -292,10 +311,8 @@ public:
                 smtp.max_message_size = integer(v, key, 1, UINT32_MAX);
             } else if (name == "max_recipients") {
                 smtp.max_recipients = u32(v, key, 1);
-            } else if (name == "max_connections") {
-                smtp.max_connections = u32(v, key, 1);
-            } else if (name == "max_connections_per_ip") {
-                smtp.max_connections_per_ip = u32(v, key, 1);
+            } else if (connection_limit(name, v, key, smtp.max_connections, smtp.max_connections_per_ip)) {
+                // max_connections, max_connections_per_ip: read
             } else if (name == "soft_error_limit") {
                 smtp.soft_error_limit = u32(v, key, 1);
             } else if (name == "hard_error_limit" || name == "max_bad_commands") {
@@ -316,6 +333,14 @@ public:
                 smtp.command_timeout = duration(v, key, false);
             } else if (name == "data_timeout") {
                 smtp.data_timeout = duration(v, key, false);
+            } else if (name == "min_data_rate") {
+                smtp.min_data_rate = u32(v, key, 0);
+            } else if (name == "max_inflight_bytes") {
+                // An eighth of it (the default share) must hold a reservation chunk.
+                smtp.max_inflight_bytes = zero_or_at_least(v, key, kInflightPerIpDivisor * kMinInflightShare);
+            } else if (name == "max_inflight_bytes_per_ip") {
+                smtp.max_inflight_bytes_per_ip = zero_or_at_least(v, key, kMinInflightShare);
+                inflight_per_ip_set = true;
             } else if (name == "shutdown_grace") {
                 smtp.shutdown_grace = duration(v, key, true);
             } else if (name == "allow_plaintext_auth") {
@@ -324,10 +349,11 @@ public:
                 unknown("smtp.", name, {"listen", "max_message_size", "max_recipients", "max_connections",
                                         "max_connections_per_ip", "soft_error_limit", "hard_error_limit",
                                         "junk_command_limit", "error_delay", "max_command_line",
-                                        "max_data_line", "command_timeout", "data_timeout", "shutdown_grace",
-                                        "allow_plaintext_auth"});
+                                        "max_data_line", "command_timeout", "data_timeout", "min_data_rate", "shutdown_grace",
+                                        "allow_plaintext_auth", "max_inflight_bytes", "max_inflight_bytes_per_ip"});
             }
         }
+        if (!inflight_per_ip_set) smtp.max_inflight_bytes_per_ip = smtp.max_inflight_bytes / kInflightPerIpDivisor;
     }
 
     void read_relay(const toml::table& t, RelayConfig& relay) const {
@@ -449,8 +475,9 @@ public:
                 p.max_bad_commands = u32(v, key, 1);
             } else if (name == "max_auth_failures") {
                 p.max_auth_failures = u32(v, key, 1);
-            } else {
-                unknown("pop3.", name, {"listen", "idle_timeout", "max_bad_commands", "max_auth_failures"});
+            } else if (!connection_limit(name, v, key, p.max_connections, p.max_connections_per_ip)) {
+                unknown("pop3.", name, {"listen", "idle_timeout", "max_bad_commands", "max_auth_failures",
+                                        "max_connections", "max_connections_per_ip"});
             }
         }
     }
@@ -466,8 +493,32 @@ public:
                 if (c.idle_timeout < 1800) fail(key, "must be at least 30m (RFC 3501 5.4)");
             } else if (name == "max_bad_commands") {
                 c.max_bad_commands = u32(v, key, 1);
+            } else if (name == "command_time_limit") {
+                c.command_time_limit = duration(v, key, true);
+            } else if (!connection_limit(name, v, key, c.max_connections, c.max_connections_per_ip)) {
+                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands", "command_time_limit",
+                                        "max_connections", "max_connections_per_ip"});
+            }
+        }
+    }
+
+    // Bytes: an integer, or a string like "256M", "1GiB".
+    uint64_t byte_size(const toml::node& node, const std::string& key) const {
+        uint64_t bytes = 0;
+        if (auto i = node.as_integer(); i && i->get() >= 0) return static_cast<uint64_t>(i->get());
+        if (auto s = node.as_string(); s && parse_byte_size(s->get(), bytes)) return bytes;
+        fail(key, "expected a size in bytes (an integer, or a string like \"512K\", \"256M\", \"1G\"), got " +
+                      describe(node));
+    }
+
+    void read_store(const toml::table& t, StoreConfig& c) const {
+        for (auto&& [k, v] : t) {
+            std::string_view name = k.str();
+            std::string key = "store." + std::string(name);
+            if (name == "min_free_space") {
+                c.min_free_space = byte_size(v, key);
             } else {
-                unknown("imap.", name, {"listen", "idle_timeout", "max_bad_commands"});
+                unknown("store.", name, {"min_free_space"});
             }
         }
     }
@@ -547,6 +598,8 @@ Config parse_config(std::string_view text, const std::string& path) {
             r.read_delivery(r.table(v, key), c.delivery);
         } else if (name == "log") {
             r.read_log(r.table(v, key), c.log);
+        } else if (name == "store") {
+            r.read_store(r.table(v, key), c.store);
         } else if (name == "tls") {
             r.read_tls(r.table(v, key), c.tls);
         } else if (name == "submission") {
@@ -556,7 +609,8 @@ Config parse_config(std::string_view text, const std::string& path) {
             r.read_implicit_tls(r.table(v, key), key, it);
         } else {
             r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
-                                 "delivery", "pop3", "imap", "tls", "submission", "smtps", "pop3s", "imaps"});
+                                 "delivery", "pop3", "imap", "store", "tls", "submission", "smtps", "pop3s",
+                                 "imaps"});
         }
     }
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";

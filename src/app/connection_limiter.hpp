@@ -1,6 +1,7 @@
-// Process-wide connection accounting shared by all workers: the total
-// (max_connections) and per client IP (max_connections_per_ip). Touched
-// once at connect and once at disconnect, so a mutex is cheap enough.
+// Process-wide connection accounting shared by all workers, one limiter per
+// service: the total (max_connections) and per client IP
+// (max_connections_per_ip). Touched once at connect and once at
+// disconnect, so a mutex is cheap enough.
 #pragma once
 
 #include <array>
@@ -30,6 +31,17 @@ private:
     uint32_t max_per_ip_;
     uint32_t total_ = 0;
     std::unordered_map<Key, uint32_t, KeyHash> per_ip_;
+};
+
+// One limiter per service, as Dovecot has per-service limits: a flood on
+// port 25 never takes the slots of IMAP, POP3 or submission users. The
+// implicit-TLS listeners count with their service (smtps with submission,
+// pop3s with pop3, imaps with imap).
+struct ServiceLimiters {
+    ConnectionLimiter* smtp = nullptr;
+    ConnectionLimiter* submission = nullptr;
+    ConnectionLimiter* pop3 = nullptr;
+    ConnectionLimiter* imap = nullptr;
 };
 
 }  // namespace ringpost::app

@@ -1,5 +1,7 @@
 #include "app/imap_backend.hpp"
 
+#include <functional>
+
 #include "app/mail_login.hpp"
 #include "io/ring.hpp"
 #include "mail/mime.hpp"
@@ -9,16 +11,15 @@
 namespace ringpost::app {
 namespace {
 
-static_assert(imap::kNoSuchMailbox == store::kNoSuchMailbox && imap::kMailboxExists == store::kMailboxExists &&
-              imap::kCannotDeleteInbox == store::kCannotDeleteInbox &&
-              imap::kInvalidMailboxName == store::kInvalidMailboxName &&
-              imap::kUidsExhausted == store::kUidsExhausted && imap::kBadSpecialUse == store::kBadSpecialUse &&
-              imap::kNoSuchSourceMailbox == store::kNoSuchSourceMailbox &&
-              imap::kTooManyKeywords == store::kTooManyKeywords && imap::kFirstKeywordBit == store::kFirstKeywordBit);
+static_assert(imap::kFirstKeywordBit == store::kFirstKeywordBit);
 constexpr bool same_flag(uint32_t a, uint32_t b) { return a == b; }
 static_assert(same_flag(imap::kSeen, store::kFlagSeen) && same_flag(imap::kAnswered, store::kFlagAnswered) &&
               same_flag(imap::kFlagged, store::kFlagFlagged) && same_flag(imap::kDeleted, store::kFlagDeleted) &&
               same_flag(imap::kDraft, store::kFlagDraft));
+
+// The blocking pool's fairness key of a user (blocking_pool.hpp): all of
+// one user's sessions share the pool's per-key limit of running calls.
+uint64_t fairness_key(const std::string& user) { return std::hash<std::string>{}(user) | 1; }
 
 imap::MailboxStatus convert(const store::MailboxInfo& i) {
     imap::MailboxStatus s;
@@ -31,6 +32,8 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
     s.subscribed = i.subscribed;
     s.special_use = i.special_use;
     s.keywords = i.keywords;
+    s.recent_floor = i.recent_floor;
+    s.recent = i.recent;
     return s;
 }
 
@@ -45,7 +48,7 @@ io::Task<imap::LoginResult> StoreImapBackend::login(std::string user, std::strin
     if (check.outcome != LoginOutcome::kOk) co_return result;
     const std::string& name = check.user;
     auto ensure = [this, &name]() { return store_.ensure_default_mailboxes(name); };
-    auto ensured = co_await pool_.run(ensure);
+    auto ensured = co_await pool_.run(ensure, fairness_key(name));
     if (!ensured) {
         log::error("imap_default_mailboxes_failed", {{"user", name}, {"error", ensured.error().message}});
         result.status = imap::LoginStatus::kTempFail;
@@ -62,9 +65,18 @@ io::Task<Result<std::vector<imap::MailboxStatus>>> StoreImapBackend::list_mailbo
         if (!list) return list.error();
         std::vector<imap::MailboxStatus> out;
         for (const auto& i : *list) out.push_back(convert(i));
+        auto orphans = store_.list_orphan_subscriptions(user);
+        if (!orphans) return orphans.error();
+        for (auto& name : *orphans) {
+            imap::MailboxStatus s;
+            s.name = std::move(name);
+            s.subscribed = true;
+            s.nonexistent = true;
+            out.push_back(std::move(s));
+        }
         return out;
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<std::optional<imap::MailboxStatus>>> StoreImapBackend::mailbox_status(std::string user,
@@ -75,7 +87,7 @@ io::Task<Result<std::optional<imap::MailboxStatus>>> StoreImapBackend::mailbox_s
         if (!info->has_value()) return std::optional<imap::MailboxStatus>();
         return std::optional<imap::MailboxStatus>(convert(**info));
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<void>> StoreImapBackend::create_mailbox(std::string user, std::string name,
@@ -85,26 +97,26 @@ io::Task<Result<void>> StoreImapBackend::create_mailbox(std::string user, std::s
         if (!r) return r.error();
         return {};
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<void>> StoreImapBackend::delete_mailbox(std::string user, std::string name) {
     auto work = [this, &user, &name]() { return store_.delete_mailbox(user, name); };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r) hub_.publish(user, name);
     co_return r;
 }
 
 io::Task<Result<void>> StoreImapBackend::rename_mailbox(std::string user, std::string from, std::string to) {
     auto work = [this, &user, &from, &to]() { return store_.rename_mailbox(user, from, to); };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r) hub_.publish(user, "");
     co_return r;
 }
 
 io::Task<Result<void>> StoreImapBackend::subscribe(std::string user, std::string name, bool subscribed) {
     auto work = [this, &user, &name, subscribed]() { return store_.set_subscribed(user, name, subscribed); };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<imap::MailboxSnapshot>> StoreImapBackend::list_messages(std::string user, std::string mailbox) {
@@ -117,7 +129,16 @@ io::Task<Result<imap::MailboxSnapshot>> StoreImapBackend::list_messages(std::str
         for (const auto& m : contents->messages) snap.messages.push_back({m.uid, m.flags, m.size, m.internal_date});
         return snap;
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
+}
+
+io::Task<Result<uint32_t>> StoreImapBackend::claim_recent(std::string user, std::string mailbox,
+                                                          uint32_t uidvalidity, uint32_t upto) {
+    // Nobody else is told: \Recent is this session's alone.
+    auto work = [this, &user, &mailbox, uidvalidity, upto]() {
+        return store_.claim_recent(user, mailbox, uidvalidity, upto);
+    };
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<std::optional<imap::MessageContent>>> StoreImapBackend::read_message(std::string user,
@@ -142,7 +163,7 @@ io::Task<Result<std::optional<imap::MessageContent>>> StoreImapBackend::read_mes
         }
         return std::optional<imap::MessageContent>(std::move(content));
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<std::optional<std::string>>> StoreImapBackend::read_range(std::string user, std::string mailbox,
@@ -151,7 +172,7 @@ io::Task<Result<std::optional<std::string>>> StoreImapBackend::read_range(std::s
     auto work = [this, &user, &mailbox, uid, offset, length]() {
         return store_.read_message_range(user, mailbox, uid, offset, length);
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<imap::FlagChanges>> StoreImapBackend::change_flags(std::string user, std::string mailbox,
@@ -164,7 +185,7 @@ io::Task<Result<imap::FlagChanges>> StoreImapBackend::change_flags(std::string u
         for (uint32_t u : uids) values.emplace_back(u, add);
         return store_.set_flags(user, mailbox, values);
     };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r && !r->empty()) hub_.publish(user, mailbox, origin);
     co_return r;
 }
@@ -176,7 +197,7 @@ io::Task<Result<std::vector<uint32_t>>> StoreImapBackend::expunge(std::string us
         if (!uids) return store_.expunge_deleted(user, mailbox);
         return store_.expunge(user, mailbox, *uids, require_deleted);
     };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r && !r->empty()) hub_.publish(user, mailbox, origin);
     co_return r;
 }
@@ -192,7 +213,7 @@ io::Task<Result<imap::CopyUids>> StoreImapBackend::copy(std::string user, std::s
         c.uids = std::move(r->uids);
         return c;
     };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r) {
         hub_.publish(user, to, origin);
         if (move) hub_.publish(user, from, origin);
@@ -208,7 +229,7 @@ io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std
         if (!r) return r.error();
         return imap::AppendUid{r->uidvalidity, r->uid};
     };
-    auto r = co_await pool_.run(work);
+    auto r = co_await pool_.run(work, fairness_key(user));
     if (r) hub_.publish(user, mailbox, origin);
     co_return r;
 }
@@ -225,7 +246,11 @@ io::Task<Result<imap::KeywordBits>> StoreImapBackend::keyword_flags(std::string 
         if (info->has_value()) out.table = (*info)->keywords;
         return out;
     };
-    co_return co_await pool_.run(work);
+    co_return co_await pool_.run(work, fairness_key(user));
+}
+
+io::Task<Result<void>> StoreImapBackend::compute(std::string user, std::function<void()> work) {
+    co_return co_await pool_.run(work, fairness_key(user));
 }
 
 std::shared_ptr<void> StoreImapBackend::watch(std::string user, std::string mailbox,

@@ -30,6 +30,8 @@ public:
     io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) override;
     io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) override;
     io::Task<Result<imap::MailboxSnapshot>> list_messages(std::string user, std::string mailbox) override;
+    io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                            uint32_t upto) override;
     io::Task<Result<std::optional<imap::MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                        uint32_t uid, bool summary,
                                                                        bool data) override;
@@ -47,6 +49,7 @@ public:
                                              int64_t internal_date, const void* origin) override;
     io::Task<Result<imap::KeywordBits>> keyword_flags(std::string user, std::string mailbox,
                                                       std::vector<std::string> names, bool define) override;
+    io::Task<Result<void>> compute(std::string user, std::function<void()> work) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
 private:

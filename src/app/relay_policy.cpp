@@ -53,4 +53,6 @@ std::string RelayPolicy::new_queue_id() { return store::new_queue_id(); }
 
 int64_t RelayPolicy::now() { return static_cast<int64_t>(::time(nullptr)); }
 
+bool RelayPolicy::storage_available(uint64_t size) { return store_.can_accept(size); }
+
 }  // namespace ringpost::app

@@ -23,6 +23,7 @@ public:
     smtp::RcptVerdict check_recipient(std::string_view address, const smtp::ClientInfo& client) override;
     std::string new_queue_id() override;
     int64_t now() override;
+    bool storage_available(uint64_t size) override;
 
     bool is_local_domain(std::string_view domain) const;
     // Decided once per connection: is this peer in relay_networks?

@@ -10,6 +10,7 @@
 #include "app/admin.hpp"
 #include "app/connection_limiter.hpp"
 #include "app/delivery_setup.hpp"
+#include "app/fd_budget.hpp"
 #include "app/login_throttle.hpp"
 #include "app/imap_backend.hpp"   // IMAP front end
 #include "app/mailbox_hub.hpp"
@@ -19,6 +20,7 @@
 #include "app/tls_setup.hpp"
 #include "io/blocking_pool.hpp"
 #include "app/worker.hpp"
+#include "smtp/inflight_budget.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
 #include "store/store.hpp"
@@ -59,7 +61,14 @@ int run_server(const Config& config) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    auto opened = store::Store::open(store::StoreOptions{config.data_dir});
+    // Before anything opens files: the store, too, lives within the limit.
+    const NofileLimit nofile = raise_nofile_limit();
+    if (!nofile.error.empty())
+        log::warn("fd_limit_not_raised", {{"soft", nofile.soft}, {"hard", nofile.hard}, {"error", nofile.error}});
+
+    store::StoreOptions store_options{config.data_dir};
+    store_options.min_free_space = config.store.min_free_space;
+    auto opened = store::Store::open(store_options);
     if (!opened) {
         log::error("startup_failed", {{"error", opened.error().message}});
         return 1;
@@ -105,8 +114,12 @@ int run_server(const Config& config) {
     // run on these, never on a ring; password hashing (yescrypt, ~15 ms of
     // CPU each) has its own threads, so a burst of logins does not queue the
     // reads of sessions already in. Declared before the workers: they must
-    // outlive their rings' use of them, and stop after them.
-    io::BlockingPool pool;
+    // outlive their rings' use of them, and stop after them. One user's
+    // store calls run one at a time (StoreImapBackend's fairness key), so
+    // a user with many sessions cannot occupy every thread.
+    io::BlockingPool::Options store_pool_options;
+    store_pool_options.max_running_per_key = 1;
+    io::BlockingPool pool(store_pool_options);
     io::BlockingPool login_pool;
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
@@ -142,11 +155,41 @@ int run_server(const Config& config) {
         return 1;
     }
 
-    ConnectionLimiter limiter(config.smtp.max_connections, config.smtp.max_connections_per_ip);
+    // Each service has its own limits; together they stay below the
+    // descriptor limit, less a reserve (fd_budget.hpp).
+    const unsigned listen_addresses = static_cast<unsigned>(
+        config.smtp.listen.size() + config.submission.listen.size() + config.smtps.listen.size() +
+        config.pop3.listen.size() + config.pop3s.listen.size() + config.imap.listen.size() + config.imaps.listen.size());
+    const uint64_t reserve = fd_reserve(nofile.soft, threads, listen_addresses);
+    const uint64_t connections = nofile.soft - reserve;
+    // A service without listeners takes no share.
+    auto wanted = [](uint32_t max, bool listens) { return listens ? max : 0u; };
+    std::vector<ServiceShare> shares = {
+        {"smtp", wanted(config.smtp.max_connections, !config.smtp.listen.empty()), 0},
+        {"submission", wanted(config.submission.max_connections,
+                              !config.submission.listen.empty() || !config.smtps.listen.empty()), 0},
+        {"pop3", wanted(config.pop3.max_connections, !config.pop3.listen.empty() || !config.pop3s.listen.empty()), 0},
+        {"imap", wanted(config.imap.max_connections, !config.imap.listen.empty() || !config.imaps.listen.empty()), 0},
+    };
+    const bool clamped = share_connections(connections, shares);
+    log::event(clamped ? log::Level::kWarn : log::Level::kInfo, "fd_limit",
+               {{"nofile", nofile.soft}, {"was", nofile.soft_before}, {"hard", nofile.hard}, {"reserve", reserve},
+                {"connections", connections}, {"clamped", clamped ? "yes" : "no"},
+                {"smtp", shares[0].granted}, {"submission", shares[1].granted},
+                {"pop3", shares[2].granted}, {"imap", shares[3].granted}});
+    ConnectionLimiter smtp_limiter(shares[0].granted, config.smtp.max_connections_per_ip);
+    ConnectionLimiter submission_limiter(shares[1].granted, config.submission.max_connections_per_ip);
+    ConnectionLimiter pop3_limiter(shares[2].granted, config.pop3.max_connections_per_ip);
+    ConnectionLimiter imap_limiter(shares[3].granted, config.imap.max_connections_per_ip);
+    const ServiceLimiters limiters{&smtp_limiter, &submission_limiter, &pop3_limiter, &imap_limiter};
+    // Message bytes held by SMTP and submission sessions, all workers together.
+    static_assert(kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
+    smtp::InflightBudget inflight(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip);
+    log::info("inflight_budget", {{"max", config.smtp.max_inflight_bytes}, {"max_per_ip", config.smtp.max_inflight_bytes_per_ip}});
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth},
-                                                   limiter, std::move(listeners[i])));
+        workers.push_back(std::make_unique<Worker>(i, config, *store, WorkerServices{engine.get(), &pop3_backend, &imap_backend, &(*tls_setup)->holder(), &smtp_auth, &inflight},
+                                                   limiters, std::move(listeners[i])));
         if (!workers.back()->start()) {
             for (auto& w : workers) w->request_shutdown();
             for (auto& w : workers) w->join();

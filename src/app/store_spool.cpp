@@ -8,7 +8,7 @@
 
 namespace ringpost::app {
 
-void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool ok)> done) {
+void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(const Result<void>&)> done) {
     auto req = std::make_unique<store::AcceptRequest>();
     req->envelope = std::move(message.envelope);
     for (auto& r : req->envelope.recipients)
@@ -38,7 +38,7 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(bool o
         } else {
             log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
         }
-        done(result.ok());
+        done(result);
         // The request is freed after this callback: its bytes move on to
         // the engine instead of being read back from the spool.
         if (result.ok() && engine) engine->handoff(std::move(env), std::move(raw->data));

@@ -24,7 +24,7 @@ public:
     // `engine` may be null (no delivery: the message waits in the spool).
     StoreSpool(store::CommitStage& stage, std::string primary_domain, delivery::DeliveryEngine* engine)
         : stage_(stage), primary_domain_(std::move(primary_domain)), engine_(engine) {}
-    void commit(smtp::AcceptedMessage message, std::function<void(bool ok)> done) override;
+    void commit(smtp::AcceptedMessage message, std::function<void(const Result<void>&)> done) override;
 
 private:
     store::CommitStage& stage_;

@@ -2,10 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <string>
 
 #include "app/connection_limiter.hpp"
+#include "app/listener_protocol.hpp"
 #include "app/relay_policy.hpp"
 #include "app/store_spool.hpp"
 #include "io/acceptor.hpp"
@@ -17,7 +22,9 @@
 #include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
 #include "store/store.hpp"
+#include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
+#include "util/log_rate_limit.hpp"
 
 namespace ringpost::app {
 
@@ -40,6 +47,7 @@ struct Worker::State {
     tls::ContextHolder* tls = nullptr;
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
+    smtp::InflightBudget* inflight = nullptr;    // shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -54,7 +62,8 @@ struct Worker::State {
           imap_backend(services.imap),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
-          smtp_auth(services.smtp_auth) {
+          smtp_auth(services.smtp_auth),
+          inflight(services.inflight) {
         session_config.hostname = config.hostname;
         // STARTTLS, AUTH and submission are set per connection by the driver.
         session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
@@ -70,6 +79,7 @@ struct Worker::State {
         l.error_delay = std::chrono::milliseconds(config.smtp.error_delay_ms);
         timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
         timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
+        timeouts.min_data_rate = config.smtp.min_data_rate;
         timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
         pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
         pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
@@ -78,23 +88,29 @@ struct Worker::State {
         imap_config.hostname = config.hostname;
         imap_config.plaintext_allowed = false;
         imap_config.max_bad_commands = config.imap.max_bad_commands;
+        imap_config.command_time_limit = std::chrono::seconds(config.imap.command_time_limit);
         imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
     }
 };
 
 namespace {
 
-const char* kTooManyTotal = "421 4.7.0 Error: too many connections, try again later\r\n";
-const char* kTooManyFromIp = "421 4.7.0 Error: too many connections from your address\r\n";
-
-// Refuse without a session: one reply, close. Bounded by a short send timeout.
-io::Task<void> refuse(int fd, const char* reply) {
-    co_await io::send(fd, reply, std::strlen(reply), std::chrono::seconds(5));
-    co_await io::close(fd);
+// Refuse without a session: one reply (after the handshake on an
+// implicit-TLS listener, where a plain-text line would be noise), close.
+// Bounded by short timeouts.
+io::Task<void> refuse(Worker::State& st, int fd, Protocol protocol, const char* reply, const std::string& client_ip) {
+    constexpr auto kRefusalTimeout = std::chrono::seconds(5);
+    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
+    if (is_implicit_tls(protocol)) {
+        auto upgrading = tls::upgrade_to_tls(stream, *st.tls, kRefusalTimeout, protocol_name(protocol), client_ip);
+        if (!(co_await std::move(upgrading))) co_return;   // the failed handshake closed the socket
+    }
+    std::string out(reply);
+    auto sending = stream->send_all(out, kRefusalTimeout);
+    co_await std::move(sending);
+    auto closing = stream->close(kRefusalTimeout);
+    co_await std::move(closing);
 }
-
-// What a listener serves: the protocol and how TLS starts on it.
-enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
 
 io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
     pop3::ClientInfo client;
@@ -130,17 +146,15 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     smtp::ClientInfo client;
     client.ip = io::address_ip(peer->storage);
     client.port = io::address_port(peer->storage);
-    switch (limiter.acquire(ip16)) {
-        case ConnectionLimiter::Verdict::kTooManyTotal:
-            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections"}});
-            co_await refuse(fd, kTooManyTotal);
-            co_return;
-        case ConnectionLimiter::Verdict::kTooManyFromIp:
-            log::warn("refused", {{"client", client.ip}, {"reason", "max_connections_per_ip"}});
-            co_await refuse(fd, kTooManyFromIp);
-            co_return;
-        case ConnectionLimiter::Verdict::kOk:
-            break;
+    const auto verdict = limiter.acquire(ip16);
+    if (verdict != ConnectionLimiter::Verdict::kOk) {
+        const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
+        log::warn("refused", {{"client", client.ip},
+                              {"proto", protocol_name(protocol)},
+                              {"reason", per_ip ? "max_connections_per_ip" : "max_connections"}});
+        auto refusing = refuse(st, fd, protocol, refusal_reply(protocol, verdict), client.ip);
+        co_await std::move(refusing);
+        co_return;
     }
     io::set_nodelay(fd);
     if (protocol == Protocol::kPop3 || protocol == Protocol::kPop3s) {
@@ -162,21 +176,45 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     ctx.implicit_tls = implicit_tls;
     ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
     ctx.auth = st.smtp_auth;
+    ctx.inflight = st.inflight;
     auto serving = smtp::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
     limiter.release(ip16);
 }
 
+// accept_backoff: at most one line a second for the whole process (every
+// listener of every worker hits EMFILE at once), with how many were left out.
+void log_accept_backoff(int error, Protocol protocol, std::chrono::milliseconds backoff) {
+    static log::RateLimit limit(std::chrono::seconds(1));
+    uint64_t suppressed = 0;
+    if (!limit.allow(suppressed)) return;
+    const char* name = strerrorname_np(error);
+    log::error("accept_backoff", {{"errno", name ? name : std::to_string(error)},
+                                  {"error", std::strerror(error)},
+                                  {"proto", protocol_name(protocol)},
+                                  {"backoff_ms", static_cast<int64_t>(backoff.count())},
+                                  {"suppressed", suppressed}});
+}
+
 io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {
+    // EMFILE and friends: the connection stays in the backlog; wait, then
+    // try again, doubling the wait up to kMaxBackoff while it keeps failing
+    // (nginx waits 500 ms). Sessions ending meanwhile free descriptors, so
+    // the listener serves again within kMaxBackoff of that.
+    constexpr std::chrono::milliseconds kMinBackoff{10};
+    constexpr std::chrono::milliseconds kMaxBackoff{500};
+    std::chrono::milliseconds backoff = kMinBackoff;
     for (;;) {
         int fd = co_await acceptor.next();
         if (fd == -ECANCELED) break;
         if (fd < 0) {
-            // EMFILE and friends: log, breathe, go on (the listener stays).
-            log::error("accept_failed", {{"error", std::strerror(-fd)}});
-            co_await io::sleep_for(std::chrono::milliseconds(100));
+            log_accept_backoff(-fd, protocol, backoff);
+            co_await io::sleep_for(backoff);
+            backoff = std::min(backoff * 2, kMaxBackoff);
+            acceptor.resume();
             continue;
         }
+        backoff = kMinBackoff;
         if (st.shutting_down) {
             co_await io::close(fd);
             continue;
@@ -219,12 +257,12 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
 }  // namespace
 
 Worker::Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
-               ConnectionLimiter& limiter, WorkerListeners listeners)
+               ServiceLimiters limiters, WorkerListeners listeners)
     : index_(index),
       config_(config),
       store_(store),
       services_(services),
-      limiter_(limiter),
+      limiters_(limiters),
       listeners_(std::move(listeners)) {}
 
 Worker::~Worker() { join(); }
@@ -251,7 +289,7 @@ void Worker::thread_main() {
         for (auto& l : fds) {
             st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
             ++st->accept_loops;
-            io::spawn(accept_loop(*st, limiter_, *st->acceptors.back(), protocol));
+            io::spawn(accept_loop(*st, limiter_for(limiters_, protocol), *st->acceptors.back(), protocol));
         }
     };
     listen(listeners_.smtp, Protocol::kSmtp);

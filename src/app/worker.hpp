@@ -1,7 +1,7 @@
 // Worker: one thread, one io_uring, its own SO_REUSEPORT listeners, and all
 // the SMTP sessions the kernel hands to those listeners. Nothing mutable is
 // shared with other workers on the hot path except the commit stage queue
-// and the connection limiter.
+// and the connection limiters.
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/connection_limiter.hpp"
 #include "io/socket.hpp"
 
 namespace ringpost::store {
@@ -29,11 +30,10 @@ class ContextHolder;
 }
 namespace ringpost::smtp {
 class Authenticator;
+class InflightBudget;
 }
 
 namespace ringpost::app {
-
-class ConnectionLimiter;
 
 // The worker's own SO_REUSEPORT listening sockets, by protocol.
 struct WorkerListeners {
@@ -53,12 +53,13 @@ struct WorkerServices {
     imap::Backend* imap = nullptr;                // required when there are IMAP listeners
     tls::ContextHolder* tls = nullptr;            // the server certificate; null = no TLS at all
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
+    smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
 };
 
 class Worker {
 public:
     Worker(unsigned index, const Config& config, store::Store& store, WorkerServices services,
-           ConnectionLimiter& limiter, WorkerListeners listeners);
+           ServiceLimiters limiters, WorkerListeners listeners);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -79,7 +80,7 @@ private:
     const Config& config_;
     store::Store& store_;
     WorkerServices services_;
-    ConnectionLimiter& limiter_;
+    ServiceLimiters limiters_;
     WorkerListeners listeners_;
     std::thread thread_;
     std::atomic<State*> state_{nullptr};

@@ -24,7 +24,8 @@ io::Duration ClientTimeouts::for_kind(TimeoutKind kind) const {
 }
 
 Outcome connect_outcome(const Error& error) {
-    return error.code >= 500 && error.code < 600 ? Outcome::kFailed : Outcome::kDeferred;
+    int reply = reply_code_of(error);
+    return reply >= 500 && reply < 600 ? Outcome::kFailed : Outcome::kDeferred;
 }
 
 ClientConnection::ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options)
@@ -68,7 +69,7 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::open(std::
     // Refused, or gone, before a transaction could start.
     Error e;
     if (const auto& f = c->session_.failure()) {
-        e.code = c->session_.tls_handshake_failed() ? kTlsHandshakeError : f->code;
+        e.code = c->session_.tls_handshake_failed() ? make_error_code(kTlsHandshakeError) : reply_error_code(f->code);
         e.message = f->to_string();
     } else {
         e.message = "4.4.2 session ended before it was ready";

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "delivery/client_error.hpp"
 #include "delivery/client_stream.hpp"
 #include "delivery/smtp_client.hpp"
 #include "io/ops.hpp"
@@ -53,10 +54,6 @@ struct ClientOptions {
     std::shared_ptr<tls::ClientContext> tls_context;
 };
 
-// Error::code of connect() when the TLS handshake after STARTTLS failed
-// (not a reply code: 100..599 are the server's).
-inline constexpr int kTlsHandshakeError = 1000;
-
 // How a failed connect() should count for the recipients: a 5xx greeting
 // (or EHLO/HELO refusal) is permanent, everything else (network errors,
 // 4xx, 421, timeouts) is temporary.
@@ -65,8 +62,9 @@ Outcome connect_outcome(const Error& error);
 class ClientConnection {
 public:
     // TCP connect, greeting, EHLO (or HELO). On failure, Error::code is the
-    // server's reply code when it refused us (4xx/5xx), else 0 (network,
-    // timeout, protocol error), and Error::message the diagnostic.
+    // server's reply code when it refused us (4xx/5xx, reply_error_code),
+    // kTlsHandshakeError, else empty (network, timeout, protocol error), and
+    // Error::message the diagnostic.
     static io::Task<Result<std::unique_ptr<ClientConnection>>> connect(std::string ip, uint16_t port,
                                                                        ClientOptions options);
     // The same over an already connected stream (a TLS stream later, tests now).

@@ -477,7 +477,7 @@ void ClientSession::begin(Transaction tx) {
         refuse_all(local(Outcome::kFailed, "5.6.7", "SMTPUTF8 not supported by remote"));
         return;
     }
-    if (tx_.body_type == mail::BodyType::k8BitMime && !caps_.has(kExt8BitMime) && !downgrade_body()) return;
+    if (tx_.body_type != mail::BodyType::kBinaryMime && !caps_.has(kExt8BitMime) && !downgrade_body()) return;
     if (caps_.has(kExtSize) && caps_.max_size > 0 && tx_.body.size() > caps_.max_size) {
         refuse_all(local(Outcome::kFailed, "5.3.4",
                          "message size " + std::to_string(tx_.body.size()) + " exceeds the remote limit " +
@@ -528,7 +528,16 @@ void ClientSession::begin(Transaction tx) {
 }
 
 bool ClientSession::downgrade_body() {
+    // Undeclared 8-bit data (no BODY=8BITMIME: the client broke RFC 6152,
+    // many do) is converted too, as Postfix's cleanup does; the scan runs
+    // only here, for the rare server without 8BITMIME.
+    const bool declared = tx_.body_type == mail::BodyType::k8BitMime;
+    if (!declared && !mail::has_8bit(tx_.body)) return true;
     mail::EightBitDowngrade d = mail::downgrade_8bit(tx_.body, caps_.has(kExtSmtpUtf8));
+    if (d.status == mail::EightBitDowngrade::Status::kRefused && !declared) {
+        // Never declared, so no bounce for it: sent as it is, as before.
+        return true;
+    }
     if (d.status == mail::EightBitDowngrade::Status::kRefused) {
         refuse_all(local(Outcome::kFailed, "5.6.3",
                          "8-bit content cannot be converted for a server without 8BITMIME: " + d.reason));

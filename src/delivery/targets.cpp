@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "delivery/client_error.hpp"
 #include "delivery/engine.hpp"
 #include "dns/resolver.hpp"
 
@@ -45,9 +46,9 @@ Diagnostic diagnostic_from_error(const Error& error, Outcome outcome, std::strin
     Diagnostic d;
     d.outcome = outcome;
     std::string_view rest = error.message;
-    if (error.code >= 200 && error.code < 600) {
-        d.code = static_cast<uint16_t>(error.code);
-        std::string prefix = std::to_string(error.code);
+    if (int reply = reply_code_of(error); reply >= 200 && reply < 600) {
+        d.code = static_cast<uint16_t>(reply);
+        std::string prefix = std::to_string(reply);
         if (rest.substr(0, prefix.size()) == prefix) {
             rest.remove_prefix(prefix.size());
             while (!rest.empty() && (rest.front() == ' ' || rest.front() == '-')) rest.remove_prefix(1);

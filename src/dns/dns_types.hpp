@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "util/result.hpp"
@@ -15,15 +16,25 @@
 namespace ringpost::dns {
 
 // How a lookup ended. A failed lookup's Error::code holds kPermanent or
-// kTemporary (see status_of()); its message says what happened, e.g.
-// "NXDOMAIN for x.test" or "DNS timeout for example.test (MX)".
+// kTemporary in the category "dns" (see status_of()); its message says what
+// happened, e.g. "NXDOMAIN for x.test" or "DNS timeout for example.test (MX)".
 enum class DnsStatus : int { kOk = 0, kPermanent = 1, kTemporary = 2 };
 
+inline constexpr ErrorInfo kDnsErrors[] = {
+    {"permanent DNS failure"},
+    {"temporary DNS failure"},
+};
+inline const std::error_category& dns_category() noexcept {
+    static const TableCategory category("dns", kDnsErrors);
+    return category;
+}
+inline std::error_code make_error_code(DnsStatus s) noexcept { return {static_cast<int>(s), dns_category()}; }
+
 inline Error dns_error(DnsStatus status, std::string message) {
-    return Error{static_cast<int>(status), std::move(message)};
+    return Error{make_error_code(status), std::move(message)};
 }
 inline DnsStatus status_of(const Error& e) {
-    return e.code == static_cast<int>(DnsStatus::kPermanent) ? DnsStatus::kPermanent : DnsStatus::kTemporary;
+    return e.code == make_error_code(DnsStatus::kPermanent) ? DnsStatus::kPermanent : DnsStatus::kTemporary;
 }
 
 struct Address {
@@ -92,3 +103,6 @@ struct ResolverOptions {
 };
 
 }  // namespace ringpost::dns
+
+template <>
+struct std::is_error_code_enum<ringpost::dns::DnsStatus> : std::true_type {};

@@ -6,8 +6,11 @@
 // connection's ring thread; an implementation that blocks (RocksDB,
 // password hashing) hands the work to an io::BlockingPool.
 //
-// Error codes (Error::code) are the store's mailbox API codes, repeated
-// here so that src/imap does not depend on src/store.
+// Errors (Error::code): the store's mailbox API errors (store::StoreErrc,
+// a header-only category: src/imap does not link src/store), which the
+// session answers with their response codes; any other layer's -- the
+// blocking pool's refusal (io::PoolErrc), a database failure -- is NO
+// [UNAVAILABLE].
 #pragma once
 
 #include <cstdint>
@@ -20,18 +23,13 @@
 
 #include "io/task.hpp"
 #include "mail/mime.hpp"
+#include "store/store_error.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::imap {
 
-inline constexpr int kNoSuchMailbox = 10;        // [NONEXISTENT] / [TRYCREATE]
-inline constexpr int kMailboxExists = 11;        // [ALREADYEXISTS]
-inline constexpr int kCannotDeleteInbox = 12;    // [CANNOT]
-inline constexpr int kInvalidMailboxName = 13;   // [CANNOT]
-inline constexpr int kUidsExhausted = 14;        // [LIMIT]
-inline constexpr int kBadSpecialUse = 15;        // [USEATTR]
-inline constexpr int kNoSuchSourceMailbox = 16;
-inline constexpr int kTooManyKeywords = 17;      // [LIMIT]
+// The mailbox errors as imap::kNoSuchMailbox, imap::kMailboxExists, ...
+using enum store::StoreErrc;
 
 // Stored flags (the store's MessageFlags bits). Bits kFirstKeywordBit and
 // up are keywords: bit kFirstKeywordBit + i is MailboxStatus::keywords[i].
@@ -54,8 +52,16 @@ struct MailboxStatus {
     uint64_t unseen = 0;
     uint64_t bytes = 0;
     bool subscribed = false;
+    // list_mailboxes() only: a subscribed name without a mailbox (RFC 3501
+    // 6.3.6: DELETE keeps the subscription); nothing but name and
+    // subscribed is set.
+    bool nonexistent = false;
     std::string special_use;   // "\Sent", ... or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor went to some
+    // session already; `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // keyword_flags(): the bits of the names asked for, and the mailbox's
@@ -104,14 +110,22 @@ public:
     // and prepares the account (default mailboxes).
     virtual io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) = 0;
 
+    // The mailboxes, then the subscribed names without one (nonexistent).
     virtual io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) = 0;
     virtual io::Task<Result<std::optional<MailboxStatus>>> mailbox_status(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) = 0;
     virtual io::Task<Result<void>> delete_mailbox(std::string user, std::string name) = 0;
     virtual io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) = 0;
+    // A name without a mailbox may be subscribed and unsubscribed too.
     virtual io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) = 0;
 
     virtual io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) = 0;
+    // \Recent: raises the mailbox's recent floor to `upto` (at most
+    // uidnext - 1) and returns the floor before, so that only the caller
+    // gets UIDs (returned, upto] as \Recent. kNoSuchMailbox also when the
+    // UIDVALIDITY changed. Other sessions are not told.
+    virtual io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                    uint32_t upto) = 0;
     // nullopt: no such UID (any more).
     virtual io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox,
                                                                          uint32_t uid, bool summary, bool data) = 0;
@@ -143,6 +157,15 @@ public:
                                             std::string to, bool move, const void* origin) = 0;
     virtual io::Task<Result<AppendUid>> append(std::string user, std::string mailbox, std::string data,
                                                uint32_t flags, int64_t internal_date, const void* origin) = 0;
+
+    // Runs `work` (CPU-bound: SEARCH decoding and matching a large message)
+    // off the ring when the implementation has threads for it; this default
+    // runs it in place. An error means it did not run.
+    virtual io::Task<Result<void>> compute(std::string user, std::function<void()> work) {
+        (void)user;
+        work();
+        co_return Result<void>();
+    }
 
     // Calls on_change on the calling ring whenever the mailbox may have
     // changed (another session's write, a delivery), until the returned

@@ -126,7 +126,7 @@ struct ListArgs {
     bool select_remote = false;
     bool select_recursive_match = false;
     bool select_special_use = false;
-    // Return options (RFC 5258, RFC 6154, RFC 5819). Unknown ones are ignored.
+    // Return options (RFC 5258, RFC 6154, RFC 5819). Unknown ones are BAD.
     bool return_subscribed = false;
     bool return_children = false;
     bool return_special_use = false;
@@ -263,6 +263,11 @@ struct Command {
     CommandType type = CommandType::kNoop;
     bool uid = false;       // "UID FETCH/STORE/COPY/MOVE/SEARCH/EXPUNGE"
     CommandArgs args;       // std::monostate for commands without arguments
+    // A mailbox name (or LIST pattern) that is well-formed IMAP syntax but
+    // not valid modified UTF-7 (or UTF-8 with UTF8=ACCEPT): what is wrong
+    // with it. The command is then answered NO, not BAD (no such mailbox
+    // can exist), and the name in `args` is the undecoded one.
+    std::string invalid_name;
 
     template <class T>
     T& get() { return std::get<T>(args); }

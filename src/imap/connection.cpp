@@ -27,10 +27,13 @@ constexpr std::chrono::milliseconds kCloseTimeout{5000};
 
 // Before login a client may send only small commands (CAPABILITY, LOGIN,
 // AUTHENTICATE, ...): an unauthenticated peer cannot make us buffer a 64 MiB
-// literal. The configured limits apply once it has logged in.
+// literal. Lines may be as long as the largest ID command RFC 2971 allows
+// (about 62 KiB), which clients send before they log in; literals stay at
+// 8 KiB. The configured limits apply once the client has logged in.
 ReaderLimits before_login(const ReaderLimits& l) {
-    return {std::min<size_t>(l.max_line, 8192), std::min<uint64_t>(l.max_literal, 8192),
-            std::min<uint64_t>(l.max_command, 16384)};
+    constexpr uint64_t kLiteral = 8192;
+    return {std::min<size_t>(l.max_line, kMaxIdLine), std::min<uint64_t>(l.max_literal, kLiteral),
+            std::min<uint64_t>(l.max_command, kMaxIdLine + kLiteral)};
 }
 
 }  // namespace
@@ -51,7 +54,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // imaps (RFC 8314): the handshake comes before the greeting.
         alive = false;
         if (ctx.tls != nullptr) {
-            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip, &entry.slot);
             alive = co_await std::move(upgrading);
         }
         client.tls = alive;
@@ -159,7 +162,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 bool secured = false;
                 if (ctx.tls != nullptr) {
                     auto upgrading =
-                        tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip);
+                        tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "imap", client.ip, &entry.slot);
                     secured = co_await std::move(upgrading);
                 }
                 if (!secured) {

@@ -162,12 +162,15 @@ bool Lexer::number64(uint64_t& out, std::string_view what) {
 }
 
 bool Lexer::decode_name(std::string& name) {
-    if (options_.utf8) {
-        if (!is_valid_utf8(name)) return fail("Mailbox name is not valid UTF-8");
+    // Not a syntax error: the name is an astring, it just names no mailbox
+    // that can exist (Dovecot answers NO too, and the session goes on).
+    auto invalid = [this](std::string_view why) {
+        if (name_error_.empty()) name_error_.assign(why);
         return true;
-    }
+    };
+    if (options_.utf8) return is_valid_utf8(name) || invalid("Mailbox name is not valid UTF-8");
     Result<std::string> decoded = decode_mutf7(name);
-    if (!decoded) return fail(decoded.error().message);
+    if (!decoded) return invalid(decoded.error().message);
     name = std::move(decoded).value();
     return true;
 }
@@ -175,6 +178,12 @@ bool Lexer::decode_name(std::string& name) {
 bool Lexer::mailbox(std::string& out, bool normalize) {
     if (!astring(out, "Expected mailbox name") || !decode_name(out)) return false;
     if (normalize) normalize_inbox(out);
+    return true;
+}
+
+bool Lexer::new_mailbox(std::string& out) {
+    if (!mailbox(out)) return false;
+    if (out.size() > kMaxNewMailboxName && name_error_.empty()) name_error_ = "Mailbox name too long";
     return true;
 }
 

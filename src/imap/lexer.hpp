@@ -29,6 +29,9 @@ public:
     // Records `message` (if no error is recorded yet); returns false.
     bool fail(std::string_view message);
     const std::string& error() const { return error_; }
+    // The first mailbox name that did not decode (not a syntax error: the
+    // command is answered NO); empty if none.
+    const std::string& name_error() const { return name_error_; }
 
     // The next byte, or '\0' at the end of the current line.
     char peek() const { return pos_ < limit() ? text_[pos_] : '\0'; }
@@ -73,8 +76,14 @@ public:
     bool number64(uint64_t& out, std::string_view what);
 
     // A mailbox: astring, modified UTF-7 decoded (or UTF-8 checked with
-    // options.utf8), INBOX spelled in upper case if `normalize`.
+    // options.utf8), INBOX spelled in upper case if `normalize`. A name that
+    // does not decode is kept as sent and recorded in name_error().
     bool mailbox(std::string& out, bool normalize = true);
+    // A name for a mailbox to be made (CREATE, RENAME's target): a mailbox(),
+    // and at most kMaxNewMailboxName bytes, as Dovecot's 4,096 (longer
+    // names only make every LIST slower), else recorded in name_error().
+    static constexpr size_t kMaxNewMailboxName = 4096;
+    bool new_mailbox(std::string& out);
     // list-mailbox: a pattern with "%" and "*", decoded like a mailbox.
     bool list_mailbox(std::string& out);
     bool sequence_set(SequenceSet& out);
@@ -102,6 +111,7 @@ private:
     size_t pos_ = 0;
     ParseOptions options_;
     std::string error_;
+    std::string name_error_;
 };
 
 }  // namespace ringpost::imap

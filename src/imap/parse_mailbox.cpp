@@ -3,6 +3,7 @@
 // (RFC 5258 LIST-EXTENDED, RFC 6154 SPECIAL-USE, RFC 5819 LIST-STATUS), LSUB,
 // STATUS and APPEND (RFC 3502 MULTIAPPEND).
 #include "imap/chars.hpp"
+#include "imap/list_pattern.hpp"
 #include "imap/parser_internal.hpp"
 
 namespace ringpost::imap::detail {
@@ -17,6 +18,23 @@ constexpr std::string_view kSpecialUse[] = {"\\All", "\\Archive", "\\Drafts", "\
 // literal may add to the parsed command.
 constexpr size_t kMaxAppendMessages = 1000;
 constexpr size_t kMaxListPatterns = 100;
+
+// RFC 3501 6.3.8 patterns: a bounded number of wildcards (kMaxListWildcards,
+// reference and pattern together), so that no LIST costs more than the
+// names it lists; and bounded bytes of reference + pattern over all the
+// patterns (`total`), since each is compiled with the reference in front
+// (list_pattern.hpp: bit masks as long as the pattern).
+constexpr size_t kMaxListPatternBytes = 64 * 1024;
+
+bool list_pattern(Lexer& lx, const std::string& reference, std::string& pattern, size_t& total) {
+    if (!lx.list_mailbox(pattern)) return false;
+    if (count_list_wildcards(reference) + count_list_wildcards(pattern) > kMaxListWildcards) {
+        return lx.fail("Too many wildcards in pattern");
+    }
+    total += reference.size() + pattern.size();
+    if (total > kMaxListPatternBytes) return lx.fail("Patterns too long");
+    return true;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -73,7 +91,7 @@ bool parse_select(Lexer& lx, Command& cmd) {
 
 bool parse_create(Lexer& lx, Command& cmd) {
     CreateArgs& a = cmd.args.emplace<CreateArgs>();
-    if (!lx.sp() || !lx.mailbox(a.mailbox)) return false;
+    if (!lx.sp() || !lx.new_mailbox(a.mailbox)) return false;
     if (lx.skip_sp() && lx.peek() == '(') {
         bool ok = param_list(lx, [&](std::string_view name) {
             if (!iequals(name, "USE")) return lx.fail("Unknown CREATE parameter");
@@ -102,7 +120,7 @@ bool parse_mailbox_only(Lexer& lx, Command& cmd) {
 
 bool parse_rename(Lexer& lx, Command& cmd) {
     RenameArgs& a = cmd.args.emplace<RenameArgs>();
-    return lx.sp() && lx.mailbox(a.from) && lx.sp() && lx.mailbox(a.to) && lx.end();
+    return lx.sp() && lx.mailbox(a.from) && lx.sp() && lx.new_mailbox(a.to) && lx.end();
 }
 
 bool parse_status_items(Lexer& lx, StatusItems& items) {
@@ -170,6 +188,7 @@ bool parse_list(Lexer& lx, Command& cmd) {
         }
     }
     if (!lx.mailbox(a.reference, false) || !lx.sp()) return false;
+    size_t pattern_bytes = 0;
     if (lx.peek() == '(') {
         a.extended = true;
         lx.eat('(');
@@ -177,14 +196,14 @@ bool parse_list(Lexer& lx, Command& cmd) {
         while (!lx.eat(')')) {
             if (a.patterns.size() >= kMaxListPatterns) return lx.fail("Too many patterns");
             std::string pattern;
-            if (!lx.list_mailbox(pattern)) return false;
+            if (!list_pattern(lx, a.reference, pattern, pattern_bytes)) return false;
             a.patterns.push_back(std::move(pattern));
             if (!lx.skip_sp() && lx.peek() != ')') return lx.fail("Invalid pattern list");
         }
         if (a.patterns.empty()) return lx.fail("Empty pattern list");
     } else {
         std::string pattern;
-        if (!lx.list_mailbox(pattern)) return false;
+        if (!list_pattern(lx, a.reference, pattern, pattern_bytes)) return false;
         a.patterns.push_back(std::move(pattern));
     }
     if (lx.skip_sp() && lx.keyword("RETURN")) {
@@ -201,8 +220,9 @@ bool parse_list(Lexer& lx, Command& cmd) {
                 a.return_status = true;
                 return lx.sp() && parse_status_items(lx, a.status_items);
             } else {
-                // Unknown return options only ask for more data: ignore.
-                return skip_param_value(lx);
+                // RFC 5258 3: an option the server does not know is BAD
+                // (the client would wait for data that never comes).
+                return lx.fail("Unknown LIST return option");
             }
             return true;
         });
@@ -217,7 +237,9 @@ bool parse_list(Lexer& lx, Command& cmd) {
 bool parse_lsub(Lexer& lx, Command& cmd) {
     ListArgs& a = cmd.args.emplace<ListArgs>();
     std::string pattern;
-    if (!lx.sp() || !lx.mailbox(a.reference, false) || !lx.sp() || !lx.list_mailbox(pattern)) return false;
+    size_t pattern_bytes = 0;
+    if (!lx.sp() || !lx.mailbox(a.reference, false) || !lx.sp()) return false;
+    if (!list_pattern(lx, a.reference, pattern, pattern_bytes)) return false;
     a.patterns.push_back(std::move(pattern));
     return lx.end();
 }

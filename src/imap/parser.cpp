@@ -79,9 +79,6 @@ bool is_base64_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '/' || c == '=';
 }
 
-// RFC 2971 3.3: at most 30 field-value pairs.
-constexpr size_t kMaxIdFields = 30;
-
 }  // namespace
 
 std::string_view command_name(CommandType type) {
@@ -144,7 +141,9 @@ ParseResult parse_command(const RawCommand& raw, const ParseOptions& options) {
         r.error.assign(e->name);
         r.error += ": ";
         r.error += lx.error().empty() ? "Invalid arguments" : lx.error();
+        return r;
     }
+    r.command.invalid_name = lx.name_error();
     return r;
 }
 

@@ -16,6 +16,13 @@
 
 namespace ringpost::imap {
 
+// RFC 2971 3.3: at most 30 field-value pairs, field names up to 30 octets,
+// values up to 1024. kMaxIdLine is the longest line such an ID command can
+// take -- every string quoted with each byte escaped, a long tag -- so that
+// the reader's limits before login never cut one short.
+inline constexpr size_t kMaxIdFields = 30;
+inline constexpr size_t kMaxIdLine = 256 + kMaxIdFields * ((2 + 2 * 30) + 1 + (2 + 2 * 1024) + 1);
+
 struct ParseOptions {
     // UTF8=ACCEPT is enabled (RFC 6855 / RFC 9051): mailbox names are
     // UTF-8 as sent rather than modified UTF-7.

@@ -115,6 +115,10 @@ void Session::greet(std::string& out) {
     out += " IMAP4rev1 ringpost ready\r\n";
 }
 
+void Session::time_limit_reached(std::string& out, const std::string& tag) {
+    tagged(out, tag, "NO", "[LIMIT] Command took too long");
+}
+
 void Session::tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text) {
     out += tag;
     out += ' ';
@@ -148,17 +152,23 @@ void Session::timeout(std::string& out) {
 }
 
 void Session::no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate) {
-    std::string_view code = "[SERVERBUG] ";
-    switch (e.code) {
-    case kNoSuchMailbox: code = trycreate ? "[TRYCREATE] " : "[NONEXISTENT] "; break;
-    case kMailboxExists: code = "[ALREADYEXISTS] "; break;
-    case kCannotDeleteInbox:
-    case kInvalidMailboxName: code = "[CANNOT] "; break;
-    case kUidsExhausted: code = "[LIMIT] "; break;
-    case kBadSpecialUse: code = "[USEATTR] "; break;
-    case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
-    case kTooManyKeywords: code = "[LIMIT] "; break;
-    default: code = "[UNAVAILABLE] "; break;
+    // Only the backend's own errors have a specific code; any other layer's
+    // (the blocking pool busy or stopped, a database failure) means "try
+    // again later" (RFC 5530 UNAVAILABLE), whatever its value.
+    std::string_view code = "[UNAVAILABLE] ";
+    if (e.code.category() == store::store_category()) {
+        switch (static_cast<store::StoreErrc>(e.code.value())) {
+        case kNoSuchMailbox: code = trycreate ? "[TRYCREATE] " : "[NONEXISTENT] "; break;
+        case kMailboxExists: code = "[ALREADYEXISTS] "; break;
+        case kCannotDeleteInbox:
+        case kInvalidMailboxName: code = "[CANNOT] "; break;
+        case kUidsExhausted: code = "[LIMIT] "; break;
+        case kBadSpecialUse: code = "[USEATTR] "; break;
+        case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
+        case kTooManyKeywords: code = "[LIMIT] "; break;
+        case kOutcomeGone:
+        case kShuttingDown: break;   // not the mailbox API's; try again later
+        }
     }
     out += tag + " NO " + std::string(code);
     append_text(out, e.message.empty() ? std::string_view("failed") : std::string_view(e.message));
@@ -254,16 +264,56 @@ io::Task<void> Session::refresh(std::string& out) {
         if (j < now.size() && now[j].uid == msgs[i].uid && now[j].flags != msgs[i].flags) {
             msgs[i].flags = now[j].flags;
             out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(msgs[i].uid) + " FLAGS ";
-            append_flags(out, msgs[i].flags, sel_->keywords);
+            append_flags(out, msgs[i].flags, sel_->keywords, sel_->is_recent(msgs[i].uid));
             out += ")\r\n";
         }
     }
     uint32_t last = msgs.empty() ? 0 : msgs.back().uid;
     size_t before = msgs.size();
-    for (const auto& m : now)
-        if (m.uid > last) msgs.push_back(m);
-    if (msgs.size() != before) out += "* " + std::to_string(msgs.size()) + " EXISTS\r\n";
+    std::vector<uint32_t> fresh;
+    for (const auto& m : now) {
+        if (m.uid <= last) continue;
+        msgs.push_back(m);
+        fresh.push_back(m.uid);
+    }
     sel_->uidnext = snap->status.uidnext;
+    if (msgs.size() == before) co_return;
+    // This session reports the new messages: it is the first to see those
+    // nobody has claimed yet (RFC 3501 7.3.2: RECENT goes with EXISTS when
+    // the number changed).
+    const size_t recent_before = sel_->recent_count();
+    auto taking = take_recent(*sel_, snap->status, std::move(fresh));
+    co_await std::move(taking);
+    if (!sel_) co_return;
+    out += "* " + std::to_string(sel_->messages.size()) + " EXISTS\r\n";
+    const size_t recent = sel_->recent_count();
+    if (recent != recent_before) out += "* " + std::to_string(recent) + " RECENT\r\n";
+}
+
+size_t Session::Selected::recent_count() const {
+    size_t n = 0;
+    for (const auto& m : messages) n += is_recent(m.uid) ? 1 : 0;
+    return n;
+}
+
+io::Task<void> Session::take_recent(Selected& s, const MailboxStatus& status, std::vector<uint32_t> fresh) {
+    // Only UIDs above the floor can still be recent; `fresh` ascends.
+    auto first = std::upper_bound(fresh.begin(), fresh.end(), status.recent_floor);
+    fresh.erase(fresh.begin(), first);
+    if (fresh.empty()) co_return;
+    uint32_t floor = status.recent_floor;
+    if (!s.read_only) {
+        // Up to what this listing knows: later arrivals are for whoever
+        // reports them first.
+        const uint32_t upto = status.uidnext - 1;
+        auto claiming = backend_.claim_recent(user_, s.name, s.uidvalidity, upto);
+        auto claimed = co_await std::move(claiming);
+        // Without the claim (the store failed, the mailbox went) nothing is
+        // recent here: better none than one that another session gets too.
+        floor = claimed ? *claimed : upto;
+    }
+    for (uint32_t uid : fresh)
+        if (uid > floor) s.recent.push_back(uid);
 }
 
 io::Task<Next> Session::execute(const Command& cmd, std::string& out) {
@@ -283,6 +333,17 @@ io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
         std::string text = std::string(command_name(cmd.type)) +
                            (state_ == State::kNotAuthenticated ? " not allowed before login" : " not allowed now");
         co_return bad(tag, text, out);
+    }
+    if (!cmd.invalid_name.empty()) {
+        // RFC 3501 5.1.3: such a name cannot exist; a NO, not a protocol error.
+        if (cmd.type == CommandType::kSelect || cmd.type == CommandType::kExamine) {
+            if (sel_) out += "* OK [CLOSED] Previous mailbox closed\r\n";
+            follow(std::nullopt);   // as any failed SELECT (RFC 3501 6.3.1)
+        }
+        out += tag + " NO [CANNOT] ";
+        append_text(out, cmd.invalid_name);
+        out += "\r\n";
+        co_return Next::kCommand;
     }
     switch (cmd.type) {
     case CommandType::kCapability:

@@ -19,6 +19,7 @@
 // never holds a whole large message or a whole mailbox of replies.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +29,7 @@
 
 #include "imap/backend.hpp"
 #include "imap/command.hpp"
+#include "imap/command_budget.hpp"
 #include "io/task.hpp"
 
 namespace ringpost::imap {
@@ -46,6 +48,12 @@ struct SessionConfig {
     // than stream_threshold are read from the store in chunks of this size.
     size_t flush_threshold = 64 * 1024;
     uint64_t stream_threshold = 256 * 1024;
+    // SEARCH, FETCH and LIST end with NO [LIMIT] after this long (0 = no
+    // limit), and let the ring's other connections run after every
+    // ring_slice of work (command_budget.hpp). clock: steady_clock if empty.
+    std::chrono::milliseconds command_time_limit{30000};
+    std::chrono::microseconds ring_slice{1000};
+    CommandClock clock;
 };
 
 // Writes `out` to the client and clears it; false if the client is gone.
@@ -117,6 +125,13 @@ private:
         uint32_t uidnext = 1;
         std::vector<MessageInfo> messages;   // by sequence number - 1
         std::vector<std::string> keywords;   // the mailbox's keyword table, as last sent in FLAGS
+        // \Recent (RFC 3501 2.3.2): the UIDs this session got as recent,
+        // ascending (see take_recent).
+        std::vector<uint32_t> recent;
+
+        bool is_recent(uint32_t uid) const { return std::binary_search(recent.begin(), recent.end(), uid); }
+        // "* n RECENT": the messages in the view that are \Recent here.
+        size_t recent_count() const;
     };
 
     io::Task<Next> dispatch(const Command& cmd, std::string& out);
@@ -143,12 +158,27 @@ private:
     io::Task<void> load_for_search(const MessageInfo& m, bool body, SearchContext& ctx);
     io::Task<bool> search_text(const SearchKey& key, const MessageInfo& m, SearchContext& ctx);
     io::Task<bool> matches(const SearchKey& key, uint32_t seq, const MessageInfo& m, SearchContext& ctx);
+    // Runs `work` through Backend::compute when `bytes` is large enough to
+    // hold a ring for more than about a millisecond, in place otherwise.
+    io::Task<void> off_ring(size_t bytes, std::function<void()> work);
 
     // Sequence numbers (or UIDs with `uid`) of `set` as indexes into sel_->messages.
     std::vector<size_t> resolve(const SequenceSet& set, bool uid) const;
+    // \Recent for `fresh`, messages that s.messages just gained (SELECT, or
+    // new mail reported as EXISTS): a read-write session claims the ones
+    // above the mailbox's recent floor in `status` (Backend::claim_recent),
+    // so no other session gets them; a read-only one (EXAMINE) takes them
+    // as recent without claiming, as RFC 3501 2.3.2 asks when it cannot
+    // tell whether it is the first to see them.
+    io::Task<void> take_recent(Selected& s, const MailboxStatus& status, std::vector<uint32_t> fresh);
     // Removes the expunged UIDs from the view, sending EXPUNGE responses.
     void expunged(const std::vector<uint32_t>& uids, std::string& out);
     void no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate = false);
+    // The time budget of one command, and its NO [LIMIT] when it ran out.
+    CommandBudget command_budget() const {
+        return CommandBudget(config_.command_time_limit, config_.ring_slice, config_.clock);
+    }
+    void time_limit_reached(std::string& out, const std::string& tag);
     void tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text);
     // "* FLAGS" and "* OK [PERMANENTFLAGS]" for the selected mailbox.
     void send_flags(std::string& out) const;

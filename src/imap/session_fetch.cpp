@@ -98,8 +98,14 @@ io::Task<void> Session::fetch(const Command& cmd, std::string& out) {
             items.push_back(f);
         }
     }
+    CommandBudget budget = command_budget();
     for (size_t i : idx) {
         if (!sel_ || i >= sel_->messages.size()) break;
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         auto one = fetch_one(items, i, out);
         co_await std::move(one);
         auto flushing = flush_if_over(out, config_.flush_threshold);
@@ -138,7 +144,7 @@ io::Task<bool> Session::fetch_one(const std::vector<FetchItem>& items, size_t in
         append_fetch_item_name(out, it);
         out += ' ';
         switch (it.attr) {
-        case FetchAttr::kFlags: append_flags(out, m.flags, sel_->keywords); break;
+        case FetchAttr::kFlags: append_flags(out, m.flags, sel_->keywords, sel_->is_recent(m.uid)); break;
         case FetchAttr::kUid: out += std::to_string(m.uid); break;
         case FetchAttr::kInternalDate: append_date_time(out, m.internal_date, 0); break;
         case FetchAttr::kRfc822Size: out += std::to_string(m.size); break;

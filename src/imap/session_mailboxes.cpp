@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "imap/list_pattern.hpp"
 #include "imap/mailbox_name.hpp"
 #include "imap/response.hpp"
 #include "imap/session_util.hpp"
@@ -10,6 +11,34 @@
 namespace ringpost::imap {
 
 using namespace detail;
+
+namespace {
+
+// The existing mailboxes by name (byte order, as the store lists them).
+using MailboxIndex = std::map<std::string_view, const MailboxStatus*>;
+
+bool has_children(const MailboxIndex& existing, const std::string& name) {
+    const std::string prefix = name + "/";
+    auto it = existing.lower_bound(prefix);
+    return it != existing.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The name attributes of a LIST/LSUB line: `mb` is the mailbox or
+// subscribed name, null for a level of hierarchy listed without one (a
+// \Noselect placeholder, or a CHILDINFO parent).
+std::string list_attributes(const MailboxStatus* mb, bool children, bool childinfo, bool lsub) {
+    if (!mb) {
+        if (childinfo) return "\\NonExistent";
+        return lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
+    }
+    // RFC 5258 3.4: \NonExistent implies \Noselect, which LSUB knows.
+    if (mb->nonexistent) return lsub ? "\\Noselect" : "\\NonExistent";
+    std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+    if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
+    return attrs;
+}
+
+}  // namespace
 
 io::Task<void> Session::list(const Command& cmd, std::string& out) {
     const auto& a = cmd.get<ListArgs>();
@@ -26,48 +55,83 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, boxes.error(), out);
         co_return;
     }
-    auto matches = [&](const std::string& name) {
-        for (const auto& p : a.patterns)
-            if (is_inbox_pattern_match(a.reference + p, name)) return true;
+    // Compiled once: each name (and each of its parents) is tried against
+    // every pattern, in time linear in the name (list_pattern.hpp).
+    std::vector<ListPattern> patterns;
+    patterns.reserve(a.patterns.size());
+    for (const auto& p : a.patterns) patterns.emplace_back(a.reference + p);
+    auto matches = [&](std::string_view name) {
+        for (const auto& p : patterns)
+            if (p.matches(name)) return true;
         return false;
     };
     const bool subscribed_only = lsub || a.select_subscribed;
-    // What is listed, in name order: the mailboxes that match and pass the
-    // selection, and (plain LIST and LSUB) the levels of hierarchy above a
-    // passing mailbox that match but do not themselves exist or are not
-    // subscribed, as \Noselect (RFC 3501 6.3.8, 6.3.9). nullptr marks those.
-    std::map<std::string, const MailboxStatus*> shown;
+    // The selection criteria (RFC 5258 3): subscribed names (which may have
+    // no mailbox, RFC 3501 6.3.6), special-use mailboxes, or every mailbox.
+    auto passes = [&](const MailboxStatus& mb) {
+        if (subscribed_only && !mb.subscribed) return false;
+        if (a.select_special_use && mb.special_use.empty()) return false;
+        return subscribed_only || !mb.nonexistent;
+    };
+    MailboxIndex existing;
+    for (const auto& mb : *boxes)
+        if (!mb.nonexistent) existing.emplace(mb.name, &mb);
+    // What is listed, in name order: the names that match and pass; for
+    // plain LIST and LSUB also the levels of hierarchy above a passing name
+    // that match but do not pass themselves, as \Noselect placeholders (RFC
+    // 3501 6.3.8, 6.3.9); with RECURSIVEMATCH instead such a level that has
+    // a passing descendant which is not listed itself, with CHILDINFO (RFC
+    // 5258 3.5: no CHILDINFO when every such descendant is listed anyway).
+    struct Shown {
+        const MailboxStatus* mb = nullptr;   // passes; null: placeholder or CHILDINFO parent
+        bool childinfo = false;
+    };
+    std::map<std::string, Shown> shown;
     const bool placeholders = !a.extended || (!a.select_subscribed && !a.select_special_use);
+    const bool childinfo = a.select_recursive_match && a.select_subscribed;
+    CommandBudget budget = command_budget();
     for (const auto& mb : *boxes) {
-        if (subscribed_only && !mb.subscribed) continue;
-        if (a.select_special_use && mb.special_use.empty()) continue;
-        if (matches(mb.name)) shown[mb.name] = &mb;
-        if (!placeholders) continue;
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
+        if (!passes(mb)) continue;
+        if (existing.count(mb.name) && mb.nonexistent) continue;   // the mailbox's own entry says it
+        const bool listed = matches(mb.name);
+        if (listed) shown[mb.name].mb = &mb;
+        if (!placeholders && (!childinfo || listed)) continue;
         for (size_t slash = mb.name.find('/'); slash != std::string::npos; slash = mb.name.find('/', slash + 1)) {
             std::string parent = mb.name.substr(0, slash);
-            if (!parent.empty() && matches(parent)) shown.emplace(parent, nullptr);
+            if (parent.empty() || !matches(parent)) continue;
+            Shown& entry = shown[parent];
+            if (!placeholders) entry.childinfo = true;
         }
     }
-    for (const auto& [name, mb] : shown) {
-        bool children = false;
-        for (const auto& other : *boxes)
-            if (other.name.size() > name.size() + 1 && other.name.compare(0, name.size(), name) == 0 &&
-                other.name[name.size()] == '/')
-                children = true;
-        std::string attrs;
-        if (!mb) {
-            attrs = lsub ? "\\Noselect" : "\\Noselect \\HasChildren";
-        } else {
-            attrs = children ? "\\HasChildren" : "\\HasNoChildren";
-            if (!mb->special_use.empty() && !lsub) attrs += " " + mb->special_use;
-            if (mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
+    const size_t listing_start = out.size();
+    for (const auto& [name, entry] : shown) {
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            out.resize(listing_start);   // not sent yet: no partial listing
+            time_limit_reached(out, cmd.tag);
+            co_return;
         }
+        if (!entry.mb && !placeholders && !entry.childinfo) continue;
+        const MailboxStatus* mb = entry.mb;
+        if (!mb) {
+            auto it = existing.find(name);
+            if (it != existing.end() && entry.childinfo) mb = it->second;   // exists but did not pass
+        }
+        std::string attrs = list_attributes(mb, has_children(existing, name), entry.childinfo, lsub);
+        const bool passed = entry.mb != nullptr;
+        if (passed && mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
         out += "* ";
         out += word;
         out += " (" + attrs + ") \"/\" ";
         append_mailbox(out, name);
+        if (!passed && entry.childinfo) out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
         out += "\r\n";
-        if (mb && a.return_status && !lsub) status_items(out, *mb, a.status_items);
+        if (passed && !mb->nonexistent && a.return_status && !lsub) status_items(out, *mb, a.status_items);
     }
     tagged(out, cmd.tag, "OK", lsub ? "LSUB completed" : "LIST completed");
 }
@@ -84,6 +148,9 @@ io::Task<void> Session::status(const Command& cmd, std::string& out) {
         tagged(out, cmd.tag, "NO", "[NONEXISTENT] No such mailbox");
         co_return;
     }
+    // The selected mailbox's claimed \Recent messages are this session's:
+    // they count here, with the ones nobody has claimed yet.
+    if (sel_ && sel_->name == (*st)->name) (*st)->recent += sel_->recent_count();
     status_items(out, **st, a.items);
     tagged(out, cmd.tag, "OK", "STATUS completed");
 }
@@ -111,9 +178,15 @@ io::Task<void> Session::select(const Command& cmd, std::string& out) {
     s.uidvalidity = snap->status.uidvalidity;
     s.uidnext = snap->status.uidnext;
     s.messages = std::move(snap->messages);
-    s.keywords = std::move(snap->status.keywords);
+    s.keywords = snap->status.keywords;
+    std::vector<uint32_t> uids;
+    uids.reserve(s.messages.size());
+    for (const auto& m : s.messages) uids.push_back(m.uid);
+    auto taking = take_recent(s, snap->status, std::move(uids));
+    co_await std::move(taking);
     out += "* FLAGS (" + flag_names(s.keywords) + ")\r\n";
-    out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n* 0 RECENT\r\n";
+    out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n";
+    out += "* " + std::to_string(s.recent_count()) + " RECENT\r\n";
     for (size_t i = 0; i < s.messages.size(); ++i) {
         if (!(s.messages[i].flags & kSeen)) {
             out += "* OK [UNSEEN " + std::to_string(i + 1) + "] First unseen\r\n";

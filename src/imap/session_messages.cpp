@@ -88,7 +88,7 @@ io::Task<void> Session::store(const Command& cmd, std::string& out) {
         out += "* " + std::to_string(idx[k] + 1) + " FETCH (";
         if (cmd.uid) out += "UID " + std::to_string(m.uid) + " ";
         out += "FLAGS ";
-        append_flags(out, m.flags, sel_->keywords);
+        append_flags(out, m.flags, sel_->keywords, sel_->is_recent(m.uid));
         out += ")\r\n";
     }
     tagged(out, cmd.tag, "OK", cmd.uid ? "UID STORE completed" : "STORE completed");

@@ -6,6 +6,9 @@
 // folded and its matcher (linear in the text) built once per command; each
 // message is read, and its body text decoded, at most once, and only when
 // a key needs it; of a big message only the header and the text parts.
+// Decoding and matching more than 64 KiB of text runs off the ring
+// (Backend::compute, the store pool in the server).
+#include <functional>
 #include <unordered_map>
 
 #include "imap/date_time.hpp"
@@ -46,6 +49,11 @@ std::string_view address_field(SearchKind kind) {
     }
 }
 
+// Decoding or matching more text than this is done off the ring
+// (Backend::compute): a linear pass over 64 KiB takes well under a
+// millisecond, a 1 MiB body several.
+constexpr size_t kOffRingBytes = 64 * 1024;
+
 }  // namespace
 
 struct Session::SearchContext {
@@ -83,6 +91,17 @@ struct Session::SearchContext {
     }
 };
 
+io::Task<void> Session::off_ring(size_t bytes, std::function<void()> work) {
+    if (bytes < kOffRingBytes) {
+        work();
+        co_return;
+    }
+    auto computing = backend_.compute(user_, work);
+    auto r = co_await std::move(computing);
+    // Refused (the pool is full or stopping): the answer still has to be right.
+    if (!r) work();
+}
+
 io::Task<void> Session::load_for_search(const MessageInfo& m, bool body, SearchContext& ctx) {
     if (!ctx.loaded) {
         ctx.loaded = true;
@@ -104,7 +123,9 @@ io::Task<void> Session::load_for_search(const MessageInfo& m, bool body, SearchC
     }
     if (!body || ctx.body_text) co_return;
     if (ctx.whole) {
-        ctx.body_text = mail::body_search_text(ctx.data, ctx.summary.root);
+        std::function<void()> decode = [&ctx] { ctx.body_text = mail::body_search_text(ctx.data, ctx.summary.root); };
+        auto decoding = off_ring(ctx.data.size(), std::move(decode));
+        co_await std::move(decoding);
         co_return;
     }
     // Part by part: an attachment of many megabytes is never read.
@@ -115,7 +136,10 @@ io::Task<void> Session::load_for_search(const MessageInfo& m, bool body, SearchC
         auto t = backend_.read_range(user_, sel_->name, m.uid, source.offset, n);
         auto got = co_await std::move(t);
         if (!got || !got->has_value()) break;
-        mail::append_body_text(text, source, **got);
+        const std::string& raw = **got;
+        std::function<void()> decode = [&text, &source, &raw] { mail::append_body_text(text, source, raw); };
+        auto decoding = off_ring(raw.size(), std::move(decode));
+        co_await std::move(decoding);
     }
     ctx.body_text = std::move(text);
 }
@@ -137,8 +161,17 @@ io::Task<bool> Session::search_text(const SearchKey& key, const MessageInfo& m, 
         // the field.
         if (key.value.empty()) co_return mail::has_header_field(header, key.field);
         co_return found_in(mail::field_search_text(header, key.field));
-    case SearchKind::kBody: co_return found_in(*ctx.body_text);
-    case SearchKind::kText: co_return found_in(ctx.whole_header()) || found_in(*ctx.body_text);
+    case SearchKind::kBody:
+    case SearchKind::kText: {
+        if (key.kind == SearchKind::kText && found_in(ctx.whole_header())) co_return true;
+        // The body is the one text that can be megabytes long: matched off the ring.
+        bool found = false;
+        const std::string& text = *ctx.body_text;
+        std::function<void()> match = [&found, &found_in, &text] { found = found_in(text); };
+        auto matching = off_ring(text.size(), std::move(match));
+        co_await std::move(matching);
+        co_return found;
+    }
     case SearchKind::kSentSince:
     case SearchKind::kSentBefore:
     case SearchKind::kSentOn: {
@@ -181,6 +214,8 @@ io::Task<bool> Session::matches(const SearchKey& key, uint32_t seq, const Messag
     case SearchKind::kSequence: co_return key.set.contains(seq, static_cast<uint32_t>(msgs.size()));
     case SearchKind::kUid: co_return key.set.contains(m.uid, msgs.empty() ? 0 : msgs.back().uid);
     case SearchKind::kFlag: {
+        // RECENT, NEW and OLD: \Recent is the session's, not stored.
+        if (ci_equal(key.value, "\\Recent")) co_return sel_->is_recent(m.uid);
         uint32_t bit = flag_bit(key.value, sel_->keywords);
         co_return bit != 0 && (m.flags & bit) != 0;
     }
@@ -209,7 +244,13 @@ io::Task<void> Session::search(const Command& cmd, std::string& out) {
     std::string line = "* SEARCH";
     // A copy: the view may not change during SEARCH, but be safe.
     std::vector<MessageInfo> msgs = sel_->messages;
+    CommandBudget budget = command_budget();
     for (size_t i = 0; i < msgs.size(); ++i) {
+        auto going_on = budget.checkpoint();
+        if (!(co_await std::move(going_on))) {
+            time_limit_reached(out, cmd.tag);
+            co_return;
+        }
         ctx.next_message();
         auto t = matches(a.key, static_cast<uint32_t>(i + 1), msgs[i], ctx);
         if (co_await std::move(t)) line += " " + std::to_string(cmd.uid ? msgs[i].uid : i + 1);

@@ -13,33 +13,15 @@ namespace {
 constexpr std::string_view kFlagNames[] = {"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"};
 constexpr uint32_t kFlagBits[] = {kSeen, kAnswered, kFlagged, kDeleted, kDraft};
 
-// LIST pattern matching: "*" matches anything, "%" anything but "/".
-// Iterative with backtracking limited to the last star: linear enough.
-bool glob(std::string_view pat, std::string_view name) {
-    // dp over pattern positions (names and patterns are short).
-    std::vector<char> cur(pat.size() + 1, 0), next(pat.size() + 1, 0);
-    cur[0] = 1;
-    for (size_t i = 0; i < pat.size() && (pat[i] == '*' || pat[i] == '%'); ++i) cur[i + 1] = 1;
-    for (char c : name) {
-        std::fill(next.begin(), next.end(), 0);
-        for (size_t i = 0; i < pat.size(); ++i) {
-            if (!cur[i]) continue;
-            char p = pat[i];
-            if (p == '*' || (p == '%' && c != '/')) next[i] = 1;
-            else if (p == c) next[i + 1] = 1;
-        }
-        for (size_t i = 0; i < pat.size(); ++i)
-            if (next[i] && (pat[i] == '*' || pat[i] == '%')) next[i + 1] = 1;
-        std::swap(cur, next);
-    }
-    return cur[pat.size()] != 0;
-}
-
 }  // namespace
 
-void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords) {
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
     out += '(';
     bool first = true;
+    if (recent) {
+        out += "\\Recent";
+        first = false;
+    }
     for (size_t i = 0; i < 5; ++i) {
         if (!(flags & kFlagBits[i])) continue;
         if (!first) out += ' ';
@@ -125,16 +107,6 @@ std::string header_values(std::string_view header, std::string_view name) {
     return values;
 }
 
-bool is_inbox_pattern_match(std::string_view pat, std::string_view name) {
-    // INBOX is case-insensitive: match the pattern's own spelling of it.
-    if (name == "INBOX" && pat.size() >= 5) {
-        std::string up(pat);
-        for (size_t i = 0; i < 5; ++i) up[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(up[i])));
-        return glob(up, name);
-    }
-    return glob(pat, name);
-}
-
 void status_items(std::string& out, const MailboxStatus& s, const StatusItems& items) {
     std::string body;
     auto add = [&](std::string_view k, uint64_t v) {
@@ -144,7 +116,7 @@ void status_items(std::string& out, const MailboxStatus& s, const StatusItems& i
         body += std::to_string(v);
     };
     if (items.messages) add("MESSAGES", s.messages);
-    if (items.recent) add("RECENT", 0);
+    if (items.recent) add("RECENT", s.recent);
     if (items.uidnext) add("UIDNEXT", s.uidnext);
     if (items.uidvalidity) add("UIDVALIDITY", s.uidvalidity);
     if (items.unseen) add("UNSEEN", s.unseen);

@@ -1,6 +1,6 @@
 // Helpers shared by the session's command files (session*.cpp): flag
 // names and bits, case-insensitive comparison, the Date: lookup for SEARCH,
-// LIST pattern matching, STATUS items, BODY[section] ranges. Internal to
+// STATUS items, BODY[section] ranges. Internal to
 // the session; not part of the IMAP library's interface.
 #pragma once
 
@@ -16,8 +16,9 @@
 namespace ringpost::imap::detail {
 
 // "(\Seen \Deleted $Forwarded)": system flags, then the keywords whose
-// bits are set (bit kFirstKeywordBit + i is keywords[i]).
-void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords);
+// bits are set (bit kFirstKeywordBit + i is keywords[i]); \Recent first
+// when `recent` (a session's own flag, never stored).
+void append_flags(std::string& out, uint32_t flags, const std::vector<std::string>& keywords, bool recent = false);
 // The system flags among `flags` as bits; the keywords (no backslash) are
 // added to `keywords`. \Recent and unknown system flags are ignored: they
 // cannot be stored.
@@ -33,10 +34,6 @@ bool ci_equal(std::string_view a, std::string_view b);
 std::string_view header_of(std::string_view msg);
 // The unfolded values of every field called `name`, joined by newlines.
 std::string header_values(std::string_view header, std::string_view name);
-
-// LIST pattern matching: "*" matches anything, "%" anything but "/"; INBOX
-// matched case-insensitively.
-bool is_inbox_pattern_match(std::string_view pattern, std::string_view name);
 
 // "* STATUS name (ITEMS...)\r\n".
 void status_items(std::string& out, const MailboxStatus& s, const StatusItems& items);

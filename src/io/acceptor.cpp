@@ -20,7 +20,7 @@ Acceptor::~Acceptor() {
 }
 
 void Acceptor::arm() {
-    if (stopped_ || armed_) return;
+    if (stopped_ || armed_ || failed_) return;
     io_uring_sqe* s = ring_.sqe_for(&slot_.completion);
     if (multishot_)
         io_uring_prep_multishot_accept(s, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -31,6 +31,8 @@ void Acceptor::arm() {
 
 void Acceptor::on_cqe(Completion* c, int32_t result, uint32_t flags) {
     Acceptor* self = reinterpret_cast<Slot*>(c)->owner;
+    // A multishot accept stays armed only while the kernel says so; a
+    // single-shot one (or the fallback) always needs a new SQE.
     const bool more = self->multishot_ && (flags & IORING_CQE_F_MORE);
     if (!more) self->armed_ = false;
     if (result == -EINVAL && self->multishot_ && !more) {
@@ -41,20 +43,32 @@ void Acceptor::on_cqe(Completion* c, int32_t result, uint32_t flags) {
         if (self->stopped_) ::close(result);
         else self->ready_.push_back(result);
     } else if (result != -ECANCELED && result != -EAGAIN && result != -EINTR) {
-        // EMFILE/ENFILE/ENOMEM etc.: report it to the loop, which logs and backs off.
-        self->ready_.push_back(result);
+        // EMFILE/ENFILE/ENOMEM etc.: reported once; the loop backs off and
+        // calls resume(). A multishot accept that still runs (F_MORE) is
+        // left alone: its next CQE comes when the kernel has one.
+        self->error_ = result;
+        self->failed_ = !more;
     }
-    if (!self->armed_) self->arm();
-    if (self->waiter_ && (!self->ready_.empty() || self->stopped_)) {
+    self->arm();
+    if (self->waiter_ && (!self->ready_.empty() || self->error_ || self->stopped_)) {
         self->ring_.schedule(std::exchange(self->waiter_, {}));
     }
 }
 
 int Acceptor::NextAwaiter::await_resume() noexcept {
     if (self.stopped_) return -ECANCELED;
-    int fd = self.ready_.front();
-    self.ready_.pop_front();
-    return fd;
+    // Connections accepted before the error go first.
+    if (!self.ready_.empty()) {
+        int fd = self.ready_.front();
+        self.ready_.pop_front();
+        return fd;
+    }
+    return std::exchange(self.error_, 0);
+}
+
+void Acceptor::resume() {
+    failed_ = false;
+    arm();
 }
 
 void Acceptor::stop() {

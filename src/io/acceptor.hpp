@@ -2,6 +2,13 @@
 // Uses one multishot accept (one SQE, many CQEs) where the kernel has it
 // (5.19+), and falls back to one accept SQE per connection otherwise.
 // Accepted fds wait in a small queue until the accept loop takes them.
+//
+// A failed accept (EMFILE, ENFILE, ENOMEM, ...) is not retried here: the
+// kernel ends a multishot accept on error (no IORING_CQE_F_MORE), and
+// re-arming at once would fail again at once, in a tight loop, as long as
+// the connection waits in the backlog. The error goes to the accept loop
+// once; the acceptor stays disarmed until the loop calls resume() after
+// its back-off. So nothing piles up however long descriptors are short.
 #pragma once
 
 #include <coroutine>
@@ -18,16 +25,19 @@ public:
     Acceptor(const Acceptor&) = delete;
     Acceptor& operator=(const Acceptor&) = delete;
 
-    // co_await acceptor.next(): the next accepted fd (>= 0), or -errno;
-    // -ECANCELED once stop() was called.
+    // co_await acceptor.next(): the next accepted fd (>= 0), or -errno of a
+    // failed accept (then call resume() to accept again); -ECANCELED once
+    // stop() was called.
     struct NextAwaiter {
         Acceptor& self;
-        bool await_ready() const noexcept { return !self.ready_.empty() || self.stopped_; }
+        bool await_ready() const noexcept { return !self.ready_.empty() || self.error_ || self.stopped_; }
         void await_suspend(std::coroutine_handle<> h) noexcept { self.waiter_ = h; }
         int await_resume() noexcept;
     };
     NextAwaiter next() { return NextAwaiter{*this}; }
 
+    // Accept again after next() returned an error.
+    void resume();
     // Stop accepting: cancels the outstanding accept and wakes the waiter.
     void stop();
     bool multishot() const { return multishot_; }
@@ -45,8 +55,10 @@ private:
     bool multishot_;
     bool armed_ = false;
     bool stopped_ = false;
+    bool failed_ = false;   // an error was reported: stay disarmed until resume()
+    int error_ = 0;         // -errno not yet taken by next()
     Slot slot_{};
-    std::deque<int> ready_;
+    std::deque<int> ready_;   // accepted fds only; at most a backlog's worth
     std::coroutine_handle<> waiter_;
 };
 

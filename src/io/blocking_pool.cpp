@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -56,18 +57,32 @@ bool BlockingPool::submit(detail::PoolJob* job, Error& refusal) {
     return true;
 }
 
+std::deque<detail::PoolJob*>::iterator BlockingPool::next_runnable() {
+    if (options_.max_running_per_key == 0) return queue_.begin();
+    return std::find_if(queue_.begin(), queue_.end(), [this](const detail::PoolJob* j) {
+        if (j->key == 0) return true;
+        auto it = running_per_key_.find(j->key);
+        return it == running_per_key_.end() || it->second < options_.max_running_per_key;
+    });
+}
+
 void BlockingPool::worker() {
     for (;;) {
         detail::PoolJob* job;
         {
             std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            // A call whose key is at its limit waits for one of that key's
+            // running calls to end (which notifies), not for a new call.
+            cv_.wait(lock, [this] { return (stopping_ && queue_.empty()) || next_runnable() != queue_.end(); });
             // Queued work is finished even when stopping: its callers are
             // suspended and only a completion brings them back.
             if (queue_.empty()) return;
-            job = queue_.front();
-            queue_.pop_front();
+            auto it = next_runnable();
+            job = *it;
+            queue_.erase(it);
+            if (job->key != 0 && options_.max_running_per_key != 0) ++running_per_key_[job->key];
         }
+        const uint64_t key = job->key;
         job->execute();
         // After this post the job belongs to the caller again (its frame may
         // free it as soon as it resumes): read what we need first.
@@ -76,6 +91,14 @@ void BlockingPool::worker() {
         // schedule(), not resume(): posted functions may run inside the
         // ring's CQE walk, and a coroutine is never resumed from there.
         ring->post([ring, h] { ring->schedule(h); });
+        if (key != 0 && options_.max_running_per_key != 0) {
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                auto it = running_per_key_.find(key);
+                if (--it->second == 0) running_per_key_.erase(it);
+            }
+            cv_.notify_all();   // a call of this key may run now
+        }
     }
 }
 

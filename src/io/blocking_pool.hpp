@@ -10,12 +10,19 @@
 //   * fn returns R          -> Result<R>
 //   * fn returns void       -> Result<void>
 //   * fn returns Result<U>  -> Result<U> (fn's own errors pass through)
-// with the pool's own errors (codes below) when the call never ran or threw.
+// with the pool's own errors (io::PoolErrc, pool_error.hpp) when the call
+// never ran or threw.
 //
 // Back-pressure: the queue of calls waiting for a thread is bounded. A call
 // over the bound fails at once with kBusy instead of waiting: a ring thread
 // must never block, and a caller that gets kBusy answers "try later" (POP3
 // -ERR [SYS/TEMP], SMTP 4xx), which is what an overloaded backend means.
+//
+// Fairness: a call may carry a key (a caller's identity, e.g. a hash of a
+// user name; 0 = none). With Options::max_running_per_key, no more calls
+// of one key run at once: the others wait in the queue, behind their own
+// key's, while calls of other keys overtake them, so one client with many
+// connections cannot occupy every thread of the pool.
 //
 // Shutdown: stop() refuses new calls (kStopped), lets the threads finish
 // everything already queued (their callers are resumed normally), then
@@ -38,7 +45,6 @@
 // temporary one whose captures are references, pointers or scalars.
 #pragma once
 
-#include <cerrno>
 #include <condition_variable>
 #include <coroutine>
 #include <cstddef>
@@ -48,10 +54,12 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "io/pool_error.hpp"
 #include "io/ring.hpp"
 #include "util/result.hpp"
 
@@ -76,6 +84,7 @@ struct PoolJob {
     virtual void execute() noexcept = 0;
     Ring* ring = nullptr;
     std::coroutine_handle<> handle;
+    uint64_t key = 0;   // fairness key (0 = none)
 };
 
 template <class T>
@@ -109,16 +118,18 @@ struct PoolJobFor final : PoolJobResult<T> {
 
 class BlockingPool {
 public:
-    // Error codes of the pool itself (errno-style, in Error::code).
-    static constexpr int kBusy = EAGAIN;              // the queue is over max_queued
-    static constexpr int kStopped = ESHUTDOWN;        // stop() was called
-    static constexpr int kThrew = ENOTRECOVERABLE;    // fn threw; message = what()
-    static constexpr int kNoRing = EINVAL;            // awaited outside a ring thread
+    // The pool's own errors (Error::code), also as BlockingPool::kBusy, ...
+    // (constants: g++ 12 crashes on a class-scope `using enum` in templates).
+    static constexpr PoolErrc kBusy = PoolErrc::kBusy;
+    static constexpr PoolErrc kStopped = PoolErrc::kStopped;
+    static constexpr PoolErrc kThrew = PoolErrc::kThrew;
+    static constexpr PoolErrc kNoRing = PoolErrc::kNoRing;
 
     struct Options {
         unsigned threads = 2;
         size_t max_queued = 1024;   // calls waiting for a thread (running ones not counted)
         const char* name = "rp-blocking";   // thread name (15 characters at most are kept)
+        unsigned max_running_per_key = 0;   // calls of one key running at once; 0 = no limit
     };
 
     BlockingPool() : BlockingPool(Options{}) {}
@@ -162,15 +173,18 @@ public:
     template <class F>
     using CallFor = Call<typename detail::PoolResult<std::invoke_result_t<std::decay_t<F>&>>::type>;
 
-    // Runs `fn()` on a pool thread when awaited (see the top of this file).
+    // Runs `fn()` on a pool thread when awaited (see the top of this file);
+    // `key` groups calls for fairness (see there).
     template <class F>
-    CallFor<F> run(F&& fn) {
+    CallFor<F> run(F&& fn, uint64_t key = 0) {
         static_assert(std::is_lvalue_reference_v<F> || std::is_trivially_destructible_v<std::decay_t<F>>,
                       "BlockingPool::run: pass a named function object (g++ 12 destroys non-trivial "
                       "temporaries in co_await expressions twice; see blocking_pool.hpp)");
         using T = typename detail::PoolResult<std::invoke_result_t<std::decay_t<F>&>>::type;
         using Job = detail::PoolJobFor<T, std::decay_t<F>>;
-        return CallFor<F>(*this, std::make_unique<Job>(std::forward<F>(fn)));
+        auto job = std::make_unique<Job>(std::forward<F>(fn));
+        job->key = key;
+        return CallFor<F>(*this, std::move(job));
     }
 
     // Refuse new calls, finish the queued ones, join the threads. Idempotent;
@@ -183,11 +197,14 @@ public:
 private:
     bool submit(detail::PoolJob* job, Error& refusal);
     void worker();
+    // The first queued call whose key may run now (queue_.end() if none); under mu_.
+    std::deque<detail::PoolJob*>::iterator next_runnable();
 
     Options options_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<detail::PoolJob*> queue_;
+    std::unordered_map<uint64_t, unsigned> running_per_key_;   // keys with calls running
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

@@ -69,7 +69,7 @@ Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port,
         // TIME_WAIT from the probe out of the way).
         auto probe = listen_tcp(host, port, false, 1);
         if (!probe) {
-            if (probe.error().code == EADDRINUSE)
+            if (probe.error().code == std::errc::address_in_use)
                 return make_error("cannot listen on " + where + ": address in use (by another process)", EADDRINUSE);
             return probe.error();
         }

@@ -95,7 +95,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // pop3s (RFC 8314): the handshake comes before the greeting.
         alive = false;
         if (ctx.tls != nullptr) {
-            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip, &entry.slot);
             alive = co_await std::move(upgrading);
         }
         client.tls = alive;
@@ -187,7 +187,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             start = end = 0;
             bool secured = false;
             if (ctx.tls != nullptr) {
-                auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip);
+                auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip, &entry.slot);
                 secured = co_await std::move(upgrading);
             }
             if (!secured) {

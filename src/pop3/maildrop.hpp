@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <string>
+#include <system_error>
+
+#include "util/error_category.hpp"
 
 namespace ringpost::pop3 {
 
@@ -27,11 +30,30 @@ struct AuthResult {
     std::string user;
 };
 
-// Error::code from Backend::open_maildrop when another session holds the
-// maildrop (-ERR [IN-USE], RFC 2449 8.1.1). Any other error code is a
-// temporary failure (-ERR [SYS/TEMP], RFC 3206).
-inline constexpr int kInUse = 1;
-// Backend::fetch: the message was removed meanwhile (IMAP EXPUNGE, MOVE).
-inline constexpr int kMessageGone = 2;
+// The backend's errors for the session (Error::code, category
+// "pop3.maildrop"). Any other error -- of any other layer: the blocking
+// pool busy, the store -- is a temporary failure (-ERR [SYS/TEMP], RFC 3206).
+enum class MaildropErrc {
+    // Backend::open_maildrop: another session holds the maildrop (-ERR
+    // [IN-USE], RFC 2449 8.1.1).
+    kInUse = 1,
+    // Backend::fetch: the message was removed meanwhile (IMAP EXPUNGE, MOVE).
+    kMessageGone,
+};
+// The enumerators as pop3::kInUse, pop3::kMessageGone.
+using enum MaildropErrc;
+
+inline constexpr ErrorInfo kMaildropErrors[] = {
+    {"maildrop already locked"},
+    {"message no longer exists"},
+};
+inline const std::error_category& maildrop_category() noexcept {
+    static const TableCategory category("pop3.maildrop", kMaildropErrors);
+    return category;
+}
+inline std::error_code make_error_code(MaildropErrc e) noexcept { return {static_cast<int>(e), maildrop_category()}; }
 
 }  // namespace ringpost::pop3
+
+template <>
+struct std::is_error_code_enum<ringpost::pop3::MaildropErrc> : std::true_type {};

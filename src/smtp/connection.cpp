@@ -10,8 +10,10 @@
 #include "io/ring.hpp"
 #include "io/send_all.hpp"
 #include "io/stream.hpp"
+#include "smtp/data_deadline.hpp"
 #include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
+#include "util/log_rate_limit.hpp"
 
 namespace ringpost::smtp {
 namespace {
@@ -26,6 +28,43 @@ constexpr size_t kInputBuffer = 8192;
 // Bound on the close_notify at the end of a TLS session.
 constexpr std::chrono::seconds kCloseTimeout{5};
 
+// How often a session stalled by the in-flight budget tries again.
+constexpr std::chrono::milliseconds kInflightRetry{50};
+
+// inflight_wait: at most one line a second for the whole process (a full
+// budget stalls many sessions at once), with how many were left out.
+void log_inflight_wait(const InflightBudget& budget, const std::string& ip) {
+    static log::RateLimit limit(std::chrono::seconds(1));
+    uint64_t suppressed = 0;
+    if (!limit.allow(suppressed)) return;
+    log::warn("inflight_wait", {{"client", ip},
+                                {"used", budget.used()},
+                                {"max", budget.max_total()},
+                                {"ip_used", budget.used_by(ip)},
+                                {"max_per_ip", budget.max_per_ip()},
+                                {"suppressed", suppressed}});
+}
+
+enum class BudgetWait { kGranted, kShutdown, kTimeout };
+
+// Backpressure: the session reads no more message data until `need` bytes
+// are reserved; the kernel's receive window fills and slows the client.
+// Polls on a timer (a release wakes nobody: it comes from any thread, and
+// a 50 ms delay costs a stalled session nothing). Gives up after `limit`
+// in one stretch, as if the client had been silent that long.
+io::Task<BudgetWait> wait_for_budget(InflightBudget::Account& account, uint64_t need, io::CancelSlot& slot,
+                                     std::chrono::milliseconds limit) {
+    const auto give_up = Clock::now() + limit;
+    while (!account.reserve(need)) {
+        if (Clock::now() >= give_up) co_return BudgetWait::kTimeout;
+        io::SleepOp pause = io::sleep_for(kInflightRetry);
+        pause.slot = &slot;
+        co_await pause;
+        if (slot.cancelled) co_return BudgetWait::kShutdown;
+    }
+    co_return BudgetWait::kGranted;
+}
+
 // Awaits the spool: the commit stage calls back on its own thread, the
 // callback posts the resumption to this connection's ring.
 // Always used as a named local: g++ 12 mis-copies non-trivial aggregate
@@ -36,19 +75,19 @@ struct CommitAwaiter {
     AcceptedMessage& message;
     io::Ring* ring = nullptr;
     std::coroutine_handle<> handle;
-    bool ok = false;
+    Result<void> result;
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
         handle = h;
         ring = io::Ring::current();
-        spool.commit(std::move(message), [this](bool result) {
-            ok = result;
+        spool.commit(std::move(message), [this](const Result<void>& r) {
+            result = r;
             auto h2 = handle;
             ring->post([h2] { h2.resume(); });
         });
     }
-    bool await_resume() const noexcept { return ok; }
+    Result<void> await_resume() { return std::move(result); }
 };
 
 // The connection's byte stream: a PlainStream until STARTTLS (or from the
@@ -88,7 +127,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         // smtps (RFC 8314): the handshake before anything else.
         std::unique_ptr<tls::TlsStream> tls;
         if (ctx.tls) {
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
             tls = co_await std::move(upgrading);
         }
         if (!tls) {
@@ -119,7 +158,13 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
     session.greet(out);
     bool alive = co_await conn.send(out, ctx.timeouts.send);
     auto deadline = Clock::now() + ctx.timeouts.command;
+    // DATA/BDAT: data_timeout in hand, topped up by min_data_rate.
+    DataDeadline data_deadline(ctx.timeouts.data, ctx.timeouts.min_data_rate);
+    bool reading_data = false;
     uint32_t seen_commands = 0;
+    // This session's share of the in-flight budget: covers the message
+    // buffer plus one full read before every read in DATA/BDAT.
+    InflightBudget::Account inflight(ctx.inflight, client.ip);
 
     while (alive) {
         size_t consumed = 0;
@@ -138,9 +183,10 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 break;
             }
             AcceptedMessage message = session.take_message();
-            CommitAwaiter commit{ctx.spool, message, nullptr, {}, false};
-            bool ok = co_await commit;
-            session.committed(ok, out);
+            CommitAwaiter commit{ctx.spool, message, nullptr, {}, {}};
+            Result<void> result = co_await commit;
+            inflight.release();   // the spool has the message, or it was dropped
+            session.committed(result, out);
             entry.busy = session.in_transaction();
             if (ctx.live.draining() && !entry.busy) {
                 session.shutdown(out);
@@ -179,7 +225,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
                 reason = "error";
                 break;
             }
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip);
+            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
             std::unique_ptr<tls::TlsStream> tls = co_await std::move(upgrading);
             if (!tls) {
                 reason = "tls_failed";
@@ -237,13 +283,40 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
             reason = "shutdown";
             break;
         }
+        // A message dropped (RSET, 552, ...) gives its bytes back.
+        if (session.message_bytes() == 0) inflight.release();
         std::chrono::milliseconds wait;
         if (session.in_data()) {
-            wait = ctx.timeouts.data;
+            if (!reading_data) data_deadline.start(Clock::now());
+            reading_data = true;
+            const uint64_t need = session.message_bytes() + sizeof in;
+            if (!inflight.reserve(need)) {
+                log_inflight_wait(*ctx.inflight, client.ip);
+                const auto paused_at = Clock::now();
+                auto waiting = wait_for_budget(inflight, need, entry.slot, ctx.timeouts.data);
+                const BudgetWait waited = co_await std::move(waiting);
+                if (waited == BudgetWait::kShutdown) {
+                    session.shutdown(out);
+                    co_await conn.send(out, ctx.timeouts.send);
+                    reason = "shutdown";
+                    break;
+                }
+                if (waited == BudgetWait::kTimeout) {
+                    session.timeout(out);
+                    co_await conn.send(out, ctx.timeouts.send);
+                    reason = "inflight_timeout";
+                    break;
+                }
+                // We held the transfer, not the client: min_data_rate must
+                // not cut it off for the time we made it wait.
+                data_deadline.paused(Clock::now() - paused_at);
+            }
+            wait = data_deadline.remaining(Clock::now());
         } else {
+            reading_data = false;
             wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         }
+        if (wait.count() < 1) wait = std::chrono::milliseconds(1);
         int n;
         if (conn.plain) {
             n = co_await io::recv(conn.plain->fd(), in + end, sizeof in - end, wait, &entry.slot);
@@ -252,6 +325,7 @@ io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx
         }
         if (n > 0) {
             end += static_cast<size_t>(n);
+            if (reading_data) data_deadline.received(Clock::now(), static_cast<size_t>(n));
             continue;
         }
         // A timeout reads -ECANCELED on the plain socket (the linked

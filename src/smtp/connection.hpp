@@ -5,8 +5,9 @@
 // trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
 // replies only when the input is drained (what makes PIPELINING cheap),
 // awaits the spool's group commit before the 250, and the authenticator
-// before the 235/535, and holds replies back on a timer for a client past
-// the soft error limit (Event::kDelay).
+// before the 235/535, holds replies back on a timer for a client past
+// the soft error limit (Event::kDelay), and stops reading message data while
+// the in-flight budget is spent (backpressure, smtp::InflightBudget).
 #pragma once
 
 #include <chrono>
@@ -15,22 +16,27 @@
 #include "io/live_set.hpp"
 #include "io/task.hpp"
 #include "smtp/authenticator.hpp"
+#include "smtp/inflight_budget.hpp"
 #include "smtp/session.hpp"
 #include "tls/context_holder.hpp"
 
 namespace ringpost::smtp {
 
 // Where accepted messages go; implemented by the application over the
-// store's commit stage. `done` may be called on any thread, exactly once.
+// store's commit stage. `done` may be called on any thread, exactly once,
+// with the commit's result (see Session::committed for the replies).
 class Spool {
 public:
     virtual ~Spool() = default;
-    virtual void commit(AcceptedMessage message, std::function<void(bool ok)> done) = 0;
+    virtual void commit(AcceptedMessage message, std::function<void(const Result<void>&)> done) = 0;
 };
 
 struct Timeouts {
     std::chrono::milliseconds command{300000};   // whole command line, RFC 5321 4.5.3.2.7
     std::chrono::milliseconds data{180000};      // between data blocks, 4.5.3.2.5
+    // Bytes/s a DATA/BDAT transfer must keep up (smtp::DataDeadline), as
+    // Postfix's smtpd_min_data_rate; 0 = `data` anew on every read.
+    uint32_t min_data_rate = 500;
     std::chrono::milliseconds send{300000};      // a client that stops reading
     // The TLS handshake (STARTTLS, smtps), capped by `command`. Shorter than
     // a command: it cannot be cut by a shutdown, so it bounds the drain.
@@ -54,6 +60,8 @@ struct ConnectionContext {
     bool submission = false;
     // Password checks for AUTH; null = AUTH not offered.
     Authenticator* auth = nullptr;
+    // The process-wide budget of message bytes held in memory; null = none.
+    InflightBudget* inflight = nullptr;
 };
 
 // Serves the connection until QUIT, error, timeout or shutdown; owns and closes `fd`.

@@ -449,6 +449,10 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
         return bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     }
+    // Postfix's queue_minfree check (smtpd_check_size): temporary, so the
+    // client retries later instead of sending data we could not keep.
+    if (!policy.storage_available(m.size_given ? m.size : 0))
+        return bad(out, 452, "4.3.1", "Insufficient system storage");
     // RFC 6409 6.1: the sender must be the user's own address. The null
     // sender (a bounce or receipt from the client) impersonates nobody.
     if (config.submission && config.require_sender_match && !m.address.empty() &&
@@ -807,20 +811,27 @@ AcceptedMessage Session::take_message() {
     return m;
 }
 
-void Session::committed(bool ok, std::string& out) {
+void Session::committed(const Result<void>& result, std::string& out) {
     Impl& s = *impl_;
-    if (ok) {
+    bool closing = false;
+    if (result.ok()) {
         append_reply(out, 250, "2.0.0", {"Ok: queued as ", std::string_view(s.qid.data(), s.qid_len)});
         ++s.stats.messages;
         // Postfix forgives earlier errors and junk once a message got
         // through: a bulk sender's RSETs and dead addresses never add up.
         s.error_count = 0;
         s.junk_commands = 0;
+    } else if (result.error().code == Condition::kShuttingDown) {
+        // The spool takes nothing more: say so and end, as Postfix does.
+        append_reply(out, 421, "4.3.2", {s.config.hostname, " Service shutting down"});
+        closing = true;
     } else {
+        // Overload (Condition::kOverloaded) or a write error: try again later.
         s.bad(out, 451, "4.3.0", "Error: queue file write error");
     }
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
+    if (closing) s.mode = Mode::kClosed;
 }
 
 AuthRequest Session::take_auth() {
@@ -871,6 +882,7 @@ void Session::timeout(std::string& out) {
 }
 
 void Session::shutdown(std::string& out) {
+    if (impl_->mode == Mode::kClosed) return;   // already said 221 or 421 (e.g. committed())
     append_reply(out, 421, "4.3.2", {impl_->config.hostname, " Service shutting down"});
     impl_->mode = Mode::kClosed;
 }
@@ -882,6 +894,8 @@ bool Session::too_many_errors() const { return impl_->error_hangup; }
 bool Session::in_transaction() const { return impl_->has_mail; }
 
 bool Session::in_data() const { return impl_->mode == Mode::kData || impl_->mode == Mode::kBdat; }
+
+uint64_t Session::message_bytes() const { return impl_->data.size(); }
 
 const Session::Stats& Session::stats() const { return impl_->stats; }
 

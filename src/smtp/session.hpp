@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "mail/envelope.hpp"
+#include "util/result.hpp"
 
 namespace ringpost::smtp {
 
@@ -83,6 +84,13 @@ public:
     virtual std::string new_queue_id() = 0;
     // Unix time in seconds (injectable for tests).
     virtual int64_t now() = 0;
+    // Can the spool take a message of `size` bytes (0 = no SIZE given)?
+    // False answers MAIL FROM with 452 4.3.1, as Postfix does below
+    // queue_minfree. Called on the session's ring thread: must not block.
+    virtual bool storage_available(uint64_t size) {
+        (void)size;
+        return true;
+    }
 };
 
 enum class Event {
@@ -133,9 +141,11 @@ public:
     // After kCommit: the message to store (moves it out).
     AcceptedMessage take_message();
 
-    // Report the commit outcome: ok -> "250 2.0.0 Ok: queued as ID",
-    // error -> "451 4.3.0 ..." and the transaction is reset either way.
-    void committed(bool ok, std::string& out);
+    // Report the commit outcome: ok -> "250 2.0.0 Ok: queued as ID"; an
+    // error -> "451 4.3.0 ..." (overload, write error), or "421 4.3.2" and
+    // close when it means Condition::kShuttingDown, whichever layer's it is.
+    // The transaction is reset either way.
+    void committed(const Result<void>& result, std::string& out);
 
     // After kAuth: the credentials to check (moves them out).
     AuthRequest take_auth();
@@ -150,7 +160,7 @@ public:
 
     // Server-side events.
     void timeout(std::string& out);    // 421 4.4.2 ... timeout, then close
-    void shutdown(std::string& out);   // 421 4.3.2 ... shutting down, then close
+    void shutdown(std::string& out);   // 421 4.3.2 ... shutting down, then close (nothing once closed)
 
     // How long to wait on Event::kDelay.
     std::chrono::milliseconds reply_delay() const;
@@ -161,6 +171,11 @@ public:
     bool in_transaction() const;
     // True while reading message data (DATA or BDAT): the driver uses the data timeout.
     bool in_data() const;
+    // Bytes of the message buffer now (the Received: header and the data
+    // so far; 0 outside a message): what the driver reserves from the
+    // in-flight budget (smtp::InflightBudget). Grows by no more than the
+    // input fed, but for the Received: header when a message starts.
+    uint64_t message_bytes() const;
 
     // Counters for the disconnect log line.
     struct Stats {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "store/store_error.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -44,7 +45,7 @@ struct AcceptRequest {
 //  * the notifications (DSNs, null sender) are spooled like AcceptRequests.
 // If the message is no longer in the spool (deleted or bounced by the
 // administrator meanwhile), nothing at all is written and on_done gets an
-// error whose code is kOutcomeGone.
+// error whose code is kOutcomeGone (store_error.hpp).
 struct OutcomeRequest {
     mail::Envelope envelope;             // after the attempt: states, attempts, last_reply, next_attempt
     std::vector<size_t> local_deliveries;  // indices into envelope.recipients
@@ -54,8 +55,6 @@ struct OutcomeRequest {
     std::vector<std::unique_ptr<AcceptRequest>> notifications;  // their on_done is not called
     std::function<void(const Result<void>&)> on_done;
 };
-
-inline constexpr int kOutcomeGone = 2;
 
 struct CommitStats {
     uint64_t batches = 0;

@@ -44,7 +44,7 @@ void GroupCommitStage::enqueue(Item item) {
             return;
         }
     }
-    std::visit([](auto& r) { finish(*r, make_error("store is shutting down")); }, item);
+    std::visit([](auto& r) { finish(*r, make_error("store is shutting down", kShuttingDown)); }, item);
 }
 
 void GroupCommitStage::stop() {

@@ -69,6 +69,18 @@ std::string user_prefix(std::string_view user) {
     return key;
 }
 
+std::string orphan_subscription_prefix(std::string_view user) {
+    std::string key("subscribed");
+    key.push_back('\0');
+    key.append(user);
+    key.push_back('\0');
+    return key;
+}
+
+std::string orphan_subscription_key(std::string_view user, std::string_view mailbox) {
+    return orphan_subscription_prefix(user).append(mailbox);
+}
+
 std::string message_prefix(std::string_view user, std::string_view mailbox) {
     std::string key = mailbox_key(user, mailbox);
     key.push_back('\0');

@@ -61,6 +61,13 @@ std::string mailbox_key(std::string_view user, std::string_view mailbox);
 // Prefix of all of a user's keys in mailboxes and messages: user \0
 std::string user_prefix(std::string_view user);
 
+// default CF: "subscribed" \0 user \0 mailbox (empty value) -- a
+// subscription whose mailbox does not exist (any more): RFC 3501 6.3.6,
+// DELETE leaves the subscription. A subscription of an existing mailbox is
+// its meta's `subscribed` instead.
+std::string orphan_subscription_key(std::string_view user, std::string_view mailbox);
+std::string orphan_subscription_prefix(std::string_view user);
+
 // messages: user \0 mailbox \0 be32(uid)
 std::string message_key(std::string_view user, std::string_view mailbox, uint32_t uid);
 // Prefix of every message key of one mailbox: user \0 mailbox \0

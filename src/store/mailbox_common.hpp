@@ -10,16 +10,20 @@
 
 namespace ringpost::store {
 
-// The lower-cased user name, or an error (code 0) if it cannot be a key.
+// The lower-cased user name, or an error (no code) if it cannot be a key.
 Result<std::string> mailbox_user(std::string_view user);
 // kInvalidMailboxName unless keys::valid_mailbox_name(name).
 Result<void> check_mailbox_name(std::string_view name);
 
-// Errors with the codes of store.hpp, naming the mailbox.
-Error no_such_mailbox(std::string_view name, int code = kNoSuchMailbox);
+// Errors with the codes of store_error.hpp, naming the mailbox.
+Error no_such_mailbox(std::string_view name, StoreErrc code = kNoSuchMailbox);
 Error mailbox_exists(std::string_view name);
 
+// The info of a mailbox, its `recent` count left at 0 (count_recent).
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);
+// How many of the mailbox's messages lie above its recent floor (\Recent).
+Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+                              const MailboxMeta& meta);
 
 // The counters' share of one message record.
 inline void count_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {

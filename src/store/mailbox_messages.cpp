@@ -147,6 +147,7 @@ Result<MailboxContents> Store::list_messages(std::string_view user_in, std::stri
     }, snapshot.get());
     if (!r) return r.error();
     if (!bad) return bad.error();
+    for (const auto& m : out.messages) out.info.recent += m.uid > out.info.recent_floor ? 1 : 0;
     return out;
 }
 
@@ -328,6 +329,31 @@ Result<std::vector<uint32_t>> Store::expunge(std::string_view user, std::string_
 
 Result<std::vector<uint32_t>> Store::expunge_deleted(std::string_view user, std::string_view mailbox) {
     return expunge_messages(*impl_, user, mailbox, nullptr, /*require_deleted=*/true);
+}
+
+Result<uint32_t> Store::claim_recent(std::string_view user_in, std::string_view mailbox, uint32_t uidvalidity,
+                                    uint32_t upto) {
+    if (auto w = impl_->require_writable(); !w) return w.error();
+    auto user = mailbox_user(user_in);
+    if (!user) return user.error();
+    if (auto c = check_mailbox_name(mailbox); !c) return c.error();
+
+    std::lock_guard lock(impl_->write_mu);
+    const std::string meta_key = keys::mailbox_key(*user, mailbox);
+    auto stored = impl_->read_meta(meta_key);
+    if (!stored) return stored.error();
+    if (!stored->has_value() || (*stored)->uidvalidity != uidvalidity) return no_such_mailbox(mailbox);
+    MailboxMeta meta = **stored;
+    const uint32_t before = meta.recent_floor;
+    upto = std::min(upto, meta.uidnext - 1);
+    if (upto <= before) return before;
+    meta.recent_floor = upto;
+    rocksdb::WriteBatch batch;
+    batch.Put(impl_->cf(Impl::kMailboxes), meta_key, encode_mailbox_meta(meta));
+    if (auto w = impl_->write_synced(batch, "claiming recent messages of " + std::string(mailbox)); !w)
+        return w.error();
+    impl_->cache_metas({{meta_key, meta}});
+    return before;
 }
 
 namespace {

@@ -48,6 +48,19 @@ std::optional<std::string_view> canonical_special_use(std::string_view attribute
 
 bool is_inbox(std::string_view name) { return name == keys::kInbox; }
 
+// A mailbox created (or renamed) under a name subscribed without a mailbox
+// takes that subscription over: the orphan's delete goes into `batch`;
+// true if there was one. write_mu held.
+Result<bool> take_orphan_subscription(const Store::Impl& impl, rocksdb::WriteBatch& batch, const std::string& user,
+                                      std::string_view name) {
+    const std::string key = keys::orphan_subscription_key(user, name);
+    auto orphan = impl.get(Store::Impl::kDefault, key);
+    if (!orphan) return orphan.error();
+    if (!orphan->has_value()) return false;
+    batch.Delete(impl.cf(Store::Impl::kDefault), key);
+    return true;
+}
+
 }  // namespace
 
 // --- shared helpers (mailbox_common.hpp) ---
@@ -64,7 +77,7 @@ Result<void> check_mailbox_name(std::string_view name) {
     return {};
 }
 
-Error no_such_mailbox(std::string_view name, int code) {
+Error no_such_mailbox(std::string_view name, StoreErrc code) {
     return make_error("no such mailbox '" + std::string(name) + "'", code);
 }
 
@@ -73,8 +86,26 @@ Error mailbox_exists(std::string_view name) {
 }
 
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta) {
-    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext,   meta.messages, meta.unseen,
-                       meta.bytes,        meta.subscribed,  meta.special_use, meta.keywords};
+    return MailboxInfo{std::string(name), meta.uidvalidity, meta.uidnext,   meta.messages,
+                       meta.unseen,       meta.bytes,       meta.subscribed, meta.special_use,
+                       meta.keywords,     meta.recent_floor, 0};
+}
+
+Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+                              const MailboxMeta& meta) {
+    if (meta.recent_floor >= meta.uidnext - 1 || meta.messages == 0) return uint64_t{0};
+    // The message keys sort by UID: seek past the floor and count the rest.
+    const std::string prefix = keys::message_prefix(user, name);
+    rocksdb::ReadOptions ro;
+    std::string upper = keys::prefix_successor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf(Store::Impl::kMessages)));
+    uint64_t n = 0;
+    for (it->Seek(keys::message_key(user, name, meta.recent_floor + 1)); it->Valid(); it->Next())
+        if (it->key().size() == prefix.size() + 4) ++n;
+    if (!it->status().ok()) return db_error("counting recent messages", it->status());
+    return n;
 }
 
 // --- Impl helpers ---
@@ -118,6 +149,8 @@ Result<size_t> Store::Impl::add_default_mailboxes(rocksdb::WriteBatch& batch, co
         if (!existing) return existing.error();
         if (existing->has_value()) continue;
         if (uidvalidity == 0) uidvalidity = allocate_uidvalidity();
+        auto orphan = take_orphan_subscription(*this, batch, user, def.name);
+        if (!orphan) return orphan.error();
         MailboxMeta meta;
         meta.uidvalidity = uidvalidity;
         meta.subscribed = true;
@@ -146,10 +179,29 @@ Result<std::vector<MailboxInfo>> Store::list_mailboxes(std::string_view user_in)
             return false;
         }
         out.push_back(to_mailbox_info(name, *meta));
+        auto recent = count_recent(*impl_, *user, name, *meta);
+        if (!recent) {
+            bad = recent.error();
+            return false;
+        }
+        out.back().recent = *recent;
         return true;
     });
     if (!r) return r.error();
     if (!bad) return bad.error();
+    return out;
+}
+
+Result<std::vector<std::string>> Store::list_orphan_subscriptions(std::string_view user_in) {
+    auto user = mailbox_user(user_in);
+    if (!user) return user.error();
+    const std::string prefix = keys::orphan_subscription_prefix(*user);
+    std::vector<std::string> out;
+    auto r = impl_->scan(Impl::kDefault, prefix, [&](std::string_view key, std::string_view) {
+        out.emplace_back(key.substr(prefix.size()));
+        return true;
+    });
+    if (!r) return r.error();
     return out;
 }
 
@@ -160,7 +212,11 @@ Result<std::optional<MailboxInfo>> Store::mailbox_info(std::string_view user_in,
     auto meta = impl_->read_meta(keys::mailbox_key(*user, name));
     if (!meta) return meta.error();
     if (!meta->has_value()) return std::optional<MailboxInfo>();
-    return std::optional<MailboxInfo>(to_mailbox_info(name, **meta));
+    MailboxInfo info = to_mailbox_info(name, **meta);
+    auto recent = count_recent(*impl_, *user, name, **meta);
+    if (!recent) return recent.error();
+    info.recent = *recent;
+    return std::optional<MailboxInfo>(std::move(info));
 }
 
 // --- writes ---
@@ -180,10 +236,13 @@ Result<MailboxInfo> Store::create_mailbox(std::string_view user_in, std::string_
     if (!existing) return existing.error();
     if (existing->has_value()) return mailbox_exists(name);
 
+    rocksdb::WriteBatch batch;
+    auto orphan = take_orphan_subscription(*impl_, batch, *user, name);
+    if (!orphan) return orphan.error();
     MailboxMeta meta;
     meta.uidvalidity = impl_->allocate_uidvalidity();
     meta.special_use = *use;
-    rocksdb::WriteBatch batch;
+    meta.subscribed = *orphan;
     batch.Put(impl_->cf(Impl::kMailboxes), key, encode_mailbox_meta(meta));
     impl_->put_uidvalidity_last(batch);
     if (auto w = impl_->write_synced(batch, "creating mailbox " + std::string(name)); !w) return w.error();
@@ -224,6 +283,8 @@ Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view na
     if (!scanned) return scanned;
     if (!bad) return bad;
     batch.Delete(impl_->cf(Impl::kMailboxes), key);
+    // RFC 3501 6.3.6: the subscription outlives the mailbox.
+    if ((*existing)->subscribed) batch.Put(impl_->cf(Impl::kDefault), keys::orphan_subscription_key(*user, name), "");
     if (auto r = impl_->drop_body_refs(batch, drops); !r) return r;
     if (auto w = impl_->write_synced(batch, "deleting mailbox " + std::string(name)); !w) return w;
     impl_->cache_metas({}, {key});
@@ -298,10 +359,14 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
         });
         if (!r) return r;
         std::string old_key = keys::mailbox_key(*user, m.from), new_key = keys::mailbox_key(*user, m.to);
+        auto orphan = take_orphan_subscription(*impl_, batch, *user, m.to);
+        if (!orphan) return orphan.error();
+        MailboxMeta meta = m.meta;
+        meta.subscribed = meta.subscribed || *orphan;
         batch.Delete(impl_->cf(Impl::kMailboxes), old_key);
-        batch.Put(impl_->cf(Impl::kMailboxes), new_key, encode_mailbox_meta(m.meta));
+        batch.Put(impl_->cf(Impl::kMailboxes), new_key, encode_mailbox_meta(meta));
         deleted.push_back(std::move(old_key));
-        written[std::move(new_key)] = m.meta;
+        written[std::move(new_key)] = meta;
     }
     if (is_inbox(from)) {
         // RFC 3501 6.3.5: an empty INBOX stays behind, under a new UIDVALIDITY.
@@ -333,7 +398,20 @@ Result<void> Store::set_subscribed(std::string_view user_in, std::string_view na
     std::string key = keys::mailbox_key(*user, name);
     auto meta = impl_->read_meta(key);
     if (!meta) return meta.error();
-    if (!meta->has_value()) return no_such_mailbox(name);
+    if (!meta->has_value()) {
+        // No mailbox: the subscription of the bare name (RFC 3501 6.3.6).
+        const std::string orphan_key = keys::orphan_subscription_key(*user, name);
+        auto orphan = impl_->get(Impl::kDefault, orphan_key);
+        if (!orphan) return orphan.error();
+        if (!subscribed && !orphan->has_value()) return no_such_mailbox(name);
+        if (orphan->has_value() == subscribed) return {};
+        rocksdb::WriteBatch batch;
+        if (subscribed)
+            batch.Put(impl_->cf(Impl::kDefault), orphan_key, "");
+        else
+            batch.Delete(impl_->cf(Impl::kDefault), orphan_key);
+        return impl_->write_synced(batch, (subscribed ? "subscribing " : "unsubscribing ") + std::string(name));
+    }
     if ((*meta)->subscribed == subscribed) return {};
     (*meta)->subscribed = subscribed;
     rocksdb::WriteBatch batch;

@@ -177,6 +177,7 @@ std::string encode_mailbox_meta(const MailboxMeta& m) {
     w.str(m.special_use);
     w.varint(m.keywords.size());
     for (const auto& k : m.keywords) w.str(k);
+    w.varint(m.recent_floor);
     return w.take();
 }
 
@@ -201,6 +202,8 @@ Result<MailboxMeta> decode_mailbox_meta(std::string_view data) {
         if (n > 64) return corrupt("mailbox (keyword table)");
         for (uint64_t i = 0; i < n && r.ok(); ++i) m.keywords.push_back(r.str());
     }
+    m.recent_floor = m.uidnext > 0 ? m.uidnext - 1 : 0;
+    if (r.ok() && !r.at_end()) m.recent_floor = r.u32();
     if (!r.ok()) return corrupt("mailbox");
     return m;
 }

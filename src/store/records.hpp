@@ -36,6 +36,10 @@ struct MailboxMeta {
     // Appended later (absent: none). The mailbox's keyword table: keyword i
     // is flag bit kFirstKeywordBit + i of its messages (store.hpp).
     std::vector<std::string> keywords;
+    // Appended later (absent: uidnext - 1, so mail stored before it existed
+    // is not new). The highest UID already handed out as \Recent (RFC 3501
+    // 2.3.2): the first IMAP session to see a message above it claims it.
+    uint32_t recent_floor = 0;
 };
 
 // messages CF value (the user, mailbox and uid are in the key).

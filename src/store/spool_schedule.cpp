@@ -24,6 +24,12 @@ void skipped(std::string_view qid, std::string_view reason) {
 
 Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
                                 const std::function<bool(std::string_view queue_id)>& skip) {
+    // A stopped database (a write failed, e.g. ENOSPC) cannot record the
+    // outcome of an attempt; handing out due mail would have the engine
+    // retry it at once, in a loop, delivering remote mail again each time.
+    // The feeder backs off on a failed scan until the space watch resumes.
+    if (impl_->space && impl_->space->stopped())
+        return make_error("the database is stopped after a failed write (full disk?); delivery waits for it to resume");
     DueScan out;
     rocksdb::DB* db = impl_->db;
     SnapshotGuard snapshot(db, /*take=*/!impl_->options.read_only);  // store_impl.hpp

@@ -152,6 +152,12 @@ Result<void> Store::delete_user(std::string_view address_in) {
         return true;
     });
     if (!scanned) return scanned;
+    scanned = impl_->scan(Impl::kDefault, keys::orphan_subscription_prefix(address),
+                          [&](std::string_view key, std::string_view) {
+        batch.Delete(impl_->cf(Impl::kDefault), rocksdb::Slice(key.data(), key.size()));
+        return true;
+    });
+    if (!scanned) return scanned;
     if (auto r = impl_->drop_body_refs(batch, drops); !r) return r;
     batch.Delete(impl_->cf(Impl::kUsers), address);
     if (auto r = impl_->write_synced(batch, "deleting user " + address); !r) return r;

@@ -32,6 +32,7 @@
 
 #include "mail/envelope.hpp"
 #include "store/records.hpp"
+#include "store/store_error.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -40,6 +41,10 @@ struct StoreOptions {
     std::string path;              // data directory (created if missing, unless read_only)
     bool read_only = false;        // open as a RocksDB secondary/read-only instance (CLI reads while serve runs)
     uint64_t min_blob_size = 2048; // bodies at least this large go to blob files, out of the LSM
+    // Below this many free bytes on the data directory's filesystem
+    // can_accept() says no (space_watch.hpp); 0 = only when the database
+    // itself has stopped on a full disk. Primary instances only.
+    uint64_t min_free_space = 0;
 };
 
 struct UserRecord {
@@ -74,27 +79,7 @@ inline constexpr uint32_t kFirstKeywordBit = 5;
 inline constexpr size_t kMaxKeywords = 32 - kFirstKeywordBit;
 inline constexpr uint32_t kSystemFlags = (1u << kFirstKeywordBit) - 1;
 
-// Error::code values of the mailbox API, for the protocol's reply (every
-// other failure -- invalid user name, database error -- has code 0; no call
-// of the mailbox API returns an errno). Messages are one line and name the
-// mailbox. The IMAP response code each suggests is in brackets.
-// The mailbox named does not exist (copy/move/append: the destination):
-// [NONEXISTENT], or [TRYCREATE] for COPY/MOVE/APPEND.
-inline constexpr int kNoSuchMailbox = 10;
-// The create/rename target exists (INBOX always does): [ALREADYEXISTS].
-inline constexpr int kMailboxExists = 11;
-// delete_mailbox("INBOX"): [CANNOT].
-inline constexpr int kCannotDeleteInbox = 12;
-// Not a valid name (keys::valid_mailbox_name), or a rename under itself: [CANNOT].
-inline constexpr int kInvalidMailboxName = 13;
-// The destination's UIDs would pass 2^32-2: [LIMIT].
-inline constexpr int kUidsExhausted = 14;
-// create_mailbox with an attribute not in kSpecialUses: [USEATTR].
-inline constexpr int kBadSpecialUse = 15;
-// The copy/move source is gone (deleted or renamed by another session).
-inline constexpr int kNoSuchSourceMailbox = 16;
-// keyword_flags(define) would pass kMaxKeywords in the mailbox: [LIMIT].
-inline constexpr int kTooManyKeywords = 17;
+// The mailbox API's errors (kNoSuchMailbox, ...): store_error.hpp.
 
 // The SPECIAL-USE attributes (RFC 6154) a mailbox may carry here.
 inline constexpr std::string_view kSpecialUses[] = {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"};
@@ -110,6 +95,10 @@ struct MailboxInfo {
     bool subscribed = false;
     std::string special_use;     // one of kSpecialUses, or ""
     std::vector<std::string> keywords;   // the keyword table (see kFirstKeywordBit)
+    // \Recent (RFC 3501 2.3.2): UIDs up to recent_floor have been handed out
+    // to an IMAP session (claim_recent); `recent` messages lie above it.
+    uint32_t recent_floor = 0;
+    uint64_t recent = 0;
 };
 
 // One message in a mailbox listing: what SELECT, FETCH FLAGS/RFC822.SIZE/
@@ -182,6 +171,12 @@ public:
     // Fast existence check used on RCPT TO; safe on a ring thread.
     bool user_exists(std::string_view address);
 
+    // May new mail of `size` bytes (0 = not declared) be accepted? False
+    // below min_free_space and while the database is stopped by a write
+    // error (until it is resumed, by itself, once space is back). Reads
+    // atomics only: safe on a ring thread (SMTP's MAIL FROM).
+    bool can_accept(uint64_t size) const;
+
     // --- spool (blocking; writers take the store's write mutex, like the commit thread) ---
     Result<std::vector<mail::Envelope>> list_queue(size_t limit = 0);
     Result<std::optional<mail::Envelope>> get_envelope(std::string_view queue_id);
@@ -193,6 +188,7 @@ public:
     // `from`, skipping queue IDs for which skip(id) is true (in flight), up to
     // max_messages messages / max_bytes body bytes (at least one message).
     // An entry whose envelope or body is missing is logged and skipped.
+    // Fails while the database is stopped by a write error (can_accept).
     Result<DueScan> load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
                              const std::function<bool(std::string_view queue_id)>& skip);
     // `queue flush`: every pending message due later than `when` becomes due
@@ -230,7 +226,8 @@ public:
                                        std::string_view special_use = "");
     // Removes the mailbox and its messages (their body references dropped;
     // bodies nobody refers to any more are deleted). Children ("name/...")
-    // stay. kCannotDeleteInbox, kNoSuchMailbox.
+    // stay, and so does a subscription (RFC 3501 6.3.6). kCannotDeleteInbox,
+    // kNoSuchMailbox.
     Result<void> delete_mailbox(std::string_view user, std::string_view name);
     // Renames `from` and every child "from/..." to "to/..." with their
     // messages, keeping UIDs, UIDVALIDITY, counters, subscription and
@@ -240,8 +237,14 @@ public:
     // of the new child names exists; to = INBOX), kInvalidMailboxName (also:
     // `to` under `from`).
     Result<void> rename_mailbox(std::string_view user, std::string_view from, std::string_view to);
-    // SUBSCRIBE / UNSUBSCRIBE of an existing mailbox. kNoSuchMailbox.
+    // SUBSCRIBE / UNSUBSCRIBE. A name without a mailbox may be subscribed
+    // (RFC 3501 6.3.6: DELETE keeps the subscription, too) and unsubscribed
+    // again; such subscriptions are kept apart (list_orphan_subscriptions)
+    // and given to a mailbox created under the name. kNoSuchMailbox:
+    // unsubscribing a name that is neither a mailbox nor subscribed.
     Result<void> set_subscribed(std::string_view user, std::string_view name, bool subscribed);
+    // The subscribed names that have no mailbox, in byte order.
+    Result<std::vector<std::string>> list_orphan_subscriptions(std::string_view user);
     // Creates whichever of INBOX, Sent, Drafts, Trash, Junk is missing (the
     // last four with their SPECIAL-USE attribute), all subscribed; existing
     // mailboxes are left as they are. Returns how many were created.
@@ -289,6 +292,14 @@ public:
     // Removes every message flagged kFlagDeleted (EXPUNGE, CLOSE). Returns
     // the UIDs removed, ascending. kNoSuchMailbox.
     Result<std::vector<uint32_t>> expunge_deleted(std::string_view user, std::string_view mailbox);
+    // \Recent (RFC 3501 2.3.2): makes `upto` (at most uidnext - 1) the
+    // mailbox's recent floor if it is higher, and returns the floor before,
+    // so that the caller -- the IMAP session that SELECTs the mailbox, or
+    // reports new messages in it -- alone gets the UIDs in (returned, upto]
+    // as \Recent. Under the write mutex, so two sessions never both get one.
+    // kNoSuchMailbox, also when its UIDVALIDITY is no longer `uidvalidity`.
+    Result<uint32_t> claim_recent(std::string_view user, std::string_view mailbox, uint32_t uidvalidity,
+                                  uint32_t upto);
     // Copies the listed messages (unknown UIDs ignored) to the end of `to`
     // (may be `from`) with their flags, internal date and summary, sharing
     // their bodies. kNoSuchSourceMailbox, kNoSuchMailbox (to; INBOX is

@@ -22,6 +22,7 @@
 
 #include "store/commit_stage_impl.hpp"
 #include "store/records.hpp"
+#include "store/space_watch.hpp"
 #include "store/store.hpp"
 
 namespace ringpost::store {
@@ -84,6 +85,10 @@ struct Store::Impl final : BatchWriter {
     std::unordered_set<std::string> users;
 
     std::unique_ptr<GroupCommitStage> commit;
+
+    // Free space and the way back from a write error (primary only; made
+    // before the database is opened, since its listener reports to it).
+    std::unique_ptr<SpaceWatch> space;
 
     // --- helpers (store.cpp) ---
     Result<void> require_writable() const;

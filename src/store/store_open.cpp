@@ -20,9 +20,11 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
+#include "store/info_log.hpp"
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
 #include "util/log.hpp"
@@ -48,6 +50,30 @@ rocksdb::CompressionType preferred_compression() {
     return compression_supported(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
 }
 
+// Tells the space watch when RocksDB stops taking writes after an error
+// (ENOSPC above all). RocksDB's automatic recovery from ENOSPC is turned
+// off: it waits for free space of a whole write buffer (64 MiB here) beyond
+// anything we configure, polls every 5 s, and while it waits a manual
+// DB::Resume() only gets Busy -- the space watch resumes instead, on our
+// threshold. Runs on RocksDB's threads with its mutex held: only atomics,
+// never a call into the DB.
+class ErrorListener final : public rocksdb::EventListener {
+public:
+    explicit ErrorListener(SpaceWatch& watch) : watch_(watch) {}
+    void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+        if (error && !error->ok()) watch_.database_stopped();
+    }
+    void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+        if (auto_recovery) *auto_recovery = false;
+    }
+    void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+        if (info.new_bg_error.ok()) watch_.database_recovered();
+    }
+
+private:
+    SpaceWatch& watch_;
+};
+
 rocksdb::DBOptions make_db_options(bool secondary) {
     rocksdb::DBOptions o;
     o.create_if_missing = !secondary;
@@ -66,6 +92,14 @@ rocksdb::DBOptions make_db_options(bool secondary) {
     o.db_write_buffer_size = 256u << 20;
     o.bytes_per_sync = 1u << 20;
     o.keep_log_file_num = 4;
+    // Replay the write-ahead log into memtables at open instead of flushing
+    // it: that flush needs as much free space as the log holds (up to
+    // max_total_wal_size), and without it a restart on a nearly full disk
+    // failed with ENOSPC writing a blob file.
+    o.avoid_flush_during_recovery = true;
+    // The primary's info log goes to our log, not to a LOG file in the
+    // data directory (info_log.hpp: a full disk made that abort).
+    if (!secondary) o.info_log = make_info_log();
     return o;
 }
 
@@ -136,6 +170,7 @@ Error db_error(std::string_view what, const rocksdb::Status& status) {
 Store::Impl::~Impl() {
     if (commit) commit->stop();
     commit.reset();
+    if (space) space->stop();   // no resume of a closing database
     if (db) {
         for (auto* h : handles)
             if (h) db->DestroyColumnFamilyHandle(h);
@@ -163,10 +198,21 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             return make_error("data directory " + options.path + " holds no ringpost store");
     } else {
         std::filesystem::create_directories(options.path, ec);
-        if (ec) return make_error("cannot create data directory " + options.path + ": " + ec.message(), ec.value());
+        if (ec) return make_error("cannot create data directory " + options.path + ": " + ec.message(), ec);
     }
 
     rocksdb::DBOptions db_options = make_db_options(secondary);
+    if (!secondary) {
+        Impl* raw = impl.get();
+        impl->space = std::make_unique<SpaceWatch>(
+            options.min_free_space, [path = options.path] { return free_space(path); },
+            [raw]() -> Result<void> {
+                rocksdb::Status resumed = raw->db->Resume();
+                if (!resumed.ok()) return db_error("resuming the database", resumed);
+                return {};
+            });
+        db_options.listeners.push_back(std::make_shared<ErrorListener>(*impl->space));
+    }
     auto cache = shared_block_cache();
 
     // Open every CF that exists (RocksDB insists on it for a primary) plus
@@ -209,6 +255,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
         if (auto r = load_users(*impl); !r) return r.error();
         if (auto r = load_uidvalidity_last(*impl); !r) return r.error();
     }
+    if (impl->space) impl->space->start();
     impl->commit = std::make_unique<GroupCommitStage>(*impl);
     if (secondary)
         log::info("store_opened", {{"path", options.path}, {"mode", "secondary"}});
@@ -222,5 +269,7 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 CommitStage& Store::commit_stage() { return *impl_->commit; }
+
+bool Store::can_accept(uint64_t size) const { return !impl_->space || impl_->space->can_accept(size); }
 
 }  // namespace ringpost::store

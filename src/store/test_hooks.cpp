@@ -68,4 +68,15 @@ std::vector<Result<void>> write_batch(Store& store, std::span<const CommitRef> r
     return results;
 }
 
+Result<void> flush(Store& store) {
+    auto& impl = Access::impl(store);
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    rocksdb::Status s = impl.db->Flush(options, impl.handles);
+    if (!s.ok()) return db_error("flushing", s);
+    return {};
+}
+
+void report_write_stop(Store& store) { Access::impl(store).space->database_stopped(); }
+
 }  // namespace ringpost::store::test_hooks

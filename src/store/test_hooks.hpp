@@ -20,6 +20,13 @@ namespace ringpost::store::test_hooks {
 Result<void> raw_put(Store& store, std::string_view cf, std::string_view key, std::string_view value);
 Result<void> raw_delete(Store& store, std::string_view cf, std::string_view key);
 Result<std::optional<std::string>> raw_get(Store& store, std::string_view cf, std::string_view key);
+// Flushes every column family's memtable to SST/blob files (the store
+// itself never needs to: RocksDB flushes by size, and at open the WAL is
+// replayed into memory, see store_open.cpp).
+Result<void> flush(Store& store);
+// Reports the database stopped, as RocksDB's listener does after a failed
+// write (ENOSPC); the space watch resumes it within an interval.
+void report_write_stop(Store& store);
 // Number of keys in a column family.
 Result<size_t> raw_count(Store& store, std::string_view cf);
 // Hands `requests` to the store's batch writer as ONE batch, as the commit

@@ -9,7 +9,7 @@ namespace ringpost::tls {
 
 io::Task<std::unique_ptr<TlsStream>> start_server_tls(io::PlainStream& plain, ContextHolder& holder,
                                                       io::Duration timeout, std::string_view proto,
-                                                      const std::string& client_ip) {
+                                                      const std::string& client_ip, io::CancelSlot* slot) {
     std::shared_ptr<ServerContext> context = holder.get();
     if (!context) {
         log::error("tls_failed", {{"proto", proto}, {"client", client_ip}, {"error", "no server context"}});
@@ -20,7 +20,7 @@ io::Task<std::unique_ptr<TlsStream>> start_server_tls(io::PlainStream& plain, Co
         log::error("tls_failed", {{"proto", proto}, {"client", client_ip}, {"error", "cannot create TLS session"}});
         co_return nullptr;
     }
-    auto handshaking = tls->handshake(timeout);
+    auto handshaking = tls->handshake(timeout, slot);
     Result<void> done = co_await std::move(handshaking);
     if (!done) {
         log::info("tls_handshake_failed", {{"proto", proto}, {"client", client_ip}, {"error", done.error().message}});
@@ -36,10 +36,10 @@ io::Task<std::unique_ptr<TlsStream>> start_server_tls(io::PlainStream& plain, Co
 }
 
 io::Task<bool> upgrade_to_tls(std::unique_ptr<io::Stream>& stream, ContextHolder& holder, io::Duration timeout,
-                              std::string_view proto, const std::string& client_ip) {
+                              std::string_view proto, const std::string& client_ip, io::CancelSlot* slot) {
     auto* plain = dynamic_cast<io::PlainStream*>(stream.get());
     if (plain == nullptr) co_return false;
-    auto starting = start_server_tls(*plain, holder, timeout, proto, client_ip);
+    auto starting = start_server_tls(*plain, holder, timeout, proto, client_ip, slot);
     std::unique_ptr<TlsStream> tls = co_await std::move(starting);
     if (!tls) co_return false;
     stream = std::move(tls);

@@ -278,7 +278,7 @@ io::Task<bool> TlsStream::flush(io::Duration timeout) {
     co_return ok;
 }
 
-io::Task<Result<void>> TlsStream::handshake(io::Duration timeout) {
+io::Task<Result<void>> TlsStream::handshake(io::Duration timeout, io::CancelSlot* slot) {
     if (handshake_done_) co_return Result<void>();
     if (failed_ || !fd_) co_return make_error(last_error_.empty() ? "TLS handshake: stream unusable" : last_error_, EPROTO);
     Deadline dl(timeout);
@@ -309,10 +309,11 @@ io::Task<Result<void>> TlsStream::handshake(io::Duration timeout) {
         if (err != SSL_ERROR_WANT_READ) co_return fail(std::move(why), EPROTO);
         if (peer_eof_) co_return fail("TLS handshake failed: connection closed by peer", ECONNRESET);
         if (dl.passed()) co_return fail("TLS handshake timed out", ETIME);
-        int n = co_await fill(dl.remaining(), nullptr, false);
+        int n = co_await fill(dl.remaining(), slot, false);
         if (n > 0) continue;
         if (n == 0) co_return fail("TLS handshake failed: connection closed by peer", ECONNRESET);
         if (n == -ETIME) co_return fail("TLS handshake timed out", ETIME);
+        if (n == -ECANCELED) co_return fail("TLS handshake cancelled", ECANCELED);
         co_return fail(std::string("TLS handshake failed: ") + std::strerror(-n), -n);
     }
 }

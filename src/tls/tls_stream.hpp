@@ -78,7 +78,8 @@ public:
     // "TLS handshake failed: SSL routines: wrong version number" or
     // "certificate verification failed for mx.example.org: hostname mismatch".
     // After a failure the stream can only be closed.
-    io::Task<Result<void>> handshake(io::Duration timeout);
+    // Cancelling `slot` (graceful shutdown) ends it with ECANCELED.
+    io::Task<Result<void>> handshake(io::Duration timeout, io::CancelSlot* slot = nullptr);
 
     io::Task<int> recv(char* buf, size_t len, io::Duration timeout, io::CancelSlot* slot = nullptr) override;
     // Before a completed handshake: false.

@@ -4,13 +4,20 @@
 #pragma once
 
 #include <string>
+#include <system_error>
+#include <type_traits>
 #include <utility>
 #include <variant>
+
+#include "util/error_category.hpp"
 
 namespace ringpost {
 
 struct Error {
-    int code = 0;          // errno-style or module-specific code; 0 = unspecified
+    // Which layer failed and how (see util/error_category.hpp): a value of
+    // that layer's enum in its category, or an errno value in
+    // std::generic_category. Empty (false) = unspecified.
+    std::error_code code;
     std::string message;   // one line, for logs and replies
 };
 
@@ -50,6 +57,16 @@ private:
     bool ok_ = true;
 };
 
-inline Error make_error(std::string message, int code = 0) { return Error{code, std::move(message)}; }
+inline Error make_error(std::string message) { return Error{{}, std::move(message)}; }
+inline Error make_error(std::string message, std::error_code code) { return Error{code, std::move(message)}; }
+// A layer's error: make_error("...", store::kMailboxExists).
+template <class E, std::enable_if_t<std::is_error_code_enum_v<E>, int> = 0>
+Error make_error(std::string message, E value) {
+    return Error{make_error_code(value), std::move(message)};
+}
+// An errno value (std::generic_category).
+inline Error make_error(std::string message, int errno_value) {
+    return Error{std::error_code(errno_value, std::generic_category()), std::move(message)};
+}
 
 }  // namespace ringpost

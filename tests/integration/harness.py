@@ -246,9 +246,10 @@ class CliResult:
 class Server:
     """One ringpost instance with its own temp dir, config and ports."""
 
-    def __init__(self, config=None, ipv6=False, name="ringpost"):
+    def __init__(self, config=None, ipv6=False, name="ringpost", rlimit_nofile=None):
         self.tmp = tempfile.mkdtemp(prefix="ringpost-it-")
         self.name = name
+        self.rlimit_nofile = rlimit_nofile   # (soft, hard) for the server process, or None
         self.data_dir = os.path.join(self.tmp, "data")
         self.port = free_port(v6_too=ipv6)
         self.pop3_port = free_port()
@@ -317,7 +318,7 @@ class Server:
         self.start_offset = err.tell()
         self.proc = subprocess.Popen(
             [binary, "serve", "--config", self.config_path],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.tmp, preexec_fn=_die_with_parent)
+            stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.tmp, preexec_fn=self._preexec)
         err.close()
         out.close()
         _LIVE.add(self)
@@ -325,6 +326,12 @@ class Server:
         if wait:
             self.wait_ready()
         return self
+
+    def _preexec(self):
+        _die_with_parent()
+        if self.rlimit_nofile is not None:
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE, self.rlimit_nofile)
 
     def wait_ready(self, timeout=READY_TIMEOUT):
         deadline = time.monotonic() + timeout

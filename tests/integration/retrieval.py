@@ -66,9 +66,10 @@ def pop3_unstuff(raw):
 class RawPop3(_Transcript):
     """A POP3 session on a plain socket."""
 
-    def __init__(self, port, timeout=15, greet=True):
+    def __init__(self, port, timeout=15, greet=True, source=None):
         super().__init__()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.f = self.sock.makefile("rb")
         self.greeting = self.status_line() if greet else None
@@ -210,9 +211,10 @@ class Response:
 class RawImap(_Transcript):
     """An IMAP session on a plain socket: responses in the order they came."""
 
-    def __init__(self, port, timeout=15, greet=True):
+    def __init__(self, port, timeout=15, greet=True, source=None):
         super().__init__()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
         self.buf = b""

@@ -30,11 +30,12 @@ def is_7bit(data):
 class EightBitDowngradeTest(DeliveryTestCase):
     ZONE = ZONE
 
-    def deliver(self, sender, msg, rcpt="someone@seven.test"):
-        """Sends `msg` with BODY=8BITMIME to rcpt; returns (the arrived message's bytes, the sink message)."""
+    def deliver(self, sender, msg, rcpt="someone@seven.test", body_param="BODY=8BITMIME"):
+        """Sends `msg` (with BODY=8BITMIME unless told otherwise) to rcpt; returns (the arrived message's bytes,
+        the server)."""
         sink = self.start_sink("127.0.0.2", extensions=SEVEN_BIT_EXTENSIONS, name="sink without 8BITMIME")
         srv = self.delivery_server(users=[sender])
-        qid = send_raw(self, srv, sender, [(rcpt, "")], msg, "BODY=8BITMIME")
+        qid = send_raw(self, srv, sender, [(rcpt, "")], msg, body_param)
         self.wait_delivery(srv, qid, rcpt, "delivered")
         m = self.wait_sink(sink, 1)[0]
         self.assertEqual(sink.protocol_errors, [], "only what the sink offered may be used\n" + sink.describe())
@@ -55,6 +56,17 @@ class EightBitDowngradeTest(DeliveryTestCase):
         self.assertEqual(msg["Subject"], "8bit text", "headers are kept")
         self.assertEqual(msg.get_payload(decode=True), text, data)
         self.assertEqual(msg.get_content(), text.decode("utf-8"))
+
+    def test_undeclared_eight_bit_is_converted_too(self):
+        # A client that sends 8-bit text without BODY=8BITMIME (and without
+        # any MIME header): converted all the same, labelled as RFC 1428 says.
+        text = UTF8 + b"\r\nsecond line\r\n"
+        head = make_message("undeclared", [], to="someone@seven.test")
+        data, _ = self.deliver("undeclared@localhost", head + text, body_param="")
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        self.assertEqual(msg["Content-Transfer-Encoding"], "quoted-printable", data[:800])
+        self.assertEqual(msg.get_content_charset(), "unknown-8bit", data[:800])
+        self.assertEqual(msg.get_payload(decode=True), text, data)
 
     def test_multipart_keeps_its_structure_and_every_part_decodes(self):
         boundary = "=-outer-="

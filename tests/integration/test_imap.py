@@ -72,7 +72,7 @@ class ImapTest(ServerTestCase):
         self.assertEqual(typ, "OK")
         for i, line in enumerate(data):
             self.assertIn(b"RFC822.SIZE %d" % len(stored[i]), line)
-            self.assertIn(b"FLAGS ()", line)
+            self.assertIn(b"FLAGS (\\Recent)", line)   # the first session to see them
         typ, data = c.fetch("2", "(ENVELOPE BODYSTRUCTURE)")
         self.assertIn(b'"beta"', data[0])
         self.assertIn(b'("text" "plain"', data[0].lower().replace(b'("TEXT" "PLAIN"', b'("text" "plain"'))
@@ -150,6 +150,23 @@ class ImapTest(ServerTestCase):
         typ, data = c.select("Nope")
         self.assertEqual(typ, "NO")
 
+    def test_mailbox_errors_carry_their_response_codes(self):
+        # The store's mailbox errors reach the client through the blocking
+        # pool and the IMAP backend with their RFC 5530 response codes.
+        self.srv.add_user("codes@localhost", PASSWORD)
+        c = self.imap("codes@localhost")
+        typ, data = c.create("Sent")
+        self.assertEqual((typ, data[0][:16]), ("NO", b"[ALREADYEXISTS] "))
+        typ, data = c.delete("INBOX")
+        self.assertEqual((typ, data[0][:9]), ("NO", b"[CANNOT] "))
+        typ, data = c.select("Nope")
+        self.assertEqual((typ, data[0][:14]), ("NO", b"[NONEXISTENT] "))
+        c.select("INBOX")
+        msg = b"From: me@example.org\r\nSubject: x\r\n\r\nhello\r\n"
+        self.assertEqual(c.append("INBOX", None, None, msg)[0], "OK")
+        typ, data = c.copy("1", "Nope")
+        self.assertEqual((typ, data[0][:12]), ("NO", b"[TRYCREATE] "))
+
     def test_second_session_sees_delivery_and_expunge(self):
         self.mailbox_with("watcher@localhost", ["first"])
         a = self.imap("watcher@localhost")
@@ -183,6 +200,7 @@ class ImapTest(ServerTestCase):
         c.sock.settimeout(10)
         line = c.readline()
         self.assertEqual(line, b"* 2 EXISTS\r\n")
+        self.assertEqual(c.readline(), b"* 2 RECENT\r\n")
         c.send(b"DONE\r\n")
         line = c.readline()
         self.assertTrue(line.startswith(tag + b" OK"), line)

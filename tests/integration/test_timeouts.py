@@ -74,16 +74,47 @@ class TimeoutTest(ServerTestCase):
         self.assertGreaterEqual(len(sent), 2, "slowloris should have sent a few bytes before the cut-off")
         verify_local(self, self.srv, "normal@localhost", "n@example.org", qid, msg)
 
-    def test_data_timeout(self):
+    def start_data(self):
+        """A session to data.timeout@localhost, past DATA's 354."""
         c = self.srv.raw()
         self.addCleanup(c.close)
         self.assertReply(c.cmd("EHLO client.test"), 250, client=c)
         self.assertReply(c.cmd("MAIL FROM:<d@example.org>"), 250, client=c)
         self.assertReply(c.cmd("RCPT TO:<data.timeout@localhost>"), 250, client=c)
         self.assertReply(c.cmd("DATA"), 354, client=c)
+        return c
+
+    def test_data_timeout(self):
+        c = self.start_data()
         c.send(b"Subject: never finished\r\n\r\nsome data but no end\r\n")
         t = time.monotonic()
         self.expect_timeout_421(c, t, "client stalled in DATA")
+        self.assertEqual(self.srv.mailbox_list("data.timeout@localhost"), [], "an unfinished message was stored")
+
+    def test_data_slower_than_min_data_rate_is_cut_off(self):
+        # Postfix's smtpd_min_data_rate: each read in DATA buys n/500 seconds
+        # and costs the time it took, never more than data_timeout in hand.
+        # A byte every 0.4 s (2.5 bytes/s) used to hold the session forever,
+        # as every read started the data timeout anew.
+        c = self.start_data()
+        t = time.monotonic()
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+
+        def trickle():
+            for b in b"Subject: drip, drip\r\n\r\n"[:25]:   # bounded: 25 bytes over <= 10 s
+                if stop.wait(0.4):
+                    return
+                try:
+                    c.sock.send(bytes([b]))
+                except OSError:
+                    return
+
+        th = threading.Thread(target=trickle, daemon=True)
+        th.start()
+        self.expect_timeout_421(c, t, "client sending 2.5 bytes/s in DATA")
+        stop.set()
+        th.join(3)
         self.assertEqual(self.srv.mailbox_list("data.timeout@localhost"), [], "an unfinished message was stored")
 
     def test_active_client_not_timed_out(self):
@@ -95,13 +126,15 @@ class TimeoutTest(ServerTestCase):
         while time.monotonic() < t_end:
             time.sleep(TIMEOUT * 0.6)
             self.assertReply(c.cmd("NOOP"), 250, client=c, msg="NOOP in a session older than command_timeout")
-        msg = make_message("chatty", ["still here"])
         self.assertReply(c.cmd("MAIL FROM:<c@example.org>"), 250, client=c)
         self.assertReply(c.cmd("RCPT TO:<chatty@localhost>"), 250, client=c)
         self.assertReply(c.cmd("DATA"), 354, client=c)
-        # Data trickles in over more than data_timeout, each block well within it.
-        for i in range(0, len(msg), len(msg) // 3 + 1):
-            c.send(msg[i:i + len(msg) // 3 + 1])
+        # Data trickles in over more than data_timeout, each block well within
+        # it and above min_data_rate (500 bytes/s by default): 700 bytes every
+        # 0.9 s.
+        msg = make_message("chatty", ["still here", "x" * 2000])
+        for i in range(0, len(msg), 700):
+            c.send(msg[i:i + 700])
             time.sleep(TIMEOUT * 0.45)
         c.send(b".\r\n")
         r = c.read_reply()

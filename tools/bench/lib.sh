@@ -104,6 +104,7 @@ wait_smtp() {
 # ---- ringpost ---------------------------------------------------------------
 
 # write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data;
+# $RP_SMTP_CONFIG (key = value lines), if set, goes into [smtp];
 # $RP_EXTRA_CONFIG (TOML text), if set, is appended.
 write_ringpost_config() {
   local dir=$1 port=$2 per_ip=${3:-20000}
@@ -117,6 +118,7 @@ admin_socket = "$dir/admin.sock"
 listen = ["127.0.0.1:$port"]
 max_connections = $((per_ip > 20000 ? per_ip : 20000))
 max_connections_per_ip = $per_ip
+${RP_SMTP_CONFIG:-}
 
 [relay]
 local_domains = ["localhost"]

@@ -168,7 +168,7 @@ io::Task<void> run_tls_session(Worker& w, SessionState& s) {
                     } else {
                         auto hs = co_await s.tls->handshake(timeout);
                         if (!hs) {
-                            code = hs.error().code == ETIME ? -ETIME : kTlsFailed;
+                            code = hs.error().code == std::errc::stream_timeout ? -ETIME : kTlsFailed;
                             if (st.tls_error.empty()) st.tls_error = hs.error().message;
                         } else {
                             ++st.tls_handshakes;

@@ -55,7 +55,24 @@ TEST_F(ConfigTest, DefaultsAreSensible) {
     EXPECT_EQ(c.relay.relay_networks[1].text, "::1/128");
     EXPECT_EQ(c.data_dir, "./ringpost-data");
     EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.smtp.min_data_rate, 500u);   // Postfix smtpd_min_data_rate
+    // A quarter of RAM within [64 MiB, 2 GiB]; an eighth of it per address.
+    EXPECT_EQ(c.smtp.max_inflight_bytes, default_max_inflight_bytes());
+    EXPECT_GE(c.smtp.max_inflight_bytes, 64u << 20);
+    EXPECT_LE(c.smtp.max_inflight_bytes, 2048u << 20);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, c.smtp.max_inflight_bytes / 8);
     EXPECT_EQ(c.source, "built-in defaults");
+}
+
+TEST_F(ConfigTest, InflightBudgetKeys) {
+    Config c = load("[smtp]\nmax_inflight_bytes = 4194304\nmax_inflight_bytes_per_ip = 2097152\n");
+    EXPECT_EQ(c.smtp.max_inflight_bytes, 4194304u);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, 2097152u);
+    // The per-IP share follows the total when not given; 0 turns both off.
+    EXPECT_EQ(load("[smtp]\nmax_inflight_bytes = 80000000\n").smtp.max_inflight_bytes_per_ip, 10000000u);
+    Config off = load("[smtp]\nmax_inflight_bytes = 0\n");
+    EXPECT_EQ(off.smtp.max_inflight_bytes, 0u);
+    EXPECT_EQ(off.smtp.max_inflight_bytes_per_ip, 0u);
 }
 
 TEST_F(ConfigTest, LoadsTheReferenceFile) {
@@ -96,6 +113,7 @@ max_command_line = 600
 max_data_line = 2000
 command_timeout = "5m"
 data_timeout = 90
+min_data_rate = 0
 shutdown_grace = 0
 [relay]
 local_domains = ["Example.ORG"]
@@ -122,6 +140,7 @@ level = "debug"
     EXPECT_EQ(c.smtp.max_data_line, 2000u);
     EXPECT_EQ(c.smtp.command_timeout, 300u);
     EXPECT_EQ(c.smtp.data_timeout, 90u);
+    EXPECT_EQ(c.smtp.min_data_rate, 0u);
     EXPECT_EQ(c.smtp.shutdown_grace, 0u);
     EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"example.org"});   // lower-cased
     EXPECT_TRUE(c.relay.relay_networks.empty());
@@ -154,6 +173,12 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmax_recipients = 1.5", "smtp.max_recipients"},
         {"[smtp]\nmax_connections = 0", "smtp.max_connections"},
         {"[smtp]\nmax_connections_per_ip = \"10\"", "smtp.max_connections_per_ip"},
+        {"[imap]\nmax_connections = 0", "imap.max_connections"},
+        {"[imap]\nmax_connections_per_ip = -1", "imap.max_connections_per_ip"},
+        {"[pop3]\nmax_connections = \"5\"", "pop3.max_connections"},
+        {"[pop3]\nmax_connections_per_ip = 0", "pop3.max_connections_per_ip"},
+        {"[submission]\nmax_connections = 1.5", "submission.max_connections"},
+        {"[submission]\nmax_connections_per_ip = 0", "submission.max_connections_per_ip"},
         {"[smtp]\nmax_bad_commands = -3", "smtp.max_bad_commands"},
         {"[smtp]\nsoft_error_limit = 0", "smtp.soft_error_limit"},
         {"[smtp]\nhard_error_limit = \"20\"", "smtp.hard_error_limit"},
@@ -163,6 +188,11 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"[smtp]\nmax_data_line = 999", "smtp.max_data_line"},
         {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
         {"[smtp]\ndata_timeout = 0", "smtp.data_timeout"},
+        {"[smtp]\nmin_data_rate = -5", "smtp.min_data_rate"},
+        {"[smtp]\nmax_inflight_bytes = -1", "smtp.max_inflight_bytes"},
+        {"[smtp]\nmax_inflight_bytes_per_ip = \"2M\"", "smtp.max_inflight_bytes_per_ip"},
+        {"[smtp]\nmax_inflight_bytes = 1048576", "smtp.max_inflight_bytes"},          // below 8 x 256 KiB
+        {"[smtp]\nmax_inflight_bytes_per_ip = 1000", "smtp.max_inflight_bytes_per_ip"},
         {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
         {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
         {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
@@ -203,6 +233,40 @@ TEST_F(ConfigTest, Durations) {
     EXPECT_FALSE(parse_duration("-5s", s));
     EXPECT_FALSE(parse_duration("1h30", s));
     EXPECT_FALSE(parse_duration("99999999d", s));   // beyond 32 bits of seconds
+}
+
+TEST_F(ConfigTest, StoreMinFreeSpace) {
+    // Postfix's queue_minfree, with a default that leaves room for several
+    // maximum-size messages in flight.
+    EXPECT_EQ(load("").store.min_free_space, 256u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = 0").store.min_free_space, 0u);
+    EXPECT_EQ(load("[store]\nmin_free_space = 1048576").store.min_free_space, 1048576u);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"64M\"").store.min_free_space, 64u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"2GiB\"").store.min_free_space, uint64_t{2} << 30);
+    EXPECT_THAT(error_of("[store]\nmin_free_space = -1"), HasSubstr("store.min_free_space: expected a size in bytes"));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = \"64X\""), HasSubstr("got \"64X\""));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = true"), HasSubstr("store.min_free_space"));
+    EXPECT_THAT(error_of("[store]\nmin_free_spac = 1"), HasSubstr("did you mean \"min_free_space\""));
+
+    uint64_t b = 0;
+    EXPECT_TRUE(parse_byte_size("512", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(parse_byte_size("512B", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(parse_byte_size("4k", b));
+    EXPECT_EQ(b, 4096u);
+    EXPECT_TRUE(parse_byte_size("3MB", b));
+    EXPECT_EQ(b, 3u << 20);
+    EXPECT_TRUE(parse_byte_size("1Ti", b));
+    EXPECT_EQ(b, uint64_t{1} << 40);
+    EXPECT_FALSE(parse_byte_size("", b));
+    EXPECT_FALSE(parse_byte_size("M", b));
+    EXPECT_FALSE(parse_byte_size("5 M", b));
+    EXPECT_FALSE(parse_byte_size("5MM", b));
+    EXPECT_FALSE(parse_byte_size("5iB", b));
+    EXPECT_FALSE(parse_byte_size("-5", b));
+    EXPECT_FALSE(parse_byte_size("9999999999T", b));      // beyond 2^63 bytes
+    EXPECT_FALSE(parse_byte_size("99999999999999999999", b));
 }
 
 TEST_F(ConfigTest, ErrorLimits) {
@@ -348,18 +412,45 @@ TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
     EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
 }
 
+// Each service has its own connection limits (Dovecot's per-service
+// limits); [smtp]'s apply to port 25 only.
+TEST_F(ConfigTest, PerServiceConnectionLimits) {
+    Config d = default_config();
+    EXPECT_EQ(d.imap.max_connections, 1000u);
+    EXPECT_EQ(d.imap.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.pop3.max_connections, 1000u);
+    EXPECT_EQ(d.pop3.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.submission.max_connections, 1000u);
+    EXPECT_EQ(d.submission.max_connections_per_ip, 50u);
+    Config c = load(std::string(kReference) +
+                    "[imap]\nmax_connections = 300\nmax_connections_per_ip = 12\n"
+                    "[pop3]\nmax_connections = 200\nmax_connections_per_ip = 3\n"
+                    "[submission]\nmax_connections = 100\nmax_connections_per_ip = 4\n");
+    EXPECT_EQ(c.imap.max_connections, 300u);
+    EXPECT_EQ(c.imap.max_connections_per_ip, 12u);
+    EXPECT_EQ(c.pop3.max_connections, 200u);
+    EXPECT_EQ(c.pop3.max_connections_per_ip, 3u);
+    EXPECT_EQ(c.submission.max_connections, 100u);
+    EXPECT_EQ(c.submission.max_connections_per_ip, 4u);
+    EXPECT_EQ(c.smtp.max_connections, 20000u);   // untouched by the others
+    EXPECT_THAT(error_of("[imaps]\nmax_connections = 5\n"), HasSubstr("imaps.max_connections: unknown key"));
+}
+
 TEST_F(ConfigTest, ImapSection) {
     Config d = default_config();
     ASSERT_EQ(d.imap.listen.size(), 1u);
     EXPECT_EQ(d.imap.listen[0].text, "127.0.0.1:1430");
     EXPECT_EQ(d.imap.idle_timeout, 1800u);
+    EXPECT_EQ(d.imap.command_time_limit, 30u);
     Config c = load(std::string(kReference) +
                     "[imap]\nlisten = [\"127.0.0.1:1431\", \"[::1]:1431\"]\nidle_timeout = \"45m\"\n"
-                    "max_bad_commands = 7\n");
+                    "max_bad_commands = 7\ncommand_time_limit = \"2m\"\n");
     ASSERT_EQ(c.imap.listen.size(), 2u);
     EXPECT_EQ(c.imap.listen[1].host, "::1");
     EXPECT_EQ(c.imap.idle_timeout, 2700u);
     EXPECT_EQ(c.imap.max_bad_commands, 7u);
+    EXPECT_EQ(c.imap.command_time_limit, 120u);
+    EXPECT_EQ(load("[imap]\ncommand_time_limit = 0\n").imap.command_time_limit, 0u);   // no limit
     EXPECT_TRUE(load("[imap]\nlisten = []\n").imap.listen.empty());   // IMAP off
     EXPECT_THAT(error_of("[imap]\nidle_timeout = \"10m\"\n"), HasSubstr("imap.idle_timeout: must be at least 30m"));
     EXPECT_THAT(error_of("[imap]\nx = 1\n"), HasSubstr("imap.x: unknown key"));

@@ -336,7 +336,7 @@ TEST(ClientConnection, RefusedConnectIsTemporary) {
     }
     ClientRun run = run_client(port, {});
     ASSERT_TRUE(run.connect_error);
-    EXPECT_EQ(run.connect_error->code, 0);
+    EXPECT_FALSE(run.connect_error->code);
     EXPECT_NE(run.connect_error->message.find("Connection refused"), std::string::npos) << run.connect_error->message;
     EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kDeferred);
 }
@@ -348,7 +348,7 @@ TEST(ClientConnection, GreetingRefusalIsPermanent) {
     ClientRun run = run_client(server.port(), {});
     server.join();
     ASSERT_TRUE(run.connect_error);
-    EXPECT_EQ(run.connect_error->code, 554);
+    EXPECT_EQ(run.connect_error->code, reply_error_code(554));
     EXPECT_EQ(run.connect_error->message, "554 5.7.1 go away");
     EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kFailed);
     ASSERT_FALSE(server.commands.empty());

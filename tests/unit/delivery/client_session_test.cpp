@@ -339,6 +339,42 @@ TEST(ClientSession, EightBitThatCannotBeConvertedIsRefusedBeforeMail) {
     EXPECT_EQ(h.drain().rfind("MAIL FROM:<alice@example.net>\r\n", 0), 0u);
 }
 
+// A client that sent 8-bit data without BODY=8BITMIME (common; Postfix's
+// cleanup notices it and converts such mail too): the body is scanned only
+// for a server without 8BITMIME, converted when it holds 8-bit bytes, and
+// sent as it is when the conversion is impossible (it was never declared,
+// so no bounce for the sender's mistake; this is what was sent before).
+TEST(ClientSession, UndeclaredEightBitIsConvertedForAServerWithout8BitMime) {
+    const std::string body = "Subject: t\r\n\r\ngr\xc3\xbc\xc3\x9f\r\n";
+    const std::string sent =
+        "Subject: t\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=unknown-8bit\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\ngr=C3=BC=C3=9F\r\n";
+    Harness h;
+    h.hello("250-mx.example.org\r\n250 PIPELINING\r\n");
+    h.s.begin(make_tx({"b@x.org"}, body));   // body type 7BIT: undeclared
+    EXPECT_EQ(h.drain(), "MAIL FROM:<alice@example.net>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h.drain(), sent + ".\r\n");
+    h.reply("250 queued\r\n");
+    TransactionResult r = h.s.take_result();
+    EXPECT_TRUE(r.converted_to_7bit);
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDelivered);
+
+    // Not convertible (8-bit header): sent unchanged, not bounced.
+    const std::string header8 = "Subject: gr\xc3\xbc\xc3\x9f\r\n\r\nbody\r\n";
+    Harness h2;
+    h2.hello("250-mx.example.org\r\n250 PIPELINING\r\n");
+    h2.s.begin(make_tx({"b@x.org"}, header8));
+    EXPECT_FALSE(h2.s.has_result());
+    EXPECT_EQ(h2.drain(), "MAIL FROM:<alice@example.net>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h2.reply("250 ok\r\n250 ok\r\n354 go\r\n");
+    EXPECT_EQ(h2.drain(), header8 + ".\r\n");
+    h2.reply("250 queued\r\n");
+    r = h2.s.take_result();
+    EXPECT_FALSE(r.converted_to_7bit);
+    EXPECT_EQ(r.recipients[0].outcome, Outcome::kDelivered);
+}
+
 TEST(ClientSession, BdatPipelinedWithRawBody) {
     Harness h;
     h.hello(kChunkingEhlo);

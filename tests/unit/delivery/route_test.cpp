@@ -2,6 +2,9 @@
 // become per-recipient diagnostics.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
+#include "delivery/client_error.hpp"
 #include "delivery/route.hpp"
 #include "delivery/targets.hpp"
 
@@ -35,7 +38,7 @@ TEST(Route, BadInputSaysWhat) {
 }
 
 TEST(DiagnosticFromError, ServerReplySplitsIntoCodeEnhancedAndText) {
-    Diagnostic d = diagnostic_from_error(Error{554, "554 5.7.1 go away"}, Outcome::kFailed, "5.4.0");
+    Diagnostic d = diagnostic_from_error(Error{reply_error_code(554), "554 5.7.1 go away"}, Outcome::kFailed, "5.4.0");
     EXPECT_EQ(d.outcome, Outcome::kFailed);
     EXPECT_EQ(d.code, 554);
     EXPECT_EQ(d.enhanced, "5.7.1");
@@ -44,16 +47,16 @@ TEST(DiagnosticFromError, ServerReplySplitsIntoCodeEnhancedAndText) {
 }
 
 TEST(DiagnosticFromError, LocalErrorsKeepTheirEnhancedCodeOrGetTheDefault) {
-    Diagnostic d = diagnostic_from_error(Error{0, "4.4.1 connect to 127.0.0.2:25: Connection refused"},
+    Diagnostic d = diagnostic_from_error(Error{{}, "4.4.1 connect to 127.0.0.2:25: Connection refused"},
                                          Outcome::kDeferred, "4.4.1");
     EXPECT_EQ(d.code, 0);
     EXPECT_EQ(d.enhanced, "4.4.1");
     EXPECT_EQ(d.text, "connect to 127.0.0.2:25: Connection refused");
-    Diagnostic plain = diagnostic_from_error(Error{111, "Connection refused"}, Outcome::kDeferred, "4.4.1");
+    Diagnostic plain = diagnostic_from_error(make_error("Connection refused", ECONNREFUSED), Outcome::kDeferred, "4.4.1");
     EXPECT_EQ(plain.code, 0);   // an errno is not a reply code
     EXPECT_EQ(plain.enhanced, "4.4.1");
     EXPECT_EQ(plain.text, "Connection refused");
-    Diagnostic no_enhanced = diagnostic_from_error(Error{421, "421 busy"}, Outcome::kDeferred, "4.4.1");
+    Diagnostic no_enhanced = diagnostic_from_error(Error{reply_error_code(421), "421 busy"}, Outcome::kDeferred, "4.4.1");
     EXPECT_EQ(no_enhanced.code, 421);
     EXPECT_EQ(no_enhanced.enhanced, "4.4.1");
     EXPECT_EQ(no_enhanced.text, "busy");

@@ -221,7 +221,7 @@ TEST(Names, NormaliseAndLiterals) {
 
 TEST(DnsStatusCode, CarriedInErrorCode) {
     Error e = dns_error(DnsStatus::kTemporary, "x");
-    EXPECT_EQ(e.code, static_cast<int>(DnsStatus::kTemporary));
+    EXPECT_EQ(e.code, make_error_code(DnsStatus::kTemporary));
     EXPECT_EQ(status_of(e), DnsStatus::kTemporary);
     EXPECT_EQ(status_of(dns_error(DnsStatus::kPermanent, "y")), DnsStatus::kPermanent);
 }

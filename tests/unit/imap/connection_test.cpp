@@ -188,6 +188,7 @@ struct Server {
         backend.add_message("alice", "INBOX", "Subject: one\r\n\r\nfirst\r\n", kSeen, 1705060800);
         backend.add_message("alice", "INBOX", "Subject: two\r\n\r\nsecond\r\n", 0, 1705060800);
         backend.add_message("alice", "INBOX", "Subject: three\r\n\r\nthird\r\n", kFlagged, 1705060800);
+        backend.settle("alice", "INBOX");
     }
 
     // A new connection served on the ring; returns the client's end.
@@ -350,7 +351,7 @@ TEST(ImapConnection, IdleIsWokenByAnotherSessionsAppend) {
     Server server;
     const int fd_a = server.connect();
     const int fd_b = server.connect();
-    std::optional<std::string> idling, pushed, done, appended;
+    std::optional<std::string> idling, pushed, recent, done, appended;
     std::thread client_thread([&] {
         Client a(fd_a), b(fd_b);
         a.line();
@@ -362,6 +363,7 @@ TEST(ImapConnection, IdleIsWokenByAnotherSessionsAppend) {
         b.send("b1 LOGIN alice secret\r\nb2 APPEND INBOX {3+}\r\nabc\r\n");
         appended = b.until("b2");
         pushed = a.line();   // without sending anything
+        recent = a.line();   // the idling session is the first to see it
         a.send("DONE\r\n");
         done = a.line();
         a.send("a4 LOGOUT\r\n");
@@ -375,6 +377,7 @@ TEST(ImapConnection, IdleIsWokenByAnotherSessionsAppend) {
     EXPECT_EQ(idling, "+ idling");
     EXPECT_EQ(appended, "b1 OK [CAPABILITY " + kCaps + "] Logged in\r\nb2 OK [APPENDUID 1000 4] APPEND completed\r\n");
     EXPECT_EQ(pushed, "* 4 EXISTS");
+    EXPECT_EQ(recent, "* 1 RECENT");
     EXPECT_EQ(done, "a3 OK IDLE terminated");
 }
 
@@ -581,7 +584,7 @@ TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
     server.implicit_tls = true;
     const int fd_a = server.connect();
     const int fd_b = server.connect();
-    std::optional<std::string> greeting, idling, pushed, done;
+    std::optional<std::string> greeting, idling, pushed, recent, done;
     bool handshake_a = false, handshake_b = false;
     std::thread client_thread([&] {
         Client a(fd_a), b(fd_b);
@@ -596,6 +599,7 @@ TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
         b.send("b1 LOGIN alice secret\r\nb2 APPEND INBOX {3+}\r\nabc\r\n");
         b.until("b2");
         pushed = a.line();
+        recent = a.line();
         a.send("DONE\r\n");
         done = a.line();
         a.send("a4 LOGOUT\r\n");
@@ -612,6 +616,7 @@ TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
     EXPECT_EQ(greeting, "* OK [CAPABILITY " + kCaps + " AUTH=PLAIN] localhost IMAP4rev1 ringpost ready");
     EXPECT_EQ(idling, "+ idling");
     EXPECT_EQ(pushed, "* 4 EXISTS");
+    EXPECT_EQ(recent, "* 1 RECENT");
     EXPECT_EQ(done, "a3 OK IDLE terminated");
 }
 

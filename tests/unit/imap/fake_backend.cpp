@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "io/blocking_pool.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 
@@ -30,8 +31,8 @@ bool listed(const std::vector<uint32_t>& sorted, uint32_t uid) {
     return std::binary_search(sorted.begin(), sorted.end(), uid);
 }
 
-Error no_such(const std::string& name, int code = kNoSuchMailbox) {
-    return Error{code, "no such mailbox '" + name + "'"};
+Error no_such(const std::string& name, store::StoreErrc code = kNoSuchMailbox) {
+    return make_error("no such mailbox '" + name + "'", code);
 }
 
 }  // namespace
@@ -99,10 +100,21 @@ size_t FakeBackend::watchers(const std::string& user, const std::string& mailbox
     return n;
 }
 
+void FakeBackend::settle(const std::string& user, const std::string& mailbox) {
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (mb) mb->recent_floor = mb->uidnext - 1;
+}
+
 // --- helpers ---
 
 io::Task<void> FakeBackend::pause() {
     if (latency.count() >= 0 && io::Ring::current()) co_await io::sleep_for(latency);
+}
+
+io::Task<Result<void>> FakeBackend::hand_to_pool() {
+    if (!pool) co_return Result<void>();
+    auto nothing = [] {};
+    co_return co_await pool->run(nothing);
 }
 
 FakeBackend::User* FakeBackend::find_user(const std::string& name) {
@@ -118,8 +130,10 @@ MailboxStatus FakeBackend::status_of(const std::string& name, const FakeMailbox&
     s.subscribed = mb.subscribed;
     s.special_use = mb.special_use;
     s.keywords = mb.keywords;
+    s.recent_floor = mb.recent_floor;
     for (const auto& m : mb.messages) {
         ++s.messages;
+        if (m.uid > mb.recent_floor) ++s.recent;
         if (!(m.flags & kSeen)) ++s.unseen;
         s.bytes += m.data.size();
     }
@@ -182,9 +196,16 @@ io::Task<LoginResult> FakeBackend::login(std::string user, std::string password,
 io::Task<Result<std::vector<MailboxStatus>>> FakeBackend::list_mailboxes(std::string user) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     std::vector<MailboxStatus> out;
     for (const auto& [name, mb] : u->mailboxes) out.push_back(status_of(name, mb));
+    for (const auto& name : u->orphan_subscriptions) {
+        MailboxStatus s;
+        s.name = name;
+        s.subscribed = true;
+        s.nonexistent = true;
+        out.push_back(std::move(s));
+    }
     co_return out;
 }
 
@@ -197,8 +218,11 @@ io::Task<Result<std::optional<MailboxStatus>>> FakeBackend::mailbox_status(std::
 
 io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string name, std::string special_use) {
     co_await pause();
+    auto handing = hand_to_pool();
+    auto handed = co_await std::move(handing);
+    if (!handed) co_return handed.error();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (!valid_name(name)) co_return Error{kInvalidMailboxName, "invalid mailbox name '" + name + "'"};
     std::string use;
     if (!special_use.empty()) {
@@ -207,16 +231,20 @@ io::Task<Result<void>> FakeBackend::create_mailbox(std::string user, std::string
         if (use.empty()) co_return Error{kBadSpecialUse, "unsupported special-use attribute '" + special_use + "'"};
     }
     if (u->mailboxes.count(name)) co_return Error{kMailboxExists, "mailbox '" + name + "' already exists"};
-    new_mailbox(*u, name, use);
+    // A subscription of the bare name goes to the new mailbox.
+    new_mailbox(*u, name, use).subscribed = u->orphan_subscriptions.erase(name) != 0;
     co_return Result<void>();
 }
 
 io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string name) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (name == "INBOX") co_return Error{kCannotDeleteInbox, "INBOX cannot be deleted"};
-    if (!u->mailboxes.erase(name)) co_return no_such(name);
+    auto it = u->mailboxes.find(name);
+    if (it == u->mailboxes.end()) co_return no_such(name);
+    if (it->second.subscribed) u->orphan_subscriptions.insert(name);   // RFC 3501 6.3.6
+    u->mailboxes.erase(it);
     notify(lower(user), name, nullptr);
     co_return Result<void>();
 }
@@ -224,7 +252,7 @@ io::Task<Result<void>> FakeBackend::delete_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::rename_mailbox(std::string user, std::string from, std::string to) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     if (!valid_name(from) || !valid_name(to)) co_return Error{kInvalidMailboxName, "invalid mailbox name"};
     if (to == "INBOX") co_return Error{kMailboxExists, "INBOX always exists"};
     const std::string children = from + "/";
@@ -250,7 +278,16 @@ io::Task<Result<void>> FakeBackend::rename_mailbox(std::string user, std::string
 io::Task<Result<void>> FakeBackend::subscribe(std::string user, std::string name, bool subscribed) {
     co_await pause();
     FakeMailbox* mb = this->mailbox(user, name);
-    if (!mb) co_return no_such(name);
+    if (!mb) {
+        User* u = find_user(user);
+        if (!u) co_return Error{{}, "invalid user name"};
+        if (subscribed) {
+            u->orphan_subscriptions.insert(name);
+        } else if (!u->orphan_subscriptions.erase(name)) {
+            co_return no_such(name);
+        }
+        co_return Result<void>();
+    }
     mb->subscribed = subscribed;
     co_return Result<void>();
 }
@@ -270,6 +307,16 @@ io::Task<Result<MailboxSnapshot>> FakeBackend::list_messages(std::string user, s
         co_await pause();
     }
     co_return snap;
+}
+
+io::Task<Result<uint32_t>> FakeBackend::claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                                     uint32_t upto) {
+    co_await pause();
+    FakeMailbox* mb = this->mailbox(user, mailbox);
+    if (!mb || mb->uidvalidity != uidvalidity) co_return no_such(mailbox);
+    const uint32_t before = mb->recent_floor;
+    mb->recent_floor = std::max(before, std::min(upto, mb->uidnext - 1));
+    co_return before;
 }
 
 io::Task<Result<std::optional<MessageContent>>> FakeBackend::read_message(std::string user, std::string mailbox,
@@ -340,7 +387,7 @@ io::Task<Result<CopyUids>> FakeBackend::copy(std::string user, std::string from,
                                              std::string to, bool move, const void* origin) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     FakeMailbox* src = this->mailbox(user, from);
     if (!src) co_return no_such(from, kNoSuchSourceMailbox);
     FakeMailbox* dst = this->mailbox(user, to);
@@ -390,7 +437,7 @@ io::Task<Result<AppendUid>> FakeBackend::append(std::string user, std::string ma
                                                 uint32_t flags, int64_t internal_date, const void* origin) {
     co_await pause();
     User* u = find_user(user);
-    if (!u) co_return Error{0, "invalid user name"};
+    if (!u) co_return Error{{}, "invalid user name"};
     FakeMailbox* mb = this->mailbox(user, mailbox);
     if (!mb) {
         if (mailbox != "INBOX") co_return no_such(mailbox);
@@ -437,6 +484,15 @@ std::shared_ptr<void> FakeBackend::watch(std::string user, std::string mailbox, 
     w->on_change = std::move(on_change);
     watches_.push_back(w);
     return w;
+}
+
+// Like the real backend's pool: the work runs while the session is
+// suspended (here on the ring thread, after a ring timer).
+io::Task<Result<void>> FakeBackend::compute(std::string, std::function<void()> work) {
+    ++compute_calls;
+    co_await pause();
+    work();
+    co_return Result<void>();
 }
 
 }  // namespace ringpost::imap::test

@@ -6,7 +6,7 @@
 // mailbox, except the one whose handle is the write's origin, by a post to
 // the watcher's ring (or directly when it watched without one).
 //
-// The semantics and error codes are the store's mailbox API's (store.hpp),
+// The semantics and error codes are the store's mailbox API's (store_error.hpp),
 // which the real backend (src/app/imap_backend.cpp) passes through. Every
 // call first suspends on a ring timer (`latency`), like a call handed to the
 // blocking pool, when a ring is current; latency < 0 never suspends.
@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "imap/backend.hpp"
 
 namespace ringpost::io {
+class BlockingPool;
 class Ring;
 }
 
@@ -49,6 +51,7 @@ struct FakeMailbox {
     std::string special_use;
     std::vector<FakeMessage> messages;   // ascending UID
     std::vector<std::string> keywords;   // keyword i is flag bit kFirstKeywordBit + i
+    uint32_t recent_floor = 0;           // UIDs up to here were handed out as \Recent
 };
 
 class FakeBackend : public Backend {
@@ -59,6 +62,10 @@ public:
     int64_t now = 1700000000;
     // Logins answer kTempFail (a store outage).
     bool logins_unavailable = false;
+    // When set, create_mailbox first hands a call to this pool, as the real
+    // backend hands its work, and answers the pool's refusal (busy: over
+    // max_queued; stopped) as the real one does.
+    io::BlockingPool* pool = nullptr;
     // Called (once, then cleared) right after the next list_messages took
     // its snapshot and before the caller resumes: a write "racing" the call.
     std::function<void()> after_list_messages;
@@ -67,6 +74,7 @@ public:
     std::vector<std::string> login_ips;
     int list_messages_calls = 0;
     int read_message_calls = 0;
+    int compute_calls = 0;   // work the session handed off its ring (compute)
     int read_message_data_calls = 0;   // those that asked for the whole message
     std::vector<std::pair<uint64_t, uint64_t>> read_ranges;   // (offset, length) per read_range call
     int change_flags_calls = 0;
@@ -85,6 +93,9 @@ public:
     // Another party's flag change / expunge (notifies every watcher).
     void set_flags(const std::string& user, const std::string& mailbox, uint32_t uid, uint32_t flags);
     void remove_message(const std::string& user, const std::string& mailbox, uint32_t uid);
+    // An earlier session has seen every message of the mailbox: none is
+    // \Recent any more (the recent floor is raised to the last UID).
+    void settle(const std::string& user, const std::string& mailbox);
 
     FakeMailbox* mailbox(const std::string& user, const std::string& name);
     const FakeMessage* message(const std::string& user, const std::string& mailbox, uint32_t uid);
@@ -102,6 +113,8 @@ public:
     io::Task<Result<void>> rename_mailbox(std::string user, std::string from, std::string to) override;
     io::Task<Result<void>> subscribe(std::string user, std::string name, bool subscribed) override;
     io::Task<Result<MailboxSnapshot>> list_messages(std::string user, std::string mailbox) override;
+    io::Task<Result<uint32_t>> claim_recent(std::string user, std::string mailbox, uint32_t uidvalidity,
+                                            uint32_t upto) override;
     io::Task<Result<std::optional<MessageContent>>> read_message(std::string user, std::string mailbox, uint32_t uid,
                                                                  bool summary, bool data) override;
     io::Task<Result<std::optional<std::string>>> read_range(std::string user, std::string mailbox, uint32_t uid,
@@ -118,6 +131,7 @@ public:
                                        int64_t internal_date, const void* origin) override;
     io::Task<Result<KeywordBits>> keyword_flags(std::string user, std::string mailbox, std::vector<std::string> names,
                                                 bool define) override;
+    io::Task<Result<void>> compute(std::string user, std::function<void()> work) override;
     std::shared_ptr<void> watch(std::string user, std::string mailbox, std::function<void()> on_change) override;
 
     // Keywords per mailbox, as in the store (27 bits).
@@ -127,6 +141,7 @@ private:
     struct User {
         std::string password;
         std::map<std::string, FakeMailbox> mailboxes;   // byte order, like the store's listing
+        std::set<std::string> orphan_subscriptions;      // subscribed names without a mailbox
     };
     struct Watch {
         std::string user;
@@ -136,6 +151,7 @@ private:
     };
 
     io::Task<void> pause();
+    io::Task<Result<void>> hand_to_pool();
     User* find_user(const std::string& name);
     MailboxStatus status_of(const std::string& name, const FakeMailbox& mb) const;
     FakeMailbox& new_mailbox(User& u, const std::string& name, std::string special_use);

@@ -181,7 +181,18 @@ TEST(Parser, SelectAndExamine) {
     EXPECT_FALSE(parse_line("a SELECT INBOX (CONDSTORE").ok());
     EXPECT_FALSE(parse_line("a SELECT INBOX CONDSTORE").ok());
     EXPECT_FALSE(parse_line("a SELECT INBOX (((((((((((1)))))))))))").ok());
-    EXPECT_EQ(bad("a SELECT \"&Jjo\""), "SELECT: Mailbox name is not modified UTF-7: unterminated '&'");
+    // Not modified UTF-7: well-formed syntax, answered NO by the session.
+    c = ok("a SELECT \"&Jjo\"");
+    EXPECT_EQ(c.invalid_name, "Mailbox name is not modified UTF-7: unterminated '&'");
+    EXPECT_EQ(c.get<SelectArgs>().mailbox, "&Jjo");
+    EXPECT_EQ(ok("a LIST \"\" \"&*\"").invalid_name, "Mailbox name is not modified UTF-7: bad base64 character");
+    // New names are bounded (4,096 bytes, as Dovecot); existing ones may still be named.
+    const std::string longest(4096, 'n');
+    EXPECT_EQ(ok("a CREATE " + longest).invalid_name, "");
+    EXPECT_EQ(ok("a CREATE " + longest + "x").invalid_name, "Mailbox name too long");
+    EXPECT_EQ(ok("a RENAME x " + longest + "x").invalid_name, "Mailbox name too long");
+    EXPECT_EQ(ok("a SELECT " + longest + "x").invalid_name, "");
+    EXPECT_EQ(ok("a SELECT INBOX").invalid_name, "");
 }
 
 TEST(Parser, Utf8MailboxNames) {
@@ -190,9 +201,9 @@ TEST(Parser, Utf8MailboxNames) {
     EXPECT_EQ(ok("a SELECT \"日本語\"", utf8).get<SelectArgs>().mailbox, "日本語");
     // With UTF8=ACCEPT "&" is just a character.
     EXPECT_EQ(ok("a SELECT \"A&B\"", utf8).get<SelectArgs>().mailbox, "A&B");
-    EXPECT_FALSE(parse_line("a SELECT \"\xff\"", utf8).ok());
-    // Without it, 8-bit names are refused.
-    EXPECT_FALSE(parse_line("a SELECT \"日本語\"").ok());
+    EXPECT_EQ(ok("a SELECT \"\xff\"", utf8).invalid_name, "Mailbox name is not valid UTF-8");
+    // Without it, 8-bit names are refused (NO, by the session).
+    EXPECT_FALSE(ok("a SELECT \"日本語\"").invalid_name.empty());
 }
 
 TEST(Parser, CreateDeleteRenameSubscribe) {
@@ -262,11 +273,23 @@ TEST(Parser, List) {
     EXPECT_EQ(l->patterns[1], "Lists/%");
     c = ok("a LIST () \"\" %");
     EXPECT_TRUE(c.get<ListArgs>().extended);
-    // Unknown return options are ignored, unknown selection options refused.
-    EXPECT_TRUE(ok("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)").get<ListArgs>().return_children);
+    // Unknown options are refused, return options too (RFC 5258 3).
+    EXPECT_EQ(bad("a LIST \"\" * RETURN (X-FOO (1 2) CHILDREN)"), "LIST: Unknown LIST return option");
     EXPECT_EQ(bad("a LIST (X-FOO) \"\" *"), "LIST: Unknown LIST selection option");
     EXPECT_EQ(bad("a LIST (RECURSIVEMATCH) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_EQ(bad("a LIST (RECURSIVEMATCH REMOTE) \"\" *"), "LIST: RECURSIVEMATCH needs another selection option");
+    EXPECT_TRUE(ok("a LIST (REMOTE) \"\" %").get<ListArgs>().select_remote);
     EXPECT_FALSE(parse_line("a LIST \"\" ()").ok());
+    // More than kMaxListWildcards wildcards (issue 11: "(*a)*15000 b").
+    std::string many;
+    for (int i = 0; i < 1001; ++i) many += "*a";
+    EXPECT_EQ(bad("a LIST \"\" \"" + many + " b\""), "LIST: Too many wildcards in pattern");
+    EXPECT_EQ(bad("a LSUB \"\" \"" + many + "\""), "LSUB: Too many wildcards in pattern");
+    EXPECT_EQ(ok("a LIST \"\" \"" + many.substr(2) + "\"").get<ListArgs>().patterns.size(), 1u);
+    // Each pattern is compiled with the reference in front: their bytes together are bounded.
+    const std::string ref(30000, 'r');
+    EXPECT_EQ(ok("a LIST " + ref + " (a b)").get<ListArgs>().patterns.size(), 2u);
+    EXPECT_EQ(bad("a LIST " + ref + " (a b c)"), "LIST: Patterns too long");
     EXPECT_FALSE(parse_line("a LIST \"\"").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN").ok());
     EXPECT_FALSE(parse_line("a LIST \"\" * RETURN (STATUS (BOGUS))").ok());

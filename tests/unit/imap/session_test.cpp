@@ -35,6 +35,7 @@
 #include "fake_backend.hpp"
 #include "imap/command_reader.hpp"
 #include "imap/parser.hpp"
+#include "io/blocking_pool.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "mail/mime.hpp"
@@ -363,6 +364,7 @@ protected:
         backend.add_message("alice", "INBOX", kMsg1, kSeen, kDate1);
         backend.add_message("alice", "INBOX", kMsg2, 0, kDate2);
         backend.add_message("alice", "INBOX", kMsg3, kFlagged, kDate3);
+        backend.settle("alice", "INBOX");   // old mail: \Recent has its own tests
     }
 
     static SessionConfig config() {
@@ -652,6 +654,72 @@ TEST_F(ImapSessionTest, ExamineIsReadOnlyAndASecondSelectClosesTheFirst) {
     EXPECT_EQ(backend.watchers("alice", "Sent"), 1u);
 }
 
+// \Recent (RFC 3501 2.3.2): a message is recent in exactly one session,
+// the first to SELECT the mailbox after it arrived or to report it as new.
+TEST_F(ImapSessionTest, RecentGoesToTheFirstSessionThatSelects) {
+    backend.add_message("alice", "INBOX", "Subject: four\r\n\r\n4\r\n", 0, kDate3);
+    backend.add_message("alice", "INBOX", "Subject: five\r\n\r\n5\r\n", kSeen, kDate3);
+    Conn a(rt, backend, config());
+    Conn b(rt, backend, config());
+    Conn e(rt, backend, config());
+    login(a);
+    login(b);
+    login(e);
+    EXPECT_EQ(a.cmd("s STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 2)\r\ns OK STATUS completed\r\n");
+    // EXAMINE sees them as recent but leaves them to the next SELECT.
+    EXPECT_THAT(e.cmd("x EXAMINE INBOX"), HasSubstr("* 5 EXISTS\r\n* 2 RECENT\r\n"));
+    EXPECT_THAT(a.cmd("a1 SELECT INBOX"), HasSubstr("* 5 EXISTS\r\n* 2 RECENT\r\n"));
+    EXPECT_EQ(backend.mailbox("alice", "INBOX")->recent_floor, 5u);
+    EXPECT_THAT(b.cmd("b1 SELECT INBOX"), HasSubstr("* 5 EXISTS\r\n* 0 RECENT\r\n"));
+    EXPECT_EQ(a.cmd("a2 FETCH 3:5 FLAGS"),
+              "* 3 FETCH (FLAGS (\\Flagged))\r\n* 4 FETCH (FLAGS (\\Recent))\r\n"
+              "* 5 FETCH (FLAGS (\\Recent \\Seen))\r\na2 OK FETCH completed\r\n");
+    EXPECT_EQ(a.cmd("a3 SEARCH RECENT"), "* SEARCH 4 5\r\na3 OK SEARCH completed\r\n");
+    EXPECT_EQ(a.cmd("a7 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 2)\r\na7 OK STATUS completed\r\n");
+    EXPECT_EQ(b.cmd("b5 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 0)\r\nb5 OK STATUS completed\r\n");
+    EXPECT_EQ(a.cmd("a4 SEARCH NEW"), "* SEARCH 4\r\na4 OK SEARCH completed\r\n");
+    EXPECT_EQ(a.cmd("a5 SEARCH OLD"), "* SEARCH 1 2 3\r\na5 OK SEARCH completed\r\n");
+    EXPECT_EQ(b.cmd("b2 SEARCH RECENT"), "* SEARCH\r\nb2 OK SEARCH completed\r\n");
+    EXPECT_EQ(b.cmd("b3 FETCH 4 FLAGS"), "* 4 FETCH (FLAGS ())\r\nb3 OK FETCH completed\r\n");
+    EXPECT_EQ(e.cmd("x2 SEARCH RECENT"), "* SEARCH 4 5\r\nx2 OK SEARCH completed\r\n");
+    // STORE can neither set nor clear it.
+    EXPECT_EQ(a.cmd("a6 STORE 4 FLAGS (\\Draft)"), "* 4 FETCH (FLAGS (\\Recent \\Draft))\r\na6 OK STORE completed\r\n");
+    EXPECT_EQ(b.cmd("b4 STORE 3 +FLAGS (\\Recent)"), "* 3 FETCH (FLAGS (\\Flagged))\r\nb4 OK STORE completed\r\n");
+}
+
+TEST_F(ImapSessionTest, NewMailIsRecentOnlyInTheSessionThatReportsItFirst) {
+    Conn a(rt, backend, config());
+    Conn b(rt, backend, config());
+    select(a);
+    select(b);
+    backend.add_message("alice", "INBOX", "Subject: new\r\n\r\nhi\r\n", 0, kDate3);
+    EXPECT_EQ(b.cmd("b1 NOOP"), "* 4 EXISTS\r\n* 1 RECENT\r\nb1 OK NOOP completed\r\n");
+    EXPECT_EQ(a.cmd("a1 NOOP"), "* 4 EXISTS\r\na1 OK NOOP completed\r\n");
+    EXPECT_EQ(b.cmd("b2 FETCH 4 FLAGS"), "* 4 FETCH (FLAGS (\\Recent))\r\nb2 OK FETCH completed\r\n");
+    EXPECT_EQ(a.cmd("a2 FETCH 4 FLAGS"), "* 4 FETCH (FLAGS ())\r\na2 OK FETCH completed\r\n");
+    // Re-selecting does not make old mail recent again.
+    EXPECT_THAT(b.cmd("b3 SELECT INBOX"), HasSubstr("* 4 EXISTS\r\n* 0 RECENT\r\n"));
+}
+
+// A name that is not modified UTF-7 can name no mailbox: NO, not BAD, so
+// it does not count towards the limit of invalid commands.
+TEST_F(ImapSessionTest, InvalidModifiedUtf7NamesAreAnsweredNo) {
+    Conn c(rt, backend, config());
+    select(c);
+    EXPECT_EQ(c.cmd("a SELECT \"&Jjo\""),
+              "* OK [CLOSED] Previous mailbox closed\r\n"
+              "a NO [CANNOT] Mailbox name is not modified UTF-7: unterminated '&'\r\n");
+    EXPECT_EQ(c.session().state(), State::kAuthenticated);
+    for (int i = 0; i < 30; ++i) {
+        std::string r = c.cmd("b CREATE \"a&b\"");
+        ASSERT_THAT(r, StartsWith("b NO [CANNOT] ")) << r;
+    }
+    EXPECT_THAT(c.cmd("c STATUS \"&AGE-\" (MESSAGES)"), StartsWith("c NO [CANNOT] "));
+    EXPECT_THAT(c.cmd("d LIST \"\" \"&\""), StartsWith("d NO [CANNOT] "));
+    EXPECT_EQ(c.session().bad_commands(), 0u);
+    EXPECT_EQ(c.cmd("e NOOP"), "e OK NOOP completed\r\n");
+}
+
 TEST_F(ImapSessionTest, FailedSelectLeavesNoMailboxSelected) {
     Conn c(rt, backend, config());
     select(c);
@@ -818,6 +886,7 @@ TEST_F(ImapSessionTest, NulBytesGoOutAs0x80AndSizesAgree) {
     ASSERT_EQ(msg.size(), 52u);
     const size_t body_at = msg.find("\r\n\r\n") + 4;
     backend.add_message("alice", "INBOX", msg, kSeen, kDate3);
+    backend.settle("alice", "INBOX");   // old mail: \Recent has its own tests
     Conn c(rt, backend, config());
     select(c);
     EXPECT_EQ(c.cmd("a FETCH 4 (RFC822.SIZE BODY.PEEK[])"),
@@ -978,7 +1047,8 @@ TEST_F(ImapSessionTest, StreamedSectionsAndPartials) {
     c.flushed.clear();
     c.flush_sizes.clear();
     rest = c.cmd("d FETCH 4 BODY[]");
-    EXPECT_EQ(c.flushed + rest, "* 4 FETCH (BODY[] " + lit(big) + " FLAGS (\\Seen))\r\nd OK FETCH completed\r\n");
+    EXPECT_EQ(c.flushed + rest,
+              "* 4 FETCH (BODY[] " + lit(big) + " FLAGS (\\Recent \\Seen))\r\nd OK FETCH completed\r\n");
     EXPECT_EQ(backend.message("alice", "INBOX", 4)->flags, uint32_t(kSeen));
     EXPECT_EQ(backend.read_message_data_calls, 0);   // only summaries and ranges: never the whole message
     EXPECT_GE(backend.read_ranges.size(), 6u * 2);
@@ -1224,6 +1294,7 @@ protected:
     ImapSessionFiveTest() {
         backend.add_message("alice", "INBOX", "Subject: four\r\n\r\n4\r\n", 0, kDate3);
         backend.add_message("alice", "INBOX", "Subject: five\r\n\r\n5\r\n", kAnswered, kDate3);
+        backend.settle("alice", "INBOX");
     }
 };
 
@@ -1240,7 +1311,7 @@ TEST_F(ImapSessionFiveTest, CopyAnswersCopyUid) {
     EXPECT_EQ(canon(c.cmd("d COPY 1 Nope")), "d NO [TRYCREATE] no such mailbox 'Nope'\r\n");
     EXPECT_EQ(canon(c.cmd("e COPY 6 Trash")), "e BAD Message sequence number out of range\r\n");
     // Into the selected mailbox itself: the new message is announced.
-    EXPECT_EQ(canon(c.cmd("f COPY 1 INBOX")), "* 6 EXISTS\r\nf OK [COPYUID 1000 1 6] COPY completed\r\n");
+    EXPECT_EQ(canon(c.cmd("f COPY 1 INBOX")), "* 6 EXISTS\r\n* 1 RECENT\r\nf OK [COPYUID 1000 1 6] COPY completed\r\n");
     EXPECT_FALSE(c.changed());
 }
 
@@ -1268,12 +1339,12 @@ TEST_F(ImapSessionFiveTest, MoveWithinTheSelectedMailboxRenumbers) {
     select(c);
     EXPECT_EQ(canon(c.cmd("a MOVE 1:2 INBOX")),
               "* OK [COPYUID 1000 1:2 6:7] Moved\r\n* 2 EXPUNGE\r\n* 1 EXPUNGE\r\n* 5 EXISTS\r\n"
-              "a OK MOVE completed\r\n");
+              "* 2 RECENT\r\na OK MOVE completed\r\n");
     EXPECT_EQ(backend.uids("alice", "INBOX"), (std::vector<uint32_t>{3, 4, 5, 6, 7}));
     EXPECT_EQ(c.cmd("b FETCH 1:* (UID FLAGS)"),
               "* 1 FETCH (UID 3 FLAGS (\\Flagged))\r\n* 2 FETCH (UID 4 FLAGS ())\r\n"
-              "* 3 FETCH (UID 5 FLAGS (\\Answered))\r\n* 4 FETCH (UID 6 FLAGS (\\Seen))\r\n"
-              "* 5 FETCH (UID 7 FLAGS ())\r\nb OK FETCH completed\r\n");
+              "* 3 FETCH (UID 5 FLAGS (\\Answered))\r\n* 4 FETCH (UID 6 FLAGS (\\Recent \\Seen))\r\n"
+              "* 5 FETCH (UID 7 FLAGS (\\Recent))\r\nb OK FETCH completed\r\n");
 }
 
 // RFC 4315 3: COPYUID names every message copied, however many.
@@ -1340,7 +1411,9 @@ TEST_F(ImapSessionTest, AppendWithFlagsAndDate) {
 TEST_F(ImapSessionTest, AppendIntoTheSelectedMailboxAnnouncesIt) {
     Conn c(rt, backend, config());
     select(c);
-    EXPECT_EQ(c.cmd("a APPEND INBOX {3+}\r\nabc"), "* 4 EXISTS\r\na OK [APPENDUID 1000 4] APPEND completed\r\n");
+    // New to this session, which has the mailbox selected: \Recent here.
+    EXPECT_EQ(c.cmd("a APPEND INBOX {3+}\r\nabc"),
+              "* 4 EXISTS\r\n* 1 RECENT\r\na OK [APPENDUID 1000 4] APPEND completed\r\n");
     EXPECT_EQ(c.cmd("b FETCH 4 (UID RFC822.SIZE)"), "* 4 FETCH (UID 4 RFC822.SIZE 3)\r\nb OK FETCH completed\r\n");
     EXPECT_EQ(c.cmd("c APPEND Sent {3+}\r\nabc"), "c OK [APPENDUID 1001 1] APPEND completed\r\n");
     EXPECT_FALSE(c.changed());
@@ -1447,7 +1520,54 @@ TEST_F(ImapSessionTest, ListSpecialUseSubscribedAndLsub) {
               "* LIST (\\HasNoChildren \\Junk) \"/\" Junk\r\ni OK LIST completed\r\n");
     EXPECT_EQ(c.cmd("j LIST \"\" S* RETURN (SUBSCRIBED)"),
               "* LIST (\\HasNoChildren \\Sent \\Subscribed) \"/\" Sent\r\nj OK LIST completed\r\n");
-    EXPECT_EQ(c.cmd("k SUBSCRIBE Nope"), "k NO [NONEXISTENT] no such mailbox 'Nope'\r\n");
+    // A name without a mailbox may be subscribed (RFC 3501 6.3.6).
+    EXPECT_EQ(c.cmd("k SUBSCRIBE Nope"), "k OK SUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("l LIST (SUBSCRIBED) \"\" N*"),
+              "* LIST (\\NonExistent \\Subscribed) \"/\" Nope\r\nl OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("m LIST \"\" N*"), "m OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("n UNSUBSCRIBE Nope"), "n OK UNSUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("o UNSUBSCRIBE Nope"), "o NO [NONEXISTENT] no such mailbox 'Nope'\r\n");
+}
+
+// RFC 3501 6.3.6: DELETE leaves the subscription; RFC 5258 shows it as
+// \NonExistent, and a mailbox created again under the name has it.
+TEST_F(ImapSessionTest, DeleteKeepsTheSubscription) {
+    Conn c(rt, backend, config());
+    login(c);
+    c.cmd("a CREATE Old");
+    EXPECT_EQ(c.cmd("b SUBSCRIBE Old"), "b OK SUBSCRIBE completed\r\n");
+    EXPECT_EQ(c.cmd("c DELETE Old"), "c OK DELETE completed\r\n");
+    EXPECT_EQ(c.cmd("d LIST (SUBSCRIBED) \"\" O*"),
+              "* LIST (\\NonExistent \\Subscribed) \"/\" Old\r\nd OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("e LSUB \"\" O*"), "* LSUB (\\Noselect) \"/\" Old\r\ne OK LSUB completed\r\n");
+    EXPECT_EQ(c.cmd("f LIST \"\" O*"), "f OK LIST completed\r\n");
+    EXPECT_EQ(c.cmd("g CREATE Old"), "g OK CREATE completed\r\n");
+    EXPECT_EQ(c.cmd("h LIST \"\" O* RETURN (SUBSCRIBED)"),
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" Old\r\nh OK LIST completed\r\n");
+}
+
+// RFC 5258 3.5: RECURSIVEMATCH lists a parent that does not pass but has
+// a passing descendant that is not listed itself, with CHILDINFO.
+TEST_F(ImapSessionTest, RecursiveMatchReturnsChildInfo) {
+    Conn c(rt, backend, config());
+    login(c);
+    for (const char* name : {"P", "P/a", "P/b/c", "Q/d"}) c.cmd(std::string("a CREATE ") + name);
+    c.cmd("b SUBSCRIBE P/b/c");
+    c.cmd("c SUBSCRIBE Q/d");
+    EXPECT_EQ(c.cmd("d LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %"),
+              "* LIST (\\HasNoChildren \\Drafts \\Subscribed) \"/\" Drafts\r\n"
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"
+              "* LIST (\\HasNoChildren \\Junk \\Subscribed) \"/\" Junk\r\n"
+              "* LIST (\\HasChildren) \"/\" P (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+              "* LIST (\\NonExistent) \"/\" Q (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+              "* LIST (\\HasNoChildren \\Sent \\Subscribed) \"/\" Sent\r\n"
+              "* LIST (\\HasNoChildren \\Trash \\Subscribed) \"/\" Trash\r\n"
+              "d OK LIST completed\r\n");
+    // The subscribed descendant is listed itself: no CHILDINFO for Q.
+    EXPECT_EQ(c.cmd("e LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (Q Q/d)"),
+              "* LIST (\\HasNoChildren \\Subscribed) \"/\" Q/d\r\ne OK LIST completed\r\n");
+    // Without RECURSIVEMATCH, never.
+    EXPECT_EQ(c.cmd("g LIST (SUBSCRIBED) \"\" P"), "g OK LIST completed\r\n");
 }
 
 // RFC 3501 6.3.8: levels of hierarchy that "%" matches are returned even
@@ -1533,6 +1653,26 @@ TEST_F(ImapSessionTest, CreateErrors) {
     EXPECT_EQ(c.cmd("g LIST \"\" Archive"), "* LIST (\\HasNoChildren \\Archive) \"/\" Archive\r\ng OK LIST completed\r\n");
 }
 
+// Under load the blocking pool refuses work at once. The reply must say
+// "try again later" (RFC 5530 UNAVAILABLE), never another error's response
+// code: the pool's "busy" (EAGAIN, 11) once equalled the mailbox API's
+// "mailbox exists" (11) and CREATE was answered [ALREADYEXISTS]. A pool
+// with max_queued 0 refuses every call, deterministically; a stopped one
+// refuses too.
+TEST_F(ImapSessionTest, PoolRefusalIsUnavailableNotAnotherErrorsCode) {
+    io::BlockingPool full(io::BlockingPool::Options{.threads = 1, .max_queued = 0});
+    io::BlockingPool stopped(io::BlockingPool::Options{.threads = 1});
+    stopped.stop();
+    Conn c(rt, backend, config());
+    login(c);
+    backend.pool = &full;
+    EXPECT_THAT(c.cmd("a CREATE Projects"), StartsWith("a NO [UNAVAILABLE] blocking pool busy"));
+    backend.pool = &stopped;
+    EXPECT_THAT(c.cmd("b CREATE Projects"), StartsWith("b NO [UNAVAILABLE] blocking pool stopped"));
+    backend.pool = nullptr;
+    EXPECT_EQ(c.cmd("c CREATE Projects"), "c OK CREATE completed\r\n");   // the refused calls created nothing
+}
+
 TEST_F(ImapSessionTest, DeleteErrors) {
     Conn c(rt, backend, config());
     login(c);
@@ -1574,7 +1714,7 @@ TEST_F(ImapSessionTest, IdleReportsChangesAndEndsWithDone) {
     backend.add_message("alice", "INBOX", "Subject: new\r\n\r\nhi\r\n", 0, kDate3);
     backend.set_flags("alice", "INBOX", 1, kSeen | kAnswered);
     EXPECT_TRUE(c.changed());   // the notice arrived on the ring (the driver wakes up on it)
-    EXPECT_EQ(c.refresh(), "* 1 FETCH (UID 1 FLAGS (\\Seen \\Answered))\r\n* 4 EXISTS\r\n");
+    EXPECT_EQ(c.refresh(), "* 1 FETCH (UID 1 FLAGS (\\Seen \\Answered))\r\n* 4 EXISTS\r\n* 1 RECENT\r\n");
     EXPECT_FALSE(c.changed());
     EXPECT_EQ(c.refresh(), "");
     EXPECT_EQ(c.line("done"), "i OK IDLE terminated\r\n");
@@ -1606,7 +1746,9 @@ TEST_F(ImapSessionTest, OtherSessionsChangesComeBeforeTheTaggedReply) {
     EXPECT_FALSE(b.changed());   // not echoed to the writer
     EXPECT_EQ(a.cmd("a1 NOOP"), "* 1 FETCH (UID 1 FLAGS (\\Seen \\Flagged))\r\na1 OK NOOP completed\r\n");
     EXPECT_FALSE(a.changed());
-    EXPECT_EQ(b.cmd("b2 APPEND INBOX {3+}\r\nabc"), "* 4 EXISTS\r\nb2 OK [APPENDUID 1000 4] APPEND completed\r\n");
+    // b reports the new message first and so gets it as \Recent; a not.
+    EXPECT_EQ(b.cmd("b2 APPEND INBOX {3+}\r\nabc"),
+              "* 4 EXISTS\r\n* 1 RECENT\r\nb2 OK [APPENDUID 1000 4] APPEND completed\r\n");
     EXPECT_EQ(a.cmd("a2 LIST \"\" Sent"),
               "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* 4 EXISTS\r\na2 OK LIST completed\r\n");
     EXPECT_EQ(b.cmd("b3 NOOP"), "b3 OK NOOP completed\r\n");
@@ -1676,7 +1818,8 @@ TEST_F(ImapSessionTest, SeveralExpungesByOthersAreReportedHighestFirst) {
     backend.add_message("alice", "INBOX", "Subject: five\r\n\r\n5\r\n", 0, kDate3);
     backend.set_flags("alice", "INBOX", 4, kFlagged);
     EXPECT_EQ(a.cmd("a1 CHECK"),
-              "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\n* 2 FETCH (UID 4 FLAGS (\\Flagged))\r\n* 3 EXISTS\r\na1 OK CHECK completed\r\n");
+              "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\n* 2 FETCH (UID 4 FLAGS (\\Recent \\Flagged))\r\n* 3 EXISTS\r\n"
+              "* 2 RECENT\r\na1 OK CHECK completed\r\n");
     EXPECT_EQ(a.cmd("a2 FETCH 1:* UID"),
               "* 1 FETCH (UID 2)\r\n* 2 FETCH (UID 4)\r\n* 3 FETCH (UID 5)\r\na2 OK FETCH completed\r\n");
 }
@@ -1737,7 +1880,7 @@ TEST_F(ImapSessionTest, BadCommandsDoNotSwallowChanges) {
     Conn a(rt, backend, config());
     select(a);
     backend.add_message("alice", "INBOX", "Subject: new\r\n\r\nhi\r\n", 0, kDate3);
-    EXPECT_EQ(a.cmd("a1 LOGIN x y"), "* 4 EXISTS\r\na1 BAD LOGIN not allowed now\r\n");
+    EXPECT_EQ(a.cmd("a1 LOGIN x y"), "* 4 EXISTS\r\n* 1 RECENT\r\na1 BAD LOGIN not allowed now\r\n");
 }
 
 // Keywords: defined on first STORE (FLAGS and PERMANENTFLAGS sent again),
@@ -1797,4 +1940,55 @@ TEST_F(ImapSessionTest, KeywordDefinedElsewhereIsAnnouncedWithFlags) {
     ASSERT_NE(flags, std::string::npos) << r;
     ASSERT_NE(fetch, std::string::npos) << r;
     EXPECT_LT(flags, fetch);
+}
+
+// Issue 11 item 4: SEARCH, FETCH and LIST stop with NO [LIMIT] once they
+// have worked longer than command_time_limit. The clock is the test's:
+// every reading advances it by a second, so the second checkpoint of a
+// command is past a 1.5 s limit.
+TEST_F(ImapSessionTest, CommandTimeLimitAnswersNoLimit) {
+    SessionConfig cfg = config();
+    cfg.command_time_limit = 1500ms;
+    auto ticks = std::make_shared<int>(0);
+    cfg.clock = [ticks] { return std::chrono::steady_clock::time_point(std::chrono::seconds(++*ticks)); };
+    Conn c(rt, backend, cfg);
+    select(c);
+    EXPECT_EQ(c.cmd("a SEARCH ALL"), "a NO [LIMIT] Command took too long\r\n");
+    EXPECT_EQ(c.cmd("b FETCH 1:3 (UID)"), "* 1 FETCH (UID 1)\r\nb NO [LIMIT] Command took too long\r\n");
+    EXPECT_EQ(c.cmd("c LIST \"\" *"), "c NO [LIMIT] Command took too long\r\n");
+    // A single message is within the limit; the session goes on.
+    EXPECT_EQ(c.cmd("d FETCH 2 (UID)"), "* 2 FETCH (UID 2)\r\nd OK FETCH completed\r\n");
+}
+
+TEST_F(ImapSessionTest, NoCommandTimeLimitWhenZero) {
+    SessionConfig cfg = config();
+    cfg.command_time_limit = 0ms;
+    auto ticks = std::make_shared<int>(0);
+    cfg.clock = [ticks] { return std::chrono::steady_clock::time_point(std::chrono::hours(++*ticks)); };
+    Conn c(rt, backend, cfg);
+    select(c);
+    EXPECT_EQ(c.cmd("a SEARCH ALL"), "* SEARCH 1 2 3\r\na OK SEARCH completed\r\n");
+}
+
+// Issue 11 item 4: a 4,000-byte needle over a 1 MiB body (linear matcher;
+// the time is measured by tools/bench, correctness here).
+TEST_F(ImapSessionTest, SearchLongNeedleOverLargeBody) {
+    std::string needle;
+    while (needle.size() < 4000) needle += "needle-" + std::to_string(needle.size()) + " ";
+    needle.resize(4000);
+    std::string body;
+    const std::string line = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    while (body.size() < 1024 * 1024) body += line;
+    body += needle + "\r\n";
+    backend.add_message("alice", "INBOX", "Subject: big\r\n\r\n" + body, 0, kDate3);
+    Conn c(rt, backend, config());
+    select(c);
+    backend.compute_calls = 0;
+    EXPECT_EQ(c.cmd("a SEARCH BODY {4000+}\r\n" + needle), "* SEARCH 4\r\na OK SEARCH completed\r\n");
+    // The 1 MiB body was decoded and matched off the ring; the small ones were not.
+    EXPECT_GT(backend.compute_calls, 0);
+    EXPECT_LT(backend.compute_calls, 40);
+    std::string almost = needle;
+    almost[3999] = almost[3999] == 'x' ? 'y' : 'x';
+    EXPECT_EQ(c.cmd("b SEARCH BODY {4000+}\r\n" + almost), "* SEARCH\r\nb OK SEARCH completed\r\n");
 }

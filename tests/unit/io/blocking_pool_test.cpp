@@ -1,12 +1,14 @@
 // BlockingPool on a real Ring: results come back on the ring thread, many
 // concurrent calls from several coroutines, exceptions surface as errors,
 // Result-returning functions are flattened, a full queue refuses at once,
-// and stop() finishes queued work before joining.
+// stop() finishes queued work before joining, and a fairness key limits
+// the calls of one key running at once.
 #include "io/blocking_pool.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -118,10 +120,10 @@ io::Task<void> odd_calls(io::Ring& ring, io::BlockingPool& pool, Outcomes& o) {
     int touched = 0;
     auto v = [&touched] { touched = 1; };
     o.void_ok = co_await pool.run(v);
-    if (touched != 1) o.void_ok = Error{1, "not run"};
+    if (touched != 1) o.void_ok = make_error("not run");
     auto good = [] { return Result<std::string>(std::string("fine")); };
     o.flattened_ok = co_await pool.run(good);
-    auto bad = [] { return Result<std::string>(make_error("no such key", 5)); };
+    auto bad = [] { return Result<std::string>(make_error("no such key", EIO)); };
     o.flattened_err = co_await pool.run(bad);
     // A named lambda owning a heap-allocated string is copied into the job
     // (a temporary one would not compile: see blocking_pool.hpp).
@@ -148,7 +150,7 @@ TEST(BlockingPool, ExceptionsBecomeErrorsAndResultsFlatten) {
     ASSERT_TRUE(o.flattened_ok.ok());
     EXPECT_EQ(*o.flattened_ok, "fine");
     ASSERT_FALSE(o.flattened_err.ok());
-    EXPECT_EQ(o.flattened_err.error().code, 5);
+    EXPECT_EQ(o.flattened_err.error().code, std::errc::io_error);   // fn's own error passes through
     EXPECT_EQ(o.flattened_err.error().message, "no such key");
     ASSERT_TRUE(o.owning_capture.ok());
     EXPECT_EQ(*o.owning_capture, std::string(200, 'x') + "!");
@@ -263,4 +265,56 @@ TEST(BlockingPool, AwaitedOutsideARingFails) {
     t.join();
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.error().code, io::BlockingPool::kNoRing);
+}
+
+namespace {
+
+// Fairness: key 1 ("a user with many sessions") sends four calls that each
+// wait until key 2's single call has run (at most 2 s); key 2 sends one.
+struct Fairness {
+    std::atomic<bool> b_ran{false};
+    std::atomic<int> a_running{0};
+    std::atomic<int> a_max_running{0};
+    std::atomic<int> a_waited_out{0};   // calls of key 1 that never saw key 2's run
+    int done = 0;
+};
+
+io::Task<void> keyed_call(io::Ring& ring, io::BlockingPool& pool, Fairness& f, bool is_a, int total) {
+    auto a_fn = [&f] {
+        int now = ++f.a_running;
+        int seen = f.a_max_running.load();
+        while (now > seen && !f.a_max_running.compare_exchange_weak(seen, now)) {
+        }
+        auto deadline = std::chrono::steady_clock::now() + 2s;
+        while (!f.b_ran && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+        if (!f.b_ran) ++f.a_waited_out;
+        --f.a_running;
+        return 1;
+    };
+    auto b_fn = [&f] {
+        f.b_ran = true;
+        return 2;
+    };
+    Result<int> r = 0;
+    if (is_a)
+        r = co_await pool.run(a_fn, 1);
+    else
+        r = co_await pool.run(b_fn, 2);
+    EXPECT_TRUE(r.ok());
+    if (++f.done == total) ring.stop();
+}
+
+}  // namespace
+
+TEST(BlockingPool, OneKeyCannotOccupyEveryThread) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    io::BlockingPool pool(io::BlockingPool::Options{.threads = 2, .max_queued = 100, .max_running_per_key = 1});
+    Fairness f;
+    for (int i = 0; i < 4; ++i) io::spawn(keyed_call(ring, pool, f, true, 5));
+    io::spawn(keyed_call(ring, pool, f, false, 5));
+    ring.run();
+    EXPECT_EQ(f.done, 5);
+    EXPECT_EQ(f.a_max_running.load(), 1);   // key 1 never held both threads
+    EXPECT_EQ(f.a_waited_out.load(), 0);    // key 2 overtook key 1's queued calls
 }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -191,6 +192,57 @@ TEST(Acceptor, AcceptsManyConnections) {
     ring.run();
     clients.join();
     EXPECT_EQ(got, 20);
+}
+
+namespace {
+// Takes one accept with descriptors exhausted, then watches the acceptor
+// for a while: the failure must come once, not again and again.
+io::Task<void> accept_through_emfile(io::Ring& ring, io::Acceptor& acc, const rlimit& normal, int& first,
+                                     int& while_failed, int& after) {
+    first = co_await acc.next();
+    // Nothing more may arrive until resume(): the error is not re-armed.
+    co_await io::sleep_for(50ms);
+    auto pending = acc.next();
+    while_failed = pending.await_ready() ? -1 : 0;
+    ::setrlimit(RLIMIT_NOFILE, &normal);
+    acc.resume();
+    after = co_await acc.next();
+    if (after >= 0) ::close(after);
+    ring.stop();
+}
+}  // namespace
+
+// EMFILE ends a multishot accept (no IORING_CQE_F_MORE); re-arming at once
+// would fail at once, for as long as the connection waits in the backlog.
+TEST(Acceptor, ReportsEmfileOnceAndAcceptsAfterResume) {
+    io::Ring ring(64);
+    ring.bind_thread();
+    auto lfd = io::listen_tcp("127.0.0.1", 0, true);
+    ASSERT_TRUE(lfd.ok());
+    uint16_t port = bound_port(lfd->get());
+    int client = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto addr = io::make_address("127.0.0.1", port);
+    ASSERT_EQ(::connect(client, addr->get(), addr->length), 0);   // waits in the backlog
+    rlimit normal{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &normal), 0);
+    // No descriptor free: the limit at the highest one in use.
+    int probe = ::dup(0);
+    ASSERT_GE(probe, 0);
+    ::close(probe);
+    rlimit exhausted = normal;
+    exhausted.rlim_cur = static_cast<rlim_t>(probe);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &exhausted), 0);
+    int first = 0, while_failed = 0, after = -1;
+    {
+        io::Acceptor acc(ring, lfd->get());   // armed under the lowered limit
+        io::spawn(accept_through_emfile(ring, acc, normal, first, while_failed, after));
+        ring.run();
+    }
+    ::setrlimit(RLIMIT_NOFILE, &normal);
+    ::close(client);
+    EXPECT_EQ(first, -EMFILE);
+    EXPECT_EQ(while_failed, 0) << "a failed accept was re-armed without resume()";
+    EXPECT_GE(after, 0);
 }
 
 TEST(Socket, FormatsAndMapsAddresses) {

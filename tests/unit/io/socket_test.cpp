@@ -24,7 +24,7 @@ TEST(ListenGroup, RefusesAPortAnotherReusePortGroupHolds) {
 
     auto group = listen_tcp_group("127.0.0.1", port, 2);
     ASSERT_FALSE(group.ok()) << "a second group on the same port would split its connections";
-    EXPECT_EQ(group.error().code, EADDRINUSE);
+    EXPECT_EQ(group.error().code, std::errc::address_in_use);
     EXPECT_NE(group.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
         << group.error().message;
     EXPECT_NE(group.error().message.find("in use"), std::string::npos) << group.error().message;
@@ -50,7 +50,7 @@ TEST(ListenGroup, PortZeroIsRefused) {
     // Each socket would get its own ephemeral port: not a group.
     auto group = listen_tcp_group("127.0.0.1", 0, 2);
     ASSERT_FALSE(group.ok());
-    EXPECT_EQ(group.error().code, EINVAL);
+    EXPECT_EQ(group.error().code, std::errc::invalid_argument);
 }
 
 }  // namespace

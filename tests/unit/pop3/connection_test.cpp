@@ -65,7 +65,7 @@ public:
     io::Task<Result<std::vector<MaildropEntry>>> open_maildrop(std::string user) override {
         co_await io::sleep_for(1ms);
         if (locked.count(user)) {
-            Error e{kInUse, "locked"};
+            Error e = make_error("locked", kInUse);
             co_return e;
         }
         locked.insert(user);
@@ -79,7 +79,7 @@ public:
         co_await io::sleep_for(1ms);
         for (auto& [u, body] : maildrops[user])
             if (u == uid) co_return body;
-        Error e{2, "no such message"};
+        Error e = make_error("no such message", kMessageGone);
         co_return e;
     }
 

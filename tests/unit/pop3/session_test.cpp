@@ -8,12 +8,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "io/blocking_pool.hpp"
 #include "util/base64.hpp"
 
 using namespace ringpost;
@@ -33,8 +36,8 @@ const std::string kMsg3 = "Subject: headers only\r\nX-Empty: yes\r\n";
 struct FakeStore {
     std::map<std::string, std::string> passwords{{"alice", "secret"}, {"bob", "pass word"}, {"temp", "x"}};
     std::vector<std::pair<std::string, std::string>> messages{{"uid-1", kMsg1}, {"uid-2", kMsg2}, {"uid-3", kMsg3}};
-    int open_error = 0;          // kInUse or another code: open_maildrop fails
-    bool fetch_fails = false;
+    std::optional<Error> open_error;    // open_maildrop fails with it (kInUse or another error)
+    std::optional<Error> fetch_error;   // fetch fails with it
     bool remove_fails = false;
 
     std::vector<Session::Credentials> logins;
@@ -56,17 +59,17 @@ struct FakeStore {
         return r;
     }
     Result<std::vector<MaildropEntry>> open() {
-        if (open_error != 0) return Error{open_error, "nope"};
+        if (open_error) return *open_error;
         std::vector<MaildropEntry> v;
         for (auto& [uid, body] : messages) v.push_back(MaildropEntry{uid, body.size()});
         return v;
     }
     Result<std::string> fetch(const std::string& uid) {
         fetched.push_back(uid);
-        if (fetch_fails) return Error{5, "read error"};
+        if (fetch_error) return *fetch_error;
         for (auto& [u, body] : messages)
             if (u == uid) return body;
-        return Error{kMessageGone, "gone"};
+        return make_error("gone", kMessageGone);
     }
 };
 
@@ -120,7 +123,7 @@ struct Driver {
                 continue;
             case Event::kUpdate:
                 store.removed = s.deletions();
-                s.updated(store.remove_fails ? Result<void>(Error{5, "disk"}) : Result<void>(), out);
+                s.updated(store.remove_fails ? Result<void>(make_error("disk", EIO)) : Result<void>(), out);
                 continue;
             case Event::kStartTls:
                 // The driver sends the +OK, drops unread input, handshakes.
@@ -625,24 +628,45 @@ TEST_F(Pop3SessionTest, TemporaryFailuresAndLockedMaildrop) {
     EXPECT_EQ(send("PASS x\r\n"), "-ERR [SYS/TEMP] authentication temporarily unavailable\r\n");
     EXPECT_EQ(session().stats().auth_failures, 0u);
 
-    store.open_error = kInUse;
+    store.open_error = make_error("locked", kInUse);
     send("USER alice\r\n");
     EXPECT_EQ(send("PASS secret\r\n"), "-ERR [IN-USE] maildrop already locked\r\n");
     EXPECT_FALSE(session().in_transaction());
     EXPECT_EQ(send("STAT\r\n"), "-ERR command not valid in this state\r\n");
 
-    store.open_error = 7;
+    store.open_error = make_error("nope", E2BIG);
     send("USER alice\r\n");
     EXPECT_EQ(send("PASS secret\r\n"), "-ERR [SYS/TEMP] cannot open maildrop\r\n");
 
     // Once the lock is free, a new login works on the same connection.
-    store.open_error = 0;
+    store.open_error.reset();
     send("USER alice\r\n");
     EXPECT_THAT(send("PASS secret\r\n"), StartsWith("+OK maildrop has 3"));
 }
 
+// An error of another layer is never read as a maildrop error: the
+// blocking pool's refusal under load, and errno values equal to kInUse
+// (EPERM is 1) or kMessageGone (ENOENT is 2), are temporary failures
+// (RFC 3206 SYS/TEMP), not [IN-USE] or "deleted".
+TEST_F(Pop3SessionTest, OtherLayersErrorsAreTemporaryFailures) {
+    greet();
+    for (const Error& e : {make_error("blocking pool busy: 1024 calls waiting", io::BlockingPool::kBusy),
+                           make_error("operation not permitted", EPERM)}) {
+        store.open_error = e;
+        send("USER alice\r\n");
+        EXPECT_EQ(send("PASS secret\r\n"), "-ERR [SYS/TEMP] cannot open maildrop\r\n") << e.message;
+    }
+    store.open_error.reset();
+    login();
+    for (const Error& e : {make_error("blocking pool busy: 1024 calls waiting", io::BlockingPool::kBusy),
+                           make_error("no such file", ENOENT)}) {
+        store.fetch_error = e;
+        EXPECT_EQ(send("RETR 1\r\n"), "-ERR [SYS/TEMP] cannot read message\r\n") << e.message;
+    }
+}
+
 TEST_F(Pop3SessionTest, FetchFailureIsTemporary) {
-    store.fetch_fails = true;
+    store.fetch_error = make_error("read error", EIO);
     login();
     EXPECT_EQ(send("RETR 1\r\n"), "-ERR [SYS/TEMP] cannot read message\r\n");
     EXPECT_EQ(send("TOP 1 1\r\n"), "-ERR [SYS/TEMP] cannot read message\r\n");

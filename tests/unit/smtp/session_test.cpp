@@ -6,12 +6,14 @@
 #include "smtp/session.hpp"
 
 #include "smtp/command.hpp"
+#include "io/blocking_pool.hpp"
 #include "util/base64.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -49,8 +51,15 @@ public:
         return buf;
     }
     int64_t now() override { return kNow; }
+    // Room for `free_space` bytes (a full spool when 0).
+    bool storage_available(uint64_t size) override {
+        storage_asked.push_back(size);
+        return size < free_space;
+    }
 
     std::vector<std::string> checked;
+    uint64_t free_space = UINT64_MAX;
+    std::vector<uint64_t> storage_asked;
     bool last_authenticated = false;
     int ids = 0;
 };
@@ -76,7 +85,7 @@ struct Driver {
     }
 
     // Sends bytes and returns the replies produced, committing every
-    // message with `commit_ok` like the driver would.
+    // message with `commit_result` like the driver would.
     std::string send(std::string_view bytes) {
         Session& s = session();
         pending.append(bytes);
@@ -99,7 +108,7 @@ struct Driver {
             }
             if (e == Event::kCommit) {
                 messages.push_back(s.take_message());
-                s.committed(commit_ok, out);
+                s.committed(commit_result, out);
                 continue;
             }
             if (e == Event::kAuth) {
@@ -166,7 +175,7 @@ struct Driver {
     std::unique_ptr<Session> session_;
     std::string pending;
     std::vector<AcceptedMessage> messages;
-    bool commit_ok = true;
+    Result<void> commit_result;
     bool closed = false;
     // Event::kDelay: how many reply lines of that send() preceded each one.
     std::vector<long> delays_after;
@@ -524,6 +533,26 @@ TEST_F(SessionTest, DeclaredSizeTooLarge) {
     EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1000\r\n"), "250 2.1.0 Ok\r\n");
 }
 
+TEST_F(SessionTest, MailRefusedWith452WhenStorageIsShort) {
+    // Postfix below queue_minfree: 452 4.3.1 at MAIL FROM, nothing started.
+    policy.free_space = 0;
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "452 4.3.1 Insufficient system storage\r\n");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("RCPT TO:<c@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    // The declared SIZE is what must fit.
+    policy.free_space = 5000;
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=6000\r\n"), "452 4.3.1 Insufficient system storage\r\n");
+    EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=4000\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(policy.storage_asked, (std::vector<uint64_t>{0, 6000, 4000}));
+    // Space back: the next transaction goes through.
+    send("RSET\r\n");
+    policy.free_space = UINT64_MAX;
+    start_transaction();
+    send("DATA\r\nhello\r\n.\r\n");
+    EXPECT_EQ(messages.size(), 1u);
+}
+
 TEST_F(SessionTest, DataLargerThanLimitIsDiscarded) {
     config.limits.max_message_size = 1000;
     start_transaction();
@@ -558,13 +587,40 @@ TEST_F(SessionTest, EmptyMessage) {
 }
 
 TEST_F(SessionTest, CommitFailure) {
-    commit_ok = false;
+    commit_result = make_error("write failed", EIO);
     start_transaction();
     EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"),
               "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0 Error: queue file write error\r\n");
     EXPECT_FALSE(session().in_transaction());
     EXPECT_EQ(session().stats().messages, 0u);
     EXPECT_EQ(send("RCPT TO:<a@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+}
+
+// The session knows no layer below the spool; it reads an error by its
+// condition. Overload (here the blocking pool's "busy") is a temporary
+// failure of this message; shutting down (the pool's or the commit stage's
+// "stopped") ends the session with 421 (RFC 5321 3.8).
+TEST_F(SessionTest, CommitRefusedUnderLoadIsTemporary) {
+    commit_result = make_error("blocking pool busy: 1024 calls waiting", io::BlockingPool::kBusy);
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n451 4.3.0 Error: queue file write error\r\n");
+    EXPECT_FALSE(closed);
+    commit_result = Result<void>();
+    start_transaction();
+    EXPECT_THAT(send("DATA\r\nx\r\n.\r\n"), HasSubstr("250 2.0.0 Ok: queued as "));
+}
+
+TEST_F(SessionTest, CommitRefusedWhileShuttingDownCloses) {
+    commit_result = make_error("blocking pool stopped", io::BlockingPool::kStopped);
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\nx\r\n.\r\nRSET\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n421 4.3.2 mx.example Service shutting down\r\n");
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(session().stats().messages, 0u);
+    std::string out;
+    session().shutdown(out);   // the driver's drain: nothing more after the 421
+    EXPECT_EQ(out, "");
 }
 
 TEST_F(SessionTest, DataWithArgumentIsASyntaxError) {
@@ -1057,7 +1113,7 @@ TEST_F(SessionTest, EveryRejectionCountsAsAnError) {
     EXPECT_EQ(send("MAIL FROM:<h@client.example> SIZE=999999999\r\n").substr(0, 4), "552 ");
     EXPECT_EQ(session().stats().bad_commands, 5u);
     // A failed commit is an error too; accepted recipients never are.
-    commit_ok = false;
+    commit_result = make_error("write failed", EIO);
     send("MAIL FROM:<h@client.example>\r\nRCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\n");
     EXPECT_EQ(session().stats().bad_commands, 6u);
     EXPECT_TRUE(delays_after.empty());
@@ -1176,7 +1232,7 @@ TEST_F(SessionTest, AcceptedMessageForgivesErrorsAndJunk) {
 
 TEST_F(SessionTest, FailedMessageForgivesNothing) {
     config.limits.hard_error_limit = 3;
-    commit_ok = false;
+    commit_result = make_error("write failed", EIO);
     ehlo();
     send("FOO\r\n");
     EXPECT_EQ(send("MAIL FROM:<a@client.example>\r\nRCPT TO:<r@remote.example>\r\nDATA\r\nx\r\n.\r\n"),

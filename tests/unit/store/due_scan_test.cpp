@@ -1,7 +1,9 @@
 // The schedule index from the delivery engine's side: load_due (order,
 // skip, limits, next_due, broken entries) and `queue flush`
 // (reschedule_all), including a flush while a message is in flight.
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -173,3 +175,30 @@ TEST_F(DueScanTest, FlushBetweenLoadAndOutcomeLeavesNoStaleEntry) {
     EXPECT_EQ(count(keys::kSchedule), 1u);
     EXPECT_EQ(stored_envelope(qid).next_attempt, T + 6000);
 }
+
+// While the database takes no writes (a full disk stopped it), no outcome
+// of a delivery attempt can be recorded: the engine would retry at once,
+// in a loop, delivering remote mail again each time. The scan fails
+// instead (the feeder backs off a second per failed scan) until the
+// database is resumed.
+TEST_F(DueScanTest, NothingIsDueWhileTheDatabaseIsStopped) {
+    std::string qid = spool_due(T - 10, "due");
+    // The watch may resume the (healthy) database between the report and the
+    // scan if its 500 ms tick falls right there: a few tries.
+    Result<DueScan> stopped = DueScan{};
+    for (int i = 0; i < 5 && stopped; ++i) {
+        test_hooks::report_write_stop(*store);
+        stopped = store->load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
+    }
+    ASSERT_FALSE(stopped.ok());
+    EXPECT_NE(stopped.error().message.find("stopped"), std::string::npos) << stopped.error().message;
+    // The space watch resumes the (healthy) database within an interval.
+    Result<DueScan> resumed = make_error("not yet");
+    for (int i = 0; i < 100 && !resumed; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        resumed = store->load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
+    }
+    ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+    EXPECT_EQ(ids(resumed.value()), std::vector<std::string>{qid});
+}
+

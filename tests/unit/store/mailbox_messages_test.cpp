@@ -52,6 +52,47 @@ TEST_F(MailboxMessagesTest, ListMessagesWithCounters) {
     EXPECT_FALSE(store->list_messages("", "INBOX").ok());
 }
 
+// \Recent: each UID is handed out once, to the first claim that covers it;
+// listings and STATUS count what lies above the floor.
+TEST_F(MailboxMessagesTest, ClaimRecentHandsOutEachUidOnce) {
+    deliver();
+    deliver("Subject: second\r\n\r\nbody 2");
+    auto listing = store->list_messages(kUser, "INBOX");
+    ASSERT_TRUE(listing.ok());
+    EXPECT_EQ(listing->info.recent_floor, 0u);
+    EXPECT_EQ(listing->info.recent, 2u);
+    EXPECT_EQ(store->mailbox_info(kUser, "INBOX").value()->recent, 2u);
+    const uint32_t validity = listing->info.uidvalidity;
+
+    auto first = store->claim_recent(kUser, "INBOX", validity, 1);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(*first, 0u);   // UID 1 is the caller's
+    EXPECT_EQ(store->mailbox_info(kUser, "INBOX").value()->recent, 1u);
+    EXPECT_EQ(store->claim_recent(kUser, "INBOX", validity, 1).value(), 1u);   // nothing more
+    // Past uidnext - 1 is cut: a later delivery stays for whoever sees it first.
+    EXPECT_EQ(store->claim_recent(kUser, "INBOX", validity, 99).value(), 1u);
+    EXPECT_EQ(store->list_messages(kUser, "INBOX").value().info.recent_floor, 2u);
+    deliver("Subject: third\r\n\r\nbody 3");   // through the commit thread's cached meta
+    listing = store->list_messages(kUser, "INBOX");
+    EXPECT_EQ(listing->info.recent_floor, 2u);
+    EXPECT_EQ(listing->info.recent, 1u);
+    bool found = false;
+    auto boxes = store->list_mailboxes(kUser);
+    ASSERT_TRUE(boxes.ok());
+    for (const auto& m : *boxes) {
+        if (m.name != "INBOX") continue;
+        found = true;
+        EXPECT_EQ(m.recent, 1u);
+    }
+    EXPECT_TRUE(found);
+    // An expunged recent message is no longer counted.
+    ASSERT_TRUE(store->expunge(kUser, "INBOX", {3}).ok());
+    EXPECT_EQ(store->mailbox_info(kUser, "INBOX").value()->recent, 0u);
+
+    EXPECT_EQ(store->claim_recent(kUser, "INBOX", validity + 1, 3).error().code, kNoSuchMailbox);
+    EXPECT_EQ(store->claim_recent(kUser, "Nope", validity, 3).error().code, kNoSuchMailbox);
+}
+
 TEST_F(MailboxMessagesTest, ReadsOfRecordsAndMessageBytes) {
     const std::string qid = deliver();
     MessageRecord rec = record("INBOX", 1);

@@ -111,7 +111,7 @@ TEST_F(MailboxOpsTest, CreateMailbox) {
     EXPECT_EQ(store->create_mailbox(kUser, "Outbox", "\\SENT").value().special_use, "\\Sent");
     auto no_user = store->create_mailbox("", "X");
     ASSERT_FALSE(no_user.ok());
-    EXPECT_EQ(no_user.error().code, 0);
+    EXPECT_FALSE(no_user.error().code);
     EXPECT_FALSE(store->mailbox_info(kUser, "X").value().has_value());
     EXPECT_EQ(info("Outbox").special_use, "\\Sent");
 }
@@ -281,9 +281,41 @@ TEST_F(MailboxOpsTest, Subscriptions) {
     deliver();
     EXPECT_FALSE(info("INBOX").subscribed);
     EXPECT_EQ(info("INBOX").messages, 1u);
-    auto missing = store->set_subscribed(kUser, "Nope", true);
+    auto missing = store->set_subscribed(kUser, "Nope", false);
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code, kNoSuchMailbox);
+}
+
+// RFC 3501 6.3.6: a name may be subscribed without a mailbox, and DELETE
+// leaves the subscription; a mailbox created or renamed under the name
+// takes it over; delete_user removes it.
+TEST_F(MailboxOpsTest, SubscriptionsOutliveTheirMailbox) {
+    using Names = std::vector<std::string>;
+    ASSERT_TRUE(store->create_mailbox(kUser, "Gone").ok());
+    ASSERT_TRUE(store->set_subscribed(kUser, "Gone", true).ok());
+    ASSERT_TRUE(store->create_mailbox(kUser, "Unsubscribed").ok());
+    ASSERT_TRUE(store->delete_mailbox(kUser, "Gone").ok());
+    ASSERT_TRUE(store->delete_mailbox(kUser, "Unsubscribed").ok());
+    EXPECT_EQ(store->list_orphan_subscriptions(kUser).value(), Names{"Gone"});
+    ASSERT_TRUE(store->set_subscribed(kUser, "Never/There", true).ok());
+    ASSERT_TRUE(store->set_subscribed(kUser, "Never/There", true).ok());   // no change, no error
+    EXPECT_EQ(store->list_orphan_subscriptions(kUser).value(), (Names{"Gone", "Never/There"}));
+    ASSERT_TRUE(store->set_subscribed(kUser, "Never/There", false).ok());
+    EXPECT_EQ(store->set_subscribed(kUser, "Never/There", false).error().code, kNoSuchMailbox);
+    // Created again: subscribed, and no longer an orphan.
+    ASSERT_TRUE(store->create_mailbox(kUser, "Gone").ok());
+    EXPECT_TRUE(info("Gone").subscribed);
+    EXPECT_TRUE(store->list_orphan_subscriptions(kUser).value().empty());
+    // Renamed onto a subscribed name: the same.
+    ASSERT_TRUE(store->set_subscribed(kUser, "Target", true).ok());
+    ASSERT_TRUE(store->rename_mailbox(kUser, "Gone", "Target").ok());
+    EXPECT_TRUE(info("Target").subscribed);
+    EXPECT_TRUE(store->list_orphan_subscriptions(kUser).value().empty());   // the subscription moved along
+    ASSERT_TRUE(store->add_user({"dave@localhost", "", 0}).ok());
+    ASSERT_TRUE(store->set_subscribed("dave@localhost", "Elsewhere", true).ok());
+    ASSERT_TRUE(store->delete_user(kUser).ok());
+    EXPECT_TRUE(store->list_orphan_subscriptions(kUser).value().empty());
+    EXPECT_EQ(store->list_orphan_subscriptions("dave@localhost").value(), Names{"Elsewhere"});
 }
 
 TEST_F(MailboxOpsTest, DeleteUserRemovesEveryMailboxAndMessage) {

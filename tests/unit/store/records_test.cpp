@@ -139,7 +139,7 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_EQ(head->internal_date, m.internal_date);
     EXPECT_EQ(head->flags, m.flags);
 
-    MailboxMeta meta{1700000000, 42, 41, 99999, 7, true, "\\Sent", {"$Forwarded", "$Junk"}};
+    MailboxMeta meta{1700000000, 42, 41, 99999, 7, true, "\\Sent", {"$Forwarded", "$Junk"}, 38};
     auto dmeta = decode_mailbox_meta(encode_mailbox_meta(meta));
     ASSERT_TRUE(dmeta.ok());
     EXPECT_EQ(dmeta->uidvalidity, 1700000000u);
@@ -150,6 +150,7 @@ TEST(Records, MessageMetaUserRefcountRoundTrip) {
     EXPECT_TRUE(dmeta->subscribed);
     EXPECT_EQ(dmeta->special_use, "\\Sent");
     EXPECT_EQ(dmeta->keywords, (std::vector<std::string>{"$Forwarded", "$Junk"}));
+    EXPECT_EQ(dmeta->recent_floor, 38u);
 
     auto du = decode_user(encode_user(UserValue{"$y$j9T$abc", 1690000000}));
     ASSERT_TRUE(du.ok());
@@ -177,6 +178,7 @@ TEST(Records, OldMailboxAndMessageRecordsDecodeWithDefaults) {
     EXPECT_EQ(meta->unseen, 9u);  // no flag could be set then
     EXPECT_FALSE(meta->subscribed);
     EXPECT_EQ(meta->special_use, "");
+    EXPECT_EQ(meta->recent_floor, 9u);  // mail stored before \Recent existed is not new
     EXPECT_FALSE(decode_mailbox_meta(old_meta + '\x03').ok());  // unseen without the rest
 
     // message: version, queue_id, prefix, size, internal_date, flags, subject

@@ -60,9 +60,10 @@ TEST(StoreOpen, LargeBodiesRoundTripThroughBlobFiles) {
         ASSERT_TRUE(store);
         ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
         ASSERT_TRUE(accept_and_deliver(*store, env, big).ok());
+        // A flush writes the body to a blob file (the store never forces
+        // one; at open the WAL is replayed into memory, not flushed).
+        ASSERT_TRUE(test_hooks::flush(*store).ok());
     }
-    // Reopening replays the WAL and flushes the memtable: the body now lives
-    // in a blob file.
     auto store = open_store(dir.db());
     ASSERT_TRUE(store);
     bool has_blob = false;
@@ -134,4 +135,23 @@ TEST(StoreOpen, ReadOnlyOpenOfMissingStoreFails) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("holds no ringpost store"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(opts.path));  // read-only never creates it
+}
+
+TEST(StoreOpen, CanAcceptFollowsMinFreeSpace) {
+    TempDir dir;
+    StoreOptions opts;
+    opts.path = dir.db();
+    opts.min_free_space = uint64_t{1} << 62;   // more than any disk: "full" from the first sample
+    {
+        auto store = Store::open(opts);
+        ASSERT_TRUE(store.ok());
+        EXPECT_FALSE(store.value()->can_accept(0));
+        // Everything but new mail still writes.
+        EXPECT_TRUE(store.value()->add_user({"alice@localhost", "", 0}).ok());
+    }
+    opts.min_free_space = 0;
+    auto store = Store::open(opts);
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE(store.value()->can_accept(0));
+    EXPECT_TRUE(store.value()->user_exists("alice@localhost"));
 }

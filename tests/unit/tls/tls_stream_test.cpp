@@ -442,7 +442,7 @@ TEST(TlsStream, HandshakeTimesOutAndPeerCloseDuringHandshakeFails) {
         run_all(std::move(tasks));
     }
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, ETIME);
+    EXPECT_EQ(r.error().code, std::errc::stream_timeout);
     EXPECT_NE(r.error().message.find("timed out"), std::string::npos) << r.error().message;
     EXPECT_GE(std::chrono::steady_clock::now() - start, 70ms);
     ::close(sv[1]);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "util/log_rate_limit.hpp"
+
 using namespace ringpost;
 
 TEST(Log, FormatsKeyValuePairs) {
@@ -21,4 +25,18 @@ TEST(Log, ParsesLevels) {
     EXPECT_TRUE(log::parse_level("debug", l));
     EXPECT_EQ(l, log::Level::kDebug);
     EXPECT_FALSE(log::parse_level("verbose", l));
+}
+
+TEST(LogRateLimit, OneLinePerIntervalCountingTheOthers) {
+    log::RateLimit limit(std::chrono::milliseconds(200));
+    uint64_t suppressed = 99;
+    ASSERT_TRUE(limit.allow(suppressed));
+    EXPECT_EQ(suppressed, 0u);
+    int refused = 0;
+    for (int i = 0; i < 5; ++i) refused += limit.allow(suppressed) ? 0 : 1;
+    EXPECT_EQ(refused, 5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    ASSERT_TRUE(limit.allow(suppressed));
+    EXPECT_EQ(suppressed, 5u);
+    EXPECT_FALSE(limit.allow(suppressed));
 }

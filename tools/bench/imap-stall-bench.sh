@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# imap-stall-bench.sh: SMTP accept latency with and without expensive IMAP
+# sessions on the same server (issue 11 item 4).
+#
+# One ringpost (build/ringpost serve on loopback, a ring per CPU, data under
+# ${BENCH_TMP:-/var/tmp}); user bench@localhost gets 40 mailboxes with
+# 1,000-byte names and a 1 MiB message (imap_heavy.py setup). Then, twice,
+# ringpost-load sends N messages over S persistent sessions and reports the
+# latency end-of-data -> 250 (p50/p99/max): once alone, once while
+# --imap-sessions IMAP sessions loop over LIST "(*a)*15000 b", LIST with
+# 1,000 wildcards over the long names and SEARCH BODY with a 4,000-byte
+# needle (imap_heavy.py run). An unaffected server shows the same p99.
+#
+# usage: imap-stall-bench.sh [--messages N] [--sessions S] [--imap-sessions K] [--timeout SECONDS]
+#   env: BENCH_TMP (/var/tmp) BUILD (repo/build)
+# Every run is bounded: N messages and --timeout seconds.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+N=2000; SESSIONS=10; IMAP_SESSIONS=4; TIMEOUT=300
+while [ $# -gt 0 ]; do case "$1" in
+  --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
+  --imap-sessions) IMAP_SESSIONS=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+  *) echo "imap-stall-bench: unknown argument $1" >&2; exit 2;; esac; done
+
+trap 'cleanup_all' EXIT
+trap 'exit 143' TERM INT
+find_ringpost
+find_load
+make_bench_dir
+PORT=$(free_port); IMAP_PORT=$(free_port)
+RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
+export RP_EXTRA_CONFIG
+echo "imap-stall-bench: N=$N sessions=$SESSIONS imap-sessions=$IMAP_SESSIONS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+start_ringpost "$BENCH_DIR/rp" "$PORT"
+python3 "$HERE/imap_heavy.py" setup "$IMAP_PORT" "$PORT" bench@localhost bench-password
+
+# load LABEL: one bounded ringpost-load run; prints its latency line.
+load() {
+  local out="$BENCH_DIR/load-$1.json"
+  timeout -k 5 "$TIMEOUT" "$LOAD" --server "127.0.0.1:$PORT" --sessions "$SESSIONS" --messages "$N" --size 4096 \
+    --from bench@src.test --to user@sink.test --helo bench.local --per-connection 0 --no-pipelining \
+    --timeout "$TIMEOUT" >"$out" 2>"$BENCH_DIR/load-$1.err" || true
+  local lat; lat=$(grep -h '^latency' "$out" "$BENCH_DIR/load-$1.err" | head -1)
+  local ok; ok=$(grep -ho '^messages.*' "$out" "$BENCH_DIR/load-$1.err" | head -1)
+  echo "imap-stall-bench: [$1] $ok"
+  echo "imap-stall-bench: [$1] $lat"
+}
+
+load alone
+STOP_FILE="$BENCH_DIR/stop-heavy" python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
+  "$IMAP_SESSIONS" "$TIMEOUT" >"$BENCH_DIR/heavy.out" 2>&1 &
+HEAVY=$!
+STARTED_PIDS+=("$HEAVY")
+sleep 2   # the IMAP sessions are logged in and busy
+load "with-$IMAP_SESSIONS-imap"
+touch "$BENCH_DIR/stop-heavy"
+for _ in $(seq 600); do kill -0 "$HEAVY" 2>/dev/null || break; sleep 0.5; done
+stop_pid "$HEAVY"
+sed 's/^/  /' "$BENCH_DIR/heavy.out"
