@@ -131,8 +131,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (e == Event::kCommit) {
                 AcceptedMessage m = session.take_message();
                 check_message(m, config.limits);
-                commit_ok = !commit_ok;
-                session.committed(commit_ok, out);
+                commit_ok = !commit_ok;   // every other commit fails, as on a full disk
+                const Result<void> result = commit_ok ? Result<void>() : Result<void>(make_error("write failed"));
+                session.committed(result, out);
             } else if (e == Event::kAuth) {
                 AuthRequest r = session.take_auth();
                 AuthStatus status = r.password == "secret" ? AuthStatus::kOk
