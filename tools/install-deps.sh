@@ -18,6 +18,9 @@ packages=(
   # real mail clients for tests/integration/test_retrieval_clients.py:
   # fetchmail pulls over POP3, mbsync (package isync) over IMAP
   fetchmail isync
+  # libFuzzer targets (tests/fuzz, docs/FUZZING.md): clang 14 and its
+  # runtime libraries (libFuzzer, ASan, UBSan are in libclang-rt-14-dev)
+  clang libclang-rt-14-dev
 )
 # Node.js for tests/integration/test_node_clients.py (imapflow, nodemailer).
 # Checked by command, not by package: a node from elsewhere (e.g. NodeSource's

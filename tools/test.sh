@@ -38,5 +38,18 @@ ninja -C build-asan
 phase "unit and integration tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite integration
+
+# The libFuzzer targets (docs/FUZZING.md): a clang build of only the fuzz
+# targets and the libraries they link, every seed and regression input
+# replayed, then each target fuzzed briefly so a new crash fails CI.
+fuzz_smoke() {
+  phase "fuzz targets (clang libFuzzer build, 8 s per target)"
+  CXX=clang++ configure build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1
+  ninja -C build-fuzz fuzz
+  tools/fuzz.sh replay all build-fuzz
+  tools/fuzz.sh all 8 build-fuzz
+}
+fuzz_smoke
+
 phase "done"
 echo "all tests passed"

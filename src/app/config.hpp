@@ -191,6 +191,8 @@ struct Config {
 Config default_config();
 // Reads `path`; throws ConfigError("ringpost.toml: smtp.max_recipients: expected a positive integer").
 Config load_config(const std::string& path);
+// The same for the file's contents (`path` names it in errors).
+Config parse_config(std::string_view text, const std::string& path);
 // Default lookup: ./ringpost.toml if it exists, else built-in defaults.
 Config load_config_or_default(const std::string& path_or_empty);
 

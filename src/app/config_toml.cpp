@@ -554,8 +554,9 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-Config load_config(const std::string& path) {
-    std::string text = read_file(path);
+Config load_config(const std::string& path) { return parse_config(read_file(path), path); }
+
+Config parse_config(std::string_view text, const std::string& path) {
     toml::table root;
     try {
         root = toml::parse(text, path);

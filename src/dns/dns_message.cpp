@@ -8,6 +8,7 @@ namespace ringpost::dns {
 namespace {
 
 constexpr uint16_t kTypeCname = 5;
+constexpr size_t kMaxNameOctets = 255;
 constexpr uint16_t kTypeSoa = 6;
 
 class Reader {
@@ -35,10 +36,13 @@ public:
     }
     // A domain name (RFC 1035 4.1.4, compression pointers followed), read
     // as lower-case text without the trailing dot; the reader moves past it.
+    // A name over 255 octets (RFC 1035 3.1) is malformed: pointers could
+    // otherwise expand every name of a reply to kilobytes.
     bool name(std::string& out) {
         out.clear();
         size_t at = pos_;
         size_t after = 0;   // where the reader goes on: behind the first pointer, else behind the name
+        size_t octets = 1;  // the expanded name on the wire, its root label included
         for (int hops = 0; hops < 128; ++hops) {
             if (at >= n_) return fail();
             const unsigned char len = d_[at];
@@ -53,6 +57,8 @@ public:
                 continue;
             }
             if ((len & 0xC0) != 0 || at + 1 + len > n_) return fail();
+            octets += 1u + len;
+            if (octets > kMaxNameOctets) return fail();
             if (!out.empty()) out += '.';
             for (size_t i = 0; i < len; ++i)
                 out += static_cast<char>(std::tolower(static_cast<unsigned char>(d_[at + 1 + i])));

@@ -442,7 +442,7 @@ io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
     case CommandType::kUnselect: {
         if (cmd.type == CommandType::kClose && !sel_->read_only) {
             auto t = backend_.expunge(user_, sel_->name, std::nullopt, true, origin());
-            co_await std::move(t);   // RFC 3501 6.4.2: no EXPUNGE responses
+            (void)co_await std::move(t);   // RFC 3501 6.4.2: no EXPUNGE responses, errors ignored
         }
         follow(std::nullopt);
         tagged(out, tag, "OK", cmd.type == CommandType::kClose ? "CLOSE completed" : "UNSELECT completed");

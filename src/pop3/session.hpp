@@ -110,7 +110,7 @@ public:
     void tls_started();
 
     // Server-side events; no deletions happen (RFC 1939 3: only QUIT enters UPDATE).
-    void timeout(std::string& out);    // "-ERR autologout", then close
+    void timeout(std::string& out);    // close without a response (RFC 1939 3 autologout)
     void shutdown(std::string& out);   // "-ERR [SYS/TEMP] shutting down", then close
 
     // The maildrop is open (and locked) from maildrop_opened(ok) on.

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     const unsigned gate = std::max(1u, o.connect_concurrency / threads);
     for (unsigned t = 0, first = 0; t < threads; ++t) {
         const unsigned n = sessions / threads + (t < sessions % threads ? 1 : 0);
-        workers.push_back(std::make_unique<Worker>(shared, t, first, n, gate));
+        workers.push_back(std::make_unique<Worker>(shared, first, n, gate));
         first += n;
     }
 

@@ -26,8 +26,8 @@ unsigned ring_entries(unsigned sessions) {
 
 }  // namespace
 
-Worker::Worker(Shared& shared, unsigned index, unsigned first_session, unsigned sessions, unsigned gate_tokens)
-    : shared_(shared), index_(index), first_session_(first_session), count_(sessions), gate_(gate_tokens, sessions) {}
+Worker::Worker(Shared& shared, unsigned first_session, unsigned sessions, unsigned gate_tokens)
+    : shared_(shared), first_session_(first_session), count_(sessions), gate_(gate_tokens, sessions) {}
 
 void Worker::start() { thread_ = std::thread([this] { thread_main(); }); }
 

@@ -48,7 +48,7 @@ struct Shared {
 
 class Worker {
 public:
-    Worker(Shared& shared, unsigned index, unsigned first_session, unsigned sessions, unsigned gate_tokens);
+    Worker(Shared& shared, unsigned first_session, unsigned sessions, unsigned gate_tokens);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -76,7 +76,6 @@ private:
     void stop_sessions();
 
     Shared& shared_;
-    unsigned index_;
     unsigned first_session_;
     unsigned count_;
     Gate gate_;

@@ -203,3 +203,37 @@ TEST(InspectMessage, CollectsCnamesWithCompressedNames) {
     EXPECT_EQ(info.cnames[0].first, "www.example.test");
     EXPECT_EQ(info.cnames[0].second, "cdn.example.test");
 }
+
+TEST(InspectMessage, NameOver255OctetsIsInvalid) {
+    // RFC 1035 3.1: a name is at most 255 octets. Five 63-octet labels
+    // (321 octets) as a CNAME owner make the message malformed.
+    std::string long_name;
+    for (int i = 0; i < 5; ++i) long_name += std::string(63, 'a' + i) + ".";
+    long_name += "test";
+    Bytes m = make_reply(1, 0, "www.test", kTypeA, {{long_name, 5, 60, rdata_name("host.test")}});
+    EXPECT_FALSE(inspect_message(m.data(), m.size()).valid);
+}
+
+TEST(InspectMessage, CompressionPointersCannotBuildANameOver255Octets) {
+    // Each CNAME's target is a 63-octet label and a pointer to the previous
+    // target: every name is short on the wire, but the fifth one expands to
+    // 5 * 64 + 6 octets. Followed without a limit, a 64 KB reply could
+    // expand to megabytes of names (found by tests/fuzz dns_reply).
+    Bytes m = make_reply(1, 0, "www.test", kTypeA, {});
+    size_t previous = 12;   // the question name "www.test"
+    const int kLinks = 5;
+    m[7] = kLinks;   // ANCOUNT
+    for (int i = 0; i < kLinks; ++i) {
+        Bytes rr = {0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 66};
+        size_t target = m.size() + rr.size();
+        rr.push_back(63);
+        rr.insert(rr.end(), 63, static_cast<uint8_t>('a' + i));
+        rr.push_back(static_cast<uint8_t>(0xC0 | previous >> 8));
+        rr.push_back(static_cast<uint8_t>(previous & 0xFF));
+        m.insert(m.end(), rr.begin(), rr.end());
+        previous = target;
+    }
+    MessageInfo info = inspect_message(m.data(), m.size());
+    EXPECT_FALSE(info.valid);
+    for (const auto& [owner, target] : info.cnames) EXPECT_LE(target.size(), 253u);
+}
