@@ -149,6 +149,12 @@ class ShutdownUnderLoadTest(ServerTestCase):
                 srv.start()
             load = _Load(srv, round_no).start()
             time.sleep(LOAD_SECONDS)
+            # On a busy machine (ASan, other test modules at once) the IMAP
+            # load may need longer to log in and run its first commands:
+            # SIGTERM only once it has (bounded: 20 s more at the most).
+            until = time.monotonic() + 20
+            while load.imap_commands == 0 and time.monotonic() < until:
+                time.sleep(0.1)
             t0 = time.monotonic()
             srv.send_signal(signal.SIGTERM)
             try:
