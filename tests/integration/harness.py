@@ -508,10 +508,21 @@ class Server:
             tail += "\n  [stdout tail]\n" + "\n".join(out[-10:])
         return tail
 
+    def sanitizer_report(self, limit=80):
+        """The first lines of an ASan/UBSan/LSan report in the server's log
+        (the log tail may hold only the end of its stacks)."""
+        lines = self.log_lines()
+        for i, line in enumerate(lines):
+            if "runtime error:" in line or "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line:
+                return "\n".join(lines[i:i + limit])
+        return ""
+
     def diagnostics(self):
         state = "running" if self.running() else "exit=%s" % (self.proc.returncode if self.proc else "not started")
-        return ("----- %s (port %d, %s, dir %s) config:\n%s----- last %d log lines:\n%s\n-----"
-                % (self.name, self.port, state, self.tmp, toml_dumps(self.config), LOG_TAIL_LINES, self.log_tail()))
+        report = self.sanitizer_report()
+        return ("----- %s (port %d, %s, dir %s) config:\n%s----- last %d log lines:\n%s\n-----%s"
+                % (self.name, self.port, state, self.tmp, toml_dumps(self.config), LOG_TAIL_LINES, self.log_tail(),
+                   "\n----- sanitizer report:\n%s\n-----" % report if report else ""))
 
     # --- CLI ---
     def cli(self, *args, input=b"", timeout=CLI_TIMEOUT, check=None):
