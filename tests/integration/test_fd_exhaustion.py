@@ -74,14 +74,15 @@ def greeting(port, timeout):
 
 class FdExhaustionTest(ServerTestCase):
 
-    # Known open defect (2026-12-06): under the flood, UBSan's vptr check
-    # stops the sanitizer build in ~TlsStream after a failed implicit-TLS
-    # handshake ("member call on address ... which does not point to an
-    # object of type 'Stream'", tls_stream.cpp, from start_server_tls); ASan
-    # reports no memory error there. Until it is understood and fixed the
-    # test is an expected failure on that build (an unexpected pass fails the
-    # run, so the fix will show), and tools/test.sh runs this module against
-    # the plain build too, where the behaviour under test is checked.
+    # On the sanitizer build this test is an expected failure: once the
+    # process is out of descriptors, the sanitizer runtime itself cannot
+    # work (its memory-accessibility probe and its symbolizer need a pipe),
+    # so UBSan's vptr check misreads a valid TlsStream being destroyed after
+    # a failed implicit-TLS handshake ("member call on address ... which
+    # does not point to an object of type 'Stream' ... <memory cannot be
+    # printed>") and halts the server; ASan reports no memory error there.
+    # tools/test.sh runs this module against the plain build as well, where
+    # the behaviour under test is checked. An unexpected pass fails the run.
     @(unittest.expectedFailure if harness.sanitized_binary() else (lambda f: f))
     def test_flood_beyond_descriptors_is_survived(self):
         if not loopback_alias_ok("127.0.0.2"):
@@ -94,7 +95,7 @@ class FdExhaustionTest(ServerTestCase):
                                 rlimit_nofile=(NOFILE, NOFILE))
         pid = srv.proc.pid
         if harness.sanitized_binary():
-            srv.expect_running = False   # the known defect stops it (see above)
+            srv.expect_running = False   # UBSan stops it once descriptors run out (see above)
 
         # The limit is logged, and max_connections clamped below it.
         ev = srv.wait_log(lambda d: d.get("event") == "fd_limit", timeout=3)
