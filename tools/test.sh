@@ -31,12 +31,6 @@ configure build
 ninja -C build
 phase "unit tests"
 meson test -C build --print-errorlogs --num-processes 2 --suite unit
-# The descriptor-flood test is an expected failure under UBSan, whose runtime
-# cannot inspect memory once the process is out of descriptors (see
-# tests/integration/test_fd_exhaustion.py): its behaviour is checked here, on
-# the plain build.
-phase "descriptor flood on the plain build"
-RINGPOST_BIN=build/ringpost python3 tests/integration/run.py test_fd_exhaustion
 
 phase "sanitizer build"
 configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled -Doptimization=0

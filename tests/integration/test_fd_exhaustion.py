@@ -8,8 +8,6 @@ import os
 import socket
 import time
 
-import unittest
-
 import harness
 from harness import ServerTestCase
 from test_limits import loopback_alias_ok
@@ -74,16 +72,6 @@ def greeting(port, timeout):
 
 class FdExhaustionTest(ServerTestCase):
 
-    # On the sanitizer build this test is an expected failure: once the
-    # process is out of descriptors, the sanitizer runtime itself cannot
-    # work (its memory-accessibility probe and its symbolizer need a pipe),
-    # so UBSan's vptr check misreads a valid TlsStream being destroyed after
-    # a failed implicit-TLS handshake ("member call on address ... which
-    # does not point to an object of type 'Stream' ... <memory cannot be
-    # printed>") and halts the server; ASan reports no memory error there.
-    # tools/test.sh runs this module against the plain build as well, where
-    # the behaviour under test is checked. An unexpected pass fails the run.
-    @(unittest.expectedFailure if harness.sanitized_binary() else (lambda f: f))
     def test_flood_beyond_descriptors_is_survived(self):
         if not loopback_alias_ok("127.0.0.2"):
             self.skipTest("cannot bind 127.0.0.2")
@@ -94,8 +82,6 @@ class FdExhaustionTest(ServerTestCase):
                                  "pop3": {"max_connections_per_ip": 1000}},
                                 rlimit_nofile=(NOFILE, NOFILE))
         pid = srv.proc.pid
-        if harness.sanitized_binary():
-            srv.expect_running = False   # UBSan stops it once descriptors run out (see above)
 
         # The limit is logged, and max_connections clamped below it.
         ev = srv.wait_log(lambda d: d.get("event") == "fd_limit", timeout=3)
@@ -149,8 +135,17 @@ class FdExhaustionTest(ServerTestCase):
         self.assertEqual(pending, {}, "no greeting after the flood ended: %s\n%s" % (last, srv.diagnostics()))
 
         rss_after = vm_rss_kib(pid)
-        self.assertLess(max(rss_flood, rss_after) - rss_before, 64 * 1024,
+        # ASan keeps freed blocks in its quarantine (up to 256 MiB): a wider
+        # bound there, still far below the unbounded growth this guards against.
+        rss_bound_kib = (192 if harness.sanitized_binary() else 64) * 1024
+        self.assertLess(max(rss_flood, rss_after) - rss_before, rss_bound_kib,
                         "RSS grew from %d KiB to %d (flood) / %d KiB" % (rss_before, rss_flood, rss_after))
+
+        # Sanitizer build: out of descriptors, UBSan's vptr check misreads a
+        # valid TlsStream destroyed after a failed handshake (harness
+        # Server._environment); that finding, and only that one, is allowed.
+        for line in srv.ubsan_findings():
+            self.assertIn("does not point to an object of type 'Stream'", line, srv.sanitizer_report())
 
         rc, took = srv.terminate(timeout=GRACE + 5)
         self.assertEqual(rc, 0, srv.diagnostics())
