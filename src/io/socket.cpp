@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace ringpost::io {
 
@@ -57,7 +58,8 @@ Result<Fd> listen_tcp(const std::string& host, uint16_t port, bool reuse_port, i
     return fd;
 }
 
-Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port, unsigned count, int backlog) {
+Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port, unsigned count,
+                                         std::chrono::milliseconds release_wait, int backlog) {
     auto addr = make_address(host, port);
     if (!addr) return addr.error();
     const std::string where = (addr->storage.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -67,7 +69,13 @@ Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port,
         // port, including another process's SO_REUSEPORT group. Closed at
         // once: the group below binds right after (SO_REUSEADDR keeps
         // TIME_WAIT from the probe out of the way).
+        const auto give_up = std::chrono::steady_clock::now() + release_wait;
         auto probe = listen_tcp(host, port, false, 1);
+        while (!probe && probe.error().code == std::errc::address_in_use &&
+               std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));   // startup only, no ring yet
+            probe = listen_tcp(host, port, false, 1);
+        }
         if (!probe) {
             if (probe.error().code == std::errc::address_in_use)
                 return make_error("cannot listen on " + where + ": address in use (by another process)", EADDRINUSE);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,7 +52,14 @@ Result<Fd> listen_tcp(const std::string& host, uint16_t port, bool reuse_port, i
 // the same user join a group another process holds and silently take a
 // share of its connections. Fails with EADDRINUSE ("... in use") then, and
 // with EINVAL for port 0 (each socket would get a port of its own).
+//
+// A port still held when the call starts is tried again until
+// `release_wait` has passed: a process killed with -9 leaves its listeners
+// open until the kernel's io_uring teardown, which runs after the process
+// has exited, cancels the pending accepts (a few milliseconds, longer on a
+// busy machine), and a restart right after a crash must not fail on that.
 Result<std::vector<Fd>> listen_tcp_group(const std::string& host, uint16_t port, unsigned count,
+                                         std::chrono::milliseconds release_wait = std::chrono::seconds(5),
                                          int backlog = 4096);
 
 // Textual IP ("192.0.2.1", "2001:db8::1"; v4-mapped v6 printed as v4) and port.
