@@ -172,6 +172,10 @@ struct Config {
     std::string hostname;          // default: gethostname()
     std::string data_dir = "./ringpost-data";
     uint32_t threads = 0;          // 0 = one per core
+    // Nice value added to the threads that do sessions' blocking and heavy
+    // work off the rings (store reads, large SEARCH matching, password
+    // hashing), so that it never takes CPU from the rings' connections.
+    uint32_t pool_nice = 10;       // 0..19; 0 = same priority as the rings
     std::string admin_socket;      // default: <data_dir>/admin.sock
     SmtpConfig smtp;
     RelayConfig relay;

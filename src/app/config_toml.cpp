@@ -582,6 +582,8 @@ Config parse_config(std::string_view text, const std::string& path) {
             if (c.data_dir.empty()) r.fail(key, "expected a directory path, got \"\"");
         } else if (name == "threads") {
             c.threads = r.u32(v, key, 0, 1024);
+        } else if (name == "pool_nice") {
+            c.pool_nice = r.u32(v, key, 0, 19);
         } else if (name == "admin_socket") {
             c.admin_socket = r.string(v, key);
             if (c.admin_socket.empty()) r.fail(key, "expected a socket path, got \"\"");
@@ -608,7 +610,7 @@ Config parse_config(std::string_view text, const std::string& path) {
             ImplicitTlsConfig& it = name == "smtps" ? c.smtps : name == "pop3s" ? c.pop3s : c.imaps;
             r.read_implicit_tls(r.table(v, key), key, it);
         } else {
-            r.unknown("", name, {"hostname", "data_dir", "threads", "admin_socket", "smtp", "relay", "log",
+            r.unknown("", name, {"hostname", "data_dir", "threads", "pool_nice", "admin_socket", "smtp", "relay", "log",
                                  "delivery", "pop3", "imap", "store", "tls", "submission", "smtps", "pop3s",
                                  "imaps"});
         }

@@ -117,10 +117,14 @@ int run_server(const Config& config) {
     // outlive their rings' use of them, and stop after them. One user's
     // store calls run one at a time (StoreImapBackend's fairness key), so
     // a user with many sessions cannot occupy every thread.
+    // Both run at a lower priority than the rings (`pool_nice`).
     io::BlockingPool::Options store_pool_options;
     store_pool_options.max_running_per_key = 1;
+    store_pool_options.nice = static_cast<int>(config.pool_nice);
     io::BlockingPool pool(store_pool_options);
-    io::BlockingPool login_pool;
+    io::BlockingPool::Options login_pool_options;
+    login_pool_options.nice = static_cast<int>(config.pool_nice);
+    io::BlockingPool login_pool(login_pool_options);
     MaildropLocks maildrop_locks;
     LoginThrottle throttle;
     // Change notices between sessions (IMAP, POP3 deletions, local

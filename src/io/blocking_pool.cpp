@@ -3,8 +3,12 @@
 #include "io/blocking_pool.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -67,6 +71,15 @@ std::deque<detail::PoolJob*>::iterator BlockingPool::next_runnable() {
 }
 
 void BlockingPool::worker() {
+    if (options_.nice != 0) {
+        // PRIO_PROCESS with a thread id sets that thread only. Raising the
+        // nice value needs no privilege; should it fail all the same, the
+        // pool works at normal priority.
+        const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+        errno = 0;
+        const int base = ::getpriority(PRIO_PROCESS, tid);
+        if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::clamp(base + options_.nice, -20, 19));
+    }
     for (;;) {
         detail::PoolJob* job;
         {

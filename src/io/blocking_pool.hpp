@@ -130,6 +130,12 @@ public:
         size_t max_queued = 1024;   // calls waiting for a thread (running ones not counted)
         const char* name = "rp-blocking";   // thread name (15 characters at most are kept)
         unsigned max_running_per_key = 0;   // calls of one key running at once; 0 = no limit
+        // Added to the nice value of each pool thread (Linux schedules
+        // threads one by one): work handed off a ring, such as matching a
+        // large message or hashing a password, then yields the cores to the
+        // ring threads whenever they have work, so it cannot add its
+        // CPU time to other connections' latency. 0 = as the process.
+        int nice = 0;
     };
 
     BlockingPool() : BlockingPool(Options{}) {}

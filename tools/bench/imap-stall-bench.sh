@@ -19,10 +19,11 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-N=2000; SESSIONS=10; IMAP_SESSIONS=4; TIMEOUT=300
+N=2000; SESSIONS=10; IMAP_SESSIONS=4; TIMEOUT=300; NICES=10
 while [ $# -gt 0 ]; do case "$1" in
   --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
   --imap-sessions) IMAP_SESSIONS=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
+  --pool-nice) NICES=$2; shift 2;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "imap-stall-bench: unknown argument $1" >&2; exit 2;; esac; done
 
@@ -31,12 +32,7 @@ trap 'exit 143' TERM INT
 find_ringpost
 find_load
 make_bench_dir
-PORT=$(free_port); IMAP_PORT=$(free_port)
-RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
-export RP_EXTRA_CONFIG
-echo "imap-stall-bench: N=$N sessions=$SESSIONS imap-sessions=$IMAP_SESSIONS, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-start_ringpost "$BENCH_DIR/rp" "$PORT"
-python3 "$HERE/imap_heavy.py" setup "$IMAP_PORT" "$PORT" bench@localhost bench-password
+echo "imap-stall-bench: N=$N sessions=$SESSIONS imap-sessions=$IMAP_SESSIONS pool_nice=[$NICES], $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # load LABEL: one bounded ringpost-load run; prints its latency line.
 load() {
@@ -50,14 +46,29 @@ load() {
   echo "imap-stall-bench: [$1] $lat"
 }
 
-load alone
-STOP_FILE="$BENCH_DIR/stop-heavy" python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
-  "$IMAP_SESSIONS" "$TIMEOUT" >"$BENCH_DIR/heavy.out" 2>&1 &
-HEAVY=$!
-STARTED_PIDS+=("$HEAVY")
-sleep 2   # the IMAP sessions are logged in and busy
-load "with-$IMAP_SESSIONS-imap"
-touch "$BENCH_DIR/stop-heavy"
-for _ in $(seq 600); do kill -0 "$HEAVY" 2>/dev/null || break; sleep 0.5; done
-stop_pid "$HEAVY"
-sed 's/^/  /' "$BENCH_DIR/heavy.out"
+# one_server NICE: a fresh server with pool_nice = NICE, loaded alone and then beside the IMAP sessions.
+one_server() {
+  local nice=$1
+  PORT=$(free_port); IMAP_PORT=$(free_port)
+  RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
+  RP_TOP_CONFIG="pool_nice = $nice"
+  export RP_EXTRA_CONFIG RP_TOP_CONFIG
+  start_ringpost "$BENCH_DIR/rp-nice$nice" "$PORT"
+  python3 "$HERE/imap_heavy.py" setup "$IMAP_PORT" "$PORT" bench@localhost bench-password
+
+  load "pool_nice=$nice-alone"
+  rm -f "$BENCH_DIR/stop-heavy"
+  STOP_FILE="$BENCH_DIR/stop-heavy" python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
+    "$IMAP_SESSIONS" "$TIMEOUT" >"$BENCH_DIR/heavy.out" 2>&1 &
+  HEAVY=$!
+  STARTED_PIDS+=("$HEAVY")
+  sleep 2   # the IMAP sessions are logged in and busy
+  load "pool_nice=$nice-with-$IMAP_SESSIONS-imap"
+  touch "$BENCH_DIR/stop-heavy"
+  for _ in $(seq 600); do kill -0 "$HEAVY" 2>/dev/null || break; sleep 0.5; done
+  stop_pid "$HEAVY"
+  sed 's/^/  /' "$BENCH_DIR/heavy.out"
+  stop_pid "$RP_PID"
+}
+
+for nice in $NICES; do one_server "$nice"; done

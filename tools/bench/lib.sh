@@ -104,6 +104,7 @@ wait_smtp() {
 # ---- ringpost ---------------------------------------------------------------
 
 # write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data;
+# $RP_TOP_CONFIG (key = value lines), if set, goes before the first table;
 # $RP_SMTP_CONFIG (key = value lines), if set, goes into [smtp];
 # $RP_EXTRA_CONFIG (TOML text), if set, is appended.
 write_ringpost_config() {
@@ -113,6 +114,7 @@ write_ringpost_config() {
 hostname = "relay.bench.local"
 data_dir = "$dir/data"
 admin_socket = "$dir/admin.sock"
+${RP_TOP_CONFIG:-}
 
 [smtp]
 listen = ["127.0.0.1:$port"]

@@ -80,6 +80,7 @@ TEST_F(ConfigTest, LoadsTheReferenceFile) {
     EXPECT_EQ(c.hostname, "mx.example.test");
     EXPECT_EQ(c.data_dir, "./ringpost-data");
     EXPECT_EQ(c.threads, 0u);
+    EXPECT_EQ(c.pool_nice, 10u);   // pool threads yield to the rings by default
     ASSERT_EQ(c.smtp.listen.size(), 1u);
     EXPECT_EQ(c.smtp.listen[0].text, "127.0.0.1:2525");
     EXPECT_EQ(c.smtp.max_message_size, 26214400u);
@@ -98,6 +99,7 @@ TEST_F(ConfigTest, AllKeysAreRead) {
 hostname = "relay.example.org"
 data_dir = "/var/spool/rp"
 threads = 4
+pool_nice = 0
 admin_socket = "/run/rp.sock"
 [smtp]
 listen = ["0.0.0.0:25", "[::]:25"]
@@ -124,6 +126,7 @@ level = "debug"
     EXPECT_EQ(c.hostname, "relay.example.org");
     EXPECT_EQ(c.data_dir, "/var/spool/rp");
     EXPECT_EQ(c.threads, 4u);
+    EXPECT_EQ(c.pool_nice, 0u);
     EXPECT_EQ(c.admin_socket, "/run/rp.sock");
     ASSERT_EQ(c.smtp.listen.size(), 2u);
     EXPECT_EQ(c.smtp.listen[1].host, "::");
@@ -164,6 +167,8 @@ TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
         {"data_dir = \"\"", "data_dir"},
         {"threads = -1", "threads"},
         {"threads = 5000", "threads"},
+        {"pool_nice = 20", "pool_nice"},
+        {"pool_nice = -1", "pool_nice"},
         {"admin_socket = 1", "admin_socket"},
         {"[smtp]\nlisten = 25", "smtp.listen"},
         {"[smtp]\nlisten = []", "smtp.listen"},

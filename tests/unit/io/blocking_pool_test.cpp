@@ -7,6 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -317,4 +322,34 @@ TEST(BlockingPool, OneKeyCannotOccupyEveryThread) {
     EXPECT_EQ(f.done, 5);
     EXPECT_EQ(f.a_max_running.load(), 1);   // key 1 never held both threads
     EXPECT_EQ(f.a_waited_out.load(), 0);    // key 2 overtook key 1's queued calls
+}
+
+namespace {
+io::Task<void> nice_of_pool_thread(io::Ring& ring, io::BlockingPool& pool, int& nice, int& ring_nice) {
+    auto read_nice = [] {
+        errno = 0;
+        return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    };
+    ring_nice = read_nice();
+    Result<int> r = co_await pool.run(read_nice);
+    nice = r.ok() ? *r : -100;
+    ring.stop();
+}
+}  // namespace
+
+TEST(BlockingPool, NiceLowersThePriorityOfThePoolThreadsOnly) {
+    // Work handed off a ring must give the cores back to the rings: the pool
+    // threads run at a higher nice value, the calling thread keeps its own.
+    io::Ring ring(64);
+    ring.bind_thread();
+    io::BlockingPool::Options options;
+    options.nice = 5;
+    io::BlockingPool pool(options);
+    int nice = -100, ring_nice = -100;
+    io::spawn(nice_of_pool_thread(ring, pool, nice, ring_nice));
+    ring.run();
+    ASSERT_NE(ring_nice, -100);
+    EXPECT_EQ(nice, std::min(ring_nice + 5, 19));
+    errno = 0;
+    EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))), ring_nice);
 }
