@@ -219,14 +219,32 @@ void Session::mailbox_gone(std::string_view why, std::string& out) {
     state_ = State::kLogout;
 }
 
-void Session::expunged(const std::vector<uint32_t>& uids, std::string& out) {
-    if (!sel_) return;
-    auto& msgs = sel_->messages;
-    for (size_t i = msgs.size(); i-- > 0;) {
-        if (!std::binary_search(uids.begin(), uids.end(), msgs[i].uid)) continue;
+io::Task<void> Session::expunged(const std::vector<uint32_t>& uids, std::string& out) {
+    if (!sel_ || uids.empty()) co_return;
+    // Reported from the highest sequence number down, so each number is
+    // still right when the client reads it (RFC 3501 7.4.1); the view is
+    // compacted once at the end, not message by message (that was
+    // quadratic in the size of the mailbox).
+    CommandBudget pacing = ring_pacing();
+    std::vector<bool> gone(sel_->messages.size(), false);
+    bool any = false;
+    for (size_t i = sel_->messages.size(); i-- > 0;) {
+        if ((i + 1) % kPaceEvery == 0) {
+            auto p = pacing.checkpoint();
+            co_await std::move(p);
+            if (!sel_ || sel_->messages.size() != gone.size()) co_return;
+        }
+        if (!std::binary_search(uids.begin(), uids.end(), sel_->messages[i].uid)) continue;
         out += "* " + std::to_string(i + 1) + " EXPUNGE\r\n";
-        msgs.erase(msgs.begin() + static_cast<std::ptrdiff_t>(i));
+        gone[i] = true;
+        any = true;
     }
+    if (!any) co_return;
+    auto& msgs = sel_->messages;
+    size_t kept = 0;
+    for (size_t i = 0; i < msgs.size(); ++i)
+        if (!gone[i]) msgs[kept++] = msgs[i];
+    msgs.resize(kept);
 }
 
 io::Task<void> Session::refresh(std::string& out) {
@@ -255,11 +273,19 @@ io::Task<void> Session::refresh(std::string& out) {
         while (j < now.size() && now[j].uid < m.uid) ++j;
         if (j >= now.size() || now[j].uid != m.uid) gone.push_back(m.uid);
     }
-    expunged(gone, out);
+    auto expunging = expunged(gone, out);
+    co_await std::move(expunging);
+    if (!sel_) co_return;
     // Flag changes, then new messages.
-    auto& msgs = sel_->messages;
+    CommandBudget pacing = ring_pacing();
     j = 0;
-    for (size_t i = 0; i < msgs.size(); ++i) {
+    for (size_t i = 0; i < sel_->messages.size(); ++i) {
+        if ((i + 1) % kPaceEvery == 0) {
+            auto p = pacing.checkpoint();
+            co_await std::move(p);
+            if (!sel_) co_return;
+        }
+        auto& msgs = sel_->messages;
         while (j < now.size() && now[j].uid < msgs[i].uid) ++j;
         if (j < now.size() && now[j].uid == msgs[i].uid && now[j].flags != msgs[i].flags) {
             msgs[i].flags = now[j].flags;
@@ -268,16 +294,21 @@ io::Task<void> Session::refresh(std::string& out) {
             out += ")\r\n";
         }
     }
-    uint32_t last = msgs.empty() ? 0 : msgs.back().uid;
-    size_t before = msgs.size();
+    const uint32_t last = sel_->messages.empty() ? 0 : sel_->messages.back().uid;
+    const size_t before = sel_->messages.size();
     std::vector<uint32_t> fresh;
-    for (const auto& m : now) {
-        if (m.uid <= last) continue;
-        msgs.push_back(m);
-        fresh.push_back(m.uid);
+    for (size_t k = 0; k < now.size(); ++k) {
+        if ((k + 1) % kPaceEvery == 0) {
+            auto p = pacing.checkpoint();
+            co_await std::move(p);
+            if (!sel_) co_return;
+        }
+        if (now[k].uid <= last) continue;
+        sel_->messages.push_back(now[k]);
+        fresh.push_back(now[k].uid);
     }
     sel_->uidnext = snap->status.uidnext;
-    if (msgs.size() == before) co_return;
+    if (sel_->messages.size() == before) co_return;
     // This session reports the new messages: it is the first to see those
     // nobody has claimed yet (RFC 3501 7.3.2: RECENT goes with EXISTS when
     // the number changed).

@@ -171,13 +171,19 @@ private:
     // as recent without claiming, as RFC 3501 2.3.2 asks when it cannot
     // tell whether it is the first to see them.
     io::Task<void> take_recent(Selected& s, const MailboxStatus& status, std::vector<uint32_t> fresh);
-    // Removes the expunged UIDs from the view, sending EXPUNGE responses.
-    void expunged(const std::vector<uint32_t>& uids, std::string& out);
+    // Removes the expunged UIDs (ascending) from the view, sending EXPUNGE
+    // responses; linear in the view, pausing between ring slices.
+    io::Task<void> expunged(const std::vector<uint32_t>& uids, std::string& out);
     void no_from_error(const std::string& tag, const Error& e, std::string& out, bool trycreate = false);
     // The time budget of one command, and its NO [LIMIT] when it ran out.
     CommandBudget command_budget() const {
         return CommandBudget(config_.command_time_limit, config_.ring_slice, config_.clock);
     }
+    // Slices without a time limit, for loops over the whole view that must
+    // run to their end (a write already done, the refresh of the view): they
+    // pause every kPaceEvery messages once a ring slice is used up.
+    CommandBudget ring_pacing() const { return CommandBudget(std::chrono::milliseconds{0}, config_.ring_slice, config_.clock); }
+    static constexpr size_t kPaceEvery = 256;
     void time_limit_reached(std::string& out, const std::string& tag);
     void tagged(std::string& out, const std::string& tag, std::string_view status, std::string_view text);
     // "* FLAGS" and "* OK [PERMANENTFLAGS]" for the selected mailbox.

@@ -25,7 +25,8 @@ io::Task<void> Session::expunge(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, r.error(), out);
         co_return;
     }
-    expunged(*r, out);
+    auto expunging = expunged(*r, out);
+    co_await std::move(expunging);
     tagged(out, cmd.tag, "OK", "EXPUNGE completed");
 }
 
@@ -69,6 +70,7 @@ io::Task<void> Session::store(const Command& cmd, std::string& out) {
         if (!sel_) co_return;
         size_t j = 0;   // r is in ascending UID order, as idx is
         for (size_t k = 0; k < idx.size(); ++k) {
+            if (idx[k] >= sel_->messages.size()) break;
             MessageInfo& m = sel_->messages[idx[k]];
             const uint32_t want = expected(m.flags);
             while (j < r->size() && (*r)[j].first < m.uid) ++j;
@@ -82,7 +84,13 @@ io::Task<void> Session::store(const Command& cmd, std::string& out) {
             }
         }
     }
+    CommandBudget pacing = ring_pacing();
     for (size_t k = 0; k < idx.size(); ++k) {
+        if ((k + 1) % kPaceEvery == 0) {
+            auto p = pacing.checkpoint();
+            co_await std::move(p);
+            if (!sel_) co_return;
+        }
         if (!report[k] || idx[k] >= sel_->messages.size()) continue;
         const auto& m = sel_->messages[idx[k]];
         out += "* " + std::to_string(idx[k] + 1) + " FETCH (";
@@ -129,7 +137,8 @@ io::Task<void> Session::copy(const Command& cmd, std::string& out) {
                                               "] ";
     if (move) {
         if (!code.empty()) out += "* OK " + code + "Moved\r\n";
-        expunged(moved, out);
+        auto expunging = expunged(moved, out);
+        co_await std::move(expunging);
     }
     if (sel_ && sel_->name == a.mailbox) {
         auto rt = refresh(out);

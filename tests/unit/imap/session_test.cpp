@@ -19,6 +19,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -1991,4 +1992,82 @@ TEST_F(ImapSessionTest, SearchLongNeedleOverLargeBody) {
     std::string almost = needle;
     almost[3999] = almost[3999] == 'x' ? 'y' : 'x';
     EXPECT_EQ(c.cmd("b SEARCH BODY {4000+}\r\n" + almost), "* SEARCH\r\nb OK SEARCH completed\r\n");
+}
+
+// Issue 11 item 4: commands that loop over every message of a large
+// mailbox on the ring (STORE, EXPUNGE, the refresh of the view) pause
+// between slices so the ring's other connections are served. A probe on
+// the same ring counts loop turns; the session's clock, read at each of its
+// checkpoints, sees the probe move on in the middle of the command. The
+// backend answers without suspending, so only the session's own pauses
+// can let the probe run.
+namespace {
+struct RingProbe {
+    std::atomic<long> turns{0};
+    std::atomic<bool> stop{false};
+    static io::Task<void> run(RingProbe& p) {
+        for (long i = 0; i < 50'000'000 && !p.stop; ++i) {
+            co_await io::sleep_for(io::Duration{0});
+            ++p.turns;
+        }
+    }
+};
+}  // namespace
+
+TEST_F(ImapSessionTest, LongLoopsOverTheViewPauseForOtherConnections) {
+    constexpr int kMessages = 3000;
+    for (int i = 0; i < kMessages; ++i) backend.add_message("alice", "INBOX", "Subject: m\r\n\r\nx\r\n", 0, kDate1);
+    backend.latency = -1ms;   // never suspends
+    RingProbe probe;
+    std::vector<long> seen;   // the probe's turns at each clock reading of the command
+    SessionConfig cfg = config();
+    cfg.ring_slice = 0us;     // pause at every checkpoint
+    cfg.command_time_limit = 0ms;
+    cfg.clock = [&] {
+        seen.push_back(probe.turns.load());
+        return std::chrono::steady_clock::now();
+    };
+    Conn c(rt, backend, cfg);
+    select(c);
+    rt.call([&] { io::spawn(RingProbe::run(probe)); });
+    auto probe_ran_during = [&](const std::string& command, const std::string& done) {
+        seen.clear();
+        std::string r = c.cmd(command);
+        EXPECT_THAT(r, EndsWith(done)) << command;
+        return seen.size() >= 2 && seen.back() > seen.front();
+    };
+    const std::string all = std::to_string(kMessages + 3);   // three messages were there before
+    EXPECT_TRUE(probe_ran_during("a STORE 1:* +FLAGS (\\Deleted)", "a OK STORE completed\r\n"))
+        << "STORE over " << all << " messages ran without a pause";
+    EXPECT_TRUE(probe_ran_during("b EXPUNGE", "b OK EXPUNGE completed\r\n"))
+        << "EXPUNGE of " << all << " messages ran without a pause";
+    // Another session fills the mailbox again; this one's refresh (the
+    // NOOP) takes the new messages and flag changes into its view.
+    for (int i = 0; i < kMessages; ++i) backend.add_message("alice", "INBOX", "Subject: m\r\n\r\nx\r\n", 0, kDate1);
+    EXPECT_TRUE(probe_ran_during("d NOOP", "d OK NOOP completed\r\n"));
+    for (uint32_t uid = kMessages + 4; uid <= 2 * kMessages + 3; ++uid) backend.set_flags("alice", "INBOX", uid, kSeen);
+    EXPECT_TRUE(probe_ran_during("e NOOP", "e OK NOOP completed\r\n"))
+        << "the refresh of " << kMessages << " flag changes ran without a pause";
+    probe.stop = true;
+    rt.call([] {});
+}
+
+// EXPUNGE of many messages: the responses count down from the highest
+// sequence number (each as of the moment it is sent), and the view keeps
+// the rest in order.
+TEST_F(ImapSessionTest, ExpungeOfManyMessagesReportsEachOnce) {
+    for (int i = 0; i < 200; ++i) backend.add_message("alice", "INBOX", "Subject: m\r\n\r\nx\r\n", 0, kDate1);
+    Conn c(rt, backend, config());
+    select(c);
+    // Every other message, from 4 on (UIDs 4, 6, ...), is deleted.
+    std::string set;
+    for (int n = 4; n <= 203; n += 2) set += (set.empty() ? "" : ",") + std::to_string(n);
+    ASSERT_THAT(c.cmd("a STORE " + set + " +FLAGS.SILENT (\\Deleted)"), EndsWith("a OK STORE completed\r\n"));
+    std::string expected;
+    for (int n = 202; n >= 4; n -= 2) expected += "* " + std::to_string(n) + " EXPUNGE\r\n";
+    EXPECT_EQ(c.cmd("b EXPUNGE"), expected + "b OK EXPUNGE completed\r\n");
+    std::string fetch = c.cmd("c FETCH 1:* (UID)");
+    EXPECT_THAT(fetch, HasSubstr("* 4 FETCH (UID 5)\r\n"));
+    EXPECT_THAT(fetch, HasSubstr("* 103 FETCH (UID 203)\r\n"));
+    EXPECT_THAT(fetch, Not(HasSubstr("* 104 FETCH")));
 }
