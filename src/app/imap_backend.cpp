@@ -225,6 +225,10 @@ io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std
                                                            uint32_t flags, int64_t internal_date,
                                                            const void* origin) {
     auto work = [this, &user, &mailbox, &data, flags, internal_date]() -> Result<imap::AppendUid> {
+        // New mail, like SMTP's: refused below [store] min_free_space, where
+        // only reads, deletions and delivery outcomes may still write.
+        if (!store_.can_accept(data.size()))
+            return make_error("Not enough disk space", store::StoreErrc::kInsufficientStorage);
         auto r = store_.append_message(user, mailbox, data, flags, internal_date);
         if (!r) return r.error();
         return imap::AppendUid{r->uidvalidity, r->uid};

@@ -166,6 +166,7 @@ void Session::no_from_error(const std::string& tag, const Error& e, std::string&
         case kBadSpecialUse: code = "[USEATTR] "; break;
         case kNoSuchSourceMailbox: code = "[NONEXISTENT] "; break;
         case kTooManyKeywords: code = "[LIMIT] "; break;
+        case kInsufficientStorage: code = "[OVERQUOTA] "; break;
         case kOutcomeGone:
         case kShuttingDown: break;   // not the mailbox API's; try again later
         }

@@ -37,6 +37,10 @@ enum class StoreErrc {
     kOutcomeGone,
     // CommitStage: submitted after stop() (Condition::kShuttingDown).
     kShuttingDown,
+    // New mail (an IMAP APPEND) while can_accept() says no: below
+    // min_free_space, or the database stopped by a full disk: [OVERQUOTA],
+    // as Dovecot answers a full disk.
+    kInsufficientStorage,
 };
 // The enumerators as store::kNoSuchMailbox, ...
 using enum StoreErrc;
@@ -52,6 +56,7 @@ inline constexpr ErrorInfo kStoreErrors[] = {
     {"too many keywords in the mailbox"},
     {"message no longer queued"},
     {"store is shutting down", Condition::kShuttingDown},
+    {"not enough disk space"},
 };
 
 // One object in the program (an inline function's static).

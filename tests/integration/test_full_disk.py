@@ -208,6 +208,19 @@ class FullDiskTest(ServerTestCase):
             c.close()
         return self.marker_of(body)
 
+    def imap_append(self, srv, marker):
+        """APPEND a small message to INBOX; returns the tagged response line."""
+        c = RawImap(srv.imap_port)
+        try:
+            c.login(USER, PASSWORD)
+            msg = b"Subject: appended\r\nMessage-ID: <%s@full-disk.test>\r\n\r\n%s\r\n" % (
+                marker.encode(), marker.encode())
+            tagged, _ = c.command("APPEND INBOX", literal=msg)
+            c.ok("LOGOUT")
+            return tagged.first
+        finally:
+            c.close()
+
     # --- the tests ---
     def test_below_min_free_space_new_mail_gets_452_and_reads_go_on(self):
         srv = self.server_on_tmpfs("16M")
@@ -223,11 +236,19 @@ class FullDiskTest(ServerTestCase):
 
         deleted = {self.pop3_read_and_delete_first(srv), self.imap_read_and_delete_first(srv)}
         self.assertEqual(len(deleted), 2)
+        # IMAP APPEND is new mail too: refused like SMTP (Dovecot's answer
+        # to a full disk), and nothing is stored.
+        refused = self.imap_append(srv, "append-refused")
+        self.assertRegex(refused, rb"^A\d+ NO \[OVERQUOTA\] ", refused)
+        self.assertIn(b"disk space", refused)
 
         self.free_filler()
         self.wait_accepting(srv)
         self.send_ok(srv, 2)
-        self.assert_all_acked_stored_once(srv, deleted)
+        self.assertRegex(self.imap_append(srv, "append-later"), rb"^A\d+ OK \[APPENDUID ")
+        bodies = [body for _, (_, body) in imap_dump(srv.imap_port, USER, PASSWORD).items()]
+        self.assertFalse(any(b"append-refused" in b for b in bodies), "a refused APPEND was stored")
+        self.assertEqual(sum(b"append-later" in b for b in bodies), 1)
 
     def test_database_enospc_gives_451_and_accepting_resumes_without_restart(self):
         srv = self.server_on_tmpfs(0)    # no threshold: RocksDB itself runs out of space

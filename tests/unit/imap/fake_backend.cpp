@@ -438,6 +438,7 @@ io::Task<Result<AppendUid>> FakeBackend::append(std::string user, std::string ma
     co_await pause();
     User* u = find_user(user);
     if (!u) co_return Error{{}, "invalid user name"};
+    if (disk_full) co_return Error{kInsufficientStorage, "Not enough disk space"};
     FakeMailbox* mb = this->mailbox(user, mailbox);
     if (!mb) {
         if (mailbox != "INBOX") co_return no_such(mailbox);

@@ -62,6 +62,8 @@ public:
     int64_t now = 1700000000;
     // Logins answer kTempFail (a store outage).
     bool logins_unavailable = false;
+    // APPEND answers kInsufficientStorage (below [store] min_free_space).
+    bool disk_full = false;
     // When set, create_mailbox first hands a call to this pool, as the real
     // backend hands its work, and answers the pool's refusal (busy: over
     // max_queued; stopped) as the real one does.

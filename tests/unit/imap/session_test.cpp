@@ -2071,3 +2071,15 @@ TEST_F(ImapSessionTest, ExpungeOfManyMessagesReportsEachOnce) {
     EXPECT_THAT(fetch, HasSubstr("* 103 FETCH (UID 203)\r\n"));
     EXPECT_THAT(fetch, Not(HasSubstr("* 104 FETCH")));
 }
+
+// New mail while the disk is (nearly) full: APPEND is refused with
+// Dovecot's code for it, and the session goes on.
+TEST_F(ImapSessionTest, AppendOnAFullDiskIsOverQuota) {
+    Conn c(rt, backend, config());
+    login(c);
+    backend.disk_full = true;
+    EXPECT_EQ(c.cmd("a APPEND INBOX " + lit("Subject: x\r\n\r\nx\r\n")),
+              "a NO [OVERQUOTA] Not enough disk space\r\n");
+    backend.disk_full = false;
+    EXPECT_THAT(c.cmd("b APPEND INBOX " + lit("Subject: x\r\n\r\nx\r\n")), StartsWith("b OK [APPENDUID "));
+}
