@@ -23,6 +23,7 @@
 #include "smtp/address.hpp"
 #include "smtp/command.hpp"
 #include "smtp/dot_decoder.hpp"
+#include "smtp/line_endings.hpp"
 #include "smtp/received.hpp"
 #include "smtp/reply.hpp"
 #include "util/base64.hpp"
@@ -664,6 +665,13 @@ bool Session::Impl::finish_bdat(std::string& out) {
     }
     if (!bdat_last) {
         append_reply(out, 250, "2.0.0", {Decimal(bdat_chunk), " octets received"});
+        return false;
+    }
+    // Lines end in CRLF as after DATA (line_endings.hpp); counted against
+    // the size limit as DATA counts them.
+    if (env.body_type != mail::BodyType::kBinaryMime && bdat_total + crlf_bare_lf(data) > size_limit()) {
+        bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+        reset_transaction();
         return false;
     }
     if (config.submission) add_missing_headers();

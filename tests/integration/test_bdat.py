@@ -1,5 +1,6 @@
 """CHUNKING / BDAT (RFC 3030) and BINARYMIME."""
 
+import poplib
 import unittest
 
 import harness
@@ -27,7 +28,7 @@ class BdatTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = cls.start_class_server()
-        for u in ("bdat@localhost", "bdat2@localhost", "bdat3@localhost", "bin@localhost"):
+        for u in ("bdat@localhost", "bdat2@localhost", "bdat3@localhost", "bin@localhost", "barelf@localhost"):
             cls.srv.add_user(u)
 
     def start_tx(self, rcpt, mail_params=""):
@@ -122,6 +123,29 @@ class BdatTest(ServerTestCase):
         c = self.start_tx("bdat@localhost")
         self.assertReply(c.cmd("BDAT x"), 501, "5.5.4", client=c, msg="BDAT with a non-numeric size")
         self.assertReply(c.cmd("NOOP"), 250, client=c)
+
+    def test_bare_line_feeds_are_stored_as_crlf(self):
+        # A 7BIT message sent with BDAT holding bare LFs is stored as DATA
+        # would store it: POP3's LIST size is then what RETR sends (it was
+        # smaller by one byte per bare LF, which the dot-stuffer widened).
+        msg = b"Subject: bare\nMessage-ID: <bare@bdat.test>\n\nline one\nline two\r\nline three\n"
+        c = self.start_tx("barelf@localhost")
+        self.assertReply(bdat(c, msg[:20]), 250, client=c)
+        self.assertReply(bdat(c, msg[20:], last=True), 250, "2.0.0", client=c)
+        self.assertReply(c.cmd("QUIT"), 221, client=c)
+        self.srv.wait_mailbox("barelf@localhost", 1)
+        p = poplib.POP3("127.0.0.1", self.srv.pop3_port, timeout=10)
+        try:
+            p.user("barelf@localhost")
+            p.pass_("test-password-1")
+            listed = int(p.list(1).split()[2])
+            _, lines, _ = p.retr(1)
+            sent = sum(len(line) + 2 for line in lines)
+            self.assertEqual(listed, sent, "LIST size against the bytes RETR sent")
+            self.assertEqual(lines[-4:], [b"", b"line one", b"line two", b"line three"])
+            p.quit()
+        finally:
+            p.close()
 
 
 if __name__ == "__main__":

@@ -633,8 +633,8 @@ TEST_F(SessionTest, BdatSingleChunk) {
     start_transaction();
     EXPECT_EQ(send("BDAT 11 LAST\r\nHello\r\n.\nx\r"), "250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
     ASSERT_EQ(messages.size(), 1u);
-    // Stored exactly as sent: no unstuffing, no line-end normalisation.
-    EXPECT_EQ(body_of(messages[0]), "Hello\r\n.\nx\r");
+    // No unstuffing; a bare LF becomes CRLF as after DATA, a lone CR stays.
+    EXPECT_EQ(body_of(messages[0]), "Hello\r\n.\r\nx\r");
     EXPECT_THAT(messages[0].data, StartsWith("Received: from client.example ([192.0.2.1])\r\n"
                                              "\tby mx.example (ringpost) with ESMTP id 0000000000ABC001\r\n"
                                              "\tfor <rcpt@remote.example>; "));
@@ -727,6 +727,35 @@ TEST_F(SessionTest, DataAfterBdatIsRefused) {
     EXPECT_EQ(body_of(messages[0]), "abcd");
 }
 
+// POP3's LIST size, IMAP's RFC822.SIZE and the delivery client all count
+// lines as CRLF: a message sent with BDAT must be stored as DATA stores it.
+TEST_F(SessionTest, BdatBareLineFeedsAreStoredAsCrlfLikeData) {
+    start_transaction();
+    // A CRLF split across two chunks is not a bare LF.
+    EXPECT_EQ(send("BDAT 6\r\nS: a\n\rBDAT 4 LAST\r\n\nb\nc"),
+              "250 2.0.0 6 octets received\r\n250 2.0.0 Ok: queued as 0000000000ABC001\r\n");
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(body_of(messages[0]), "S: a\r\n\r\nb\r\nc");
+    EXPECT_EQ(messages[0].envelope.body_size, messages[0].data.size());
+
+    start_transaction();
+    EXPECT_EQ(send("DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+    EXPECT_EQ(send("S: a\n\nb\nc\r\n.\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC002\r\n");
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(body_of(messages[1]), "S: a\r\n\r\nb\r\nc\r\n");
+}
+
+TEST_F(SessionTest, BdatSizeLimitCountsTheWidenedLines) {
+    config.limits.max_message_size = 10;
+    start_transaction();
+    // 10 bytes as sent, 12 once its two bare LFs are CRLF: over the limit,
+    // as the same lines would be after DATA.
+    EXPECT_EQ(send("BDAT 10 LAST\r\n1234\n6789\n"), "552 5.3.4 Error: message size exceeds fixed limit\r\n");
+    EXPECT_TRUE(messages.empty());
+    start_transaction();
+    EXPECT_EQ(send("BDAT 10 LAST\r\n12345678\r\n"), "250 2.0.0 Ok: queued as 0000000000ABC002\r\n");
+}
+
 TEST_F(SessionTest, BinaryMimeRequiresBdat) {
     start_transaction(" BODY=BINARYMIME");
     EXPECT_EQ(send("DATA\r\n"), "503 5.5.1 Error: BODY=BINARYMIME requires BDAT\r\n");
@@ -734,6 +763,11 @@ TEST_F(SessionTest, BinaryMimeRequiresBdat) {
     ASSERT_EQ(messages.size(), 1u);
     EXPECT_EQ(messages[0].envelope.body_type, mail::BodyType::kBinaryMime);
     EXPECT_EQ(body_of(messages[0]), std::string("\x00\xff\r\n", 4));
+    // Binary content is never touched: a bare LF stays one byte.
+    start_transaction(" BODY=BINARYMIME");
+    EXPECT_EQ(send("BDAT 3 LAST\r\na\nb"), "250 2.0.0 Ok: queued as 0000000000ABC002\r\n");
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(body_of(messages[1]), "a\nb");
 }
 
 TEST_F(SessionTest, RsetAndEhloEndTheTransaction) {
