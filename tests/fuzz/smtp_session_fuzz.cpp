@@ -60,10 +60,13 @@ void check_replies(std::string_view out) {
 
 void check_message(const AcceptedMessage& m, const Limits& limits) {
     FUZZ_CHECK(!m.envelope.recipients.empty());
-    // The header the session adds ends in CRLF. (Line ends of the content
-    // are not checked: DATA stores a bare LF as CRLF, which the dot_decoder
-    // target checks, but BDAT stores its chunks as sent.)
+    // The header the session adds ends in CRLF, and unless the content is
+    // BINARYMIME, so does every line: DATA and BDAT both store a bare LF as
+    // CRLF.
     FUZZ_CHECK(m.data.find("\r\n") != std::string::npos);
+    if (m.envelope.body_type != mail::BodyType::kBinaryMime)
+        for (size_t i = m.data.find('\n'); i != std::string::npos; i = m.data.find('\n', i + 1))
+            FUZZ_CHECK(i > 0 && m.data[i - 1] == '\r');
     // The Received: header is added on top; the message itself obeys SIZE.
     FUZZ_CHECK(m.data.size() <= limits.max_message_size + 4096);
 }
