@@ -46,19 +46,19 @@ load() {
   echo "imap-stall-bench: [$1] $lat"
 }
 
-# one_server NICE: a fresh server with pool_nice = NICE, loaded alone and then beside the IMAP sessions.
+# one_server ROUND NICE: a fresh server with pool_nice = NICE, loaded alone and then beside the IMAP sessions.
 one_server() {
-  local nice=$1
+  local round=$1 nice=$2
   PORT=$(free_port); IMAP_PORT=$(free_port)
   RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
   RP_TOP_CONFIG="pool_nice = $nice"
   export RP_EXTRA_CONFIG RP_TOP_CONFIG
-  start_ringpost "$BENCH_DIR/rp-nice$nice" "$PORT"
+  start_ringpost "$BENCH_DIR/rp-$round-nice$nice" "$PORT"
   python3 "$HERE/imap_heavy.py" setup "$IMAP_PORT" "$PORT" bench@localhost bench-password
 
   load "pool_nice=$nice-alone"
   rm -f "$BENCH_DIR/stop-heavy"
-  STOP_FILE="$BENCH_DIR/stop-heavy" python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
+  STOP_FILE="$BENCH_DIR/stop-heavy" nice -n 19 python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
     "$IMAP_SESSIONS" "$TIMEOUT" >"$BENCH_DIR/heavy.out" 2>&1 &
   HEAVY=$!
   STARTED_PIDS+=("$HEAVY")
@@ -71,4 +71,5 @@ one_server() {
   stop_pid "$RP_PID"
 }
 
-for nice in $NICES; do one_server "$nice"; done
+round=0
+for nice in $NICES; do round=$((round + 1)); one_server "$round" "$nice"; done
