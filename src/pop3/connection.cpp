@@ -1,30 +1,27 @@
-// The POP3 io driver (see connection.hpp).
+// The POP3 io driver (see connection.hpp): a loop over the session's
+// events on a proto::Connection, which holds the socket, the buffers and
+// the TLS swap shared with SMTP and IMAP.
 #include "pop3/connection.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "io/ops.hpp"
-#include "io/stream.hpp"
 #include "io/socket.hpp"
-#include "tls/server_upgrade.hpp"
+#include "proto/connection.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::pop3 {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using proto::ReadResult;
 
-// Input buffer in the coroutine frame: holds any command line and any SASL
-// response the limits allow (they are lowered to fit); POP3 clients send
-// little, so idle sessions stay small.
-constexpr size_t kInputBuffer = 4096;
-// The TLS close_notify at the end is best effort: a peer that stopped
-// reading does not hold the session longer than this.
-constexpr std::chrono::milliseconds kCloseTimeout{5000};
+// The input buffer holds any command line and any SASL response the
+// limits allow (they are lowered to fit); it starts small and grows only
+// for a long line, so idle sessions stay small.
+constexpr size_t kInputInitial = 1024;
+constexpr size_t kInputLimit = 4096;
 
 // Holds the maildrop lock between a successful open and the end of the
 // connection; released in the destructor too, so no way out of the
@@ -53,7 +50,6 @@ private:
     bool held_ = false;
 };
 
-
 const char* auth_word(AuthStatus s) {
     switch (s) {
     case AuthStatus::kOk:
@@ -66,214 +62,208 @@ const char* auth_word(AuthStatus s) {
     return "?";
 }
 
-SessionConfig fit_to_buffer(const SessionConfig& c) {
-    SessionConfig fitted = c;
-    fitted.limits.max_command_line = std::min<uint32_t>(fitted.limits.max_command_line, kInputBuffer);
-    fitted.limits.max_auth_line = std::min<uint32_t>(fitted.limits.max_auth_line, kInputBuffer);
+SessionConfig session_config(const ConnectionContext& ctx, const ClientInfo& client) {
+    SessionConfig fitted = ctx.config;
+    fitted.limits.max_command_line = std::min<uint32_t>(fitted.limits.max_command_line, kInputLimit);
+    fitted.limits.max_auth_line = std::min<uint32_t>(fitted.limits.max_auth_line, kInputLimit);
+    fitted.tls_available = ctx.tls != nullptr;
+    if (io::is_loopback_ip(client.ip)) fitted.plaintext_allowed = true;
     return fitted;
 }
 
-}  // namespace
+proto::ConnectionOptions connection_options(const ConnectionContext& ctx, const ClientInfo& client) {
+    return {.proto = "pop3", .client_ip = client.ip, .input_initial = kInputInitial, .input_limit = kInputLimit,
+            .send_timeout = ctx.timeouts.send, .handshake_timeout = ctx.timeouts.tls_handshake,
+            .close_timeout = std::min(ctx.timeouts.send, proto::kCloseTimeout),
+            .injection_event = "pop3_stls_injection", .injection_field = "discarded",
+            .idle_timeout = ctx.timeouts.idle, .reason = "quit", .tls_unavailable_reason = "tls_failed"};
+}
 
-io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
-    io::LiveEntry entry;
-    ctx.live.add(entry);
-    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
-    SessionConfig config = fit_to_buffer(ctx.config);
-    config.tls_available = ctx.tls != nullptr;
-    if (io::is_loopback_ip(client.ip)) config.plaintext_allowed = true;
-    MaildropLock lock(ctx.backend);
-    std::string out;
-    char in[kInputBuffer];
-    size_t start = 0;
-    size_t end = 0;
-    const char* reason = "quit";
+// One connection: the session over a proto::Connection (whose deadline is
+// the RFC 1939 autologout timer: it restarts with every complete command
+// and every response sent) and the maildrop lock. Every handler returns
+// false when the connection ends (its reason recorded in the Connection).
+class Driver {
+public:
+    Driver(int fd, ConnectionContext& ctx, ClientInfo client)
+        : ctx_(ctx), client_(std::move(client)), conn_(fd, ctx.live, connection_options(ctx, client_)),
+          lock_(ctx.backend) {}
 
-    log::info("connect", {{"proto", "pop3"}, {"client", client.ip}, {"port", static_cast<int>(client.port)}});
-    bool alive = true;
-    if (ctx.implicit_tls) {
-        // pop3s (RFC 8314): the handshake comes before the greeting.
-        alive = false;
-        if (ctx.tls != nullptr) {
-            auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip, &entry.slot);
-            alive = co_await std::move(upgrading);
-        }
-        client.tls = alive;
-        if (!alive) reason = "tls_failed";
-    }
-    Session session(config, client);
+    io::Task<void> run();
+
+private:
+    // The handler of an event other than kNeedInput.
+    io::Task<bool> step(Event ev);
+    // kClose: why the session closed ("quit", or a limit it reached).
+    const char* close_reason() const;
+    io::Task<bool> authenticate();
+    io::Task<bool> open_maildrop();
+    io::Task<bool> fetch();
+    io::Task<bool> update();
+    io::Task<bool> start_tls();
+    io::Task<bool> read();
+    // The session's shutdown response, sent with the lock released first.
+    io::Task<bool> shut_down();
+    void log_disconnect() const;
+
+    ConnectionContext& ctx_;
+    ClientInfo client_;
+    proto::Connection conn_;
+    MaildropLock lock_;
+    std::optional<Session> session_;
+};
+
+io::Task<void> Driver::run() {
+    log::info("connect", {{"proto", "pop3"}, {"client", client_.ip}, {"port", static_cast<int>(client_.port)}});
+    // pop3s: the handshake comes before the greeting.
+    auto beginning = conn_.begin(ctx_.tls, ctx_.implicit_tls);
+    bool alive = co_await std::move(beginning);
+    client_.tls = conn_.tls() != nullptr;
+    session_.emplace(session_config(ctx_, client_), client_);
+    Session& session = *session_;
     if (alive) {
-        session.greet(out);
-        alive = co_await stream->send_all(out, ctx.timeouts.send);
-        if (!alive) reason = "lost";
+        auto greeting = conn_.greet(session);
+        alive = co_await std::move(greeting);
     }
-    auto deadline = Clock::now() + ctx.timeouts.idle;
-    uint32_t seen_commands = 0;
-
     while (alive) {
-        size_t consumed = 0;
-        Event ev = session.feed(std::string_view(in + start, end - start), consumed, out);
-        start += consumed;
-        if (session.stats().commands != seen_commands) {
-            // A complete command arrived: the autologout timer starts anew.
-            seen_commands = session.stats().commands;
-            deadline = Clock::now() + ctx.timeouts.idle;
-        }
-        entry.busy = session.in_update();
-
-        if (ev == Event::kFlush) {
-            // The next chunk of RETR/TOP/LIST/UIDL: send it before making more.
-            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            continue;
-        }
-        if (ev == Event::kAuthenticate) {
-            Session::Credentials cred = session.credentials();
-            std::string user = cred.user;
-            auto checking = ctx.backend.authenticate(std::move(cred.user), std::move(cred.password), client.ip);
-            AuthResult result = co_await std::move(checking);
-            log::info("pop3_login", {{"client", client.ip}, {"user", user}, {"result", auth_word(result.status)}});
-            session.auth_done(result, out);
-            continue;
-        }
-        if (ev == Event::kOpenMaildrop) {
-            auto opening = ctx.backend.open_maildrop(session.user());
-            Result<std::vector<MaildropEntry>> maildrop = co_await std::move(opening);
-            if (maildrop) {
-                lock.hold(session.user());
-            } else {
-                log::info("pop3_maildrop_refused", {{"client", client.ip},
-                                                    {"user", session.user()},
-                                                    {"error", maildrop.error().message}});
-            }
-            session.maildrop_opened(std::move(maildrop), out);
-            continue;
-        }
-        if (ev == Event::kFetch) {
-            auto fetching = ctx.backend.fetch(session.user(), session.fetch_uid());
-            Result<std::string> message = co_await std::move(fetching);
-            if (!message) {
-                log::warn("pop3_fetch_failed", {{"client", client.ip},
-                                                {"user", session.user()},
-                                                {"uid", session.fetch_uid()},
-                                                {"error", message.error().message}});
-            }
-            session.fetched(std::move(message), out);
-            continue;
-        }
-        if (ev == Event::kUpdate) {
-            auto removing = ctx.backend.remove(session.user(), session.deletions());
-            Result<void> removed = co_await std::move(removing);
-            if (!removed) {
-                log::warn("pop3_remove_failed", {{"client", client.ip},
-                                                 {"user", session.user()},
-                                                 {"error", removed.error().message}});
-            }
-            session.updated(removed, out);
-            continue;
-        }
-        if (ev == Event::kStartTls) {
-            // RFC 2595 4: "+OK" goes out in clear, then the handshake. What
-            // the client sent after STLS came in clear too: discard it,
-            // never process it (CVE-2011-0411).
-            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            if (end > start)
-                log::warn("pop3_stls_injection", {{"client", client.ip}, {"discarded", static_cast<int64_t>(end - start)}});
-            start = end = 0;
-            bool secured = false;
-            if (ctx.tls != nullptr) {
-                auto upgrading = tls::upgrade_to_tls(stream, *ctx.tls, ctx.timeouts.tls_handshake, "pop3", client.ip, &entry.slot);
-                secured = co_await std::move(upgrading);
-            }
-            if (!secured) {
-                reason = "tls_failed";
-                break;
-            }
-            session.tls_started();
-            deadline = Clock::now() + ctx.timeouts.idle;
-            continue;
-        }
-        if (ev == Event::kClose) {
-            // Unlock before the last response: a client that reconnects at
-            // once must not find its own maildrop still locked.
-            lock.release();
-            co_await stream->send_all(out, ctx.timeouts.send);
-            const auto& st = session.stats();
-            if (ctx.config.limits.max_bad_commands != 0 && st.bad_commands >= ctx.config.limits.max_bad_commands)
-                reason = "errors";
-            else if (ctx.config.limits.max_auth_failures != 0 && st.auth_failures >= ctx.config.limits.max_auth_failures)
-                reason = "auth_failures";
-            break;
-        }
-
-        // kNeedInput: flush responses only now that the input is drained.
-        if (!out.empty()) {
-            if (!(co_await stream->send_all(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            // We answered: the client's idle time starts now.
-            deadline = Clock::now() + ctx.timeouts.idle;
-        }
-        if (start == end) {
-            start = end = 0;
-        } else if (start > 0) {
-            std::memmove(in, in + start, end - start);
-            end -= start;
-            start = 0;
-        }
-        if (end == sizeof in) {
-            // The session always consumes overlong lines; a full buffer it
-            // did not touch means a protocol bug, not a client problem.
-            log::error("input_stall", {{"proto", "pop3"}, {"client", client.ip}});
-            reason = "error";
-            break;
-        }
-        if (ctx.live.draining() && !entry.busy) {
-            session.shutdown(out);
-            lock.release();
-            co_await stream->send_all(out, ctx.timeouts.send);
-            reason = "shutdown";
-            break;
-        }
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (wait.count() < 1) wait = std::chrono::milliseconds(1);
-        int n = co_await stream->recv(in + end, sizeof in - end, wait, &entry.slot);
-        if (n > 0) {
-            end += static_cast<size_t>(n);
-            continue;
-        }
-        if (n == -ECANCELED && entry.slot.cancelled) {
-            session.shutdown(out);
-            lock.release();
-            co_await stream->send_all(out, ctx.timeouts.send);
-            reason = "shutdown";
-        } else if (n == -ECANCELED || n == -ETIME) {   // the timeout (plain: -ECANCELED, TLS: -ETIME)
-            // RFC 1939 3: autologout closes without a response and without UPDATE.
-            session.timeout(out);
-            reason = "timeout";
-        } else {
-            reason = n == 0 ? "eof" : "lost";
-        }
-        break;
+        const Event ev = conn_.feed(session);
+        conn_.set_busy(session.in_update());
+        auto stepping = ev == Event::kNeedInput ? read() : step(ev);
+        alive = co_await std::move(stepping);
     }
-    lock.release();
-    co_await stream->close(std::min(ctx.timeouts.send, kCloseTimeout));
-    const auto& st = session.stats();
+    lock_.release();
+    auto closing = conn_.finish();
+    co_await std::move(closing);
+    log_disconnect();
+}
+
+io::Task<bool> Driver::step(Event ev) {
+    if (ev == Event::kAuthenticate) return authenticate();
+    if (ev == Event::kOpenMaildrop) return open_maildrop();
+    if (ev == Event::kFetch) return fetch();
+    if (ev == Event::kUpdate) return update();
+    if (ev == Event::kStartTls) return start_tls();
+    // The next chunk of RETR/TOP/LIST/UIDL: send it before making more.
+    if (ev == Event::kFlush) return conn_.send_replies();
+    if (ev == Event::kClose) {
+        // Unlock before the last response: a client that reconnects at
+        // once must not find its own maildrop still locked.
+        lock_.release();
+        return conn_.hang_up(close_reason());
+    }
+    return read();
+}
+
+const char* Driver::close_reason() const {
+    const auto& st = session_->stats();
+    const Limits& limits = ctx_.config.limits;
+    if (limits.max_bad_commands != 0 && st.bad_commands >= limits.max_bad_commands) return "errors";
+    if (limits.max_auth_failures != 0 && st.auth_failures >= limits.max_auth_failures) return "auth_failures";
+    return "quit";
+}
+
+io::Task<bool> Driver::authenticate() {
+    Session::Credentials cred = session_->credentials();
+    std::string user = cred.user;
+    auto checking = ctx_.backend.authenticate(std::move(cred.user), std::move(cred.password), client_.ip);
+    AuthResult result = co_await std::move(checking);
+    log::info("pop3_login", {{"client", client_.ip}, {"user", user}, {"result", auth_word(result.status)}});
+    session_->auth_done(result, conn_.out());
+    co_return true;
+}
+
+io::Task<bool> Driver::open_maildrop() {
+    Session& session = *session_;
+    auto opening = ctx_.backend.open_maildrop(session.user());
+    Result<std::vector<MaildropEntry>> maildrop = co_await std::move(opening);
+    if (maildrop) {
+        lock_.hold(session.user());
+    } else {
+        log::info("pop3_maildrop_refused",
+                  {{"client", client_.ip}, {"user", session.user()}, {"error", maildrop.error().message}});
+    }
+    session.maildrop_opened(std::move(maildrop), conn_.out());
+    co_return true;
+}
+
+io::Task<bool> Driver::fetch() {
+    Session& session = *session_;
+    auto fetching = ctx_.backend.fetch(session.user(), session.fetch_uid());
+    Result<std::string> message = co_await std::move(fetching);
+    if (!message) {
+        log::warn("pop3_fetch_failed", {{"client", client_.ip},
+                                        {"user", session.user()},
+                                        {"uid", session.fetch_uid()},
+                                        {"error", message.error().message}});
+    }
+    session.fetched(std::move(message), conn_.out());
+    co_return true;
+}
+
+io::Task<bool> Driver::update() {
+    Session& session = *session_;
+    auto removing = ctx_.backend.remove(session.user(), session.deletions());
+    Result<void> removed = co_await std::move(removing);
+    if (!removed) {
+        log::warn("pop3_remove_failed",
+                  {{"client", client_.ip}, {"user", session.user()}, {"error", removed.error().message}});
+    }
+    session.updated(removed, conn_.out());
+    co_return true;
+}
+
+io::Task<bool> Driver::start_tls() {
+    // RFC 2595 4: "+OK" goes out in clear, then the handshake; what the
+    // client sent after STLS is discarded (Connection::start_tls_after_reply).
+    auto starting = conn_.start_tls_after_reply(ctx_.tls);
+    const bool secured = co_await std::move(starting);
+    if (secured) session_->tls_started();
+    co_return secured;
+}
+
+io::Task<bool> Driver::shut_down() {
+    lock_.release();
+    auto ending = conn_.hang_up(ReadResult::kShutdown, *session_);
+    co_return co_await std::move(ending);
+}
+
+// kNeedInput: responses go out only now that the input is drained (and
+// the client's idle time starts then), then the next read.
+io::Task<bool> Driver::read() {
+    auto answering = conn_.answer();
+    if (!(co_await std::move(answering))) co_return false;
+    if (conn_.draining() && !session_->in_update()) {
+        auto ending = shut_down();
+        co_return co_await std::move(ending);
+    }
+    auto reading = conn_.fill();
+    const ReadResult got = co_await reading;
+    if (got == ReadResult::kData) co_return true;
+    if (got == ReadResult::kShutdown) {
+        auto ending = shut_down();
+        co_return co_await std::move(ending);
+    }
+    // RFC 1939 3: autologout closes without a response and without UPDATE.
+    auto ending = conn_.hang_up(got, *session_);
+    co_return co_await std::move(ending);
+}
+
+void Driver::log_disconnect() const {
+    const auto& st = session_->stats();
     log::info("disconnect", {{"proto", "pop3"},
-                             {"client", client.ip},
-                             {"reason", reason},
+                             {"client", client_.ip},
+                             {"reason", conn_.reason()},
                              {"commands", st.commands},
                              {"bad", st.bad_commands},
                              {"auth_failures", st.auth_failures},
                              {"retrieved", st.retrieved},
                              {"deleted", st.deleted}});
-    ctx.live.remove(entry);
+}
+
+}  // namespace
+
+io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
+    return proto::run_driver<Driver>(fd, ctx, std::move(client));
 }
 
 }  // namespace ringpost::pop3

@@ -2,10 +2,11 @@
 // RFC 1939 by state, CAPA, AUTH PLAIN, the limits, and the streaming of
 // multi-line responses.
 //
-// Input handling follows smtp::Session: command lines are parsed in place
-// in the caller's buffer (an incomplete line is left unconsumed, so the
-// session buffers no input); an overlong line is answered and skipped, so
-// the session stays in step with a pipelining client.
+// Input handling follows smtp::Session: command lines are found by
+// proto::LineFramer in place in the caller's buffer (an incomplete line is
+// left unconsumed, so the session buffers no input); an overlong line is
+// answered and skipped, so the session stays in step with a pipelining
+// client.
 #include "pop3/session.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "pop3/command.hpp"
 #include "pop3/dot_stuffer.hpp"
 #include "pop3/sasl.hpp"
+#include "proto/line_framer.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::pop3 {
@@ -28,10 +30,8 @@ constexpr uint32_t kMinAuthLine = 512;
 constexpr size_t kMinOutputChunk = 1024;
 
 enum class Mode : uint8_t {
-    kCommand,         // reading command lines
-    kSkipLine,        // discarding the rest of an overlong command line
+    kCommand,         // reading command lines (and skipping overlong ones)
     kAuthResponse,    // "+ " sent: the next line is the SASL response
-    kSkipAuthLine,    // discarding an overlong SASL response
     kWaitAuth,        // kAuthenticate handed out, waiting for auth_done()
     kWaitOpen,        // kOpenMaildrop, waiting for maildrop_opened()
     kWaitFetch,       // kFetch, waiting for fetched()
@@ -79,6 +79,7 @@ struct Session::Impl {
     Stats stats;
 
     Mode mode = Mode::kCommand;
+    proto::LineFramer framer;   // command lines and SASL responses, in place in the caller's buffer
     State state = State::kAuthorization;
 
     // AUTHORIZATION: the name given by USER (PASS must follow at once,
@@ -481,51 +482,19 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
             }
             continue;
 
-        case Mode::kSkipLine:
-        case Mode::kSkipAuthLine: {
-            const void* nl = std::memchr(input.data() + pos, '\n', n - pos);
-            if (nl == nullptr) {
-                consumed = n;
-                return Event::kNeedInput;
-            }
-            pos = size_t(static_cast<const char*>(nl) - input.data()) + 1;
-            const bool auth = s.mode == Mode::kSkipAuthLine;
-            s.mode = Mode::kCommand;
-            if (auth) {
-                s.auth_failed(out, "line too long");
-            } else {
-                ++s.stats.commands;
-                s.user_given = false;
-                s.bad(out, "line too long");
-            }
-            continue;
-        }
-
         case Mode::kCommand:
         case Mode::kAuthResponse: {
-            if (pos == n) {
+            const bool auth = s.mode == Mode::kAuthResponse;
+            const size_t max_line = auth ? s.config.limits.max_auth_line : s.config.limits.max_command_line;
+            // The framer skips an overlong line as it arrives and reports
+            // it once, at its end.
+            const proto::LineFramer::Frame f = s.framer.peek(input, pos, max_line);
+            pos = s.framer.take(f);
+            if (f.kind == proto::LineFramer::Kind::kNeedInput) {
                 consumed = pos;
                 return Event::kNeedInput;
             }
-            const bool auth = s.mode == Mode::kAuthResponse;
-            const size_t max_line = auth ? s.config.limits.max_auth_line : s.config.limits.max_command_line;
-            const void* found = std::memchr(input.data() + pos, '\n', n - pos);
-            if (found == nullptr) {
-                if (n - pos >= max_line) {
-                    // Cannot fit any more: discard it now and the rest of
-                    // the line as it arrives, so buffering stays bounded.
-                    s.mode = auth ? Mode::kSkipAuthLine : Mode::kSkipLine;
-                    consumed = n;
-                } else {
-                    consumed = pos;   // incomplete: the caller keeps it
-                }
-                return Event::kNeedInput;
-            }
-            const size_t nl = size_t(static_cast<const char*>(found) - input.data());
-            const size_t len = nl - pos + 1;
-            std::string_view line = input.substr(pos, len - 1);
-            pos = nl + 1;
-            if (len > max_line) {
+            if (f.kind == proto::LineFramer::Kind::kOverlong) {
                 if (auth) {
                     s.auth_failed(out, "line too long");
                 } else {
@@ -535,7 +504,7 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
                 }
                 continue;
             }
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            const std::string_view line = f.line;
             if (auth) {
                 s.mode = Mode::kCommand;
                 // RFC 5034 4: "*" cancels the exchange.

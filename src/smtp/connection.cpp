@@ -1,17 +1,16 @@
+// The SMTP io driver (see connection.hpp): a loop over the session's
+// events on a proto::Connection, which holds the socket, the buffers and
+// the TLS swap shared with POP3 and IMAP.
 #include "smtp/connection.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <memory>
+#include <optional>
 #include <string>
 
 #include "io/ops.hpp"
 #include "io/ring.hpp"
-#include "io/send_all.hpp"
-#include "io/stream.hpp"
+#include "proto/connection.hpp"
 #include "smtp/data_deadline.hpp"
-#include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 #include "util/log_rate_limit.hpp"
 
@@ -19,14 +18,15 @@ namespace ringpost::smtp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using proto::ReadResult;
 
-// Input buffer in the coroutine frame: 8 KiB holds any command line
-// (Limits::max_command_line is below it) and a good slice of DATA; idle
-// sessions stay well under the 16 KiB budget.
-constexpr size_t kInputBuffer = 8192;
+// The input buffer holds any command line (Limits::max_command_line is
+// below the limit) and a good slice of DATA; it starts small and grows
+// only while the client sends more than fits, so an idle session stays
+// well under the 16 KiB budget.
+constexpr size_t kInputInitial = 1024;
+constexpr size_t kInputLimit = 8192;
 
-// Bound on the close_notify at the end of a TLS session.
-constexpr std::chrono::seconds kCloseTimeout{5};
 
 // How often a session stalled by the in-flight budget tries again.
 constexpr std::chrono::milliseconds kInflightRetry{50};
@@ -66,7 +66,9 @@ io::Task<BudgetWait> wait_for_budget(InflightBudget::Account& account, uint64_t 
 }
 
 // Awaits the spool: the commit stage calls back on its own thread, the
-// callback posts the resumption to this connection's ring.
+// callback posts the resumption to this connection's ring, whose loop
+// resumes it from its ready queue (never inside the completion walk or
+// inside posted work, io/ring.hpp).
 // Always used as a named local: g++ 12 mis-copies non-trivial aggregate
 // temporaries inside co_await expressions (strings end up pointing into the
 // old frame), so the awaiter never owns the message as a temporary.
@@ -83,282 +85,245 @@ struct CommitAwaiter {
         ring = io::Ring::current();
         spool.commit(std::move(message), [this](const Result<void>& r) {
             result = r;
-            // Through the ring's ready queue, never resumed inside posted work.
             ring->post_resume(handle);
         });
     }
     Result<void> await_resume() { return std::move(result); }
 };
 
-// The connection's byte stream: a PlainStream until STARTTLS (or from the
-// start on smtps) swaps in a TlsStream. While plain, reads and writes go
-// straight to the ring operations on the socket: the stream's virtual
-// coroutines would add a heap-allocated frame to every read on the path
-// that accept-bench and pipelining clients exercise.
-struct Conn {
-    std::unique_ptr<io::Stream> stream;
-    io::PlainStream* plain;   // == stream.get() while unencrypted, else null
+proto::ConnectionOptions connection_options(const ConnectionContext& ctx, const ClientInfo& client) {
+    return {.proto = "smtp", .client_ip = client.ip, .input_initial = kInputInitial, .input_limit = kInputLimit,
+            .send_timeout = ctx.timeouts.send, .handshake_timeout = std::min(ctx.timeouts.handshake, ctx.timeouts.command),
+            .injection_event = "starttls_pipelined", .injection_field = "bytes",
+            .idle_timeout = ctx.timeouts.command, .reason = "quit", .tls_unavailable_reason = "error"};
+}
 
-    explicit Conn(int fd) {
-        auto p = std::make_unique<io::PlainStream>(fd);
-        plain = p.get();
-        stream = std::move(p);
-    }
-    io::Task<bool> send(std::string& out, io::Duration timeout) {
-        return plain ? io::send_all(plain->fd(), out, timeout) : stream->send_all(out, timeout);
-    }
-    io::Task<void> close() { return stream->close(kCloseTimeout); }
-    void encrypted(std::unique_ptr<tls::TlsStream> tls) {
-        stream = std::move(tls);   // the PlainStream gave its socket away already
-        plain = nullptr;
-    }
+// One connection: the session over a proto::Connection (whose deadline is
+// the command deadline, which a trickle cannot stretch), the data deadline
+// and the in-flight account. Every handler returns false when the
+// connection ends (its reason recorded in the Connection).
+class Driver {
+public:
+    Driver(int fd, ConnectionContext& ctx, ClientInfo client)
+        : ctx_(ctx),
+          client_(std::move(client)),
+          conn_(fd, ctx.live, connection_options(ctx, client_)),
+          data_deadline_(ctx.timeouts.data, ctx.timeouts.min_data_rate),
+          inflight_(ctx.inflight, client_.ip) {}
+
+    io::Task<void> run();
+
+private:
+    void start_session();
+    // The handler of an event other than kNeedInput.
+    io::Task<bool> step(Event ev);
+    io::Task<bool> commit();
+    io::Task<bool> authenticate();
+    io::Task<bool> start_tls();
+    // smtps: the TLS parameters for the Received: header.
+    void implicit_tls_done(const tls::TlsStream& tls);
+    io::Task<bool> delay();
+    io::Task<bool> read();
+    // The data deadline and the in-flight reservation before a read of
+    // message data; nullopt when the connection ended meanwhile.
+    io::Task<std::optional<std::chrono::milliseconds>> data_wait();
+    // Replies so far, before an event that may take a while.
+    io::Task<bool> send_pending();
+    void log_disconnect() const;
+
+    ConnectionContext& ctx_;
+    ClientInfo client_;
+    proto::Connection conn_;
+    std::optional<Session> session_;
+    DataDeadline data_deadline_;   // DATA/BDAT: data_timeout in hand, topped up by min_data_rate
+    bool reading_data_ = false;
+    // This session's share of the in-flight budget: covers the message
+    // buffer plus one full read before every read in DATA/BDAT.
+    InflightBudget::Account inflight_;
 };
+
+io::Task<bool> Driver::send_pending() {
+    if (conn_.out().empty()) co_return true;
+    auto sending = conn_.send_replies();
+    co_return co_await std::move(sending);
+}
+
+void Driver::start_session() {
+    SessionConfig config = ctx_.config;
+    config.advertise_starttls = ctx_.tls != nullptr && !ctx_.implicit_tls;
+    config.auth_available = ctx_.auth != nullptr;
+    config.submission = ctx_.submission;
+    session_.emplace(std::move(config), ctx_.policy, client_);
+}
+
+void Driver::implicit_tls_done(const tls::TlsStream& tls) {
+    client_.tls = true;
+    client_.tls_version = tls.tls_version();
+    client_.tls_cipher = tls.tls_cipher();
+    client_.tls_cipher_bits = tls.tls_cipher_bits();
+}
+
+io::Task<bool> Driver::step(Event ev) {
+    switch (ev) {
+    case Event::kCommit: return commit();
+    case Event::kAuth: return authenticate();
+    case Event::kStartTls: return start_tls();
+    case Event::kDelay: return delay();
+    case Event::kClose: return conn_.hang_up(session_->too_many_errors() ? "errors" : "quit");
+    case Event::kNeedInput: break;
+    }
+    return read();
+}
+
+io::Task<void> Driver::run() {
+    log::info("connect", {{"client", client_.ip}, {"port", static_cast<int>(client_.port)}});
+    // smtps: the handshake before anything else.
+    auto beginning = conn_.begin(ctx_.tls, ctx_.implicit_tls);
+    if (!(co_await std::move(beginning))) {
+        auto closing = conn_.finish();
+        co_await std::move(closing);
+        log::info("disconnect", {{"client", client_.ip}, {"reason", "tls_failed"}});
+        co_return;
+    }
+    if (conn_.tls()) implicit_tls_done(*conn_.tls());
+    start_session();
+    Session& session = *session_;
+    session.greet(conn_.out());
+    auto greeting = conn_.flush();
+    bool alive = co_await std::move(greeting);
+    conn_.restart_deadline();
+    while (alive) {
+        const Event ev = conn_.feed(session);
+        conn_.set_busy(session.in_transaction());
+        // Reading is what a connection mostly does: straight to it.
+        auto stepping = ev == Event::kNeedInput ? read() : step(ev);
+        alive = co_await std::move(stepping);
+    }
+    auto closing = conn_.finish();
+    co_await std::move(closing);
+    log_disconnect();
+}
+
+io::Task<bool> Driver::commit() {
+    Session& session = *session_;
+    auto sending = send_pending();
+    if (!(co_await std::move(sending))) co_return false;
+    AcceptedMessage message = session.take_message();
+    CommitAwaiter committing{ctx_.spool, message, nullptr, {}, {}};
+    Result<void> result = co_await committing;
+    inflight_.release();   // the spool has the message, or it was dropped
+    session.committed(result, conn_.out());
+    conn_.set_busy(session.in_transaction());
+    if (conn_.draining() && !session.in_transaction()) {
+        auto ending = conn_.hang_up(ReadResult::kShutdown, *session_);
+        co_return co_await std::move(ending);
+    }
+    co_return true;
+}
+
+io::Task<bool> Driver::authenticate() {
+    // Answer what came before first: the check may take seconds.
+    auto sending = send_pending();
+    if (!(co_await std::move(sending))) co_return false;
+    AuthRequest request = session_->take_auth();
+    AuthResult result;
+    result.status = AuthStatus::kTempFail;
+    if (ctx_.auth) {
+        auto checking = ctx_.auth->authenticate(std::move(request.user), std::move(request.password), client_.ip);
+        result = co_await std::move(checking);
+    }
+    session_->auth_done(result.status, result.user, conn_.out());
+    co_return true;
+}
+
+io::Task<bool> Driver::start_tls() {
+    auto starting = conn_.start_tls_after_reply(ctx_.tls);
+    if (!(co_await std::move(starting))) co_return false;
+    const tls::TlsStream& tls = *conn_.tls();
+    session_->tls_started(tls.tls_version(), tls.tls_cipher(), tls.tls_cipher_bits());
+    co_return true;
+}
+
+io::Task<bool> Driver::delay() {
+    // Past the soft error limit: the replies so far go out now, the next
+    // one after error_delay, on a timer of this ring (Postfix sleep()s the
+    // whole process here).
+    auto sending = send_pending();
+    if (!(co_await std::move(sending))) co_return false;
+    io::SleepOp pause = io::sleep_for(session_->reply_delay());
+    co_await pause;
+    co_return true;
+}
+
+io::Task<std::optional<std::chrono::milliseconds>> Driver::data_wait() {
+    Session& session = *session_;
+    if (!reading_data_) data_deadline_.start(Clock::now());
+    reading_data_ = true;
+    const uint64_t need = session.message_bytes() + kInputLimit;
+    if (!inflight_.reserve(need)) {
+        log_inflight_wait(*ctx_.inflight, client_.ip);
+        const auto paused_at = Clock::now();
+        auto waiting = wait_for_budget(inflight_, need, conn_.entry().slot, ctx_.timeouts.data);
+        const BudgetWait waited = co_await std::move(waiting);
+        if (waited != BudgetWait::kGranted) {
+            const bool shutdown = waited == BudgetWait::kShutdown;
+            auto ending = conn_.hang_up(shutdown ? ReadResult::kShutdown : ReadResult::kTimeout, session);
+            co_await std::move(ending);
+            if (waited == BudgetWait::kTimeout) conn_.end("inflight_timeout");
+            co_return std::nullopt;
+        }
+        // We held the transfer, not the client: min_data_rate must not cut
+        // it off for the time we made it wait.
+        data_deadline_.paused(Clock::now() - paused_at);
+    }
+    co_return data_deadline_.remaining(Clock::now());
+}
+
+// kNeedInput: replies go out only now that the input is drained (after a
+// long DATA phase too, the client's time for its next command starts
+// then), then the next read.
+io::Task<bool> Driver::read() {
+    auto answering = conn_.answer();
+    if (!(co_await std::move(answering))) co_return false;
+    Session& session = *session_;
+    // A message dropped (RSET, 552, ...) gives its bytes back.
+    if (session.message_bytes() == 0) inflight_.release();
+    if (conn_.draining() && !session.in_transaction()) {
+        auto ending = conn_.hang_up(ReadResult::kShutdown, *session_);
+        co_return co_await std::move(ending);
+    }
+    std::chrono::milliseconds wait;
+    if (session.in_data()) {
+        auto waiting = data_wait();
+        std::optional<std::chrono::milliseconds> data = co_await std::move(waiting);
+        if (!data) co_return false;
+        wait = *data;
+    } else {
+        reading_data_ = false;
+        wait = conn_.until_deadline();
+    }
+    const size_t before = conn_.input().size();
+    auto reading = conn_.fill(wait);
+    const ReadResult got = co_await reading;
+    if (got == ReadResult::kData) {
+        if (reading_data_) data_deadline_.received(Clock::now(), conn_.input().size() - before);
+        co_return true;
+    }
+    auto ending = conn_.hang_up(got, *session_);
+    co_return co_await std::move(ending);
+}
+
+void Driver::log_disconnect() const {
+    const auto& st = session_->stats();
+    log::info("disconnect", {{"client", client_.ip}, {"reason", conn_.reason()}, {"commands", st.commands},
+                             {"bad", st.bad_commands}, {"delayed", st.delays}, {"messages", st.messages},
+                             {"rcpts", st.recipients}});
+}
 
 }  // namespace
 
 io::Task<void> serve_connection(int fd, ClientInfo client, ConnectionContext ctx) {
-    io::LiveEntry entry;
-    ctx.live.add(entry);
-    Conn conn(fd);
-    const io::Duration handshake_timeout = std::min(ctx.timeouts.handshake, ctx.timeouts.command);
-    log::info("connect", {{"client", client.ip}, {"port", static_cast<int>(client.port)}});
-
-    if (ctx.implicit_tls) {
-        // smtps (RFC 8314): the handshake before anything else.
-        std::unique_ptr<tls::TlsStream> tls;
-        if (ctx.tls) {
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
-            tls = co_await std::move(upgrading);
-        }
-        if (!tls) {
-            auto closing = conn.close();
-            co_await std::move(closing);
-            log::info("disconnect", {{"client", client.ip}, {"reason", "tls_failed"}});
-            ctx.live.remove(entry);
-            co_return;
-        }
-        client.tls = true;
-        client.tls_version = tls->tls_version();
-        client.tls_cipher = tls->tls_cipher();
-        client.tls_cipher_bits = tls->tls_cipher_bits();
-        conn.encrypted(std::move(tls));
-    }
-
-    SessionConfig config = ctx.config;
-    config.advertise_starttls = ctx.tls != nullptr && !ctx.implicit_tls;
-    config.auth_available = ctx.auth != nullptr;
-    config.submission = ctx.submission;
-    Session session(std::move(config), ctx.policy, client);
-    std::string out;
-    char in[kInputBuffer];
-    size_t start = 0;
-    size_t end = 0;
-    const char* reason = "quit";
-
-    session.greet(out);
-    bool alive = co_await conn.send(out, ctx.timeouts.send);
-    auto deadline = Clock::now() + ctx.timeouts.command;
-    // DATA/BDAT: data_timeout in hand, topped up by min_data_rate.
-    DataDeadline data_deadline(ctx.timeouts.data, ctx.timeouts.min_data_rate);
-    bool reading_data = false;
-    uint32_t seen_commands = 0;
-    // This session's share of the in-flight budget: covers the message
-    // buffer plus one full read before every read in DATA/BDAT.
-    InflightBudget::Account inflight(ctx.inflight, client.ip);
-
-    while (alive) {
-        size_t consumed = 0;
-        Event ev = session.feed(std::string_view(in + start, end - start), consumed, out);
-        start += consumed;
-        if (session.stats().commands != seen_commands) {
-            // A complete command arrived: the command deadline starts anew.
-            seen_commands = session.stats().commands;
-            deadline = Clock::now() + ctx.timeouts.command;
-        }
-        entry.busy = session.in_transaction();
-
-        if (ev == Event::kCommit) {
-            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            AcceptedMessage message = session.take_message();
-            CommitAwaiter commit{ctx.spool, message, nullptr, {}, {}};
-            Result<void> result = co_await commit;
-            inflight.release();   // the spool has the message, or it was dropped
-            session.committed(result, out);
-            entry.busy = session.in_transaction();
-            if (ctx.live.draining() && !entry.busy) {
-                session.shutdown(out);
-                co_await conn.send(out, ctx.timeouts.send);
-                reason = "shutdown";
-                break;
-            }
-            continue;
-        }
-        if (ev == Event::kAuth) {
-            // Answer what came before first: the check may take seconds.
-            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            AuthRequest request = session.take_auth();
-            AuthResult result;
-            result.status = AuthStatus::kTempFail;
-            if (ctx.auth) {
-                auto checking = ctx.auth->authenticate(std::move(request.user), std::move(request.password), client.ip);
-                result = co_await std::move(checking);
-            }
-            session.auth_done(result.status, result.user, out);
-            continue;
-        }
-        if (ev == Event::kStartTls) {
-            if (!(co_await conn.send(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            // RFC 3207 4.2 / CVE-2011-0411: anything the client sent behind
-            // STARTTLS came in clear; it is thrown away, never executed.
-            if (end != start) log::warn("starttls_pipelined", {{"client", client.ip}, {"bytes", end - start}});
-            start = end = 0;
-            if (!conn.plain || !ctx.tls) {
-                reason = "error";
-                break;
-            }
-            auto upgrading = tls::start_server_tls(*conn.plain, *ctx.tls, handshake_timeout, "smtp", client.ip, &entry.slot);
-            std::unique_ptr<tls::TlsStream> tls = co_await std::move(upgrading);
-            if (!tls) {
-                reason = "tls_failed";
-                break;
-            }
-            session.tls_started(tls->tls_version(), tls->tls_cipher(), tls->tls_cipher_bits());
-            conn.encrypted(std::move(tls));
-            deadline = Clock::now() + ctx.timeouts.command;
-            continue;
-        }
-        if (ev == Event::kDelay) {
-            // Past the soft error limit: the replies so far go out now, the
-            // next one after error_delay, on a timer of this ring (Postfix
-            // sleep()s the whole process here).
-            if (!out.empty() && !(co_await conn.send(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            io::SleepOp pause = io::sleep_for(session.reply_delay());
-            co_await pause;
-            continue;
-        }
-        if (ev == Event::kClose) {
-            co_await conn.send(out, ctx.timeouts.send);
-            reason = session.too_many_errors() ? "errors" : "quit";
-            break;
-        }
-        // kNeedInput: flush replies only now that the input is drained.
-        if (!out.empty()) {
-            if (!(co_await conn.send(out, ctx.timeouts.send))) {
-                reason = "lost";
-                break;
-            }
-            // We answered: the client's time for its next command starts now
-            // (after a long DATA phase too, not only after a command line).
-            deadline = Clock::now() + ctx.timeouts.command;
-        }
-        if (start == end) {
-            start = end = 0;
-        } else if (start > 0) {
-            std::memmove(in, in + start, end - start);
-            end -= start;
-            start = 0;
-        }
-        if (end == sizeof in) {
-            // The session always consumes overlong lines; a full buffer it
-            // did not touch means a protocol bug, not a client problem.
-            log::error("input_stall", {{"client", client.ip}});
-            reason = "error";
-            break;
-        }
-        if (ctx.live.draining() && !entry.busy) {
-            session.shutdown(out);
-            co_await conn.send(out, ctx.timeouts.send);
-            reason = "shutdown";
-            break;
-        }
-        // A message dropped (RSET, 552, ...) gives its bytes back.
-        if (session.message_bytes() == 0) inflight.release();
-        std::chrono::milliseconds wait;
-        if (session.in_data()) {
-            if (!reading_data) data_deadline.start(Clock::now());
-            reading_data = true;
-            const uint64_t need = session.message_bytes() + sizeof in;
-            if (!inflight.reserve(need)) {
-                log_inflight_wait(*ctx.inflight, client.ip);
-                const auto paused_at = Clock::now();
-                auto waiting = wait_for_budget(inflight, need, entry.slot, ctx.timeouts.data);
-                const BudgetWait waited = co_await std::move(waiting);
-                if (waited == BudgetWait::kShutdown) {
-                    session.shutdown(out);
-                    co_await conn.send(out, ctx.timeouts.send);
-                    reason = "shutdown";
-                    break;
-                }
-                if (waited == BudgetWait::kTimeout) {
-                    session.timeout(out);
-                    co_await conn.send(out, ctx.timeouts.send);
-                    reason = "inflight_timeout";
-                    break;
-                }
-                // We held the transfer, not the client: min_data_rate must
-                // not cut it off for the time we made it wait.
-                data_deadline.paused(Clock::now() - paused_at);
-            }
-            wait = data_deadline.remaining(Clock::now());
-        } else {
-            reading_data = false;
-            wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        }
-        if (wait.count() < 1) wait = std::chrono::milliseconds(1);
-        int n;
-        if (conn.plain) {
-            n = co_await io::recv(conn.plain->fd(), in + end, sizeof in - end, wait, &entry.slot);
-        } else {
-            n = co_await conn.stream->recv(in + end, sizeof in - end, wait, &entry.slot);
-        }
-        if (n > 0) {
-            end += static_cast<size_t>(n);
-            if (reading_data) data_deadline.received(Clock::now(), static_cast<size_t>(n));
-            continue;
-        }
-        // A timeout reads -ECANCELED on the plain socket (the linked
-        // timeout cancels the recv) and -ETIME from a TLS stream.
-        if (n == -ECANCELED && entry.slot.cancelled) {
-            session.shutdown(out);
-            co_await conn.send(out, ctx.timeouts.send);
-            reason = "shutdown";
-        } else if (n == -ECANCELED || n == -ETIME) {
-            session.timeout(out);
-            co_await conn.send(out, ctx.timeouts.send);
-            reason = "timeout";
-        } else {
-            reason = n == 0 ? "eof" : "lost";
-        }
-        break;
-    }
-    if (conn.plain) {
-        int sock = conn.plain->release();   // -1 when a failed STARTTLS closed it already
-        if (sock >= 0) co_await io::close(sock);
-    } else {
-        auto closing = conn.close();
-        co_await std::move(closing);
-    }
-    const auto& st = session.stats();
-    log::info("disconnect", {{"client", client.ip},
-                             {"reason", reason},
-                             {"commands", st.commands},
-                             {"bad", st.bad_commands},
-                             {"delayed", st.delays},
-                             {"messages", st.messages},
-                             {"rcpts", st.recipients}});
-    ctx.live.remove(entry);
+    return proto::run_driver<Driver>(fd, ctx, std::move(client));
 }
 
 }  // namespace ringpost::smtp

@@ -1,7 +1,8 @@
 // The SMTP connection driver: runs one Session over one connection on the
-// current ring. It owns the stream (plain TCP, swapped for TLS by STARTTLS
-// or from the start on smtps), the input buffer and the output string,
-// applies timeouts (a command deadline that a slowloris cannot stretch by
+// current ring, a loop over the session's events on a proto::Connection
+// (which owns the stream: plain TCP, swapped for TLS by STARTTLS or from
+// the start on smtps; the input buffer and the output string). It applies
+// timeouts (a command deadline that a slowloris cannot stretch by
 // trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
 // replies only when the input is drained (what makes PIPELINING cheap),
 // awaits the spool's group commit before the 250, and the authenticator

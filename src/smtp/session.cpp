@@ -10,9 +10,10 @@
 // command line with Event::kDelay, so the driver waits on a timer and the
 // replies still go out in order.
 //
-// Input handling: command lines are parsed in place in the caller's buffer
-// (an incomplete line is left unconsumed, so the session itself buffers
-// nothing between calls); message data is decoded straight into the
+// Input handling: command lines are found by proto::LineFramer in place in
+// the caller's buffer (an incomplete line is left unconsumed, so the
+// session itself buffers nothing between calls; an overlong one is skipped
+// and answered, as Postfix does); message data is decoded straight into the
 // message buffer, which exists only while a message is being received.
 #include "smtp/session.hpp"
 
@@ -20,6 +21,7 @@
 #include <array>
 #include <cstring>
 
+#include "proto/line_framer.hpp"
 #include "smtp/address.hpp"
 #include "smtp/command.hpp"
 #include "smtp/dot_decoder.hpp"
@@ -44,8 +46,7 @@ constexpr size_t kInitialMessageBuffer = 16 * 1024;
 constexpr size_t kMaxPreallocation = 1024 * 1024;
 
 enum class Mode : uint8_t {
-    kCommand,    // reading command lines
-    kSkipLine,   // discarding the rest of an overlong command line
+    kCommand,    // reading command lines (and skipping overlong ones)
     kData,       // DATA content through the dot decoder
     kBdat,       // raw BDAT chunk bytes
     kCommit,     // message handed out, waiting for committed()
@@ -79,6 +80,7 @@ struct Session::Impl {
     Stats stats;
 
     Mode mode = Mode::kCommand;
+    proto::LineFramer framer;       // command lines, in place in the caller's buffer
     Greeting greeting = Greeting::kNone;
     Extensions ext;
     std::string helo;
@@ -742,58 +744,27 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
             continue;
         }
 
-        case Mode::kSkipLine: {
-            const void* nl = std::memchr(input.data() + pos, '\n', n - pos);
-            if (nl == nullptr) {
-                consumed = n;
-                return Event::kNeedInput;
-            }
-            if (s.hold_reply()) {
-                consumed = pos;
-                return Event::kDelay;
-            }
-            pos = size_t(static_cast<const char*>(nl) - input.data()) + 1;
-            s.mode = Mode::kCommand;
-            ++s.stats.commands;
-            s.auth_step = AuthStep::kNone;   // an overlong SASL response ends the exchange
-            s.bad(out, 500, "5.5.2", "Error: line too long");
-            continue;
-        }
-
         case Mode::kCommand: {
-            if (pos == n) {
-                consumed = pos;
-                return Event::kNeedInput;
-            }
-            const size_t max_line = s.config.limits.max_command_line;
-            const void* found = std::memchr(input.data() + pos, '\n', n - pos);
-            if (found == nullptr) {
-                if (n - pos >= max_line) {
-                    // Cannot fit any more: discard it now and the rest of
-                    // the line as it arrives, so buffering stays bounded.
-                    s.mode = Mode::kSkipLine;
-                    consumed = n;
-                } else {
-                    consumed = pos;   // incomplete: the caller keeps it
-                }
+            // The framer skips an overlong line as it arrives (the caller
+            // never needs room for more than max_command_line bytes) and
+            // reports it once, at its end.
+            const proto::LineFramer::Frame f = s.framer.peek(input, pos, s.config.limits.max_command_line);
+            if (f.kind == proto::LineFramer::Kind::kNeedInput) {
+                consumed = s.framer.take(f);
                 return Event::kNeedInput;
             }
             if (s.hold_reply()) {
                 consumed = pos;
                 return Event::kDelay;
             }
-            size_t nl = size_t(static_cast<const char*>(found) - input.data());
-            size_t len = nl - pos + 1;
-            if (len > max_line) {
-                pos = nl + 1;
+            pos = s.framer.take(f);
+            if (f.kind == proto::LineFramer::Kind::kOverlong) {
                 ++s.stats.commands;
-                s.auth_step = AuthStep::kNone;
+                s.auth_step = AuthStep::kNone;   // an overlong SASL response ends the exchange
                 s.bad(out, 500, "5.5.2", "Error: line too long");
                 continue;
             }
-            std::string_view line = input.substr(pos, len - 1);
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            pos = nl + 1;
+            const std::string_view line = f.line;
             if (s.auth_step != AuthStep::kNone) {
                 ++s.stats.commands;
                 s.auth_response(line, out);

@@ -27,7 +27,7 @@
 #include "io/live_set.hpp"
 #include "io/ring.hpp"
 #include "tls/context_holder.hpp"
-#include "../tls/tls_test_util.hpp"
+#include "../proto/socket_client.hpp"
 
 using namespace ringpost;
 using namespace ringpost::imap;
@@ -39,59 +39,11 @@ using ::testing::StartsWith;
 
 namespace {
 
-// The client end of a socketpair, with blocking reads (10 s at most, so a
-// broken server fails the test instead of hanging it).
-class Client {
+// The shared socketpair client, and IMAP's tagged responses with literals.
+class Client : public proto::testing::Client {
 public:
-    explicit Client(int fd) : fd_(fd) {
-        timeval tv{10, 0};
-        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    }
-    ~Client() { close(); }
-    void close() {
-        if (ssl_) SSL_free(ssl_);
-        if (ctx_) SSL_CTX_free(ctx_);
-        ssl_ = nullptr;
-        ctx_ = nullptr;
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
+    using proto::testing::Client::Client;
 
-    // The client side of a TLS handshake on the socket (blocking), the
-    // server's certificate checked against `ca_file` and `host`. Bytes the
-    // server sent before are dropped, as RFC 3501 6.2.1 asks of a client.
-    bool start_tls(const std::string& ca_file, const std::string& host) {
-        buf_.clear();
-        pos_ = 0;
-        ctx_ = SSL_CTX_new(TLS_client_method());
-        if (!ctx_ || SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != 1) return false;
-        SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-        ssl_ = SSL_new(ctx_);
-        SSL_set_fd(ssl_, fd_);
-        SSL_set_tlsext_host_name(ssl_, host.c_str());
-        SSL_set1_host(ssl_, host.c_str());
-        return SSL_connect(ssl_) == 1;
-    }
-
-    void send(std::string_view s) {
-        while (!s.empty()) {
-            ssize_t n = ssl_ ? SSL_write(ssl_, s.data(), int(s.size())) : ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
-            if (n <= 0) return;
-            s.remove_prefix(size_t(n));
-        }
-    }
-    // One line without its CRLF; nullopt at EOF or timeout.
-    std::optional<std::string> line() {
-        for (;;) {
-            size_t e = buf_.find("\r\n", pos_);
-            if (e != std::string::npos) {
-                std::string l = buf_.substr(pos_, e - pos_);
-                pos_ = e + 2;
-                return l;
-            }
-            if (!fill()) return std::nullopt;
-        }
-    }
     // Everything up to and including the line tagged `tag`, literals read
     // by their announced size (so CRLFs inside them are no line ends);
     // nullopt at EOF or timeout.
@@ -119,56 +71,9 @@ public:
             if (l->compare(0, prefix.size(), prefix) == 0) return all;
         }
     }
-    // True when the server closed the connection without sending anything more.
-    bool closed_silently() {
-        if (pos_ < buf_.size()) return false;
-        char c;
-        if (ssl_) {
-            int r = SSL_read(ssl_, &c, 1);
-            return r <= 0 && SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ;
-        }
-        return ::recv(fd_, &c, 1, 0) == 0;
-    }
-
-private:
-    std::optional<std::string> bytes(size_t n) {
-        while (buf_.size() - pos_ < n)
-            if (!fill()) return std::nullopt;
-        std::string d = buf_.substr(pos_, n);
-        pos_ += n;
-        return d;
-    }
-    bool fill() {
-        if (pos_ > (1u << 20)) {
-            buf_.erase(0, pos_);
-            pos_ = 0;
-        }
-        char tmp[65536];
-        ssize_t n = ssl_ ? SSL_read(ssl_, tmp, int(sizeof tmp)) : ::recv(fd_, tmp, sizeof tmp, 0);
-        if (n <= 0) return false;
-        buf_.append(tmp, size_t(n));
-        return true;
-    }
-
-    int fd_;
-    SSL_CTX* ctx_ = nullptr;
-    SSL* ssl_ = nullptr;
-    std::string buf_;
-    size_t pos_ = 0;
 };
 
 constexpr const char* kHost = "imap.example.test";
-
-// A certificate for kHost and the listeners' context holder over it.
-struct TlsSetup {
-    tls::testing::Certs certs{kHost};
-    std::unique_ptr<tls::ContextHolder> holder;
-    TlsSetup() {
-        auto ctx = tls::ServerContext::create(tls::testing::server_config(certs.cert, certs.key));
-        EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
-        if (ctx.ok()) holder = std::make_unique<tls::ContextHolder>(ctx.value());
-    }
-};
 
 struct Server {
     io::Ring ring{256};
@@ -494,7 +399,7 @@ TEST(ImapConnection, ShutdownSaysByeToAnIdleClient) {
 }
 
 TEST(ImapConnectionTls, StarttlsAllowsLoginOffLoopbackAndFlushesThroughTls) {
-    TlsSetup setup;
+    proto::testing::TlsSetup setup{kHost};
     ASSERT_TRUE(setup.holder);
     Server server;
     server.config.plaintext_allowed = false;   // 192.0.2.9 is not loopback
@@ -546,7 +451,7 @@ TEST(ImapConnectionTls, StarttlsAllowsLoginOffLoopbackAndFlushesThroughTls) {
 }
 
 TEST(ImapConnectionTls, CommandsPipelinedAfterStarttlsAreDiscarded) {
-    TlsSetup setup;
+    proto::testing::TlsSetup setup{kHost};
     ASSERT_TRUE(setup.holder);
     Server server;
     server.tls = setup.holder.get();
@@ -577,7 +482,7 @@ TEST(ImapConnectionTls, CommandsPipelinedAfterStarttlsAreDiscarded) {
 }
 
 TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
-    TlsSetup setup;
+    proto::testing::TlsSetup setup{kHost};
     ASSERT_TRUE(setup.holder);
     Server server;
     server.tls = setup.holder.get();
@@ -621,7 +526,7 @@ TEST(ImapConnectionTls, IdleOverTlsIsWokenByAnotherSessionsAppend) {
 }
 
 TEST(ImapConnectionTls, AJunkHandshakeOnImapsClosesTheConnection) {
-    TlsSetup setup;
+    proto::testing::TlsSetup setup{kHost};
     ASSERT_TRUE(setup.holder);
     Server server;
     server.tls = setup.holder.get();
