@@ -4,6 +4,7 @@
 // Production code must not call these.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,5 +34,13 @@ Result<size_t> raw_count(Store& store, std::string_view cf);
 // thread would (which batches form on the real stage is up to timing).
 // Callbacks are not run. Returns each request's result.
 std::vector<Result<void>> write_batch(Store& store, std::span<const CommitRef> requests);
+
+// --- the single-writer path (write_txn.hpp) ---
+// A store write request that adds a message record (UID 999) and a mailbox
+// meta with uidnext raised by 1000 to its batch, then fails: what is left
+// of it after the batch is what a failed request leaves behind.
+std::unique_ptr<WriteRequest> failing_request(std::string user, std::string mailbox);
+// Requests waiting in the commit stage's queue (not yet taken by a batch).
+size_t queued(Store& store);
 
 }  // namespace ringpost::store::test_hooks
