@@ -325,6 +325,7 @@ Result<std::vector<uint32_t>> expunge_messages(Store::Impl& impl, std::string_vi
             removed.push_back(r.uid);
         }
         txn.put_meta(meta_key, meta);
+        impl.count_removed_messages(txn, prefix, removed.size(), meta.messages);
         return removed;
     });
 }
@@ -445,6 +446,7 @@ Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::st
         for (const auto& [qid, count] : refs) txn.set_body_refs(qid, count);
         for (const auto& [key, meta] : metas) txn.put_meta(key, meta);
         if (created) impl.put_uidvalidity_last(txn);
+        if (move) impl.count_removed_messages(txn, keys::message_prefix(*user, from), found.size(), source.messages);
         return out;
     });
 }

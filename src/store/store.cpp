@@ -6,6 +6,7 @@
 // read-modify-write runs on the commit thread against the batch being
 // built, so a body reference count or mailbox meta is never updated from
 // two places at once, and they share the batch's one fsync.
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <future>
@@ -40,6 +41,9 @@ Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& 
                                const rocksdb::Snapshot* snapshot) const {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot;
+    // Both bounds: the iterator never looks outside the prefix's keys.
+    rocksdb::Slice lower_slice(prefix.data(), prefix.size());
+    ro.iterate_lower_bound = &lower_slice;
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
@@ -68,6 +72,20 @@ Result<void> Store::Impl::write_synced(rocksdb::WriteBatch& batch, std::string_v
     rocksdb::Status s = db->Write(wo, &batch);
     if (!s.ok()) return db_error(what, s);
     return {};
+}
+
+void Store::Impl::count_removed_messages(WriteTxn& txn, const std::string& prefix, uint64_t removed, uint64_t live) {
+    if (removed == 0 || !compactor) return;
+    txn.after_commit([this, prefix, removed, live] {
+        // The floor keeps a small mailbox from being compacted at every expunge.
+        constexpr uint64_t kMinMarkers = 500;
+        if (removed_since_compaction.size() > 100000) removed_since_compaction.clear();  // bounded, like the meta cache
+        uint64_t& markers = removed_since_compaction[prefix];
+        markers += removed;
+        if (markers < std::max(kMinMarkers, live)) return;
+        removed_since_compaction.erase(prefix);
+        compactor->request(prefix);
+    });
 }
 
 Result<void> Store::Impl::run_write(std::function<Result<void>(WriteTxn&)> build, size_t bytes) {

@@ -21,6 +21,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "store/commit_stage_impl.hpp"
+#include "store/range_compactor.hpp"
 #include "store/records.hpp"
 #include "store/space_watch.hpp"
 #include "store/store.hpp"
@@ -77,6 +78,11 @@ struct Store::Impl final : BatchWriter {
     // kUidValidityLast). Commit thread only.
     uint32_t uidvalidity_last = 0;
 
+    // Deletion markers each mailbox (keys::message_prefix) gained since its
+    // range was last handed to the compactor. Commit thread only.
+    std::map<std::string, uint64_t, std::less<>> removed_since_compaction;
+    std::unique_ptr<RangeCompactor> compactor;  // primary only
+
     // All user addresses (lower-cased), for user_exists() on ring threads.
     // Primary only; a read-only instance reads the users CF instead.
     mutable std::shared_mutex users_mu;
@@ -131,6 +137,12 @@ struct Store::Impl final : BatchWriter {
                                                  const rocksdb::Snapshot* snapshot = nullptr) const;
     // Adds the default mailboxes the user lacks to the batch; returns how many.
     Result<size_t> add_default_mailboxes(WriteTxn& txn, const std::string& user);
+
+    // Once the batch is durable: `removed` message records of the mailbox
+    // with message prefix `prefix` became deletion markers; it has `live`
+    // messages left. Hands its range to the compactor when the markers
+    // outnumber them (range_compactor.hpp).
+    void count_removed_messages(WriteTxn& txn, const std::string& prefix, uint64_t removed, uint64_t live);
 
     // --- commit thread (commit_batch.cpp) ---
     void write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) override;

@@ -2,7 +2,12 @@
 #include "store/test_hooks.hpp"
 
 #include "store/keys.hpp"
+#include <chrono>
 #include <cstdlib>
+#include <thread>
+
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 
 #include "store/store_impl.hpp"
 #include "store/write_txn.hpp"
@@ -113,6 +118,23 @@ std::unique_ptr<WriteRequest> failing_request(std::string user, std::string mail
 size_t queued(Store& store) {
     auto* stage = dynamic_cast<GroupCommitStage*>(Access::impl(store).commit.get());
     return stage ? stage->queued() : 0;
+}
+
+Result<uint64_t> listing_skips(Store& store, std::string_view user, std::string_view mailbox) {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    auto listing = store.list_messages(user, mailbox);
+    const rocksdb::PerfContext& perf = *rocksdb::get_perf_context();
+    const uint64_t skips = perf.internal_delete_skipped_count + perf.internal_key_skipped_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    if (!listing) return listing.error();
+    return skips;
+}
+
+uint64_t wait_for_compactions(Store& store) {
+    auto& compactor = *Access::impl(store).compactor;
+    for (int i = 0; i < 6000 && !compactor.idle(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return compactor.done();
 }
 
 }  // namespace ringpost::store::test_hooks

@@ -43,4 +43,13 @@ std::unique_ptr<WriteRequest> failing_request(std::string user, std::string mail
 // Requests waiting in the commit stage's queue (not yet taken by a batch).
 size_t queued(Store& store);
 
+// --- mailbox listing cost (range_compactor.hpp) ---
+// Runs list_messages(user, mailbox) and returns how many deletion markers
+// and other invisible entries its iterator stepped over (RocksDB's perf
+// context: internal_delete_skipped_count + internal_key_skipped_count).
+Result<uint64_t> listing_skips(Store& store, std::string_view user, std::string_view mailbox);
+// Waits (up to 60 s) until no mailbox compaction is queued or running;
+// returns how many have run.
+uint64_t wait_for_compactions(Store& store);
+
 }  // namespace ringpost::store::test_hooks

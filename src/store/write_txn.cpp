@@ -25,6 +25,8 @@ std::unique_ptr<rocksdb::Iterator> WriteTxn::iterator(Cf which, const rocksdb::R
 
 Result<void> WriteTxn::scan(Cf which, std::string_view prefix, const Store::Impl::ScanFn& fn) {
     rocksdb::ReadOptions ro;
+    rocksdb::Slice lower_slice(prefix.data(), prefix.size());
+    ro.iterate_lower_bound = &lower_slice;
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
