@@ -1,10 +1,12 @@
 // Builds the one WriteBatch of a commit-stage batch, request by request
-// (used by Store::Impl::write_batch, commit_batch.cpp).
+// (used by Store::Impl::write_batch, commit_batch.cpp), on the commit
+// thread, the store's only writer.
 //
-// Every request does all its reads and checks first and only then adds to
-// the batch, so a request that fails (bad queue ID, message gone, read
-// error) leaves no trace in it and the others still commit. write_mu is
-// held by the caller for the builder's whole life.
+// Every request does all its reads and checks first (through the batch:
+// write_txn.hpp) and only then adds to it, so a request that fails (bad
+// queue ID, message gone, read error, no such mailbox) leaves no trace in
+// it and the others still commit; the caller also rolls a failed request
+// back to its save point.
 #pragma once
 
 #include <functional>
@@ -13,19 +15,18 @@
 
 #include "store/inbox_writer.hpp"
 #include "store/store_impl.hpp"
+#include "store/write_txn.hpp"
 
 namespace ringpost::store {
 
 class BatchBuilder {
 public:
-    BatchBuilder(Store::Impl& impl, rocksdb::WriteBatch& batch) : impl_(impl), batch_(batch), inbox_(impl, batch) {}
+    explicit BatchBuilder(WriteTxn& txn) : txn_(txn), inbox_(txn) {}
 
     // Each adds everything of one request to the batch, or nothing.
     Result<void> apply(AcceptRequest& request);   // accept.cpp
     Result<void> apply(OutcomeRequest& request);  // outcome.cpp
-
-    // Mailbox metas written by the batch; for the cache once it is durable.
-    const MetaMap& dirty() const { return inbox_.dirty(); }
+    Result<void> apply(WriteRequest& request) { return request.build(txn_); }
 
 private:
     using IdSet = std::set<std::string, std::less<>>;
@@ -37,8 +38,7 @@ private:
     // The writes; cannot fail. Only after check_accept succeeded.
     void write_accept(AcceptRequest& request);
 
-    Store::Impl& impl_;
-    rocksdb::WriteBatch& batch_;
+    WriteTxn& txn_;
     InboxWriter inbox_;
     IdSet accepted_;  // queue IDs spooled by this batch so far
     IdSet outcomes_;  // queue IDs whose outcome this batch writes

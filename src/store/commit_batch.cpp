@@ -1,14 +1,19 @@
-// The commit thread's half of the store: turning a batch of accepts and
-// outcomes into one atomic, synced WriteBatch (Store::Impl::write_batch).
-// What one request writes: accept.cpp (spooling) and outcome.cpp (the result
-// of a delivery attempt).
+// The commit thread's half of the store: turning a batch of accepts,
+// outcomes and the other writes (WriteRequest) into one atomic, synced
+// WriteBatch (Store::Impl::write_batch). What one request writes:
+// accept.cpp (spooling), outcome.cpp (the result of a delivery attempt),
+// and for the rest the build of the blocking call that submitted it
+// (store.cpp, mailboxes.cpp, mailbox_messages.cpp, ...).
 //
-// A request that fails is rejected on its own and the rest of the batch
-// commits; a failed write fails every request. Mailbox metas changed by the
-// batch enter the cache only once the write is durable.
+// A request that fails is rejected on its own -- rolled back to the save
+// point taken before it -- and the rest of the batch commits; a failed
+// write fails every request. Mailbox metas changed by the batch enter the
+// cache, and the requests' after-commit actions run, only once the write
+// is durable.
 #include <type_traits>
 
 #include "store/batch_builder.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
@@ -20,13 +25,17 @@ constexpr size_t kMaxCachedMailboxes = 100000;
 
 void log_rejected(const CommitRef& request, const Error& error) {
     std::visit([&](auto* r) {
-        const std::string& qid = r->envelope.queue_id;
-        if constexpr (std::is_same_v<decltype(r), AcceptRequest*>)
-            log::warn("accept_rejected", {{"qid", qid}, {"error", error.message}});
-        else if (error.code == kOutcomeGone)  // deleted or bounced by the administrator meanwhile
-            log::info("outcome_dropped", {{"qid", qid}, {"reason", error.message}});
-        else
-            log::warn("outcome_rejected", {{"qid", qid}, {"error", error.message}});
+        using Kind = std::remove_pointer_t<decltype(r)>;
+        if constexpr (std::is_same_v<Kind, AcceptRequest>) {
+            log::warn("accept_rejected", {{"qid", r->envelope.queue_id}, {"error", error.message}});
+        } else if constexpr (std::is_same_v<Kind, OutcomeRequest>) {
+            if (error.code == kOutcomeGone)  // deleted or bounced by the administrator meanwhile
+                log::info("outcome_dropped", {{"qid", r->envelope.queue_id}, {"reason", error.message}});
+            else
+                log::warn("outcome_rejected", {{"qid", r->envelope.queue_id}, {"error", error.message}});
+        }
+        // A WriteRequest's error (no such mailbox, user exists, ...) goes to
+        // its caller, which decides whether it is worth a log line.
     }, request);
 }
 
@@ -43,30 +52,37 @@ void Store::Impl::write_batch(std::span<const CommitRef> requests, std::vector<R
         for (auto& r : results) r = w.error();
         return;
     }
-    std::lock_guard lock(write_mu);
     if (meta_cache.size() > kMaxCachedMailboxes) meta_cache.clear();
 
-    rocksdb::WriteBatch batch;
-    BatchBuilder builder(*this, batch);
-    // users is only modified with write_mu held, which we hold: the shared
+    WriteTxn txn(*this);
+    BatchBuilder builder(txn);
+    // Only this thread modifies users (after a commit, below): the shared
     // lock is for the ring threads' user_exists() readers, not for us.
     std::shared_lock users_lock(users_mu);
-    size_t applied = 0;
     for (size_t i = 0; i < requests.size(); ++i) {
+        txn.begin_request();
         results[i] = std::visit([&](auto* r) { return builder.apply(*r); }, requests[i]);
-        if (results[i]) ++applied;
-        else log_rejected(requests[i], results[i].error());
+        if (results[i]) {
+            txn.end_request();
+        } else {
+            txn.fail_request();
+            log_rejected(requests[i], results[i].error());
+        }
     }
     users_lock.unlock();
-    if (applied == 0) return;
 
-    auto written = write_synced(batch, "committing accepted messages and delivery outcomes");
-    if (!written) {
-        for (auto& r : results)
-            if (r) r = written.error();
-        return;
+    // Requests that changed nothing (a STORE of flags already set) still
+    // wait for the batch: what they read may be what an earlier request of
+    // it wrote.
+    if (!txn.empty()) {
+        auto written = write_synced(*txn.write_batch(), "committing a batch of store writes");
+        if (!written) {
+            for (auto& r : results)
+                if (r) r = written.error();
+            return;
+        }
     }
-    for (const auto& [key, meta] : builder.dirty()) meta_cache[key] = meta;
+    txn.committed();
 }
 
 }  // namespace ringpost::store

@@ -14,6 +14,7 @@ size_t batch_bytes(const OutcomeRequest& r) {
         if (note) n += note->data.size();
     return n;
 }
+size_t batch_bytes(const WriteRequest& r) { return r.bytes; }
 
 template <class Request>
 void finish(Request& request, const Result<void>& result) {
@@ -32,6 +33,10 @@ void GroupCommitStage::submit(std::unique_ptr<AcceptRequest> request) {
 }
 
 void GroupCommitStage::submit(std::unique_ptr<OutcomeRequest> request) {
+    if (request) enqueue(std::move(request));
+}
+
+void GroupCommitStage::submit(std::unique_ptr<WriteRequest> request) {
     if (request) enqueue(std::move(request));
 }
 
@@ -62,8 +67,14 @@ CommitStats GroupCommitStage::stats() const {
                        max_batch_.load(std::memory_order_relaxed)};
 }
 
+size_t GroupCommitStage::queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+}
+
 void GroupCommitStage::run() {
     pthread_setname_np(pthread_self(), "rp-commit");
+    thread_id_.store(std::this_thread::get_id());
     std::vector<Item> batch;
     std::vector<CommitRef> view;
     std::vector<Result<void>> results;

@@ -7,7 +7,9 @@
 // fsync is in progress new requests pile up and form the next batch, so the
 // batch size adapts to load by itself. Accepts (from SMTP sessions) and
 // outcomes (from the delivery engine) wait in the same queue, in submission
-// order, and share batches: one fsync serves both.
+// order, and share batches with every other write of the store (mailbox,
+// user and queue administration: WriteRequest): one fsync serves all, and
+// the commit thread is the store's only writer.
 //
 // The writer is an interface so the batching logic is testable without a
 // database; in the product it is the Store (accept.cpp).
@@ -17,6 +19,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -27,8 +30,25 @@
 
 namespace ringpost::store {
 
+class WriteTxn;  // write_txn.hpp
+
+// Any other write of the store (users, mailboxes, flags, expunge, queue
+// administration): the commit stage is the only writer, so every write is
+// a request that joins the next batch. Not part of CommitStage: only the
+// store itself submits these (Store::Impl::run_write).
+struct WriteRequest {
+    // Runs on the commit thread with the batch being built: reads see the
+    // database plus everything the batch's earlier requests added, so a
+    // read-modify-write (UIDs, counters, flags, body references) needs no
+    // lock. It does all its reads and checks before it adds anything; if it
+    // fails anyway, whatever it added is rolled back.
+    std::function<Result<void>(WriteTxn&)> build;
+    size_t bytes = 0;  // message bytes it adds (APPEND), for the batch's byte cap
+    std::function<void(const Result<void>&)> on_done;
+};
+
 // One request of a batch as the writer sees it (the stage keeps ownership).
-using CommitRef = std::variant<AcceptRequest*, OutcomeRequest*>;
+using CommitRef = std::variant<AcceptRequest*, OutcomeRequest*, WriteRequest*>;
 
 class BatchWriter {
 public:
@@ -55,12 +75,19 @@ public:
     // is no commit thread left to call back on).
     void submit(std::unique_ptr<AcceptRequest> request) override;
     void submit(std::unique_ptr<OutcomeRequest> request) override;
+    void submit(std::unique_ptr<WriteRequest> request);
     void stop() override;
     CommitStats stats() const override;
+    // True on the commit thread itself, where waiting for a batch would
+    // wait forever.
+    bool on_commit_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
+    // Requests waiting for a batch (tests).
+    size_t queued() const;
 
 private:
-    // A queued request of either kind, owned until its callback has run.
-    using Item = std::variant<std::unique_ptr<AcceptRequest>, std::unique_ptr<OutcomeRequest>>;
+    // A queued request of any kind, owned until its callback has run.
+    using Item = std::variant<std::unique_ptr<AcceptRequest>, std::unique_ptr<OutcomeRequest>,
+                              std::unique_ptr<WriteRequest>>;
 
     void enqueue(Item item);
     void run();
@@ -68,7 +95,7 @@ private:
     BatchWriter& writer_;
     const CommitLimits limits_;
 
-    std::mutex mu_;
+    mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Item> queue_;  // guarded by mu_
     bool stopping_ = false;   // guarded by mu_
@@ -77,6 +104,7 @@ private:
     std::atomic<uint64_t> requests_{0};
     std::atomic<uint64_t> max_batch_{0};
 
+    std::atomic<std::thread::id> thread_id_{};
     std::mutex stop_mu_;  // serialises concurrent stop() calls around join()
     std::thread thread_;  // last: started once everything above exists
 };

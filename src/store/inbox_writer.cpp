@@ -9,15 +9,9 @@ namespace ringpost::store {
 
 Result<MailboxMeta> InboxWriter::lookup_meta(const std::string& key, bool& created) {
     created = false;
-    if (auto it = dirty_.find(key); it != dirty_.end()) return it->second;
-    if (auto it = impl_.meta_cache.find(key); it != impl_.meta_cache.end()) return it->second;
-    auto stored = impl_.read_meta(key);
+    auto stored = txn_.read_meta(key);
     if (!stored) return stored.error();
-    if (stored->has_value()) {
-        // Committed state (write_mu is held), so it may go straight to the cache.
-        impl_.meta_cache.emplace(key, **stored);
-        return **stored;
-    }
+    if (stored->has_value()) return **stored;
     // First delivery to this user: the INBOX comes into being (as
     // ensure_default_mailboxes would make it).
     MailboxMeta meta;
@@ -73,13 +67,11 @@ uint64_t InboxWriter::write(std::vector<Target>& targets, const mail::Envelope& 
         t.meta.unseen += 1;  // delivered without flags
         t.meta.bytes += msg.size;
         created = created || t.created;
-        batch_.Put(impl_.cf(Store::Impl::kMessages), keys::message_key(t.user, keys::kInbox, uid),
-                   encode_message(msg));
-        batch_.Put(impl_.cf(Store::Impl::kMailboxes), t.meta_key, encode_mailbox_meta(t.meta));
-        dirty_[t.meta_key] = t.meta;
+        txn_.put(Store::Impl::kMessages, keys::message_key(t.user, keys::kInbox, uid), encode_message(msg));
+        txn_.put_meta(t.meta_key, t.meta);
     }
     // Covers every UIDVALIDITY allocated so far, this batch's included.
-    if (created) impl_.put_uidvalidity_last(batch_);
+    if (created) impl_.put_uidvalidity_last(txn_);
     return targets.size();
 }
 

@@ -5,10 +5,10 @@
 // to the local transport.
 //
 // Split into a read half (plan) and a write half (write) so a request can do
-// all its reads, and fail, before it adds anything to the batch. Metas
-// written by the batch are kept aside (dirty) and enter the meta cache only
-// after the synced write succeeded, so a failed write cannot leave the
-// cache ahead of the database. write_mu is held throughout (commit thread).
+// all its reads, and fail, before it adds anything to the batch. Metas are
+// read and written through the batch (WriteTxn), so a delivery sees the
+// UIDs an APPEND or COPY earlier in the same batch took; they enter the meta
+// cache only after the synced write succeeded. Commit thread only.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "store/store_impl.hpp"
+#include "store/write_txn.hpp"
 
 namespace ringpost::store {
 
@@ -32,7 +33,7 @@ public:
         bool created = false;  // the INBOX comes into being with this request
     };
 
-    InboxWriter(Store::Impl& impl, rocksdb::WriteBatch& batch) : impl_(impl), batch_(batch) {}
+    explicit InboxWriter(WriteTxn& txn) : impl_(txn.impl()), txn_(txn) {}
 
     // Reads only: the INBOX of each distinct user among
     // envelope.recipients[i] for i in `recipients` (each must be a valid
@@ -44,9 +45,6 @@ public:
     // Returns the number of messages written (= new body references).
     uint64_t write(std::vector<Target>& targets, const mail::Envelope& envelope, std::string_view body);
 
-    // Metas written by this batch so far.
-    const MetaMap& dirty() const { return dirty_; }
-
 private:
     // The meta as of now: written by this batch, cached, stored, or (created
     // = true) a fresh INBOX with a new UIDVALIDITY, which is not cached
@@ -54,8 +52,7 @@ private:
     Result<MailboxMeta> lookup_meta(const std::string& key, bool& created);
 
     Store::Impl& impl_;
-    rocksdb::WriteBatch& batch_;
-    MetaMap dirty_;
+    WriteTxn& txn_;
 };
 
 }  // namespace ringpost::store

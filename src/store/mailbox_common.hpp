@@ -25,6 +25,11 @@ MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);
 Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
                               const MailboxMeta& meta);
 
+// Adds the deletion of every message record under `prefix` (a mailbox's or
+// a user's) and of their body references to the batch; returns how many.
+// Reads first: on an error nothing was added.
+Result<uint64_t> delete_message_records(WriteTxn& txn, const std::string& prefix);
+
 // The counters' share of one message record.
 inline void count_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {
     meta.messages += 1;

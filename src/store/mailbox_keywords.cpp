@@ -5,6 +5,7 @@
 
 #include "store/keys.hpp"
 #include "store/mailbox_common.hpp"
+#include "store/write_txn.hpp"
 #include "store/store.hpp"
 
 namespace ringpost::store {
@@ -75,22 +76,18 @@ Result<uint32_t> Store::keyword_flags(std::string_view user_in, std::string_view
         keyword_bits((*meta)->keywords, names, false, bits);
         return bits;
     }
-    if (auto w = impl_->require_writable(); !w) return w.error();
-    std::lock_guard lock(impl_->write_mu);
-    auto meta = impl_->read_meta(key);
-    if (!meta) return meta.error();
-    if (!meta->has_value()) return no_such_mailbox(mailbox);
-    MailboxMeta& m = **meta;
-    const size_t before = m.keywords.size();
-    uint32_t bits = 0;
-    if (!keyword_bits(m.keywords, names, true, bits))
-        return make_error("mailbox " + std::string(mailbox) + " has no room for more keywords", kTooManyKeywords);
-    if (m.keywords.size() == before) return bits;
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(Impl::kMailboxes), key, encode_mailbox_meta(m));
-    if (auto w = impl_->write_synced(batch, "defining keywords in " + std::string(mailbox)); !w) return w.error();
-    impl_->cache_metas({{key, m}});
-    return bits;
+    return impl_->write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
+        auto meta = txn.read_meta(key);
+        if (!meta) return meta.error();
+        if (!meta->has_value()) return no_such_mailbox(mailbox);
+        MailboxMeta& m = **meta;
+        const size_t before = m.keywords.size();
+        uint32_t bits = 0;
+        if (!keyword_bits(m.keywords, names, true, bits))
+            return make_error("mailbox " + std::string(mailbox) + " has no room for more keywords", kTooManyKeywords);
+        if (m.keywords.size() != before) txn.put_meta(key, m);
+        return bits;
+    });
 }
 
 }  // namespace ringpost::store

@@ -2,11 +2,13 @@
 // listings and reads, flag changes, expunge, copy/move and append.
 //
 // Reads take no lock; the ones that read more than one key (a listing with
-// its meta, a record with its body) read through one snapshot. Writes hold
-// write_mu around their read-modify-write -- records, the mailbox counters
-// (messages, bytes, unseen), UIDs and body reference counts -- and commit
-// ONE synced batch, so they never interleave with each other or with the
-// commit thread's local deliveries, and are durable when the call returns.
+// its meta, a record with its body) read through one snapshot. Each write is
+// one request of the commit stage (Store::Impl::run_write): its
+// read-modify-write -- records, the mailbox counters (messages, bytes,
+// unseen), UIDs and body reference counts -- runs on the commit thread
+// against the database plus the batch being built, so it never interleaves
+// with another write or a local delivery, shares the batch's one fsync, and
+// is durable when the call returns.
 #include <algorithm>
 #include <ctime>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "store/keys.hpp"
 #include "store/mailbox_common.hpp"
 #include "store/message_format.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
@@ -35,14 +38,14 @@ std::vector<uint32_t> sorted_unique(std::vector<uint32_t> uids) {
 // returns false. Seeks only where the next wanted UID is not the next key,
 // so a dense range costs one seek.
 using UidFn = std::function<bool(uint32_t uid, std::string_view key, std::string_view value)>;
-Result<void> visit_uids(const Store::Impl& impl, const std::string& prefix, const std::vector<uint32_t>& uids,
+Result<void> visit_uids(WriteTxn& txn, const std::string& prefix, const std::vector<uint32_t>& uids,
                         const UidFn& fn) {
     if (uids.empty()) return {};
     rocksdb::ReadOptions ro;
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf(Store::Impl::kMessages)));
+    auto it = txn.iterator(Store::Impl::kMessages, ro);
     bool positioned = false;
     std::string key = prefix;
     for (uint32_t uid : uids) {
@@ -52,7 +55,8 @@ Result<void> visit_uids(const Store::Impl& impl, const std::string& prefix, cons
             it->Seek(key);
             positioned = true;
         }
-        if (!it->Valid()) break;  // nothing at or after uid
+        // Nothing at or after uid (the batch's half may not honour the bound).
+        if (!it->Valid() || !it->key().starts_with(prefix)) break;
         if (it->key().size() != prefix.size() + 4 || key_uid(it->key()) != uid) continue;
         if (!fn(uid, std::string_view(it->key().data(), it->key().size()),
                 std::string_view(it->value().data(), it->value().size())))
@@ -65,9 +69,10 @@ Result<void> visit_uids(const Store::Impl& impl, const std::string& prefix, cons
 
 // The meta of a mailbox a write puts messages into: stored, or -- INBOX
 // only, which always exists for the protocols -- a fresh one (created).
-Result<MailboxMeta> target_meta(Store::Impl& impl, const std::string& key, std::string_view name, bool& created) {
+Result<MailboxMeta> target_meta(WriteTxn& txn, const std::string& key, std::string_view name, bool& created) {
+    Store::Impl& impl = txn.impl();
     created = false;
-    auto meta = impl.read_meta(key);
+    auto meta = txn.read_meta(key);
     if (!meta) return meta.error();
     if (meta->has_value()) return **meta;
     if (name != keys::kInbox) return no_such_mailbox(name);
@@ -82,13 +87,16 @@ Error uids_exhausted(std::string_view name) {
     return make_error("mailbox '" + std::string(name) + "' has run out of UIDs", kUidsExhausted);
 }
 
-// Adds the removal of messages to `batch`: the listed UIDs, or every
-// message if `uids` is null, skipping those without kFlagDeleted if
-// require_deleted. Updates `meta` and `drops` (qid -> references to drop);
-// appends the UIDs removed to `removed`.
-Result<void> remove_messages(Store::Impl& impl, rocksdb::WriteBatch& batch, const std::string& prefix,
-                             const std::vector<uint32_t>* uids, bool require_deleted, MailboxMeta& meta,
-                             std::map<std::string, uint64_t>& drops, std::vector<uint32_t>& removed) {
+// The messages to remove: the listed UIDs, or every message if `uids` is
+// null, skipping those without kFlagDeleted if require_deleted. Reads only.
+struct Removal {
+    uint32_t uid;
+    std::string key;
+    MessageRecord msg;
+};
+Result<std::vector<Removal>> find_removals(WriteTxn& txn, const std::string& prefix, const std::vector<uint32_t>* uids,
+                                           bool require_deleted) {
+    std::vector<Removal> out;
     Result<void> bad{};
     auto remove = [&](uint32_t uid, std::string_view key, std::string_view value) {
         auto msg = decode_message(value);
@@ -97,23 +105,21 @@ Result<void> remove_messages(Store::Impl& impl, rocksdb::WriteBatch& batch, cons
             return false;
         }
         if (require_deleted && !(msg->flags & kFlagDeleted)) return true;
-        batch.Delete(impl.cf(Store::Impl::kMessages), rocksdb::Slice(key.data(), key.size()));
-        uncount_message(meta, msg->size, msg->flags);
-        drops[msg->queue_id] += 1;
-        removed.push_back(uid);
+        out.push_back(Removal{uid, std::string(key), std::move(msg).value()});
         return true;
     };
     Result<void> r{};
     if (uids) {
-        r = visit_uids(impl, prefix, *uids, remove);
+        r = visit_uids(txn, prefix, *uids, remove);
     } else {
-        r = impl.scan(Store::Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+        r = txn.scan(Store::Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
             if (key.size() != prefix.size() + 4) return true;  // not a message key
             return remove(keys::get_be32(key.substr(prefix.size())), key, value);
         });
     }
-    if (!r) return r;
-    return bad;
+    if (!r) return r.error();
+    if (!bad) return bad.error();
+    return out;
 }
 
 }  // namespace
@@ -222,50 +228,49 @@ namespace {
 using Changed = std::vector<std::pair<uint32_t, uint32_t>>;
 
 // set_flags() and change_flags(): the new flags of each message in `uids`
-// (ascending, unique) are flags_of(uid, old flags).
+// (ascending, unique) are flags_of(uid, old flags). flags_of runs on the
+// commit thread against the flags as the batch leaves them, so concurrent
+// STOREs on one message never lose each other's bits.
 Result<Changed> update_flags(Store::Impl& impl, std::string_view user_in, std::string_view mailbox,
                              const std::vector<uint32_t>& uids,
                              const std::function<uint32_t(uint32_t uid, uint32_t old)>& flags_of) {
-    if (auto w = impl.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-
-    std::lock_guard lock(impl.write_mu);
     const std::string meta_key = keys::mailbox_key(*user, mailbox);
-    auto stored_meta = impl.read_meta(meta_key);
-    if (!stored_meta) return stored_meta.error();
-    if (!stored_meta->has_value()) return no_such_mailbox(mailbox);
-    MailboxMeta meta = **stored_meta;
 
-    rocksdb::WriteBatch batch;
-    Changed changed;
-    Result<void> bad{};
-    auto r = visit_uids(impl, keys::message_prefix(*user, mailbox), uids,
-                        [&](uint32_t uid, std::string_view key, std::string_view value) {
-        auto msg = decode_message(value);
-        if (!msg) {
-            bad = msg.error();
-            return false;
-        }
-        const uint32_t now = flags_of(uid, msg->flags);
-        if (msg->flags == now) return true;
-        const bool was_seen = msg->flags & kFlagSeen, is_seen = now & kFlagSeen;
-        if (was_seen && !is_seen) meta.unseen += 1;
-        if (!was_seen && is_seen) meta.unseen -= meta.unseen > 0 ? 1 : 0;
-        msg->flags = now;
-        batch.Put(impl.cf(Store::Impl::kMessages), rocksdb::Slice(key.data(), key.size()), encode_message(*msg));
-        changed.emplace_back(uid, now);
-        return true;
+    return impl.write<Changed>([&](WriteTxn& txn) -> Result<Changed> {
+        auto stored_meta = txn.read_meta(meta_key);
+        if (!stored_meta) return stored_meta.error();
+        if (!stored_meta->has_value()) return no_such_mailbox(mailbox);
+        MailboxMeta meta = **stored_meta;
+
+        std::vector<std::pair<std::string, MessageRecord>> updates;
+        Changed changed;
+        Result<void> bad{};
+        auto r = visit_uids(txn, keys::message_prefix(*user, mailbox), uids,
+                            [&](uint32_t uid, std::string_view key, std::string_view value) {
+            auto msg = decode_message(value);
+            if (!msg) {
+                bad = msg.error();
+                return false;
+            }
+            const uint32_t now = flags_of(uid, msg->flags);
+            if (msg->flags == now) return true;
+            const bool was_seen = msg->flags & kFlagSeen, is_seen = now & kFlagSeen;
+            if (was_seen && !is_seen) meta.unseen += 1;
+            if (!was_seen && is_seen) meta.unseen -= meta.unseen > 0 ? 1 : 0;
+            msg->flags = now;
+            updates.emplace_back(std::string(key), std::move(msg).value());
+            changed.emplace_back(uid, now);
+            return true;
+        });
+        if (!r) return r.error();
+        if (!bad) return bad.error();
+        for (const auto& [key, msg] : updates) txn.put(Store::Impl::kMessages, key, encode_message(msg));
+        if (meta.unseen != (*stored_meta)->unseen) txn.put_meta(meta_key, meta);
+        return changed;
     });
-    if (!r) return r.error();
-    if (!bad) return bad.error();
-    if (changed.empty()) return changed;
-    const bool meta_changed = meta.unseen != (*stored_meta)->unseen;
-    if (meta_changed) batch.Put(impl.cf(Store::Impl::kMailboxes), meta_key, encode_mailbox_meta(meta));
-    if (auto w = impl.write_synced(batch, "setting flags in " + std::string(mailbox)); !w) return w.error();
-    if (meta_changed) impl.cache_metas({{meta_key, meta}});
-    return changed;
 }
 
 }  // namespace
@@ -293,30 +298,36 @@ namespace {
 // expunge() and expunge_deleted(): uids null = every message.
 Result<std::vector<uint32_t>> expunge_messages(Store::Impl& impl, std::string_view user_in, std::string_view mailbox,
                                                const std::vector<uint32_t>* uids, bool require_deleted) {
-    if (auto w = impl.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-
-    std::lock_guard lock(impl.write_mu);
     const std::string meta_key = keys::mailbox_key(*user, mailbox);
-    auto stored_meta = impl.read_meta(meta_key);
-    if (!stored_meta) return stored_meta.error();
-    if (!stored_meta->has_value()) return no_such_mailbox(mailbox);
-    MailboxMeta meta = **stored_meta;
+    const std::string prefix = keys::message_prefix(*user, mailbox);
 
-    rocksdb::WriteBatch batch;
-    std::map<std::string, uint64_t> drops;
-    std::vector<uint32_t> removed;
-    auto r = remove_messages(impl, batch, keys::message_prefix(*user, mailbox), uids, require_deleted, meta, drops,
-                             removed);
-    if (!r) return r.error();
-    if (removed.empty()) return removed;
-    batch.Put(impl.cf(Store::Impl::kMailboxes), meta_key, encode_mailbox_meta(meta));
-    if (auto d = impl.drop_body_refs(batch, drops); !d) return d.error();
-    if (auto w = impl.write_synced(batch, "expunging from " + std::string(mailbox)); !w) return w.error();
-    impl.cache_metas({{meta_key, meta}});
-    return removed;
+    return impl.write<std::vector<uint32_t>>([&](WriteTxn& txn) -> Result<std::vector<uint32_t>> {
+        auto stored_meta = txn.read_meta(meta_key);
+        if (!stored_meta) return stored_meta.error();
+        if (!stored_meta->has_value()) return no_such_mailbox(mailbox);
+        MailboxMeta meta = **stored_meta;
+
+        auto found = find_removals(txn, prefix, uids, require_deleted);
+        if (!found) return found.error();
+        std::vector<uint32_t> removed;
+        if (found->empty()) return removed;
+        std::map<std::string, uint64_t> drops;  // qid -> references to drop
+        for (const auto& r : *found) drops[r.msg.queue_id] += 1;
+        if (auto d = txn.drop_body_refs(drops); !d) return d.error();  // reads, then writes
+
+        removed.reserve(found->size());
+        for (const auto& r : *found) {
+            txn.del(Store::Impl::kMessages, r.key);
+            uncount_message(meta, r.msg.size, r.msg.flags);
+            removed.push_back(r.uid);
+        }
+        txn.put_meta(meta_key, meta);
+        impl.count_removed_messages(txn, prefix, removed.size(), meta.messages);
+        return removed;
+    });
 }
 
 }  // namespace
@@ -337,108 +348,107 @@ Result<uint32_t> Store::claim_recent(std::string_view user_in, std::string_view 
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-
-    std::lock_guard lock(impl_->write_mu);
     const std::string meta_key = keys::mailbox_key(*user, mailbox);
-    auto stored = impl_->read_meta(meta_key);
-    if (!stored) return stored.error();
-    if (!stored->has_value() || (*stored)->uidvalidity != uidvalidity) return no_such_mailbox(mailbox);
-    MailboxMeta meta = **stored;
-    const uint32_t before = meta.recent_floor;
-    upto = std::min(upto, meta.uidnext - 1);
-    if (upto <= before) return before;
-    meta.recent_floor = upto;
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(Impl::kMailboxes), meta_key, encode_mailbox_meta(meta));
-    if (auto w = impl_->write_synced(batch, "claiming recent messages of " + std::string(mailbox)); !w)
-        return w.error();
-    impl_->cache_metas({{meta_key, meta}});
-    return before;
+    // Nothing left to claim (every SELECT after the first) is answered from
+    // the committed meta, without a request: the floor only grows, so if it
+    // already reaches `upto`, the floor the commit thread would see does too.
+    if (auto committed = impl_->read_meta(meta_key); committed && committed->has_value() &&
+        (*committed)->uidvalidity == uidvalidity && upto <= (*committed)->recent_floor)
+        return (*committed)->recent_floor;
+
+    return impl_->write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
+        auto stored = txn.read_meta(meta_key);
+        if (!stored) return stored.error();
+        if (!stored->has_value() || (*stored)->uidvalidity != uidvalidity) return no_such_mailbox(mailbox);
+        MailboxMeta meta = **stored;
+        const uint32_t before = meta.recent_floor;
+        const uint32_t claimed = std::min(upto, meta.uidnext - 1);
+        if (claimed <= before) return before;
+        meta.recent_floor = claimed;
+        txn.put_meta(meta_key, meta);
+        return before;
+    });
 }
 
 namespace {
 
-// copy_messages() and move_messages(): one batch either way.
+// copy_messages() and move_messages(): one request either way.
 Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::string_view from,
                             const std::vector<uint32_t>& uids_in, std::string_view to, bool move) {
-    if (auto w = impl.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(from); !c) return c.error();
     if (auto c = check_mailbox_name(to); !c) return c.error();
     const std::vector<uint32_t> uids = sorted_unique(uids_in);
-
-    std::lock_guard lock(impl.write_mu);
     const std::string from_key = keys::mailbox_key(*user, from), to_key = keys::mailbox_key(*user, to);
-    // One entry when from == to: the counters of both sides add up in it.
-    MetaMap metas;
-    auto from_meta = impl.read_meta(from_key);
-    if (!from_meta) return from_meta.error();
-    if (!from_meta->has_value()) return no_such_mailbox(from, kNoSuchSourceMailbox);
-    metas[from_key] = **from_meta;
-    bool created = false;
-    if (to_key != from_key) {
-        auto meta = target_meta(impl, to_key, to, created);
-        if (!meta) return meta.error();
-        metas[to_key] = std::move(meta).value();
-    }
 
-    // Read every record first: the UID check needs their number.
-    std::vector<std::pair<uint32_t, MessageRecord>> found;
-    Result<void> bad{};
-    auto r = visit_uids(impl, keys::message_prefix(*user, from), uids,
-                        [&](uint32_t uid, std::string_view, std::string_view value) {
-        auto msg = decode_message(value);
-        if (!msg) {
-            bad = msg.error();
-            return false;
+    return impl.write<CopyResult>([&](WriteTxn& txn) -> Result<CopyResult> {
+        // One entry when from == to: the counters of both sides add up in it.
+        MetaMap metas;
+        auto from_meta = txn.read_meta(from_key);
+        if (!from_meta) return from_meta.error();
+        if (!from_meta->has_value()) return no_such_mailbox(from, kNoSuchSourceMailbox);
+        metas[from_key] = **from_meta;
+        bool created = false;
+        if (to_key != from_key) {
+            auto meta = target_meta(txn, to_key, to, created);
+            if (!meta) return meta.error();
+            metas[to_key] = std::move(meta).value();
         }
-        found.emplace_back(uid, std::move(msg).value());
-        return true;
+
+        // Read every record first: the UID check needs their number.
+        std::vector<std::pair<uint32_t, MessageRecord>> found;
+        Result<void> bad{};
+        auto r = visit_uids(txn, keys::message_prefix(*user, from), uids,
+                            [&](uint32_t uid, std::string_view, std::string_view value) {
+            auto msg = decode_message(value);
+            if (!msg) {
+                bad = msg.error();
+                return false;
+            }
+            found.emplace_back(uid, std::move(msg).value());
+            return true;
+        });
+        if (!r) return r.error();
+        if (!bad) return bad.error();
+        MailboxMeta& dest = metas[to_key];
+        CopyResult out;
+        out.uidvalidity = dest.uidvalidity;
+        if (found.empty()) return out;  // nothing to do (and no INBOX to create)
+        if (found.size() > UINT32_MAX - dest.uidnext) return uids_exhausted(to);
+
+        std::map<std::string, uint64_t> added;  // qid -> new references (copy only)
+        if (!move) {
+            for (const auto& [uid, msg] : found) added[msg.queue_id] += 1;
+        }
+        std::vector<std::pair<std::string, uint64_t>> refs;  // qid -> new count
+        for (const auto& [qid, n] : added) {
+            auto stored = txn.read_body_refs(qid);
+            if (!stored) return stored.error();
+            if (stored.value() == 0) log::warn("body_refs_missing", {{"qid", qid}});
+            refs.emplace_back(qid, adjusted_refcount(qid, stored.value(), n, 0));
+        }
+
+        // --- writes: nothing below can fail ---
+        MailboxMeta& source = metas[from_key];
+        out.uids.reserve(found.size());
+        for (auto& [uid, msg] : found) {
+            const uint32_t new_uid = dest.uidnext++;
+            if (to_key != from_key) msg.flags = carry_keywords(msg.flags, source.keywords, dest.keywords);
+            txn.put(Store::Impl::kMessages, keys::message_key(*user, to, new_uid), encode_message(msg));
+            count_message(dest, msg.size, msg.flags);
+            if (move) {
+                txn.del(Store::Impl::kMessages, keys::message_key(*user, from, uid));
+                uncount_message(source, msg.size, msg.flags);
+            }
+            out.uids.emplace_back(uid, new_uid);
+        }
+        for (const auto& [qid, count] : refs) txn.set_body_refs(qid, count);
+        for (const auto& [key, meta] : metas) txn.put_meta(key, meta);
+        if (created) impl.put_uidvalidity_last(txn);
+        if (move) impl.count_removed_messages(txn, keys::message_prefix(*user, from), found.size(), source.messages);
+        return out;
     });
-    if (!r) return r.error();
-    if (!bad) return bad.error();
-    MailboxMeta& dest = metas[to_key];
-    CopyResult out;
-    out.uidvalidity = dest.uidvalidity;
-    if (found.empty()) return out;  // nothing to do (and no INBOX to create)
-    if (found.size() > UINT32_MAX - dest.uidnext) return uids_exhausted(to);
-
-    std::map<std::string, uint64_t> added;  // qid -> new references (copy only)
-    if (!move) {
-        for (const auto& [uid, msg] : found) added[msg.queue_id] += 1;
-    }
-    std::vector<std::pair<std::string, uint64_t>> refs;  // qid -> stored count
-    for (const auto& [qid, n] : added) {
-        auto stored = impl.read_body_refs(qid);
-        if (!stored) return stored.error();
-        if (stored.value() == 0) log::warn("body_refs_missing", {{"qid", qid}});
-        refs.emplace_back(qid, adjusted_refcount(qid, stored.value(), n, 0));
-    }
-
-    // --- writes: nothing below can fail until the write itself ---
-    rocksdb::WriteBatch batch;
-    MailboxMeta& source = metas[from_key];
-    out.uids.reserve(found.size());
-    for (auto& [uid, msg] : found) {
-        const uint32_t new_uid = dest.uidnext++;
-        if (to_key != from_key) msg.flags = carry_keywords(msg.flags, source.keywords, dest.keywords);
-        batch.Put(impl.cf(Store::Impl::kMessages), keys::message_key(*user, to, new_uid), encode_message(msg));
-        count_message(dest, msg.size, msg.flags);
-        if (move) {
-            batch.Delete(impl.cf(Store::Impl::kMessages), keys::message_key(*user, from, uid));
-            uncount_message(source, msg.size, msg.flags);
-        }
-        out.uids.emplace_back(uid, new_uid);
-    }
-    for (const auto& [qid, count] : refs) impl.set_body_refs(batch, qid, count);
-    for (const auto& [key, meta] : metas) batch.Put(impl.cf(Store::Impl::kMailboxes), key, encode_mailbox_meta(meta));
-    if (created) impl.put_uidvalidity_last(batch);
-    if (auto w = impl.write_synced(batch, std::string(move ? "moving" : "copying") + " messages to " + std::string(to));
-        !w)
-        return w.error();
-    impl.cache_metas(metas);
-    return out;
 }
 
 }  // namespace
@@ -455,43 +465,40 @@ Result<CopyResult> Store::move_messages(std::string_view user, std::string_view 
 
 Result<AppendResult> Store::append_message(std::string_view user_in, std::string_view mailbox, std::string_view data,
                                            uint32_t flags, int64_t internal_date) {
-    if (auto w = impl_->require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
 
-    // The parsing needs no lock.
+    // The parsing is done here, on the caller's thread, not the commit thread.
     MessageRecord msg;
     msg.size = data.size();
     msg.internal_date = internal_date != 0 ? internal_date : static_cast<int64_t>(std::time(nullptr));
     msg.flags = flags;
     msg.subject = extract_subject(data);
     msg.summary = message_summary("", data);
-
-    std::lock_guard lock(impl_->write_mu);
     const std::string meta_key = keys::mailbox_key(*user, mailbox);
-    bool created = false;
-    auto meta = target_meta(*impl_, meta_key, mailbox, created);
-    if (!meta) return meta.error();
-    if (meta->uidnext == UINT32_MAX) return uids_exhausted(mailbox);
-    // A fresh queue ID never names a stored body; checked all the same,
-    // since sharing one would corrupt its reference count.
-    msg.queue_id = new_queue_id();
-    auto existing = impl_->get(Impl::kBodyRefs, msg.queue_id);
-    if (!existing) return existing.error();
-    if (existing->has_value()) return make_error("queue id " + msg.queue_id + " already in the store");
 
-    const uint32_t uid = meta->uidnext++;
-    count_message(*meta, msg.size, msg.flags);
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(Impl::kBodies), msg.queue_id, rocksdb::Slice(data.data(), data.size()));
-    batch.Put(impl_->cf(Impl::kBodyRefs), msg.queue_id, encode_refcount(1));  // this message's reference
-    batch.Put(impl_->cf(Impl::kMessages), keys::message_key(*user, mailbox, uid), encode_message(msg));
-    batch.Put(impl_->cf(Impl::kMailboxes), meta_key, encode_mailbox_meta(*meta));
-    if (created) impl_->put_uidvalidity_last(batch);
-    if (auto w = impl_->write_synced(batch, "appending to " + std::string(mailbox)); !w) return w.error();
-    impl_->cache_metas({{meta_key, *meta}});
-    return AppendResult{meta->uidvalidity, uid};
+    return impl_->write<AppendResult>([&](WriteTxn& txn) -> Result<AppendResult> {
+        bool created = false;
+        auto meta = target_meta(txn, meta_key, mailbox, created);
+        if (!meta) return meta.error();
+        if (meta->uidnext == UINT32_MAX) return uids_exhausted(mailbox);
+        // A fresh queue ID never names a stored body; checked all the same,
+        // since sharing one would corrupt its reference count.
+        msg.queue_id = new_queue_id();
+        auto existing = txn.get(Impl::kBodyRefs, msg.queue_id);
+        if (!existing) return existing.error();
+        if (existing->has_value()) return make_error("queue id " + msg.queue_id + " already in the store");
+
+        const uint32_t uid = meta->uidnext++;
+        count_message(*meta, msg.size, msg.flags);
+        txn.put(Impl::kBodies, msg.queue_id, data);
+        txn.put(Impl::kBodyRefs, msg.queue_id, encode_refcount(1));  // this message's reference
+        txn.put(Impl::kMessages, keys::message_key(*user, mailbox, uid), encode_message(msg));
+        txn.put_meta(meta_key, *meta);
+        if (created) impl_->put_uidvalidity_last(txn);
+        return AppendResult{meta->uidvalidity, uid};
+    }, data.size());
 }
 
 }  // namespace ringpost::store

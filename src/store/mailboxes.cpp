@@ -3,8 +3,9 @@
 // plus the UIDVALIDITY counter and the meta helpers shared with the message
 // half (mailbox_messages.cpp) and the commit thread (inbox_writer.cpp).
 //
-// Every write holds write_mu around its read-modify-write and commits one
-// synced batch; the meta cache follows only once that batch is durable.
+// Every write is one request of the commit stage (Store::Impl::run_write):
+// its read-modify-write runs on the commit thread against the batch being
+// built, and the meta cache follows only once that batch is durable.
 // UIDVALIDITY comes from one store-wide counter, max(now, last + 1), kept in
 // the default CF and written in the same batch as the mailbox that uses it,
 // so a name deleted and created again (or INBOX after a rename) always gets
@@ -16,6 +17,7 @@
 
 #include "store/keys.hpp"
 #include "store/mailbox_common.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
@@ -49,16 +51,16 @@ std::optional<std::string_view> canonical_special_use(std::string_view attribute
 bool is_inbox(std::string_view name) { return name == keys::kInbox; }
 
 // A mailbox created (or renamed) under a name subscribed without a mailbox
-// takes that subscription over: the orphan's delete goes into `batch`;
-// true if there was one. write_mu held.
-Result<bool> take_orphan_subscription(const Store::Impl& impl, rocksdb::WriteBatch& batch, const std::string& user,
-                                      std::string_view name) {
-    const std::string key = keys::orphan_subscription_key(user, name);
-    auto orphan = impl.get(Store::Impl::kDefault, key);
+// takes that subscription over: true if there was one. Read only; the
+// caller deletes the orphan (drop_orphan) with its other writes.
+Result<bool> has_orphan_subscription(WriteTxn& txn, const std::string& user, std::string_view name) {
+    auto orphan = txn.get(Store::Impl::kDefault, keys::orphan_subscription_key(user, name));
     if (!orphan) return orphan.error();
-    if (!orphan->has_value()) return false;
-    batch.Delete(impl.cf(Store::Impl::kDefault), key);
-    return true;
+    return orphan->has_value();
+}
+
+void drop_orphan(WriteTxn& txn, const std::string& user, std::string_view name) {
+    txn.del(Store::Impl::kDefault, keys::orphan_subscription_key(user, name));
 }
 
 }  // namespace
@@ -108,6 +110,27 @@ Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, 
     return n;
 }
 
+Result<uint64_t> delete_message_records(WriteTxn& txn, const std::string& prefix) {
+    std::vector<std::string> message_keys;
+    std::map<std::string, uint64_t> drops;  // qid -> references to drop
+    Result<void> bad{};
+    auto scanned = txn.scan(Store::Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+        auto msg = decode_message(value);
+        if (!msg) {
+            bad = msg.error();
+            return false;
+        }
+        drops[msg->queue_id] += 1;
+        message_keys.emplace_back(key);
+        return true;
+    });
+    if (!scanned) return scanned.error();
+    if (!bad) return bad.error();
+    if (auto r = txn.drop_body_refs(drops); !r) return r.error();  // reads, then writes
+    for (const auto& key : message_keys) txn.del(Store::Impl::kMessages, key);
+    return message_keys.size();
+}
+
 // --- Impl helpers ---
 
 uint32_t Store::Impl::allocate_uidvalidity() {
@@ -116,9 +139,8 @@ uint32_t Store::Impl::allocate_uidvalidity() {
     return uidvalidity_last;
 }
 
-void Store::Impl::put_uidvalidity_last(rocksdb::WriteBatch& batch) {
-    batch.Put(cf(kDefault), rocksdb::Slice(keys::kUidValidityLast.data(), keys::kUidValidityLast.size()),
-              encode_refcount(uidvalidity_last));
+void Store::Impl::put_uidvalidity_last(WriteTxn& txn) {
+    txn.put(kDefault, keys::kUidValidityLast, encode_refcount(uidvalidity_last));
 }
 
 Result<std::optional<MailboxMeta>> Store::Impl::read_meta(std::string_view key,
@@ -131,36 +153,35 @@ Result<std::optional<MailboxMeta>> Store::Impl::read_meta(std::string_view key,
     return std::optional<MailboxMeta>(std::move(meta).value());
 }
 
-void Store::Impl::cache_metas(const MetaMap& written, const std::vector<std::string>& deleted) {
-    // Only entries the commit thread already caches are refreshed: it reads
-    // the rest from the database when it needs them.
-    for (const auto& key : deleted) meta_cache.erase(key);
-    for (const auto& [key, meta] : written)
-        if (auto it = meta_cache.find(key); it != meta_cache.end()) it->second = meta;
-}
-
-Result<size_t> Store::Impl::add_default_mailboxes(rocksdb::WriteBatch& batch, const std::string& user,
-                                                  MetaMap& written) {
-    uint32_t uidvalidity = 0;  // one value serves every mailbox created here (each name once)
-    size_t created = 0;
+Result<size_t> Store::Impl::add_default_mailboxes(WriteTxn& txn, const std::string& user) {
+    // Reads first: which are missing, and which take an orphan subscription.
+    struct Missing {
+        std::string key;
+        const DefaultMailbox* def;
+        bool orphan;
+    };
+    std::vector<Missing> missing;
     for (const auto& def : kDefaultMailboxes) {
         std::string key = keys::mailbox_key(user, def.name);
-        auto existing = read_meta(key);
+        auto existing = txn.read_meta(key);
         if (!existing) return existing.error();
         if (existing->has_value()) continue;
-        if (uidvalidity == 0) uidvalidity = allocate_uidvalidity();
-        auto orphan = take_orphan_subscription(*this, batch, user, def.name);
+        auto orphan = has_orphan_subscription(txn, user, def.name);
         if (!orphan) return orphan.error();
+        missing.push_back({std::move(key), &def, *orphan});
+    }
+    if (missing.empty()) return size_t{0};
+    const uint32_t uidvalidity = allocate_uidvalidity();  // one value serves every mailbox created here (each name once)
+    for (const auto& m : missing) {
+        if (m.orphan) drop_orphan(txn, user, m.def->name);
         MailboxMeta meta;
         meta.uidvalidity = uidvalidity;
         meta.subscribed = true;
-        meta.special_use = def.special_use;
-        batch.Put(cf(kMailboxes), key, encode_mailbox_meta(meta));
-        written[std::move(key)] = std::move(meta);
-        ++created;
+        meta.special_use = m.def->special_use;
+        txn.put_meta(m.key, meta);
     }
-    if (created != 0) put_uidvalidity_last(batch);
-    return created;
+    put_uidvalidity_last(txn);
+    return missing.size();
 }
 
 // --- reads ---
@@ -230,25 +251,25 @@ Result<MailboxInfo> Store::create_mailbox(std::string_view user_in, std::string_
     auto use = canonical_special_use(special_use);
     if (!use) return make_error("unsupported special-use attribute '" + std::string(special_use) + "'", kBadSpecialUse);
 
-    std::lock_guard lock(impl_->write_mu);
-    std::string key = keys::mailbox_key(*user, name);
-    auto existing = impl_->read_meta(key);
-    if (!existing) return existing.error();
-    if (existing->has_value()) return mailbox_exists(name);
-
-    rocksdb::WriteBatch batch;
-    auto orphan = take_orphan_subscription(*impl_, batch, *user, name);
-    if (!orphan) return orphan.error();
-    MailboxMeta meta;
-    meta.uidvalidity = impl_->allocate_uidvalidity();
-    meta.special_use = *use;
-    meta.subscribed = *orphan;
-    batch.Put(impl_->cf(Impl::kMailboxes), key, encode_mailbox_meta(meta));
-    impl_->put_uidvalidity_last(batch);
-    if (auto w = impl_->write_synced(batch, "creating mailbox " + std::string(name)); !w) return w.error();
-    impl_->cache_metas({{key, meta}});
-    log::info("mailbox_created", {{"user", *user}, {"mailbox", name}, {"uidvalidity", meta.uidvalidity}});
-    return to_mailbox_info(name, meta);
+    const std::string key = keys::mailbox_key(*user, name);
+    auto created = impl_->write<MailboxMeta>([&](WriteTxn& txn) -> Result<MailboxMeta> {
+        auto existing = txn.read_meta(key);
+        if (!existing) return existing.error();
+        if (existing->has_value()) return mailbox_exists(name);
+        auto orphan = has_orphan_subscription(txn, *user, name);
+        if (!orphan) return orphan.error();
+        MailboxMeta meta;
+        meta.uidvalidity = impl_->allocate_uidvalidity();
+        meta.special_use = *use;
+        meta.subscribed = *orphan;
+        if (*orphan) drop_orphan(txn, *user, name);
+        txn.put_meta(key, meta);
+        impl_->put_uidvalidity_last(txn);
+        return meta;
+    });
+    if (!created) return created.error();
+    log::info("mailbox_created", {{"user", *user}, {"mailbox", name}, {"uidvalidity", created->uidvalidity}});
+    return to_mailbox_info(name, *created);
 }
 
 Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view name) {
@@ -258,36 +279,22 @@ Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view na
     if (auto c = check_mailbox_name(name); !c) return c;
     if (is_inbox(name)) return make_error("INBOX cannot be deleted", kCannotDeleteInbox);
 
-    std::lock_guard lock(impl_->write_mu);
-    std::string key = keys::mailbox_key(*user, name);
-    auto existing = impl_->read_meta(key);
-    if (!existing) return existing.error();
-    if (!existing->has_value()) return no_such_mailbox(name);
-
-    rocksdb::WriteBatch batch;
-    std::map<std::string, uint64_t> drops;  // qid -> references to drop
+    const std::string key = keys::mailbox_key(*user, name);
     uint64_t messages = 0;
-    Result<void> bad{};
-    auto scanned = impl_->scan(Impl::kMessages, keys::message_prefix(*user, name),
-                               [&](std::string_view msg_key, std::string_view value) {
-        auto msg = decode_message(value);
-        if (!msg) {
-            bad = msg.error();
-            return false;
-        }
-        drops[msg->queue_id] += 1;
-        ++messages;
-        batch.Delete(impl_->cf(Impl::kMessages), rocksdb::Slice(msg_key.data(), msg_key.size()));
-        return true;
+    auto deleted = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        auto existing = txn.read_meta(key);
+        if (!existing) return existing.error();
+        if (!existing->has_value()) return no_such_mailbox(name);
+
+        auto deleted_records = delete_message_records(txn, keys::message_prefix(*user, name));
+        if (!deleted_records) return deleted_records.error();
+        messages = *deleted_records;
+        txn.delete_meta(key);
+        // RFC 3501 6.3.6: the subscription outlives the mailbox.
+        if ((*existing)->subscribed) txn.put(Impl::kDefault, keys::orphan_subscription_key(*user, name), "");
+        return {};
     });
-    if (!scanned) return scanned;
-    if (!bad) return bad;
-    batch.Delete(impl_->cf(Impl::kMailboxes), key);
-    // RFC 3501 6.3.6: the subscription outlives the mailbox.
-    if ((*existing)->subscribed) batch.Put(impl_->cf(Impl::kDefault), keys::orphan_subscription_key(*user, name), "");
-    if (auto r = impl_->drop_body_refs(batch, drops); !r) return r;
-    if (auto w = impl_->write_synced(batch, "deleting mailbox " + std::string(name)); !w) return w;
-    impl_->cache_metas({}, {key});
+    if (!deleted) return deleted;
     log::info("mailbox_deleted", {{"user", *user}, {"mailbox", name}, {"messages", messages}});
     return {};
 }
@@ -304,82 +311,86 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
     if (!is_inbox(from) && to.substr(0, from_children.size()) == from_children)
         return make_error("cannot rename mailbox '" + std::string(from) + "' under itself", kInvalidMailboxName);
 
-    std::lock_guard lock(impl_->write_mu);
-    const std::string from_key = keys::mailbox_key(*user, from);
-    auto from_meta = impl_->read_meta(from_key);
-    if (!from_meta) return from_meta.error();
-    if (!from_meta->has_value()) return no_such_mailbox(from);
-
-    // (old name, new name, meta): the mailbox itself, then its children.
-    struct Move {
+    struct Move {  // (old name, new name, meta): the mailbox itself, then its children
         std::string from, to;
         MailboxMeta meta;
     };
-    std::vector<Move> moves{{std::string(from), std::string(to), **from_meta}};
-    if (!is_inbox(from)) {
-        const std::string prefix = keys::mailbox_key(*user, from_children);
-        const size_t name_at = keys::user_prefix(*user).size();
-        Result<void> bad{};
-        auto r = impl_->scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
-            std::string_view child = key.substr(name_at);
-            auto meta = decode_mailbox_meta(value);
-            if (!meta) {
-                bad = make_error("mailbox '" + std::string(child) + "': " + meta.error().message);
-                return false;
-            }
-            moves.push_back({std::string(child), std::string(to) + std::string(child.substr(from.size())),
-                             std::move(meta).value()});
-            return true;
-        });
-        if (!r) return r;
-        if (!bad) return bad;
-    }
-    // No new name may exist: then old and new keys never overlap, and the
-    // deletes and puts below can go in any order.
-    for (const auto& m : moves) {
-        if (auto c = check_mailbox_name(m.to); !c) return c;
-        auto existing = impl_->read_meta(keys::mailbox_key(*user, m.to));
-        if (!existing) return existing.error();
-        if (existing->has_value()) return mailbox_exists(m.to);
-    }
-
-    rocksdb::WriteBatch batch;
-    MetaMap written;
-    std::vector<std::string> deleted;
+    std::vector<Move> moves;
     uint64_t messages = 0;
-    for (const auto& m : moves) {
-        auto r = impl_->scan(Impl::kMessages, keys::message_prefix(*user, m.from),
-                             [&](std::string_view key, std::string_view value) {
-            uint32_t uid = keys::get_be32(key.substr(key.size() - 4));
-            batch.Delete(impl_->cf(Impl::kMessages), rocksdb::Slice(key.data(), key.size()));
-            batch.Put(impl_->cf(Impl::kMessages), keys::message_key(*user, m.to, uid),
-                      rocksdb::Slice(value.data(), value.size()));
-            ++messages;
-            return true;
-        });
-        if (!r) return r;
-        std::string old_key = keys::mailbox_key(*user, m.from), new_key = keys::mailbox_key(*user, m.to);
-        auto orphan = take_orphan_subscription(*impl_, batch, *user, m.to);
-        if (!orphan) return orphan.error();
-        MailboxMeta meta = m.meta;
-        meta.subscribed = meta.subscribed || *orphan;
-        batch.Delete(impl_->cf(Impl::kMailboxes), old_key);
-        batch.Put(impl_->cf(Impl::kMailboxes), new_key, encode_mailbox_meta(meta));
-        deleted.push_back(std::move(old_key));
-        written[std::move(new_key)] = meta;
-    }
-    if (is_inbox(from)) {
-        // RFC 3501 6.3.5: an empty INBOX stays behind, under a new UIDVALIDITY.
-        MailboxMeta inbox;
-        inbox.uidvalidity = impl_->allocate_uidvalidity();
-        inbox.subscribed = (*from_meta)->subscribed;
-        inbox.special_use = (*from_meta)->special_use;
-        batch.Put(impl_->cf(Impl::kMailboxes), from_key, encode_mailbox_meta(inbox));
-        impl_->put_uidvalidity_last(batch);
-        written[from_key] = inbox;
-    }
-    if (auto w = impl_->write_synced(batch, "renaming mailbox " + std::string(from)); !w) return w;
-    impl_->cache_metas(written, deleted);
+    auto renamed = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        const std::string from_key = keys::mailbox_key(*user, from);
+        auto from_meta = txn.read_meta(from_key);
+        if (!from_meta) return from_meta.error();
+        if (!from_meta->has_value()) return no_such_mailbox(from);
+
+        moves.assign(1, Move{std::string(from), std::string(to), **from_meta});
+        if (!is_inbox(from)) {
+            const std::string prefix = keys::mailbox_key(*user, from_children);
+            const size_t name_at = keys::user_prefix(*user).size();
+            Result<void> bad{};
+            auto r = txn.scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
+                std::string_view child = key.substr(name_at);
+                auto meta = decode_mailbox_meta(value);
+                if (!meta) {
+                    bad = make_error("mailbox '" + std::string(child) + "': " + meta.error().message);
+                    return false;
+                }
+                moves.push_back({std::string(child), std::string(to) + std::string(child.substr(from.size())),
+                                 std::move(meta).value()});
+                return true;
+            });
+            if (!r) return r;
+            if (!bad) return bad;
+        }
+        // No new name may exist: then old and new keys never overlap, and the
+        // deletes and puts below can go in any order.
+        std::vector<bool> orphans;
+        for (const auto& m : moves) {
+            if (auto c = check_mailbox_name(m.to); !c) return c;
+            auto existing = txn.read_meta(keys::mailbox_key(*user, m.to));
+            if (!existing) return existing.error();
+            if (existing->has_value()) return mailbox_exists(m.to);
+            auto orphan = has_orphan_subscription(txn, *user, m.to);
+            if (!orphan) return orphan.error();
+            orphans.push_back(*orphan);
+        }
+        // Every record to move, read before anything is written.
+        std::vector<std::vector<std::pair<std::string, std::string>>> records(moves.size());
+        for (size_t i = 0; i < moves.size(); ++i) {
+            auto r = txn.scan(Impl::kMessages, keys::message_prefix(*user, moves[i].from),
+                              [&](std::string_view key, std::string_view value) {
+                records[i].emplace_back(key, value);
+                return true;
+            });
+            if (!r) return r;
+        }
+
+        for (size_t i = 0; i < moves.size(); ++i) {
+            const Move& m = moves[i];
+            for (const auto& [key, value] : records[i]) {
+                const uint32_t uid = keys::get_be32(std::string_view(key).substr(key.size() - 4));
+                txn.del(Impl::kMessages, key);
+                txn.put(Impl::kMessages, keys::message_key(*user, m.to, uid), value);
+            }
+            messages += records[i].size();
+            if (orphans[i]) drop_orphan(txn, *user, m.to);
+            MailboxMeta meta = m.meta;
+            meta.subscribed = meta.subscribed || orphans[i];
+            txn.delete_meta(keys::mailbox_key(*user, m.from));
+            txn.put_meta(keys::mailbox_key(*user, m.to), meta);
+        }
+        if (is_inbox(from)) {
+            // RFC 3501 6.3.5: an empty INBOX stays behind, under a new UIDVALIDITY.
+            MailboxMeta inbox;
+            inbox.uidvalidity = impl_->allocate_uidvalidity();
+            inbox.subscribed = (*from_meta)->subscribed;
+            inbox.special_use = (*from_meta)->special_use;
+            txn.put_meta(from_key, inbox);
+            impl_->put_uidvalidity_last(txn);
+        }
+        return {};
+    });
+    if (!renamed) return renamed;
     log::info("mailbox_renamed", {{"user", *user},
                                   {"from", from},
                                   {"to", to},
@@ -394,31 +405,25 @@ Result<void> Store::set_subscribed(std::string_view user_in, std::string_view na
     if (!user) return user.error();
     if (auto c = check_mailbox_name(name); !c) return c;
 
-    std::lock_guard lock(impl_->write_mu);
-    std::string key = keys::mailbox_key(*user, name);
-    auto meta = impl_->read_meta(key);
-    if (!meta) return meta.error();
-    if (!meta->has_value()) {
-        // No mailbox: the subscription of the bare name (RFC 3501 6.3.6).
-        const std::string orphan_key = keys::orphan_subscription_key(*user, name);
-        auto orphan = impl_->get(Impl::kDefault, orphan_key);
-        if (!orphan) return orphan.error();
-        if (!subscribed && !orphan->has_value()) return no_such_mailbox(name);
-        if (orphan->has_value() == subscribed) return {};
-        rocksdb::WriteBatch batch;
-        if (subscribed)
-            batch.Put(impl_->cf(Impl::kDefault), orphan_key, "");
-        else
-            batch.Delete(impl_->cf(Impl::kDefault), orphan_key);
-        return impl_->write_synced(batch, (subscribed ? "subscribing " : "unsubscribing ") + std::string(name));
-    }
-    if ((*meta)->subscribed == subscribed) return {};
-    (*meta)->subscribed = subscribed;
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(Impl::kMailboxes), key, encode_mailbox_meta(**meta));
-    if (auto w = impl_->write_synced(batch, "subscribing mailbox " + std::string(name)); !w) return w;
-    impl_->cache_metas({{key, **meta}});
-    return {};
+    const std::string key = keys::mailbox_key(*user, name);
+    return impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        auto meta = txn.read_meta(key);
+        if (!meta) return meta.error();
+        if (!meta->has_value()) {
+            // No mailbox: the subscription of the bare name (RFC 3501 6.3.6).
+            auto orphan = has_orphan_subscription(txn, *user, name);
+            if (!orphan) return orphan.error();
+            if (!subscribed && !*orphan) return no_such_mailbox(name);
+            if (*orphan == subscribed) return {};
+            if (subscribed) txn.put(Impl::kDefault, keys::orphan_subscription_key(*user, name), "");
+            else drop_orphan(txn, *user, name);
+            return {};
+        }
+        if ((*meta)->subscribed == subscribed) return {};
+        (*meta)->subscribed = subscribed;
+        txn.put_meta(key, **meta);
+        return {};
+    });
 }
 
 Result<size_t> Store::ensure_default_mailboxes(std::string_view user_in) {
@@ -426,15 +431,19 @@ Result<size_t> Store::ensure_default_mailboxes(std::string_view user_in) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
 
-    std::lock_guard lock(impl_->write_mu);
-    rocksdb::WriteBatch batch;
-    MetaMap written;
-    auto created = impl_->add_default_mailboxes(batch, *user, written);
+    // Every IMAP login asks; when all exist (the usual case) the committed
+    // metas say so without a request to the commit stage.
+    bool all_exist = true;
+    for (const auto& def : kDefaultMailboxes) {
+        auto meta = impl_->read_meta(keys::mailbox_key(*user, def.name));
+        all_exist = all_exist && meta && meta->has_value();
+    }
+    if (all_exist) return size_t{0};
+
+    auto created = impl_->write<size_t>([&](WriteTxn& txn) { return impl_->add_default_mailboxes(txn, *user); });
     if (!created) return created.error();
-    if (created.value() == 0) return created;
-    if (auto w = impl_->write_synced(batch, "creating the default mailboxes of " + *user); !w) return w.error();
-    impl_->cache_metas(written);
-    log::info("mailboxes_defaulted", {{"user", *user}, {"created", static_cast<uint64_t>(created.value())}});
+    if (created.value() != 0)
+        log::info("mailboxes_defaulted", {{"user", *user}, {"created", static_cast<uint64_t>(created.value())}});
     return created;
 }
 

@@ -23,7 +23,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     if (outcomes_.count(qid)) return make_error("outcome for " + qid + " submitted twice in one batch");
 
     // --- reads and checks: nothing is added to the batch before all pass ---
-    auto stored_raw = impl_.get(Store::Impl::kEnvelopes, qid);
+    auto stored_raw = txn_.get(Store::Impl::kEnvelopes, qid);
     if (!stored_raw) return stored_raw.error();
     if (!stored_raw->has_value()) return make_error("message " + qid + " is no longer queued", kOutcomeGone);
     auto stored = decode_envelope(**stored_raw);
@@ -33,7 +33,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
         return make_error("outcome for " + qid + " delivers locally without the message body");
     auto targets = inbox_.plan(env, request.local_deliveries);
     if (!targets) return targets.error();
-    auto refs = impl_.read_body_refs(qid);
+    auto refs = txn_.read_body_refs(qid);
     if (!refs) return refs.error();
 
     IdSet claimed;
@@ -51,13 +51,13 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
 
     // Delete before put: when the due time did not change the key is the same
     // and the later put must win.
-    batch_.Delete(impl_.cf(Store::Impl::kSchedule), keys::schedule_key(stored->next_attempt, qid));
+    txn_.del(Store::Impl::kSchedule, keys::schedule_key(stored->next_attempt, qid));
     uint64_t dropped = 0;
     if (has_pending_recipients(env)) {
-        batch_.Put(impl_.cf(Store::Impl::kEnvelopes), qid, encode_envelope(env));
-        batch_.Put(impl_.cf(Store::Impl::kSchedule), keys::schedule_key(env.next_attempt, qid), rocksdb::Slice());
+        txn_.put(Store::Impl::kEnvelopes, qid, encode_envelope(env));
+        txn_.put(Store::Impl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     } else {
-        batch_.Delete(impl_.cf(Store::Impl::kEnvelopes), qid);
+        txn_.del(Store::Impl::kEnvelopes, qid);
         dropped = 1;  // the envelope's reference
     }
     // One count from the stored one, the mailbox messages added and the
@@ -65,7 +65,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     // something refers to it.
     if (added != 0 || dropped != 0) {
         if (refs.value() == 0) log::warn("body_refs_missing", {{"qid", qid}});
-        impl_.set_body_refs(batch_, qid, adjusted_refcount(qid, refs.value(), added, dropped));
+        txn_.set_body_refs(qid, adjusted_refcount(qid, refs.value(), added, dropped));
     }
 
     for (auto& note : request.notifications) write_accept(*note);

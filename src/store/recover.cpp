@@ -16,88 +16,96 @@
 
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
 
 Result<void> Store::recover() {
     const bool fix = !impl_->options.read_only;
-    std::unique_lock<std::mutex> lock(impl_->write_mu, std::defer_lock);
-    if (fix) lock.lock();  // the commit thread must not add entries mid-scan
-
-    // qid -> its schedule keys (normally exactly one).
-    std::unordered_map<std::string, std::vector<std::string>> scheduled;
-    rocksdb::WriteBatch batch;
-    uint64_t removed = 0, rebuilt = 0;
-    auto r = impl_->scan(Impl::kSchedule, "", [&](std::string_view key, std::string_view) {
-        if (auto parsed = keys::parse_schedule_key(key)) {
-            scheduled[parsed->queue_id].emplace_back(key);
-        } else {
-            batch.Delete(impl_->cf(Impl::kSchedule), rocksdb::Slice(key.data(), key.size()));
-            ++removed;
-        }
-        return true;
-    });
-    if (!r) return r;
-
-    uint64_t messages = 0, pending = 0, corrupt = 0, missing_bodies = 0;
-    Result<void> read_error{};
-    r = impl_->scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
-        std::string qid(key);
-        auto env = decode_envelope(value);
-        if (!env) {
-            log::error("recover_corrupt_envelope", {{"qid", qid}, {"error", env.error().message}});
-            ++corrupt;
-            scheduled.erase(qid);  // leave its index entry alone too
+    uint64_t removed = 0, rebuilt = 0, messages = 0, pending = 0, corrupt = 0, missing_bodies = 0;
+    // Reads, then the repairs; run as a request of the commit stage when
+    // fixing (so no accept or outcome interleaves), directly when only
+    // reporting (the batch is never written).
+    auto pass = [&](WriteTxn& txn) -> Result<void> {
+        // qid -> its schedule keys (normally exactly one).
+        std::unordered_map<std::string, std::vector<std::string>> scheduled;
+        std::vector<std::string> schedule_deletes, schedule_puts;
+        auto r = txn.scan(Impl::kSchedule, "", [&](std::string_view key, std::string_view) {
+            if (auto parsed = keys::parse_schedule_key(key)) {
+                scheduled[parsed->queue_id].emplace_back(key);
+            } else {
+                schedule_deletes.emplace_back(key);
+                ++removed;
+            }
             return true;
-        }
-        ++messages;
-        for (const auto& rc : env->recipients)
-            if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++pending;
+        });
+        if (!r) return r;
 
-        auto refs = impl_->get(Impl::kBodyRefs, qid);
-        if (!refs) {
-            read_error = refs.error();
-            return false;
-        }
-        if (!refs->has_value()) {
-            log::error("recover_missing_body", {{"qid", qid}});
-            ++missing_bodies;
-        }
-
-        auto it = scheduled.find(qid);
-        if (has_pending_recipients(*env)) {
-            std::string expected = keys::schedule_key(env->next_attempt, qid);
-            bool found = false;
-            if (it != scheduled.end()) {
-                auto& list = it->second;
-                for (size_t i = 0; i < list.size(); ++i)
-                    if (list[i] == expected) {
-                        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
-                        found = true;
-                        break;
-                    }
+        Result<void> read_error{};
+        r = txn.scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+            std::string qid(key);
+            auto env = decode_envelope(value);
+            if (!env) {
+                log::error("recover_corrupt_envelope", {{"qid", qid}, {"error", env.error().message}});
+                ++corrupt;
+                scheduled.erase(qid);  // leave its index entry alone too
+                return true;
             }
-            if (!found) {
-                log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});
-                batch.Put(impl_->cf(Impl::kSchedule), expected, rocksdb::Slice());
-                ++rebuilt;
+            ++messages;
+            for (const auto& rc : env->recipients)
+                if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++pending;
+
+            auto refs = txn.get(Impl::kBodyRefs, qid);
+            if (!refs) {
+                read_error = refs.error();
+                return false;
             }
-        }
-        return true;  // whatever is left in scheduled[qid] is stale
-    });
-    if (!r) return r;
-    if (!read_error) return read_error;
+            if (!refs->has_value()) {
+                log::error("recover_missing_body", {{"qid", qid}});
+                ++missing_bodies;
+            }
 
-    for (const auto& [qid, list] : scheduled)
-        for (const auto& key : list) {
-            log::warn("recover_schedule_orphan", {{"qid", qid}});
-            batch.Delete(impl_->cf(Impl::kSchedule), key);
-            ++removed;
-        }
+            auto it = scheduled.find(qid);
+            if (has_pending_recipients(*env)) {
+                std::string expected = keys::schedule_key(env->next_attempt, qid);
+                bool found = false;
+                if (it != scheduled.end()) {
+                    auto& list = it->second;
+                    for (size_t i = 0; i < list.size(); ++i)
+                        if (list[i] == expected) {
+                            list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+                            found = true;
+                            break;
+                        }
+                }
+                if (!found) {
+                    log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});
+                    schedule_puts.push_back(expected);
+                    ++rebuilt;
+                }
+            }
+            return true;  // whatever is left in scheduled[qid] is stale
+        });
+        if (!r) return r;
+        if (!read_error) return read_error;
 
-    if (fix && batch.Count() > 0) {
-        if (auto w = impl_->write_synced(batch, "repairing the schedule index"); !w) return w;
+        for (const auto& [qid, list] : scheduled)
+            for (const auto& key : list) {
+                log::warn("recover_schedule_orphan", {{"qid", qid}});
+                schedule_deletes.push_back(key);
+                ++removed;
+            }
+        for (const auto& key : schedule_deletes) txn.del(Impl::kSchedule, key);
+        for (const auto& key : schedule_puts) txn.put(Impl::kSchedule, key, "");
+        return {};
+    };
+
+    if (fix) {
+        if (auto r = impl_->run_write(pass); !r) return r;
+    } else {
+        WriteTxn reading(*impl_);
+        if (auto r = pass(reading); !r) return r;
     }
     log::info("store_recovered", {{"messages", messages},
                                   {"recipients_pending", pending},

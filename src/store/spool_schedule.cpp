@@ -11,6 +11,7 @@
 
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
@@ -99,29 +100,32 @@ Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, 
 
 Result<uint64_t> Store::reschedule_all(int64_t when) {
     if (auto w = impl_->require_writable(); !w) return w.error();
-    // The commit thread rewrites envelopes and schedule keys under the same
-    // mutex, so no outcome can slip between this scan and its write.
-    std::lock_guard lock(impl_->write_mu);
-    rocksdb::WriteBatch batch;
+    // A request of the commit stage, like every outcome: no outcome can slip
+    // between this scan and its write.
     uint64_t moved = 0;
-    auto r = impl_->scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
-        auto env = decode_envelope(value);
-        if (!env) {  // logged by recover(); a flush is no reason to fail
-            log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
+    auto written = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        std::vector<std::pair<std::string, mail::Envelope>> changed;
+        auto r = txn.scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+            auto env = decode_envelope(value);
+            if (!env) {  // logged by recover(); a flush is no reason to fail
+                log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
+                return true;
+            }
+            if (!has_pending_recipients(*env) || env->next_attempt <= when) return true;
+            changed.emplace_back(std::string(key), std::move(env).value());
             return true;
+        });
+        if (!r) return r;
+        for (auto& [qid, env] : changed) {
+            txn.del(Impl::kSchedule, keys::schedule_key(env.next_attempt, qid));
+            env.next_attempt = when;
+            txn.put(Impl::kEnvelopes, qid, encode_envelope(env));
+            txn.put(Impl::kSchedule, keys::schedule_key(when, qid), "");
         }
-        if (!has_pending_recipients(*env) || env->next_attempt <= when) return true;
-        batch.Delete(impl_->cf(Impl::kSchedule), keys::schedule_key(env->next_attempt, key));
-        env->next_attempt = when;
-        batch.Put(impl_->cf(Impl::kEnvelopes), rocksdb::Slice(key.data(), key.size()), encode_envelope(*env));
-        batch.Put(impl_->cf(Impl::kSchedule), keys::schedule_key(when, key), rocksdb::Slice());
-        ++moved;
-        return true;
+        moved = changed.size();
+        return {};
     });
-    if (!r) return r.error();
-    if (moved > 0) {
-        if (auto w = impl_->write_synced(batch, "rescheduling the queue"); !w) return w.error();
-    }
+    if (!written) return written.error();
     log::info("queue_rescheduled", {{"messages", moved}, {"due", when}});
     return moved;
 }

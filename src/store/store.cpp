@@ -2,14 +2,19 @@
 // do not come from SMTP (add/delete user, delete a queued message) -- plus
 // the small helpers shared with the commit thread's writers and recover().
 //
-// Blocking writers take write_mu around their read-modify-write and commit
-// with sync=true, exactly like the commit thread, so a body reference count
-// or mailbox meta is never updated from two places at once.
+// Blocking writers are requests of the commit stage (run_write): their
+// read-modify-write runs on the commit thread against the batch being
+// built, so a body reference count or mailbox meta is never updated from
+// two places at once, and they share the batch's one fsync.
+#include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <future>
 
 #include "store/keys.hpp"
+#include "store/mailbox_common.hpp"
 #include "store/store_impl.hpp"
+#include "store/write_txn.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::store {
@@ -36,6 +41,9 @@ Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& 
                                const rocksdb::Snapshot* snapshot) const {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot;
+    // Both bounds: the iterator never looks outside the prefix's keys.
+    rocksdb::Slice lower_slice(prefix.data(), prefix.size());
+    ro.iterate_lower_bound = &lower_slice;
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
@@ -49,23 +57,6 @@ Result<void> Store::Impl::scan(Cf which, std::string_view prefix, const ScanFn& 
     return {};
 }
 
-Result<uint64_t> Store::Impl::read_body_refs(std::string_view queue_id) const {
-    auto stored = get(kBodyRefs, queue_id);
-    if (!stored) return stored.error();
-    if (!stored->has_value()) return uint64_t{0};
-    return decode_refcount(**stored);
-}
-
-void Store::Impl::set_body_refs(rocksdb::WriteBatch& batch, std::string_view queue_id, uint64_t count) {
-    rocksdb::Slice key(queue_id.data(), queue_id.size());
-    if (count == 0) {
-        batch.Delete(cf(kBodies), key);
-        batch.Delete(cf(kBodyRefs), key);
-    } else {
-        batch.Put(cf(kBodyRefs), key, encode_refcount(count));
-    }
-}
-
 uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t added, uint64_t dropped) {
     uint64_t have = stored + added;
     if (have < dropped) {
@@ -73,15 +64,6 @@ uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t 
         return 0;
     }
     return have - dropped;
-}
-
-Result<void> Store::Impl::drop_body_refs(rocksdb::WriteBatch& batch, const std::map<std::string, uint64_t>& drops) {
-    for (const auto& [qid, n] : drops) {
-        auto count = read_body_refs(qid);
-        if (!count) return count.error();
-        set_body_refs(batch, qid, adjusted_refcount(qid, count.value(), 0, n));
-    }
-    return {};
 }
 
 Result<void> Store::Impl::write_synced(rocksdb::WriteBatch& batch, std::string_view what) {
@@ -92,6 +74,33 @@ Result<void> Store::Impl::write_synced(rocksdb::WriteBatch& batch, std::string_v
     return {};
 }
 
+void Store::Impl::count_removed_messages(WriteTxn& txn, const std::string& prefix, uint64_t removed, uint64_t live) {
+    if (removed == 0 || !compactor) return;
+    txn.after_commit([this, prefix, removed, live] {
+        // The floor keeps a small mailbox from being compacted at every expunge.
+        constexpr uint64_t kMinMarkers = 500;
+        if (removed_since_compaction.size() > 100000) removed_since_compaction.clear();  // bounded, like the meta cache
+        uint64_t& markers = removed_since_compaction[prefix];
+        markers += removed;
+        if (markers < std::max(kMinMarkers, live)) return;
+        removed_since_compaction.erase(prefix);
+        compactor->request(prefix);
+    });
+}
+
+Result<void> Store::Impl::run_write(std::function<Result<void>(WriteTxn&)> build, size_t bytes) {
+    if (auto w = require_writable(); !w) return w;
+    if (commit->on_commit_thread()) return make_error("a blocking store write on the commit thread would wait for itself");
+    std::promise<Result<void>> done;
+    auto result = done.get_future();
+    auto request = std::make_unique<WriteRequest>();
+    request->build = std::move(build);
+    request->bytes = bytes;
+    request->on_done = [&done](const Result<void>& r) { done.set_value(r); };
+    commit->submit(std::move(request));
+    return result.get();
+}
+
 // --- users ---
 
 Result<void> Store::add_user(const UserRecord& user) {
@@ -99,22 +108,20 @@ Result<void> Store::add_user(const UserRecord& user) {
     std::string address = keys::lower_address(user.address);
     if (!keys::valid_component(address)) return make_error("invalid user address '" + user.address + "'");
 
-    std::lock_guard lock(impl_->write_mu);
-    auto existing = impl_->get(Impl::kUsers, address);
-    if (!existing) return existing.error();
-    if (existing->has_value()) return make_error("user " + address + " already exists");
-
     UserValue value{user.password_hash, user.created != 0 ? user.created : static_cast<int64_t>(std::time(nullptr))};
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(Impl::kUsers), address, encode_user(value));
-    MetaMap mailboxes;  // the default ones, in the same batch
-    if (auto r = impl_->add_default_mailboxes(batch, address, mailboxes); !r) return r.error();
-    if (auto r = impl_->write_synced(batch, "adding user " + address); !r) return r;
-    impl_->cache_metas(mailboxes);
-
-    std::unique_lock users_lock(impl_->users_mu);
-    impl_->users.insert(address);
-    return {};
+    return impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        auto existing = txn.get(Impl::kUsers, address);
+        if (!existing) return existing.error();
+        if (existing->has_value()) return make_error("user " + address + " already exists");
+        // The default mailboxes go in the same batch (they do their reads first).
+        if (auto r = impl_->add_default_mailboxes(txn, address); !r) return r.error();
+        txn.put(Impl::kUsers, address, encode_user(value));
+        txn.after_commit([impl = impl_.get(), address] {
+            std::unique_lock users_lock(impl->users_mu);
+            impl->users.insert(address);
+        });
+        return {};
+    });
 }
 
 Result<void> Store::delete_user(std::string_view address_in) {
@@ -122,51 +129,41 @@ Result<void> Store::delete_user(std::string_view address_in) {
     std::string address = keys::lower_address(address_in);
     if (!keys::valid_component(address)) return make_error("invalid user address");
 
-    std::lock_guard lock(impl_->write_mu);
-    auto existing = impl_->get(Impl::kUsers, address);
-    if (!existing) return existing.error();
-    if (!existing->has_value()) return make_error("no such user " + address);
-
-    // One batch removes the user, every mailbox and message record, and the
-    // references those messages held on shared bodies.
-    rocksdb::WriteBatch batch;
-    std::map<std::string, uint64_t> drops;  // qid -> references to drop
     uint64_t messages = 0;
-    const std::string prefix = keys::user_prefix(address);
-    Result<void> bad_record{};
-    auto scanned = impl_->scan(Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
-        auto msg = decode_message(value);
-        if (!msg) {
-            bad_record = msg.error();
-            return false;
-        }
-        drops[msg->queue_id] += 1;
-        ++messages;
-        batch.Delete(impl_->cf(Impl::kMessages), rocksdb::Slice(key.data(), key.size()));
-        return true;
-    });
-    if (!scanned) return scanned;
-    if (!bad_record) return bad_record;
-    scanned = impl_->scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view) {
-        batch.Delete(impl_->cf(Impl::kMailboxes), rocksdb::Slice(key.data(), key.size()));
-        return true;
-    });
-    if (!scanned) return scanned;
-    scanned = impl_->scan(Impl::kDefault, keys::orphan_subscription_prefix(address),
-                          [&](std::string_view key, std::string_view) {
-        batch.Delete(impl_->cf(Impl::kDefault), rocksdb::Slice(key.data(), key.size()));
-        return true;
-    });
-    if (!scanned) return scanned;
-    if (auto r = impl_->drop_body_refs(batch, drops); !r) return r;
-    batch.Delete(impl_->cf(Impl::kUsers), address);
-    if (auto r = impl_->write_synced(batch, "deleting user " + address); !r) return r;
+    auto deleted = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        auto existing = txn.get(Impl::kUsers, address);
+        if (!existing) return existing.error();
+        if (!existing->has_value()) return make_error("no such user " + address);
 
-    // Forget cached metas so a later delivery recreates the INBOX from scratch.
-    auto& cache = impl_->meta_cache;
-    cache.erase(cache.lower_bound(prefix), cache.lower_bound(keys::prefix_successor(prefix)));
-    std::unique_lock users_lock(impl_->users_mu);
-    impl_->users.erase(address);
+        // One batch removes the user, every mailbox and message record, and
+        // the references those messages held on shared bodies. Reads first.
+        std::vector<std::string> mailbox_keys, orphan_keys;
+        const std::string prefix = keys::user_prefix(address);
+        auto scanned = txn.scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view) {
+            mailbox_keys.emplace_back(key);
+            return true;
+        });
+        if (!scanned) return scanned;
+        scanned = txn.scan(Impl::kDefault, keys::orphan_subscription_prefix(address),
+                           [&](std::string_view key, std::string_view) {
+            orphan_keys.emplace_back(key);
+            return true;
+        });
+        if (!scanned) return scanned;
+        auto deleted_records = delete_message_records(txn, prefix);  // its reads, then its writes
+        if (!deleted_records) return deleted_records.error();
+
+        for (const auto& key : mailbox_keys) txn.delete_meta(key);  // the cache forgets them too
+        for (const auto& key : orphan_keys) txn.del(Impl::kDefault, key);
+        txn.del(Impl::kUsers, address);
+        messages = *deleted_records;
+        txn.after_commit([impl = impl_.get(), address] {
+            std::unique_lock users_lock(impl->users_mu);
+            impl->users.erase(address);
+        });
+        return {};
+    });
+    if (!deleted) return deleted;
     log::info("user_deleted", {{"user", address}, {"messages", messages}});
     return {};
 }
@@ -242,16 +239,18 @@ Result<std::optional<std::string>> Store::get_body(std::string_view queue_id) {
 
 Result<void> Store::delete_queued(std::string_view queue_id) {
     if (auto w = impl_->require_writable(); !w) return w;
-    std::lock_guard lock(impl_->write_mu);
-    auto env = get_envelope(queue_id);
-    if (!env) return env.error();
-    if (!env->has_value()) return make_error("queue id " + std::string(queue_id) + " is not in the queue");
-
-    rocksdb::WriteBatch batch;
-    batch.Delete(impl_->cf(Impl::kEnvelopes), rocksdb::Slice(queue_id.data(), queue_id.size()));
-    batch.Delete(impl_->cf(Impl::kSchedule), keys::schedule_key((*env)->next_attempt, queue_id));
-    if (auto r = impl_->drop_body_refs(batch, {{std::string(queue_id), 1}}); !r) return r;
-    if (auto r = impl_->write_synced(batch, "deleting queued message " + std::string(queue_id)); !r) return r;
+    auto deleted = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+        auto stored = txn.get(Impl::kEnvelopes, queue_id);
+        if (!stored) return stored.error();
+        if (!stored->has_value()) return make_error("queue id " + std::string(queue_id) + " is not in the queue");
+        auto env = decode_envelope(**stored);
+        if (!env) return env.error();
+        if (auto r = txn.drop_body_refs({{std::string(queue_id), 1}}); !r) return r;  // reads, then writes
+        txn.del(Impl::kEnvelopes, queue_id);
+        txn.del(Impl::kSchedule, keys::schedule_key(env->next_attempt, queue_id));
+        return {};
+    });
+    if (!deleted) return deleted;
     log::info("queue_deleted", {{"qid", queue_id}});
     return {};
 }

@@ -10,10 +10,11 @@
 //  * the mailbox API of POP3 and IMAP (mailbox management, message
 //    listings, reads, flag changes, expunge, copy/move, append): blocking,
 //    called from the protocol servers' small thread pool, never from a ring
-//    thread. Every write takes the store's write mutex around its
-//    read-modify-write and commits ONE synced batch, so it is durable (and
-//    atomic) when the call returns and never interleaves with the commit
-//    thread's local deliveries;
+//    thread. Every write is one request of the commit stage, whose thread
+//    is the store's only writer: its read-modify-write runs there against
+//    the database plus the batch being built, joins that batch's ONE
+//    synced write, and the call returns once it is durable (and atomic); it
+//    never interleaves with another write or a local delivery;
 //  * accepted messages (from sessions) and delivery outcomes (from the
 //    delivery engine) go through CommitStage (commit_stage.hpp), which
 //    batches them into one synced WriteBatch (group commit). Accepting only
@@ -177,7 +178,7 @@ public:
     // atomics only: safe on a ring thread (SMTP's MAIL FROM).
     bool can_accept(uint64_t size) const;
 
-    // --- spool (blocking; writers take the store's write mutex, like the commit thread) ---
+    // --- spool (blocking; writers are requests of the commit stage, like accepts) ---
     Result<std::vector<mail::Envelope>> list_queue(size_t limit = 0);
     Result<std::optional<mail::Envelope>> get_envelope(std::string_view queue_id);
     Result<std::optional<std::string>> get_body(std::string_view queue_id);
@@ -272,7 +273,8 @@ public:
         std::string_view user, std::string_view mailbox, const std::vector<std::pair<uint32_t, uint32_t>>& flags);
     // STORE +FLAGS / -FLAGS without a read-modify-write race against other
     // sessions: each listed message's flags become (flags | add) & ~remove,
-    // under the write mutex. Otherwise as set_flags.
+    // computed on the commit thread from the flags as the batch leaves
+    // them. Otherwise as set_flags.
     Result<std::vector<std::pair<uint32_t, uint32_t>>> change_flags(std::string_view user, std::string_view mailbox,
                                                                     const std::vector<uint32_t>& uids, uint32_t add,
                                                                     uint32_t remove);
@@ -296,7 +298,8 @@ public:
     // mailbox's recent floor if it is higher, and returns the floor before,
     // so that the caller -- the IMAP session that SELECTs the mailbox, or
     // reports new messages in it -- alone gets the UIDs in (returned, upto]
-    // as \Recent. Under the write mutex, so two sessions never both get one.
+    // as \Recent. Serialised by the commit thread, so two sessions never
+    // both get one.
     // kNoSuchMailbox, also when its UIDVALIDITY is no longer `uidvalidity`.
     Result<uint32_t> claim_recent(std::string_view user, std::string_view mailbox, uint32_t uidvalidity,
                                   uint32_t upto);

@@ -21,6 +21,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "store/commit_stage_impl.hpp"
+#include "store/range_compactor.hpp"
 #include "store/records.hpp"
 #include "store/space_watch.hpp"
 #include "store/store.hpp"
@@ -64,20 +65,23 @@ struct Store::Impl final : BatchWriter {
     enum Cf { kDefault, kBodies, kBodyRefs, kEnvelopes, kSchedule, kMailboxes, kMessages, kUsers, kCfCount };
     rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles[which]; }
 
-    // Held by the commit thread while it builds and writes a batch and by
-    // every blocking writer around its read-modify-write, so UID allocation
-    // and body reference counts never race. Reads do not take it.
-    std::mutex write_mu;
+    // There is no write mutex: the commit thread is the only writer (every
+    // write is a request of its batches, write_txn.hpp), so UID allocation,
+    // counters and body reference counts are serialised by it.
 
-    // Mailbox meta cache: mailbox_key -> meta as committed. Only touched with
-    // write_mu held. Saves a read per local delivery; ordered so that all of
-    // one user's entries can be dropped by prefix. Every writer of a meta
-    // updates or drops its entry once its batch is durable (cache_metas).
+    // Mailbox meta cache: mailbox_key -> meta as committed. Commit thread
+    // only. Saves a read per local delivery; a batch's metas enter it only
+    // once the batch is durable (WriteTxn::committed).
     MetaMap meta_cache;
 
     // The last UIDVALIDITY handed out (loaded at open from the default CF's
-    // kUidValidityLast). Only touched with write_mu held.
+    // kUidValidityLast). Commit thread only.
     uint32_t uidvalidity_last = 0;
+
+    // Deletion markers each mailbox (keys::message_prefix) gained since its
+    // range was last handed to the compactor. Commit thread only.
+    std::map<std::string, uint64_t, std::less<>> removed_since_compaction;
+    std::unique_ptr<RangeCompactor> compactor;  // primary only
 
     // All user addresses (lower-cased), for user_exists() on ring threads.
     // Primary only; a read-only instance reads the users CF instead.
@@ -101,30 +105,44 @@ struct Store::Impl final : BatchWriter {
     using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
     Result<void> scan(Cf which, std::string_view prefix, const ScanFn& fn,
                       const rocksdb::Snapshot* snapshot = nullptr) const;
-    // The stored body reference count of queue_id; 0 if it has none.
-    Result<uint64_t> read_body_refs(std::string_view queue_id) const;
-    // Adds to `batch`: body_refs = count, or, at 0, the deletion of the body
-    // and its count.
-    void set_body_refs(rocksdb::WriteBatch& batch, std::string_view queue_id, uint64_t count);
-    // Adds deletes/puts to `batch` that drop `drops[queue_id]` references from
-    // each body, deleting body and count when none remain. write_mu held.
-    Result<void> drop_body_refs(rocksdb::WriteBatch& batch, const std::map<std::string, uint64_t>& drops);
     Result<void> write_synced(rocksdb::WriteBatch& batch, std::string_view what);
 
-    // --- mailboxes (mailboxes.cpp); write_mu held unless said otherwise ---
+    // Runs `build` on the commit thread as one request of its next batch and
+    // waits until that batch is durable (or failed). For the blocking API,
+    // called from pool threads and the CLI, never from a ring thread nor
+    // the commit thread (an error, not a deadlock). `bytes`: message bytes
+    // the request adds, for the batch's byte cap.
+    Result<void> run_write(std::function<Result<void>(WriteTxn&)> build, size_t bytes = 0);
+    // The same for a build that returns a value.
+    template <class T, class Build>
+    Result<T> write(Build&& build, size_t bytes = 0) {
+        std::optional<T> out;
+        auto done = run_write([&](WriteTxn& txn) -> Result<void> {
+            Result<T> r = build(txn);
+            if (!r) return r.error();
+            out.emplace(std::move(r).value());
+            return {};
+        }, bytes);
+        if (!done) return done.error();
+        return std::move(*out);
+    }
+
+    // --- mailboxes (mailboxes.cpp); commit thread unless said otherwise ---
     // A new UIDVALIDITY: max(now, last + 1). The caller adds
     // put_uidvalidity_last() to the batch that stores a mailbox with it.
     uint32_t allocate_uidvalidity();
-    void put_uidvalidity_last(rocksdb::WriteBatch& batch);
-    // The stored meta under mailboxes CF `key`; nullopt if absent. No lock needed.
+    void put_uidvalidity_last(WriteTxn& txn);
+    // The stored meta under mailboxes CF `key`; nullopt if absent. Any thread.
     Result<std::optional<MailboxMeta>> read_meta(std::string_view key,
                                                  const rocksdb::Snapshot* snapshot = nullptr) const;
-    // After a durable write: the cache takes the metas written and forgets
-    // the ones deleted.
-    void cache_metas(const MetaMap& written, const std::vector<std::string>& deleted = {});
-    // Adds the default mailboxes the user lacks to `batch` (and to
-    // `written`); returns how many.
-    Result<size_t> add_default_mailboxes(rocksdb::WriteBatch& batch, const std::string& user, MetaMap& written);
+    // Adds the default mailboxes the user lacks to the batch; returns how many.
+    Result<size_t> add_default_mailboxes(WriteTxn& txn, const std::string& user);
+
+    // Once the batch is durable: `removed` message records of the mailbox
+    // with message prefix `prefix` became deletion markers; it has `live`
+    // messages left. Hands its range to the compactor when the markers
+    // outnumber them (range_compactor.hpp).
+    void count_removed_messages(WriteTxn& txn, const std::string& prefix, uint64_t removed, uint64_t live);
 
     // --- commit thread (commit_batch.cpp) ---
     void write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) override;

@@ -170,6 +170,7 @@ Error db_error(std::string_view what, const rocksdb::Status& status) {
 Store::Impl::~Impl() {
     if (commit) commit->stop();
     commit.reset();
+    compactor.reset();          // before the handles it uses go
     if (space) space->stop();   // no resume of a closing database
     if (db) {
         for (auto* h : handles)
@@ -256,6 +257,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
         if (auto r = load_uidvalidity_last(*impl); !r) return r.error();
     }
     if (impl->space) impl->space->start();
+    if (!secondary) impl->compactor = std::make_unique<RangeCompactor>(impl->db, impl->cf(Store::Impl::kMessages));
     impl->commit = std::make_unique<GroupCommitStage>(*impl);
     if (secondary)
         log::info("store_opened", {{"path", options.path}, {"mode", "secondary"}});

@@ -34,40 +34,20 @@ find_load
 make_bench_dir
 echo "imap-stall-bench: N=$N sessions=$SESSIONS imap-sessions=$IMAP_SESSIONS pool_nice=[$NICES], $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# load LABEL: one bounded ringpost-load run; prints its latency line.
-load() {
-  local out="$BENCH_DIR/load-$1.json"
-  timeout -k 5 "$TIMEOUT" "$LOAD" --server "127.0.0.1:$PORT" --sessions "$SESSIONS" --messages "$N" --size 4096 \
-    --from bench@src.test --to user@sink.test --helo bench.local --per-connection 0 --no-pipelining \
-    --timeout "$TIMEOUT" >"$out" 2>"$BENCH_DIR/load-$1.err" || true
-  local lat; lat=$(grep -h '^latency' "$out" "$BENCH_DIR/load-$1.err" | head -1)
-  local ok; ok=$(grep -ho '^messages.*' "$out" "$BENCH_DIR/load-$1.err" | head -1)
-  echo "imap-stall-bench: [$1] $ok"
-  echo "imap-stall-bench: [$1] $lat"
-}
+# load LABEL: one bounded ringpost-load run; prints its counts and latency.
+load() { LOAD_SHOW="messages latency" load_run "$1" | sed 's/^/imap-stall-bench: /'; }
 
-# one_server ROUND NICE: a fresh server with pool_nice = NICE, loaded alone and then beside the IMAP sessions.
+# one_server ROUND NICE: a fresh server with pool_nice = NICE, loaded alone
+# and then beside the IMAP sessions (at nice 19, see above).
 one_server() {
   local round=$1 nice=$2
-  PORT=$(free_port); IMAP_PORT=$(free_port)
-  RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
+  echo "imap-stall-bench: --- round $round: pool_nice = $nice"
   RP_TOP_CONFIG="pool_nice = $nice"
-  export RP_EXTRA_CONFIG RP_TOP_CONFIG
-  start_ringpost "$BENCH_DIR/rp-$round-nice$nice" "$PORT"
+  export RP_TOP_CONFIG
+  start_ringpost_imap "$BENCH_DIR/rp-$round-nice$nice"
   python3 "$HERE/imap_heavy.py" setup "$IMAP_PORT" "$PORT" bench@localhost bench-password
-
-  load "pool_nice=$nice-alone"
-  rm -f "$BENCH_DIR/stop-heavy"
-  STOP_FILE="$BENCH_DIR/stop-heavy" nice -n 19 python3 "$HERE/imap_heavy.py" run "$IMAP_PORT" bench@localhost bench-password \
-    "$IMAP_SESSIONS" "$TIMEOUT" >"$BENCH_DIR/heavy.out" 2>&1 &
-  HEAVY=$!
-  STARTED_PIDS+=("$HEAVY")
-  sleep 2   # the IMAP sessions are logged in and busy
-  load "pool_nice=$nice-with-$IMAP_SESSIONS-imap"
-  touch "$BENCH_DIR/stop-heavy"
-  for _ in $(seq 600); do kill -0 "$HEAVY" 2>/dev/null || break; sleep 0.5; done
-  stop_pid "$HEAVY"
-  sed 's/^/  /' "$BENCH_DIR/heavy.out"
+  load_alone_and_beside load "$IMAP_SESSIONS-imap-heavy" nice -n 19 python3 "$HERE/imap_heavy.py" run \
+    "$IMAP_PORT" bench@localhost bench-password "$IMAP_SESSIONS" "$TIMEOUT"
   stop_pid "$RP_PID"
 }
 

@@ -75,6 +75,34 @@ stop_pid() {
   STARTED_PIDS=("${keep[@]}")
 }
 
+# start_beside NAME CMD...: CMD in the background beside a measurement, with
+# $STOP_FILE set to a file it must watch and stop at; output in
+# $BENCH_DIR/NAME.out. stop_beside NAME: creates that file, waits up to 5 min
+# for CMD to end (then stops it) and prints its output, indented.
+start_beside() {
+  local name=$1; shift
+  STOP_FILE="$BENCH_DIR/stop-$name" "$@" >"$BENCH_DIR/$name.out" 2>&1 &
+  BESIDE_PID=$!
+  STARTED_PIDS+=("$BESIDE_PID")
+}
+stop_beside() {
+  touch "$BENCH_DIR/stop-$1"
+  for _ in $(seq 600); do kill -0 "$BESIDE_PID" 2>/dev/null || break; sleep 0.5; done
+  stop_pid "$BESIDE_PID"
+  sed 's/^/  /' "$BENCH_DIR/$1.out"
+}
+
+# load_alone_and_beside LOAD_FN NAME CMD...: LOAD_FN alone, then again while
+# CMD runs beside it (start_beside NAME CMD..., 2 s to get busy first).
+load_alone_and_beside() {
+  local load_fn=$1 name=$2; shift 2
+  "$load_fn" alone
+  start_beside "$name" "$@"
+  sleep 2
+  "$load_fn" "with-$name"
+  stop_beside "$name"
+}
+
 # free_port: a TCP port nothing listens on at 127.0.0.1 now (the kernel's choice).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -158,6 +186,30 @@ start_ringpost() {
   RP_PID=$!
   STARTED_PIDS+=("$RP_PID")
   wait_smtp "$port" 30 || { echo "bench: ringpost log:" >&2; tail -5 "$dir/ringpost.log" >&2; return 1; }
+}
+
+# start_ringpost_imap [DIR]: ringpost (start_ringpost, in DIR, default
+# $BENCH_DIR/rp) on free loopback ports, SMTP on $PORT and IMAP on
+# $IMAP_PORT, remote mail kept queued (DNS to a dead port).
+start_ringpost_imap() {
+  PORT=$(free_port); IMAP_PORT=$(free_port)
+  RP_EXTRA_CONFIG=$(printf '[imap]\nlisten = ["127.0.0.1:%s"]\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' "$IMAP_PORT")
+  export RP_EXTRA_CONFIG
+  start_ringpost "${1:-$BENCH_DIR/rp}" "$PORT"
+}
+
+# load_run LABEL: one bounded ringpost-load run against $PORT: $N messages of
+# 4096 bytes to user@sink.test over $SESSIONS persistent sessions, one
+# command per round trip, at most $TIMEOUT s; prints its summary line that
+# starts with each word in $LOAD_SHOW (default "messages elapsed latency").
+load_run() {
+  local out="$BENCH_DIR/load-$1.out" err="$BENCH_DIR/load-$1.err" word
+  timeout -k 5 "$TIMEOUT" "$LOAD" --server "127.0.0.1:$PORT" --sessions "$SESSIONS" --messages "$N" --size 4096 \
+    --from bench@src.test --to user@sink.test --helo bench.local --per-connection 0 --no-pipelining \
+    --timeout "$TIMEOUT" >"$out" 2>"$err" || true
+  for word in ${LOAD_SHOW:-messages elapsed latency}; do
+    echo "[$1] $(grep -h "^$word" "$out" "$err" | head -1)"
+  done
 }
 
 # ---- Postfix (the approach of $PEERS/postfix-bench.sh: private instance) ----
