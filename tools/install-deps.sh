@@ -2,8 +2,14 @@
 # Installs the Debian 12 packages ringpost builds and tests with, and the
 # npm packages of the Node.js test clients (tests/integration/node). Idempotent:
 # does nothing (not even apt-get update) when everything is already there.
+#
+# --server: only what building, running and trying the server needs
+# (tools/run.sh).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+
+server_only=false
+[ "${1:-}" = "--server" ] && server_only=true
 
 packages=(
   # build
@@ -11,8 +17,12 @@ packages=(
   # libraries (README "Dependencies" says why each is here)
   liburing-dev libssl-dev libc-ares-dev librocksdb-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev
+  # to try it as README's Quick start does
+  swaks curl
+)
+$server_only || packages+=(
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 swaks libio-socket-inet6-perl dnsmasq-base curl
+  libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
   # swaks --tls / --tlsc (SMTP STARTTLS and smtps tests)
   libnet-ssleay-perl
   # real mail clients for tests/integration/test_retrieval_clients.py:
@@ -31,7 +41,7 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+if ! $server_only && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
   missing+=("${node_packages[@]}")
 fi
 
@@ -45,6 +55,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -q
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+$server_only && exit 0
 
 # The npm packages of the Node.js clients, at the versions pinned in the lock
 # file; again only when node_modules is missing or older than the lock file.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README "Test", and what .ci/run calls): installs the
-# dependencies, builds everything (server, tools, benchmarks, tests) and runs
-# the unit tests, then builds again with AddressSanitizer + UBSan and runs the
-# unit and the integration tests under them.
+# dependencies, builds the server, tools and benchmarks optimised, then builds
+# everything again with AddressSanitizer + UBSan and runs the unit and the
+# integration tests under them, then the fuzz targets briefly.
 #
 # The integration tests run once, against the sanitizer build: it is the
 # same code with every memory and UB check on, and the suite is the slow
@@ -26,11 +26,13 @@ configure() {  # dir, extra meson options...
   fi
 }
 
-phase "build"
+# The plain (optimised) build compiles the server, the tools and the
+# benchmarks, warning-free; the tests compile once, in the sanitizer build,
+# and run there (test code is most of the compile time, and the same tests
+# without the sanitizers found nothing the sanitizer run missed).
+phase "build (server, tools, benchmarks)"
 configure build
-ninja -C build
-phase "unit tests"
-meson test -C build --print-errorlogs --num-processes 2 --suite unit
+ninja -C build programs
 
 phase "sanitizer build"
 configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled -Doptimization=0

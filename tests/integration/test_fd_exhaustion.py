@@ -74,7 +74,7 @@ class FdExhaustionTest(ServerTestCase):
 
     def test_flood_beyond_descriptors_is_survived(self):
         if not loopback_alias_ok("127.0.0.2"):
-            self.skipTest("cannot bind 127.0.0.2")
+            harness.missing_dependency(self, "cannot bind 127.0.0.2")
         srv = self.start_server({"smtp": {"max_connections": 5000, "max_connections_per_ip": 5000,
                                           "shutdown_grace": "%ds" % GRACE},
                                  "submission": {"max_connections": 1},
@@ -157,7 +157,7 @@ class FdExhaustionTest(ServerTestCase):
         transaction: SIGTERM cuts them at once instead of after the grace
         and the 5 s hard deadline."""
         if not loopback_alias_ok("127.0.0.2"):
-            self.skipTest("cannot bind 127.0.0.2")
+            harness.missing_dependency(self, "cannot bind 127.0.0.2")
         grace = 3
         srv = self.start_server({"smtp": {"shutdown_grace": "%ds" % grace}}, rlimit_nofile=(NOFILE, NOFILE))
         flood = []

@@ -87,7 +87,7 @@ class InflightBudgetTest(ServerTestCase):
     def test_sessions_past_the_budget_wait_and_all_messages_are_accepted(self):
         for s in SOURCES:
             if not loopback_alias_ok(s):
-                self.skipTest("cannot bind %s" % s)
+                harness.missing_dependency(self, "cannot bind %s" % s)
         srv = self.start_server({"smtp": {"max_inflight_bytes": BUDGET, "max_inflight_bytes_per_ip": PER_IP,
                                           "max_message_size": 8 * MIB}})
         pid = srv.proc.pid

@@ -4,6 +4,7 @@ import socket
 import time
 import unittest
 
+import harness
 from harness import RawSMTP, ServerTestCase
 
 
@@ -79,7 +80,7 @@ class ConnLimitTest(ServerTestCase):
 
     def test_max_connections_total(self):
         if not all(loopback_alias_ok(a) for a in ("127.0.0.2", "127.0.0.3", "127.0.0.4")):
-            self.skipTest("cannot bind 127.0.0.2-4")
+            harness.missing_dependency(self, "cannot bind 127.0.0.2-4")
         srv = self.start_server({"smtp": {"max_connections": 3, "max_connections_per_ip": 100}})
         conns = []
         for src in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):

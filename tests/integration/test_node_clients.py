@@ -148,9 +148,9 @@ class NodeScripts:
     @staticmethod
     def require_node(tc):
         if not shutil.which("node"):
-            tc.skipTest("node not installed (tools/install-deps.sh installs nodejs)")
+            harness.missing_dependency(tc, "node not installed (tools/install-deps.sh installs nodejs)")
         if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "imapflow")):
-            tc.skipTest("tests/integration/node/node_modules missing (tools/install-deps.sh runs npm ci)")
+            harness.missing_dependency(tc, "tests/integration/node/node_modules missing (tools/install-deps.sh runs npm ci)")
 
     @staticmethod
     def run(tc, script, request, timeout=SCRIPT_TIMEOUT):

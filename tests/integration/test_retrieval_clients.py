@@ -306,7 +306,7 @@ class RetrievalClientsTest(ServerTestCase):
     # ------------------------------------------------------------------
     def test_fetchmail_pop3(self):
         if not shutil.which("fetchmail"):
-            self.skipTest("fetchmail not installed (tools/install-deps.sh installs it)")
+            harness.missing_dependency(self, "fetchmail not installed (tools/install-deps.sh installs it)")
         served = self.served()
         d = self.workdir("fetchmail")
         out = os.path.join(d, "out")
@@ -375,7 +375,7 @@ class RetrievalClientsTest(ServerTestCase):
     # ------------------------------------------------------------------
     def test_mbsync_imap(self):
         if not shutil.which("mbsync"):
-            self.skipTest("mbsync not installed (package isync; tools/install-deps.sh installs it)")
+            harness.missing_dependency(self, "mbsync not installed (package isync; tools/install-deps.sh installs it)")
         served = self.served()
         d = self.workdir("mbsync")
         maildir = os.path.join(d, "mail")

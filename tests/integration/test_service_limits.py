@@ -8,6 +8,7 @@ import socket
 import ssl
 import time
 
+import harness
 from harness import RawSMTP, ServerTestCase
 from retrieval import RawImap, RawPop3
 from test_fd_exhaustion import first_line
@@ -55,7 +56,7 @@ class ServiceLimitsTest(ServerTestCase):
 
     def test_smtp_flood_leaves_imap_pop3_and_submission_open(self):
         if not all(loopback_alias_ok(a) for a in ("127.0.0.2", "127.0.0.3")):
-            self.skipTest("cannot bind 127.0.0.2-3")
+            harness.missing_dependency(self, "cannot bind 127.0.0.2-3")
         srv = self.start_server({"smtp": {"max_connections": 5, "max_connections_per_ip": 100}})
         srv.add_user(USER, PASSWORD)
         self.smtp_sessions(srv, 5, "127.0.0.2")
