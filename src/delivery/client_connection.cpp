@@ -1,14 +1,40 @@
 // The delivery client's coroutine driver (see client_connection.hpp).
 #include "delivery/client_connection.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "io/socket.hpp"
 #include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::delivery {
+namespace {
+
+// Connects to `address` (by value: it must live in the coroutine frame).
+// Errors carry errno and a message like "connect to 192.0.2.1:25: Connection refused".
+io::Task<Result<std::unique_ptr<io::Stream>>> connect_tcp(io::SocketAddress address, io::Duration timeout) {
+    const std::string where = io::address_ip(address.storage) + ":" + std::to_string(io::address_port(address.storage));
+    io::Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        int e = errno;
+        co_return make_error("socket for " + where + ": " + std::strerror(e), e);
+    }
+    int rc = co_await io::connect(fd.get(), address.get(), address.length, timeout);
+    if (rc < 0) {
+        const int e = -rc;
+        co_return make_error("connect to " + where + ": " + (e == ECANCELED ? "timed out" : std::strerror(e)), e);
+    }
+    // Commands are written whole; Nagle would only delay pipelined groups.
+    io::set_nodelay(fd.get());
+    co_return std::unique_ptr<io::Stream>(new io::PlainStream(std::move(fd)));
+}
+
+}  // namespace
 
 io::Duration ClientTimeouts::for_kind(TimeoutKind kind) const {
     switch (kind) {
@@ -28,9 +54,10 @@ Outcome connect_outcome(const Error& error) {
     return reply >= 500 && reply < 600 ? Outcome::kFailed : Outcome::kDeferred;
 }
 
-ClientConnection::ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options)
+ClientConnection::ClientConnection(std::unique_ptr<io::Stream> stream, ClientOptions options)
     : stream_(std::move(stream)),
       timeouts_(options.timeouts),
+      close_timeout_(std::min(timeouts_.command, io::Duration(10000))),
       tls_context_(std::move(options.tls_context)),
       tls_policy_(options.session.tls),
       tls_host_(options.session.tls_host),
@@ -56,7 +83,7 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::connect(st
     co_return co_await std::move(opening);
 }
 
-io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::open(std::unique_ptr<Stream> stream,
+io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::open(std::unique_ptr<io::Stream> stream,
                                                                            ClientOptions options) {
     std::unique_ptr<ClientConnection> c(new ClientConnection(std::move(stream), std::move(options)));
     co_await c->pump();
@@ -84,10 +111,10 @@ io::Task<void> ClientConnection::pump() {
             case ClientSession::Want::kWrite: {
                 const io::Duration timeout = timeouts_.for_kind(session_.timeout_kind());
                 std::string_view out = session_.output();
-                int n = co_await stream_->write(out.data(), out.size(), timeout);
+                int n = co_await stream_->write_some(out.data(), out.size(), timeout);
                 if (n > 0) {
                     session_.written(static_cast<size_t>(n));
-                } else if (n == -ECANCELED) {
+                } else if (n == -ETIME || n == -ECANCELED) {   // cancelled: ends like a timeout
                     session_.timed_out();
                 } else {
                     session_.connection_lost(n == 0 ? "connection closed" : std::strerror(-n));
@@ -96,10 +123,10 @@ io::Task<void> ClientConnection::pump() {
             }
             case ClientSession::Want::kRead: {
                 const io::Duration timeout = timeouts_.for_kind(session_.timeout_kind());
-                int n = co_await stream_->read(in_.data(), in_.size(), timeout);
+                int n = co_await stream_->recv(in_.data(), in_.size(), timeout);
                 if (n > 0) {
                     session_.feed(std::string_view(in_.data(), static_cast<size_t>(n)));
-                } else if (n == -ECANCELED) {
+                } else if (n == -ETIME || n == -ECANCELED) {   // cancelled: ends like a timeout
                     session_.timed_out();
                 } else {
                     session_.connection_lost(n == 0 ? "connection closed by remote" : std::strerror(-n));
@@ -135,11 +162,9 @@ io::Task<void> ClientConnection::start_tls() {
         co_return;
     }
     tls::TlsStream* raw = tls.get();
-    // The emptied TcpStream is replaced at once: whatever happens next, the
-    // socket is closed through the TLS stream.
-    stream_ = std::make_unique<IoStream>(std::move(tls), timeouts_.command < io::Duration(10000)
-                                                             ? timeouts_.command
-                                                             : io::Duration(10000));
+    // The emptied PlainStream is replaced at once: whatever happens next,
+    // the socket is closed through the TLS stream.
+    stream_ = std::move(tls);
     auto handshake = raw->handshake(timeouts_.command);
     auto done = co_await std::move(handshake);
     if (!done) {
@@ -164,7 +189,7 @@ io::Task<void> ClientConnection::start_tls() {
 io::Task<void> ClientConnection::close_stream() {
     if (closed_) co_return;
     closed_ = true;
-    co_await stream_->close();
+    co_await stream_->close(close_timeout_);
 }
 
 io::Task<TransactionResult> ClientConnection::run_transaction(Transaction tx) {

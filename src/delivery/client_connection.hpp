@@ -1,14 +1,14 @@
 // The coroutine driver of the delivery client: runs a ClientSession over a
-// Stream on the current ring. It moves bytes, applies the RFC 5321 4.5.3.2
+// io::Stream on the current ring. It moves bytes, applies the RFC 5321 4.5.3.2
 // timeout the session names for each read and write (as linked timeouts),
 // and turns a dropped or stalled connection into the session's 4.4.2
 // "lost connection" / "timed out" outcome for every undecided recipient.
 //
 // STARTTLS (RFC 3207): when the session asks for it (its TlsPolicy, after
-// the 220 to STARTTLS), the socket moves from the TcpStream into a
+// the 220 to STARTTLS), the socket moves from the io::PlainStream into a
 // tls::TlsStream, the handshake runs (bounded by the command timeout;
 // certificate chain and host name enforced under "verify"), and the session
-// goes on over an IoStream around it with a fresh EHLO. Bytes the server
+// goes on over it with a fresh EHLO. Bytes the server
 // sent after its 220 are dropped by the session. A failed handshake ends
 // the connection: connect() then fails with code kTlsHandshakeError so that
 // the caller can retry the host in plain text (policy "may").
@@ -25,9 +25,9 @@
 #include <string>
 
 #include "delivery/client_error.hpp"
-#include "delivery/client_stream.hpp"
 #include "delivery/smtp_client.hpp"
 #include "io/ops.hpp"
+#include "io/stream.hpp"
 #include "io/task.hpp"
 #include "tls/context.hpp"
 #include "util/result.hpp"
@@ -68,7 +68,7 @@ public:
     static io::Task<Result<std::unique_ptr<ClientConnection>>> connect(std::string ip, uint16_t port,
                                                                        ClientOptions options);
     // The same over an already connected stream (a TLS stream later, tests now).
-    static io::Task<Result<std::unique_ptr<ClientConnection>>> open(std::unique_ptr<Stream> stream,
+    static io::Task<Result<std::unique_ptr<ClientConnection>>> open(std::unique_ptr<io::Stream> stream,
                                                                     ClientOptions options);
 
     ~ClientConnection();
@@ -91,15 +91,16 @@ public:
     const TlsState& tls() const { return tls_; }
 
 private:
-    ClientConnection(std::unique_ptr<Stream> stream, ClientOptions options);
+    ClientConnection(std::unique_ptr<io::Stream> stream, ClientOptions options);
     // Runs the session until it is idle (kReady) or over (kClosed).
     io::Task<void> pump();
     io::Task<void> close_stream();
     // The STARTTLS handshake: swaps stream_ for a TLS stream, then tells the session.
     io::Task<void> start_tls();
 
-    std::unique_ptr<Stream> stream_;
+    std::unique_ptr<io::Stream> stream_;
     ClientTimeouts timeouts_;
+    io::Duration close_timeout_;   // a TLS close_notify
     std::shared_ptr<tls::ClientContext> tls_context_;
     TlsPolicy tls_policy_;
     std::string tls_host_;

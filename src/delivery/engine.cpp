@@ -41,11 +41,52 @@ std::string dsn_action(const std::string& dsn) {
     return dsn.substr(at, end == std::string::npos ? std::string::npos : end - at);
 }
 
-struct LogLine {
-    std::string rcpt, result, relay, dsn, reply;
-    uint32_t attempts = 0;
-    std::optional<TlsState> tls;   // set when a server was reached
-};
+// tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
+// no tls= field: no server was reached (or local delivery).
+void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t delay) {
+    std::vector<log::Field> fields{{"qid", qid},         {"rcpt", l.rcpt},   {"result", l.result},
+                                   {"relay", l.relay},   {"dsn", l.dsn},     {"reply", l.reply},
+                                   {"attempts", l.attempts}, {"delay", delay}};
+    if (l.tls && l.tls->active) {
+        fields.push_back({"tls", l.tls->version});
+        fields.push_back({"tls_cipher", l.tls->cipher});
+        fields.push_back({"tls_bits", l.tls->bits});
+        fields.push_back({"tls_verified", l.tls->verified ? "yes" : "no"});
+    } else if (l.tls) {
+        fields.push_back({"tls", "none"});
+    }
+    log::event(log::Level::kInfo, "delivery", fields);
+}
+
+bool has_pending(const mail::Envelope& env) {
+    for (const auto& r : env.recipients)
+        if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) return true;
+    return false;
+}
+
+// One log line per recipient with a result, and the local deliveries;
+// the rest of the PendingOutcome is for the caller to fill in.
+PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req) {
+    PendingOutcome out;
+    for (const auto& r : m.results) {
+        if (r.index >= req.envelope.recipients.size()) continue;
+        const auto& after = req.envelope.recipients[r.index];
+        if (r.local_delivery) out.local_users.push_back(after.address);
+        DeliveryLogLine l;
+        l.rcpt = after.address;
+        l.result = r.local_delivery ? "delivered" : result_name(after.state);
+        l.relay = m.relays[r.index];
+        // A deferral that expired (plan_outcome) is a 4.4.7 failure.
+        l.dsn = after.state == mail::RcptState::kFailed && r.diagnostic.outcome == Outcome::kDeferred
+                    ? std::string("4.4.7")
+                    : r.diagnostic.enhanced;
+        l.reply = std::string(strip_tls_note(after.last_reply));
+        l.attempts = after.attempts;
+        l.tls = r.tls;
+        out.lines.push_back(std::move(l));
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -155,19 +196,22 @@ void DeliveryEngine::stop() {
 }
 
 bool DeliveryEngine::handoff(mail::Envelope envelope, std::string body) {
-    Impl& im = *impl_;
+    return impl_->handoff(std::move(envelope), std::move(body));
+}
+
+bool DeliveryEngine::Impl::handoff(mail::Envelope envelope, std::string body) {
     if (envelope.next_attempt == 0) envelope.next_attempt = envelope.received_at;
     const int64_t due = envelope.next_attempt;
-    if (due > static_cast<int64_t>(std::time(nullptr)) || !im.try_claim(envelope.queue_id, body.size())) {
-        im.note_scheduled(due);
+    if (due > static_cast<int64_t>(std::time(nullptr)) || !try_claim(envelope.queue_id, body.size())) {
+        note_scheduled(due);
         return false;
     }
     auto m = std::make_shared<InFlight>();
     m->envelope = std::move(envelope);
     m->body = std::make_shared<const std::string>(std::move(body));
-    std::lock_guard lock(im.claims_mu);
-    if (!im.ring) return true;  // stopping: the claim lapses with the engine; the spool keeps the message
-    im.ring->post([&im, m = std::move(m)]() mutable { im.begin(std::move(m)); });
+    std::lock_guard lock(claims_mu);
+    if (!ring) return true;  // stopping: the claim lapses with the engine; the spool keeps the message
+    ring->post([this, m = std::move(m)]() mutable { begin(std::move(m)); });
     return true;
 }
 
@@ -320,124 +364,70 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     store::OutcomeRequest* req = plan.request.get();
 
     // The log says what happened only once it is durable.
-    std::vector<LogLine> lines;
-    std::vector<std::string> local_users;   // for config.on_local_delivery
-    for (const auto& r : m->results) {
-        if (r.index >= req->envelope.recipients.size()) continue;
-        const auto& after = req->envelope.recipients[r.index];
-        if (r.local_delivery) local_users.push_back(after.address);
-        LogLine l;
-        l.rcpt = after.address;
-        l.result = r.local_delivery ? "delivered" : result_name(after.state);
-        l.relay = m->relays[r.index];
-        // A deferral that expired (plan_outcome) is a 4.4.7 failure.
-        l.dsn = after.state == mail::RcptState::kFailed && r.diagnostic.outcome == Outcome::kDeferred
-                    ? std::string("4.4.7")
-                    : r.diagnostic.enhanced;
-        l.reply = std::string(strip_tls_note(after.last_reply));
-        l.attempts = after.attempts;
-        l.tls = r.tls;
-        lines.push_back(std::move(l));
-    }
-    const bool still_pending = [&] {
-        for (const auto& r : req->envelope.recipients)
-            if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) return true;
-        return false;
-    }();
-    const int64_t next = req->envelope.next_attempt;
-    const int64_t old_due = before.next_attempt;
-    const int64_t delay = now - before.received_at;
-
+    PendingOutcome pending = log_lines_of(*m, *req);
+    pending.message = m;
+    pending.request = req;
+    pending.still_pending = has_pending(req->envelope);
+    pending.next = req->envelope.next_attempt;
+    pending.old_due = before.next_attempt;
+    pending.delay = now - before.received_at;
+    pending.bytes = bytes;
     {
         std::lock_guard lock(claims_mu);
         ++outstanding_writes;
     }
-    req->on_done = [this, m, req, lines = std::move(lines), local_users = std::move(local_users), still_pending, next,
-                    old_due, delay, bytes](const Result<void>& result) {
-        const std::string& qid = m->envelope.queue_id;
-        if (result.ok()) {
-            for (const auto& l : lines) {
-                // tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
-                // no tls= field: no server was reached (or local delivery).
-                if (l.tls && l.tls->active) {
-                    log::info("delivery", {{"qid", qid},
-                                           {"rcpt", l.rcpt},
-                                           {"result", l.result},
-                                           {"relay", l.relay},
-                                           {"dsn", l.dsn},
-                                           {"reply", l.reply},
-                                           {"attempts", l.attempts},
-                                           {"delay", delay},
-                                           {"tls", l.tls->version},
-                                           {"tls_cipher", l.tls->cipher},
-                                           {"tls_bits", l.tls->bits},
-                                           {"tls_verified", l.tls->verified ? "yes" : "no"}});
-                } else if (l.tls) {
-                    log::info("delivery", {{"qid", qid},
-                                           {"rcpt", l.rcpt},
-                                           {"result", l.result},
-                                           {"relay", l.relay},
-                                           {"dsn", l.dsn},
-                                           {"reply", l.reply},
-                                           {"attempts", l.attempts},
-                                           {"delay", delay},
-                                           {"tls", "none"}});
-                } else {
-                    log::info("delivery", {{"qid", qid},
-                                           {"rcpt", l.rcpt},
-                                           {"result", l.result},
-                                           {"relay", l.relay},
-                                           {"dsn", l.dsn},
-                                           {"reply", l.reply},
-                                           {"attempts", l.attempts},
-                                           {"delay", delay}});
-                }
-                if (l.result == "delivered") delivered.fetch_add(1, std::memory_order_relaxed);
-                else if (l.result == "failed") failed.fetch_add(1, std::memory_order_relaxed);
-                else deferred.fetch_add(1, std::memory_order_relaxed);
-            }
-            if (!still_pending) log::info("removed", {{"qid", qid}});
-            if (config.on_local_delivery)
-                for (const auto& u : local_users) config.on_local_delivery(u);
-            messages_done.fetch_add(1, std::memory_order_relaxed);
-        } else if (result.error().code == store::kOutcomeGone) {
-            log::info("outcome_dropped", {{"qid", qid}, {"reason", result.error().message}});
-        } else {
-            log::error("outcome_write_failed", {{"qid", qid}, {"error", result.error().message}});
-        }
-        // Release before announcing the new due time, so that a scan it
-        // triggers does not skip the message as still claimed.
-        release(qid, bytes);
-        if (result.ok()) {
-            if (still_pending) note_scheduled(next);
-            for (auto& n : req->notifications) {
-                log::info("dsn", {{"qid", qid},
-                                  {"dsn_qid", n->envelope.queue_id},
-                                  {"action", dsn_action(n->data)},
-                                  {"to", n->envelope.recipients.empty() ? std::string() : n->envelope.recipients[0].address}});
-                // The DSN is durable in the spool: deliver it right away.
-                mail::Envelope env = std::move(n->envelope);
-                std::string data = std::move(n->data);
-                if (env.next_attempt == 0) env.next_attempt = env.received_at;
-                const int64_t due = env.next_attempt;
-                if (!try_claim(env.queue_id, data.size())) {
-                    note_scheduled(due);
-                    continue;
-                }
-                auto dm = std::make_shared<InFlight>();
-                dm->envelope = std::move(env);
-                dm->body = std::make_shared<const std::string>(std::move(data));
-                std::lock_guard lock(claims_mu);
-                if (ring) ring->post([this, dm = std::move(dm)]() mutable { begin(std::move(dm)); });
-            }
-        } else if (result.error().code != store::kOutcomeGone) {
-            note_scheduled(old_due);  // the spool still holds it as it was
-        }
-        std::lock_guard lock(claims_mu);
-        --outstanding_writes;
-        writes_cv.notify_all();
+    req->on_done = [this, pending = std::move(pending)](const Result<void>& result) {
+        outcome_written(pending, result);
     };
     store.commit_stage().submit(std::move(plan.request));
+}
+
+void DeliveryEngine::Impl::outcome_written(const PendingOutcome& p, const Result<void>& result) {
+    const std::string& qid = p.message->envelope.queue_id;
+    if (result.ok()) {
+        for (const auto& l : p.lines) {
+            log_delivery(qid, l, p.delay);
+            count_result(l.result);
+        }
+        if (!p.still_pending) log::info("removed", {{"qid", qid}});
+        if (config.on_local_delivery)
+            for (const auto& u : p.local_users) config.on_local_delivery(u);
+        messages_done.fetch_add(1, std::memory_order_relaxed);
+    } else if (result.error().code == store::kOutcomeGone) {
+        log::info("outcome_dropped", {{"qid", qid}, {"reason", result.error().message}});
+    } else {
+        log::error("outcome_write_failed", {{"qid", qid}, {"error", result.error().message}});
+    }
+    // Release before announcing the new due time, so that a scan it
+    // triggers does not skip the message as still claimed.
+    release(qid, p.bytes);
+    if (result.ok()) {
+        if (p.still_pending) note_scheduled(p.next);
+        deliver_notifications(qid, *p.request);
+    } else if (result.error().code != store::kOutcomeGone) {
+        note_scheduled(p.old_due);  // the spool still holds it as it was
+    }
+    std::lock_guard lock(claims_mu);
+    --outstanding_writes;
+    writes_cv.notify_all();
+}
+
+void DeliveryEngine::Impl::count_result(const std::string& result) {
+    if (result == "delivered") delivered.fetch_add(1, std::memory_order_relaxed);
+    else if (result == "failed") failed.fetch_add(1, std::memory_order_relaxed);
+    else deferred.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DeliveryEngine::Impl::deliver_notifications(const std::string& qid, store::OutcomeRequest& req) {
+    for (auto& n : req.notifications) {
+        log::info("dsn", {{"qid", qid},
+                          {"dsn_qid", n->envelope.queue_id},
+                          {"action", dsn_action(n->data)},
+                          {"to", n->envelope.recipients.empty() ? std::string() : n->envelope.recipients[0].address}});
+        // The DSN is durable in the spool (and due at once): deliver it
+        // right away, like a message just accepted.
+        handoff(std::move(n->envelope), std::move(n->data));
+    }
 }
 
 // --- per-host connection slots ---

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -84,6 +85,26 @@ struct InFlight {
     int64_t started = 0;   // unix seconds, for the log's delay
 };
 
+// One recipient's "delivery" log line, written once its outcome is durable.
+struct DeliveryLogLine {
+    std::string rcpt, result, relay, dsn, reply;
+    uint32_t attempts = 0;
+    std::optional<TlsState> tls;   // set when a server was reached
+};
+
+// What finish() hands to the outcome's on_done: the log, the schedule.
+struct PendingOutcome {
+    std::shared_ptr<InFlight> message;
+    store::OutcomeRequest* request = nullptr;   // owned by the commit stage until on_done
+    std::vector<DeliveryLogLine> lines;
+    std::vector<std::string> local_users;       // for config.on_local_delivery
+    bool still_pending = false;                 // recipients left for a later attempt
+    int64_t next = 0;                           // their due time
+    int64_t old_due = 0;                        // the due time if the write fails
+    int64_t delay = 0;                          // seconds since the message arrived
+    size_t bytes = 0;                           // the claim's size
+};
+
 // Some recipients (one domain) of one message: one SMTP transaction.
 struct Job {
     std::shared_ptr<InFlight> message;
@@ -147,6 +168,13 @@ struct DeliveryEngine::Impl {
     void begin(std::shared_ptr<InFlight> message);
     void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
     void finish(std::shared_ptr<InFlight> message);
+    // The outcome's on_done (commit thread): log, count, release, reschedule.
+    void outcome_written(const PendingOutcome& pending, const Result<void>& result);
+    void count_result(const std::string& result);
+    // DSNs the outcome spooled go out at once, through handoff().
+    void deliver_notifications(const std::string& qid, store::OutcomeRequest& request);
+    // DeliveryEngine::handoff (any thread).
+    bool handoff(mail::Envelope envelope, std::string body);
     void retire_destination(const std::string& domain);
     void shutdown_on_ring();   // stop: drop queued jobs, let transactions end
     io::Task<void> drain();

@@ -21,10 +21,10 @@
 #include <string_view>
 #include <vector>
 
-#include "delivery/client_dot_stuffer.hpp"
 #include "delivery/client_extensions.hpp"
 #include "delivery/client_reply.hpp"
 #include "delivery/tls_policy.hpp"
+#include "mail/dot_stuffer.hpp"
 #include "mail/envelope.hpp"
 
 namespace ringpost::delivery {
@@ -203,7 +203,7 @@ private:
     std::string_view raw_;
     bool streaming_data_ = false;   // producing stuffed DATA chunks
     size_t body_pos_ = 0;
-    DotStuffer stuffer_;
+    mail::DotStuffer stuffer_;
     std::string downgraded_;   // the body converted to 7 bit, when tx_.body points here
 
     // The transaction in progress.

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "mail/dot_stuffer.hpp"
 #include "pop3/command.hpp"
-#include "pop3/dot_stuffer.hpp"
 #include "pop3/sasl.hpp"
 #include "proto/line_framer.hpp"
 #include "util/log.hpp"
@@ -100,7 +100,7 @@ struct Session::Impl {
     uint64_t top_lines = 0;
     std::string message;
     size_t message_pos = 0;
-    DotStuffer stuffer;
+    mail::DotStuffer stuffer;
 
     // LIST / UIDL without argument in progress.
     bool list_uids = false;
@@ -579,7 +579,7 @@ void Session::fetched(Result<std::string> message, std::string& out) {
     }
     s.message = std::move(message.value());
     s.message_pos = 0;
-    s.stuffer = DotStuffer{};
+    s.stuffer = mail::DotStuffer{};
     if (s.fetch_top) s.stuffer.limit_body_lines(s.top_lines);
     ++s.stats.retrieved;
     s.mode = Mode::kStreamMessage;

@@ -188,7 +188,7 @@ io::Task<bool> Connection::start_tls_after_reply(tls::ContextHolder* holder) {
 
 io::Task<void> Connection::finish() {
     if (plain_) {
-        int sock = plain_->release();   // -1 when a failed handshake closed it already
+        int sock = plain_->release_fd();   // -1 when a failed handshake closed it already
         if (sock < 0) co_return;
         // The buffer starts small, so more of the client's last burst may
         // still wait in the socket than when reads were always full-size.

@@ -15,7 +15,7 @@ io::Task<std::unique_ptr<TlsStream>> start_server_tls(io::PlainStream& plain, Co
         log::error("tls_failed", {{"proto", proto}, {"client", client_ip}, {"error", "no server context"}});
         co_return nullptr;
     }
-    std::unique_ptr<TlsStream> tls = TlsStream::server(plain.release(), std::move(context));
+    std::unique_ptr<TlsStream> tls = TlsStream::server(plain.release_fd(), std::move(context));
     if (!tls) {
         log::error("tls_failed", {{"proto", proto}, {"client", client_ip}, {"error", "cannot create TLS session"}});
         co_return nullptr;

@@ -145,7 +145,7 @@ bool parse_level(std::string_view text, Level& out) {
     return true;
 }
 
-std::string format_line(Level lvl, std::string_view event, std::initializer_list<Field> fields) {
+std::string format_line(Level lvl, std::string_view event, std::span<const Field> fields) {
     std::string out;
     out.reserve(160);
     timeval tv{};
@@ -173,7 +173,7 @@ std::string format_line(Level lvl, std::string_view event, std::initializer_list
     return out;
 }
 
-void event(Level lvl, std::string_view ev, std::initializer_list<Field> fields) {
+void event(Level lvl, std::string_view ev, std::span<const Field> fields) {
     if (static_cast<int>(lvl) > g_level.load(std::memory_order_relaxed)) return;
     sink().append(format_line(lvl, ev, fields));
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,9 +41,16 @@ struct Field {
 };
 
 // Format one line (without writing); exposed for tests.
-std::string format_line(Level level, std::string_view event, std::initializer_list<Field> fields);
+std::string format_line(Level level, std::string_view event, std::span<const Field> fields);
+inline std::string format_line(Level level, std::string_view event, std::initializer_list<Field> fields) {
+    return format_line(level, event, std::span<const Field>(fields.begin(), fields.size()));
+}
 
-void event(Level level, std::string_view event, std::initializer_list<Field> fields = {});
+// The span form: for a line whose fields are chosen at run time.
+void event(Level level, std::string_view event, std::span<const Field> fields);
+inline void event(Level level, std::string_view event, std::initializer_list<Field> fields = {}) {
+    ringpost::log::event(level, event, std::span<const Field>(fields.begin(), fields.size()));
+}
 
 // Write everything logged so far before returning.
 void flush();

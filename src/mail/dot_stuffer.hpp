@@ -1,16 +1,17 @@
-// Streaming encoder for POP3 multi-line responses (RFC 1939 3): a line
-// that starts with "." gets another "." and the response ends with
-// ".\r\n". It works on any slicing of the message and writes bounded
-// chunks, so RETR of a large message never copies it whole.
+// Streaming dot-stuffer for a message sent as POP3 multi-line response
+// (RFC 1939 3) or as SMTP DATA content (RFC 5321 4.5.2): a line that
+// starts with "." gets another "." and the content ends with ".\r\n". It
+// works on any slicing of the message and writes bounded chunks, so RETR or
+// DATA of a large message never copies it whole.
 //
-// TOP n k (RFC 1939 7): limit_body_lines(k) passes the header, the blank
-// line that ends it, and then at most k body lines; done() turns true when
-// the limit is reached, and the rest of the message is not needed.
+// POP3's TOP n k (RFC 1939 7): limit_body_lines(k) passes the header, the
+// blank line that ends it, and then at most k body lines; done() turns true
+// when the limit is reached, and the rest of the message is not needed.
 //
 // The stored message has CRLF line ends; a bare LF is sent as CRLF, because
-// a client that treats "\n.\n" as the end of the response would otherwise
-// read a shortened message. A bare CR is passed through (it cannot start a
-// line).
+// a peer that treats "\n.\n" as the end of the content would otherwise
+// read a shortened message (or, over SMTP, let the body smuggle a second
+// one). A bare CR is passed through (it cannot start a line).
 #pragma once
 
 #include <cstddef>
@@ -18,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace ringpost::pop3 {
+namespace ringpost::mail {
 
 class DotStuffer {
 public:
@@ -53,4 +54,4 @@ private:
     uint64_t lines_left_ = 0;
 };
 
-}  // namespace ringpost::pop3
+}  // namespace ringpost::mail

@@ -1,7 +1,7 @@
-// POP3 byte-stuffing with the TOP line limit (see dot_stuffer.hpp).
-#include "pop3/dot_stuffer.hpp"
+// Dot-stuffing with the optional TOP line limit (see dot_stuffer.hpp).
+#include "mail/dot_stuffer.hpp"
 
-namespace ringpost::pop3 {
+namespace ringpost::mail {
 
 void DotStuffer::end_of_line() {
     line_start_ = true;
@@ -63,4 +63,4 @@ void DotStuffer::finish(std::string& out) {
     *this = DotStuffer{};
 }
 
-}  // namespace ringpost::pop3
+}  // namespace ringpost::mail
