@@ -11,7 +11,19 @@
 # 1,000 wildcards over the long names and SEARCH BODY with a 4,000-byte
 # needle (imap_heavy.py run). An unaffected server shows the same p99.
 #
+# --pool-nice "10 0" repeats the whole run for each pool_nice value (the
+# priority of the threads that match large messages off the ring), one
+# fresh server each, so the settings are compared in one run.
+#
+# The IMAP clients run at nice 19: on a real server they are other
+# machines, and here their own CPU use would otherwise be measured as the
+# server's latency (the load tool, which measures, keeps normal priority).
+# So run it on an otherwise idle machine: beside a compiler the clients
+# barely run. The "imap-heavy:" counts after each round (commands
+# answered) show how much IMAP work there really was.
+#
 # usage: imap-stall-bench.sh [--messages N] [--sessions S] [--imap-sessions K] [--timeout SECONDS]
+#                            [--pool-nice "N ..."]
 #   env: BENCH_TMP (/var/tmp) BUILD (repo/build)
 # Every run is bounded: N messages and --timeout seconds.
 set -euo pipefail

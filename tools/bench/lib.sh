@@ -81,6 +81,7 @@ stop_pid() {
 # for CMD to end (then stops it) and prints its output, indented.
 start_beside() {
   local name=$1; shift
+  rm -f "$BENCH_DIR/stop-$name"   # left by an earlier round of the same name
   STOP_FILE="$BENCH_DIR/stop-$name" "$@" >"$BENCH_DIR/$name.out" 2>&1 &
   BESIDE_PID=$!
   STARTED_PIDS+=("$BESIDE_PID")
