@@ -2083,3 +2083,32 @@ TEST_F(ImapSessionTest, AppendOnAFullDiskIsOverQuota) {
     backend.disk_full = false;
     EXPECT_THAT(c.cmd("b APPEND INBOX " + lit("Subject: x\r\n\r\nx\r\n")), StartsWith("b OK [APPENDUID "));
 }
+
+// Issue 11 item 4: a LIST whose patterns are long against long names (1,000
+// wildcards over 1,000-byte names: milliseconds even with the linear
+// matcher) is matched off the ring; an ordinary LIST is not. Same answers.
+TEST_F(ImapSessionTest, ExpensiveListIsMatchedOffTheRing) {
+    Conn c(rt, backend, config());
+    login(c);
+    const std::string longname(1000, 'a');
+    for (int i = 10; i < 30; ++i)
+        ASSERT_EQ(c.cmd("a CREATE " + longname + "/x" + std::to_string(i)), "a OK CREATE completed\r\n");
+    auto listed = [&](const std::string& out, const std::string& name) {
+        return out.find("\"/\" " + name + "\r\n") != std::string::npos;
+    };
+    backend.compute_calls = 0;
+    const std::string cheap = c.cmd("b LIST \"\" %");
+    EXPECT_TRUE(listed(cheap, longname)) << "the parent level is listed";
+    EXPECT_TRUE(listed(cheap, "INBOX"));
+    EXPECT_EQ(backend.compute_calls, 0);
+
+    std::string pattern;
+    for (int i = 0; i < 998; ++i) pattern += "*a";
+    pattern += "%/x1*";
+    const std::string expensive = c.cmd("c LIST \"\" " + lit(pattern));
+    EXPECT_GT(backend.compute_calls, 0);
+    for (int i = 10; i < 30; ++i)
+        EXPECT_EQ(listed(expensive, longname + "/x" + std::to_string(i)), i < 20) << i;
+    EXPECT_FALSE(listed(expensive, "INBOX"));
+    EXPECT_TRUE(expensive.size() > 5 && expensive.compare(expensive.size() - 21, 21, "c OK LIST completed\r\n") == 0);
+}
