@@ -5,16 +5,9 @@
 
 #include "app/config.hpp"
 #include "fuzz_input.hpp"
-#include "util/log.hpp"
+#include "quiet_log.hpp"
 
 using namespace ringpost::app;
-
-// Configuration warnings are logged; on stderr that would slow the
-// fuzzer down and bury its report.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    ringpost::log::set_level(ringpost::log::Level::kError);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

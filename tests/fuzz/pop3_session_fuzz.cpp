@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "util/log.hpp"
+#include "quiet_log.hpp"
 #include "pop3/session.hpp"
 
 using namespace ringpost;
@@ -32,13 +32,6 @@ void check_status_line(std::string_view out) {
 }
 
 }  // namespace
-
-// The session logs every error it answers; on stderr that would slow the
-// fuzzer down and bury its report.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    ringpost::log::set_level(ringpost::log::Level::kError);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::FuzzInput in(data, size);
