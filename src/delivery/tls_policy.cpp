@@ -1,15 +1,12 @@
 // Outbound TLS policy decisions (see tls_policy.hpp).
 #include "delivery/tls_policy.hpp"
 
+#include "util/ascii.hpp"
+
 namespace ringpost::delivery {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using util::ascii_lower;
 
 std::string required_prefix(TlsPolicy policy) {
     return "TLS is required (policy " + std::string(tls_policy_name(policy)) + ") but ";
@@ -18,7 +15,7 @@ std::string required_prefix(TlsPolicy policy) {
 }  // namespace
 
 std::optional<TlsPolicy> parse_tls_policy(std::string_view text) {
-    const std::string t = lower(text);
+    const std::string t = ascii_lower(text);
     if (t == "none") return TlsPolicy::kNone;
     if (t == "may") return TlsPolicy::kMay;
     if (t == "encrypt") return TlsPolicy::kEncrypt;
@@ -37,7 +34,7 @@ std::string_view tls_policy_name(TlsPolicy policy) {
 }
 
 TlsPolicy TlsPolicyMap::lookup(std::string_view domain) const {
-    auto it = domains.find(lower(domain));
+    auto it = domains.find(ascii_lower(domain));
     return it == domains.end() ? default_policy : it->second;
 }
 
@@ -73,7 +70,7 @@ bool connection_satisfies(TlsPolicy policy, const TlsState& conn, std::string_vi
         case TlsPolicy::kNone:
         case TlsPolicy::kMay: return true;
         case TlsPolicy::kEncrypt: return conn.active;
-        case TlsPolicy::kVerify: return conn.active && conn.verified && lower(conn.peer_host) == lower(host);
+        case TlsPolicy::kVerify: return conn.active && conn.verified && ascii_lower(conn.peer_host) == ascii_lower(host);
     }
     return false;
 }

@@ -1,7 +1,7 @@
 // What the IMAP session needs from the mail store: logins, mailboxes,
 // message listings, message data, flag changes, expunge, copy/move, append,
 // and a way to hear of changes other sessions (and local delivery) make.
-// The application implements it over the store (src/app/imap_backend.*);
+// The application implements it over the store (src/server/imap_backend.*);
 // the session's tests use an in-memory fake. Every call is made from the
 // connection's ring thread; an implementation that blocks (RocksDB,
 // password hashing) hands the work to an io::BlockingPool.

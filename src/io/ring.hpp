@@ -16,7 +16,7 @@
 //   * Lifetimes: post() may be called from any thread as long as the Ring
 //     object exists. Its owner keeps it alive until every producer that
 //     might post to it (blocking pools, the commit stage, the delivery
-//     engine, the mailbox hub) has stopped (app/server.cpp), and calls
+//     engine, the mailbox hub) has stopped (server/server.cpp), and calls
 //     close() once the loop has ended: later posts are dropped at once,
 //     releasing what they hold, and the coroutines they would have resumed
 //     stay suspended (leaked, never destroyed under their feet).

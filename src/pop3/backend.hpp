@@ -1,6 +1,6 @@
 // What the POP3 driver needs from the mail store: check credentials, open
 // (and lock) a maildrop, read a message, remove messages, unlock. The
-// application implements it over the store (src/app); the driver's tests
+// application implements it over the store (src/server); the driver's tests
 // use an in-memory fake. Every call is made from the connection's ring
 // thread; a coroutine that must block (RocksDB, password hashing) hands
 // the work to an io::BlockingPool and resumes on the ring.

@@ -1,6 +1,6 @@
 // Password checks for SMTP AUTH (RFC 4954), asynchronous: the driver
 // (src/smtp/connection) awaits one per AUTH exchange the session completes
-// (Event::kAuth). Implemented in src/app over the store's users, with the
+// (Event::kAuth). Implemented in src/auth over the store's users, with the
 // hashing on a blocking pool and failures slowed down per client address;
 // the unit tests of the session need none of it (the session only sees
 // AuthStatus).

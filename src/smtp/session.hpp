@@ -75,7 +75,7 @@ enum class RcptVerdict {
     kTempFail,        // 451 4.3.0 (store unavailable)
 };
 
-// What the session needs from the outside world; implemented in src/app.
+// What the session needs from the outside world; implemented in src/server.
 class Policy {
 public:
     virtual ~Policy() = default;

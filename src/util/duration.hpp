@@ -1,6 +1,6 @@
 // Durations written the way the configuration writes them: "300" (seconds),
 // "90s", "5m", "2h", "1d", and sums such as "1h30m". The same format as
-// app::parse_duration (config.cpp), kept here in util so that layers below
+// config::parse_duration (src/config), kept here in util so that layers below
 // app (delivery's retry schedule) can parse it without depending on app.
 #pragma once
 

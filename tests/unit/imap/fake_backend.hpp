@@ -7,7 +7,7 @@
 // the watcher's ring (or directly when it watched without one).
 //
 // The semantics and error codes are the store's mailbox API's (store_error.hpp),
-// which the real backend (src/app/imap_backend.cpp) passes through. Every
+// which the real backend (src/server/imap_backend.cpp) passes through. Every
 // call first suspends on a ring timer (`latency`), like a call handed to the
 // blocking pool, when a ring is current; latency < 0 never suspends.
 //

@@ -1,0 +1,79 @@
+// `mailbox list|show`: a user's INBOX as POP3/IMAP would serve it. `show`
+// writes the stored message and nothing else, so `ringpost mailbox show A ID
+// > msg.eml` gives exactly what a mail client would download.
+#include <fmt/core.h>
+
+#include "admin/admin.hpp"
+#include "admin/commands.hpp"
+#include "store/store.hpp"
+
+namespace ringpost::admin::detail {
+namespace {
+
+// Maildir's flag letters (D F R S T, in that order), familiar to operators; "-" if none.
+std::string flag_letters(uint32_t flags) {
+    std::string s;
+    if (flags & store::kFlagDraft) s += 'D';
+    if (flags & store::kFlagFlagged) s += 'F';
+    if (flags & store::kFlagAnswered) s += 'R';
+    if (flags & store::kFlagSeen) s += 'S';
+    if (flags & store::kFlagDeleted) s += 'T';
+    return s.empty() ? "-" : s;
+}
+
+// Resolves and checks the user; returns false with `code` set when it is not one.
+bool known_user(store::Store& store, const std::string& arg, std::string& address, std::string& err, int& code) {
+    address = normalize_address(arg);
+    if (address.empty()) {
+        code = fail(err, kExitUsage, "\"" + printable(arg) + "\" is not a mail address (expected local@domain)");
+        return false;
+    }
+    auto user = store.get_user(address);
+    if (!user) {
+        code = store_fail(err, user.error());
+        return false;
+    }
+    if (!*user) {
+        code = fail(err, kExitFailure, "no such user: " + address);
+        return false;
+    }
+    return true;
+}
+
+int mailbox_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 3) return usage(err, "mailbox list ADDRESS");
+    std::string address;
+    int code = 0;
+    if (!known_user(store, args[2], address, err, code)) return code;
+    auto messages = store.list_mailbox(address);
+    if (!messages) return store_fail(err, messages.error());
+    for (const auto& m : *messages)
+        out += fmt::format("{} {:>9} {} {:<5} {}\n", printable(m.id), m.size, iso_time(m.internal_date),
+                           flag_letters(m.flags), printable(m.subject));
+    return kExitOk;
+}
+
+int mailbox_show(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 4) return usage(err, "mailbox show ADDRESS ID");
+    std::string address;
+    int code = 0;
+    if (!known_user(store, args[2], address, err, code)) return code;
+    auto msg = store.get_mailbox_message(address, args[3]);
+    if (!msg) return store_fail(err, msg.error());
+    if (!*msg)
+        return fail(err, kExitFailure, "no message " + printable(args[3]) + " in the mailbox of " + address);
+    out += **msg;
+    return kExitOk;
+}
+
+}  // namespace
+
+int mailbox_command(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() >= 2) {
+        if (args[1] == "list") return mailbox_list(store, args, out, err);
+        if (args[1] == "show") return mailbox_show(store, args, out, err);
+    }
+    return usage(err, "mailbox list|show ...");
+}
+
+}  // namespace ringpost::admin::detail

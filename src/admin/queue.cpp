@@ -1,0 +1,220 @@
+// `queue list|show|delete|stats`: the spool, for the operator. `list` is one
+// line per message (grep/awk-friendly, unlike postqueue's multi-line
+// entries); `show` prints the envelope then, after a blank line, the stored
+// message bytes unchanged.
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/core.h>
+
+#include "admin/admin.hpp"
+#include "admin/commands.hpp"
+#include "mail/envelope.hpp"
+#include "store/store.hpp"
+
+namespace ringpost::admin::detail {
+namespace {
+
+bool pending(const mail::Recipient& r) {
+    return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
+}
+
+std::string bracketed(std::string_view address) { return "<" + printable(address) + ">"; }
+
+const char* state_name(mail::RcptState s) {
+    switch (s) {
+        case mail::RcptState::kQueued: return "queued";
+        case mail::RcptState::kDelivered: return "delivered";
+        case mail::RcptState::kFailed: return "failed";
+        case mail::RcptState::kDeferred: return "deferred";
+    }
+    return "unknown";
+}
+
+std::string notify_text(uint8_t n) {
+    if (n == 0) return "default";
+    if (n & mail::kNotifyNever) return "NEVER";
+    std::string s;
+    auto add = [&](const char* w) { s += s.empty() ? w : std::string(",") + w; };
+    if (n & mail::kNotifySuccess) add("SUCCESS");
+    if (n & mail::kNotifyFailure) add("FAILURE");
+    if (n & mail::kNotifyDelay) add("DELAY");
+    return s;
+}
+
+const char* ret_text(mail::DsnRet r) {
+    switch (r) {
+        case mail::DsnRet::kFull: return "FULL";
+        case mail::DsnRet::kHeaders: return "HDRS";
+        case mail::DsnRet::kUnset: break;
+    }
+    return "-";
+}
+
+const char* body_text(mail::BodyType b) {
+    switch (b) {
+        case mail::BodyType::k8BitMime: return "8BITMIME";
+        case mail::BodyType::kBinaryMime: return "BINARYMIME";
+        case mail::BodyType::k7Bit: break;
+    }
+    return "7BIT";
+}
+
+// "..." with backslash escapes, like a logfmt value: one field, one line.
+std::string quoted(std::string_view s) {
+    std::string out = "\"";
+    for (char c : printable(s)) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string or_dash(std::string_view s) { return s.empty() ? "-" : printable(s); }
+
+std::string plural(uint64_t n, std::string_view word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body,
+                std::string& err) {
+    std::string id;
+    int code = 0;
+    if (!parse_queue_id(arg, id, err, code)) return code;
+    auto env_r = store.get_envelope(id);
+    if (!env_r) return store_fail(err, env_r.error());
+    if (!*env_r) return fail(err, kExitFailure, "no such queue ID: " + id);
+    auto body_r = store.get_body(id);
+    if (!body_r) return store_fail(err, body_r.error());
+    if (!*body_r) return fail(err, kExitFailure, "queue ID " + id + ": message body missing from the store");
+    env = std::move(**env_r);
+    body = std::move(**body_r);
+    return kExitOk;
+}
+
+// Queue IDs are upper-case hex; accept what a user may have lower-cased.
+bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, int& code) {
+    id = arg;
+    std::transform(id.begin(), id.end(), id.begin(),
+                   [](unsigned char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); });
+    if (!store::is_valid_queue_id(id)) {
+        code = fail(err, kExitUsage, "\"" + printable(arg) + "\" is not a queue ID (16 hex digits)");
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+int queue_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 2) return usage(err, "queue list");
+    auto envelopes = store.list_queue();
+    if (!envelopes) return store_fail(err, envelopes.error());
+    uint64_t bytes = 0, rcpts = 0;
+    for (const auto& env : *envelopes) {
+        std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
+                                       env.sender.empty() ? "<>" : bracketed(env.sender));
+        size_t n = 0;
+        uint32_t attempts = 0;
+        std::string last_error;
+        for (const auto& r : env.recipients) {
+            if (!pending(r)) continue;
+            line += " " + bracketed(r.address);
+            ++n;
+            attempts = std::max(attempts, r.attempts);
+            if (last_error.empty()) last_error = r.last_reply;
+        }
+        if (n == 0) line += " (no recipients pending)";
+        line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), attempts);
+        if (!last_error.empty()) line += " last_error=" + quoted(last_error);
+        out += line + "\n";
+        bytes += env.body_size;
+        rcpts += n;
+    }
+    out += fmt::format("-- {}, {}, {} pending\n", plural(envelopes->size(), "message"), plural(bytes, "byte"),
+                       plural(rcpts, "recipient"));
+    return kExitOk;
+}
+
+int queue_show(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 3) return usage(err, "queue show ID");
+    mail::Envelope env;
+    std::string body;
+    if (int code = load_queued(store, args[2], env, body, err); code != kExitOk) return code;
+
+    out += "queue_id: " + env.queue_id + "\n";
+    out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
+    for (const auto& r : env.recipients) {
+        out += fmt::format("recipient: {} state={} notify={} orcpt={} local={} attempts={}", bracketed(r.address),
+                           state_name(r.state), notify_text(r.notify), or_dash(r.orcpt), r.local ? "yes" : "no",
+                           r.attempts);
+        if (!r.last_reply.empty()) out += " last_reply=" + printable(r.last_reply);
+        out += "\n";
+    }
+    out += "envid: " + or_dash(env.envid) + "\n";
+    out += std::string("ret: ") + ret_text(env.ret) + "\n";
+    out += std::string("body_type: ") + body_text(env.body_type) + "\n";
+    out += std::string("smtputf8: ") + (env.smtputf8 ? "yes" : "no") + "\n";
+    out += "client: " + or_dash(env.client_ip) + "\n";
+    out += "helo: " + or_dash(env.helo) + "\n";
+    out += "protocol: " + or_dash(env.protocol) + "\n";
+    out += "received: " + iso_time(env.received_at) + "\n";
+    out += "next_attempt: " + iso_time(env.next_attempt) + "\n";
+    out += fmt::format("size: {}\n", env.body_size);
+    out += "\n";
+    out += body;
+    return kExitOk;
+}
+
+int queue_delete(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 3) return usage(err, "queue delete ID");
+    std::string id;
+    int code = 0;
+    if (!parse_queue_id(args[2], id, err, code)) return code;
+    auto env = store.get_envelope(id);
+    if (!env) return store_fail(err, env.error());
+    if (!*env) return fail(err, kExitFailure, "no such queue ID: " + id);
+    if (auto r = store.delete_queued(id); !r) return store_fail(err, r.error());
+    out += "deleted " + id + "\n";
+    return kExitOk;
+}
+
+std::string age_text(int64_t seconds) {
+    if (seconds < 0) seconds = 0;
+    if (seconds < 120) return fmt::format("{}s", seconds);
+    if (seconds < 7200) return fmt::format("{}m", seconds / 60);
+    if (seconds < 172800) return fmt::format("{}h{}m", seconds / 3600, seconds % 3600 / 60);
+    return fmt::format("{}d{}h", seconds / 86400, seconds % 86400 / 3600);
+}
+
+int queue_stats(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 2) return usage(err, "queue stats");
+    auto st = store.queue_stats();
+    if (!st) return store_fail(err, st.error());
+    out += fmt::format("messages: {}\n", st->messages);
+    out += fmt::format("recipients_pending: {}\n", st->recipients_pending);
+    out += fmt::format("bytes: {}\n", st->bytes);
+    if (st->oldest == 0) out += "oldest: -\n";
+    else out += fmt::format("oldest: {} (age {})\n", iso_time(st->oldest),
+                            age_text(static_cast<int64_t>(std::time(nullptr)) - st->oldest));
+    return kExitOk;
+}
+
+}  // namespace
+
+int queue_command(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out,
+                  std::string& err) {
+    if (args.size() >= 2) {
+        if (args[1] == "flush") return queue_flush(store, extras, args, out, err);
+        if (args[1] == "bounce") return queue_bounce(store, extras, args, out, err);
+        if (args[1] == "list") return queue_list(store, args, out, err);
+        if (args[1] == "show") return queue_show(store, args, out, err);
+        if (args[1] == "delete") return queue_delete(store, args, out, err);
+        if (args[1] == "stats") return queue_stats(store, args, out, err);
+    }
+    return usage(err, "queue list|show|delete|flush|bounce|stats ...");
+}
+
+}  // namespace ringpost::admin::detail

@@ -1,0 +1,85 @@
+// `user add|list|del`: mailbox users (who may receive local mail and log in).
+// The password arrives on standard input (never on the command line, where
+// `ps` would show it) and only its crypt(3) hash is stored.
+#include <cstring>
+#include <ctime>
+
+#include <fmt/core.h>
+
+#include "admin/admin.hpp"
+#include "admin/commands.hpp"
+#include "auth/password.hpp"
+#include "store/store.hpp"
+
+namespace ringpost::admin::detail {
+namespace {
+
+// First line of standard input, without its line ending.
+std::string first_line(std::string_view in) {
+    auto nl = in.find('\n');
+    std::string_view line = in.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return std::string(line);
+}
+
+int user_add(store::Store& store, const Args& args, std::string_view stdin_data, std::string& out, std::string& err) {
+    if (args.size() != 3) return usage(err, "user add ADDRESS  (password on standard input)");
+    std::string address = normalize_address(args[2]);
+    if (address.empty())
+        return fail(err, kExitUsage, "\"" + printable(args[2]) + "\" is not a mail address (expected local@domain)");
+    std::string password = first_line(stdin_data);
+    if (password.empty())
+        return fail(err, kExitUsage, "empty password refused: give the password on standard input");
+
+    auto existing = store.get_user(address);
+    if (!existing) return store_fail(err, existing.error());
+    if (*existing) return fail(err, kExitFailure, "user " + address + " already exists");
+
+    auto hash = auth::hash_password(password);
+    explicit_bzero(password.data(), password.size());
+    if (!hash) return fail(err, kExitFailure, "cannot hash password: " + hash.error().message);
+
+    store::UserRecord rec;
+    rec.address = address;
+    rec.password_hash = std::move(hash.value());
+    rec.created = static_cast<int64_t>(std::time(nullptr));
+    if (auto r = store.add_user(rec); !r) return store_fail(err, r.error());
+    out += "added user " + address + "\n";
+    return kExitOk;
+}
+
+int user_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 2) return usage(err, "user list");
+    auto users = store.list_users();
+    if (!users) return store_fail(err, users.error());
+    for (const auto& u : *users)
+        out += fmt::format("{} {} {}\n", printable(u.address), iso_time(u.created),
+                           u.password_hash.empty() ? "no-password" : "password");
+    return kExitOk;
+}
+
+int user_del(store::Store& store, const Args& args, std::string& out, std::string& err) {
+    if (args.size() != 3) return usage(err, "user del ADDRESS");
+    std::string address = normalize_address(args[2]);
+    if (address.empty())
+        return fail(err, kExitUsage, "\"" + printable(args[2]) + "\" is not a mail address (expected local@domain)");
+    auto existing = store.get_user(address);
+    if (!existing) return store_fail(err, existing.error());
+    if (!*existing) return fail(err, kExitFailure, "no such user: " + address);
+    if (auto r = store.delete_user(address); !r) return store_fail(err, r.error());
+    out += "deleted user " + address + " and its mailbox\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+int user_command(store::Store& store, const Args& args, std::string_view stdin_data, std::string& out, std::string& err) {
+    if (args.size() >= 2) {
+        if (args[1] == "add") return user_add(store, args, stdin_data, out, err);
+        if (args[1] == "list") return user_list(store, args, out, err);
+        if (args[1] == "del") return user_del(store, args, out, err);
+    }
+    return usage(err, "user add|list|del ...");
+}
+
+}  // namespace ringpost::admin::detail

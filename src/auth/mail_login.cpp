@@ -1,0 +1,60 @@
+#include "auth/mail_login.hpp"
+
+#include "auth/password.hpp"
+#include "io/ops.hpp"
+#include "store/keys.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::auth {
+namespace {
+
+// Verified against when the user does not exist, so that a wrong user name
+// costs the same time as a wrong password (no user enumeration by timing):
+// a real hash (same method and cost as users' hashes) of a password nobody
+// types. Made once, on a pool thread, at the first login.
+const std::string& dummy_hash() {
+    static const std::string hash = [] {
+        auto h = hash_password("ringpost: no such user");
+        return h ? h.value() : std::string("*");
+    }();
+    return hash;
+}
+
+}  // namespace
+
+io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+                                 const char* proto, std::string user, std::string password, std::string client_ip) {
+    LoginCheck result;
+    // Whether a password may cross this connection at all (TLS, or loopback)
+    // is the protocol session's rule: it refuses before asking here.
+    std::string name = store::keys::lower_address(user);
+    auto check = [&store, &name, &password]() -> bool {
+        auto record = store.get_user(name);
+        std::string_view hash = dummy_hash();
+        bool exists = record.ok() && record->has_value();
+        if (exists) hash = (*record)->password_hash;
+        bool ok = verify_password(password, hash);
+        return exists && ok;
+    };
+    auto verified = co_await pool.run(check);
+    if (!verified) {
+        log::error("login_check_failed", {{"proto", proto}, {"error", verified.error().message}});
+        result.outcome = LoginOutcome::kTempFail;
+        co_return result;
+    }
+    if (*verified) {
+        throttle.succeeded(client_ip);
+        log::info("login", {{"proto", proto}, {"user", name}, {"client", client_ip}});
+        result.outcome = LoginOutcome::kOk;
+        result.user = name;
+        co_return result;
+    }
+    auto delay = throttle.failed(client_ip);
+    log::warn("login_failed", {{"proto", proto}, {"user", name}, {"client", client_ip},
+                               {"delay_ms", static_cast<int64_t>(delay.count())}});
+    co_await io::sleep_for(delay);
+    co_return result;
+}
+
+}  // namespace ringpost::auth

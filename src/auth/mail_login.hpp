@@ -1,0 +1,32 @@
+// Password logins (POP3, IMAP, SMTP AUTH), shared: the check on the
+// blocking pool, the same time spent on an unknown user as on a wrong
+// password, and failures slowed down per client IP (LoginThrottle). Whether
+// a password may be sent on a connection (TLS, or loopback) is the protocol
+// session's rule, applied before it asks.
+#pragma once
+
+#include <string>
+
+#include "auth/login_throttle.hpp"
+#include "io/blocking_pool.hpp"
+#include "io/task.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::auth {
+
+enum class LoginOutcome { kOk, kBadCredentials, kTempFail };
+
+struct LoginCheck {
+    LoginOutcome outcome = LoginOutcome::kBadCredentials;
+    std::string user;   // lower-cased, on success
+};
+
+// `proto` names the front end in logs ("pop3", "imap", "smtp").
+io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+                                 const char* proto, std::string user, std::string password, std::string client_ip);
+
+
+}  // namespace ringpost::auth

@@ -1,0 +1,186 @@
+// Command-line parsing (CLI11) and the commands that need no store:
+// serve, check-config, version. Admin commands are handed to
+// execute_admin() (cli_admin.cpp). Every subcommand takes --config after its
+// name, as in `ringpost queue list --config /etc/ringpost.toml`.
+#include "cli/cli.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "admin/admin.hpp"
+#include "cli/internal.hpp"
+#include "server/server.hpp"
+#include "util/log.hpp"
+
+#ifndef RINGPOST_VERSION
+#define RINGPOST_VERSION "unknown"
+#endif
+
+namespace ringpost::cli {
+namespace {
+
+struct Parsed {
+    std::string config_path;
+    std::string address;
+    std::string id;
+};
+
+// The deepest subcommand given, for "see 'ringpost queue --help'" after a usage error.
+const CLI::App* deepest(const CLI::App& app) {
+    const CLI::App* cur = &app;
+    while (!cur->get_subcommands().empty()) cur = cur->get_subcommands().front();
+    return cur;
+}
+
+std::string command_path(const CLI::App& app) {
+    std::string s = app.get_name();
+    for (const CLI::App* cur = &app; !cur->get_subcommands().empty();) {
+        cur = cur->get_subcommands().front();
+        s += " " + cur->get_name();
+    }
+    return s;
+}
+
+// CLI11 reports a mistyped command word as "A subcommand is required";
+// name the word instead, which is what the user needs to see.
+std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* cur = deepest(app);
+    auto rest = cur->remaining();
+    if (cur->get_require_subcommand_min() > 0 && cur->get_subcommands().empty() && !rest.empty())
+        return "unknown command \"" + rest.front() + "\"";
+    return e.what();
+}
+
+// Returns false (and prints the error) when the file is bad.
+bool load(const std::string& path, config::Config& out) {
+    try {
+        out = config::load_config_or_default(path);
+        return true;
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "ringpost: %s\n", e.what());
+        return false;
+    }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"ringpost: a high-throughput SMTP relay", "ringpost"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "ringpost " RINGPOST_VERSION);
+    app.footer("Each command takes --config FILE (default: ./ringpost.toml if present, else built-in defaults).\n"
+               "Exit status: 0 ok, 1 operational error, 2 usage or configuration error.");
+
+    Parsed p;
+    auto with_config = [&](CLI::App* sub) {
+        sub->add_option("-c,--config", p.config_path,
+                        "configuration file (default: ./ringpost.toml if present, else built-in defaults)")
+            ->type_name("FILE");
+        return sub;
+    };
+    auto group = [&](const char* name, const char* help) {
+        auto g = with_config(app.add_subcommand(name, help));
+        g->require_subcommand(1);
+        return g;
+    };
+
+    auto serve = with_config(app.add_subcommand("serve", "run the SMTP server"));
+    auto check = with_config(app.add_subcommand("check-config", "validate the configuration and summarise it"));
+    auto version = app.add_subcommand("version", "print the version");
+
+    auto user = group("user", "manage mailbox users");
+    auto user_add = with_config(user->add_subcommand("add", "add a user; the password is read from standard input"));
+    user_add->add_option("ADDRESS", p.address, "mail address, e.g. alice@example.test")->required();
+    auto user_list = with_config(user->add_subcommand("list", "list users"));
+    auto user_del = with_config(user->add_subcommand("del", "delete a user and its mailbox"));
+    user_del->add_option("ADDRESS", p.address, "mail address")->required();
+
+    auto queue = group("queue", "inspect and manage the spool");
+    auto queue_list = with_config(queue->add_subcommand("list", "one line per queued message, then a count"));
+    auto queue_show = with_config(queue->add_subcommand("show", "envelope, then the stored message"));
+    queue_show->add_option("ID", p.id, "queue ID (16 hex digits)")->required();
+    auto queue_delete = with_config(queue->add_subcommand("delete", "remove a message from the spool"));
+    queue_delete->add_option("ID", p.id, "queue ID")->required();
+    auto queue_flush = with_config(queue->add_subcommand("flush", "retry every deferred message now"));
+    auto queue_bounce = with_config(queue->add_subcommand("bounce", "fail a message's pending recipients and notify its sender"));
+    queue_bounce->add_option("ID", p.id, "queue ID")->required();
+    auto queue_stats = with_config(queue->add_subcommand("stats", "spool totals"));
+
+    auto mailbox = group("mailbox", "read users' mailboxes");
+    auto mailbox_list = with_config(mailbox->add_subcommand("list", "one line per message: ID size date flags subject"));
+    mailbox_list->add_option("ADDRESS", p.address, "mail address")->required();
+    auto mailbox_show = with_config(mailbox->add_subcommand("show", "the stored message, byte for byte"));
+    mailbox_show->add_option("ADDRESS", p.address, "mail address")->required();
+    mailbox_show->add_option("ID", p.id, "message ID, as printed by mailbox list")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);   // --help, --version: print, succeed
+        std::fprintf(stderr, "ringpost: %s (see '%s --help')\n", usage_message(app, e).c_str(),
+                     command_path(app).c_str());
+        return admin::kExitUsage;
+    }
+
+    if (version->parsed()) {
+        std::printf("ringpost %s\n", RINGPOST_VERSION);
+        return admin::kExitOk;
+    }
+
+    config::Config config;
+    if (!load(p.config_path, config)) return admin::kExitUsage;
+    // Administrative commands print their results; the store's info-level
+    // events ("store_opened ...") would only clutter a terminal or a pipe.
+    if (!serve->parsed()) log::set_level(log::Level::kWarn);
+
+    if (check->parsed()) {
+        std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
+        return admin::kExitOk;
+    }
+    if (serve->parsed()) {
+        try {
+            return server::run_server(config);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "ringpost: %s\n", e.what());
+            return admin::kExitFailure;
+        }
+    }
+
+    std::vector<std::string> args;
+    std::string stdin_data;
+    if (user_add->parsed()) {
+        std::string password;
+        if (int code = read_new_password(password); code != admin::kExitOk) return code;
+        args = {"user", "add", p.address};
+        stdin_data = password + "\n";
+        explicit_bzero(password.data(), password.size());
+    } else if (user_list->parsed()) {
+        args = {"user", "list"};
+    } else if (user_del->parsed()) {
+        args = {"user", "del", p.address};
+    } else if (queue_list->parsed()) {
+        args = {"queue", "list"};
+    } else if (queue_show->parsed()) {
+        args = {"queue", "show", p.id};
+    } else if (queue_delete->parsed()) {
+        args = {"queue", "delete", p.id};
+    } else if (queue_flush->parsed()) {
+        args = {"queue", "flush"};
+    } else if (queue_bounce->parsed()) {
+        args = {"queue", "bounce", p.id};
+    } else if (queue_stats->parsed()) {
+        args = {"queue", "stats"};
+    } else if (mailbox_list->parsed()) {
+        args = {"mailbox", "list", p.address};
+    } else if (mailbox_show->parsed()) {
+        args = {"mailbox", "show", p.address, p.id};
+    }
+    int code = execute_admin(config, args, stdin_data);
+    explicit_bzero(stdin_data.data(), stdin_data.size());
+    return code;
+}
+
+}  // namespace ringpost::cli

@@ -1,0 +1,218 @@
+// ringpost configuration: built-in defaults, overridden by a TOML file.
+// load_config() throws ConfigError with one line naming the key at fault.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringpost::config {
+
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A parsed "host:port" / "[v6]:port" listen address.
+struct ListenAddress {
+    std::string host;   // "127.0.0.1", "::1", "0.0.0.0"
+    uint16_t port = 0;
+    std::string text;   // as written, for messages
+};
+
+// A parsed CIDR network, IPv4 or IPv6 (IPv4 stored as v4-mapped IPv6).
+struct Network {
+    uint8_t addr[16] = {};
+    uint8_t prefix = 0;  // 0..128 over the 16-byte form
+    std::string text;
+};
+
+// The default [smtp] max_inflight_bytes: a quarter of physical memory
+// (sysconf _SC_PHYS_PAGES; 1 GiB assumed when unknown), at least 64 MiB
+// and at most 2 GiB. The per-IP default is an eighth of the total.
+uint64_t default_max_inflight_bytes();
+constexpr uint64_t kInflightPerIpDivisor = 8;
+// The smallest share that can be set: one reservation chunk
+// (smtp::InflightBudget::kChunk); below it no session could ever reserve
+// and every one would wait for the overdraft.
+constexpr uint64_t kMinInflightShare = 256 * 1024;
+
+struct SmtpConfig {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
+    uint64_t max_message_size = 26214400;
+    uint32_t max_recipients = 1000;
+    // Port 25 only ([submission], [pop3], [imap] have their own); all are
+    // kept below the descriptor limit at start (docs/ROBUSTNESS.md).
+    uint32_t max_connections = 20000;
+    uint32_t max_connections_per_ip = 1000;
+    // Postfix's smtpd error limits (smtp::Limits says what counts): from
+    // soft_error_limit errors on every reply waits error_delay; at
+    // hard_error_limit (old name: max_bad_commands) 421 and hang up; junk
+    // commands beyond junk_command_limit count as errors.
+    uint32_t soft_error_limit = 10;
+    uint32_t hard_error_limit = 20;
+    uint32_t junk_command_limit = 100;
+    uint32_t error_delay_ms = 1000;      // 0 = no delay
+    uint32_t max_command_line = 2048;
+    uint32_t max_data_line = 1000000;
+    uint32_t command_timeout = 300;      // seconds, RFC 5321 4.5.3.2.7
+    uint32_t data_timeout = 180;         // seconds between data blocks, 4.5.3.2.5/6
+    uint32_t min_data_rate = 500;        // bytes/s in DATA/BDAT (smtpd_min_data_rate); 0 = off
+    // Message bytes all SMTP and submission sessions together, and those
+    // of one client address, may hold in memory before the commit; past
+    // them sessions stop being read (smtp::InflightBudget,
+    // docs/ROBUSTNESS.md). 0 = no limit. The per-IP share defaults to an
+    // eighth of the total, whatever the total is set to.
+    uint64_t max_inflight_bytes = default_max_inflight_bytes();
+    uint64_t max_inflight_bytes_per_ip = default_max_inflight_bytes() / kInflightPerIpDivisor;
+    uint32_t shutdown_grace = 10;        // seconds to let transactions finish on SIGTERM
+    // AUTH (RFC 4954) is offered only over TLS; true also offers it in
+    // plain text (for tests on loopback).
+    bool allow_plaintext_auth = false;
+};
+
+// [tls]: the server certificate for STARTTLS / STLS and the implicit-TLS
+// listeners. No cert and key: a self-signed pair is generated into
+// <data_dir>/tls/ on first start (and logged), so STARTTLS always works.
+struct TlsConfig {
+    std::string cert;                     // PEM chain; "" = <data_dir>/tls/cert.pem (self-signed)
+    std::string key;                      // PEM key; "" = <data_dir>/tls/key.pem
+    std::string min_version = "TLSv1.2";  // "TLSv1.2" or "TLSv1.3"
+    std::string ciphers;                  // TLS 1.2 cipher list; "" = modern AEAD + forward secrecy
+    std::string ciphersuites;             // TLS 1.3 suites; "" = OpenSSL's default
+    bool starttls = true;                 // offer STARTTLS / STLS on the plain listeners
+};
+
+// [submission]: message submission (RFC 6409): AUTH before MAIL, then
+// relay anywhere. [smtps]: the same over implicit TLS (RFC 8314).
+struct SubmissionConfig {
+    std::vector<ListenAddress> listen;    // default 127.0.0.1:5870; empty = none
+    // MAIL FROM must be the authenticated user's address (or null).
+    bool require_sender_match = true;
+    // Counted apart from [smtp]'s, smtps included (one service, as in
+    // Dovecot); per IP as Postfix's smtpd_client_connection_count_limit.
+    uint32_t max_connections = 1000;
+    uint32_t max_connections_per_ip = 50;
+};
+
+// [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
+struct ImplicitTlsConfig {
+    std::vector<ListenAddress> listen;
+};
+
+// [delivery.tls]: outbound STARTTLS policy: "none", "may" (opportunistic,
+// plain-text retry if the handshake fails), "encrypt" (TLS required),
+// "verify" (TLS with a certificate valid for the MX host name).
+struct DeliveryTlsConfig {
+    std::string default_policy = "may";
+    std::vector<std::pair<std::string, std::string>> domains;   // lower-cased domain -> policy
+    std::string ca_file;   // "" = the system trust store
+};
+
+struct RelayConfig {
+    std::vector<std::string> local_domains;   // lower-cased; default ["localhost"]
+    std::vector<Network> relay_networks;      // default 127.0.0.0/8, ::1/128
+};
+
+// [pop3]: the POP3 front end (RFC 1939) over the users' INBOX.
+struct Pop3Config {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:1100; empty = no POP3
+    uint32_t idle_timeout = 600;         // seconds; RFC 1939 3: at least 10 minutes
+    uint32_t max_bad_commands = 20;
+    uint32_t max_auth_failures = 3;      // per connection, then it is closed
+    uint32_t max_connections = 1000;     // pop3 and pop3s together
+    uint32_t max_connections_per_ip = 50;
+};
+
+// [imap]: the IMAP4rev1 front end (RFC 3501) over the users' mailboxes.
+struct ImapConfig {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:1430; empty = no IMAP
+    uint32_t idle_timeout = 1800;        // seconds; RFC 3501 5.4: autologout at least 30 minutes
+    uint32_t max_bad_commands = 20;
+    // Seconds SEARCH, FETCH or LIST may work before NO [LIMIT]; 0 = no limit.
+    uint32_t command_time_limit = 30;
+    uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
+    uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
+};
+
+// [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
+struct DeliveryConfig {
+    std::vector<std::string> dns_servers;      // "ip", "ip:port", "[v6]:port"; empty = /etc/resolv.conf
+    uint16_t remote_port = 25;                 // port of remote MX hosts
+    std::vector<std::string> retry_schedule = {"5m", "10m", "20m", "40m", "1h"};   // the last repeats
+    uint32_t max_queue_lifetime = 5 * 86400;   // seconds; Postfix's maximal_queue_lifetime
+    uint32_t max_connections_per_destination = 20;
+    uint32_t max_connections_per_host = 50;    // per remote IP, over all destinations
+    uint32_t max_messages_per_connection = 100;
+    uint32_t connect_timeout = 30;             // seconds
+    uint32_t idle_timeout = 2;                 // seconds an idle outbound connection waits for more mail
+    uint32_t delay_warning = 0;                // seconds before a "delayed" DSN; 0 = none
+    uint32_t max_hops = 100;                   // Received: headers before a message counts as looping
+    // [delivery.routes]: lower-cased domain -> next hop ("host", "host:port", "[ip]:port").
+    std::vector<std::pair<std::string, std::string>> routes;
+    DeliveryTlsConfig tls;
+};
+
+// [store]: the database in data_dir (docs/STORAGE.md, docs/ROBUSTNESS.md).
+struct StoreConfig {
+    // Postfix's queue_minfree: while the data directory's filesystem has
+    // fewer free bytes than this, MAIL FROM is answered 452 4.3.1, so the
+    // database never runs out of space in the middle of a write; reading,
+    // deleting and delivering stored mail go on. 0 = no threshold (mail is
+    // then refused only once the database itself reports a full disk).
+    uint64_t min_free_space = 256u << 20;
+};
+
+struct LogConfig {
+    std::string level = "info";   // error, warn, info, debug
+};
+
+struct Config {
+    std::string hostname;          // default: gethostname()
+    std::string data_dir = "./ringpost-data";
+    uint32_t threads = 0;          // 0 = one per core
+    // Nice value added to the threads that do sessions' blocking and heavy
+    // work off the rings (store reads, large SEARCH matching, password
+    // hashing), so that it never takes CPU from the rings' connections.
+    uint32_t pool_nice = 10;       // 0..19; 0 = same priority as the rings
+    std::string admin_socket;      // default: <data_dir>/admin.sock
+    SmtpConfig smtp;
+    RelayConfig relay;
+    DeliveryConfig delivery;
+    Pop3Config pop3;
+    ImapConfig imap;
+    StoreConfig store;
+    TlsConfig tls;
+    SubmissionConfig submission;
+    ImplicitTlsConfig smtps;
+    ImplicitTlsConfig pop3s;
+    ImplicitTlsConfig imaps;
+    LogConfig log;
+    std::string source;            // file it came from, or "built-in defaults"
+};
+
+Config default_config();
+// Reads `path`; throws ConfigError("ringpost.toml: smtp.max_recipients: expected a positive integer").
+Config load_config(const std::string& path);
+// The same for the file's contents (`path` names it in errors).
+Config parse_config(std::string_view text, const std::string& path);
+// Default lookup: ./ringpost.toml if it exists, else built-in defaults.
+Config load_config_or_default(const std::string& path_or_empty);
+
+// A few "key: value" lines for `ringpost check-config` (listen, data_dir, domains, ...).
+std::string describe_config(const Config& config);
+
+// Helpers shared with the policy code.
+bool network_contains(const Network& net, const uint8_t addr16[16]);
+bool parse_ip(const std::string& text, uint8_t out16[16]);   // v4 -> v4-mapped
+ListenAddress parse_listen(const std::string& text);          // throws ConfigError
+Network parse_network(const std::string& text);               // throws ConfigError
+// "300", "90s", "5m", "2h", "1d", "1h30m" -> seconds; false if malformed or > 2^32-1.
+bool parse_duration(std::string_view text, uint32_t& seconds);
+// "1048576", "512K", "256M", "1G", "1T" (binary multiples; "KiB", "MiB",
+// ... and a trailing "B" are accepted too) -> bytes; false if malformed or
+// beyond 2^63.
+bool parse_byte_size(std::string_view text, uint64_t& bytes);
+
+}  // namespace ringpost::config

@@ -1,0 +1,56 @@
+#include "config/engine_config.hpp"
+
+#include <algorithm>
+
+#include "util/ascii.hpp"
+
+namespace ringpost::config {
+
+using util::ascii_lower;
+
+bool is_local_address(const RelayConfig& relay, std::string_view address) {
+    size_t at = address.rfind('@');
+    if (at == std::string_view::npos) return ascii_lower(address) == "postmaster";
+    std::string domain = ascii_lower(address.substr(at + 1));
+    return std::find(relay.local_domains.begin(), relay.local_domains.end(), domain) != relay.local_domains.end();
+}
+
+delivery::EngineConfig engine_config(const Config& config) {
+    const DeliveryConfig& d = config.delivery;
+    delivery::EngineConfig e;
+    e.hostname = config.hostname;
+    e.resolver.servers = d.dns_servers;
+    e.remote_port = d.remote_port;
+    for (const auto& [domain, hop] : d.routes) {
+        auto route = delivery::parse_route(hop);
+        if (!route) throw ConfigError("delivery.routes." + domain + ": " + route.error().message);
+        e.routes[domain] = route.value();
+    }
+    auto retry = delivery::RetrySchedule::parse(d.retry_schedule);
+    if (!retry) throw ConfigError("delivery.retry_schedule: " + retry.error().message);
+    e.retry = retry.value();
+    e.max_queue_lifetime = std::chrono::seconds(d.max_queue_lifetime);
+    e.delay_warning = std::chrono::seconds(d.delay_warning);
+    e.max_hops = d.max_hops;
+    e.max_connections_per_destination = d.max_connections_per_destination;
+    e.max_connections_per_host = d.max_connections_per_host;
+    e.max_messages_per_connection = d.max_messages_per_connection;
+    e.timeouts.connect = std::chrono::seconds(d.connect_timeout);
+    e.idle_timeout = std::chrono::seconds(d.idle_timeout);
+    e.shutdown_grace = std::chrono::seconds(config.smtp.shutdown_grace);
+    // [delivery.tls]: the policy names were checked by load_config.
+    auto policy = [](const std::string& key, const std::string& name) {
+        auto p = delivery::parse_tls_policy(name);
+        if (!p) throw ConfigError(key + ": unknown TLS policy \"" + name + "\" (none, may, encrypt, verify)");
+        return *p;
+    };
+    e.tls.default_policy = policy("delivery.tls.default", d.tls.default_policy);
+    for (const auto& [domain, name] : d.tls.domains)
+        e.tls.domains[ascii_lower(domain)] = policy("delivery.tls.domains." + domain, name);
+    e.tls_ca_file = d.tls.ca_file;
+    RelayConfig relay = config.relay;
+    e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };
+    return e;
+}
+
+}  // namespace ringpost::config

@@ -1,0 +1,16 @@
+// From the [delivery] configuration to the engine's settings.
+#pragma once
+
+#include "config/config.hpp"
+#include "delivery/engine.hpp"
+
+namespace ringpost::config {
+
+// Throws ConfigError for what load_config could not check alone.
+delivery::EngineConfig engine_config(const Config& config);
+
+// Whether an address is in one of the local domains (case-insensitive);
+// a bare "postmaster" counts as local.
+bool is_local_address(const RelayConfig& relay, std::string_view address);
+
+}  // namespace ringpost::config

@@ -1,0 +1,24 @@
+// What a listener serves (the protocol, and whether TLS comes first), which
+// service's connection limits it counts against, and what a client over
+// those limits is told. Pure, for the worker's accept path.
+#pragma once
+
+#include "server/connection_limiter.hpp"
+
+namespace ringpost::server {
+
+enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
+
+bool is_implicit_tls(Protocol p);
+const char* protocol_name(Protocol p);   // "smtp", "smtps", ... for logs
+
+// The implicit-TLS listeners count with their service, as Dovecot's
+// inet_listeners do with theirs (imaps is a listener of imap-login).
+ConnectionLimiter& limiter_for(const ServiceLimiters& limiters, Protocol p);
+
+// One line with CRLF in the client's protocol: SMTP's 421 (RFC 5321 3.8),
+// POP3's -ERR with RFC 3206's SYS/TEMP, IMAP's BYE greeting (RFC 3501
+// 7.1.5) with RFC 5530's UNAVAILABLE. `verdict` is not kOk.
+const char* refusal_reply(Protocol p, ConnectionLimiter::Verdict verdict);
+
+}  // namespace ringpost::server

@@ -1,0 +1,53 @@
+#include "server/relay_policy.hpp"
+
+#include <ctime>
+
+#include "store/store.hpp"
+
+namespace ringpost::server {
+
+using util::ascii_lower;
+
+RelayPolicy::RelayPolicy(const config::RelayConfig& relay, store::Store& store)
+    : relay_networks_(relay.relay_networks), store_(store) {
+    for (const auto& d : relay.local_domains) local_domains_.insert(ascii_lower(d));
+    if (!relay.local_domains.empty()) primary_domain_ = ascii_lower(relay.local_domains.front());
+}
+
+bool RelayPolicy::is_local_domain(std::string_view domain) const {
+    return local_domains_.count(ascii_lower(domain)) != 0;
+}
+
+bool RelayPolicy::relay_allowed(const uint8_t addr16[16]) const {
+    for (const auto& net : relay_networks_)
+        if (config::network_contains(net, addr16)) return true;
+    return false;
+}
+
+smtp::RcptVerdict RelayPolicy::check_recipient(std::string_view address, const smtp::ClientInfo& client) {
+    auto at = address.rfind('@');
+    if (at == std::string_view::npos) {
+        // RFC 5321 4.5.1: "postmaster" without a domain must be accepted;
+        // it is the postmaster of our first local domain.
+        if (ascii_lower(address) == "postmaster" && !primary_domain_.empty()) {
+            return store_.user_exists("postmaster@" + primary_domain_) ? smtp::RcptVerdict::kAcceptLocal
+                                                                        : smtp::RcptVerdict::kUnknownUser;
+        }
+        return smtp::RcptVerdict::kUnknownUser;
+    }
+    std::string_view domain = address.substr(at + 1);
+    if (is_local_domain(domain)) {
+        return store_.user_exists(ascii_lower(address)) ? smtp::RcptVerdict::kAcceptLocal
+                                                        : smtp::RcptVerdict::kUnknownUser;
+    }
+    if (client.relay_allowed || client.authenticated) return smtp::RcptVerdict::kAcceptRelay;
+    return smtp::RcptVerdict::kRelayDenied;
+}
+
+std::string RelayPolicy::new_queue_id() { return store::new_queue_id(); }
+
+int64_t RelayPolicy::now() { return static_cast<int64_t>(::time(nullptr)); }
+
+bool RelayPolicy::storage_available(uint64_t size) { return store_.can_accept(size); }
+
+}  // namespace ringpost::server

@@ -1,0 +1,41 @@
+// The SMTP access policy (smtp::Policy): recipients in local_domains are
+// accepted from anyone when the user exists; other domains only from
+// clients in relay_networks (or authenticated ones, issue 5).
+#pragma once
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "config/config.hpp"
+#include "smtp/session.hpp"
+#include "util/ascii.hpp"
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::server {
+
+class RelayPolicy final : public smtp::Policy {
+public:
+    RelayPolicy(const config::RelayConfig& relay, store::Store& store);
+
+    smtp::RcptVerdict check_recipient(std::string_view address, const smtp::ClientInfo& client) override;
+    std::string new_queue_id() override;
+    int64_t now() override;
+    bool storage_available(uint64_t size) override;
+
+    bool is_local_domain(std::string_view domain) const;
+    // Decided once per connection: is this peer in relay_networks?
+    bool relay_allowed(const uint8_t addr16[16]) const;
+
+private:
+    std::unordered_set<std::string> local_domains_;
+    std::string primary_domain_;   // first of local_domains: home of a bare "postmaster"
+    std::vector<config::Network> relay_networks_;
+    store::Store& store_;
+};
+
+// Lower-cased copy (ASCII only; UTF-8 bytes pass unchanged).
+}  // namespace ringpost::server

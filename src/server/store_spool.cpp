@@ -1,0 +1,49 @@
+#include "server/store_spool.hpp"
+
+#include <memory>
+
+#include "delivery/engine.hpp"
+#include "store/commit_stage.hpp"
+#include "util/log.hpp"
+
+namespace ringpost::server {
+
+void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(const Result<void>&)> done) {
+    auto req = std::make_unique<store::AcceptRequest>();
+    req->envelope = std::move(message.envelope);
+    for (auto& r : req->envelope.recipients)
+        if (r.local && r.address.find('@') == std::string::npos) r.address += "@" + primary_domain_;
+    req->data = std::move(message.data);
+    store::AcceptRequest* raw = req.get();
+    // Runs on the commit thread, after the synced write: the log line says
+    // "accepted" only for mail that is really on disk.
+    req->on_done = [raw, engine = engine_, done = std::move(done)](const Result<void>& result) {
+        auto& env = raw->envelope;
+        if (result.ok()) {
+            std::string to;
+            size_t local = 0;
+            for (const auto& r : env.recipients) {
+                if (!to.empty()) to += ',';
+                to += r.address;
+                local += r.local ? 1 : 0;
+            }
+            log::info("accepted", {{"qid", env.queue_id},
+                                   {"from", env.sender.empty() ? std::string("<>") : env.sender},
+                                   {"to", to},
+                                   {"rcpts", env.recipients.size()},
+                                   {"local", local},
+                                   {"size", env.body_size},
+                                   {"client", env.client_ip},
+                                   {"proto", env.protocol}});
+        } else {
+            log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
+        }
+        done(result);
+        // The request is freed after this callback: its bytes move on to
+        // the engine instead of being read back from the spool.
+        if (result.ok() && engine) engine->handoff(std::move(env), std::move(raw->data));
+    };
+    stage_.submit(std::move(req));
+}
+
+}  // namespace ringpost::server

@@ -1,0 +1,348 @@
+#include "server/worker.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "server/connection_limiter.hpp"
+#include "server/listener_protocol.hpp"
+#include "server/relay_policy.hpp"
+#include "server/store_spool.hpp"
+#include "io/acceptor.hpp"
+#include "io/live_set.hpp"
+#include "io/ops.hpp"
+#include "io/ring.hpp"
+#include "io/task.hpp"
+#include "imap/connection.hpp"   // IMAP front end
+#include "pop3/connection.hpp"
+#include "smtp/connection.hpp"
+#include "store/store.hpp"
+#include "tls/server_upgrade.hpp"
+#include "util/log.hpp"
+#include "util/log_rate_limit.hpp"
+
+namespace ringpost::server {
+
+// Everything that lives on the worker's thread, next to its ring.
+struct Worker::State {
+    io::Ring ring;
+    io::LiveSet live;
+    smtp::SessionConfig session_config;
+    RelayPolicy policy;
+    StoreSpool spool;
+    smtp::Timeouts timeouts;
+    pop3::SessionConfig pop3_config;
+    pop3::Timeouts pop3_timeouts;
+    pop3::Backend* pop3_backend = nullptr;
+    // IMAP front end ([imap]).
+    imap::SessionConfig imap_config;
+    imap::Timeouts imap_timeouts;
+    imap::Backend* imap_backend = nullptr;
+    // TLS for STARTTLS/STLS (when [tls] starttls) and the implicit listeners.
+    tls::ContextHolder* tls = nullptr;
+    bool starttls = false;
+    smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
+    smtp::InflightBudget* inflight = nullptr;    // shared by all workers
+    std::vector<std::unique_ptr<io::Acceptor>> acceptors;
+    WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
+    bool shutting_down = false;
+    unsigned accept_loops = 0;
+
+    State(const config::Config& config, store::Store& store, const WorkerServices& services)
+        : ring(8192),
+          policy(config.relay, store),
+          spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
+                services.engine),
+          pop3_backend(services.pop3),
+          imap_backend(services.imap),
+          tls(services.tls),
+          starttls(services.tls && config.tls.starttls),
+          smtp_auth(services.smtp_auth),
+          inflight(services.inflight) {
+        session_config.hostname = config.hostname;
+        // STARTTLS, AUTH and submission are set per connection by the driver.
+        session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
+        session_config.require_sender_match = config.submission.require_sender_match;
+        auto& l = session_config.limits;
+        l.max_message_size = config.smtp.max_message_size;
+        l.max_recipients = config.smtp.max_recipients;
+        l.max_command_line = config.smtp.max_command_line;
+        l.max_data_line = config.smtp.max_data_line;
+        l.soft_error_limit = config.smtp.soft_error_limit;
+        l.hard_error_limit = config.smtp.hard_error_limit;
+        l.junk_command_limit = config.smtp.junk_command_limit;
+        l.error_delay = std::chrono::milliseconds(config.smtp.error_delay_ms);
+        timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
+        timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
+        timeouts.min_data_rate = config.smtp.min_data_rate;
+        timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
+        pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
+        pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
+        pop3_timeouts.idle = std::chrono::seconds(config.pop3.idle_timeout);
+        // IMAP: plain-text logins over TLS, or from loopback (the driver grants it).
+        imap_config.hostname = config.hostname;
+        imap_config.plaintext_allowed = false;
+        imap_config.max_bad_commands = config.imap.max_bad_commands;
+        imap_config.command_time_limit = std::chrono::seconds(config.imap.command_time_limit);
+        imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
+    }
+};
+
+namespace {
+
+// Refuse without a session: one reply (after the handshake on an
+// implicit-TLS listener, where a plain-text line would be noise), close.
+// Bounded by short timeouts.
+io::Task<void> refuse(Worker::State& st, int fd, Protocol protocol, const char* reply, const std::string& client_ip) {
+    constexpr auto kRefusalTimeout = std::chrono::seconds(5);
+    std::unique_ptr<io::Stream> stream = std::make_unique<io::PlainStream>(fd);
+    if (is_implicit_tls(protocol)) {
+        auto upgrading = tls::upgrade_to_tls(stream, *st.tls, kRefusalTimeout, protocol_name(protocol), client_ip);
+        if (!(co_await std::move(upgrading))) co_return;   // the failed handshake closed the socket
+    }
+    std::string out(reply);
+    auto sending = stream->send_all(out, kRefusalTimeout);
+    co_await std::move(sending);
+    auto closing = stream->close(kRefusalTimeout);
+    co_await std::move(closing);
+}
+
+io::Task<void> serve_pop3(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
+    pop3::ClientInfo client;
+    client.ip = ip;
+    client.port = port;
+    pop3::ConnectionContext ctx{st.pop3_config, *st.pop3_backend, st.pop3_timeouts, st.live};
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    auto serving = pop3::serve_connection(fd, std::move(client), ctx);
+    co_await std::move(serving);
+}
+
+// IMAP front end: one imap::serve_connection per accepted socket.
+io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint16_t port, bool implicit_tls) {
+    imap::ClientInfo client;
+    client.ip = ip;
+    client.port = port;
+    imap::ConnectionContext ctx{st.imap_config, *st.imap_backend, st.imap_timeouts, st.live, {}};
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    auto serving = imap::serve_connection(fd, std::move(client), ctx);
+    co_await std::move(serving);
+}
+
+io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd, Protocol protocol) {
+    auto peer = io::peer_address(fd);
+    if (!peer) {
+        co_await io::close(fd);
+        co_return;
+    }
+    uint8_t ip16[16];
+    io::address_bytes(peer->storage, ip16);
+    smtp::ClientInfo client;
+    client.ip = io::address_ip(peer->storage);
+    client.port = io::address_port(peer->storage);
+    const auto verdict = limiter.acquire(ip16);
+    if (verdict != ConnectionLimiter::Verdict::kOk) {
+        const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
+        log::warn("refused", {{"client", client.ip},
+                              {"proto", protocol_name(protocol)},
+                              {"reason", per_ip ? "max_connections_per_ip" : "max_connections"}});
+        auto refusing = refuse(st, fd, protocol, refusal_reply(protocol, verdict), client.ip);
+        co_await std::move(refusing);
+        co_return;
+    }
+    io::set_nodelay(fd);
+    if (protocol == Protocol::kPop3 || protocol == Protocol::kPop3s) {
+        auto serving = serve_pop3(st, fd, client.ip, client.port, protocol == Protocol::kPop3s);
+        co_await std::move(serving);
+        limiter.release(ip16);
+        co_return;
+    }
+    if (protocol == Protocol::kImap || protocol == Protocol::kImaps) {   // IMAP front end
+        auto serving = serve_imap(st, fd, client.ip, client.port, protocol == Protocol::kImaps);
+        co_await std::move(serving);
+        limiter.release(ip16);
+        co_return;
+    }
+    client.relay_allowed = st.policy.relay_allowed(ip16);
+    smtp::ConnectionContext ctx{st.session_config, st.policy, st.spool, st.timeouts, st.live};
+    const bool implicit_tls = protocol == Protocol::kSmtps;
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
+    ctx.auth = st.smtp_auth;
+    ctx.inflight = st.inflight;
+    auto serving = smtp::serve_connection(fd, std::move(client), ctx);
+    co_await std::move(serving);
+    limiter.release(ip16);
+}
+
+// accept_backoff: at most one line a second for the whole process (every
+// listener of every worker hits EMFILE at once), with how many were left out.
+void log_accept_backoff(int error, Protocol protocol, std::chrono::milliseconds backoff) {
+    static log::RateLimit limit(std::chrono::seconds(1));
+    uint64_t suppressed = 0;
+    if (!limit.allow(suppressed)) return;
+    const char* name = strerrorname_np(error);
+    log::error("accept_backoff", {{"errno", name ? name : std::to_string(error)},
+                                  {"error", std::strerror(error)},
+                                  {"proto", protocol_name(protocol)},
+                                  {"backoff_ms", static_cast<int64_t>(backoff.count())},
+                                  {"suppressed", suppressed}});
+}
+
+io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {
+    // EMFILE and friends: the connection stays in the backlog; wait, then
+    // try again, doubling the wait up to kMaxBackoff while it keeps failing
+    // (nginx waits 500 ms). Sessions ending meanwhile free descriptors, so
+    // the listener serves again within kMaxBackoff of that.
+    constexpr std::chrono::milliseconds kMinBackoff{10};
+    constexpr std::chrono::milliseconds kMaxBackoff{500};
+    std::chrono::milliseconds backoff = kMinBackoff;
+    for (;;) {
+        int fd = co_await acceptor.next();
+        if (fd == -ECANCELED) break;
+        if (fd < 0) {
+            log_accept_backoff(-fd, protocol, backoff);
+            co_await io::sleep_for(backoff);
+            backoff = std::min(backoff * 2, kMaxBackoff);
+            acceptor.resume();
+            continue;
+        }
+        backoff = kMinBackoff;
+        if (st.shutting_down) {
+            co_await io::close(fd);
+            continue;
+        }
+        io::spawn(handle_connection(st, limiter, fd, protocol));
+    }
+    --st.accept_loops;
+}
+
+// Graceful shutdown on this ring: idle sessions get 421 now, sessions in a
+// transaction get until `grace` to finish, then everything is cut.
+io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
+    st.live.set_draining();
+    for (auto& a : st.acceptors) a->stop();
+    // Close the listening sockets too: the kernel would otherwise complete
+    // handshakes into the backlog that nobody will ever answer; closed, new
+    // clients get a refusal and try another MX or later.
+    for (auto& fd : st.listeners->smtp) fd.reset();
+    for (auto& fd : st.listeners->pop3) fd.reset();
+    for (auto& fd : st.listeners->imap) fd.reset();
+    for (auto& fd : st.listeners->submission) fd.reset();
+    for (auto& fd : st.listeners->smtps) fd.reset();
+    for (auto& fd : st.listeners->pop3s) fd.reset();
+    for (auto& fd : st.listeners->imaps) fd.reset();
+    st.live.cancel_all(false);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
+        co_await io::sleep_for(std::chrono::milliseconds(20));
+    if (st.live.size() > 0) {
+        st.live.cancel_all(true);
+        // Sessions waiting on the commit stage cannot be cut; it answers fast.
+        auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (st.live.size() > 0 && std::chrono::steady_clock::now() < hard)
+            co_await io::sleep_for(std::chrono::milliseconds(20));
+    }
+    while (st.accept_loops > 0) co_await io::sleep_for(std::chrono::milliseconds(5));
+    st.ring.stop();
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, const config::Config& config, store::Store& store, WorkerServices services,
+               ServiceLimiters limiters, WorkerListeners listeners)
+    : index_(index),
+      config_(config),
+      store_(store),
+      services_(services),
+      limiters_(limiters),
+      listeners_(std::move(listeners)) {}
+
+// The ring goes only now, after join(): the server destroys its workers
+// once every producer that might post to their rings has stopped.
+Worker::~Worker() {
+    join();
+    owned_.reset();
+}
+
+bool Worker::start() {
+    thread_ = std::thread([this] { thread_main(); });
+    started_.wait(0);
+    return started_.load() == 1;
+}
+
+void Worker::thread_main() {
+    std::unique_ptr<State>& st = owned_;
+    try {
+        st = std::make_unique<State>(config_, store_, services_);
+    } catch (const std::exception& e) {
+        log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
+        started_.store(-1);
+        started_.notify_all();
+        return;
+    }
+    st->ring.bind_thread();
+    st->listeners = &listeners_;
+    auto listen = [&](std::vector<io::Fd>& fds, Protocol protocol) {
+        for (auto& l : fds) {
+            st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
+            ++st->accept_loops;
+            io::spawn(accept_loop(*st, limiter_for(limiters_, protocol), *st->acceptors.back(), protocol));
+        }
+    };
+    listen(listeners_.smtp, Protocol::kSmtp);
+    listen(listeners_.submission, Protocol::kSubmission);
+    if (services_.pop3) listen(listeners_.pop3, Protocol::kPop3);
+    if (services_.imap) listen(listeners_.imap, Protocol::kImap);
+    // Implicit TLS needs the certificate.
+    if (services_.tls) listen(listeners_.smtps, Protocol::kSmtps);
+    if (services_.tls && services_.pop3) listen(listeners_.pop3s, Protocol::kPop3s);
+    if (services_.tls && services_.imap) listen(listeners_.imaps, Protocol::kImaps);
+    state_.store(st.get());
+    started_.store(1);
+    started_.notify_all();
+    try {
+        st->ring.run();
+    } catch (const std::exception& e) {
+        log::error("worker_failed", {{"worker", index_}, {"error", e.what()}});
+    }
+    state_.store(nullptr);
+    // The loop is over: what a blocking pool, the commit stage or the hub
+    // posts from now on is dropped (the ring itself lives on in owned_
+    // until ~Worker, so a late post never touches freed memory). Frames of
+    // coroutines still suspended (none after a clean drain) are leaked
+    // deliberately rather than destroyed under their feet.
+    st->ring.close();
+    st->acceptors.clear();
+    listeners_.smtp.clear();
+    listeners_.pop3.clear();
+    listeners_.imap.clear();
+    listeners_.submission.clear();
+    listeners_.smtps.clear();
+    listeners_.pop3s.clear();
+    listeners_.imaps.clear();
+}
+
+void Worker::request_shutdown() {
+    State* st = state_.load();
+    if (!st) return;
+    auto grace = std::chrono::seconds(config_.smtp.shutdown_grace);
+    st->ring.post([st, grace] {
+        if (st->shutting_down) return;
+        st->shutting_down = true;
+        io::spawn(drain(*st, grace));
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ringpost::server

@@ -1,0 +1,525 @@
+// config::Config loading: the reference file, defaults, every key's type check
+// naming the key, durations, unknown keys, syntax errors with line:column.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "temp_dir.hpp"
+
+namespace ringpost::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kReference = R"(hostname = "mx.example.test"
+data_dir = "./ringpost-data"
+threads = 0                      # 0 = one per core
+
+[smtp]
+listen = ["127.0.0.1:2525"]
+max_message_size = 26214400
+max_recipients = 1000
+max_connections = 20000
+max_connections_per_ip = 1000
+
+[relay]
+local_domains = ["example.test", "localhost"]
+relay_networks = ["127.0.0.0/8", "::1/128"]
+)";
+
+class ConfigTest : public ::testing::Test {
+protected:
+    // Loads `text` as ringpost.toml in a temp dir; returns the config::ConfigError message or "".
+    std::string error_of(const std::string& text) {
+        try {
+            config::load_config(dir.write("ringpost.toml", text));
+        } catch (const config::ConfigError& e) {
+            return e.what();
+        }
+        return "";
+    }
+    config::Config load(const std::string& text) { return config::load_config(dir.write("ringpost.toml", text)); }
+    test::TempDir dir;
+};
+
+TEST_F(ConfigTest, DefaultsAreSensible) {
+    config::Config c = config::default_config();
+    EXPECT_FALSE(c.hostname.empty());
+    ASSERT_EQ(c.smtp.listen.size(), 1u);
+    EXPECT_EQ(c.smtp.listen[0].host, "127.0.0.1");
+    EXPECT_EQ(c.smtp.listen[0].port, 2525);
+    EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"localhost"});
+    ASSERT_EQ(c.relay.relay_networks.size(), 2u);
+    EXPECT_EQ(c.relay.relay_networks[0].text, "127.0.0.0/8");
+    EXPECT_EQ(c.relay.relay_networks[1].text, "::1/128");
+    EXPECT_EQ(c.data_dir, "./ringpost-data");
+    EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.smtp.min_data_rate, 500u);   // Postfix smtpd_min_data_rate
+    // A quarter of RAM within [64 MiB, 2 GiB]; an eighth of it per address.
+    EXPECT_EQ(c.smtp.max_inflight_bytes, config::default_max_inflight_bytes());
+    EXPECT_GE(c.smtp.max_inflight_bytes, 64u << 20);
+    EXPECT_LE(c.smtp.max_inflight_bytes, 2048u << 20);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, c.smtp.max_inflight_bytes / 8);
+    EXPECT_EQ(c.source, "built-in defaults");
+}
+
+TEST_F(ConfigTest, InflightBudgetKeys) {
+    config::Config c = load("[smtp]\nmax_inflight_bytes = 4194304\nmax_inflight_bytes_per_ip = 2097152\n");
+    EXPECT_EQ(c.smtp.max_inflight_bytes, 4194304u);
+    EXPECT_EQ(c.smtp.max_inflight_bytes_per_ip, 2097152u);
+    // The per-IP share follows the total when not given; 0 turns both off.
+    EXPECT_EQ(load("[smtp]\nmax_inflight_bytes = 80000000\n").smtp.max_inflight_bytes_per_ip, 10000000u);
+    config::Config off = load("[smtp]\nmax_inflight_bytes = 0\n");
+    EXPECT_EQ(off.smtp.max_inflight_bytes, 0u);
+    EXPECT_EQ(off.smtp.max_inflight_bytes_per_ip, 0u);
+}
+
+TEST_F(ConfigTest, LoadsTheReferenceFile) {
+    config::Config c = load(kReference);
+    EXPECT_EQ(c.hostname, "mx.example.test");
+    EXPECT_EQ(c.data_dir, "./ringpost-data");
+    EXPECT_EQ(c.threads, 0u);
+    EXPECT_EQ(c.pool_nice, 10u);   // pool threads yield to the rings by default
+    ASSERT_EQ(c.smtp.listen.size(), 1u);
+    EXPECT_EQ(c.smtp.listen[0].text, "127.0.0.1:2525");
+    EXPECT_EQ(c.smtp.max_message_size, 26214400u);
+    EXPECT_EQ(c.smtp.max_recipients, 1000u);
+    EXPECT_EQ(c.smtp.max_connections, 20000u);
+    EXPECT_EQ(c.smtp.max_connections_per_ip, 1000u);
+    EXPECT_EQ(c.relay.local_domains, (std::vector<std::string>{"example.test", "localhost"}));
+    ASSERT_EQ(c.relay.relay_networks.size(), 2u);
+    EXPECT_EQ(c.admin_socket, "./ringpost-data/admin.sock");
+    EXPECT_EQ(c.source, dir.file("ringpost.toml"));
+    EXPECT_EQ(c.smtp.command_timeout, 300u);   // untouched keys keep defaults
+}
+
+TEST_F(ConfigTest, AllKeysAreRead) {
+    config::Config c = load(R"(
+hostname = "relay.example.org"
+data_dir = "/var/spool/rp"
+threads = 4
+pool_nice = 0
+admin_socket = "/run/rp.sock"
+[smtp]
+listen = ["0.0.0.0:25", "[::]:25"]
+max_message_size = 1000
+max_recipients = 5
+max_connections = 6
+max_connections_per_ip = 7
+soft_error_limit = 3
+hard_error_limit = 8
+junk_command_limit = 50
+error_delay = "250ms"
+max_command_line = 600
+max_data_line = 2000
+command_timeout = "5m"
+data_timeout = 90
+min_data_rate = 0
+shutdown_grace = 0
+[relay]
+local_domains = ["Example.ORG"]
+relay_networks = []
+[log]
+level = "debug"
+)");
+    EXPECT_EQ(c.hostname, "relay.example.org");
+    EXPECT_EQ(c.data_dir, "/var/spool/rp");
+    EXPECT_EQ(c.threads, 4u);
+    EXPECT_EQ(c.pool_nice, 0u);
+    EXPECT_EQ(c.admin_socket, "/run/rp.sock");
+    ASSERT_EQ(c.smtp.listen.size(), 2u);
+    EXPECT_EQ(c.smtp.listen[1].host, "::");
+    EXPECT_EQ(c.smtp.listen[1].port, 25);
+    EXPECT_EQ(c.smtp.max_message_size, 1000u);
+    EXPECT_EQ(c.smtp.max_recipients, 5u);
+    EXPECT_EQ(c.smtp.max_connections, 6u);
+    EXPECT_EQ(c.smtp.max_connections_per_ip, 7u);
+    EXPECT_EQ(c.smtp.soft_error_limit, 3u);
+    EXPECT_EQ(c.smtp.hard_error_limit, 8u);
+    EXPECT_EQ(c.smtp.junk_command_limit, 50u);
+    EXPECT_EQ(c.smtp.error_delay_ms, 250u);
+    EXPECT_EQ(c.smtp.max_command_line, 600u);
+    EXPECT_EQ(c.smtp.max_data_line, 2000u);
+    EXPECT_EQ(c.smtp.command_timeout, 300u);
+    EXPECT_EQ(c.smtp.data_timeout, 90u);
+    EXPECT_EQ(c.smtp.min_data_rate, 0u);
+    EXPECT_EQ(c.smtp.shutdown_grace, 0u);
+    EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"example.org"});   // lower-cased
+    EXPECT_TRUE(c.relay.relay_networks.empty());
+    EXPECT_EQ(c.log.level, "debug");
+}
+
+TEST_F(ConfigTest, AdminSocketFollowsDataDir) {
+    EXPECT_EQ(load("data_dir = \"/srv/rp\"\n").admin_socket, "/srv/rp/admin.sock");
+}
+
+TEST_F(ConfigTest, TypeErrorsNameFileAndKey) {
+    EXPECT_EQ(error_of("[smtp]\nmax_recipients = \"abc\"\n"),
+              dir.file("ringpost.toml") + ": smtp.max_recipients: expected a positive integer, got \"abc\"");
+    struct Case {
+        const char* toml;
+        const char* key;
+    } cases[] = {
+        {"hostname = 5", "hostname"},
+        {"hostname = \"bad host\"", "hostname"},
+        {"data_dir = true", "data_dir"},
+        {"data_dir = \"\"", "data_dir"},
+        {"threads = -1", "threads"},
+        {"threads = 5000", "threads"},
+        {"pool_nice = 20", "pool_nice"},
+        {"pool_nice = -1", "pool_nice"},
+        {"admin_socket = 1", "admin_socket"},
+        {"[smtp]\nlisten = 25", "smtp.listen"},
+        {"[smtp]\nlisten = []", "smtp.listen"},
+        {"[smtp]\nlisten = [\"localhost:25\"]", "smtp.listen[0]"},
+        {"[smtp]\nlisten = [\"127.0.0.1:25\", \"1.2.3.4:99999\"]", "smtp.listen[1]"},
+        {"[smtp]\nmax_message_size = 0", "smtp.max_message_size"},
+        {"[smtp]\nmax_recipients = 1.5", "smtp.max_recipients"},
+        {"[smtp]\nmax_connections = 0", "smtp.max_connections"},
+        {"[smtp]\nmax_connections_per_ip = \"10\"", "smtp.max_connections_per_ip"},
+        {"[imap]\nmax_connections = 0", "imap.max_connections"},
+        {"[imap]\nmax_connections_per_ip = -1", "imap.max_connections_per_ip"},
+        {"[pop3]\nmax_connections = \"5\"", "pop3.max_connections"},
+        {"[pop3]\nmax_connections_per_ip = 0", "pop3.max_connections_per_ip"},
+        {"[submission]\nmax_connections = 1.5", "submission.max_connections"},
+        {"[submission]\nmax_connections_per_ip = 0", "submission.max_connections_per_ip"},
+        {"[smtp]\nmax_bad_commands = -3", "smtp.max_bad_commands"},
+        {"[smtp]\nsoft_error_limit = 0", "smtp.soft_error_limit"},
+        {"[smtp]\nhard_error_limit = \"20\"", "smtp.hard_error_limit"},
+        {"[smtp]\njunk_command_limit = -1", "smtp.junk_command_limit"},
+        {"[smtp]\nerror_delay = \"fast\"", "smtp.error_delay"},
+        {"[smtp]\nmax_command_line = 100", "smtp.max_command_line"},
+        {"[smtp]\nmax_data_line = 999", "smtp.max_data_line"},
+        {"[smtp]\ncommand_timeout = \"5 minutes\"", "smtp.command_timeout"},
+        {"[smtp]\ndata_timeout = 0", "smtp.data_timeout"},
+        {"[smtp]\nmin_data_rate = -5", "smtp.min_data_rate"},
+        {"[smtp]\nmax_inflight_bytes = -1", "smtp.max_inflight_bytes"},
+        {"[smtp]\nmax_inflight_bytes_per_ip = \"2M\"", "smtp.max_inflight_bytes_per_ip"},
+        {"[smtp]\nmax_inflight_bytes = 1048576", "smtp.max_inflight_bytes"},          // below 8 x 256 KiB
+        {"[smtp]\nmax_inflight_bytes_per_ip = 1000", "smtp.max_inflight_bytes_per_ip"},
+        {"[smtp]\nshutdown_grace = true", "smtp.shutdown_grace"},
+        {"[relay]\nlocal_domains = [\"exa mple.test\"]", "relay.local_domains[0]"},
+        {"[relay]\nlocal_domains = [1]", "relay.local_domains[0]"},
+        {"[relay]\nrelay_networks = [\"10.0.0.0/33\"]", "relay.relay_networks[0]"},
+        {"[relay]\nrelay_networks = [\"not-an-ip\"]", "relay.relay_networks[0]"},
+        {"[log]\nlevel = \"verbose\"", "log.level"},
+        {"smtp = 5", "smtp"},
+    };
+    for (const auto& c : cases) {
+        std::string err = error_of(c.toml);
+        EXPECT_THAT(err, StartsWith(dir.file("ringpost.toml") + ": " + c.key + ": ")) << c.toml;
+        EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+    }
+}
+
+TEST_F(ConfigTest, MessagesSayWhatWasExpected) {
+    EXPECT_THAT(error_of("[smtp]\nmax_command_line = 100"), HasSubstr("expected an integer from 512 to"));
+    EXPECT_THAT(error_of("[smtp]\nmax_command_line = 9000"), HasSubstr("expected an integer from 512 to 8192"));
+    EXPECT_THAT(error_of("[log]\nlevel = \"verbose\""), HasSubstr("got \"verbose\""));
+    EXPECT_THAT(error_of("[smtp]\nlisten = [\"localhost:25\"]"), HasSubstr("host names are not accepted"));
+    EXPECT_THAT(error_of("[relay]\nrelay_networks = [\"10.0.0.1/8\"]"), HasSubstr("did you mean \"10.0.0.0/8\""));
+}
+
+TEST_F(ConfigTest, Durations) {
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = 42").smtp.command_timeout, 42u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"30s\"").smtp.command_timeout, 30u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"5m\"").smtp.command_timeout, 300u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"2h\"").smtp.command_timeout, 7200u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"1d\"").smtp.command_timeout, 86400u);
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"1h30m\"").smtp.command_timeout, 5400u);
+
+    uint32_t s = 0;
+    EXPECT_TRUE(config::parse_duration("120", s));
+    EXPECT_EQ(s, 120u);
+    EXPECT_FALSE(config::parse_duration("", s));
+    EXPECT_FALSE(config::parse_duration("m", s));
+    EXPECT_FALSE(config::parse_duration("5x", s));
+    EXPECT_FALSE(config::parse_duration("-5s", s));
+    EXPECT_FALSE(config::parse_duration("1h30", s));
+    EXPECT_FALSE(config::parse_duration("99999999d", s));   // beyond 32 bits of seconds
+}
+
+TEST_F(ConfigTest, StoreMinFreeSpace) {
+    // Postfix's queue_minfree, with a default that leaves room for several
+    // maximum-size messages in flight.
+    EXPECT_EQ(load("").store.min_free_space, 256u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = 0").store.min_free_space, 0u);
+    EXPECT_EQ(load("[store]\nmin_free_space = 1048576").store.min_free_space, 1048576u);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"64M\"").store.min_free_space, 64u << 20);
+    EXPECT_EQ(load("[store]\nmin_free_space = \"2GiB\"").store.min_free_space, uint64_t{2} << 30);
+    EXPECT_THAT(error_of("[store]\nmin_free_space = -1"), HasSubstr("store.min_free_space: expected a size in bytes"));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = \"64X\""), HasSubstr("got \"64X\""));
+    EXPECT_THAT(error_of("[store]\nmin_free_space = true"), HasSubstr("store.min_free_space"));
+    EXPECT_THAT(error_of("[store]\nmin_free_spac = 1"), HasSubstr("did you mean \"min_free_space\""));
+
+    uint64_t b = 0;
+    EXPECT_TRUE(config::parse_byte_size("512", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(config::parse_byte_size("512B", b));
+    EXPECT_EQ(b, 512u);
+    EXPECT_TRUE(config::parse_byte_size("4k", b));
+    EXPECT_EQ(b, 4096u);
+    EXPECT_TRUE(config::parse_byte_size("3MB", b));
+    EXPECT_EQ(b, 3u << 20);
+    EXPECT_TRUE(config::parse_byte_size("1Ti", b));
+    EXPECT_EQ(b, uint64_t{1} << 40);
+    EXPECT_FALSE(config::parse_byte_size("", b));
+    EXPECT_FALSE(config::parse_byte_size("M", b));
+    EXPECT_FALSE(config::parse_byte_size("5 M", b));
+    EXPECT_FALSE(config::parse_byte_size("5MM", b));
+    EXPECT_FALSE(config::parse_byte_size("5iB", b));
+    EXPECT_FALSE(config::parse_byte_size("-5", b));
+    EXPECT_FALSE(config::parse_byte_size("9999999999T", b));      // beyond 2^63 bytes
+    EXPECT_FALSE(config::parse_byte_size("99999999999999999999", b));
+}
+
+TEST_F(ConfigTest, ErrorLimits) {
+    // Postfix's defaults: smtpd_soft_error_limit 10, smtpd_hard_error_limit
+    // 20, smtpd_junk_command_limit 100, smtpd_error_sleep_time 1s.
+    config::Config d = load("");
+    EXPECT_EQ(d.smtp.soft_error_limit, 10u);
+    EXPECT_EQ(d.smtp.hard_error_limit, 20u);
+    EXPECT_EQ(d.smtp.junk_command_limit, 100u);
+    EXPECT_EQ(d.smtp.error_delay_ms, 1000u);
+    // error_delay: seconds (integer or fraction), "NNNms", or a duration; 0 = none.
+    struct {
+        const char* value;
+        uint32_t ms;
+    } good[] = {{"2", 2000}, {"0.29", 290}, {"\"200ms\"", 200}, {"\"1s\"", 1000},
+                {"\"1m\"", 60000}, {"0", 0}, {"\"0ms\"", 0}};
+    for (const auto& g : good)
+        EXPECT_EQ(load(std::string("[smtp]\nerror_delay = ") + g.value).smtp.error_delay_ms, g.ms) << g.value;
+    for (const char* bad : {"-1", "61", "60.5", "\"2m\"", "\"ms\"", "\"5xms\"", "\"-5ms\"", "\"1.5s\"", "true", "nan"}) {
+        EXPECT_THAT(error_of(std::string("[smtp]\nerror_delay = ") + bad),
+                    HasSubstr("smtp.error_delay: expected a delay from 0 to 60 seconds"))
+            << bad;
+    }
+    // max_bad_commands is the old name of hard_error_limit; not both.
+    EXPECT_EQ(load("[smtp]\nmax_bad_commands = 7").smtp.hard_error_limit, 7u);
+    EXPECT_THAT(error_of("[smtp]\nhard_error_limit = 7\nmax_bad_commands = 7"),
+                HasSubstr("hard_error_limit and max_bad_commands are one setting"));
+}
+
+TEST_F(ConfigTest, UnknownKeysAreErrors) {
+    EXPECT_EQ(error_of("[smtp]\nmax_recipient = 10\n"),
+              dir.file("ringpost.toml") + ": smtp.max_recipient: unknown key (did you mean \"max_recipients\"?)");
+    EXPECT_EQ(error_of("colour = 1\n"), dir.file("ringpost.toml") + ": colour: unknown key");
+    EXPECT_THAT(error_of("[smpt]\nlisten = []\n"), HasSubstr(": smpt: unknown key (did you mean \"smtp\"?)"));
+    EXPECT_THAT(error_of("[relay]\nlocal = []\n"), HasSubstr(": relay.local: unknown key"));
+    EXPECT_THAT(error_of("[log]\nfile = \"x\"\n"), HasSubstr(": log.file: unknown key"));
+}
+
+TEST_F(ConfigTest, TlsAndSubmissionTables) {
+    config::Config d = config::default_config();
+    EXPECT_TRUE(d.tls.cert.empty());
+    EXPECT_TRUE(d.tls.starttls);
+    EXPECT_EQ(d.tls.min_version, "TLSv1.2");
+    EXPECT_EQ(d.submission.listen.at(0).text, "127.0.0.1:5870");
+    EXPECT_EQ(d.smtps.listen.at(0).text, "127.0.0.1:4650");
+    EXPECT_EQ(d.pop3s.listen.at(0).text, "127.0.0.1:9950");
+    EXPECT_EQ(d.imaps.listen.at(0).text, "127.0.0.1:9930");
+    EXPECT_EQ(d.delivery.tls.default_policy, "may");
+    EXPECT_FALSE(d.smtp.allow_plaintext_auth);
+
+    config::Config c = load(std::string(kReference) +
+                    "[tls]\ncert = \"a.pem\"\nkey = \"a.key\"\nmin_version = \"TLSv1.3\"\nstarttls = false\n"
+                    "[submission]\nlisten = [\"127.0.0.1:587\"]\nrequire_sender_match = false\n"
+                    "[smtps]\nlisten = []\n[pop3s]\nlisten = \"[::1]:995\"\n[imaps]\n"
+                    "[delivery.tls]\ndefault = \"encrypt\"\nca_file = \"ca.pem\"\n"
+                    "[delivery.tls.domains]\n\"Secure.Test\" = \"verify\"\n");
+    EXPECT_EQ(c.hostname, "mx.example.test");
+    EXPECT_EQ(c.tls.cert, "a.pem");
+    EXPECT_EQ(c.tls.key, "a.key");
+    EXPECT_EQ(c.tls.min_version, "TLSv1.3");
+    EXPECT_FALSE(c.tls.starttls);
+    EXPECT_EQ(c.submission.listen.at(0).port, 587);
+    EXPECT_FALSE(c.submission.require_sender_match);
+    EXPECT_TRUE(c.smtps.listen.empty());
+    EXPECT_EQ(c.pop3s.listen.at(0).host, "::1");
+    EXPECT_EQ(c.imaps.listen.at(0).port, 9930);   // an empty table keeps the default
+    EXPECT_EQ(c.delivery.tls.default_policy, "encrypt");
+    EXPECT_EQ(c.delivery.tls.ca_file, "ca.pem");
+    ASSERT_EQ(c.delivery.tls.domains.size(), 1u);
+    EXPECT_EQ(c.delivery.tls.domains[0], (std::pair<std::string, std::string>{"secure.test", "verify"}));
+
+    EXPECT_THAT(error_of("tls = 1\n"), HasSubstr(": tls: expected a table"));
+    EXPECT_THAT(error_of("[tls]\ncert = \"a.pem\"\n"), HasSubstr(": tls.key: cert and key go together"));
+    EXPECT_THAT(error_of("[tls]\nmin_version = \"SSLv3\"\n"), HasSubstr(": tls.min_version: expected"));
+    EXPECT_THAT(error_of("[delivery.tls]\ndefault = \"always\"\n"),
+                HasSubstr(": delivery.tls.default: expected one of \"none\", \"may\", \"encrypt\", \"verify\""));
+    EXPECT_THAT(error_of("[smtp]\nallow_plaintext_auth = 1\n"),
+                HasSubstr(": smtp.allow_plaintext_auth: expected true or false"));
+    EXPECT_THAT(error_of("[imaps]\nport = 1\n"), HasSubstr(": imaps.port: unknown key"));
+}
+
+TEST_F(ConfigTest, DeliveryDefaults) {
+    config::Config c = config::default_config();
+    EXPECT_TRUE(c.delivery.dns_servers.empty());
+    EXPECT_EQ(c.delivery.remote_port, 25);
+    EXPECT_EQ(c.delivery.retry_schedule, (std::vector<std::string>{"5m", "10m", "20m", "40m", "1h"}));
+    EXPECT_EQ(c.delivery.max_queue_lifetime, 5u * 86400);
+    EXPECT_EQ(c.delivery.max_connections_per_destination, 20u);
+    EXPECT_EQ(c.delivery.max_connections_per_host, 50u);
+    EXPECT_EQ(c.delivery.max_messages_per_connection, 100u);
+    EXPECT_EQ(c.delivery.connect_timeout, 30u);
+    EXPECT_EQ(c.delivery.delay_warning, 0u);
+    EXPECT_EQ(c.delivery.max_hops, 100u);
+    EXPECT_TRUE(c.delivery.routes.empty());
+}
+
+TEST_F(ConfigTest, DeliveryKeysAreRead) {
+    config::Config c = load(std::string(kReference) + R"(
+[delivery]
+dns_servers = ["127.0.0.1:5353", "[::1]:53", "192.0.2.53"]
+remote_port = 2525
+retry_schedule = ["1s", "2m"]
+max_queue_lifetime = "2d"
+max_connections_per_destination = 5
+max_connections_per_host = 9
+max_messages_per_connection = 7
+connect_timeout = "10s"
+idle_timeout = "0s"
+delay_warning = "4h"
+max_hops = 30
+[delivery.routes]
+"Partner.Test" = "127.0.0.1:2626"
+"other.test" = "[::1]"
+)");
+    const auto& d = c.delivery;
+    EXPECT_EQ(d.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53", "192.0.2.53"}));
+    EXPECT_EQ(d.remote_port, 2525);
+    EXPECT_EQ(d.retry_schedule, (std::vector<std::string>{"1s", "2m"}));
+    EXPECT_EQ(d.max_queue_lifetime, 2u * 86400);
+    EXPECT_EQ(d.max_connections_per_destination, 5u);
+    EXPECT_EQ(d.max_connections_per_host, 9u);
+    EXPECT_EQ(d.max_messages_per_connection, 7u);
+    EXPECT_EQ(d.connect_timeout, 10u);
+    EXPECT_EQ(d.idle_timeout, 0u);
+    EXPECT_EQ(d.delay_warning, 4u * 3600);
+    EXPECT_EQ(d.max_hops, 30u);
+    ASSERT_EQ(d.routes.size(), 2u);
+    EXPECT_EQ(d.routes[0], (std::pair<std::string, std::string>{"partner.test", "127.0.0.1:2626"}));
+    EXPECT_EQ(d.routes[1], (std::pair<std::string, std::string>{"other.test", "[::1]"}));
+}
+
+TEST_F(ConfigTest, DeliveryErrorsNameTheKey) {
+    auto err = [&](const std::string& body) { return error_of("[delivery]\n" + body); };
+    EXPECT_THAT(err("dns_servers = [\"dns.example\"]\n"), HasSubstr("delivery.dns_servers[0]: expected an IP address"));
+    EXPECT_THAT(err("dns_servers = [\"127.0.0.1:0\"]\n"), HasSubstr("delivery.dns_servers[0]: bad port"));
+    EXPECT_THAT(err("remote_port = 70000\n"), HasSubstr("delivery.remote_port: expected an integer from 1 to 65535"));
+    EXPECT_THAT(err("retry_schedule = [\"5m\", \"10x\"]\n"), HasSubstr("delivery.retry_schedule: "));
+    EXPECT_THAT(err("retry_schedule = []\n"), HasSubstr("delivery.retry_schedule: expected at least one duration"));
+    EXPECT_THAT(err("max_queue_lifetime = \"0s\"\n"), HasSubstr("delivery.max_queue_lifetime: expected a positive duration"));
+    EXPECT_THAT(err("max_connections_per_destination = 0\n"), HasSubstr("delivery.max_connections_per_destination"));
+    EXPECT_THAT(err("max_hop = 1\n"), HasSubstr("delivery.max_hop: unknown key (did you mean \"max_hops\"?)"));
+    EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = \"host:x\"\n"), HasSubstr("delivery.routes.\"a.test\": bad port"));
+    EXPECT_THAT(err("[delivery.routes]\n\"a.test\" = 5\n"), HasSubstr("delivery.routes.\"a.test\": expected a string"));
+}
+
+// Each service has its own connection limits (Dovecot's per-service
+// limits); [smtp]'s apply to port 25 only.
+TEST_F(ConfigTest, PerServiceConnectionLimits) {
+    config::Config d = config::default_config();
+    EXPECT_EQ(d.imap.max_connections, 1000u);
+    EXPECT_EQ(d.imap.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.pop3.max_connections, 1000u);
+    EXPECT_EQ(d.pop3.max_connections_per_ip, 50u);
+    EXPECT_EQ(d.submission.max_connections, 1000u);
+    EXPECT_EQ(d.submission.max_connections_per_ip, 50u);
+    config::Config c = load(std::string(kReference) +
+                    "[imap]\nmax_connections = 300\nmax_connections_per_ip = 12\n"
+                    "[pop3]\nmax_connections = 200\nmax_connections_per_ip = 3\n"
+                    "[submission]\nmax_connections = 100\nmax_connections_per_ip = 4\n");
+    EXPECT_EQ(c.imap.max_connections, 300u);
+    EXPECT_EQ(c.imap.max_connections_per_ip, 12u);
+    EXPECT_EQ(c.pop3.max_connections, 200u);
+    EXPECT_EQ(c.pop3.max_connections_per_ip, 3u);
+    EXPECT_EQ(c.submission.max_connections, 100u);
+    EXPECT_EQ(c.submission.max_connections_per_ip, 4u);
+    EXPECT_EQ(c.smtp.max_connections, 20000u);   // untouched by the others
+    EXPECT_THAT(error_of("[imaps]\nmax_connections = 5\n"), HasSubstr("imaps.max_connections: unknown key"));
+}
+
+TEST_F(ConfigTest, ImapSection) {
+    config::Config d = config::default_config();
+    ASSERT_EQ(d.imap.listen.size(), 1u);
+    EXPECT_EQ(d.imap.listen[0].text, "127.0.0.1:1430");
+    EXPECT_EQ(d.imap.idle_timeout, 1800u);
+    EXPECT_EQ(d.imap.command_time_limit, 30u);
+    config::Config c = load(std::string(kReference) +
+                    "[imap]\nlisten = [\"127.0.0.1:1431\", \"[::1]:1431\"]\nidle_timeout = \"45m\"\n"
+                    "max_bad_commands = 7\ncommand_time_limit = \"2m\"\n");
+    ASSERT_EQ(c.imap.listen.size(), 2u);
+    EXPECT_EQ(c.imap.listen[1].host, "::1");
+    EXPECT_EQ(c.imap.idle_timeout, 2700u);
+    EXPECT_EQ(c.imap.max_bad_commands, 7u);
+    EXPECT_EQ(c.imap.command_time_limit, 120u);
+    EXPECT_EQ(load("[imap]\ncommand_time_limit = 0\n").imap.command_time_limit, 0u);   // no limit
+    EXPECT_TRUE(load("[imap]\nlisten = []\n").imap.listen.empty());   // IMAP off
+    EXPECT_THAT(error_of("[imap]\nidle_timeout = \"10m\"\n"), HasSubstr("imap.idle_timeout: must be at least 30m"));
+    EXPECT_THAT(error_of("[imap]\nx = 1\n"), HasSubstr("imap.x: unknown key"));
+}
+
+TEST_F(ConfigTest, Pop3Section) {
+    config::Config d = config::default_config();
+    ASSERT_EQ(d.pop3.listen.size(), 1u);
+    EXPECT_EQ(d.pop3.listen[0].text, "127.0.0.1:1100");
+    EXPECT_EQ(d.pop3.idle_timeout, 600u);
+    config::Config c = load(std::string(kReference) +
+                    "[pop3]\nlisten = [\"127.0.0.1:1110\", \"[::1]:1110\"]\nidle_timeout = \"15m\"\n"
+                    "max_bad_commands = 5\nmax_auth_failures = 2\n");
+    ASSERT_EQ(c.pop3.listen.size(), 2u);
+    EXPECT_EQ(c.pop3.listen[1].host, "::1");
+    EXPECT_EQ(c.pop3.idle_timeout, 900u);
+    EXPECT_EQ(c.pop3.max_bad_commands, 5u);
+    EXPECT_EQ(c.pop3.max_auth_failures, 2u);
+    EXPECT_TRUE(load("[pop3]\nlisten = []\n").pop3.listen.empty());   // POP3 off
+    EXPECT_THAT(error_of("[pop3]\nlisten = [\"nope\"]\n"), HasSubstr("pop3.listen[0]: "));
+    EXPECT_THAT(error_of("[pop3]\nidle = 1\n"), HasSubstr("pop3.idle: unknown key"));
+}
+
+TEST_F(ConfigTest, SyntaxErrorGivesLineAndColumn) {
+    std::string err = error_of("hostname = \"a\"\n[smtp]\nmax_recipients = = 3\n");
+    EXPECT_THAT(err, StartsWith(dir.file("ringpost.toml") + ":3:"));
+    EXPECT_EQ(err.find('\n'), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingFileIsOneLine) {
+    try {
+        config::load_config(dir.file("nope.toml"));
+        FAIL() << "expected config::ConfigError";
+    } catch (const config::ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), dir.file("nope.toml") + ": cannot read: No such file or directory");
+    }
+}
+
+TEST_F(ConfigTest, TooLongAdminSocketIsRejectedEarly) {
+    std::string longdir(120, 'd');
+    EXPECT_THAT(error_of("data_dir = \"/" + longdir + "\"\n"),
+                HasSubstr(": admin_socket: path \"/" + longdir + "/admin.sock\" is too long"));
+}
+
+TEST_F(ConfigTest, LoadOrDefaultUsesExplicitPathElseCurrentDirectory) {
+    std::string path = dir.write("other.toml", "hostname = \"h.example\"\n");
+    EXPECT_EQ(config::load_config_or_default(path).hostname, "h.example");
+
+    auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    EXPECT_EQ(config::load_config_or_default("").source, "built-in defaults");
+    dir.write("ringpost.toml", "hostname = \"cwd.example\"\n");
+    config::Config c = config::load_config_or_default("");
+    std::filesystem::current_path(cwd);
+    EXPECT_EQ(c.hostname, "cwd.example");
+    EXPECT_EQ(c.source, "ringpost.toml");
+}
+
+TEST_F(ConfigTest, DescribeConfigSummarises) {
+    std::string s = config::describe_config(load(kReference));
+    EXPECT_THAT(s, HasSubstr("listen: 127.0.0.1:2525\n"));
+    EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
+    EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
+}
+
+}  // namespace
+}  // namespace ringpost::config

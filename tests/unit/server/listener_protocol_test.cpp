@@ -1,0 +1,40 @@
+// Which service's limits a listener counts against, and the refusal each
+// protocol's client understands.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "server/listener_protocol.hpp"
+
+namespace ringpost::server {
+namespace {
+
+using Verdict = ConnectionLimiter::Verdict;
+
+TEST(ListenerProtocol, ImplicitTlsListenersCountWithTheirService) {
+    ConnectionLimiter smtp(1, 1), submission(1, 1), pop3(1, 1), imap(1, 1);
+    const ServiceLimiters all{&smtp, &submission, &pop3, &imap};
+    EXPECT_EQ(&limiter_for(all, Protocol::kSmtp), &smtp);
+    EXPECT_EQ(&limiter_for(all, Protocol::kSubmission), &submission);
+    EXPECT_EQ(&limiter_for(all, Protocol::kSmtps), &submission);
+    EXPECT_EQ(&limiter_for(all, Protocol::kPop3), &pop3);
+    EXPECT_EQ(&limiter_for(all, Protocol::kPop3s), &pop3);
+    EXPECT_EQ(&limiter_for(all, Protocol::kImap), &imap);
+    EXPECT_EQ(&limiter_for(all, Protocol::kImaps), &imap);
+}
+
+TEST(ListenerProtocol, RefusalsSpeakTheClientsProtocol) {
+    EXPECT_EQ(std::string(refusal_reply(Protocol::kSmtp, Verdict::kTooManyTotal)),
+              "421 4.7.0 Error: too many connections, try again later\r\n");
+    EXPECT_EQ(std::string(refusal_reply(Protocol::kSmtps, Verdict::kTooManyFromIp)),
+              "421 4.7.0 Error: too many connections from your address\r\n");
+    EXPECT_EQ(std::string(refusal_reply(Protocol::kPop3s, Verdict::kTooManyTotal)),
+              "-ERR [SYS/TEMP] Too many connections, try again later\r\n");
+    EXPECT_EQ(std::string(refusal_reply(Protocol::kImap, Verdict::kTooManyFromIp)),
+              "* BYE [UNAVAILABLE] Too many connections from your address\r\n");
+    EXPECT_TRUE(is_implicit_tls(Protocol::kImaps));
+    EXPECT_FALSE(is_implicit_tls(Protocol::kSubmission));
+}
+
+}  // namespace
+}  // namespace ringpost::server
