@@ -23,9 +23,9 @@ const std::string& dummy_hash() {
 
 }  // namespace
 
-io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+io::Task<Outcome> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip) {
-    LoginCheck result;
+    Outcome result;
     // Whether a password may cross this connection at all (TLS, or loopback)
     // is the protocol session's rule: it refuses before asking here.
     std::string name = store::keys::lower_address(user);
@@ -40,13 +40,13 @@ io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, Lo
     auto verified = co_await pool.run(check);
     if (!verified) {
         log::error("login_check_failed", {{"proto", proto}, {"error", verified.error().message}});
-        result.outcome = LoginOutcome::kTempFail;
+        result.status = Status::kTempFail;
         co_return result;
     }
     if (*verified) {
         throttle.succeeded(client_ip);
         log::info("login", {{"proto", proto}, {"user", name}, {"client", client_ip}});
-        result.outcome = LoginOutcome::kOk;
+        result.status = Status::kOk;
         result.user = name;
         co_return result;
     }

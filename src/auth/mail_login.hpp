@@ -8,6 +8,7 @@
 #include <string>
 
 #include "auth/login_throttle.hpp"
+#include "auth/outcome.hpp"
 #include "io/blocking_pool.hpp"
 #include "io/task.hpp"
 
@@ -17,15 +18,8 @@ class Store;
 
 namespace ringpost::auth {
 
-enum class LoginOutcome { kOk, kBadCredentials, kTempFail };
-
-struct LoginCheck {
-    LoginOutcome outcome = LoginOutcome::kBadCredentials;
-    std::string user;   // lower-cased, on success
-};
-
 // `proto` names the front end in logs ("pop3", "imap", "smtp").
-io::Task<LoginCheck> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+io::Task<Outcome> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip);
 
 

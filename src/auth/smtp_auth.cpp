@@ -4,17 +4,12 @@
 
 namespace ringpost::auth {
 
-io::Task<smtp::AuthResult> StoreSmtpAuthenticator::authenticate(std::string user, std::string password,
-                                                                std::string client_ip) {
+io::Task<Outcome> StoreSmtpAuthenticator::authenticate(std::string user, std::string password, std::string client_ip) {
+    // Named first, then awaited: g++ 12 destroys a coroutine call's
+    // argument temporaries inside a co_await expression (io/blocking_pool.hpp).
     auto checking = check_login(store_, login_pool_, throttle_, "smtp", std::move(user), std::move(password),
-                                std::move(client_ip));
-    LoginCheck check = co_await std::move(checking);
-    smtp::AuthResult result;
-    result.status = check.outcome == LoginOutcome::kOk         ? smtp::AuthStatus::kOk
-                    : check.outcome == LoginOutcome::kTempFail ? smtp::AuthStatus::kTempFail
-                                                               : smtp::AuthStatus::kBadCredentials;
-    result.user = std::move(check.user);
-    co_return result;
+                                    std::move(client_ip));
+    co_return co_await std::move(checking);
 }
 
 }  // namespace ringpost::auth

@@ -19,7 +19,7 @@ public:
     StoreSmtpAuthenticator(store::Store& store, io::BlockingPool& login_pool, LoginThrottle& throttle)
         : store_(store), login_pool_(login_pool), throttle_(throttle) {}
 
-    io::Task<smtp::AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override;
+    io::Task<Outcome> authenticate(std::string user, std::string password, std::string client_ip) override;
 
 private:
     store::Store& store_;

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/outcome.hpp"
 #include "io/task.hpp"
 #include "mail/mime.hpp"
 #include "store/store_error.hpp"
@@ -36,13 +37,6 @@ using enum store::StoreErrc;
 enum : uint32_t { kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 };
 inline constexpr uint32_t kFirstKeywordBit = 5;
 inline constexpr uint32_t kSystemFlagBits = (1u << kFirstKeywordBit) - 1;
-
-enum class LoginStatus : uint8_t { kOk, kBadCredentials, kTempFail };
-
-struct LoginResult {
-    LoginStatus status = LoginStatus::kBadCredentials;
-    std::string user;   // canonical (lower-cased) name on success
-};
 
 struct MailboxStatus {
     std::string name;   // UTF-8, "/" delimiter, "INBOX"
@@ -108,7 +102,7 @@ public:
 
     // Checks the password (delays and failure accounting are the backend's)
     // and prepares the account (default mailboxes).
-    virtual io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) = 0;
+    virtual io::Task<auth::Outcome> login(std::string user, std::string password, std::string client_ip) = 0;
 
     // The mailboxes, then the subscribed names without one (nonexistent).
     virtual io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) = 0;

@@ -557,12 +557,12 @@ io::Task<Next> Session::line(std::string text, std::string& out) {
 
 io::Task<Next> Session::login(const Command& cmd, std::string user, std::string password, std::string& out) {
     auto checking = backend_.login(std::move(user), std::move(password), client_.ip);
-    LoginResult r = co_await std::move(checking);
-    if (r.status == LoginStatus::kOk) {
+    auth::Outcome r = co_await std::move(checking);
+    if (r.status == auth::Status::kOk) {
         user_ = r.user;
         state_ = State::kAuthenticated;
         tagged(out, cmd.tag, "OK", "[CAPABILITY " + capabilities() + "] Logged in");
-    } else if (r.status == LoginStatus::kTempFail) {
+    } else if (r.status == auth::Status::kTempFail) {
         tagged(out, cmd.tag, "NO", "[UNAVAILABLE] Temporary authentication failure");
     } else {
         tagged(out, cmd.tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed");

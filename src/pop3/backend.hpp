@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/outcome.hpp"
 #include "io/task.hpp"
 #include "pop3/maildrop.hpp"
 #include "util/result.hpp"
@@ -22,7 +23,7 @@ public:
     // Checks the password. The backend applies its own per-IP delays and
     // failure accounting, and spends the same time on an unknown user as on
     // a wrong password (the session never reveals which it was).
-    virtual io::Task<AuthResult> authenticate(std::string user, std::string password, std::string client_ip) = 0;
+    virtual io::Task<auth::Outcome> authenticate(std::string user, std::string password, std::string client_ip) = 0;
 
     // Takes the exclusive lock on the maildrop (RFC 1939 4) and lists it.
     // kInUse when another session holds it.

@@ -50,13 +50,13 @@ private:
     bool held_ = false;
 };
 
-const char* auth_word(AuthStatus s) {
+const char* auth_word(auth::Status s) {
     switch (s) {
-    case AuthStatus::kOk:
+    case auth::Status::kOk:
         return "ok";
-    case AuthStatus::kBadCredentials:
+    case auth::Status::kBadCredentials:
         return "failed";
-    case AuthStatus::kTempFail:
+    case auth::Status::kTempFail:
         return "tempfail";
     }
     return "?";
@@ -166,7 +166,7 @@ io::Task<bool> Driver::authenticate() {
     Session::Credentials cred = session_->credentials();
     std::string user = cred.user;
     auto checking = ctx_.backend.authenticate(std::move(cred.user), std::move(cred.password), client_.ip);
-    AuthResult result = co_await std::move(checking);
+    auth::Outcome result = co_await std::move(checking);
     log::info("pop3_login", {{"client", client_.ip}, {"user", user}, {"result", auth_word(result.status)}});
     session_->auth_done(result, conn_.out());
     co_return true;

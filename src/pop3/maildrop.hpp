@@ -17,19 +17,6 @@ struct MaildropEntry {
     uint64_t size;     // octets as RETR sends them before byte-stuffing (CRLF line ends)
 };
 
-enum class AuthStatus : uint8_t {
-    kOk,
-    kBadCredentials,   // unknown user and wrong password look the same
-    kTempFail,         // the store or the password check is unavailable
-};
-
-struct AuthResult {
-    AuthStatus status = AuthStatus::kBadCredentials;
-    // With kOk: the maildrop's canonical name, used for every later call
-    // (e.g. the address as stored); empty means "as the client typed it".
-    std::string user;
-};
-
 // The backend's errors for the session (Error::code, category
 // "pop3.maildrop"). Any other error -- of any other layer: the blocking
 // pool busy, the store -- is a temporary failure (-ERR [SYS/TEMP], RFC 3206).

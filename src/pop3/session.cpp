@@ -524,17 +524,17 @@ Session::Credentials Session::credentials() {
     return Credentials{s.user, std::move(s.password)};
 }
 
-void Session::auth_done(const AuthResult& result, std::string& out) {
+void Session::auth_done(const auth::Outcome& result, std::string& out) {
     Impl& s = *impl_;
     s.password.clear();
     switch (result.status) {
-    case AuthStatus::kOk:
+    case auth::Status::kOk:
         if (!result.user.empty()) s.user = result.user;
         s.mode = Mode::kWaitOpen;
         return;
-    case AuthStatus::kBadCredentials:
+    case auth::Status::kBadCredentials:
         return s.auth_failed(out, kBadCredentials);
-    case AuthStatus::kTempFail:
+    case auth::Status::kTempFail:
         s.user.clear();
         s.mode = Mode::kCommand;
         return err(out, "[SYS/TEMP] authentication temporarily unavailable");

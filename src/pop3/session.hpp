@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/outcome.hpp"
 #include "pop3/maildrop.hpp"
 #include "util/result.hpp"
 
@@ -90,7 +91,7 @@ public:
         std::string password;
     };
     Credentials credentials();
-    void auth_done(const AuthResult& result, std::string& out);
+    void auth_done(const auth::Outcome& result, std::string& out);
 
     // kOpenMaildrop: the maildrop to open (the canonical name after login).
     const std::string& user() const;

@@ -39,23 +39,18 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
 
 }  // namespace
 
-io::Task<imap::LoginResult> StoreImapBackend::login(std::string user, std::string password, std::string client_ip) {
+io::Task<auth::Outcome> StoreImapBackend::login(std::string user, std::string password, std::string client_ip) {
     auto checking = auth::check_login(store_, login_pool_, throttle_, "imap", std::move(user), std::move(password),
-                                std::move(client_ip));
-    auth::LoginCheck check = co_await std::move(checking);
-    imap::LoginResult result;
-    if (check.outcome == auth::LoginOutcome::kTempFail) result.status = imap::LoginStatus::kTempFail;
-    if (check.outcome != auth::LoginOutcome::kOk) co_return result;
-    const std::string& name = check.user;
+                                      std::move(client_ip));
+    auth::Outcome result = co_await std::move(checking);
+    if (result.status != auth::Status::kOk) co_return result;
+    const std::string& name = result.user;
     auto ensure = [this, &name]() { return store_.ensure_default_mailboxes(name); };
     auto ensured = co_await pool_.run(ensure, fairness_key(name));
     if (!ensured) {
         log::error("imap_default_mailboxes_failed", {{"user", name}, {"error", ensured.error().message}});
-        result.status = imap::LoginStatus::kTempFail;
-        co_return result;
+        co_return auth::Outcome{auth::Status::kTempFail, {}};
     }
-    result.status = imap::LoginStatus::kOk;
-    result.user = std::move(check.user);
     co_return result;
 }
 

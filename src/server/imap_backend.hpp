@@ -22,7 +22,7 @@ public:
                      auth::LoginThrottle& throttle, MailboxHub& hub)
         : store_(store), pool_(pool), login_pool_(login_pool), throttle_(throttle), hub_(hub) {}
 
-    io::Task<imap::LoginResult> login(std::string user, std::string password, std::string client_ip) override;
+    io::Task<auth::Outcome> login(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<imap::MailboxStatus>>> list_mailboxes(std::string user) override;
     io::Task<Result<std::optional<imap::MailboxStatus>>> mailbox_status(std::string user, std::string name) override;
     io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) override;

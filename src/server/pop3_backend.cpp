@@ -26,17 +26,13 @@ uint32_t uid_of_uidl(std::string_view uidl) {
     return uid;
 }
 
-io::Task<pop3::AuthResult> StorePop3Backend::authenticate(std::string user, std::string password,
-                                                          std::string client_ip) {
+io::Task<auth::Outcome> StorePop3Backend::authenticate(std::string user, std::string password,
+                                                      std::string client_ip) {
+    // Named first, then awaited: g++ 12 destroys a coroutine call's
+    // argument temporaries inside a co_await expression (io/blocking_pool.hpp).
     auto checking = auth::check_login(store_, login_pool_, throttle_, "pop3", std::move(user), std::move(password),
-                                std::move(client_ip));
-    auth::LoginCheck check = co_await std::move(checking);
-    pop3::AuthResult result;
-    result.status = check.outcome == auth::LoginOutcome::kOk          ? pop3::AuthStatus::kOk
-                    : check.outcome == auth::LoginOutcome::kTempFail ? pop3::AuthStatus::kTempFail
-                                                               : pop3::AuthStatus::kBadCredentials;
-    result.user = std::move(check.user);
-    co_return result;
+                                    std::move(client_ip));
+    co_return co_await std::move(checking);
 }
 
 io::Task<Result<std::vector<pop3::MaildropEntry>>> StorePop3Backend::open_maildrop(std::string user) {

@@ -30,7 +30,7 @@ public:
                      auth::LoginThrottle& throttle, MailboxHub* hub = nullptr)
         : store_(store), pool_(pool), login_pool_(login_pool), locks_(locks), throttle_(throttle), hub_(hub) {}
 
-    io::Task<pop3::AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override;
+    io::Task<auth::Outcome> authenticate(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<pop3::MaildropEntry>>> open_maildrop(std::string user) override;
     io::Task<Result<std::string>> fetch(std::string user, std::string uid) override;
     io::Task<Result<void>> remove(std::string user, std::vector<std::string> uids) override;

@@ -3,7 +3,7 @@
 // (Event::kAuth). Implemented in src/auth over the store's users, with the
 // hashing on a blocking pool and failures slowed down per client address;
 // the unit tests of the session need none of it (the session only sees
-// AuthStatus).
+// auth::Status).
 #pragma once
 
 #include <string>
@@ -13,16 +13,11 @@
 
 namespace ringpost::smtp {
 
-struct AuthResult {
-    AuthStatus status = AuthStatus::kBadCredentials;
-    std::string user;   // the canonical (lower-cased) login on kOk
-};
-
 class Authenticator {
 public:
     virtual ~Authenticator() = default;
     // May take seconds on a failure (the per-IP delay); never throws.
-    virtual io::Task<AuthResult> authenticate(std::string user, std::string password, std::string client_ip) = 0;
+    virtual io::Task<auth::Outcome> authenticate(std::string user, std::string password, std::string client_ip) = 0;
 };
 
 }  // namespace ringpost::smtp

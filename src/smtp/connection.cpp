@@ -226,8 +226,8 @@ io::Task<bool> Driver::authenticate() {
     auto sending = send_pending();
     if (!(co_await std::move(sending))) co_return false;
     AuthRequest request = session_->take_auth();
-    AuthResult result;
-    result.status = AuthStatus::kTempFail;
+    auth::Outcome result;
+    result.status = auth::Status::kTempFail;
     if (ctx_.auth) {
         auto checking = ctx_.auth->authenticate(std::move(request.user), std::move(request.password), client_.ip);
         result = co_await std::move(checking);

@@ -819,19 +819,19 @@ AuthRequest Session::take_auth() {
     return r;
 }
 
-void Session::auth_done(AuthStatus status, std::string_view user, std::string& out) {
+void Session::auth_done(auth::Status status, std::string_view user, std::string& out) {
     Impl& s = *impl_;
     if (s.mode == Mode::kAuthCheck) s.mode = Mode::kCommand;
     switch (status) {
-    case AuthStatus::kOk:
+    case auth::Status::kOk:
         s.client.authenticated = true;
         s.client.auth_user.assign(user);
         append_reply(out, 235, "2.7.0", "Authentication successful");
         return;
-    case AuthStatus::kTempFail:
+    case auth::Status::kTempFail:
         s.bad(out, 454, "4.7.0", "Temporary authentication failure");
         return;
-    case AuthStatus::kBadCredentials:
+    case auth::Status::kBadCredentials:
         s.auth_refused(out);
         return;
     }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/outcome.hpp"
 #include "mail/envelope.hpp"
 #include "util/result.hpp"
 
@@ -107,9 +108,6 @@ enum class Event {
                   // answered then (Postfix's smtpd_error_sleep_time)
 };
 
-// The outcome of a password check (smtp::Authenticator, connection.hpp).
-enum class AuthStatus { kOk, kBadCredentials, kTempFail };
-
 // Credentials decoded from AUTH PLAIN / LOGIN, for the driver to check.
 struct AuthRequest {
     std::string user;
@@ -151,7 +149,7 @@ public:
     AuthRequest take_auth();
     // Reports the check: 235 and authenticated as `user` (kOk), 535 (and
     // 421 after max_auth_failures), or 454.
-    void auth_done(AuthStatus status, std::string_view user, std::string& out);
+    void auth_done(auth::Status status, std::string_view user, std::string& out);
 
     // After kStartTls: the handshake succeeded. The session starts over as
     // RFC 3207 4.2 asks (EHLO again, no transaction, not authenticated) and

@@ -70,12 +70,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 case Event::kFlush: continue;
                 case Event::kAuthenticate: {
                     Session::Credentials c = session.credentials();
-                    AuthResult r;
+                    auth::Outcome r;
                     if (c.password == "secret") {
-                        r.status = AuthStatus::kOk;
+                        r.status = auth::Status::kOk;
                         r.user = c.user + "@example.org";
                     } else if (c.password == "temp") {
-                        r.status = AuthStatus::kTempFail;
+                        r.status = auth::Status::kTempFail;
                     }
                     session.auth_done(r, out);
                     continue;

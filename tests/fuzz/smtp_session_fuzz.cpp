@@ -132,9 +132,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 session.committed(result, out);
             } else if (e == Event::kAuth) {
                 AuthRequest r = session.take_auth();
-                AuthStatus status = r.password == "secret" ? AuthStatus::kOk
-                                    : r.password == "temp" ? AuthStatus::kTempFail
-                                                           : AuthStatus::kBadCredentials;
+                auth::Status status = r.password == "secret" ? auth::Status::kOk
+                                    : r.password == "temp" ? auth::Status::kTempFail
+                                                           : auth::Status::kBadCredentials;
                 session.auth_done(status, r.user, out);
             } else if (e == Event::kStartTls) {
                 pending.clear();   // the driver's duty: pipelined plaintext is dropped

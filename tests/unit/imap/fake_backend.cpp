@@ -177,17 +177,17 @@ void FakeBackend::notify(const std::string& user, const std::string& mailbox, co
 
 // --- Backend ---
 
-io::Task<LoginResult> FakeBackend::login(std::string user, std::string password, std::string client_ip) {
+io::Task<auth::Outcome> FakeBackend::login(std::string user, std::string password, std::string client_ip) {
     co_await pause();
     login_ips.push_back(client_ip);
-    LoginResult r;
+    auth::Outcome r;
     if (logins_unavailable) {
-        r.status = LoginStatus::kTempFail;
+        r.status = auth::Status::kTempFail;
         co_return r;
     }
     User* u = find_user(user);
     if (u && u->password == password) {
-        r.status = LoginStatus::kOk;
+        r.status = auth::Status::kOk;
         r.user = lower(user);
     }
     co_return r;

@@ -107,7 +107,7 @@ public:
 
     // --- Backend ---
 
-    io::Task<LoginResult> login(std::string user, std::string password, std::string client_ip) override;
+    io::Task<auth::Outcome> login(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<MailboxStatus>>> list_mailboxes(std::string user) override;
     io::Task<Result<std::optional<MailboxStatus>>> mailbox_status(std::string user, std::string name) override;
     io::Task<Result<void>> create_mailbox(std::string user, std::string name, std::string special_use) override;

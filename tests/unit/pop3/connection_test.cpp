@@ -52,13 +52,13 @@ public:
     // ...except this one, which the client thread watches.
     std::atomic<int> locks_held{0};
 
-    io::Task<AuthResult> authenticate(std::string user, std::string password, std::string client_ip) override {
+    io::Task<auth::Outcome> authenticate(std::string user, std::string password, std::string client_ip) override {
         co_await io::sleep_for(1ms);
         client_ips.push_back(client_ip);
-        AuthResult r;
+        auth::Outcome r;
         auto it = passwords.find(user);
         if (it != passwords.end() && it->second == password) {
-            r.status = AuthStatus::kOk;
+            r.status = auth::Status::kOk;
             r.user = user;
         }
         co_return r;

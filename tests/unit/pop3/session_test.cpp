@@ -44,16 +44,16 @@ struct FakeStore {
     std::vector<std::string> fetched;
     std::optional<std::vector<std::string>> removed;
 
-    AuthResult authenticate(const Session::Credentials& c) {
+    auth::Outcome authenticate(const Session::Credentials& c) {
         logins.push_back(c);
-        AuthResult r;
+        auth::Outcome r;
         if (c.user == "temp") {
-            r.status = AuthStatus::kTempFail;
+            r.status = auth::Status::kTempFail;
             return r;
         }
         auto it = passwords.find(c.user);
         if (it != passwords.end() && it->second == c.password) {
-            r.status = AuthStatus::kOk;
+            r.status = auth::Status::kOk;
             r.user = c.user + "@example.org";   // canonical name
         }
         return r;

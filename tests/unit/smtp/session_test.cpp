@@ -114,10 +114,10 @@ struct Driver {
             if (e == Event::kAuth) {
                 AuthRequest r = s.take_auth();
                 auths.push_back(r);
-                AuthStatus status = auth_tempfail                                      ? AuthStatus::kTempFail
-                                    : r.user == good_user && r.password == good_password ? AuthStatus::kOk
-                                                                                         : AuthStatus::kBadCredentials;
-                s.auth_done(status, status == AuthStatus::kOk ? good_user : "", out);
+                auth::Status status = auth_tempfail                                      ? auth::Status::kTempFail
+                                    : r.user == good_user && r.password == good_password ? auth::Status::kOk
+                                                                                         : auth::Status::kBadCredentials;
+                s.auth_done(status, status == auth::Status::kOk ? good_user : "", out);
                 continue;
             }
             if (e == Event::kStartTls) {
