@@ -1,12 +1,89 @@
-// `ringpost serve`: opens the store, starts the workers (one ring each), the
-// admin socket and the signal handling, and runs until SIGTERM/SIGINT.
+// `ringpost serve`: the Server owns everything the running process needs,
+// and its members are declared in the order of their lifetimes: each is
+// built after, and destroyed before, everything declared above it (the
+// store first and last; the workers, whose rings refer to everything else,
+// last and first). open() does the steps that can fail before any thread
+// serves, start() starts the engine, the admin socket and the workers,
+// stop() stops them in the order docs/ROBUSTNESS.md ("Shutdown") gives.
 #pragma once
 
+#include <memory>
+#include <vector>
+
+#include "auth/login_throttle.hpp"
+#include "auth/smtp_auth.hpp"
+#include "admin/admin.hpp"
 #include "config/config.hpp"
+#include "delivery/engine.hpp"
+#include "io/blocking_pool.hpp"
+#include "server/fd_budget.hpp"
+#include "server/imap_backend.hpp"
+#include "server/mailbox_hub.hpp"
+#include "server/maildrop_locks.hpp"
+#include "server/pop3_backend.hpp"
+#include "server/service_limits.hpp"
+#include "server/tls_setup.hpp"
+#include "server/worker.hpp"
+#include "smtp/inflight_budget.hpp"
+#include "store/store.hpp"
+#include "util/result.hpp"
 
 namespace ringpost::server {
 
-// Returns the process exit code (0 after a clean shutdown).
+class Server {
+public:
+    // Opens and recovers the store, binds every listener and loads the TLS
+    // material; nothing serves yet. The error is the one line to log.
+    static Result<std::unique_ptr<Server>> open(const config::Config& config, const NofileLimit& nofile);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Starts the delivery engine, the admin socket and the workers; on an
+    // error whatever started is stopped again.
+    Result<void> start();
+    // SIGHUP: re-reads the certificate; sessions keep the one they have.
+    Result<void> reload_tls() { return tls_->reload(); }
+    // Idempotent; the destructor calls it.
+    void stop();
+
+private:
+    Server(const config::Config& config, const NofileLimit& nofile, std::unique_ptr<store::Store> store,
+           std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls);
+    void log_listening() const;
+
+    const config::Config& config_;
+    const unsigned threads_;
+    std::unique_ptr<store::Store> store_;
+    std::vector<WorkerListeners> listeners_;   // handed to the workers by start()
+    std::unique_ptr<TlsSetup> tls_;
+    // Blocking store reads and password checks of the mailbox front ends
+    // (never on a ring); password hashing has its own threads, so a burst
+    // of logins does not queue the reads of sessions already in. Both
+    // outlive the workers' use of them and run below the rings' priority.
+    io::BlockingPool pool_;
+    io::BlockingPool login_pool_;
+    MaildropLocks maildrop_locks_;
+    auth::LoginThrottle throttle_;
+    // Change notices between sessions (IMAP, POP3 deletions, local
+    // delivery); outlives the workers and the engine.
+    MailboxHub hub_;
+    StorePop3Backend pop3_backend_;
+    StoreImapBackend imap_backend_;
+    auth::StoreSmtpAuthenticator smtp_auth_;
+    // Starts before the listeners take mail and stops after them, so that
+    // every accepted message is handed over or stays spooled.
+    std::unique_ptr<delivery::DeliveryEngine> engine_;
+    admin::AdminServer admin_;
+    ServiceLimits limits_;
+    // Message bytes held by SMTP and submission sessions, all workers together.
+    smtp::InflightBudget inflight_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    bool stopped_ = false;
+};
+
+// The `serve` command: Server::open, start, wait for SIGTERM/SIGINT (SIGHUP
+// reloads the certificate), stop. Returns the process exit code.
 int run_server(const config::Config& config);
 
 }  // namespace ringpost::server
