@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README "Test", and what .ci/run calls): installs the
-# dependencies, builds the server, tools and benchmarks optimised, then builds
-# everything again with AddressSanitizer + UBSan and runs the unit and the
-# integration tests under them, then the fuzz targets briefly.
-#
-# The integration tests run once, against the sanitizer build: it is the
-# same code with every memory and UB check on, and the suite is the slow
-# part. The sanitizer build is -O0: with UBSan, g++ 12 spends 4-5x longer
-# compiling at -O2, and the tests wait on sockets and timers far more than
-# they compute.
+# dependencies, builds everything with AddressSanitizer + UBSan and runs the
+# unit and the integration tests under them, then the fuzz targets briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -26,32 +19,50 @@ configure() {  # dir, extra meson options...
   fi
 }
 
-# The plain (optimised) build compiles the server, the tools and the
-# benchmarks, warning-free; the tests compile once, in the sanitizer build,
-# and run there (test code is most of the compile time, and the same tests
-# without the sanitizers found nothing the sanitizer run missed).
-phase "build (server, tools, benchmarks)"
-configure build
-ninja -C build programs
-
-phase "sanitizer build"
-configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled -Doptimization=0
-ninja -C build-asan
-phase "unit and integration tests under ASan+UBSan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite integration
+# One build, with AddressSanitizer + UBSan at -O0: the server, the tools and
+# the benchmarks first (compiled so that they keep building; the optimised
+# build is tools/run.sh's), then the tests. With UBSan, g++ 12 spends 4-5x
+# longer compiling at -O2, and the tests wait on sockets and timers far
+# more than they compute.
 
 # The libFuzzer targets (docs/FUZZING.md): a clang build of only the fuzz
-# targets and the libraries they link, every seed and regression input
-# replayed, then each target fuzzed briefly so a new crash fails CI.
-fuzz_smoke() {
-  phase "fuzz targets (clang libFuzzer build, 8 s per target)"
+# targets and the libraries they link.
+fuzz_build() {
   CXX=clang++ configure build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1
   ninja -C build-fuzz fuzz
-  tools/fuzz.sh replay all build-fuzz
-  tools/fuzz.sh all 8 build-fuzz
 }
-fuzz_smoke
+
+phase "sanitizer build of the server, tools and benchmarks"
+configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=0
+ninja -C build-asan programs
+
+# The integration tests spend most of their time waiting on sockets, timers
+# and child servers; the unit tests and the fuzz targets compile beside them
+# at the lowest priority, on the CPU the tests leave idle.
+phase "integration tests under ASan+UBSan (unit tests and fuzz targets compiling beside them)"
+background_log=build-asan/background-build.log
+( nice -n 19 ninja -C build-asan && nice -n 19 bash -c "$(declare -f configure fuzz_build); fuzz_build" ) \
+  >"$background_log" 2>&1 &
+background=$!
+trap 'kill "$background" 2>/dev/null || true' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+meson test -C build-asan --no-rebuild --print-errorlogs --suite integration
+phase "waiting for the unit-test and fuzz builds"
+if ! wait "$background"; then
+  tail -n 60 "$background_log"
+  echo "test.sh: the unit-test or fuzz build failed (whole log: $background_log)" >&2
+  exit 1
+fi
+trap - EXIT
+
+phase "unit tests under ASan+UBSan"
+meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 --suite unit
+
+# Every seed and regression input replayed, then each target fuzzed briefly
+# so that a new crash fails CI.
+phase "fuzz targets (replay, then 5 s per target)"
+tools/fuzz.sh replay all build-fuzz
+tools/fuzz.sh all 5 build-fuzz
 
 phase "done"
 echo "all tests passed"
