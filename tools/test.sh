@@ -41,10 +41,12 @@ ninja -C build-asan programs
 # at the lowest priority, on the CPU the tests leave idle.
 phase "integration tests under ASan+UBSan (unit tests and fuzz targets compiling beside them)"
 background_log=build-asan/background-build.log
-( nice -n 19 ninja -C build-asan && nice -n 19 bash -c "$(declare -f configure fuzz_build); fuzz_build" ) \
-  >"$background_log" 2>&1 &
+background_build() { ninja -C build-asan && fuzz_build; }
+export -f configure fuzz_build background_build
+# Its own session, so that a failing test run takes the whole build down with it.
+nice -n 19 setsid bash -c background_build >"$background_log" 2>&1 &
 background=$!
-trap 'kill "$background" 2>/dev/null || true' EXIT
+trap 'kill -- "-$background" 2>/dev/null || true' EXIT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 meson test -C build-asan --no-rebuild --print-errorlogs --suite integration
 phase "waiting for the unit-test and fuzz builds"
