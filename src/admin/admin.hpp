@@ -7,7 +7,8 @@
 // server listens does the CLI open the Store itself -- RocksDB allows a
 // single writer process, so going through the server is what lets
 // `ringpost queue delete` work while `ringpost serve` runs.
-// Wire format: docs/CLI.md and admin/protocol.hpp.
+// The commands themselves: admin/command_table.hpp. Wire format: docs/CLI.md
+// and admin/protocol.hpp.
 #pragma once
 
 #include <sys/types.h>
@@ -38,7 +39,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;   // operational: no such queue ID, store error, ...
 inline constexpr int kExitUsage = 2;     // bad command line, bad configuration, bad input
 
-// args: the command words, e.g. {"queue", "show", "0123456789ABCDEF"}.
+// args: the command words, e.g. {"queue", "show", "0123456789ABCDEF"}: group
+// and name select the command table's entry, the rest are its operands.
 // stdin_data: only `user add` reads it (the password, first line).
 // Appends the command's output to `out` (byte-exact: `mailbox show` and
 // `queue show` include the stored message unchanged) and one-line messages
@@ -57,8 +59,10 @@ struct AdminExtras {
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
                       std::string_view stdin_data, std::string& out, std::string& err);
 
-// True for commands that modify the store (user add/del, queue delete); the
-// CLI opens the store read-only for the others when it works without a server.
+// The command table's `writes` flag (command_table.hpp) of the command `args`
+// names: true for commands that modify the store (user add/del, queue
+// delete/flush/bounce); the CLI opens the store read-only for the others when
+// it works without a server. False for an unknown command.
 bool admin_command_writes(const std::vector<std::string>& args);
 
 // Client side of the admin socket. Returns:

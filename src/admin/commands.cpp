@@ -1,12 +1,14 @@
-// run_admin_command(): dispatch on the command group, plus the helpers the
-// groups share. The command words arrive from the CLI (already checked by
-// CLI11) or from the admin socket (from any local process of the same user),
-// so every command checks its own argument count again.
+// run_admin_command(): dispatch through the command table
+// (command_table.hpp), plus the helpers the commands share. The command
+// words arrive from the CLI (already checked by CLI11) or from the admin
+// socket (from any local process of the same user), so run_command() checks
+// the argument count again.
 #include <ctime>
 
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "admin/commands.hpp"
 
 namespace ringpost::admin {
@@ -62,10 +64,30 @@ std::string normalize_address(std::string_view s) {
 
 }  // namespace detail
 
+namespace {
+
+// "user|queue|mailbox", for the usage error of an empty command.
+std::string group_names() {
+    std::string s;
+    for (const CommandGroup& g : command_groups()) s += (s.empty() ? "" : "|") + std::string(g.name);
+    return s;
+}
+
+// "add|list|del" for "user"; empty if `group` is not one.
+std::string command_names(std::string_view group) {
+    std::string s;
+    for (const CommandSpec& c : commands())
+        if (c.group == group) s += (s.empty() ? "" : "|") + std::string(c.name);
+    return s;
+}
+
+}  // namespace
+
+// Both read the table, so the CLI's read-only decision and the dispatch
+// cannot disagree about which commands exist or write.
 bool admin_command_writes(const std::vector<std::string>& args) {
-    if (args.size() < 2) return false;
-    return (args[0] == "user" && (args[1] == "add" || args[1] == "del")) ||
-           (args[0] == "queue" && (args[1] == "delete" || args[1] == "flush" || args[1] == "bounce"));
+    const CommandSpec* spec = find_command(args);
+    return spec && spec->writes;
 }
 
 int run_admin_command(store::Store& store, const std::vector<std::string>& args, std::string_view stdin_data,
@@ -75,12 +97,15 @@ int run_admin_command(store::Store& store, const std::vector<std::string>& args,
 
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
                       std::string_view stdin_data, std::string& out, std::string& err) {
-    if (args.empty()) return detail::usage(err, "user|queue|mailbox ...");
-    const std::string& group = args[0];
-    if (group == "user") return detail::user_command(store, args, stdin_data, out, err);
-    if (group == "queue") return detail::queue_command(store, extras, args, out, err);
-    if (group == "mailbox") return detail::mailbox_command(store, args, out, err);
-    return detail::fail(err, kExitUsage, "unknown admin command \"" + detail::printable(group) + "\"");
+    if (args.empty()) return detail::usage(err, group_names() + " ...");
+    if (const CommandSpec* spec = find_command(args)) {
+        const std::vector<std::string> operands(args.begin() + 2, args.end());
+        return run_command(*spec, store, extras, operands, stdin_data, out, err);
+    }
+    std::string names = command_names(args[0]);
+    if (names.empty())
+        return detail::fail(err, kExitUsage, "unknown admin command \"" + detail::printable(args[0]) + "\"");
+    return detail::usage(err, args[0] + " " + names + " ...");
 }
 
 }  // namespace ringpost::admin

@@ -1,4 +1,4 @@
-// Internal to the admin commands: one function per command group, and the
+// Internal to the admin commands: one handler per command, and the
 // formatting helpers they share. Not used outside src/admin.
 #pragma once
 
@@ -15,22 +15,28 @@ class Store;
 }
 
 namespace ringpost::admin {
-struct AdminExtras;
+struct CommandCall;
 }
 
 namespace ringpost::admin::detail {
 
-using Args = std::vector<std::string>;
+// The handlers the command table (command_table.cpp) points to, one per
+// command; the operand count is already checked. users.cpp:
+int user_add(const CommandCall& call);
+int user_list(const CommandCall& call);
+int user_del(const CommandCall& call);
+// queue.cpp:
+int queue_list(const CommandCall& call);
+int queue_show(const CommandCall& call);
+int queue_delete(const CommandCall& call);
+int queue_stats(const CommandCall& call);
+// queue_ops.cpp:
+int queue_flush(const CommandCall& call);
+int queue_bounce(const CommandCall& call);
+// mailbox.cpp:
+int mailbox_list(const CommandCall& call);
+int mailbox_show(const CommandCall& call);
 
-// Each takes the full argument list (args[0] is the group name) and returns an exit code.
-int user_command(store::Store& store, const Args& args, std::string_view stdin_data, std::string& out, std::string& err);
-int queue_command(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out,
-                  std::string& err);
-int mailbox_command(store::Store& store, const Args& args, std::string& out, std::string& err);
-
-// queue flush / queue bounce (admin_queue_ops.cpp).
-int queue_flush(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out, std::string& err);
-int queue_bounce(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out, std::string& err);
 // The queued message whose ID is `arg`: kExitOk, or the exit code with the
 // message in err (not an ID, no such message, body missing, store error).
 int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body, std::string& err);

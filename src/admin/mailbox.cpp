@@ -1,9 +1,10 @@
-// `mailbox list|show`: a user's INBOX as POP3/IMAP would serve it. `show`
+// `mailbox list|show` (handlers of the command table): a user's INBOX as POP3/IMAP would serve it. `show`
 // writes the stored message and nothing else, so `ringpost mailbox show A ID
 // > msg.eml` gives exactly what a mail client would download.
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "admin/commands.hpp"
 #include "store/store.hpp"
 
@@ -40,11 +41,13 @@ bool known_user(store::Store& store, const std::string& arg, std::string& addres
     return true;
 }
 
-int mailbox_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "mailbox list ADDRESS");
+}  // namespace
+
+int mailbox_list(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     std::string address;
     int code = 0;
-    if (!known_user(store, args[2], address, err, code)) return code;
+    if (!known_user(store, operands[0], address, err, code)) return code;
     auto messages = store.list_mailbox(address);
     if (!messages) return store_fail(err, messages.error());
     for (const auto& m : *messages)
@@ -53,27 +56,17 @@ int mailbox_list(store::Store& store, const Args& args, std::string& out, std::s
     return kExitOk;
 }
 
-int mailbox_show(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 4) return usage(err, "mailbox show ADDRESS ID");
+int mailbox_show(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     std::string address;
     int code = 0;
-    if (!known_user(store, args[2], address, err, code)) return code;
-    auto msg = store.get_mailbox_message(address, args[3]);
+    if (!known_user(store, operands[0], address, err, code)) return code;
+    auto msg = store.get_mailbox_message(address, operands[1]);
     if (!msg) return store_fail(err, msg.error());
     if (!*msg)
-        return fail(err, kExitFailure, "no message " + printable(args[3]) + " in the mailbox of " + address);
+        return fail(err, kExitFailure, "no message " + printable(operands[1]) + " in the mailbox of " + address);
     out += **msg;
     return kExitOk;
-}
-
-}  // namespace
-
-int mailbox_command(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() >= 2) {
-        if (args[1] == "list") return mailbox_list(store, args, out, err);
-        if (args[1] == "show") return mailbox_show(store, args, out, err);
-    }
-    return usage(err, "mailbox list|show ...");
 }
 
 }  // namespace ringpost::admin::detail

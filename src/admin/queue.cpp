@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "admin/commands.hpp"
 #include "mail/envelope.hpp"
 #include "store/store.hpp"
@@ -106,10 +107,8 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
     return true;
 }
 
-namespace {
-
-int queue_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 2) return usage(err, "queue list");
+int queue_list(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     auto envelopes = store.list_queue();
     if (!envelopes) return store_fail(err, envelopes.error());
     uint64_t bytes = 0, rcpts = 0;
@@ -138,11 +137,11 @@ int queue_list(store::Store& store, const Args& args, std::string& out, std::str
     return kExitOk;
 }
 
-int queue_show(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "queue show ID");
+int queue_show(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, args[2], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
 
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
@@ -168,11 +167,11 @@ int queue_show(store::Store& store, const Args& args, std::string& out, std::str
     return kExitOk;
 }
 
-int queue_delete(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "queue delete ID");
+int queue_delete(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     std::string id;
     int code = 0;
-    if (!parse_queue_id(args[2], id, err, code)) return code;
+    if (!parse_queue_id(operands[0], id, err, code)) return code;
     auto env = store.get_envelope(id);
     if (!env) return store_fail(err, env.error());
     if (!*env) return fail(err, kExitFailure, "no such queue ID: " + id);
@@ -180,6 +179,8 @@ int queue_delete(store::Store& store, const Args& args, std::string& out, std::s
     out += "deleted " + id + "\n";
     return kExitOk;
 }
+
+namespace {
 
 std::string age_text(int64_t seconds) {
     if (seconds < 0) seconds = 0;
@@ -189,8 +190,10 @@ std::string age_text(int64_t seconds) {
     return fmt::format("{}d{}h", seconds / 86400, seconds % 86400 / 3600);
 }
 
-int queue_stats(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 2) return usage(err, "queue stats");
+}  // namespace
+
+int queue_stats(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     auto st = store.queue_stats();
     if (!st) return store_fail(err, st.error());
     out += fmt::format("messages: {}\n", st->messages);
@@ -200,21 +203,6 @@ int queue_stats(store::Store& store, const Args& args, std::string& out, std::st
     else out += fmt::format("oldest: {} (age {})\n", iso_time(st->oldest),
                             age_text(static_cast<int64_t>(std::time(nullptr)) - st->oldest));
     return kExitOk;
-}
-
-}  // namespace
-
-int queue_command(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out,
-                  std::string& err) {
-    if (args.size() >= 2) {
-        if (args[1] == "flush") return queue_flush(store, extras, args, out, err);
-        if (args[1] == "bounce") return queue_bounce(store, extras, args, out, err);
-        if (args[1] == "list") return queue_list(store, args, out, err);
-        if (args[1] == "show") return queue_show(store, args, out, err);
-        if (args[1] == "delete") return queue_delete(store, args, out, err);
-        if (args[1] == "stats") return queue_stats(store, args, out, err);
-    }
-    return usage(err, "queue list|show|delete|flush|bounce|stats ...");
 }
 
 }  // namespace ringpost::admin::detail

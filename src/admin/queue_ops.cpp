@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "admin/commands.hpp"
 #include "config/config.hpp"
 #include "config/engine_config.hpp"
@@ -27,8 +28,8 @@ int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 }  // namespace
 
-int queue_flush(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 2) return usage(err, "queue flush");
+int queue_flush(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     const int64_t now = unix_now();
     auto moved = store.reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
@@ -37,11 +38,11 @@ int queue_flush(store::Store& store, const AdminExtras& extras, const Args& args
     return kExitOk;
 }
 
-int queue_bounce(store::Store& store, const AdminExtras& extras, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "queue bounce ID");
+int queue_bounce(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, args[2], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
     const std::string& id = env.queue_id;
 
     size_t pending = 0;

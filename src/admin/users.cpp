@@ -1,4 +1,4 @@
-// `user add|list|del`: mailbox users (who may receive local mail and log in).
+// `user add|list|del` (handlers of the command table): mailbox users (who may receive local mail and log in).
 // The password arrives on standard input (never on the command line, where
 // `ps` would show it) and only its crypt(3) hash is stored.
 #include <cstring>
@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "admin/commands.hpp"
 #include "auth/password.hpp"
 #include "store/store.hpp"
@@ -22,12 +23,14 @@ std::string first_line(std::string_view in) {
     return std::string(line);
 }
 
-int user_add(store::Store& store, const Args& args, std::string_view stdin_data, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "user add ADDRESS  (password on standard input)");
-    std::string address = normalize_address(args[2]);
+}  // namespace
+
+int user_add(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
+    std::string address = normalize_address(operands[0]);
     if (address.empty())
-        return fail(err, kExitUsage, "\"" + printable(args[2]) + "\" is not a mail address (expected local@domain)");
-    std::string password = first_line(stdin_data);
+        return fail(err, kExitUsage, "\"" + printable(operands[0]) + "\" is not a mail address (expected local@domain)");
+    std::string password = first_line(input);
     if (password.empty())
         return fail(err, kExitUsage, "empty password refused: give the password on standard input");
 
@@ -48,8 +51,8 @@ int user_add(store::Store& store, const Args& args, std::string_view stdin_data,
     return kExitOk;
 }
 
-int user_list(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 2) return usage(err, "user list");
+int user_list(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
     auto users = store.list_users();
     if (!users) return store_fail(err, users.error());
     for (const auto& u : *users)
@@ -58,28 +61,17 @@ int user_list(store::Store& store, const Args& args, std::string& out, std::stri
     return kExitOk;
 }
 
-int user_del(store::Store& store, const Args& args, std::string& out, std::string& err) {
-    if (args.size() != 3) return usage(err, "user del ADDRESS");
-    std::string address = normalize_address(args[2]);
+int user_del(const CommandCall& call) {
+    auto& [store, extras, operands, input, out, err] = call;
+    std::string address = normalize_address(operands[0]);
     if (address.empty())
-        return fail(err, kExitUsage, "\"" + printable(args[2]) + "\" is not a mail address (expected local@domain)");
+        return fail(err, kExitUsage, "\"" + printable(operands[0]) + "\" is not a mail address (expected local@domain)");
     auto existing = store.get_user(address);
     if (!existing) return store_fail(err, existing.error());
     if (!*existing) return fail(err, kExitFailure, "no such user: " + address);
     if (auto r = store.delete_user(address); !r) return store_fail(err, r.error());
     out += "deleted user " + address + " and its mailbox\n";
     return kExitOk;
-}
-
-}  // namespace
-
-int user_command(store::Store& store, const Args& args, std::string_view stdin_data, std::string& out, std::string& err) {
-    if (args.size() >= 2) {
-        if (args[1] == "add") return user_add(store, args, stdin_data, out, err);
-        if (args[1] == "list") return user_list(store, args, out, err);
-        if (args[1] == "del") return user_del(store, args, out, err);
-    }
-    return usage(err, "user add|list|del ...");
 }
 
 }  // namespace ringpost::admin::detail

@@ -1,8 +1,8 @@
 // How the CLI runs an admin command: via the server's admin socket when a
 // server answers (it owns the RocksDB write lock), otherwise on the store
 // directly -- read-only for commands that only look, so that inspecting a
-// spool never creates or modifies anything. Also reads the password for
-// `user add`.
+// spool never creates or modifies anything (the command table's `writes`
+// flag decides). Also reads the password for `user add`.
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
@@ -93,6 +93,10 @@ int execute_admin(const config::Config& config, const std::vector<std::string>& 
     return code;
 }
 
+namespace {
+
+// Two prompts with echo off on a terminal, else the first line of stdin.
+// Returns an exit code; on success `password` is non-empty.
 int read_new_password(std::string& password) {
     password.clear();
     if (!isatty(STDIN_FILENO)) {
@@ -132,6 +136,22 @@ int read_new_password(std::string& password) {
     }
     explicit_bzero(again.data(), again.size());
     if (code != admin::kExitOk) explicit_bzero(password.data(), password.size());
+    return code;
+}
+
+}  // namespace
+
+int execute_admin_command(const config::Config& config, const admin::CommandSpec& spec,
+                          const std::vector<std::string>& words) {
+    std::string stdin_data;
+    if (spec.input == admin::CommandInput::kNewPassword) {
+        std::string password;
+        if (int code = read_new_password(password); code != admin::kExitOk) return code;
+        stdin_data = password + "\n";
+        explicit_bzero(password.data(), password.size());
+    }
+    int code = execute_admin(config, words, stdin_data);
+    explicit_bzero(stdin_data.data(), stdin_data.size());
     return code;
 }
 

@@ -1,6 +1,7 @@
 // Command-line parsing (CLI11) and the commands that need no store:
-// serve, check-config, version. Admin commands are handed to
-// execute_admin() (cli_admin.cpp). Every subcommand takes --config after its
+// serve, check-config, version. Admin commands come from the command table
+// (AdminParser, admin_parser.cpp) and are handed to execute_admin_command()
+// (admin.cpp). Every subcommand takes --config after its
 // name, as in `ringpost queue list --config /etc/ringpost.toml`.
 #include "cli/cli.hpp"
 
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "admin/admin.hpp"
+#include "cli/admin_parser.hpp"
 #include "cli/internal.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
@@ -24,8 +26,6 @@ namespace {
 
 struct Parsed {
     std::string config_path;
-    std::string address;
-    std::string id;
 };
 
 // The deepest subcommand given, for "see 'ringpost queue --help'" after a usage error.
@@ -81,40 +81,13 @@ int run_cli(int argc, char** argv) {
             ->type_name("FILE");
         return sub;
     };
-    auto group = [&](const char* name, const char* help) {
-        auto g = with_config(app.add_subcommand(name, help));
-        g->require_subcommand(1);
-        return g;
-    };
 
     auto serve = with_config(app.add_subcommand("serve", "run the SMTP server"));
     auto check = with_config(app.add_subcommand("check-config", "validate the configuration and summarise it"));
     auto version = app.add_subcommand("version", "print the version");
 
-    auto user = group("user", "manage mailbox users");
-    auto user_add = with_config(user->add_subcommand("add", "add a user; the password is read from standard input"));
-    user_add->add_option("ADDRESS", p.address, "mail address, e.g. alice@example.test")->required();
-    auto user_list = with_config(user->add_subcommand("list", "list users"));
-    auto user_del = with_config(user->add_subcommand("del", "delete a user and its mailbox"));
-    user_del->add_option("ADDRESS", p.address, "mail address")->required();
-
-    auto queue = group("queue", "inspect and manage the spool");
-    auto queue_list = with_config(queue->add_subcommand("list", "one line per queued message, then a count"));
-    auto queue_show = with_config(queue->add_subcommand("show", "envelope, then the stored message"));
-    queue_show->add_option("ID", p.id, "queue ID (16 hex digits)")->required();
-    auto queue_delete = with_config(queue->add_subcommand("delete", "remove a message from the spool"));
-    queue_delete->add_option("ID", p.id, "queue ID")->required();
-    auto queue_flush = with_config(queue->add_subcommand("flush", "retry every deferred message now"));
-    auto queue_bounce = with_config(queue->add_subcommand("bounce", "fail a message's pending recipients and notify its sender"));
-    queue_bounce->add_option("ID", p.id, "queue ID")->required();
-    auto queue_stats = with_config(queue->add_subcommand("stats", "spool totals"));
-
-    auto mailbox = group("mailbox", "read users' mailboxes");
-    auto mailbox_list = with_config(mailbox->add_subcommand("list", "one line per message: ID size date flags subject"));
-    mailbox_list->add_option("ADDRESS", p.address, "mail address")->required();
-    auto mailbox_show = with_config(mailbox->add_subcommand("show", "the stored message, byte for byte"));
-    mailbox_show->add_option("ADDRESS", p.address, "mail address")->required();
-    mailbox_show->add_option("ID", p.id, "message ID, as printed by mailbox list")->required();
+    // user, queue, mailbox: built from the admin command table.
+    AdminParser admin_commands(app, with_config);
 
     try {
         app.parse(argc, argv);
@@ -149,38 +122,9 @@ int run_cli(int argc, char** argv) {
         }
     }
 
-    std::vector<std::string> args;
-    std::string stdin_data;
-    if (user_add->parsed()) {
-        std::string password;
-        if (int code = read_new_password(password); code != admin::kExitOk) return code;
-        args = {"user", "add", p.address};
-        stdin_data = password + "\n";
-        explicit_bzero(password.data(), password.size());
-    } else if (user_list->parsed()) {
-        args = {"user", "list"};
-    } else if (user_del->parsed()) {
-        args = {"user", "del", p.address};
-    } else if (queue_list->parsed()) {
-        args = {"queue", "list"};
-    } else if (queue_show->parsed()) {
-        args = {"queue", "show", p.id};
-    } else if (queue_delete->parsed()) {
-        args = {"queue", "delete", p.id};
-    } else if (queue_flush->parsed()) {
-        args = {"queue", "flush"};
-    } else if (queue_bounce->parsed()) {
-        args = {"queue", "bounce", p.id};
-    } else if (queue_stats->parsed()) {
-        args = {"queue", "stats"};
-    } else if (mailbox_list->parsed()) {
-        args = {"mailbox", "list", p.address};
-    } else if (mailbox_show->parsed()) {
-        args = {"mailbox", "show", p.address, p.id};
-    }
-    int code = execute_admin(config, args, stdin_data);
-    explicit_bzero(stdin_data.data(), stdin_data.size());
-    return code;
+    const admin::CommandSpec* command = admin_commands.parsed();
+    if (!command) return admin::kExitUsage;   // unreachable: CLI11 requires a subcommand
+    return execute_admin_command(config, *command, admin_commands.words());
 }
 
 }  // namespace ringpost::cli

@@ -1,13 +1,20 @@
-// Pieces of the CLI shared between cli.cpp (parsing) and cli_admin.cpp
+// Pieces of the CLI shared between cli.cpp (parsing) and admin.cpp
 // (running admin commands); not part of the CLI's interface.
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "admin/command_table.hpp"
+#include "config/config.hpp"
 
 namespace ringpost::cli {
 
-// `user add`: two prompts with echo off on a terminal, else the first line
-// of stdin. Returns an exit code; on success `password` is non-empty.
-int read_new_password(std::string& password);
+// Runs the admin command `words` (group, name, operands) as parsed from the
+// command line: first collects what the command reads (for `user add` the
+// new password: two prompts with echo off on a terminal, else the first line
+// of stdin), then execute_admin(). Returns the exit code.
+int execute_admin_command(const config::Config& config, const admin::CommandSpec& spec,
+                          const std::vector<std::string>& words);
 
 }  // namespace ringpost::cli

@@ -178,10 +178,15 @@ TEST(AdminCommandWrites, OnlyMutatingCommands) {
     EXPECT_TRUE(admin::admin_command_writes({"user", "add", "a@b"}));
     EXPECT_TRUE(admin::admin_command_writes({"user", "del", "a@b"}));
     EXPECT_TRUE(admin::admin_command_writes({"queue", "delete", "X"}));
+    EXPECT_TRUE(admin::admin_command_writes({"queue", "flush"}));
+    EXPECT_TRUE(admin::admin_command_writes({"queue", "bounce", "X"}));
     EXPECT_FALSE(admin::admin_command_writes({"user", "list"}));
     EXPECT_FALSE(admin::admin_command_writes({"queue", "list"}));
     EXPECT_FALSE(admin::admin_command_writes({"queue", "show", "X"}));
     EXPECT_FALSE(admin::admin_command_writes({"mailbox", "show", "a@b", "1"}));
+    EXPECT_FALSE(admin::admin_command_writes({"queue", "stats"}));
+    EXPECT_FALSE(admin::admin_command_writes({"frobnicate", "delete"}));
+    EXPECT_FALSE(admin::admin_command_writes({"queue"}));
     EXPECT_FALSE(admin::admin_command_writes({}));
 }
 

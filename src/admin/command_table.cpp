@@ -1,0 +1,90 @@
+// The administration commands, their arguments, help texts and handlers
+// (command_table.hpp). Help texts are what `ringpost <group> <command>
+// --help` prints; docs/CLI.md describes each command in more detail.
+#include "admin/command_table.hpp"
+
+#include "admin/admin.hpp"
+#include "admin/commands.hpp"
+
+namespace ringpost::admin {
+namespace {
+
+using Count = ArgSpec::Count;
+
+constexpr CommandGroup kGroups[] = {
+    {"user", "manage mailbox users"},
+    {"queue", "inspect and manage the spool"},
+    {"mailbox", "read users' mailboxes"},
+};
+
+constexpr ArgSpec kNewAddress[] = {{"ADDRESS", "mail address, e.g. alice@example.test"}};
+constexpr ArgSpec kAddress[] = {{"ADDRESS", "mail address"}};
+constexpr ArgSpec kQueueIdToShow[] = {{"ID", "queue ID (16 hex digits)"}};
+constexpr ArgSpec kQueueId[] = {{"ID", "queue ID"}};
+constexpr ArgSpec kMessage[] = {{"ADDRESS", "mail address"}, {"ID", "message ID, as printed by mailbox list"}};
+
+constexpr CommandSpec kCommands[] = {
+    {"user", "add", "add a user; the password is read from standard input", kNewAddress, true,
+     CommandInput::kNewPassword, detail::user_add},
+    {"user", "list", "list users", {}, false, CommandInput::kNone, detail::user_list},
+    {"user", "del", "delete a user and its mailbox", kAddress, true, CommandInput::kNone, detail::user_del},
+
+    {"queue", "list", "one line per queued message, then a count", {}, false, CommandInput::kNone,
+     detail::queue_list},
+    {"queue", "show", "envelope, then the stored message", kQueueIdToShow, false, CommandInput::kNone,
+     detail::queue_show},
+    {"queue", "delete", "remove a message from the spool", kQueueId, true, CommandInput::kNone, detail::queue_delete},
+    {"queue", "flush", "retry every deferred message now", {}, true, CommandInput::kNone, detail::queue_flush},
+    {"queue", "bounce", "fail a message's pending recipients and notify its sender", kQueueId, true,
+     CommandInput::kNone, detail::queue_bounce},
+    {"queue", "stats", "spool totals", {}, false, CommandInput::kNone, detail::queue_stats},
+
+    {"mailbox", "list", "one line per message: ID size date flags subject", kAddress, false, CommandInput::kNone,
+     detail::mailbox_list},
+    {"mailbox", "show", "the stored message, byte for byte", kMessage, false, CommandInput::kNone,
+     detail::mailbox_show},
+};
+
+}  // namespace
+
+std::span<const CommandGroup> command_groups() { return kGroups; }
+std::span<const CommandSpec> commands() { return kCommands; }
+
+const CommandSpec* find_command(const std::vector<std::string>& words) {
+    if (words.size() < 2) return nullptr;
+    for (const CommandSpec& c : kCommands)
+        if (c.group == words[0] && c.name == words[1]) return &c;
+    return nullptr;
+}
+
+std::string synopsis(const CommandSpec& spec) {
+    std::string s = std::string(spec.group) + " " + std::string(spec.name);
+    for (const ArgSpec& a : spec.args) {
+        switch (a.count) {
+            case Count::kRequired: s += " " + std::string(a.name); break;
+            case Count::kOptional: s += " [" + std::string(a.name) + "]"; break;
+            case Count::kRepeated: s += " [" + std::string(a.name) + "...]"; break;
+        }
+    }
+    if (spec.input == CommandInput::kNewPassword) s += "  (password on standard input)";
+    return s;
+}
+
+bool operand_count_ok(const CommandSpec& spec, size_t n) {
+    size_t min = 0, max = 0;
+    for (const ArgSpec& a : spec.args) {
+        if (a.count == Count::kRequired) ++min;
+        if (a.count == Count::kRepeated) return n >= min;   // the repeated one comes last
+        ++max;
+    }
+    return n >= min && n <= max;
+}
+
+int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
+                const std::vector<std::string>& operands, std::string_view input, std::string& out,
+                std::string& err) {
+    if (!operand_count_ok(spec, operands.size())) return detail::usage(err, synopsis(spec));
+    return spec.run(CommandCall{store, extras, operands, input, out, err});
+}
+
+}  // namespace ringpost::admin

@@ -1,0 +1,82 @@
+// The one table of administration commands. Every front end works from it:
+// the CLI builds its CLI11 subcommands from it (src/cli/admin_parser.cpp),
+// run_admin_command() dispatches through it (the admin socket and the CLI's
+// direct path), and admin_command_writes() reads its `writes` flag. A new
+// front end (an HTTP API) lists commands(), shows their arguments and help,
+// and runs one with run_command(). Adding a command = one entry in
+// command_table.cpp plus its handler.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringpost::store {
+class Store;
+}
+
+namespace ringpost::admin {
+
+struct AdminExtras;
+
+// One positional argument.
+struct ArgSpec {
+    enum class Count { kRequired, kOptional, kRepeated };   // exactly one, zero or one, zero or more
+    std::string_view name;   // upper case, as shown in usage: "ADDRESS", "ID"
+    std::string_view help;
+    Count count = Count::kRequired;
+};
+
+// What a command reads besides its arguments.
+enum class CommandInput {
+    kNone,
+    kNewPassword,   // a new password, first line of standard input (never an argument: `ps` would show it)
+};
+
+// What a handler gets. `operands` are the positional arguments after the
+// command path, their count already checked against the ArgSpecs.
+struct CommandCall {
+    store::Store& store;
+    const AdminExtras& extras;
+    const std::vector<std::string>& operands;
+    std::string_view input;   // standard input (CommandInput)
+    std::string& out;         // appended: the command's output, byte-exact
+    std::string& err;         // appended: one-line messages "ringpost: ..."
+};
+using CommandHandler = int (*)(const CommandCall& call);   // returns the exit code (admin.hpp)
+
+struct CommandGroup {
+    std::string_view name;   // "queue"
+    std::string_view help;
+};
+
+struct CommandSpec {
+    std::string_view group;            // "queue"
+    std::string_view name;             // "flush"
+    std::string_view help;             // one line
+    std::span<const ArgSpec> args;
+    bool writes = false;               // modifies the store: the CLI's direct path opens it read-write
+    CommandInput input = CommandInput::kNone;
+    CommandHandler run = nullptr;
+};
+
+// In the order help lists them.
+std::span<const CommandGroup> command_groups();
+std::span<const CommandSpec> commands();
+
+// The command named by words[0] (group) and words[1] (name); null if none.
+const CommandSpec* find_command(const std::vector<std::string>& words);
+// "queue show ID", "user add ADDRESS  (password on standard input)": the
+// text of a usage error.
+std::string synopsis(const CommandSpec& spec);
+// Whether `n` operands fit the command's ArgSpecs.
+bool operand_count_ok(const CommandSpec& spec, size_t n);
+
+// Checks the operand count, then runs the handler; a wrong count is a usage
+// error naming the synopsis (exit 2).
+int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
+                const std::vector<std::string>& operands, std::string_view input, std::string& out,
+                std::string& err);
+
+}  // namespace ringpost::admin

@@ -1,0 +1,64 @@
+// AdminParser: the table's commands as CLI11 subcommands (admin_parser.hpp).
+#include "cli/admin_parser.hpp"
+
+namespace ringpost::cli {
+
+using admin::ArgSpec;
+
+AdminParser::AdminParser(CLI::App& app, const Configure& configure) {
+    for (const admin::CommandGroup& g : admin::command_groups()) {
+        CLI::App* group = configure(app.add_subcommand(std::string(g.name), std::string(g.help)));
+        group->require_subcommand(1);
+        for (const admin::CommandSpec& spec : admin::commands())
+            if (spec.group == g.name) bind(*group, spec, configure);
+    }
+}
+
+void AdminParser::bind(CLI::App& group, const admin::CommandSpec& spec, const Configure& configure) {
+    auto b = std::make_unique<Bound>();
+    b->spec = &spec;
+    b->app = configure(group.add_subcommand(std::string(spec.name), std::string(spec.help)));
+    // Sized once: CLI11 keeps pointers to these strings.
+    b->values.resize(spec.args.size());
+    b->lists.resize(spec.args.size());
+    for (size_t i = 0; i < spec.args.size(); ++i) {
+        const ArgSpec& a = spec.args[i];
+        CLI::Option* opt = a.count == ArgSpec::Count::kRepeated
+                               ? b->app->add_option(std::string(a.name), b->lists[i], std::string(a.help))
+                               : b->app->add_option(std::string(a.name), b->values[i], std::string(a.help));
+        if (a.count == ArgSpec::Count::kRequired) opt->required();
+        b->options.push_back(opt);
+    }
+    bound_.push_back(std::move(b));
+}
+
+const AdminParser::Bound* AdminParser::parsed_bound() const {
+    for (const auto& b : bound_)
+        if (b->app->parsed()) return b.get();
+    return nullptr;
+}
+
+const admin::CommandSpec* AdminParser::parsed() const {
+    const Bound* b = parsed_bound();
+    return b ? b->spec : nullptr;
+}
+
+std::vector<std::string> AdminParser::words() const {
+    const Bound* b = parsed_bound();
+    if (!b) return {};
+    std::vector<std::string> words{std::string(b->spec->group), std::string(b->spec->name)};
+    for (size_t i = 0; i < b->spec->args.size(); ++i) {
+        switch (b->spec->args[i].count) {
+            case ArgSpec::Count::kRequired: words.push_back(b->values[i]); break;
+            case ArgSpec::Count::kOptional:
+                if (b->options[i]->count() > 0) words.push_back(b->values[i]);
+                break;
+            case ArgSpec::Count::kRepeated:
+                words.insert(words.end(), b->lists[i].begin(), b->lists[i].end());
+                break;
+        }
+    }
+    return words;
+}
+
+}  // namespace ringpost::cli
