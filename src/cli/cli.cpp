@@ -26,6 +26,7 @@ struct Parsed {
     std::string config_path;
     std::string address;
     std::string id;
+    bool defaults = false;   // check-config --defaults
 };
 
 // The deepest subcommand given, for "see 'ringpost queue --help'" after a usage error.
@@ -89,6 +90,7 @@ int run_cli(int argc, char** argv) {
 
     auto serve = with_config(app.add_subcommand("serve", "run the SMTP server"));
     auto check = with_config(app.add_subcommand("check-config", "validate the configuration and summarise it"));
+    check->add_flag("--defaults", p.defaults, "print every key at its built-in default as a commented TOML file");
     auto version = app.add_subcommand("version", "print the version");
 
     auto user = group("user", "manage mailbox users");
@@ -127,6 +129,12 @@ int run_cli(int argc, char** argv) {
 
     if (version->parsed()) {
         std::printf("ringpost %s\n", RINGPOST_VERSION);
+        return admin::kExitOk;
+    }
+
+    // The built-in defaults need no configuration file, good or bad.
+    if (check->parsed() && p.defaults) {
+        std::fputs(config::defaults_toml().c_str(), stdout);
         return admin::kExitOk;
     }
 

@@ -229,6 +229,10 @@ Config parse_config(std::string_view text, const std::string& path);
 // Default lookup: ./ringpost.toml if it exists, else built-in defaults.
 Config load_config_or_default(const std::string& path_or_empty);
 
+// Every key at its default as a commented TOML file, grouped by table
+// (`ringpost check-config --defaults`); it parses back to default_config().
+std::string defaults_toml();
+
 // A few "key: value" lines for `ringpost check-config` (listen, data_dir, domains, ...).
 std::string describe_config(const Config& config);
 

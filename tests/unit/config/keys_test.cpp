@@ -1,5 +1,5 @@
-// The key table: every key documented and readable, and every key reading
-// what it writes.
+// The key table: every key documented and readable, the defaults file
+// parsing back to the defaults, and every key reading what it writes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -36,6 +36,36 @@ TEST(ConfigKeys, EveryKeyHasOneLineOfHelp) {
         }
     }
     EXPECT_GT(names.size(), 60u);
+}
+
+TEST(ConfigKeys, DefaultsFileParsesBackToTheDefaults) {
+    const std::string text = defaults_toml();
+    Config parsed = parse_config(text, "defaults.toml");
+    Config defaults = default_config();
+    parsed.source = defaults.source;
+    EXPECT_TRUE(parsed == defaults) << text;
+    // Key by key, so that a difference names the key.
+    for (const Key& key : keys()) EXPECT_EQ(key.write(parsed), key.write(defaults)) << key.name;
+}
+
+TEST(ConfigKeys, DefaultsFileDocumentsEveryKey) {
+    const std::string text = defaults_toml();
+    for (const Key& key : keys()) {
+        if (!key.alias_of.empty()) {
+            EXPECT_THAT(text, ::testing::Not(HasSubstr(key.help)));
+            continue;
+        }
+        EXPECT_THAT(text, HasSubstr("# " + key.help + "\n")) << key.name;
+    }
+    EXPECT_THAT(text, HasSubstr("\n[smtp]\n"));
+    EXPECT_THAT(text, HasSubstr("\nmax_recipients = 1000\n"));
+    EXPECT_THAT(text, HasSubstr("\ncommand_timeout = \"5m\"\n"));
+    EXPECT_THAT(text, HasSubstr("\nerror_delay = \"1s\"\n"));
+    EXPECT_THAT(text, HasSubstr("\nmin_free_space = \"256M\"\n"));
+    EXPECT_THAT(text, HasSubstr("\n[delivery.tls.domains]\n"));
+    // Machine-dependent defaults: how they are computed, the key commented out.
+    EXPECT_THAT(text, HasSubstr("# Default: a quarter of physical memory"));
+    EXPECT_THAT(text, HasSubstr("\n# hostname = \"" + default_config().hostname + "\"\n"));
 }
 
 TEST(ConfigKeys, TheEveryKeyFileSetsEveryKey) {
