@@ -26,6 +26,7 @@ namespace {
 
 struct Parsed {
     std::string config_path;
+    bool defaults = false;   // check-config --defaults
 };
 
 // The deepest subcommand given, for "see 'ringpost queue --help'" after a usage error.
@@ -84,6 +85,7 @@ int run_cli(int argc, char** argv) {
 
     auto serve = with_config(app.add_subcommand("serve", "run the SMTP server"));
     auto check = with_config(app.add_subcommand("check-config", "validate the configuration and summarise it"));
+    check->add_flag("--defaults", p.defaults, "print every key at its built-in default as a commented TOML file");
     auto version = app.add_subcommand("version", "print the version");
 
     // user, queue, mailbox: built from the admin command table.
@@ -100,6 +102,12 @@ int run_cli(int argc, char** argv) {
 
     if (version->parsed()) {
         std::printf("ringpost %s\n", RINGPOST_VERSION);
+        return admin::kExitOk;
+    }
+
+    // The built-in defaults need no configuration file, good or bad.
+    if (check->parsed() && p.defaults) {
+        std::fputs(config::defaults_toml().c_str(), stdout);
         return admin::kExitOk;
     }
 

@@ -19,6 +19,8 @@ struct ListenAddress {
     std::string host;   // "127.0.0.1", "::1", "0.0.0.0"
     uint16_t port = 0;
     std::string text;   // as written, for messages
+
+    bool operator==(const ListenAddress&) const = default;
 };
 
 // A parsed CIDR network, IPv4 or IPv6 (IPv4 stored as v4-mapped IPv6).
@@ -26,6 +28,8 @@ struct Network {
     uint8_t addr[16] = {};
     uint8_t prefix = 0;  // 0..128 over the 16-byte form
     std::string text;
+
+    bool operator==(const Network&) const = default;
 };
 
 // The default [smtp] max_inflight_bytes: a quarter of physical memory
@@ -70,6 +74,8 @@ struct SmtpConfig {
     // AUTH (RFC 4954) is offered only over TLS; true also offers it in
     // plain text (for tests on loopback).
     bool allow_plaintext_auth = false;
+
+    bool operator==(const SmtpConfig&) const = default;
 };
 
 // [tls]: the server certificate for STARTTLS / STLS and the implicit-TLS
@@ -82,6 +88,8 @@ struct TlsConfig {
     std::string ciphers;                  // TLS 1.2 cipher list; "" = modern AEAD + forward secrecy
     std::string ciphersuites;             // TLS 1.3 suites; "" = OpenSSL's default
     bool starttls = true;                 // offer STARTTLS / STLS on the plain listeners
+
+    bool operator==(const TlsConfig&) const = default;
 };
 
 // [submission]: message submission (RFC 6409): AUTH before MAIL, then
@@ -94,11 +102,15 @@ struct SubmissionConfig {
     // Dovecot); per IP as Postfix's smtpd_client_connection_count_limit.
     uint32_t max_connections = 1000;
     uint32_t max_connections_per_ip = 50;
+
+    bool operator==(const SubmissionConfig&) const = default;
 };
 
 // [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
 struct ImplicitTlsConfig {
     std::vector<ListenAddress> listen;
+
+    bool operator==(const ImplicitTlsConfig&) const = default;
 };
 
 // [delivery.tls]: outbound STARTTLS policy: "none", "may" (opportunistic,
@@ -108,11 +120,15 @@ struct DeliveryTlsConfig {
     std::string default_policy = "may";
     std::vector<std::pair<std::string, std::string>> domains;   // lower-cased domain -> policy
     std::string ca_file;   // "" = the system trust store
+
+    bool operator==(const DeliveryTlsConfig&) const = default;
 };
 
 struct RelayConfig {
     std::vector<std::string> local_domains;   // lower-cased; default ["localhost"]
     std::vector<Network> relay_networks;      // default 127.0.0.0/8, ::1/128
+
+    bool operator==(const RelayConfig&) const = default;
 };
 
 // [pop3]: the POP3 front end (RFC 1939) over the users' INBOX.
@@ -123,6 +139,8 @@ struct Pop3Config {
     uint32_t max_auth_failures = 3;      // per connection, then it is closed
     uint32_t max_connections = 1000;     // pop3 and pop3s together
     uint32_t max_connections_per_ip = 50;
+
+    bool operator==(const Pop3Config&) const = default;
 };
 
 // [imap]: the IMAP4rev1 front end (RFC 3501) over the users' mailboxes.
@@ -134,6 +152,8 @@ struct ImapConfig {
     uint32_t command_time_limit = 30;
     uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
     uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
+
+    bool operator==(const ImapConfig&) const = default;
 };
 
 // [delivery]: the engine that relays spooled mail (docs/DELIVERY.md).
@@ -152,6 +172,8 @@ struct DeliveryConfig {
     // [delivery.routes]: lower-cased domain -> next hop ("host", "host:port", "[ip]:port").
     std::vector<std::pair<std::string, std::string>> routes;
     DeliveryTlsConfig tls;
+
+    bool operator==(const DeliveryConfig&) const = default;
 };
 
 // [store]: the database in data_dir (docs/STORAGE.md, docs/ROBUSTNESS.md).
@@ -162,10 +184,14 @@ struct StoreConfig {
     // deleting and delivering stored mail go on. 0 = no threshold (mail is
     // then refused only once the database itself reports a full disk).
     uint64_t min_free_space = 256u << 20;
+
+    bool operator==(const StoreConfig&) const = default;
 };
 
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
+
+    bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -190,6 +216,9 @@ struct Config {
     ImplicitTlsConfig imaps;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
+
+    // Field by field, source included (tests compare whole configurations).
+    bool operator==(const Config&) const = default;
 };
 
 Config default_config();
@@ -199,6 +228,10 @@ Config load_config(const std::string& path);
 Config parse_config(std::string_view text, const std::string& path);
 // Default lookup: ./ringpost.toml if it exists, else built-in defaults.
 Config load_config_or_default(const std::string& path_or_empty);
+
+// Every key at its default as a commented TOML file, grouped by table
+// (`ringpost check-config --defaults`); it parses back to default_config().
+std::string defaults_toml();
 
 // A few "key: value" lines for `ringpost check-config` (listen, data_dir, domains, ...).
 std::string describe_config(const Config& config);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "config/protocol_configs.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/listener_protocol.hpp"
 #include "server/relay_policy.hpp"
@@ -32,9 +33,10 @@ namespace ringpost::server {
 struct Worker::State {
     io::Ring ring;
     io::LiveSet live;
-    smtp::SessionConfig session_config;
     RelayPolicy policy;
     StoreSpool spool;
+    // The protocols' settings (config/protocol_configs.hpp).
+    smtp::SessionConfig session_config;
     smtp::Timeouts timeouts;
     pop3::SessionConfig pop3_config;
     pop3::Timeouts pop3_timeouts;
@@ -58,39 +60,18 @@ struct Worker::State {
           policy(config.relay, store),
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
                 services.engine),
+          session_config(config::smtp_session_config(config)),
+          timeouts(config::smtp_timeouts(config)),
+          pop3_config(config::pop3_session_config(config)),
+          pop3_timeouts(config::pop3_timeouts(config)),
           pop3_backend(services.pop3),
+          imap_config(config::imap_session_config(config)),
+          imap_timeouts(config::imap_timeouts(config)),
           imap_backend(services.imap),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
-          inflight(services.inflight) {
-        session_config.hostname = config.hostname;
-        // STARTTLS, AUTH and submission are set per connection by the driver.
-        session_config.allow_plaintext_auth = config.smtp.allow_plaintext_auth;
-        session_config.require_sender_match = config.submission.require_sender_match;
-        auto& l = session_config.limits;
-        l.max_message_size = config.smtp.max_message_size;
-        l.max_recipients = config.smtp.max_recipients;
-        l.max_command_line = config.smtp.max_command_line;
-        l.max_data_line = config.smtp.max_data_line;
-        l.soft_error_limit = config.smtp.soft_error_limit;
-        l.hard_error_limit = config.smtp.hard_error_limit;
-        l.junk_command_limit = config.smtp.junk_command_limit;
-        l.error_delay = std::chrono::milliseconds(config.smtp.error_delay_ms);
-        timeouts.command = std::chrono::seconds(config.smtp.command_timeout);
-        timeouts.data = std::chrono::seconds(config.smtp.data_timeout);
-        timeouts.min_data_rate = config.smtp.min_data_rate;
-        timeouts.send = std::chrono::seconds(config.smtp.command_timeout);
-        pop3_config.limits.max_bad_commands = config.pop3.max_bad_commands;
-        pop3_config.limits.max_auth_failures = config.pop3.max_auth_failures;
-        pop3_timeouts.idle = std::chrono::seconds(config.pop3.idle_timeout);
-        // IMAP: plain-text logins over TLS, or from loopback (the driver grants it).
-        imap_config.hostname = config.hostname;
-        imap_config.plaintext_allowed = false;
-        imap_config.max_bad_commands = config.imap.max_bad_commands;
-        imap_config.command_time_limit = std::chrono::seconds(config.imap.command_time_limit);
-        imap_timeouts.idle = std::chrono::seconds(config.imap.idle_timeout);
-    }
+          inflight(services.inflight) {}
 };
 
 namespace {

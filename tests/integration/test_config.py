@@ -108,6 +108,21 @@ class CheckConfigTest(unittest.TestCase):
         r = self.run_cli("check-config", name="does-not-exist.toml")
         self.assertEqual(r.returncode, 2, "missing config file: expected exit 2\n" + r.describe())
 
+    def test_defaults_print_a_file_that_loads(self):
+        # A broken ringpost.toml in the working directory does not matter:
+        # the defaults are printed without reading any file.
+        with open(os.path.join(self.tmp, "ringpost.toml"), "w", encoding="utf-8") as f:
+            f.write("[smtp\n")
+        p = subprocess.run([harness.ringpost_bin(), "check-config", "--defaults"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, cwd=self.tmp, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        out = p.stdout.decode()
+        for line in ("[smtp]", "max_recipients = 1000", "[delivery.tls]", 'default = "may"', "[imaps]"):
+            self.assertIn("\n" + line + "\n", out, "--defaults output lacks %r:\n%s" % (line, out))
+        r = self.run_cli("check-config", text=out, name="defaults.toml")
+        self.assertEqual(r.returncode, 0, "the printed defaults must load:\n" + r.describe())
+        self.assertIn("listen: 127.0.0.1:2525", r.out)
+
     def test_help_everywhere(self):
         for sub in (["--help"], ["serve", "--help"], ["check-config", "--help"], ["user", "--help"],
                     ["user", "add", "--help"], ["queue", "--help"], ["queue", "show", "--help"],

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "every_key.hpp"
 #include "temp_dir.hpp"
 
 namespace ringpost::config {
@@ -95,34 +96,7 @@ TEST_F(ConfigTest, LoadsTheReferenceFile) {
 }
 
 TEST_F(ConfigTest, AllKeysAreRead) {
-    config::Config c = load(R"(
-hostname = "relay.example.org"
-data_dir = "/var/spool/rp"
-threads = 4
-pool_nice = 0
-admin_socket = "/run/rp.sock"
-[smtp]
-listen = ["0.0.0.0:25", "[::]:25"]
-max_message_size = 1000
-max_recipients = 5
-max_connections = 6
-max_connections_per_ip = 7
-soft_error_limit = 3
-hard_error_limit = 8
-junk_command_limit = 50
-error_delay = "250ms"
-max_command_line = 600
-max_data_line = 2000
-command_timeout = "5m"
-data_timeout = 90
-min_data_rate = 0
-shutdown_grace = 0
-[relay]
-local_domains = ["Example.ORG"]
-relay_networks = []
-[log]
-level = "debug"
-)");
+    config::Config c = load(test::kEveryKey);
     EXPECT_EQ(c.hostname, "relay.example.org");
     EXPECT_EQ(c.data_dir, "/var/spool/rp");
     EXPECT_EQ(c.threads, 4u);
@@ -141,12 +115,15 @@ level = "debug"
     EXPECT_EQ(c.smtp.error_delay_ms, 250u);
     EXPECT_EQ(c.smtp.max_command_line, 600u);
     EXPECT_EQ(c.smtp.max_data_line, 2000u);
-    EXPECT_EQ(c.smtp.command_timeout, 300u);
+    EXPECT_EQ(c.smtp.command_timeout, 5400u);   // "1h30m"
     EXPECT_EQ(c.smtp.data_timeout, 90u);
     EXPECT_EQ(c.smtp.min_data_rate, 0u);
     EXPECT_EQ(c.smtp.shutdown_grace, 0u);
-    EXPECT_EQ(c.relay.local_domains, std::vector<std::string>{"example.org"});   // lower-cased
-    EXPECT_TRUE(c.relay.relay_networks.empty());
+    EXPECT_EQ(c.relay.local_domains, (std::vector<std::string>{"example.org", "b.example"}));   // lower-cased
+    ASSERT_EQ(c.relay.relay_networks.size(), 1u);
+    EXPECT_EQ(c.relay.relay_networks[0].text, "10.0.0.0/8");
+    EXPECT_TRUE(load("[relay]\nrelay_networks = []\n").relay.relay_networks.empty());
+    EXPECT_EQ(load("[smtp]\ncommand_timeout = \"5m\"\n").smtp.command_timeout, 300u);
     EXPECT_EQ(c.log.level, "debug");
 }
 

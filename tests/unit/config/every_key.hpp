@@ -1,0 +1,93 @@
+// A configuration file that sets every key to a value other than its
+// default, for tests that follow each key to where it lands (keys_test.cpp
+// checks that it really covers every key of the table).
+#pragma once
+
+namespace ringpost::test {
+
+constexpr const char* kEveryKey = R"(hostname = "relay.example.org"
+data_dir = "/var/spool/rp"
+threads = 4
+pool_nice = 0
+admin_socket = "/run/rp.sock"
+[smtp]
+listen = ["0.0.0.0:25", "[::]:25"]
+max_message_size = 1000
+max_recipients = 5
+max_connections = 6
+max_connections_per_ip = 7
+soft_error_limit = 3
+hard_error_limit = 8
+junk_command_limit = 50
+error_delay = "250ms"
+max_command_line = 600
+max_data_line = 2000
+command_timeout = "1h30m"
+data_timeout = 90
+min_data_rate = 0
+shutdown_grace = 0
+allow_plaintext_auth = true
+max_inflight_bytes = 4194304
+max_inflight_bytes_per_ip = 1048576
+[relay]
+local_domains = ["Example.ORG", "b.example"]
+relay_networks = ["10.0.0.0/8"]
+[log]
+level = "debug"
+[delivery]
+dns_servers = ["127.0.0.1:5353", "[::1]:53"]
+remote_port = 2626
+retry_schedule = ["1m", "2h"]
+max_queue_lifetime = "2d"
+max_connections_per_destination = 3
+max_connections_per_host = 4
+max_messages_per_connection = 5
+connect_timeout = 7
+idle_timeout = 0
+delay_warning = "4h"
+max_hops = 30
+[delivery.routes]
+"b.example" = "[::1]:25"
+"partner.TEST" = "127.0.0.1:2626"
+[delivery.tls]
+default = "encrypt"
+ca_file = "/etc/ssl/ca.pem"
+[delivery.tls.domains]
+"bank.example" = "verify"
+[pop3]
+listen = []
+idle_timeout = "15m"
+max_bad_commands = 9
+max_auth_failures = 2
+max_connections = 11
+max_connections_per_ip = 12
+[imap]
+listen = ["127.0.0.1:143"]
+idle_timeout = "45m"
+max_bad_commands = 13
+command_time_limit = 0
+max_connections = 14
+max_connections_per_ip = 15
+[store]
+min_free_space = "1G"
+[tls]
+cert = "/etc/rp/cert.pem"
+key = "/etc/rp/key \"quoted\".pem"
+min_version = "TLSv1.3"
+ciphers = "ECDHE+AESGCM"
+ciphersuites = "TLS_AES_256_GCM_SHA384"
+starttls = false
+[submission]
+listen = ["0.0.0.0:587"]
+require_sender_match = false
+max_connections = 16
+max_connections_per_ip = 17
+[smtps]
+listen = ["0.0.0.0:465"]
+[pop3s]
+listen = []
+[imaps]
+listen = ["0.0.0.0:993"]
+)";
+
+}  // namespace ringpost::test
