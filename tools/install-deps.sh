@@ -23,6 +23,8 @@ packages=(
 $server_only || packages+=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
+  # the independent DKIM verifier of tests/unit/dkim (dkimpy; PyNaCl for Ed25519)
+  python3-dkim python3-nacl
   # swaks --tls / --tlsc (SMTP STARTTLS and smtps tests)
   libnet-ssleay-perl
   # real mail clients for tests/integration/test_retrieval_clients.py:
