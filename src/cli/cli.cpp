@@ -13,6 +13,7 @@
 
 #include "admin/admin.hpp"
 #include "cli/admin_parser.hpp"
+#include "cli/dkim_keygen.hpp"
 #include "cli/internal.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
@@ -87,6 +88,9 @@ int run_cli(int argc, char** argv) {
     auto check = with_config(app.add_subcommand("check-config", "validate the configuration and summarise it"));
     check->add_flag("--defaults", p.defaults, "print every key at its built-in default as a commented TOML file");
     auto version = app.add_subcommand("version", "print the version");
+    DkimKeygenArgs keygen_args;
+    auto keygen = add_dkim_keygen(app, keygen_args);
+    with_config(keygen);
 
     // user, queue, mailbox: built from the admin command table.
     AdminParser admin_commands(app, with_config);
@@ -117,6 +121,7 @@ int run_cli(int argc, char** argv) {
     // events ("store_opened ...") would only clutter a terminal or a pipe.
     if (!serve->parsed()) log::set_level(log::Level::kWarn);
 
+    if (keygen->parsed()) return run_dkim_keygen(config, keygen_args);
     if (check->parsed()) {
         std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
         return admin::kExitOk;
