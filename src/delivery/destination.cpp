@@ -23,6 +23,18 @@ Transaction make_transaction(const Job& job) {
     return tx;
 }
 
+// Each job recipient's result of a transaction with `host`.
+std::vector<RecipientResult> recipient_results(const Job& job, const TransactionResult& r, const std::string& host,
+                                               const TlsState& tls) {
+    std::vector<RecipientResult> results;
+    for (size_t k = 0; k < job.recipients.size() && k < r.recipients.size(); ++k) {
+        const Diagnostic& d = r.recipients[k];
+        bool relayed = d.outcome == Outcome::kDelivered && !r.dsn_offered;
+        results.push_back(RecipientResult{job.recipients[k], d, host, false, relayed, tls});
+    }
+    return results;
+}
+
 std::string relay_name(const Target& t) {
     // Postfix's relay=host[ip]:port, which log readers know.
     return t.host + "[" + t.ip + "]:" + std::to_string(t.port);
@@ -164,79 +176,77 @@ io::Task<void> Destination::worker() {
     }
 
     while (!targets.failure && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
-        // Connect to the first host that answers (RFC 5321 5.1: MX hosts
-        // in preference order, each of its addresses in turn).
         std::unique_ptr<ClientConnection> conn;
         const Target* target = nullptr;
-        Error last;
-        bool all_permanent = true;
-        bool stopped = false;
-        for (const auto& t : targets.list) {
-            auto slot = engine_.host_slots.acquire(t.ip);
-            if (!co_await slot) {
-                stopped = true;
-                break;
-            }
-            // Other workers may have emptied the queue while this one waited
-            // for a slot: no connection for nothing.
-            if (queue_.empty()) {
-                engine_.host_slots.release(t.ip);
-                stopped = true;
-                break;
-            }
-            auto connecting = connect(t);
-            auto c = co_await std::move(connecting);
-            if (c) {
-                conn = std::move(c.value());
-                target = &t;
-                break;
-            }
-            engine_.host_slots.release(t.ip);
-            last = c.error();
-            if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
-            log::info("connect_failed", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}});
-        }
-        if (stopped) break;
-        if (!conn) {
-            // Nobody else holds a connection to this destination: everything
-            // queued for it gets this answer now instead of waiting.
-            if (connected_ == 0)
-                fail_queue(diagnostic_from_error(last, all_permanent ? Outcome::kFailed : Outcome::kDeferred,
-                                                 all_permanent ? "5.4.0" : "4.4.1"));
-            break;
-        }
-        engine_.connections.fetch_add(1, std::memory_order_relaxed);
-        ++connected_;
-        // The log's relay= and the sharing key both name the connection
-        // really used, whichever destination the job came from.
-        const std::string relay = relay_name(*target);
-        const ConnectionPath path = path_to(*target, tls_policy_);
-        uint32_t sent = 0;
-        while (conn->usable() && sent < engine_.config.max_messages_per_connection) {
-            auto waiting = next_job(path, conn->tls());
-            std::optional<Job> next = co_await std::move(waiting);
-            if (!next) break;
-            Job job = std::move(*next);
-            ++sent;
-            auto running = conn->run_transaction(make_transaction(job));
-            TransactionResult r = co_await std::move(running);
-            engine_.transactions.fetch_add(1, std::memory_order_relaxed);
-            std::vector<RecipientResult> results;
-            for (size_t k = 0; k < job.recipients.size() && k < r.recipients.size(); ++k) {
-                const Diagnostic& d = r.recipients[k];
-                bool relayed = d.outcome == Outcome::kDelivered && !r.dsn_offered;
-                results.push_back(RecipientResult{job.recipients[k], d, target->host, false, relayed, conn->tls()});
-            }
-            engine_.job_done(job, std::move(results), relay);
-        }
-        auto quitting = conn->quit();
-        co_await std::move(quitting);
-        engine_.host_slots.release(target->ip);
-        --connected_;
+        auto opening = open_connection(targets.list, conn, target);
+        if (!co_await std::move(opening)) break;
+        auto serving = serve_connection(*conn, *target);
+        co_await std::move(serving);
     }
     std::erase(frames_, frame);
     --workers_;
     if (retired()) engine_.retire_destination(domain_);
+}
+
+io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std::unique_ptr<ClientConnection>& conn,
+                                            const Target*& target) {
+    // Connect to the first host that answers (RFC 5321 5.1: MX hosts
+    // in preference order, each of its addresses in turn).
+    Error last;
+    bool all_permanent = true;
+    for (const auto& t : list) {
+        auto slot = engine_.host_slots.acquire(t.ip);
+        if (!co_await slot) co_return false;
+        // Other workers may have emptied the queue while this one waited
+        // for a slot: no connection for nothing.
+        if (queue_.empty()) {
+            engine_.host_slots.release(t.ip);
+            co_return false;
+        }
+        auto connecting = connect(t);
+        auto c = co_await std::move(connecting);
+        if (c) {
+            conn = std::move(c.value());
+            target = &t;
+            co_return true;
+        }
+        engine_.host_slots.release(t.ip);
+        last = c.error();
+        if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
+        log::info("connect_failed", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}});
+    }
+    // Nobody else holds a connection to this destination: everything
+    // queued for it gets this answer now instead of waiting.
+    if (connected_ == 0)
+        fail_queue(diagnostic_from_error(last, all_permanent ? Outcome::kFailed : Outcome::kDeferred,
+                                         all_permanent ? "5.4.0" : "4.4.1"));
+    co_return false;
+}
+
+io::Task<void> Destination::serve_connection(ClientConnection& conn, const Target& target) {
+    engine_.connections.fetch_add(1, std::memory_order_relaxed);
+    ++connected_;
+    // The log's relay= and the sharing key both name the connection
+    // really used, whichever destination the job came from.
+    const std::string relay = relay_name(target);
+    const ConnectionPath path = path_to(target, tls_policy_);
+    uint32_t sent = 0;
+    while (conn.usable() && sent < engine_.config.max_messages_per_connection) {
+        auto waiting = next_job(path, conn.tls());
+        std::optional<Job> next = co_await std::move(waiting);
+        if (!next) break;
+        Job job = std::move(*next);
+        ++sent;
+        auto running = conn.run_transaction(make_transaction(job));
+        TransactionResult r = co_await std::move(running);
+        engine_.transactions.fetch_add(1, std::memory_order_relaxed);
+        std::vector<RecipientResult> results = recipient_results(job, r, target.host, conn.tls());
+        engine_.job_done(job, std::move(results), relay);
+    }
+    auto quitting = conn.quit();
+    co_await std::move(quitting);
+    engine_.host_slots.release(target.ip);
+    --connected_;
 }
 
 }  // namespace ringpost::delivery

@@ -47,6 +47,13 @@ public:
 
 private:
     io::Task<void> worker();
+    // The worker's steps: a connection to the first target that answers
+    // (false: none, or the worker is to end; with none, the queue fails
+    // when no other connection serves it), then jobs over it until it is
+    // unusable or has carried its share, and QUIT.
+    io::Task<bool> open_connection(const std::vector<Target>& list, std::unique_ptr<ClientConnection>& conn,
+                                   const Target*& target);
+    io::Task<void> serve_connection(ClientConnection& conn, const Target& target);
     // Every queued job ends with `d` for each of its recipients.
     void fail_queue(const Diagnostic& d);
     // The next job for the connection over `path`: one of ours, else one

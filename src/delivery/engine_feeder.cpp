@@ -44,18 +44,7 @@ void DeliveryEngine::Impl::note_scheduled(int64_t due) {
 void DeliveryEngine::Impl::feeder_main() {
     pthread_setname_np(pthread_self(), "rp-feeder");
     std::unique_lock lock(feed_mu);
-    for (;;) {
-        // Sleep until something is due, announced, or the safety interval.
-        for (;;) {
-            if (feed_stop) return;
-            int64_t now = unix_now();
-            if (rescan || (wake_at != 0 && wake_at <= now)) break;
-            int64_t until = wake_at != 0 ? std::min(wake_at, now + kMaxSleepSeconds) : now + kMaxSleepSeconds;
-            auto deadline = std::chrono::system_clock::from_time_t(static_cast<time_t>(until));
-            if (feed_cv.wait_until(lock, deadline) == std::cv_status::timeout && unix_now() >= until) {
-                if (wake_at == 0 || wake_at > until) rescan = true;  // the periodic safety scan
-            }
-        }
+    while (wait_for_due(lock)) {
         const int64_t from = floor;
         rescan = false;
         wake_at = 0;
@@ -63,66 +52,86 @@ void DeliveryEngine::Impl::feeder_main() {
         floor = LLONG_MAX;
         lock.unlock();
 
-        size_t room = 0, room_bytes = 0;
-        {
-            std::lock_guard claims(claims_mu);
-            room = config.max_messages_in_memory > claimed.size() ? config.max_messages_in_memory - claimed.size() : 0;
-            room_bytes = config.max_bytes_in_memory > claimed_bytes ? config.max_bytes_in_memory - claimed_bytes : 0;
+        const FeedScan scan = scan_due(from);
+        lock.lock();
+        if (scan.wake_at != 0 && (wake_at == 0 || scan.wake_at < wake_at)) wake_at = scan.wake_at;
+        floor = std::min(floor, scan.resume);
+        if (scan.rescan || scan.resume <= scan.now) rescan = true;
+    }
+}
+
+bool DeliveryEngine::Impl::wait_for_due(std::unique_lock<std::mutex>& lock) {
+    // Sleep until something is due, announced, or the safety interval.
+    for (;;) {
+        if (feed_stop) return false;
+        int64_t now = unix_now();
+        if (rescan || (wake_at != 0 && wake_at <= now)) return true;
+        int64_t until = wake_at != 0 ? std::min(wake_at, now + kMaxSleepSeconds) : now + kMaxSleepSeconds;
+        auto deadline = std::chrono::system_clock::from_time_t(static_cast<time_t>(until));
+        if (feed_cv.wait_until(lock, deadline) == std::cv_status::timeout && unix_now() >= until) {
+            if (wake_at == 0 || wake_at > until) rescan = true;  // the periodic safety scan
         }
-        const int64_t now = unix_now();
-        int64_t resume = now + 1;   // where the next scan starts if this one sees everything
-        if (room == 0) {
-            resume = from;
-            std::this_thread::sleep_for(kFullBackoff);
-            lock.lock();
-            floor = std::min(floor, resume);
-            rescan = true;
+    }
+}
+
+DeliveryEngine::Impl::FeedScan DeliveryEngine::Impl::scan_due(int64_t from) {
+    size_t room = 0, room_bytes = 0;
+    {
+        std::lock_guard claims(claims_mu);
+        room = config.max_messages_in_memory > claimed.size() ? config.max_messages_in_memory - claimed.size() : 0;
+        room_bytes = config.max_bytes_in_memory > claimed_bytes ? config.max_bytes_in_memory - claimed_bytes : 0;
+    }
+    FeedScan out;
+    out.now = unix_now();
+    out.resume = out.now + 1;   // where the next scan starts if this one sees everything
+    if (room == 0) {
+        std::this_thread::sleep_for(kFullBackoff);
+        out.resume = from;
+        out.rescan = true;
+        return out;
+    }
+    auto scan = store.load_due(out.now, from, std::min<size_t>(room, 1000), std::max<size_t>(room_bytes, 1),
+                               [this](std::string_view qid) { return is_claimed(qid); });
+    if (!scan) {
+        log::error("spool_scan_failed", {{"error", scan.error().message}});
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        out.resume = from;
+        return out;
+    }
+    if (scan->next_due != 0 && scan->next_due <= out.now) out.resume = scan->next_due;  // stopped by a limit
+    hand_to_ring(claim_loaded(scan->messages));
+    if (scan->next_due > out.now) out.wake_at = scan->next_due;
+    return out;
+}
+
+std::vector<std::shared_ptr<InFlight>> DeliveryEngine::Impl::claim_loaded(std::vector<store::DueMessage>& messages) {
+    std::vector<std::shared_ptr<InFlight>> batch;
+    for (auto& due : messages) {
+        auto& env = due.envelope;
+        if (!try_claim(env.queue_id, due.body->size())) continue;
+        // The claim is ours now, so no outcome can race us any more;
+        // but one may have landed between the scan and the claim:
+        // check the message is still what was loaded.
+        auto current = store.get_envelope(env.queue_id);
+        if (!current || !*current || (*current)->next_attempt != env.next_attempt) {
+            release(env.queue_id, due.body->size());
             continue;
         }
-        auto scan = store.load_due(now, from, std::min<size_t>(room, 1000), std::max<size_t>(room_bytes, 1),
-                                   [this](std::string_view qid) { return is_claimed(qid); });
-        if (!scan) {
-            log::error("spool_scan_failed", {{"error", scan.error().message}});
-            std::this_thread::sleep_for(std::chrono::seconds(1));
-            resume = from;
-        } else {
-            if (scan->next_due != 0 && scan->next_due <= now) resume = scan->next_due;  // stopped by a limit
-            std::vector<std::shared_ptr<InFlight>> batch;
-            for (auto& due : scan->messages) {
-                auto& env = due.envelope;
-                if (!try_claim(env.queue_id, due.body->size())) continue;
-                // The claim is ours now, so no outcome can race us any more;
-                // but one may have landed between the scan and the claim:
-                // check the message is still what was loaded.
-                auto current = store.get_envelope(env.queue_id);
-                if (!current || !*current || (*current)->next_attempt != env.next_attempt) {
-                    release(env.queue_id, due.body->size());
-                    continue;
-                }
-                auto m = std::make_shared<InFlight>();
-                m->envelope = std::move(**current);
-                m->body = std::move(due.body);
-                batch.push_back(std::move(m));
-            }
-            if (!batch.empty()) {
-                std::lock_guard claims(claims_mu);
-                if (ring) {
-                    ring->post([this, batch = std::move(batch)]() mutable {
-                        for (auto& m : batch) begin(std::move(m));
-                    });
-                }
-            }
-            if (scan->next_due > now) {
-                lock.lock();
-                if (wake_at == 0 || scan->next_due < wake_at) wake_at = scan->next_due;
-                floor = std::min(floor, resume);
-                if (resume <= now) rescan = true;
-                continue;
-            }
-        }
-        lock.lock();
-        floor = std::min(floor, resume);
-        if (resume <= now) rescan = true;
+        auto m = std::make_shared<InFlight>();
+        m->envelope = std::move(**current);
+        m->body = std::move(due.body);
+        batch.push_back(std::move(m));
+    }
+    return batch;
+}
+
+void DeliveryEngine::Impl::hand_to_ring(std::vector<std::shared_ptr<InFlight>> batch) {
+    if (batch.empty()) return;
+    std::lock_guard claims(claims_mu);
+    if (ring) {
+        ring->post([this, batch = std::move(batch)]() mutable {
+            for (auto& m : batch) begin(std::move(m));
+        });
     }
 }
 

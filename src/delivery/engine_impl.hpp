@@ -21,6 +21,10 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 
+namespace ringpost::store {
+struct DueMessage;
+}
+
 namespace ringpost::delivery {
 
 class Destination;
@@ -140,6 +144,20 @@ struct DeliveryEngine::Impl {
     bool rescan = true;          // something changed below `now` (feed_mu)
     std::thread feeder;
     void feeder_main();
+    // The feeder's steps. wait_for_due: sleeps (feed_mu held) until a scan
+    // is due; false when the feeder is to stop. scan_due: one scan from
+    // `from`, without feed_mu, claiming what it loads for the ring; the
+    // answer says where the next scan starts and when to wake.
+    struct FeedScan {
+        int64_t now = 0;        // the scan's "now"
+        int64_t resume = 0;     // the next scan starts here (at most)
+        int64_t wake_at = 0;    // the next future due time it saw, 0 = none
+        bool rescan = false;    // scan again at once (the engine was full)
+    };
+    bool wait_for_due(std::unique_lock<std::mutex>& lock);
+    FeedScan scan_due(int64_t from);
+    std::vector<std::shared_ptr<InFlight>> claim_loaded(std::vector<store::DueMessage>& messages);
+    void hand_to_ring(std::vector<std::shared_ptr<InFlight>> batch);
     // A schedule entry at `due` exists now (any thread).
     void note_scheduled(int64_t due);
 

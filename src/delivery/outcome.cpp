@@ -42,28 +42,28 @@ PlannedOutcome start_plan(const mail::Envelope& before, std::shared_ptr<const st
     return out;
 }
 
-}  // namespace
+// What this round did to each recipient, by index: the result applied
+// (the first one for its index), whether the store delivers it locally,
+// whether it expired now.
+struct Round {
+    explicit Round(size_t n) : applied(n, nullptr), local(n, false), expired_now(n, false) {}
+    std::vector<const RecipientResult*> applied;
+    std::vector<bool> local;
+    std::vector<bool> expired_now;
+};
 
-PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const std::string> body,
-                            const std::vector<RecipientResult>& results, int64_t now, const OutcomePolicy& policy) {
-    PlannedOutcome out = start_plan(before, std::move(body));
+// Each result onto its recipient: attempts, last reply, new state, counts.
+void apply_results(PlannedOutcome& out, const std::vector<RecipientResult>& results, Round& round) {
     store::OutcomeRequest& request = *out.request;
     mail::Envelope& env = request.envelope;
     const size_t n = env.recipients.size();
-
-    // Per recipient: the result applied in this call (the first one for its
-    // index), whether the store delivers it locally, whether it expired.
-    std::vector<const RecipientResult*> applied(n, nullptr);
-    std::vector<bool> local(n, false);
-    std::vector<bool> expired_now(n, false);
-
     for (const RecipientResult& result : results) {
         const size_t i = result.index;
         // Out of range, a second result for the same recipient, or one that
         // is no longer pending (delivered or failed before): not ours to change.
-        if (i >= n || applied[i] != nullptr || !is_pending(env.recipients[i].state)) continue;
+        if (i >= n || round.applied[i] != nullptr || !is_pending(env.recipients[i].state)) continue;
         mail::Recipient& rcpt = env.recipients[i];
-        applied[i] = &result;
+        round.applied[i] = &result;
         rcpt.attempts += 1;
         rcpt.last_reply = result.diagnostic.to_string();
         if (result.tls) rcpt.last_reply += tls_note(*result.tls);
@@ -72,7 +72,7 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
                 if (result.local_delivery) {
                     // The outcome write puts it into the mailbox and marks it delivered.
                     request.local_deliveries.push_back(i);
-                    local[i] = true;
+                    round.local[i] = true;
                 } else {
                     rcpt.state = RcptState::kDelivered;
                 }
@@ -88,27 +88,33 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
                 break;
         }
     }
+}
 
-    // Expiry: a recipient deferred in this round after max_queue_lifetime
-    // fails, with 4.4.7 and the last error (like Postfix).
-    if (out.deferred > 0 && expired(before.received_at, now, policy.max_queue_lifetime)) {
-        for (size_t i = 0; i < n; ++i) {
-            mail::Recipient& rcpt = env.recipients[i];
-            if (applied[i] == nullptr || local[i] || rcpt.state != RcptState::kDeferred) continue;
-            rcpt.state = RcptState::kFailed;
-            rcpt.last_reply = std::string(kExpiredStatus) + " " + std::string(kExpiredReason) +
-                              "; last error: " + rcpt.last_reply;
-            expired_now[i] = true;
-            --out.deferred;
-            ++out.failed;
-        }
+// Expiry: a recipient deferred in this round after max_queue_lifetime
+// fails, with 4.4.7 and the last error (like Postfix).
+void expire_deferred(PlannedOutcome& out, const mail::Envelope& before, int64_t now, const OutcomePolicy& policy,
+                     Round& round) {
+    if (out.deferred == 0 || !expired(before.received_at, now, policy.max_queue_lifetime)) return;
+    mail::Envelope& env = out.request->envelope;
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        mail::Recipient& rcpt = env.recipients[i];
+        if (round.applied[i] == nullptr || round.local[i] || rcpt.state != RcptState::kDeferred) continue;
+        rcpt.state = RcptState::kFailed;
+        rcpt.last_reply =
+            std::string(kExpiredStatus) + " " + std::string(kExpiredReason) + "; last error: " + rcpt.last_reply;
+        round.expired_now[i] = true;
+        --out.deferred;
+        ++out.failed;
     }
+}
 
+// The attempt time, and the next one if anything is still pending.
+void schedule_next_attempt(mail::Envelope& env, int64_t now, const OutcomePolicy& policy, const Round& round) {
     env.last_attempt = now;
     bool any_pending = false;
     uint32_t max_attempts = 0;
-    for (size_t i = 0; i < n; ++i) {
-        if (local[i] || !is_pending(env.recipients[i].state)) continue;
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        if (round.local[i] || !is_pending(env.recipients[i].state)) continue;
         any_pending = true;
         max_attempts = std::max(max_attempts, env.recipients[i].attempts);
     }
@@ -116,63 +122,75 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
         env.next_attempt =
             policy.retry.next_attempt(max_attempts, now, policy.jitter ? policy.jitter : default_jitter_source());
     }
+}
 
-    const std::string_view original = body_view(request.body);
-
-    // "failed": everything that failed in this call, expired ones included.
+// "failed": everything that failed in this call, expired ones included.
+void notify_failed(PlannedOutcome& out, const mail::Envelope& before, const Round& round, int64_t now,
+                   const OutcomePolicy& policy) {
+    const mail::Envelope& env = out.request->envelope;
     std::vector<DsnRecipient> failed;
-    for (size_t i = 0; i < n; ++i) {
-        if (applied[i] == nullptr || env.recipients[i].state != RcptState::kFailed) continue;
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        if (round.applied[i] == nullptr || env.recipients[i].state != RcptState::kFailed) continue;
         const mail::Recipient& rcpt = env.recipients[i];
         if (!should_send_dsn(before, rcpt, DsnAction::kFailed)) continue;
-        DsnRecipient r = outcome_dsn::from_diagnostic(rcpt, DsnAction::kFailed, applied[i]->diagnostic,
-                                                      applied[i]->remote_mta, now);
-        if (expired_now[i]) {
+        const RecipientResult& result = *round.applied[i];
+        DsnRecipient r =
+            outcome_dsn::from_diagnostic(rcpt, DsnAction::kFailed, result.diagnostic, result.remote_mta, now);
+        if (round.expired_now[i]) {
             r.status = std::string(kExpiredStatus);
             // The server's last reply stays the Diagnostic-Code; a local last
             // error goes into the explanation.
             r.reason = r.remote_reply.empty()
-                           ? std::string(kExpiredReason) + "; last error: " + applied[i]->diagnostic.to_string()
+                           ? std::string(kExpiredReason) + "; last error: " + result.diagnostic.to_string()
                            : std::string(kExpiredReason);
         }
         failed.push_back(std::move(r));
     }
-    add_notification(out, before, std::move(failed), original, now, policy);
+    add_notification(out, before, std::move(failed), body_view(out.request->body), now, policy);
+}
 
-    // "delayed": once per message, when it has waited delay_warning and
-    // something is still deferred.
+// "delayed": once per message, when it has waited delay_warning and
+// something is still deferred.
+void notify_delayed(PlannedOutcome& out, const mail::Envelope& before, const Round& round, int64_t now,
+                    const OutcomePolicy& policy) {
+    mail::Envelope& env = out.request->envelope;
+    const size_t n = env.recipients.size();
     const bool any_deferred = [&] {
         for (size_t i = 0; i < n; ++i) {
-            if (!local[i] && env.recipients[i].state == RcptState::kDeferred) return true;
+            if (!round.local[i] && env.recipients[i].state == RcptState::kDeferred) return true;
         }
         return false;
     }();
-    if (policy.delay_warning.count() > 0 && !before.delay_warned && any_deferred &&
-        now - before.received_at >= policy.delay_warning.count()) {
-        env.delay_warned = true;   // considered once, even if no recipient wants it
-        const int64_t until = retry_until(before.received_at, policy.max_queue_lifetime);
-        std::vector<DsnRecipient> delayed;
-        for (size_t i = 0; i < n; ++i) {
-            const mail::Recipient& rcpt = env.recipients[i];
-            if (local[i] || rcpt.state != RcptState::kDeferred) continue;
-            if (!should_send_dsn(before, rcpt, DsnAction::kDelayed)) continue;
-            DsnRecipient r = applied[i] != nullptr
-                                 ? outcome_dsn::from_diagnostic(rcpt, DsnAction::kDelayed, applied[i]->diagnostic,
-                                                                applied[i]->remote_mta, now)
-                                 : outcome_dsn::from_last_reply(rcpt, DsnAction::kDelayed, before.last_attempt);
-            r.will_retry_until = until;
-            delayed.push_back(std::move(r));
-        }
-        add_notification(out, before, std::move(delayed), original, now, policy);
-    }
-
-    // Success reports: mailbox deliveries ("delivered") and relays to a
-    // server without the DSN extension ("relayed"); a server that took the
-    // DSN parameters reports on its own.
-    std::vector<DsnRecipient> succeeded;
+    if (policy.delay_warning.count() <= 0 || before.delay_warned || !any_deferred ||
+        now - before.received_at < policy.delay_warning.count())
+        return;
+    env.delay_warned = true;   // considered once, even if no recipient wants it
+    const int64_t until = retry_until(before.received_at, policy.max_queue_lifetime);
+    std::vector<DsnRecipient> delayed;
     for (size_t i = 0; i < n; ++i) {
-        if (applied[i] == nullptr || applied[i]->diagnostic.outcome != Outcome::kDelivered) continue;
-        const RecipientResult& result = *applied[i];
+        const mail::Recipient& rcpt = env.recipients[i];
+        if (round.local[i] || rcpt.state != RcptState::kDeferred) continue;
+        if (!should_send_dsn(before, rcpt, DsnAction::kDelayed)) continue;
+        DsnRecipient r = round.applied[i] != nullptr
+                             ? outcome_dsn::from_diagnostic(rcpt, DsnAction::kDelayed, round.applied[i]->diagnostic,
+                                                            round.applied[i]->remote_mta, now)
+                             : outcome_dsn::from_last_reply(rcpt, DsnAction::kDelayed, before.last_attempt);
+        r.will_retry_until = until;
+        delayed.push_back(std::move(r));
+    }
+    add_notification(out, before, std::move(delayed), body_view(out.request->body), now, policy);
+}
+
+// Success reports: mailbox deliveries ("delivered") and relays to a
+// server without the DSN extension ("relayed"); a server that took the
+// DSN parameters reports on its own.
+void notify_succeeded(PlannedOutcome& out, const mail::Envelope& before, const Round& round, int64_t now,
+                      const OutcomePolicy& policy) {
+    const mail::Envelope& env = out.request->envelope;
+    std::vector<DsnRecipient> succeeded;
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        if (round.applied[i] == nullptr || round.applied[i]->diagnostic.outcome != Outcome::kDelivered) continue;
+        const RecipientResult& result = *round.applied[i];
         DsnAction action;
         if (result.local_delivery) {
             action = DsnAction::kDelivered;
@@ -185,8 +203,21 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
         if (!should_send_dsn(before, rcpt, action)) continue;
         succeeded.push_back(outcome_dsn::from_diagnostic(rcpt, action, result.diagnostic, result.remote_mta, now));
     }
-    add_notification(out, before, std::move(succeeded), original, now, policy);
+    add_notification(out, before, std::move(succeeded), body_view(out.request->body), now, policy);
+}
 
+}  // namespace
+
+PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const std::string> body,
+                            const std::vector<RecipientResult>& results, int64_t now, const OutcomePolicy& policy) {
+    PlannedOutcome out = start_plan(before, std::move(body));
+    Round round(before.recipients.size());
+    apply_results(out, results, round);
+    expire_deferred(out, before, now, policy, round);
+    schedule_next_attempt(out.request->envelope, now, policy, round);
+    notify_failed(out, before, round, now, policy);
+    notify_delayed(out, before, round, now, policy);
+    notify_succeeded(out, before, round, now, policy);
     return out;
 }
 

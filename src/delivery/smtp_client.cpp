@@ -228,22 +228,7 @@ std::string_view ClientSession::command_name(Expect expect) {
 
 void ClientSession::on_reply(const ServerReply& reply) {
     if (expected_.empty()) {
-        if (reply.code == 421) {
-            fail_session(from_reply(reply), false);
-            return;
-        }
-        const Diagnostic d = protocol_error("unexpected reply", reply);
-        // A reply nobody asked for right behind the one that ended a
-        // transaction (in the same read): the replies were matched to the
-        // wrong commands, so that transaction's "delivered" came from some
-        // other reply (typically a stray line in front shifted a RCPT's 250
-        // onto BDAT). Deferred: at least once, never lost.
-        if (result_) {
-            for (auto& r : result_->recipients)
-                if (r.outcome == Outcome::kDelivered) r = d;
-            if (result_->final.outcome == Outcome::kDelivered) result_->final = d;
-        }
-        fail_session(d, false);
+        on_unrequested_reply(reply);
         return;
     }
     const Expect expect = expected_.front();
@@ -254,7 +239,6 @@ void ClientSession::on_reply(const ServerReply& reply) {
         fail_session(from_reply(reply), false);
         return;
     }
-    const int klass = reply.klass();
     // Every step has its success (354 for DATA, 2xx otherwise), a 4xx and a
     // 5xx; any other reply (a 250 to DATA, a 354 to RCPT or after the data)
     // means the server is elsewhere in the dialogue than we are. Nothing
@@ -267,148 +251,173 @@ void ClientSession::on_reply(const ServerReply& reply) {
     }
 
     switch (expect) {
-        case Expect::kGreeting:
-            if (reply.code == 220) {
-                greeting_ = reply.lines.front();
-                phase_ = Phase::kHello;
-                send("EHLO " + config_.hostname, Expect::kEhlo);
-            } else {
-                // A 554 greeting still wants our QUIT (RFC 5321 3.1).
-                fail_session(from_reply(reply), klass == 5);
-            }
-            return;
+        case Expect::kGreeting: on_greeting_reply(reply); return;
+        case Expect::kEhlo: on_ehlo_reply(reply); return;
+        case Expect::kHelo: on_helo_reply(reply); return;
+        case Expect::kStartTls: on_starttls_reply(reply); return;
+        case Expect::kMail: on_mail_reply(reply); return;
+        case Expect::kRcpt: on_rcpt_reply(reply); return;
+        case Expect::kData: on_data_reply(reply); return;
+        case Expect::kDataEnd: on_data_end_reply(reply); return;
+        case Expect::kBdat: on_bdat_reply(reply); return;
+        case Expect::kAbortDot: return;
+        case Expect::kRset: on_rset_reply(reply); return;
+        case Expect::kQuit: phase_ = Phase::kClosed; return;
+    }
+}
 
-        case Expect::kEhlo:
-            if (klass == 2) {
-                caps_ = parse_ehlo(reply);
-                on_hello_done();
-            } else if (klass == 5) {
-                // Not an ESMTP server (RFC 5321 3.2): HELO, and no extensions.
-                send("HELO " + config_.hostname, Expect::kHelo);
-            } else {
-                fail_session(from_reply(reply), true);
-            }
-            return;
+void ClientSession::on_unrequested_reply(const ServerReply& reply) {
+    if (reply.code == 421) {
+        fail_session(from_reply(reply), false);
+        return;
+    }
+    const Diagnostic d = protocol_error("unexpected reply", reply);
+    // A reply nobody asked for right behind the one that ended a
+    // transaction (in the same read): the replies were matched to the
+    // wrong commands, so that transaction's "delivered" came from some
+    // other reply (typically a stray line in front shifted a RCPT's 250
+    // onto BDAT). Deferred: at least once, never lost.
+    if (result_) {
+        for (auto& r : result_->recipients)
+            if (r.outcome == Outcome::kDelivered) r = d;
+        if (result_->final.outcome == Outcome::kDelivered) result_->final = d;
+    }
+    fail_session(d, false);
+}
 
-        case Expect::kHelo:
-            if (klass == 2) {
-                caps_ = Capabilities{};
-                on_hello_done();
-            } else {
-                fail_session(from_reply(reply), true);
-            }
-            return;
+void ClientSession::on_greeting_reply(const ServerReply& reply) {
+    if (reply.code == 220) {
+        greeting_ = reply.lines.front();
+        phase_ = Phase::kHello;
+        send("EHLO " + config_.hostname, Expect::kEhlo);
+    } else {
+        // A 554 greeting still wants our QUIT (RFC 5321 3.1).
+        fail_session(from_reply(reply), reply.klass() == 5);
+    }
+}
 
-        case Expect::kStartTls:
-            if (reply.code == 220) {
-                phase_ = Phase::kTlsHandshake;
-            } else if (requires_tls(config_.tls)) {
-                fail_session(local(Outcome::kDeferred, kTlsNotOfferedStatus,
-                                   tls_refused_text(config_.tls, tls_host(), reply.to_string())),
-                             true);
-            } else {
-                // Opportunistic TLS (RFC 3207 4.1 lets the client go on in
-                // plain text after a refusal, which is what a "may" policy does).
-                phase_ = Phase::kReady;
-            }
-            return;
+void ClientSession::on_ehlo_reply(const ServerReply& reply) {
+    const int klass = reply.klass();
+    if (klass == 2) {
+        caps_ = parse_ehlo(reply);
+        on_hello_done();
+    } else if (klass == 5) {
+        // Not an ESMTP server (RFC 5321 3.2): HELO, and no extensions.
+        send("HELO " + config_.hostname, Expect::kHelo);
+    } else {
+        fail_session(from_reply(reply), true);
+    }
+}
 
-        case Expect::kMail:
-            if (klass == 2) {
-                if (!caps_.has(kExtPipelining)) send_rcpt(0);
-                return;
-            }
-            mail_failed_ = true;
-            work_.final = from_reply(reply);
-            decide_open(work_.final);
-            // Pipelined: the RCPT and DATA replies are still coming; they
-            // are read and ignored before the RSET (after_rcpts / kData).
-            if (!caps_.has(kExtPipelining)) finish_transaction(false);
-            return;
+void ClientSession::on_helo_reply(const ServerReply& reply) {
+    if (reply.klass() == 2) {
+        caps_ = Capabilities{};
+        on_hello_done();
+    } else {
+        fail_session(from_reply(reply), true);
+    }
+}
 
-        case Expect::kRcpt: {
-            const size_t index = sendable_[rcpt_replies_++];
-            if (!mail_failed_) {
-                if (klass == 2) {
-                    accepted_[index] = 1;
-                    ++accepted_count_;
-                } else {
-                    work_.recipients[index] = from_reply(reply);
-                    decided_[index] = 1;
-                }
-            }
-            if (rcpt_replies_ == sendable_.size()) {
-                after_rcpts();
-            } else if (!caps_.has(kExtPipelining)) {
-                send_rcpt(rcpt_replies_);
-            }
-            return;
+void ClientSession::on_starttls_reply(const ServerReply& reply) {
+    if (reply.code == 220) {
+        phase_ = Phase::kTlsHandshake;
+    } else if (requires_tls(config_.tls)) {
+        fail_session(local(Outcome::kDeferred, kTlsNotOfferedStatus,
+                           tls_refused_text(config_.tls, tls_host(), reply.to_string())),
+                     true);
+    } else {
+        // Opportunistic TLS (RFC 3207 4.1 lets the client go on in
+        // plain text after a refusal, which is what a "may" policy does).
+        phase_ = Phase::kReady;
+    }
+}
+
+void ClientSession::on_mail_reply(const ServerReply& reply) {
+    if (reply.klass() == 2) {
+        if (!caps_.has(kExtPipelining)) send_rcpt(0);
+        return;
+    }
+    mail_failed_ = true;
+    work_.final = from_reply(reply);
+    decide_open(work_.final);
+    // Pipelined: the RCPT and DATA replies are still coming; they
+    // are read and ignored before the RSET (after_rcpts / kData).
+    if (!caps_.has(kExtPipelining)) finish_transaction(false);
+}
+
+void ClientSession::on_rcpt_reply(const ServerReply& reply) {
+    const size_t index = sendable_[rcpt_replies_++];
+    if (!mail_failed_) {
+        if (reply.klass() == 2) {
+            accepted_[index] = 1;
+            ++accepted_count_;
+        } else {
+            work_.recipients[index] = from_reply(reply);
+            decided_[index] = 1;
         }
+    }
+    if (rcpt_replies_ == sendable_.size()) {
+        after_rcpts();
+    } else if (!caps_.has(kExtPipelining)) {
+        send_rcpt(rcpt_replies_);
+    }
+}
 
-        case Expect::kData:
-            // 354, or a 4xx/5xx that ends the transaction by its class
-            // (reply_fits); never a delivery, since no body was sent.
-            if (reply.code == 354) {
-                if (!mail_failed_ && accepted_count_ > 0) {
-                    start_data_stream();
-                } else {
-                    // Pipelined DATA after every RCPT was refused, and the
-                    // server still said 354: end that empty message with a
-                    // lone dot (it has no recipients to deliver to) and reset.
-                    send(".", Expect::kAbortDot);
-                    finish_transaction(false);
-                }
-                return;
-            }
-            if (!mail_failed_ && accepted_count_ > 0) {
-                work_.final = from_reply(reply);
-                decide_open(work_.final);
-            }
-            // Otherwise this is the 503/554 that a pipelined DATA gets when
-            // no recipient was accepted (RFC 2920 3.1): expected, nothing to decide.
+void ClientSession::on_data_reply(const ServerReply& reply) {
+    // 354, or a 4xx/5xx that ends the transaction by its class
+    // (reply_fits); never a delivery, since no body was sent.
+    if (reply.code == 354) {
+        if (!mail_failed_ && accepted_count_ > 0) {
+            start_data_stream();
+        } else {
+            // Pipelined DATA after every RCPT was refused, and the
+            // server still said 354: end that empty message with a
+            // lone dot (it has no recipients to deliver to) and reset.
+            send(".", Expect::kAbortDot);
             finish_transaction(false);
-            return;
+        }
+        return;
+    }
+    if (!mail_failed_ && accepted_count_ > 0) {
+        work_.final = from_reply(reply);
+        decide_open(work_.final);
+    }
+    // Otherwise this is the 503/554 that a pipelined DATA gets when
+    // no recipient was accepted (RFC 2920 3.1): expected, nothing to decide.
+    finish_transaction(false);
+}
 
-        case Expect::kDataEnd:
-            work_.final = from_reply(reply);
-            decide_open(work_.final);
-            finish_transaction(klass == 2);
-            return;
+void ClientSession::on_data_end_reply(const ServerReply& reply) {
+    work_.final = from_reply(reply);
+    decide_open(work_.final);
+    finish_transaction(reply.klass() == 2);
+}
 
-        case Expect::kBdat:
-            if (!mail_failed_ && accepted_count_ > 0) {
-                work_.final = from_reply(reply);
-                decide_open(work_.final);
-                finish_transaction(klass == 2);
-            } else {
-                // The pipelined chunk of a transaction without recipients: the
-                // server had to read and refuse it.
-                finish_transaction(false);
-            }
-            return;
+void ClientSession::on_bdat_reply(const ServerReply& reply) {
+    if (!mail_failed_ && accepted_count_ > 0) {
+        work_.final = from_reply(reply);
+        decide_open(work_.final);
+        finish_transaction(reply.klass() == 2);
+    } else {
+        // The pipelined chunk of a transaction without recipients: the
+        // server had to read and refuse it.
+        finish_transaction(false);
+    }
+}
 
-        case Expect::kAbortDot:
-            return;
-
-        case Expect::kRset:
-            // A server that cannot even reset is not worth another
-            // transaction. A refused RSET says nothing about the recipients
-            // of the transaction it was to start (pipelined behind it on a
-            // reused connection): they are deferred, even after a 5xx.
-            if (klass != 2) {
-                mail_after_rset_ = false;
-                fail_session(local(Outcome::kDeferred, "4.5.0", "RSET refused: " + reply.to_string()), true);
-                return;
-            }
-            if (mail_after_rset_) {
-                mail_after_rset_ = false;
-                send_mail();
-            }
-            return;
-
-        case Expect::kQuit:
-            phase_ = Phase::kClosed;
-            return;
+void ClientSession::on_rset_reply(const ServerReply& reply) {
+    // A server that cannot even reset is not worth another
+    // transaction. A refused RSET says nothing about the recipients
+    // of the transaction it was to start (pipelined behind it on a
+    // reused connection): they are deferred, even after a 5xx.
+    if (reply.klass() != 2) {
+        mail_after_rset_ = false;
+        fail_session(local(Outcome::kDeferred, "4.5.0", "RSET refused: " + reply.to_string()), true);
+        return;
+    }
+    if (mail_after_rset_) {
+        mail_after_rset_ = false;
+        send_mail();
     }
 }
 

@@ -162,7 +162,21 @@ private:
     enum class Phase : uint8_t { kGreeting, kHello, kTlsHandshake, kReady, kTransaction, kQuit, kClosed };
     enum class Expect : uint8_t { kGreeting, kEhlo, kHelo, kStartTls, kMail, kRcpt, kData, kDataEnd, kBdat, kAbortDot, kRset, kQuit };
 
+    // Acts on one reply by the command it answers (OpenSMTPD's
+    // mta_response): one handler per expected reply, each sees only a
+    // reply that fits its step (reply_fits).
     void on_reply(const ServerReply& reply);
+    void on_unrequested_reply(const ServerReply& reply);   // nothing expected
+    void on_greeting_reply(const ServerReply& reply);
+    void on_ehlo_reply(const ServerReply& reply);
+    void on_helo_reply(const ServerReply& reply);
+    void on_starttls_reply(const ServerReply& reply);
+    void on_mail_reply(const ServerReply& reply);
+    void on_rcpt_reply(const ServerReply& reply);
+    void on_data_reply(const ServerReply& reply);
+    void on_data_end_reply(const ServerReply& reply);
+    void on_bdat_reply(const ServerReply& reply);
+    void on_rset_reply(const ServerReply& reply);
     // Whether `reply` is one the step can act on: its success, or a 4xx/5xx.
     static bool reply_fits(Expect expect, const ServerReply& reply);
     static std::string_view command_name(Expect expect);   // "DATA", "end of data", ... for texts

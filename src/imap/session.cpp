@@ -360,162 +360,173 @@ io::Task<Next> Session::execute(const Command& cmd, std::string& out) {
 
 io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
     ++commands_;
-    const std::string& tag = cmd.tag;
-    if (!allowed(cmd.type, state_)) {
-        std::string text = std::string(command_name(cmd.type)) +
-                           (state_ == State::kNotAuthenticated ? " not allowed before login" : " not allowed now");
-        co_return bad(tag, text, out);
-    }
-    if (!cmd.invalid_name.empty()) {
-        // RFC 3501 5.1.3: such a name cannot exist; a NO, not a protocol error.
-        if (cmd.type == CommandType::kSelect || cmd.type == CommandType::kExamine) {
-            if (sel_) out += "* OK [CLOSED] Previous mailbox closed\r\n";
-            follow(std::nullopt);   // as any failed SELECT (RFC 3501 6.3.1)
-        }
-        out += tag + " NO [CANNOT] ";
-        append_text(out, cmd.invalid_name);
-        out += "\r\n";
-        co_return Next::kCommand;
-    }
+    if (!allowed(cmd.type, state_)) co_return refuse_not_allowed(cmd, out);
+    if (!cmd.invalid_name.empty()) co_return refuse_invalid_name(cmd, out);
     switch (cmd.type) {
-    case CommandType::kCapability:
-        out += "* CAPABILITY " + capabilities() + "\r\n";
-        tagged(out, tag, "OK", "CAPABILITY completed");
-        co_return Next::kCommand;
-    case CommandType::kNoop:
-    case CommandType::kCheck: {
-        auto r = refresh(out);
-        co_await std::move(r);
-        tagged(out, tag, "OK", cmd.type == CommandType::kNoop ? "NOOP completed" : "CHECK completed");
-        co_return Next::kCommand;
-    }
-    case CommandType::kLogout:
-        out += "* BYE Logging out\r\n";
-        tagged(out, tag, "OK", "LOGOUT completed");
-        state_ = State::kLogout;
-        co_return Next::kClose;
-    case CommandType::kStarttls:
-        if (client_.tls) co_return bad(tag, "TLS already active", out);
-        if (!config_.starttls) {
-            tagged(out, tag, "NO", "STARTTLS not available");
-            co_return Next::kCommand;
-        }
-        // No CAPABILITY response code here: the client must ask again over
-        // TLS (RFC 3501 6.2.1), and anything it pipelined is discarded.
-        tagged(out, tag, "OK", "Begin TLS negotiation now");
-        co_return Next::kStartTls;
     case CommandType::kLogin: {
-        if (!passwords_allowed()) {
-            tagged(out, tag, "NO", "[PRIVACYREQUIRED] LOGIN disabled without TLS");
-            co_return Next::kCommand;
-        }
-        const auto& a = cmd.get<LoginArgs>();
-        auto t = login(cmd, a.user, a.password, out);
+        auto t = login_command(cmd, out);
         co_return co_await std::move(t);
     }
     case CommandType::kAuthenticate: {
-        const auto& a = cmd.get<AuthenticateArgs>();
-        if (a.mechanism != "PLAIN" || !passwords_allowed()) {
-            tagged(out, tag, "NO", "[CANNOT] Unsupported authentication mechanism");
-            co_return Next::kCommand;
-        }
-        auth_tag_ = tag;
-        if (!a.initial_response) {
-            out += "+ \r\n";
-            co_return Next::kLine;
-        }
-        auto t = line(*a.initial_response, out);
+        auto t = authenticate(cmd, out);
         co_return co_await std::move(t);
     }
-    case CommandType::kEnable:
-        out += "* ENABLED\r\n";
-        tagged(out, tag, "OK", "ENABLE completed");
+    case CommandType::kIdle: {
+        auto t = idle(cmd, out);
+        co_return co_await std::move(t);
+    }
+    default:
+        break;
+    }
+    if (const Handler handler = handler_for(cmd.type)) {
+        auto t = (this->*handler)(cmd, out);
+        co_await std::move(t);
         co_return Next::kCommand;
-    case CommandType::kId:
-        out += "* ID (\"name\" \"ringpost\")\r\n";
-        tagged(out, tag, "OK", "ID completed");
-        co_return Next::kCommand;
-    case CommandType::kNamespace:
-        out += "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n";
-        tagged(out, tag, "OK", "NAMESPACE completed");
-        co_return Next::kCommand;
+    }
+    co_return answer_at_once(cmd, out);
+}
+
+Session::Handler Session::handler_for(CommandType type) {
+    switch (type) {
+    case CommandType::kNoop:
+    case CommandType::kCheck: return &Session::noop;
     case CommandType::kList:
-    case CommandType::kLsub: {
-        auto t = list(cmd, out);
-        co_await std::move(t);
-        break;
-    }
-    case CommandType::kStatus: {
-        auto t = status(cmd, out);
-        co_await std::move(t);
-        break;
-    }
+    case CommandType::kLsub: return &Session::list;
+    case CommandType::kStatus: return &Session::status;
     case CommandType::kSelect:
-    case CommandType::kExamine: {
-        auto t = select(cmd, out);
-        co_await std::move(t);
-        co_return Next::kCommand;
-    }
+    case CommandType::kExamine: return &Session::select;
     case CommandType::kCreate:
     case CommandType::kDelete:
     case CommandType::kRename:
     case CommandType::kSubscribe:
-    case CommandType::kUnsubscribe: {
-        auto t = mailbox_op(cmd, out);
-        co_await std::move(t);
-        break;
-    }
-    case CommandType::kAppend: {
-        auto t = append(cmd, out);
-        co_await std::move(t);
-        break;
-    }
+    case CommandType::kUnsubscribe: return &Session::mailbox_op;
+    case CommandType::kAppend: return &Session::append;
     case CommandType::kClose:
-    case CommandType::kUnselect: {
-        if (cmd.type == CommandType::kClose && !sel_->read_only) {
-            auto t = backend_.expunge(user_, sel_->name, std::nullopt, true, origin());
-            (void)co_await std::move(t);   // RFC 3501 6.4.2: no EXPUNGE responses, errors ignored
-        }
-        follow(std::nullopt);
-        tagged(out, tag, "OK", cmd.type == CommandType::kClose ? "CLOSE completed" : "UNSELECT completed");
-        co_return Next::kCommand;
-    }
-    case CommandType::kExpunge: {
-        auto t = expunge(cmd, out);
-        co_await std::move(t);
-        break;
-    }
-    case CommandType::kSearch: {
-        auto t = search(cmd, out);
-        co_await std::move(t);
-        co_return Next::kCommand;
-    }
-    case CommandType::kFetch: {
-        auto t = fetch(cmd, out);
-        co_await std::move(t);
-        co_return Next::kCommand;
-    }
-    case CommandType::kStore: {
-        auto t = store(cmd, out);
-        co_await std::move(t);
-        co_return Next::kCommand;
-    }
+    case CommandType::kUnselect: return &Session::close_mailbox;
+    case CommandType::kExpunge: return &Session::expunge;
+    case CommandType::kSearch: return &Session::search;
+    case CommandType::kFetch: return &Session::fetch;
+    case CommandType::kStore: return &Session::store;
     case CommandType::kCopy:
-    case CommandType::kMove: {
-        auto t = copy(cmd, out);
-        co_await std::move(t);
-        break;
+    case CommandType::kMove: return &Session::copy;
+    case CommandType::kCapability:
+    case CommandType::kLogout:
+    case CommandType::kStarttls:
+    case CommandType::kEnable:
+    case CommandType::kId:
+    case CommandType::kNamespace:   // answer_at_once
+    case CommandType::kLogin:
+    case CommandType::kAuthenticate:
+    case CommandType::kIdle:        // dispatch's own cases
+        return nullptr;
     }
-    case CommandType::kIdle: {
-        auto r = refresh(out);
-        co_await std::move(r);
-        out += "+ idling\r\n";
-        idling_ = true;
-        idle_tag_ = tag;
+    return nullptr;
+}
+
+Next Session::refuse_not_allowed(const Command& cmd, std::string& out) {
+    std::string text = std::string(command_name(cmd.type)) +
+                       (state_ == State::kNotAuthenticated ? " not allowed before login" : " not allowed now");
+    return bad(cmd.tag, text, out);
+}
+
+Next Session::refuse_invalid_name(const Command& cmd, std::string& out) {
+    // RFC 3501 5.1.3: such a name cannot exist; a NO, not a protocol error.
+    if (cmd.type == CommandType::kSelect || cmd.type == CommandType::kExamine) {
+        if (sel_) out += "* OK [CLOSED] Previous mailbox closed\r\n";
+        follow(std::nullopt);   // as any failed SELECT (RFC 3501 6.3.1)
+    }
+    out += cmd.tag + " NO [CANNOT] ";
+    append_text(out, cmd.invalid_name);
+    out += "\r\n";
+    return Next::kCommand;
+}
+
+Next Session::answer_at_once(const Command& cmd, std::string& out) {
+    const std::string& tag = cmd.tag;
+    switch (cmd.type) {
+    case CommandType::kCapability:
+        out += "* CAPABILITY " + capabilities() + "\r\n";
+        tagged(out, tag, "OK", "CAPABILITY completed");
+        return Next::kCommand;
+    case CommandType::kLogout:
+        out += "* BYE Logging out\r\n";
+        tagged(out, tag, "OK", "LOGOUT completed");
+        state_ = State::kLogout;
+        return Next::kClose;
+    case CommandType::kStarttls:
+        if (client_.tls) return bad(tag, "TLS already active", out);
+        if (!config_.starttls) {
+            tagged(out, tag, "NO", "STARTTLS not available");
+            return Next::kCommand;
+        }
+        // No CAPABILITY response code here: the client must ask again over
+        // TLS (RFC 3501 6.2.1), and anything it pipelined is discarded.
+        tagged(out, tag, "OK", "Begin TLS negotiation now");
+        return Next::kStartTls;
+    case CommandType::kEnable:
+        out += "* ENABLED\r\n";
+        tagged(out, tag, "OK", "ENABLE completed");
+        return Next::kCommand;
+    case CommandType::kId:
+        out += "* ID (\"name\" \"ringpost\")\r\n";
+        tagged(out, tag, "OK", "ID completed");
+        return Next::kCommand;
+    case CommandType::kNamespace:
+        out += "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n";
+        tagged(out, tag, "OK", "NAMESPACE completed");
+        return Next::kCommand;
+    default:
+        return Next::kCommand;   // dispatch sends no other command here
+    }
+}
+
+io::Task<void> Session::noop(const Command& cmd, std::string& out) {
+    auto r = refresh(out);
+    co_await std::move(r);
+    tagged(out, cmd.tag, "OK", cmd.type == CommandType::kNoop ? "NOOP completed" : "CHECK completed");
+}
+
+io::Task<Next> Session::login_command(const Command& cmd, std::string& out) {
+    if (!passwords_allowed()) {
+        tagged(out, cmd.tag, "NO", "[PRIVACYREQUIRED] LOGIN disabled without TLS");
+        co_return Next::kCommand;
+    }
+    const auto& a = cmd.get<LoginArgs>();
+    auto t = login(cmd, a.user, a.password, out);
+    co_return co_await std::move(t);
+}
+
+io::Task<Next> Session::authenticate(const Command& cmd, std::string& out) {
+    const auto& a = cmd.get<AuthenticateArgs>();
+    if (a.mechanism != "PLAIN" || !passwords_allowed()) {
+        tagged(out, cmd.tag, "NO", "[CANNOT] Unsupported authentication mechanism");
+        co_return Next::kCommand;
+    }
+    auth_tag_ = cmd.tag;
+    if (!a.initial_response) {
+        out += "+ \r\n";
         co_return Next::kLine;
     }
+    auto t = line(*a.initial_response, out);
+    co_return co_await std::move(t);
+}
+
+io::Task<void> Session::close_mailbox(const Command& cmd, std::string& out) {
+    if (cmd.type == CommandType::kClose && !sel_->read_only) {
+        auto t = backend_.expunge(user_, sel_->name, std::nullopt, true, origin());
+        (void)co_await std::move(t);   // RFC 3501 6.4.2: no EXPUNGE responses, errors ignored
     }
-    co_return Next::kCommand;
+    follow(std::nullopt);
+    tagged(out, cmd.tag, "OK", cmd.type == CommandType::kClose ? "CLOSE completed" : "UNSELECT completed");
+}
+
+io::Task<Next> Session::idle(const Command& cmd, std::string& out) {
+    auto r = refresh(out);
+    co_await std::move(r);
+    out += "+ idling\r\n";
+    idling_ = true;
+    idle_tag_ = cmd.tag;
+    co_return Next::kLine;
 }
 
 io::Task<Next> Session::line(std::string text, std::string& out) {

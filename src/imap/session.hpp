@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "imap/backend.hpp"
@@ -135,8 +136,27 @@ private:
     };
 
     io::Task<Next> dispatch(const Command& cmd, std::string& out);
+    // dispatch's steps: the refusals before a command runs, the commands
+    // answered at once (CAPABILITY, LOGOUT, STARTTLS, ENABLE, ID,
+    // NAMESPACE), and one handler per command that waits for something:
+    // those that end with the tagged reply in the table of handler_for,
+    // LOGIN, AUTHENTICATE and IDLE (which may wait for a line) apart.
+    using Handler = io::Task<void> (Session::*)(const Command& cmd, std::string& out);
+    static Handler handler_for(CommandType type);
+    Next refuse_not_allowed(const Command& cmd, std::string& out);
+    Next refuse_invalid_name(const Command& cmd, std::string& out);
+    Next answer_at_once(const Command& cmd, std::string& out);
+    io::Task<void> noop(const Command& cmd, std::string& out);   // NOOP, CHECK
+    io::Task<Next> login_command(const Command& cmd, std::string& out);
+    io::Task<Next> authenticate(const Command& cmd, std::string& out);
+    io::Task<void> close_mailbox(const Command& cmd, std::string& out);   // CLOSE, UNSELECT
+    io::Task<Next> idle(const Command& cmd, std::string& out);
     io::Task<Next> login(const Command& cmd, std::string user, std::string password, std::string& out);
     io::Task<void> list(const Command& cmd, std::string& out);
+    // LIST's pattern matching, off the ring when it is costly: every name
+    // of `boxes`, and every level above one, that a pattern matches.
+    io::Task<void> match_list_names(const ListArgs& a, const std::vector<MailboxStatus>& boxes,
+                                    std::unordered_set<std::string>& matched);
     io::Task<void> status(const Command& cmd, std::string& out);
     io::Task<void> select(const Command& cmd, std::string& out);
     io::Task<void> mailbox_op(const Command& cmd, std::string& out);

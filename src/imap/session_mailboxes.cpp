@@ -40,12 +40,69 @@ std::string list_attributes(const MailboxStatus* mb, bool children, bool childin
     return attrs;
 }
 
+// What LIST/LSUB shows of one name (see Session::list).
+struct Shown {
+    const MailboxStatus* mb = nullptr;   // passes; null: placeholder or CHILDINFO parent
+    bool childinfo = false;
+};
+
+// One LIST/LSUB line for `name`, and its STATUS for RETURN (STATUS).
+void append_list_line(std::string& out, const ListArgs& a, bool lsub, const std::string& name, const Shown& entry,
+                      const MailboxIndex& existing) {
+    const MailboxStatus* mb = entry.mb;
+    if (!mb) {
+        auto it = existing.find(name);
+        if (it != existing.end() && entry.childinfo) mb = it->second;   // exists but did not pass
+    }
+    std::string attrs = list_attributes(mb, has_children(existing, name), entry.childinfo, lsub);
+    const bool passed = entry.mb != nullptr;
+    if (passed && mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
+    out += "* ";
+    out += lsub ? "LSUB" : "LIST";
+    out += " (" + attrs + ") \"/\" ";
+    append_mailbox(out, name);
+    if (!passed && entry.childinfo) out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+    out += "\r\n";
+    if (passed && !mb->nonexistent && a.return_status && !lsub) status_items(out, *mb, a.status_items);
+}
+
 }  // namespace
+
+io::Task<void> Session::match_list_names(const ListArgs& a, const std::vector<MailboxStatus>& boxes,
+                                         std::unordered_set<std::string>& matched) {
+    // Compiled once: each name (and each of its parents) is tried against
+    // every pattern, in time linear in the name (list_pattern.hpp).
+    std::vector<ListPattern> patterns;
+    patterns.reserve(a.patterns.size());
+    for (const auto& p : a.patterns) patterns.emplace_back(a.reference + p);
+    auto matches = [&](std::string_view name) {
+        for (const auto& p : patterns)
+            if (p.matches(name)) return true;
+        return false;
+    };
+    // Linear in each name, but a pattern of a thousand wildcards over long
+    // names costs milliseconds, and that runs off the ring (off_ring, as
+    // SEARCH's large texts do). The cost is counted in name bytes times
+    // 64-position words of the NFA.
+    size_t pattern_words = 0, name_bytes = 0;
+    for (const auto& p : a.patterns) pattern_words += (a.reference.size() + p.size()) / 64 + 1;
+    for (const auto& mb : boxes)
+        name_bytes += mb.name.size() * (1 + static_cast<size_t>(std::count(mb.name.begin(), mb.name.end(), '/')));
+    auto match_all = [&] {
+        for (const auto& mb : boxes) {
+            if (matches(mb.name)) matched.insert(mb.name);
+            for (size_t slash = mb.name.find('/'); slash != std::string::npos; slash = mb.name.find('/', slash + 1))
+                if (slash != 0 && matches(std::string_view(mb.name).substr(0, slash)))
+                    matched.insert(mb.name.substr(0, slash));
+        }
+    };
+    auto matching = off_ring(name_bytes * pattern_words, match_all);
+    co_await std::move(matching);
+}
 
 io::Task<void> Session::list(const Command& cmd, std::string& out) {
     const auto& a = cmd.get<ListArgs>();
     const bool lsub = cmd.type == CommandType::kLsub;
-    const char* word = lsub ? "LSUB" : "LIST";
     if (a.patterns.size() == 1 && a.patterns[0].empty() && !lsub) {
         out += "* LIST (\\Noselect) \"/\" \"\"\r\n";
         tagged(out, cmd.tag, "OK", "LIST completed");
@@ -57,35 +114,9 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
         no_from_error(cmd.tag, boxes.error(), out);
         co_return;
     }
-    // Compiled once: each name (and each of its parents) is tried against
-    // every pattern, in time linear in the name (list_pattern.hpp).
-    std::vector<ListPattern> patterns;
-    patterns.reserve(a.patterns.size());
-    for (const auto& p : a.patterns) patterns.emplace_back(a.reference + p);
-    auto matches = [&](std::string_view name) {
-        for (const auto& p : patterns)
-            if (p.matches(name)) return true;
-        return false;
-    };
-    // Which names and parent levels match, decided before the listing:
-    // linear in each name, but a pattern of a thousand wildcards over long
-    // names costs milliseconds, and that runs off the ring (off_ring, as
-    // SEARCH's large texts do). The cost is counted in name bytes times
-    // 64-position words of the NFA.
+    // Which names and parent levels match, decided before the listing.
     std::unordered_set<std::string> matched;
-    size_t pattern_words = 0, name_bytes = 0;
-    for (const auto& p : a.patterns) pattern_words += (a.reference.size() + p.size()) / 64 + 1;
-    for (const auto& mb : *boxes)
-        name_bytes += mb.name.size() * (1 + static_cast<size_t>(std::count(mb.name.begin(), mb.name.end(), '/')));
-    auto match_all = [&] {
-        for (const auto& mb : *boxes) {
-            if (matches(mb.name)) matched.insert(mb.name);
-            for (size_t slash = mb.name.find('/'); slash != std::string::npos; slash = mb.name.find('/', slash + 1))
-                if (slash != 0 && matches(std::string_view(mb.name).substr(0, slash)))
-                    matched.insert(mb.name.substr(0, slash));
-        }
-    };
-    auto matching = off_ring(name_bytes * pattern_words, match_all);
+    auto matching = match_list_names(a, *boxes, matched);
     co_await std::move(matching);
     auto is_match = [&](const std::string& name) { return matched.count(name) != 0; };
     const bool subscribed_only = lsub || a.select_subscribed;
@@ -105,10 +136,6 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
     // 3501 6.3.8, 6.3.9); with RECURSIVEMATCH instead such a level that has
     // a passing descendant which is not listed itself, with CHILDINFO (RFC
     // 5258 3.5: no CHILDINFO when every such descendant is listed anyway).
-    struct Shown {
-        const MailboxStatus* mb = nullptr;   // passes; null: placeholder or CHILDINFO parent
-        bool childinfo = false;
-    };
     std::map<std::string, Shown> shown;
     const bool placeholders = !a.extended || (!a.select_subscribed && !a.select_special_use);
     const bool childinfo = a.select_recursive_match && a.select_subscribed;
@@ -140,21 +167,7 @@ io::Task<void> Session::list(const Command& cmd, std::string& out) {
             co_return;
         }
         if (!entry.mb && !placeholders && !entry.childinfo) continue;
-        const MailboxStatus* mb = entry.mb;
-        if (!mb) {
-            auto it = existing.find(name);
-            if (it != existing.end() && entry.childinfo) mb = it->second;   // exists but did not pass
-        }
-        std::string attrs = list_attributes(mb, has_children(existing, name), entry.childinfo, lsub);
-        const bool passed = entry.mb != nullptr;
-        if (passed && mb->subscribed && !lsub && (a.return_subscribed || a.select_subscribed)) attrs += " \\Subscribed";
-        out += "* ";
-        out += word;
-        out += " (" + attrs + ") \"/\" ";
-        append_mailbox(out, name);
-        if (!passed && entry.childinfo) out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
-        out += "\r\n";
-        if (passed && !mb->nonexistent && a.return_status && !lsub) status_items(out, *mb, a.status_items);
+        append_list_line(out, a, lsub, name, entry, existing);
     }
     tagged(out, cmd.tag, "OK", lsub ? "LSUB completed" : "LIST completed");
 }

@@ -160,6 +160,11 @@ struct Session::Impl {
     void plain_response(std::string_view response, std::string& out);
     void cmd_quit(const Command& c, std::string& out);
     void transaction_command(const Command& c, std::string& out);
+    void cmd_stat(const Command& c, std::string& out);
+    void cmd_list(const Command& c, std::string& out);   // LIST and UIDL
+    void cmd_top(const Command& c, std::string& out);
+    void cmd_dele(const Command& c, std::string& out);
+    void cmd_rset(const Command& c, std::string& out);
     // Parses a message number; answers and returns false when it names no
     // live message.
     bool message_number(std::string_view arg, std::string_view syntax, size_t& index, std::string& out);
@@ -326,87 +331,99 @@ void Session::Impl::list_one(size_t index, std::string& out) {
 }
 
 void Session::Impl::transaction_command(const Command& c, std::string& out) {
-    size_t index = 0;
     switch (c.verb) {
-    case Verb::kStat:
-        if (!c.arg.empty()) return bad(out, "syntax: STAT");
-        out += "+OK ";
-        append_number(out, live_count);
-        out += ' ';
-        append_number(out, live_size);
-        out += "\r\n";
-        return;
+    case Verb::kStat: return cmd_stat(c, out);
     case Verb::kList:
-    case Verb::kUidl:
-        list_uids = c.verb == Verb::kUidl;
-        if (c.arg.empty()) {
-            if (list_uids) {
-                out += "+OK unique-id listing follows\r\n";
-            } else {
-                out += "+OK ";
-                append_number(out, live_count);
-                out += " messages (";
-                append_number(out, live_size);
-                out += " octets)\r\n";
-            }
-            list_pos = 0;
-            mode = Mode::kStreamList;
-            return;
-        }
-        if (!message_number(c.arg, list_uids ? "syntax: UIDL [msg]" : "syntax: LIST [msg]", index, out)) return;
-        out += "+OK ";
-        list_one(index, out);
-        return;
-    case Verb::kRetr:
+    case Verb::kUidl: return cmd_list(c, out);
+    case Verb::kRetr: {
+        size_t index = 0;
         if (!message_number(c.arg, "syntax: RETR msg", index, out)) return;
         fetch_index = index;
         fetch_top = false;
         mode = Mode::kWaitFetch;
         return;
-    case Verb::kTop: {
-        std::string_view msg, lines;
-        split_first(c.arg, msg, lines);
-        uint64_t n = 0;
-        if (lines.empty() || !parse_number(lines, n)) return bad(out, "syntax: TOP msg n");
-        if (!message_number(msg, "syntax: TOP msg n", index, out)) return;
-        fetch_index = index;
-        fetch_top = true;
-        top_lines = n;
-        mode = Mode::kWaitFetch;
-        return;
     }
-    case Verb::kDele: {
-        uint64_t n = 0;
-        if (!parse_number(c.arg, n)) return bad(out, "syntax: DELE msg");
-        if (n == 0 || n > entries.size()) return err(out, kNoSuchMessage);
-        if (deleted[n - 1]) {
-            out += "-ERR message ";
-            append_number(out, n);
-            out += " already deleted\r\n";
-            return;
-        }
-        deleted[n - 1] = true;
-        --live_count;
-        live_size -= entries[n - 1].size;
-        out += "+OK message ";
-        append_number(out, n);
-        out += " deleted\r\n";
-        return;
-    }
+    case Verb::kTop: return cmd_top(c, out);
+    case Verb::kDele: return cmd_dele(c, out);
     case Verb::kNoop:
         if (!c.arg.empty()) return bad(out, "syntax: NOOP");
         out += "+OK\r\n";
         return;
-    case Verb::kRset:
-        if (!c.arg.empty()) return bad(out, "syntax: RSET");
-        std::fill(deleted.begin(), deleted.end(), false);
-        live_count = entries.size();
-        live_size = 0;
-        for (const auto& e : entries) live_size += e.size;
-        return maildrop_summary(out);
+    case Verb::kRset: return cmd_rset(c, out);
     default:
         return;
     }
+}
+
+void Session::Impl::cmd_stat(const Command& c, std::string& out) {
+    if (!c.arg.empty()) return bad(out, "syntax: STAT");
+    out += "+OK ";
+    append_number(out, live_count);
+    out += ' ';
+    append_number(out, live_size);
+    out += "\r\n";
+}
+
+void Session::Impl::cmd_list(const Command& c, std::string& out) {
+    list_uids = c.verb == Verb::kUidl;
+    if (c.arg.empty()) {
+        if (list_uids) {
+            out += "+OK unique-id listing follows\r\n";
+        } else {
+            out += "+OK ";
+            append_number(out, live_count);
+            out += " messages (";
+            append_number(out, live_size);
+            out += " octets)\r\n";
+        }
+        list_pos = 0;
+        mode = Mode::kStreamList;
+        return;
+    }
+    size_t index = 0;
+    if (!message_number(c.arg, list_uids ? "syntax: UIDL [msg]" : "syntax: LIST [msg]", index, out)) return;
+    out += "+OK ";
+    list_one(index, out);
+}
+
+void Session::Impl::cmd_top(const Command& c, std::string& out) {
+    std::string_view msg, lines;
+    split_first(c.arg, msg, lines);
+    uint64_t n = 0;
+    if (lines.empty() || !parse_number(lines, n)) return bad(out, "syntax: TOP msg n");
+    size_t index = 0;
+    if (!message_number(msg, "syntax: TOP msg n", index, out)) return;
+    fetch_index = index;
+    fetch_top = true;
+    top_lines = n;
+    mode = Mode::kWaitFetch;
+}
+
+void Session::Impl::cmd_dele(const Command& c, std::string& out) {
+    uint64_t n = 0;
+    if (!parse_number(c.arg, n)) return bad(out, "syntax: DELE msg");
+    if (n == 0 || n > entries.size()) return err(out, kNoSuchMessage);
+    if (deleted[n - 1]) {
+        out += "-ERR message ";
+        append_number(out, n);
+        out += " already deleted\r\n";
+        return;
+    }
+    deleted[n - 1] = true;
+    --live_count;
+    live_size -= entries[n - 1].size;
+    out += "+OK message ";
+    append_number(out, n);
+    out += " deleted\r\n";
+}
+
+void Session::Impl::cmd_rset(const Command& c, std::string& out) {
+    if (!c.arg.empty()) return bad(out, "syntax: RSET");
+    std::fill(deleted.begin(), deleted.end(), false);
+    live_count = entries.size();
+    live_size = 0;
+    for (const auto& e : entries) live_size += e.size;
+    return maildrop_summary(out);
 }
 
 bool Session::Impl::stream_message(std::string& out) {

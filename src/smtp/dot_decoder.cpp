@@ -29,6 +29,10 @@ void DotDecoder::emit(std::string& out, const char* p, size_t n) {
     out.append(p, n);
 }
 
+// Long on purpose: one loop over the input bytes whose states share the
+// locals `p` and `run` (the verbatim run not yet copied); split into a
+// function per state, each would take and return both, at a call per line
+// start on the hot path of every DATA byte.
 DotDecoder::Result DotDecoder::feed(std::string_view in, std::string& out) {
     const char* const begin = in.data();
     const char* const end = begin + in.size();

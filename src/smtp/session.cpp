@@ -208,6 +208,9 @@ struct Session::Impl {
     // connection must be encrypted first).
     bool auth_offered() const { return config.auth_available && (client.tls || config.allow_plaintext_auth); }
 
+    // A whole line in command mode: the client's SASL response while
+    // auth_step != kNone, else a command.
+    void input_line(std::string_view line, std::string& out);
     void command(std::string_view line, std::string& out);
     void cmd_starttls(const Command& c, std::string& out);
     void cmd_auth(const Command& c, std::string& out);
@@ -228,7 +231,18 @@ struct Session::Impl {
     void start_message();
     bool finish_data(std::string& out);
     bool finish_bdat(std::string& out);
+    // Takes what `in` holds of the current BDAT chunk; returns its length.
+    size_t bdat_bytes(std::string_view in);
 };
+
+void Session::Impl::input_line(std::string_view line, std::string& out) {
+    if (auth_step != AuthStep::kNone) {
+        ++stats.commands;
+        auth_response(line, out);
+    } else {
+        command(line, out);
+    }
+}
 
 void Session::Impl::command(std::string_view line, std::string& out) {
     ++stats.commands;
@@ -652,6 +666,18 @@ bool Session::Impl::finish_data(std::string& out) {
     return true;
 }
 
+size_t Session::Impl::bdat_bytes(std::string_view in) {
+    size_t take = size_t(std::min<uint64_t>(bdat_remaining, in.size()));
+    if (bdat_store && take != 0) {
+        bdat_total += take;
+        if (bdat_total > size_limit()) bdat_overflow = true;
+        // Over the limit the bytes are only counted: memory stays bounded.
+        if (!bdat_overflow) data.append(in.data(), take);
+    }
+    bdat_remaining -= take;
+    return take;
+}
+
 bool Session::Impl::finish_bdat(std::string& out) {
     mode = Mode::kCommand;
     if (!bdat_store) {
@@ -727,15 +753,7 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
         }
 
         case Mode::kBdat: {
-            size_t take = size_t(std::min<uint64_t>(s.bdat_remaining, n - pos));
-            if (s.bdat_store && take != 0) {
-                s.bdat_total += take;
-                if (s.bdat_total > s.size_limit()) s.bdat_overflow = true;
-                // Over the limit the bytes are only counted: memory stays bounded.
-                if (!s.bdat_overflow) s.data.append(input.data() + pos, take);
-            }
-            pos += take;
-            s.bdat_remaining -= take;
+            pos += s.bdat_bytes(input.substr(pos));
             if (s.bdat_remaining != 0) {
                 consumed = pos;
                 return Event::kNeedInput;
@@ -764,13 +782,7 @@ Event Session::feed(std::string_view input, size_t& consumed, std::string& out) 
                 s.bad(out, 500, "5.5.2", "Error: line too long");
                 continue;
             }
-            const std::string_view line = f.line;
-            if (s.auth_step != AuthStep::kNone) {
-                ++s.stats.commands;
-                s.auth_response(line, out);
-            } else {
-                s.command(line, out);
-            }
+            s.input_line(f.line, out);
             if (s.mode == Mode::kClosed) {
                 consumed = pos;
                 return Event::kClose;

@@ -299,6 +299,95 @@ Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view na
     return {};
 }
 
+namespace {
+
+// One mailbox a rename moves: the mailbox itself, then each child.
+struct MailboxMove {
+    std::string from, to;
+    MailboxMeta meta;
+};
+
+// The children of `from` (the names under "from/"), each to its place
+// under `to`, appended to `moves`.
+Result<void> add_child_moves(WriteTxn& txn, const std::string& user, std::string_view from,
+                             const std::string& from_children, std::string_view to, std::vector<MailboxMove>& moves) {
+    const std::string prefix = keys::mailbox_key(user, from_children);
+    const size_t name_at = keys::user_prefix(user).size();
+    Result<void> bad{};
+    auto r = txn.scan(Store::Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
+        std::string_view child = key.substr(name_at);
+        auto meta = decode_mailbox_meta(value);
+        if (!meta) {
+            bad = make_error("mailbox '" + std::string(child) + "': " + meta.error().message);
+            return false;
+        }
+        moves.push_back(
+            {std::string(child), std::string(to) + std::string(child.substr(from.size())), std::move(meta).value()});
+        return true;
+    });
+    if (!r) return r;
+    return bad;
+}
+
+// No new name may exist: then old and new keys never overlap, and the
+// deletes and puts of apply_moves can go in any order. Per move, whether
+// its new name takes over an orphan subscription.
+Result<std::vector<bool>> check_move_targets(WriteTxn& txn, const std::string& user,
+                                             const std::vector<MailboxMove>& moves) {
+    std::vector<bool> orphans;
+    for (const auto& m : moves) {
+        if (auto c = check_mailbox_name(m.to); !c) return c.error();
+        auto existing = txn.read_meta(keys::mailbox_key(user, m.to));
+        if (!existing) return existing.error();
+        if (existing->has_value()) return mailbox_exists(m.to);
+        auto orphan = has_orphan_subscription(txn, user, m.to);
+        if (!orphan) return orphan.error();
+        orphans.push_back(*orphan);
+    }
+    return orphans;
+}
+
+// The message records (key, value) of each move's mailbox.
+using MoveRecords = std::vector<std::vector<std::pair<std::string, std::string>>>;
+
+// Every record to move, read before anything is written.
+Result<MoveRecords> read_move_records(WriteTxn& txn, const std::string& user, const std::vector<MailboxMove>& moves) {
+    MoveRecords records(moves.size());
+    for (size_t i = 0; i < moves.size(); ++i) {
+        auto r = txn.scan(Store::Impl::kMessages, keys::message_prefix(user, moves[i].from),
+                          [&](std::string_view key, std::string_view value) {
+            records[i].emplace_back(key, value);
+            return true;
+        });
+        if (!r) return r.error();
+    }
+    return records;
+}
+
+// The writes: each record and meta under its new name, the orphan
+// subscriptions taken over. Returns the number of messages moved.
+uint64_t apply_moves(WriteTxn& txn, const std::string& user, const std::vector<MailboxMove>& moves,
+                     const std::vector<bool>& orphans, const MoveRecords& records) {
+    uint64_t messages = 0;
+    for (size_t i = 0; i < moves.size(); ++i) {
+        const MailboxMove& m = moves[i];
+        for (const auto& [key, value] : records[i]) {
+            const uint32_t uid = keys::get_be32(std::string_view(key).substr(key.size() - 4));
+            txn.del(Store::Impl::kMessages, key);
+            txn.put(Store::Impl::kMessages, keys::message_key(user, m.to, uid), value);
+        }
+        messages += records[i].size();
+        if (orphans[i]) drop_orphan(txn, user, m.to);
+        MailboxMeta meta = m.meta;
+        meta.subscribed = meta.subscribed || orphans[i];
+        txn.delete_meta(keys::mailbox_key(user, m.from));
+        txn.put_meta(keys::mailbox_key(user, m.to), meta);
+    }
+    return messages;
+}
+
+}  // namespace
+
 Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view from, std::string_view to) {
     if (auto w = impl_->require_writable(); !w) return w;
     auto user = mailbox_user(user_in);
@@ -311,11 +400,7 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
     if (!is_inbox(from) && to.substr(0, from_children.size()) == from_children)
         return make_error("cannot rename mailbox '" + std::string(from) + "' under itself", kInvalidMailboxName);
 
-    struct Move {  // (old name, new name, meta): the mailbox itself, then its children
-        std::string from, to;
-        MailboxMeta meta;
-    };
-    std::vector<Move> moves;
+    std::vector<MailboxMove> moves;
     uint64_t messages = 0;
     auto renamed = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
         const std::string from_key = keys::mailbox_key(*user, from);
@@ -323,62 +408,16 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
         if (!from_meta) return from_meta.error();
         if (!from_meta->has_value()) return no_such_mailbox(from);
 
-        moves.assign(1, Move{std::string(from), std::string(to), **from_meta});
+        moves.assign(1, MailboxMove{std::string(from), std::string(to), **from_meta});
         if (!is_inbox(from)) {
-            const std::string prefix = keys::mailbox_key(*user, from_children);
-            const size_t name_at = keys::user_prefix(*user).size();
-            Result<void> bad{};
-            auto r = txn.scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
-                std::string_view child = key.substr(name_at);
-                auto meta = decode_mailbox_meta(value);
-                if (!meta) {
-                    bad = make_error("mailbox '" + std::string(child) + "': " + meta.error().message);
-                    return false;
-                }
-                moves.push_back({std::string(child), std::string(to) + std::string(child.substr(from.size())),
-                                 std::move(meta).value()});
-                return true;
-            });
-            if (!r) return r;
-            if (!bad) return bad;
+            if (auto r = add_child_moves(txn, *user, from, from_children, to, moves); !r) return r;
         }
-        // No new name may exist: then old and new keys never overlap, and the
-        // deletes and puts below can go in any order.
-        std::vector<bool> orphans;
-        for (const auto& m : moves) {
-            if (auto c = check_mailbox_name(m.to); !c) return c;
-            auto existing = txn.read_meta(keys::mailbox_key(*user, m.to));
-            if (!existing) return existing.error();
-            if (existing->has_value()) return mailbox_exists(m.to);
-            auto orphan = has_orphan_subscription(txn, *user, m.to);
-            if (!orphan) return orphan.error();
-            orphans.push_back(*orphan);
-        }
-        // Every record to move, read before anything is written.
-        std::vector<std::vector<std::pair<std::string, std::string>>> records(moves.size());
-        for (size_t i = 0; i < moves.size(); ++i) {
-            auto r = txn.scan(Impl::kMessages, keys::message_prefix(*user, moves[i].from),
-                              [&](std::string_view key, std::string_view value) {
-                records[i].emplace_back(key, value);
-                return true;
-            });
-            if (!r) return r;
-        }
+        auto orphans = check_move_targets(txn, *user, moves);
+        if (!orphans) return orphans.error();
+        auto records = read_move_records(txn, *user, moves);
+        if (!records) return records.error();
 
-        for (size_t i = 0; i < moves.size(); ++i) {
-            const Move& m = moves[i];
-            for (const auto& [key, value] : records[i]) {
-                const uint32_t uid = keys::get_be32(std::string_view(key).substr(key.size() - 4));
-                txn.del(Impl::kMessages, key);
-                txn.put(Impl::kMessages, keys::message_key(*user, m.to, uid), value);
-            }
-            messages += records[i].size();
-            if (orphans[i]) drop_orphan(txn, *user, m.to);
-            MailboxMeta meta = m.meta;
-            meta.subscribed = meta.subscribed || orphans[i];
-            txn.delete_meta(keys::mailbox_key(*user, m.from));
-            txn.put_meta(keys::mailbox_key(*user, m.to), meta);
-        }
+        messages = apply_moves(txn, *user, moves, *orphans, *records);
         if (is_inbox(from)) {
             // RFC 3501 6.3.5: an empty INBOX stays behind, under a new UIDVALIDITY.
             MailboxMeta inbox;

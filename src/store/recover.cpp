@@ -20,86 +20,117 @@
 #include "util/log.hpp"
 
 namespace ringpost::store {
+namespace {
+
+// qid -> its schedule keys (normally exactly one).
+using ScheduleIndex = std::unordered_map<std::string, std::vector<std::string>>;
+
+struct RecoverCounts {
+    uint64_t removed = 0, rebuilt = 0, messages = 0, pending = 0, corrupt = 0, missing_bodies = 0;
+};
+
+// The schedule changes the pass decides on, written after every read.
+struct ScheduleRepairs {
+    std::vector<std::string> deletes, puts;
+};
+
+// Every schedule entry by queue id; an unparsable key is to be deleted.
+Result<void> read_schedule(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRepairs& repairs, RecoverCounts& counts) {
+    return txn.scan(Store::Impl::kSchedule, "", [&](std::string_view key, std::string_view) {
+        if (auto parsed = keys::parse_schedule_key(key)) {
+            scheduled[parsed->queue_id].emplace_back(key);
+        } else {
+            repairs.deletes.emplace_back(key);
+            ++counts.removed;
+        }
+        return true;
+    });
+}
+
+// Takes `expected` out of the qid's entries in `scheduled`; false if it
+// was not there.
+bool take_schedule_key(ScheduleIndex& scheduled, const std::string& qid, const std::string& expected) {
+    auto it = scheduled.find(qid);
+    if (it == scheduled.end()) return false;
+    auto& list = it->second;
+    for (size_t i = 0; i < list.size(); ++i)
+        if (list[i] == expected) {
+            list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+            return true;
+        }
+    return false;
+}
+
+// Every envelope: counted, its body checked, and its schedule entry taken
+// out of `scheduled` (or, missing, to be rebuilt). Whatever is left in
+// scheduled[qid] afterwards is stale.
+Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRepairs& repairs,
+                             RecoverCounts& counts) {
+    Result<void> read_error{};
+    auto r = txn.scan(Store::Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+        std::string qid(key);
+        auto env = decode_envelope(value);
+        if (!env) {
+            log::error("recover_corrupt_envelope", {{"qid", qid}, {"error", env.error().message}});
+            ++counts.corrupt;
+            scheduled.erase(qid);  // leave its index entry alone too
+            return true;
+        }
+        ++counts.messages;
+        for (const auto& rc : env->recipients)
+            if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++counts.pending;
+
+        auto refs = txn.get(Store::Impl::kBodyRefs, qid);
+        if (!refs) {
+            read_error = refs.error();
+            return false;
+        }
+        if (!refs->has_value()) {
+            log::error("recover_missing_body", {{"qid", qid}});
+            ++counts.missing_bodies;
+        }
+
+        if (has_pending_recipients(*env)) {
+            std::string expected = keys::schedule_key(env->next_attempt, qid);
+            if (!take_schedule_key(scheduled, qid, expected)) {
+                log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});
+                repairs.puts.push_back(expected);
+                ++counts.rebuilt;
+            }
+        }
+        return true;
+    });
+    if (!r) return r;
+    return read_error;
+}
+
+// Reads, then the repairs (into `txn`'s batch).
+Result<void> recover_pass(WriteTxn& txn, RecoverCounts& counts) {
+    ScheduleIndex scheduled;
+    ScheduleRepairs repairs;
+    if (auto r = read_schedule(txn, scheduled, repairs, counts); !r) return r;
+    if (auto r = check_envelopes(txn, scheduled, repairs, counts); !r) return r;
+
+    for (const auto& [qid, list] : scheduled)
+        for (const auto& key : list) {
+            log::warn("recover_schedule_orphan", {{"qid", qid}});
+            repairs.deletes.push_back(key);
+            ++counts.removed;
+        }
+    for (const auto& key : repairs.deletes) txn.del(Store::Impl::kSchedule, key);
+    for (const auto& key : repairs.puts) txn.put(Store::Impl::kSchedule, key, "");
+    return {};
+}
+
+}  // namespace
 
 Result<void> Store::recover() {
     const bool fix = !impl_->options.read_only;
-    uint64_t removed = 0, rebuilt = 0, messages = 0, pending = 0, corrupt = 0, missing_bodies = 0;
-    // Reads, then the repairs; run as a request of the commit stage when
-    // fixing (so no accept or outcome interleaves), directly when only
-    // reporting (the batch is never written).
-    auto pass = [&](WriteTxn& txn) -> Result<void> {
-        // qid -> its schedule keys (normally exactly one).
-        std::unordered_map<std::string, std::vector<std::string>> scheduled;
-        std::vector<std::string> schedule_deletes, schedule_puts;
-        auto r = txn.scan(Impl::kSchedule, "", [&](std::string_view key, std::string_view) {
-            if (auto parsed = keys::parse_schedule_key(key)) {
-                scheduled[parsed->queue_id].emplace_back(key);
-            } else {
-                schedule_deletes.emplace_back(key);
-                ++removed;
-            }
-            return true;
-        });
-        if (!r) return r;
-
-        Result<void> read_error{};
-        r = txn.scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
-            std::string qid(key);
-            auto env = decode_envelope(value);
-            if (!env) {
-                log::error("recover_corrupt_envelope", {{"qid", qid}, {"error", env.error().message}});
-                ++corrupt;
-                scheduled.erase(qid);  // leave its index entry alone too
-                return true;
-            }
-            ++messages;
-            for (const auto& rc : env->recipients)
-                if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++pending;
-
-            auto refs = txn.get(Impl::kBodyRefs, qid);
-            if (!refs) {
-                read_error = refs.error();
-                return false;
-            }
-            if (!refs->has_value()) {
-                log::error("recover_missing_body", {{"qid", qid}});
-                ++missing_bodies;
-            }
-
-            auto it = scheduled.find(qid);
-            if (has_pending_recipients(*env)) {
-                std::string expected = keys::schedule_key(env->next_attempt, qid);
-                bool found = false;
-                if (it != scheduled.end()) {
-                    auto& list = it->second;
-                    for (size_t i = 0; i < list.size(); ++i)
-                        if (list[i] == expected) {
-                            list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
-                            found = true;
-                            break;
-                        }
-                }
-                if (!found) {
-                    log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});
-                    schedule_puts.push_back(expected);
-                    ++rebuilt;
-                }
-            }
-            return true;  // whatever is left in scheduled[qid] is stale
-        });
-        if (!r) return r;
-        if (!read_error) return read_error;
-
-        for (const auto& [qid, list] : scheduled)
-            for (const auto& key : list) {
-                log::warn("recover_schedule_orphan", {{"qid", qid}});
-                schedule_deletes.push_back(key);
-                ++removed;
-            }
-        for (const auto& key : schedule_deletes) txn.del(Impl::kSchedule, key);
-        for (const auto& key : schedule_puts) txn.put(Impl::kSchedule, key, "");
-        return {};
-    };
+    RecoverCounts counts;
+    // Run as a request of the commit stage when fixing (so no accept or
+    // outcome interleaves), directly when only reporting (the batch is
+    // never written).
+    auto pass = [&](WriteTxn& txn) -> Result<void> { return recover_pass(txn, counts); };
 
     if (fix) {
         if (auto r = impl_->run_write(pass); !r) return r;
@@ -107,12 +138,12 @@ Result<void> Store::recover() {
         WriteTxn reading(*impl_);
         if (auto r = pass(reading); !r) return r;
     }
-    log::info("store_recovered", {{"messages", messages},
-                                  {"recipients_pending", pending},
-                                  {"schedule_rebuilt", rebuilt},
-                                  {"schedule_removed", removed},
-                                  {"corrupt_envelopes", corrupt},
-                                  {"missing_bodies", missing_bodies},
+    log::info("store_recovered", {{"messages", counts.messages},
+                                  {"recipients_pending", counts.pending},
+                                  {"schedule_rebuilt", counts.rebuilt},
+                                  {"schedule_removed", counts.removed},
+                                  {"corrupt_envelopes", counts.corrupt},
+                                  {"missing_bodies", counts.missing_bodies},
                                   {"repaired", fix ? "yes" : "no (read-only)"}});
     return {};
 }
