@@ -170,7 +170,7 @@ private:
     std::thread thread_;
 };
 
-Transaction make_tx(std::vector<std::string> rcpts, std::string_view body) {
+Transaction make_transaction(std::vector<std::string> rcpts, std::string_view body) {
     Transaction tx;
     tx.sender = "alice@example.net";
     for (auto& r : rcpts) tx.recipients.push_back(ClientRecipient{r, "", 0});
@@ -236,10 +236,10 @@ TEST(ClientConnection, PipelinedDataWithReuseAndExactBody) {
     const std::string body1 = big_body();
     const std::string body2 = "Subject: second\r\n\r\n.\r\nshort\r\n";
     std::vector<Transaction> txs;
-    txs.push_back(make_tx({"ok@x.org", "defer@x.org", "reject@x.org"}, body1));
+    txs.push_back(make_transaction({"ok@x.org", "defer@x.org", "reject@x.org"}, body1));
     txs.back().body_type = mail::BodyType::k8BitMime;
-    txs.push_back(make_tx({"reject@x.org"}, body2));   // all refused: RSET, no data
-    txs.push_back(make_tx({"again@x.org"}, body2));
+    txs.push_back(make_transaction({"reject@x.org"}, body2));   // all refused: RSET, no data
+    txs.push_back(make_transaction({"again@x.org"}, body2));
     ClientRun run = run_client(server.port(), std::move(txs));
     server.join();
 
@@ -273,7 +273,7 @@ TEST(ClientConnection, BdatWhenChunkingOffered) {
     TestServer server(s);
     const std::string body = big_body();
     std::vector<Transaction> txs;
-    txs.push_back(make_tx({"a@x.org", "reject@x.org"}, body));
+    txs.push_back(make_transaction({"a@x.org", "reject@x.org"}, body));
     ClientRun run = run_client(server.port(), std::move(txs));
     server.join();
     ASSERT_EQ(run.results.size(), 1u);
@@ -289,8 +289,8 @@ TEST(ClientConnection, DroppedConnectionDefersEveryone) {
     s.drop_at_rcpt = true;
     TestServer server(s);
     std::vector<Transaction> txs;
-    txs.push_back(make_tx({"a@x.org", "b@x.org"}, "hi\r\n"));
-    txs.push_back(make_tx({"c@x.org"}, "hi\r\n"));   // on a dead connection
+    txs.push_back(make_transaction({"a@x.org", "b@x.org"}, "hi\r\n"));
+    txs.push_back(make_transaction({"c@x.org"}, "hi\r\n"));   // on a dead connection
     ClientRun run = run_client(server.port(), std::move(txs));
     server.join();
     ASSERT_EQ(run.results.size(), 2u);
@@ -310,7 +310,7 @@ TEST(ClientConnection, StalledServerTimesOut) {
     ClientOptions o = options();
     o.timeouts.data_term = 200ms;
     std::vector<Transaction> txs;
-    txs.push_back(make_tx({"a@x.org"}, "hi\r\n"));
+    txs.push_back(make_transaction({"a@x.org"}, "hi\r\n"));
     auto start = std::chrono::steady_clock::now();
     ClientRun run = run_client(server.port(), std::move(txs), o);
     auto took = std::chrono::steady_clock::now() - start;

@@ -22,9 +22,7 @@ using test::kOriginal;
 using test::kReceived;
 using test::make_input;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
 
 // Originals of the scenarios that need their own (DsnInput holds a view).
 const std::string kPlanted = "--=_ringpost_0193A4F2C1D00001.1795525200";   // the first boundary candidate

@@ -24,6 +24,10 @@ namespace ringpost::delivery::test {
 inline constexpr int64_t kReceived = 1795514400;   // Tue, 24 Nov 2026 10:00:00 +0000
 inline constexpr int64_t kNow = kReceived + 3 * 3600;
 
+inline bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
 inline const std::string kOriginal =
     "Received: from client.example.org ([192.0.2.7])\r\n"
     "\tby mx.example.test (ringpost) with ESMTP id 0193A4F2C1D00001\r\n"

@@ -22,9 +22,7 @@ using test::kReceived;
 constexpr int64_t kHour = 3600;
 constexpr int64_t kDay = 86400;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
 
 mail::Recipient rcpt(std::string address, uint8_t notify = 0, RcptState state = RcptState::kQueued,
                      uint32_t attempts = 0) {
@@ -593,7 +591,7 @@ PlannedOutcome bounce_without_status() {
     return plan_bounce(e, body(), "removed by the postmaster", kNow, policy());
 }
 
-const std::map<std::string, std::function<PlannedOutcome()>> kScenarios = {
+const std::map<std::string, std::function<PlannedOutcome()>> kOutcomeScenarios = {
     {"remote_failure", remote_failure},
     {"local_failure", local_failure},
     {"expiry_remote", expiry_remote},
@@ -613,7 +611,7 @@ protected:
         scenarios_ = new std::map<std::string, Scenario>;
         std::vector<std::string> raws;
         std::vector<std::string> owners;
-        for (const auto& [name, make] : kScenarios) {
+        for (const auto& [name, make] : kOutcomeScenarios) {
             PlannedOutcome p = make();
             for (const auto& n : p.request->notifications) {
                 raws.push_back(n->data);

@@ -10,7 +10,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-constexpr int64_t kNow = 1795514400;
+constexpr int64_t kScheduleNow = 1795514400;
 
 JitterSource fixed(double u) {
     return [u] { return u; };
@@ -55,23 +55,23 @@ TEST(RetrySchedule, LastDelayRepeats) {
 
 TEST(RetrySchedule, NextAttemptWithoutJitterIsTheDelay) {
     const auto s = parse_ok("5m,10m");
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(0.5)), kNow + 300);
-    EXPECT_EQ(s.next_attempt(2, kNow, fixed(0.5)), kNow + 600);
-    EXPECT_EQ(s.next_attempt(9, kNow, fixed(0.5)), kNow + 600);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(0.5)), kScheduleNow + 300);
+    EXPECT_EQ(s.next_attempt(2, kScheduleNow, fixed(0.5)), kScheduleNow + 600);
+    EXPECT_EQ(s.next_attempt(9, kScheduleNow, fixed(0.5)), kScheduleNow + 600);
 }
 
 TEST(RetrySchedule, NothingTriedYetMeansNow) {
-    EXPECT_EQ(RetrySchedule().next_attempt(0, kNow, fixed(0.99)), kNow);
+    EXPECT_EQ(RetrySchedule().next_attempt(0, kScheduleNow, fixed(0.99)), kScheduleNow);
 }
 
 TEST(RetrySchedule, JitterStaysWithinTenPercent) {
     const auto s = parse_ok("1000s");
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(0.0)), kNow + 900);
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(1.0)), kNow + 1100);
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(0.25)), kNow + 950);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(0.0)), kScheduleNow + 900);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(1.0)), kScheduleNow + 1100);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(0.25)), kScheduleNow + 950);
     // A broken source is clamped, never beyond +-10%.
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(-7.0)), kNow + 900);
-    EXPECT_EQ(s.next_attempt(1, kNow, fixed(42.0)), kNow + 1100);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(-7.0)), kScheduleNow + 900);
+    EXPECT_EQ(s.next_attempt(1, kScheduleNow, fixed(42.0)), kScheduleNow + 1100);
 }
 
 TEST(RetrySchedule, DefaultJitterSourceIsInRangeAndVaries) {
@@ -79,7 +79,7 @@ TEST(RetrySchedule, DefaultJitterSourceIsInRangeAndVaries) {
     const JitterSource rng = default_jitter_source();
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (int i = 0; i < 2000; ++i) {
-        const int64_t t = s.next_attempt(1, kNow, rng) - kNow;
+        const int64_t t = s.next_attempt(1, kScheduleNow, rng) - kScheduleNow;
         ASSERT_GE(t, 900);
         ASSERT_LE(t, 1100);
         lo = std::min(lo, t);
@@ -91,7 +91,7 @@ TEST(RetrySchedule, DefaultJitterSourceIsInRangeAndVaries) {
 }
 
 TEST(RetrySchedule, ShortDelaysStayAtLeastOneSecond) {
-    EXPECT_EQ(parse_ok("1s").next_attempt(1, kNow, fixed(0.0)), kNow + 1);
+    EXPECT_EQ(parse_ok("1s").next_attempt(1, kScheduleNow, fixed(0.0)), kScheduleNow + 1);
 }
 
 TEST(RetrySchedule, BadSchedulesAreRejectedWithTheItem) {
@@ -108,15 +108,15 @@ TEST(RetrySchedule, BadSchedulesAreRejectedWithTheItem) {
 TEST(RetryExpiry, ExpiresAtTheLifetime) {
     const seconds life = kDefaultMaxQueueLifetime;
     EXPECT_EQ(life, hours(5 * 24));
-    EXPECT_FALSE(expired(kNow, kNow, life));
-    EXPECT_FALSE(expired(kNow, kNow + life.count() - 1, life));
-    EXPECT_TRUE(expired(kNow, kNow + life.count(), life));
-    EXPECT_TRUE(expired(kNow, kNow + life.count() + 3600, life));
-    EXPECT_EQ(retry_until(kNow, life), kNow + 5 * 86400);
+    EXPECT_FALSE(expired(kScheduleNow, kScheduleNow, life));
+    EXPECT_FALSE(expired(kScheduleNow, kScheduleNow + life.count() - 1, life));
+    EXPECT_TRUE(expired(kScheduleNow, kScheduleNow + life.count(), life));
+    EXPECT_TRUE(expired(kScheduleNow, kScheduleNow + life.count() + 3600, life));
+    EXPECT_EQ(retry_until(kScheduleNow, life), kScheduleNow + 5 * 86400);
 }
 
 TEST(RetryExpiry, ClockGoingBackwardsDoesNotExpire) {
-    EXPECT_FALSE(expired(kNow, kNow - 3600, hours(1)));
+    EXPECT_FALSE(expired(kScheduleNow, kScheduleNow - 3600, hours(1)));
 }
 
 }  // namespace

@@ -5,18 +5,14 @@
 #include <sys/socket.h>
 
 #include "dns/dns_cache.hpp"
+#include "fake_clock.hpp"
 
 using namespace ringpost::dns;
+using ringpost::dns::test::FakeClock;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct FakeClock {
-    DnsCache::Clock::time_point now = DnsCache::Clock::time_point{} + 1000h;
-    DnsCache::Now fn() {
-        return [this] { return now; };
-    }
-};
 
 RecordSet answer(const char* ip) {
     RecordSet rs;

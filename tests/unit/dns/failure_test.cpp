@@ -10,6 +10,7 @@
 
 #include "dns/reply.hpp"
 #include "dns/resolver.hpp"
+#include "fake_clock.hpp"
 #include "ring_helpers.hpp"
 #include "test_servers.hpp"
 
@@ -20,9 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct FakeClock {
-    DnsCache::Clock::time_point now = DnsCache::Clock::time_point{} + 1000h;
-};
 
 class FailingDns : public ::testing::Test {
 protected:
@@ -59,7 +57,7 @@ struct SilentPort {
 
 // ttl.test: A with TTL 30; AAAA NODATA with an SOA whose minimum is 10.
 // sf.test: SERVFAIL. gone.test: NXDOMAIN with SOA minimum 60.
-std::optional<Bytes> zone(const Question& q) {
+std::optional<Bytes> fixed_zone(const Question& q) {
     if (q.name == "ttl.test" && q.type == kTypeA)
         return make_reply(q.id, 0, q.name, q.type, {{q.name, kTypeA, 30, rdata_a("192.0.2.30")}});
     if (q.name == "ttl.test")
@@ -109,7 +107,7 @@ TEST_F(FailingDns, ConnectionRefusedIsTemporary) {
 }
 
 TEST_F(FailingDns, ServfailIsTemporaryAndCachedOnlyBriefly) {
-    FakeDnsServer server(zone);
+    FakeDnsServer server(fixed_zone);
     ResolverOptions o;
     o.temporary_failure_ttl = 30s;
     auto r = make(server.port(), o);
@@ -137,7 +135,7 @@ TEST_F(FailingDns, ServfailIsTemporaryAndCachedOnlyBriefly) {
 }
 
 TEST_F(FailingDns, CacheHonoursAnswerTtlAndSoaMinimum) {
-    FakeDnsServer server(zone);
+    FakeDnsServer server(fixed_zone);
     auto r = make(server.port());
     auto body = [&]() -> io::Task<void> {
         auto first = co_await r->resolve_host("ttl.test");
@@ -165,7 +163,7 @@ TEST_F(FailingDns, CacheHonoursAnswerTtlAndSoaMinimum) {
 }
 
 TEST_F(FailingDns, NxDomainCachedForTheSoaMinimum) {
-    FakeDnsServer server(zone);
+    FakeDnsServer server(fixed_zone);
     ResolverOptions o;
     o.negative_ttl = 300s;
     auto r = make(server.port(), o);
@@ -229,7 +227,7 @@ TEST_F(FailingDns, BadServerIsAConfigurationError) {
 }
 
 TEST_F(FailingDns, DestroyingWithoutShutdownFreesInFlightOperationsLater) {
-    FakeDnsServer server(zone);
+    FakeDnsServer server(fixed_zone);
     auto r = make(server.port());
     auto body = [&]() -> io::Task<void> {
         auto host = co_await r->resolve_host("ttl.test");
