@@ -61,15 +61,17 @@ void BodyCanonicalizer::add_line(std::string_view line) {
     if (canon_ == Canon::kSimple) {
         buf_.append(line);
     } else {
-        bool in_space = false;
-        for (char c : line) {
-            if (is_wsp(c)) {
-                in_space = true;
-                continue;
-            }
-            if (in_space) buf_ += ' ';
-            in_space = false;
-            buf_ += c;
+        // Runs of WSP become one SP (the line has none at its end any more);
+        // the text between them is copied a run at a time.
+        size_t i = 0;
+        while (i < line.size()) {
+            size_t run = i;
+            while (run < line.size() && !is_wsp(line[run])) ++run;
+            buf_.append(line.data() + i, run - i);
+            if (run == line.size()) break;
+            buf_ += ' ';
+            i = run;
+            while (i < line.size() && is_wsp(line[i])) ++i;
         }
     }
     buf_ += "\r\n";

@@ -4,6 +4,7 @@
 // or lower-cases does not break the signature).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ private:
 template <class Sink>
 void BodyCanonicalizer::run(std::string_view body, Sink&& sink) {
     constexpr size_t kChunk = 64 * 1024;
+    buf_.reserve(std::min(body.size(), kChunk) + 1024);
     size_t pos = 0;
     while (pos < body.size()) {
         size_t nl = body.find('\n', pos);
