@@ -9,20 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tls/openssl_error.hpp"
 #include "util/base64.hpp"
 
 namespace ringpost::dkim {
 namespace {
 
-// The most recent OpenSSL error as text, the queue emptied.
-std::string openssl_reason() {
-    unsigned long last = 0;
-    for (unsigned long e; (e = ERR_get_error()) != 0;) last = e;
-    if (last == 0) return "unknown OpenSSL error";
-    char buf[256];
-    ERR_error_string_n(last, buf, sizeof buf);
-    return buf;
-}
+using tls::drain_openssl_errors;
 
 struct BioFree {
     void operator()(BIO* b) const { BIO_free(b); }
@@ -49,7 +42,7 @@ Result<SigningKey> SigningKey::adopt(Pkey key, const std::string& name) {
 
 Result<SigningKey> SigningKey::from_pem(std::string_view pem, const std::string& name) {
     std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    if (!bio) return make_error(name + ": " + openssl_reason());
+    if (!bio) return make_error(name + ": " + drain_openssl_errors());
     Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     if (!key) {
         ERR_clear_error();
@@ -74,14 +67,14 @@ Result<SigningKey> SigningKey::generate(Algorithm algorithm, unsigned rsa_bits) 
         if (rsa_bits < 1024 || rsa_bits > 8192) return make_error("RSA key size must be 1024 to 8192 bits");
         raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
     }
-    if (!raw) return make_error("key generation failed: " + openssl_reason());
+    if (!raw) return make_error("key generation failed: " + drain_openssl_errors());
     return adopt(Pkey(raw), "generated key");
 }
 
 Result<std::string> SigningKey::private_pem() const {
     std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
     if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        return make_error("cannot write the private key: " + openssl_reason());
+        return make_error("cannot write the private key: " + drain_openssl_errors());
     char* data = nullptr;
     const long n = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<size_t>(n));
@@ -93,11 +86,11 @@ Result<std::string> SigningKey::public_key_base64() const {
         size_t len = 32;
         der.resize(len);
         if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(der.data()), &len) != 1)
-            return make_error("cannot read the public key: " + openssl_reason());
+            return make_error("cannot read the public key: " + drain_openssl_errors());
         der.resize(len);
     } else {
         const int len = i2d_PUBKEY(key_.get(), nullptr);
-        if (len <= 0) return make_error("cannot encode the public key: " + openssl_reason());
+        if (len <= 0) return make_error("cannot encode the public key: " + drain_openssl_errors());
         der.resize(static_cast<size_t>(len));
         auto* p = reinterpret_cast<unsigned char*>(der.data());
         i2d_PUBKEY(key_.get(), &p);
