@@ -30,6 +30,10 @@ $server_only || packages+=(
   # real mail clients for tests/integration/test_retrieval_clients.py:
   # fetchmail pulls over POP3, mbsync (package isync) over IMAP
   fetchmail isync
+  # a real Postfix as a peer (tests/integration/postfix_peer.py: DKIM
+  # signatures must survive a relay through it); configured per test,
+  # the package's own instance is never set up ("No configuration")
+  postfix
   # libFuzzer targets (tests/fuzz, docs/FUZZING.md): clang 14 and its
   # runtime libraries (libFuzzer, ASan, UBSan are in libclang-rt-14-dev)
   clang libclang-rt-14-dev
@@ -54,6 +58,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo="sudo"
   fi
   echo "install-deps: installing ${missing[*]}"
+  # Postfix's package asks how to configure the machine's mail; we only
+  # run private instances of it.
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
   $sudo apt-get update -q
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -123,6 +123,14 @@ int run_cli(int argc, char** argv) {
 
     if (keygen->parsed()) return run_dkim_keygen(config, keygen_args);
     if (check->parsed()) {
+        // The DKIM keys as `serve` loads them: a missing or bad key file
+        // is found here, not at the next restart.
+        try {
+            server::DkimSigning::load(config.dkim);
+        } catch (const config::ConfigError& e) {
+            std::fprintf(stderr, "ringpost: %s: %s\n", config.source.c_str(), e.what());
+            return admin::kExitUsage;
+        }
         std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
         return admin::kExitOk;
     }

@@ -62,7 +62,7 @@ CLI::App* add_dkim_keygen(CLI::App& app, DkimKeygenArgs& args) {
     keygen->add_option("selector", args.selector, "the selector (s=), e.g. s2026")->required();
     keygen->add_option("--type", args.type, "rsa (default) or ed25519")->check(CLI::IsMember({"rsa", "ed25519"}));
     keygen->add_option("--bits", args.bits, "RSA key size (default 2048)")->check(CLI::Range(1024, 8192));
-    keygen->add_option("--out", args.out, "key file (default: <data_dir>/dkim/DOMAIN/SELECTOR.pem)")->type_name("FILE");
+    keygen->add_option("--out", args.out, "key file (default: <dkim.key_dir>/DOMAIN/SELECTOR.pem; key_dir defaults to <data_dir>/dkim)")->type_name("FILE");
     return keygen;
 }
 
@@ -77,7 +77,7 @@ int run_dkim_keygen(const config::Config& config, const DkimKeygenArgs& args) {
     auto record = key->dns_record();
     if (!pem || !record) return fail(admin::kExitFailure, (!pem ? pem.error() : record.error()).message);
     const std::string path =
-        args.out.empty() ? config.data_dir + "/dkim/" + args.domain + "/" + args.selector + ".pem" : args.out;
+        args.out.empty() ? config.dkim.key_dir + "/" + args.domain + "/" + args.selector + ".pem" : args.out;
     std::string error;
     if (!write_new_file(path, *pem, error)) return fail(admin::kExitFailure, error);
     std::printf("wrote %s (%s%s)\npublish this TXT record:\n%s\n", path.c_str(), args.type.c_str(),

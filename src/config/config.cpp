@@ -35,6 +35,7 @@ Config default_config() {
     c.relay.local_domains = {"localhost"};
     c.relay.relay_networks = {parse_network("127.0.0.0/8"), parse_network("::1/128")};
     c.admin_socket = c.data_dir + "/admin.sock";
+    c.dkim.key_dir = c.data_dir + "/dkim";
     c.source = "built-in defaults";
     return c;
 }
@@ -47,9 +48,9 @@ Config load_config_or_default(const std::string& path_or_empty) {
 }
 
 namespace {
-std::string joined(const std::vector<std::string>& items) {
+std::string joined(const std::vector<std::string>& items, const char* separator = " ") {
     std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : " ") + i;
+    for (const auto& i : items) s += (s.empty() ? "" : separator) + i;
     return s;
 }
 }  // namespace
@@ -89,6 +90,9 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> routes;
     for (const auto& [domain, hop] : d.routes) routes.push_back(domain + "=" + hop);
     s += "routes: " + (routes.empty() ? std::string("(none)") : joined(routes)) + "\n";
+    std::vector<std::string> signing;
+    for (const auto& [domain, selectors] : c.dkim.domains) signing.push_back(domain + "=" + joined(selectors, ","));
+    s += "dkim: " + (signing.empty() ? std::string("(none)") : joined(signing) + " sign=" + c.dkim.sign) + "\n";
     return s;
 }
 

@@ -188,6 +188,28 @@ struct StoreConfig {
     bool operator==(const StoreConfig&) const = default;
 };
 
+// [dkim]: DKIM signing of outgoing mail (RFC 6376, RFC 8463; docs/DKIM.md).
+struct DkimConfig {
+    // Signing domain (lower-cased) -> its selectors, one signature each
+    // (e.g. an Ed25519 and an RSA key). The key of selector S of domain D
+    // is <key_dir>/D/S.pem, where `ringpost dkim keygen D S` writes it.
+    std::vector<std::pair<std::string, std::vector<std::string>>> domains;
+    std::string key_dir;              // "" in the file = <data_dir>/dkim
+    // Whose mail is signed: "trusted" (relay_networks or authenticated),
+    // "authenticated" (SMTP AUTH only) or "submission" (the submission and
+    // smtps listeners only). Mail from anyone else is never signed.
+    std::string sign = "trusted";
+    // Submission login (lower-cased) -> the signing domain for all of its
+    // mail, whatever its From: (an ESP signing for its customers); the
+    // domain must be one of `domains`.
+    std::vector<std::pair<std::string, std::string>> users;
+    std::vector<std::string> headers;      // h=, lower-cased; empty = the built-in list (docs/DKIM.md)
+    std::string canonicalization = "relaxed/relaxed";
+    uint32_t expire_after = 0;             // seconds from t= to x=; 0 = no x=
+
+    bool operator==(const DkimConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 
@@ -214,6 +236,7 @@ struct Config {
     ImplicitTlsConfig smtps;
     ImplicitTlsConfig pop3s;
     ImplicitTlsConfig imaps;
+    DkimConfig dkim;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 

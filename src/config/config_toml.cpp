@@ -55,12 +55,24 @@ void read_table(const Reader& r, const toml::table& table, const std::string& pr
     }
 }
 
+// A user's signing domain must have keys.
+void check_dkim_users(const Reader& r, const DkimConfig& dkim) {
+    for (const auto& [user, domain] : dkim.users) {
+        const bool known = std::any_of(dkim.domains.begin(), dkim.domains.end(),
+                                       [&](const auto& d) { return d.first == domain; });
+        if (!known)
+            r.fail("dkim.users." + quote(user), "domain " + quote(domain) + " has no keys in [dkim.domains]");
+    }
+}
+
 // The rules between keys, and the defaults that follow other keys.
 void finish(const Reader& r, Config& c, const Given& given) {
     if (!given.count("smtp.max_inflight_bytes_per_ip"))
         c.smtp.max_inflight_bytes_per_ip = c.smtp.max_inflight_bytes / kInflightPerIpDivisor;
     if (c.tls.cert.empty() != c.tls.key.empty()) r.fail(c.tls.cert.empty() ? "tls.cert" : "tls.key", "cert and key go together");
     if (c.imap.idle_timeout < 1800) r.fail("imap.idle_timeout", "must be at least 30m (RFC 3501 5.4)");
+    if (!given.count("dkim.key_dir")) c.dkim.key_dir = c.data_dir + "/dkim";
+    check_dkim_users(r, c.dkim);
     const bool admin_socket_set = given.count("admin_socket") > 0;
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
     // sun_path is 108 bytes on Linux; a longer path fails only at bind time,

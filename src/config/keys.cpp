@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "config/key_kinds.hpp"
+#include "config/keys_dkim.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
 
@@ -231,6 +232,7 @@ std::vector<Key> build() {
     add_delivery(t);
     add_protocols(t);
     add_tls_and_submission(t);
+    add_dkim_keys(t);
     return t;
 }
 

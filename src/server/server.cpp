@@ -28,6 +28,17 @@ io::BlockingPool::Options pool_options(const config::Config& config, size_t max_
     return options;
 }
 
+// Signing threads: as many as rings, at the rings' priority (the 250 waits
+// for the signature), with room for every session of a busy server to
+// queue one message.
+io::BlockingPool::Options sign_pool_options(unsigned threads) {
+    io::BlockingPool::Options options;
+    options.threads = threads;
+    options.max_queued = 8192;
+    options.name = "rp-dkim";
+    return options;
+}
+
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     store::StoreOptions options{config.data_dir};
     options.min_free_space = config.store.min_free_space;
@@ -48,12 +59,19 @@ Result<std::unique_ptr<Server>> Server::open(const config::Config& config, const
     // is configured.
     auto tls = TlsSetup::create(config);
     if (!tls) return make_error("TLS: " + tls.error().message);
+    std::unique_ptr<DkimSigning> dkim;
+    try {
+        dkim = DkimSigning::load(config.dkim);
+    } catch (const config::ConfigError& e) {
+        return make_error(e.what());
+    }
     return std::unique_ptr<Server>(new Server(config, nofile, std::move(store).value(), std::move(listeners).value(),
-                                              std::move(tls).value()));
+                                              std::move(tls).value(), std::move(dkim)));
 }
 
 Server::Server(const config::Config& config, const NofileLimit& nofile, std::unique_ptr<store::Store> store,
-               std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls)
+               std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls,
+               std::unique_ptr<DkimSigning> dkim)
     : config_(config),
       threads_(static_cast<unsigned>(listeners.size())),
       store_(std::move(store)),
@@ -64,9 +82,15 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       pop3_backend_(*store_, pool_, login_pool_, maildrop_locks_, throttle_, &hub_),
       imap_backend_(*store_, pool_, login_pool_, throttle_, hub_),
       smtp_auth_(*store_, login_pool_, throttle_),
+      dkim_(std::move(dkim)),
+      sign_pool_(dkim_ ? std::make_unique<io::BlockingPool>(sign_pool_options(threads_)) : nullptr),
+      dkim_filter_(dkim_ ? std::make_unique<DkimFilter>(*dkim_, *sign_pool_) : nullptr),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
+    if (dkim_)
+        log::info("dkim", {{"domains", config.dkim.domains.size()}, {"keys", dkim_->key_count()},
+                           {"sign", config.dkim.sign}});
     log::info("inflight_budget",
               {{"max", config.smtp.max_inflight_bytes}, {"max_per_ip", config.smtp.max_inflight_bytes_per_ip}});
 }
@@ -86,7 +110,8 @@ Result<void> Server::start() {
     }
     if (auto r = engine_->start(); !r) return r;
     if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
-    const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(), &smtp_auth_, &inflight_};
+    const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
+                                  &smtp_auth_,   &inflight_,     dkim_filter_.get()};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));
@@ -132,6 +157,7 @@ void Server::stop() {
     //    spooled for the next start.
     pool_.stop();
     login_pool_.stop();
+    if (sign_pool_) sign_pool_->stop();
     admin_.stop();
     if (engine_) {
         engine_->stop();

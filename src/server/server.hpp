@@ -16,6 +16,8 @@
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
 #include "io/blocking_pool.hpp"
+#include "server/dkim_filter.hpp"
+#include "server/dkim_signing.hpp"
 #include "server/fd_budget.hpp"
 #include "server/imap_backend.hpp"
 #include "server/mailbox_hub.hpp"
@@ -49,7 +51,8 @@ public:
 
 private:
     Server(const config::Config& config, const NofileLimit& nofile, std::unique_ptr<store::Store> store,
-           std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls);
+           std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls,
+           std::unique_ptr<DkimSigning> dkim);
     void log_listening() const;
 
     const config::Config& config_;
@@ -71,6 +74,12 @@ private:
     StorePop3Backend pop3_backend_;
     StoreImapBackend imap_backend_;
     auth::StoreSmtpAuthenticator smtp_auth_;
+    // DKIM signing ([dkim]; all null without keys): the keys, the threads
+    // that sign (at the rings' priority: a message's 250 waits for its
+    // signature), and the SMTP sessions' filter over both.
+    std::unique_ptr<DkimSigning> dkim_;
+    std::unique_ptr<io::BlockingPool> sign_pool_;
+    std::unique_ptr<DkimFilter> dkim_filter_;
     // Starts before the listeners take mail and stops after them, so that
     // every accepted message is handed over or stays spooled.
     std::unique_ptr<delivery::DeliveryEngine> engine_;

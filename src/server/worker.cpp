@@ -50,6 +50,7 @@ struct Worker::State {
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
+    smtp::MessageFilter* filter = nullptr;       // DKIM signing; shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -71,7 +72,8 @@ struct Worker::State {
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
-          inflight(services.inflight) {}
+          inflight(services.inflight),
+          filter(services.filter) {}
 };
 
 namespace {
@@ -158,6 +160,7 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
     ctx.auth = st.smtp_auth;
     ctx.inflight = st.inflight;
+    ctx.filter = st.filter;
     auto serving = smtp::serve_connection(fd, std::move(client), ctx);
     co_await std::move(serving);
     limiter.release(ip16);

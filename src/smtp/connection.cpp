@@ -209,10 +209,19 @@ io::Task<bool> Driver::commit() {
     auto sending = send_pending();
     if (!(co_await std::move(sending))) co_return false;
     AcceptedMessage message = session.take_message();
-    CommitAwaiter committing{ctx_.spool, message, nullptr, {}, {}};
-    Result<void> result = co_await committing;
+    FilterVerdict verdict;
+    if (ctx_.filter) {
+        auto filtering = ctx_.filter->filter(message);
+        verdict = co_await std::move(filtering);
+    }
+    if (verdict.accepted()) {
+        CommitAwaiter committing{ctx_.spool, message, nullptr, {}, {}};
+        Result<void> result = co_await committing;
+        session.committed(result, conn_.out());
+    } else {
+        session.refused(verdict.code, verdict.enhanced, verdict.text, conn_.out());
+    }
     inflight_.release();   // the spool has the message, or it was dropped
-    session.committed(result, conn_.out());
     conn_.set_busy(session.in_transaction());
     if (conn_.draining() && !session.in_transaction()) {
         auto ending = conn_.hang_up(ReadResult::kShutdown, *session_);

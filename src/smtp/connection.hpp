@@ -5,7 +5,8 @@
 // timeouts (a command deadline that a slowloris cannot stretch by
 // trickling bytes, and the data-block timeout of RFC 5321 4.5.3.2), flushes
 // replies only when the input is drained (what makes PIPELINING cheap),
-// awaits the spool's group commit before the 250, and the authenticator
+// awaits the message filter (DKIM signing) and then the spool's group
+// commit before the 250, and the authenticator
 // before the 235/535, holds replies back on a timer for a client past
 // the soft error limit (Event::kDelay), and stops reading message data while
 // the in-flight budget is spent (backpressure, smtp::InflightBudget).
@@ -18,6 +19,7 @@
 #include "io/task.hpp"
 #include "smtp/authenticator.hpp"
 #include "smtp/inflight_budget.hpp"
+#include "smtp/message_filter.hpp"
 #include "smtp/session.hpp"
 #include "tls/context_holder.hpp"
 
@@ -63,6 +65,8 @@ struct ConnectionContext {
     Authenticator* auth = nullptr;
     // The process-wide budget of message bytes held in memory; null = none.
     InflightBudget* inflight = nullptr;
+    // Runs on each message before its commit (DKIM signing); null = none.
+    MessageFilter* filter = nullptr;
 };
 
 // Serves the connection until QUIT, error, timeout or shutdown; owns and closes `fd`.

@@ -799,6 +799,10 @@ AcceptedMessage Session::take_message() {
     m.envelope = std::move(s.env);
     m.data = std::move(s.data);
     m.envelope.body_size = m.data.size();
+    m.origin.authenticated = s.client.authenticated;
+    m.origin.auth_user = s.client.auth_user;
+    m.origin.relay_allowed = s.client.relay_allowed;
+    m.origin.submission = s.config.submission;
     return m;
 }
 
@@ -823,6 +827,13 @@ void Session::committed(const Result<void>& result, std::string& out) {
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
     if (closing) s.mode = Mode::kClosed;
+}
+
+void Session::refused(uint16_t code, std::string_view enhanced, std::string_view text, std::string& out) {
+    Impl& s = *impl_;
+    s.bad(out, code, enhanced, text);
+    s.reset_transaction();
+    if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;
 }
 
 AuthRequest Session::take_auth() {

@@ -114,10 +114,21 @@ struct AuthRequest {
     std::string password;
 };
 
+// Who handed a message over, as far as it decides what is done with the
+// message after acceptance (DKIM signing of trusted mail; later egress
+// pools and content filters).
+struct MessageOrigin {
+    bool authenticated = false;
+    std::string auth_user;      // the login (lower-cased) when authenticated
+    bool relay_allowed = false; // the client is in relay_networks
+    bool submission = false;    // it came in on a submission listener (RFC 6409)
+};
+
 // A complete message ready for the spool.
 struct AcceptedMessage {
     mail::Envelope envelope;   // queue_id set; recipients classified local/remote
     std::string data;          // Received: header + message, CRLF line ends, unstuffed
+    MessageOrigin origin;
 };
 
 class Session {
@@ -144,6 +155,10 @@ public:
     // close when it means Condition::kShuttingDown, whichever layer's it is.
     // The transaction is reset either way.
     void committed(const Result<void>& result, std::string& out);
+    // Instead of committed(): the message was refused after its data (a
+    // message filter's verdict, e.g. "451 4.3.0 ..."); it is not spooled.
+    // The transaction is reset, and the refusal counts as an error.
+    void refused(uint16_t code, std::string_view enhanced, std::string_view text, std::string& out);
 
     // After kAuth: the credentials to check (moves them out).
     AuthRequest take_auth();

@@ -177,9 +177,11 @@ class DnsServer:
     null_mx: [domain] -> "MX 0 ." (RFC 7505)
     nxdomain:[domain] -> extra local zones: everything under them not configured is NXDOMAIN
     zones:   local zones (default ["test"]): unconfigured names under them are NXDOMAIN
+    txt:     {name: "value"} -> a TXT record, split into strings of at most 255 bytes
     """
 
-    def __init__(self, mx=(), hosts=(), null_mx=(), nxdomain=(), zones=("test",), ttl=1, extra_args=()):
+    def __init__(self, mx=(), hosts=(), null_mx=(), nxdomain=(), zones=("test",), ttl=1, extra_args=(), txt=None):
+        self.txt = dict(txt or {})
         self.mx = list(mx)
         self.hosts = list(hosts.items()) if isinstance(hosts, dict) else list(hosts)
         self.null_mx = list(null_mx)
@@ -207,6 +209,13 @@ class DnsServer:
             if isinstance(addrs, str):
                 addrs = [addrs]
             a.append("--host-record=%s,%s" % (name, ",".join(addrs)))
+        for name, value in self.txt.items():
+            # One string per 255 bytes (RFC 1035 3.3.14), which verifiers
+            # join; on the command line dnsmasq takes them unquoted, split
+            # at commas (so a value cannot hold one).
+            assert "," not in value, "dnsmasq cannot serve a TXT value with a comma: %r" % value
+            parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
+            a.append("--txt-record=%s,%s" % (name, ",".join(parts)))
         return a + self.extra_args
 
     def start(self):

@@ -268,33 +268,7 @@ smtp_destination_rate_delay = 0
 smtp_connection_cache_on_demand = yes
 smtp_dns_support_level = disabled
 EOF
-  cat > "$PF_CONF/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+  sed "s/@PORT@/$port/" "$(dirname "${BASH_SOURCE[0]}")/postfix-master.cf.in" > "$PF_CONF/master.cf"
   postfix -c "$PF_CONF" set-permissions >/dev/null 2>&1 || true
   # check/start print their warnings to stderr; keep them, show them only on failure
   postfix -c "$PF_CONF" check >"$q/start.log" 2>&1 &&

@@ -496,6 +496,34 @@ TEST_F(ConfigTest, DescribeConfigSummarises) {
     EXPECT_THAT(s, HasSubstr("listen: 127.0.0.1:2525\n"));
     EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
     EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
+    EXPECT_THAT(s, HasSubstr("dkim: (none)\n"));
+}
+
+TEST_F(ConfigTest, DkimKeysFollowDataDirAndNamesAreLowerCased) {
+    config::Config c = load("data_dir = \"/srv/rp\"\n[dkim]\nheaders = [\"From\", \"List-Unsubscribe\"]\n"
+                            "[dkim.domains]\n\"Example.COM\" = [\"ed\", \"rsa\"]\n"
+                            "[dkim.users]\n\"Bob@Shop.example\" = \"EXAMPLE.com\"\n");
+    EXPECT_EQ(c.dkim.key_dir, "/srv/rp/dkim");
+    ASSERT_EQ(c.dkim.domains.size(), 1u);
+    EXPECT_EQ(c.dkim.domains[0].first, "example.com");
+    EXPECT_EQ(c.dkim.domains[0].second, (std::vector<std::string>{"ed", "rsa"}));
+    ASSERT_EQ(c.dkim.users.size(), 1u);
+    EXPECT_EQ(c.dkim.users[0], (std::pair<std::string, std::string>{"bob@shop.example", "example.com"}));
+    EXPECT_EQ(c.dkim.headers, (std::vector<std::string>{"from", "list-unsubscribe"}));
+    EXPECT_EQ(c.dkim.sign, "trusted");
+    EXPECT_EQ(config::default_config().dkim.key_dir, "./ringpost-data/dkim");
+}
+
+TEST_F(ConfigTest, DkimMistakesNameTheKey) {
+    EXPECT_THAT(error_of("[dkim.domains]\n\"example.com\" = [\"bad_selector\"]\n"),
+                HasSubstr("dkim.domains.\"example.com\"[0]: expected a selector (letters, digits, '-', '.'), got "
+                          "\"bad_selector\""));
+    EXPECT_THAT(error_of("[dkim.domains]\n\"example.com\" = []\n"), HasSubstr("expected at least one selector"));
+    EXPECT_THAT(error_of("[dkim.domains]\n\"example.com\" = [\"ed\"]\n[dkim.users]\n\"a@b.example\" = \"other.com\"\n"),
+                HasSubstr("dkim.users.\"a@b.example\": domain \"other.com\" has no keys in [dkim.domains]"));
+    EXPECT_THAT(error_of("[dkim]\nsign = \"everyone\"\n"), HasSubstr("got \"everyone\""));
+    EXPECT_THAT(error_of("[dkim]\nheaders = [\"From:\"]\n"), HasSubstr("expected a header field name"));
+    EXPECT_THAT(error_of("[dkim]\ncanonicalization = \"relaxed\"\n"), HasSubstr("got \"relaxed\""));
 }
 
 }  // namespace

@@ -88,6 +88,16 @@ listen = ["0.0.0.0:465"]
 listen = []
 [imaps]
 listen = ["0.0.0.0:993"]
+[dkim]
+key_dir = "/etc/rp/dkim"
+sign = "submission"
+headers = ["From", "subject"]
+canonicalization = "simple/relaxed"
+expire_after = "7d"
+[dkim.domains]
+"Example.ORG" = ["ed2026", "rsa2026"]
+[dkim.users]
+"Carol@Customer.example" = "example.org"
 )";
 
 }  // namespace ringpost::test

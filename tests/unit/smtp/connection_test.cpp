@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "io/live_set.hpp"
+#include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "../proto/socket_client.hpp"
 
@@ -69,11 +70,31 @@ public:
     std::vector<std::thread> threads;
 };
 
+// A message filter that prepends a header, or refuses with a 451 when
+// told to; it suspends once (a posted resume, as a pool call does).
+class TaggingFilter : public MessageFilter {
+public:
+    io::Task<FilterVerdict> filter(AcceptedMessage& message) override {
+        ++calls;
+        origins.push_back(message.origin);
+        io::SleepOp pause = io::sleep_for(1ms);
+        co_await pause;
+        if (refuse) co_return FilterVerdict{451, "4.3.0", "Error: the message could not be signed, try again later"};
+        message.data.insert(0, "X-Filtered: yes\r\n");
+        message.envelope.body_size = message.data.size();
+        co_return FilterVerdict{};
+    }
+    bool refuse = false;
+    int calls = 0;
+    std::vector<MessageOrigin> origins;
+};
+
 struct Server {
     io::Ring ring{256};
     io::LiveSet live;
     AcceptAllPolicy policy;
     ThreadSpool spool;
+    MessageFilter* filter = nullptr;
     SessionConfig config;
     Timeouts timeouts;
     std::optional<proto::testing::TlsSetup> tls_setup;
@@ -102,6 +123,7 @@ struct Server {
         client.port = 2525;
         ConnectionContext ctx{config, policy, spool, timeouts, live};
         ctx.tls = tls;
+        ctx.filter = filter;
         auto serving = serve_connection(fd, client, ctx);
         co_await std::move(serving);
         ring.stop();
@@ -263,4 +285,40 @@ TEST(SmtpConnection, StartTlsDiscardsPipelinedPlaintext) {
     // No MAIL ran: RCPT is out of sequence, and the session was reset (no EHLO yet).
     EXPECT_EQ(replies[1].substr(0, 4), "503 ");
     EXPECT_EQ(replies[2], "221 2.0.0 Bye");
+}
+
+TEST(SmtpConnection, TheMessageFilterRunsBeforeTheCommitAndMayRefuse) {
+    Server server;
+    TaggingFilter filter;
+    server.filter = &filter;
+    const int fd = server.connect();
+    std::vector<std::string> replies;
+    std::thread client([&] {
+        Client c(fd);
+        reply(c);
+        c.send("EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<b@local.example>\r\nDATA\r\n");
+        for (int i = 0; i < 4; ++i) reply(c);
+        c.send("Subject: one\r\n\r\nfirst\r\n.\r\n");
+        replies.push_back(reply(c));
+        filter.refuse = true;   // the client waits for the reply: no race with the filter
+        c.send("MAIL FROM:<a@remote.example>\r\nRCPT TO:<b@local.example>\r\nDATA\r\n");
+        for (int i = 0; i < 3; ++i) reply(c);
+        c.send("Subject: two\r\n\r\nsecond\r\n.\r\nNOOP\r\nQUIT\r\n");
+        for (int i = 0; i < 3; ++i) replies.push_back(reply(c));
+    });
+    server.ring.run();
+    client.join();
+    server.spool.join();
+    EXPECT_EQ(replies, (std::vector<std::string>{"250 2.0.0 Ok: queued as 0000000000000001",
+                                                 "451 4.3.0 Error: the message could not be signed, try again later",
+                                                 "250 2.0.0 Ok", "221 2.0.0 Bye"}));
+    EXPECT_EQ(filter.calls, 2);
+    ASSERT_EQ(filter.origins.size(), 2u);
+    EXPECT_FALSE(filter.origins[0].authenticated);
+    EXPECT_FALSE(filter.origins[0].submission);
+    ASSERT_EQ(server.spool.messages.size(), 1u) << "a refused message is not spooled";
+    const AcceptedMessage& m = server.spool.messages[0];
+    EXPECT_TRUE(m.data.starts_with("X-Filtered: yes\r\nReceived: ")) << m.data;
+    EXPECT_EQ(m.envelope.body_size, m.data.size());
+    EXPECT_EQ(server.live.size(), 0u);
 }
