@@ -1,5 +1,7 @@
 #include "config/keys_dkim.hpp"
 
+#include <algorithm>
+
 #include "config/key_kinds.hpp"
 
 namespace ringpost::config {
@@ -101,6 +103,9 @@ void add_dkim_keys(std::vector<Key>& t) {
     headers.read = [read_headers](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
         read_headers(r, v, key, c);
         for (auto& h : c.dkim.headers) h = util::ascii_lower(h);
+        const auto& h = c.dkim.headers;
+        if (!h.empty() && std::find(h.begin(), h.end(), "from") == h.end())
+            r.fail(key, "must include From (RFC 6376 5.4: a signature always covers it)");
     };
     t.push_back(std::move(headers));
     t.push_back(choice("dkim.canonicalization", "header/body canonicalization (RFC 6376 3.4)",

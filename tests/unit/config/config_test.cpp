@@ -523,6 +523,7 @@ TEST_F(ConfigTest, DkimMistakesNameTheKey) {
                 HasSubstr("dkim.users.\"a@b.example\": domain \"other.com\" has no keys in [dkim.domains]"));
     EXPECT_THAT(error_of("[dkim]\nsign = \"everyone\"\n"), HasSubstr("got \"everyone\""));
     EXPECT_THAT(error_of("[dkim]\nheaders = [\"From:\"]\n"), HasSubstr("expected a header field name"));
+    EXPECT_THAT(error_of("[dkim]\nheaders = [\"Subject\"]\n"), HasSubstr("dkim.headers: must include From"));
     EXPECT_THAT(error_of("[dkim]\ncanonicalization = \"relaxed\"\n"), HasSubstr("got \"relaxed\""));
 }
 
