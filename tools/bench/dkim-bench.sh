@@ -25,12 +25,7 @@ while [ $# -gt 0 ]; do case "$1" in
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "dkim-bench: unknown argument $1" >&2; exit 2;; esac; done
 
-trap 'cleanup_all' EXIT
-trap 'exit 143' TERM INT
-raise_nofile
-find_ringpost
-find_load
-make_bench_dir
+start_ringpost_bench
 echo "dkim-bench: $RINGPOST N=$N sessions=$SESSIONS repeat=$REPEAT, $(nproc) CPUs," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -31,12 +31,7 @@ while [ $# -gt 0 ]; do case "$1" in
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "imap-churn-bench: unknown argument $1" >&2; exit 2;; esac; done
 
-trap 'cleanup_all' EXIT
-trap 'exit 143' TERM INT
-raise_nofile
-find_ringpost
-find_load
-make_bench_dir
+start_ringpost_bench
 echo "imap-churn-bench: $RINGPOST N=$N sessions=$SESSIONS imap-sessions=$IMAP_SESSIONS expunges=$EXPUNGES," \
      "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start_ringpost_imap

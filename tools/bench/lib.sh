@@ -104,6 +104,18 @@ load_alone_and_beside() {
   stop_beside "$name"
 }
 
+# start_ringpost_bench: what a bench of ringpost with ringpost-load does
+# first: stop everything it started on exit, raise the descriptor limit, find
+# both binaries, make $BENCH_DIR.
+start_ringpost_bench() {
+  trap 'cleanup_all' EXIT
+  trap 'exit 143' TERM INT
+  raise_nofile
+  find_ringpost
+  find_load
+  make_bench_dir
+}
+
 # free_port: a TCP port nothing listens on at 127.0.0.1 now (the kernel's choice).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
