@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -188,6 +189,33 @@ struct StoreConfig {
     bool operator==(const StoreConfig&) const = default;
 };
 
+// [shaping]: traffic shaping per destination site (docs/BULK.md). The
+// site defaults for connections, messages per connection and idle time
+// are [delivery]'s max_connections_per_destination,
+// max_messages_per_connection and idle_timeout.
+struct ShapingSite {
+    std::string name;                          // [shaping.sites.NAME]: the site's name in logs
+    std::vector<std::string> domains;          // "example.com", "*.example.com"
+    std::vector<std::string> mx;               // MX host patterns, e.g. "*.google.com"
+    std::optional<uint32_t> max_connections;
+    std::optional<uint32_t> max_messages_per_connection;
+    std::optional<std::string> max_message_rate;      // "300/min"; "unlimited" lifts the default
+    std::optional<std::string> max_connection_rate;
+    std::optional<uint32_t> idle_timeout;      // seconds
+    std::optional<std::string> tls;            // none, may, encrypt, verify
+
+    bool operator==(const ShapingSite&) const = default;
+};
+
+struct ShapingConfig {
+    bool mx_rollup = true;                     // domains with the same MX hosts are one site
+    std::string max_message_rate;              // per site; "" = no limit
+    std::string max_connection_rate;
+    std::vector<ShapingSite> sites;            // the first that matches a domain wins
+
+    bool operator==(const ShapingConfig&) const = default;
+};
+
 // [dkim]: DKIM signing of outgoing mail (RFC 6376, RFC 8463; docs/DKIM.md).
 struct DkimConfig {
     // Signing domain (lower-cased) -> its selectors, one signature each
@@ -236,6 +264,7 @@ struct Config {
     ImplicitTlsConfig smtps;
     ImplicitTlsConfig pop3s;
     ImplicitTlsConfig imaps;
+    ShapingConfig shaping;
     DkimConfig dkim;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"

@@ -15,6 +15,52 @@ bool is_local_address(const RelayConfig& relay, std::string_view address) {
     return std::find(relay.local_domains.begin(), relay.local_domains.end(), domain) != relay.local_domains.end();
 }
 
+namespace {
+
+// Policy and rate texts were checked when the file was read; these throw
+// only for a Config built in code with a bad value.
+delivery::TlsPolicy tls_policy(const std::string& key, const std::string& name) {
+    auto p = delivery::parse_tls_policy(name);
+    if (!p) throw ConfigError(key + ": unknown TLS policy \"" + name + "\" (none, may, encrypt, verify)");
+    return *p;
+}
+
+delivery::Rate rate(const std::string& key, const std::string& text) {
+    auto r = delivery::parse_rate(text);
+    if (!r) throw ConfigError(key + ": " + r.error().message);
+    return *r;
+}
+
+delivery::ShapingRule shaping_rule(const ShapingSite& s) {
+    const std::string key = "shaping.sites." + s.name;
+    delivery::ShapingRule r;
+    r.name = s.name;
+    r.domains = s.domains;
+    r.mx = s.mx;
+    r.max_connections = s.max_connections;
+    r.max_messages_per_connection = s.max_messages_per_connection;
+    if (s.max_message_rate) r.max_message_rate = rate(key + ".max_message_rate", *s.max_message_rate);
+    if (s.max_connection_rate) r.max_connection_rate = rate(key + ".max_connection_rate", *s.max_connection_rate);
+    if (s.idle_timeout) r.idle_timeout = std::chrono::seconds(*s.idle_timeout);
+    if (s.tls) r.tls = tls_policy(key + ".tls", *s.tls);
+    return r;
+}
+
+}  // namespace
+
+delivery::ShapingConfig shaping_config(const Config& config) {
+    const DeliveryConfig& d = config.delivery;
+    delivery::ShapingConfig s;
+    s.mx_rollup = config.shaping.mx_rollup;
+    s.defaults.max_connections = d.max_connections_per_destination;
+    s.defaults.max_messages_per_connection = d.max_messages_per_connection;
+    s.defaults.idle_timeout = std::chrono::seconds(d.idle_timeout);
+    s.defaults.max_message_rate = rate("shaping.max_message_rate", config.shaping.max_message_rate);
+    s.defaults.max_connection_rate = rate("shaping.max_connection_rate", config.shaping.max_connection_rate);
+    for (const auto& site : config.shaping.sites) s.rules.push_back(shaping_rule(site));
+    return s;
+}
+
 delivery::EngineConfig engine_config(const Config& config) {
     const DeliveryConfig& d = config.delivery;
     delivery::EngineConfig e;
@@ -32,21 +78,14 @@ delivery::EngineConfig engine_config(const Config& config) {
     e.max_queue_lifetime = std::chrono::seconds(d.max_queue_lifetime);
     e.delay_warning = std::chrono::seconds(d.delay_warning);
     e.max_hops = d.max_hops;
-    e.max_connections_per_destination = d.max_connections_per_destination;
     e.max_connections_per_host = d.max_connections_per_host;
-    e.max_messages_per_connection = d.max_messages_per_connection;
     e.timeouts.connect = std::chrono::seconds(d.connect_timeout);
-    e.idle_timeout = std::chrono::seconds(d.idle_timeout);
+    e.shaping = shaping_config(config);
     e.shutdown_grace = std::chrono::seconds(config.smtp.shutdown_grace);
     // [delivery.tls]: the policy names were checked by load_config.
-    auto policy = [](const std::string& key, const std::string& name) {
-        auto p = delivery::parse_tls_policy(name);
-        if (!p) throw ConfigError(key + ": unknown TLS policy \"" + name + "\" (none, may, encrypt, verify)");
-        return *p;
-    };
-    e.tls.default_policy = policy("delivery.tls.default", d.tls.default_policy);
+    e.tls.default_policy = tls_policy("delivery.tls.default", d.tls.default_policy);
     for (const auto& [domain, name] : d.tls.domains)
-        e.tls.domains[ascii_lower(domain)] = policy("delivery.tls.domains." + domain, name);
+        e.tls.domains[ascii_lower(domain)] = tls_policy("delivery.tls.domains." + domain, name);
     e.tls_ca_file = d.tls.ca_file;
     RelayConfig relay = config.relay;
     e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };

@@ -9,6 +9,7 @@
 
 #include "config/key_kinds.hpp"
 #include "config/keys_dkim.hpp"
+#include "config/keys_shaping.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
 
@@ -232,6 +233,7 @@ std::vector<Key> build() {
     add_delivery(t);
     add_protocols(t);
     add_tls_and_submission(t);
+    add_shaping_keys(t);
     add_dkim_keys(t);
     return t;
 }

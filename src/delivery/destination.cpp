@@ -42,7 +42,17 @@ std::string relay_name(const Target& t) {
 
 }  // namespace
 
-Destination::~Destination() { set_preferred(Target{}); }
+Destination::~Destination() {
+    set_preferred(Target{});
+    if (site_) engine_.site_detached(*site_);
+}
+
+void Destination::attach_site(const std::vector<Target>& targets) {
+    if (site_) return;
+    site_ = &engine_.site_for(domain_, targets);
+    // The site's TLS policy fills in for a domain without its own entry.
+    if (site_->limits().tls && !engine_.config.tls.domains.contains(domain_)) tls_policy_ = *site_->limits().tls;
+}
 
 void Destination::set_preferred(const Target& target) {
     preferred_host_ = target.host;
@@ -85,7 +95,7 @@ void Destination::enqueue(Job job) {
     if (!requires_tls(tls_policy_) && !preferred_key_.empty() &&
         engine_.host_slots.wake_idle(preferred_.ip, preferred_key_))
         return;
-    if (workers_ < engine_.config.max_connections_per_destination) {
+    if (workers_ < limits().max_connections) {
         ++workers_;
         io::spawn(worker());
     }
@@ -123,7 +133,7 @@ io::Task<std::optional<Job>> Destination::next_job(const ConnectionPath& path, c
     io::CancelSlot slot;
     idle_.push_back(&slot);
     engine_.host_slots.add_idle(ip, key, &slot);
-    io::SleepOp sleep(engine_.config.idle_timeout);
+    io::SleepOp sleep(limits().idle_timeout);
     sleep.slot = &slot;
     co_await sleep;
     if (auto it = std::find(idle_.begin(), idle_.end(), &slot); it != idle_.end()) idle_.erase(it);
@@ -173,15 +183,28 @@ io::Task<void> Destination::worker() {
         fail_queue(*targets.failure);
     } else if (!targets.list.empty()) {
         set_preferred(targets.list.front());
+        attach_site(targets.list);
     }
 
-    while (!targets.failure && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
+    while (!targets.failure && site_ && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
+        // No connection while the site's message pace would leave it idle.
+        if (auto wait = site_->message_wait(); wait > Pacer::Clock::duration::zero()) {
+            auto sleeping = site_->sleep(wait);
+            if (!co_await std::move(sleeping)) break;
+            continue;
+        }
+        Site::Acquire slot = site_->acquire_connection();
+        if (!co_await slot) break;
         std::unique_ptr<ClientConnection> conn;
         const Target* target = nullptr;
         auto opening = open_connection(targets.list, conn, target);
-        if (!co_await std::move(opening)) break;
-        auto serving = serve_connection(*conn, *target);
-        co_await std::move(serving);
+        const bool opened = co_await std::move(opening);
+        if (opened) {
+            auto serving = serve_connection(*conn, *target);
+            co_await std::move(serving);
+        }
+        site_->release_connection();
+        if (!opened) break;
     }
     std::erase(frames_, frame);
     --workers_;
@@ -195,6 +218,8 @@ io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std
     Error last;
     bool all_permanent = true;
     for (const auto& t : list) {
+        auto pacing = site_->pace_connection();
+        if (!co_await std::move(pacing)) co_return false;
         auto slot = engine_.host_slots.acquire(t.ip);
         if (!co_await slot) co_return false;
         // Other workers may have emptied the queue while this one waited
@@ -231,11 +256,22 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
     const std::string relay = relay_name(target);
     const ConnectionPath path = path_to(target, tls_policy_);
     uint32_t sent = 0;
-    while (conn.usable() && sent < engine_.config.max_messages_per_connection) {
+    while (conn.usable() && sent < limits().max_messages_per_connection) {
+        // An idle connection costs the remote server a slot: rather than
+        // hold one longer than the idle time for the site's message pace,
+        // QUIT; the worker connects again when a message is due.
+        if (site_->message_wait() > limits().idle_timeout) break;
         auto waiting = next_job(path, conn.tls());
         std::optional<Job> next = co_await std::move(waiting);
         if (!next) break;
         Job job = std::move(*next);
+        // The pass is taken right before the transaction, so transactions
+        // are never closer together than the site's rate allows.
+        auto pacing = site_->pace_message();
+        if (!co_await std::move(pacing)) {
+            engine_.job_done(job, {}, {});   // stopping: no attempt, as for queued jobs
+            break;
+        }
         ++sent;
         auto running = conn.run_transaction(make_transaction(job));
         TransactionResult r = co_await std::move(running);

@@ -1,12 +1,15 @@
 // One destination domain on the delivery ring: its queue of jobs and the
-// connection workers (coroutines) that empty it, at most
-// max_connections_per_destination at a time (Postfix's
-// default_destination_concurrency_limit). Each worker resolves the
-// destination, connects to the first MX host that answers, then runs jobs
-// over that connection (RSET between them, up to max_messages_per_connection),
-// waits idle_timeout for more, and QUITs. Destinations are independent, so
-// a slow or dead domain only holds up its own queue. STARTTLS follows the
-// domain's [delivery.tls] policy (tls_policy.hpp).
+// connection workers (coroutines) that empty it. Each worker resolves the
+// destination and attaches it to its site (site.hpp: the domains with the
+// same MX hosts, or a [shaping.sites] rule's), then, within the site's
+// limits -- connections at once across its domains (Postfix's
+// default_destination_concurrency_limit, per site), the connection rate --
+// connects to the first MX host that answers, runs jobs over that
+// connection at the site's message rate (RSET between them, up to
+// max_messages_per_connection), waits the idle time for more, and QUITs.
+// A destination waiting for its site's limits waits alone, so a slow,
+// dead or throttled site only holds up its own queues. STARTTLS follows the
+// domain's [delivery.tls] policy, else its site's (tls_policy.hpp).
 #pragma once
 
 #include <cstdint>
@@ -37,8 +40,10 @@ public:
     const std::string& domain() const { return domain_; }
     // That host's name (the name a "verify" certificate must match).
     const std::string& preferred_host() const { return preferred_host_; }
-    // [delivery.tls] policy of this domain.
+    // [delivery.tls] policy of this domain (or its site's).
     TlsPolicy tls_policy() const { return tls_policy_; }
+    // Null until the first worker has resolved the domain.
+    const Site* site() const { return site_; }
     bool has_jobs() const { return !queue_.empty(); }
     // Hands a queued job to a connection of another destination whose
     // path (address, port, TLS policy: ConnectionPath) is this
@@ -69,10 +74,14 @@ private:
     io::Task<Result<std::unique_ptr<ClientConnection>>> connect(const Target& t);
     void set_preferred(const Target& target);
     void wake_one();
+    void attach_site(const std::vector<Target>& targets);
+    // The limits in force: the site's, or the defaults before it is known.
+    const SiteLimits& limits() const { return site_ ? site_->limits() : engine_.config.shaping.defaults; }
 
     DeliveryEngine::Impl& engine_;
     const std::string domain_;
-    const TlsPolicy tls_policy_;
+    TlsPolicy tls_policy_;
+    Site* site_ = nullptr;
     std::deque<Job> queue_;
     uint32_t workers_ = 0;     // worker coroutines alive
     uint32_t connected_ = 0;   // of which hold a connection

@@ -111,7 +111,11 @@ OutcomePolicy outcome_policy(const EngineConfig& config) {
 }
 
 DeliveryEngine::Impl::Impl(store::Store& s, EngineConfig c)
-    : store(s), config(std::move(c)), policy(outcome_policy(config)), host_slots(config.max_connections_per_host) {
+    : store(s),
+      config(std::move(c)),
+      policy(outcome_policy(config)),
+      site_matcher(config.shaping.rules),
+      host_slots(config.max_connections_per_host) {
     client_options.session.hostname = config.hostname;
     client_options.timeouts = config.timeouts;
 }
@@ -475,7 +479,11 @@ Destination* DeliveryEngine::Impl::donor_for(const std::string& path, const Dest
     auto it = by_path.find(path);
     if (it == by_path.end()) return nullptr;
     for (Destination* d : it->second)
-        if (d != except && d->has_jobs() && connection_satisfies(d->tls_policy(), tls, d->preferred_host())) return d;
+        // Only within one site: the job's transaction counts against the
+        // site's message rate, which the connection is paced by.
+        if (d != except && d->has_jobs() && d->site() == except->site() &&
+            connection_satisfies(d->tls_policy(), tls, d->preferred_host()))
+            return d;
     return nullptr;
 }
 
@@ -538,6 +546,7 @@ void DeliveryEngine::Impl::shutdown_on_ring() { io::spawn(drain()); }
 
 io::Task<void> DeliveryEngine::Impl::drain() {
     for (auto& [domain, dest] : destinations) dest->shut_down();
+    for (auto& [key, site] : sites) site->shut_down();
     host_slots.shut_down();
     // Transactions in flight may finish (their outcomes are written).
     auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;

@@ -30,6 +30,7 @@
 #include "delivery/client_connection.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
+#include "delivery/shaping.hpp"
 #include "delivery/tls_policy.hpp"
 #include "dns/dns_types.hpp"
 #include "mail/envelope.hpp"
@@ -49,16 +50,17 @@ struct EngineConfig {
     std::chrono::seconds max_queue_lifetime = kDefaultMaxQueueLifetime;
     std::chrono::seconds delay_warning{0};
     size_t max_hops = 100;
-    uint32_t max_connections_per_destination = 20;
     uint32_t max_connections_per_host = 50;  // per remote IP, over all destinations
-    uint32_t max_messages_per_connection = 100;
+    // Destination sites and their limits (shaping.hpp): connections at
+    // once, messages per connection and idle time (shaping.defaults; from
+    // [delivery]), rates, and the [shaping.sites] rules.
+    ShapingConfig shaping;
     ClientTimeouts timeouts;                 // connect_timeout goes into timeouts.connect
     // [delivery.tls]: STARTTLS policy per destination domain, and the CA
     // bundle for "verify" ("" = the system trust store). start() builds
     // the TLS client context from it.
     TlsPolicyMap tls;
     std::string tls_ca_file;
-    io::Duration idle_timeout{2000};         // an idle outbound connection waits this long for more
     size_t max_messages_in_memory = 20000;   // claimed messages (bodies held in memory)
     size_t max_bytes_in_memory = 512u << 20;
     std::chrono::seconds shutdown_grace{10}; // transactions in flight may finish within this

@@ -17,6 +17,8 @@
 
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
+#include "delivery/site.hpp"
+#include "delivery/targets.hpp"
 #include "dns/resolver.hpp"
 #include "io/ops.hpp"
 #include "io/ring.hpp"
@@ -175,6 +177,12 @@ struct DeliveryEngine::Impl {
 
     // Ring thread only.
     std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
+    // Destination sites (shaping.hpp, site.hpp) by key; a destination
+    // attaches to its site once its targets are resolved.
+    SiteMatcher site_matcher;
+    std::unordered_map<std::string, std::unique_ptr<Site>> sites;
+    Site& site_for(const std::string& domain, const std::vector<Target>& targets);
+    void site_detached(Site& site);
     HostSlots host_slots;
     // Destinations by the path (ConnectionPath::key: address, port, TLS
     // policy...) to their most preferred host: where an idle connection

@@ -1,0 +1,76 @@
+#include "delivery/site.hpp"
+
+#include <algorithm>
+
+#include "io/ring.hpp"
+
+namespace ringpost::delivery {
+
+bool Site::Acquire::await_ready() {
+    if (site.closed_) return true;   // granted stays false
+    if (site.limits_.max_connections == 0 || site.connections_ < site.limits_.max_connections) {
+        ++site.connections_;
+        waiter.granted = true;
+        return true;
+    }
+    return false;
+}
+
+void Site::Acquire::await_suspend(std::coroutine_handle<> h) {
+    waiter.handle = h;
+    site.waiters_.push_back(&waiter);
+}
+
+void Site::release_connection() {
+    if (!waiters_.empty() && !closed_) {
+        // The slot passes straight to the next waiter, resumed from the
+        // ring's ready queue (not inside the releasing coroutine).
+        Waiter* w = waiters_.front();
+        waiters_.pop_front();
+        w->granted = true;
+        io::Ring::current()->schedule(w->handle);
+        return;
+    }
+    --connections_;
+}
+
+io::Task<bool> Site::sleep(Pacer::Clock::duration d) {
+    if (closed_) co_return false;
+    io::CancelSlot slot;
+    sleepers_.push_back(&slot);
+    // Rounded up: waking a little early would only make the pacer say "wait" again.
+    io::SleepOp pause(std::chrono::ceil<io::Duration>(d));
+    pause.slot = &slot;
+    co_await pause;
+    std::erase(sleepers_, &slot);
+    co_return !slot.cancelled;
+}
+
+io::Task<bool> Site::pace(Pacer& pacer) {
+    for (;;) {
+        const auto wait = pacer.take(Pacer::Clock::now());
+        if (wait == Pacer::Clock::duration::zero()) co_return true;
+        auto sleeping = sleep(wait);
+        if (!co_await std::move(sleeping)) co_return false;
+    }
+}
+
+io::Task<bool> Site::pace_connection() { return pace(connects_); }
+io::Task<bool> Site::pace_message() { return pace(messages_); }
+
+void Site::shut_down() {
+    closed_ = true;
+    std::deque<Waiter*> waiting;
+    waiting.swap(waiters_);
+    for (Waiter* w : waiting) io::Ring::current()->schedule(w->handle);   // granted stays false
+    std::vector<io::CancelSlot*> sleeping = sleepers_;
+    for (io::CancelSlot* s : sleeping) s->cancel();
+}
+
+bool Site::unused() const {
+    const auto now = Pacer::Clock::now();
+    return destinations_ == 0 && connections_ == 0 && waiters_.empty() && sleepers_.empty() &&
+           messages_.wait(now) == Pacer::Clock::duration::zero() && connects_.wait(now) == Pacer::Clock::duration::zero();
+}
+
+}  // namespace ringpost::delivery
