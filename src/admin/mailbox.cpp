@@ -29,7 +29,7 @@ bool known_user(store::Store& store, const std::string& arg, std::string& addres
         code = fail(err, kExitUsage, "\"" + printable(arg) + "\" is not a mail address (expected local@domain)");
         return false;
     }
-    auto user = store.get_user(address);
+    auto user = store.users().get(address);
     if (!user) {
         code = store_fail(err, user.error());
         return false;
@@ -48,7 +48,7 @@ int mailbox_list(const CommandCall& call) {
     std::string address;
     int code = 0;
     if (!known_user(store, operands[0], address, err, code)) return code;
-    auto messages = store.list_mailbox(address);
+    auto messages = store.mailboxes().list_mailbox(address);
     if (!messages) return store_fail(err, messages.error());
     for (const auto& m : *messages)
         out += fmt::format("{} {:>9} {} {:<5} {}\n", printable(m.id), m.size, iso_time(m.internal_date),
@@ -61,7 +61,7 @@ int mailbox_show(const CommandCall& call) {
     std::string address;
     int code = 0;
     if (!known_user(store, operands[0], address, err, code)) return code;
-    auto msg = store.get_mailbox_message(address, operands[1]);
+    auto msg = store.mailboxes().get_mailbox_message(address, operands[1]);
     if (!msg) return store_fail(err, msg.error());
     if (!*msg)
         return fail(err, kExitFailure, "no message " + printable(operands[1]) + " in the mailbox of " + address);

@@ -31,7 +31,7 @@ int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 int queue_flush(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     const int64_t now = unix_now();
-    auto moved = store.reschedule_all(now);
+    auto moved = store.spool().reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
     out += fmt::format("flushed {} message{}\n", *moved, *moved == 1 ? "" : "s");

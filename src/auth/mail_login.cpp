@@ -30,7 +30,7 @@ io::Task<Outcome> check_login(store::Store& store, io::BlockingPool& pool, Login
     // is the protocol session's rule: it refuses before asking here.
     std::string name = store::keys::lower_address(user);
     auto check = [&store, &name, &password]() -> bool {
-        auto record = store.get_user(name);
+        auto record = store.users().get(name);
         std::string_view hash = dummy_hash();
         bool exists = record.ok() && record->has_value();
         if (exists) hash = (*record)->password_hash;

@@ -6,7 +6,7 @@
 // Threads:
 //  * one delivery thread with its own io_uring (like a worker): DNS through
 //    c-ares on the ring, outbound SMTP connections, per-destination queues;
-//  * one feeder thread that does the blocking spool scans (Store::load_due)
+//  * one feeder thread that does the blocking spool scans (Spool::load_due)
 //    for retries, flushes and messages left from before a restart.
 // Freshly accepted messages skip the scan: the SMTP side hands them over
 // in memory once they are durable (handoff()), which is the hot path.

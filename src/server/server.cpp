@@ -33,7 +33,7 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     options.min_free_space = config.store.min_free_space;
     auto opened = store::Store::open(options);
     if (!opened) return opened.error();
-    if (auto r = opened.value()->recover(); !r) return r.error();
+    if (auto r = opened.value()->recovery().recover(); !r) return r.error();
     return opened;
 }
 
