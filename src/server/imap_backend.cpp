@@ -40,8 +40,8 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
 }  // namespace
 
 io::Task<auth::Outcome> StoreImapBackend::login(std::string user, std::string password, std::string client_ip) {
-    auto checking = auth::check_login(store_, login_pool_, throttle_, "imap", std::move(user), std::move(password),
-                                      std::move(client_ip));
+    auto checking = auth::check_login(store_.users(), login_pool_, throttle_, "imap", std::move(user),
+                                      std::move(password), std::move(client_ip));
     auth::Outcome result = co_await std::move(checking);
     if (result.status != auth::Status::kOk) co_return result;
     const std::string& name = result.user;
@@ -110,7 +110,9 @@ io::Task<Result<void>> StoreImapBackend::rename_mailbox(std::string user, std::s
 }
 
 io::Task<Result<void>> StoreImapBackend::subscribe(std::string user, std::string name, bool subscribed) {
-    auto work = [this, &user, &name, subscribed]() { return store_.mailboxes().set_subscribed(user, name, subscribed); };
+    auto work = [this, &user, &name, subscribed]() {
+        return store_.mailboxes().set_subscribed(user, name, subscribed);
+    };
     co_return co_await pool_.run(work, fairness_key(user));
 }
 
@@ -201,7 +203,8 @@ io::Task<Result<imap::CopyUids>> StoreImapBackend::copy(std::string user, std::s
                                                         std::vector<uint32_t> uids, std::string to, bool move,
                                                         const void* origin) {
     auto work = [this, &user, &from, &uids, &to, move]() -> Result<imap::CopyUids> {
-        auto r = move ? store_.mailboxes().move_messages(user, from, uids, to) : store_.mailboxes().copy_messages(user, from, uids, to);
+        auto& mailboxes = store_.mailboxes();
+        auto r = move ? mailboxes.move_messages(user, from, uids, to) : mailboxes.copy_messages(user, from, uids, to);
         if (!r) return r.error();
         imap::CopyUids c;
         c.uidvalidity = r->uidvalidity;

@@ -61,9 +61,9 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       tls_(std::move(tls)),
       pool_(pool_options(config, 1)),
       login_pool_(pool_options(config, io::BlockingPool::Options{}.max_running_per_key)),
-      pop3_backend_(*store_, pool_, login_pool_, maildrop_locks_, throttle_, &hub_),
+      pop3_backend_(store_->users(), store_->mailboxes(), pool_, login_pool_, maildrop_locks_, throttle_, &hub_),
       imap_backend_(*store_, pool_, login_pool_, throttle_, hub_),
-      smtp_auth_(*store_, login_pool_, throttle_),
+      smtp_auth_(store_->users(), login_pool_, throttle_),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
