@@ -110,8 +110,9 @@ OutcomePolicy outcome_policy(const EngineConfig& config) {
     return policy;
 }
 
-DeliveryEngine::Impl::Impl(store::Store& s, EngineConfig c)
-    : store(s), config(std::move(c)), policy(outcome_policy(config)), host_slots(config.max_connections_per_host) {
+DeliveryEngine::Impl::Impl(store::Spool& sp, store::CommitStage& cs, EngineConfig c)
+    : spool(sp), commit(cs), config(std::move(c)), policy(outcome_policy(config)),
+      host_slots(config.max_connections_per_host) {
     client_options.session.hostname = config.hostname;
     client_options.timeouts = config.timeouts;
 }
@@ -140,8 +141,8 @@ bool DeliveryEngine::Impl::is_claimed(std::string_view queue_id) {
 
 // --- public API ---
 
-DeliveryEngine::DeliveryEngine(store::Store& store, EngineConfig config)
-    : impl_(std::make_unique<Impl>(store, std::move(config))) {}
+DeliveryEngine::DeliveryEngine(store::Spool& spool, store::CommitStage& commit, EngineConfig config)
+    : impl_(std::make_unique<Impl>(spool, commit, std::move(config))) {}
 
 DeliveryEngine::~DeliveryEngine() { stop(); }
 
@@ -379,7 +380,7 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     req->on_done = [this, pending = std::move(pending)](const Result<void>& result) {
         outcome_written(pending, result);
     };
-    store.commit_stage().submit(std::move(plan.request));
+    commit.submit(std::move(plan.request));
 }
 
 void DeliveryEngine::Impl::outcome_written(const PendingOutcome& p, const Result<void>& result) {

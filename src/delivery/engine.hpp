@@ -35,7 +35,8 @@
 #include "mail/envelope.hpp"
 
 namespace ringpost::store {
-class Store;
+class CommitStage;
+class Spool;
 }
 
 namespace ringpost::delivery {
@@ -85,7 +86,9 @@ OutcomePolicy outcome_policy(const EngineConfig& config);
 
 class DeliveryEngine {
 public:
-    DeliveryEngine(store::Store& store, EngineConfig config);
+    // Scans `spool` for due messages (the feeder) and writes outcomes
+    // through `commit`, the same store's commit stage.
+    DeliveryEngine(store::Spool& spool, store::CommitStage& commit, EngineConfig config);
     ~DeliveryEngine();   // stop()s
     DeliveryEngine(const DeliveryEngine&) = delete;
     DeliveryEngine& operator=(const DeliveryEngine&) = delete;

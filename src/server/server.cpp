@@ -80,7 +80,8 @@ Result<void> Server::start() {
         econfig.on_local_delivery = [this](const std::string& user) {
             hub_.publish(store::keys::lower_address(user), "INBOX");
         };
-        engine_ = std::make_unique<delivery::DeliveryEngine>(*store_, std::move(econfig));
+        engine_ = std::make_unique<delivery::DeliveryEngine>(store_->spool(), store_->commit_stage(),
+                                                             std::move(econfig));
     } catch (const config::ConfigError& e) {
         return make_error(e.what());
     }
