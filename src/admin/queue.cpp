@@ -79,15 +79,15 @@ std::string plural(uint64_t n, std::string_view word) {
 
 }  // namespace
 
-int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body,
+int load_queued(store::Spool& spool, const std::string& arg, mail::Envelope& env, std::string& body,
                 std::string& err) {
     std::string id;
     int code = 0;
     if (!parse_queue_id(arg, id, err, code)) return code;
-    auto env_r = store.spool().get_envelope(id);
+    auto env_r = spool.get_envelope(id);
     if (!env_r) return store_fail(err, env_r.error());
     if (!*env_r) return fail(err, kExitFailure, "no such queue ID: " + id);
-    auto body_r = store.spool().get_body(id);
+    auto body_r = spool.get_body(id);
     if (!body_r) return store_fail(err, body_r.error());
     if (!*body_r) return fail(err, kExitFailure, "queue ID " + id + ": message body missing from the store");
     env = std::move(**env_r);
@@ -141,7 +141,7 @@ int queue_show(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
 
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";

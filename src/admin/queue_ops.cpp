@@ -42,7 +42,7 @@ int queue_bounce(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
     const std::string& id = env.queue_id;
 
     size_t pending = 0;
