@@ -11,7 +11,7 @@
 #include "util/result.hpp"
 
 namespace ringpost::store {
-class Store;
+class Spool;
 }
 
 namespace ringpost::admin {
@@ -39,7 +39,7 @@ int mailbox_show(const CommandCall& call);
 
 // The queued message whose ID is `arg`: kExitOk, or the exit code with the
 // message in err (not an ID, no such message, body missing, store error).
-int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body, std::string& err);
+int load_queued(store::Spool& spool, const std::string& arg, mail::Envelope& env, std::string& body, std::string& err);
 // A queue ID argument, upper-cased; false (with the exit code) if it is not one.
 bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, int& code);
 

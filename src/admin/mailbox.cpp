@@ -23,13 +23,13 @@ std::string flag_letters(uint32_t flags) {
 }
 
 // Resolves and checks the user; returns false with `code` set when it is not one.
-bool known_user(store::Store& store, const std::string& arg, std::string& address, std::string& err, int& code) {
+bool known_user(store::Users& users, const std::string& arg, std::string& address, std::string& err, int& code) {
     address = normalize_address(arg);
     if (address.empty()) {
         code = fail(err, kExitUsage, "\"" + printable(arg) + "\" is not a mail address (expected local@domain)");
         return false;
     }
-    auto user = store.get_user(address);
+    auto user = users.get(address);
     if (!user) {
         code = store_fail(err, user.error());
         return false;
@@ -47,8 +47,8 @@ int mailbox_list(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     std::string address;
     int code = 0;
-    if (!known_user(store, operands[0], address, err, code)) return code;
-    auto messages = store.list_mailbox(address);
+    if (!known_user(store.users(), operands[0], address, err, code)) return code;
+    auto messages = store.mailboxes().list_mailbox(address);
     if (!messages) return store_fail(err, messages.error());
     for (const auto& m : *messages)
         out += fmt::format("{} {:>9} {} {:<5} {}\n", printable(m.id), m.size, iso_time(m.internal_date),
@@ -60,8 +60,8 @@ int mailbox_show(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     std::string address;
     int code = 0;
-    if (!known_user(store, operands[0], address, err, code)) return code;
-    auto msg = store.get_mailbox_message(address, operands[1]);
+    if (!known_user(store.users(), operands[0], address, err, code)) return code;
+    auto msg = store.mailboxes().get_mailbox_message(address, operands[1]);
     if (!msg) return store_fail(err, msg.error());
     if (!*msg)
         return fail(err, kExitFailure, "no message " + printable(operands[1]) + " in the mailbox of " + address);

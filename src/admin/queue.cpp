@@ -79,15 +79,15 @@ std::string plural(uint64_t n, std::string_view word) {
 
 }  // namespace
 
-int load_queued(store::Store& store, const std::string& arg, mail::Envelope& env, std::string& body,
+int load_queued(store::Spool& spool, const std::string& arg, mail::Envelope& env, std::string& body,
                 std::string& err) {
     std::string id;
     int code = 0;
     if (!parse_queue_id(arg, id, err, code)) return code;
-    auto env_r = store.get_envelope(id);
+    auto env_r = spool.get_envelope(id);
     if (!env_r) return store_fail(err, env_r.error());
     if (!*env_r) return fail(err, kExitFailure, "no such queue ID: " + id);
-    auto body_r = store.get_body(id);
+    auto body_r = spool.get_body(id);
     if (!body_r) return store_fail(err, body_r.error());
     if (!*body_r) return fail(err, kExitFailure, "queue ID " + id + ": message body missing from the store");
     env = std::move(**env_r);
@@ -109,7 +109,7 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
 
 int queue_list(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
-    auto envelopes = store.list_queue();
+    auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
     uint64_t bytes = 0, rcpts = 0;
     for (const auto& env : *envelopes) {
@@ -141,7 +141,7 @@ int queue_show(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
 
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
@@ -172,10 +172,10 @@ int queue_delete(const CommandCall& call) {
     std::string id;
     int code = 0;
     if (!parse_queue_id(operands[0], id, err, code)) return code;
-    auto env = store.get_envelope(id);
+    auto env = store.spool().get_envelope(id);
     if (!env) return store_fail(err, env.error());
     if (!*env) return fail(err, kExitFailure, "no such queue ID: " + id);
-    if (auto r = store.delete_queued(id); !r) return store_fail(err, r.error());
+    if (auto r = store.spool().remove(id); !r) return store_fail(err, r.error());
     out += "deleted " + id + "\n";
     return kExitOk;
 }
@@ -194,7 +194,7 @@ std::string age_text(int64_t seconds) {
 
 int queue_stats(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
-    auto st = store.queue_stats();
+    auto st = store.spool().stats();
     if (!st) return store_fail(err, st.error());
     out += fmt::format("messages: {}\n", st->messages);
     out += fmt::format("recipients_pending: {}\n", st->recipients_pending);

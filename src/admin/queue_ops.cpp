@@ -31,7 +31,7 @@ int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 int queue_flush(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     const int64_t now = unix_now();
-    auto moved = store.reschedule_all(now);
+    auto moved = store.spool().reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
     out += fmt::format("flushed {} message{}\n", *moved, *moved == 1 ? "" : "s");
@@ -42,7 +42,7 @@ int queue_bounce(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
     mail::Envelope env;
     std::string body;
-    if (int code = load_queued(store, operands[0], env, body, err); code != kExitOk) return code;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
     const std::string& id = env.queue_id;
 
     size_t pending = 0;

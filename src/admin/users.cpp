@@ -34,7 +34,7 @@ int user_add(const CommandCall& call) {
     if (password.empty())
         return fail(err, kExitUsage, "empty password refused: give the password on standard input");
 
-    auto existing = store.get_user(address);
+    auto existing = store.users().get(address);
     if (!existing) return store_fail(err, existing.error());
     if (*existing) return fail(err, kExitFailure, "user " + address + " already exists");
 
@@ -46,14 +46,14 @@ int user_add(const CommandCall& call) {
     rec.address = address;
     rec.password_hash = std::move(hash.value());
     rec.created = static_cast<int64_t>(std::time(nullptr));
-    if (auto r = store.add_user(rec); !r) return store_fail(err, r.error());
+    if (auto r = store.users().add(rec); !r) return store_fail(err, r.error());
     out += "added user " + address + "\n";
     return kExitOk;
 }
 
 int user_list(const CommandCall& call) {
     auto& [store, extras, operands, input, out, err] = call;
-    auto users = store.list_users();
+    auto users = store.users().list();
     if (!users) return store_fail(err, users.error());
     for (const auto& u : *users)
         out += fmt::format("{} {} {}\n", printable(u.address), iso_time(u.created),
@@ -66,10 +66,10 @@ int user_del(const CommandCall& call) {
     std::string address = normalize_address(operands[0]);
     if (address.empty())
         return fail(err, kExitUsage, "\"" + printable(operands[0]) + "\" is not a mail address (expected local@domain)");
-    auto existing = store.get_user(address);
+    auto existing = store.users().get(address);
     if (!existing) return store_fail(err, existing.error());
     if (!*existing) return fail(err, kExitFailure, "no such user: " + address);
-    if (auto r = store.delete_user(address); !r) return store_fail(err, r.error());
+    if (auto r = store.users().remove(address); !r) return store_fail(err, r.error());
     out += "deleted user " + address + " and its mailbox\n";
     return kExitOk;
 }

@@ -3,7 +3,7 @@
 #include "auth/password.hpp"
 #include "io/ops.hpp"
 #include "store/keys.hpp"
-#include "store/store.hpp"
+#include "store/users.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::auth {
@@ -23,14 +23,14 @@ const std::string& dummy_hash() {
 
 }  // namespace
 
-io::Task<Outcome> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip) {
     Outcome result;
     // Whether a password may cross this connection at all (TLS, or loopback)
     // is the protocol session's rule: it refuses before asking here.
     std::string name = store::keys::lower_address(user);
-    auto check = [&store, &name, &password]() -> bool {
-        auto record = store.get_user(name);
+    auto check = [&users, &name, &password]() -> bool {
+        auto record = users.get(name);
         std::string_view hash = dummy_hash();
         bool exists = record.ok() && record->has_value();
         if (exists) hash = (*record)->password_hash;

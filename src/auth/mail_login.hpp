@@ -13,13 +13,13 @@
 #include "io/task.hpp"
 
 namespace ringpost::store {
-class Store;
+class Users;
 }
 
 namespace ringpost::auth {
 
 // `proto` names the front end in logs ("pop3", "imap", "smtp").
-io::Task<Outcome> check_login(store::Store& store, io::BlockingPool& pool, LoginThrottle& throttle,
+io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip);
 
 

@@ -9,20 +9,20 @@
 #include "smtp/authenticator.hpp"
 
 namespace ringpost::store {
-class Store;
+class Users;
 }
 
 namespace ringpost::auth {
 
 class StoreSmtpAuthenticator final : public smtp::Authenticator {
 public:
-    StoreSmtpAuthenticator(store::Store& store, io::BlockingPool& login_pool, LoginThrottle& throttle)
-        : store_(store), login_pool_(login_pool), throttle_(throttle) {}
+    StoreSmtpAuthenticator(store::Users& users, io::BlockingPool& login_pool, LoginThrottle& throttle)
+        : users_(users), login_pool_(login_pool), throttle_(throttle) {}
 
     io::Task<Outcome> authenticate(std::string user, std::string password, std::string client_ip) override;
 
 private:
-    store::Store& store_;
+    store::Users& users_;
     io::BlockingPool& login_pool_;
     LoginThrottle& throttle_;
 };

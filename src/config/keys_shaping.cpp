@@ -1,5 +1,7 @@
 #include "config/keys_shaping.hpp"
 
+#include <map>
+
 #include "config/key_kinds.hpp"
 #include "delivery/rate.hpp"
 #include "delivery/shaping.hpp"
@@ -64,6 +66,23 @@ std::string write_site(const ShapingSite& s) {
     return "{ " + t + " }";
 }
 
+// A pattern in two sites would make the site of a domain depend on luck
+// (TOML tables have no order).
+void refuse_shared_patterns(const Reader& r, const std::string& key, const std::vector<ShapingSite>& sites) {
+    std::map<std::string, std::string> owner;   // "domains:p" / "mx:p" -> site
+    for (const auto& s : sites) {
+        for (const auto* list : {&s.domains, &s.mx}) {
+            const std::string kind = list == &s.domains ? "domains" : "mx";
+            for (const auto& p : *list) {
+                auto [it, fresh] = owner.emplace(kind + ":" + util::ascii_lower(p), s.name);
+                if (!fresh && it->second != s.name)
+                    r.fail(key + "." + quote(s.name) + "." + kind,
+                           quote(p) + " is in site " + quote(it->second) + " too; a pattern belongs to one site");
+            }
+        }
+    }
+}
+
 // [shaping.sites.google]: mx = ["*.google.com"], max_message_rate = "300/min", ...
 Key sites_key() {
     Key k{"shaping.sites", "NAME = { domains/mx patterns, limits }: a site with its own limits (docs/BULK.md)"};
@@ -80,6 +99,7 @@ Key sites_key() {
                 r.fail(item_key, "expected a site name without ':', blanks, '\"' or '='");
             sites.push_back(read_site(r, name, entry, item_key));
         }
+        refuse_shared_patterns(r, key, sites);
     };
     k.write = [](const Config& c) {
         std::string lines;

@@ -193,12 +193,28 @@ io::Task<void> Destination::worker() {
             if (!co_await std::move(sleeping)) break;
             continue;
         }
+        // Enough connections are (being) opened for what is queued: one
+        // more would carry nothing. Workers that slept on the site's pace
+        // wake together.
+        if (connecting_ + connected_ >= queue_.size()) break;
+        ++connecting_;
         Site::Acquire slot = site_->acquire_connection();
-        if (!co_await slot) break;
+        const bool granted = co_await slot;
+        // Another connection may have taken the pace's pass meanwhile.
+        if (granted && site_->message_wait() > Pacer::Clock::duration::zero()) {
+            site_->release_connection();
+            --connecting_;
+            continue;
+        }
         std::unique_ptr<ClientConnection> conn;
         const Target* target = nullptr;
-        auto opening = open_connection(targets.list, conn, target);
-        const bool opened = co_await std::move(opening);
+        bool opened = false;
+        if (granted) {
+            auto opening = open_connection(targets.list, conn, target);
+            opened = co_await std::move(opening);
+        }
+        --connecting_;
+        if (!granted) break;
         if (opened) {
             auto serving = serve_connection(*conn, *target);
             co_await std::move(serving);

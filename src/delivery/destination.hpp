@@ -85,6 +85,7 @@ private:
     std::deque<Job> queue_;
     uint32_t workers_ = 0;     // worker coroutines alive
     uint32_t connected_ = 0;   // of which hold a connection
+    uint32_t connecting_ = 0;  // of which are waiting for a site slot or connecting
     // The workers' coroutine frames: when the engine stops with a transaction
     // still in flight it leaks this Destination on purpose, and through it
     // the frames stay reachable (LeakSanitizer then reports no leak).

@@ -110,8 +110,9 @@ OutcomePolicy outcome_policy(const EngineConfig& config) {
     return policy;
 }
 
-DeliveryEngine::Impl::Impl(store::Store& s, EngineConfig c)
-    : store(s),
+DeliveryEngine::Impl::Impl(store::Spool& sp, store::CommitStage& cs, EngineConfig c)
+    : spool(sp),
+      commit(cs),
       config(std::move(c)),
       policy(outcome_policy(config)),
       site_matcher(config.shaping.rules),
@@ -144,8 +145,8 @@ bool DeliveryEngine::Impl::is_claimed(std::string_view queue_id) {
 
 // --- public API ---
 
-DeliveryEngine::DeliveryEngine(store::Store& store, EngineConfig config)
-    : impl_(std::make_unique<Impl>(store, std::move(config))) {}
+DeliveryEngine::DeliveryEngine(store::Spool& spool, store::CommitStage& commit, EngineConfig config)
+    : impl_(std::make_unique<Impl>(spool, commit, std::move(config))) {}
 
 DeliveryEngine::~DeliveryEngine() { stop(); }
 
@@ -383,7 +384,7 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     req->on_done = [this, pending = std::move(pending)](const Result<void>& result) {
         outcome_written(pending, result);
     };
-    store.commit_stage().submit(std::move(plan.request));
+    commit.submit(std::move(plan.request));
 }
 
 void DeliveryEngine::Impl::outcome_written(const PendingOutcome& p, const Result<void>& result) {

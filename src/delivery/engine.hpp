@@ -6,7 +6,7 @@
 // Threads:
 //  * one delivery thread with its own io_uring (like a worker): DNS through
 //    c-ares on the ring, outbound SMTP connections, per-destination queues;
-//  * one feeder thread that does the blocking spool scans (Store::load_due)
+//  * one feeder thread that does the blocking spool scans (Spool::load_due)
 //    for retries, flushes and messages left from before a restart.
 // Freshly accepted messages skip the scan: the SMTP side hands them over
 // in memory once they are durable (handoff()), which is the hot path.
@@ -36,7 +36,8 @@
 #include "mail/envelope.hpp"
 
 namespace ringpost::store {
-class Store;
+class CommitStage;
+class Spool;
 }
 
 namespace ringpost::delivery {
@@ -87,7 +88,9 @@ OutcomePolicy outcome_policy(const EngineConfig& config);
 
 class DeliveryEngine {
 public:
-    DeliveryEngine(store::Store& store, EngineConfig config);
+    // Scans `spool` for due messages (the feeder) and writes outcomes
+    // through `commit`, the same store's commit stage.
+    DeliveryEngine(store::Spool& spool, store::CommitStage& commit, EngineConfig config);
     ~DeliveryEngine();   // stop()s
     DeliveryEngine(const DeliveryEngine&) = delete;
     DeliveryEngine& operator=(const DeliveryEngine&) = delete;

@@ -1,5 +1,5 @@
 // The feeder thread: finds spooled messages that are due (retries, flushed
-// messages, whatever a restart left) with blocking Store::load_due scans,
+// messages, whatever a restart left) with blocking Spool::load_due scans,
 // claims them, and hands them to the delivery ring.
 //
 // Scans start at `floor`, a due time below which nothing unclaimed is left:
@@ -14,7 +14,7 @@
 #include <ctime>
 
 #include "delivery/engine_impl.hpp"
-#include "store/store.hpp"
+#include "store/spool.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::delivery {
@@ -90,7 +90,7 @@ DeliveryEngine::Impl::FeedScan DeliveryEngine::Impl::scan_due(int64_t from) {
         out.rescan = true;
         return out;
     }
-    auto scan = store.load_due(out.now, from, std::min<size_t>(room, 1000), std::max<size_t>(room_bytes, 1),
+    auto scan = spool.load_due(out.now, from, std::min<size_t>(room, 1000), std::max<size_t>(room_bytes, 1),
                                [this](std::string_view qid) { return is_claimed(qid); });
     if (!scan) {
         log::error("spool_scan_failed", {{"error", scan.error().message}});
@@ -112,7 +112,7 @@ std::vector<std::shared_ptr<InFlight>> DeliveryEngine::Impl::claim_loaded(std::v
         // The claim is ours now, so no outcome can race us any more;
         // but one may have landed between the scan and the claim:
         // check the message is still what was loaded.
-        auto current = store.get_envelope(env.queue_id);
+        auto current = spool.get_envelope(env.queue_id);
         if (!current || !*current || (*current)->next_attempt != env.next_attempt) {
             release(env.queue_id, due.body->size());
             continue;

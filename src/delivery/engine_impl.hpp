@@ -118,9 +118,10 @@ struct Job {
 };
 
 struct DeliveryEngine::Impl {
-    Impl(store::Store& store, EngineConfig config);
+    Impl(store::Spool& spool, store::CommitStage& commit, EngineConfig config);
 
-    store::Store& store;
+    store::Spool& spool;            // the feeder's due scans
+    store::CommitStage& commit;     // outcomes
     const EngineConfig config;
     OutcomePolicy policy;
     ClientOptions client_options;   // client_options.tls_context: set by start()

@@ -49,35 +49,35 @@ SiteMatcher::SiteMatcher(const std::vector<ShapingRule>& rules) {
     }
 }
 
-void SiteMatcher::add(std::unordered_map<std::string, int>& exact, std::unordered_map<std::string, int>& below,
-                      const std::string& pattern, int rule) {
+void SiteMatcher::add(Patterns& exact, Patterns& below, const std::string& pattern, int rule) {
     std::string p = util::ascii_lower(pattern);
-    auto& map = p.starts_with("*.") ? below : exact;
-    if (p.starts_with("*.")) p.erase(0, 2);
-    map.emplace(std::move(p), rule);   // an earlier rule keeps a pattern given twice
+    const bool wildcard = p.starts_with("*.");
+    if (wildcard) p.erase(0, 2);
+    (wildcard ? below : exact).emplace(std::move(p), rule);
 }
 
-int SiteMatcher::lookup(const std::unordered_map<std::string, int>& exact,
-                        const std::unordered_map<std::string, int>& below, std::string_view name) {
-    int best = -1;
-    auto consider = [&best](const std::unordered_map<std::string, int>& m, std::string_view key) {
-        if (m.empty()) return;
-        if (auto it = m.find(std::string(key)); it != m.end() && (best < 0 || it->second < best)) best = it->second;
-    };
-    consider(exact, name);
-    // "*.example.com" matches every name ending in ".example.com".
-    for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1))
-        consider(below, name.substr(dot + 1));
-    return best;
+SiteMatcher::Match SiteMatcher::lookup(const Patterns& exact, const Patterns& below, std::string_view name,
+                                       size_t base) {
+    // Scores: names are under 256 bytes, so a kind and an exact match
+    // outrank any suffix length.
+    if (auto it = exact.find(std::string(name)); it != exact.end()) return Match{it->second, base + 512};
+    // "*.example.com" matches every name ending in ".example.com"; the
+    // first suffix found is the longest.
+    for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+        const std::string_view suffix = name.substr(dot + 1);
+        if (auto it = below.find(std::string(suffix)); it != below.end()) return Match{it->second, base + suffix.size()};
+    }
+    return {};
 }
 
 int SiteMatcher::match(std::string_view domain, const std::vector<std::string>& hosts) const {
-    int best = lookup(domain_exact_, domain_below_, util::ascii_lower(domain));
+    constexpr size_t kDomain = 1024;   // a domain pattern outranks every MX pattern
+    Match best = lookup(domain_exact_, domain_below_, util::ascii_lower(domain), kDomain);
     for (const auto& h : hosts) {
-        const int m = lookup(mx_exact_, mx_below_, util::ascii_lower(h));
-        if (m >= 0 && (best < 0 || m < best)) best = m;
+        const Match m = lookup(mx_exact_, mx_below_, util::ascii_lower(h), 0);
+        if (m.rule >= 0 && (best.rule < 0 || m.score > best.score)) best = m;
     }
-    return best;
+    return best.rule;
 }
 
 SiteChoice choose_site(const ShapingConfig& config, const SiteMatcher& matcher, std::string_view domain,

@@ -52,23 +52,31 @@ struct ShapingRule {
 struct ShapingConfig {
     bool mx_rollup = true;
     SiteLimits defaults;
-    std::vector<ShapingRule> rules;   // the first that matches wins
+    std::vector<ShapingRule> rules;   // SiteMatcher says which one a domain gets
 };
 
 // The rules' patterns in hash maps: a lookup costs a few map probes per
 // label of the domain and of each MX host, however many rules there are.
+// The most specific match wins, whatever the order of the rules (TOML
+// tables have none): a domain pattern before an MX pattern (the domain is
+// named), an exact name before "*.", a longer "*." suffix before a shorter
+// one. A pattern belongs to one rule (the config refuses it twice).
 class SiteMatcher {
 public:
     explicit SiteMatcher(const std::vector<ShapingRule>& rules);
-    // The first rule (config order) matching `domain` or one of `hosts`; -1 if none.
+    // The rule matching `domain` or one of `hosts` best; -1 if none.
     int match(std::string_view domain, const std::vector<std::string>& hosts) const;
 
 private:
-    void add(std::unordered_map<std::string, int>& exact, std::unordered_map<std::string, int>& below,
-             const std::string& pattern, int rule);
-    static int lookup(const std::unordered_map<std::string, int>& exact,
-                      const std::unordered_map<std::string, int>& below, std::string_view name);
-    std::unordered_map<std::string, int> domain_exact_, domain_below_, mx_exact_, mx_below_;
+    struct Match {
+        int rule = -1;
+        size_t score = 0;   // higher is more specific
+    };
+    using Patterns = std::unordered_map<std::string, int>;
+    static void add(Patterns& exact, Patterns& below, const std::string& pattern, int rule);
+    // `base` ranks the kind of pattern (domain above MX).
+    static Match lookup(const Patterns& exact, const Patterns& below, std::string_view name, size_t base);
+    Patterns domain_exact_, domain_below_, mx_exact_, mx_below_;
 };
 
 struct SiteChoice {

@@ -8,7 +8,7 @@ namespace ringpost::delivery {
 
 bool Site::Acquire::await_ready() {
     if (site.closed_) return true;   // granted stays false
-    if (site.limits_.max_connections == 0 || site.connections_ < site.limits_.max_connections) {
+    if (site.connections_ < site.connection_limit()) {
         ++site.connections_;
         waiter.granted = true;
         return true;
@@ -19,6 +19,14 @@ bool Site::Acquire::await_ready() {
 void Site::Acquire::await_suspend(std::coroutine_handle<> h) {
     waiter.handle = h;
     site.waiters_.push_back(&waiter);
+}
+
+uint32_t Site::connection_limit() const {
+    // A pace slower than one message per idle time keeps at most one
+    // connection busy: a second one would only open, wait and QUIT.
+    const Rate& rate = limits_.max_message_rate;
+    if (!rate.unlimited() && rate.interval() > limits_.idle_timeout) return 1;
+    return limits_.max_connections == 0 ? UINT32_MAX : limits_.max_connections;
 }
 
 void Site::release_connection() {

@@ -45,6 +45,9 @@ public:
     Acquire acquire_connection() { return Acquire{*this, {}}; }
     void release_connection();
     uint32_t connections() const { return connections_; }
+    // max_connections, or 1 when the message pace is slower than one per
+    // idle time.
+    uint32_t connection_limit() const;
 
     // Waits for a pass of the connection pacer and takes it; false when the
     // engine stops.

@@ -40,12 +40,12 @@ imap::MailboxStatus convert(const store::MailboxInfo& i) {
 }  // namespace
 
 io::Task<auth::Outcome> StoreImapBackend::login(std::string user, std::string password, std::string client_ip) {
-    auto checking = auth::check_login(store_, login_pool_, throttle_, "imap", std::move(user), std::move(password),
-                                      std::move(client_ip));
+    auto checking = auth::check_login(store_.users(), login_pool_, throttle_, "imap", std::move(user),
+                                      std::move(password), std::move(client_ip));
     auth::Outcome result = co_await std::move(checking);
     if (result.status != auth::Status::kOk) co_return result;
     const std::string& name = result.user;
-    auto ensure = [this, &name]() { return store_.ensure_default_mailboxes(name); };
+    auto ensure = [this, &name]() { return store_.mailboxes().ensure_default_mailboxes(name); };
     auto ensured = co_await pool_.run(ensure, fairness_key(name));
     if (!ensured) {
         log::error("imap_default_mailboxes_failed", {{"user", name}, {"error", ensured.error().message}});
@@ -56,11 +56,11 @@ io::Task<auth::Outcome> StoreImapBackend::login(std::string user, std::string pa
 
 io::Task<Result<std::vector<imap::MailboxStatus>>> StoreImapBackend::list_mailboxes(std::string user) {
     auto work = [this, &user]() -> Result<std::vector<imap::MailboxStatus>> {
-        auto list = store_.list_mailboxes(user);
+        auto list = store_.mailboxes().list_mailboxes(user);
         if (!list) return list.error();
         std::vector<imap::MailboxStatus> out;
         for (const auto& i : *list) out.push_back(convert(i));
-        auto orphans = store_.list_orphan_subscriptions(user);
+        auto orphans = store_.mailboxes().list_orphan_subscriptions(user);
         if (!orphans) return orphans.error();
         for (auto& name : *orphans) {
             imap::MailboxStatus s;
@@ -77,7 +77,7 @@ io::Task<Result<std::vector<imap::MailboxStatus>>> StoreImapBackend::list_mailbo
 io::Task<Result<std::optional<imap::MailboxStatus>>> StoreImapBackend::mailbox_status(std::string user,
                                                                                       std::string name) {
     auto work = [this, &user, &name]() -> Result<std::optional<imap::MailboxStatus>> {
-        auto info = store_.mailbox_info(user, name);
+        auto info = store_.mailboxes().mailbox_info(user, name);
         if (!info) return info.error();
         if (!info->has_value()) return std::optional<imap::MailboxStatus>();
         return std::optional<imap::MailboxStatus>(convert(**info));
@@ -88,7 +88,7 @@ io::Task<Result<std::optional<imap::MailboxStatus>>> StoreImapBackend::mailbox_s
 io::Task<Result<void>> StoreImapBackend::create_mailbox(std::string user, std::string name,
                                                         std::string special_use) {
     auto work = [this, &user, &name, &special_use]() -> Result<void> {
-        auto r = store_.create_mailbox(user, name, special_use);
+        auto r = store_.mailboxes().create_mailbox(user, name, special_use);
         if (!r) return r.error();
         return {};
     };
@@ -96,27 +96,29 @@ io::Task<Result<void>> StoreImapBackend::create_mailbox(std::string user, std::s
 }
 
 io::Task<Result<void>> StoreImapBackend::delete_mailbox(std::string user, std::string name) {
-    auto work = [this, &user, &name]() { return store_.delete_mailbox(user, name); };
+    auto work = [this, &user, &name]() { return store_.mailboxes().delete_mailbox(user, name); };
     auto r = co_await pool_.run(work, fairness_key(user));
     if (r) hub_.publish(user, name);
     co_return r;
 }
 
 io::Task<Result<void>> StoreImapBackend::rename_mailbox(std::string user, std::string from, std::string to) {
-    auto work = [this, &user, &from, &to]() { return store_.rename_mailbox(user, from, to); };
+    auto work = [this, &user, &from, &to]() { return store_.mailboxes().rename_mailbox(user, from, to); };
     auto r = co_await pool_.run(work, fairness_key(user));
     if (r) hub_.publish(user, "");
     co_return r;
 }
 
 io::Task<Result<void>> StoreImapBackend::subscribe(std::string user, std::string name, bool subscribed) {
-    auto work = [this, &user, &name, subscribed]() { return store_.set_subscribed(user, name, subscribed); };
+    auto work = [this, &user, &name, subscribed]() {
+        return store_.mailboxes().set_subscribed(user, name, subscribed);
+    };
     co_return co_await pool_.run(work, fairness_key(user));
 }
 
 io::Task<Result<imap::MailboxSnapshot>> StoreImapBackend::list_messages(std::string user, std::string mailbox) {
     auto work = [this, &user, &mailbox]() -> Result<imap::MailboxSnapshot> {
-        auto contents = store_.list_messages(user, mailbox);
+        auto contents = store_.mailboxes().list_messages(user, mailbox);
         if (!contents) return contents.error();
         imap::MailboxSnapshot snap;
         snap.status = convert(contents->info);
@@ -131,7 +133,7 @@ io::Task<Result<uint32_t>> StoreImapBackend::claim_recent(std::string user, std:
                                                           uint32_t uidvalidity, uint32_t upto) {
     // Nobody else is told: \Recent is this session's alone.
     auto work = [this, &user, &mailbox, uidvalidity, upto]() {
-        return store_.claim_recent(user, mailbox, uidvalidity, upto);
+        return store_.mailboxes().claim_recent(user, mailbox, uidvalidity, upto);
     };
     co_return co_await pool_.run(work, fairness_key(user));
 }
@@ -143,7 +145,7 @@ io::Task<Result<std::optional<imap::MessageContent>>> StoreImapBackend::read_mes
     auto work = [this, &user, &mailbox, uid, summary, data]() -> Result<std::optional<imap::MessageContent>> {
         imap::MessageContent content;
         if (summary) {
-            auto record = store_.get_message_record(user, mailbox, uid);
+            auto record = store_.mailboxes().get_message_record(user, mailbox, uid);
             if (!record) return record.error();
             if (!record->has_value()) return std::optional<imap::MessageContent>();
             auto decoded = mail::decode_summary((*record)->summary);
@@ -151,7 +153,7 @@ io::Task<Result<std::optional<imap::MessageContent>>> StoreImapBackend::read_mes
             content.summary = std::move(decoded).value();
         }
         if (data) {
-            auto message = store_.read_message(user, mailbox, uid);
+            auto message = store_.mailboxes().read_message(user, mailbox, uid);
             if (!message) return message.error();
             if (!message->has_value()) return std::optional<imap::MessageContent>();
             content.data = std::move(**message);
@@ -165,7 +167,7 @@ io::Task<Result<std::optional<std::string>>> StoreImapBackend::read_range(std::s
                                                                          uint32_t uid, uint64_t offset,
                                                                          uint64_t length) {
     auto work = [this, &user, &mailbox, uid, offset, length]() {
-        return store_.read_message_range(user, mailbox, uid, offset, length);
+        return store_.mailboxes().read_message_range(user, mailbox, uid, offset, length);
     };
     co_return co_await pool_.run(work, fairness_key(user));
 }
@@ -175,10 +177,10 @@ io::Task<Result<imap::FlagChanges>> StoreImapBackend::change_flags(std::string u
                                                                    uint32_t remove, bool replace,
                                                                    const void* origin) {
     auto work = [this, &user, &mailbox, &uids, add, remove, replace]() -> Result<imap::FlagChanges> {
-        if (!replace) return store_.change_flags(user, mailbox, uids, add, remove);
+        if (!replace) return store_.mailboxes().change_flags(user, mailbox, uids, add, remove);
         std::vector<std::pair<uint32_t, uint32_t>> values;
         for (uint32_t u : uids) values.emplace_back(u, add);
-        return store_.set_flags(user, mailbox, values);
+        return store_.mailboxes().set_flags(user, mailbox, values);
     };
     auto r = co_await pool_.run(work, fairness_key(user));
     if (r && !r->empty()) hub_.publish(user, mailbox, origin);
@@ -189,8 +191,8 @@ io::Task<Result<std::vector<uint32_t>>> StoreImapBackend::expunge(std::string us
                                                                   std::optional<std::vector<uint32_t>> uids,
                                                                   bool require_deleted, const void* origin) {
     auto work = [this, &user, &mailbox, &uids, require_deleted]() -> Result<std::vector<uint32_t>> {
-        if (!uids) return store_.expunge_deleted(user, mailbox);
-        return store_.expunge(user, mailbox, *uids, require_deleted);
+        if (!uids) return store_.mailboxes().expunge_deleted(user, mailbox);
+        return store_.mailboxes().expunge(user, mailbox, *uids, require_deleted);
     };
     auto r = co_await pool_.run(work, fairness_key(user));
     if (r && !r->empty()) hub_.publish(user, mailbox, origin);
@@ -201,7 +203,8 @@ io::Task<Result<imap::CopyUids>> StoreImapBackend::copy(std::string user, std::s
                                                         std::vector<uint32_t> uids, std::string to, bool move,
                                                         const void* origin) {
     auto work = [this, &user, &from, &uids, &to, move]() -> Result<imap::CopyUids> {
-        auto r = move ? store_.move_messages(user, from, uids, to) : store_.copy_messages(user, from, uids, to);
+        auto& mailboxes = store_.mailboxes();
+        auto r = move ? mailboxes.move_messages(user, from, uids, to) : mailboxes.copy_messages(user, from, uids, to);
         if (!r) return r.error();
         imap::CopyUids c;
         c.uidvalidity = r->uidvalidity;
@@ -224,7 +227,7 @@ io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std
         // only reads, deletions and delivery outcomes may still write.
         if (!store_.can_accept(data.size()))
             return make_error("Not enough disk space", store::StoreErrc::kInsufficientStorage);
-        auto r = store_.append_message(user, mailbox, data, flags, internal_date);
+        auto r = store_.mailboxes().append_message(user, mailbox, data, flags, internal_date);
         if (!r) return r.error();
         return imap::AppendUid{r->uidvalidity, r->uid};
     };
@@ -236,9 +239,9 @@ io::Task<Result<imap::AppendUid>> StoreImapBackend::append(std::string user, std
 io::Task<Result<imap::KeywordBits>> StoreImapBackend::keyword_flags(std::string user, std::string mailbox,
                                                                     std::vector<std::string> names, bool define) {
     auto work = [this, &user, &mailbox, &names, define]() -> Result<imap::KeywordBits> {
-        auto bits = store_.keyword_flags(user, mailbox, names, define);
+        auto bits = store_.mailboxes().keyword_flags(user, mailbox, names, define);
         if (!bits) return bits.error();
-        auto info = store_.mailbox_info(user, mailbox);
+        auto info = store_.mailboxes().mailbox_info(user, mailbox);
         if (!info) return info.error();
         imap::KeywordBits out;
         out.bits = *bits;

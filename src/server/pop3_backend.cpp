@@ -6,7 +6,7 @@
 #include "server/mailbox_hub.hpp"
 #include "io/ops.hpp"
 #include "store/keys.hpp"
-#include "store/store.hpp"
+#include "store/mailboxes.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::server {
@@ -30,7 +30,7 @@ io::Task<auth::Outcome> StorePop3Backend::authenticate(std::string user, std::st
                                                       std::string client_ip) {
     // Named first, then awaited: g++ 12 destroys a coroutine call's
     // argument temporaries inside a co_await expression (io/blocking_pool.hpp).
-    auto checking = auth::check_login(store_, login_pool_, throttle_, "pop3", std::move(user), std::move(password),
+    auto checking = auth::check_login(users_, login_pool_, throttle_, "pop3", std::move(user), std::move(password),
                                     std::move(client_ip));
     co_return co_await std::move(checking);
 }
@@ -38,7 +38,7 @@ io::Task<auth::Outcome> StorePop3Backend::authenticate(std::string user, std::st
 io::Task<Result<std::vector<pop3::MaildropEntry>>> StorePop3Backend::open_maildrop(std::string user) {
     if (!locks_.try_lock(user)) co_return make_error("maildrop already locked", pop3::kInUse);
     auto listing = [this, &user]() -> Result<std::vector<pop3::MaildropEntry>> {
-        auto contents = store_.list_messages(user, kInbox);
+        auto contents = mailboxes_.list_messages(user, kInbox);
         std::vector<pop3::MaildropEntry> entries;
         if (!contents) {
             // No INBOX yet (no mail ever arrived): an empty maildrop.
@@ -61,7 +61,7 @@ io::Task<Result<std::vector<pop3::MaildropEntry>>> StorePop3Backend::open_maildr
 io::Task<Result<std::string>> StorePop3Backend::fetch(std::string user, std::string uid) {
     const uint32_t n = uid_of_uidl(uid);
     auto read = [this, &user, n]() -> Result<std::string> {
-        auto message = store_.read_message(user, kInbox, n);
+        auto message = mailboxes_.read_message(user, kInbox, n);
         if (!message) return message.error();
         if (!message->has_value()) return make_error("message no longer exists", pop3::kMessageGone);
         return std::move(**message);
@@ -74,7 +74,7 @@ io::Task<Result<void>> StorePop3Backend::remove(std::string user, std::vector<st
     for (const auto& u : uids)
         if (uint32_t n = uid_of_uidl(u)) numbers.push_back(n);
     auto expunge = [this, &user, &numbers]() -> Result<void> {
-        auto removed = store_.expunge(user, kInbox, numbers);
+        auto removed = mailboxes_.expunge(user, kInbox, numbers);
         if (!removed) return removed.error();
         return {};
     };

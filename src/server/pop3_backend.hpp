@@ -13,7 +13,8 @@
 #include "pop3/backend.hpp"
 
 namespace ringpost::store {
-class Store;
+class Mailboxes;
+class Users;
 }
 
 namespace ringpost::server {
@@ -26,9 +27,11 @@ public:
     // burst of logins, milliseconds of hashing each, never queues the reads
     // of users already logged in). `hub` (may be null) hears of deletions,
     // so IMAP sessions of the user see them.
-    StorePop3Backend(store::Store& store, io::BlockingPool& pool, io::BlockingPool& login_pool, MaildropLocks& locks,
-                     auth::LoginThrottle& throttle, MailboxHub* hub = nullptr)
-        : store_(store), pool_(pool), login_pool_(login_pool), locks_(locks), throttle_(throttle), hub_(hub) {}
+    StorePop3Backend(store::Users& users, store::Mailboxes& mailboxes, io::BlockingPool& pool,
+                     io::BlockingPool& login_pool, MaildropLocks& locks, auth::LoginThrottle& throttle,
+                     MailboxHub* hub = nullptr)
+        : users_(users), mailboxes_(mailboxes), pool_(pool), login_pool_(login_pool), locks_(locks),
+          throttle_(throttle), hub_(hub) {}
 
     io::Task<auth::Outcome> authenticate(std::string user, std::string password, std::string client_ip) override;
     io::Task<Result<std::vector<pop3::MaildropEntry>>> open_maildrop(std::string user) override;
@@ -37,7 +40,8 @@ public:
     void close_maildrop(std::string user) override;
 
 private:
-    store::Store& store_;
+    store::Users& users_;
+    store::Mailboxes& mailboxes_;
     io::BlockingPool& pool_;
     io::BlockingPool& login_pool_;
     MaildropLocks& locks_;

@@ -30,14 +30,14 @@ smtp::RcptVerdict RelayPolicy::check_recipient(std::string_view address, const s
         // RFC 5321 4.5.1: "postmaster" without a domain must be accepted;
         // it is the postmaster of our first local domain.
         if (ascii_lower(address) == "postmaster" && !primary_domain_.empty()) {
-            return store_.user_exists("postmaster@" + primary_domain_) ? smtp::RcptVerdict::kAcceptLocal
+            return store_.users().exists("postmaster@" + primary_domain_) ? smtp::RcptVerdict::kAcceptLocal
                                                                         : smtp::RcptVerdict::kUnknownUser;
         }
         return smtp::RcptVerdict::kUnknownUser;
     }
     std::string_view domain = address.substr(at + 1);
     if (is_local_domain(domain)) {
-        return store_.user_exists(ascii_lower(address)) ? smtp::RcptVerdict::kAcceptLocal
+        return store_.users().exists(ascii_lower(address)) ? smtp::RcptVerdict::kAcceptLocal
                                                         : smtp::RcptVerdict::kUnknownUser;
     }
     if (client.relay_allowed || client.authenticated) return smtp::RcptVerdict::kAcceptRelay;

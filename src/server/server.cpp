@@ -44,7 +44,7 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     options.min_free_space = config.store.min_free_space;
     auto opened = store::Store::open(options);
     if (!opened) return opened.error();
-    if (auto r = opened.value()->recover(); !r) return r.error();
+    if (auto r = opened.value()->recovery().recover(); !r) return r.error();
     return opened;
 }
 
@@ -79,9 +79,9 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       tls_(std::move(tls)),
       pool_(pool_options(config, 1)),
       login_pool_(pool_options(config, io::BlockingPool::Options{}.max_running_per_key)),
-      pop3_backend_(*store_, pool_, login_pool_, maildrop_locks_, throttle_, &hub_),
+      pop3_backend_(store_->users(), store_->mailboxes(), pool_, login_pool_, maildrop_locks_, throttle_, &hub_),
       imap_backend_(*store_, pool_, login_pool_, throttle_, hub_),
-      smtp_auth_(*store_, login_pool_, throttle_),
+      smtp_auth_(store_->users(), login_pool_, throttle_),
       dkim_(std::move(dkim)),
       sign_pool_(dkim_ ? std::make_unique<io::BlockingPool>(sign_pool_options(threads_)) : nullptr),
       dkim_filter_(dkim_ ? std::make_unique<DkimFilter>(*dkim_, *sign_pool_) : nullptr),
@@ -104,7 +104,8 @@ Result<void> Server::start() {
         econfig.on_local_delivery = [this](const std::string& user) {
             hub_.publish(store::keys::lower_address(user), "INBOX");
         };
-        engine_ = std::make_unique<delivery::DeliveryEngine>(*store_, std::move(econfig));
+        engine_ = std::make_unique<delivery::DeliveryEngine>(store_->spool(), store_->commit_stage(),
+                                                             std::move(econfig));
     } catch (const config::ConfigError& e) {
         return make_error(e.what());
     }

@@ -21,7 +21,7 @@ Result<void> BatchBuilder::check_accept(const AcceptRequest& request, const IdSe
     // holds exactly those; recover() relies on it).
     if (!has_pending_recipients(env)) return make_error("message " + qid + " has no recipient left to deliver");
     if (accepted_.count(qid) || claimed.count(qid)) return make_error("queue id " + qid + " submitted twice");
-    auto existing = txn_.get(Store::Impl::kBodyRefs, qid);
+    auto existing = txn_.get(StoreImpl::kBodyRefs, qid);
     if (!existing) return existing.error();
     if (existing->has_value()) return make_error("queue id " + qid + " already in the store");
     return {};
@@ -32,10 +32,10 @@ void BatchBuilder::write_accept(AcceptRequest& request) {
     const std::string& qid = env.queue_id;
     env.body_size = request.data.size();
     if (env.next_attempt == 0) env.next_attempt = env.received_at;  // due at once
-    txn_.put(Store::Impl::kBodies, qid, request.data);
-    txn_.put(Store::Impl::kBodyRefs, qid, encode_refcount(1));  // the envelope's reference
-    txn_.put(Store::Impl::kEnvelopes, qid, encode_envelope(env));
-    txn_.put(Store::Impl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
+    txn_.put(StoreImpl::kBodies, qid, request.data);
+    txn_.put(StoreImpl::kBodyRefs, qid, encode_refcount(1));  // the envelope's reference
+    txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
+    txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     accepted_.insert(qid);
 }
 

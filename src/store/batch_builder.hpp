@@ -1,5 +1,5 @@
 // Builds the one WriteBatch of a commit-stage batch, request by request
-// (used by Store::Impl::write_batch, commit_batch.cpp), on the commit
+// (used by StoreImpl::write_batch, commit_batch.cpp), on the commit
 // thread, the store's only writer.
 //
 // Every request does all its reads and checks first (through the batch:

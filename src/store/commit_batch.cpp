@@ -1,9 +1,9 @@
 // The commit thread's half of the store: turning a batch of accepts,
 // outcomes and the other writes (WriteRequest) into one atomic, synced
-// WriteBatch (Store::Impl::write_batch). What one request writes:
+// WriteBatch (StoreImpl::write_batch). What one request writes:
 // accept.cpp (spooling), outcome.cpp (the result of a delivery attempt),
 // and for the rest the build of the blocking call that submitted it
-// (store.cpp, mailboxes.cpp, mailbox_messages.cpp, ...).
+// (users.cpp, spool.cpp, mailboxes.cpp, mailbox_messages.cpp, ...).
 //
 // A request that fails is rejected on its own -- rolled back to the save
 // point taken before it -- and the rest of the batch commits; a failed
@@ -47,7 +47,7 @@ bool has_pending_recipients(const mail::Envelope& envelope) {
     return false;
 }
 
-void Store::Impl::write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) {
+void StoreImpl::write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) {
     if (auto w = require_writable(); !w) {
         for (auto& r : results) r = w.error();
         return;
@@ -57,7 +57,7 @@ void Store::Impl::write_batch(std::span<const CommitRef> requests, std::vector<R
     WriteTxn txn(*this);
     BatchBuilder builder(txn);
     // Only this thread modifies users (after a commit, below): the shared
-    // lock is for the ring threads' user_exists() readers, not for us.
+    // lock is for the ring threads' Users::exists() readers, not for us.
     std::shared_lock users_lock(users_mu);
     for (size_t i = 0; i < requests.size(); ++i) {
         txn.begin_request();

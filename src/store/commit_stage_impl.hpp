@@ -35,7 +35,7 @@ class WriteTxn;  // write_txn.hpp
 // Any other write of the store (users, mailboxes, flags, expunge, queue
 // administration): the commit stage is the only writer, so every write is
 // a request that joins the next batch. Not part of CommitStage: only the
-// store itself submits these (Store::Impl::run_write).
+// store itself submits these (StoreImpl::run_write).
 struct WriteRequest {
     // Runs on the commit thread with the batch being built: reads see the
     // database plus everything the batch's earlier requests added, so a

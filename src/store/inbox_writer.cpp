@@ -67,7 +67,7 @@ uint64_t InboxWriter::write(std::vector<Target>& targets, const mail::Envelope& 
         t.meta.unseen += 1;  // delivered without flags
         t.meta.bytes += msg.size;
         created = created || t.created;
-        txn_.put(Store::Impl::kMessages, keys::message_key(t.user, keys::kInbox, uid), encode_message(msg));
+        txn_.put(StoreImpl::kMessages, keys::message_key(t.user, keys::kInbox, uid), encode_message(msg));
         txn_.put_meta(t.meta_key, t.meta);
     }
     // Covers every UIDVALIDITY allocated so far, this batch's included.

@@ -51,7 +51,7 @@ private:
     // until a batch that writes it is durable.
     Result<MailboxMeta> lookup_meta(const std::string& key, bool& created);
 
-    Store::Impl& impl_;
+    StoreImpl& impl_;
     WriteTxn& txn_;
 };
 

@@ -22,7 +22,7 @@ Error mailbox_exists(std::string_view name);
 // The info of a mailbox, its `recent` count left at 0 (count_recent).
 MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta);
 // How many of the mailbox's messages lie above its recent floor (\Recent).
-Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+Result<uint64_t> count_recent(const StoreImpl& impl, const std::string& user, std::string_view name,
                               const MailboxMeta& meta);
 
 // Adds the deletion of every message record under `prefix` (a mailbox's or
@@ -44,7 +44,7 @@ inline void uncount_message(MailboxMeta& meta, uint64_t size, uint32_t flags) {
     if (!(flags & kFlagSeen)) meta.unseen -= meta.unseen > 0 ? 1 : 0;
 }
 
-// Keyword bits (store.hpp, kFirstKeywordBit) against a keyword table.
+// Keyword bits (mailboxes.hpp, kFirstKeywordBit) against a keyword table.
 // keyword_bits: the bits of `names`; with define, adds the missing ones to
 // `table` and returns false (adding nothing) if that would pass kMaxKeywords.
 bool keyword_bits(std::vector<std::string>& table, const std::vector<std::string>& names, bool define,

@@ -1,5 +1,5 @@
 // Keywords (IMAP custom flags) as bits of a message's flag word, indexed by
-// the mailbox's keyword table (store.hpp, kFirstKeywordBit).
+// the mailbox's keyword table (mailboxes.hpp, kFirstKeywordBit).
 #include <cctype>
 #include <mutex>
 
@@ -62,21 +62,21 @@ uint32_t carry_keywords(uint32_t flags, const std::vector<std::string>& from, st
     return out;
 }
 
-Result<uint32_t> Store::keyword_flags(std::string_view user_in, std::string_view mailbox,
+Result<uint32_t> Mailboxes::keyword_flags(std::string_view user_in, std::string_view mailbox,
                                       const std::vector<std::string>& names, bool define) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
     const std::string key = keys::mailbox_key(*user, mailbox);
     if (!define) {
-        auto meta = impl_->read_meta(key);
+        auto meta = impl_.read_meta(key);
         if (!meta) return meta.error();
         if (!meta->has_value()) return no_such_mailbox(mailbox);
         uint32_t bits = 0;
         keyword_bits((*meta)->keywords, names, false, bits);
         return bits;
     }
-    return impl_->write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
+    return impl_.write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
         auto meta = txn.read_meta(key);
         if (!meta) return meta.error();
         if (!meta->has_value()) return no_such_mailbox(mailbox);

@@ -1,9 +1,9 @@
-// The message half of the mailbox API for POP3 and IMAP (store.hpp):
+// The message half of the mailbox API for POP3 and IMAP (mailboxes.hpp):
 // listings and reads, flag changes, expunge, copy/move and append.
 //
 // Reads take no lock; the ones that read more than one key (a listing with
 // its meta, a record with its body) read through one snapshot. Each write is
-// one request of the commit stage (Store::Impl::run_write): its
+// one request of the commit stage (StoreImpl::run_write): its
 // read-modify-write -- records, the mailbox counters (messages, bytes,
 // unseen), UIDs and body reference counts -- runs on the commit thread
 // against the database plus the batch being built, so it never interleaves
@@ -45,7 +45,7 @@ Result<void> visit_uids(WriteTxn& txn, const std::string& prefix, const std::vec
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     ro.iterate_upper_bound = &upper_slice;
-    auto it = txn.iterator(Store::Impl::kMessages, ro);
+    auto it = txn.iterator(StoreImpl::kMessages, ro);
     bool positioned = false;
     std::string key = prefix;
     for (uint32_t uid : uids) {
@@ -70,7 +70,7 @@ Result<void> visit_uids(WriteTxn& txn, const std::string& prefix, const std::vec
 // The meta of a mailbox a write puts messages into: stored, or -- INBOX
 // only, which always exists for the protocols -- a fresh one (created).
 Result<MailboxMeta> target_meta(WriteTxn& txn, const std::string& key, std::string_view name, bool& created) {
-    Store::Impl& impl = txn.impl();
+    StoreImpl& impl = txn.impl();
     created = false;
     auto meta = txn.read_meta(key);
     if (!meta) return meta.error();
@@ -112,7 +112,7 @@ Result<std::vector<Removal>> find_removals(WriteTxn& txn, const std::string& pre
     if (uids) {
         r = visit_uids(txn, prefix, *uids, remove);
     } else {
-        r = txn.scan(Store::Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+        r = txn.scan(StoreImpl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
             if (key.size() != prefix.size() + 4) return true;  // not a message key
             return remove(keys::get_be32(key.substr(prefix.size())), key, value);
         });
@@ -126,12 +126,12 @@ Result<std::vector<Removal>> find_removals(WriteTxn& txn, const std::string& pre
 
 // --- reads ---
 
-Result<MailboxContents> Store::list_messages(std::string_view user_in, std::string_view mailbox) {
+Result<MailboxContents> Mailboxes::list_messages(std::string_view user_in, std::string_view mailbox) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-    SnapshotGuard snapshot(impl_->db, /*take=*/!impl_->options.read_only);
-    auto meta = impl_->read_meta(keys::mailbox_key(*user, mailbox), snapshot.get());
+    SnapshotGuard snapshot(impl_.db, /*take=*/!impl_.options.read_only);
+    auto meta = impl_.read_meta(keys::mailbox_key(*user, mailbox), snapshot.get());
     if (!meta) return meta.error();
     if (!meta->has_value()) return no_such_mailbox(mailbox);
 
@@ -140,7 +140,7 @@ Result<MailboxContents> Store::list_messages(std::string_view user_in, std::stri
     out.messages.reserve(std::min<uint64_t>((*meta)->messages, 1u << 20));  // a damaged count cannot exhaust memory
     const std::string prefix = keys::message_prefix(*user, mailbox);
     Result<void> bad{};
-    auto r = impl_->scan(Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+    auto r = impl_.scan(StoreImpl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + 4) return true;  // not a message key
         auto head = decode_message_head(value);
         if (!head) {
@@ -157,13 +157,13 @@ Result<MailboxContents> Store::list_messages(std::string_view user_in, std::stri
     return out;
 }
 
-Result<std::optional<MessageRecord>> Store::get_message_record(std::string_view user_in, std::string_view mailbox,
+Result<std::optional<MessageRecord>> Mailboxes::get_message_record(std::string_view user_in, std::string_view mailbox,
                                                                uint32_t uid) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-    SnapshotGuard snapshot(impl_->db, /*take=*/!impl_->options.read_only);
-    auto stored = impl_->get(Impl::kMessages, keys::message_key(*user, mailbox, uid), snapshot.get());
+    SnapshotGuard snapshot(impl_.db, /*take=*/!impl_.options.read_only);
+    auto stored = impl_.get(StoreImpl::kMessages, keys::message_key(*user, mailbox, uid), snapshot.get());
     if (!stored) return stored.error();
     if (!stored->has_value()) return std::optional<MessageRecord>();
     auto msg = decode_message(**stored);
@@ -171,26 +171,26 @@ Result<std::optional<MessageRecord>> Store::get_message_record(std::string_view 
     if (msg->summary.empty()) {
         // Stored before summaries existed: computed now (not stored; a read
         // takes no lock).
-        auto body = impl_->get(Impl::kBodies, msg->queue_id, snapshot.get());
+        auto body = impl_.get(StoreImpl::kBodies, msg->queue_id, snapshot.get());
         if (!body) return body.error();
         if (body->has_value()) msg->summary = message_summary(msg->prefix, **body);
     }
     return std::optional<MessageRecord>(std::move(msg).value());
 }
 
-Result<std::optional<std::string>> Store::read_message(std::string_view user, std::string_view mailbox,
+Result<std::optional<std::string>> Mailboxes::read_message(std::string_view user, std::string_view mailbox,
                                                        uint32_t uid) {
     return read_message_range(user, mailbox, uid, 0, UINT64_MAX);
 }
 
-Result<std::optional<std::string>> Store::read_message_range(std::string_view user_in, std::string_view mailbox,
+Result<std::optional<std::string>> Mailboxes::read_message_range(std::string_view user_in, std::string_view mailbox,
                                                              uint32_t uid, uint64_t offset, uint64_t length) {
     using Found = std::optional<std::string>;
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
-    SnapshotGuard snapshot(impl_->db, /*take=*/!impl_->options.read_only);
-    auto stored = impl_->get(Impl::kMessages, keys::message_key(*user, mailbox, uid), snapshot.get());
+    SnapshotGuard snapshot(impl_.db, /*take=*/!impl_.options.read_only);
+    auto stored = impl_.get(StoreImpl::kMessages, keys::message_key(*user, mailbox, uid), snapshot.get());
     if (!stored) return stored.error();
     if (!stored->has_value()) return Found();
     auto msg = decode_message(**stored);
@@ -200,7 +200,7 @@ Result<std::optional<std::string>> Store::read_message_range(std::string_view us
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot.get();
     rocksdb::PinnableSlice body;
-    rocksdb::Status s = impl_->db->Get(ro, impl_->cf(Impl::kBodies), msg->queue_id, &body);
+    rocksdb::Status s = impl_.db->Get(ro, impl_.cf(StoreImpl::kBodies), msg->queue_id, &body);
     if (s.IsNotFound())
         return make_error("body " + msg->queue_id + " of " + std::string(mailbox) + " UID " + std::to_string(uid) +
                           " is missing");
@@ -231,7 +231,7 @@ using Changed = std::vector<std::pair<uint32_t, uint32_t>>;
 // (ascending, unique) are flags_of(uid, old flags). flags_of runs on the
 // commit thread against the flags as the batch leaves them, so concurrent
 // STOREs on one message never lose each other's bits.
-Result<Changed> update_flags(Store::Impl& impl, std::string_view user_in, std::string_view mailbox,
+Result<Changed> update_flags(StoreImpl& impl, std::string_view user_in, std::string_view mailbox,
                              const std::vector<uint32_t>& uids,
                              const std::function<uint32_t(uint32_t uid, uint32_t old)>& flags_of) {
     auto user = mailbox_user(user_in);
@@ -267,7 +267,7 @@ Result<Changed> update_flags(Store::Impl& impl, std::string_view user_in, std::s
         });
         if (!r) return r.error();
         if (!bad) return bad.error();
-        for (const auto& [key, msg] : updates) txn.put(Store::Impl::kMessages, key, encode_message(msg));
+        for (const auto& [key, msg] : updates) txn.put(StoreImpl::kMessages, key, encode_message(msg));
         if (meta.unseen != (*stored_meta)->unseen) txn.put_meta(meta_key, meta);
         return changed;
     });
@@ -275,28 +275,28 @@ Result<Changed> update_flags(Store::Impl& impl, std::string_view user_in, std::s
 
 }  // namespace
 
-Result<std::vector<std::pair<uint32_t, uint32_t>>> Store::set_flags(
+Result<std::vector<std::pair<uint32_t, uint32_t>>> Mailboxes::set_flags(
     std::string_view user, std::string_view mailbox, const std::vector<std::pair<uint32_t, uint32_t>>& flags) {
     std::map<uint32_t, uint32_t> wanted;  // uid -> flags; the last value listed wins
     for (const auto& [uid, f] : flags) wanted[uid] = f;
     std::vector<uint32_t> uids;
     uids.reserve(wanted.size());
     for (const auto& entry : wanted) uids.push_back(entry.first);
-    return update_flags(*impl_, user, mailbox, uids, [&](uint32_t uid, uint32_t) { return wanted[uid]; });
+    return update_flags(impl_, user, mailbox, uids, [&](uint32_t uid, uint32_t) { return wanted[uid]; });
 }
 
-Result<std::vector<std::pair<uint32_t, uint32_t>>> Store::change_flags(std::string_view user,
+Result<std::vector<std::pair<uint32_t, uint32_t>>> Mailboxes::change_flags(std::string_view user,
                                                                        std::string_view mailbox,
                                                                        const std::vector<uint32_t>& uids,
                                                                        uint32_t add, uint32_t remove) {
-    return update_flags(*impl_, user, mailbox, sorted_unique(uids),
+    return update_flags(impl_, user, mailbox, sorted_unique(uids),
                         [=](uint32_t, uint32_t old) { return (old | add) & ~remove; });
 }
 
 namespace {
 
 // expunge() and expunge_deleted(): uids null = every message.
-Result<std::vector<uint32_t>> expunge_messages(Store::Impl& impl, std::string_view user_in, std::string_view mailbox,
+Result<std::vector<uint32_t>> expunge_messages(StoreImpl& impl, std::string_view user_in, std::string_view mailbox,
                                                const std::vector<uint32_t>* uids, bool require_deleted) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
@@ -320,7 +320,7 @@ Result<std::vector<uint32_t>> expunge_messages(Store::Impl& impl, std::string_vi
 
         removed.reserve(found->size());
         for (const auto& r : *found) {
-            txn.del(Store::Impl::kMessages, r.key);
+            txn.del(StoreImpl::kMessages, r.key);
             uncount_message(meta, r.msg.size, r.msg.flags);
             removed.push_back(r.uid);
         }
@@ -332,19 +332,19 @@ Result<std::vector<uint32_t>> expunge_messages(Store::Impl& impl, std::string_vi
 
 }  // namespace
 
-Result<std::vector<uint32_t>> Store::expunge(std::string_view user, std::string_view mailbox,
+Result<std::vector<uint32_t>> Mailboxes::expunge(std::string_view user, std::string_view mailbox,
                                              const std::vector<uint32_t>& uids, bool require_deleted) {
     const std::vector<uint32_t> listed = sorted_unique(uids);
-    return expunge_messages(*impl_, user, mailbox, &listed, require_deleted);
+    return expunge_messages(impl_, user, mailbox, &listed, require_deleted);
 }
 
-Result<std::vector<uint32_t>> Store::expunge_deleted(std::string_view user, std::string_view mailbox) {
-    return expunge_messages(*impl_, user, mailbox, nullptr, /*require_deleted=*/true);
+Result<std::vector<uint32_t>> Mailboxes::expunge_deleted(std::string_view user, std::string_view mailbox) {
+    return expunge_messages(impl_, user, mailbox, nullptr, /*require_deleted=*/true);
 }
 
-Result<uint32_t> Store::claim_recent(std::string_view user_in, std::string_view mailbox, uint32_t uidvalidity,
+Result<uint32_t> Mailboxes::claim_recent(std::string_view user_in, std::string_view mailbox, uint32_t uidvalidity,
                                     uint32_t upto) {
-    if (auto w = impl_->require_writable(); !w) return w.error();
+    if (auto w = impl_.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(mailbox); !c) return c.error();
@@ -352,11 +352,11 @@ Result<uint32_t> Store::claim_recent(std::string_view user_in, std::string_view 
     // Nothing left to claim (every SELECT after the first) is answered from
     // the committed meta, without a request: the floor only grows, so if it
     // already reaches `upto`, the floor the commit thread would see does too.
-    if (auto committed = impl_->read_meta(meta_key); committed && committed->has_value() &&
+    if (auto committed = impl_.read_meta(meta_key); committed && committed->has_value() &&
         (*committed)->uidvalidity == uidvalidity && upto <= (*committed)->recent_floor)
         return (*committed)->recent_floor;
 
-    return impl_->write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
+    return impl_.write<uint32_t>([&](WriteTxn& txn) -> Result<uint32_t> {
         auto stored = txn.read_meta(meta_key);
         if (!stored) return stored.error();
         if (!stored->has_value() || (*stored)->uidvalidity != uidvalidity) return no_such_mailbox(mailbox);
@@ -373,7 +373,7 @@ Result<uint32_t> Store::claim_recent(std::string_view user_in, std::string_view 
 namespace {
 
 // copy_messages() and move_messages(): one request either way.
-Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::string_view from,
+Result<CopyResult> transfer(StoreImpl& impl, std::string_view user_in, std::string_view from,
                             const std::vector<uint32_t>& uids_in, std::string_view to, bool move) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
@@ -435,10 +435,10 @@ Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::st
         for (auto& [uid, msg] : found) {
             const uint32_t new_uid = dest.uidnext++;
             if (to_key != from_key) msg.flags = carry_keywords(msg.flags, source.keywords, dest.keywords);
-            txn.put(Store::Impl::kMessages, keys::message_key(*user, to, new_uid), encode_message(msg));
+            txn.put(StoreImpl::kMessages, keys::message_key(*user, to, new_uid), encode_message(msg));
             count_message(dest, msg.size, msg.flags);
             if (move) {
-                txn.del(Store::Impl::kMessages, keys::message_key(*user, from, uid));
+                txn.del(StoreImpl::kMessages, keys::message_key(*user, from, uid));
                 uncount_message(source, msg.size, msg.flags);
             }
             out.uids.emplace_back(uid, new_uid);
@@ -453,17 +453,17 @@ Result<CopyResult> transfer(Store::Impl& impl, std::string_view user_in, std::st
 
 }  // namespace
 
-Result<CopyResult> Store::copy_messages(std::string_view user, std::string_view from,
+Result<CopyResult> Mailboxes::copy_messages(std::string_view user, std::string_view from,
                                         const std::vector<uint32_t>& uids, std::string_view to) {
-    return transfer(*impl_, user, from, uids, to, /*move=*/false);
+    return transfer(impl_, user, from, uids, to, /*move=*/false);
 }
 
-Result<CopyResult> Store::move_messages(std::string_view user, std::string_view from,
+Result<CopyResult> Mailboxes::move_messages(std::string_view user, std::string_view from,
                                         const std::vector<uint32_t>& uids, std::string_view to) {
-    return transfer(*impl_, user, from, uids, to, /*move=*/true);
+    return transfer(impl_, user, from, uids, to, /*move=*/true);
 }
 
-Result<AppendResult> Store::append_message(std::string_view user_in, std::string_view mailbox, std::string_view data,
+Result<AppendResult> Mailboxes::append_message(std::string_view user_in, std::string_view mailbox, std::string_view data,
                                            uint32_t flags, int64_t internal_date) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
@@ -478,7 +478,7 @@ Result<AppendResult> Store::append_message(std::string_view user_in, std::string
     msg.summary = message_summary("", data);
     const std::string meta_key = keys::mailbox_key(*user, mailbox);
 
-    return impl_->write<AppendResult>([&](WriteTxn& txn) -> Result<AppendResult> {
+    return impl_.write<AppendResult>([&](WriteTxn& txn) -> Result<AppendResult> {
         bool created = false;
         auto meta = target_meta(txn, meta_key, mailbox, created);
         if (!meta) return meta.error();
@@ -486,17 +486,17 @@ Result<AppendResult> Store::append_message(std::string_view user_in, std::string
         // A fresh queue ID never names a stored body; checked all the same,
         // since sharing one would corrupt its reference count.
         msg.queue_id = new_queue_id();
-        auto existing = txn.get(Impl::kBodyRefs, msg.queue_id);
+        auto existing = txn.get(StoreImpl::kBodyRefs, msg.queue_id);
         if (!existing) return existing.error();
         if (existing->has_value()) return make_error("queue id " + msg.queue_id + " already in the store");
 
         const uint32_t uid = meta->uidnext++;
         count_message(*meta, msg.size, msg.flags);
-        txn.put(Impl::kBodies, msg.queue_id, data);
-        txn.put(Impl::kBodyRefs, msg.queue_id, encode_refcount(1));  // this message's reference
-        txn.put(Impl::kMessages, keys::message_key(*user, mailbox, uid), encode_message(msg));
+        txn.put(StoreImpl::kBodies, msg.queue_id, data);
+        txn.put(StoreImpl::kBodyRefs, msg.queue_id, encode_refcount(1));  // this message's reference
+        txn.put(StoreImpl::kMessages, keys::message_key(*user, mailbox, uid), encode_message(msg));
         txn.put_meta(meta_key, *meta);
-        if (created) impl_->put_uidvalidity_last(txn);
+        if (created) impl_.put_uidvalidity_last(txn);
         return AppendResult{meta->uidvalidity, uid};
     }, data.size());
 }

@@ -1,9 +1,9 @@
-// Mailbox management for POP3 and IMAP (store.hpp, "the mailbox API"):
+// Mailbox management for POP3 and IMAP (mailboxes.hpp, "the mailbox API"):
 // listing, create, delete, rename, subscriptions and the default mailboxes,
 // plus the UIDVALIDITY counter and the meta helpers shared with the message
 // half (mailbox_messages.cpp) and the commit thread (inbox_writer.cpp).
 //
-// Every write is one request of the commit stage (Store::Impl::run_write):
+// Every write is one request of the commit stage (StoreImpl::run_write):
 // its read-modify-write runs on the commit thread against the batch being
 // built, and the meta cache follows only once that batch is durable.
 // UIDVALIDITY comes from one store-wide counter, max(now, last + 1), kept in
@@ -54,13 +54,13 @@ bool is_inbox(std::string_view name) { return name == keys::kInbox; }
 // takes that subscription over: true if there was one. Read only; the
 // caller deletes the orphan (drop_orphan) with its other writes.
 Result<bool> has_orphan_subscription(WriteTxn& txn, const std::string& user, std::string_view name) {
-    auto orphan = txn.get(Store::Impl::kDefault, keys::orphan_subscription_key(user, name));
+    auto orphan = txn.get(StoreImpl::kDefault, keys::orphan_subscription_key(user, name));
     if (!orphan) return orphan.error();
     return orphan->has_value();
 }
 
 void drop_orphan(WriteTxn& txn, const std::string& user, std::string_view name) {
-    txn.del(Store::Impl::kDefault, keys::orphan_subscription_key(user, name));
+    txn.del(StoreImpl::kDefault, keys::orphan_subscription_key(user, name));
 }
 
 }  // namespace
@@ -93,7 +93,7 @@ MailboxInfo to_mailbox_info(std::string_view name, const MailboxMeta& meta) {
                        meta.keywords,     meta.recent_floor, 0};
 }
 
-Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, std::string_view name,
+Result<uint64_t> count_recent(const StoreImpl& impl, const std::string& user, std::string_view name,
                               const MailboxMeta& meta) {
     if (meta.recent_floor >= meta.uidnext - 1 || meta.messages == 0) return uint64_t{0};
     // The message keys sort by UID: seek past the floor and count the rest.
@@ -102,7 +102,7 @@ Result<uint64_t> count_recent(const Store::Impl& impl, const std::string& user, 
     std::string upper = keys::prefix_successor(prefix);
     rocksdb::Slice upper_slice(upper);
     ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf(Store::Impl::kMessages)));
+    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf(StoreImpl::kMessages)));
     uint64_t n = 0;
     for (it->Seek(keys::message_key(user, name, meta.recent_floor + 1)); it->Valid(); it->Next())
         if (it->key().size() == prefix.size() + 4) ++n;
@@ -114,7 +114,7 @@ Result<uint64_t> delete_message_records(WriteTxn& txn, const std::string& prefix
     std::vector<std::string> message_keys;
     std::map<std::string, uint64_t> drops;  // qid -> references to drop
     Result<void> bad{};
-    auto scanned = txn.scan(Store::Impl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
+    auto scanned = txn.scan(StoreImpl::kMessages, prefix, [&](std::string_view key, std::string_view value) {
         auto msg = decode_message(value);
         if (!msg) {
             bad = msg.error();
@@ -127,23 +127,23 @@ Result<uint64_t> delete_message_records(WriteTxn& txn, const std::string& prefix
     if (!scanned) return scanned.error();
     if (!bad) return bad.error();
     if (auto r = txn.drop_body_refs(drops); !r) return r.error();  // reads, then writes
-    for (const auto& key : message_keys) txn.del(Store::Impl::kMessages, key);
+    for (const auto& key : message_keys) txn.del(StoreImpl::kMessages, key);
     return message_keys.size();
 }
 
 // --- Impl helpers ---
 
-uint32_t Store::Impl::allocate_uidvalidity() {
+uint32_t StoreImpl::allocate_uidvalidity() {
     const auto now = static_cast<uint32_t>(std::time(nullptr));
     if (uidvalidity_last != UINT32_MAX) uidvalidity_last = std::max(now, uidvalidity_last + 1);
     return uidvalidity_last;
 }
 
-void Store::Impl::put_uidvalidity_last(WriteTxn& txn) {
+void StoreImpl::put_uidvalidity_last(WriteTxn& txn) {
     txn.put(kDefault, keys::kUidValidityLast, encode_refcount(uidvalidity_last));
 }
 
-Result<std::optional<MailboxMeta>> Store::Impl::read_meta(std::string_view key,
+Result<std::optional<MailboxMeta>> StoreImpl::read_meta(std::string_view key,
                                                           const rocksdb::Snapshot* snapshot) const {
     auto stored = get(kMailboxes, key, snapshot);
     if (!stored) return stored.error();
@@ -153,7 +153,7 @@ Result<std::optional<MailboxMeta>> Store::Impl::read_meta(std::string_view key,
     return std::optional<MailboxMeta>(std::move(meta).value());
 }
 
-Result<size_t> Store::Impl::add_default_mailboxes(WriteTxn& txn, const std::string& user) {
+Result<size_t> StoreImpl::add_default_mailboxes(WriteTxn& txn, const std::string& user) {
     // Reads first: which are missing, and which take an orphan subscription.
     struct Missing {
         std::string key;
@@ -186,13 +186,13 @@ Result<size_t> Store::Impl::add_default_mailboxes(WriteTxn& txn, const std::stri
 
 // --- reads ---
 
-Result<std::vector<MailboxInfo>> Store::list_mailboxes(std::string_view user_in) {
+Result<std::vector<MailboxInfo>> Mailboxes::list_mailboxes(std::string_view user_in) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     const std::string prefix = keys::user_prefix(*user);
     std::vector<MailboxInfo> out;
     Result<void> bad{};
-    auto r = impl_->scan(Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
+    auto r = impl_.scan(StoreImpl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
         std::string_view name = key.substr(prefix.size());
         auto meta = decode_mailbox_meta(value);
         if (!meta) {
@@ -200,7 +200,7 @@ Result<std::vector<MailboxInfo>> Store::list_mailboxes(std::string_view user_in)
             return false;
         }
         out.push_back(to_mailbox_info(name, *meta));
-        auto recent = count_recent(*impl_, *user, name, *meta);
+        auto recent = count_recent(impl_, *user, name, *meta);
         if (!recent) {
             bad = recent.error();
             return false;
@@ -213,12 +213,12 @@ Result<std::vector<MailboxInfo>> Store::list_mailboxes(std::string_view user_in)
     return out;
 }
 
-Result<std::vector<std::string>> Store::list_orphan_subscriptions(std::string_view user_in) {
+Result<std::vector<std::string>> Mailboxes::list_orphan_subscriptions(std::string_view user_in) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     const std::string prefix = keys::orphan_subscription_prefix(*user);
     std::vector<std::string> out;
-    auto r = impl_->scan(Impl::kDefault, prefix, [&](std::string_view key, std::string_view) {
+    auto r = impl_.scan(StoreImpl::kDefault, prefix, [&](std::string_view key, std::string_view) {
         out.emplace_back(key.substr(prefix.size()));
         return true;
     });
@@ -226,15 +226,15 @@ Result<std::vector<std::string>> Store::list_orphan_subscriptions(std::string_vi
     return out;
 }
 
-Result<std::optional<MailboxInfo>> Store::mailbox_info(std::string_view user_in, std::string_view name) {
+Result<std::optional<MailboxInfo>> Mailboxes::mailbox_info(std::string_view user_in, std::string_view name) {
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(name); !c) return c.error();
-    auto meta = impl_->read_meta(keys::mailbox_key(*user, name));
+    auto meta = impl_.read_meta(keys::mailbox_key(*user, name));
     if (!meta) return meta.error();
     if (!meta->has_value()) return std::optional<MailboxInfo>();
     MailboxInfo info = to_mailbox_info(name, **meta);
-    auto recent = count_recent(*impl_, *user, name, **meta);
+    auto recent = count_recent(impl_, *user, name, **meta);
     if (!recent) return recent.error();
     info.recent = *recent;
     return std::optional<MailboxInfo>(std::move(info));
@@ -242,9 +242,9 @@ Result<std::optional<MailboxInfo>> Store::mailbox_info(std::string_view user_in,
 
 // --- writes ---
 
-Result<MailboxInfo> Store::create_mailbox(std::string_view user_in, std::string_view name,
+Result<MailboxInfo> Mailboxes::create_mailbox(std::string_view user_in, std::string_view name,
                                           std::string_view special_use) {
-    if (auto w = impl_->require_writable(); !w) return w.error();
+    if (auto w = impl_.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(name); !c) return c.error();
@@ -252,19 +252,19 @@ Result<MailboxInfo> Store::create_mailbox(std::string_view user_in, std::string_
     if (!use) return make_error("unsupported special-use attribute '" + std::string(special_use) + "'", kBadSpecialUse);
 
     const std::string key = keys::mailbox_key(*user, name);
-    auto created = impl_->write<MailboxMeta>([&](WriteTxn& txn) -> Result<MailboxMeta> {
+    auto created = impl_.write<MailboxMeta>([&](WriteTxn& txn) -> Result<MailboxMeta> {
         auto existing = txn.read_meta(key);
         if (!existing) return existing.error();
         if (existing->has_value()) return mailbox_exists(name);
         auto orphan = has_orphan_subscription(txn, *user, name);
         if (!orphan) return orphan.error();
         MailboxMeta meta;
-        meta.uidvalidity = impl_->allocate_uidvalidity();
+        meta.uidvalidity = impl_.allocate_uidvalidity();
         meta.special_use = *use;
         meta.subscribed = *orphan;
         if (*orphan) drop_orphan(txn, *user, name);
         txn.put_meta(key, meta);
-        impl_->put_uidvalidity_last(txn);
+        impl_.put_uidvalidity_last(txn);
         return meta;
     });
     if (!created) return created.error();
@@ -272,8 +272,8 @@ Result<MailboxInfo> Store::create_mailbox(std::string_view user_in, std::string_
     return to_mailbox_info(name, *created);
 }
 
-Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view name) {
-    if (auto w = impl_->require_writable(); !w) return w;
+Result<void> Mailboxes::delete_mailbox(std::string_view user_in, std::string_view name) {
+    if (auto w = impl_.require_writable(); !w) return w;
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(name); !c) return c;
@@ -281,7 +281,7 @@ Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view na
 
     const std::string key = keys::mailbox_key(*user, name);
     uint64_t messages = 0;
-    auto deleted = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+    auto deleted = impl_.run_write([&](WriteTxn& txn) -> Result<void> {
         auto existing = txn.read_meta(key);
         if (!existing) return existing.error();
         if (!existing->has_value()) return no_such_mailbox(name);
@@ -291,7 +291,7 @@ Result<void> Store::delete_mailbox(std::string_view user_in, std::string_view na
         messages = *deleted_records;
         txn.delete_meta(key);
         // RFC 3501 6.3.6: the subscription outlives the mailbox.
-        if ((*existing)->subscribed) txn.put(Impl::kDefault, keys::orphan_subscription_key(*user, name), "");
+        if ((*existing)->subscribed) txn.put(StoreImpl::kDefault, keys::orphan_subscription_key(*user, name), "");
         return {};
     });
     if (!deleted) return deleted;
@@ -314,7 +314,7 @@ Result<void> add_child_moves(WriteTxn& txn, const std::string& user, std::string
     const std::string prefix = keys::mailbox_key(user, from_children);
     const size_t name_at = keys::user_prefix(user).size();
     Result<void> bad{};
-    auto r = txn.scan(Store::Impl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
+    auto r = txn.scan(StoreImpl::kMailboxes, prefix, [&](std::string_view key, std::string_view value) {
         std::string_view child = key.substr(name_at);
         auto meta = decode_mailbox_meta(value);
         if (!meta) {
@@ -354,7 +354,7 @@ using MoveRecords = std::vector<std::vector<std::pair<std::string, std::string>>
 Result<MoveRecords> read_move_records(WriteTxn& txn, const std::string& user, const std::vector<MailboxMove>& moves) {
     MoveRecords records(moves.size());
     for (size_t i = 0; i < moves.size(); ++i) {
-        auto r = txn.scan(Store::Impl::kMessages, keys::message_prefix(user, moves[i].from),
+        auto r = txn.scan(StoreImpl::kMessages, keys::message_prefix(user, moves[i].from),
                           [&](std::string_view key, std::string_view value) {
             records[i].emplace_back(key, value);
             return true;
@@ -373,8 +373,8 @@ uint64_t apply_moves(WriteTxn& txn, const std::string& user, const std::vector<M
         const MailboxMove& m = moves[i];
         for (const auto& [key, value] : records[i]) {
             const uint32_t uid = keys::get_be32(std::string_view(key).substr(key.size() - 4));
-            txn.del(Store::Impl::kMessages, key);
-            txn.put(Store::Impl::kMessages, keys::message_key(user, m.to, uid), value);
+            txn.del(StoreImpl::kMessages, key);
+            txn.put(StoreImpl::kMessages, keys::message_key(user, m.to, uid), value);
         }
         messages += records[i].size();
         if (orphans[i]) drop_orphan(txn, user, m.to);
@@ -388,8 +388,8 @@ uint64_t apply_moves(WriteTxn& txn, const std::string& user, const std::vector<M
 
 }  // namespace
 
-Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view from, std::string_view to) {
-    if (auto w = impl_->require_writable(); !w) return w;
+Result<void> Mailboxes::rename_mailbox(std::string_view user_in, std::string_view from, std::string_view to) {
+    if (auto w = impl_.require_writable(); !w) return w;
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(from); !c) return c;
@@ -402,7 +402,7 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
 
     std::vector<MailboxMove> moves;
     uint64_t messages = 0;
-    auto renamed = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+    auto renamed = impl_.run_write([&](WriteTxn& txn) -> Result<void> {
         const std::string from_key = keys::mailbox_key(*user, from);
         auto from_meta = txn.read_meta(from_key);
         if (!from_meta) return from_meta.error();
@@ -421,11 +421,11 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
         if (is_inbox(from)) {
             // RFC 3501 6.3.5: an empty INBOX stays behind, under a new UIDVALIDITY.
             MailboxMeta inbox;
-            inbox.uidvalidity = impl_->allocate_uidvalidity();
+            inbox.uidvalidity = impl_.allocate_uidvalidity();
             inbox.subscribed = (*from_meta)->subscribed;
             inbox.special_use = (*from_meta)->special_use;
             txn.put_meta(from_key, inbox);
-            impl_->put_uidvalidity_last(txn);
+            impl_.put_uidvalidity_last(txn);
         }
         return {};
     });
@@ -438,14 +438,14 @@ Result<void> Store::rename_mailbox(std::string_view user_in, std::string_view fr
     return {};
 }
 
-Result<void> Store::set_subscribed(std::string_view user_in, std::string_view name, bool subscribed) {
-    if (auto w = impl_->require_writable(); !w) return w;
+Result<void> Mailboxes::set_subscribed(std::string_view user_in, std::string_view name, bool subscribed) {
+    if (auto w = impl_.require_writable(); !w) return w;
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
     if (auto c = check_mailbox_name(name); !c) return c;
 
     const std::string key = keys::mailbox_key(*user, name);
-    return impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+    return impl_.run_write([&](WriteTxn& txn) -> Result<void> {
         auto meta = txn.read_meta(key);
         if (!meta) return meta.error();
         if (!meta->has_value()) {
@@ -454,7 +454,7 @@ Result<void> Store::set_subscribed(std::string_view user_in, std::string_view na
             if (!orphan) return orphan.error();
             if (!subscribed && !*orphan) return no_such_mailbox(name);
             if (*orphan == subscribed) return {};
-            if (subscribed) txn.put(Impl::kDefault, keys::orphan_subscription_key(*user, name), "");
+            if (subscribed) txn.put(StoreImpl::kDefault, keys::orphan_subscription_key(*user, name), "");
             else drop_orphan(txn, *user, name);
             return {};
         }
@@ -465,8 +465,8 @@ Result<void> Store::set_subscribed(std::string_view user_in, std::string_view na
     });
 }
 
-Result<size_t> Store::ensure_default_mailboxes(std::string_view user_in) {
-    if (auto w = impl_->require_writable(); !w) return w.error();
+Result<size_t> Mailboxes::ensure_default_mailboxes(std::string_view user_in) {
+    if (auto w = impl_.require_writable(); !w) return w.error();
     auto user = mailbox_user(user_in);
     if (!user) return user.error();
 
@@ -474,12 +474,12 @@ Result<size_t> Store::ensure_default_mailboxes(std::string_view user_in) {
     // metas say so without a request to the commit stage.
     bool all_exist = true;
     for (const auto& def : kDefaultMailboxes) {
-        auto meta = impl_->read_meta(keys::mailbox_key(*user, def.name));
+        auto meta = impl_.read_meta(keys::mailbox_key(*user, def.name));
         all_exist = all_exist && meta && meta->has_value();
     }
     if (all_exist) return size_t{0};
 
-    auto created = impl_->write<size_t>([&](WriteTxn& txn) { return impl_->add_default_mailboxes(txn, *user); });
+    auto created = impl_.write<size_t>([&](WriteTxn& txn) { return impl_.add_default_mailboxes(txn, *user); });
     if (!created) return created.error();
     if (created.value() != 0)
         log::info("mailboxes_defaulted", {{"user", *user}, {"created", static_cast<uint64_t>(created.value())}});

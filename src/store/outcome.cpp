@@ -23,7 +23,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     if (outcomes_.count(qid)) return make_error("outcome for " + qid + " submitted twice in one batch");
 
     // --- reads and checks: nothing is added to the batch before all pass ---
-    auto stored_raw = txn_.get(Store::Impl::kEnvelopes, qid);
+    auto stored_raw = txn_.get(StoreImpl::kEnvelopes, qid);
     if (!stored_raw) return stored_raw.error();
     if (!stored_raw->has_value()) return make_error("message " + qid + " is no longer queued", kOutcomeGone);
     auto stored = decode_envelope(**stored_raw);
@@ -51,13 +51,13 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
 
     // Delete before put: when the due time did not change the key is the same
     // and the later put must win.
-    txn_.del(Store::Impl::kSchedule, keys::schedule_key(stored->next_attempt, qid));
+    txn_.del(StoreImpl::kSchedule, keys::schedule_key(stored->next_attempt, qid));
     uint64_t dropped = 0;
     if (has_pending_recipients(env)) {
-        txn_.put(Store::Impl::kEnvelopes, qid, encode_envelope(env));
-        txn_.put(Store::Impl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
+        txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
+        txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     } else {
-        txn_.del(Store::Impl::kEnvelopes, qid);
+        txn_.del(StoreImpl::kEnvelopes, qid);
         dropped = 1;  // the envelope's reference
     }
     // One count from the stored one, the mailbox messages added and the

@@ -6,7 +6,7 @@
 // range until a compaction drops them -- and the memtable only flushes by
 // size, so a mailbox with steady append/expunge traffic got slower with
 // every expunge (12,000 expunges: SELECT 0.2 -> 8.3 ms). The commit thread
-// counts the markers each mailbox gains (Store::Impl::count_removed_messages)
+// counts the markers each mailbox gains (StoreImpl::count_removed_messages)
 // and, once they outnumber its live messages (and a floor), hands the range
 // here: CompactRange flushes the memtable if it overlaps the range and
 // rewrites the range down to the bottom level, where the markers go. So a

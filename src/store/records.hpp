@@ -34,7 +34,7 @@ struct MailboxMeta {
     bool subscribed = false;
     std::string special_use;  // RFC 6154 attribute: "\\Sent", "\\Drafts", ... or ""
     // Appended later (absent: none). The mailbox's keyword table: keyword i
-    // is flag bit kFirstKeywordBit + i of its messages (store.hpp).
+    // is flag bit kFirstKeywordBit + i of its messages (mailboxes.hpp).
     std::vector<std::string> keywords;
     // Appended later (absent: uidnext - 1, so mail stored before it existed
     // is not new). The highest UID already handed out as \Recent (RFC 3501

@@ -1,4 +1,4 @@
-// Store::recover(): the startup consistency pass.
+// Recovery::recover(): the startup consistency pass.
 //
 // Every accept, delivery outcome, flush and delete is one atomic batch, so a
 // crash cannot leave half a message behind. What can drift is the schedule
@@ -36,7 +36,7 @@ struct ScheduleRepairs {
 
 // Every schedule entry by queue id; an unparsable key is to be deleted.
 Result<void> read_schedule(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRepairs& repairs, RecoverCounts& counts) {
-    return txn.scan(Store::Impl::kSchedule, "", [&](std::string_view key, std::string_view) {
+    return txn.scan(StoreImpl::kSchedule, "", [&](std::string_view key, std::string_view) {
         if (auto parsed = keys::parse_schedule_key(key)) {
             scheduled[parsed->queue_id].emplace_back(key);
         } else {
@@ -67,7 +67,7 @@ bool take_schedule_key(ScheduleIndex& scheduled, const std::string& qid, const s
 Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRepairs& repairs,
                              RecoverCounts& counts) {
     Result<void> read_error{};
-    auto r = txn.scan(Store::Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+    auto r = txn.scan(StoreImpl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
         std::string qid(key);
         auto env = decode_envelope(value);
         if (!env) {
@@ -80,7 +80,7 @@ Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRe
         for (const auto& rc : env->recipients)
             if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++counts.pending;
 
-        auto refs = txn.get(Store::Impl::kBodyRefs, qid);
+        auto refs = txn.get(StoreImpl::kBodyRefs, qid);
         if (!refs) {
             read_error = refs.error();
             return false;
@@ -117,15 +117,15 @@ Result<void> recover_pass(WriteTxn& txn, RecoverCounts& counts) {
             repairs.deletes.push_back(key);
             ++counts.removed;
         }
-    for (const auto& key : repairs.deletes) txn.del(Store::Impl::kSchedule, key);
-    for (const auto& key : repairs.puts) txn.put(Store::Impl::kSchedule, key, "");
+    for (const auto& key : repairs.deletes) txn.del(StoreImpl::kSchedule, key);
+    for (const auto& key : repairs.puts) txn.put(StoreImpl::kSchedule, key, "");
     return {};
 }
 
 }  // namespace
 
-Result<void> Store::recover() {
-    const bool fix = !impl_->options.read_only;
+Result<void> Recovery::recover() {
+    const bool fix = !impl_.options.read_only;
     RecoverCounts counts;
     // Run as a request of the commit stage when fixing (so no accept or
     // outcome interleaves), directly when only reporting (the batch is
@@ -133,9 +133,9 @@ Result<void> Store::recover() {
     auto pass = [&](WriteTxn& txn) -> Result<void> { return recover_pass(txn, counts); };
 
     if (fix) {
-        if (auto r = impl_->run_write(pass); !r) return r;
+        if (auto r = impl_.run_write(pass); !r) return r;
     } else {
-        WriteTxn reading(*impl_);
+        WriteTxn reading(impl_);
         if (auto r = pass(reading); !r) return r;
     }
     log::info("store_recovered", {{"messages", counts.messages},

@@ -1,6 +1,6 @@
 // The schedule index from the delivery engine's and the administrator's
-// side: loading the messages that are due (Store::load_due) and `queue
-// flush` (Store::reschedule_all).
+// side: loading the messages that are due (Spool::load_due) and `queue
+// flush` (Spool::reschedule_all).
 //
 // load_due reads through one snapshot, so an envelope and its body are seen
 // as of the same moment: a message deleted meanwhile is either loaded whole
@@ -23,27 +23,27 @@ void skipped(std::string_view qid, std::string_view reason) {
 
 }  // namespace
 
-Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
+Result<DueScan> Spool::load_due(int64_t now, int64_t from, size_t max_messages, size_t max_bytes,
                                 const std::function<bool(std::string_view queue_id)>& skip) {
     // A stopped database (a write failed, e.g. ENOSPC) cannot record the
     // outcome of an attempt; handing out due mail would have the engine
     // retry it at once, in a loop, delivering remote mail again each time.
     // The feeder backs off on a failed scan until the space watch resumes.
-    if (impl_->space && impl_->space->stopped())
+    if (impl_.space && impl_.space->stopped())
         return make_error("the database is stopped after a failed write (full disk?); delivery waits for it to resume");
     DueScan out;
-    rocksdb::DB* db = impl_->db;
-    SnapshotGuard snapshot(db, /*take=*/!impl_->options.read_only);  // store_impl.hpp
+    rocksdb::DB* db = impl_.db;
+    SnapshotGuard snapshot(db, /*take=*/!impl_.options.read_only);  // store_impl.hpp
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot.get();
     // No iterate_upper_bound at `now`: next_due needs the first entry after
     // it. The scan stops there anyway, so it reads at most one key too many.
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, impl_->cf(Impl::kSchedule)));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, impl_.cf(StoreImpl::kSchedule)));
 
-    auto read = [&](Impl::Cf which, std::string_view key, std::string& value) -> Result<bool> {
-        rocksdb::Status s = db->Get(ro, impl_->cf(which), rocksdb::Slice(key.data(), key.size()), &value);
+    auto read = [&](StoreImpl::Cf which, std::string_view key, std::string& value) -> Result<bool> {
+        rocksdb::Status s = db->Get(ro, impl_.cf(which), rocksdb::Slice(key.data(), key.size()), &value);
         if (s.IsNotFound()) return false;
-        if (!s.ok()) return db_error(std::string("reading ") + impl_->cf(which)->GetName(), s);
+        if (!s.ok()) return db_error(std::string("reading ") + impl_.cf(which)->GetName(), s);
         return true;
     };
 
@@ -60,7 +60,7 @@ Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, 
             break;
         }
 
-        auto found = read(Impl::kEnvelopes, qid, value);
+        auto found = read(StoreImpl::kEnvelopes, qid, value);
         if (!found) return found.error();
         if (!found.value()) {
             skipped(qid, "envelope missing");
@@ -80,7 +80,7 @@ Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, 
             break;
         }
 
-        found = read(Impl::kBodies, qid, value);
+        found = read(StoreImpl::kBodies, qid, value);
         if (!found) return found.error();
         if (!found.value()) {
             skipped(qid, "body missing");
@@ -98,14 +98,14 @@ Result<DueScan> Store::load_due(int64_t now, int64_t from, size_t max_messages, 
     return out;
 }
 
-Result<uint64_t> Store::reschedule_all(int64_t when) {
-    if (auto w = impl_->require_writable(); !w) return w.error();
+Result<uint64_t> Spool::reschedule_all(int64_t when) {
+    if (auto w = impl_.require_writable(); !w) return w.error();
     // A request of the commit stage, like every outcome: no outcome can slip
     // between this scan and its write.
     uint64_t moved = 0;
-    auto written = impl_->run_write([&](WriteTxn& txn) -> Result<void> {
+    auto written = impl_.run_write([&](WriteTxn& txn) -> Result<void> {
         std::vector<std::pair<std::string, mail::Envelope>> changed;
-        auto r = txn.scan(Impl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
+        auto r = txn.scan(StoreImpl::kEnvelopes, "", [&](std::string_view key, std::string_view value) {
             auto env = decode_envelope(value);
             if (!env) {  // logged by recover(); a flush is no reason to fail
                 log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
@@ -117,10 +117,10 @@ Result<uint64_t> Store::reschedule_all(int64_t when) {
         });
         if (!r) return r;
         for (auto& [qid, env] : changed) {
-            txn.del(Impl::kSchedule, keys::schedule_key(env.next_attempt, qid));
+            txn.del(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid));
             env.next_attempt = when;
-            txn.put(Impl::kEnvelopes, qid, encode_envelope(env));
-            txn.put(Impl::kSchedule, keys::schedule_key(when, qid), "");
+            txn.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
+            txn.put(StoreImpl::kSchedule, keys::schedule_key(when, qid), "");
         }
         moved = changed.size();
         return {};

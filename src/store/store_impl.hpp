@@ -1,8 +1,10 @@
-// Store::Impl: the RocksDB handles and the in-memory state shared by the
-// blocking API (store.cpp, spool_schedule.cpp, mailboxes.cpp,
-// mailbox_messages.cpp), the open/close code
-// (store_open.cpp), the commit thread's batch writer (commit_batch.cpp with
-// accept.cpp, outcome.cpp, inbox_writer.cpp) and recover() (recover.cpp).
+// StoreImpl: the RocksDB handles and the in-memory state behind Store --
+// the one private handle its facades share: Users (users.cpp), Spool
+// (spool.cpp, spool_schedule.cpp), Mailboxes (mailboxes.cpp,
+// mailbox_messages.cpp, mailbox_keywords.cpp, mailbox_cli_reads.cpp) and
+// Recovery (recover.cpp) -- plus the open/close code (store_open.cpp) and
+// the commit thread's batch writer (commit_batch.cpp with accept.cpp,
+// outcome.cpp, inbox_writer.cpp).
 // Internal to src/store: this is where RocksDB headers may be included.
 #pragma once
 
@@ -53,8 +55,8 @@ private:
     const rocksdb::Snapshot* snapshot_;
 };
 
-struct Store::Impl final : BatchWriter {
-    ~Impl() override;  // stops the commit thread, then closes the DB
+struct StoreImpl final : BatchWriter {
+    ~StoreImpl() override;  // stops the commit thread, then closes the DB
 
     StoreOptions options;
     rocksdb::DB* db = nullptr;
@@ -83,7 +85,7 @@ struct Store::Impl final : BatchWriter {
     std::map<std::string, uint64_t, std::less<>> removed_since_compaction;
     std::unique_ptr<RangeCompactor> compactor;  // primary only
 
-    // All user addresses (lower-cased), for user_exists() on ring threads.
+    // All user addresses (lower-cased), for Users::exists() on ring threads.
     // Primary only; a read-only instance reads the users CF instead.
     mutable std::shared_mutex users_mu;
     std::unordered_set<std::string> users;
@@ -94,7 +96,7 @@ struct Store::Impl final : BatchWriter {
     // before the database is opened, since its listener reports to it).
     std::unique_ptr<SpaceWatch> space;
 
-    // --- helpers (store.cpp) ---
+    // --- helpers (store_impl.cpp) ---
     Result<void> require_writable() const;
     // Point read; nullopt if the key is absent. Reads the latest state, or
     // `snapshot` if given.

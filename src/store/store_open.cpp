@@ -32,9 +32,9 @@
 namespace ringpost::store {
 namespace {
 
-// Same order as Store::Impl::Cf. ("default" is rocksdb::kDefaultColumnFamilyName,
+// Same order as StoreImpl::Cf. ("default" is rocksdb::kDefaultColumnFamilyName,
 // spelled out because that is a std::string from another translation unit.)
-constexpr const char* kCfNames[Store::Impl::kCfCount] = {
+constexpr const char* kCfNames[StoreImpl::kCfCount] = {
     "default", keys::kBodies, keys::kBodyRefs, keys::kEnvelopes,
     keys::kSchedule, keys::kMailboxes, keys::kMessages, keys::kUsers,
 };
@@ -114,7 +114,7 @@ rocksdb::ColumnFamilyOptions make_cf_options(int which, const StoreOptions& opts
     o.compression = preferred_compression();
     o.write_buffer_size = 16u << 20;
 
-    if (which == Store::Impl::kBodies) {
+    if (which == StoreImpl::kBodies) {
         // Integrated BlobDB: bodies at least min_blob_size go to blob files,
         // so compactions of the LSM move small index entries, not messages.
         // GC rewrites live blobs out of old files during compaction so the
@@ -142,8 +142,8 @@ Result<std::string> make_secondary_dir() {
     return templ;
 }
 
-Result<void> load_users(Store::Impl& impl) {
-    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(rocksdb::ReadOptions(), impl.cf(Store::Impl::kUsers)));
+Result<void> load_users(StoreImpl& impl) {
+    std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(rocksdb::ReadOptions(), impl.cf(StoreImpl::kUsers)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) impl.users.insert(it->key().ToString());
     if (!it->status().ok()) return db_error("loading users", it->status());
     return {};
@@ -151,8 +151,8 @@ Result<void> load_users(Store::Impl& impl) {
 
 // The last UIDVALIDITY handed out (0 in a store that never created a mailbox
 // since the counter exists).
-Result<void> load_uidvalidity_last(Store::Impl& impl) {
-    auto stored = impl.get(Store::Impl::kDefault, keys::kUidValidityLast);
+Result<void> load_uidvalidity_last(StoreImpl& impl) {
+    auto stored = impl.get(StoreImpl::kDefault, keys::kUidValidityLast);
     if (!stored) return stored.error();
     if (!stored->has_value()) return {};
     auto n = decode_refcount(**stored);
@@ -167,7 +167,7 @@ Error db_error(std::string_view what, const rocksdb::Status& status) {
     return make_error(std::string(what) + ": " + status.ToString());
 }
 
-Store::Impl::~Impl() {
+StoreImpl::~StoreImpl() {
     if (commit) commit->stop();
     commit.reset();
     compactor.reset();          // before the handles it uses go
@@ -189,7 +189,7 @@ Store::Impl::~Impl() {
 
 Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (options.path.empty()) return make_error("store path is empty");
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<StoreImpl>();
     impl->options = options;
     const bool secondary = options.read_only;
 
@@ -204,7 +204,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 
     rocksdb::DBOptions db_options = make_db_options(secondary);
     if (!secondary) {
-        Impl* raw = impl.get();
+        StoreImpl* raw = impl.get();
         impl->space = std::make_unique<SpaceWatch>(
             options.min_free_space, [path = options.path] { return free_space(path); },
             [raw]() -> Result<void> {
@@ -225,8 +225,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
         if (!s.ok()) return db_error("listing column families in " + options.path, s);
     }
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (int i = 0; i < Impl::kCfCount; ++i) {
-        if (secondary && i != Impl::kDefault && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
+    for (int i = 0; i < StoreImpl::kCfCount; ++i) {
+        if (secondary && i != StoreImpl::kDefault && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
             return make_error("data directory " + options.path + " lacks column family '" + kCfNames[i] +
                               "' (never opened by ringpost serve?)");
         descriptors.emplace_back(kCfNames[i], make_cf_options(i, options, cache));
@@ -257,7 +257,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
         if (auto r = load_uidvalidity_last(*impl); !r) return r.error();
     }
     if (impl->space) impl->space->start();
-    if (!secondary) impl->compactor = std::make_unique<RangeCompactor>(impl->db, impl->cf(Store::Impl::kMessages));
+    if (!secondary) impl->compactor = std::make_unique<RangeCompactor>(impl->db, impl->cf(StoreImpl::kMessages));
     impl->commit = std::make_unique<GroupCommitStage>(*impl);
     if (secondary)
         log::info("store_opened", {{"path", options.path}, {"mode", "secondary"}});
@@ -267,7 +267,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(std::unique_ptr<StoreImpl> impl)
+    : impl_(std::move(impl)), users_(*impl_), spool_(*impl_), mailboxes_(*impl_), recovery_(*impl_) {}
 Store::~Store() = default;
 
 CommitStage& Store::commit_stage() { return *impl_->commit; }

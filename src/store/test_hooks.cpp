@@ -15,21 +15,21 @@
 namespace ringpost::store::test_hooks {
 
 struct Access {
-    static Store::Impl& impl(Store& store) { return *store.impl_; }
+    static StoreImpl& impl(Store& store) { return *store.impl_; }
 };
 
 namespace {
 
-Result<rocksdb::ColumnFamilyHandle*> find_cf(Store::Impl& impl, std::string_view name) {
+Result<rocksdb::ColumnFamilyHandle*> find_cf(StoreImpl& impl, std::string_view name) {
     for (auto* h : impl.handles)
         if (h->GetName() == name) return h;
     return make_error("no column family " + std::string(name));
 }
 
-// The column family named `name` as Store::Impl's index.
-Result<Store::Impl::Cf> cf_index(Store::Impl& impl, std::string_view name) {
+// The column family named `name` as StoreImpl's index.
+Result<StoreImpl::Cf> cf_index(StoreImpl& impl, std::string_view name) {
     for (size_t i = 0; i < impl.handles.size(); ++i)
-        if (impl.handles[i]->GetName() == name) return static_cast<Store::Impl::Cf>(i);
+        if (impl.handles[i]->GetName() == name) return static_cast<StoreImpl::Cf>(i);
     return make_error("no column family " + std::string(name));
 }
 
@@ -107,7 +107,7 @@ std::unique_ptr<WriteRequest> failing_request(std::string user, std::string mail
         if (!meta->has_value()) return make_error("no such mailbox");
         MailboxMeta changed = **meta;
         changed.uidnext += 1000;
-        txn.put(Store::Impl::kMessages, keys::message_key(user, mailbox, 999), "not a record");
+        txn.put(StoreImpl::kMessages, keys::message_key(user, mailbox, 999), "not a record");
         txn.put_meta(meta_key, changed);
         txn.after_commit([] { std::abort(); });  // must never run: the request failed
         return make_error("failing on purpose after adding to the batch");
@@ -123,7 +123,7 @@ size_t queued(Store& store) {
 Result<uint64_t> listing_skips(Store& store, std::string_view user, std::string_view mailbox) {
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
     rocksdb::get_perf_context()->Reset();
-    auto listing = store.list_messages(user, mailbox);
+    auto listing = store.mailboxes().list_messages(user, mailbox);
     const rocksdb::PerfContext& perf = *rocksdb::get_perf_context();
     const uint64_t skips = perf.internal_delete_skipped_count + perf.internal_key_skipped_count;
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);

@@ -7,7 +7,7 @@ namespace ringpost::store {
 
 // overwrite_key: a key written twice in one batch is indexed once, with its
 // latest value, which is what every read of a later request must see.
-WriteTxn::WriteTxn(Store::Impl& impl) : impl_(impl), batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
+WriteTxn::WriteTxn(StoreImpl& impl) : impl_(impl), batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
 
 Result<std::optional<std::string>> WriteTxn::get(Cf which, std::string_view key) {
     std::string value;
@@ -23,7 +23,7 @@ std::unique_ptr<rocksdb::Iterator> WriteTxn::iterator(Cf which, const rocksdb::R
         batch_.NewIteratorWithBase(cf(which), impl_.db->NewIterator(ro, cf(which)), &ro));
 }
 
-Result<void> WriteTxn::scan(Cf which, std::string_view prefix, const Store::Impl::ScanFn& fn) {
+Result<void> WriteTxn::scan(Cf which, std::string_view prefix, const StoreImpl::ScanFn& fn) {
     rocksdb::ReadOptions ro;
     rocksdb::Slice lower_slice(prefix.data(), prefix.size());
     ro.iterate_lower_bound = &lower_slice;
@@ -53,7 +53,7 @@ Result<std::optional<MailboxMeta>> WriteTxn::read_meta(const std::string& key) {
 }
 
 Result<uint64_t> WriteTxn::read_body_refs(std::string_view queue_id) {
-    auto stored = get(Store::Impl::kBodyRefs, queue_id);
+    auto stored = get(StoreImpl::kBodyRefs, queue_id);
     if (!stored) return stored.error();
     if (!stored->has_value()) return uint64_t{0};
     return decode_refcount(**stored);
@@ -68,14 +68,14 @@ void WriteTxn::del(Cf which, std::string_view key) {
 }
 
 void WriteTxn::put_meta(const std::string& key, const MailboxMeta& meta) {
-    put(Store::Impl::kMailboxes, key, encode_mailbox_meta(meta));
+    put(StoreImpl::kMailboxes, key, encode_mailbox_meta(meta));
     auto it = metas_.find(key);
     meta_undo_.emplace_back(key, it == metas_.end() ? std::nullopt : std::make_optional(it->second));
     metas_[key] = meta;
 }
 
 void WriteTxn::delete_meta(const std::string& key) {
-    del(Store::Impl::kMailboxes, key);
+    del(StoreImpl::kMailboxes, key);
     auto it = metas_.find(key);
     meta_undo_.emplace_back(key, it == metas_.end() ? std::nullopt : std::make_optional(it->second));
     metas_[key] = std::nullopt;
@@ -83,10 +83,10 @@ void WriteTxn::delete_meta(const std::string& key) {
 
 void WriteTxn::set_body_refs(std::string_view queue_id, uint64_t count) {
     if (count == 0) {
-        del(Store::Impl::kBodies, queue_id);
-        del(Store::Impl::kBodyRefs, queue_id);
+        del(StoreImpl::kBodies, queue_id);
+        del(StoreImpl::kBodyRefs, queue_id);
     } else {
-        put(Store::Impl::kBodyRefs, queue_id, encode_refcount(count));
+        put(StoreImpl::kBodyRefs, queue_id, encode_refcount(count));
     }
 }
 

@@ -32,17 +32,17 @@ namespace ringpost::store {
 
 class WriteTxn {
 public:
-    using Cf = Store::Impl::Cf;
+    using Cf = StoreImpl::Cf;
 
-    explicit WriteTxn(Store::Impl& impl);
+    explicit WriteTxn(StoreImpl& impl);
 
-    Store::Impl& impl() { return impl_; }
+    StoreImpl& impl() { return impl_; }
     rocksdb::ColumnFamilyHandle* cf(Cf which) const { return impl_.cf(which); }
 
     // --- reads: the database plus this batch so far ---
     Result<std::optional<std::string>> get(Cf which, std::string_view key);
-    // As Store::Impl::scan, through the batch.
-    Result<void> scan(Cf which, std::string_view prefix, const Store::Impl::ScanFn& fn);
+    // As StoreImpl::scan, through the batch.
+    Result<void> scan(Cf which, std::string_view prefix, const StoreImpl::ScanFn& fn);
     // An iterator over `which` through the batch; `ro` (and its bounds) must
     // outlive it.
     std::unique_ptr<rocksdb::Iterator> iterator(Cf which, const rocksdb::ReadOptions& ro);
@@ -74,7 +74,7 @@ public:
     void committed();
 
 private:
-    Store::Impl& impl_;
+    StoreImpl& impl_;
     rocksdb::WriteBatchWithIndex batch_;
     // key -> meta as this batch leaves it (nullopt: deleted).
     std::map<std::string, std::optional<MailboxMeta>, std::less<>> metas_;

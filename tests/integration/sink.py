@@ -357,6 +357,8 @@ class SmtpSink:
         self._open = set()
         self._seen = set()                 # addresses seen (for defer-once)
         self.messages = []                 # [SinkMessage]
+        self.arrival_times = []            # time.monotonic() of each message's end of data
+        self.connection_times = []         # time.monotonic() of each connection's accept
         self.connections = 0               # connections accepted so far
         self.concurrent = 0                # open right now
         self.max_concurrent = 0
@@ -469,6 +471,7 @@ class SmtpSink:
     def _connection_opened(self, sock):
         with self._lock:
             self.connections += 1
+            self.connection_times.append(time.monotonic())
             self.concurrent += 1
             self.max_concurrent = max(self.max_concurrent, self.concurrent)
             self._open.add(sock)
@@ -515,4 +518,5 @@ class SmtpSink:
     def _record(self, msg):
         with self._cond:
             self.messages.append(msg)
+            self.arrival_times.append(time.monotonic())
             self._cond.notify_all()

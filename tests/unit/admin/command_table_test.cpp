@@ -186,7 +186,7 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
     ASSERT_EQ(run({"user", "add", user}, "pw\n"), kExitOk) << err;
     accept("Subject: kept\r\n\r\nbody\r\n", "s@example.test", user, true);
     const std::string qid = accept("Subject: queued\r\n\r\nbody\r\n", "s@example.test", "r@remote.example", false);
-    auto listed = store->list_mailbox(user);
+    auto listed = store->mailboxes().list_mailbox(user);
     ASSERT_TRUE(listed.ok() && listed->size() == 1);
     const std::string mid = listed->front().id;
     const std::map<std::string, std::vector<std::string>> samples = {

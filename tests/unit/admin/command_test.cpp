@@ -37,7 +37,7 @@ TEST_F(AdminCommand, UserAddListDel) {
     EXPECT_EQ(out, "added user alice@example.test\n");
     EXPECT_EQ(err, "");
 
-    auto rec = store->get_user("alice@example.test");
+    auto rec = store->users().get("alice@example.test");
     ASSERT_TRUE(rec.ok());
     ASSERT_TRUE(rec->has_value());
     EXPECT_THAT((*rec)->password_hash, StartsWith("$"));
@@ -76,7 +76,7 @@ TEST_F(AdminCommand, UserAddRefusesBadInput) {
 
 TEST_F(AdminCommand, PasswordIsOnlyTheFirstLine) {
     ASSERT_EQ(run({"user", "add", "carol@example.test"}, "pw1\r\nignored\n"), admin::kExitOk) << err;
-    auto rec = store->get_user("carol@example.test");
+    auto rec = store->users().get("carol@example.test");
     ASSERT_TRUE(rec.ok() && rec->has_value());
     EXPECT_TRUE(auth::verify_password("pw1", (*rec)->password_hash));
 }
@@ -144,7 +144,7 @@ TEST_F(AdminCommand, MailboxListAndShowAreExact) {
     EXPECT_THAT(out, HasSubstr(" - "));             // no flags yet
 
     ASSERT_EQ(run({"mailbox", "show", "dave@example.test", msg_id}), admin::kExitOk) << err;
-    auto direct = store->get_mailbox_message("dave@example.test", msg_id);
+    auto direct = store->mailboxes().get_mailbox_message("dave@example.test", msg_id);
     ASSERT_TRUE(direct.ok() && direct->has_value());
     EXPECT_EQ(out, **direct);                       // nothing added, nothing lost
     EXPECT_THAT(out, EndsWith(kBinaryMessage));

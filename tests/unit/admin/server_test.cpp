@@ -183,7 +183,7 @@ TEST_F(AdminServerTest, CliPathUsesTheServerWhenItRuns) {
     config.admin_socket = socket_path();
     std::string out, err;
     ASSERT_EQ(cli::execute_admin_collect(config, {"user", "add", "hank@example.test"}, "pw\n", out, err), admin::kExitOk) << err;
-    auto rec = store->get_user("hank@example.test");
+    auto rec = store->users().get("hank@example.test");
     ASSERT_TRUE(rec.ok());
     EXPECT_TRUE(rec->has_value());
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "config/engine_config.hpp"
 #include "every_key.hpp"
 #include "temp_dir.hpp"
 
@@ -525,6 +526,43 @@ TEST_F(ConfigTest, DkimMistakesNameTheKey) {
     EXPECT_THAT(error_of("[dkim]\nheaders = [\"From:\"]\n"), HasSubstr("expected a header field name"));
     EXPECT_THAT(error_of("[dkim]\nheaders = [\"Subject\"]\n"), HasSubstr("dkim.headers: must include From"));
     EXPECT_THAT(error_of("[dkim]\ncanonicalization = \"relaxed\"\n"), HasSubstr("got \"relaxed\""));
+}
+
+
+TEST_F(ConfigTest, ShapingSitesAndTheirLimits) {
+    config::Config c = load("[delivery]\nmax_connections_per_destination = 7\n"
+                            "[shaping]\nmax_message_rate = \"100/min\"\n"
+                            "[shaping.sites.google]\nmx = [\"*.google.com\"]\nmax_message_rate = \"300/min\"\n"
+                            "tls = \"verify\"\nidle_timeout = \"10s\"\n"
+                            "[shaping.sites.corp]\ndomains = [\"corp.example\"]\nmax_connections = 2\n");
+    // TOML tables come in name order: "corp", then "google".
+    ASSERT_EQ(c.shaping.sites.size(), 2u);
+    EXPECT_EQ(c.shaping.sites[1].name, "google");
+    EXPECT_EQ(c.shaping.sites[1].mx, (std::vector<std::string>{"*.google.com"}));
+    EXPECT_EQ(c.shaping.sites[0].max_connections, 2u);
+    delivery::ShapingConfig s = config::shaping_config(c);
+    EXPECT_TRUE(s.mx_rollup);
+    EXPECT_EQ(s.defaults.max_connections, 7u);
+    EXPECT_EQ(s.defaults.max_message_rate, (delivery::Rate{100, std::chrono::minutes(1)}));
+    ASSERT_EQ(s.rules.size(), 2u);
+    EXPECT_EQ(s.rules[1].max_message_rate, (delivery::Rate{300, std::chrono::minutes(1)}));
+    EXPECT_EQ(s.rules[1].tls, delivery::TlsPolicy::kVerify);
+    EXPECT_EQ(s.rules[1].idle_timeout, std::chrono::seconds(10));
+    EXPECT_FALSE(s.rules[0].max_message_rate.has_value()) << "unset limits come from the defaults";
+}
+
+TEST_F(ConfigTest, ShapingMistakesNameTheKey) {
+    EXPECT_THAT(error_of("[shaping]\nmax_message_rate = \"300 per minute\"\n"),
+                HasSubstr("shaping.max_message_rate: expected a rate like \"300/min\""));
+    EXPECT_THAT(error_of("[shaping.sites.g]\nmx = [\"*.google.com\"]\nmax_message_rate = \"0/s\"\n"),
+                HasSubstr("shaping.sites.\"g\".max_message_rate: expected a count from 1"));
+    EXPECT_THAT(error_of("[shaping.sites.g]\nmax_connections = 3\n"), HasSubstr("expected domains = [...] or mx = [...]"));
+    EXPECT_THAT(error_of("[shaping.sites.g]\nmx = [\"bad..name\"]\n"), HasSubstr("shaping.sites.\"g\".mx[0]"));
+    EXPECT_THAT(error_of("[shaping.sites.g]\nmx = [\"a.b\"]\nmax_conections = 3\n"),
+                HasSubstr("did you mean \"max_connections\""));
+    EXPECT_THAT(error_of("[shaping.sites.\"a:b\"]\nmx = [\"a.b\"]\n"), HasSubstr("expected a site name without ':'"));
+    EXPECT_THAT(error_of("[shaping.sites.a]\nmx = [\"*.x.example\"]\n[shaping.sites.b]\nmx = [\"*.X.example\"]\n"),
+                HasSubstr("\"*.X.example\" is in site \"a\" too; a pattern belongs to one site"));
 }
 
 }  // namespace

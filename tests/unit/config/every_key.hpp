@@ -88,6 +88,21 @@ listen = ["0.0.0.0:465"]
 listen = []
 [imaps]
 listen = ["0.0.0.0:993"]
+[shaping]
+mx_rollup = false
+max_message_rate = "1000/h"
+max_connection_rate = "10/s"
+[shaping.sites.google]
+mx = ["*.google.com", "*.googlemail.com"]
+max_connections = 40
+max_messages_per_connection = 50
+max_message_rate = "300/min"
+max_connection_rate = "unlimited"
+idle_timeout = "5s"
+tls = "verify"
+[shaping.sites.yahoo]
+domains = ["yahoo.com", "*.yahoo.co.jp"]
+max_message_rate = "20/s"
 [dkim]
 key_dir = "/etc/rp/dkim"
 sign = "submission"

@@ -20,8 +20,8 @@ protected:
         auto s = store::Store::open(store::StoreOptions{dir_ + "/data"});
         ASSERT_TRUE(s.ok()) << s.error().message;
         store_ = std::move(s).value();
-        ASSERT_TRUE(store_->add_user(store::UserRecord{"alice@example.test", "", 0}).ok());
-        ASSERT_TRUE(store_->add_user(store::UserRecord{"postmaster@example.test", "", 0}).ok());
+        ASSERT_TRUE(store_->users().add(store::UserRecord{"alice@example.test", "", 0}).ok());
+        ASSERT_TRUE(store_->users().add(store::UserRecord{"postmaster@example.test", "", 0}).ok());
         relay_.local_domains = {"example.test", "localhost"};
         relay_.relay_networks = {config::parse_network("10.0.0.0/8"), config::parse_network("2001:db8::/32")};
     }

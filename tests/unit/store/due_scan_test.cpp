@@ -29,7 +29,7 @@ protected:
     }
     DueScan load(int64_t now, int64_t from = 0, size_t max_messages = 100, size_t max_bytes = kNoByteLimit,
                  std::set<std::string> in_flight = {}) {
-        auto r = store->load_due(now, from, max_messages, max_bytes,
+        auto r = store->spool().load_due(now, from, max_messages, max_bytes,
                                  [&](std::string_view qid) { return in_flight.count(std::string(qid)) != 0; });
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         return r.ok() ? std::move(r).value() : DueScan{};
@@ -134,7 +134,7 @@ TEST_F(DueScanTest, RescheduleAllMovesEveryLaterMessage) {
     std::string now_due = spool_due(T, "a");
     std::string later = spool_due(T + 1000, "b");
     std::string latest = spool_due(T + 2000, "c");
-    auto moved = store->reschedule_all(T + 10);
+    auto moved = store->spool().reschedule_all(T + 10);
     ASSERT_TRUE(moved.ok()) << moved.error().message;
     EXPECT_EQ(moved.value(), 2u);
 
@@ -148,7 +148,7 @@ TEST_F(DueScanTest, RescheduleAllMovesEveryLaterMessage) {
     EXPECT_FALSE(scheduled(T + 2000, latest));
     EXPECT_EQ(count(keys::kSchedule), 3u);
 
-    EXPECT_EQ(store->reschedule_all(T + 10).value(), 0u);
+    EXPECT_EQ(store->spool().reschedule_all(T + 10).value(), 0u);
     EXPECT_EQ(ids(load(T + 10)), (std::vector<std::string>{now_due, later, latest}));
 }
 
@@ -160,7 +160,7 @@ TEST_F(DueScanTest, FlushBetweenLoadAndOutcomeLeavesNoStaleEntry) {
     DueScan scan = load(T + 5000);
     ASSERT_EQ(ids(scan), (std::vector<std::string>{qid}));
 
-    ASSERT_EQ(store->reschedule_all(T + 10).value(), 1u);
+    ASSERT_EQ(store->spool().reschedule_all(T + 10).value(), 1u);
     ASSERT_TRUE(scheduled(T + 10, qid));
 
     mail::Envelope env = scan.messages[0].envelope;  // still says T + 1000
@@ -188,7 +188,7 @@ TEST_F(DueScanTest, NothingIsDueWhileTheDatabaseIsStopped) {
     Result<DueScan> stopped = DueScan{};
     for (int i = 0; i < 5 && stopped; ++i) {
         test_hooks::report_write_stop(*store);
-        stopped = store->load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
+        stopped = store->spool().load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
     }
     ASSERT_FALSE(stopped.ok());
     EXPECT_NE(stopped.error().message.find("stopped"), std::string::npos) << stopped.error().message;
@@ -196,7 +196,7 @@ TEST_F(DueScanTest, NothingIsDueWhileTheDatabaseIsStopped) {
     Result<DueScan> resumed = make_error("not yet");
     for (int i = 0; i < 100 && !resumed; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        resumed = store->load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
+        resumed = store->spool().load_due(T, 0, 100, kNoByteLimit, [](std::string_view) { return false; });
     }
     ASSERT_TRUE(resumed.ok()) << resumed.error().message;
     EXPECT_EQ(ids(resumed.value()), std::vector<std::string>{qid});

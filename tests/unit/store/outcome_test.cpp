@@ -16,7 +16,7 @@ class OutcomeTest : public StoreFixture {
 protected:
     void SetUp() override {
         StoreFixture::SetUp();
-        ASSERT_TRUE(store->add_user({"dave@localhost", "", 0}).ok());
+        ASSERT_TRUE(store->users().add({"dave@localhost", "", 0}).ok());
     }
     // A spooled message as the engine loads it.
     mail::Envelope spool(std::vector<Rcpt> rcpts, const std::string& data = kMessage) {
@@ -50,9 +50,9 @@ TEST_F(OutcomeTest, AllDoneRemovesEnvelopeScheduleAndBody) {
     env.recipients[1].state = mail::RcptState::kFailed;
     ASSERT_TRUE(write_outcome(*store, make_outcome(env)).ok());
 
-    EXPECT_FALSE(store->get_envelope(qid).value().has_value());
+    EXPECT_FALSE(store->spool().get_envelope(qid).value().has_value());
     EXPECT_EQ(count(keys::kSchedule), 0u);
-    EXPECT_FALSE(store->get_body(qid).value().has_value());
+    EXPECT_FALSE(store->spool().get_body(qid).value().has_value());
     EXPECT_EQ(count(keys::kBodyRefs), 0u);
     EXPECT_EQ(count(keys::kBodies), 0u);
 }
@@ -83,7 +83,7 @@ TEST_F(OutcomeTest, PartialOutcomeRewritesEnvelopeAndMovesSchedule) {
     EXPECT_TRUE(scheduled(first_due + 600, qid));
     EXPECT_EQ(count(keys::kSchedule), 1u);
     EXPECT_EQ(refs(qid), 1u);
-    EXPECT_EQ(text(store->get_body(qid)), kMessage);
+    EXPECT_EQ(text(store->spool().get_body(qid)), kMessage);
 
     // Deferred again to the same time: the key is deleted and put in one
     // batch, and the put wins.
@@ -102,26 +102,26 @@ TEST_F(OutcomeTest, LocalDeliveryKeepsBodyWhileMailboxesReferToIt) {
     ASSERT_TRUE(write_outcome(*store, make_outcome(env, {0, 1, 2}, body_of(kMessage))).ok());
 
     // One copy per distinct user, each with its own prefix.
-    auto alice = store->list_mailbox("alice@localhost").value();
-    auto dave = store->list_mailbox("dave@localhost").value();
+    auto alice = store->mailboxes().list_mailbox("alice@localhost").value();
+    auto dave = store->mailboxes().list_mailbox("dave@localhost").value();
     ASSERT_EQ(alice.size(), 1u);
     ASSERT_EQ(dave.size(), 1u);
     EXPECT_EQ(alice[0].uid, 1u);
     EXPECT_EQ(alice[0].internal_date, env.received_at);
     EXPECT_EQ(alice[0].subject, "Hello there");
-    EXPECT_EQ(text(store->get_mailbox_message("dave@localhost", dave[0].id)),
+    EXPECT_EQ(text(store->mailboxes().get_mailbox_message("dave@localhost", dave[0].id)),
               "Return-Path: <bob@example.org>\r\nDelivered-To: dave@localhost\r\n" + std::string(kMessage));
     // Nothing pending: the envelope and its entry are gone, the body stays
     // for the two mailbox messages.
-    EXPECT_FALSE(store->get_envelope(qid).value().has_value());
+    EXPECT_FALSE(store->spool().get_envelope(qid).value().has_value());
     EXPECT_EQ(count(keys::kSchedule), 0u);
     EXPECT_EQ(refs(qid), 2u);
-    EXPECT_EQ(text(store->get_body(qid)), kMessage);
+    EXPECT_EQ(text(store->spool().get_body(qid)), kMessage);
 
     // UIDs count on; the meta is persisted with them.
     auto second = spool({{"alice@localhost", true}, {"r@remote.example", false}}, "Subject: 2\r\n\r\nxy");
     ASSERT_TRUE(write_outcome(*store, make_outcome(second, {0}, body_of("Subject: 2\r\n\r\nxy"))).ok());
-    alice = store->list_mailbox("alice@localhost").value();
+    alice = store->mailboxes().list_mailbox("alice@localhost").value();
     ASSERT_EQ(alice.size(), 2u);
     EXPECT_EQ(alice[1].uid, 2u);
     auto meta = decode_mailbox_meta(
@@ -139,20 +139,20 @@ TEST_F(OutcomeTest, LocalDeliveryKeepsBodyWhileMailboxesReferToIt) {
     later.recipients[1].state = mail::RcptState::kDelivered;
     ASSERT_TRUE(write_outcome(*store, make_outcome(later)).ok());
     EXPECT_EQ(refs(second.queue_id), 1u);
-    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", alice[1].id)),
+    EXPECT_EQ(text(store->mailboxes().get_mailbox_message("alice@localhost", alice[1].id)),
               "Return-Path: <bob@example.org>\r\nDelivered-To: alice@localhost\r\nSubject: 2\r\n\r\nxy");
 
     // The body goes with the last mailbox message.
-    ASSERT_TRUE(store->delete_user("dave@localhost").ok());
+    ASSERT_TRUE(store->users().remove("dave@localhost").ok());
     EXPECT_EQ(refs(qid), 1u);
-    ASSERT_TRUE(store->delete_user("alice@localhost").ok());
+    ASSERT_TRUE(store->users().remove("alice@localhost").ok());
     EXPECT_EQ(count(keys::kBodies), 0u);
     EXPECT_EQ(count(keys::kBodyRefs), 0u);
 }
 
 TEST_F(OutcomeTest, OutcomeForDeletedMessageIsGoneAndWritesNothing) {
     auto env = spool({{"alice@localhost", true}, {"r@remote.example", false}});
-    ASSERT_TRUE(store->delete_queued(env.queue_id).ok());
+    ASSERT_TRUE(store->spool().remove(env.queue_id).ok());
     auto before = counts();
 
     env.recipients[1].state = mail::RcptState::kFailed;
@@ -179,18 +179,18 @@ TEST_F(OutcomeTest, NotificationsAreSpooledInTheSameBatch) {
     req->notifications.push_back(std::move(local_dsn));
     ASSERT_TRUE(write_outcome(*store, std::move(req)).ok());
 
-    EXPECT_FALSE(store->get_envelope(env.queue_id).value().has_value());
-    EXPECT_FALSE(store->get_body(env.queue_id).value().has_value());
+    EXPECT_FALSE(store->spool().get_envelope(env.queue_id).value().has_value());
+    EXPECT_FALSE(store->spool().get_body(env.queue_id).value().has_value());
     for (const auto& n : {dsn_env, local_env}) {
         mail::Envelope e = stored_envelope(n.queue_id);
         EXPECT_EQ(e.sender, "");
         EXPECT_EQ(e.next_attempt, n.received_at);
         EXPECT_TRUE(scheduled(n.received_at, n.queue_id));
         EXPECT_EQ(refs(n.queue_id), 1u);
-        EXPECT_EQ(text(store->get_body(n.queue_id)), "Subject: Delivery Status Notification\r\n\r\nDSN");
+        EXPECT_EQ(text(store->spool().get_body(n.queue_id)), "Subject: Delivery Status Notification\r\n\r\nDSN");
     }
     // Spooled like any accept: even the local one waits for its own attempt.
-    EXPECT_TRUE(store->list_mailbox("alice@localhost").value().empty());
+    EXPECT_TRUE(store->mailboxes().list_mailbox("alice@localhost").value().empty());
     EXPECT_FALSE(notified);  // the outcome's on_done reports for them
 }
 
@@ -271,8 +271,8 @@ TEST_F(OutcomeTest, SecondOutcomeOfOneMessageInABatchFailsAlone) {
     mail::Envelope e = stored_envelope(env.queue_id);  // the first outcome's state
     EXPECT_EQ(e.recipients[0].state, mail::RcptState::kDeferred);
     EXPECT_TRUE(scheduled(e.next_attempt, env.queue_id));
-    EXPECT_FALSE(store->get_envelope(other.queue_id).value().has_value());
-    EXPECT_TRUE(store->get_envelope(accepted->envelope.queue_id).value().has_value());
+    EXPECT_FALSE(store->spool().get_envelope(other.queue_id).value().has_value());
+    EXPECT_TRUE(store->spool().get_envelope(accepted->envelope.queue_id).value().has_value());
     EXPECT_EQ(count(keys::kSchedule), 2u);
 }
 
@@ -285,7 +285,7 @@ TEST_F(OutcomeTest, RecoverFindsNothingToRepairAfterOutcomes) {
     b.recipients[0].state = mail::RcptState::kDelivered;
     ASSERT_TRUE(write_outcome(*store, make_outcome(b)).ok());
     auto before = counts();
-    ASSERT_TRUE(store->recover().ok());
+    ASSERT_TRUE(store->recovery().recover().ok());
     EXPECT_EQ(counts(), before);
     EXPECT_TRUE(scheduled(a.next_attempt, a.queue_id));
 }

@@ -17,7 +17,7 @@ TEST(StoreOpen, AcceptedMessagesSurviveReopenExactlyOnce) {
     {
         auto store = open_store(dir.db());
         ASSERT_TRUE(store);
-        ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+        ASSERT_TRUE(store->users().add({"alice@localhost", "", 0}).ok());
         for (int i = 0; i < 40; ++i) {
             std::vector<Rcpt> rcpts{{"alice@localhost", true}};
             if (i % 4 == 0) rcpts.push_back({"r@remote.example", false});
@@ -29,10 +29,10 @@ TEST(StoreOpen, AcceptedMessagesSurviveReopenExactlyOnce) {
     }
     auto store = open_store(dir.db());
     ASSERT_TRUE(store);
-    ASSERT_TRUE(store->recover().ok());
-    EXPECT_TRUE(store->user_exists("alice@localhost"));  // user set reloaded at open
+    ASSERT_TRUE(store->recovery().recover().ok());
+    EXPECT_TRUE(store->users().exists("alice@localhost"));  // user set reloaded at open
 
-    auto box = store->list_mailbox("alice@localhost").value();
+    auto box = store->mailboxes().list_mailbox("alice@localhost").value();
     ASSERT_EQ(box.size(), local_ids.size());
     std::set<std::string> seen;
     for (size_t i = 0; i < box.size(); ++i) {
@@ -41,13 +41,13 @@ TEST(StoreOpen, AcceptedMessagesSurviveReopenExactlyOnce) {
     }
     EXPECT_EQ(seen, local_ids);
     std::set<std::string> queued;
-    auto queue = store->list_queue().value();
+    auto queue = store->spool().list().value();
     for (auto& e : queue) queued.insert(e.queue_id);
     EXPECT_EQ(queued, queued_ids);
 
     // UID allocation continues where it stopped (meta was persisted).
     ASSERT_TRUE(accept_and_deliver(*store, make_envelope("s@x", {{"alice@localhost", true}}), "late").ok());
-    EXPECT_EQ(store->list_mailbox("alice@localhost").value().back().uid, local_ids.size() + 1);
+    EXPECT_EQ(store->mailboxes().list_mailbox("alice@localhost").value().back().uid, local_ids.size() + 1);
 }
 
 TEST(StoreOpen, LargeBodiesRoundTripThroughBlobFiles) {
@@ -58,7 +58,7 @@ TEST(StoreOpen, LargeBodiesRoundTripThroughBlobFiles) {
     {
         auto store = open_store(dir.db());
         ASSERT_TRUE(store);
-        ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+        ASSERT_TRUE(store->users().add({"alice@localhost", "", 0}).ok());
         ASSERT_TRUE(accept_and_deliver(*store, env, big).ok());
         // A flush writes the body to a blob file (the store never forces
         // one; at open the WAL is replayed into memory, not flushed).
@@ -70,8 +70,8 @@ TEST(StoreOpen, LargeBodiesRoundTripThroughBlobFiles) {
     for (auto& entry : std::filesystem::directory_iterator(dir.db()))
         has_blob = has_blob || entry.path().extension() == ".blob";
     EXPECT_TRUE(has_blob);
-    EXPECT_EQ(text(store->get_body(env.queue_id)), big);
-    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", env.queue_id + ".1")),
+    EXPECT_EQ(text(store->spool().get_body(env.queue_id)), big);
+    EXPECT_EQ(text(store->mailboxes().get_mailbox_message("alice@localhost", env.queue_id + ".1")),
               "Return-Path: <s@example.org>\r\nDelivered-To: alice@localhost\r\n" + big);
 }
 
@@ -79,37 +79,37 @@ TEST(StoreOpen, ReadOnlyInstanceReadsWhilePrimaryRuns) {
     TempDir dir;
     auto primary = open_store(dir.db());
     ASSERT_TRUE(primary);
-    ASSERT_TRUE(primary->add_user({"alice@localhost", "$y$h", 0}).ok());
+    ASSERT_TRUE(primary->users().add({"alice@localhost", "$y$h", 0}).ok());
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}, {"c@remote.example", false}});
     ASSERT_TRUE(accept_and_deliver(*primary, env, kMessage).ok());
 
     auto reader = open_store(dir.db(), /*read_only=*/true);
     ASSERT_TRUE(reader);
-    EXPECT_TRUE(reader->user_exists("Alice@localhost"));
-    EXPECT_FALSE(reader->user_exists("nobody@localhost"));
-    EXPECT_EQ(reader->list_users().value().size(), 1u);
-    auto queue = reader->list_queue().value();
+    EXPECT_TRUE(reader->users().exists("Alice@localhost"));
+    EXPECT_FALSE(reader->users().exists("nobody@localhost"));
+    EXPECT_EQ(reader->users().list().value().size(), 1u);
+    auto queue = reader->spool().list().value();
     ASSERT_EQ(queue.size(), 1u);
     EXPECT_EQ(queue[0].queue_id, env.queue_id);
-    EXPECT_EQ(text(reader->get_mailbox_message("alice@localhost", env.queue_id + ".1")),
+    EXPECT_EQ(text(reader->mailboxes().get_mailbox_message("alice@localhost", env.queue_id + ".1")),
               "Return-Path: <bob@example.org>\r\nDelivered-To: alice@localhost\r\n" + std::string(kMessage));
-    EXPECT_TRUE(reader->recover().ok());  // reports only
+    EXPECT_TRUE(reader->recovery().recover().ok());  // reports only
 
     // Writes are refused, including through the commit stage.
-    EXPECT_FALSE(reader->add_user({"eve@localhost", "", 0}).ok());
-    EXPECT_FALSE(reader->delete_queued(env.queue_id).ok());
+    EXPECT_FALSE(reader->users().add({"eve@localhost", "", 0}).ok());
+    EXPECT_FALSE(reader->spool().remove(env.queue_id).ok());
     EXPECT_FALSE(accept(*reader, make_envelope("s@x", {{"r@remote.example", false}}), "m").ok());
     EXPECT_FALSE(write_outcome(*reader, make_outcome(*queue.begin())).ok());
-    EXPECT_FALSE(reader->reschedule_all(0).ok());
+    EXPECT_FALSE(reader->spool().reschedule_all(0).ok());
     // The due scan is a read: it works on a secondary too.
-    auto due = reader->load_due(env.received_at, 0, 10, 1u << 20, nullptr);
+    auto due = reader->spool().load_due(env.received_at, 0, 10, 1u << 20, nullptr);
     ASSERT_TRUE(due.ok()) << due.error().message;
     ASSERT_EQ(due->messages.size(), 1u);
     EXPECT_EQ(due->messages[0].envelope.queue_id, env.queue_id);
 
     // The primary keeps working while the reader is open.
     ASSERT_TRUE(accept_and_deliver(*primary, make_envelope("s@x", {{"alice@localhost", true}}), "m").ok());
-    EXPECT_EQ(primary->list_mailbox("alice@localhost").value().size(), 2u);
+    EXPECT_EQ(primary->mailboxes().list_mailbox("alice@localhost").value().size(), 2u);
 }
 
 TEST(StoreOpen, SecondPrimaryGetsClearLockError) {
@@ -147,11 +147,11 @@ TEST(StoreOpen, CanAcceptFollowsMinFreeSpace) {
         ASSERT_TRUE(store.ok());
         EXPECT_FALSE(store.value()->can_accept(0));
         // Everything but new mail still writes.
-        EXPECT_TRUE(store.value()->add_user({"alice@localhost", "", 0}).ok());
+        EXPECT_TRUE(store.value()->users().add({"alice@localhost", "", 0}).ok());
     }
     opts.min_free_space = 0;
     auto store = Store::open(opts);
     ASSERT_TRUE(store.ok());
     EXPECT_TRUE(store.value()->can_accept(0));
-    EXPECT_TRUE(store.value()->user_exists("alice@localhost"));
+    EXPECT_TRUE(store.value()->users().exists("alice@localhost"));
 }

@@ -29,11 +29,11 @@ TEST_F(StoreTest, AcceptSpoolsLocalAndRemoteRecipientsAlike) {
     ASSERT_TRUE(accept(*store, env, kMessage).ok());
 
     // Nothing is delivered at accept: the INBOX waits for the delivery engine.
-    EXPECT_TRUE(store->list_mailbox("alice@localhost").value().empty());
+    EXPECT_TRUE(store->mailboxes().list_mailbox("alice@localhost").value().empty());
     EXPECT_EQ(count(keys::kMessages), 0u);
-    EXPECT_EQ(store->mailbox_info("alice@localhost", "INBOX").value()->messages, 0u);  // made by add_user
+    EXPECT_EQ(store->mailboxes().mailbox_info("alice@localhost", "INBOX").value()->messages, 0u);  // made by users().add
 
-    auto stored = store->get_envelope(qid);
+    auto stored = store->spool().get_envelope(qid);
     ASSERT_TRUE(stored.ok() && stored->has_value());
     const mail::Envelope& e = **stored;
     ASSERT_EQ(e.recipients.size(), 2u);
@@ -45,9 +45,9 @@ TEST_F(StoreTest, AcceptSpoolsLocalAndRemoteRecipientsAlike) {
     EXPECT_TRUE(scheduled(env.received_at, qid));
     EXPECT_EQ(count(keys::kSchedule), 1u);
     EXPECT_EQ(refs(qid), 1u);  // the envelope's
-    EXPECT_EQ(text(store->get_body(qid)), kMessage);
+    EXPECT_EQ(text(store->spool().get_body(qid)), kMessage);
 
-    auto stats = store->queue_stats();
+    auto stats = store->spool().stats();
     ASSERT_TRUE(stats.ok());
     EXPECT_EQ(stats->messages, 1u);
     EXPECT_EQ(stats->recipients_pending, 2u);
@@ -68,7 +68,7 @@ TEST_F(StoreTest, OutcomeDeliversLocalRecipientsIntoInbox) {
     ASSERT_TRUE(deliver_local(*store, qid).ok());
 
     // Mailbox: one message, UID 1, the prefix + body byte for byte.
-    auto box = store->list_mailbox("alice@localhost");
+    auto box = store->mailboxes().list_mailbox("alice@localhost");
     ASSERT_TRUE(box.ok()) << box.error().message;
     ASSERT_EQ(box->size(), 1u);
     const MailboxMessage& m = box->front();
@@ -81,47 +81,47 @@ TEST_F(StoreTest, OutcomeDeliversLocalRecipientsIntoInbox) {
     EXPECT_EQ(m.internal_date, env.received_at);
     EXPECT_EQ(m.flags, 0u);
     EXPECT_EQ(m.subject, "Hello there");
-    auto shown = store->get_mailbox_message("alice@localhost", m.id);
+    auto shown = store->mailboxes().get_mailbox_message("alice@localhost", m.id);
     ASSERT_TRUE(shown.ok() && shown->has_value());
     EXPECT_EQ(**shown, kAlicePrefix + kMessage);
     EXPECT_EQ((*shown)->size(), m.size);
 
     // Spool: the local recipient done, the remote one still pending.
-    auto stored = store->get_envelope(qid);
+    auto stored = store->spool().get_envelope(qid);
     ASSERT_TRUE(stored.ok() && stored->has_value());
     EXPECT_EQ((*stored)->recipients[0].state, mail::RcptState::kDelivered);
     EXPECT_EQ((*stored)->recipients[1].state, mail::RcptState::kQueued);
     EXPECT_TRUE(scheduled(env.received_at, qid));
     EXPECT_EQ(count(keys::kSchedule), 1u);
     EXPECT_EQ(refs(qid), 2u);  // mailbox copy + spool
-    EXPECT_EQ(store->queue_stats().value().recipients_pending, 1u);
+    EXPECT_EQ(store->spool().stats().value().recipients_pending, 1u);
 
     // The next delivery gets the next UID.
     auto env2 = make_envelope("", {{"alice@localhost", true}});
     ASSERT_TRUE(accept_and_deliver(*store, env2, "Subject: second\r\n\r\nx").ok());
-    box = store->list_mailbox("alice@localhost");
+    box = store->mailboxes().list_mailbox("alice@localhost");
     ASSERT_EQ(box->size(), 2u);
     EXPECT_EQ((*box)[1].uid, 2u);
-    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", (*box)[1].id)),
+    EXPECT_EQ(text(store->mailboxes().get_mailbox_message("alice@localhost", (*box)[1].id)),
               "Return-Path: <>\r\nDelivered-To: alice@localhost\r\nSubject: second\r\n\r\nx");
 }
 
 TEST_F(StoreTest, LocalOnlyMessageLeavesTheSpoolOnceDelivered) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
     ASSERT_TRUE(accept(*store, env, kMessage).ok());
-    EXPECT_EQ(store->list_queue().value().size(), 1u);  // spooled like any other
+    EXPECT_EQ(store->spool().list().value().size(), 1u);  // spooled like any other
     ASSERT_TRUE(deliver_local(*store, env.queue_id).ok());
-    EXPECT_EQ(store->list_queue().value().size(), 0u);
+    EXPECT_EQ(store->spool().list().value().size(), 0u);
     EXPECT_EQ(count(keys::kSchedule), 0u);
     EXPECT_EQ(refs(env.queue_id), 1u);  // the mailbox message's
-    EXPECT_EQ(text(store->get_body(env.queue_id)), kMessage);
-    EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
+    EXPECT_EQ(text(store->spool().get_body(env.queue_id)), kMessage);
+    EXPECT_EQ(store->mailboxes().list_mailbox("alice@localhost").value().size(), 1u);
 }
 
 TEST_F(StoreTest, DuplicateLocalRecipientDeliveredOnce) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}, {"ALICE@localhost", true}});
     ASSERT_TRUE(accept_and_deliver(*store, env, kMessage).ok());
-    EXPECT_EQ(store->list_mailbox("alice@localhost").value().size(), 1u);
+    EXPECT_EQ(store->mailboxes().list_mailbox("alice@localhost").value().size(), 1u);
     EXPECT_EQ(refs(env.queue_id), 1u);
     EXPECT_EQ(count(keys::kEnvelopes), 0u);  // both entries delivered: nothing left to spool
 }
@@ -145,7 +145,7 @@ TEST_F(StoreTest, RejectsBadRequestsWithoutHarmingOthers) {
 
 TEST_F(StoreTest, GroupCommitBatchesConcurrentAcceptsAndOutcomes) {
     constexpr int kThreads = 4, kPerThread = 250, kTotal = kThreads * kPerThread;
-    // add_user (the fixture) went through the same stage: count from here.
+    // users().add (the fixture) went through the same stage: count from here.
     const CommitStats before = store->commit_stage().stats();
     std::atomic<int> ok{0}, done{0};
     std::promise<void> all_done;
@@ -182,10 +182,10 @@ TEST_F(StoreTest, GroupCommitBatchesConcurrentAcceptsAndOutcomes) {
     EXPECT_LT(s.batches - before.batches, s.requests - before.requests);
 
     // Every message got its own UID, 1..kTotal, none lost or doubled.
-    auto box = store->list_mailbox("alice@localhost").value();
+    auto box = store->mailboxes().list_mailbox("alice@localhost").value();
     ASSERT_EQ(box.size(), static_cast<size_t>(kTotal));
     for (int i = 0; i < kTotal; ++i) EXPECT_EQ(box[i].uid, static_cast<uint32_t>(i + 1));
-    EXPECT_EQ(store->list_queue().value().size(), static_cast<size_t>(kTotal / 2));
+    EXPECT_EQ(store->spool().list().value().size(), static_cast<size_t>(kTotal / 2));
     EXPECT_EQ(count(keys::kSchedule), static_cast<size_t>(kTotal / 2));
 }
 
@@ -196,10 +196,10 @@ TEST_F(StoreTest, ListQueueIsOrderedAndLimited) {
         ids.push_back(env.queue_id);
         ASSERT_TRUE(accept(*store, env, "m").ok());
     }
-    auto all = store->list_queue().value();
+    auto all = store->spool().list().value();
     ASSERT_EQ(all.size(), 5u);
     for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(all[i].queue_id, ids[i]);
-    EXPECT_EQ(store->list_queue(2).value().size(), 2u);
+    EXPECT_EQ(store->spool().list(2).value().size(), 2u);
 }
 
 TEST_F(StoreTest, DeleteQueuedKeepsBodiesStillReferenced) {
@@ -208,81 +208,81 @@ TEST_F(StoreTest, DeleteQueuedKeepsBodiesStillReferenced) {
     ASSERT_TRUE(accept_and_deliver(*store, mixed, kMessage).ok());
     ASSERT_TRUE(accept(*store, remote, "remote only").ok());
 
-    ASSERT_TRUE(store->delete_queued(mixed.queue_id).ok());
-    EXPECT_FALSE(store->get_envelope(mixed.queue_id).value().has_value());
+    ASSERT_TRUE(store->spool().remove(mixed.queue_id).ok());
+    EXPECT_FALSE(store->spool().get_envelope(mixed.queue_id).value().has_value());
     EXPECT_FALSE(scheduled(mixed.received_at, mixed.queue_id));
     EXPECT_EQ(refs(mixed.queue_id), 1u);  // alice's copy still holds the body
-    auto id = store->list_mailbox("alice@localhost").value().at(0).id;
-    EXPECT_EQ(text(store->get_mailbox_message("alice@localhost", id)), kAlicePrefix + kMessage);
+    auto id = store->mailboxes().list_mailbox("alice@localhost").value().at(0).id;
+    EXPECT_EQ(text(store->mailboxes().get_mailbox_message("alice@localhost", id)), kAlicePrefix + kMessage);
 
-    ASSERT_TRUE(store->delete_queued(remote.queue_id).ok());
-    EXPECT_FALSE(store->get_body(remote.queue_id).value().has_value());
+    ASSERT_TRUE(store->spool().remove(remote.queue_id).ok());
+    EXPECT_FALSE(store->spool().get_body(remote.queue_id).value().has_value());
     EXPECT_EQ(refs(remote.queue_id), 0u);
-    EXPECT_EQ(store->queue_stats().value().messages, 0u);
+    EXPECT_EQ(store->spool().stats().value().messages, 0u);
     EXPECT_EQ(count(keys::kSchedule), 0u);
 
-    auto again = store->delete_queued(remote.queue_id);
+    auto again = store->spool().remove(remote.queue_id);
     ASSERT_FALSE(again.ok());
     EXPECT_NE(again.error().message.find("not in the queue"), std::string::npos);
 }
 
 TEST_F(StoreTest, DeleteUserRemovesMailboxAndDropsReferences) {
-    ASSERT_TRUE(store->add_user({"dave@localhost", "", 0}).ok());
+    ASSERT_TRUE(store->users().add({"dave@localhost", "", 0}).ok());
     auto shared = make_envelope("bob@example.org", {{"alice@localhost", true}, {"dave@localhost", true}});
     auto own = make_envelope("bob@example.org", {{"alice@localhost", true}});
     ASSERT_TRUE(accept_and_deliver(*store, shared, kMessage).ok());
     ASSERT_TRUE(accept_and_deliver(*store, own, "own").ok());
     EXPECT_EQ(refs(shared.queue_id), 2u);
 
-    ASSERT_TRUE(store->delete_user("Alice@Localhost").ok());
-    EXPECT_FALSE(store->user_exists("alice@localhost"));
-    EXPECT_FALSE(store->get_user("alice@localhost").value().has_value());
-    EXPECT_TRUE(store->list_mailbox("alice@localhost").value().empty());
+    ASSERT_TRUE(store->users().remove("Alice@Localhost").ok());
+    EXPECT_FALSE(store->users().exists("alice@localhost"));
+    EXPECT_FALSE(store->users().get("alice@localhost").value().has_value());
+    EXPECT_TRUE(store->mailboxes().list_mailbox("alice@localhost").value().empty());
     EXPECT_FALSE(test_hooks::raw_get(*store, keys::kMailboxes, keys::mailbox_key("alice@localhost", "INBOX"))
                      .value().has_value());
-    EXPECT_FALSE(store->get_body(own.queue_id).value().has_value());  // only alice had it
+    EXPECT_FALSE(store->spool().get_body(own.queue_id).value().has_value());  // only alice had it
     EXPECT_EQ(refs(shared.queue_id), 1u);                              // dave still does
-    EXPECT_EQ(store->list_mailbox("dave@localhost").value().size(), 1u);
-    EXPECT_FALSE(store->delete_user("alice@localhost").ok());
+    EXPECT_EQ(store->mailboxes().list_mailbox("dave@localhost").value().size(), 1u);
+    EXPECT_FALSE(store->users().remove("alice@localhost").ok());
 
     // Re-created, the user starts a fresh INBOX (the meta cache was dropped too).
-    ASSERT_TRUE(store->add_user({"alice@localhost", "", 0}).ok());
+    ASSERT_TRUE(store->users().add({"alice@localhost", "", 0}).ok());
     ASSERT_TRUE(accept_and_deliver(*store, make_envelope("b@x", {{"alice@localhost", true}}), "again").ok());
-    auto box = store->list_mailbox("alice@localhost").value();
+    auto box = store->mailboxes().list_mailbox("alice@localhost").value();
     ASSERT_EQ(box.size(), 1u);
     EXPECT_EQ(box[0].uid, 1u);
 }
 
 TEST_F(StoreTest, UsersAreCaseInsensitiveAndUnique) {
-    EXPECT_TRUE(store->user_exists("alice@localhost"));
-    EXPECT_TRUE(store->user_exists("ALICE@LOCALHOST"));
-    EXPECT_FALSE(store->user_exists("bob@localhost"));
-    auto dup = store->add_user({"Alice@Localhost", "", 0});
+    EXPECT_TRUE(store->users().exists("alice@localhost"));
+    EXPECT_TRUE(store->users().exists("ALICE@LOCALHOST"));
+    EXPECT_FALSE(store->users().exists("bob@localhost"));
+    auto dup = store->users().add({"Alice@Localhost", "", 0});
     ASSERT_FALSE(dup.ok());
     EXPECT_NE(dup.error().message.find("already exists"), std::string::npos);
-    EXPECT_FALSE(store->add_user({"", "", 0}).ok());
+    EXPECT_FALSE(store->users().add({"", "", 0}).ok());
 
-    ASSERT_TRUE(store->add_user({"Bob@Localhost", "$y$b", 1234}).ok());
-    EXPECT_TRUE(store->user_exists("bob@localhost"));
-    auto users = store->list_users().value();
+    ASSERT_TRUE(store->users().add({"Bob@Localhost", "$y$b", 1234}).ok());
+    EXPECT_TRUE(store->users().exists("bob@localhost"));
+    auto users = store->users().list().value();
     ASSERT_EQ(users.size(), 2u);
     EXPECT_EQ(users[0].address, "alice@localhost");
     EXPECT_EQ(users[1].address, "bob@localhost");
     EXPECT_EQ(users[1].password_hash, "$y$b");
     EXPECT_EQ(users[1].created, 1234);
     EXPECT_GT(users[0].created, 0);  // defaulted to now
-    EXPECT_EQ(store->get_user("BOB@localhost").value()->password_hash, "$y$b");
+    EXPECT_EQ(store->users().get("BOB@localhost").value()->password_hash, "$y$b");
 }
 
 TEST_F(StoreTest, MailboxMessageIdsMustMatch) {
     auto env = make_envelope("bob@example.org", {{"alice@localhost", true}});
     ASSERT_TRUE(accept_and_deliver(*store, env, kMessage).ok());
-    EXPECT_TRUE(store->get_mailbox_message("alice@localhost", env.queue_id + ".1").value().has_value());
-    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id + ".2").value().has_value());
-    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", "0000000000000000.1").value().has_value());
-    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id).value().has_value());
-    EXPECT_FALSE(store->get_mailbox_message("alice@localhost", env.queue_id + ".1x").value().has_value());
-    EXPECT_FALSE(store->get_mailbox_message("nobody@localhost", env.queue_id + ".1").value().has_value());
+    EXPECT_TRUE(store->mailboxes().get_mailbox_message("alice@localhost", env.queue_id + ".1").value().has_value());
+    EXPECT_FALSE(store->mailboxes().get_mailbox_message("alice@localhost", env.queue_id + ".2").value().has_value());
+    EXPECT_FALSE(store->mailboxes().get_mailbox_message("alice@localhost", "0000000000000000.1").value().has_value());
+    EXPECT_FALSE(store->mailboxes().get_mailbox_message("alice@localhost", env.queue_id).value().has_value());
+    EXPECT_FALSE(store->mailboxes().get_mailbox_message("alice@localhost", env.queue_id + ".1x").value().has_value());
+    EXPECT_FALSE(store->mailboxes().get_mailbox_message("nobody@localhost", env.queue_id + ".1").value().has_value());
 }
 
 TEST_F(StoreTest, RecoverRebuildsAndPrunesScheduleIndex) {
@@ -294,7 +294,7 @@ TEST_F(StoreTest, RecoverRebuildsAndPrunesScheduleIndex) {
     ASSERT_TRUE(test_hooks::raw_delete(*store, keys::kSchedule, keys::schedule_key(lost.received_at, lost.queue_id)).ok());
     ASSERT_TRUE(test_hooks::raw_put(*store, keys::kSchedule, keys::schedule_key(5, "00000000000000AA"), "").ok());
 
-    ASSERT_TRUE(store->recover().ok());
+    ASSERT_TRUE(store->recovery().recover().ok());
     EXPECT_TRUE(scheduled(lost.received_at, lost.queue_id));
     EXPECT_TRUE(scheduled(fine.received_at, fine.queue_id));
     EXPECT_FALSE(scheduled(5, "00000000000000AA"));

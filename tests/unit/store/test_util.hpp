@@ -101,8 +101,8 @@ inline std::unique_ptr<OutcomeRequest> make_outcome(mail::Envelope env, std::vec
 // message and deliver every pending local recipient into its INBOX; remote
 // recipients keep their state and due time.
 inline Result<void> deliver_local(Store& store, const std::string& queue_id) {
-    auto env = store.get_envelope(queue_id);
-    auto body = store.get_body(queue_id);
+    auto env = store.spool().get_envelope(queue_id);
+    auto body = store.spool().get_body(queue_id);
     if (!env.ok() || !env->has_value() || !body.ok() || !body->has_value())
         return make_error("message " + queue_id + " is not spooled");
     std::vector<size_t> local;
@@ -139,7 +139,7 @@ protected:
     void SetUp() override {
         store = open_store(dir.db());
         ASSERT_TRUE(store);
-        ASSERT_TRUE(store->add_user({"alice@localhost", "$y$hash", 0}).ok());
+        ASSERT_TRUE(store->users().add({"alice@localhost", "$y$hash", 0}).ok());
     }
     uint64_t refs(const std::string& qid) {
         auto v = test_hooks::raw_get(*store, keys::kBodyRefs, qid);
@@ -153,7 +153,7 @@ protected:
     }
     size_t count(const char* cf) { return test_hooks::raw_count(*store, cf).value(); }
     mail::Envelope stored_envelope(const std::string& qid) {
-        auto e = store->get_envelope(qid);
+        auto e = store->spool().get_envelope(qid);
         EXPECT_TRUE(e.ok() && e->has_value()) << qid;
         return e.ok() && e->has_value() ? **e : mail::Envelope{};
     }
@@ -185,20 +185,20 @@ protected:
         return env.queue_id;
     }
     MailboxInfo info(const std::string& mailbox) {
-        auto r = store->mailbox_info(kUser, mailbox);
+        auto r = store->mailboxes().mailbox_info(kUser, mailbox);
         EXPECT_TRUE(r.ok() && r->has_value()) << mailbox;
         return r.ok() && r->has_value() ? **r : MailboxInfo{};
     }
     std::vector<uint32_t> uids(const std::string& mailbox) {
         std::vector<uint32_t> out;
-        auto r = store->list_messages(kUser, mailbox);
+        auto r = store->mailboxes().list_messages(kUser, mailbox);
         EXPECT_TRUE(r.ok()) << mailbox << ": " << (r.ok() ? "" : r.error().message);
         if (r.ok())
             for (const auto& m : r->messages) out.push_back(m.uid);
         return out;
     }
     MessageRecord record(const std::string& mailbox, uint32_t uid) {
-        auto r = store->get_message_record(kUser, mailbox, uid);
+        auto r = store->mailboxes().get_message_record(kUser, mailbox, uid);
         EXPECT_TRUE(r.ok() && r->has_value()) << mailbox << " " << uid;
         return r.ok() && r->has_value() ? **r : MessageRecord{};
     }
@@ -210,7 +210,7 @@ protected:
     // ascending below uidnext.
     void expect_counters_exact(const std::string& mailbox) {
         SCOPED_TRACE("mailbox " + mailbox);
-        auto listing = store->list_messages(kUser, mailbox);
+        auto listing = store->mailboxes().list_messages(kUser, mailbox);
         ASSERT_TRUE(listing.ok()) << listing.error().message;
         uint64_t bytes = 0, unseen = 0;
         uint32_t last = 0;

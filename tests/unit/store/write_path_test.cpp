@@ -57,9 +57,9 @@ TEST_F(WritePathTest, ConcurrentWritesJoinOneBatch) {
     std::vector<std::future<Result<AppendResult>>> appends;
     for (int i = 0; i < kWriters; ++i)
         appends.push_back(std::async(std::launch::async, [this, i] {
-            return store->append_message(kUser, "INBOX", message(i), 0, 0);
+            return store->mailboxes().append_message(kUser, "INBOX", message(i), 0, 0);
         }));
-    auto created = std::async(std::launch::async, [this] { return store->create_mailbox(kUser, "Work"); });
+    auto created = std::async(std::launch::async, [this] { return store->mailboxes().create_mailbox(kUser, "Work"); });
     wait_queued(kWriters + 1);
     release();
 
@@ -81,7 +81,7 @@ TEST_F(WritePathTest, ConcurrentWritesJoinOneBatch) {
 }
 
 TEST_F(WritePathTest, FailedRequestLeavesNoTrace) {
-    ASSERT_TRUE(store->append_message(kUser, "INBOX", message(1), 0, 0).ok());
+    ASSERT_TRUE(store->mailboxes().append_message(kUser, "INBOX", message(1), 0, 0).ok());
     const MailboxInfo start = info("INBOX");
     hold_commit_thread();
     // In one batch: an append, a request that adds a record and a meta and
@@ -89,12 +89,12 @@ TEST_F(WritePathTest, FailedRequestLeavesNoTrace) {
     // the INBOX as the first append left it, not as the failed one did.
     std::promise<Result<void>> failed;
     auto failed_future = failed.get_future();
-    auto first = std::async(std::launch::async, [this] { return store->append_message(kUser, "INBOX", message(2), 0, 0); });
+    auto first = std::async(std::launch::async, [this] { return store->mailboxes().append_message(kUser, "INBOX", message(2), 0, 0); });
     wait_queued(1);
     auto request = test_hooks::failing_request(kUser, "INBOX");
     request->on_done = [&failed](const Result<void>& r) { failed.set_value(r); };
     dynamic_cast<GroupCommitStage&>(store->commit_stage()).submit(std::move(request));
-    auto second = std::async(std::launch::async, [this] { return store->append_message(kUser, "INBOX", message(3), 0, 0); });
+    auto second = std::async(std::launch::async, [this] { return store->mailboxes().append_message(kUser, "INBOX", message(3), 0, 0); });
     wait_queued(3);
     release();
 
@@ -110,7 +110,7 @@ TEST_F(WritePathTest, FailedRequestLeavesNoTrace) {
     EXPECT_EQ(info("INBOX").uidnext, start.uidnext + 2);
     EXPECT_EQ(uids("INBOX"), (std::vector<uint32_t>{1, 2, 3}));
     // ... nor in the commit thread's meta cache, which the next write reads.
-    auto c = store->append_message(kUser, "INBOX", message(4), 0, 0);
+    auto c = store->mailboxes().append_message(kUser, "INBOX", message(4), 0, 0);
     ASSERT_TRUE(c.ok());
     EXPECT_EQ(c->uid, start.uidnext + 2);
 }
@@ -124,7 +124,7 @@ TEST_F(WritePathTest, UidsStayUniqueUnderConcurrentAppendsAndDeliveries) {
     for (int t = 0; t < kThreads; ++t)
         threads.emplace_back([&, t] {
             for (int i = 0; i < kEach; ++i) {
-                auto r = store->append_message(kUser, "INBOX", message(t * 100 + i), 0, 0);
+                auto r = store->mailboxes().append_message(kUser, "INBOX", message(t * 100 + i), 0, 0);
                 if (!r.ok()) {
                     ++failures;
                     continue;
@@ -155,7 +155,7 @@ TEST_F(WritePathTest, UidsStayUniqueUnderConcurrentAppendsAndDeliveries) {
 }
 
 TEST_F(WritePathTest, ConcurrentFlagChangesKeepEveryBit) {
-    ASSERT_TRUE(store->append_message(kUser, "INBOX", message(1), 0, 0).ok());
+    ASSERT_TRUE(store->mailboxes().append_message(kUser, "INBOX", message(1), 0, 0).ok());
     // Each thread adds its own bit to the same message; a lost update
     // (read-modify-write from a stale record) would drop some.
     const uint32_t bits[] = {kFlagSeen, kFlagAnswered, kFlagFlagged, kFlagDraft};
@@ -164,8 +164,8 @@ TEST_F(WritePathTest, ConcurrentFlagChangesKeepEveryBit) {
     for (uint32_t bit : bits)
         threads.emplace_back([&, bit] {
             for (int i = 0; i < 20; ++i) {
-                if (!store->change_flags(kUser, "INBOX", {1}, bit, 0).ok()) ++failures;
-                if (i + 1 < 20 && !store->change_flags(kUser, "INBOX", {1}, 0, bit).ok()) ++failures;
+                if (!store->mailboxes().change_flags(kUser, "INBOX", {1}, bit, 0).ok()) ++failures;
+                if (i + 1 < 20 && !store->mailboxes().change_flags(kUser, "INBOX", {1}, 0, bit).ok()) ++failures;
             }
         });
     for (auto& t : threads) t.join();
@@ -175,13 +175,13 @@ TEST_F(WritePathTest, ConcurrentFlagChangesKeepEveryBit) {
 }
 
 TEST_F(WritePathTest, ExpungeAndCopyOfOneMessageInOneBatch) {
-    auto appended = store->append_message(kUser, "INBOX", message(1), kFlagDeleted, 0);
+    auto appended = store->mailboxes().append_message(kUser, "INBOX", message(1), kFlagDeleted, 0);
     ASSERT_TRUE(appended.ok());
     hold_commit_thread();
-    auto expunged = std::async(std::launch::async, [this] { return store->expunge_deleted(kUser, "INBOX"); });
+    auto expunged = std::async(std::launch::async, [this] { return store->mailboxes().expunge_deleted(kUser, "INBOX"); });
     wait_queued(1);
     // Queued after the expunge, in the same batch: the message is gone by then.
-    auto copied = std::async(std::launch::async, [this] { return store->copy_messages(kUser, "INBOX", {1}, "Trash"); });
+    auto copied = std::async(std::launch::async, [this] { return store->mailboxes().copy_messages(kUser, "INBOX", {1}, "Trash"); });
     wait_queued(2);
     release();
     auto e = expunged.get();
@@ -199,7 +199,7 @@ TEST_F(WritePathTest, WriteOnCommitThreadIsAnErrorNotADeadlock) {
     auto inner_future = inner.get_future();
     store->commit_stage().submit(make_request(make_envelope("bob@example.org", {{"x@remote.test"}}), "x",
                                               [this, &inner](const Result<void>&) {
-        inner.set_value(store->append_message(kUser, "INBOX", message(1), 0, 0));
+        inner.set_value(store->mailboxes().append_message(kUser, "INBOX", message(1), 0, 0));
     }));
     auto r = inner_future.get();
     EXPECT_FALSE(r.ok());
@@ -208,19 +208,19 @@ TEST_F(WritePathTest, WriteOnCommitThreadIsAnErrorNotADeadlock) {
 TEST_F(WritePathTest, ListingCostFollowsLiveMessagesNotHistory) {
     // A few live messages, then a long history: 2,048 messages (one APPEND
     // copied onto itself, doubling) expunged 100 at a time.
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(kUser, "INBOX", message(i), 0, 0).ok());
-    auto first = store->append_message(kUser, "INBOX", message(3), 0, 0);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->mailboxes().append_message(kUser, "INBOX", message(i), 0, 0).ok());
+    auto first = store->mailboxes().append_message(kUser, "INBOX", message(3), 0, 0);
     ASSERT_TRUE(first.ok());
     std::vector<uint32_t> history{first->uid};
     while (history.size() < 2048) {
-        auto copied = store->copy_messages(kUser, "INBOX", history, "INBOX");
+        auto copied = store->mailboxes().copy_messages(kUser, "INBOX", history, "INBOX");
         ASSERT_TRUE(copied.ok()) << copied.error().message;
         for (const auto& [from, to] : copied->uids) history.push_back(to);
     }
     for (size_t i = 0; i < history.size(); i += 100) {
         std::vector<uint32_t> chunk(history.begin() + static_cast<std::ptrdiff_t>(i),
                                     history.begin() + static_cast<std::ptrdiff_t>(std::min(i + 100, history.size())));
-        ASSERT_TRUE(store->expunge(kUser, "INBOX", chunk).ok());
+        ASSERT_TRUE(store->mailboxes().expunge(kUser, "INBOX", chunk).ok());
     }
     EXPECT_GE(test_hooks::wait_for_compactions(*store), 1u);
     auto skips = test_hooks::listing_skips(*store, kUser, "INBOX");
