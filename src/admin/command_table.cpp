@@ -3,6 +3,8 @@
 // --help` prints; docs/CLI.md describes each command in more detail.
 #include "admin/command_table.hpp"
 
+#include <algorithm>
+
 #include "admin/admin.hpp"
 #include "admin/commands.hpp"
 
@@ -21,6 +23,11 @@ constexpr ArgSpec kNewAddress[] = {{"ADDRESS", "mail address, e.g. alice@example
 constexpr ArgSpec kAddress[] = {{"ADDRESS", "mail address"}};
 constexpr ArgSpec kQueueIdToShow[] = {{"ID", "queue ID (16 hex digits)"}};
 constexpr ArgSpec kQueueId[] = {{"ID", "queue ID"}};
+constexpr ArgSpec kQueueIdOptional[] = {{"ID", "queue ID (or --domain)", Count::kOptional}};
+constexpr ArgSpec kTarget[] = {{"TARGET", "a destination domain, or a site as `queue summary` names it"}};
+constexpr OptionSpec kSuspendOptions[] = {{"for", "DURATION", "until then (\"30m\", \"2h\"); default: until resumed"},
+                                          {"reason", "TEXT", "shown in summary and in the held recipients' last reply"}};
+constexpr OptionSpec kDomainOption[] = {{"domain", "DOMAIN", "every pending recipient in this domain"}};
 constexpr ArgSpec kMessage[] = {{"ADDRESS", "mail address"}, {"ID", "message ID, as printed by mailbox list"}};
 
 constexpr CommandSpec kCommands[] = {
@@ -35,8 +42,16 @@ constexpr CommandSpec kCommands[] = {
      detail::queue_show},
     {"queue", "delete", "remove a message from the spool", kQueueId, true, CommandInput::kNone, detail::queue_delete},
     {"queue", "flush", "retry every deferred message now", {}, true, CommandInput::kNone, detail::queue_flush},
-    {"queue", "bounce", "fail a message's pending recipients and notify its sender", kQueueId, true,
-     CommandInput::kNone, detail::queue_bounce},
+    {"queue", "bounce", "fail a message's (or a domain's) pending recipients and notify the senders",
+     kQueueIdOptional, true, CommandInput::kNone, detail::queue_bounce, kDomainOption},
+    {"queue", "summary", "waiting mail per domain and site, by age (qshape), and the suspensions", {}, false,
+     CommandInput::kNone, detail::queue_summary},
+    {"queue", "suspend", "hold mail to a domain or site (durable)", kTarget, true, CommandInput::kNone,
+     detail::queue_suspend, kSuspendOptions},
+    {"queue", "resume", "end a suspension; its held mail is due now", kTarget, true, CommandInput::kNone,
+     detail::queue_resume},
+    {"queue", "retry", "a domain's deferred mail is due now", {}, true, CommandInput::kNone, detail::queue_retry,
+     kDomainOption},
     {"queue", "stats", "spool totals", {}, false, CommandInput::kNone, detail::queue_stats},
 
     {"mailbox", "list", "one line per message: ID size date flags subject", kAddress, false, CommandInput::kNone,
@@ -66,6 +81,7 @@ std::string synopsis(const CommandSpec& spec) {
             case Count::kRepeated: s += " [" + std::string(a.name) + "...]"; break;
         }
     }
+    for (const OptionSpec& o : spec.options) s += " [--" + std::string(o.name) + " " + std::string(o.value) + "]";
     if (spec.input == CommandInput::kNewPassword) s += "  (password on standard input)";
     return s;
 }
@@ -83,8 +99,22 @@ bool operand_count_ok(const CommandSpec& spec, size_t n) {
 int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
                 const std::vector<std::string>& operands, std::string_view input, std::string& out,
                 std::string& err) {
-    if (!operand_count_ok(spec, operands.size())) return detail::usage(err, synopsis(spec));
-    return spec.run(CommandCall{store, extras, operands, input, out, err});
+    std::vector<std::string> positional;
+    Options options;
+    for (const std::string& w : operands) {
+        if (!w.starts_with("--")) {
+            positional.push_back(w);
+            continue;
+        }
+        const size_t eq = w.find('=');
+        const std::string name = w.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+        const bool known = std::any_of(spec.options.begin(), spec.options.end(),
+                                       [&](const OptionSpec& o) { return o.name == name; });
+        if (!known || eq == std::string::npos) return detail::usage(err, synopsis(spec));
+        options[name] = w.substr(eq + 1);
+    }
+    if (!operand_count_ok(spec, positional.size())) return detail::usage(err, synopsis(spec));
+    return spec.run(CommandCall{store, extras, positional, options, input, out, err});
 }
 
 }  // namespace ringpost::admin

@@ -7,6 +7,7 @@
 // command_table.cpp plus its handler.
 #pragma once
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,15 @@ struct ArgSpec {
     Count count = Count::kRequired;
 };
 
+// One option, given as --NAME VALUE on the command line and carried to the
+// handler as the word "--NAME=VALUE" after the positional arguments.
+struct OptionSpec {
+    std::string_view name;    // "for" (--for)
+    std::string_view value;   // "DURATION", as shown in usage
+    std::string_view help;
+};
+using Options = std::map<std::string, std::string, std::less<>>;   // name -> value, as given
+
 // What a command reads besides its arguments.
 enum class CommandInput {
     kNone,
@@ -40,6 +50,7 @@ struct CommandCall {
     store::Store& store;
     const AdminExtras& extras;
     const std::vector<std::string>& operands;
+    const Options& options;   // the options given (OptionSpec)
     std::string_view input;   // standard input (CommandInput)
     std::string& out;         // appended: the command's output, byte-exact
     std::string& err;         // appended: one-line messages "ringpost: ..."
@@ -59,6 +70,7 @@ struct CommandSpec {
     bool writes = false;               // modifies the store: the CLI's direct path opens it read-write
     CommandInput input = CommandInput::kNone;
     CommandHandler run = nullptr;
+    std::span<const OptionSpec> options = {};
 };
 
 // In the order help lists them.
@@ -73,8 +85,9 @@ std::string synopsis(const CommandSpec& spec);
 // Whether `n` operands fit the command's ArgSpecs.
 bool operand_count_ok(const CommandSpec& spec, size_t n);
 
-// Checks the operand count, then runs the handler; a wrong count is a usage
-// error naming the synopsis (exit 2).
+// Splits the "--NAME=VALUE" words off the operands (an option the command
+// does not take is a usage error), checks the operand count, then runs the
+// handler; a wrong count is a usage error naming the synopsis (exit 2).
 int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
                 const std::vector<std::string>& operands, std::string_view input, std::string& out,
                 std::string& err);

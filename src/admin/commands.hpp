@@ -2,6 +2,8 @@
 // formatting helpers they share. Not used outside src/admin.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +35,17 @@ int queue_stats(const CommandCall& call);
 // queue_ops.cpp:
 int queue_flush(const CommandCall& call);
 int queue_bounce(const CommandCall& call);
+// One message's bounce (queue bounce ID / --domain): kExitOk with `bounced`
+// set, or the exit code of the failure (written to err).
+int bounce_message(const CommandCall& call, mail::Envelope env, std::string body,
+                   const std::function<bool(const mail::Recipient&)>& which, size_t& bounced);
+int64_t unix_now();
+// queue_control.cpp (per domain and site):
+int queue_summary(const CommandCall& call);
+int queue_suspend(const CommandCall& call);
+int queue_resume(const CommandCall& call);
+int queue_retry(const CommandCall& call);
+int queue_bounce_domain(const CommandCall& call, const std::string& domain);
 // mailbox.cpp:
 int mailbox_list(const CommandCall& call);
 int mailbox_show(const CommandCall& call);

@@ -3,10 +3,13 @@
 // flush: every deferred message becomes due now (one synced write), and a
 // running server's engine is told, so it retries at once -- Postfix's
 // `postqueue -f`.
-// bounce: every pending recipient of one message fails with "5.0.0 bounced
-// by the administrator", and the sender gets the usual DSN, written in the
-// same atomic batch through the commit stage (delivery::plan_bounce).
+// bounce: every pending recipient of one message (or, with --domain, of
+// every message, those in that domain: queue_control.cpp) fails with
+// "5.0.0 bounced by the administrator", and the sender gets the usual DSN,
+// written in the same atomic batch through the commit stage
+// (delivery::plan_bounce).
 #include <ctime>
+#include <functional>
 #include <future>
 
 #include <fmt/core.h>
@@ -24,12 +27,12 @@
 namespace ringpost::admin::detail {
 namespace {
 
-int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 }  // namespace
 
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
 int queue_flush(const CommandCall& call) {
-    auto& [store, extras, operands, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err] = call;
     const int64_t now = unix_now();
     auto moved = store.spool().reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
@@ -38,17 +41,19 @@ int queue_flush(const CommandCall& call) {
     return kExitOk;
 }
 
-int queue_bounce(const CommandCall& call) {
-    auto& [store, extras, operands, input, out, err] = call;
-    mail::Envelope env;
-    std::string body;
-    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
-    const std::string& id = env.queue_id;
-
-    size_t pending = 0;
+// One message's bounce through the commit stage (waited for here: the
+// admin thread may block; it is not a ring thread). `which` picks the
+// recipients (all pending ones when empty). Returns how many failed, or
+// kExitOk with `bounced` set, or the exit code of the failure (written to err).
+int bounce_message(const CommandCall& call, mail::Envelope env, std::string body,
+                   const std::function<bool(const mail::Recipient&)>& which, size_t& bounced) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    const std::string id = env.queue_id;
+    bounced = 0;
     for (const auto& r : env.recipients)
-        if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) ++pending;
-    if (pending == 0) return fail(err, kExitFailure, "queue ID " + id + " has no pending recipients");
+        if ((r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) && (!which || which(r)))
+            ++bounced;
+    if (bounced == 0) return fail(err, kExitFailure, "queue ID " + id + " has no pending recipients");
 
     const config::Config config = extras.config ? *extras.config : config::default_config();
     delivery::OutcomePolicy policy;
@@ -58,10 +63,9 @@ int queue_bounce(const CommandCall& call) {
         return fail(err, kExitUsage, e.what());
     }
     auto shared_body = std::make_shared<const std::string>(std::move(body));
-    auto plan = delivery::plan_bounce(env, shared_body, "5.0.0 bounced by the administrator", unix_now(), policy);
+    auto plan =
+        delivery::plan_bounce(env, shared_body, "5.0.0 bounced by the administrator", unix_now(), policy, which);
 
-    // Through the commit stage like every spool write; wait for it here
-    // (the admin thread may block; it is not a ring thread).
     std::promise<Result<void>> written;
     auto done = written.get_future();
     plan.request->on_done = [&written](const Result<void>& r) { written.set_value(r); };
@@ -76,7 +80,22 @@ int queue_bounce(const CommandCall& call) {
     // The DSN is in the spool; a running engine delivers it now.
     if (extras.engine)
         for (const auto& [qid, due] : notifications) extras.engine->scheduled(due);
-    out += fmt::format("bounced {}: {} recipient{}\n", id, pending, pending == 1 ? "" : "s");
+    return kExitOk;
+}
+
+int queue_bounce(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    const auto domain = options.find("domain");
+    if ((domain != options.end()) == !operands.empty())
+        return fail(err, kExitUsage, "queue bounce: give a queue ID or --domain DOMAIN (one of them)");
+    if (domain != options.end()) return queue_bounce_domain(call, domain->second);
+    mail::Envelope env;
+    std::string body;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
+    const std::string id = env.queue_id;
+    size_t bounced = 0;
+    if (int code = bounce_message(call, std::move(env), std::move(body), {}, bounced); code != kExitOk) return code;
+    out += fmt::format("bounced {}: {} recipient{}\n", id, bounced, bounced == 1 ? "" : "s");
     return kExitOk;
 }
 

@@ -29,6 +29,12 @@ void AdminParser::bind(CLI::App& group, const admin::CommandSpec& spec, const Co
         if (a.count == ArgSpec::Count::kRequired) opt->required();
         b->options.push_back(opt);
     }
+    b->option_values.resize(spec.options.size());
+    for (size_t i = 0; i < spec.options.size(); ++i) {
+        const admin::OptionSpec& o = spec.options[i];
+        b->named.push_back(b->app->add_option("--" + std::string(o.name), b->option_values[i], std::string(o.help))
+                               ->type_name(std::string(o.value)));
+    }
     bound_.push_back(std::move(b));
 }
 
@@ -58,6 +64,8 @@ std::vector<std::string> AdminParser::words() const {
                 break;
         }
     }
+    for (size_t i = 0; i < b->spec->options.size(); ++i)
+        if (b->named[i]->count() > 0) words.push_back("--" + std::string(b->spec->options[i].name) + "=" + b->option_values[i]);
     return words;
 }
 

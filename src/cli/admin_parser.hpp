@@ -41,6 +41,8 @@ private:
         std::vector<std::string> values;
         std::vector<std::vector<std::string>> lists;
         std::vector<CLI::Option*> options;
+        std::vector<std::string> option_values;   // by index into spec->options
+        std::vector<CLI::Option*> named;
     };
     void bind(CLI::App& group, const admin::CommandSpec& spec, const Configure& configure);
     const Bound* parsed_bound() const;

@@ -1,6 +1,7 @@
 #include "delivery/destination.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #include "util/log.hpp"
 
@@ -81,7 +82,22 @@ std::optional<Job> Destination::take_any(const std::string& path_key, const TlsS
     return std::nullopt;
 }
 
+std::optional<Held> Destination::held() {
+    return engine_.suspensions.holding(domain_, site_ ? std::string_view(site_->key()) : std::string_view(),
+                                       static_cast<int64_t>(std::time(nullptr)));
+}
+
+void Destination::hold_queue(const Held& h) {
+    std::deque<Job> jobs;
+    jobs.swap(queue_);
+    for (auto& job : jobs) engine_.hold(job, h);
+}
+
 void Destination::enqueue(Job job) {
+    if (auto h = held()) {
+        engine_.hold(job, *h);
+        return;
+    }
     queue_.push_back(std::move(job));
     if (!idle_.empty()) {
         wake_one();
@@ -187,6 +203,11 @@ io::Task<void> Destination::worker() {
     }
 
     while (!targets.failure && site_ && !queue_.empty() && !engine_.stopping.load(std::memory_order_relaxed)) {
+        // Suspended (now, or while this worker waited): no attempt.
+        if (auto h = held()) {
+            hold_queue(*h);
+            break;
+        }
         // No connection while the site's message pace would leave it idle.
         if (auto wait = site_->message_wait(); wait > Pacer::Clock::duration::zero()) {
             auto sleeping = site_->sleep(wait);
@@ -275,8 +296,9 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
     while (conn.usable() && sent < limits().max_messages_per_connection) {
         // An idle connection costs the remote server a slot: rather than
         // hold one longer than the idle time for the site's message pace,
-        // QUIT; the worker connects again when a message is due.
-        if (site_->message_wait() > limits().idle_timeout) break;
+        // QUIT; the worker connects again when a message is due. A
+        // suspension ends the connection too (the worker holds the queue).
+        if (site_->message_wait() > limits().idle_timeout || held()) break;
         auto waiting = next_job(path, conn.tls());
         std::optional<Job> next = co_await std::move(waiting);
         if (!next) break;

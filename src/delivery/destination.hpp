@@ -44,6 +44,8 @@ public:
     TlsPolicy tls_policy() const { return tls_policy_; }
     // Null until the first worker has resolved the domain.
     const Site* site() const { return site_; }
+    // The suspension that holds this domain's mail now, if any.
+    std::optional<Held> held();
     bool has_jobs() const { return !queue_.empty(); }
     // Hands a queued job to a connection of another destination whose
     // path (address, port, TLS policy: ConnectionPath) is this
@@ -75,6 +77,8 @@ private:
     void set_preferred(const Target& target);
     void wake_one();
     void attach_site(const std::vector<Target>& targets);
+    // Every queued job ended by a suspension (no attempt).
+    void hold_queue(const Held& held);
     // The limits in force: the site's, or the defaults before it is known.
     const SiteLimits& limits() const { return site_ ? site_->limits() : engine_.config.shaping.defaults; }
 

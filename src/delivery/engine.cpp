@@ -162,6 +162,10 @@ Result<void> DeliveryEngine::start() {
         if (!ctx) return make_error("delivery engine: TLS client context: " + ctx.error().message);
         im.client_options.tls_context = std::move(ctx).value();
     }
+    // Durable suspensions (`queue suspend`), before the ring runs.
+    auto suspended = im.spool.suspensions();
+    if (!suspended) return make_error("delivery engine: reading suspensions: " + suspended.error().message);
+    for (const auto& s : *suspended) im.suspensions.set(s.target, s.until, s.reason);
     im.thread = std::thread([&im] { im.thread_main(); });
     std::unique_lock lock(im.start_mu);
     im.start_cv.wait(lock, [&] { return im.start_done; });
@@ -482,7 +486,7 @@ Destination* DeliveryEngine::Impl::donor_for(const std::string& path, const Dest
     for (Destination* d : it->second)
         // Only within one site: the job's transaction counts against the
         // site's message rate, which the connection is paced by.
-        if (d != except && d->has_jobs() && d->site() == except->site() &&
+        if (d != except && d->has_jobs() && d->site() == except->site() && !d->held() &&
             connection_satisfies(d->tls_policy(), tls, d->preferred_host()))
             return d;
     return nullptr;

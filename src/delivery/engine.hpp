@@ -116,6 +116,17 @@ public:
     // the engine (an accept that was not handed off, `queue flush`).
     void scheduled(int64_t due);
 
+    // Any thread: mail to `target` (a destination domain or a site name,
+    // site.hpp) is held until `until` (unix seconds; 0 = until resumed):
+    // `queue suspend` (after it is durable; start() loads the durable ones)
+    // and shaping automation. Queued and later jobs are held, connections
+    // in use finish their transaction and close.
+    void suspend(std::string target, int64_t until, std::string reason);
+    void resume(std::string target);
+    // Any thread, blocking up to a second: the site of each destination
+    // domain the engine has resolved and still holds (`queue summary`).
+    std::map<std::string, std::string> domain_sites() const;
+
     EngineStats stats() const;
 
     struct Impl;

@@ -18,6 +18,7 @@
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
 #include "delivery/site.hpp"
+#include "delivery/suspensions.hpp"
 #include "delivery/targets.hpp"
 #include "dns/resolver.hpp"
 #include "io/ops.hpp"
@@ -184,6 +185,10 @@ struct DeliveryEngine::Impl {
     std::unordered_map<std::string, std::unique_ptr<Site>> sites;
     Site& site_for(const std::string& domain, const std::vector<Target>& targets);
     void site_detached(Site& site);
+    // Ring thread; start() fills it before the ring runs.
+    Suspensions suspensions;
+    // Ends `job` without an attempt: each recipient held by `held`.
+    void hold(Job& job, const Held& held);
     HostSlots host_slots;
     // Destinations by the path (ConnectionPath::key: address, port, TLS
     // policy...) to their most preferred host: where an idle connection

@@ -1,5 +1,10 @@
 // The delivery engine's destination sites (site.hpp): found or made when a
-// destination has resolved where its mail goes, forgotten once unused.
+// destination has resolved where its mail goes, forgotten once unused; and
+// the suspensions that hold a domain's or a site's mail.
+#include <ctime>
+#include <future>
+
+#include "delivery/destination.hpp"
 #include "delivery/engine_impl.hpp"
 #include "util/log.hpp"
 
@@ -29,6 +34,56 @@ void DeliveryEngine::Impl::site_detached(Site& site) {
         auto it = sites.find(key);
         if (it != sites.end() && it->second->unused()) sites.erase(it);
     });
+}
+
+void DeliveryEngine::Impl::hold(Job& job, const Held& held) {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    std::vector<RecipientResult> results;
+    for (size_t i : job.recipients) {
+        RecipientResult r;
+        r.index = i;
+        r.diagnostic = held.diagnostic();
+        r.held_until = held.due(now);
+        results.push_back(std::move(r));
+    }
+    job_done(job, std::move(results), {});
+}
+
+void DeliveryEngine::suspend(std::string target, int64_t until, std::string reason) {
+    Impl& im = *impl_;
+    log::info("suspended", {{"target", target}, {"until", until}, {"reason", reason}});
+    std::lock_guard lock(im.claims_mu);   // guards `ring` (see handoff)
+    if (!im.ring) return;   // not running: start() loads the durable ones
+    im.ring->post([&im, target = std::move(target), until, reason = std::move(reason)]() mutable {
+        im.suspensions.set(target, until, std::move(reason));
+    });
+}
+
+void DeliveryEngine::resume(std::string target) {
+    Impl& im = *impl_;
+    log::info("resumed", {{"target", target}});
+    std::lock_guard lock(im.claims_mu);
+    if (!im.ring) return;
+    im.ring->post([&im, target = std::move(target)] { im.suspensions.clear(target); });
+}
+
+std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
+    Impl& im = *impl_;
+    // Shared: the ring may answer after this call has given up waiting.
+    auto answer = std::make_shared<std::promise<std::map<std::string, std::string>>>();
+    auto future = answer->get_future();
+    {
+        std::lock_guard lock(im.claims_mu);
+        if (!im.ring) return {};
+        im.ring->post([&im, answer] {
+            std::map<std::string, std::string> out;
+            for (const auto& [domain, dest] : im.destinations)
+                if (dest->site()) out[domain] = dest->site()->key();
+            answer->set_value(std::move(out));
+        });
+    }
+    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return {};
+    return future.get();
 }
 
 }  // namespace ringpost::delivery

@@ -46,10 +46,11 @@ PlannedOutcome start_plan(const mail::Envelope& before, std::shared_ptr<const st
 // (the first one for its index), whether the store delivers it locally,
 // whether it expired now.
 struct Round {
-    explicit Round(size_t n) : applied(n, nullptr), local(n, false), expired_now(n, false) {}
+    explicit Round(size_t n) : applied(n, nullptr), local(n, false), expired_now(n, false), held_until(n, 0) {}
     std::vector<const RecipientResult*> applied;
     std::vector<bool> local;
     std::vector<bool> expired_now;
+    std::vector<int64_t> held_until;   // not attempted: suspended until then
 };
 
 // Each result onto its recipient: attempts, last reply, new state, counts.
@@ -64,6 +65,15 @@ void apply_results(PlannedOutcome& out, const std::vector<RecipientResult>& resu
         if (i >= n || round.applied[i] != nullptr || !is_pending(env.recipients[i].state)) continue;
         mail::Recipient& rcpt = env.recipients[i];
         round.applied[i] = &result;
+        if (result.held_until != 0) {
+            // Suspended: no attempt was made; it stays pending, with the
+            // suspension as its last reply, until the suspension ends.
+            round.held_until[i] = result.held_until;
+            rcpt.last_reply = result.diagnostic.to_string();
+            rcpt.state = RcptState::kDeferred;
+            ++out.deferred;
+            continue;
+        }
         rcpt.attempts += 1;
         rcpt.last_reply = result.diagnostic.to_string();
         if (result.tls) rcpt.last_reply += tls_note(*result.tls);
@@ -109,19 +119,31 @@ void expire_deferred(PlannedOutcome& out, const mail::Envelope& before, int64_t 
 }
 
 // The attempt time, and the next one if anything is still pending.
+// Recipients held by a suspension are due when it ends, the others by the
+// retry schedule; the message at the earlier of the two. A round that only
+// held recipients was no attempt (last_attempt stays).
 void schedule_next_attempt(mail::Envelope& env, int64_t now, const OutcomePolicy& policy, const Round& round) {
-    env.last_attempt = now;
-    bool any_pending = false;
+    bool attempt = false, retry_pending = false;
     uint32_t max_attempts = 0;
+    int64_t held = 0;
     for (size_t i = 0; i < env.recipients.size(); ++i) {
+        if (round.applied[i] != nullptr && round.held_until[i] == 0) attempt = true;
         if (round.local[i] || !is_pending(env.recipients[i].state)) continue;
-        any_pending = true;
-        max_attempts = std::max(max_attempts, env.recipients[i].attempts);
+        if (round.held_until[i] != 0) {
+            held = held == 0 ? round.held_until[i] : std::min(held, round.held_until[i]);
+        } else {
+            retry_pending = true;
+            max_attempts = std::max(max_attempts, env.recipients[i].attempts);
+        }
     }
-    if (any_pending) {
-        env.next_attempt =
+    if (attempt || held == 0) env.last_attempt = now;
+    int64_t next = held;
+    if (retry_pending) {
+        const int64_t retry =
             policy.retry.next_attempt(max_attempts, now, policy.jitter ? policy.jitter : default_jitter_source());
+        next = next == 0 ? retry : std::min(next, retry);
     }
+    if (next != 0) env.next_attempt = next;
 }
 
 // "failed": everything that failed in this call, expired ones included.
@@ -222,7 +244,8 @@ PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const 
 }
 
 PlannedOutcome plan_bounce(const mail::Envelope& before, std::shared_ptr<const std::string> body,
-                           std::string_view reason, int64_t now, const OutcomePolicy& policy) {
+                           std::string_view reason, int64_t now, const OutcomePolicy& policy,
+                           const std::function<bool(const mail::Recipient&)>& which) {
     PlannedOutcome out = start_plan(before, std::move(body));
     store::OutcomeRequest& request = *out.request;
     mail::Envelope& env = request.envelope;
@@ -236,7 +259,7 @@ PlannedOutcome plan_bounce(const mail::Envelope& before, std::shared_ptr<const s
 
     std::vector<DsnRecipient> failed;
     for (mail::Recipient& rcpt : env.recipients) {
-        if (!is_pending(rcpt.state)) continue;
+        if (!is_pending(rcpt.state) || (which && !which(rcpt))) continue;
         rcpt.state = RcptState::kFailed;
         rcpt.last_reply = last_reply;
         ++out.failed;

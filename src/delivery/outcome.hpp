@@ -45,6 +45,11 @@ struct RecipientResult {
     // The connection's TLS state when a server was reached (then last_reply
     // gets tls_note()); nullopt for local delivery and when none answered.
     std::optional<TlsState> tls;
+    // Not an attempt: the destination is suspended (`queue suspend`,
+    // shaping automation) until this time (unix seconds). The recipient
+    // stays pending with its attempts unchanged, `diagnostic` becomes its
+    // last reply, and the message is due again then. 0 = an attempt.
+    int64_t held_until = 0;
 };
 
 struct OutcomePolicy {
@@ -79,10 +84,12 @@ struct PlannedOutcome {
 PlannedOutcome plan_outcome(const mail::Envelope& before, std::shared_ptr<const std::string> body,
                             const std::vector<RecipientResult>& results, int64_t now, const OutcomePolicy& policy);
 
-// `ringpost queue bounce`: every pending recipient fails with `reason`
-// (e.g. "5.0.0 bounced by the administrator"), with the usual DSN.
+// `ringpost queue bounce`: every pending recipient (or those for which
+// `which` is true: `queue bounce --domain`) fails with `reason` (e.g.
+// "5.0.0 bounced by the administrator"), with the usual DSN.
 PlannedOutcome plan_bounce(const mail::Envelope& before, std::shared_ptr<const std::string> body,
-                           std::string_view reason, int64_t now, const OutcomePolicy& policy);
+                           std::string_view reason, int64_t now, const OutcomePolicy& policy,
+                           const std::function<bool(const mail::Recipient&)>& which = {});
 
 // Loop protection: the number of "Received:" header fields (case-insensitive,
 // header block only, folded lines counted once).

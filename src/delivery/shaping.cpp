@@ -87,7 +87,8 @@ SiteChoice choose_site(const ShapingConfig& config, const SiteMatcher& matcher, 
     const int rule = matcher.match(domain, hosts);
     if (rule >= 0) {
         const ShapingRule& r = config.rules[static_cast<size_t>(rule)];
-        return SiteChoice{r.name, apply(config.defaults, r), r.name};
+        // Lower-cased like every site key: `queue suspend` names sites so.
+        return SiteChoice{util::ascii_lower(r.name), apply(config.defaults, r), r.name};
     }
     if (config.mx_rollup && !targets.empty()) return SiteChoice{rollup_key(targets), config.defaults, {}};
     return SiteChoice{util::ascii_lower(domain), config.defaults, {}};

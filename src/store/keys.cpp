@@ -77,6 +77,12 @@ std::string orphan_subscription_prefix(std::string_view user) {
     return key;
 }
 
+std::string suspension_key(std::string_view target) {
+    std::string k(kSuspensionPrefix);
+    k.append(target);
+    return k;
+}
+
 std::string orphan_subscription_key(std::string_view user, std::string_view mailbox) {
     return orphan_subscription_prefix(user).append(mailbox);
 }

@@ -56,6 +56,11 @@ struct ScheduleKey {
 };
 std::optional<ScheduleKey> parse_schedule_key(std::string_view key);
 
+// default CF: "suspension" \0 target -- a delivery suspension (`queue
+// suspend`): be64(until, 0 = until resumed) be64(since) reason.
+std::string suspension_key(std::string_view target);
+inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
+
 // mailboxes: user \0 mailbox
 std::string mailbox_key(std::string_view user, std::string_view mailbox);
 // Prefix of all of a user's keys in mailboxes and messages: user \0

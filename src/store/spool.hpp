@@ -43,6 +43,17 @@ struct QueueStats {
     int64_t oldest = 0;          // received_at of the oldest message, 0 if empty
 };
 
+// A delivery suspension (`queue suspend`): mail to `target` -- a domain,
+// or a site as the delivery engine names it -- waits until `until` (unix
+// seconds; 0 = until `queue resume`). Durable, so it holds across restarts.
+struct Suspension {
+    std::string target;
+    int64_t until = 0;
+    int64_t since = 0;
+    std::string reason;
+    bool operator==(const Suspension&) const = default;
+};
+
 class Spool {
 public:
     Spool(const Spool&) = delete;
@@ -68,6 +79,15 @@ public:
     // at `when` (envelope.next_attempt and its schedule entry, one synced
     // write). Returns how many were moved.
     Result<uint64_t> reschedule_all(int64_t when);
+    // `queue retry --domain`, `queue resume`: as reschedule_all, for the
+    // pending messages for which `which` is true.
+    Result<uint64_t> reschedule_if(int64_t when, const std::function<bool(const mail::Envelope&)>& which);
+
+    // Suspensions: set (replacing one of the same target), clear (false if
+    // there was none), list in target order.
+    Result<void> suspend(const Suspension& suspension);
+    Result<bool> resume(std::string_view target);
+    Result<std::vector<Suspension>> suspensions();
 
 private:
     friend class Store;

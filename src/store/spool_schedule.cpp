@@ -99,6 +99,10 @@ Result<DueScan> Spool::load_due(int64_t now, int64_t from, size_t max_messages, 
 }
 
 Result<uint64_t> Spool::reschedule_all(int64_t when) {
+    return reschedule_if(when, [](const mail::Envelope&) { return true; });
+}
+
+Result<uint64_t> Spool::reschedule_if(int64_t when, const std::function<bool(const mail::Envelope&)>& which) {
     if (auto w = impl_.require_writable(); !w) return w.error();
     // A request of the commit stage, like every outcome: no outcome can slip
     // between this scan and its write.
@@ -111,7 +115,7 @@ Result<uint64_t> Spool::reschedule_all(int64_t when) {
                 log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
                 return true;
             }
-            if (!has_pending_recipients(*env) || env->next_attempt <= when) return true;
+            if (!has_pending_recipients(*env) || env->next_attempt <= when || !which(*env)) return true;
             changed.emplace_back(std::string(key), std::move(env).value());
             return true;
         });

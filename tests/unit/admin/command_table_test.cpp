@@ -68,7 +68,7 @@ TEST(CommandTable, IsWellFormed) {
             }
         }
     }
-    EXPECT_EQ(paths.size(), 11u);   // user 3, queue 6, mailbox 2
+    EXPECT_EQ(paths.size(), 15u);   // user 3, queue 10, mailbox 2
 }
 
 TEST(CommandTable, EveryCommandIsReachableFromTheCli) {
@@ -171,7 +171,7 @@ TEST_F(CommandTableStore, UnknownCommandsAsBefore) {
     EXPECT_EQ(run({"frobnicate", "list"}), kExitUsage);
     EXPECT_EQ(err, "ringpost: unknown admin command \"frobnicate\"\n");
     EXPECT_EQ(run({"queue"}), kExitUsage);
-    EXPECT_EQ(err, "ringpost: usage: ringpost queue list|show|delete|flush|bounce|stats ...\n");
+    EXPECT_EQ(err, "ringpost: usage: ringpost queue list|show|delete|flush|bounce|summary|suspend|resume|retry|stats ...\n");
     EXPECT_EQ(run({"user", "frobnicate"}), kExitUsage);
     EXPECT_EQ(err, "ringpost: usage: ringpost user add|list|del ...\n");
     EXPECT_EQ(run({"mailbox"}), kExitUsage);
@@ -194,6 +194,8 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
         {"queue list", {}},                 {"queue show", {qid}},      {"queue delete", {qid}},
         {"queue flush", {}},                {"queue bounce", {qid}},    {"queue stats", {}},
         {"mailbox list", {user}},           {"mailbox show", {user, mid}},
+        {"queue summary", {}},              {"queue suspend", {"remote.example", "--for=1h"}},
+        {"queue resume", {"remote.example"}}, {"queue retry", {"--domain=remote.example"}},
     };
 
     store.reset();
@@ -218,6 +220,23 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
             EXPECT_EQ(code, kExitOk) << path_of(spec) << ": " << err;
         }
     }
+}
+
+TEST_F(CommandTableStore, OptionsTravelAsWordsAndUnknownOnesAreUsageErrors) {
+    EXPECT_EQ(run({"queue", "suspend", "x.example", "--bogus=1"}), kExitUsage);
+    EXPECT_NE(err.find("queue suspend TARGET [--for DURATION] [--reason TEXT]"), std::string::npos) << err;
+    err.clear();
+    EXPECT_EQ(run({"queue", "suspend", "x.example", "--for"}), kExitUsage) << "an option needs =VALUE";
+    EXPECT_EQ(run({"queue", "suspend", "X.Example", "--for=2h", "--reason=asked to"}), kExitOk) << err;
+    auto s = store->spool().suspensions();
+    ASSERT_TRUE(s.ok());
+    ASSERT_EQ(s->size(), 1u);
+    EXPECT_EQ((*s)[0].target, "x.example");
+    EXPECT_EQ((*s)[0].until - (*s)[0].since, 7200);
+    EXPECT_EQ((*s)[0].reason, "asked to");
+    EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitOk) << err;
+    EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitFailure);
+    EXPECT_TRUE(store->spool().suspensions()->empty());
 }
 
 }  // namespace

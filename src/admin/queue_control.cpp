@@ -1,0 +1,209 @@
+// Queue control per destination domain and site, while serving (issue 13):
+//  * summary: per domain (and per site, as the running engine groups
+//    domains) the messages and recipients waiting, the oldest, and how many
+//    are how old -- Postfix's qshape buckets -- then the suspensions;
+//  * suspend / resume: durable (the store's), and the running engine holds
+//    or releases the mail at once; resuming makes the held messages due;
+//  * retry --domain: that domain's pending messages are due now;
+//  * bounce --domain: that domain's pending recipients fail, with DSNs.
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include <fmt/core.h>
+
+#include "admin/admin.hpp"
+#include "admin/command_table.hpp"
+#include "admin/commands.hpp"
+#include "delivery/engine.hpp"
+#include "delivery/suspensions.hpp"
+#include "store/store.hpp"
+#include "util/ascii.hpp"
+#include "util/duration.hpp"
+
+namespace ringpost::admin::detail {
+namespace {
+
+bool pending(const mail::Recipient& r) {
+    return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
+}
+
+// The recipient's domain, lower-cased; "" for a bare local name.
+std::string domain_of(const mail::Recipient& r) {
+    const size_t at = r.address.rfind('@');
+    return at == std::string::npos ? std::string() : util::ascii_lower(std::string_view(r.address).substr(at + 1));
+}
+
+bool in_domain(const mail::Recipient& r, const std::string& domain) { return pending(r) && domain_of(r) == domain; }
+
+// qshape's age buckets, in minutes: under 5, 10, 20, ... 1280, and older.
+constexpr std::array<int64_t, 10> kBucketMinutes = {5, 10, 20, 40, 80, 160, 320, 640, 1280, INT64_MAX};
+
+struct Shape {
+    uint64_t messages = 0, recipients = 0;
+    int64_t oldest = 0;   // received_at of the oldest; 0 = none
+    std::array<uint64_t, kBucketMinutes.size()> ages{};
+
+    void add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
+        ++messages;
+        recipients += rcpts;
+        if (oldest == 0 || env.received_at < oldest) oldest = env.received_at;
+        const int64_t minutes = std::max<int64_t>(0, now - env.received_at) / 60;
+        size_t b = 0;
+        while (minutes >= kBucketMinutes[b]) ++b;
+        ++ages[b];
+    }
+};
+
+std::string age_text(int64_t seconds) {
+    if (seconds < 120) return fmt::format("{}s", seconds);
+    if (seconds < 7200) return fmt::format("{}m", seconds / 60);
+    if (seconds < 172800) return fmt::format("{}h", seconds / 3600);
+    return fmt::format("{}d", seconds / 86400);
+}
+
+void print_shapes(std::string& out, std::string_view what, const std::map<std::string, Shape>& shapes, int64_t now,
+                  const std::map<std::string, std::string>* site_of) {
+    out += fmt::format("{:<32}{}{:>7} {:>7} {:>7} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}\n", what,
+                       site_of ? fmt::format(" {:<28}", "SITE") : "", "MSGS", "RCPTS", "OLDEST", "<5m", "<10m", "<20m",
+                       "<40m", "<80m", "<160m", "<320m", "<640m", "<1280m", "1280m+");
+    for (const auto& [name, s] : shapes) {
+        std::string site;
+        if (site_of) {
+            auto it = site_of->find(name);
+            site = fmt::format(" {:<28}", it == site_of->end() ? "-" : printable(it->second));
+        }
+        out += fmt::format("{:<32}{}{:>7} {:>7} {:>7}", printable(name), site, s.messages, s.recipients,
+                           age_text(now - s.oldest));
+        for (size_t b = 0; b < s.ages.size(); ++b) out += fmt::format(" {:>{}}", s.ages[b], b == s.ages.size() - 1 ? 6 : 5);
+        out += "\n";
+    }
+}
+
+// A target names a domain or a site: lower-case, no blanks or control bytes.
+bool valid_target(const std::string& t) {
+    return !t.empty() && std::none_of(t.begin(), t.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+    });
+}
+
+}  // namespace
+
+int queue_summary(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    auto envelopes = store.spool().list();
+    if (!envelopes) return store_fail(err, envelopes.error());
+    const int64_t now = unix_now();
+    const std::map<std::string, std::string> site_of = extras.engine ? extras.engine->domain_sites()
+                                                                     : std::map<std::string, std::string>{};
+    std::map<std::string, Shape> domains, sites;
+    for (const auto& env : *envelopes) {
+        std::map<std::string, uint64_t> per_domain;   // pending recipients of this message per domain
+        for (const auto& r : env.recipients)
+            if (pending(r)) ++per_domain[r.local ? std::string("(local)") : domain_of(r)];
+        std::map<std::string, uint64_t> per_site;
+        for (const auto& [domain, n] : per_domain) {
+            domains[domain].add(env, n, now);
+            auto it = site_of.find(domain);
+            if (it != site_of.end()) per_site[it->second] += n;
+        }
+        for (const auto& [site, n] : per_site) sites[site].add(env, n, now);
+    }
+    print_shapes(out, "DOMAIN", domains, now, &site_of);
+    if (!sites.empty()) {
+        out += "\n";
+        print_shapes(out, "SITE", sites, now, nullptr);
+    }
+    auto suspended = store.spool().suspensions();
+    if (!suspended) return store_fail(err, suspended.error());
+    out += "\n";
+    for (const auto& s : *suspended)
+        out += fmt::format("suspended {} until {} since {}{}\n", printable(s.target),
+                           s.until == 0 ? std::string("resumed") : iso_time(s.until), iso_time(s.since),
+                           s.reason.empty() ? "" : ": " + printable(s.reason));
+    out += fmt::format("-- {} domain{}, {} suspension{}\n", domains.size(), domains.size() == 1 ? "" : "s",
+                       suspended->size(), suspended->size() == 1 ? "" : "s");
+    return kExitOk;
+}
+
+int queue_suspend(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    store::Suspension s;
+    s.target = util::ascii_lower(operands[0]);
+    if (!valid_target(s.target)) return fail(err, kExitUsage, "expected a domain or a site name, got \"" + printable(operands[0]) + "\"");
+    s.since = unix_now();
+    if (auto f = options.find("for"); f != options.end()) {
+        auto d = util::parse_duration(f->second);
+        if (!d || d->count() == 0) return fail(err, kExitUsage, "--for: expected a duration like \"30m\" or \"2h\", got \"" + printable(f->second) + "\"");
+        s.until = s.since + d->count();
+    }
+    if (auto r = options.find("reason"); r != options.end()) s.reason = r->second;
+    if (auto w = store.spool().suspend(s); !w) return store_fail(err, w.error());
+    if (extras.engine) extras.engine->suspend(s.target, s.until, s.reason);
+    out += fmt::format("suspended {} until {}\n", s.target, s.until == 0 ? std::string("resumed") : iso_time(s.until));
+    return kExitOk;
+}
+
+int queue_resume(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    const std::string target = util::ascii_lower(operands[0]);
+    auto resumed = store.spool().resume(target);
+    if (!resumed) return store_fail(err, resumed.error());
+    if (!*resumed) return fail(err, kExitFailure, "no suspension of " + printable(target));
+    if (extras.engine) extras.engine->resume(target);
+    // The messages held by it are due now instead of at its end / re-check.
+    const std::string marker = delivery::suspension_marker(target);
+    const int64_t now = unix_now();
+    auto moved = store.spool().reschedule_if(now, [&](const mail::Envelope& env) {
+        return std::any_of(env.recipients.begin(), env.recipients.end(), [&](const mail::Recipient& r) {
+            return pending(r) && r.last_reply.find(marker) != std::string::npos;
+        });
+    });
+    if (!moved) return store_fail(err, moved.error());
+    if (extras.engine) extras.engine->scheduled(now);
+    out += fmt::format("resumed {}: {} held message{} due now\n", target, *moved, *moved == 1 ? "" : "s");
+    return kExitOk;
+}
+
+int queue_retry(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    auto d = options.find("domain");
+    if (d == options.end()) return fail(err, kExitUsage, "queue retry: --domain DOMAIN is required");
+    const std::string domain = util::ascii_lower(d->second);
+    const int64_t now = unix_now();
+    auto moved = store.spool().reschedule_if(now, [&](const mail::Envelope& env) {
+        return std::any_of(env.recipients.begin(), env.recipients.end(),
+                           [&](const mail::Recipient& r) { return in_domain(r, domain); });
+    });
+    if (!moved) return store_fail(err, moved.error());
+    if (extras.engine) extras.engine->scheduled(now);
+    out += fmt::format("retrying {}: {} message{} due now\n", domain, *moved, *moved == 1 ? "" : "s");
+    return kExitOk;
+}
+
+int queue_bounce_domain(const CommandCall& call, const std::string& given) {
+    auto& [store, extras, operands, options, input, out, err] = call;
+    const std::string domain = util::ascii_lower(given);
+    auto envelopes = store.spool().list();
+    if (!envelopes) return store_fail(err, envelopes.error());
+    size_t messages = 0, recipients = 0;
+    for (const auto& env : *envelopes) {
+        if (std::none_of(env.recipients.begin(), env.recipients.end(),
+                         [&](const mail::Recipient& r) { return in_domain(r, domain); }))
+            continue;
+        auto body = store.spool().get_body(env.queue_id);
+        if (!body) return store_fail(err, body.error());
+        if (!*body) continue;   // delivered and removed meanwhile
+        size_t bounced = 0;
+        const int code = bounce_message(call, env, std::move(**body),
+                                        [&](const mail::Recipient& r) { return in_domain(r, domain); }, bounced);
+        if (code != kExitOk) return code;
+        ++messages;
+        recipients += bounced;
+    }
+    out += fmt::format("bounced {}: {} recipient{} in {} message{}\n", domain, recipients, recipients == 1 ? "" : "s",
+                       messages, messages == 1 ? "" : "s");
+    return kExitOk;
+}
+
+}  // namespace ringpost::admin::detail
