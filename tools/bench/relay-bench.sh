@@ -31,9 +31,16 @@
 # (after the load ended) is reported STALLED; a server whose run delivered nothing
 # at all gets no further runs (--keep-going to run them anyway); exit status 1.
 #
+# --shaping-rules K: also run "ringpost-shaped", the same ringpost with K
+# [shaping.sites] rules configured: rule i takes domain di.sink.test (so the
+# first --domains of them are the sites the load uses) with rates far above
+# what the load reaches (1000000/s messages, 100000/s connections): every
+# transaction goes through a site's connection slot and two pacers, and site
+# choice through K rules, without any limit binding -- the cost of shaping.
+#
 # usage: relay-bench.sh [--messages N] [--repeat R] [--shapes "one,many"] [--only ringpost|postfix]
 #          [--tools "smtp-source smtp-source-split"] [--modes "d,c"] [--sessions 100] [--domains 100]
-#          [--timeout 300] [--stall 30] [--no-ceiling] [--keep-going] [--json FILE]
+#          [--timeout 300] [--stall 30] [--no-ceiling] [--keep-going] [--json FILE] [--shaping-rules K]
 #   defaults: N 20000, R 1, both shapes, both servers, both tools, both modes.
 #   env: SINK_PORT (2626; the ringpost routes and Postfix transports point there), SINK_MAXCONN (1024)
 #        RP_PORT PF_PORT (default: free ports) BENCH_TMP (/var/tmp) BUILD (repo/build)
@@ -47,13 +54,14 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 SINK_PORT=${SINK_PORT:-2626}
 N=20000; REPEAT=1; SHAPES="one,many"; ONLY=""; TOOLS="smtp-source smtp-source-split"; MODES="d,c"
-SESSIONS=100; DOMAINS=100; TIMEOUT=300; STALL=30; CEILING=1; KEEP_GOING=0; JSON=""
+SESSIONS=100; DOMAINS=100; TIMEOUT=300; STALL=30; CEILING=1; KEEP_GOING=0; JSON=""; SHAPING_RULES=0
 while [ $# -gt 0 ]; do case "$1" in
   --messages|-n) N=$2; shift 2;; --repeat) REPEAT=$2; shift 2;; --shapes) SHAPES=$2; shift 2;;
   --only) ONLY=$2; shift 2;; --tools) TOOLS=$2; shift 2;; --modes) MODES=$2; shift 2;;
   --sessions) SESSIONS=$2; shift 2;; --domains) DOMAINS=$2; shift 2;;
   --timeout) TIMEOUT=$2; shift 2;; --stall) STALL=$2; shift 2;;
   --no-ceiling) CEILING=0; shift;; --keep-going) KEEP_GOING=1; shift;; --json) JSON=$2; shift 2;;
+  --shaping-rules) SHAPING_RULES=$2; shift 2;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "relay-bench: unknown argument $1" >&2; exit 2;; esac; done
 SHAPES=${SHAPES//,/ }; MODES=${MODES//,/ }; TOOLS=${TOOLS//,/ }
@@ -61,10 +69,11 @@ case "$ONLY" in ""|ringpost|postfix) ;; *) echo "relay-bench: --only ringpost|po
 for s in $SHAPES; do case "$s" in one|many) ;; *) echo "relay-bench: unknown shape $s" >&2; exit 2;; esac; done
 for m in $MODES; do case "$m" in d|c) ;; *) echo "relay-bench: unknown mode $m (d or c)" >&2; exit 2;; esac; done
 for t in $TOOLS; do case "$t" in smtp-source|smtp-source-split) ;; *) echo "relay-bench: unknown tool $t" >&2; exit 2;; esac; done
-for v in "$N" "$REPEAT" "$SESSIONS" "$DOMAINS" "$TIMEOUT" "$STALL"; do
+for v in "$N" "$REPEAT" "$SESSIONS" "$DOMAINS" "$TIMEOUT" "$STALL" "$SHAPING_RULES"; do
   case "$v" in ''|*[!0-9]*) echo "relay-bench: expected a positive integer, got '$v'" >&2; exit 2;; esac
 done
 SERVERS="ringpost postfix"; [ -n "$ONLY" ] && SERVERS=$ONLY
+case " $SERVERS " in *" ringpost "*) [ "$SHAPING_RULES" -gt 0 ] && SERVERS=${SERVERS/ringpost/ringpost ringpost-shaped};; esac
 
 trap 'cleanup_all' EXIT
 trap 'exit 143' TERM INT
@@ -152,24 +161,30 @@ fi
 
 for server in $SERVERS; do
   case "$server" in
-    ringpost)
-      RP_PORT=${RP_PORT:-$(free_port)}
+    ringpost|ringpost-shaped)
+      RP_PORT=$(free_port)
       RP_EXTRA_CONFIG=$(
         printf '[delivery]\ndns_servers = ["127.0.0.1:9"]\n\n[delivery.routes]\n'
-        for d in $DOMAIN_LIST; do printf '"%s" = "127.0.0.1:%s"\n' "$d" "$SINK_PORT"; done)
+        for d in $DOMAIN_LIST; do printf '"%s" = "127.0.0.1:%s"\n' "$d" "$SINK_PORT"; done
+        if [ "$server" = ringpost-shaped ]; then
+          for i in $(seq "$SHAPING_RULES"); do
+            printf '\n[shaping.sites.s%d]\ndomains = ["d%d.sink.test"]\n' "$i" "$i"
+            printf 'max_message_rate = "1000000/s"\nmax_connection_rate = "100000/s"\n'
+          done
+        fi)
       export RP_EXTRA_CONFIG
-      mkdir -p "$BENCH_DIR/ringpost"
-      if ! start_ringpost "$BENCH_DIR/ringpost" "$RP_PORT" 20000; then
-        echo "ringpost: did not start (config: $BENCH_DIR/ringpost/ringpost.toml); no ringpost runs"
+      mkdir -p "$BENCH_DIR/$server"
+      if ! start_ringpost "$BENCH_DIR/$server" "$RP_PORT" 20000; then
+        echo "$server: did not start (config: $BENCH_DIR/$server/ringpost.toml); no $server runs"
         FAILED=1; continue
       fi
-      echo "ringpost: pid $RP_PID on 127.0.0.1:$RP_PORT, $("$RINGPOST" version 2>/dev/null | head -1), config $BENCH_DIR/ringpost/ringpost.toml ([delivery] dns_servers 127.0.0.1:9, $(echo "$DOMAIN_LIST" | wc -w) routes to 127.0.0.1:$SINK_PORT)"
-      rp_rc=0; run_plan ringpost "$RP_PORT" "$RP_PID" 0 || rp_rc=$?
-      echo "ringpost: spool after the runs: $(timeout 20 "$RINGPOST" queue stats --config "$BENCH_DIR/ringpost/ringpost.toml" 2>&1 | tr '\n' ' ')"
-      if [ "$rp_rc" != 0 ] || [ "$(bad_runs ringpost)" != 0 ]; then
-        echo "ringpost: STALLED: it accepted the mail but the sink did not receive it (queued above; no delivery to 127.0.0.1:$SINK_PORT)."
-        tail_log=$(tail -2 "$BENCH_DIR/ringpost/ringpost.log" | tr '\n' ' ' | cut -c1-300)
-        echo "ringpost: its log (level warn) has $(grep -ciE 'error|warn' "$BENCH_DIR/ringpost/ringpost.log" || true) warning/error lines${tail_log:+; the last: $tail_log}"
+      echo "$server: pid $RP_PID on 127.0.0.1:$RP_PORT, $("$RINGPOST" version 2>/dev/null | head -1), config $BENCH_DIR/$server/ringpost.toml ([delivery] dns_servers 127.0.0.1:9, $(echo "$DOMAIN_LIST" | wc -w) routes to 127.0.0.1:$SINK_PORT)"
+      rp_rc=0; run_plan "$server" "$RP_PORT" "$RP_PID" 0 || rp_rc=$?
+      echo "$server: spool after the runs: $(timeout 20 "$RINGPOST" queue stats --config "$BENCH_DIR/$server/ringpost.toml" 2>&1 | tr '\n' ' ')"
+      if [ "$rp_rc" != 0 ] || [ "$(bad_runs "$server")" != 0 ]; then
+        echo "$server: STALLED: it accepted the mail but the sink did not receive it (queued above; no delivery to 127.0.0.1:$SINK_PORT)."
+        tail_log=$(tail -2 "$BENCH_DIR/$server/ringpost.log" | tr '\n' ' ' | cut -c1-300)
+        echo "$server: its log (level warn) has $(grep -ciE 'error|warn' "$BENCH_DIR/$server/ringpost.log" || true) warning/error lines${tail_log:+; the last: $tail_log}"
       fi
       stop_pid "$RP_PID";;
     postfix)

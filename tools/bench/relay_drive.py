@@ -327,10 +327,19 @@ def table(path):
         ratio = f"{rp / pf:.2f}" if rp and pf else "n/a"
         shape = "one domain" if k[1] == "one" else f"{next(r['domains'] for r in rows if r['shape'] == 'many')} domains"
         print(f"| {k[0]} | {shape} | {k[2]} | {mode_name.get(k[3], k[3])} | {rp_t} | {pf_t} | {ratio} | {ce_t} |")
+    if any(r["label"] == "ringpost-shaped" for r in rows):
+        print()
+        print("| tool | shape | mode | ringpost msg/s | ringpost with the shaping rules msg/s | shaped / unshaped |")
+        print("|---|---|---|---|---|---|")
+        for k in keys:
+            rp, rp_t, _ = cell("ringpost", k)
+            sh, sh_t, _ = cell("ringpost-shaped", k)
+            ratio = f"{sh / rp:.2f}" if rp and sh else "n/a"
+            print(f"| {k[0]} | {k[1]} | {mode_name.get(k[3], k[3])} | {rp_t} | {sh_t} | {ratio} |")
     print()
     print("| server | tool | shape | mode | runs | inbound msg/s | end-to-end msg/s | delivered/N | server CPU µs/msg | peak RSS MiB | status |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for label in ("ringpost", "postfix", "ceiling"):
+    for label in ("ringpost", "ringpost-shaped", "postfix", "ceiling"):
         for k in keys:
             _, _, rs = cell(label, k)
             if not rs:
