@@ -1,8 +1,10 @@
 #include "delivery/site.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #include "io/ring.hpp"
+#include "util/log.hpp"
 
 namespace ringpost::delivery {
 
@@ -24,7 +26,7 @@ void Site::Acquire::await_suspend(std::coroutine_handle<> h) {
 uint32_t Site::connection_limit() const {
     // A pace slower than one message per idle time keeps at most one
     // connection busy: a second one would only open, wait and QUIT.
-    const Rate& rate = limits_.max_message_rate;
+    const Rate& rate = throttled_until_ != 0 ? throttled_ : limits_.max_message_rate;
     if (!rate.unlimited() && rate.interval() > limits_.idle_timeout) return 1;
     return limits_.max_connections == 0 ? UINT32_MAX : limits_.max_connections;
 }
@@ -64,7 +66,27 @@ io::Task<bool> Site::pace(Pacer& pacer) {
 }
 
 io::Task<bool> Site::pace_connection() { return pace(connects_); }
-io::Task<bool> Site::pace_message() { return pace(messages_); }
+io::Task<bool> Site::pace_message() {
+    message_rate();   // ends a throttle that has run out
+    return pace(messages_);
+}
+
+void Site::throttle(Rate rate, int64_t until) {
+    throttled_ = rate;
+    throttled_until_ = until;
+    messages_.set_rate(rate);
+}
+
+Rate Site::message_rate() {
+    if (throttled_until_ == 0) return limits_.max_message_rate;
+    if (static_cast<int64_t>(std::time(nullptr)) < throttled_until_) return throttled_;
+    throttled_until_ = 0;
+    messages_.set_rate(limits_.max_message_rate);
+    log::info("throttle_ended", {{"site", key_}, {"max_message_rate", limits_.max_message_rate.unlimited()
+                                                                          ? std::string("-")
+                                                                          : rate_to_string(limits_.max_message_rate)}});
+    return limits_.max_message_rate;
+}
 
 void Site::shut_down() {
     closed_ = true;
@@ -77,7 +99,7 @@ void Site::shut_down() {
 
 bool Site::unused() const {
     const auto now = Pacer::Clock::now();
-    return destinations_ == 0 && connections_ == 0 && waiters_.empty() && sleepers_.empty() &&
+    return destinations_ == 0 && connections_ == 0 && waiters_.empty() && sleepers_.empty() && throttled_until_ == 0 &&
            messages_.wait(now) == Pacer::Clock::duration::zero() && connects_.wait(now) == Pacer::Clock::duration::zero();
 }
 

@@ -61,6 +61,13 @@ public:
     // Sleeps `d` unless the engine stops (false then).
     io::Task<bool> sleep(Pacer::Clock::duration d);
 
+    // Shaping automation: the message rate becomes `rate` until `until`
+    // (unix seconds), then the configured one again (checked as passes are
+    // taken, and logged then).
+    void throttle(Rate rate, int64_t until);
+    // The message rate in force (the throttled one while it lasts).
+    Rate message_rate();
+
     // Engine stopping: waiters get false, sleepers wake.
     void shut_down();
     // Destinations attached to the site; the engine forgets an unused site
@@ -78,6 +85,8 @@ private:
     SiteLimits limits_;
     Pacer messages_;
     Pacer connects_;
+    Rate throttled_;                // in force until throttled_until_
+    int64_t throttled_until_ = 0;   // 0 = not throttled
     uint32_t connections_ = 0;
     uint32_t destinations_ = 0;
     bool closed_ = false;

@@ -15,8 +15,11 @@ Per-recipient behaviour by the recipient's local part (checked in this order):
 A transaction with a recipient whose local part contains "slow" waits SLOW_DELAY
 before its reply to the end of DATA / BDAT LAST (a busy connection on demand).
 Per-sink options: the EHLO extension set, the greeting (e.g. (554, ...) or
-(421, ...)), a delay before the reply to the end of DATA / BDAT LAST, and a
-limit of concurrent connections (421 beyond it).
+(421, ...)), a delay before the reply to the end of DATA / BDAT LAST, a
+limit of concurrent connections (421 beyond it), and a throttle: after
+`throttle_after` accepted messages, the next `throttle_count` MAIL commands
+get `throttle_reply` (a provider's "421 4.7.28 ... rate limited") and the
+connection is closed; then mail is accepted again.
 
 MAIL/RCPT parameters that the advertised extensions do not allow are refused
 with 555 5.5.4 and recorded in `protocol_errors`, so a test can check that the
@@ -219,6 +222,10 @@ class _Handler(socketserver.StreamRequestHandler):
         if parsed is None:
             self.reply("501 5.5.4 syntax: MAIL FROM:<address>")
             return
+        throttled = self.sink._throttle_now()
+        if throttled:
+            self.reply(throttled)
+            raise _Dropped()   # a 421 ends the connection (RFC 5321 3.8)
         addr, params = parsed
         for p in params:
             key, _, val = p.partition("=")
@@ -338,7 +345,8 @@ class SmtpSink:
     """A receiving SMTP server on (host, port) run by daemon threads."""
 
     def __init__(self, host="127.0.0.1", port=0, extensions=DEFAULT_EXTENSIONS, extra_extensions=(),
-                 greeting=None, data_delay=0.0, max_connections=None, hostname=None, name=None):
+                 greeting=None, data_delay=0.0, max_connections=None, hostname=None, name=None,
+                 throttle_after=None, throttle_count=1, throttle_reply="421 4.7.28 rate limited, try later"):
         self.host = host
         self.port = port
         self.extensions = [e.upper() for e in list(extensions) + list(extra_extensions)]
@@ -349,6 +357,10 @@ class SmtpSink:
             self.greeting = (self.greeting, "%s no service" % self.hostname)
         self.data_delay = data_delay
         self.max_connections = max_connections
+        self.throttle_after = throttle_after
+        self.throttle_left = throttle_count
+        self.throttle_reply = throttle_reply
+        self.throttle_times = []           # time.monotonic() of each throttle reply
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -514,6 +526,15 @@ class SmtpSink:
             self.rcpt_log.append((conn, addr, verdict))
             self._cond.notify_all()
         return verdict
+
+    def _throttle_now(self):
+        """The throttle reply for this MAIL command, or None."""
+        with self._lock:
+            if self.throttle_after is None or len(self.messages) < self.throttle_after or self.throttle_left <= 0:
+                return None
+            self.throttle_left -= 1
+            self.throttle_times.append(time.monotonic())
+            return self.throttle_reply
 
     def _record(self, msg):
         with self._cond:
