@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 
+#include "config/bounce_rules.hpp"
 #include "util/duration.hpp"
 
 namespace ringpost::config {
@@ -89,6 +90,12 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> routes;
     for (const auto& [domain, hop] : d.routes) routes.push_back(domain + "=" + hop);
     s += "routes: " + (routes.empty() ? std::string("(none)") : joined(routes)) + "\n";
+    const std::string builtin = std::to_string(default_bounce_rules().size()) + " built-in rules";
+    s += "bounce_rules: " +
+         (d.bounce_rules.empty() ? builtin
+                                 : d.bounce_rules + " (" + std::to_string(d.bounce_rule_specs.size()) + " rules), then " +
+                                       builtin) +
+         "\n";
     return s;
 }
 

@@ -106,7 +106,7 @@ TEST(ConfigKeys, SuggestionsComeFromTheTable) {
     EXPECT_THAT(names_under("delivery."), ::testing::ElementsAreArray(
         {"dns_servers", "remote_port", "retry_schedule", "max_queue_lifetime", "max_connections_per_destination",
          "max_connections_per_host", "max_messages_per_connection", "connect_timeout", "idle_timeout",
-         "delay_warning", "max_hops", "routes", "tls"}));
+         "delay_warning", "max_hops", "bounce_rules", "routes", "tls"}));
     EXPECT_THAT(names_under("smtp."), ::testing::Not(::testing::Contains("max_bad_commands")));
     try {
         parse_config("[delivery.tls]\ndefualt = \"may\"\n", "t.toml");
