@@ -90,11 +90,11 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> routes;
     for (const auto& [domain, hop] : d.routes) routes.push_back(domain + "=" + hop);
     s += "routes: " + (routes.empty() ? std::string("(none)") : joined(routes)) + "\n";
-    const std::string builtin = std::to_string(default_bounce_rules().size()) + " built-in rules";
+    const auto rules = [](size_t n) { return std::to_string(n) + (n == 1 ? " rule" : " rules"); };
+    const std::string builtin = rules(default_bounce_rules().size()) + " built in";
     s += "bounce_rules: " +
          (d.bounce_rules.empty() ? builtin
-                                 : d.bounce_rules + " (" + std::to_string(d.bounce_rule_specs.size()) + " rules), then " +
-                                       builtin) +
+                                 : d.bounce_rules + " (" + rules(d.bounce_rule_specs.size()) + "), then " + builtin) +
          "\n";
     return s;
 }

@@ -497,7 +497,7 @@ TEST_F(ConfigTest, DescribeConfigSummarises) {
     EXPECT_THAT(s, HasSubstr("listen: 127.0.0.1:2525\n"));
     EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
     EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
-    EXPECT_THAT(s, HasSubstr("\nbounce_rules: " + std::to_string(default_bounce_rules().size()) + " built-in rules\n"));
+    EXPECT_THAT(s, HasSubstr("\nbounce_rules: " + std::to_string(default_bounce_rules().size()) + " rules built in\n"));
 }
 
 }  // namespace
