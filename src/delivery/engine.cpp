@@ -88,8 +88,7 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req,
         l.attempts = after.attempts;
         // From the stored reply, as `queue list` classifies it: an expired
         // deferral's "4.4.7 ..." is "expired".
-        if (after.state == mail::RcptState::kFailed || after.state == mail::RcptState::kDeferred)
-            l.bounce_class = bounce_class_name(classifier.classify(l.reply));
+        if (l.result != "delivered") l.bounce_class = bounce_class_name(classifier.classify(l.reply));
         l.tls = r.tls;
         out.lines.push_back(std::move(l));
     }
