@@ -3,9 +3,9 @@
 
 #include <array>
 #include <optional>
-#include <regex>
 
 #include "delivery/dsn_text.hpp"
+#include "delivery/text_pattern.hpp"
 #include "delivery/tls_policy.hpp"
 
 namespace ringpost::delivery {
@@ -70,15 +70,18 @@ struct CompiledRule {
     BounceClass klass;
     uint16_t code;
     StatusPattern enhanced;
-    std::optional<std::regex> text;
+    std::shared_ptr<const TextPattern> text;   // null: any text
 };
 
-bool matches(const CompiledRule& rule, const BounceReply& reply) {
+// `text`: the reply's text, cut to kMaxMatchedText (once for all rules).
+bool matches(const CompiledRule& rule, const BounceReply& reply, const std::string& text) {
     if (rule.code != 0 && rule.code != reply.code) return false;
     if (!rule.enhanced.matches(reply.enhanced)) return false;
-    if (!rule.text) return true;
-    const std::string_view text = reply.text.substr(0, BounceClassifier::kMaxMatchedText);
-    return std::regex_search(text.begin(), text.end(), *rule.text);
+    return !rule.text || rule.text->found_in(text);
+}
+
+std::string matched_text(const BounceReply& reply) {
+    return std::string(reply.text.substr(0, BounceClassifier::kMaxMatchedText));
 }
 
 }  // namespace
@@ -109,7 +112,7 @@ BounceClassifier::BounceClassifier() : rules_(std::make_shared<const Rules>()) {
 Result<BounceClassifier> BounceClassifier::compile(const std::vector<BounceRuleSpec>& specs) {
     auto rules = std::make_shared<Rules>();
     for (const BounceRuleSpec& spec : specs) {
-        CompiledRule rule{spec.klass, spec.code, {}, std::nullopt};
+        CompiledRule rule{spec.klass, spec.code, {}, nullptr};
         if (spec.code == 0 && spec.enhanced.empty() && spec.text.empty())
             return make_error(spec.where + ": give at least one of code, enhanced and text");
         if (spec.code != 0 && (spec.code < 400 || spec.code > 599))
@@ -123,14 +126,14 @@ Result<BounceClassifier> BounceClassifier::compile(const std::vector<BounceRuleS
             rule.enhanced = *pattern;
         }
         if (!spec.text.empty()) {
-            try {
-                rule.text.emplace(spec.text, std::regex::ECMAScript | std::regex::icase | std::regex::nosubs |
-                                                 std::regex::optimize);
-            } catch (const std::regex_error& e) {
-                return make_error(spec.where + ".text: bad regular expression \"" + spec.text + "\": " + e.what());
-            }
+            auto pattern = TextPattern::compile(spec.text);
+            if (!pattern)
+                return make_error(spec.where + ".text: bad regular expression \"" + spec.text +
+                                  "\": " + pattern.error().message);
+            rule.text = std::move(pattern).value();
         }
-        if (!spec.example.empty() && !matches(rule, split_bounce_reply(spec.example)))
+        const BounceReply example = split_bounce_reply(spec.example);
+        if (!spec.example.empty() && !matches(rule, example, matched_text(example)))
             return make_error(spec.where + ".example: the rule does not match its own example \"" + spec.example +
                               "\"");
         rules->list.push_back(std::move(rule));
@@ -144,8 +147,10 @@ BounceClass BounceClassifier::classify(const BounceReply& reply) const {
     const BounceClass by_status = class_of_status(reply.enhanced);
     // Our own queue lifetime ran out: whatever the last error was.
     if (reply.code == 0 && by_status == BounceClass::kExpired) return BounceClass::kExpired;
+    if (rules_->list.empty()) return by_status;
+    const std::string text = matched_text(reply);
     for (const CompiledRule& rule : rules_->list) {
-        if (matches(rule, reply)) return rule.klass;
+        if (matches(rule, reply, text)) return rule.klass;
     }
     return by_status;
 }

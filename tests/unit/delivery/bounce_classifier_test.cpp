@@ -177,6 +177,18 @@ TEST(BounceClassifier, MultiLineRepliesAreOneText) {
     EXPECT_EQ(c.classify(d.to_string()), BC::kPolicy);
 }
 
+TEST(BounceClassifier, TextIsAPosixExtendedRegularExpression) {
+    const BounceClassifier c = compiled({bounce_rule(BC::kRateLimited, 0, "", "\\bTSS?0[0-9]\\b"),
+                                         bounce_rule(BC::kContentRejected, 0, "", "too\\s+many|(black|block) ?list"),
+                                         bounce_rule(BC::kGreylisted, 0, "", "^grey.{0,3}$")});
+    EXPECT_EQ(c.classify("421 4.7.0 [TSS04] deferred"), BC::kRateLimited);
+    EXPECT_EQ(c.classify("421 4.7.0 XTSS04 deferred"), BC::kPolicy);   // no word boundary: x.7.0
+    EXPECT_EQ(c.classify("421 4.3.0 Too \t MANY"), BC::kContentRejected);
+    EXPECT_EQ(c.classify("554 5.0.0 on our BLOCKLIST"), BC::kContentRejected);
+    EXPECT_EQ(c.classify("451 4.3.0 Grey..."), BC::kGreylisted);        // anchors: the whole text
+    EXPECT_EQ(c.classify("451 4.3.0 Grey listed"), BC::kOther);
+}
+
 TEST(BounceClassifier, OnlyTheStartOfALongTextIsSearched) {
     const BounceClassifier c = compiled({bounce_rule(BC::kPolicy, 0, "", "needle"),
                                          bounce_rule(BC::kContentRejected, 0, "", "a{1,3}c")});
