@@ -36,10 +36,10 @@ struct StatusPattern {
     // "5.1.1", "4.7", "x.7.28"; nullopt if malformed.
     static std::optional<StatusPattern> parse(std::string_view text) {
         StatusPattern p;
-        while (!text.empty() || p.count == 0) {
-            if (p.count == 3) return std::nullopt;
-            const size_t dot = text.find('.');
-            const std::string_view part = text.substr(0, dot);
+        for (size_t start = 0;;) {
+            const size_t dot = text.find('.', start);
+            const std::string_view part = text.substr(start, dot == text.npos ? text.npos : dot - start);
+            if (p.count == p.parts.size()) return std::nullopt;
             if (part == "x" || part == "X") {
                 p.parts[p.count++] = kAny;
             } else if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != part.npos) {
@@ -47,11 +47,9 @@ struct StatusPattern {
             } else {
                 p.parts[p.count++] = std::stoi(std::string(part));
             }
-            if (dot == std::string_view::npos) break;
-            text.remove_prefix(dot + 1);
-            if (text.empty()) return std::nullopt;   // "5.1."
+            if (dot == text.npos) return p;
+            start = dot + 1;
         }
-        return p;
     }
 
     bool matches(std::string_view enhanced) const {
@@ -109,34 +107,44 @@ BounceReply split_bounce_reply(std::string_view reply) {
 
 BounceClassifier::BounceClassifier() : rules_(std::make_shared<const Rules>()) {}
 
+namespace {
+
+// One rule, checked: errors name spec.where and the part at fault.
+Result<CompiledRule> compile_rule(const BounceRuleSpec& spec) {
+    CompiledRule rule{spec.klass, spec.code, {}, nullptr};
+    if (spec.code == 0 && spec.enhanced.empty() && spec.text.empty())
+        return make_error(spec.where + ": give at least one of code, enhanced and text");
+    if (spec.code != 0 && (spec.code < 400 || spec.code > 599))
+        return make_error(spec.where + ".code: expected a reply code from 400 to 599, got " +
+                          std::to_string(spec.code));
+    if (!spec.enhanced.empty()) {
+        auto pattern = StatusPattern::parse(spec.enhanced);
+        if (!pattern)
+            return make_error(spec.where + ".enhanced: expected an enhanced status code such as \"5.1.1\", "
+                              "\"4.7\" or \"x.7.28\", got \"" + spec.enhanced + "\"");
+        rule.enhanced = *pattern;
+    }
+    if (!spec.text.empty()) {
+        auto pattern = TextPattern::compile(spec.text);
+        if (!pattern)
+            return make_error(spec.where + ".text: bad regular expression \"" + spec.text + "\": " +
+                              pattern.error().message);
+        rule.text = std::move(pattern).value();
+    }
+    const BounceReply example = split_bounce_reply(spec.example);
+    if (!spec.example.empty() && !matches(rule, example, matched_text(example)))
+        return make_error(spec.where + ".example: the rule does not match its own example \"" + spec.example + "\"");
+    return rule;
+}
+
+}  // namespace
+
 Result<BounceClassifier> BounceClassifier::compile(const std::vector<BounceRuleSpec>& specs) {
     auto rules = std::make_shared<Rules>();
     for (const BounceRuleSpec& spec : specs) {
-        CompiledRule rule{spec.klass, spec.code, {}, nullptr};
-        if (spec.code == 0 && spec.enhanced.empty() && spec.text.empty())
-            return make_error(spec.where + ": give at least one of code, enhanced and text");
-        if (spec.code != 0 && (spec.code < 400 || spec.code > 599))
-            return make_error(spec.where + ".code: expected a reply code from 400 to 599, got " +
-                              std::to_string(spec.code));
-        if (!spec.enhanced.empty()) {
-            auto pattern = StatusPattern::parse(spec.enhanced);
-            if (!pattern)
-                return make_error(spec.where + ".enhanced: expected an enhanced status code such as \"5.1.1\", "
-                                  "\"4.7\" or \"x.7.28\", got \"" + spec.enhanced + "\"");
-            rule.enhanced = *pattern;
-        }
-        if (!spec.text.empty()) {
-            auto pattern = TextPattern::compile(spec.text);
-            if (!pattern)
-                return make_error(spec.where + ".text: bad regular expression \"" + spec.text +
-                                  "\": " + pattern.error().message);
-            rule.text = std::move(pattern).value();
-        }
-        const BounceReply example = split_bounce_reply(spec.example);
-        if (!spec.example.empty() && !matches(rule, example, matched_text(example)))
-            return make_error(spec.where + ".example: the rule does not match its own example \"" + spec.example +
-                              "\"");
-        rules->list.push_back(std::move(rule));
+        auto rule = compile_rule(spec);
+        if (!rule) return rule.error();
+        rules->list.push_back(std::move(rule).value());
     }
     BounceClassifier classifier;
     classifier.rules_ = std::move(rules);
