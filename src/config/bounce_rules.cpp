@@ -1,12 +1,18 @@
 // Reading bounce classification rules files (see bounce_rules.hpp).
 #include "config/bounce_rules.hpp"
 
+#include <cstdint>
+#include <filesystem>
+
 #include "config/toml_reader.hpp"
 
 namespace ringpost::config {
 namespace {
 
 constexpr std::string_view kRuleKeys[] = {"class", "code", "enhanced", "text", "example"};
+
+// Far beyond any real rules file; a path to /dev/zero must not hang check-config.
+constexpr std::uintmax_t kMaxRulesFileSize = 1 << 20;
 
 delivery::BounceRuleSpec read_rule(const Reader& r, const toml::table& table, const std::string& key) {
     delivery::BounceRuleSpec spec;
@@ -59,6 +65,13 @@ std::vector<delivery::BounceRuleSpec> parse_bounce_rules(std::string_view text, 
 }
 
 std::vector<delivery::BounceRuleSpec> load_bounce_rules(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::exists(status)) {
+        if (!std::filesystem::is_regular_file(status)) throw ConfigError(path + ": not a regular file");
+        if (std::filesystem::file_size(path, ec) > kMaxRulesFileSize)
+            throw ConfigError(path + ": larger than " + std::to_string(kMaxRulesFileSize) + " bytes");
+    }
     return parse_bounce_rules(read_text_file(path), path);
 }
 

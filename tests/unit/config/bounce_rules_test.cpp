@@ -181,6 +181,21 @@ TEST_F(BounceRulesKey, AMissingFileFailsTheConfiguration) {
     }
 }
 
+TEST_F(BounceRulesKey, OnlyARegularFileOfReasonableSize) {
+    const auto error_of = [](const std::string& path) {
+        try {
+            load_bounce_rules(path);
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(loaded)");
+    };
+    EXPECT_EQ(error_of("/dev/zero"), "/dev/zero: not a regular file");
+    EXPECT_EQ(error_of(dir.path()), dir.path() + ": not a regular file");
+    EXPECT_EQ(error_of(dir.write("big.toml", std::string(2 << 20, '#'))),
+              dir.file("big.toml") + ": larger than 1048576 bytes");
+}
+
 TEST_F(BounceRulesKey, EmptyMeansTheDefaultsOnly) {
     const Config c = parse_config("[delivery]\nbounce_rules = \"\"\n", "ringpost.toml");
     EXPECT_TRUE(c.delivery.bounce_rule_specs.empty());
