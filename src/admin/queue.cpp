@@ -1,7 +1,10 @@
 // `queue list|show|delete|stats`: the spool, for the operator. `list` is one
 // line per message (grep/awk-friendly, unlike postqueue's multi-line
 // entries); `show` prints the envelope then, after a blank line, the stored
-// message bytes unchanged.
+// message bytes unchanged. Both name the bounce class of a deferred or
+// failed recipient's last reply (class=), classified now by the rules of
+// the configuration in use: the queue stores the reply, not the class, so
+// a changed rules file applies to mail already queued.
 #include <algorithm>
 #include <ctime>
 
@@ -10,6 +13,7 @@
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "admin/commands.hpp"
+#include "config/bounce_rules.hpp"
 #include "mail/envelope.hpp"
 #include "store/store.hpp"
 
@@ -77,6 +81,19 @@ std::string plural(uint64_t n, std::string_view word) {
     return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
+// The classifier of the configuration in use (the built-in rules without one).
+std::shared_ptr<const delivery::BounceClassifier> classifier_of(const AdminExtras& extras) {
+    return config::bounce_classifier(extras.config ? *extras.config : config::default_config());
+}
+
+// " class=mailbox-full" for a recipient with a last reply that is a
+// deferral or failure; "" otherwise.
+std::string class_field(const delivery::BounceClassifier& classifier, const mail::Recipient& r) {
+    if (r.last_reply.empty() || (r.state != mail::RcptState::kDeferred && r.state != mail::RcptState::kFailed))
+        return {};
+    return " class=" + std::string(delivery::bounce_class_name(classifier.classify(r.last_reply)));
+}
+
 }  // namespace
 
 int load_queued(store::Spool& spool, const std::string& arg, mail::Envelope& env, std::string& body,
@@ -111,23 +128,25 @@ int queue_list(const CommandCall& call) {
     auto& [store, extras, operands, options, input, out, err] = call;
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
+    const auto classifier = classifier_of(extras);
     uint64_t bytes = 0, rcpts = 0;
     for (const auto& env : *envelopes) {
         std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
                                        env.sender.empty() ? "<>" : bracketed(env.sender));
         size_t n = 0;
         uint32_t attempts = 0;
-        std::string last_error;
+        const mail::Recipient* last_error = nullptr;
         for (const auto& r : env.recipients) {
             if (!pending(r)) continue;
             line += " " + bracketed(r.address);
             ++n;
             attempts = std::max(attempts, r.attempts);
-            if (last_error.empty()) last_error = r.last_reply;
+            if (last_error == nullptr && !r.last_reply.empty()) last_error = &r;
         }
         if (n == 0) line += " (no recipients pending)";
         line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), attempts);
-        if (!last_error.empty()) line += " last_error=" + quoted(last_error);
+        if (last_error != nullptr)
+            line += " last_error=" + quoted(last_error->last_reply) + class_field(*classifier, *last_error);
         out += line + "\n";
         bytes += env.body_size;
         rcpts += n;
@@ -142,6 +161,7 @@ int queue_show(const CommandCall& call) {
     mail::Envelope env;
     std::string body;
     if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
+    const auto classifier = classifier_of(extras);
 
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
@@ -149,6 +169,7 @@ int queue_show(const CommandCall& call) {
         out += fmt::format("recipient: {} state={} notify={} orcpt={} local={} attempts={}", bracketed(r.address),
                            state_name(r.state), notify_text(r.notify), or_dash(r.orcpt), r.local ? "yes" : "no",
                            r.attempts);
+        out += class_field(*classifier, r);
         if (!r.last_reply.empty()) out += " last_reply=" + printable(r.last_reply);
         out += "\n";
     }

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 
+#include "config/bounce_rules.hpp"
 #include "util/duration.hpp"
 
 namespace ringpost::config {
@@ -93,6 +94,12 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> signing;
     for (const auto& [domain, selectors] : c.dkim.domains) signing.push_back(domain + "=" + joined(selectors, ","));
     s += "dkim: " + (signing.empty() ? std::string("(none)") : joined(signing) + " sign=" + c.dkim.sign) + "\n";
+    const auto rules = [](size_t n) { return std::to_string(n) + (n == 1 ? " rule" : " rules"); };
+    const std::string builtin = rules(default_bounce_rules().size()) + " built in";
+    s += "bounce_rules: " +
+         (d.bounce_rules.empty() ? builtin
+                                 : d.bounce_rules + " (" + rules(d.bounce_rule_specs.size()) + "), then " + builtin) +
+         "\n";
     return s;
 }
 

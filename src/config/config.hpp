@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/bounce_classifier.hpp"
+
 namespace ringpost::config {
 
 struct ConfigError : std::runtime_error {
@@ -173,6 +175,11 @@ struct DeliveryConfig {
     // [delivery.routes]: lower-cased domain -> next hop ("host", "host:port", "[ip]:port").
     std::vector<std::pair<std::string, std::string>> routes;
     DeliveryTlsConfig tls;
+    // The user's bounce classification rules file ("" = none: the built-in
+    // rules only), and its rules, read and checked with the configuration
+    // (config/bounce_rules.hpp).
+    std::string bounce_rules;
+    std::vector<delivery::BounceRuleSpec> bounce_rule_specs;
 
     bool operator==(const DeliveryConfig&) const = default;
 };

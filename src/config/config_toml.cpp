@@ -6,11 +6,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -83,29 +79,12 @@ void finish(const Reader& r, Config& c, const Given& given) {
                                    (admin_socket_set ? "" : "; set admin_socket to a shorter path"));
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-    std::ostringstream os;
-    os << in.rdbuf();
-    if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-    return os.str();
-}
-
 }  // namespace
 
-Config load_config(const std::string& path) { return parse_config(read_file(path), path); }
+Config load_config(const std::string& path) { return parse_config(read_text_file(path), path); }
 
 Config parse_config(std::string_view text, const std::string& path) {
-    toml::table root;
-    try {
-        root = toml::parse(text, path);
-    } catch (const toml::parse_error& e) {
-        const auto& at = e.source().begin;
-        std::string what(e.description());
-        std::replace(what.begin(), what.end(), '\n', ' ');
-        throw ConfigError(path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + what);
-    }
+    const toml::table root = parse_toml(text, path);
     Reader r(path);
     Config c = default_config();
     c.source = path;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/bounce_rules.hpp"
 #include "util/ascii.hpp"
 
 namespace ringpost::config {
@@ -87,6 +88,7 @@ delivery::EngineConfig engine_config(const Config& config) {
     for (const auto& [domain, name] : d.tls.domains)
         e.tls.domains[ascii_lower(domain)] = tls_policy("delivery.tls.domains." + domain, name);
     e.tls_ca_file = d.tls.ca_file;
+    e.bounce_classifier = bounce_classifier(config);
     RelayConfig relay = config.relay;
     e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };
     return e;

@@ -4,11 +4,34 @@
 #include "config/toml_reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 namespace ringpost::config {
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    std::ostringstream os;
+    os << in.rdbuf();
+    if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    return os.str();
+}
+
+toml::table parse_toml(std::string_view text, const std::string& path) {
+    try {
+        return toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+        const auto& at = e.source().begin;
+        std::string what(e.description());
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        throw ConfigError(path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + what);
+    }
+}
 
 std::string quote(std::string_view s) {
     std::string out = "\"";

@@ -15,6 +15,11 @@
 
 namespace ringpost::config {
 
+// The whole file; ConfigError "PATH: cannot read: why".
+std::string read_text_file(const std::string& path);
+// TOML text as a table; ConfigError "PATH:LINE:COLUMN: what" for a syntax error.
+toml::table parse_toml(std::string_view text, const std::string& path);
+
 // `s` in double quotes, with '"', '\\' and control bytes escaped, for messages.
 std::string quote(std::string_view s);
 // A host or domain name: letters, digits, '-', '.', U-labels; no empty labels.

@@ -46,6 +46,8 @@ struct DsnRecipient {
     std::string remote_mta;       // host name of the remote MTA, empty if none
     int64_t last_attempt = 0;     // unix seconds; 0 = no Last-Attempt-Date
     int64_t will_retry_until = 0; // unix seconds; only written for kDelayed
+    std::string bounce_class;     // why it failed or is delayed ("mailbox-full", see
+                                  // bounce_class.hpp); empty = not classified
 };
 
 // Postfix's bounce_size_limit default.

@@ -136,8 +136,9 @@ std::string human_text(const DsnInput& in, Kind kind, bool global, const Returne
                 }
                 first = false;
             }
-            dsn_text::append_wrapped(out, "<" + sanitize(r.address, global) + ">: " + explanation(r, global),
-                                     dsn_text::kFoldWidth, "    ");
+            std::string text = "<" + sanitize(r.address, global) + ">: " + explanation(r, global);
+            if (!r.bounce_class.empty()) text += " (bounce class: " + sanitize(r.bounce_class, false) + ")";
+            dsn_text::append_wrapped(out, text, dsn_text::kFoldWidth, "    ");
         }
     }
     return out;

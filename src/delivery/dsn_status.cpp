@@ -93,6 +93,8 @@ void append_recipient_fields(std::string& out, const DsnRecipient& r, bool globa
     if (r.action == DsnAction::kDelayed && r.will_retry_until != 0) {
         append_field(out, "Will-Retry-Until", date(r.will_retry_until));
     }
+    // An extension field (RFC 3464 3), for software that sorts bounces.
+    if (!r.bounce_class.empty()) append_field(out, "X-Ringpost-Bounce-Class", sanitize(r.bounce_class, false));
 }
 
 }  // namespace

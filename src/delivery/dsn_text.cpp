@@ -173,6 +173,12 @@ void append_wrapped(std::string& out, std::string_view text, size_t width, std::
     append_words(out, text, 0, width, indent);
 }
 
+std::string_view trim_blanks(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+    return s;
+}
+
 bool is_status_code(std::string_view code) {
     if (code.size() < 5 || (code[0] != '2' && code[0] != '4' && code[0] != '5') || code[1] != '.') {
         return false;

@@ -42,4 +42,8 @@ void append_wrapped(std::string& out, std::string_view text, size_t width, std::
 // of 1-3 digits each.
 bool is_status_code(std::string_view code);
 
+// Space and tab; `text` without them at either end.
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t'; }
+std::string_view trim_blanks(std::string_view text);
+
 }  // namespace ringpost::delivery::dsn_text

@@ -44,9 +44,13 @@ std::string dsn_action(const std::string& dsn) {
 // tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
 // no tls= field: no server was reached (or local delivery).
 void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t delay) {
-    std::vector<log::Field> fields{{"qid", qid},         {"rcpt", l.rcpt},   {"result", l.result},
-                                   {"relay", l.relay},   {"dsn", l.dsn},     {"reply", l.reply},
-                                   {"attempts", l.attempts}, {"delay", delay}};
+    std::vector<log::Field> fields{{"qid", qid}, {"rcpt", l.rcpt}, {"result", l.result}, {"relay", l.relay},
+                                   {"dsn", l.dsn}};
+    // class=: why a deferral or failure happened (bounce_class.hpp).
+    if (!l.bounce_class.empty()) fields.push_back({"class", l.bounce_class});
+    fields.push_back({"reply", l.reply});
+    fields.push_back({"attempts", l.attempts});
+    fields.push_back({"delay", delay});
     if (l.tls && l.tls->active) {
         fields.push_back({"tls", l.tls->version});
         fields.push_back({"tls_cipher", l.tls->cipher});
@@ -66,7 +70,7 @@ bool has_pending(const mail::Envelope& env) {
 
 // One log line per recipient with a result, and the local deliveries;
 // the rest of the PendingOutcome is for the caller to fill in.
-PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req) {
+PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req, const BounceClassifier& classifier) {
     PendingOutcome out;
     for (const auto& r : m.results) {
         if (r.index >= req.envelope.recipients.size()) continue;
@@ -82,6 +86,9 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req)
                     : r.diagnostic.enhanced;
         l.reply = std::string(strip_tls_note(after.last_reply));
         l.attempts = after.attempts;
+        // From the stored reply, as `queue list` classifies it: an expired
+        // deferral's "4.4.7 ..." is "expired".
+        if (l.result != "delivered") l.bounce_class = bounce_class_name(classifier.classify(l.reply));
         l.tls = r.tls;
         out.lines.push_back(std::move(l));
     }
@@ -107,6 +114,7 @@ OutcomePolicy outcome_policy(const EngineConfig& config) {
     policy.reporting_mta = config.hostname;
     policy.is_local = config.is_local;
     policy.new_queue_id = [] { return store::new_queue_id(); };
+    policy.bounce_classifier = config.bounce_classifier;
     return policy;
 }
 
@@ -373,7 +381,7 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     store::OutcomeRequest* req = plan.request.get();
 
     // The log says what happened only once it is durable.
-    PendingOutcome pending = log_lines_of(*m, *req);
+    PendingOutcome pending = log_lines_of(*m, *req, *config.bounce_classifier);
     pending.message = m;
     pending.request = req;
     pending.still_pending = has_pending(req->envelope);

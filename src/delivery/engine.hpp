@@ -27,6 +27,7 @@
 #include <string_view>
 #include <thread>
 
+#include "delivery/bounce_classifier.hpp"
 #include "delivery/client_connection.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
@@ -62,6 +63,10 @@ struct EngineConfig {
     // the TLS client context from it.
     TlsPolicyMap tls;
     std::string tls_ca_file;
+    // Classifies deferrals and failures for the log and DSNs; never null.
+    // The config layer builds it from the rules files; this default has no
+    // rules (enhanced status codes only).
+    std::shared_ptr<const BounceClassifier> bounce_classifier = std::make_shared<const BounceClassifier>();
     size_t max_messages_in_memory = 20000;   // claimed messages (bodies held in memory)
     size_t max_bytes_in_memory = 512u << 20;
     std::chrono::seconds shutdown_grace{10}; // transactions in flight may finish within this

@@ -95,6 +95,7 @@ struct InFlight {
 // One recipient's "delivery" log line, written once its outcome is durable.
 struct DeliveryLogLine {
     std::string rcpt, result, relay, dsn, reply;
+    std::string bounce_class;      // deferred and failed only
     uint32_t attempts = 0;
     std::optional<TlsState> tls;   // set when a server was reached
 };

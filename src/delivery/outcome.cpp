@@ -33,6 +33,11 @@ void add_notification(PlannedOutcome& out, const mail::Envelope& original, std::
     ++out.notifications;
 }
 
+// The class of a recipient's last reply, as the log and `queue list` show it.
+std::string bounce_class_of(const OutcomePolicy& policy, const mail::Recipient& rcpt) {
+    return std::string(bounce_class_name(policy.bounce_classifier->classify(rcpt.last_reply)));
+}
+
 // A plan that starts from the envelope as loaded.
 PlannedOutcome start_plan(const mail::Envelope& before, std::shared_ptr<const std::string> body) {
     PlannedOutcome out;
@@ -166,6 +171,7 @@ void notify_failed(PlannedOutcome& out, const mail::Envelope& before, const Roun
                            ? std::string(kExpiredReason) + "; last error: " + result.diagnostic.to_string()
                            : std::string(kExpiredReason);
         }
+        r.bounce_class = bounce_class_of(policy, rcpt);
         failed.push_back(std::move(r));
     }
     add_notification(out, before, std::move(failed), body_view(out.request->body), now, policy);
@@ -198,6 +204,7 @@ void notify_delayed(PlannedOutcome& out, const mail::Envelope& before, const Rou
                                                             round.applied[i]->remote_mta, now)
                              : outcome_dsn::from_last_reply(rcpt, DsnAction::kDelayed, before.last_attempt);
         r.will_retry_until = until;
+        r.bounce_class = bounce_class_of(policy, rcpt);
         delayed.push_back(std::move(r));
     }
     add_notification(out, before, std::move(delayed), body_view(out.request->body), now, policy);
@@ -271,6 +278,7 @@ PlannedOutcome plan_bounce(const mail::Envelope& before, std::shared_ptr<const s
         r.status = split.status;   // empty: 5.0.0
         r.reason = split.text;
         r.last_attempt = before.last_attempt;   // no attempt now; 0 = none yet
+        r.bounce_class = bounce_class_of(policy, rcpt);
         failed.push_back(std::move(r));
     }
     add_notification(out, before, std::move(failed), body_view(request.body), now, policy);

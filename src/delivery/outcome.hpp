@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/bounce_classifier.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/smtp_client.hpp"
 #include "delivery/tls_policy.hpp"
@@ -64,6 +65,9 @@ struct OutcomePolicy {
     std::function<bool(std::string_view address)> is_local;
     // New queue IDs for notifications (store::new_queue_id in the product).
     std::function<std::string()> new_queue_id;
+    // The class of each failed or delayed recipient's last_reply, for its
+    // DSN (X-Ringpost-Bounce-Class); never null.
+    std::shared_ptr<const BounceClassifier> bounce_classifier = std::make_shared<const BounceClassifier>();
 };
 
 struct PlannedOutcome {

@@ -10,13 +10,7 @@ namespace ringpost::delivery::outcome_dsn {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-    return s;
-}
+using dsn_text::is_blank;
 
 // "550 ..." / "451-...": a reply that starts with an SMTP reply code.
 bool starts_with_reply_code(std::string_view s) {
@@ -30,12 +24,12 @@ bool starts_with_reply_code(std::string_view s) {
 }  // namespace
 
 SplitStatus split_status(std::string_view reply) {
-    const std::string_view trimmed = trim(reply);
+    const std::string_view trimmed = dsn_text::trim_blanks(reply);
     size_t end = 0;
     while (end < trimmed.size() && !is_blank(trimmed[end])) ++end;
     const std::string_view first = trimmed.substr(0, end);
     if (!dsn_text::is_status_code(first)) return {{}, std::string(trimmed)};
-    return {std::string(first), std::string(trim(trimmed.substr(end)))};
+    return {std::string(first), std::string(dsn_text::trim_blanks(trimmed.substr(end)))};
 }
 
 DsnRecipient from_diagnostic(const mail::Recipient& rcpt, DsnAction action, const Diagnostic& diagnostic,
@@ -61,7 +55,7 @@ DsnRecipient from_last_reply(const mail::Recipient& rcpt, DsnAction action, int6
     r.orcpt = rcpt.orcpt;
     r.action = action;
     // Our " [tls=...]" note is not part of the server's reply.
-    const std::string_view reply = trim(strip_tls_note(rcpt.last_reply));
+    const std::string_view reply = dsn_text::trim_blanks(strip_tls_note(rcpt.last_reply));
     if (starts_with_reply_code(reply)) {
         r.remote_reply = std::string(reply);
         r.status = split_status(reply.substr(3)).status;

@@ -602,7 +602,7 @@ class Server:
         return out[:i].decode("utf-8", "replace"), out[i + 2:]
 
     def queue_entries(self):
-        """`queue list` parsed: [dict(qid, size, received, sender, rcpts, next, attempts, last_error, line)]."""
+        """`queue list` parsed: [dict(qid, size, received, sender, rcpts, next, attempts, last_error, class, line)]."""
         return [parse_queue_line(line) for _, line in self.queue_list()]
 
     def queue_footer(self):
@@ -701,7 +701,7 @@ _QUEUE_LINE_RE = re.compile(r"^(?P<qid>[0-9A-F]{16})\s+(?P<size>\d+)\s+(?P<recei
 
 
 def parse_queue_line(line):
-    """One `queue list` line: `QID SIZE RECEIVED <sender> <rcpt>... [next=T attempts=N [last_error="..."]]`.
+    """One `queue list` line: `QID SIZE RECEIVED <sender> <rcpt>... [next=T attempts=N [last_error="..." class=C]]`.
     Fields a server does not print are None."""
     m = _QUEUE_LINE_RE.match(line.strip())
     if not m:
@@ -722,6 +722,7 @@ def parse_queue_line(line):
         "next": kv.get("next") if kv else None,
         "attempts": int(attempts) if attempts and attempts.isdigit() else None,
         "last_error": kv.get("last_error") if kv else None,
+        "class": kv.get("class") if kv else None,
         "line": line,
     }
 

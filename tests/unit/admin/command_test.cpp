@@ -6,6 +6,8 @@
 
 #include "admin/admin.hpp"
 #include "auth/password.hpp"
+#include "config/bounce_rules.hpp"
+#include "config/config.hpp"
 #include "store_fixture.hpp"
 
 namespace ringpost::admin {
@@ -124,6 +126,50 @@ TEST_F(AdminCommand, QueuedMessageListShowDelete) {
     EXPECT_EQ(run({"queue", "list"}), admin::kExitOk);
     EXPECT_EQ(out, "-- 0 messages, 0 bytes, 0 recipients pending\n");
     EXPECT_EQ(run({"queue", "show", id}), admin::kExitFailure);
+}
+
+// What an attempt that ended with `reply` makes of a recipient.
+void attempted(mail::Recipient& r, mail::RcptState state, const std::string& reply) {
+    r.state = state;
+    r.attempts += 1;
+    r.last_reply = reply;
+}
+
+TEST_F(AdminCommand, DeferredRecipientsShowTheirBounceClass) {
+    std::string id = accept("Subject: x\r\n\r\nx\r\n", "sender@example.test", "rcpt@remote.example", false);
+    record_attempt(id, [](mail::Envelope& e) {
+        attempted(e.recipients[0], mail::RcptState::kDeferred, "452 4.2.2 Mailbox full [tls=none]");
+    });
+
+    EXPECT_EQ(run({"queue", "list"}), admin::kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr(" attempts=1 last_error=\"452 4.2.2 Mailbox full [tls=none]\" class=mailbox-full\n"));
+    EXPECT_EQ(run({"queue", "show", id}), admin::kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr(" local=no attempts=1 class=mailbox-full last_reply=452 4.2.2 Mailbox full [tls=none]\n"));
+
+    // Classified when listed, by the rules of the configuration in use.
+    config::Config config = config::default_config();
+    config.delivery.bounce_rule_specs =
+        config::parse_bounce_rules("[[rule]]\nclass = \"policy\"\ntext = \"mailbox full\"\n", "mine.toml");
+    out.clear();
+    EXPECT_EQ(admin::run_admin_command(*store, admin::AdminExtras{&config, nullptr}, {"queue", "list"}, "", out, err),
+              admin::kExitOk)
+        << err;
+    EXPECT_THAT(out, HasSubstr("\" class=policy\n"));
+}
+
+TEST_F(AdminCommand, FailedRecipientsShowTheirBounceClass) {
+    std::string id = accept("Subject: x\r\n\r\nx\r\n", "sender@example.test", "rcpt@remote.example", false);
+    record_attempt(id, [](mail::Envelope& e) {
+        e.recipients.push_back(e.recipients[0]);   // still pending: the message stays queued
+        e.recipients[1].address = "other@remote.example";
+        attempted(e.recipients[0], mail::RcptState::kFailed, "550 5.1.1 no such user");
+    });
+    EXPECT_EQ(run({"queue", "show", id}), admin::kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr("<rcpt@remote.example> state=failed notify=FAILURE,DELAY orcpt=rfc822;rcpt@remote.example "
+                               "local=no attempts=1 class=invalid-recipient last_reply=550 5.1.1 no such user\n"));
+    // Never attempted: no reply, no class.
+    EXPECT_THAT(out, HasSubstr("<other@remote.example> state=queued notify=FAILURE,DELAY "
+                               "orcpt=rfc822;rcpt@remote.example local=no attempts=0\n"));
 }
 
 TEST_F(AdminCommand, NullSenderIsShownAsAngleBrackets) {

@@ -2,6 +2,7 @@
 // message into it through the commit stage (what an SMTP session does).
 #pragma once
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -63,6 +64,24 @@ protected:
         out->envelope = std::move(envelope);
         out->local_deliveries = {0};
         out->body = std::make_shared<const std::string>(data);
+        write_outcome(std::move(out));
+    }
+
+    // Queued message `id` after a delivery attempt that did `attempt` to its
+    // envelope (the delivery engine's outcome write).
+    void record_attempt(const std::string& id, const std::function<void(mail::Envelope&)>& attempt) {
+        auto env = store->spool().get_envelope(id);
+        auto body = store->spool().get_body(id);
+        ASSERT_TRUE(env.ok() && env->has_value() && body.ok() && body->has_value());
+        auto out = std::make_unique<store::OutcomeRequest>();
+        out->envelope = std::move(**env);
+        attempt(out->envelope);
+        out->body = std::make_shared<const std::string>(std::move(**body));
+        write_outcome(std::move(out));
+    }
+
+    // Through the commit stage, as the engine does; waits for the write.
+    void write_outcome(std::unique_ptr<store::OutcomeRequest> out) {
         std::promise<Result<void>> done;
         auto fut = done.get_future();
         out->on_done = [&done](const Result<void>& res) { done.set_value(res); };

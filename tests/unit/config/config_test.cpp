@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/bounce_rules.hpp"
 #include "config/config.hpp"
 #include "config/engine_config.hpp"
 #include "every_key.hpp"
@@ -498,6 +499,7 @@ TEST_F(ConfigTest, DescribeConfigSummarises) {
     EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
     EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
     EXPECT_THAT(s, HasSubstr("dkim: (none)\n"));
+    EXPECT_THAT(s, HasSubstr("\nbounce_rules: " + std::to_string(default_bounce_rules().size()) + " rules built in\n"));
 }
 
 TEST_F(ConfigTest, DkimKeysFollowDataDirAndNamesAreLowerCased) {

@@ -46,6 +46,7 @@ connect_timeout = 7
 idle_timeout = 0
 delay_warning = "4h"
 max_hops = 30
+bounce_rules = ")" RINGPOST_SOURCE_ROOT R"(/data/bounce-rules.toml"
 [delivery.routes]
 "b.example" = "[::1]:25"
 "partner.TEST" = "127.0.0.1:2626"

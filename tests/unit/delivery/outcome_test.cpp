@@ -583,6 +583,19 @@ PlannedOutcome success_relayed() {
     return plan(e, {r});
 }
 
+// A user rule (bounce_classifier.hpp) decides the class of the DSN.
+PlannedOutcome classified_by_rule() {
+    OutcomePolicy p = policy();
+    BounceRuleSpec rule;
+    rule.klass = BounceClass::kInactiveMailbox;
+    rule.text = "user UNKNOWN";
+    rule.where = "test";
+    auto classifier = BounceClassifier::compile({rule});
+    EXPECT_TRUE(classifier.ok());
+    p.bounce_classifier = std::make_shared<const BounceClassifier>(std::move(classifier).value());
+    return plan(envelope3(), {failed(0)}, kNow, p);
+}
+
 PlannedOutcome bounce() { return plan_bounce(envelope3(), body(), "5.7.1 bounced by the administrator", kNow, policy()); }
 
 PlannedOutcome bounce_without_status() {
@@ -602,6 +615,7 @@ const std::map<std::string, std::function<PlannedOutcome()>> kOutcomeScenarios =
     {"success_local", success_local},
     {"success_relayed", success_relayed},
     {"bounce", bounce},
+    {"classified_by_rule", classified_by_rule},
     {"bounce_without_status", bounce_without_status},
 };
 
@@ -668,6 +682,15 @@ TEST_F(OutcomeDsn, RemoteFailureReportsTheServersReply) {
     EXPECT_EQ(p["part3.type"], "message/rfc822");
     EXPECT_EQ(p["original.header.Subject"], "Quarterly numbers");
     EXPECT_TRUE(contains(p["text"], "<bob@example.org>: host mx.example.org said: 550 5.1.1")) << p["text"];
+    // Why, as a class: an extension field, and in the text.
+    EXPECT_EQ(p["status.rcpt0.X-Ringpost-Bounce-Class"], "invalid-recipient");
+    EXPECT_TRUE(contains(p["text"], "(bounce class: invalid-recipient)")) << p["text"];
+}
+
+TEST_F(OutcomeDsn, TheClassifierOfThePolicyDecidesTheClass) {
+    const auto& s = get("classified_by_rule");
+    ASSERT_EQ(s.parsed.size(), 1u);
+    EXPECT_EQ(s.parsed[0]["status.rcpt0.X-Ringpost-Bounce-Class"], "inactive-mailbox");
 }
 
 TEST_F(OutcomeDsn, LocalFailureReportsTheReason) {
@@ -678,6 +701,7 @@ TEST_F(OutcomeDsn, LocalFailureReportsTheReason) {
     EXPECT_EQ(p["status.rcpt0.Status"], "5.4.6");
     EXPECT_EQ(p["status.rcpt0.Diagnostic-Code"], "X-Ringpost; mail for example.com loops back to myself");
     EXPECT_FALSE(p.has("status.rcpt0.Remote-MTA"));
+    EXPECT_EQ(p["status.rcpt0.X-Ringpost-Bounce-Class"], "routing");   // x.4.6
 }
 
 TEST_F(OutcomeDsn, ExpiryIsAFailureWithStatus447) {
@@ -693,9 +717,12 @@ TEST_F(OutcomeDsn, ExpiryIsAFailureWithStatus447) {
     EXPECT_EQ(p["status.rcpt0.Remote-MTA"], "dns; mx.example.net");
     EXPECT_TRUE(contains(p["text"], "(delivery time expired)")) << p["text"];
     EXPECT_FALSE(p.has("status.rcpt0.Will-Retry-Until"));
+    // Whatever the last error was.
+    EXPECT_EQ(p["status.rcpt0.X-Ringpost-Bounce-Class"], "expired");
 
     const auto& local = get("expiry_local");
     ASSERT_EQ(local.parsed.size(), 1u);
+    EXPECT_EQ(local.parsed[0]["status.rcpt0.X-Ringpost-Bounce-Class"], "expired");
     EXPECT_EQ(local.parsed[0]["status.rcpt0.Status"], "4.4.7");
     EXPECT_EQ(local.parsed[0]["status.rcpt0.Action"], "failed");
     EXPECT_EQ(local.parsed[0]["status.rcpt0.Diagnostic-Code"],
@@ -733,6 +760,9 @@ TEST_F(OutcomeDsn, DelayWarningListsTheDeferredRecipientsThatWantIt) {
     EXPECT_EQ(p["status.rcpt1.Diagnostic-Code"], "smtp; 452 4.2.2 mailbox full");
     EXPECT_EQ(p["status.rcpt1.Last-Attempt-Date"], "Tue, 24 Nov 2026 12:00:00 +0000");
     EXPECT_EQ(p["status.rcpt1.Will-Retry-Until"], "Sun, 29 Nov 2026 08:00:00 +0000");
+    // Delays are classified too: this attempt's error, or the stored one.
+    EXPECT_EQ(p["status.rcpt0.X-Ringpost-Bounce-Class"], "routing");
+    EXPECT_EQ(p["status.rcpt1.X-Ringpost-Bounce-Class"], "mailbox-full");
     EXPECT_TRUE(contains(p["text"], "could not be delivered for 5 hours.")) << p["text"];
 }
 
@@ -760,6 +790,7 @@ TEST_F(OutcomeDsn, LocalDeliveryWithNotifySuccessIsReportedDelivered) {
     EXPECT_EQ(p["status.rcpt0.Action"], "delivered");
     EXPECT_EQ(p["status.rcpt0.Status"], "2.0.0");
     EXPECT_EQ(p["part3.type"], "text/rfc822-headers");
+    EXPECT_FALSE(p.has("status.rcpt0.X-Ringpost-Bounce-Class"));   // only failures and delays
 }
 
 TEST_F(OutcomeDsn, RelayWithoutDsnIsReportedRelayed) {
@@ -783,6 +814,7 @@ TEST_F(OutcomeDsn, BounceParsesTheStatusOutOfTheReason) {
         EXPECT_EQ(p[k + "Status"], "5.7.1");
         EXPECT_EQ(p[k + "Diagnostic-Code"], "X-Ringpost; bounced by the administrator");
         EXPECT_FALSE(p.has(k + "Last-Attempt-Date"));   // never attempted
+        EXPECT_EQ(p[k + "X-Ringpost-Bounce-Class"], "policy");   // 5.7.1
     }
     EXPECT_EQ(p["part3.type"], "message/rfc822");
 
