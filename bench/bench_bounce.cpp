@@ -40,7 +40,7 @@ void BM_ClassifyNoRuleMatches(benchmark::State& state) {
 
 void BM_ClassifyNoRuleMatches2KiB(benchmark::State& state) {
     std::string reply = "554 5.0.0";
-    while (reply.size() < delivery::BounceClassifier::kMaxMatchedText) reply += " transaction failed, status 17";
+    while (reply.size() < delivery::ReplyPattern::kMaxMatchedText) reply += " transaction failed, status 17";
     classify(state, reply);
 }
 

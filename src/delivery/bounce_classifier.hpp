@@ -16,7 +16,7 @@
 // Rules are compiled once (startup, `check-config`). Classification runs
 // for deferrals and failures only, on the delivery thread: about 10 µs for
 // a reply no built-in rule matches (bench/bench_bounce.cpp). Only the first
-// kMaxMatchedText bytes of a text are searched, so that a hostile server's
+// ReplyPattern::kMaxMatchedText bytes of a text are searched, so that a hostile server's
 // 500 KB reply costs no more than a long real one.
 #pragma once
 
@@ -28,38 +28,22 @@
 #include <vector>
 
 #include "delivery/bounce_class.hpp"
+#include "delivery/reply_pattern.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::delivery {
 
-// One rule as a rules file gives it. At least one of code, enhanced, text.
+// One rule as a rules file gives it: a class, and the replies it takes
+// (at least one of code, enhanced, text).
 struct BounceRuleSpec {
     BounceClass klass = BounceClass::kOther;
-    uint16_t code = 0;       // the reply code (400-599); 0 = any
-    std::string enhanced;    // "5.1.1", "4.7", "x.7.28"; "" = any
-    std::string text;        // regular expression; "" = any
-    std::string example;     // a reply the rule must match (checked by compile); "" = none
-    std::string where;       // names the rule in errors: "rules.toml: rule[3]"
+    ReplyPatternSpec pattern;
 
     bool operator==(const BounceRuleSpec&) const = default;
 };
 
-// What a delivery failure says: code 0 when no server replied (decided here).
-struct BounceReply {
-    uint16_t code = 0;
-    std::string_view enhanced;   // "5.1.1"; empty if none
-    std::string_view text;
-};
-
-// A reply as the queue stores it (Diagnostic::to_string(), the recipient's
-// last_reply): "550 5.1.1 text", "4.4.2 text" (local), either followed by
-// a " [tls=...]" note, which is left out. Views into `reply`.
-BounceReply split_bounce_reply(std::string_view reply);
-
 class BounceClassifier {
 public:
-    static constexpr size_t kMaxMatchedText = 2048;
-
     // No rules: steps 1, 3 and 4 only.
     BounceClassifier();
     // The rules in order. Errors name the rule (spec.where) and its part:

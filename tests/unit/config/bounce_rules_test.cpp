@@ -41,8 +41,8 @@ TEST(DefaultBounceRules, EachRuleClassifiesItsOwnExample) {
     const auto classifier = bounce_classifier(default_config());
     EXPECT_EQ(classifier->rule_count(), rules.size());
     for (const auto& rule : rules) {
-        EXPECT_FALSE(rule.example.empty()) << rule.where << ": the built-in rules document themselves";
-        EXPECT_EQ(classifier->classify(rule.example), rule.klass) << rule.where << ": " << rule.example;
+        EXPECT_FALSE(rule.pattern.example.empty()) << rule.pattern.where << ": the built-in rules document themselves";
+        EXPECT_EQ(classifier->classify(rule.pattern.example), rule.klass) << rule.pattern.where << ": " << rule.pattern.example;
     }
 }
 
@@ -97,14 +97,14 @@ text = "blocked"
 )", "r.toml");
     ASSERT_EQ(rules.size(), 2u);
     EXPECT_EQ(rules[0].klass, BounceClass::kRateLimited);
-    EXPECT_EQ(rules[0].code, 421);
-    EXPECT_EQ(rules[0].enhanced, "4.7");
-    EXPECT_EQ(rules[0].text, "too\\s+many");
-    EXPECT_EQ(rules[0].example, "421 4.7.0 Too  many");
-    EXPECT_EQ(rules[0].where, "r.toml: rule[1]");
+    EXPECT_EQ(rules[0].pattern.code, 421);
+    EXPECT_EQ(rules[0].pattern.enhanced, "4.7");
+    EXPECT_EQ(rules[0].pattern.text, "too\\s+many");
+    EXPECT_EQ(rules[0].pattern.example, "421 4.7.0 Too  many");
+    EXPECT_EQ(rules[0].pattern.where, "r.toml: rule[1]");
     EXPECT_EQ(rules[1].klass, BounceClass::kPolicy);
-    EXPECT_EQ(rules[1].code, 0);
-    EXPECT_EQ(rules[1].where, "r.toml: rule[2]");
+    EXPECT_EQ(rules[1].pattern.code, 0);
+    EXPECT_EQ(rules[1].pattern.where, "r.toml: rule[2]");
     EXPECT_TRUE(parse_bounce_rules("# no rules\n", "r.toml").empty());
 }
 

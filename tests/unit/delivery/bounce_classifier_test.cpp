@@ -20,11 +20,11 @@ BounceRuleSpec bounce_rule(BounceClass klass, uint16_t code, std::string enhance
                            std::string example = {}) {
     BounceRuleSpec r;
     r.klass = klass;
-    r.code = code;
-    r.enhanced = std::move(enhanced);
-    r.text = std::move(text);
-    r.example = std::move(example);
-    r.where = "rules.toml: rule[1]";
+    r.pattern.code = code;
+    r.pattern.enhanced = std::move(enhanced);
+    r.pattern.text = std::move(text);
+    r.pattern.example = std::move(example);
+    r.pattern.where = "rules.toml: rule[1]";
     return r;
 }
 
@@ -192,7 +192,7 @@ TEST(BounceClassifier, TextIsAPosixExtendedRegularExpression) {
 TEST(BounceClassifier, OnlyTheStartOfALongTextIsSearched) {
     const BounceClassifier c = compiled({bounce_rule(BC::kPolicy, 0, "", "needle"),
                                          bounce_rule(BC::kContentRejected, 0, "", "a{1,3}c")});
-    const std::string hay(BounceClassifier::kMaxMatchedText - 6, 'x');
+    const std::string hay(ReplyPattern::kMaxMatchedText - 6, 'x');
     EXPECT_EQ(c.classify("550 5.0.0 " + hay + "needle"), BC::kPolicy);
     EXPECT_EQ(c.classify("550 5.0.0 " + hay + "x needle"), BC::kOther);
     // A hostile server's huge reply is searched no further.

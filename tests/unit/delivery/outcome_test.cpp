@@ -588,8 +588,8 @@ PlannedOutcome classified_by_rule() {
     OutcomePolicy p = policy();
     BounceRuleSpec rule;
     rule.klass = BounceClass::kInactiveMailbox;
-    rule.text = "user UNKNOWN";
-    rule.where = "test";
+    rule.pattern.text = "user UNKNOWN";
+    rule.pattern.where = "test";
     auto classifier = BounceClassifier::compile({rule});
     EXPECT_TRUE(classifier.ok());
     p.bounce_classifier = std::make_shared<const BounceClassifier>(std::move(classifier).value());

@@ -1,0 +1,33 @@
+// The rules files of the configuration (bounce classification, shaping
+// automation): TOML files of [[rule]] tables whose reply patterns share
+// code/enhanced/text/example (delivery/reply_pattern.hpp). Reading them is
+// the same for every kind: a regular file of at most 1 MiB, each [[rule]]
+// named "FILE: rule[N]" in errors. Internal to src/config.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "config/toml_reader.hpp"
+#include "delivery/reply_pattern.hpp"
+
+namespace ringpost::config {
+
+// The text of a rules file; throws ConfigError for a missing, special
+// (a path to /dev/zero must not hang check-config) or oversized file.
+std::string read_rules_file(const std::string& path);
+
+// Calls read(reader, table, key) for each [[rule]] of `text` in order, key
+// "rule[N]"; anything but [[rule]] at the top is an error.
+void for_each_rule(std::string_view text, const std::string& name,
+                   const std::function<void(const Reader&, const toml::table&, const std::string& key)>& read);
+
+// Reads `field` of a rule into `spec` if it is one of the pattern's
+// (code, enhanced, text, example); false for other fields.
+bool read_pattern_field(const Reader& r, const std::string& field, const toml::node& value,
+                        const std::string& field_key, delivery::ReplyPatternSpec& spec);
+
+}  // namespace ringpost::config
