@@ -48,6 +48,10 @@ struct ClientTimeouts {
 
 struct ClientOptions {
     ClientConfig session;   // session.tls and session.tls_host: the STARTTLS policy and the MX name
+    // The local address to connect from (an egress source, egress.hpp);
+    // "" = the kernel's choice. A server of the other address family is
+    // unreachable from it: connect() fails for that address.
+    std::string source_address;
     ClientTimeouts timeouts;
     // The outbound TLS context (trust store). Null: no TLS here ("may"
     // then stays in plain text; "encrypt"/"verify" fail the handshake step).

@@ -55,6 +55,7 @@ void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t dela
     } else if (l.tls) {
         fields.push_back({"tls", "none"});
     }
+    if (!l.source.empty()) fields.push_back({"source", l.source});
     log::event(log::Level::kInfo, "delivery", fields);
 }
 
@@ -83,12 +84,18 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req)
         l.reply = std::string(strip_tls_note(after.last_reply));
         l.attempts = after.attempts;
         l.tls = r.tls;
+        if (m.source && !r.local_delivery) l.source = m.source->name;
         out.lines.push_back(std::move(l));
     }
     return out;
 }
 
 }  // namespace
+
+std::string destination_key(const std::string& domain, const EgressSource* source) {
+    // '|' is in no domain name, so keys with and without a source never meet.
+    return source ? domain + "|" + source->name : domain;
+}
 
 std::string domain_of(std::string_view address) {
     size_t at = address.rfind('@');
@@ -115,6 +122,7 @@ DeliveryEngine::Impl::Impl(store::Spool& sp, store::CommitStage& cs, EngineConfi
       commit(cs),
       config(std::move(c)),
       policy(outcome_policy(config)),
+      source_chooser(config.egress),
       site_matcher(config.shaping.rules),
       host_slots(config.max_connections_per_host) {
     client_options.session.hostname = config.hostname;
@@ -340,9 +348,12 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
         finish(std::move(m));
         return;
     }
+    // One source for the whole attempt: its recipients' connections come
+    // from one address.
+    m->source = choose_source(env);
     for (auto& [domain, rcpts] : groups) {
-        auto& dest = destinations[domain];
-        if (!dest) dest = std::make_unique<Destination>(*this, domain);
+        auto& dest = destinations[destination_key(domain, m->source)];
+        if (!dest) dest = std::make_unique<Destination>(*this, domain, m->source);
         dest->enqueue(Job{m, std::move(rcpts)});
     }
 }
@@ -534,11 +545,20 @@ uint32_t HostSlots::active(const std::string& ip) const {
     return it == hosts_.end() ? 0 : it->second.active;
 }
 
-void DeliveryEngine::Impl::retire_destination(const std::string& domain) {
+const EgressSource* DeliveryEngine::Impl::choose_source(const mail::Envelope& envelope) {
+    SourceChooser::Choice c = source_chooser.choose(envelope.pool);
+    // The config lost the pool since the message was queued.
+    if (c.unknown_pool)
+        log::warn("egress_pool_unknown", {{"qid", envelope.queue_id}, {"pool", envelope.pool},
+                                          {"default_pool", config.egress.default_pool}});
+    return c.source;
+}
+
+void DeliveryEngine::Impl::retire_destination(const std::string& key) {
     // Erased from a posted task, not from inside the worker coroutine that
     // noticed it (its frame is still running Destination code).
-    ring->post([this, domain] {
-        auto it = destinations.find(domain);
+    ring->post([this, key] {
+        auto it = destinations.find(key);
         if (it != destinations.end() && it->second->retired()) destinations.erase(it);
     });
 }

@@ -5,8 +5,12 @@
 
 namespace ringpost::delivery {
 
-Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vector<Target>& targets) {
+Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vector<Target>& targets,
+                                     const EgressSource* source) {
     SiteChoice choice = choose_site(config.shaping, site_matcher, domain, targets);
+    // Each source has its own state under the site's limits: a provider
+    // counts connections and messages per sending address.
+    if (source) choice.key = source->name + "/" + choice.key;
     auto it = sites.find(choice.key);
     if (it == sites.end()) {
         const SiteLimits& l = choice.limits;
