@@ -93,6 +93,10 @@ std::string describe_config(const Config& c) {
     std::vector<std::string> signing;
     for (const auto& [domain, selectors] : c.dkim.domains) signing.push_back(domain + "=" + joined(selectors, ","));
     s += "dkim: " + (signing.empty() ? std::string("(none)") : joined(signing) + " sign=" + c.dkim.sign) + "\n";
+    std::vector<std::string> pools;
+    for (const auto& p : c.egress.pools) pools.push_back(p.name + "=" + joined(p.sources, ","));
+    s += "egress_pools: " + (pools.empty() ? std::string("(none)") : joined(pools)) + "\n";
+    s += "egress_default_pool: " + (c.egress.default_pool.empty() ? std::string("(none)") : c.egress.default_pool) + "\n";
     return s;
 }
 

@@ -498,6 +498,7 @@ TEST_F(ConfigTest, DescribeConfigSummarises) {
     EXPECT_THAT(s, HasSubstr("data_dir: ./ringpost-data\n"));
     EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
     EXPECT_THAT(s, HasSubstr("dkim: (none)\n"));
+    EXPECT_THAT(s, HasSubstr("egress_pools: (none)\negress_default_pool: (none)\n"));
 }
 
 TEST_F(ConfigTest, DkimKeysFollowDataDirAndNamesAreLowerCased) {
@@ -598,6 +599,7 @@ TEST_F(ConfigTest, EgressSourcesAndPools) {
     EXPECT_EQ(e.find_pool("vip")->sources, (std::vector<size_t>{2, 1}));
     EXPECT_EQ(e.find_pool("vip")->weights, (std::vector<uint32_t>{1, 1})) << "no weights: equal";
     EXPECT_EQ(config::engine_config(c).egress.pools.size(), 2u);
+    EXPECT_THAT(config::describe_config(c), HasSubstr("egress_pools: bulk=s2,s3 vip=v6,s3\negress_default_pool: bulk\n"));
 
     // No [egress]: no pool, today's unbound connections.
     delivery::EgressConfig none = config::egress_config(config::default_config());
