@@ -62,6 +62,17 @@ io::Task<Result<std::unique_ptr<io::Stream>>> connect_tcp(io::SocketAddress addr
 
 }  // namespace
 
+Result<void> probe_source(const std::string& source) {
+    auto local = io::make_address(source, 0);
+    if (!local) return make_error("source " + source + ": " + local.error().message);
+    io::Fd fd(::socket(local->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        int e = errno;
+        return make_error("socket for source " + source + ": " + std::strerror(e), e);
+    }
+    return bind_source(fd.get(), source, local->storage.ss_family);
+}
+
 io::Duration ClientTimeouts::for_kind(TimeoutKind kind) const {
     switch (kind) {
         case TimeoutKind::kInitial: return initial;

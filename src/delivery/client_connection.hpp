@@ -63,6 +63,12 @@ struct ClientOptions {
 // 4xx, 421, timeouts) is temporary.
 Outcome connect_outcome(const Error& error);
 
+// Whether connections can be bound to the source address `source` (it is
+// one of this machine's); the engine checks each egress source at start,
+// so that a mistyped address shows in the log at once rather than as
+// deferred mail.
+Result<void> probe_source(const std::string& source);
+
 class ClientConnection {
 public:
     // TCP connect, greeting, EHLO (or HELO). On failure, Error::code is the

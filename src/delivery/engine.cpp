@@ -170,6 +170,12 @@ Result<void> DeliveryEngine::start() {
         if (!ctx) return make_error("delivery engine: TLS client context: " + ctx.error().message);
         im.client_options.tls_context = std::move(ctx).value();
     }
+    // A source that cannot be bound defers its mail (it may come up later):
+    // say so now.
+    for (const auto& s : im.config.egress.sources)
+        if (auto probed = probe_source(s.address); !probed)
+            log::warn("egress_source_unusable", {{"source", s.name}, {"address", s.address},
+                                                 {"error", probed.error().message}});
     im.thread = std::thread([&im] { im.thread_main(); });
     std::unique_lock lock(im.start_mu);
     im.start_cv.wait(lock, [&] { return im.start_done; });
