@@ -141,6 +141,9 @@ class EgressPoolsTest(DeliveryTestCase):
         # No sink yet: the attempt fails and the message stays queued.
         ev = self.wait_delivery(srv, qid, "later@pool.test", "deferred")
         self.assertEqual(ev.get("source"), "s5", ev)
+        envelope, data = srv.queue_show(qid)
+        self.assertIn("pool: vip\n", envelope, "the envelope keeps the pool")
+        self.assertNotIn(b"x-ringpost-pool", data.lower(), "the spool holds the message without the header")
         srv.stop()
         sink = self.start_sink(SINK)
         srv.start()
