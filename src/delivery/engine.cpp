@@ -298,7 +298,7 @@ void DeliveryEngine::Impl::thread_main() {
     // Coroutines still suspended (a transaction that outlived the grace
     // period) are leaked, not destroyed under their feet, with what they
     // use; their messages stay in the spool and go out after the restart.
-    for (auto& [domain, dest] : destinations) io::keep_until_exit(dest.release());
+    for (auto& [key, dest] : destinations) io::keep_until_exit(dest.release());
     destinations.clear();
     io::keep_until_exit(resolver.release());
     io::keep_until_exit(owned.release());
@@ -572,19 +572,19 @@ void DeliveryEngine::Impl::retire_destination(const std::string& key) {
 void DeliveryEngine::Impl::shutdown_on_ring() { io::spawn(drain()); }
 
 io::Task<void> DeliveryEngine::Impl::drain() {
-    for (auto& [domain, dest] : destinations) dest->shut_down();
+    for (auto& [key, dest] : destinations) dest->shut_down();
     for (auto& [key, site] : sites) site->shut_down();
     host_slots.shut_down();
     // Transactions in flight may finish (their outcomes are written).
     auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
     for (;;) {
         bool busy = false;
-        for (auto& [domain, dest] : destinations) busy = busy || !dest->retired();
+        for (auto& [key, dest] : destinations) busy = busy || !dest->retired();
         if (!busy || std::chrono::steady_clock::now() >= deadline) break;
         co_await io::sleep_for(std::chrono::milliseconds(10));
     }
     bool clean = true;
-    for (auto& [domain, dest] : destinations) clean = clean && dest->retired();
+    for (auto& [key, dest] : destinations) clean = clean && dest->retired();
     auto closing = resolver->shutdown();
     co_await std::move(closing);
     drained = clean;
