@@ -1,3 +1,5 @@
+// The [egress] keys (keys_egress.hpp): sources and pools as tables of
+// tables, the pool rules as string tables, and the names checked across keys.
 #include "config/keys_egress.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,5 @@
+// The egress pool of an accepted message and the removal of
+// X-Ringpost-Pool (see egress_pool.hpp).
 #include "server/egress_pool.hpp"
 
 #include <algorithm>

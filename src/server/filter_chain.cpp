@@ -1,3 +1,4 @@
+// Message filters run in order (see filter_chain.hpp).
 #include "server/filter_chain.hpp"
 
 #include <algorithm>
