@@ -180,6 +180,7 @@ int queue_show(const CommandCall& call) {
     out += "client: " + or_dash(env.client_ip) + "\n";
     out += "helo: " + or_dash(env.helo) + "\n";
     out += "protocol: " + or_dash(env.protocol) + "\n";
+    out += "pool: " + (env.pool.empty() ? std::string("(default)") : env.pool) + "\n";   // [egress] pool
     out += "received: " + iso_time(env.received_at) + "\n";
     out += "next_attempt: " + iso_time(env.next_attempt) + "\n";
     out += fmt::format("size: {}\n", env.body_size);

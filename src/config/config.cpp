@@ -100,6 +100,10 @@ std::string describe_config(const Config& c) {
          (d.bounce_rules.empty() ? builtin
                                  : d.bounce_rules + " (" + rules(d.bounce_rule_specs.size()) + "), then " + builtin) +
          "\n";
+    std::vector<std::string> pools;
+    for (const auto& p : c.egress.pools) pools.push_back(p.name + "=" + joined(p.sources, ","));
+    s += "egress_pools: " + (pools.empty() ? std::string("(none)") : joined(pools)) + "\n";
+    s += "egress_default_pool: " + (c.egress.default_pool.empty() ? std::string("(none)") : c.egress.default_pool) + "\n";
     return s;
 }
 

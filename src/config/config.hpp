@@ -245,6 +245,39 @@ struct DkimConfig {
     bool operator==(const DkimConfig&) const = default;
 };
 
+// [egress]: egress sources and pools (docs/BULK.md). A source is a local
+// address to send from and the EHLO name to give there; a pool is sources
+// with weights; a message's pool is chosen when it is accepted.
+struct EgressSourceConfig {
+    std::string name;        // [egress.sources.NAME]: in logs as source=NAME
+    std::string address;     // IPv4 or IPv6 literal
+    std::string ehlo;        // "" = hostname
+
+    bool operator==(const EgressSourceConfig&) const = default;
+};
+
+struct EgressPoolConfig {
+    std::string name;                  // [egress.pools.NAME]
+    std::vector<std::string> sources;  // names of [egress.sources]
+    std::vector<uint32_t> weights;     // one per source; empty = all 1
+
+    bool operator==(const EgressPoolConfig&) const = default;
+};
+
+struct EgressConfig {
+    // The pool of mail no rule below picks; "" = no pool (the kernel's
+    // source address, EHLO with hostname).
+    std::string default_pool;
+    std::vector<EgressSourceConfig> sources;
+    std::vector<EgressPoolConfig> pools;
+    // Lower-cased sender (MAIL FROM) domain -> pool.
+    std::vector<std::pair<std::string, std::string>> sender_domains;
+    // Submission login (lower-cased) -> pool for all of its mail.
+    std::vector<std::pair<std::string, std::string>> users;
+
+    bool operator==(const EgressConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 
@@ -273,6 +306,7 @@ struct Config {
     ImplicitTlsConfig imaps;
     ShapingConfig shaping;
     DkimConfig dkim;
+    EgressConfig egress;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 

@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "config/keys.hpp"
+#include "config/keys_egress.hpp"
 #include "config/toml_reader.hpp"
 
 namespace ringpost::config {
@@ -69,6 +70,7 @@ void finish(const Reader& r, Config& c, const Given& given) {
     if (c.imap.idle_timeout < 1800) r.fail("imap.idle_timeout", "must be at least 30m (RFC 3501 5.4)");
     if (!given.count("dkim.key_dir")) c.dkim.key_dir = c.data_dir + "/dkim";
     check_dkim_users(r, c.dkim);
+    check_egress_names(r, c.egress);
     const bool admin_socket_set = given.count("admin_socket") > 0;
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
     // sun_path is 108 bytes on Linux; a longer path fails only at bind time,

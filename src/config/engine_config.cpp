@@ -62,6 +62,30 @@ delivery::ShapingConfig shaping_config(const Config& config) {
     return s;
 }
 
+delivery::EgressConfig egress_config(const Config& config) {
+    const EgressConfig& c = config.egress;
+    delivery::EgressConfig e;
+    e.default_pool = c.default_pool;
+    for (const auto& s : c.sources)
+        e.sources.push_back({s.name, s.address, s.ehlo.empty() ? config.hostname : s.ehlo});
+    for (const auto& p : c.pools) {
+        delivery::EgressPool pool{p.name, {}, p.weights};
+        if (pool.weights.empty()) pool.weights.assign(p.sources.size(), 1);
+        for (const auto& name : p.sources) {
+            auto it = std::find_if(c.sources.begin(), c.sources.end(), [&](const auto& s) { return s.name == name; });
+            // load_config refused unknown names; a Config built in code may have one.
+            if (it == c.sources.end()) throw ConfigError("egress.pools." + p.name + ": unknown source \"" + name + "\"");
+            pool.sources.push_back(static_cast<size_t>(it - c.sources.begin()));
+        }
+        if (pool.weights.size() != pool.sources.size())
+            throw ConfigError("egress.pools." + p.name + ".weights: expected one weight per source");
+        e.pools.push_back(std::move(pool));
+    }
+    if (!e.default_pool.empty() && !e.find_pool(e.default_pool))
+        throw ConfigError("egress.default_pool: unknown pool \"" + e.default_pool + "\"");
+    return e;
+}
+
 delivery::EngineConfig engine_config(const Config& config) {
     const DeliveryConfig& d = config.delivery;
     delivery::EngineConfig e;
@@ -82,6 +106,7 @@ delivery::EngineConfig engine_config(const Config& config) {
     e.max_connections_per_host = d.max_connections_per_host;
     e.timeouts.connect = std::chrono::seconds(d.connect_timeout);
     e.shaping = shaping_config(config);
+    e.egress = egress_config(config);
     e.shutdown_grace = std::chrono::seconds(config.smtp.shutdown_grace);
     // [delivery.tls]: the policy names were checked by load_config.
     e.tls.default_policy = tls_policy("delivery.tls.default", d.tls.default_policy);

@@ -11,6 +11,8 @@ delivery::EngineConfig engine_config(const Config& config);
 // The site limits: defaults from [delivery] and [shaping], and the
 // [shaping.sites] rules.
 delivery::ShapingConfig shaping_config(const Config& config);
+// The [egress] sources and pools (an unset ehlo is the hostname).
+delivery::EgressConfig egress_config(const Config& config);
 
 // Whether an address is in one of the local domains (case-insensitive);
 // a bare "postmaster" counts as local.

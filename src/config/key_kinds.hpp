@@ -134,22 +134,24 @@ Key strings(std::string name, std::string help, F field, Check each = {}) {
                   }, toml_strings);
 }
 
-// A table of lower-cased domain -> string; `bad_domain` is the message for
-// a key that is no domain name, `value` reads (and checks) one entry.
+// A table of lower-cased name -> string: `valid` says whether a name may
+// be a key (`bad_name` is the message when not), `value` reads (and
+// checks) one entry.
 using EntryReader = std::function<std::string(const Reader&, const toml::node&, const std::string& key)>;
 template <class F>
-Key domain_table(std::string name, std::string help, F field, std::string bad_domain, EntryReader value) {
+Key string_table(std::string name, std::string help, F field, bool (*valid)(std::string_view), std::string bad_name,
+                 EntryReader value) {
     Key k{std::move(name), std::move(help)};
     k.is_table = true;
-    k.read = [field, bad_domain, value](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
+    k.read = [field, valid, bad_name, value](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
         auto& entries = field(c);
         entries.clear();
-        for (auto&& [domain_key, entry] : r.table(v, key)) {
-            std::string domain(domain_key.str());
-            std::string item_key = key + "." + quote(domain);
-            if (!valid_domain_chars(domain)) r.fail(item_key, bad_domain);
+        for (auto&& [name_key, entry] : r.table(v, key)) {
+            std::string entry_name(name_key.str());
+            std::string item_key = key + "." + quote(entry_name);
+            if (!valid(entry_name)) r.fail(item_key, bad_name);
             std::string text = value(r, entry, item_key);
-            entries.emplace_back(util::ascii_lower(domain), std::move(text));
+            entries.emplace_back(util::ascii_lower(entry_name), std::move(text));
         }
     };
     k.write = [field](const Config& c) {
@@ -158,6 +160,19 @@ Key domain_table(std::string name, std::string help, F field, std::string bad_do
         return lines;
     };
     return k;
+}
+
+// A string_table keyed by domain names.
+template <class F>
+Key domain_table(std::string name, std::string help, F field, std::string bad_domain, EntryReader value) {
+    return string_table(std::move(name), std::move(help), field, valid_domain_chars, std::move(bad_domain), value);
+}
+
+// A string_table keyed by submission logins (any non-empty name).
+template <class F>
+Key login_table(std::string name, std::string help, F field, EntryReader value) {
+    return string_table(std::move(name), std::move(help), field, [](std::string_view s) { return !s.empty(); },
+                        "expected a login as the key", value);
 }
 
 }  // namespace ringpost::config::kinds

@@ -10,6 +10,7 @@
 #include "config/bounce_rules.hpp"
 #include "config/key_kinds.hpp"
 #include "config/keys_dkim.hpp"
+#include "config/keys_egress.hpp"
 #include "config/keys_shaping.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
@@ -250,6 +251,7 @@ std::vector<Key> build() {
     add_tls_and_submission(t);
     add_shaping_keys(t);
     add_dkim_keys(t);
+    add_egress_keys(t);
     return t;
 }
 

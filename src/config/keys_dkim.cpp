@@ -57,26 +57,12 @@ Key domains_key() {
 
 // [dkim.users]: "alice@customer.example" = "esp.example".
 Key users_key() {
-    Key k{"dkim.users", "submission login = signing domain for all of its mail (one of [dkim.domains])"};
-    k.is_table = true;
-    k.read = [](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
-        auto& users = c.dkim.users;
-        users.clear();
-        for (auto&& [login_key, entry] : r.table(v, key)) {
-            std::string login(login_key.str());
-            const std::string item_key = key + "." + quote(login);
-            if (login.empty()) r.fail(item_key, "expected a login as the key");
-            std::string domain = util::ascii_lower(r.string(entry, item_key));
-            if (!valid_domain_chars(domain)) r.fail(item_key, "expected a domain name, got " + quote(domain));
-            users.emplace_back(util::ascii_lower(login), std::move(domain));
-        }
-    };
-    k.write = [](const Config& c) {
-        std::string lines;
-        for (const auto& [login, domain] : c.dkim.users) lines += toml_string(login) + " = " + toml_string(domain) + "\n";
-        return lines;
-    };
-    return k;
+    return login_table("dkim.users", "submission login = signing domain for all of its mail (one of [dkim.domains])",
+                       RP_FIELD(dkim.users), [](const Reader& r, const toml::node& v, const std::string& key) {
+                           std::string domain = util::ascii_lower(r.string(v, key));
+                           if (!valid_domain_chars(domain)) r.fail(key, "expected a domain name, got " + quote(domain));
+                           return domain;
+                       });
 }
 
 void check_header_name(const Reader& r, const std::string& key, const std::string& name) {

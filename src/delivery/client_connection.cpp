@@ -1,6 +1,7 @@
 // The delivery client's coroutine driver (see client_connection.hpp).
 #include "delivery/client_connection.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -15,14 +16,39 @@
 namespace ringpost::delivery {
 namespace {
 
-// Connects to `address` (by value: it must live in the coroutine frame).
-// Errors carry errno and a message like "connect to 192.0.2.1:25: Connection refused".
-io::Task<Result<std::unique_ptr<io::Stream>>> connect_tcp(io::SocketAddress address, io::Duration timeout) {
+// Binds `fd` to the source address `source` (port 0: the kernel's, which
+// with IP_BIND_ADDRESS_NO_PORT it picks only at connect, per destination,
+// so many connections from one source do not use up the ephemeral ports).
+// bind(2) does not block: a plain syscall on the ring thread is fine
+// (liburing 2.3 has no bind operation anyway).
+Result<void> bind_source(int fd, const std::string& source, int family) {
+    auto local = io::make_address(source, 0);
+    if (!local) return make_error("source " + source + ": " + local.error().message);
+    if (local->storage.ss_family != family)
+        return make_error("source " + source + " cannot reach an IPv" + (family == AF_INET6 ? "6" : "4") + " address",
+                          EAFNOSUPPORT);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(fd, local->get(), local->length) != 0) {
+        int e = errno;
+        return make_error("bind to source " + source + ": " + std::strerror(e), e);
+    }
+    return {};
+}
+
+// Connects to `address` (by value: it must live in the coroutine frame),
+// from `source` unless it is empty. Errors carry errno and a message like
+// "connect to 192.0.2.1:25: Connection refused".
+io::Task<Result<std::unique_ptr<io::Stream>>> connect_tcp(io::SocketAddress address, io::Duration timeout,
+                                                          std::string source) {
     const std::string where = io::address_ip(address.storage) + ":" + std::to_string(io::address_port(address.storage));
     io::Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
         int e = errno;
         co_return make_error("socket for " + where + ": " + std::strerror(e), e);
+    }
+    if (!source.empty()) {
+        if (auto bound = bind_source(fd.get(), source, address.storage.ss_family); !bound) co_return bound.error();
     }
     int rc = co_await io::connect(fd.get(), address.get(), address.length, timeout);
     if (rc < 0) {
@@ -35,6 +61,17 @@ io::Task<Result<std::unique_ptr<io::Stream>>> connect_tcp(io::SocketAddress addr
 }
 
 }  // namespace
+
+Result<void> probe_source(const std::string& source) {
+    auto local = io::make_address(source, 0);
+    if (!local) return make_error("source " + source + ": " + local.error().message);
+    io::Fd fd(::socket(local->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        int e = errno;
+        return make_error("socket for source " + source + ": " + std::strerror(e), e);
+    }
+    return bind_source(fd.get(), source, local->storage.ss_family);
+}
 
 io::Duration ClientTimeouts::for_kind(TimeoutKind kind) const {
     switch (kind) {
@@ -75,7 +112,8 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> ClientConnection::connect(st
                                                                               ClientOptions options) {
     auto address = io::make_address(ip, port);
     if (!address) co_return make_error("4.4.1 " + address.error().message);
-    auto stream = co_await connect_tcp(*address, options.timeouts.connect);
+    auto connecting = connect_tcp(*address, options.timeouts.connect, options.source_address);
+    auto stream = co_await std::move(connecting);
     if (!stream) co_return make_error("4.4.1 " + stream.error().message);
     // A named task: no by-value aggregate argument may live inside the
     // co_await expression (g++ 12 mis-copies such temporaries).

@@ -48,6 +48,10 @@ struct ClientTimeouts {
 
 struct ClientOptions {
     ClientConfig session;   // session.tls and session.tls_host: the STARTTLS policy and the MX name
+    // The local address to connect from (an egress source, egress.hpp);
+    // "" = the kernel's choice. A server of the other address family is
+    // unreachable from it: connect() fails for that address.
+    std::string source_address;
     ClientTimeouts timeouts;
     // The outbound TLS context (trust store). Null: no TLS here ("may"
     // then stays in plain text; "encrypt"/"verify" fail the handshake step).
@@ -58,6 +62,12 @@ struct ClientOptions {
 // (or EHLO/HELO refusal) is permanent, everything else (network errors,
 // 4xx, 421, timeouts) is temporary.
 Outcome connect_outcome(const Error& error);
+
+// Whether connections can be bound to the source address `source` (it is
+// one of this machine's); the engine checks each egress source at start,
+// so that a mistyped address shows in the log at once rather than as
+// deferred mail.
+Result<void> probe_source(const std::string& source);
 
 class ClientConnection {
 public:

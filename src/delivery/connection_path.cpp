@@ -18,8 +18,9 @@ std::string ConnectionPath::key() const {
     return k;
 }
 
-ConnectionPath path_to(const Target& target, TlsPolicy policy) {
+ConnectionPath path_to(const Target& target, TlsPolicy policy, const std::string& source) {
     ConnectionPath p;
+    p.source = source;
     p.ip = target.ip;
     p.port = target.port;
     p.tls = policy;

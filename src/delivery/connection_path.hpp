@@ -21,14 +21,15 @@ struct ConnectionPath {
     uint16_t port = 0;
     TlsPolicy tls = TlsPolicy::kMay;
     std::string tls_name;   // "verify" only: the name the certificate must match; else empty
-    std::string source;     // local source address; empty: the kernel's choice (no setting yet)
+    std::string source;     // the egress source's name (its address and EHLO); empty: none
 
     // One string that differs whenever a field does: the engine's index key.
     std::string key() const;
     friend bool operator==(const ConnectionPath&, const ConnectionPath&) = default;
 };
 
-// The path a destination with `policy` takes to `target`.
-ConnectionPath path_to(const Target& target, TlsPolicy policy);
+// The path a destination with `policy` takes to `target` from the egress
+// source called `source` ("" = none).
+ConnectionPath path_to(const Target& target, TlsPolicy policy, const std::string& source = {});
 
 }  // namespace ringpost::delivery

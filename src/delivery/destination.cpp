@@ -50,14 +50,18 @@ Destination::~Destination() {
 
 void Destination::attach_site(const std::vector<Target>& targets) {
     if (site_) return;
-    site_ = &engine_.site_for(domain_, targets);
+    site_ = &engine_.site_for(domain_, targets, source_);
     // The site's TLS policy fills in for a domain without its own entry.
     if (site_->limits().tls && !engine_.config.tls.domains.contains(domain_)) tls_policy_ = *site_->limits().tls;
 }
 
+ConnectionPath Destination::path_for(const Target& target) const {
+    return path_to(target, tls_policy_, source_ ? source_->name : std::string());
+}
+
 void Destination::set_preferred(const Target& target) {
     preferred_host_ = target.host;
-    ConnectionPath path = path_to(target, tls_policy_);
+    ConnectionPath path = path_for(target);
     std::string key = target.ip.empty() ? std::string() : path.key();
     if (key == preferred_key_) return;
     if (!preferred_key_.empty()) {
@@ -83,7 +87,7 @@ std::optional<Job> Destination::take_any(const std::string& path_key, const TlsS
 }
 
 std::optional<Held> Destination::held() {
-    return engine_.suspensions.holding(domain_, site_ ? std::string_view(site_->key()) : std::string_view(),
+    return engine_.suspensions.holding(domain_, site_ ? std::string_view(site_->name()) : std::string_view(),
                                        static_cast<int64_t>(std::time(nullptr)));
 }
 
@@ -162,6 +166,10 @@ io::Task<Result<std::unique_ptr<ClientConnection>>> Destination::connect(const T
     ClientOptions options = engine_.client_options;
     options.session.tls = tls_policy_;
     options.session.tls_host = t.host;
+    if (source_) {
+        options.source_address = source_->address;
+        options.session.hostname = source_->ehlo;
+    }
     auto connecting = ClientConnection::connect(t.ip, t.port, options);
     auto c = co_await std::move(connecting);
     if (c || c.error().code != kTlsHandshakeError || !retry_plain_after_handshake_failure(tls_policy_)) co_return c;
@@ -245,7 +253,7 @@ io::Task<void> Destination::worker() {
     }
     std::erase(frames_, frame);
     --workers_;
-    if (retired()) engine_.retire_destination(domain_);
+    if (retired()) engine_.retire_destination(key_);
 }
 
 io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std::unique_ptr<ClientConnection>& conn,
@@ -275,7 +283,9 @@ io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std
         engine_.host_slots.release(t.ip);
         last = c.error();
         if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
-        log::info("connect_failed", {{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}});
+        std::vector<log::Field> fields{{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}};
+        if (source_) fields.push_back({"source", source_->name});
+        log::event(log::Level::kInfo, "connect_failed", fields);
     }
     // Nobody else holds a connection to this destination: everything
     // queued for it gets this answer now instead of waiting.
@@ -291,7 +301,7 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
     // The log's relay= and the sharing key both name the connection
     // really used, whichever destination the job came from.
     const std::string relay = relay_name(target);
-    const ConnectionPath path = path_to(target, tls_policy_);
+    const ConnectionPath path = path_for(target);
     uint32_t sent = 0;
     while (conn.usable() && sent < limits().max_messages_per_connection) {
         // An idle connection costs the remote server a slot: rather than

@@ -1,4 +1,5 @@
-// One destination domain on the delivery ring: its queue of jobs and the
+// One destination domain, over one egress source (egress.hpp; or none),
+// on the delivery ring: its queue of jobs and the
 // connection workers (coroutines) that empty it. Each worker resolves the
 // destination and attaches it to its site (site.hpp: the domains with the
 // same MX hosts, or a [shaping.sites] rule's), then, within the site's
@@ -28,8 +29,10 @@ namespace ringpost::delivery {
 
 class Destination {
 public:
-    Destination(DeliveryEngine::Impl& engine, std::string domain)
-        : engine_(engine), domain_(std::move(domain)), tls_policy_(engine.config.tls.lookup(domain_)) {}
+    // `source` (null = none) lives as long as the engine's config.
+    Destination(DeliveryEngine::Impl& engine, std::string domain, const EgressSource* source)
+        : engine_(engine), domain_(std::move(domain)), key_(destination_key(domain_, source)), source_(source),
+          tls_policy_(engine.config.tls.lookup(domain_)) {}
     ~Destination();
 
     void enqueue(Job job);
@@ -38,6 +41,8 @@ public:
     // No job queued and no worker left: the engine may forget it.
     bool retired() const { return workers_ == 0 && queue_.empty(); }
     const std::string& domain() const { return domain_; }
+    // Its key in the engine's map (destination_key).
+    const std::string& key() const { return key_; }
     // That host's name (the name a "verify" certificate must match).
     const std::string& preferred_host() const { return preferred_host_; }
     // [delivery.tls] policy of this domain (or its site's).
@@ -79,11 +84,15 @@ private:
     void attach_site(const std::vector<Target>& targets);
     // Every queued job ended by a suspension (no attempt).
     void hold_queue(const Held& held);
+    // The path of a connection to `target` (from our source).
+    ConnectionPath path_for(const Target& target) const;
     // The limits in force: the site's, or the defaults before it is known.
     const SiteLimits& limits() const { return site_ ? site_->limits() : engine_.config.shaping.defaults; }
 
     DeliveryEngine::Impl& engine_;
     const std::string domain_;
+    const std::string key_;
+    const EgressSource* const source_;
     TlsPolicy tls_policy_;
     Site* site_ = nullptr;
     std::deque<Job> queue_;

@@ -59,6 +59,7 @@ void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t dela
     } else if (l.tls) {
         fields.push_back({"tls", "none"});
     }
+    if (!l.source.empty()) fields.push_back({"source", l.source});
     log::event(log::Level::kInfo, "delivery", fields);
 }
 
@@ -90,12 +91,18 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req,
         // deferral's "4.4.7 ..." is "expired".
         if (l.result != "delivered") l.bounce_class = bounce_class_name(classifier.classify(l.reply));
         l.tls = r.tls;
+        if (m.source && !r.local_delivery) l.source = m.source->name;
         out.lines.push_back(std::move(l));
     }
     return out;
 }
 
 }  // namespace
+
+std::string destination_key(const std::string& domain, const EgressSource* source) {
+    // '|' is in no domain name, so keys with and without a source never meet.
+    return source ? domain + "|" + source->name : domain;
+}
 
 std::string domain_of(std::string_view address) {
     size_t at = address.rfind('@');
@@ -123,6 +130,7 @@ DeliveryEngine::Impl::Impl(store::Spool& sp, store::CommitStage& cs, EngineConfi
       commit(cs),
       config(std::move(c)),
       policy(outcome_policy(config)),
+      source_chooser(config.egress),
       site_matcher(config.shaping.rules),
       host_slots(config.max_connections_per_host) {
     client_options.session.hostname = config.hostname;
@@ -174,6 +182,12 @@ Result<void> DeliveryEngine::start() {
     auto suspended = im.spool.suspensions();
     if (!suspended) return make_error("delivery engine: reading suspensions: " + suspended.error().message);
     for (const auto& s : *suspended) im.suspensions.set(s.target, s.until, s.reason);
+    // A source that cannot be bound defers its mail (it may come up later):
+    // say so now.
+    for (const auto& s : im.config.egress.sources)
+        if (auto probed = probe_source(s.address); !probed)
+            log::warn("egress_source_unusable", {{"source", s.name}, {"address", s.address},
+                                                 {"error", probed.error().message}});
     im.thread = std::thread([&im] { im.thread_main(); });
     std::unique_lock lock(im.start_mu);
     im.start_cv.wait(lock, [&] { return im.start_done; });
@@ -296,7 +310,7 @@ void DeliveryEngine::Impl::thread_main() {
     // Coroutines still suspended (a transaction that outlived the grace
     // period) are leaked, not destroyed under their feet, with what they
     // use; their messages stay in the spool and go out after the restart.
-    for (auto& [domain, dest] : destinations) io::keep_until_exit(dest.release());
+    for (auto& [key, dest] : destinations) io::keep_until_exit(dest.release());
     destinations.clear();
     io::keep_until_exit(resolver.release());
     io::keep_until_exit(owned.release());
@@ -352,9 +366,12 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
         finish(std::move(m));
         return;
     }
+    // One source for the whole attempt: its recipients' connections come
+    // from one address.
+    m->source = choose_source(env);
     for (auto& [domain, rcpts] : groups) {
-        auto& dest = destinations[domain];
-        if (!dest) dest = std::make_unique<Destination>(*this, domain);
+        auto& dest = destinations[destination_key(domain, m->source)];
+        if (!dest) dest = std::make_unique<Destination>(*this, domain, m->source);
         dest->enqueue(Job{m, std::move(rcpts)});
     }
 }
@@ -546,11 +563,20 @@ uint32_t HostSlots::active(const std::string& ip) const {
     return it == hosts_.end() ? 0 : it->second.active;
 }
 
-void DeliveryEngine::Impl::retire_destination(const std::string& domain) {
+const EgressSource* DeliveryEngine::Impl::choose_source(const mail::Envelope& envelope) {
+    SourceChooser::Choice c = source_chooser.choose(envelope.pool);
+    // The config lost the pool since the message was queued.
+    if (c.unknown_pool)
+        log::warn("egress_pool_unknown", {{"qid", envelope.queue_id}, {"pool", envelope.pool},
+                                          {"default_pool", config.egress.default_pool}});
+    return c.source;
+}
+
+void DeliveryEngine::Impl::retire_destination(const std::string& key) {
     // Erased from a posted task, not from inside the worker coroutine that
     // noticed it (its frame is still running Destination code).
-    ring->post([this, domain] {
-        auto it = destinations.find(domain);
+    ring->post([this, key] {
+        auto it = destinations.find(key);
         if (it != destinations.end() && it->second->retired()) destinations.erase(it);
     });
 }
@@ -558,19 +584,19 @@ void DeliveryEngine::Impl::retire_destination(const std::string& domain) {
 void DeliveryEngine::Impl::shutdown_on_ring() { io::spawn(drain()); }
 
 io::Task<void> DeliveryEngine::Impl::drain() {
-    for (auto& [domain, dest] : destinations) dest->shut_down();
+    for (auto& [key, dest] : destinations) dest->shut_down();
     for (auto& [key, site] : sites) site->shut_down();
     host_slots.shut_down();
     // Transactions in flight may finish (their outcomes are written).
     auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
     for (;;) {
         bool busy = false;
-        for (auto& [domain, dest] : destinations) busy = busy || !dest->retired();
+        for (auto& [key, dest] : destinations) busy = busy || !dest->retired();
         if (!busy || std::chrono::steady_clock::now() >= deadline) break;
         co_await io::sleep_for(std::chrono::milliseconds(10));
     }
     bool clean = true;
-    for (auto& [domain, dest] : destinations) clean = clean && dest->retired();
+    for (auto& [key, dest] : destinations) clean = clean && dest->retired();
     auto closing = resolver->shutdown();
     co_await std::move(closing);
     drained = clean;

@@ -29,6 +29,7 @@
 
 #include "delivery/bounce_classifier.hpp"
 #include "delivery/client_connection.hpp"
+#include "delivery/egress.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
 #include "delivery/shaping.hpp"
@@ -57,6 +58,9 @@ struct EngineConfig {
     // once, messages per connection and idle time (shaping.defaults; from
     // [delivery]), rates, and the [shaping.sites] rules.
     ShapingConfig shaping;
+    // Egress sources and pools (egress.hpp): the address and EHLO name a
+    // message's connections use. Limits hold per (source, site).
+    EgressConfig egress;
     ClientTimeouts timeouts;                 // connect_timeout goes into timeouts.connect
     // [delivery.tls]: STARTTLS policy per destination domain, and the CA
     // bundle for "verify" ("" = the system trust store). start() builds

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "delivery/egress.hpp"
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
 #include "delivery/site.hpp"
@@ -90,12 +91,15 @@ struct InFlight {
     std::vector<std::string> relays;   // per recipient: "host[ip]:port" or "local" (for the log)
     size_t open_jobs = 0;
     int64_t started = 0;   // unix seconds, for the log's delay
+    // The egress source of this attempt (into the engine's config); null = none.
+    const EgressSource* source = nullptr;
 };
 
 // One recipient's "delivery" log line, written once its outcome is durable.
 struct DeliveryLogLine {
     std::string rcpt, result, relay, dsn, reply;
     std::string bounce_class;      // deferred and failed only
+    std::string source;            // the egress source's name; "" = none
     uint32_t attempts = 0;
     std::optional<TlsState> tls;   // set when a server was reached
 };
@@ -179,12 +183,18 @@ struct DeliveryEngine::Impl {
     void thread_main();
 
     // Ring thread only.
+    // Destinations by destination_key(domain, source): one per domain and
+    // egress source, so that connections never mix sources.
     std::unordered_map<std::string, std::unique_ptr<Destination>> destinations;
+    // Each message's source, picked from its pool at each attempt.
+    SourceChooser source_chooser;
+    const EgressSource* choose_source(const mail::Envelope& envelope);
     // Destination sites (shaping.hpp, site.hpp) by key; a destination
-    // attaches to its site once its targets are resolved.
+    // attaches to its site once its targets are resolved. With a source,
+    // the key is "SOURCE/SITE": the same limits, counted per (source, site).
     SiteMatcher site_matcher;
     std::unordered_map<std::string, std::unique_ptr<Site>> sites;
-    Site& site_for(const std::string& domain, const std::vector<Target>& targets);
+    Site& site_for(const std::string& domain, const std::vector<Target>& targets, const EgressSource* source);
     void site_detached(Site& site);
     // Ring thread; start() fills it before the ring runs.
     Suspensions suspensions;
@@ -208,7 +218,8 @@ struct DeliveryEngine::Impl {
     void deliver_notifications(const std::string& qid, store::OutcomeRequest& request);
     // DeliveryEngine::handoff (any thread).
     bool handoff(mail::Envelope envelope, std::string body);
-    void retire_destination(const std::string& domain);
+    // Forgets the destination of this key once it is retired.
+    void retire_destination(const std::string& key);
     void shutdown_on_ring();   // stop: drop queued jobs, let transactions end
     io::Task<void> drain();
     bool drained = false;      // drain() saw every worker end: safe to destroy the ring
@@ -220,5 +231,8 @@ struct DeliveryEngine::Impl {
 
 // Lower-cased domain of an address ("" if it has no '@').
 std::string domain_of(std::string_view address);
+// The engine's key of the destination of `domain` over `source`: the
+// domain alone without a source, else "domain|source".
+std::string destination_key(const std::string& domain, const EgressSource* source);
 
 }  // namespace ringpost::delivery

@@ -10,8 +10,13 @@
 
 namespace ringpost::delivery {
 
-Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vector<Target>& targets) {
+Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vector<Target>& targets,
+                                     const EgressSource* source) {
     SiteChoice choice = choose_site(config.shaping, site_matcher, domain, targets);
+    const std::string name = choice.key;
+    // Each source has its own state under the site's limits: a provider
+    // counts connections and messages per sending address.
+    if (source) choice.key = source->name + "/" + choice.key;
     auto it = sites.find(choice.key);
     if (it == sites.end()) {
         const SiteLimits& l = choice.limits;
@@ -21,7 +26,7 @@ Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vecto
                             {"max_message_rate", l.max_message_rate.unlimited() ? "-" : rate_to_string(l.max_message_rate)},
                             {"max_connection_rate",
                              l.max_connection_rate.unlimited() ? "-" : rate_to_string(l.max_connection_rate)}});
-        it = sites.emplace(choice.key, std::make_unique<Site>(choice.key, choice.limits, choice.rule)).first;
+        it = sites.emplace(choice.key, std::make_unique<Site>(choice.key, name, choice.limits, choice.rule)).first;
     }
     it->second->attach();
     return *it->second;
@@ -77,8 +82,8 @@ std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
         if (!im.ring) return {};
         im.ring->post([&im, answer] {
             std::map<std::string, std::string> out;
-            for (const auto& [domain, dest] : im.destinations)
-                if (dest->site()) out[domain] = dest->site()->key();
+            for (const auto& [key, dest] : im.destinations)
+                if (dest->site()) out[dest->domain()] = dest->site()->name();
             answer->set_value(std::move(out));
         });
     }

@@ -21,11 +21,14 @@ namespace ringpost::delivery {
 
 class Site {
 public:
-    Site(std::string key, SiteLimits limits, std::string rule)
-        : key_(std::move(key)), rule_(std::move(rule)), limits_(limits),
+    // `key`: the engine's, per egress source ("SOURCE/NAME"); `name`: the
+    // site's own (what suspensions and `queue summary` use).
+    Site(std::string key, std::string name, SiteLimits limits, std::string rule)
+        : key_(std::move(key)), name_(std::move(name)), rule_(std::move(rule)), limits_(limits),
           messages_(limits.max_message_rate), connects_(limits.max_connection_rate) {}
 
     const std::string& key() const { return key_; }
+    const std::string& name() const { return name_; }
     const std::string& rule() const { return rule_; }
     const SiteLimits& limits() const { return limits_; }
 
@@ -81,6 +84,7 @@ private:
     io::Task<bool> pace(Pacer& pacer);
 
     const std::string key_;
+    const std::string name_;
     const std::string rule_;
     SiteLimits limits_;
     Pacer messages_;

@@ -54,6 +54,9 @@ struct Envelope {
     uint64_t body_size = 0;     // bytes of the stored message (with Received:)
     bool delay_warned = false;  // a "delayed" DSN has been sent for this message
     int64_t last_attempt = 0;   // unix seconds of the last delivery attempt; 0 = none yet
+    // The egress pool ([egress.pools], docs/BULK.md) chosen when the message
+    // was accepted; "" = the default pool.
+    std::string pool;
 };
 
 }  // namespace ringpost::mail

@@ -85,6 +85,9 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       dkim_(std::move(dkim)),
       sign_pool_(dkim_ ? std::make_unique<io::BlockingPool>(sign_pool_options(threads_)) : nullptr),
       dkim_filter_(dkim_ ? std::make_unique<DkimFilter>(*dkim_, *sign_pool_) : nullptr),
+      egress_pools_(config.egress),
+      pool_filter_(egress_pools_),
+      filters_({&pool_filter_, dkim_filter_.get()}),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -112,7 +115,7 @@ Result<void> Server::start() {
     if (auto r = engine_->start(); !r) return r;
     if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
-                                  &smtp_auth_,   &inflight_,     dkim_filter_.get()};
+                                  &smtp_auth_,   &inflight_,     &filters_};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

@@ -18,7 +18,9 @@
 #include "io/blocking_pool.hpp"
 #include "server/dkim_filter.hpp"
 #include "server/dkim_signing.hpp"
+#include "server/egress_pool.hpp"
 #include "server/fd_budget.hpp"
+#include "server/filter_chain.hpp"
 #include "server/imap_backend.hpp"
 #include "server/mailbox_hub.hpp"
 #include "server/maildrop_locks.hpp"
@@ -80,6 +82,11 @@ private:
     std::unique_ptr<DkimSigning> dkim_;
     std::unique_ptr<io::BlockingPool> sign_pool_;
     std::unique_ptr<DkimFilter> dkim_filter_;
+    // The egress pool of each message ([egress]; always: it also removes
+    // X-Ringpost-Pool), then DKIM: the filter the SMTP sessions run.
+    EgressPools egress_pools_;
+    EgressPoolFilter pool_filter_;
+    FilterChain filters_;
     // Starts before the listeners take mail and stops after them, so that
     // every accepted message is handed over or stays spooled.
     std::unique_ptr<delivery::DeliveryEngine> engine_;

@@ -50,7 +50,7 @@ struct Worker::State {
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
-    smtp::MessageFilter* filter = nullptr;       // DKIM signing; shared by all workers
+    smtp::MessageFilter* filter = nullptr;       // egress pool, DKIM signing; shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;

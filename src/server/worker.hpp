@@ -55,7 +55,7 @@ struct WorkerServices {
     tls::ContextHolder* tls = nullptr;            // the server certificate; null = no TLS at all
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
     smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
-    smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (DKIM signing); null = none
+    smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (egress pool, DKIM signing); null = none
 };
 
 class Worker {

@@ -121,6 +121,7 @@ std::string encode_envelope(const mail::Envelope& e) {
     // Appended later (records ignore trailing bytes, so older readers skip them).
     w.u8(e.delay_warned ? 1 : 0);
     w.svarint(e.last_attempt);
+    w.str(e.pool);
     return w.take();
 }
 
@@ -160,6 +161,8 @@ Result<mail::Envelope> decode_envelope(std::string_view data) {
         e.delay_warned = r.u8() != 0;
         e.last_attempt = r.svarint();
     }
+    // Appended after those: absent = the default pool.
+    if (r.ok() && !r.at_end()) e.pool = r.str();
     if (!r.ok()) return corrupt("envelope");
     return e;
 }

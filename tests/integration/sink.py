@@ -182,6 +182,7 @@ class _Handler(socketserver.StreamRequestHandler):
         self.ehlo_done, self.esmtp = True, True
         self.reset()
         self.sink._bump("ehlo")
+        self.sink._helo(self.conn, arg.strip())
         lines = ["%s Hello %s" % (self.sink.hostname, arg.strip() or "?")]
         for e in self.sink.extensions:
             lines.append("SIZE %d" % SIZE_LIMIT if e == "SIZE" else e)
@@ -378,6 +379,8 @@ class SmtpSink:
         self.rcpt_log = []                 # [(connection, address, verdict)]
         self.protocol_errors = []          # [(connection, text)]
         self.transcript = collections.deque(maxlen=300)   # (time, connection, "C"/"S", text)
+        self.peers = {}                    # connection -> the client's address (its source)
+        self.helo_names = {}               # connection -> the client's last EHLO/HELO argument
 
     # --- lifecycle ---
     def start(self):
@@ -488,8 +491,20 @@ class SmtpSink:
             self.max_concurrent = max(self.max_concurrent, self.concurrent)
             self._open.add(sock)
             n = self.connections
-        self._note(n, "S", "(connection %d opened from %s)" % (n, sock.getpeername()[0]))
+        peer = sock.getpeername()[0]
+        with self._lock:
+            self.peers[n] = peer
+        self._note(n, "S", "(connection %d opened from %s)" % (n, peer))
         return n
+
+    def _helo(self, conn, name):
+        with self._lock:
+            self.helo_names[conn] = name
+
+    def origin_of(self, message):
+        """(client address, EHLO/HELO name) of the connection a SinkMessage came on."""
+        with self._lock:
+            return self.peers.get(message.connection), self.helo_names.get(message.connection)
 
     def _connection_closed(self, sock):
         with self._cond:

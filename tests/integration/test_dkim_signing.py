@@ -6,8 +6,9 @@ DNS (dnsmasq on loopback serving the TXT records `ringpost dkim keygen`
 printed). Covers: an Ed25519 and an RSA-2048 signature side by side, the
 From: subdomain rule, 8-bit bodies, long folded headers and line-end edges,
 the trust rule (mail from outside relay_networks is never signed), signing
-domains per submission login, `sign = "authenticated"`, and a missing key
-failing the start with a message that names it."""
+domains per submission login, `sign = "authenticated"`, a missing key
+failing the start with a message that names it, and X-Ringpost-Pool
+removed before signing (docs/BULK.md)."""
 
 import json
 import os
@@ -99,6 +100,20 @@ class DkimSigningTest(DeliveryTestCase):
         sigs = self.assertSignedBy(data, self.BOTH, "mail From a subdomain of example.test")
         self.assertIn("from:from", sigs[0]["h"], "From is signed one more time than it occurs")
         self.assertTrue(data.startswith(b"DKIM-Signature: "), "the signatures come first")
+
+    def test_the_pool_header_is_removed_before_signing(self):
+        # X-Ringpost-Pool in h=: had it been signed and then removed, the signatures would break.
+        sink = self.start_sink("127.0.0.1")
+        egress = {"sources": {"s3": {"address": "127.0.0.3", "ehlo": "mta3.example.test"}},
+                  "pools": {"vip": {"sources": ["s3"]}}}
+        srv = self.signing_server(dkim={"headers": ["From", "Subject", "X-Ringpost-Pool"]}, config={"egress": egress})
+        msg = harness.make_message("pooled", sender="news@example.test", to="bob@example.net",
+                                   extra_headers=["X-Ringpost-Pool: vip"])
+        srv.send("news@example.test", ["bob@example.net"], msg)
+        m = self.wait_sink(sink, 1)[0]
+        self.assertNotIn(b"\nx-ringpost-pool:", b"\n" + m.data.lower(), "the header never leaves the server")
+        self.assertSignedBy(m.data, self.BOTH, "mail whose X-Ringpost-Pool was removed")
+        self.assertEqual(sink.origin_of(m), ("127.0.0.3", "mta3.example.test"), "pool vip's source")
 
     def test_edge_cases_verify_after_relaying(self):
         sink = self.start_sink("127.0.0.1")

@@ -113,7 +113,7 @@ TEST_F(AdminCommand, QueuedMessageListShowDelete) {
     EXPECT_THAT(out, StartsWith("queue_id: " + id + "\nsender: <sender@example.test>\n"));
     EXPECT_THAT(out, HasSubstr("recipient: <rcpt@remote.example> state=queued notify=FAILURE,DELAY "
                                "orcpt=rfc822;rcpt@remote.example local=no attempts=0\n"));
-    EXPECT_THAT(out, HasSubstr("client: 192.0.2.7\nhelo: client.example\nprotocol: ESMTP\n"));
+    EXPECT_THAT(out, HasSubstr("client: 192.0.2.7\nhelo: client.example\nprotocol: ESMTP\npool: (default)\n"));
     EXPECT_THAT(out, HasSubstr("received: 2023-11-14T22:13:20Z\n"));
     EXPECT_THAT(out, EndsWith("size: 66\n\n" + kBinaryMessage));   // blank line, then the exact bytes
 

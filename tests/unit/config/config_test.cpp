@@ -500,6 +500,7 @@ TEST_F(ConfigTest, DescribeConfigSummarises) {
     EXPECT_THAT(s, HasSubstr("local_domains: example.test localhost\n"));
     EXPECT_THAT(s, HasSubstr("dkim: (none)\n"));
     EXPECT_THAT(s, HasSubstr("\nbounce_rules: " + std::to_string(default_bounce_rules().size()) + " rules built in\n"));
+    EXPECT_THAT(s, HasSubstr("egress_pools: (none)\negress_default_pool: (none)\n"));
 }
 
 TEST_F(ConfigTest, DkimKeysFollowDataDirAndNamesAreLowerCased) {
@@ -565,6 +566,76 @@ TEST_F(ConfigTest, ShapingMistakesNameTheKey) {
     EXPECT_THAT(error_of("[shaping.sites.\"a:b\"]\nmx = [\"a.b\"]\n"), HasSubstr("expected a site name without ':'"));
     EXPECT_THAT(error_of("[shaping.sites.a]\nmx = [\"*.x.example\"]\n[shaping.sites.b]\nmx = [\"*.X.example\"]\n"),
                 HasSubstr("\"*.X.example\" is in site \"a\" too; a pattern belongs to one site"));
+}
+
+constexpr const char* kEgress =
+    "hostname = \"mx.example.org\"\n"
+    "[egress]\ndefault_pool = \"bulk\"\n"
+    "[egress.sources.s2]\naddress = \"127.0.0.2\"\nehlo = \"mta2.example.org\"\n"
+    "[egress.sources.s3]\naddress = \"127.0.0.3\"\n"
+    "[egress.sources.v6]\naddress = \"2001:db8::25\"\n"
+    "[egress.pools.bulk]\nsources = [\"s2\", \"s3\"]\nweights = [3, 1]\n"
+    "[egress.pools.vip]\nsources = [\"v6\", \"s3\"]\n"
+    "[egress.sender_domains]\n\"News.Example\" = \"vip\"\n"
+    "[egress.users]\n\"Alice@Example.ORG\" = \"vip\"\n";
+
+TEST_F(ConfigTest, EgressSourcesAndPools) {
+    config::Config c = load(kEgress);
+    EXPECT_EQ(c.egress.default_pool, "bulk");
+    ASSERT_EQ(c.egress.sources.size(), 3u);
+    EXPECT_EQ(c.egress.sources[0].ehlo, "mta2.example.org");
+    EXPECT_EQ(c.egress.sources[1].ehlo, "");
+    EXPECT_EQ(c.egress.sender_domains, (std::vector<std::pair<std::string, std::string>>{{"news.example", "vip"}}));
+    EXPECT_EQ(c.egress.users, (std::vector<std::pair<std::string, std::string>>{{"alice@example.org", "vip"}}));
+
+    delivery::EgressConfig e = config::egress_config(c);
+    EXPECT_EQ(e.default_pool, "bulk");
+    ASSERT_EQ(e.sources.size(), 3u);
+    EXPECT_EQ(e.sources[0].ehlo, "mta2.example.org");
+    EXPECT_EQ(e.sources[1].ehlo, "mx.example.org") << "ehlo defaults to hostname";
+    EXPECT_EQ(e.sources[2].address, "2001:db8::25");
+    const delivery::EgressPool* bulk = e.find_pool("bulk");
+    ASSERT_NE(bulk, nullptr);
+    EXPECT_EQ(bulk->sources, (std::vector<size_t>{0, 1}));
+    EXPECT_EQ(bulk->weights, (std::vector<uint32_t>{3, 1}));
+    EXPECT_EQ(e.find_pool("vip")->sources, (std::vector<size_t>{2, 1}));
+    EXPECT_EQ(e.find_pool("vip")->weights, (std::vector<uint32_t>{1, 1})) << "no weights: equal";
+    EXPECT_EQ(config::engine_config(c).egress.pools.size(), 2u);
+    EXPECT_THAT(config::describe_config(c), HasSubstr("egress_pools: bulk=s2,s3 vip=v6,s3\negress_default_pool: bulk\n"));
+
+    // No [egress]: no pool, today's unbound connections.
+    delivery::EgressConfig none = config::egress_config(config::default_config());
+    EXPECT_TRUE(none.sources.empty());
+    EXPECT_EQ(none.default_pool, "");
+}
+
+TEST_F(ConfigTest, EgressMistakesNameTheKey) {
+    const std::string sources = "[egress.sources.s2]\naddress = \"127.0.0.2\"\n";
+    const std::string pool = "[egress.pools.bulk]\nsources = [\"s2\"]\n";
+    EXPECT_THAT(error_of(sources + pool + "[egress]\ndefault_pool = \"blk\"\n"),
+                HasSubstr("egress.default_pool: unknown pool \"blk\" (not in [egress.pools])"));
+    EXPECT_THAT(error_of(sources + pool + "[egress.sender_domains]\n\"a.example\" = \"nope\"\n"),
+                HasSubstr("egress.sender_domains.\"a.example\": unknown pool \"nope\""));
+    EXPECT_THAT(error_of(sources + pool + "[egress.users]\n\"a@b.example\" = \"nope\"\n"),
+                HasSubstr("egress.users.\"a@b.example\": unknown pool \"nope\""));
+    EXPECT_THAT(error_of(sources + "[egress.pools.bulk]\nsources = [\"s2\", \"s9\"]\n"),
+                HasSubstr("egress.pools.\"bulk\".sources[1]: unknown source \"s9\" (not in [egress.sources])"));
+    EXPECT_THAT(error_of("[egress.sources.s2]\naddress = \"mta2.example\"\n"),
+                HasSubstr("egress.sources.\"s2\".address: expected an IPv4 or IPv6 address, got \"mta2.example\""));
+    EXPECT_THAT(error_of("[egress.sources.s2]\nehlo = \"mta2.example\"\n"),
+                HasSubstr("egress.sources.\"s2\": expected address = \"...\""));
+    EXPECT_THAT(error_of("[egress.sources.s2]\naddress = \"::1\"\nehlo = \"bad name\"\n"),
+                HasSubstr("egress.sources.\"s2\".ehlo: expected a host name"));
+    EXPECT_THAT(error_of("[egress.sources.s2]\naddress = \"::1\"\nehl = \"x\"\n"), HasSubstr("did you mean \"ehlo\""));
+    EXPECT_THAT(error_of("[egress.sources.\"a|b\"]\naddress = \"::1\"\n"),
+                HasSubstr("egress.sources.\"a|b\": expected a name of letters, digits"));
+    EXPECT_THAT(error_of(sources + "[egress.pools.bulk]\nsources = [\"s2\"]\nweights = [1, 2]\n"),
+                HasSubstr("egress.pools.\"bulk\".weights: expected one weight per source (1), got 2"));
+    EXPECT_THAT(error_of(sources + "[egress.pools.bulk]\nsources = [\"s2\"]\nweights = [0]\n"),
+                HasSubstr("egress.pools.\"bulk\".weights[0]"));
+    EXPECT_THAT(error_of(sources + "[egress.pools.bulk]\nsources = []\n"), HasSubstr("at least one source"));
+    EXPECT_THAT(error_of(sources + "[egress.pools.bulk]\nsources = [\"s2\", \"s2\"]\n"),
+                HasSubstr("\"s2\" is named twice"));
 }
 
 }  // namespace

@@ -114,6 +114,22 @@ expire_after = "7d"
 "Example.ORG" = ["ed2026", "rsa2026"]
 [dkim.users]
 "Carol@Customer.example" = "example.org"
+[egress]
+default_pool = "bulk"
+[egress.sources.s2]
+address = "127.0.0.2"
+ehlo = "mta2.example.org"
+[egress.sources.v6]
+address = "2001:db8::25"
+[egress.pools.bulk]
+sources = ["s2", "v6"]
+weights = [3, 1]
+[egress.pools.vip]
+sources = ["v6"]
+[egress.sender_domains]
+"News.Example.ORG" = "bulk"
+[egress.users]
+"Alice@Example.ORG" = "vip"
 )";
 
 }  // namespace ringpost::test

@@ -84,9 +84,14 @@ TEST(ConfigKeys, EveryKeyReadsWhatItWrites) {
             back = parse_config(file, "one.toml");
         } catch (const ConfigError& e) {
             // Keys that need another: tls.cert and tls.key only go
-            // together; a dkim.users domain must have keys.
+            // together; a dkim.users domain must have keys; egress pools
+            // name sources, and the other egress keys name pools.
             std::string partner = key.name == "tls.cert" ? "key = \"k\"\n" : "cert = \"c\"\n";
             if (key.name == "dkim.users") partner = "[dkim.domains]\n\"example.org\" = [\"s\"]\n";
+            if (key.name.starts_with("egress.")) {
+                partner = one_key_file(*find_key("egress.sources"), c);
+                if (key.name != "egress.pools") partner += one_key_file(*find_key("egress.pools"), c);
+            }
             back = parse_config(file + partner, "one.toml");
         }
         EXPECT_EQ(key.write(back), key.write(c)) << file;

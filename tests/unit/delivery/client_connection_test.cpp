@@ -2,8 +2,9 @@
 // against an in-test SMTP server (a thread with plain blocking sockets):
 // pipelined DATA and BDAT with mixed results, connection reuse, the body
 // arriving byte-exact after dot-unstuffing, a connection dropped
-// mid-transaction, a stalled server, a refused connect, a 554 greeting and
-// a STARTTLS whose handshake fails.
+// mid-transaction, a stalled server, a refused connect, a 554 greeting,
+// a STARTTLS whose handshake fails, and a connection from an egress source
+// (its address, its EHLO name).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -59,6 +60,7 @@ public:
 
     std::vector<std::string> commands;
     std::vector<std::string> messages;
+    std::string peer;   // the client's address
 
 private:
     bool fill() {
@@ -99,8 +101,11 @@ private:
     void say(std::string_view s) { (void)!::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
 
     void serve() {
-        fd_ = ::accept(listener_.get(), nullptr, nullptr);
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof from;
+        fd_ = ::accept(listener_.get(), reinterpret_cast<sockaddr*>(&from), &from_len);
         if (fd_ < 0) return;
+        peer = io::address_ip(from);
         say(script_.greeting);
         int accepted = 0;
         while (auto l = line()) {
@@ -323,22 +328,55 @@ TEST(ClientConnection, StalledServerTimesOut) {
     EXPECT_LT(took, 5s);
 }
 
+// A port that was just free: nothing listens there now.
+uint16_t unused_port() {
+    auto l = io::listen_tcp("127.0.0.1", 0, false, 1);
+    EXPECT_TRUE(l.ok());
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(l->get(), reinterpret_cast<sockaddr*>(&ss), &len);
+    return io::address_port(ss);
+}
+
 TEST(ClientConnection, RefusedConnectIsTemporary) {
-    uint16_t port;
-    {
-        // A port that was just free: nothing listens there now.
-        auto l = io::listen_tcp("127.0.0.1", 0, false, 1);
-        ASSERT_TRUE(l.ok());
-        sockaddr_storage ss{};
-        socklen_t len = sizeof ss;
-        getsockname(l->get(), reinterpret_cast<sockaddr*>(&ss), &len);
-        port = io::address_port(ss);
-    }
-    ClientRun run = run_client(port, {});
+    ClientRun run = run_client(unused_port(), {});
     ASSERT_TRUE(run.connect_error);
     EXPECT_FALSE(run.connect_error->code);
     EXPECT_NE(run.connect_error->message.find("Connection refused"), std::string::npos) << run.connect_error->message;
     EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kDeferred);
+}
+
+TEST(ClientConnection, AnEgressSourceGivesItsAddressAndEhloName) {
+    TestServer server(ServerScript{});
+    ClientOptions opts = options();
+    opts.source_address = "127.0.0.3";
+    opts.session.hostname = "mta3.pools.test";
+    ClientRun run = run_client(server.port(), {make_transaction({"bob@example.org"}, "Subject: s\r\n\r\nhi\r\n")},
+                               opts);
+    server.join();
+    ASSERT_FALSE(run.connect_error) << run.connect_error->message;
+    EXPECT_EQ(server.peer, "127.0.0.3");
+    ASSERT_FALSE(server.commands.empty());
+    EXPECT_EQ(server.commands.front(), "EHLO mta3.pools.test");
+    EXPECT_EQ(server.messages.size(), 1u);
+}
+
+TEST(ClientConnection, ASourceOfTheOtherFamilyCannotConnect) {
+    ClientOptions opts = options();
+    opts.source_address = "::1";
+    ClientRun run = run_client(unused_port(), {}, opts);
+    ASSERT_TRUE(run.connect_error);
+    EXPECT_NE(run.connect_error->message.find("source ::1 cannot reach an IPv4 address"), std::string::npos)
+        << run.connect_error->message;
+    EXPECT_EQ(connect_outcome(*run.connect_error), Outcome::kDeferred);   // the next address may do
+}
+
+TEST(ClientConnection, ProbeSourceTellsWhetherTheAddressIsOurs) {
+    EXPECT_TRUE(probe_source("127.0.0.2").ok());
+    auto foreign = probe_source("192.0.2.77");   // TEST-NET-1: on no interface
+    ASSERT_FALSE(foreign.ok());
+    EXPECT_NE(foreign.error().message.find("bind to source 192.0.2.77"), std::string::npos) << foreign.error().message;
+    EXPECT_FALSE(probe_source("mta.example").ok());
 }
 
 TEST(ClientConnection, GreetingRefusalIsPermanent) {

@@ -56,6 +56,15 @@ TEST(ConnectionPath, SourceAddressIsPartOfThePath) {
     EXPECT_NE(a.key(), b.key());
 }
 
+TEST(ConnectionPath, TheEgressSourceIsPartOfThePath) {
+    // Two sources to one server: connections of one never carry the other's mail.
+    const Target t = target("mx.example.org", "192.0.2.1", 25);
+    EXPECT_EQ(path_to(t, TlsPolicy::kMay, "mta2").source, "mta2");
+    EXPECT_NE(path_to(t, TlsPolicy::kMay, "mta2").key(), path_to(t, TlsPolicy::kMay, "mta3").key());
+    EXPECT_NE(path_to(t, TlsPolicy::kMay, "mta2").key(), path_to(t, TlsPolicy::kMay).key());
+    EXPECT_EQ(path_to(t, TlsPolicy::kMay, "mta2").key(), path_to(t, TlsPolicy::kMay, "mta2").key());
+}
+
 TEST(ConnectionPath, FieldsDoNotRunIntoEachOther) {
     // "1.2.3.4" + port 1 and "1.2.3.41" + port ... must never meet in one key.
     ConnectionPath a = path_to(target("h", "10.0.0.1", 25), TlsPolicy::kMay);

@@ -37,6 +37,7 @@ mail::Envelope full_envelope() {
     e.body_size = 1ull << 40;
     e.delay_warned = true;
     e.last_attempt = 1700000999;
+    e.pool = "bulk";
     return e;
 }
 
@@ -71,6 +72,7 @@ TEST(Records, EnvelopeRoundTrip) {
     EXPECT_EQ(g.body_size, e.body_size);
     EXPECT_TRUE(g.delay_warned);
     EXPECT_EQ(g.last_attempt, e.last_attempt);
+    EXPECT_EQ(g.pool, "bulk");
 
     mail::Envelope fresh = full_envelope();
     fresh.delay_warned = false;
@@ -88,7 +90,10 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
     mail::Envelope e = full_envelope();
     e.delay_warned = false;
     e.last_attempt = 0;
+    e.pool.clear();
     std::string data = encode_envelope(e);
+    ASSERT_EQ(data.back(), '\0');   // the empty pool
+    data.pop_back();
     ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));
     std::string old_format = data.substr(0, data.size() - 2);
 
@@ -98,6 +103,20 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
     EXPECT_EQ(d->last_attempt, 0);
     EXPECT_EQ(d->body_size, e.body_size);  // the fields before are intact
     EXPECT_EQ(d->next_attempt, -1);
+    EXPECT_EQ(d->pool, "");
+}
+
+// The record as written before the pool was appended: the default pool.
+TEST(Records, EnvelopeWithoutPoolDecodesToTheDefaultPool) {
+    mail::Envelope e = full_envelope();
+    e.pool.clear();
+    std::string data = encode_envelope(e);
+    data.pop_back();   // the empty pool's length byte
+    auto d = decode_envelope(data);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->pool, "");
+    EXPECT_EQ(d->last_attempt, e.last_attempt);
+    EXPECT_TRUE(d->delay_warned);
 }
 
 TEST(Records, EnvelopeRejectsDamage) {
@@ -108,12 +127,16 @@ TEST(Records, EnvelopeRejectsDamage) {
     mail::Envelope old = e;
     old.delay_warned = false;
     old.last_attempt = 0;
-    const size_t old_end = encode_envelope(old).size() - 2;
+    old.pool.clear();
+    const size_t old_end = encode_envelope(old).size() - 3;
+    // And where the format before the pool ended.
+    const size_t no_pool_end = data.size() - 1 - e.pool.size();
     for (size_t cut = 0; cut < data.size(); ++cut) {
-        if (cut == old_end) continue;
+        if (cut == old_end || cut == no_pool_end) continue;
         EXPECT_FALSE(decode_envelope(std::string_view(data).substr(0, cut)).ok()) << "cut at " << cut;
     }
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, old_end)).ok());
+    EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_pool_end)).ok());
     std::string wrong_version = data;
     wrong_version[0] = 2;
     EXPECT_FALSE(decode_envelope(wrong_version).ok());

@@ -1,0 +1,23 @@
+// Several smtp::MessageFilters run as one, in order (the SMTP driver takes
+// one): the egress pool step first, which removes X-Ringpost-Pool, then
+// DKIM signing, whose signature must not cover a removed field. The first
+// refusal ends the chain.
+#pragma once
+
+#include <vector>
+
+#include "smtp/message_filter.hpp"
+
+namespace ringpost::server {
+
+class FilterChain final : public smtp::MessageFilter {
+public:
+    // Null entries are skipped (a filter that is not configured).
+    explicit FilterChain(std::vector<smtp::MessageFilter*> filters);
+    io::Task<smtp::FilterVerdict> filter(smtp::AcceptedMessage& message) override;
+
+private:
+    std::vector<smtp::MessageFilter*> filters_;
+};
+
+}  // namespace ringpost::server
