@@ -29,15 +29,7 @@ delivery::BounceRuleSpec read_rule(const Reader& r, const toml::table& table, co
 }  // namespace
 
 std::vector<delivery::BounceRuleSpec> parse_bounce_rules(std::string_view text, const std::string& name) {
-    std::vector<delivery::BounceRuleSpec> specs;
-    for_each_rule(text, name, [&](const Reader& r, const toml::table& table, const std::string& key) {
-        specs.push_back(read_rule(r, table, key));
-        // Reader's messages are "FILE: KEY: ..."; the classifier's start with `where`.
-        specs.back().pattern.where = name + ": " + key;
-    });
-    // Regular expressions, enhanced code patterns and examples: now.
-    if (auto compiled = delivery::BounceClassifier::compile(specs); !compiled) throw ConfigError(compiled.error().message);
-    return specs;
+    return parse_rules<delivery::BounceRuleSpec>(text, name, read_rule, &delivery::BounceClassifier::compile);
 }
 
 std::vector<delivery::BounceRuleSpec> load_bounce_rules(const std::string& path) {

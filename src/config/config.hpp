@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/automation.hpp"
 #include "delivery/bounce_classifier.hpp"
 
 namespace ringpost::config {
@@ -218,7 +219,12 @@ struct ShapingConfig {
     bool mx_rollup = true;                     // domains with the same MX hosts are one site
     std::string max_message_rate;              // per site; "" = no limit
     std::string max_connection_rate;
-    std::vector<ShapingSite> sites;            // the first that matches a domain wins
+    std::vector<ShapingSite> sites;            // the most specific match wins (docs/BULK.md)
+    // Automation rules on remote replies (config/automation_rules.hpp):
+    // this file's first, then the built-in ones unless turned off.
+    std::string automation;                    // "" = none
+    std::vector<delivery::AutomationRuleSpec> automation_specs;
+    bool builtin_automation = true;
 
     bool operator==(const ShapingConfig&) const = default;
 };

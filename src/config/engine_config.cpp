@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/automation_rules.hpp"
 #include "config/bounce_rules.hpp"
 #include "util/ascii.hpp"
 
@@ -114,6 +115,7 @@ delivery::EngineConfig engine_config(const Config& config) {
         e.tls.domains[ascii_lower(domain)] = tls_policy("delivery.tls.domains." + domain, name);
     e.tls_ca_file = d.tls.ca_file;
     e.bounce_classifier = bounce_classifier(config);
+    e.automation = automation(config);
     RelayConfig relay = config.relay;
     e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };
     return e;

@@ -107,6 +107,25 @@ Key delay(std::string name, std::string help, F field, uint32_t max_ms) {
                   }, toml_delay);
 }
 
+// A rules file: its path, read and checked as the key is read (so that a
+// bad rule fails check-config and startup), into `specs` beside `path`.
+template <class Path, class Specs, class Load>
+Key rules_file(std::string name, std::string help, Path path, Specs specs, Load load) {
+    Key k = string(std::move(name), std::move(help), path);
+    k.read = [path, specs, load](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
+        std::string p = r.string(v, key);
+        std::remove_cvref_t<decltype(specs(c))> loaded;
+        try {
+            if (!p.empty()) loaded = load(p);
+        } catch (const ConfigError& e) {
+            r.fail(key, e.what());
+        }
+        path(c) = std::move(p);
+        specs(c) = std::move(loaded);
+    };
+    return k;
+}
+
 // Listen addresses; `required`: an empty list is an error (not "off").
 template <class F>
 Key listen(std::string name, std::string help, F field, bool required = false) {

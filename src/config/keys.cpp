@@ -173,20 +173,8 @@ void add_delivery(std::vector<Key>& t) {
                          RP_FIELD(delivery.delay_warning), true));
     t.push_back(integer("delivery.max_hops", "Received: headers before a message counts as a loop",
                         RP_FIELD(delivery.max_hops), 1, 10000));
-    t.push_back(string("delivery.bounce_rules", "bounce classification rules tried before the built-in ones; \"\" = none",
-                       RP_FIELD(delivery.bounce_rules)));
-    // The file is read now, so that a bad rule fails check-config and startup.
-    t.back().read = [](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
-        std::string path = r.string(v, key);
-        std::vector<delivery::BounceRuleSpec> specs;
-        try {
-            if (!path.empty()) specs = load_bounce_rules(path);
-        } catch (const ConfigError& e) {
-            r.fail(key, e.what());
-        }
-        c.delivery.bounce_rules = std::move(path);
-        c.delivery.bounce_rule_specs = std::move(specs);
-    };
+    t.push_back(rules_file("delivery.bounce_rules", "bounce classification rules tried before the built-in ones; \"\" = none",
+                           RP_FIELD(delivery.bounce_rules), RP_FIELD(delivery.bounce_rule_specs), load_bounce_rules));
     t.push_back(domain_table("delivery.routes", "static next hops by domain (\"host\", \"host:port\", \"[ip]:port\"), bypassing MX",
                              RP_FIELD(delivery.routes), "expected a domain name as the key",
                              [](const Reader& r, const toml::node& v, const std::string& key) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "config/automation_rules.hpp"
 #include "config/key_kinds.hpp"
 #include "delivery/rate.hpp"
 #include "delivery/shaping.hpp"
@@ -124,6 +125,13 @@ void add_shaping_keys(std::vector<Key>& t) {
                        RP_FIELD(shaping.max_message_rate), rate_check()));
     t.push_back(string("shaping.max_connection_rate", "new connections per site (\"10/s\"); \"\" = no limit",
                        RP_FIELD(shaping.max_connection_rate), rate_check()));
+    t.push_back(rules_file("shaping.automation",
+                           "automation rules (suspend / throttle / fail on replies) tried before the built-in ones; "
+                           "\"\" = none",
+                           RP_FIELD(shaping.automation), RP_FIELD(shaping.automation_specs), load_automation_rules));
+    t.push_back(boolean("shaping.builtin_automation",
+                        "also the built-in automation rules for the big providers (data/shaping-automation.toml)",
+                        RP_FIELD(shaping.builtin_automation)));
     t.push_back(sites_key());
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -24,6 +25,22 @@ std::string read_rules_file(const std::string& path);
 // "rule[N]"; anything but [[rule]] at the top is an error.
 void for_each_rule(std::string_view text, const std::string& name,
                    const std::function<void(const Reader&, const toml::table&, const std::string& key)>& read);
+
+// Every [[rule]] of `text` read by read(reader, table, key), named
+// "NAME: rule[N]" (spec.pattern.where), then compiled all together by
+// compile(specs) -- regular expressions, patterns and examples are checked
+// now -- whose error is thrown as a ConfigError.
+template <class Spec, class Read, class Compile>
+std::vector<Spec> parse_rules(std::string_view text, const std::string& name, Read read, Compile compile) {
+    std::vector<Spec> specs;
+    for_each_rule(text, name, [&](const Reader& r, const toml::table& table, const std::string& key) {
+        specs.push_back(read(r, table, key));
+        // Reader's messages are "FILE: KEY: ..."; the compiled rules' start with `where`.
+        specs.back().pattern.where = name + ": " + key;
+    });
+    if (auto compiled = compile(specs); !compiled) throw ConfigError(compiled.error().message);
+    return specs;
+}
 
 // Reads `field` of a rule into `spec` if it is one of the pattern's
 // (code, enhanced, text, example); false for other fields.

@@ -283,6 +283,9 @@ io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std
         engine_.host_slots.release(t.ip);
         last = c.error();
         if (connect_outcome(last) != Outcome::kFailed) all_permanent = false;
+        // A server that refuses us in its greeting ("421 4.7.0 [TSS04] ...")
+        // says so to the shaping automation too.
+        engine_.automate(*site_, diagnostic_from_error(last, Outcome::kDeferred, "4.4.1"));
         std::vector<log::Field> fields{{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}};
         if (source_) fields.push_back({"source", source_->name});
         log::event(log::Level::kInfo, "connect_failed", fields);
@@ -325,6 +328,7 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
         TransactionResult r = co_await std::move(running);
         engine_.transactions.fetch_add(1, std::memory_order_relaxed);
         std::vector<RecipientResult> results = recipient_results(job, r, target.host, conn.tls());
+        engine_.automate(*site_, results);
         engine_.job_done(job, std::move(results), relay);
     }
     auto quitting = conn.quit();

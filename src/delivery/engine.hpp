@@ -32,6 +32,7 @@
 #include "delivery/egress.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
+#include "delivery/automation.hpp"
 #include "delivery/shaping.hpp"
 #include "delivery/tls_policy.hpp"
 #include "dns/dns_types.hpp"
@@ -58,6 +59,9 @@ struct EngineConfig {
     // once, messages per connection and idle time (shaping.defaults; from
     // [delivery]), rates, and the [shaping.sites] rules.
     ShapingConfig shaping;
+    // Rules on remote replies that suspend or slow down a site, or fail
+    // the recipients (automation.hpp); empty = none.
+    Automation automation;
     // Egress sources and pools (egress.hpp): the address and EHLO name a
     // message's connections use. Limits hold per (source, site).
     EgressConfig egress;

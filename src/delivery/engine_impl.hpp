@@ -200,6 +200,13 @@ struct DeliveryEngine::Impl {
     Suspensions suspensions;
     // Ends `job` without an attempt: each recipient held by `held`.
     void hold(Job& job, const Held& held);
+    // Shaping automation on a transaction's results (a "fail" rule turns
+    // the deferrals it matches into failures) and on a connection's
+    // refusal; suspend/throttle act on `site` once per call.
+    void automate(Site& site, std::vector<RecipientResult>& results);
+    void automate(Site& site, const Diagnostic& refusal);
+    // Applies `rule`, matched by `reply`, to `site`.
+    void act(Site& site, const AutomationRuleSpec& rule, const Diagnostic& reply);
     HostSlots host_slots;
     // Destinations by the path (ConnectionPath::key: address, port, TLS
     // policy...) to their most preferred host: where an idle connection

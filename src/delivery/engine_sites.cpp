@@ -54,6 +54,52 @@ void DeliveryEngine::Impl::hold(Job& job, const Held& held) {
     job_done(job, std::move(results), {});
 }
 
+void DeliveryEngine::Impl::act(Site& site, const AutomationRuleSpec& rule, const Diagnostic& reply) {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const int64_t until = now + rule.duration.count();
+    if (rule.action == AutomationAction::kSuspend) {
+        // In memory only: an automatic suspension ends by itself, and a
+        // restart (a fresh start against the provider) forgets it.
+        suspensions.set(site.name(), until, "rule " + rule.name + ": " + reply.to_string());
+    } else if (rule.action == AutomationAction::kThrottle) {
+        site.throttle(throttled_rate(site.message_rate(), rule), until);
+    }
+    log::info("automation", {{"rule", rule.name},
+                             {"action", automation_action_name(rule.action)},
+                             {"site", site.name()},
+                             {"until", rule.action == AutomationAction::kFail ? int64_t{0} : until},
+                             {"max_message_rate", rule.action == AutomationAction::kThrottle
+                                                      ? rate_to_string(site.message_rate())
+                                                      : std::string("-")},
+                             {"reply", reply.to_string()}});
+}
+
+void DeliveryEngine::Impl::automate(Site& site, std::vector<RecipientResult>& results) {
+    if (config.automation.empty()) return;
+    bool acted = false;
+    for (auto& r : results) {
+        Diagnostic& d = r.diagnostic;
+        if (d.outcome == Outcome::kDelivered || d.code < 400) continue;
+        const AutomationRuleSpec* rule = config.automation.match(BounceReply{d.code, d.enhanced, d.text});
+        if (!rule) continue;
+        if (rule->action == AutomationAction::kFail) {
+            // The provider says retrying will not help: fail now (a DSN)
+            // instead of retrying until the queue lifetime ends.
+            if (d.outcome == Outcome::kDeferred) d.outcome = Outcome::kFailed;
+            if (!acted) act(site, *rule, d);
+        } else if (!acted) {
+            act(site, *rule, d);
+        }
+        acted = true;
+    }
+}
+
+void DeliveryEngine::Impl::automate(Site& site, const Diagnostic& refusal) {
+    if (config.automation.empty() || refusal.code < 400) return;
+    const AutomationRuleSpec* rule = config.automation.match(BounceReply{refusal.code, refusal.enhanced, refusal.text});
+    if (rule && rule->action != AutomationAction::kFail) act(site, *rule, refusal);
+}
+
 void DeliveryEngine::suspend(std::string target, int64_t until, std::string reason) {
     Impl& im = *impl_;
     log::info("suspended", {{"target", target}, {"until", until}, {"reason", reason}});

@@ -1,5 +1,6 @@
 #include "delivery/rate.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "util/duration.hpp"
@@ -56,15 +57,16 @@ std::string rate_to_string(const Rate& rate) {
 }
 
 Pacer::Clock::duration Pacer::wait(Clock::time_point now) const {
-    if (unlimited() || now >= next_) return Clock::duration::zero();
-    return next_ - now;
+    if (unlimited() || now + kTolerance >= next_) return Clock::duration::zero();
+    return next_ - kTolerance - now;
 }
 
 Pacer::Clock::duration Pacer::take(Clock::time_point now) {
     if (unlimited()) return Clock::duration::zero();
-    if (now < next_) return next_ - now;
-    // An idle stretch earns no credit: the next pass is one interval on.
-    next_ = now + interval_;
+    if (now + kTolerance < next_) return next_ - kTolerance - now;
+    // An idle stretch earns no credit: the next pass is one interval after
+    // this one's theoretical time (or after now, if that is later).
+    next_ = std::max(next_, now) + interval_;
     return Clock::duration::zero();
 }
 

@@ -5,6 +5,11 @@
 // evenly: in any window of length W at most 1 + W*N/period pass, so a
 // provider that counts per minute never sees a burst. Pure arithmetic on
 // the caller's clock; the delivery ring awaits the waits it returns.
+//
+// A pass may come up to kTolerance early: the ring's timers have
+// millisecond resolution, so at high rates (20,000/s is one per 50 µs) two
+// connections asking within one interval would otherwise each sleep a
+// whole millisecond. The bound becomes 1 + (W + kTolerance) * rate.
 #pragma once
 
 #include <chrono>
@@ -35,6 +40,7 @@ std::string rate_to_string(const Rate& rate);   // "" for no limit, else "N/s", 
 class Pacer {
 public:
     using Clock = std::chrono::steady_clock;
+    static constexpr Clock::duration kTolerance = std::chrono::milliseconds(1);
     explicit Pacer(Rate rate = {}) : interval_(rate.unlimited() ? Clock::duration::zero() : rate.interval()) {}
 
     // Takes a pass at `now` if one is due and returns zero; otherwise

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "util/log.hpp"
+
 namespace ringpost::delivery {
 namespace {
 
@@ -37,6 +39,7 @@ std::optional<Held> Suspensions::find(std::string_view target, int64_t now) {
     auto it = entries_.find(target);
     if (it == entries_.end()) return std::nullopt;
     if (it->second.until != 0 && it->second.until <= now) {
+        log::info("resumed", {{"target", it->first}, {"reason", "the suspension ended"}});
         entries_.erase(it);
         return std::nullopt;
     }

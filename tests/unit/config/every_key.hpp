@@ -91,6 +91,8 @@ listen = []
 listen = ["0.0.0.0:993"]
 [shaping]
 mx_rollup = false
+automation = ")" RINGPOST_SOURCE_ROOT R"(/data/shaping-automation.toml"
+builtin_automation = false
 max_message_rate = "1000/h"
 max_connection_rate = "10/s"
 [shaping.sites.google]

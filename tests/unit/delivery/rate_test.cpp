@@ -29,14 +29,17 @@ TEST(Rate, PrintsWhatItParses) {
 }
 
 TEST(Pacer, PassesAreSpacedByTheInterval) {
-    Pacer p(Rate{4, 1s});   // one every 250 ms
+    Pacer p(Rate{4, 1s});   // one every 250 ms, each up to kTolerance (1 ms) early
     const auto t0 = Pacer::Clock::time_point{} + 1h;
     EXPECT_EQ(p.take(t0), Pacer::Clock::duration::zero());
-    EXPECT_EQ(p.take(t0), Pacer::Clock::duration(250ms));
-    EXPECT_EQ(p.take(t0 + 100ms), Pacer::Clock::duration(150ms));
-    EXPECT_EQ(p.wait(t0 + 100ms), Pacer::Clock::duration(150ms));
-    EXPECT_EQ(p.take(t0 + 250ms), Pacer::Clock::duration::zero());
-    EXPECT_EQ(p.take(t0 + 499ms), Pacer::Clock::duration(1ms));
+    EXPECT_EQ(p.take(t0), Pacer::Clock::duration(249ms));
+    EXPECT_EQ(p.take(t0 + 100ms), Pacer::Clock::duration(149ms));
+    EXPECT_EQ(p.wait(t0 + 100ms), Pacer::Clock::duration(149ms));
+    EXPECT_EQ(p.take(t0 + 249ms), Pacer::Clock::duration::zero());
+    // The next pass is one interval after the last one's due time, not after
+    // the early moment it was taken.
+    EXPECT_EQ(p.take(t0 + 497ms), Pacer::Clock::duration(2ms));
+    EXPECT_EQ(p.take(t0 + 499ms), Pacer::Clock::duration::zero());
     // In any window at most 1 + W / interval passes: 100 tries every 10 ms over 1 s.
     Pacer q(Rate{4, 1s});
     int passed = 0;
@@ -50,7 +53,17 @@ TEST(Pacer, IdleTimeEarnsNoBurst) {
     EXPECT_EQ(p.take(t0), Pacer::Clock::duration::zero());
     // A minute of silence, then a rush: still one per 100 ms.
     EXPECT_EQ(p.take(t0 + 60s), Pacer::Clock::duration::zero());
-    EXPECT_EQ(p.take(t0 + 60s), Pacer::Clock::duration(100ms));
+    EXPECT_EQ(p.take(t0 + 60s), Pacer::Clock::duration(99ms));
+}
+
+TEST(Pacer, HighRatesDoNotSleepPerPass) {
+    // 20,000/s: one per 50 µs. Twenty connections asking in the same
+    // microsecond all pass within the millisecond of tolerance.
+    Pacer p(Rate{20000, 1s});
+    const auto t0 = Pacer::Clock::time_point{} + 1h;
+    int passed = 0;
+    for (int i = 0; i < 30; ++i) passed += p.take(t0) == Pacer::Clock::duration::zero();
+    EXPECT_EQ(passed, 21);   // the pass at t0, then 20 within the next 1 ms
 }
 
 TEST(Pacer, UnlimitedNeverWaitsAndARateChangeMovesTheNextPass) {
@@ -60,7 +73,7 @@ TEST(Pacer, UnlimitedNeverWaitsAndARateChangeMovesTheNextPass) {
     Pacer p(Rate{1, 1s});
     EXPECT_EQ(p.take(t0), Pacer::Clock::duration::zero());
     p.set_rate(Rate{1, 4s});   // e.g. automation slows the site down to a quarter
-    EXPECT_EQ(p.wait(t0), Pacer::Clock::duration(4s));
+    EXPECT_EQ(p.wait(t0), Pacer::Clock::duration(4s - 1ms));
     p.set_rate(Rate{});
     EXPECT_EQ(p.wait(t0), Pacer::Clock::duration::zero());
 }
