@@ -4,7 +4,7 @@
 #
 # end-to-end msg/s = N / (time from the load's start until the sink has counted
 # N messages): the relay has accepted each message (250 after DATA) and then
-# delivered it over SMTP to smtp-sink. Messages of 4096 bytes, 1 recipient each,
+# delivered it over SMTP to smtp-sink. Messages of --size (4096) bytes, 1 recipient each,
 # SESSIONS (100) inbound sessions, persistent (-d) and one message per connection.
 #
 # Started by this script on loopback (stopped by PID at the end, temp dir under
@@ -32,15 +32,21 @@
 # at all gets no further runs (--keep-going to run them anyway); exit status 1.
 #
 # --shaping-rules K: also run "ringpost-shaped", the same ringpost with K
-# [shaping.sites] rules configured: rule i takes domain di.sink.test (so the
-# first --domains of them are the sites the load uses) with rates far above
-# what the load reaches (1000000/s messages, 100000/s connections): every
-# transaction goes through a site's connection slot and two pacers, and site
-# choice through K rules, without any limit binding -- the cost of shaping.
+# [shaping.sites] rules configured, with rates far above what the load
+# reaches (1000000/s messages, 100000/s connections): every transaction goes
+# through a site's connection slot and two pacers, and site choice through K
+# rules, without any limit binding -- the cost of shaping.
+# --shaping-layout: per-domain (default): rule i takes domain di.sink.test,
+#   so each domain the load uses is its own site (and a connection carries
+#   one site's mail only, where the unshaped ringpost's one MX-rollup site
+#   shares connections among all of them); one-site: rule 1 takes the MX
+#   host 127.0.0.1 (every route), rules 2..K other domains, so the sites are
+#   as without rules and only the rules and pacers differ.
 #
 # usage: relay-bench.sh [--messages N] [--repeat R] [--shapes "one,many"] [--only ringpost|postfix]
 #          [--tools "smtp-source smtp-source-split"] [--modes "d,c"] [--sessions 100] [--domains 100]
-#          [--timeout 300] [--stall 30] [--no-ceiling] [--keep-going] [--json FILE] [--shaping-rules K]
+#          [--timeout 300] [--stall 30] [--no-ceiling] [--keep-going] [--json FILE]
+#          [--shaping-rules K] [--shaping-layout per-domain|one-site] [--shaped-first] [--size BYTES]
 #   defaults: N 20000, R 1, both shapes, both servers, both tools, both modes.
 #   env: SINK_PORT (2626; the ringpost routes and Postfix transports point there), SINK_MAXCONN (1024)
 #        RP_PORT PF_PORT (default: free ports) BENCH_TMP (/var/tmp) BUILD (repo/build)
@@ -55,13 +61,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SINK_PORT=${SINK_PORT:-2626}
 N=20000; REPEAT=1; SHAPES="one,many"; ONLY=""; TOOLS="smtp-source smtp-source-split"; MODES="d,c"
 SESSIONS=100; DOMAINS=100; TIMEOUT=300; STALL=30; CEILING=1; KEEP_GOING=0; JSON=""; SHAPING_RULES=0
+SHAPING_LAYOUT=per-domain; SIZE=4096; SHAPED_FIRST=0
 while [ $# -gt 0 ]; do case "$1" in
   --messages|-n) N=$2; shift 2;; --repeat) REPEAT=$2; shift 2;; --shapes) SHAPES=$2; shift 2;;
   --only) ONLY=$2; shift 2;; --tools) TOOLS=$2; shift 2;; --modes) MODES=$2; shift 2;;
   --sessions) SESSIONS=$2; shift 2;; --domains) DOMAINS=$2; shift 2;;
   --timeout) TIMEOUT=$2; shift 2;; --stall) STALL=$2; shift 2;;
   --no-ceiling) CEILING=0; shift;; --keep-going) KEEP_GOING=1; shift;; --json) JSON=$2; shift 2;;
-  --shaping-rules) SHAPING_RULES=$2; shift 2;;
+  --shaping-rules) SHAPING_RULES=$2; shift 2;; --shaping-layout) SHAPING_LAYOUT=$2; shift 2;;
+  --size) SIZE=$2; shift 2;; --shaped-first) SHAPED_FIRST=1; shift;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "relay-bench: unknown argument $1" >&2; exit 2;; esac; done
 SHAPES=${SHAPES//,/ }; MODES=${MODES//,/ }; TOOLS=${TOOLS//,/ }
@@ -69,11 +77,17 @@ case "$ONLY" in ""|ringpost|postfix) ;; *) echo "relay-bench: --only ringpost|po
 for s in $SHAPES; do case "$s" in one|many) ;; *) echo "relay-bench: unknown shape $s" >&2; exit 2;; esac; done
 for m in $MODES; do case "$m" in d|c) ;; *) echo "relay-bench: unknown mode $m (d or c)" >&2; exit 2;; esac; done
 for t in $TOOLS; do case "$t" in smtp-source|smtp-source-split) ;; *) echo "relay-bench: unknown tool $t" >&2; exit 2;; esac; done
-for v in "$N" "$REPEAT" "$SESSIONS" "$DOMAINS" "$TIMEOUT" "$STALL" "$SHAPING_RULES"; do
+for v in "$N" "$REPEAT" "$SESSIONS" "$DOMAINS" "$TIMEOUT" "$STALL" "$SHAPING_RULES" "$SIZE"; do
   case "$v" in ''|*[!0-9]*) echo "relay-bench: expected a positive integer, got '$v'" >&2; exit 2;; esac
 done
 SERVERS="ringpost postfix"; [ -n "$ONLY" ] && SERVERS=$ONLY
-case " $SERVERS " in *" ringpost "*) [ "$SHAPING_RULES" -gt 0 ] && SERVERS=${SERVERS/ringpost/ringpost ringpost-shaped};; esac
+# With --shaping-rules, the shaped run goes first or second (--shaped-first):
+# run the bench both ways to see how much the order (a warming machine) weighs.
+case " $SERVERS " in
+  *" ringpost "*)
+    if [ "$SHAPING_RULES" -gt 0 ] && [ "$SHAPED_FIRST" = 1 ]; then SERVERS=${SERVERS/ringpost/ringpost-shaped ringpost}
+    elif [ "$SHAPING_RULES" -gt 0 ]; then SERVERS=${SERVERS/ringpost/ringpost ringpost-shaped}; fi;;
+esac
 
 trap 'cleanup_all' EXIT
 trap 'exit 143' TERM INT
@@ -103,11 +117,11 @@ done; done; done
 [ ${#COMBOS[@]} -gt 0 ] || { echo "relay-bench: nothing to run (smtp-source alone cannot do shape many; add smtp-source-split)" >&2; exit 2; }
 
 echo "relay-bench: $(date -Is) on $(hostname), $(nproc) CPUs, kernel $(uname -r); uptime:$(uptime)"
-echo "relay-bench: N=$N size=4096 sessions=$SESSIONS modes=[$MODES] shapes=[$SHAPES] domains=$DOMAINS tools=[$TOOLS] repeat=$REPEAT servers=[$SERVERS] timeout=${TIMEOUT}s stall=${STALL}s"
+echo "relay-bench: N=$N size=$SIZE sessions=$SESSIONS modes=[$MODES] shapes=[$SHAPES] domains=$DOMAINS tools=[$TOOLS] repeat=$REPEAT servers=[$SERVERS] timeout=${TIMEOUT}s stall=${STALL}s"
 echo "relay-bench: temp dir $BENCH_DIR ($(stat -f -c %T "$BENCH_DIR"))"
 
 U=(); [ "$(id -u)" = 0 ] && U=(-u nobody)
-SINK_CMD=("$SMTP_SINK" -c "${U[@]}" -m "${SINK_MAXCONN:-1024}" "127.0.0.1:$SINK_PORT" 4096)
+SINK_CMD=("$SMTP_SINK" -c "${U[@]}" -m "${SINK_MAXCONN:-1024}" "127.0.0.1:$SINK_PORT" 4096)   # 4096: the listen backlog
 "${SINK_CMD[@]}" > "$BENCH_DIR/sink.out" 2>&1 &
 SINK_PID=$!; STARTED_PIDS+=("$SINK_PID")
 wait_smtp "$SINK_PORT" 15 || { echo "relay-bench: smtp-sink did not start: $(tail -c 300 "$BENCH_DIR/sink.out")" >&2; exit 1; }
@@ -137,7 +151,7 @@ run_plan() {
       rc=0
       timeout -k 5 $((TIMEOUT + 90)) python3 "$HERE/relay_drive.py" run --target "127.0.0.1:$port" \
         --sink-out "$BENCH_DIR/sink.out" --sink-pid "$SINK_PID" --tool "$tool" --shape "$shape" \
-        --domains "$DOMAINS" --sessions "$SESSIONS" --mode "$mode" -n "$N" --timeout "$TIMEOUT" \
+        --domains "$DOMAINS" --sessions "$SESSIONS" --mode "$mode" -n "$N" --size "$SIZE" --timeout "$TIMEOUT" \
         --stall "$STALL" --label "$label" --run "$rep" --json "$RUNS" --logdir "$LOGS/$label" "${extra[@]}" || rc=$?
       [ "$rc" = 0 ] && { sleep 2; continue; }
       FAILED=1
@@ -168,7 +182,13 @@ for server in $SERVERS; do
         for d in $DOMAIN_LIST; do printf '"%s" = "127.0.0.1:%s"\n' "$d" "$SINK_PORT"; done
         if [ "$server" = ringpost-shaped ]; then
           for i in $(seq "$SHAPING_RULES"); do
-            printf '\n[shaping.sites.s%d]\ndomains = ["d%d.sink.test"]\n' "$i" "$i"
+            if [ "$SHAPING_LAYOUT" = one-site ] && [ "$i" = 1 ]; then
+              printf '\n[shaping.sites.s1]\nmx = ["127.0.0.1"]\n'
+            elif [ "$SHAPING_LAYOUT" = one-site ]; then
+              printf '\n[shaping.sites.s%d]\ndomains = ["d%d.other.test"]\n' "$i" "$i"
+            else
+              printf '\n[shaping.sites.s%d]\ndomains = ["d%d.sink.test"]\n' "$i" "$i"
+            fi
             printf 'max_message_rate = "1000000/s"\nmax_connection_rate = "100000/s"\n'
           done
         fi)
