@@ -52,16 +52,27 @@ class QueueControlTest(DeliveryTestCase):
         self.assertEqual(row[2:4], ["1", "1"], "1 message, 1 recipient:\n" + text)
         self.assertRegex(text, r"suspended held\.test until resumed since \S+: provider asked us to slow down")
 
+        # A site too: free.test's MX host set, as queue summary names it.
+        free_site = "mx.free.test:%d" % self.remote_port
+        srv.cli("queue", "suspend", free_site, check=0)
+
         srv.stop()
         srv.start()
         srv.cli("queue", "flush", check=0)   # due now: still held after the restart
+        srv.send(SENDER, ["u2@free.test"], make_message("free 2", sender=SENDER, to="u2@free.test"))
         time.sleep(1.5)
-        self.assertEqual(held_sink.connections, 0, "the suspension is durable")
-        self.assertIn("suspended held.test", self.summary(srv))
+        self.assertEqual(held_sink.connections, 0, "the domain's suspension is durable")
+        self.assertEqual(len(free_sink.snapshot()), 1, "the site's suspension is durable")
+        text = self.summary(srv)
+        self.assertIn("suspended held.test", text)
+        self.assertIn("suspended " + free_site, text)
 
         r = srv.cli("queue", "resume", "held.test", check=0)
         self.assertIn("resumed held.test: 1 held message due now", r.out)
         self.wait_sink(held_sink, 1, what="(resumed)")
+        r = srv.cli("queue", "resume", free_site, check=0)
+        self.assertIn("1 held message due now", r.out)
+        self.wait_sink(free_sink, 2, what="(site resumed)")
         self.assertQueueEmpty(srv)
         self.assertNotIn("suspended held.test", self.summary(srv))
         self.assertEqual(srv.cli("queue", "resume", "held.test").returncode, 1, "nothing left to resume")
