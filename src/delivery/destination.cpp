@@ -286,7 +286,9 @@ io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std
         // A server that refuses us in its greeting ("421 4.7.0 [TSS04] ...")
         // says so to the shaping automation too.
         engine_.automate(*site_, diagnostic_from_error(last, Outcome::kDeferred, "4.4.1"));
-        std::vector<log::Field> fields{{"domain", domain_}, {"relay", relay_name(t)}, {"error", last.message}};
+        // Fields hold views: the relay name must outlive them.
+        const std::string relay = relay_name(t);
+        std::vector<log::Field> fields{{"domain", domain_}, {"relay", relay}, {"error", last.message}};
         if (source_) fields.push_back({"source", source_->name});
         log::event(log::Level::kInfo, "connect_failed", fields);
     }
