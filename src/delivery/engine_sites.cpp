@@ -55,7 +55,9 @@ void DeliveryEngine::Impl::hold(Job& job, const Held& held) {
 }
 
 void DeliveryEngine::Impl::act(Site& site, const AutomationRuleSpec& rule, const Diagnostic& reply) {
-    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    // Ends are whole seconds: round now up, so that the effect lasts at
+    // least its duration (a 3 s suspension is never 2.1 s).
+    const int64_t now = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const int64_t until = now + rule.duration.count();
     if (rule.action == AutomationAction::kSuspend) {
         // In memory only: an automatic suspension ends by itself, and a
