@@ -54,11 +54,13 @@ void read_table(const Reader& r, const toml::table& table, const std::string& pr
 
 // A user's signing domain must have keys.
 void check_dkim_users(const Reader& r, const DkimConfig& dkim) {
-    for (const auto& [user, domain] : dkim.users) {
+    // No structured binding here: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& entry : dkim.users) {
+        const std::string& domain = entry.second;
         const bool known = std::any_of(dkim.domains.begin(), dkim.domains.end(),
-                                       [&](const auto& d) { return d.first == domain; });
+                                       [&domain](const auto& d) { return d.first == domain; });
         if (!known)
-            r.fail("dkim.users." + quote(user), "domain " + quote(domain) + " has no keys in [dkim.domains]");
+            r.fail("dkim.users." + quote(entry.first), "domain " + quote(domain) + " has no keys in [dkim.domains]");
     }
 }
 
