@@ -3,6 +3,8 @@
 // --help` prints; docs/CLI.md describes each command in more detail.
 #include "admin/command_table.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 #include "admin/admin.hpp"
@@ -98,7 +100,7 @@ bool operand_count_ok(const CommandSpec& spec, size_t n) {
 
 int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
                 const std::vector<std::string>& operands, std::string_view input, std::string& out,
-                std::string& err) {
+                std::string& err, OutputFormat format) {
     std::vector<std::string> positional;
     Options options;
     for (const std::string& w : operands) {
@@ -114,7 +116,13 @@ int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras&
         options[name] = w.substr(eq + 1);
     }
     if (!operand_count_ok(spec, positional.size())) return detail::usage(err, synopsis(spec));
-    return spec.run(CommandCall{store, extras, positional, options, input, out, err});
+    if (format == OutputFormat::kText || spec.renders_json)
+        return spec.run(CommandCall{store, extras, positional, options, input, out, err, format});
+    std::string text;
+    const int rc = spec.run(CommandCall{store, extras, positional, options, input, text, err, OutputFormat::kText});
+    out += nlohmann::json{{"output", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += '\n';
+    return rc;
 }
 
 }  // namespace ringpost::admin

@@ -44,6 +44,10 @@ enum class CommandInput {
     kNewPassword,   // a new password, first line of standard input (never an argument: `ps` would show it)
 };
 
+// How a command's output is written: the CLI's text (tables, one item per
+// line), or one JSON document for the HTTP API and `--json`.
+enum class OutputFormat { kText, kJson };
+
 // What a handler gets. `operands` are the positional arguments after the
 // command path, their count already checked against the ArgSpecs.
 struct CommandCall {
@@ -54,6 +58,7 @@ struct CommandCall {
     std::string_view input;   // standard input (CommandInput)
     std::string& out;         // appended: the command's output, byte-exact
     std::string& err;         // appended: one-line messages "ringpost: ..."
+    OutputFormat format = OutputFormat::kText;   // kJson only for specs with renders_json
 };
 using CommandHandler = int (*)(const CommandCall& call);   // returns the exit code (admin.hpp)
 
@@ -71,6 +76,9 @@ struct CommandSpec {
     CommandInput input = CommandInput::kNone;
     CommandHandler run = nullptr;
     std::span<const OptionSpec> options = {};
+    // The handler writes one JSON document to `out` when call.format is
+    // kJson. Without it, run_command() wraps the text: {"output": "..."}.
+    bool renders_json = false;
 };
 
 // In the order help lists them.
@@ -90,6 +98,6 @@ bool operand_count_ok(const CommandSpec& spec, size_t n);
 // handler; a wrong count is a usage error naming the synopsis (exit 2).
 int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras& extras,
                 const std::vector<std::string>& operands, std::string_view input, std::string& out,
-                std::string& err);
+                std::string& err, OutputFormat format = OutputFormat::kText);
 
 }  // namespace ringpost::admin

@@ -44,7 +44,7 @@ bool known_user(store::Users& users, const std::string& arg, std::string& addres
 }  // namespace
 
 int mailbox_list(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     std::string address;
     int code = 0;
     if (!known_user(store.users(), operands[0], address, err, code)) return code;
@@ -57,7 +57,7 @@ int mailbox_list(const CommandCall& call) {
 }
 
 int mailbox_show(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     std::string address;
     int code = 0;
     if (!known_user(store.users(), operands[0], address, err, code)) return code;

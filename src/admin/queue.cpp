@@ -125,7 +125,7 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
 }
 
 int queue_list(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
     const auto classifier = classifier_of(extras);
@@ -157,7 +157,7 @@ int queue_list(const CommandCall& call) {
 }
 
 int queue_show(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     mail::Envelope env;
     std::string body;
     if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
@@ -190,7 +190,7 @@ int queue_show(const CommandCall& call) {
 }
 
 int queue_delete(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     std::string id;
     int code = 0;
     if (!parse_queue_id(operands[0], id, err, code)) return code;
@@ -215,7 +215,7 @@ std::string age_text(int64_t seconds) {
 }  // namespace
 
 int queue_stats(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     auto st = store.spool().stats();
     if (!st) return store_fail(err, st.error());
     out += fmt::format("messages: {}\n", st->messages);

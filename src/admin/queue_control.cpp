@@ -90,7 +90,7 @@ bool valid_target(const std::string& t) {
 }  // namespace
 
 int queue_summary(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
     const int64_t now = unix_now();
@@ -127,7 +127,7 @@ int queue_summary(const CommandCall& call) {
 }
 
 int queue_suspend(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     store::Suspension s;
     s.target = util::ascii_lower(operands[0]);
     if (!valid_target(s.target)) return fail(err, kExitUsage, "expected a domain or a site name, got \"" + printable(operands[0]) + "\"");
@@ -145,7 +145,7 @@ int queue_suspend(const CommandCall& call) {
 }
 
 int queue_resume(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     const std::string target = util::ascii_lower(operands[0]);
     auto resumed = store.spool().resume(target);
     if (!resumed) return store_fail(err, resumed.error());
@@ -166,7 +166,7 @@ int queue_resume(const CommandCall& call) {
 }
 
 int queue_retry(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     auto d = options.find("domain");
     if (d == options.end()) return fail(err, kExitUsage, "queue retry: --domain DOMAIN is required");
     const std::string domain = util::ascii_lower(d->second);
@@ -182,7 +182,7 @@ int queue_retry(const CommandCall& call) {
 }
 
 int queue_bounce_domain(const CommandCall& call, const std::string& given) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     const std::string domain = util::ascii_lower(given);
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());

@@ -32,7 +32,7 @@ namespace {
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 int queue_flush(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     const int64_t now = unix_now();
     auto moved = store.spool().reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
@@ -47,7 +47,7 @@ int queue_flush(const CommandCall& call) {
 // kExitOk with `bounced` set, or the exit code of the failure (written to err).
 int bounce_message(const CommandCall& call, mail::Envelope env, std::string body,
                    const std::function<bool(const mail::Recipient&)>& which, size_t& bounced) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     const std::string id = env.queue_id;
     bounced = 0;
     for (const auto& r : env.recipients)
@@ -84,7 +84,7 @@ int bounce_message(const CommandCall& call, mail::Envelope env, std::string body
 }
 
 int queue_bounce(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     const auto domain = options.find("domain");
     if ((domain != options.end()) == !operands.empty())
         return fail(err, kExitUsage, "queue bounce: give a queue ID or --domain DOMAIN (one of them)");

@@ -26,7 +26,7 @@ std::string first_line(std::string_view in) {
 }  // namespace
 
 int user_add(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     std::string address = normalize_address(operands[0]);
     if (address.empty())
         return fail(err, kExitUsage, "\"" + printable(operands[0]) + "\" is not a mail address (expected local@domain)");
@@ -52,7 +52,7 @@ int user_add(const CommandCall& call) {
 }
 
 int user_list(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     auto users = store.users().list();
     if (!users) return store_fail(err, users.error());
     for (const auto& u : *users)
@@ -62,7 +62,7 @@ int user_list(const CommandCall& call) {
 }
 
 int user_del(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err] = call;
+    auto& [store, extras, operands, options, input, out, err, format] = call;
     std::string address = normalize_address(operands[0]);
     if (address.empty())
         return fail(err, kExitUsage, "\"" + printable(operands[0]) + "\" is not a mail address (expected local@domain)");

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
 
 #include "admin/admin.hpp"
@@ -237,6 +238,21 @@ TEST_F(CommandTableStore, OptionsTravelAsWordsAndUnknownOnesAreUsageErrors) {
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitOk) << err;
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitFailure);
     EXPECT_TRUE(store->spool().suspensions()->empty());
+}
+
+// A command without a JSON renderer still answers a JSON caller with one
+// document: its text output, byte-exact, under "output".
+TEST_F(CommandTableStore, JsonFormatWrapsTheTextOfCommandsWithoutARenderer) {
+    ASSERT_EQ(run({"user", "add", "a@example.test"}, "pw\n"), kExitOk) << err;
+    const CommandSpec* spec = find_command({"user", "list"});
+    ASSERT_NE(spec, nullptr);
+    ASSERT_FALSE(spec->renders_json) << "pick a command without a renderer for this test";
+    std::string text, text_err, json, json_err;
+    ASSERT_EQ(run_command(*spec, *store, AdminExtras{}, {}, "", text, text_err), kExitOk);
+    ASSERT_EQ(run_command(*spec, *store, AdminExtras{}, {}, "", json, json_err, OutputFormat::kJson), kExitOk);
+    const auto doc = nlohmann::json::parse(json);
+    EXPECT_EQ(doc.at("output").get<std::string>(), text);
+    EXPECT_NE(text.find("a@example.test"), std::string::npos) << text;
 }
 
 }  // namespace
