@@ -263,8 +263,10 @@ io::Task<bool> Destination::open_connection(const std::vector<Target>& list, std
     Error last;
     bool all_permanent = true;
     for (const auto& t : list) {
-        auto pacing = site_->pace_connection();
-        if (!co_await std::move(pacing)) co_return false;
+        if (!site_->try_pace_connection()) {
+            auto pacing = site_->pace_connection();
+            if (!co_await std::move(pacing)) co_return false;
+        }
         auto slot = engine_.host_slots.acquire(t.ip);
         if (!co_await slot) co_return false;
         // Other workers may have emptied the queue while this one waited
@@ -320,10 +322,12 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
         Job job = std::move(*next);
         // The pass is taken right before the transaction, so transactions
         // are never closer together than the site's rate allows.
-        auto pacing = site_->pace_message();
-        if (!co_await std::move(pacing)) {
-            engine_.job_done(job, {}, {});   // stopping: no attempt, as for queued jobs
-            break;
+        if (!site_->try_pace_message()) {
+            auto pacing = site_->pace_message();
+            if (!co_await std::move(pacing)) {
+                engine_.job_done(job, {}, {});   // stopping: no attempt, as for queued jobs
+                break;
+            }
         }
         ++sent;
         auto running = conn.run_transaction(make_transaction(job));

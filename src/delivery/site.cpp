@@ -65,6 +65,12 @@ io::Task<bool> Site::pace(Pacer& pacer) {
     }
 }
 
+bool Site::try_pace_connection() { return connects_.take(Pacer::Clock::now()) == Pacer::Clock::duration::zero(); }
+bool Site::try_pace_message() {
+    message_rate();   // ends a throttle that has run out
+    return messages_.take(Pacer::Clock::now()) == Pacer::Clock::duration::zero();
+}
+
 io::Task<bool> Site::pace_connection() { return pace(connects_); }
 io::Task<bool> Site::pace_message() {
     message_rate();   // ends a throttle that has run out

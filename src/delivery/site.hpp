@@ -52,6 +52,11 @@ public:
     // idle time.
     uint32_t connection_limit() const;
 
+    // Take a pass at once when one is free and say true; false (nothing
+    // taken) = await pace_*(). Most sites are unlimited or idle: this way
+    // their transactions pay no coroutine frame for pacing.
+    bool try_pace_connection();
+    bool try_pace_message();
     // Waits for a pass of the connection pacer and takes it; false when the
     // engine stops.
     io::Task<bool> pace_connection();
