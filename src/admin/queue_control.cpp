@@ -149,8 +149,9 @@ int queue_resume(const CommandCall& call) {
     const std::string target = util::ascii_lower(operands[0]);
     auto resumed = store.spool().resume(target);
     if (!resumed) return store_fail(err, resumed.error());
-    if (!*resumed) return fail(err, kExitFailure, "no suspension of " + printable(target));
-    if (extras.engine) extras.engine->resume(target);
+    // An automatic suspension (shaping automation) is the engine's alone.
+    const bool engine_held = extras.engine && extras.engine->resume(target);
+    if (!*resumed && !engine_held) return fail(err, kExitFailure, "no suspension of " + printable(target));
     // The messages held by it are due now instead of at its end / re-check.
     const std::string marker = delivery::suspension_marker(target);
     const int64_t now = unix_now();

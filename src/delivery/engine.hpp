@@ -135,7 +135,10 @@ public:
     // and shaping automation. Queued and later jobs are held, connections
     // in use finish their transaction and close.
     void suspend(std::string target, int64_t until, std::string reason);
-    void resume(std::string target);
+    // Any thread, blocking up to a second: ends the running engine's
+    // suspension of `target` (a durable one or an automatic one); whether
+    // it held one.
+    bool resume(std::string target);
     // Any thread, blocking up to a second: the site of each destination
     // domain the engine has resolved and still holds (`queue summary`).
     std::map<std::string, std::string> domain_sites() const;

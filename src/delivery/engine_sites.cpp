@@ -112,31 +112,45 @@ void DeliveryEngine::suspend(std::string target, int64_t until, std::string reas
     });
 }
 
-void DeliveryEngine::resume(std::string target) {
+namespace {
+
+// Runs `question` on the engine's ring and waits up to a second for its
+// answer (any thread); `fallback` when the engine is not running or the
+// ring does not answer in time.
+template <class T, class F>
+T ask_ring(DeliveryEngine::Impl& im, F question, T fallback) {
+    // Shared: the ring may answer after this call has given up waiting.
+    auto answer = std::make_shared<std::promise<T>>();
+    auto future = answer->get_future();
+    {
+        std::lock_guard lock(im.claims_mu);   // guards `ring` (see handoff)
+        if (!im.ring) return fallback;
+        im.ring->post([answer, question = std::move(question)]() mutable { answer->set_value(question()); });
+    }
+    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return fallback;
+    return future.get();
+}
+
+}  // namespace
+
+bool DeliveryEngine::resume(std::string target) {
     Impl& im = *impl_;
+    const bool held = ask_ring(im, [&im, target] { return im.suspensions.clear(target); }, false);
     log::info("resumed", {{"target", target}});
-    std::lock_guard lock(im.claims_mu);
-    if (!im.ring) return;
-    im.ring->post([&im, target = std::move(target)] { im.suspensions.clear(target); });
+    return held;
 }
 
 std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
     Impl& im = *impl_;
-    // Shared: the ring may answer after this call has given up waiting.
-    auto answer = std::make_shared<std::promise<std::map<std::string, std::string>>>();
-    auto future = answer->get_future();
-    {
-        std::lock_guard lock(im.claims_mu);
-        if (!im.ring) return {};
-        im.ring->post([&im, answer] {
+    return ask_ring(
+        im,
+        [&im] {
             std::map<std::string, std::string> out;
             for (const auto& [key, dest] : im.destinations)
                 if (dest->site()) out[dest->domain()] = dest->site()->name();
-            answer->set_value(std::move(out));
-        });
-    }
-    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return {};
-    return future.get();
+            return out;
+        },
+        std::map<std::string, std::string>{});
 }
 
 }  // namespace ringpost::delivery

@@ -76,6 +76,23 @@ class ShapingAutomationTest(DeliveryTestCase):
         self.assertQueueEmpty(srv)
         self.assertEqual(srv.mailbox_list(SENDER), [], "nothing bounced")
 
+    def test_an_operator_resumes_an_automatic_suspension(self):
+        # An hour-long automatic suspension: `queue resume SITE` ends it at
+        # once (it is the engine's, in memory, not a durable `queue suspend`).
+        rules = RULES.replace('duration = "3s"', 'duration = "1h"')
+        sink = self.start_sink("127.0.0.2", throttle_after=1, throttle_count=1,
+                               throttle_reply="421 4.7.28 Gmail has detected an unusual rate of unsolicited mail")
+        srv = self.server(rules=rules, config_extra=ONE_CONNECTION)
+        self.send_all(srv, 3, "held")
+        self.assertIsNotNone(srv.wait_log(lambda d: d.get("event") == "automation" and d.get("action") == "suspend"))
+        time.sleep(0.5)
+        self.assertEqual(len(sink.arrival_times), 1, sink.describe())
+        r = srv.cli("queue", "resume", "provider")
+        self.assertEqual(r.returncode, 0, r.describe())
+        self.assertIn("resumed provider", r.out)
+        self.wait_sink(sink, 3, timeout=15, what="(after `queue resume` of the automatic suspension)")
+        self.assertQueueEmpty(srv)
+
     def test_a_throttle_rule_slows_the_site_down(self):
         sink = self.start_sink("127.0.0.2", throttle_after=1, throttle_count=1,
                                throttle_reply="451 4.7.0 Too much mail, slow down")
