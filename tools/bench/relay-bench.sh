@@ -42,11 +42,15 @@
 #   shares connections among all of them); one-site: rule 1 takes the MX
 #   host 127.0.0.1 (every route), rules 2..K other domains, so the sites are
 #   as without rules and only the rules and pacers differ.
+# --interleave (with --shaping-rules): R pairs of one run each, unshaped and
+#   shaped alternately in ABBA order (A B, B A, A B, ...), each run on a
+#   freshly started server, and the median of the R pair ratios shaped /
+#   unshaped: a drift of the machine over the bench weighs on both sides.
 #
 # usage: relay-bench.sh [--messages N] [--repeat R] [--shapes "one,many"] [--only ringpost|postfix]
 #          [--tools "smtp-source smtp-source-split"] [--modes "d,c"] [--sessions 100] [--domains 100]
 #          [--timeout 300] [--stall 30] [--no-ceiling] [--keep-going] [--json FILE]
-#          [--shaping-rules K] [--shaping-layout per-domain|one-site] [--shaped-first] [--size BYTES]
+#          [--shaping-rules K] [--shaping-layout per-domain|one-site] [--shaped-first] [--interleave] [--size BYTES]
 #   defaults: N 20000, R 1, both shapes, both servers, both tools, both modes.
 #   env: SINK_PORT (2626; the ringpost routes and Postfix transports point there), SINK_MAXCONN (1024)
 #        RP_PORT PF_PORT (default: free ports) BENCH_TMP (/var/tmp) BUILD (repo/build)
@@ -61,7 +65,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SINK_PORT=${SINK_PORT:-2626}
 N=20000; REPEAT=1; SHAPES="one,many"; ONLY=""; TOOLS="smtp-source smtp-source-split"; MODES="d,c"
 SESSIONS=100; DOMAINS=100; TIMEOUT=300; STALL=30; CEILING=1; KEEP_GOING=0; JSON=""; SHAPING_RULES=0
-SHAPING_LAYOUT=per-domain; SIZE=4096; SHAPED_FIRST=0
+SHAPING_LAYOUT=per-domain; SIZE=4096; SHAPED_FIRST=0; INTERLEAVE=0
 while [ $# -gt 0 ]; do case "$1" in
   --messages|-n) N=$2; shift 2;; --repeat) REPEAT=$2; shift 2;; --shapes) SHAPES=$2; shift 2;;
   --only) ONLY=$2; shift 2;; --tools) TOOLS=$2; shift 2;; --modes) MODES=$2; shift 2;;
@@ -70,6 +74,7 @@ while [ $# -gt 0 ]; do case "$1" in
   --no-ceiling) CEILING=0; shift;; --keep-going) KEEP_GOING=1; shift;; --json) JSON=$2; shift 2;;
   --shaping-rules) SHAPING_RULES=$2; shift 2;; --shaping-layout) SHAPING_LAYOUT=$2; shift 2;;
   --size) SIZE=$2; shift 2;; --shaped-first) SHAPED_FIRST=1; shift;;
+  --interleave) INTERLEAVE=1; shift;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
   *) echo "relay-bench: unknown argument $1" >&2; exit 2;; esac; done
 SHAPES=${SHAPES//,/ }; MODES=${MODES//,/ }; TOOLS=${TOOLS//,/ }
@@ -88,6 +93,16 @@ case " $SERVERS " in
     if [ "$SHAPING_RULES" -gt 0 ] && [ "$SHAPED_FIRST" = 1 ]; then SERVERS=${SERVERS/ringpost/ringpost-shaped ringpost}
     elif [ "$SHAPING_RULES" -gt 0 ]; then SERVERS=${SERVERS/ringpost/ringpost ringpost-shaped}; fi;;
 esac
+PLAN_REPEAT=$REPEAT   # runs per server start
+if [ "$INTERLEAVE" = 1 ]; then
+  [ "$SHAPING_RULES" -gt 0 ] && [ "$ONLY" = ringpost ] || { echo "relay-bench: --interleave needs --shaping-rules K and --only ringpost" >&2; exit 2; }
+  SERVERS=""; PLAN_REPEAT=1
+  for i in $(seq "$REPEAT"); do
+    if [ $((i % 2)) = $((SHAPED_FIRST == 1 ? 0 : 1)) ]; then SERVERS+=" ringpost ringpost-shaped"; else SERVERS+=" ringpost-shaped ringpost"; fi
+  done
+fi
+STARTS=0
+declare -A RUN_NO=()   # runs so far per label: the runs' numbers over several starts
 
 trap 'cleanup_all' EXIT
 trap 'exit 143' TERM INT
@@ -147,7 +162,8 @@ run_plan() {
   local extra=(); [ "$pid" != 0 ] && extra+=(--server-pid "$pid"); [ "$tree" = 1 ] && extra+=(--tree)
   for combo in "${COMBOS[@]}"; do
     read -r tool shape mode <<<"$combo"
-    for rep in $(seq "$REPEAT"); do
+    for _ in $(seq "$PLAN_REPEAT"); do
+      rep=$(( ${RUN_NO[$label]:-0} + 1 )); RUN_NO[$label]=$rep
       rc=0
       timeout -k 5 $((TIMEOUT + 90)) python3 "$HERE/relay_drive.py" run --target "127.0.0.1:$port" \
         --sink-out "$BENCH_DIR/sink.out" --sink-pid "$SINK_PID" --tool "$tool" --shape "$shape" \
@@ -193,18 +209,20 @@ for server in $SERVERS; do
           done
         fi)
       export RP_EXTRA_CONFIG
-      mkdir -p "$BENCH_DIR/$server"
-      if ! start_ringpost "$BENCH_DIR/$server" "$RP_PORT" 20000; then
-        echo "$server: did not start (config: $BENCH_DIR/$server/ringpost.toml); no $server runs"
+      STARTS=$((STARTS + 1))
+      RP_DIR="$BENCH_DIR/$server"; [ "$INTERLEAVE" = 1 ] && RP_DIR+="-$STARTS"   # a fresh store per start
+      mkdir -p "$RP_DIR"
+      if ! start_ringpost "$RP_DIR" "$RP_PORT" 20000; then
+        echo "$server: did not start (config: $RP_DIR/ringpost.toml); no $server runs"
         FAILED=1; continue
       fi
-      echo "$server: pid $RP_PID on 127.0.0.1:$RP_PORT, $("$RINGPOST" version 2>/dev/null | head -1), config $BENCH_DIR/$server/ringpost.toml ([delivery] dns_servers 127.0.0.1:9, $(echo "$DOMAIN_LIST" | wc -w) routes to 127.0.0.1:$SINK_PORT)"
+      echo "$server: pid $RP_PID on 127.0.0.1:$RP_PORT, $("$RINGPOST" version 2>/dev/null | head -1), config $RP_DIR/ringpost.toml ([delivery] dns_servers 127.0.0.1:9, $(echo "$DOMAIN_LIST" | wc -w) routes to 127.0.0.1:$SINK_PORT)"
       rp_rc=0; run_plan "$server" "$RP_PORT" "$RP_PID" 0 || rp_rc=$?
-      echo "$server: spool after the runs: $(timeout 20 "$RINGPOST" queue stats --config "$BENCH_DIR/$server/ringpost.toml" 2>&1 | tr '\n' ' ')"
+      echo "$server: spool after the runs: $(timeout 20 "$RINGPOST" queue stats --config "$RP_DIR/ringpost.toml" 2>&1 | tr '\n' ' ')"
       if [ "$rp_rc" != 0 ] || [ "$(bad_runs "$server")" != 0 ]; then
         echo "$server: STALLED: it accepted the mail but the sink did not receive it (queued above; no delivery to 127.0.0.1:$SINK_PORT)."
-        tail_log=$(tail -2 "$BENCH_DIR/$server/ringpost.log" | tr '\n' ' ' | cut -c1-300)
-        echo "$server: its log (level warn) has $(grep -ciE 'error|warn' "$BENCH_DIR/$server/ringpost.log" || true) warning/error lines${tail_log:+; the last: $tail_log}"
+        tail_log=$(tail -2 "$RP_DIR/ringpost.log" | tr '\n' ' ' | cut -c1-300)
+        echo "$server: its log (level warn) has $(grep -ciE 'error|warn' "$RP_DIR/ringpost.log" || true) warning/error lines${tail_log:+; the last: $tail_log}"
       fi
       stop_pid "$RP_PID";;
     postfix)
@@ -229,6 +247,18 @@ python3 "$HERE/relay_drive.py" table "$RUNS" || rc=1
 [ "$FAILED" = 0 ] || rc=1
 echo
 echo "msg/s = end-to-end: N / (load start -> sink has counted N), median (min-max) of $REPEAT; ratio = ringpost / postfix."
+if [ "$INTERLEAVE" = 1 ]; then
+  python3 -c 'import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def rates(label): return [r["e2e_msgs_per_s"] for r in runs if r["label"] == label and r["status"] == "ok"]
+a, b = rates("ringpost"), rates("ringpost-shaped")
+pairs = list(zip(a, b))
+for i, (u, s) in enumerate(pairs, 1): print("pair %d: unshaped %s, shaped %s msg/s: shaped / unshaped %.3f" % (i, u, s, s / u))
+if pairs:
+    ratios = sorted(s / u for u, s in pairs)
+    print("interleaved: median shaped / unshaped over %d pairs = %.3f (min %.3f, max %.3f)"
+          % (len(pairs), statistics.median(ratios), ratios[0], ratios[-1]))' "$RUNS"
+fi
 echo "tool -> smtp-sink: the same load straight into the sink (the load tool's ceiling here). Inbound msg/s = accepted / load wall time."
 echo "Server CPU: user+sys of the server (Postfix: its whole process tree incl. reaped daemons) until the sink had N, per delivered message."
 echo "Exact load commands:"
