@@ -82,4 +82,12 @@ std::string sanitize(std::string_view bytes) {
     return out;
 }
 
+bool valid(std::string_view s) {
+    size_t i = 0;
+    uint32_t cp = 0;
+    while (i < s.size())
+        if (!next_code_point(s, i, cp)) return false;
+    return true;
+}
+
 }  // namespace ringpost::utf8

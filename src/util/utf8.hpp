@@ -18,6 +18,8 @@ bool next_code_point(std::string_view s, size_t& i, uint32_t& cp);
 
 void append(std::string& out, uint32_t cp);
 
+// Whether all of `s` is valid UTF-8 (next_code_point's rules).
+bool valid(std::string_view s);
 // `bytes` as valid UTF-8: valid sequences kept, each invalid byte U+FFFD.
 std::string sanitize(std::string_view bytes);
 
