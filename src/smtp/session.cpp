@@ -545,7 +545,9 @@ void Session::Impl::start_message() {
     env.received_at = policy.now();
     env.helo = helo;
     env.client_ip = client.ip;
-    env.protocol = protocol_name(greeting == Greeting::kEhlo, env.smtputf8, client.tls, client.authenticated);
+    env.protocol = !client.protocol.empty()
+                       ? client.protocol
+                       : std::string(protocol_name(greeting == Greeting::kEhlo, env.smtputf8, client.tls, client.authenticated));
     // Allocated only now, sized by the client's SIZE hint when it gave one,
     // so idle sessions and small messages stay cheap.
     uint64_t hint = declared_size != 0 ? std::min(declared_size, size_limit()) : kInitialMessageBuffer;

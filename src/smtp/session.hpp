@@ -66,6 +66,9 @@ struct ClientInfo {
     bool authenticated = false;
     std::string auth_user = {};     // the login (lower-cased), once authenticated
     bool relay_allowed = false;  // client is in relay_networks (decided once at connect)
+    // When set: the envelope's protocol and the Received: "with" clause
+    // instead of the SMTP name ("HTTP" for the injection API).
+    std::string protocol = {};
 };
 
 enum class RcptVerdict {
