@@ -573,6 +573,7 @@ const EgressSource* DeliveryEngine::Impl::choose_source(const mail::Envelope& en
 }
 
 void DeliveryEngine::Impl::retire_destination(const std::string& key) {
+    if (!ring) return;   // stopped: the map goes with the engine
     // Erased from a posted task, not from inside the worker coroutine that
     // noticed it (its frame is still running Destination code).
     ring->post([this, key] {

@@ -34,6 +34,9 @@ Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vecto
 
 void DeliveryEngine::Impl::site_detached(Site& site) {
     site.detach();
+    // The engine's ring has stopped and its destinations are being
+    // destroyed (a drained stop): the sites go with the engine.
+    if (!ring) return;
     // Forgotten from a posted task, not from inside a coroutine of the site.
     ring->post([this, key = site.key()] {
         auto it = sites.find(key);

@@ -59,7 +59,8 @@ cleanup_all() {
     kill -KILL "$p" 2>/dev/null || true
   done
   STARTED_PIDS=(); PF_MASTERS=()
-  [ -n "${BENCH_DIR:-}" ] && [ -d "$BENCH_DIR" ] && rm -rf "$BENCH_DIR"
+  # KEEP_BENCH_DIR=1 keeps the servers' configurations, logs and stores for a look.
+  [ -n "${BENCH_DIR:-}" ] && [ -d "$BENCH_DIR" ] && [ -z "${KEEP_BENCH_DIR:-}" ] && rm -rf "$BENCH_DIR"
   return 0
 }
 
