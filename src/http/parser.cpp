@@ -45,8 +45,7 @@ bool RequestParser::in_body() const { return beast_ && beast_->parser.is_header_
 bool RequestParser::check_start(std::string_view input, size_t& consumed) {
     if (!beast_->parser.got_some())
         while (consumed < input.size() && (input[consumed] == '\r' || input[consumed] == '\n')) ++consumed;
-    // Beast takes nothing before the whole header is in: the unconsumed
-    // input starts with the request line until then.
+    // Until Beast takes the request line, the unconsumed input starts with it.
     const std::string_view rest = input.substr(consumed);
     const size_t eol = rest.find('\n');
     const size_t line = eol == std::string_view::npos ? rest.size() : eol;
@@ -60,17 +59,30 @@ RequestParser::Event RequestParser::feed(std::string_view input, size_t& consume
         if (!beast_) {
             beast_ = std::make_unique<Beast>();
             auto& p = beast_->parser;
-            p.eager(true);
+            // Not eager until the header is in: put() then stops at its
+            // end, so header_seen_ counts header bytes only.
+            p.eager(false);
             p.header_limit(static_cast<std::uint32_t>(limits_.max_header));
             p.body_limit(limits_.max_body);
+            header_seen_ = 0;
             continue_sent_ = false;
         }
         auto& p = beast_->parser;
-        if (!p.is_header_done() && !check_start(input, consumed)) return fail(414, "request line too long");
+        const bool in_header = !p.is_header_done();
+        if (in_header && header_seen_ == 0 && !check_start(input, consumed)) return fail(414, "request line too long");
         boost::beast::error_code ec;
         const std::string_view rest = input.substr(consumed);
         const size_t used = p.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
         consumed += used;
+        if (in_header) {
+            // Beast takes the start line and each complete field as they
+            // come, and applies its limit to what is left: the whole block
+            // is counted here.
+            header_seen_ += used;
+            const size_t pending = p.is_header_done() ? 0 : input.size() - consumed;
+            if (header_seen_ + pending > limits_.max_header) return fail(431, "request header fields too large");
+            if (p.is_header_done()) p.eager(true);
+        }
         if (ec == beast_http::error::need_more || (!ec && !p.is_done() && used == 0)) {
             // A chunk header or trailer that never ends would fill the buffer.
             if (input.size() - consumed > limits_.max_header) return fail(400, "chunk header too long");
@@ -96,8 +108,7 @@ RequestParser::Event RequestParser::finish() {
     r.method = method_from(r.method_text);
     r.target = std::string(view(message.target()));
     if (!parse_target(r.target, r.path, r.query)) return fail(400, "bad request target");
-    r.version = message.version();
-    if (r.version != 10 && r.version != 11) return fail(505, "HTTP version not supported");
+    r.version = message.version();   // Beast takes HTTP/1.0 and HTTP/1.1 only (else bad_version: 400)
     r.keep_alive = message.keep_alive();
     for (const auto& field : message) r.headers.add(std::string(view(field.name_string())), std::string(view(field.value())));
     r.body = std::move(message.body());

@@ -72,6 +72,7 @@ private:
 
     ParserLimits limits_;
     std::unique_ptr<Beast> beast_;   // the request in progress
+    size_t header_seen_ = 0;   // header bytes Beast took of the request in progress
     bool continue_sent_ = false;
     int error_status_ = 0;
     std::string error_text_;

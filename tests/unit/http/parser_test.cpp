@@ -110,6 +110,15 @@ TEST(HttpParser, LimitsHaveTheirStatus) {
     const std::string big_field = "X-Big: " + std::string(1200, 'b') + "\r\n";
     EXPECT_EQ(feed_all("GET / HTTP/1.1\r\n" + big_field + "\r\n", limits).error, 431);
     EXPECT_EQ(feed_all("GET / HTTP/1.1\r\n" + big_field, limits).error, 431);
+    // Many small fields, each taken as it comes, count together; the request
+    // line first, so its own check does not mistake a field for it.
+    std::vector<std::string> small_fields = {"GET / HTTP/1.1\r\n"};
+    for (int i = 0; i < 100; ++i) small_fields.push_back("X-Field-" + std::to_string(i) + ": 0123456789\r\n");
+    EXPECT_EQ(feed_chunks(small_fields, limits).error, 431);
+    small_fields.resize(40);
+    small_fields.push_back("\r\n");
+    EXPECT_EQ(feed_chunks(small_fields, limits).error, 0);
+    EXPECT_EQ(feed_chunks(small_fields, limits).requests.size(), 1u);
     // The body: a Content-Length over the limit is refused with the header.
     EXPECT_EQ(feed_all("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits).error, 413);
     EXPECT_EQ(feed_all("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", limits).error, 0);
