@@ -110,7 +110,7 @@ io::Task<bool> Driver::respond(Request request) {
 io::Task<bool> Driver::refuse(int status, const std::string& text) {
     Response response = Response::error(status, text);
     write_response(response, {.keep_alive = false}, conn_.out());
-    log::info("http_refused", {{"client", caller_.ip}, {"status", status}, {"error", text}});
+    log::warn("http_refused", {{"client", caller_.ip}, {"status", status}, {"error", text}});
     auto ending = conn_.hang_up("bad_request");
     co_return co_await std::move(ending);
 }

@@ -16,7 +16,8 @@
 //                  handled finishes and its answer says "Connection: close"
 //
 // One line per request in the log (http_request: method, path, status,
-// bytes, ms, client; warn for 5xx).
+// bytes, ms, client, token name; warn for 5xx), http_refused (warn) for a
+// request that could not be framed or timed out.
 #pragma once
 
 #include <chrono>
