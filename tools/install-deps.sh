@@ -16,7 +16,7 @@ packages=(
   g++ meson ninja-build pkg-config
   # libraries (README "Dependencies" says why each is here)
   liburing-dev libssl-dev libc-ares-dev librocksdb-dev
-  libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev nlohmann-json3-dev
+  libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev nlohmann-json3-dev libboost-dev
   # to try it as README's Quick start does
   swaks curl
 )

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ int run_admin_command(store::Store& store, const std::vector<std::string>& args,
 struct AdminExtras {
     const config::Config* config = nullptr;
     delivery::DeliveryEngine* engine = nullptr;
+    // Held around each command when set: the admin socket and the HTTP
+    // admin API then run commands one at a time between them, as the
+    // socket alone always did.
+    std::mutex* serial = nullptr;
 };
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
                       std::string_view stdin_data, std::string& out, std::string& err);

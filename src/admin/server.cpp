@@ -180,6 +180,8 @@ void AdminServer::serve_connection(int fd) {
     } else {
         words = command_words(req->args);
         try {
+            std::unique_lock<std::mutex> serial;
+            if (extras_.serial) serial = std::unique_lock(*extras_.serial);
             code = run_admin_command(*store_, extras_, req->args, req->stdin_data, out, err);
         } catch (const std::exception& e) {
             // A command must not take the admin thread (and the socket) down with it.

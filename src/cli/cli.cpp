@@ -14,6 +14,7 @@
 #include "admin/admin.hpp"
 #include "cli/admin_parser.hpp"
 #include "cli/dkim_keygen.hpp"
+#include "cli/http_token.hpp"
 #include "cli/internal.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
@@ -91,6 +92,8 @@ int run_cli(int argc, char** argv) {
     DkimKeygenArgs keygen_args;
     auto keygen = add_dkim_keygen(app, keygen_args);
     with_config(keygen);
+    HttpTokenArgs token_args;
+    auto token = with_config(add_http_token(app, token_args));
 
     // user, queue, mailbox: built from the admin command table.
     AdminParser admin_commands(app, with_config);
@@ -122,6 +125,7 @@ int run_cli(int argc, char** argv) {
     if (!serve->parsed()) log::set_level(log::Level::kWarn);
 
     if (keygen->parsed()) return run_dkim_keygen(config, keygen_args);
+    if (token->parsed()) return run_http_token(config, token_args);
     if (check->parsed()) {
         // The DKIM keys as `serve` loads them: a missing or bad key file
         // is found here, not at the next restart.

@@ -33,6 +33,7 @@ Config default_config() {
     c.smtps.listen.push_back(parse_listen("127.0.0.1:4650"));
     c.pop3s.listen.push_back(parse_listen("127.0.0.1:9950"));
     c.imaps.listen.push_back(parse_listen("127.0.0.1:9930"));
+    c.http.listen.push_back(parse_listen("127.0.0.1:8025"));
     c.relay.local_domains = {"localhost"};
     c.relay.relay_networks = {parse_network("127.0.0.0/8"), parse_network("::1/128")};
     c.admin_socket = c.data_dir + "/admin.sock";
@@ -78,6 +79,8 @@ std::string describe_config(const Config& c) {
     s += "smtps_listen: " + listens(c.smtps.listen) + "\n";
     s += "pop3s_listen: " + listens(c.pop3s.listen) + "\n";
     s += "imaps_listen: " + listens(c.imaps.listen) + "\n";
+    s += "http_listen: " + listens(c.http.listen) + (c.http.tls ? " (https)" : "") + "\n";
+    s += "http_tokens_file: " + (c.http.tokens_file.empty() ? std::string("(none: relay_networks only)") : c.http.tokens_file) + "\n";
     s += "tls_cert: " + (c.tls.cert.empty() ? std::string("(self-signed in data_dir/tls)") : c.tls.cert) + "\n";
     s += "data_dir: " + c.data_dir + "\n";
     s += "admin_socket: " + c.admin_socket + "\n";

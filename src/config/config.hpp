@@ -46,6 +46,12 @@ constexpr uint64_t kInflightPerIpDivisor = 8;
 // and every one would wait for the overdraft.
 constexpr uint64_t kMinInflightShare = 256 * 1024;
 
+// [http] max_body_size when not given: a message of max_message_size
+// bytes as base64 inside JSON, and 1 MiB for everything else.
+constexpr uint64_t default_http_max_body_size(uint64_t max_message_size) {
+    return max_message_size / 3 * 4 + 4 + (uint64_t{1} << 20);
+}
+
 struct SmtpConfig {
     std::vector<ListenAddress> listen;   // default 127.0.0.1:2525
     uint64_t max_message_size = 26214400;
@@ -284,6 +290,22 @@ struct EgressConfig {
     bool operator==(const EgressConfig&) const = default;
 };
 
+// [http]: the HTTP API listener (docs/HTTP.md): the admin API now,
+// injection, metrics and the status page on the same router.
+struct HttpConfig {
+    std::vector<ListenAddress> listen;   // default 127.0.0.1:8025; empty = no HTTP
+    bool tls = false;                    // https with the [tls] certificate
+    std::string tokens_file;             // "" = none: only relay_networks may call /api/*
+    // Room for [smtp] max_message_size sent as base64 inside JSON (4/3 of
+    // it) and 1 MiB for the rest of the request, unless given.
+    uint64_t max_body_size = default_http_max_body_size(SmtpConfig{}.max_message_size);
+    uint32_t idle_timeout = 60;          // seconds for the next request
+    uint32_t max_connections = 1000;
+    uint32_t max_connections_per_ip = 100;
+
+    bool operator==(const HttpConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 
@@ -313,6 +335,7 @@ struct Config {
     ShapingConfig shaping;
     DkimConfig dkim;
     EgressConfig egress;
+    HttpConfig http;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 

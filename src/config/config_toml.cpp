@@ -68,6 +68,7 @@ void check_dkim_users(const Reader& r, const DkimConfig& dkim) {
 void finish(const Reader& r, Config& c, const Given& given) {
     if (!given.count("smtp.max_inflight_bytes_per_ip"))
         c.smtp.max_inflight_bytes_per_ip = c.smtp.max_inflight_bytes / kInflightPerIpDivisor;
+    if (!given.count("http.max_body_size")) c.http.max_body_size = default_http_max_body_size(c.smtp.max_message_size);
     if (c.tls.cert.empty() != c.tls.key.empty()) r.fail(c.tls.cert.empty() ? "tls.cert" : "tls.key", "cert and key go together");
     if (c.imap.idle_timeout < 1800) r.fail("imap.idle_timeout", "must be at least 30m (RFC 3501 5.4)");
     if (!given.count("dkim.key_dir")) c.dkim.key_dir = c.data_dir + "/dkim";

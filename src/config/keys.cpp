@@ -229,6 +229,20 @@ void add_tls_and_submission(std::vector<Key>& t) {
     t.push_back(listen("imaps.listen", "IMAP over implicit TLS; [] = none", RP_FIELD(imaps.listen)));
 }
 
+void add_http(std::vector<Key>& t) {
+    t.push_back(listen("http.listen", "HTTP API listen addresses (docs/HTTP.md); [] turns HTTP off", RP_FIELD(http.listen)));
+    t.push_back(boolean("http.tls", "https on those addresses, with the [tls] certificate", RP_FIELD(http.tls)));
+    t.push_back(string("http.tokens_file", "bearer tokens (NAME SHA256-HEX lines); \"\" = none: /api/* for relay_networks only",
+                       RP_FIELD(http.tokens_file)));
+    Key body = byte_size("http.max_body_size", "largest request body (\"40M\"); larger ones get 413",
+                         RP_FIELD(http.max_body_size));
+    body.computed = "[smtp] max_message_size * 4/3 (base64 inside JSON) + 1 MiB";
+    t.push_back(std::move(body));
+    t.push_back(duration("http.idle_timeout", "how long a connection waits for its next request, then closes",
+                         RP_FIELD(http.idle_timeout), false));
+    add_connection_limits(t, "http", RP_FIELD(http), "http (plain and https together)");
+}
+
 std::vector<Key> build() {
     std::vector<Key> t;
     add_top_level(t);
@@ -240,6 +254,7 @@ std::vector<Key> build() {
     add_shaping_keys(t);
     add_dkim_keys(t);
     add_egress_keys(t);
+    add_http(t);
     return t;
 }
 

@@ -61,4 +61,16 @@ imap::Timeouts imap_timeouts(const Config& config) {
     return t;
 }
 
+http::ParserLimits http_limits(const Config& config) {
+    http::ParserLimits l;
+    l.max_body = config.http.max_body_size;
+    return l;
+}
+
+http::Timeouts http_timeouts(const Config& config) {
+    http::Timeouts t;
+    t.idle = std::chrono::seconds(config.http.idle_timeout);
+    return t;
+}
+
 }  // namespace ringpost::config

@@ -36,12 +36,13 @@ private:
 // One limiter per service, as Dovecot has per-service limits: a flood on
 // port 25 never takes the slots of IMAP, POP3 or submission users. The
 // implicit-TLS listeners count with their service (smtps with submission,
-// pop3s with pop3, imaps with imap).
+// pop3s with pop3, imaps with imap, https with http).
 struct ServiceLimiters {
     ConnectionLimiter* smtp = nullptr;
     ConnectionLimiter* submission = nullptr;
     ConnectionLimiter* pop3 = nullptr;
     ConnectionLimiter* imap = nullptr;
+    ConnectionLimiter* http = nullptr;   // http and https
 };
 
 }  // namespace ringpost::server

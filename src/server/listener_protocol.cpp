@@ -2,7 +2,9 @@
 
 namespace ringpost::server {
 
-bool is_implicit_tls(Protocol p) { return p == Protocol::kSmtps || p == Protocol::kPop3s || p == Protocol::kImaps; }
+bool is_implicit_tls(Protocol p) {
+    return p == Protocol::kSmtps || p == Protocol::kPop3s || p == Protocol::kImaps || p == Protocol::kHttps;
+}
 
 const char* protocol_name(Protocol p) {
     switch (p) {
@@ -13,6 +15,8 @@ const char* protocol_name(Protocol p) {
         case Protocol::kPop3s: return "pop3s";
         case Protocol::kImap: return "imap";
         case Protocol::kImaps: return "imaps";
+        case Protocol::kHttp: return "http";
+        case Protocol::kHttps: return "https";
     }
     return "?";
 }
@@ -24,6 +28,8 @@ ConnectionLimiter& limiter_for(const ServiceLimiters& limiters, Protocol p) {
         case Protocol::kSmtps: return *limiters.submission;
         case Protocol::kPop3:
         case Protocol::kPop3s: return *limiters.pop3;
+        case Protocol::kHttp:
+        case Protocol::kHttps: return *limiters.http;
         case Protocol::kImap:
         case Protocol::kImaps: break;
     }
@@ -41,6 +47,14 @@ const char* refusal_reply(Protocol p, ConnectionLimiter::Verdict verdict) {
         case Protocol::kImaps:
             return per_ip ? "* BYE [UNAVAILABLE] Too many connections from your address\r\n"
                           : "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+        case Protocol::kHttp:
+        case Protocol::kHttps:
+            return per_ip ? "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 52\r\nConnection: close\r\n\r\n"
+                            "{\"error\": \"too many connections from your address\"}\n"
+                          : "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 51\r\nConnection: close\r\n\r\n"
+                            "{\"error\": \"too many connections, try again later\"}\n";
         case Protocol::kSmtp:
         case Protocol::kSubmission:
         case Protocol::kSmtps:

@@ -7,7 +7,7 @@
 
 namespace ringpost::server {
 
-enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps };
+enum class Protocol { kSmtp, kSubmission, kSmtps, kPop3, kPop3s, kImap, kImaps, kHttp, kHttps };
 
 bool is_implicit_tls(Protocol p);
 const char* protocol_name(Protocol p);   // "smtp", "smtps", ... for logs
@@ -18,7 +18,8 @@ ConnectionLimiter& limiter_for(const ServiceLimiters& limiters, Protocol p);
 
 // One line with CRLF in the client's protocol: SMTP's 421 (RFC 5321 3.8),
 // POP3's -ERR with RFC 3206's SYS/TEMP, IMAP's BYE greeting (RFC 3501
-// 7.1.5) with RFC 5530's UNAVAILABLE. `verdict` is not kOk.
+// 7.1.5) with RFC 5530's UNAVAILABLE, HTTP's 503 with a JSON error and
+// Connection: close. `verdict` is not kOk.
 const char* refusal_reply(Protocol p, ConnectionLimiter::Verdict verdict);
 
 }  // namespace ringpost::server

@@ -13,7 +13,8 @@ std::vector<ServiceAddresses> services(const config::Config& c) {
     return {{&c.smtp.listen, &WorkerListeners::smtp},     {&c.pop3.listen, &WorkerListeners::pop3},
             {&c.imap.listen, &WorkerListeners::imap},     {&c.submission.listen, &WorkerListeners::submission},
             {&c.smtps.listen, &WorkerListeners::smtps},   {&c.pop3s.listen, &WorkerListeners::pop3s},
-            {&c.imaps.listen, &WorkerListeners::imaps}};
+            {&c.imaps.listen, &WorkerListeners::imaps},
+            {&c.http.listen, c.http.tls ? &WorkerListeners::https : &WorkerListeners::http}};
 }
 
 }  // namespace

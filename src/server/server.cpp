@@ -39,6 +39,22 @@ io::BlockingPool::Options sign_pool_options(unsigned threads) {
     return options;
 }
 
+io::BlockingPool::Options admin_pool_options(const config::Config& config) {
+    io::BlockingPool::Options options;
+    options.threads = 1;
+    options.max_queued = 64;
+    options.name = "rp-admin";
+    options.nice = static_cast<int>(config.pool_nice);
+    return options;
+}
+
+Result<std::shared_ptr<const http::TokenSet>> load_tokens(const config::Config& config) {
+    if (config.http.tokens_file.empty()) return std::shared_ptr<const http::TokenSet>();
+    auto tokens = http::TokenSet::load(config.http.tokens_file);
+    if (!tokens) return make_error("http.tokens_file: " + tokens.error().message);
+    return std::make_shared<const http::TokenSet>(std::move(tokens).value());
+}
+
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     store::StoreOptions options{config.data_dir};
     options.min_free_space = config.store.min_free_space;
@@ -65,13 +81,15 @@ Result<std::unique_ptr<Server>> Server::open(const config::Config& config, const
     } catch (const config::ConfigError& e) {
         return make_error(e.what());
     }
+    auto tokens = load_tokens(config);
+    if (!tokens) return tokens.error();
     return std::unique_ptr<Server>(new Server(config, nofile, std::move(store).value(), std::move(listeners).value(),
-                                              std::move(tls).value(), std::move(dkim)));
+                                              std::move(tls).value(), std::move(dkim), std::move(tokens).value()));
 }
 
 Server::Server(const config::Config& config, const NofileLimit& nofile, std::unique_ptr<store::Store> store,
                std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls,
-               std::unique_ptr<DkimSigning> dkim)
+               std::unique_ptr<DkimSigning> dkim, std::shared_ptr<const http::TokenSet> tokens)
     : config_(config),
       threads_(static_cast<unsigned>(listeners.size())),
       store_(std::move(store)),
@@ -88,6 +106,9 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       egress_pools_(config.egress),
       pool_filter_(egress_pools_),
       filters_({&pool_filter_, dkim_filter_.get()}),
+      http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
+      admin_pool_(admin_pool_options(config)),
+      router_(http_tokens_.get()),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -113,9 +134,13 @@ Result<void> Server::start() {
         return make_error(e.what());
     }
     if (auto r = engine_->start(); !r) return r;
-    if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
+    const admin::AdminExtras extras{&config_, engine_.get(), &admin_serial_};
+    if (auto r = admin_.start(*store_, config_.admin_socket, extras); !r) return r;
+    admin_api_ = std::make_unique<api::AdminApi>(*store_, extras, admin_pool_);
+    api_services_.admin = admin_api_.get();
+    api::add_routes(router_, api_services_);
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
-                                  &smtp_auth_,   &inflight_,     &filters_};
+                                  &smtp_auth_,   &inflight_,     &filters_,      &router_};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));
@@ -134,6 +159,8 @@ void Server::log_listening() const {
                             {"smtps", join_addresses(c.smtps.listen)},
                             {"pop3s", join_addresses(c.pop3s.listen)},
                             {"imaps", join_addresses(c.imaps.listen)},
+                            {c.http.tls ? "https" : "http", join_addresses(c.http.listen)},
+                            {"http_tokens", http_tokens_ ? c.http.tokens_file : std::string("(none: relay_networks)")},
                             {"threads", threads_},
                             {"data_dir", c.data_dir},
                             {"admin_socket", c.admin_socket},
@@ -161,6 +188,7 @@ void Server::stop() {
     //    spooled for the next start.
     pool_.stop();
     login_pool_.stop();
+    admin_pool_.stop();
     if (sign_pool_) sign_pool_->stop();
     admin_.stop();
     if (engine_) {
@@ -179,6 +207,15 @@ void Server::stop() {
     //    store last.
     workers_.clear();
     log::info("stopped", {{"batches", stats.batches}, {"commits", stats.requests}, {"max_batch", stats.max_batch}});
+}
+
+Result<void> Server::reload_http_tokens() {
+    if (!http_tokens_) return {};
+    auto tokens = load_tokens(config_);
+    if (!tokens) return tokens.error();
+    log::info("http_tokens_reloaded", {{"file", config_.http.tokens_file}, {"tokens", tokens.value()->size()}});
+    http_tokens_->set(std::move(tokens).value());
+    return {};
 }
 
 int run_server(const config::Config& config) {
@@ -218,6 +255,8 @@ int run_server(const config::Config& config) {
         // Reading the files blocks: fine on this thread, which serves no
         // sessions. A bad new certificate keeps the old one in use.
         if (auto r = server.value()->reload_tls(); !r) log::error("tls_reload_failed", {{"error", r.error().message}});
+        if (auto r = server.value()->reload_http_tokens(); !r)
+            log::error("http_tokens_reload_failed", {{"error", r.error().message}});
     }
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}, {"grace_s", config.smtp.shutdown_grace}});
     server.value().reset();   // stops in order (Server::stop), the store closes last

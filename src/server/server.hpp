@@ -8,13 +8,18 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "auth/login_throttle.hpp"
 #include "auth/smtp_auth.hpp"
 #include "admin/admin.hpp"
+#include "api/admin_api.hpp"
+#include "api/routes.hpp"
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
+#include "http/router.hpp"
+#include "http/tokens.hpp"
 #include "io/blocking_pool.hpp"
 #include "server/dkim_filter.hpp"
 #include "server/dkim_signing.hpp"
@@ -48,13 +53,15 @@ public:
     Result<void> start();
     // SIGHUP: re-reads the certificate; sessions keep the one they have.
     Result<void> reload_tls() { return tls_->reload(); }
+    // SIGHUP: re-reads [http] tokens_file (a bad file keeps the tokens in use).
+    Result<void> reload_http_tokens();
     // Idempotent; the destructor calls it.
     void stop();
 
 private:
     Server(const config::Config& config, const NofileLimit& nofile, std::unique_ptr<store::Store> store,
            std::vector<WorkerListeners> listeners, std::unique_ptr<TlsSetup> tls,
-           std::unique_ptr<DkimSigning> dkim);
+           std::unique_ptr<DkimSigning> dkim, std::shared_ptr<const http::TokenSet> tokens);
     void log_listening() const;
 
     const config::Config& config_;
@@ -90,7 +97,18 @@ private:
     // Starts before the listeners take mail and stops after them, so that
     // every accepted message is handed over or stays spooled.
     std::unique_ptr<delivery::DeliveryEngine> engine_;
+    // Admin commands run one at a time, from the admin socket and the HTTP API.
+    std::mutex admin_serial_;
     admin::AdminServer admin_;
+    // The HTTP API ([http]): the tokens (null without a tokens file), the
+    // thread that runs its admin commands (one: they take turns anyway, and
+    // a long `queue list` never holds up the mailbox front ends' pool),
+    // the handlers and the routes the workers serve.
+    std::unique_ptr<http::TokenHolder> http_tokens_;
+    io::BlockingPool admin_pool_;
+    std::unique_ptr<api::AdminApi> admin_api_;
+    api::Services api_services_;
+    http::Router router_;
     ServiceLimits limits_;
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;

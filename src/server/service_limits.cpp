@@ -8,7 +8,7 @@
 namespace ringpost::server {
 namespace {
 
-enum Service { kSmtp, kSubmission, kPop3, kImap };
+enum Service { kSmtp, kSubmission, kPop3, kImap, kHttp };
 
 // A service without listeners takes no share.
 uint32_t wanted(uint32_t max, bool listens) { return listens ? max : 0u; }
@@ -21,13 +21,14 @@ std::vector<ServiceShare> granted_shares(const config::Config& c, const NofileLi
         {"submission", wanted(c.submission.max_connections, !c.submission.listen.empty() || !c.smtps.listen.empty()), 0},
         {"pop3", wanted(c.pop3.max_connections, !c.pop3.listen.empty() || !c.pop3s.listen.empty()), 0},
         {"imap", wanted(c.imap.max_connections, !c.imap.listen.empty() || !c.imaps.listen.empty()), 0},
+        {"http", wanted(c.http.max_connections, !c.http.listen.empty()), 0},
     };
     const bool clamped = share_connections(connections, shares);
     log::event(clamped ? log::Level::kWarn : log::Level::kInfo, "fd_limit",
                {{"nofile", nofile.soft}, {"was", nofile.soft_before}, {"hard", nofile.hard}, {"reserve", reserve},
                 {"connections", connections}, {"clamped", clamped ? "yes" : "no"},
                 {"smtp", shares[kSmtp].granted}, {"submission", shares[kSubmission].granted},
-                {"pop3", shares[kPop3].granted}, {"imap", shares[kImap].granted}});
+                {"pop3", shares[kPop3].granted}, {"imap", shares[kImap].granted}, {"http", shares[kHttp].granted}});
     return shares;
 }
 
@@ -42,6 +43,7 @@ ServiceLimits::ServiceLimits(const config::Config& c, const std::vector<ServiceS
     : smtp_(s[kSmtp].granted, c.smtp.max_connections_per_ip),
       submission_(s[kSubmission].granted, c.submission.max_connections_per_ip),
       pop3_(s[kPop3].granted, c.pop3.max_connections_per_ip),
-      imap_(s[kImap].granted, c.imap.max_connections_per_ip) {}
+      imap_(s[kImap].granted, c.imap.max_connections_per_ip),
+      http_(s[kHttp].granted, c.http.max_connections_per_ip) {}
 
 }  // namespace ringpost::server

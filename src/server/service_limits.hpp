@@ -1,4 +1,4 @@
-// The connection limits of the four services (SMTP, submission, POP3, IMAP):
+// The connection limits of the five services (SMTP, submission, POP3, IMAP, HTTP):
 // each service's max_connections, shared so that together they stay below
 // the descriptor limit less a reserve (fd_budget.hpp), and its per-IP limit.
 // Decided once at start and logged (`fd_limit`); the limiters are shared by
@@ -19,7 +19,7 @@ public:
     ServiceLimits(const ServiceLimits&) = delete;
     ServiceLimits& operator=(const ServiceLimits&) = delete;
 
-    ServiceLimiters limiters() { return {&smtp_, &submission_, &pop3_, &imap_}; }
+    ServiceLimiters limiters() { return {&smtp_, &submission_, &pop3_, &imap_, &http_}; }
 
 private:
     ServiceLimits(const config::Config& config, const std::vector<ServiceShare>& shares);
@@ -28,6 +28,7 @@ private:
     ConnectionLimiter submission_;
     ConnectionLimiter pop3_;
     ConnectionLimiter imap_;
+    ConnectionLimiter http_;
 };
 
 }  // namespace ringpost::server

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "io/task.hpp"
+#include "http/connection.hpp"
 #include "imap/connection.hpp"   // IMAP front end
 #include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
@@ -45,6 +47,10 @@ struct Worker::State {
     imap::SessionConfig imap_config;
     imap::Timeouts imap_timeouts;
     imap::Backend* imap_backend = nullptr;
+    // The HTTP API ([http]): the parser's limits, the timeouts, the routes.
+    http::ParserLimits http_limits;
+    http::Timeouts http_timeouts;
+    const http::Router* http_router = nullptr;
     // TLS for STARTTLS/STLS (when [tls] starttls) and the implicit listeners.
     tls::ContextHolder* tls = nullptr;
     bool starttls = false;
@@ -69,6 +75,9 @@ struct Worker::State {
           imap_config(config::imap_session_config(config)),
           imap_timeouts(config::imap_timeouts(config)),
           imap_backend(services.imap),
+          http_limits(config::http_limits(config)),
+          http_timeouts(config::http_timeouts(config)),
+          http_router(services.http),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
@@ -118,6 +127,20 @@ io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint
     co_await std::move(serving);
 }
 
+// The HTTP API: one http::serve_connection per accepted socket.
+io::Task<void> serve_http(Worker::State& st, int fd, http::Caller caller, bool implicit_tls) {
+    http::ConnectionContext ctx{st.http_limits, *st.http_router, st.http_timeouts, st.live};
+    ctx.tls = implicit_tls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    auto serving = http::serve_connection(fd, std::move(caller), ctx);
+    co_await std::move(serving);
+}
+
+// Every listening socket list of a worker, for what is done to all of them.
+std::array<std::vector<io::Fd>*, 9> socket_lists(WorkerListeners& l) {
+    return {&l.smtp, &l.pop3, &l.imap, &l.submission, &l.smtps, &l.pop3s, &l.imaps, &l.http, &l.https};
+}
+
 io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd, Protocol protocol) {
     auto peer = io::peer_address(fd);
     if (!peer) {
@@ -142,6 +165,13 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     io::set_nodelay(fd);
     if (protocol == Protocol::kPop3 || protocol == Protocol::kPop3s) {
         auto serving = serve_pop3(st, fd, client.ip, client.port, protocol == Protocol::kPop3s);
+        co_await std::move(serving);
+        limiter.release(ip16);
+        co_return;
+    }
+    if (protocol == Protocol::kHttp || protocol == Protocol::kHttps) {
+        http::Caller caller{client.ip, client.port, false, st.policy.relay_allowed(ip16), {}};
+        auto serving = serve_http(st, fd, std::move(caller), protocol == Protocol::kHttps);
         co_await std::move(serving);
         limiter.release(ip16);
         co_return;
@@ -216,13 +246,8 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
     // Close the listening sockets too: the kernel would otherwise complete
     // handshakes into the backlog that nobody will ever answer; closed, new
     // clients get a refusal and try another MX or later.
-    for (auto& fd : st.listeners->smtp) fd.reset();
-    for (auto& fd : st.listeners->pop3) fd.reset();
-    for (auto& fd : st.listeners->imap) fd.reset();
-    for (auto& fd : st.listeners->submission) fd.reset();
-    for (auto& fd : st.listeners->smtps) fd.reset();
-    for (auto& fd : st.listeners->pop3s) fd.reset();
-    for (auto& fd : st.listeners->imaps) fd.reset();
+    for (auto* list : socket_lists(*st.listeners))
+        for (auto& fd : *list) fd.reset();
     st.live.cancel_all(false);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (st.live.size() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -289,6 +314,8 @@ void Worker::thread_main() {
     if (services_.tls) listen(listeners_.smtps, Protocol::kSmtps);
     if (services_.tls && services_.pop3) listen(listeners_.pop3s, Protocol::kPop3s);
     if (services_.tls && services_.imap) listen(listeners_.imaps, Protocol::kImaps);
+    if (services_.http) listen(listeners_.http, Protocol::kHttp);
+    if (services_.http && services_.tls) listen(listeners_.https, Protocol::kHttps);
     state_.store(st.get());
     started_.store(1);
     started_.notify_all();
@@ -305,13 +332,7 @@ void Worker::thread_main() {
     // deliberately rather than destroyed under their feet.
     st->ring.close();
     st->acceptors.clear();
-    listeners_.smtp.clear();
-    listeners_.pop3.clear();
-    listeners_.imap.clear();
-    listeners_.submission.clear();
-    listeners_.smtps.clear();
-    listeners_.pop3s.clear();
-    listeners_.imaps.clear();
+    for (auto* list : socket_lists(listeners_)) list->clear();
 }
 
 void Worker::request_shutdown() {

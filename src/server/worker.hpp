@@ -28,6 +28,9 @@ class Backend;
 namespace ringpost::tls {
 class ContextHolder;
 }
+namespace ringpost::http {
+class Router;
+}
 namespace ringpost::smtp {
 class Authenticator;
 class InflightBudget;
@@ -45,6 +48,8 @@ struct WorkerListeners {
     std::vector<io::Fd> smtps;        // submission over implicit TLS (RFC 8314)
     std::vector<io::Fd> pop3s;
     std::vector<io::Fd> imaps;
+    std::vector<io::Fd> http;         // the HTTP API (src/http, src/api)
+    std::vector<io::Fd> https;
 };
 
 // What a worker serves with, besides its configuration and store.
@@ -56,6 +61,7 @@ struct WorkerServices {
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
     smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
     smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (egress pool, DKIM signing); null = none
+    const http::Router* http = nullptr;           // required when there are HTTP listeners
 };
 
 class Worker {

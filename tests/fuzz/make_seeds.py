@@ -140,6 +140,18 @@ DSN_FIELDS = [
 ]
 
 
+HTTP = {
+    "get": b"GET /api/v1/queue/list?arg=a%20b&arg=c HTTP/1.1\r\nHost: x\r\n\r\n",
+    "pipelined": b"GET /api/v1/commands HTTP/1.1\r\nHost: x\r\n\r\n"
+                 b"POST /api/v1/user/add HTTP/1.1\r\nContent-Length: 13\r\n\r\n{\"args\": [1]}"
+                 b"HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    "chunked": b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+               b"5\r\nhello\r\n6;ext=\"q\"\r\n world\r\n0\r\nTrailer: t\r\n\r\n",
+    "absolute": b"\r\nOPTIONS http://h:8025/a%2Fb?x=1+2&y HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+    "bad": b"BREW /pot HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
+}
+
+
 def main():
     for name, data in SMTP.items():
         with_header("smtp_session", name, data, options=(0x00, 0x0e, 0x1f, 0x41))
@@ -151,6 +163,8 @@ def main():
     with_header("dot_decoder", "bare_lf", b"x\n.\n..\r\n.y\r\n\r\n.\r\ntail", options=(0x00, 0x05))
     for name, data in POP3.items():
         with_header("pop3_session", name, data, options=(0x00, 0x03, 0x05, 0x08))
+    for name, data in HTTP.items():
+        with_header("http_request", name, data, options=(0x00, 0x01, 0x02, 0x07))
     for i, data in enumerate(IMAP):
         with_header("imap_command", f"cmd{i:02}", data, options=(0x28, 0x2b))
     login = b"a0 LOGIN alice secret\r\na00 SELECT INBOX\r\n"

@@ -282,6 +282,8 @@ class Server:
         self.smtps_port = free_port()
         self.pop3s_port = free_port()
         self.imaps_port = free_port()
+        # The HTTP API (issue 14): on a port of its own, like every service.
+        self.http_port = free_port()
         self.ipv6 = ipv6
         listen = ["127.0.0.1:%d" % self.port]
         if ipv6:
@@ -297,6 +299,7 @@ class Server:
             "smtps": {"listen": ["127.0.0.1:%d" % self.smtps_port]},
             "pop3s": {"listen": ["127.0.0.1:%d" % self.pop3s_port]},
             "imaps": {"listen": ["127.0.0.1:%d" % self.imaps_port]},
+            "http": {"listen": ["127.0.0.1:%d" % self.http_port]},
             "relay": {
                 "local_domains": ["localhost", "local.test"],
                 "relay_networks": ["127.0.0.0/8", "::1/128"],

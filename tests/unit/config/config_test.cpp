@@ -129,6 +129,33 @@ TEST_F(ConfigTest, AllKeysAreRead) {
     EXPECT_EQ(c.log.level, "debug");
 }
 
+TEST_F(ConfigTest, HttpKeysAndTheBodySizeThatFollowsTheMessageSize) {
+    const config::Config d = config::default_config();
+    ASSERT_EQ(d.http.listen.size(), 1u);
+    EXPECT_EQ(d.http.listen[0].text, "127.0.0.1:8025");
+    EXPECT_FALSE(d.http.tls);
+    EXPECT_EQ(d.http.tokens_file, "");
+    EXPECT_EQ(d.http.idle_timeout, 60u);
+    // A message of max_message_size as base64 in JSON fits, with 1 MiB to spare.
+    EXPECT_GE(d.http.max_body_size, d.smtp.max_message_size * 4 / 3 + (1u << 20));
+    EXPECT_EQ(load("[smtp]\nmax_message_size = 3000000\n").http.max_body_size,
+              config::default_http_max_body_size(3000000));
+    EXPECT_EQ(load("[smtp]\nmax_message_size = 3000000\n[http]\nmax_body_size = \"1M\"\n").http.max_body_size,
+              1u << 20);
+    const config::Config c = load(test::kEveryKey);
+    ASSERT_EQ(c.http.listen.size(), 1u);
+    EXPECT_EQ(c.http.listen[0].port, 8443);
+    EXPECT_TRUE(c.http.tls);
+    EXPECT_EQ(c.http.tokens_file, "/etc/rp/http-tokens");
+    EXPECT_EQ(c.http.max_body_size, 2u << 20);
+    EXPECT_EQ(c.http.idle_timeout, 120u);
+    EXPECT_EQ(c.http.max_connections, 18u);
+    EXPECT_EQ(c.http.max_connections_per_ip, 19u);
+    EXPECT_TRUE(load("[http]\nlisten = []\n").http.listen.empty());
+    EXPECT_THAT(error_of("[http]\nidle_timeout = 0\n"), HasSubstr("http.idle_timeout"));
+    EXPECT_THAT(config::describe_config(d), HasSubstr("http_listen: 127.0.0.1:8025\nhttp_tokens_file: (none"));
+}
+
 TEST_F(ConfigTest, AdminSocketFollowsDataDir) {
     EXPECT_EQ(load("data_dir = \"/srv/rp\"\n").admin_socket, "/srv/rp/admin.sock");
 }

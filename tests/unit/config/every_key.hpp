@@ -132,6 +132,14 @@ sources = ["v6"]
 "News.Example.ORG" = "bulk"
 [egress.users]
 "Alice@Example.ORG" = "vip"
+[http]
+listen = ["0.0.0.0:8443"]
+tls = true
+tokens_file = "/etc/rp/http-tokens"
+max_body_size = "2M"
+idle_timeout = "2m"
+max_connections = 18
+max_connections_per_ip = 19
 )";
 
 }  // namespace ringpost::test

@@ -36,5 +36,24 @@ TEST(ListenerProtocol, RefusalsSpeakTheClientsProtocol) {
     EXPECT_FALSE(is_implicit_tls(Protocol::kSubmission));
 }
 
+TEST(ListenerProtocol, HttpCountsWithItsOwnLimiterAndRefusesWith503) {
+    ConnectionLimiter smtp(1, 1), submission(1, 1), pop3(1, 1), imap(1, 1), http(1, 1);
+    const ServiceLimiters all{&smtp, &submission, &pop3, &imap, &http};
+    EXPECT_EQ(&limiter_for(all, Protocol::kHttp), &http);
+    EXPECT_EQ(&limiter_for(all, Protocol::kHttps), &http);
+    EXPECT_TRUE(is_implicit_tls(Protocol::kHttps));
+    EXPECT_FALSE(is_implicit_tls(Protocol::kHttp));
+    EXPECT_EQ(std::string(protocol_name(Protocol::kHttps)), "https");
+    for (const Verdict v : {Verdict::kTooManyTotal, Verdict::kTooManyFromIp}) {
+        const std::string reply = refusal_reply(Protocol::kHttp, v);
+        ASSERT_EQ(reply.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << reply;
+        EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos);
+        // Content-Length says exactly how long the body is.
+        const size_t at = reply.find("Content-Length: ");
+        const size_t body = reply.find("\r\n\r\n") + 4;
+        EXPECT_EQ(std::stoul(reply.substr(at + 16)), reply.size() - body) << reply;
+    }
+}
+
 }  // namespace
 }  // namespace ringpost::server
