@@ -4,6 +4,7 @@
 #include "api/routes.hpp"
 
 #include "api/admin_api.hpp"
+#include "api/injection_api.hpp"
 
 namespace ringpost::api {
 
@@ -14,6 +15,9 @@ void add_routes(http::Router& router, Services& services) {
     auto bind = [](AdminApi& a, io::Task<http::Response> (AdminApi::*fn)(const http::Request&, const http::Caller&)) {
         return [&a, fn](const http::Request& r, const http::Caller& c) { return (a.*fn)(r, c); };
     };
+    if (InjectionApi* injection = services.injection)
+        router.add(Method::kPost, "/api/v1/messages", Access::kApi,
+                   [injection](const http::Request& r, const http::Caller& c) { return injection->inject(r, c); });
     router.add(Method::kGet, "/api/v1/commands", Access::kApi, bind(admin, &AdminApi::commands))
         .add_prefix(Method::kGet, std::string(kAdminPrefix), Access::kApi, bind(admin, &AdminApi::run))
         .add_prefix(Method::kPost, std::string(kAdminPrefix), Access::kApi, bind(admin, &AdminApi::run));

@@ -15,9 +15,17 @@ namespace ringpost::api {
 
 class AdminApi;
 
-// What the handlers work with; outlives the router.
+class InjectionApi;
+class CallerRates;
+
+// What the handlers work with; outlives the router. Each worker has its own
+// router: the shared services, plus its own injection (which accepts mail
+// through the worker's policy and spool, on the worker's ring).
 struct Services {
     AdminApi* admin = nullptr;
+    const http::TokenHolder* tokens = nullptr;   // the router's: null without a tokens file
+    CallerRates* rates = nullptr;                // [http] max_message_rate, all workers
+    InjectionApi* injection = nullptr;           // the worker's; null = no injection route
 };
 
 void add_routes(http::Router& router, Services& services);

@@ -300,6 +300,7 @@ struct HttpConfig {
     // it) and 1 MiB for the rest of the request, unless given.
     uint64_t max_body_size = default_http_max_body_size(SmtpConfig{}.max_message_size);
     uint32_t idle_timeout = 60;          // seconds for the next request
+    std::string max_message_rate;        // per caller, injection API ("600/min"); "" = no limit
     uint32_t max_connections = 1000;
     uint32_t max_connections_per_ip = 100;
 

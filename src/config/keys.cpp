@@ -240,6 +240,10 @@ void add_http(std::vector<Key>& t) {
     t.push_back(std::move(body));
     t.push_back(duration("http.idle_timeout", "how long a connection waits for its next request, then closes",
                          RP_FIELD(http.idle_timeout), false));
+    t.push_back(string("http.max_message_rate",
+                       "messages each caller (API token, else client address) may inject (\"600/min\": bursts of up "
+                       "to 600); \"\" = no limit; over it: 429",
+                       RP_FIELD(http.max_message_rate), rate_check()));
     add_connection_limits(t, "http", RP_FIELD(http), "http (plain and https together)");
 }
 

@@ -110,13 +110,13 @@ Key sites_key() {
     return k;
 }
 
-Check rate_check() {
+}  // namespace
+
+kinds::Check rate_check() {
     return [](const Reader& r, const std::string& key, const std::string& value) {
         if (auto rate = delivery::parse_rate(value); !rate) r.fail(key, rate.error().message + ", got " + quote(value));
     };
 }
-
-}  // namespace
 
 void add_shaping_keys(std::vector<Key>& t) {
     t.push_back(boolean("shaping.mx_rollup", "domains whose MX hosts are the same are one site with one set of limits",

@@ -5,10 +5,13 @@
 
 #include <vector>
 
+#include "config/key_kinds.hpp"
 #include "config/keys.hpp"
 
 namespace ringpost::config {
 
 void add_shaping_keys(std::vector<Key>& table);
+// A key's check that its value is a rate ("300/min"; "" = no limit).
+kinds::Check rate_check();
 
 }  // namespace ringpost::config

@@ -73,4 +73,9 @@ http::Timeouts http_timeouts(const Config& config) {
     return t;
 }
 
+delivery::Rate http_message_rate(const Config& config) {
+    auto rate = delivery::parse_rate(config.http.max_message_rate);
+    return rate ? *rate : delivery::Rate{};
+}
+
 }  // namespace ringpost::config

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "delivery/rate.hpp"
 #include "http/connection.hpp"
 #include "imap/connection.hpp"
 #include "pop3/connection.hpp"
@@ -20,5 +21,7 @@ imap::SessionConfig imap_session_config(const Config& config);
 imap::Timeouts imap_timeouts(const Config& config);
 http::ParserLimits http_limits(const Config& config);
 http::Timeouts http_timeouts(const Config& config);
+// [http] max_message_rate (checked when the file was read).
+delivery::Rate http_message_rate(const Config& config);
 
 }  // namespace ringpost::config

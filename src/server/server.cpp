@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "config/engine_config.hpp"
+#include "config/protocol_configs.hpp"
 #include "server/listeners.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
@@ -108,7 +109,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       filters_({&pool_filter_, dkim_filter_.get()}),
       http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
       admin_pool_(admin_pool_options(config)),
-      router_(http_tokens_.get()),
+      http_rates_(config::http_message_rate(config)),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -138,9 +139,10 @@ Result<void> Server::start() {
     if (auto r = admin_.start(*store_, config_.admin_socket, extras); !r) return r;
     admin_api_ = std::make_unique<api::AdminApi>(*store_, extras, admin_pool_);
     api_services_.admin = admin_api_.get();
-    api::add_routes(router_, api_services_);
+    api_services_.tokens = http_tokens_.get();
+    api_services_.rates = &http_rates_;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
-                                  &smtp_auth_,   &inflight_,     &filters_,      &router_};
+                                  &smtp_auth_,   &inflight_,     &filters_,      &api_services_};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

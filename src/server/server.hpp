@@ -15,6 +15,7 @@
 #include "auth/smtp_auth.hpp"
 #include "admin/admin.hpp"
 #include "api/admin_api.hpp"
+#include "api/injection_api.hpp"
 #include "api/routes.hpp"
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
@@ -107,8 +108,8 @@ private:
     std::unique_ptr<http::TokenHolder> http_tokens_;
     io::BlockingPool admin_pool_;
     std::unique_ptr<api::AdminApi> admin_api_;
-    api::Services api_services_;
-    http::Router router_;
+    api::CallerRates http_rates_;   // [http] max_message_rate of each caller
+    api::Services api_services_;     // each worker adds its own injection and routes
     ServiceLimits limits_;
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "config/protocol_configs.hpp"
@@ -20,7 +21,10 @@
 #include "io/ops.hpp"
 #include "io/ring.hpp"
 #include "io/task.hpp"
+#include "api/injection_api.hpp"
+#include "api/routes.hpp"
 #include "http/connection.hpp"
+#include "http/router.hpp"
 #include "imap/connection.hpp"   // IMAP front end
 #include "pop3/connection.hpp"
 #include "smtp/connection.hpp"
@@ -50,7 +54,11 @@ struct Worker::State {
     // The HTTP API ([http]): the parser's limits, the timeouts, the routes.
     http::ParserLimits http_limits;
     http::Timeouts http_timeouts;
-    const http::Router* http_router = nullptr;
+    // The worker's own routes: the shared services plus its injection,
+    // which accepts mail through this worker's policy and spool.
+    std::optional<api::Injector> injector;
+    std::optional<api::InjectionApi> injection;
+    http::Router http_router;
     // TLS for STARTTLS/STLS (when [tls] starttls) and the implicit listeners.
     tls::ContextHolder* tls = nullptr;
     bool starttls = false;
@@ -77,12 +85,21 @@ struct Worker::State {
           imap_backend(services.imap),
           http_limits(config::http_limits(config)),
           http_timeouts(config::http_timeouts(config)),
-          http_router(services.http),
+          http_router(services.api ? services.api->tokens : nullptr),
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
           inflight(services.inflight),
-          filter(services.filter) {}
+          filter(services.filter) {
+        if (!services.api) return;
+        injector.emplace(session_config, policy, spool, filter);
+        api::InjectionLimits limits;
+        limits.max_recipients = session_config.limits.max_recipients;
+        injection.emplace(*injector, limits, services.api->rates);
+        api::Services own = *services.api;
+        own.injection = &*injection;
+        api::add_routes(http_router, own);
+    }
 };
 
 namespace {
@@ -129,7 +146,7 @@ io::Task<void> serve_imap(Worker::State& st, int fd, const std::string& ip, uint
 
 // The HTTP API: one http::serve_connection per accepted socket.
 io::Task<void> serve_http(Worker::State& st, int fd, http::Caller caller, bool implicit_tls) {
-    http::ConnectionContext ctx{st.http_limits, *st.http_router, st.http_timeouts, st.live};
+    http::ConnectionContext ctx{st.http_limits, st.http_router, st.http_timeouts, st.live};
     ctx.tls = implicit_tls ? st.tls : nullptr;
     ctx.implicit_tls = implicit_tls;
     auto serving = http::serve_connection(fd, std::move(caller), ctx);
@@ -314,8 +331,8 @@ void Worker::thread_main() {
     if (services_.tls) listen(listeners_.smtps, Protocol::kSmtps);
     if (services_.tls && services_.pop3) listen(listeners_.pop3s, Protocol::kPop3s);
     if (services_.tls && services_.imap) listen(listeners_.imaps, Protocol::kImaps);
-    if (services_.http) listen(listeners_.http, Protocol::kHttp);
-    if (services_.http && services_.tls) listen(listeners_.https, Protocol::kHttps);
+    if (services_.api) listen(listeners_.http, Protocol::kHttp);
+    if (services_.api && services_.tls) listen(listeners_.https, Protocol::kHttps);
     state_.store(st.get());
     started_.store(1);
     started_.notify_all();

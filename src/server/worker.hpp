@@ -28,8 +28,8 @@ class Backend;
 namespace ringpost::tls {
 class ContextHolder;
 }
-namespace ringpost::http {
-class Router;
+namespace ringpost::api {
+struct Services;
 }
 namespace ringpost::smtp {
 class Authenticator;
@@ -61,7 +61,7 @@ struct WorkerServices {
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
     smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
     smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (egress pool, DKIM signing); null = none
-    const http::Router* http = nullptr;           // required when there are HTTP listeners
+    const api::Services* api = nullptr;           // the HTTP API's shared services; null = no HTTP listeners
 };
 
 class Worker {

@@ -138,6 +138,7 @@ tls = true
 tokens_file = "/etc/rp/http-tokens"
 max_body_size = "2M"
 idle_timeout = "2m"
+max_message_rate = "600/min"
 max_connections = 18
 max_connections_per_ip = 19
 )";

@@ -1,4 +1,4 @@
-#include "server/injector.hpp"
+#include "api/injector.hpp"
 
 #include <atomic>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "io/ring.hpp"
 #include "mail/eight_bit_downgrade.hpp"
 
-namespace ringpost::server {
+namespace ringpost::api {
 
 namespace {
 
@@ -195,4 +195,4 @@ io::Task<std::vector<InjectionResult>> Injector::inject(std::vector<InjectionMes
     co_return results;
 }
 
-}  // namespace ringpost::server
+}  // namespace ringpost::api

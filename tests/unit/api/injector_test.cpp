@@ -4,7 +4,7 @@
 // messages look like SMTP-accepted ones (Received: with HTTP, Date and
 // Message-ID added, 8BITMIME/SMTPUTF8 declared), refusals carry the SMTP
 // reply that made them, and nothing unsafe reaches a command line.
-#include "server/injector.hpp"
+#include "api/injector.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "store/store_error.hpp"
 
 using namespace ringpost;
-using namespace ringpost::server;
+using namespace ringpost::api;
 using namespace std::chrono_literals;
 
 namespace {

@@ -30,7 +30,7 @@
 
 #include "util/result.hpp"
 
-namespace ringpost::server {
+namespace ringpost::api {
 
 struct InjectionMessage {
     std::string sender;                    // "" = the null reverse-path
@@ -48,4 +48,4 @@ struct InjectionLimits {
 Result<std::vector<InjectionMessage>> parse_injection(std::string_view body, const InjectionLimits& limits,
                                                       uint64_t boundary_seed);
 
-}  // namespace ringpost::server
+}  // namespace ringpost::api

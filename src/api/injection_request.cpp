@@ -1,4 +1,4 @@
-#include "server/injection_request.hpp"
+#include "api/injection_request.hpp"
 
 #include <map>
 
@@ -7,7 +7,7 @@
 #include "mail/compose.hpp"
 #include "util/base64.hpp"
 
-namespace ringpost::server {
+namespace ringpost::api {
 
 namespace {
 
@@ -258,4 +258,4 @@ Result<std::vector<InjectionMessage>> parse_injection(std::string_view body, con
     return bad("content", "expected the message as a string, or an object with from, subject, text_body ...");
 }
 
-}  // namespace ringpost::server
+}  // namespace ringpost::api

@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "io/task.hpp"
-#include "server/injection_request.hpp"
+#include "api/injection_request.hpp"
 #include "smtp/connection.hpp"
 #include "smtp/message_filter.hpp"
 #include "smtp/session.hpp"
 
-namespace ringpost::server {
+namespace ringpost::api {
 
 // Who injects: the HTTP layer has already decided they may.
 struct InjectionCaller {
@@ -76,4 +76,4 @@ private:
 // code, enhanced status code when there is one, text.
 Refusal parse_last_reply(std::string_view replies);
 
-}  // namespace ringpost::server
+}  // namespace ringpost::api

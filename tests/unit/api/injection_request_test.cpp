@@ -1,11 +1,11 @@
 // The injection API's request body (server/injection_request.hpp): raw and
 // structured content, how recipients become messages, substitutions, and
 // errors that name the field at fault.
-#include "server/injection_request.hpp"
+#include "api/injection_request.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace ringpost::server;
+using namespace ringpost::api;
 
 namespace {
 
