@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "admin/command_table.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -44,7 +45,9 @@ inline constexpr int kExitUsage = 2;     // bad command line, bad configuration,
 // stdin_data: only `user add` reads it (the password, first line).
 // Appends the command's output to `out` (byte-exact: `mailbox show` and
 // `queue show` include the stored message unchanged) and one-line messages
-// "ringpost: ..." to `err`; returns the exit code.
+// "ringpost: ..." to `err`; returns the exit code. With OutputFormat::kJson
+// `out` gets one JSON document for a success and nothing for a failure
+// (command_table.hpp); messages stay text.
 int run_admin_command(store::Store& store, const std::vector<std::string>& args, std::string_view stdin_data,
                       std::string& out, std::string& err);
 
@@ -57,7 +60,8 @@ struct AdminExtras {
     delivery::DeliveryEngine* engine = nullptr;
 };
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
-                      std::string_view stdin_data, std::string& out, std::string& err);
+                      std::string_view stdin_data, std::string& out, std::string& err,
+                      OutputFormat format = OutputFormat::kText);
 
 // The command table's `writes` flag (command_table.hpp) of the command `args`
 // names: true for commands that modify the store (user add/del, queue
