@@ -73,8 +73,10 @@ bool admin_command_writes(const std::vector<std::string>& args);
 //   nullopt      no server is listening (socket missing or refusing): run the command directly;
 //   exit code    the server ran the command; out/err hold what it produced;
 //   Error        a server is there but the exchange failed (permissions, protocol, timeout).
+// `format` travels with the request (protocol.hpp).
 Result<std::optional<int>> call_admin_server(const std::string& socket_path, const std::vector<std::string>& args,
-                                             std::string_view stdin_data, std::string& out, std::string& err);
+                                             std::string_view stdin_data, std::string& out, std::string& err,
+                                             OutputFormat format = OutputFormat::kText);
 
 // Server side: one plain blocking thread (admin commands do blocking Store
 // reads; they must never run on a ring thread). One command per connection,
