@@ -31,6 +31,13 @@ std::vector<std::string> dummy_operands(const CommandSpec& spec) {
     return ops;
 }
 
+// The command's words with dummy operands: group, name, operands.
+std::vector<std::string> sample_words(const CommandSpec& spec) {
+    std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
+    for (const auto& op : dummy_operands(spec)) words.push_back(op);
+    return words;
+}
+
 // The parser as run_cli() builds it, with --config on every subcommand.
 struct CliParser {
     CliParser()
@@ -75,11 +82,23 @@ TEST(CommandTable, IsWellFormed) {
 TEST(CommandTable, EveryCommandIsReachableFromTheCli) {
     for (const CommandSpec& spec : commands()) {
         CliParser cli;
-        std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
-        for (const auto& op : dummy_operands(spec)) words.push_back(op);
+        const std::vector<std::string> words = sample_words(spec);
         ASSERT_NO_THROW(cli.parse(words)) << path_of(spec);
         EXPECT_EQ(cli.parser.parsed(), &spec) << path_of(spec);
         EXPECT_EQ(cli.parser.words(), words) << path_of(spec);
+        EXPECT_EQ(cli.parser.format(), OutputFormat::kText) << path_of(spec);
+    }
+}
+
+TEST(CommandTable, EveryCommandTakesJsonOnTheCli) {
+    for (const CommandSpec& spec : commands()) {
+        const std::vector<std::string> words = sample_words(spec);
+        CliParser cli;
+        std::vector<std::string> with_json = words;
+        with_json.insert(with_json.begin() + 2, "--json");
+        ASSERT_NO_THROW(cli.parse(with_json)) << path_of(spec);
+        EXPECT_EQ(cli.parser.format(), OutputFormat::kJson) << path_of(spec);
+        EXPECT_EQ(cli.parser.words(), words) << path_of(spec) << ": --json is no command word";
     }
 }
 

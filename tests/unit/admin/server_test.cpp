@@ -199,6 +199,11 @@ TEST(AdminDirect, FallsBackToTheStore) {
     out.clear();
     ASSERT_EQ(cli::execute_admin_collect(config, {"queue", "list"}, "", out, err), admin::kExitOk) << err;
     EXPECT_EQ(out, "-- 0 messages, 0 bytes, 0 recipients pending\n");
+
+    out.clear();   // --json on the direct path
+    ASSERT_EQ(cli::execute_admin_collect(config, {"user", "list"}, "", out, err, OutputFormat::kJson), admin::kExitOk)
+        << err;
+    EXPECT_EQ(nlohmann::json::parse(out).at("users").at(0).at("address"), "gina@example.test");
 }
 
 // Same commands with a server holding the store: the CLI path goes through the socket.
