@@ -142,8 +142,8 @@ int queue_suspend(const CommandCall& call) {
     if (auto r = options.find("reason"); r != options.end()) s.reason = r->second;
     if (auto w = store.spool().suspend(s); !w) return store_fail(err, w.error());
     if (extras.engine) extras.engine->suspend(s.target, s.until, s.reason);
-    return answer(call,
-                  fmt::format("suspended {} until {}\n", s.target, s.until == 0 ? std::string("resumed") : iso_time(s.until)),
+    const std::string until = s.until == 0 ? std::string("resumed") : iso_time(s.until);
+    return answer(call, fmt::format("suspended {} until {}\n", s.target, until),
                   Json{{"target", s.target}, {"since", time_or_null(s.since)}, {"until", time_or_null(s.until)},
                        {"reason", text_or_null(s.reason)}});
 }

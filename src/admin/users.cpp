@@ -63,7 +63,8 @@ int user_add(const CommandCall& call) {
     rec.password_hash = std::move(hash.value());
     rec.created = static_cast<int64_t>(std::time(nullptr));
     if (auto r = store.users().add(rec); !r) return store_fail(err, r.error());
-    return answer(call, "added user " + address + "\n", Json{{"address", address}, {"created", iso_time(rec.created)}});
+    return answer(call, "added user " + address + "\n",
+                  Json{{"address", address}, {"created", iso_time(rec.created)}});
 }
 
 int user_list(const CommandCall& call) {
@@ -84,7 +85,8 @@ int user_del(const CommandCall& call) {
     if (!existing) return store_fail(err, existing.error());
     if (!*existing) return fail(err, kExitFailure, "no such user: " + address);
     if (auto r = store.users().remove(address); !r) return store_fail(err, r.error());
-    return answer(call, "deleted user " + address + " and its mailbox\n", Json{{"address", address}, {"deleted", true}});
+    return answer(call, "deleted user " + address + " and its mailbox\n",
+                  Json{{"address", address}, {"deleted", true}});
 }
 
 }  // namespace ringpost::admin::detail
