@@ -4,9 +4,10 @@
 // message bytes unchanged. Both name the bounce class of a deferred or
 // failed recipient's last reply (class=), classified now by the rules of
 // the configuration in use: the queue stores the reply, not the class, so
-// a changed rules file applies to mail already queued.
+// a changed rules file applies to mail already queued. Each command gathers
+// its data once (queue_views.hpp) and renders it as this text or, for a
+// JSON caller, as JSON (queue_json.cpp).
 #include <algorithm>
-#include <ctime>
 
 #include <fmt/core.h>
 
