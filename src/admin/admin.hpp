@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "admin/command_table.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::store {
@@ -45,7 +46,9 @@ inline constexpr int kExitUsage = 2;     // bad command line, bad configuration,
 // stdin_data: only `user add` reads it (the password, first line).
 // Appends the command's output to `out` (byte-exact: `mailbox show` and
 // `queue show` include the stored message unchanged) and one-line messages
-// "ringpost: ..." to `err`; returns the exit code.
+// "ringpost: ..." to `err`; returns the exit code. With OutputFormat::kJson
+// `out` gets one JSON document for a success and nothing for a failure
+// (command_table.hpp); messages stay text.
 int run_admin_command(store::Store& store, const std::vector<std::string>& args, std::string_view stdin_data,
                       std::string& out, std::string& err);
 
@@ -62,7 +65,8 @@ struct AdminExtras {
     std::mutex* serial = nullptr;
 };
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
-                      std::string_view stdin_data, std::string& out, std::string& err);
+                      std::string_view stdin_data, std::string& out, std::string& err,
+                      OutputFormat format = OutputFormat::kText);
 
 // The command table's `writes` flag (command_table.hpp) of the command `args`
 // names: true for commands that modify the store (user add/del, queue
@@ -74,8 +78,10 @@ bool admin_command_writes(const std::vector<std::string>& args);
 //   nullopt      no server is listening (socket missing or refusing): run the command directly;
 //   exit code    the server ran the command; out/err hold what it produced;
 //   Error        a server is there but the exchange failed (permissions, protocol, timeout).
+// `format` travels with the request (protocol.hpp).
 Result<std::optional<int>> call_admin_server(const std::string& socket_path, const std::vector<std::string>& args,
-                                             std::string_view stdin_data, std::string& out, std::string& err);
+                                             std::string_view stdin_data, std::string& out, std::string& err,
+                                             OutputFormat format = OutputFormat::kText);
 
 // Server side: one plain blocking thread (admin commands do blocking Store
 // reads; they must never run on a ring thread). One command per connection,

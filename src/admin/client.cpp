@@ -32,8 +32,9 @@ void set_timeout(int fd, int option, int seconds) {
 }  // namespace
 
 Result<std::optional<int>> call_admin_server(const std::string& socket_path, const std::vector<std::string>& args,
-                                             std::string_view stdin_data, std::string& out, std::string& err) {
-    auto request = wire::encode_request(args, stdin_data);
+                                             std::string_view stdin_data, std::string& out, std::string& err,
+                                             OutputFormat format) {
+    auto request = wire::encode_request(args, stdin_data, format);
     if (!request) return request.error();
 
     sockaddr_un addr{};

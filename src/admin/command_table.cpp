@@ -3,12 +3,11 @@
 // --help` prints; docs/CLI.md describes each command in more detail.
 #include "admin/command_table.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 
 #include "admin/admin.hpp"
 #include "admin/commands.hpp"
+#include "admin/json_output.hpp"
 
 namespace ringpost::admin {
 namespace {
@@ -34,32 +33,35 @@ constexpr ArgSpec kMessage[] = {{"ADDRESS", "mail address"}, {"ID", "message ID,
 
 constexpr CommandSpec kCommands[] = {
     {"user", "add", "add a user; the password is read from standard input", kNewAddress, true,
-     CommandInput::kNewPassword, detail::user_add},
-    {"user", "list", "list users", {}, false, CommandInput::kNone, detail::user_list},
-    {"user", "del", "delete a user and its mailbox", kAddress, true, CommandInput::kNone, detail::user_del},
+     CommandInput::kNewPassword, detail::user_add, {}, true},
+    {"user", "list", "list users", {}, false, CommandInput::kNone, detail::user_list, {}, true},
+    {"user", "del", "delete a user and its mailbox", kAddress, true, CommandInput::kNone, detail::user_del, {},
+     true},
 
     {"queue", "list", "one line per queued message, then a count", {}, false, CommandInput::kNone,
-     detail::queue_list},
+     detail::queue_list, {}, true},
     {"queue", "show", "envelope, then the stored message", kQueueIdToShow, false, CommandInput::kNone,
-     detail::queue_show},
-    {"queue", "delete", "remove a message from the spool", kQueueId, true, CommandInput::kNone, detail::queue_delete},
-    {"queue", "flush", "retry every deferred message now", {}, true, CommandInput::kNone, detail::queue_flush},
+     detail::queue_show, {}, true},
+    {"queue", "delete", "remove a message from the spool", kQueueId, true, CommandInput::kNone, detail::queue_delete,
+     {}, true},
+    {"queue", "flush", "retry every deferred message now", {}, true, CommandInput::kNone, detail::queue_flush, {},
+     true},
     {"queue", "bounce", "fail a message's (or a domain's) pending recipients and notify the senders",
-     kQueueIdOptional, true, CommandInput::kNone, detail::queue_bounce, kDomainOption},
+     kQueueIdOptional, true, CommandInput::kNone, detail::queue_bounce, kDomainOption, true},
     {"queue", "summary", "waiting mail per domain and site, by age (qshape), and the suspensions", {}, false,
-     CommandInput::kNone, detail::queue_summary},
+     CommandInput::kNone, detail::queue_summary, {}, true},
     {"queue", "suspend", "hold mail to a domain or site (durable)", kTarget, true, CommandInput::kNone,
-     detail::queue_suspend, kSuspendOptions},
+     detail::queue_suspend, kSuspendOptions, true},
     {"queue", "resume", "end a suspension; its held mail is due now", kTarget, true, CommandInput::kNone,
-     detail::queue_resume},
+     detail::queue_resume, {}, true},
     {"queue", "retry", "a domain's deferred mail is due now", {}, true, CommandInput::kNone, detail::queue_retry,
-     kDomainOption},
-    {"queue", "stats", "spool totals", {}, false, CommandInput::kNone, detail::queue_stats},
+     kDomainOption, true},
+    {"queue", "stats", "spool totals", {}, false, CommandInput::kNone, detail::queue_stats, {}, true},
 
     {"mailbox", "list", "one line per message: ID size date flags subject", kAddress, false, CommandInput::kNone,
-     detail::mailbox_list},
+     detail::mailbox_list, {}, true},
     {"mailbox", "show", "the stored message, byte for byte", kMessage, false, CommandInput::kNone,
-     detail::mailbox_show},
+     detail::mailbox_show, {}, true},
 };
 
 }  // namespace
@@ -116,12 +118,16 @@ int run_command(const CommandSpec& spec, store::Store& store, const AdminExtras&
         options[name] = w.substr(eq + 1);
     }
     if (!operand_count_ok(spec, positional.size())) return detail::usage(err, synopsis(spec));
-    if (format == OutputFormat::kText || spec.renders_json)
+    if (format == OutputFormat::kText)
         return spec.run(CommandCall{store, extras, positional, options, input, out, err, format});
-    std::string text;
-    const int rc = spec.run(CommandCall{store, extras, positional, options, input, text, err, OutputFormat::kText});
-    out += nlohmann::json{{"output", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out += '\n';
+    // A JSON caller gets one document for a success and nothing on `out`
+    // for a failure: the message (text, on err) and the exit code say it.
+    std::string doc;
+    const int rc = spec.run(CommandCall{store, extras, positional, options, input, doc, err,
+                                        spec.renders_json ? OutputFormat::kJson : OutputFormat::kText});
+    if (rc != kExitOk) return rc;
+    if (spec.renders_json) out += doc;
+    else detail::write_json(out, detail::Json{{"output", doc}});
     return rc;
 }
 

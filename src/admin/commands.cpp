@@ -96,11 +96,11 @@ int run_admin_command(store::Store& store, const std::vector<std::string>& args,
 }
 
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
-                      std::string_view stdin_data, std::string& out, std::string& err) {
+                      std::string_view stdin_data, std::string& out, std::string& err, OutputFormat format) {
     if (args.empty()) return detail::usage(err, group_names() + " ...");
     if (const CommandSpec* spec = find_command(args)) {
         const std::vector<std::string> operands(args.begin() + 2, args.end());
-        return run_command(*spec, store, extras, operands, stdin_data, out, err);
+        return run_command(*spec, store, extras, operands, stdin_data, out, err, format);
     }
     std::string names = command_names(args[0]);
     if (names.empty())

@@ -47,9 +47,31 @@ void put_chunked(std::string& s, char type, std::string_view data) {
         put_frame(s, type, data.substr(pos, kMaxFrameBytes));
 }
 
+// The optional fields after standard input (protocol.hpp).
+Result<void> take_fields(Cursor& c, Request& req) {
+    bool format_seen = false;
+    while (!c.rest.empty()) {
+        const char tag = c.rest[0];
+        c.rest.remove_prefix(1);
+        uint32_t len = 0;
+        std::string_view value;
+        if (!c.take_u32(len)) return make_error("truncated admin request");
+        if (len > kMaxFieldBytes) return make_error("admin request: field too long");
+        if (!c.take_bytes(len, value)) return make_error("truncated admin request");
+        if (tag != kFormatField) return make_error("admin request: unknown field");
+        if (format_seen) return make_error("admin request: output format given twice");
+        format_seen = true;
+        if (value == "json") req.format = OutputFormat::kJson;
+        else if (value == "text") req.format = OutputFormat::kText;
+        else return make_error("admin request: unknown output format");
+    }
+    return {};
+}
+
 }  // namespace
 
-Result<std::string> encode_request(const std::vector<std::string>& args, std::string_view stdin_data) {
+Result<std::string> encode_request(const std::vector<std::string>& args, std::string_view stdin_data,
+                                   OutputFormat format) {
     if (args.empty() || args.size() > kMaxArgs) return make_error("admin request: bad number of arguments");
     if (stdin_data.size() > kMaxStdinBytes) return make_error("admin request: standard input too large");
     std::string s(kMagic);
@@ -61,6 +83,7 @@ Result<std::string> encode_request(const std::vector<std::string>& args, std::st
     }
     put_u32(s, static_cast<uint32_t>(stdin_data.size()));
     s.append(stdin_data);
+    if (format == OutputFormat::kJson) put_frame(s, kFormatField, "json");   // text: the request as ever
     return s;
 }
 
@@ -86,7 +109,7 @@ Result<Request> decode_request(std::string_view bytes) {
     if (!c.take_u32(in_len)) return make_error("truncated admin request");
     if (in_len > kMaxStdinBytes) return make_error("admin request: standard input too large");
     if (!c.take_bytes(in_len, in)) return make_error("truncated admin request");
-    if (!c.rest.empty()) return make_error("admin request: trailing bytes");
+    if (auto fields = take_fields(c, req); !fields) return fields.error();
     req.stdin_data = std::string(in);
     return req;
 }

@@ -4,15 +4,17 @@
 // message bytes unchanged. Both name the bounce class of a deferred or
 // failed recipient's last reply (class=), classified now by the rules of
 // the configuration in use: the queue stores the reply, not the class, so
-// a changed rules file applies to mail already queued.
+// a changed rules file applies to mail already queued. Each command gathers
+// its data once (queue_views.hpp) and renders it as this text or, for a
+// JSON caller, as JSON (queue_json.cpp).
 #include <algorithm>
-#include <ctime>
 
 #include <fmt/core.h>
 
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "admin/commands.hpp"
+#include "admin/queue_views.hpp"
 #include "config/bounce_rules.hpp"
 #include "mail/envelope.hpp"
 #include "store/store.hpp"
@@ -26,16 +28,6 @@ bool pending(const mail::Recipient& r) {
 
 std::string bracketed(std::string_view address) { return "<" + printable(address) + ">"; }
 
-const char* state_name(mail::RcptState s) {
-    switch (s) {
-        case mail::RcptState::kQueued: return "queued";
-        case mail::RcptState::kDelivered: return "delivered";
-        case mail::RcptState::kFailed: return "failed";
-        case mail::RcptState::kDeferred: return "deferred";
-    }
-    return "unknown";
-}
-
 std::string notify_text(uint8_t n) {
     if (n == 0) return "default";
     if (n & mail::kNotifyNever) return "NEVER";
@@ -47,26 +39,8 @@ std::string notify_text(uint8_t n) {
     return s;
 }
 
-const char* ret_text(mail::DsnRet r) {
-    switch (r) {
-        case mail::DsnRet::kFull: return "FULL";
-        case mail::DsnRet::kHeaders: return "HDRS";
-        case mail::DsnRet::kUnset: break;
-    }
-    return "-";
-}
-
-const char* body_text(mail::BodyType b) {
-    switch (b) {
-        case mail::BodyType::k8BitMime: return "8BITMIME";
-        case mail::BodyType::kBinaryMime: return "BINARYMIME";
-        case mail::BodyType::k7Bit: break;
-    }
-    return "7BIT";
-}
-
 // "..." with backslash escapes, like a logfmt value: one field, one line.
-std::string quoted(std::string_view s) {
+std::string quoted_value(std::string_view s) {
     std::string out = "\"";
     for (char c : printable(s)) {
         if (c == '"' || c == '\\') out += '\\';
@@ -86,15 +60,54 @@ std::shared_ptr<const delivery::BounceClassifier> classifier_of(const AdminExtra
     return config::bounce_classifier(extras.config ? *extras.config : config::default_config());
 }
 
-// " class=mailbox-full" for a recipient with a last reply that is a
-// deferral or failure; "" otherwise.
-std::string class_field(const delivery::BounceClassifier& classifier, const mail::Recipient& r) {
+// The bounce class of a recipient with a last reply that is a deferral or
+// failure; "" otherwise.
+std::string bounce_class(const delivery::BounceClassifier& classifier, const mail::Recipient& r) {
     if (r.last_reply.empty() || (r.state != mail::RcptState::kDeferred && r.state != mail::RcptState::kFailed))
         return {};
-    return " class=" + std::string(delivery::bounce_class_name(classifier.classify(r.last_reply)));
+    return std::string(delivery::bounce_class_name(classifier.classify(r.last_reply)));
+}
+
+// " class=mailbox-full", or "" for no class.
+std::string class_field(const std::string& bounce_class) {
+    return bounce_class.empty() ? std::string() : " class=" + bounce_class;
+}
+
+ClassifiedMessage classified(mail::Envelope env, const delivery::BounceClassifier& classifier) {
+    ClassifiedMessage m{std::move(env), {}};
+    for (const auto& r : m.env.recipients) m.classes.push_back(bounce_class(classifier, r));
+    return m;
 }
 
 }  // namespace
+
+const char* state_name(mail::RcptState s) {
+    switch (s) {
+        case mail::RcptState::kQueued: return "queued";
+        case mail::RcptState::kDelivered: return "delivered";
+        case mail::RcptState::kFailed: return "failed";
+        case mail::RcptState::kDeferred: return "deferred";
+    }
+    return "unknown";
+}
+
+const char* ret_text(mail::DsnRet r) {
+    switch (r) {
+        case mail::DsnRet::kFull: return "FULL";
+        case mail::DsnRet::kHeaders: return "HDRS";
+        case mail::DsnRet::kUnset: break;
+    }
+    return "-";
+}
+
+const char* body_text(mail::BodyType b) {
+    switch (b) {
+        case mail::BodyType::k8BitMime: return "8BITMIME";
+        case mail::BodyType::kBinaryMime: return "BINARYMIME";
+        case mail::BodyType::k7Bit: break;
+    }
+    return "7BIT";
+}
 
 int load_queued(store::Spool& spool, const std::string& arg, mail::Envelope& env, std::string& body,
                 std::string& err) {
@@ -124,52 +137,54 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
     return true;
 }
 
-int queue_list(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err, format] = call;
-    auto envelopes = store.spool().list();
-    if (!envelopes) return store_fail(err, envelopes.error());
-    const auto classifier = classifier_of(extras);
-    uint64_t bytes = 0, rcpts = 0;
-    for (const auto& env : *envelopes) {
-        std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
-                                       env.sender.empty() ? "<>" : bracketed(env.sender));
-        size_t n = 0;
-        uint32_t attempts = 0;
-        const mail::Recipient* last_error = nullptr;
-        for (const auto& r : env.recipients) {
-            if (!pending(r)) continue;
-            line += " " + bracketed(r.address);
-            ++n;
-            attempts = std::max(attempts, r.attempts);
-            if (last_error == nullptr && !r.last_reply.empty()) last_error = &r;
+namespace {
+
+QueueListing gather_listing(std::vector<mail::Envelope> envelopes, const delivery::BounceClassifier& classifier) {
+    QueueListing listing;
+    for (auto& env : envelopes) {
+        ListedMessage m{classified(std::move(env), classifier)};
+        const auto& rcpts = m.env.recipients;
+        for (size_t i = 0; i < rcpts.size(); ++i) {
+            if (!pending(rcpts[i])) continue;
+            ++m.pending;
+            m.attempts = std::max(m.attempts, rcpts[i].attempts);
+            if (m.last_error < 0 && !rcpts[i].last_reply.empty()) m.last_error = static_cast<int>(i);
         }
-        if (n == 0) line += " (no recipients pending)";
-        line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), attempts);
-        if (last_error != nullptr)
-            line += " last_error=" + quoted(last_error->last_reply) + class_field(*classifier, *last_error);
-        out += line + "\n";
-        bytes += env.body_size;
-        rcpts += n;
+        listing.bytes += m.env.body_size;
+        listing.recipients_pending += m.pending;
+        listing.messages.push_back(std::move(m));
     }
-    out += fmt::format("-- {}, {}, {} pending\n", plural(envelopes->size(), "message"), plural(bytes, "byte"),
-                       plural(rcpts, "recipient"));
-    return kExitOk;
+    return listing;
 }
 
-int queue_show(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err, format] = call;
-    mail::Envelope env;
-    std::string body;
-    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
-    const auto classifier = classifier_of(extras);
+void listing_text(std::string& out, const QueueListing& listing) {
+    for (const ListedMessage& m : listing.messages) {
+        const mail::Envelope& env = m.env;
+        std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
+                                       env.sender.empty() ? "<>" : bracketed(env.sender));
+        for (const auto& r : env.recipients)
+            if (pending(r)) line += " " + bracketed(r.address);
+        if (m.pending == 0) line += " (no recipients pending)";
+        line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), m.attempts);
+        if (m.last_error >= 0)
+            line += " last_error=" + quoted_value(env.recipients[m.last_error].last_reply) +
+                    class_field(m.classes[m.last_error]);
+        out += line + "\n";
+    }
+    out += fmt::format("-- {}, {}, {} pending\n", plural(listing.messages.size(), "message"),
+                       plural(listing.bytes, "byte"), plural(listing.recipients_pending, "recipient"));
+}
 
+void shown_text(std::string& out, const ShownMessage& shown) {
+    const mail::Envelope& env = shown.env;
     out += "queue_id: " + env.queue_id + "\n";
     out += "sender: " + (env.sender.empty() ? std::string("<>") : bracketed(env.sender)) + "\n";
-    for (const auto& r : env.recipients) {
+    for (size_t i = 0; i < env.recipients.size(); ++i) {
+        const mail::Recipient& r = env.recipients[i];
         out += fmt::format("recipient: {} state={} notify={} orcpt={} local={} attempts={}", bracketed(r.address),
                            state_name(r.state), notify_text(r.notify), or_dash(r.orcpt), r.local ? "yes" : "no",
                            r.attempts);
-        out += class_field(*classifier, r);
+        out += class_field(shown.classes[i]);
         if (!r.last_reply.empty()) out += " last_reply=" + printable(r.last_reply);
         out += "\n";
     }
@@ -185,7 +200,29 @@ int queue_show(const CommandCall& call) {
     out += "next_attempt: " + iso_time(env.next_attempt) + "\n";
     out += fmt::format("size: {}\n", env.body_size);
     out += "\n";
-    out += body;
+    out += shown.body;
+}
+
+}  // namespace
+
+int queue_list(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err, format] = call;
+    auto envelopes = store.spool().list();
+    if (!envelopes) return store_fail(err, envelopes.error());
+    const QueueListing listing = gather_listing(std::move(*envelopes), *classifier_of(extras));
+    if (format == OutputFormat::kJson) write_json(out, listing_json(listing));
+    else listing_text(out, listing);
+    return kExitOk;
+}
+
+int queue_show(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err, format] = call;
+    mail::Envelope env;
+    std::string body;
+    if (int code = load_queued(store.spool(), operands[0], env, body, err); code != kExitOk) return code;
+    const ShownMessage shown{classified(std::move(env), *classifier_of(extras)), std::move(body)};
+    if (format == OutputFormat::kJson) write_json(out, shown_json(shown));
+    else shown_text(out, shown);
     return kExitOk;
 }
 
@@ -198,8 +235,7 @@ int queue_delete(const CommandCall& call) {
     if (!env) return store_fail(err, env.error());
     if (!*env) return fail(err, kExitFailure, "no such queue ID: " + id);
     if (auto r = store.spool().remove(id); !r) return store_fail(err, r.error());
-    out += "deleted " + id + "\n";
-    return kExitOk;
+    return answer(call, "deleted " + id + "\n", Json{{"queue_id", id}, {"deleted", true}});
 }
 
 namespace {
@@ -218,12 +254,16 @@ int queue_stats(const CommandCall& call) {
     auto& [store, extras, operands, options, input, out, err, format] = call;
     auto st = store.spool().stats();
     if (!st) return store_fail(err, st.error());
+    const int64_t now = unix_now();
+    if (format == OutputFormat::kJson) {
+        write_json(out, stats_json(*st, now));
+        return kExitOk;
+    }
     out += fmt::format("messages: {}\n", st->messages);
     out += fmt::format("recipients_pending: {}\n", st->recipients_pending);
     out += fmt::format("bytes: {}\n", st->bytes);
     if (st->oldest == 0) out += "oldest: -\n";
-    else out += fmt::format("oldest: {} (age {})\n", iso_time(st->oldest),
-                            age_text(static_cast<int64_t>(std::time(nullptr)) - st->oldest));
+    else out += fmt::format("oldest: {} (age {})\n", iso_time(st->oldest), age_text(now - st->oldest));
     return kExitOk;
 }
 

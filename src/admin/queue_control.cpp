@@ -7,7 +7,6 @@
 //  * retry --domain: that domain's pending messages are due now;
 //  * bounce --domain: that domain's pending recipients fail, with DSNs.
 #include <algorithm>
-#include <array>
 #include <map>
 
 #include <fmt/core.h>
@@ -15,6 +14,7 @@
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "admin/commands.hpp"
+#include "admin/queue_views.hpp"
 #include "delivery/engine.hpp"
 #include "delivery/suspensions.hpp"
 #include "store/store.hpp"
@@ -35,25 +35,6 @@ std::string domain_of(const mail::Recipient& r) {
 }
 
 bool in_domain(const mail::Recipient& r, const std::string& domain) { return pending(r) && domain_of(r) == domain; }
-
-// qshape's age buckets, in minutes: under 5, 10, 20, ... 1280, and older.
-constexpr std::array<int64_t, 10> kBucketMinutes = {5, 10, 20, 40, 80, 160, 320, 640, 1280, INT64_MAX};
-
-struct Shape {
-    uint64_t messages = 0, recipients = 0;
-    int64_t oldest = 0;   // received_at of the oldest; 0 = none
-    std::array<uint64_t, kBucketMinutes.size()> ages{};
-
-    void add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
-        ++messages;
-        recipients += rcpts;
-        if (oldest == 0 || env.received_at < oldest) oldest = env.received_at;
-        const int64_t minutes = std::max<int64_t>(0, now - env.received_at) / 60;
-        size_t b = 0;
-        while (minutes >= kBucketMinutes[b]) ++b;
-        ++ages[b];
-    }
-};
 
 std::string age_text(int64_t seconds) {
     if (seconds < 120) return fmt::format("{}s", seconds);
@@ -87,42 +68,63 @@ bool valid_target(const std::string& t) {
     });
 }
 
-}  // namespace
-
-int queue_summary(const CommandCall& call) {
-    auto& [store, extras, operands, options, input, out, err, format] = call;
-    auto envelopes = store.spool().list();
-    if (!envelopes) return store_fail(err, envelopes.error());
-    const int64_t now = unix_now();
-    const std::map<std::string, std::string> site_of = extras.engine ? extras.engine->domain_sites()
-                                                                     : std::map<std::string, std::string>{};
-    std::map<std::string, Shape> domains, sites;
-    for (const auto& env : *envelopes) {
+QueueSummary gather_summary(const std::vector<mail::Envelope>& envelopes, std::map<std::string, std::string> site_of,
+                            std::vector<store::Suspension> suspensions) {
+    QueueSummary summary{unix_now(), std::move(site_of), {}, {}, std::move(suspensions)};
+    for (const auto& env : envelopes) {
         std::map<std::string, uint64_t> per_domain;   // pending recipients of this message per domain
         for (const auto& r : env.recipients)
             if (pending(r)) ++per_domain[r.local ? std::string("(local)") : domain_of(r)];
         std::map<std::string, uint64_t> per_site;
         for (const auto& [domain, n] : per_domain) {
-            domains[domain].add(env, n, now);
-            auto it = site_of.find(domain);
-            if (it != site_of.end()) per_site[it->second] += n;
+            summary.domains[domain].add(env, n, summary.now);
+            auto it = summary.site_of.find(domain);
+            if (it != summary.site_of.end()) per_site[it->second] += n;
         }
-        for (const auto& [site, n] : per_site) sites[site].add(env, n, now);
+        for (const auto& [site, n] : per_site) summary.sites[site].add(env, n, summary.now);
     }
-    print_shapes(out, "DOMAIN", domains, now, &site_of);
-    if (!sites.empty()) {
+    return summary;
+}
+
+void summary_text(std::string& out, const QueueSummary& summary) {
+    print_shapes(out, "DOMAIN", summary.domains, summary.now, &summary.site_of);
+    if (!summary.sites.empty()) {
         out += "\n";
-        print_shapes(out, "SITE", sites, now, nullptr);
+        print_shapes(out, "SITE", summary.sites, summary.now, nullptr);
     }
-    auto suspended = store.spool().suspensions();
-    if (!suspended) return store_fail(err, suspended.error());
     out += "\n";
-    for (const auto& s : *suspended)
+    for (const auto& s : summary.suspensions)
         out += fmt::format("suspended {} until {} since {}{}\n", printable(s.target),
                            s.until == 0 ? std::string("resumed") : iso_time(s.until), iso_time(s.since),
                            s.reason.empty() ? "" : ": " + printable(s.reason));
-    out += fmt::format("-- {} domain{}, {} suspension{}\n", domains.size(), domains.size() == 1 ? "" : "s",
-                       suspended->size(), suspended->size() == 1 ? "" : "s");
+    const size_t domains = summary.domains.size(), suspensions = summary.suspensions.size();
+    out += fmt::format("-- {} domain{}, {} suspension{}\n", domains, domains == 1 ? "" : "s", suspensions,
+                       suspensions == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void Shape::add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
+    ++messages;
+    recipients += rcpts;
+    if (oldest == 0 || env.received_at < oldest) oldest = env.received_at;
+    const int64_t minutes = std::max<int64_t>(0, now - env.received_at) / 60;
+    size_t b = 0;
+    while (minutes >= kBucketMinutes[b]) ++b;
+    ++ages[b];
+}
+
+int queue_summary(const CommandCall& call) {
+    auto& [store, extras, operands, options, input, out, err, format] = call;
+    auto envelopes = store.spool().list();
+    if (!envelopes) return store_fail(err, envelopes.error());
+    auto suspended = store.spool().suspensions();
+    if (!suspended) return store_fail(err, suspended.error());
+    const QueueSummary summary =
+        gather_summary(*envelopes, extras.engine ? extras.engine->domain_sites() : std::map<std::string, std::string>{},
+                       std::move(*suspended));
+    if (format == OutputFormat::kJson) write_json(out, summary_json(summary));
+    else summary_text(out, summary);
     return kExitOk;
 }
 
@@ -140,8 +142,10 @@ int queue_suspend(const CommandCall& call) {
     if (auto r = options.find("reason"); r != options.end()) s.reason = r->second;
     if (auto w = store.spool().suspend(s); !w) return store_fail(err, w.error());
     if (extras.engine) extras.engine->suspend(s.target, s.until, s.reason);
-    out += fmt::format("suspended {} until {}\n", s.target, s.until == 0 ? std::string("resumed") : iso_time(s.until));
-    return kExitOk;
+    const std::string until = s.until == 0 ? std::string("resumed") : iso_time(s.until);
+    return answer(call, fmt::format("suspended {} until {}\n", s.target, until),
+                  Json{{"target", s.target}, {"since", time_or_null(s.since)}, {"until", time_or_null(s.until)},
+                       {"reason", text_or_null(s.reason)}});
 }
 
 int queue_resume(const CommandCall& call) {
@@ -162,8 +166,8 @@ int queue_resume(const CommandCall& call) {
     });
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
-    out += fmt::format("resumed {}: {} held message{} due now\n", target, *moved, *moved == 1 ? "" : "s");
-    return kExitOk;
+    return answer(call, fmt::format("resumed {}: {} held message{} due now\n", target, *moved, *moved == 1 ? "" : "s"),
+                  Json{{"target", target}, {"messages_due", *moved}});
 }
 
 int queue_retry(const CommandCall& call) {
@@ -178,8 +182,8 @@ int queue_retry(const CommandCall& call) {
     });
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
-    out += fmt::format("retrying {}: {} message{} due now\n", domain, *moved, *moved == 1 ? "" : "s");
-    return kExitOk;
+    return answer(call, fmt::format("retrying {}: {} message{} due now\n", domain, *moved, *moved == 1 ? "" : "s"),
+                  Json{{"domain", domain}, {"messages_due", *moved}});
 }
 
 int queue_bounce_domain(const CommandCall& call, const std::string& given) {
@@ -202,9 +206,10 @@ int queue_bounce_domain(const CommandCall& call, const std::string& given) {
         ++messages;
         recipients += bounced;
     }
-    out += fmt::format("bounced {}: {} recipient{} in {} message{}\n", domain, recipients, recipients == 1 ? "" : "s",
-                       messages, messages == 1 ? "" : "s");
-    return kExitOk;
+    return answer(call,
+                  fmt::format("bounced {}: {} recipient{} in {} message{}\n", domain, recipients,
+                              recipients == 1 ? "" : "s", messages, messages == 1 ? "" : "s"),
+                  Json{{"domain", domain}, {"recipients", recipients}, {"messages", messages}});
 }
 
 }  // namespace ringpost::admin::detail

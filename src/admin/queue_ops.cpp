@@ -17,6 +17,7 @@
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "admin/commands.hpp"
+#include "admin/json_output.hpp"
 #include "config/config.hpp"
 #include "config/engine_config.hpp"
 #include "delivery/engine.hpp"
@@ -25,10 +26,6 @@
 #include "store/store.hpp"
 
 namespace ringpost::admin::detail {
-namespace {
-
-}  // namespace
-
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 int queue_flush(const CommandCall& call) {
@@ -37,8 +34,8 @@ int queue_flush(const CommandCall& call) {
     auto moved = store.spool().reschedule_all(now);
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
-    out += fmt::format("flushed {} message{}\n", *moved, *moved == 1 ? "" : "s");
-    return kExitOk;
+    return answer(call, fmt::format("flushed {} message{}\n", *moved, *moved == 1 ? "" : "s"),
+                  Json{{"messages_due", *moved}});
 }
 
 // One message's bounce through the commit stage (waited for here: the
@@ -95,8 +92,8 @@ int queue_bounce(const CommandCall& call) {
     const std::string id = env.queue_id;
     size_t bounced = 0;
     if (int code = bounce_message(call, std::move(env), std::move(body), {}, bounced); code != kExitOk) return code;
-    out += fmt::format("bounced {}: {} recipient{}\n", id, bounced, bounced == 1 ? "" : "s");
-    return kExitOk;
+    return answer(call, fmt::format("bounced {}: {} recipient{}\n", id, bounced, bounced == 1 ? "" : "s"),
+                  Json{{"queue_id", id}, {"recipients", bounced}, {"messages", 1}});
 }
 
 }  // namespace ringpost::admin::detail

@@ -19,8 +19,6 @@
 namespace ringpost::admin {
 namespace {
 
-
-
 Error sys_error(const std::string& what) { return make_error(what + ": " + std::strerror(errno), errno); }
 
 void set_timeout(int fd, int option, int seconds) {
@@ -182,7 +180,7 @@ void AdminServer::serve_connection(int fd) {
         try {
             std::unique_lock<std::mutex> serial;
             if (extras_.serial) serial = std::unique_lock(*extras_.serial);
-            code = run_admin_command(*store_, extras_, req->args, req->stdin_data, out, err);
+            code = run_admin_command(*store_, extras_, req->args, req->stdin_data, out, err, req->format);
         } catch (const std::exception& e) {
             // A command must not take the admin thread (and the socket) down with it.
             out.clear();

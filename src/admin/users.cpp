@@ -9,6 +9,7 @@
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "admin/commands.hpp"
+#include "admin/json_output.hpp"
 #include "auth/password.hpp"
 #include "store/store.hpp"
 
@@ -21,6 +22,21 @@ std::string first_line(std::string_view in) {
     std::string_view line = in.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return std::string(line);
+}
+
+// `user list`: one line per user, or {"users": [...]}.
+void users_text(std::string& out, const std::vector<store::UserRecord>& users) {
+    for (const auto& u : users)
+        out += fmt::format("{} {} {}\n", printable(u.address), iso_time(u.created),
+                           u.password_hash.empty() ? "no-password" : "password");
+}
+
+Json users_json(const std::vector<store::UserRecord>& users) {
+    Json list = Json::array();
+    for (const auto& u : users)
+        list.push_back({{"address", u.address}, {"created", time_or_null(u.created)},
+                        {"password", !u.password_hash.empty()}});
+    return Json{{"users", std::move(list)}};
 }
 
 }  // namespace
@@ -47,17 +63,16 @@ int user_add(const CommandCall& call) {
     rec.password_hash = std::move(hash.value());
     rec.created = static_cast<int64_t>(std::time(nullptr));
     if (auto r = store.users().add(rec); !r) return store_fail(err, r.error());
-    out += "added user " + address + "\n";
-    return kExitOk;
+    return answer(call, "added user " + address + "\n",
+                  Json{{"address", address}, {"created", iso_time(rec.created)}});
 }
 
 int user_list(const CommandCall& call) {
     auto& [store, extras, operands, options, input, out, err, format] = call;
     auto users = store.users().list();
     if (!users) return store_fail(err, users.error());
-    for (const auto& u : *users)
-        out += fmt::format("{} {} {}\n", printable(u.address), iso_time(u.created),
-                           u.password_hash.empty() ? "no-password" : "password");
+    if (format == OutputFormat::kJson) write_json(out, users_json(*users));
+    else users_text(out, *users);
     return kExitOk;
 }
 
@@ -70,8 +85,8 @@ int user_del(const CommandCall& call) {
     if (!existing) return store_fail(err, existing.error());
     if (!*existing) return fail(err, kExitFailure, "no such user: " + address);
     if (auto r = store.users().remove(address); !r) return store_fail(err, r.error());
-    out += "deleted user " + address + " and its mailbox\n";
-    return kExitOk;
+    return answer(call, "deleted user " + address + " and its mailbox\n",
+                  Json{{"address", address}, {"deleted", true}});
 }
 
 }  // namespace ringpost::admin::detail

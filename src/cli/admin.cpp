@@ -21,7 +21,7 @@ namespace ringpost::cli {
 namespace {
 
 int direct(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
-           std::string& out, std::string& err) {
+           std::string& out, std::string& err, admin::OutputFormat format) {
     bool writes = admin::admin_command_writes(args);
     std::error_code ec;
     if (!writes && !std::filesystem::exists(config.data_dir, ec)) {
@@ -42,7 +42,7 @@ int direct(const config::Config& config, const std::vector<std::string>& args, c
         err += "\n";
         return admin::kExitFailure;
     }
-    return admin::run_admin_command(**store, admin::AdminExtras{&config, nullptr}, args, stdin_data, out, err);
+    return admin::run_admin_command(**store, admin::AdminExtras{&config, nullptr}, args, stdin_data, out, err, format);
 }
 
 // Restores the terminal if the user interrupts the password prompt, then
@@ -71,19 +71,20 @@ bool prompt_no_echo(const char* prompt, std::string& line) {
 }  // namespace
 
 int execute_admin_collect(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
-                          std::string& out, std::string& err) {
-    auto remote = admin::call_admin_server(config.admin_socket, args, stdin_data, out, err);
+                          std::string& out, std::string& err, admin::OutputFormat format) {
+    auto remote = admin::call_admin_server(config.admin_socket, args, stdin_data, out, err, format);
     if (!remote) {
         err += "ringpost: " + remote.error().message + "\n";
         return admin::kExitFailure;
     }
     if (remote->has_value()) return **remote;
-    return direct(config, args, stdin_data, out, err);
+    return direct(config, args, stdin_data, out, err, format);
 }
 
-int execute_admin(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data) {
+int execute_admin(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
+                  admin::OutputFormat format) {
     std::string out, err;
-    int code = execute_admin_collect(config, args, stdin_data, out, err);
+    int code = execute_admin_collect(config, args, stdin_data, out, err, format);
     std::fwrite(out.data(), 1, out.size(), stdout);
     if (std::fflush(stdout) != 0) {
         std::fprintf(stderr, "ringpost: cannot write output: %s\n", std::strerror(errno));
@@ -142,7 +143,7 @@ int read_new_password(std::string& password) {
 }  // namespace
 
 int execute_admin_command(const config::Config& config, const admin::CommandSpec& spec,
-                          const std::vector<std::string>& words) {
+                          const std::vector<std::string>& words, admin::OutputFormat format) {
     std::string stdin_data;
     if (spec.input == admin::CommandInput::kNewPassword) {
         std::string password;
@@ -150,7 +151,7 @@ int execute_admin_command(const config::Config& config, const admin::CommandSpec
         stdin_data = password + "\n";
         explicit_bzero(password.data(), password.size());
     }
-    int code = execute_admin(config, words, stdin_data);
+    int code = execute_admin(config, words, stdin_data, format);
     explicit_bzero(stdin_data.data(), stdin_data.size());
     return code;
 }

@@ -35,6 +35,7 @@ void AdminParser::bind(CLI::App& group, const admin::CommandSpec& spec, const Co
         b->named.push_back(b->app->add_option("--" + std::string(o.name), b->option_values[i], std::string(o.help))
                                ->type_name(std::string(o.value)));
     }
+    b->app->add_flag("--json", b->json, "print the result as one JSON document (docs/CLI.md)");
     bound_.push_back(std::move(b));
 }
 
@@ -47,6 +48,11 @@ const AdminParser::Bound* AdminParser::parsed_bound() const {
 const admin::CommandSpec* AdminParser::parsed() const {
     const Bound* b = parsed_bound();
     return b ? b->spec : nullptr;
+}
+
+admin::OutputFormat AdminParser::format() const {
+    const Bound* b = parsed_bound();
+    return b && b->json ? admin::OutputFormat::kJson : admin::OutputFormat::kText;
 }
 
 std::vector<std::string> AdminParser::words() const {

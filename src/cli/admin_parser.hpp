@@ -1,7 +1,7 @@
 // The CLI11 subcommands of the administration commands, built from the
 // command table (admin/command_table.hpp): `ringpost <group> <command>
-// [--config FILE] ARGS...`, with the table's help texts. No admin command is
-// spelled out in the CLI.
+// [--config FILE] [--json] ARGS...`, with the table's help texts. No admin
+// command is spelled out in the CLI.
 #pragma once
 
 #include <functional>
@@ -21,7 +21,7 @@ public:
     using Configure = std::function<CLI::App*(CLI::App*)>;
 
     // Adds to `app` one subcommand per command group (a subcommand of it is
-    // required) and, beneath it, one per command with its arguments.
+    // required) and, beneath it, one per command with its arguments and --json.
     AdminParser(CLI::App& app, const Configure& configure);
     AdminParser(const AdminParser&) = delete;   // CLI11 holds pointers into bound_
     AdminParser& operator=(const AdminParser&) = delete;
@@ -31,6 +31,8 @@ public:
     // The parsed command's words, as run_admin_command() takes them: group,
     // name, then the operands.
     std::vector<std::string> words() const;
+    // kJson when the parsed command was given --json.
+    admin::OutputFormat format() const;
 
 private:
     // One command's subcommand and where CLI11 stores its arguments
@@ -43,6 +45,7 @@ private:
         std::vector<CLI::Option*> options;
         std::vector<std::string> option_values;   // by index into spec->options
         std::vector<CLI::Option*> named;
+        bool json = false;                        // --json
     };
     void bind(CLI::App& group, const admin::CommandSpec& spec, const Configure& configure);
     const Bound* parsed_bound() const;

@@ -149,7 +149,7 @@ int run_cli(int argc, char** argv) {
 
     const admin::CommandSpec* command = admin_commands.parsed();
     if (!command) return admin::kExitUsage;   // unreachable: CLI11 requires a subcommand
-    return execute_admin_command(config, *command, admin_commands.words());
+    return execute_admin_command(config, *command, admin_commands.words(), admin_commands.format());
 }
 
 }  // namespace ringpost::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/command_table.hpp"
 #include "config/config.hpp"
 
 namespace ringpost::cli {
@@ -15,11 +16,13 @@ int run_cli(int argc, char** argv);
 
 // Runs an admin command (user/queue/mailbox words) the way the CLI does:
 // through the running server's admin socket if one answers, else directly on
-// the store in config.data_dir. Writes the output to stdout/stderr.
-int execute_admin(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data);
+// the store in config.data_dir. Writes the output to stdout/stderr, as text
+// or (--json) as one JSON document.
+int execute_admin(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
+                  admin::OutputFormat format = admin::OutputFormat::kText);
 
 // Same, but collecting the output (for tests and for execute_admin).
 int execute_admin_collect(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
-                          std::string& out, std::string& err);
+                          std::string& out, std::string& err, admin::OutputFormat format = admin::OutputFormat::kText);
 
 }  // namespace ringpost::cli

@@ -15,6 +15,6 @@ namespace ringpost::cli {
 // new password: two prompts with echo off on a terminal, else the first line
 // of stdin), then execute_admin(). Returns the exit code.
 int execute_admin_command(const config::Config& config, const admin::CommandSpec& spec,
-                          const std::vector<std::string>& words);
+                          const std::vector<std::string>& words, admin::OutputFormat format);
 
 }  // namespace ringpost::cli

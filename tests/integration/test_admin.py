@@ -1,5 +1,7 @@
 """The CLI works the same while `serve` runs (admin socket) and when it is stopped."""
 
+import base64
+import json
 import os
 import re
 import unittest
@@ -26,6 +28,48 @@ class AdminTest(ServerTestCase):
             snap["mailbox show " + m] = srv.cli("mailbox", "show", "adm1@localhost", m, check=0).stdout
         return snap
 
+    def json_doc(self, srv, *args):
+        r = srv.cli(*args, "--json", check=0)
+        self.assertEqual(r.stdout.count(b"\n"), 1, "one JSON document on one line: " + r.describe())
+        return json.loads(r.stdout)
+
+    def check_json(self, srv, qid, mids):
+        """`--json` (docs/CLI.md) carries the facts of the text output."""
+        users = self.json_doc(srv, "user", "list")["users"]
+        self.assertEqual([u["address"] for u in users], srv.cli("user", "list", check=0).out.split()[0::3])
+
+        listing = self.json_doc(srv, "queue", "list")
+        lines = dict(srv.queue_list())
+        self.assertEqual(sorted(m["queue_id"] for m in listing["messages"]), sorted(lines))
+        msg = next(m for m in listing["messages"] if m["queue_id"] == qid)
+        words = lines[qid].split()
+        self.assertEqual((str(msg["size"]), msg["arrival"], "<%s>" % msg["sender"]), tuple(words[1:4]))
+        pending = [r for r in msg["recipients"] if r["status"] in ("queued", "deferred")]
+        self.assertEqual(["<%s>" % r["address"] for r in pending], words[4:4 + len(pending)])
+        self.assertIn(" next=%s attempts=%d" % (msg["next_attempt"], msg["attempts"]), lines[qid])
+        replied = [r for r in pending if r["last_reply"]]
+        if replied:   # the text names the first pending recipient's reply and its class
+            self.assertIn(" class=%s" % replied[0]["bounce_class"], lines[qid])
+        stats = self.json_doc(srv, "queue", "stats")
+        self.assertIn("messages: %d\n" % stats["messages"], srv.cli("queue", "stats", check=0).out)
+        self.assertEqual(stats["messages"], len(lines))
+
+        shown = self.json_doc(srv, "queue", "show", qid)
+        envelope, body = srv.queue_show(qid)
+        self.assertEqual(shown["message"].encode("utf-8") if "message" in shown
+                         else base64.b64decode(shown["message_base64"]), body)
+        self.assertIn("received: %s\n" % shown["received"], envelope)
+        self.assertEqual(shown["recipients"], msg["recipients"])
+
+        boxed = self.json_doc(srv, "mailbox", "list", "adm1@localhost")["messages"]
+        self.assertEqual([m["id"] for m in boxed], mids)
+        one = self.json_doc(srv, "mailbox", "show", "adm1@localhost", mids[0])
+        self.assertEqual(one["message"].encode("utf-8"), srv.mailbox_show("adm1@localhost", mids[0]))
+
+        r = srv.cli("queue", "show", "0123456789ABCDEF", "--json")   # a failure: the message, no document
+        self.assertEqual((r.returncode, r.stdout), (1, b""), r.describe())
+        self.assertIn("no such queue ID", r.err)
+
     def test_same_results_running_and_stopped(self):
         srv = self.start_server()
         # Users added while running.
@@ -50,9 +94,11 @@ class AdminTest(ServerTestCase):
         mids = [mid for mid, _ in srv.mailbox_list("adm1@localhost")]
         self.assertEqual(len(mids), 2)
         running = self.snapshot(srv, [q3], mids)
+        self.check_json(srv, q3, mids)   # through the admin socket
 
         srv.stop()
         stopped = self.snapshot(srv, [q3], mids)
+        self.check_json(srv, q3, mids)   # on the store directly
         for k in running:
             self.assertEqual(running[k], stopped[k], "`%s` differs: while running %r, stopped %r"
                              % (k, running[k][:500], stopped[k][:500]))

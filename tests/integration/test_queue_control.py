@@ -3,6 +3,7 @@
 mail without attempts -- durable across a restart --, `queue resume` making held mail due at once,
 `queue retry --domain`, and `queue bounce --domain` failing only that domain's recipients, with DSNs."""
 
+import json
 import re
 import time
 
@@ -26,6 +27,9 @@ class QueueControlTest(DeliveryTestCase):
 
     def summary(self, srv):
         return srv.cli("queue", "summary", check=0).out
+
+    def summary_json(self, srv):
+        return json.loads(srv.cli("queue", "summary", "--json", check=0).stdout)
 
     def domain_row(self, text, domain):
         for line in text.splitlines():
@@ -51,6 +55,11 @@ class QueueControlTest(DeliveryTestCase):
         self.assertIsNotNone(row, text)
         self.assertEqual(row[2:4], ["1", "1"], "1 message, 1 recipient:\n" + text)
         self.assertRegex(text, r"suspended held\.test until resumed since \S+: provider asked us to slow down")
+        doc = self.summary_json(srv)
+        held = next(d for d in doc["domains"] if d["domain"] == "held.test")
+        self.assertEqual((held["messages"], held["recipients"]), (1, 1), doc)
+        self.assertEqual([(s["target"], s["until"], s["reason"]) for s in doc["suspensions"]],
+                         [("held.test", None, "provider asked us to slow down")], doc)
 
         # A site too: free.test's MX host set, as queue summary names it.
         free_site = "mx.free.test:%d" % self.remote_port
@@ -121,6 +130,11 @@ class QueueControlTest(DeliveryTestCase):
         site_row = self.domain_row(text, site)
         self.assertIsNotNone(site_row, "a SITE table row for %s:\n%s" % (site, text))
         self.assertEqual(site_row[1:3], ["2", "2"], text)
+        doc = self.summary_json(srv)
+        for d in doc["domains"]:
+            self.assertEqual((d["site"], d["messages"], d["age_buckets"][0]),
+                             (site, 1, {"under_minutes": 5, "messages": 1}), doc)
+        self.assertEqual([(s["site"], s["messages"], s["recipients"]) for s in doc["sites"]], [(site, 2, 2)], doc)
         # retry --domain: only a.rollup.test's message is due now.
         r = srv.cli("queue", "retry", "--domain", "a.rollup.test", check=0)
         self.assertIn("retrying a.rollup.test: 1 message due now", r.out)
@@ -136,6 +150,14 @@ class QueueControlTest(DeliveryTestCase):
         qid = srv.send(SENDER, ["defer@held.test", "defer-once@free.test"],
                        make_message("two domains", sender=SENDER, to="defer@held.test"))
         self.wait_first_attempt(srv, qid)
+        # --json names the deferred recipients' replies and the class the text shows (first one).
+        deadline = time.monotonic() + 10
+        while " class=" not in dict(srv.queue_list()).get(qid, "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        listed = json.loads(srv.cli("queue", "list", "--json", check=0).stdout)["messages"]
+        replied = [r for m in listed if m["queue_id"] == qid for r in m["recipients"] if r["last_reply"]]
+        self.assertTrue(replied and replied[0]["status"] == "deferred", listed)
+        self.assertIn(" class=%s" % replied[0]["bounce_class"], dict(srv.queue_list())[qid])
         r = srv.cli("queue", "bounce", "--domain", "held.test", check=0)
         self.assertIn("bounced held.test: 1 recipient in 1 message", r.out)
         dsn = self.get_dsns(srv, SENDER, 1)[0]

@@ -31,6 +31,13 @@ std::vector<std::string> dummy_operands(const CommandSpec& spec) {
     return ops;
 }
 
+// The command's words with dummy operands: group, name, operands.
+std::vector<std::string> sample_words(const CommandSpec& spec) {
+    std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
+    for (const auto& op : dummy_operands(spec)) words.push_back(op);
+    return words;
+}
+
 // The parser as run_cli() builds it, with --config on every subcommand.
 struct CliParser {
     CliParser()
@@ -75,11 +82,23 @@ TEST(CommandTable, IsWellFormed) {
 TEST(CommandTable, EveryCommandIsReachableFromTheCli) {
     for (const CommandSpec& spec : commands()) {
         CliParser cli;
-        std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
-        for (const auto& op : dummy_operands(spec)) words.push_back(op);
+        const std::vector<std::string> words = sample_words(spec);
         ASSERT_NO_THROW(cli.parse(words)) << path_of(spec);
         EXPECT_EQ(cli.parser.parsed(), &spec) << path_of(spec);
         EXPECT_EQ(cli.parser.words(), words) << path_of(spec);
+        EXPECT_EQ(cli.parser.format(), OutputFormat::kText) << path_of(spec);
+    }
+}
+
+TEST(CommandTable, EveryCommandTakesJsonOnTheCli) {
+    for (const CommandSpec& spec : commands()) {
+        const std::vector<std::string> words = sample_words(spec);
+        CliParser cli;
+        std::vector<std::string> with_json = words;
+        with_json.insert(with_json.begin() + 2, "--json");
+        ASSERT_NO_THROW(cli.parse(with_json)) << path_of(spec);
+        EXPECT_EQ(cli.parser.format(), OutputFormat::kJson) << path_of(spec);
+        EXPECT_EQ(cli.parser.words(), words) << path_of(spec) << ": --json is no command word";
     }
 }
 
@@ -241,18 +260,31 @@ TEST_F(CommandTableStore, OptionsTravelAsWordsAndUnknownOnesAreUsageErrors) {
 }
 
 // A command without a JSON renderer still answers a JSON caller with one
-// document: its text output, byte-exact, under "output".
+// document: its text output, byte-exact, under "output"; a failure gives
+// nothing on `out`. (Every command of the table has a renderer: this is
+// for a future one without.)
+int text_only(const CommandCall& call) {
+    call.out += "two\nlines \xff\n";
+    if (call.operands.empty()) return kExitOk;
+    call.err += "ringpost: failed\n";
+    return kExitFailure;
+}
+
 TEST_F(CommandTableStore, JsonFormatWrapsTheTextOfCommandsWithoutARenderer) {
-    ASSERT_EQ(run({"user", "add", "a@example.test"}, "pw\n"), kExitOk) << err;
-    const CommandSpec* spec = find_command({"user", "list"});
-    ASSERT_NE(spec, nullptr);
-    ASSERT_FALSE(spec->renders_json) << "pick a command without a renderer for this test";
+    constexpr ArgSpec kOptional[] = {{"X", "fail when given", ArgSpec::Count::kOptional}};
+    const CommandSpec spec{"test", "text", "a text-only command", kOptional, false, CommandInput::kNone, text_only};
+    ASSERT_FALSE(spec.renders_json);
     std::string text, text_err, json, json_err;
-    ASSERT_EQ(run_command(*spec, *store, AdminExtras{}, {}, "", text, text_err), kExitOk);
-    ASSERT_EQ(run_command(*spec, *store, AdminExtras{}, {}, "", json, json_err, OutputFormat::kJson), kExitOk);
-    const auto doc = nlohmann::json::parse(json);
-    EXPECT_EQ(doc.at("output").get<std::string>(), text);
-    EXPECT_NE(text.find("a@example.test"), std::string::npos) << text;
+    ASSERT_EQ(run_command(spec, *store, AdminExtras{}, {}, "", text, text_err), kExitOk);
+    ASSERT_EQ(run_command(spec, *store, AdminExtras{}, {}, "", json, json_err, OutputFormat::kJson), kExitOk);
+    EXPECT_EQ(text, "two\nlines \xff\n");
+    EXPECT_EQ(nlohmann::json::parse(json).at("output").get<std::string>(), "two\nlines \xef\xbf\xbd\n")
+        << "bytes that are not UTF-8 become U+FFFD";
+
+    json.clear();
+    EXPECT_EQ(run_command(spec, *store, AdminExtras{}, {"fail"}, "", json, json_err, OutputFormat::kJson), kExitFailure);
+    EXPECT_EQ(json, "");
+    EXPECT_EQ(json_err, "ringpost: failed\n");
 }
 
 }  // namespace

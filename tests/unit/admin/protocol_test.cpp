@@ -42,6 +42,53 @@ TEST(AdminProtocol, RequestRejectsBadInput) {
     EXPECT_FALSE(encode_request({"user"}, std::string(kMaxStdinBytes + 1, 'p')).ok());
 }
 
+std::string u32(uint32_t v) {
+    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+// `queue list` with `in` on standard input, as every client framed it
+// before the optional fields existed.
+std::string legacy_request(const std::string& in) {
+    return std::string(kMagic) + u32(2) + u32(5) + "queue" + u32(4) + "list" + u32(in.size()) + in;
+}
+
+TEST(AdminProtocol, OutputFormatTravelsAsAnOptionalField) {
+    auto text = encode_request({"queue", "list"}, "");
+    ASSERT_TRUE(text.ok());
+    EXPECT_EQ(*text, legacy_request("")) << "a text request is byte for byte what older servers accept";
+    auto dec = decode_request(*text);
+    ASSERT_TRUE(dec.ok()) << dec.error().message;
+    EXPECT_EQ(dec->format, OutputFormat::kText);
+
+    auto json = encode_request({"queue", "list"}, "in", OutputFormat::kJson);
+    ASSERT_TRUE(json.ok());
+    EXPECT_EQ(*json, legacy_request("in") + "F" + u32(4) + "json");
+    dec = decode_request(*json);
+    ASSERT_TRUE(dec.ok()) << dec.error().message;
+    EXPECT_EQ(dec->format, OutputFormat::kJson);
+    EXPECT_EQ(dec->args, (std::vector<std::string>{"queue", "list"}));
+    EXPECT_EQ(dec->stdin_data, "in");
+    for (size_t cut = legacy_request("in").size() + 1; cut < json->size(); ++cut)
+        EXPECT_FALSE(decode_request(std::string_view(*json).substr(0, cut)).ok()) << cut;
+
+    dec = decode_request(legacy_request("") + "F" + u32(4) + "text");
+    ASSERT_TRUE(dec.ok()) << dec.error().message;
+    EXPECT_EQ(dec->format, OutputFormat::kText);
+}
+
+TEST(AdminProtocol, OptionalFieldsAreChecked) {
+    const std::string base = legacy_request("");
+    EXPECT_THAT(decode_request(base + "Z" + u32(1) + "x").error().message, HasSubstr("unknown field"));
+    EXPECT_THAT(decode_request(base + "F" + u32(4) + "yaml").error().message, HasSubstr("unknown output format"));
+    EXPECT_THAT(decode_request(base + "F" + u32(4) + "json" + "F" + u32(4) + "json").error().message,
+                HasSubstr("twice"));
+    EXPECT_THAT(decode_request(base + "F" + u32(0x7fffffff)).error().message, HasSubstr("too long"))
+        << "refused before anything is allocated";
+    EXPECT_THAT(decode_request(base + "F" + u32(kMaxFieldBytes + 1) + std::string(kMaxFieldBytes + 1, 'j'))
+                    .error().message,
+                HasSubstr("too long"));
+}
+
 TEST(AdminProtocol, ResponseRoundTripKeepsBytesAndExitCode) {
     std::string out;
     for (int i = 0; i < 200000; ++i) out += static_cast<char>(i * 7);   // > several frames, all byte values

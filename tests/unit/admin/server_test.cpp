@@ -10,6 +10,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "admin/admin.hpp"
 #include "cli/cli.hpp"
@@ -71,6 +72,31 @@ TEST_F(AdminServerTest, SocketOutputIsByteExact) {
     EXPECT_EQ(**r, admin::kExitOk);
     EXPECT_EQ(out, direct_out);
     EXPECT_EQ(out.substr(out.size() - body.size()), body);
+}
+
+// --json: the format travels with the request; the server answers as the
+// command does directly, and a failure leaves nothing on out.
+TEST_F(AdminServerTest, JsonOverTheSocket) {
+    ASSERT_TRUE(server.start(*store, socket_path()).ok());
+    std::string id = accept("Subject: s\r\n\r\nx\r\n", "a@example.test", "b@remote.example", false);
+    std::string direct_out, direct_err;
+    ASSERT_EQ(admin::run_admin_command(*store, AdminExtras{}, {"queue", "show", id}, "", direct_out, direct_err,
+                                       OutputFormat::kJson),
+              admin::kExitOk);
+    std::string out, err;
+    auto r = admin::call_admin_server(socket_path(), {"queue", "show", id}, "", out, err, OutputFormat::kJson);
+    ASSERT_TRUE(r.ok() && r->has_value()) << (r.ok() ? "" : r.error().message);
+    EXPECT_EQ(**r, admin::kExitOk) << err;
+    EXPECT_EQ(out, direct_out);
+    EXPECT_EQ(nlohmann::json::parse(out).at("queue_id"), id);
+
+    out.clear();
+    r = admin::call_admin_server(socket_path(), {"queue", "show", "0123456789ABCDEF"}, "", out, err,
+                                 OutputFormat::kJson);
+    ASSERT_TRUE(r.ok() && r->has_value());
+    EXPECT_EQ(**r, admin::kExitFailure);
+    EXPECT_EQ(out, "");
+    EXPECT_THAT(err, HasSubstr("ringpost: no such queue ID: 0123456789ABCDEF\n"));
 }
 
 TEST_F(AdminServerTest, NoServerMeansNullopt) {
@@ -173,6 +199,11 @@ TEST(AdminDirect, FallsBackToTheStore) {
     out.clear();
     ASSERT_EQ(cli::execute_admin_collect(config, {"queue", "list"}, "", out, err), admin::kExitOk) << err;
     EXPECT_EQ(out, "-- 0 messages, 0 bytes, 0 recipients pending\n");
+
+    out.clear();   // --json on the direct path
+    ASSERT_EQ(cli::execute_admin_collect(config, {"user", "list"}, "", out, err, OutputFormat::kJson), admin::kExitOk)
+        << err;
+    EXPECT_EQ(nlohmann::json::parse(out).at("users").at(0).at("address"), "gina@example.test");
 }
 
 // Same commands with a server holding the store: the CLI path goes through the socket.
