@@ -31,6 +31,9 @@ class DeliveryEngine;
 namespace ringpost::config {
 struct Config;
 }
+namespace ringpost::metrics {
+class Registry;
+}
 
 namespace ringpost::admin {
 
@@ -52,9 +55,11 @@ int run_admin_command(store::Store& store, const std::vector<std::string>& args,
 // configuration (host name and local domains for the bounce's DSN; the
 // built-in defaults when null) and, inside the server, the delivery engine
 // to wake up (null when the CLI works on the store directly).
+// `metrics`: the server's registry (null outside the server).
 struct AdminExtras {
     const config::Config* config = nullptr;
     delivery::DeliveryEngine* engine = nullptr;
+    const metrics::Registry* metrics = nullptr;
 };
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
                       std::string_view stdin_data, std::string& out, std::string& err);
