@@ -39,6 +39,18 @@ Slot Family::resolve(std::vector<std::string> values, size_t cells) {
 Counter CounterFamily::with(std::initializer_list<std::string_view> values) { return with(to_strings(values)); }
 Counter CounterFamily::with(const std::vector<std::string>& values) { return Counter(resolve(values, 1)); }
 
+std::vector<Counter> CounterFamily::each(std::span<const std::string_view> last,
+                                         std::initializer_list<std::string_view> first) {
+    std::vector<Counter> out;
+    std::vector<std::string> values = to_strings(first);
+    values.emplace_back();
+    for (std::string_view v : last) {
+        values.back() = v;
+        out.push_back(with(values));
+    }
+    return out;
+}
+
 Histogram HistogramFamily::with(std::initializer_list<std::string_view> values) { return with(to_strings(values)); }
 Histogram HistogramFamily::with(const std::vector<std::string>& values) {
     // Cells: one per bucket, +Inf, the sum.

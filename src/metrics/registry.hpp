@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,10 @@ class CounterFamily : public Family {
 public:
     Counter with(std::initializer_list<std::string_view> values);
     Counter with(const std::vector<std::string>& values);
+    // One child per entry of `last` (the last label's values, after the
+    // fixed `first` ones), in order: the counters of a small enum, indexed
+    // by its value.
+    std::vector<Counter> each(std::span<const std::string_view> last, std::initializer_list<std::string_view> first = {});
 
 private:
     friend class Registry;
