@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "config/engine_config.hpp"
+#include "metrics/registry.hpp"
 #include "server/listeners.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
@@ -113,7 +114,11 @@ Result<void> Server::start() {
         return make_error(e.what());
     }
     if (auto r = engine_->start(); !r) return r;
-    if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
+    gauges_ = register_live_gauges(LiveSources{engine_.get(),
+                                               config_.metrics.top_sites,
+                                               {{"store", &pool_}, {"login", &login_pool_}, {"dkim", sign_pool_.get()}},
+                                               limits_.limiters()});
+    if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get(), &metrics::global()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_};
     for (unsigned i = 0; i < threads_; ++i) {
