@@ -28,8 +28,9 @@ const std::string& dummy_hash() {
 
 // ringpost_logins_total{protocol, result}: the password checks of the three
 // front ends, resolved once (the protocols are a fixed set).
-void count_login(const char* proto, Status status) {
-    static constexpr const char* kProtocols[] = {"smtp", "pop3", "imap"};
+constexpr const char* kProtocols[] = {"smtp", "pop3", "imap"};
+
+const std::vector<std::vector<metrics::Counter>>& login_counters() {
     static const std::vector<std::vector<metrics::Counter>> counters = [] {
         auto& family = metrics::global().counter("ringpost_logins_total",
                                                  "password checks by protocol and result (ok, failed, temp_fail)",
@@ -40,11 +41,17 @@ void count_login(const char* proto, Status status) {
         for (const char* p : kProtocols) all.push_back(family.each(kResults, {p}));
         return all;
     }();
+    return counters;
+}
+
+void count_login(const char* proto, Status status) {
     for (size_t i = 0; i < std::size(kProtocols); ++i)
-        if (std::strcmp(proto, kProtocols[i]) == 0) return counters[i][static_cast<size_t>(status)].inc();
+        if (std::strcmp(proto, kProtocols[i]) == 0) return login_counters()[i][static_cast<size_t>(status)].inc();
 }
 
 }  // namespace
+
+void register_login_metrics() { login_counters(); }
 
 io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip) {

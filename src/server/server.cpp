@@ -7,6 +7,7 @@
 #include "config/engine_config.hpp"
 #include "metrics/registry.hpp"
 #include "server/listeners.hpp"
+#include "server/server_metrics.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
 #include "util/log.hpp"
@@ -102,6 +103,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
 Server::~Server() { stop(); }
 
 Result<void> Server::start() {
+    register_all_families();
     try {
         auto econfig = config::engine_config(config_);
         // IMAP sessions with INBOX selected hear of local deliveries.

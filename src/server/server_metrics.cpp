@@ -1,6 +1,14 @@
 // connection_metrics(): ringpost_connections_total, resolved once.
 #include "server/server_metrics.hpp"
 
+#include "auth/mail_login.hpp"
+#include "dns/dns_metrics.hpp"
+#include "imap/imap_metrics.hpp"
+#include "pop3/pop3_metrics.hpp"
+#include "smtp/smtp_metrics.hpp"
+#include "store/store_metrics.hpp"
+#include "tls/tls_metrics.hpp"
+
 namespace ringpost::server {
 namespace {
 
@@ -33,6 +41,18 @@ void ConnectionMetrics::count(Protocol p, ConnectionLimiter::Verdict v) const {
 const ConnectionMetrics& connection_metrics() {
     static const ConnectionMetrics m = make();
     return m;
+}
+
+void register_all_families() {
+    connection_metrics();
+    smtp::smtp_metrics();
+    pop3::pop3_metrics();
+    imap::imap_metrics();
+    auth::register_login_metrics();
+    tls::register_tls_metrics();
+    dns::dns_metrics();
+    store::store_metrics();
+    // The delivery engine's families: registered when it is made.
 }
 
 }  // namespace ringpost::server

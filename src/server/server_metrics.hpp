@@ -21,4 +21,8 @@ struct ConnectionMetrics {
 
 const ConnectionMetrics& connection_metrics();
 
+// Resolves every layer's counters now, at start: each family is in the
+// exposition (at 0) from the first scrape, not only after its first count.
+void register_all_families();
+
 }  // namespace ringpost::server

@@ -7,6 +7,19 @@
 #include "metrics/registry.hpp"
 
 namespace ringpost::tls {
+namespace {
+
+metrics::CounterFamily& handshakes() {
+    static metrics::CounterFamily& family = metrics::global().counter(
+        "ringpost_tls_handshakes_total",
+        "TLS handshakes, by direction (inbound: STARTTLS and implicit TLS; outbound: delivery), protocol and result",
+        {"direction", "protocol", "result"});
+    return family;
+}
+
+}  // namespace
+
+void register_tls_metrics() { handshakes(); }
 
 void count_handshake(Direction direction, std::string_view protocol, bool ok) {
     struct Child {
@@ -19,12 +32,8 @@ void count_handshake(Direction direction, std::string_view protocol, bool ok) {
     thread_local std::vector<Child> cache;
     for (const Child& c : cache)
         if (c.direction == direction && c.ok == ok && c.protocol == protocol) return c.counter.inc();
-    static metrics::CounterFamily& family = metrics::global().counter(
-        "ringpost_tls_handshakes_total",
-        "TLS handshakes, by direction (inbound: STARTTLS and implicit TLS; outbound: delivery), protocol and result",
-        {"direction", "protocol", "result"});
     const std::string_view dir = direction == Direction::kInbound ? "inbound" : "outbound";
-    cache.push_back(Child{direction, std::string(protocol), ok, family.with({dir, protocol, ok ? "ok" : "failed"})});
+    cache.push_back(Child{direction, std::string(protocol), ok, handshakes().with({dir, protocol, ok ? "ok" : "failed"})});
     cache.back().counter.inc();
 }
 

@@ -12,5 +12,7 @@ enum class Direction { kInbound, kOutbound };
 // Each (direction, protocol, result) is resolved once per thread; after
 // that a count takes no lock.
 void count_handshake(Direction direction, std::string_view protocol, bool ok);
+// Registers the family now, so that a scrape shows it before the first handshake.
+void register_tls_metrics();
 
 }  // namespace ringpost::tls

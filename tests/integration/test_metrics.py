@@ -7,6 +7,8 @@ Counters are compared as differences from a scrape taken before the traffic."""
 
 import imaplib
 import json
+import os
+import re
 import poplib
 import smtplib
 import ssl
@@ -25,25 +27,33 @@ PASSWORD = "test-password-1"
 DELIVERY_TIMEOUT = 20.0
 
 # Parses the exposition read from stdin with the reference parser and
-# prints its samples as JSON: [[name, {labels}, value], ...].
+# prints it as JSON: {"families": [name, ...], "samples": [[name, {labels}, value], ...]}.
 PARSE = r"""
 import json, sys
 from prometheus_client.parser import text_string_to_metric_families
-out = []
+out = {"families": [], "samples": []}
 for family in text_string_to_metric_families(sys.stdin.read()):
+    out["families"].append(family.name)
     for s in family.samples:
-        out.append([s.name, s.labels, s.value])
+        out["samples"].append([s.name, s.labels, s.value])
 json.dump(out, sys.stdout)
 """
+GRAFANA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "grafana", "ringpost.json")
 
 
 class Metrics:
     """One scrape: value(name, **labels) sums the samples whose labels
     include the given ones; `names` holds every sample name."""
 
-    def __init__(self, samples):
-        self.samples = samples
-        self.names = {name for name, _, _ in samples}
+    def __init__(self, parsed):
+        self.samples = parsed["samples"]
+        self.names = {name for name, _, _ in self.samples}
+        self.families = set(parsed["families"])   # the parser's: counters without _total
+
+    def has(self, name):
+        """A sample or family of this name (counters as _total, histograms as _bucket/_sum/_count too)."""
+        stems = [name] + [name[:-len(s)] for s in ("_total", "_bucket", "_sum", "_count") if name.endswith(s)]
+        return name in self.names or any(s in self.families for s in stems)
 
     def value(self, name, **labels):
         return sum(v for n, l, v in self.samples if n == name and all(l.get(k) == w for k, w in labels.items()))
@@ -191,6 +201,14 @@ class MetricsTest(ServerTestCase):
         for name in ("ringpost_queue_messages", "ringpost_queue_oldest_age_seconds", "ringpost_pool_queued",
                      "ringpost_connections_open"):
             self.assertIn(name, m.names)
+        # Every family is there from the start, and the Grafana dashboard uses only real names.
+        for family in ("ringpost_dns_lookups", "ringpost_tls_handshakes", "ringpost_queue_site_messages",
+                       "ringpost_messages_rejected"):
+            self.assertIn(family, before.families)
+        with open(GRAFANA, encoding="utf-8") as f:
+            dashboard = set(re.findall(r"ringpost_[a-z_]+", f.read()))
+        self.assertGreater(len(dashboard), 10)
+        self.assertEqual(sorted(n for n in dashboard if not m.has(n)), [], "dashboard names not in the exposition")
 
     def test_without_a_server_it_says_it_needs_one(self):
         self.srv.stop()
