@@ -17,6 +17,7 @@ packages=(
   # libraries (README "Dependencies" says why each is here)
   liburing-dev libssl-dev libc-ares-dev librocksdb-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev nlohmann-json3-dev libboost-dev
+  prometheus-cpp-dev
   # to try it as README's Quick start does
   swaks curl
 )
@@ -25,6 +26,8 @@ $server_only || packages+=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
   # the independent DKIM verifier of tests/unit/dkim (dkimpy; PyNaCl for Ed25519)
   python3-dkim python3-nacl
+  # the reference Prometheus text parser for tests/integration/test_metrics.py
+  python3-prometheus-client
   # swaks --tls / --tlsc (SMTP STARTTLS and smtps tests)
   libnet-ssleay-perl
   # real mail clients for tests/integration/test_retrieval_clients.py:

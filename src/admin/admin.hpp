@@ -33,6 +33,9 @@ class DeliveryEngine;
 namespace ringpost::config {
 struct Config;
 }
+namespace ringpost::metrics {
+class Registry;
+}
 
 namespace ringpost::admin {
 
@@ -56,6 +59,7 @@ int run_admin_command(store::Store& store, const std::vector<std::string>& args,
 // configuration (host name and local domains for the bounce's DSN; the
 // built-in defaults when null) and, inside the server, the delivery engine
 // to wake up (null when the CLI works on the store directly).
+// `metrics`: the server's registry (null outside the server).
 struct AdminExtras {
     const config::Config* config = nullptr;
     delivery::DeliveryEngine* engine = nullptr;
@@ -63,6 +67,7 @@ struct AdminExtras {
     // admin API then run commands one at a time between them, as the
     // socket alone always did.
     std::mutex* serial = nullptr;
+    const metrics::Registry* metrics = nullptr;
 };
 int run_admin_command(store::Store& store, const AdminExtras& extras, const std::vector<std::string>& args,
                       std::string_view stdin_data, std::string& out, std::string& err,

@@ -18,6 +18,7 @@ constexpr CommandGroup kGroups[] = {
     {"user", "manage mailbox users"},
     {"queue", "inspect and manage the spool"},
     {"mailbox", "read users' mailboxes"},
+    {"metrics", "print the running server's metrics (Prometheus text format)"},
 };
 
 constexpr ArgSpec kNewAddress[] = {{"ADDRESS", "mail address, e.g. alice@example.test"}};
@@ -62,6 +63,10 @@ constexpr CommandSpec kCommands[] = {
      detail::mailbox_list, {}, true},
     {"mailbox", "show", "the stored message, byte for byte", kMessage, false, CommandInput::kNone,
      detail::mailbox_show, {}, true},
+
+    // Text only: the exposition format is what GET /metrics serves too.
+    {"metrics", "", "print the running server's metrics (Prometheus text format)", {}, false, CommandInput::kNone,
+     detail::metrics_text, {}, /*renders_json=*/false, /*needs_server=*/true},
 };
 
 }  // namespace
@@ -70,14 +75,26 @@ std::span<const CommandGroup> command_groups() { return kGroups; }
 std::span<const CommandSpec> commands() { return kCommands; }
 
 const CommandSpec* find_command(const std::vector<std::string>& words) {
-    if (words.size() < 2) return nullptr;
-    for (const CommandSpec& c : kCommands)
-        if (c.group == words[0] && c.name == words[1]) return &c;
+    if (words.empty()) return nullptr;
+    for (const CommandSpec& c : kCommands) {
+        if (c.group != words[0]) continue;
+        if (c.name.empty()) return &c;
+        if (words.size() >= 2 && c.name == words[1]) return &c;
+    }
     return nullptr;
 }
 
+size_t command_word_count(const CommandSpec& spec) { return spec.name.empty() ? 1 : 2; }
+
+std::string needs_server_message(const CommandSpec& spec) {
+    const std::string words = spec.name.empty() ? std::string(spec.group) : std::string(spec.group) + " " + std::string(spec.name);
+    return words + " needs the running server (ringpost serve): it reads the server's state over the admin socket, "
+                   "and no server answered there";
+}
+
 std::string synopsis(const CommandSpec& spec) {
-    std::string s = std::string(spec.group) + " " + std::string(spec.name);
+    std::string s = std::string(spec.group);
+    if (!spec.name.empty()) s += " " + std::string(spec.name);
     for (const ArgSpec& a : spec.args) {
         switch (a.count) {
             case Count::kRequired: s += " " + std::string(a.name); break;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,7 +70,9 @@ struct CommandGroup {
 
 struct CommandSpec {
     std::string_view group;            // "queue"
-    std::string_view name;             // "flush"
+    // "flush"; empty: the group's word alone is the command (`ringpost
+    // metrics`), and the group has no other command.
+    std::string_view name;
     std::string_view help;             // one line
     std::span<const ArgSpec> args;
     bool writes = false;               // modifies the store: the CLI's direct path opens it read-write
@@ -79,14 +82,22 @@ struct CommandSpec {
     // The handler writes one JSON document to `out` when call.format is
     // kJson. Without it, run_command() wraps the text: {"output": "..."}.
     bool renders_json = false;
+    // Shows the running server's state, not the store's: the CLI's direct
+    // path (no server answered) refuses it instead of opening the store.
+    bool needs_server = false;
 };
 
 // In the order help lists them.
 std::span<const CommandGroup> command_groups();
 std::span<const CommandSpec> commands();
 
-// The command named by words[0] (group) and words[1] (name); null if none.
+// The command named by words[0] (group) and words[1] (name), or by
+// words[0] alone for a command without a name; null if none.
 const CommandSpec* find_command(const std::vector<std::string>& words);
+// How many of a command's words name it: 1 without a name, else 2.
+size_t command_word_count(const CommandSpec& spec);
+// Its message when a needs_server command cannot reach the server.
+std::string needs_server_message(const CommandSpec& spec);
 // "queue show ID", "user add ADDRESS  (password on standard input)": the
 // text of a usage error.
 std::string synopsis(const CommandSpec& spec);

@@ -99,7 +99,7 @@ int run_admin_command(store::Store& store, const AdminExtras& extras, const std:
                       std::string_view stdin_data, std::string& out, std::string& err, OutputFormat format) {
     if (args.empty()) return detail::usage(err, group_names() + " ...");
     if (const CommandSpec* spec = find_command(args)) {
-        const std::vector<std::string> operands(args.begin() + 2, args.end());
+        const std::vector<std::string> operands(args.begin() + static_cast<long>(command_word_count(*spec)), args.end());
         return run_command(*spec, store, extras, operands, stdin_data, out, err, format);
     }
     std::string names = command_names(args[0]);

@@ -49,6 +49,8 @@ int queue_bounce_domain(const CommandCall& call, const std::string& domain);
 // mailbox.cpp:
 int mailbox_list(const CommandCall& call);
 int mailbox_show(const CommandCall& call);
+// metrics.cpp:
+int metrics_text(const CommandCall& call);
 
 // The queued message whose ID is `arg`: kExitOk, or the exit code with the
 // message in err (not an ID, no such message, body missing, store error).

@@ -1,6 +1,11 @@
 #include "auth/mail_login.hpp"
 
+#include <cstring>
+#include <string_view>
+#include <vector>
+
 #include "auth/password.hpp"
+#include "metrics/registry.hpp"
 #include "io/ops.hpp"
 #include "store/keys.hpp"
 #include "store/users.hpp"
@@ -21,7 +26,32 @@ const std::string& dummy_hash() {
     return hash;
 }
 
+// ringpost_logins_total{protocol, result}: the password checks of the three
+// front ends, resolved once (the protocols are a fixed set).
+constexpr const char* kProtocols[] = {"smtp", "pop3", "imap"};
+
+const std::vector<std::vector<metrics::Counter>>& login_counters() {
+    static const std::vector<std::vector<metrics::Counter>> counters = [] {
+        auto& family = metrics::global().counter("ringpost_logins_total",
+                                                 "password checks by protocol and result (ok, failed, temp_fail)",
+                                                 {"protocol", "result"});
+        // By Status: kOk, kBadCredentials, kTempFail.
+        static constexpr std::string_view kResults[] = {"ok", "failed", "temp_fail"};
+        std::vector<std::vector<metrics::Counter>> all;
+        for (const char* p : kProtocols) all.push_back(family.each(kResults, {p}));
+        return all;
+    }();
+    return counters;
+}
+
+void count_login(const char* proto, Status status) {
+    for (size_t i = 0; i < std::size(kProtocols); ++i)
+        if (std::strcmp(proto, kProtocols[i]) == 0) return login_counters()[i][static_cast<size_t>(status)].inc();
+}
+
 }  // namespace
+
+void register_login_metrics() { login_counters(); }
 
 io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip) {
@@ -41,15 +71,18 @@ io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, Login
     if (!verified) {
         log::error("login_check_failed", {{"proto", proto}, {"error", verified.error().message}});
         result.status = Status::kTempFail;
+        count_login(proto, result.status);
         co_return result;
     }
     if (*verified) {
         throttle.succeeded(client_ip);
         log::info("login", {{"proto", proto}, {"user", name}, {"client", client_ip}});
         result.status = Status::kOk;
+        count_login(proto, result.status);
         result.user = name;
         co_return result;
     }
+    count_login(proto, result.status);
     auto delay = throttle.failed(client_ip);
     log::warn("login_failed", {{"proto", proto}, {"user", name}, {"client", client_ip},
                                {"delay_ms", static_cast<int64_t>(delay.count())}});

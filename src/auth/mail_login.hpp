@@ -21,6 +21,9 @@ namespace ringpost::auth {
 // `proto` names the front end in logs ("pop3", "imap", "smtp").
 io::Task<Outcome> check_login(store::Users& users, io::BlockingPool& pool, LoginThrottle& throttle,
                                  const char* proto, std::string user, std::string password, std::string client_ip);
+// Registers ringpost_logins_total now (check_login counts into it), so that a
+// scrape shows it before the first login.
+void register_login_metrics();
 
 
 }  // namespace ringpost::auth

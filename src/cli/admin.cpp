@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "admin/admin.hpp"
+#include "admin/command_table.hpp"
 #include "cli/cli.hpp"
 #include "cli/internal.hpp"
 #include "store/store.hpp"
@@ -22,6 +23,11 @@ namespace {
 
 int direct(const config::Config& config, const std::vector<std::string>& args, const std::string& stdin_data,
            std::string& out, std::string& err, admin::OutputFormat format) {
+    // No server answered: a command that shows the server's state has nothing to show.
+    if (const admin::CommandSpec* spec = admin::find_command(args); spec && spec->needs_server) {
+        err += "ringpost: " + admin::needs_server_message(*spec) + " (" + config.admin_socket + ")\n";
+        return admin::kExitFailure;
+    }
     bool writes = admin::admin_command_writes(args);
     std::error_code ec;
     if (!writes && !std::filesystem::exists(config.data_dir, ec)) {

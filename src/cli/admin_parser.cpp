@@ -8,16 +8,23 @@ using admin::ArgSpec;
 AdminParser::AdminParser(CLI::App& app, const Configure& configure) {
     for (const admin::CommandGroup& g : admin::command_groups()) {
         CLI::App* group = configure(app.add_subcommand(std::string(g.name), std::string(g.help)));
+        // A command without a name is the group's word itself (`ringpost metrics`).
+        const admin::CommandSpec* alone = admin::find_command({std::string(g.name)});
+        if (alone && alone->name.empty()) {
+            bind(group, *alone);
+            continue;
+        }
         group->require_subcommand(1);
         for (const admin::CommandSpec& spec : admin::commands())
-            if (spec.group == g.name) bind(*group, spec, configure);
+            if (spec.group == g.name)
+                bind(configure(group->add_subcommand(std::string(spec.name), std::string(spec.help))), spec);
     }
 }
 
-void AdminParser::bind(CLI::App& group, const admin::CommandSpec& spec, const Configure& configure) {
+void AdminParser::bind(CLI::App* app, const admin::CommandSpec& spec) {
     auto b = std::make_unique<Bound>();
     b->spec = &spec;
-    b->app = configure(group.add_subcommand(std::string(spec.name), std::string(spec.help)));
+    b->app = app;
     // Sized once: CLI11 keeps pointers to these strings.
     b->values.resize(spec.args.size());
     b->lists.resize(spec.args.size());
@@ -58,7 +65,8 @@ admin::OutputFormat AdminParser::format() const {
 std::vector<std::string> AdminParser::words() const {
     const Bound* b = parsed_bound();
     if (!b) return {};
-    std::vector<std::string> words{std::string(b->spec->group), std::string(b->spec->name)};
+    std::vector<std::string> words{std::string(b->spec->group)};
+    if (!b->spec->name.empty()) words.push_back(std::string(b->spec->name));
     for (size_t i = 0; i < b->spec->args.size(); ++i) {
         switch (b->spec->args[i].count) {
             case ArgSpec::Count::kRequired: words.push_back(b->values[i]); break;

@@ -29,7 +29,7 @@ public:
     // After app.parse(): the command given, or null when it was no admin command.
     const admin::CommandSpec* parsed() const;
     // The parsed command's words, as run_admin_command() takes them: group,
-    // name, then the operands.
+    // name (if it has one), then the operands.
     std::vector<std::string> words() const;
     // kJson when the parsed command was given --json.
     admin::OutputFormat format() const;
@@ -47,7 +47,8 @@ private:
         std::vector<CLI::Option*> named;
         bool json = false;                        // --json
     };
-    void bind(CLI::App& group, const admin::CommandSpec& spec, const Configure& configure);
+    // Binds the command's arguments and options to `app`, its subcommand.
+    void bind(CLI::App* app, const admin::CommandSpec& spec);
     const Bound* parsed_bound() const;
 
     std::vector<std::unique_ptr<Bound>> bound_;

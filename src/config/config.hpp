@@ -313,6 +313,15 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+// [metrics]: what `ringpost metrics` (and GET /metrics) shows.
+struct MetricsConfig {
+    // The per-site and per-domain queue gauges cover the sites and domains
+    // with the most mail waiting, at most this many each (label cardinality).
+    uint32_t top_sites = 20;
+
+    bool operator==(const MetricsConfig&) const = default;
+};
+
 struct Config {
     std::string hostname;          // default: gethostname()
     std::string data_dir = "./ringpost-data";
@@ -338,6 +347,7 @@ struct Config {
     EgressConfig egress;
     HttpConfig http;
     LogConfig log;
+    MetricsConfig metrics;
     std::string source;            // file it came from, or "built-in defaults"
 
     // Field by field, source included (tests compare whole configurations).

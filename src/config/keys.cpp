@@ -134,6 +134,9 @@ void add_relay_and_log(std::vector<Key>& t) {
     };
     t.push_back(std::move(nets));
     t.push_back(choice("log.level", "least severe events logged", RP_FIELD(log.level), {"error", "warn", "info", "debug"}));
+    t.push_back(integer("metrics.top_sites",
+                        "queue gauges per site and per domain cover this many, those with the most mail waiting",
+                        RP_FIELD(metrics.top_sites), 0, 10000));
 }
 
 // DNS servers: "ip", "ip:port" or "[v6]:port".

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "io/socket.hpp"
+#include "tls/tls_metrics.hpp"
 #include "tls/tls_stream.hpp"
 #include "util/log.hpp"
 
@@ -205,6 +206,7 @@ io::Task<void> ClientConnection::start_tls() {
     stream_ = std::move(tls);
     auto handshake = raw->handshake(timeouts_.command);
     auto done = co_await std::move(handshake);
+    tls::count_handshake(tls::Direction::kOutbound, "smtp", done.ok());
     if (!done) {
         log::debug("client_tls_failed", {{"host", tls_host_}, {"error", done.error().message}});
         session_.tls_failed(done.error().message);

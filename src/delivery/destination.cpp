@@ -127,6 +127,15 @@ void Destination::wake_one() {
     slot->cancel();
 }
 
+std::pair<uint64_t, int64_t> Destination::waiting() const {
+    int64_t oldest = 0;
+    for (const Job& job : queue_) {
+        const int64_t t = job.message->envelope.received_at;
+        if (t != 0 && (oldest == 0 || t < oldest)) oldest = t;
+    }
+    return {queue_.size(), oldest};
+}
+
 void Destination::shut_down() {
     std::deque<Job> jobs;
     jobs.swap(queue_);
@@ -140,7 +149,7 @@ void Destination::fail_queue(const Diagnostic& d) {
     for (auto& job : jobs) {
         std::vector<RecipientResult> results;
         for (size_t i : job.recipients) results.push_back(RecipientResult{i, d, {}, false, false, std::nullopt});
-        engine_.job_done(job, std::move(results), {});
+        engine_.job_done(job, std::move(results), {}, site_);
     }
 }
 
@@ -335,7 +344,7 @@ io::Task<void> Destination::serve_connection(ClientConnection& conn, const Targe
         engine_.transactions.fetch_add(1, std::memory_order_relaxed);
         std::vector<RecipientResult> results = recipient_results(job, r, target.host, conn.tls());
         engine_.automate(*site_, results);
-        engine_.job_done(job, std::move(results), relay);
+        engine_.job_done(job, std::move(results), relay, site_);
     }
     auto quitting = conn.quit();
     co_await std::move(quitting);

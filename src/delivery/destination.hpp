@@ -52,6 +52,9 @@ public:
     // The suspension that holds this domain's mail now, if any.
     std::optional<Held> held();
     bool has_jobs() const { return !queue_.empty(); }
+    // Jobs queued (messages waiting for a transaction) and the received_at
+    // of the oldest of their messages (0 when none).
+    std::pair<uint64_t, int64_t> waiting() const;
     // Hands a queued job to a connection of another destination whose
     // path (address, port, TLS policy: ConnectionPath) is this
     // destination's path to its preferred host (connection sharing).

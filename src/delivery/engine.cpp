@@ -81,6 +81,7 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req,
         l.rcpt = after.address;
         l.result = r.local_delivery ? "delivered" : result_name(after.state);
         l.relay = m.relays[r.index];
+        l.site = m.sites[r.index];
         // A deferral that expired (plan_outcome) is a 4.4.7 failure.
         l.dsn = after.state == mail::RcptState::kFailed && r.diagnostic.outcome == Outcome::kDeferred
                     ? std::string("4.4.7")
@@ -324,6 +325,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
     m->started = static_cast<int64_t>(std::time(nullptr));
     const auto& env = m->envelope;
     m->relays.assign(env.recipients.size(), std::string());
+    m->sites.assign(env.recipients.size(), std::string("none"));
 
     auto pending = [](const mail::Recipient& r) {
         return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
@@ -352,6 +354,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
             m->results.push_back(
                 RecipientResult{i, Diagnostic{Outcome::kDelivered, 0, "2.0.0", "delivered to mailbox"}, {}, true, false, std::nullopt});
             m->relays[i] = "local";
+            m->sites[i] = "local";
             continue;
         }
         std::string domain = domain_of(r.address);
@@ -376,10 +379,12 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
     }
 }
 
-void DeliveryEngine::Impl::job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay) {
+void DeliveryEngine::Impl::job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay,
+                                    const Site* site) {
     InFlight& m = *job.message;
     for (auto& r : results) {
         if (r.index < m.relays.size()) m.relays[r.index] = relay.empty() ? std::string("none") : relay;
+        if (site && r.index < m.sites.size()) m.sites[r.index] = site->name();
         m.results.push_back(std::move(r));
     }
     if (--m.open_jobs == 0) finish(job.message);
@@ -422,6 +427,7 @@ void DeliveryEngine::Impl::outcome_written(const PendingOutcome& p, const Result
         for (const auto& l : p.lines) {
             log_delivery(qid, l, p.delay);
             count_result(l.result);
+            counters.delivery(l.result, l.site, l.bounce_class);
         }
         if (!p.still_pending) log::info("removed", {{"qid", qid}});
         if (config.on_local_delivery)
@@ -454,6 +460,7 @@ void DeliveryEngine::Impl::count_result(const std::string& result) {
 
 void DeliveryEngine::Impl::deliver_notifications(const std::string& qid, store::OutcomeRequest& req) {
     for (auto& n : req.notifications) {
+        counters.dsn(dsn_action(n->data));
         log::info("dsn", {{"qid", qid},
                           {"dsn_qid", n->envelope.queue_id},
                           {"action", dsn_action(n->data)},

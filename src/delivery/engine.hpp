@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "delivery/bounce_classifier.hpp"
 #include "delivery/client_connection.hpp"
@@ -94,6 +95,22 @@ struct EngineStats {
     uint64_t in_memory = 0;         // messages claimed right now
 };
 
+// What the engine holds in memory right now (the metrics' queue gauges):
+// no spool scan. Mail deferred to a later retry is in the spool only.
+struct QueueSnapshot {
+    struct Entry {
+        std::string name;       // a site's name or a domain
+        uint64_t waiting = 0;   // messages queued for it, not yet in a transaction
+        int64_t oldest = 0;     // received_at of the oldest of them (unix seconds)
+    };
+    uint64_t in_memory = 0;     // messages claimed: waiting or being delivered
+    uint64_t waiting = 0;       // queued in destinations, over all domains
+    int64_t oldest = 0;         // received_at of the oldest waiting; 0 = none
+    std::vector<Entry> sites;   // the top N by waiting, most first
+    std::vector<Entry> domains;
+    bool answered = false;      // false: the engine is not running or did not answer in time
+};
+
 struct OutcomePolicy;
 // The rules for outcomes and notifications that follow from `config` (used
 // by the engine, and by `ringpost queue bounce`).
@@ -142,6 +159,9 @@ public:
     // Any thread, blocking up to a second: the site of each destination
     // domain the engine has resolved and still holds (`queue summary`).
     std::map<std::string, std::string> domain_sites() const;
+    // Any thread, blocking up to a second: the waiting mail per site and
+    // per domain (the `top_n` of each with the most), read on the ring.
+    QueueSnapshot queue_snapshot(size_t top_n) const;
 
     EngineStats stats() const;
 

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "delivery/delivery_metrics.hpp"
 #include "delivery/egress.hpp"
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
@@ -89,6 +90,7 @@ struct InFlight {
     std::shared_ptr<const std::string> body;
     std::vector<RecipientResult> results;
     std::vector<std::string> relays;   // per recipient: "host[ip]:port" or "local" (for the log)
+    std::vector<std::string> sites;    // per recipient: the site tried, "local", or "none" (for the counters)
     size_t open_jobs = 0;
     int64_t started = 0;   // unix seconds, for the log's delay
     // The egress source of this attempt (into the engine's config); null = none.
@@ -100,6 +102,7 @@ struct DeliveryLogLine {
     std::string rcpt, result, relay, dsn, reply;
     std::string bounce_class;      // deferred and failed only
     std::string source;            // the egress source's name; "" = none
+    std::string site;              // InFlight::sites
     uint32_t attempts = 0;
     std::optional<TlsState> tls;   // set when a server was reached
 };
@@ -216,7 +219,9 @@ struct DeliveryEngine::Impl {
     // path is `path` and whose TLS policy the connection `tls` satisfies.
     Destination* donor_for(const std::string& path, const Destination* except, const TlsState& tls);
     void begin(std::shared_ptr<InFlight> message);
-    void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay);
+    // `site`: the site the job's destination is attached to (null: none yet).
+    void job_done(Job& job, std::vector<RecipientResult> results, const std::string& relay,
+                  const Site* site = nullptr);
     void finish(std::shared_ptr<InFlight> message);
     // The outcome's on_done (commit thread): log, count, release, reschedule.
     void outcome_written(const PendingOutcome& pending, const Result<void>& result);
@@ -231,6 +236,9 @@ struct DeliveryEngine::Impl {
     io::Task<void> drain();
     bool drained = false;      // drain() saw every worker end: safe to destroy the ring
 
+    // Commit thread only (outcome_written): ringpost_deliveries_total and
+    // ringpost_dsn_generated_total.
+    DeliveryCounters counters;
     // Stats (atomics: read from any thread).
     std::atomic<uint64_t> messages_done{0}, delivered{0}, deferred{0}, failed{0};
     std::atomic<uint64_t> connections{0}, transactions{0};

@@ -2,7 +2,10 @@
 // destination has resolved where its mail goes, forgotten once unused; and
 // the suspensions that hold a domain's or a site's mail.
 #include <ctime>
+#include <algorithm>
+#include <functional>
 #include <future>
+#include <optional>
 
 #include "delivery/destination.hpp"
 #include "delivery/engine_impl.hpp"
@@ -117,43 +120,81 @@ void DeliveryEngine::suspend(std::string target, int64_t until, std::string reas
 
 namespace {
 
-// Runs `question` on the engine's ring and waits up to a second for its
-// answer (any thread); `fallback` when the engine is not running or the
-// ring does not answer in time.
-template <class T, class F>
-T ask_ring(DeliveryEngine::Impl& im, F question, T fallback) {
+// What `read` (run on the ring thread) returns, or nullopt when the engine
+// is not running or the ring did not answer within a second.
+template <class T>
+std::optional<T> ask_ring(DeliveryEngine::Impl& im, std::function<T()> read) {
     // Shared: the ring may answer after this call has given up waiting.
     auto answer = std::make_shared<std::promise<T>>();
     auto future = answer->get_future();
     {
-        std::lock_guard lock(im.claims_mu);   // guards `ring` (see handoff)
-        if (!im.ring) return fallback;
-        im.ring->post([answer, question = std::move(question)]() mutable { answer->set_value(question()); });
+        std::lock_guard lock(im.claims_mu);   // guards `ring`
+        if (!im.ring) return std::nullopt;
+        im.ring->post([answer, read = std::move(read)] { answer->set_value(read()); });
     }
-    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return fallback;
+    if (future.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return std::nullopt;
     return future.get();
+}
+
+void add_waiting(std::map<std::string, QueueSnapshot::Entry>& by_name, const std::string& name, uint64_t n,
+                 int64_t oldest) {
+    QueueSnapshot::Entry& e = by_name[name];
+    e.name = name;
+    e.waiting += n;
+    if (oldest != 0 && (e.oldest == 0 || oldest < e.oldest)) e.oldest = oldest;
+}
+
+// The top_n entries with the most waiting (ties by name).
+std::vector<QueueSnapshot::Entry> top(std::map<std::string, QueueSnapshot::Entry> by_name, size_t top_n) {
+    std::vector<QueueSnapshot::Entry> out;
+    for (auto& [name, e] : by_name) out.push_back(std::move(e));
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.waiting > b.waiting; });
+    if (out.size() > top_n) out.resize(top_n);
+    return out;
 }
 
 }  // namespace
 
 bool DeliveryEngine::resume(std::string target) {
     Impl& im = *impl_;
-    const bool held = ask_ring(im, [&im, target] { return im.suspensions.clear(target); }, false);
+    const bool held = ask_ring<bool>(im, [&im, target] { return im.suspensions.clear(target); }).value_or(false);
     log::info("resumed", {{"target", target}});
     return held;
 }
 
 std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
     Impl& im = *impl_;
-    return ask_ring(
-        im,
-        [&im] {
-            std::map<std::string, std::string> out;
-            for (const auto& [key, dest] : im.destinations)
-                if (dest->site()) out[dest->domain()] = dest->site()->name();
-            return out;
-        },
-        std::map<std::string, std::string>{});
+    auto answer = ask_ring<std::map<std::string, std::string>>(im, [&im] {
+        std::map<std::string, std::string> out;
+        for (const auto& [key, dest] : im.destinations)
+            if (dest->site()) out[dest->domain()] = dest->site()->name();
+        return out;
+    });
+    return answer ? std::move(*answer) : std::map<std::string, std::string>{};
+}
+
+QueueSnapshot DeliveryEngine::queue_snapshot(size_t top_n) const {
+    Impl& im = *impl_;
+    auto answer = ask_ring<QueueSnapshot>(im, [&im, top_n] {
+        QueueSnapshot q;
+        std::map<std::string, QueueSnapshot::Entry> sites, domains;
+        for (const auto& [key, dest] : im.destinations) {
+            const auto [waiting, oldest] = dest->waiting();
+            if (waiting == 0) continue;
+            q.waiting += waiting;
+            if (oldest != 0 && (q.oldest == 0 || oldest < q.oldest)) q.oldest = oldest;
+            add_waiting(domains, dest->domain(), waiting, oldest);
+            add_waiting(sites, dest->site() ? dest->site()->name() : std::string("none"), waiting, oldest);
+        }
+        q.sites = top(std::move(sites), top_n);
+        q.domains = top(std::move(domains), top_n);
+        q.answered = true;
+        return q;
+    });
+    QueueSnapshot q = answer ? std::move(*answer) : QueueSnapshot{};
+    std::lock_guard lock(im.claims_mu);
+    q.in_memory = im.claimed.size();
+    return q;
 }
 
 }  // namespace ringpost::delivery

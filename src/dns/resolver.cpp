@@ -1,6 +1,7 @@
 // Resolver: MX/A/AAAA lookups as coroutines with cache and coalescing; see resolver.hpp.
 #include "dns/resolver.hpp"
 
+#include "dns/dns_metrics.hpp"
 #include "dns/mx.hpp"
 #include "dns/reply.hpp"
 
@@ -55,12 +56,17 @@ std::shared_ptr<Resolver::Flight> Resolver::start(const std::string& name, uint1
         return flight;
     }
     if (const RecordSet* hit = cache_.get(name, type)) {
+        dns_metrics().lookup(type, DnsMetrics::kCache);
         flight->done = true;
         flight->result = *hit;
         return flight;
     }
     std::string key = flight_key(name, type);
-    if (auto it = in_flight_.find(key); it != in_flight_.end()) return it->second;
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+        dns_metrics().lookup(type, DnsMetrics::kCoalesced);
+        return it->second;
+    }
+    dns_metrics().lookup(type, DnsMetrics::kQuery);
     in_flight_.emplace(std::move(key), flight);
     ++queries_sent_;
     // May call on_reply at once (an invalid name): the flight is registered first.
@@ -72,6 +78,7 @@ void Resolver::on_reply(void* arg, int status, int, unsigned char* abuf, int ale
     std::unique_ptr<QueryContext> ctx(static_cast<QueryContext*>(arg));
     Resolver* r = ctx->resolver;
     Interpreted in = interpret_reply(status, ctx->name, ctx->type, abuf, alen, r->options_);
+    dns_metrics().reply(ctx->type, in.records.outcome);
     if (!r->closed_) r->cache_.put(ctx->name, ctx->type, in.records, in.ttl);
     r->in_flight_.erase(flight_key(ctx->name, ctx->type));
     Flight& f = *ctx->flight;

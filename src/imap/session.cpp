@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "imap/imap_metrics.hpp"
 #include "imap/response.hpp"
 #include "imap/session_util.hpp"
 #include "util/base64.hpp"
@@ -360,6 +361,7 @@ io::Task<Next> Session::execute(const Command& cmd, std::string& out) {
 
 io::Task<Next> Session::dispatch(const Command& cmd, std::string& out) {
     ++commands_;
+    imap_metrics().command(cmd.type);
     if (!allowed(cmd.type, state_)) co_return refuse_not_allowed(cmd, out);
     if (!cmd.invalid_name.empty()) co_return refuse_invalid_name(cmd, out);
     switch (cmd.type) {
@@ -551,6 +553,7 @@ io::Task<Next> Session::line(std::string text, std::string& out) {
     }
     auto parts = sasl::split_plain(decoded);
     if (!parts) {
+        imap_metrics().auth_failures.inc();
         tagged(out, tag, "NO", "[AUTHENTICATIONFAILED] Malformed PLAIN response");
         co_return Next::kCommand;
     }
@@ -576,6 +579,7 @@ io::Task<Next> Session::login(const Command& cmd, std::string user, std::string 
     } else if (r.status == auth::Status::kTempFail) {
         tagged(out, cmd.tag, "NO", "[UNAVAILABLE] Temporary authentication failure");
     } else {
+        imap_metrics().auth_failures.inc();
         tagged(out, cmd.tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed");
     }
     co_return Next::kCommand;

@@ -16,6 +16,7 @@
 
 #include "mail/dot_stuffer.hpp"
 #include "pop3/command.hpp"
+#include "pop3/pop3_metrics.hpp"
 #include "pop3/sasl.hpp"
 #include "proto/line_framer.hpp"
 #include "util/log.hpp"
@@ -122,6 +123,7 @@ struct Session::Impl {
     // A failed login (bad credentials, or a malformed SASL exchange):
     // counted, and at max_auth_failures the connection closes after the reply.
     void auth_failed(std::string& out, std::string_view text) {
+        pop3_metrics().auth_failures.inc();
         err(out, text);
         user.clear();
         password.clear();
@@ -178,6 +180,7 @@ struct Session::Impl {
 void Session::Impl::command(std::string_view line, std::string& out) {
     ++stats.commands;
     Command c = parse_command(line);
+    pop3_metrics().command(c.verb);
     // PASS is valid only right after a successful USER.
     const bool after_user = user_given;
     user_given = false;

@@ -6,7 +6,9 @@
 
 #include "config/engine_config.hpp"
 #include "config/protocol_configs.hpp"
+#include "metrics/registry.hpp"
 #include "server/listeners.hpp"
+#include "server/server_metrics.hpp"
 #include "store/commit_stage.hpp"
 #include "store/keys.hpp"
 #include "util/log.hpp"
@@ -123,6 +125,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
 Server::~Server() { stop(); }
 
 Result<void> Server::start() {
+    register_all_families();
     try {
         auto econfig = config::engine_config(config_);
         // IMAP sessions with INBOX selected hear of local deliveries.
@@ -135,7 +138,11 @@ Result<void> Server::start() {
         return make_error(e.what());
     }
     if (auto r = engine_->start(); !r) return r;
-    const admin::AdminExtras extras{&config_, engine_.get(), &admin_serial_};
+    gauges_ = register_live_gauges(LiveSources{engine_.get(),
+                                               config_.metrics.top_sites,
+                                               {{"store", &pool_}, {"login", &login_pool_}, {"dkim", sign_pool_.get()}},
+                                               limits_.limiters()});
+    const admin::AdminExtras extras{&config_, engine_.get(), &admin_serial_, &metrics::global()};
     if (auto r = admin_.start(*store_, config_.admin_socket, extras); !r) return r;
     admin_api_ = std::make_unique<api::AdminApi>(*store_, extras, admin_pool_);
     api_services_.admin = admin_api_.get();

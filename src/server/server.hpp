@@ -28,6 +28,7 @@
 #include "server/fd_budget.hpp"
 #include "server/filter_chain.hpp"
 #include "server/imap_backend.hpp"
+#include "server/live_gauges.hpp"
 #include "server/mailbox_hub.hpp"
 #include "server/maildrop_locks.hpp"
 #include "server/pop3_backend.hpp"
@@ -114,6 +115,8 @@ private:
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    // Last: unregistered first, before anything they read goes.
+    std::vector<metrics::Collector> gauges_;
     bool stopped_ = false;
 };
 

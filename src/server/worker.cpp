@@ -13,6 +13,7 @@
 
 #include "config/protocol_configs.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
 #include "server/relay_policy.hpp"
 #include "server/store_spool.hpp"
@@ -170,6 +171,7 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     client.ip = io::address_ip(peer->storage);
     client.port = io::address_port(peer->storage);
     const auto verdict = limiter.acquire(ip16);
+    connection_metrics().count(protocol, verdict);
     if (verdict != ConnectionLimiter::Verdict::kOk) {
         const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
         log::warn("refused", {{"client", client.ip},

@@ -1,6 +1,8 @@
 // SMTP reply formatting (see reply.hpp).
 #include "smtp/reply.hpp"
 
+#include "smtp/smtp_metrics.hpp"
+
 namespace ringpost::smtp {
 
 namespace {
@@ -26,6 +28,7 @@ void append_sanitised(std::string& out, std::string_view part) {
 
 void append_reply(std::string& out, uint16_t code, std::string_view status,
                   std::initializer_list<std::string_view> parts) {
+    smtp_metrics().reply(code);   // every reply the server sends is made here
     append_code(out, code);
     out.push_back(' ');
     if (!status.empty()) {
@@ -47,7 +50,10 @@ void MultilineReply::add(std::initializer_list<std::string_view> parts) {
 void MultilineReply::finish() {
     // The separator after the code of the last line is what tells the client
     // that the reply is complete.
-    if (last_line_ != std::string::npos) out_[last_line_ + 3] = ' ';
+    if (last_line_ != std::string::npos) {
+        out_[last_line_ + 3] = ' ';
+        smtp_metrics().reply(code_);
+    }
     last_line_ = std::string::npos;
 }
 

@@ -28,6 +28,7 @@
 #include "smtp/line_endings.hpp"
 #include "smtp/received.hpp"
 #include "smtp/reply.hpp"
+#include "smtp/smtp_metrics.hpp"
 #include "util/base64.hpp"
 #include "util/sasl_plain.hpp"
 #include "util/log.hpp"
@@ -121,6 +122,8 @@ struct Session::Impl {
     // committed() needs the ID for its reply.
     std::array<char, 32> qid{};
     size_t qid_len = 0;
+    uint64_t committing_bytes = 0;   // the message take_message() handed out, for the counters
+    const SmtpMetrics& counters = smtp_metrics();
 
     // 0 means "no limit" for every limit, as in Postfix.
     uint64_t size_limit() const {
@@ -247,6 +250,7 @@ void Session::Impl::input_line(std::string_view line, std::string& out) {
 void Session::Impl::command(std::string_view line, std::string& out) {
     ++stats.commands;
     Command c = parse_command(line);
+    counters.commands[static_cast<size_t>(c.verb)].inc();
     switch (c.verb) {
     case Verb::kForbidden:
         // Not an SMTP client (an HTTP request, or headers sent as commands):
@@ -403,6 +407,7 @@ void Session::Impl::auth_plain(std::string_view decoded, std::string& out) {
 void Session::Impl::auth_refused(std::string& out) {
     auth = AuthRequest{};
     ++auth_failures;
+    counters.auth_failures.inc();
     bad(out, 535, "5.7.8", "Error: authentication failed");
     if (mode != Mode::kClosed && config.max_auth_failures != 0 && auth_failures >= config.max_auth_failures) {
         append_reply(out, 421, "4.7.0", {config.hostname, " Error: too many authentication failures"});
@@ -464,12 +469,15 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
     if (!r.ok()) return bad(out, r);
     if (m.size_given && m.size > size_limit()) {
         // RFC 1870 6.1: refuse now rather than after the client sent it all.
+        counters.reject(MessageReject::kSize);
         return bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     }
     // Postfix's queue_minfree check (smtpd_check_size): temporary, so the
     // client retries later instead of sending data we could not keep.
-    if (!policy.storage_available(m.size_given ? m.size : 0))
+    if (!policy.storage_available(m.size_given ? m.size : 0)) {
+        counters.reject(MessageReject::kStorage);
         return bad(out, 452, "4.3.1", "Insufficient system storage");
+    }
     // RFC 6409 6.1: the sender must be the user's own address. The null
     // sender (a bounce or receipt from the client) impersonates nobody.
     if (config.submission && config.require_sender_match && !m.address.empty() &&
@@ -498,6 +506,7 @@ void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
     if (!r.ok()) return bad(out, r);
     if (config.limits.max_recipients != 0 && env.recipients.size() >= config.limits.max_recipients) {
         // RFC 5321 4.5.3.1.10: 452, the client sends the rest in another transaction.
+        counters.reject(RcptReject::kTooMany);
         return append_reply(out, 452, "4.5.3", "Error: too many recipients");
     }
     RcptVerdict v = policy.check_recipient(rc.address, client);
@@ -515,10 +524,13 @@ void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
     // A refused recipient is an error like any other (Postfix): without
     // that, a harvester could try addresses forever at full speed.
     case RcptVerdict::kUnknownUser:
+        counters.reject(RcptReject::kUnknownUser);
         return bad(out, 550, "5.1.1", {"<", rc.address, ">: Recipient address rejected: User unknown"});
     case RcptVerdict::kRelayDenied:
+        counters.reject(RcptReject::kRelayDenied);
         return bad(out, 554, "5.7.1", {"<", rc.address, ">: Relay access denied"});
     case RcptVerdict::kTempFail:
+        counters.reject(RcptReject::kTempFail);
         return bad(out, 451, "4.3.0", {"<", rc.address, ">: Temporary lookup failure"});
     }
 }
@@ -531,6 +543,7 @@ bool Session::Impl::ready_for_data(Reply& refusal) const {
     if (env.recipients.empty()) {
         refusal = rcpt_commands == 0 ? Reply{503, "5.5.1", "Error: need RCPT command", {}}
                                      : Reply{554, "5.5.1", "Error: no valid recipients", {}};
+        if (rcpt_commands != 0) counters.reject(MessageReject::kNoRecipients);
         return false;
     }
     return true;
@@ -653,11 +666,13 @@ void Session::Impl::cmd_bdat(const Command& c, std::string& out) {
 bool Session::Impl::finish_data(std::string& out) {
     mode = Mode::kCommand;
     if (dot.overflowed()) {
+        counters.reject(MessageReject::kSize);
         bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
         reset_transaction();
         return false;
     }
     if (config.limits.max_data_line != 0 && dot.longest_line() > config.limits.max_data_line) {
+        counters.reject(MessageReject::kLineTooLong);
         bad(out, 552, "5.3.4", "Error: message line too long");
         reset_transaction();
         return false;
@@ -689,6 +704,7 @@ bool Session::Impl::finish_bdat(std::string& out) {
     if (bdat_overflow) {
         // RFC 3030 2: after an error the client sends no more chunks; any it
         // already pipelined get 503 because the transaction is gone.
+        counters.reject(MessageReject::kSize);
         bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
         reset_transaction();
         return false;
@@ -700,6 +716,7 @@ bool Session::Impl::finish_bdat(std::string& out) {
     // Lines end in CRLF as after DATA (line_endings.hpp); counted against
     // the size limit as DATA counts them.
     if (env.body_type != mail::BodyType::kBinaryMime && bdat_total + crlf_bare_lf(data) > size_limit()) {
+        counters.reject(MessageReject::kSize);
         bad(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
         reset_transaction();
         return false;
@@ -801,6 +818,7 @@ AcceptedMessage Session::take_message() {
     m.envelope = std::move(s.env);
     m.data = std::move(s.data);
     m.envelope.body_size = m.data.size();
+    s.committing_bytes = m.data.size();
     m.origin.authenticated = s.client.authenticated;
     m.origin.auth_user = s.client.auth_user;
     m.origin.relay_allowed = s.client.relay_allowed;
@@ -814,16 +832,20 @@ void Session::committed(const Result<void>& result, std::string& out) {
     if (result.ok()) {
         append_reply(out, 250, "2.0.0", {"Ok: queued as ", std::string_view(s.qid.data(), s.qid_len)});
         ++s.stats.messages;
+        s.counters.messages_accepted.inc();
+        s.counters.bytes_accepted.inc(s.committing_bytes);
         // Postfix forgives earlier errors and junk once a message got
         // through: a bulk sender's RSETs and dead addresses never add up.
         s.error_count = 0;
         s.junk_commands = 0;
     } else if (result.error().code == Condition::kShuttingDown) {
         // The spool takes nothing more: say so and end, as Postfix does.
+        s.counters.reject(MessageReject::kShuttingDown);
         append_reply(out, 421, "4.3.2", {s.config.hostname, " Service shutting down"});
         closing = true;
     } else {
         // Overload (Condition::kOverloaded) or a write error: try again later.
+        s.counters.reject(MessageReject::kStoreError);
         s.bad(out, 451, "4.3.0", "Error: queue file write error");
     }
     s.reset_transaction();
@@ -833,6 +855,7 @@ void Session::committed(const Result<void>& result, std::string& out) {
 
 void Session::refused(uint16_t code, std::string_view enhanced, std::string_view text, std::string& out) {
     Impl& s = *impl_;
+    s.counters.reject(MessageReject::kFilter);
     s.bad(out, code, enhanced, text);
     s.reset_transaction();
     if (s.mode == Mode::kCommit) s.mode = Mode::kCommand;

@@ -1,5 +1,6 @@
 // Group commit thread; see commit_stage_impl.hpp.
 #include "store/commit_stage_impl.hpp"
+#include "store/store_metrics.hpp"
 
 #include <pthread.h>
 
@@ -101,6 +102,7 @@ void GroupCommitStage::run() {
         results.assign(batch.size(), Result<void>{});
         writer_.write_batch(view, results);
 
+        store_metrics().batch_size.observe(batch.size());
         batches_.fetch_add(1, std::memory_order_relaxed);
         requests_.fetch_add(batch.size(), std::memory_order_relaxed);
         if (batch.size() > max_batch_.load(std::memory_order_relaxed))

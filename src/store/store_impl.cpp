@@ -8,10 +8,12 @@
 // built, so a body reference count or mailbox meta is never updated from
 // two places at once, and they share the batch's one fsync.
 #include <algorithm>
+#include <chrono>
 #include <future>
 
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
+#include "store/store_metrics.hpp"
 #include "store/write_txn.hpp"
 #include "util/log.hpp"
 
@@ -67,7 +69,10 @@ uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t 
 Result<void> StoreImpl::write_synced(rocksdb::WriteBatch& batch, std::string_view what) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
+    const auto start = std::chrono::steady_clock::now();
     rocksdb::Status s = db->Write(wo, &batch);
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    store_metrics().sync_write_us.observe(static_cast<uint64_t>(took.count()));
     if (!s.ok()) return db_error(what, s);
     return {};
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "tls/tls_metrics.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::tls {
@@ -22,6 +23,7 @@ io::Task<std::unique_ptr<TlsStream>> start_server_tls(io::PlainStream& plain, Co
     }
     auto handshaking = tls->handshake(timeout, slot);
     Result<void> done = co_await std::move(handshaking);
+    count_handshake(Direction::kInbound, proto, done.ok());
     if (!done) {
         log::info("tls_handshake_failed", {{"proto", proto}, {"client", client_ip}, {"error", done.error().message}});
         auto closing = tls->close(std::chrono::seconds(1));

@@ -12,6 +12,7 @@
 #include "admin/admin.hpp"
 #include "admin/command_table.hpp"
 #include "cli/admin_parser.hpp"
+#include "metrics/registry.hpp"
 #include "store_fixture.hpp"
 
 namespace ringpost::admin {
@@ -19,7 +20,16 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string path_of(const CommandSpec& spec) { return std::string(spec.group) + " " + std::string(spec.name); }
+std::string path_of(const CommandSpec& spec) {
+    return spec.name.empty() ? std::string(spec.group) : std::string(spec.group) + " " + std::string(spec.name);
+}
+
+// The words that name the command: group and name, or the group alone.
+std::vector<std::string> words_of(const CommandSpec& spec) {
+    std::vector<std::string> words{std::string(spec.group)};
+    if (!spec.name.empty()) words.push_back(std::string(spec.name));
+    return words;
+}
 
 // One operand per argument (two for a repeated one), for parsing only.
 std::vector<std::string> dummy_operands(const CommandSpec& spec) {
@@ -31,9 +41,9 @@ std::vector<std::string> dummy_operands(const CommandSpec& spec) {
     return ops;
 }
 
-// The command's words with dummy operands: group, name, operands.
+// The command's words with dummy operands: group, name (if any), operands.
 std::vector<std::string> sample_words(const CommandSpec& spec) {
-    std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
+    std::vector<std::string> words = words_of(spec);
     for (const auto& op : dummy_operands(spec)) words.push_back(op);
     return words;
 }
@@ -76,7 +86,7 @@ TEST(CommandTable, IsWellFormed) {
             }
         }
     }
-    EXPECT_EQ(paths.size(), 15u);   // user 3, queue 10, mailbox 2
+    EXPECT_EQ(paths.size(), 16u);   // user 3, queue 10, mailbox 2, metrics
 }
 
 TEST(CommandTable, EveryCommandIsReachableFromTheCli) {
@@ -95,7 +105,7 @@ TEST(CommandTable, EveryCommandTakesJsonOnTheCli) {
         const std::vector<std::string> words = sample_words(spec);
         CliParser cli;
         std::vector<std::string> with_json = words;
-        with_json.insert(with_json.begin() + 2, "--json");
+        with_json.insert(with_json.begin() + static_cast<long>(words_of(spec).size()), "--json");
         ASSERT_NO_THROW(cli.parse(with_json)) << path_of(spec);
         EXPECT_EQ(cli.parser.format(), OutputFormat::kJson) << path_of(spec);
         EXPECT_EQ(cli.parser.words(), words) << path_of(spec) << ": --json is no command word";
@@ -119,6 +129,14 @@ TEST(CommandTable, FindCommandAndSynopsis) {
     EXPECT_EQ(find_command({"queue"}), nullptr);
     EXPECT_EQ(find_command({"queue", "frobnicate"}), nullptr);
     EXPECT_EQ(find_command({"show", "queue"}), nullptr);
+    // A command without a name: the group's word alone.
+    const CommandSpec* metrics = find_command({"metrics"});
+    ASSERT_NE(metrics, nullptr);
+    EXPECT_EQ(synopsis(*metrics), "metrics");
+    EXPECT_EQ(command_word_count(*metrics), 1u);
+    EXPECT_EQ(command_word_count(*show), 2u);
+    EXPECT_TRUE(metrics->needs_server);
+    EXPECT_FALSE(show->needs_server);
 }
 
 TEST(CommandTable, OperandCounts) {
@@ -146,6 +164,10 @@ TEST(CommandTable, HelpListsEveryCommand) {
         const std::string group_help = cli.app.get_subcommand(std::string(g.name))->help();
         for (const CommandSpec& spec : commands()) {
             if (spec.group != g.name) continue;
+            if (spec.name.empty()) {   // the group is the command
+                EXPECT_THAT(group_help, HasSubstr(std::string(spec.help))) << group_help;
+                continue;
+            }
             EXPECT_THAT(group_help, HasSubstr(std::string(spec.name))) << group_help;
             EXPECT_THAT(group_help, HasSubstr(std::string(spec.help))) << group_help;
             const std::string own = cli.app.get_subcommand(std::string(g.name))
@@ -170,7 +192,7 @@ protected:
 
 // An operand count the table refuses: reaching the entry is what names its synopsis.
 std::vector<std::string> wrong_count(const CommandSpec& spec) {
-    std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
+    std::vector<std::string> words = words_of(spec);
     bool unbounded = !spec.args.empty() && spec.args.back().count == ArgSpec::Count::kRepeated;
     if (unbounded) return words;   // too few (the table has a required argument before it)
     for (size_t i = 0; i <= spec.args.size(); ++i) words.push_back("extra");
@@ -187,7 +209,7 @@ TEST_F(CommandTableStore, EveryCommandIsReachableFromRunAdminCommand) {
 
 TEST_F(CommandTableStore, UnknownCommandsAsBefore) {
     EXPECT_EQ(run({}), kExitUsage);
-    EXPECT_EQ(err, "ringpost: usage: ringpost user|queue|mailbox ...\n");
+    EXPECT_EQ(err, "ringpost: usage: ringpost user|queue|mailbox|metrics ...\n");
     EXPECT_EQ(run({"frobnicate", "list"}), kExitUsage);
     EXPECT_EQ(err, "ringpost: unknown admin command \"frobnicate\"\n");
     EXPECT_EQ(run({"queue"}), kExitUsage);
@@ -216,6 +238,7 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
         {"mailbox list", {user}},           {"mailbox show", {user, mid}},
         {"queue summary", {}},              {"queue suspend", {"remote.example", "--for=1h"}},
         {"queue resume", {"remote.example"}}, {"queue retry", {"--domain=remote.example"}},
+        {"metrics", {}},
     };
 
     store.reset();
@@ -229,11 +252,14 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
     for (const CommandSpec& spec : commands()) {
         auto sample = samples.find(path_of(spec));
         ASSERT_NE(sample, samples.end()) << "no sample operands for `" << path_of(spec) << "`: add them here";
-        std::vector<std::string> words{std::string(spec.group), std::string(spec.name)};
+        std::vector<std::string> words = words_of(spec);
         words.insert(words.end(), sample->second.begin(), sample->second.end());
         EXPECT_EQ(admin_command_writes(words), spec.writes) << path_of(spec);
         int code = run(words, "pw\n");
-        if (spec.writes) {
+        if (spec.needs_server) {   // no server here (no AdminExtras::metrics): it says so
+            EXPECT_EQ(code, kExitFailure) << path_of(spec);
+            EXPECT_THAT(err, HasSubstr("needs the running server")) << path_of(spec);
+        } else if (spec.writes) {
             EXPECT_EQ(code, kExitFailure) << path_of(spec) << ": " << out;
             EXPECT_THAT(err, HasSubstr("open read-only")) << path_of(spec);
         } else {
@@ -285,6 +311,19 @@ TEST_F(CommandTableStore, JsonFormatWrapsTheTextOfCommandsWithoutARenderer) {
     EXPECT_EQ(run_command(spec, *store, AdminExtras{}, {"fail"}, "", json, json_err, OutputFormat::kJson), kExitFailure);
     EXPECT_EQ(json, "");
     EXPECT_EQ(json_err, "ringpost: failed\n");
+}
+
+// Inside the server (AdminExtras::metrics set) `metrics` prints the
+// registry's exposition; text only, as GET /metrics serves it.
+TEST_F(CommandTableStore, MetricsPrintsTheServersRegistry) {
+    metrics::Registry registry;
+    registry.counter("t_admin_total", "counted", {"kind"}).with({"a"}).inc(3);
+    AdminExtras extras;
+    extras.metrics = &registry;
+    EXPECT_EQ(run_admin_command(*store, extras, {"metrics"}, "", out, err), kExitOk) << err;
+    EXPECT_EQ(out, registry.render_text());
+    EXPECT_THAT(out, HasSubstr("t_admin_total{kind=\"a\"} 3\n"));
+    EXPECT_EQ(find_command({"metrics"})->renders_json, false);
 }
 
 }  // namespace

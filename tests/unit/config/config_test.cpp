@@ -127,6 +127,7 @@ TEST_F(ConfigTest, AllKeysAreRead) {
     EXPECT_TRUE(load("[relay]\nrelay_networks = []\n").relay.relay_networks.empty());
     EXPECT_EQ(load("[smtp]\ncommand_timeout = \"5m\"\n").smtp.command_timeout, 300u);
     EXPECT_EQ(c.log.level, "debug");
+    EXPECT_EQ(c.metrics.top_sites, 5u);
 }
 
 TEST_F(ConfigTest, HttpKeysAndTheBodySizeThatFollowsTheMessageSize) {

@@ -34,6 +34,8 @@ local_domains = ["Example.ORG", "b.example"]
 relay_networks = ["10.0.0.0/8"]
 [log]
 level = "debug"
+[metrics]
+top_sites = 5
 [delivery]
 dns_servers = ["127.0.0.1:5353", "[::1]:53"]
 remote_port = 2626

@@ -1,0 +1,28 @@
+// The server layer's counters (metrics/registry.hpp): connections by
+// listener protocol and what became of them, resolved once at first use.
+#pragma once
+
+#include <array>
+
+#include "metrics/registry.hpp"
+#include "server/listener_protocol.hpp"
+
+namespace ringpost::server {
+
+inline constexpr size_t kProtocolCount = static_cast<size_t>(Protocol::kImaps) + 1;
+
+struct ConnectionMetrics {
+    // By Protocol: served, refused over max_connections, refused over
+    // max_connections_per_ip.
+    std::array<metrics::Counter, kProtocolCount> accepted, refused_total, refused_per_ip;
+
+    void count(Protocol p, ConnectionLimiter::Verdict v) const;
+};
+
+const ConnectionMetrics& connection_metrics();
+
+// Resolves every layer's counters now, at start: each family is in the
+// exposition (at 0) from the first scrape, not only after its first count.
+void register_all_families();
+
+}  // namespace ringpost::server

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# metrics-bench.sh: what scraping the metrics costs the accept path.
+#
+# One ringpost (build/ringpost serve on loopback, data under
+# ${BENCH_TMP:-/var/tmp}, remote mail kept queued: DNS to a dead port).
+# ringpost-load sends N messages of 4 KiB over S persistent sessions, one
+# command per round trip, R times in turn: alone, then while a scraper runs
+# `ringpost metrics` (the whole exposition over the admin socket, as GET
+# /metrics will) every 100 ms. Prints msg/s of each run and the scrapes
+# done; compare the pairs of one run.
+#
+# usage: metrics-bench.sh [--messages N] [--sessions S] [--repeat R] [--timeout SECONDS]
+#   env: BENCH_TMP (/var/tmp) BUILD (repo/build)
+# Every run is bounded: N messages and --timeout seconds.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+N=5000; SESSIONS=50; REPEAT=3; TIMEOUT=300
+while [ $# -gt 0 ]; do case "$1" in
+  --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
+  --repeat) REPEAT=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+  *) echo "metrics-bench: unknown argument $1" >&2; exit 2;; esac; done
+
+start_ringpost_bench
+PORT=$(free_port)
+start_ringpost "$BENCH_DIR/rp" "$PORT"
+CONFIG="$BENCH_DIR/rp/ringpost.toml"
+echo "metrics-bench: N=$N sessions=$SESSIONS repeat=$REPEAT, ringpost pid $RP_PID on 127.0.0.1:$PORT," \
+     "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# scraper: `ringpost metrics` every 100 ms until $STOP_FILE appears (bounded
+# by the measurement's timeout); prints how many scrapes it did and the
+# size of the last one.
+scraper() {
+  local n=0 bytes=0 deadline=$((SECONDS + TIMEOUT + 60))
+  while [ ! -e "$STOP_FILE" ] && [ $SECONDS -lt $deadline ]; do
+    bytes=$("$RINGPOST" metrics --config "$CONFIG" | wc -c)
+    n=$((n + 1))
+    sleep 0.1
+  done
+  echo "scraper: $n scrapes, $bytes bytes each"
+}
+
+LOAD_SHOW="messages elapsed"
+for rep in $(seq "$REPEAT"); do
+  load_alone_and_beside load_run "scraper-$rep" scraper
+done
+echo "metrics-bench: a scrape now:"
+"$RINGPOST" metrics --config "$CONFIG" | grep -E '^ringpost_(messages_accepted_total|store_commit_batch_size_count|smtp_commands_total\{verb="data"\})'
+stop_pid "$RP_PID"
