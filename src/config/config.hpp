@@ -11,6 +11,7 @@
 
 #include "delivery/automation.hpp"
 #include "delivery/bounce_classifier.hpp"
+#include "events/options.hpp"
 
 namespace ringpost::config {
 
@@ -313,6 +314,8 @@ struct Config {
     ShapingConfig shaping;
     DkimConfig dkim;
     EgressConfig egress;
+    // [events]: the delivery event log and its sinks (docs/EVENTS.md).
+    events::EventsOptions events;
     LogConfig log;
     std::string source;            // file it came from, or "built-in defaults"
 

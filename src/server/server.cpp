@@ -40,8 +40,13 @@ io::BlockingPool::Options sign_pool_options(unsigned threads) {
 }
 
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
-    store::StoreOptions options{config.data_dir};
+    store::StoreOptions options;
+    options.path = config.data_dir;
     options.min_free_space = config.store.min_free_space;
+    // The event log is on only when a sink consumes it.
+    options.events.enabled = config.events.enabled();
+    options.events.max_events = config.events.max_events;
+    options.events.retention_seconds = config.events.retention_seconds;
     auto opened = store::Store::open(options);
     if (!opened) return opened.error();
     if (auto r = opened.value()->recovery().recover(); !r) return r.error();
@@ -88,6 +93,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       egress_pools_(config.egress),
       pool_filter_(egress_pools_),
       filters_({&pool_filter_, dkim_filter_.get()}),
+      pushers_(*store_, config.events),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -113,6 +119,7 @@ Result<void> Server::start() {
         return make_error(e.what());
     }
     if (auto r = engine_->start(); !r) return r;
+    if (auto r = pushers_.start(); !r) return r;
     if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_};
@@ -163,6 +170,7 @@ void Server::stop() {
     login_pool_.stop();
     if (sign_pool_) sign_pool_->stop();
     admin_.stop();
+    pushers_.stop();   // its last cursor writes go through the commit stage
     if (engine_) {
         engine_->stop();
         const auto d = engine_->stats();

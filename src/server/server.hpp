@@ -15,6 +15,7 @@
 #include "admin/admin.hpp"
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
+#include "events/pushers.hpp"
 #include "io/blocking_pool.hpp"
 #include "server/dkim_filter.hpp"
 #include "server/dkim_signing.hpp"
@@ -90,6 +91,9 @@ private:
     // Starts before the listeners take mail and stops after them, so that
     // every accepted message is handed over or stays spooled.
     std::unique_ptr<delivery::DeliveryEngine> engine_;
+    // Delivery events to webhooks and a file ([events]); stops before the
+    // commit stage, which writes its cursors.
+    events::EventPushers pushers_;
     admin::AdminServer admin_;
     ServiceLimits limits_;
     // Message bytes held by SMTP and submission sessions, all workers together.

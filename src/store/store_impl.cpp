@@ -64,9 +64,9 @@ uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t 
     return have - dropped;
 }
 
-Result<void> StoreImpl::write_synced(rocksdb::WriteBatch& batch, std::string_view what) {
+Result<void> StoreImpl::write_synced(rocksdb::WriteBatch& batch, std::string_view what, bool sync) {
     rocksdb::WriteOptions wo;
-    wo.sync = true;
+    wo.sync = sync;
     rocksdb::Status s = db->Write(wo, &batch);
     if (!s.ok()) return db_error(what, s);
     return {};
