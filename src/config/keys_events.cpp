@@ -70,10 +70,10 @@ events::WebhookOptions read_webhook(const Reader& r, const std::string& name, co
 
 std::string write_webhook(const events::WebhookOptions& w) {
     std::string t = "{ url = " + toml_string(w.url) + ", batch_size = " + std::to_string(w.batch_size) +
-                    ", max_batch_delay = " + toml_string(toml_delay(w.max_batch_delay_ms)) +
-                    ", timeout = " + toml_string(toml_delay(w.timeout_ms)) +
-                    ", retry_initial = " + toml_string(toml_delay(w.retry_initial_ms)) +
-                    ", retry_max = " + toml_string(toml_delay(w.retry_max_ms));
+                    ", max_batch_delay = " + toml_delay(w.max_batch_delay_ms) +
+                    ", timeout = " + toml_delay(w.timeout_ms) +
+                    ", retry_initial = " + toml_delay(w.retry_initial_ms) +
+                    ", retry_max = " + toml_delay(w.retry_max_ms);
     if (!w.headers.empty()) {
         std::string h;
         for (const auto& [name, value] : w.headers) h += (h.empty() ? "" : ", ") + toml_string(name) + " = " + toml_string(value);

@@ -191,6 +191,9 @@ ResponseReader::State ResponseReader::feed(std::string_view data, size_t& consum
             continue;
         }
         if (line_.size() > kMaxChunkLine) return fail("chunk line too long");
+        // After a chunk's data only its line end may follow: say so at the first wrong byte.
+        if (phase_ == Phase::kChunkDataEnd && line_ != "\r" && line_ != "\r\n" && line_ != "\n")
+            return fail("malformed chunked body");
         if (c != '\n') continue;
         const std::string line = std::move(line_);
         line_.clear();

@@ -132,6 +132,18 @@ sources = ["v6"]
 "News.Example.ORG" = "bulk"
 [egress.users]
 "Alice@Example.ORG" = "vip"
+[events]
+max_events = 5000
+retention = "1d"
+file = "/var/log/rp-events.jsonl"
+[events.webhooks.crm]
+url = "https://hooks.example.org/rp"
+batch_size = 10
+max_batch_delay = "250ms"
+timeout = "3s"
+retry_initial = "500ms"
+retry_max = "1m"
+headers = { Authorization = "Bearer abc" }
 )";
 
 }  // namespace ringpost::test
