@@ -1,5 +1,6 @@
 // The file sink ([events] file): JSON lines appended and synced (through
-// the blocking pool: file writes block), before its cursor moves.
+// the blocking pool: file writes block), before its cursor moves. The file
+// is opened per batch, so that renaming it rotates it.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,31 +32,27 @@ public:
     }
 
 private:
-    // Pool thread. The file is opened on first use and again after an error.
+    // Pool thread.
     Result<void> write_synced(const std::string& body) {
-        if (!fd_) {
-            fd_ = io::Fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-            if (!fd_) return make_error("opening " + path_ + ": " + std::strerror(errno), errno);
-        }
+        io::Fd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+        if (!fd) return make_error("opening " + path_ + ": " + std::strerror(errno), errno);
         // A failed write is cut back off, so a retry never follows half a line.
-        const off_t start = ::lseek(fd_.get(), 0, SEEK_END);
+        const off_t start = ::lseek(fd.get(), 0, SEEK_END);
         size_t done = 0;
         while (done < body.size()) {
-            const ssize_t n = ::write(fd_.get(), body.data() + done, body.size() - done);
+            const ssize_t n = ::write(fd.get(), body.data() + done, body.size() - done);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 const int e = errno;
-                if (start >= 0 && ::ftruncate(fd_.get(), start) != 0) {
+                if (start >= 0 && ::ftruncate(fd.get(), start) != 0) {
                     // Nothing more to do: the retry appends after the partial line.
                 }
-                fd_ = io::Fd();
                 return make_error("writing " + path_ + ": " + std::strerror(e), e);
             }
             done += static_cast<size_t>(n);
         }
-        if (::fdatasync(fd_.get()) != 0) {
+        if (::fdatasync(fd.get()) != 0) {
             const int e = errno;
-            fd_ = io::Fd();
             return make_error("syncing " + path_ + ": " + std::strerror(e), e);
         }
         return {};
@@ -65,7 +62,6 @@ private:
     std::string name_ = "file";
     io::BlockingPool& pool_;
     Backoff backoff_;
-    io::Fd fd_;
 };
 
 }  // namespace
