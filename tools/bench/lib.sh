@@ -376,3 +376,10 @@ start_rss_sampler() {
 stop_rss_sampler() { [ -n "${SAMPLER_PID:-}" ] && stop_pid "$SAMPLER_PID"; SAMPLER_PID=""; }
 
 CLK_TCK=$(getconf CLK_TCK)
+
+# median_of FILE VARIANT COLUMN: the median of COLUMN (1-based) over the
+# tab-separated lines of FILE whose first field is VARIANT.
+median_of() {
+  awk -F'\t' -v v="$2" -v c="$3" '$1 == v { print $c }' "$1" | sort -n |
+    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
