@@ -134,6 +134,9 @@ class EventsTest(DeliveryTestCase):
         # Restart while the endpoint refuses: nothing was taken, so everything is sent after the restart.
         srv.stop()
         srv.start()
+        # `queue suspend` / `queue resume`: events in the same write as the suspension.
+        srv.cli("queue", "suspend", "remote.test", "--for", "1h", "--reason", "maintenance", check=0)
+        srv.cli("queue", "resume", "remote.test", check=0)
         # A second attempt of the deferred recipient: one more event, attempt 2.
         self.assertEqual(srv.queue_flush(), 1)
         self.assertIsNotNone(srv.wait_log(lambda d: d.get("event") == "delivery" and d.get("rcpt") == DEFER and
@@ -181,6 +184,10 @@ class EventsTest(DeliveryTestCase):
         dsn = only("dsn", queue_id=qid)
         self.assertEqual((dsn["recipient"], dsn["reason"]), (SENDER, "failed"), dsn)
         only("delivered", queue_id=dsn["dsn_queue_id"], recipient=SENDER, relay="local")
+        sus = only("suspended", site="remote.test")
+        self.assertEqual(sus["reason"], "maintenance", sus)
+        self.assertTrue(sus["until"].endswith("Z"), sus)
+        self.assertLess(sus["id"], only("resumed", site="remote.test")["id"])
         only("received", queue_id=qid2, recipient=OK)
         only("delivered", queue_id=qid2, recipient=OK)
         # Per message, in the order things happened.
