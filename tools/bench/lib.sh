@@ -179,9 +179,10 @@ EOF
     printf '\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' >> "$dir/ringpost.toml"
   fi
   # The mailbox and submission listeners a bench does not configure stay
-  # off: their default ports (1100, 1430, 5870) may be another server's.
+  # off: their default ports (1100, 1430, 5870, 4650, 9950, 9930) may be
+  # another server's.
   local table
-  for table in pop3 imap submission; do
+  for table in pop3 imap submission smtps pop3s imaps; do
     case "${RP_EXTRA_CONFIG:-}" in
       *"[$table]"*) ;;
       *) printf '\n[%s]\nlisten = []\n' "$table" >> "$dir/ringpost.toml" ;;
