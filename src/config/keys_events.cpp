@@ -3,7 +3,7 @@
 #include "config/keys_events.hpp"
 
 #include "config/key_kinds.hpp"
-#include "events/http_client.hpp"
+#include "events/url.hpp"
 
 namespace ringpost::config {
 namespace {

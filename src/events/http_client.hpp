@@ -16,20 +16,11 @@
 #include "io/ops.hpp"
 #include "io/stream.hpp"
 #include "io/task.hpp"
+#include "events/url.hpp"
 #include "tls/context.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::events {
-
-struct Url {
-    bool https = false;
-    std::string host;     // a name, or an IP literal (IPv6 without brackets)
-    uint16_t port = 80;
-    std::string target;   // "/path?query"; "/" when absent
-};
-
-// http://host[:port][/path] and https://...; no user info, no fragment.
-Result<Url> parse_url(std::string_view url);
 
 struct HttpPost {
     Url url;

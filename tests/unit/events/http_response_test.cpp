@@ -22,7 +22,9 @@ State feed_all(ResponseReader& r, std::string_view text, size_t step = 0) {
         st = r.feed(piece, used);
         EXPECT_LE(used, piece.size());
         pos += used;
-        if (st == State::kNeedMore) EXPECT_EQ(used, piece.size());
+        if (st == State::kNeedMore) {
+            EXPECT_EQ(used, piece.size());
+        }
     }
     return st;
 }
