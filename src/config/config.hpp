@@ -11,6 +11,7 @@
 
 #include "delivery/automation.hpp"
 #include "delivery/bounce_classifier.hpp"
+#include "events/options.hpp"
 
 namespace ringpost::config {
 
@@ -346,6 +347,8 @@ struct Config {
     DkimConfig dkim;
     EgressConfig egress;
     HttpConfig http;
+    // [events]: the delivery event log and its sinks (docs/EVENTS.md).
+    events::EventsOptions events;
     LogConfig log;
     MetricsConfig metrics;
     std::string source;            // file it came from, or "built-in defaults"

@@ -117,6 +117,7 @@ delivery::EngineConfig engine_config(const Config& config) {
     e.bounce_classifier = bounce_classifier(config);
     e.automation = automation(config);
     RelayConfig relay = config.relay;
+    e.events = config.events.enabled();
     e.is_local = [relay](std::string_view address) { return is_local_address(relay, address); };
     return e;
 }

@@ -5,6 +5,7 @@
 // keys.cpp.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -192,6 +193,44 @@ template <class F>
 Key login_table(std::string name, std::string help, F field, EntryReader value) {
     return string_table(std::move(name), std::move(help), field, [](std::string_view s) { return !s.empty(); },
                         "expected a login as the key", value);
+}
+
+// Names of [TABLE.NAME] tables (egress sources and pools, event
+// webhooks): they appear in logs (source=NAME), in the delivery engine's
+// keys ("domain|NAME", "NAME/site"), in X-Ringpost-Pool and in event
+// cursors; letters, digits, '-', '_' and '.'.
+inline bool valid_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+               ch == '_' || ch == '.';
+    });
+}
+
+inline std::string item_key(const Reader& r, const std::string& key, const std::string& name) {
+    std::string k = key + "." + quote(name);
+    if (!valid_name(name)) r.fail(k, "expected a name of letters, digits, '-', '_' and '.'");
+    return k;
+}
+
+// A table of NAME = { ... } entries read by `read_one` into `field`.
+template <class F, class ReadOne, class WriteOne>
+Key named_tables(std::string name, std::string help, F field, ReadOne read_one, WriteOne write_one) {
+    Key k{std::move(name), std::move(help)};
+    k.is_table = true;
+    k.read = [field, read_one](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
+        auto& items = field(c);
+        items.clear();
+        for (auto&& [name_key, entry] : r.table(v, key)) {
+            const std::string n(name_key.str());
+            items.push_back(read_one(r, n, entry, item_key(r, key, n)));
+        }
+    };
+    k.write = [field, write_one](const Config& c) {
+        std::string lines;
+        for (const auto& item : field(c)) lines += toml_string(item.name) + " = " + write_one(item) + "\n";
+        return lines;
+    };
+    return k;
 }
 
 }  // namespace ringpost::config::kinds

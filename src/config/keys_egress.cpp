@@ -15,21 +15,6 @@ using namespace kinds;
 
 constexpr uint64_t kMaxWeight = 1000000;
 
-// Source and pool names appear in logs (source=NAME), in the delivery
-// engine's keys ("domain|NAME", "NAME/site") and in X-Ringpost-Pool.
-bool valid_name(std::string_view name) {
-    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
-        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-               ch == '_' || ch == '.';
-    });
-}
-
-std::string item_key(const Reader& r, const std::string& key, const std::string& name) {
-    std::string k = key + "." + quote(name);
-    if (!valid_name(name)) r.fail(k, "expected a name of letters, digits, '-', '_' and '.'");
-    return k;
-}
-
 bool ip_literal(const std::string& s) {
     unsigned char buf[16];
     return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
@@ -101,27 +86,6 @@ std::string write_pool(const EgressPoolConfig& p) {
         t += ", weights = [" + w + "]";
     }
     return t + " }";
-}
-
-// A table of NAME = { ... } entries read by `read_one` into `field`.
-template <class F, class ReadOne, class WriteOne>
-Key named_tables(std::string name, std::string help, F field, ReadOne read_one, WriteOne write_one) {
-    Key k{std::move(name), std::move(help)};
-    k.is_table = true;
-    k.read = [field, read_one](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
-        auto& items = field(c);
-        items.clear();
-        for (auto&& [name_key, entry] : r.table(v, key)) {
-            const std::string n(name_key.str());
-            items.push_back(read_one(r, n, entry, item_key(r, key, n)));
-        }
-    };
-    k.write = [field, write_one](const Config& c) {
-        std::string lines;
-        for (const auto& item : field(c)) lines += toml_string(item.name) + " = " + write_one(item) + "\n";
-        return lines;
-    };
-    return k;
 }
 
 bool has_pool(const EgressConfig& e, const std::string& name) {

@@ -9,6 +9,7 @@
 
 #include "delivery/destination.hpp"
 #include "delivery/engine_impl.hpp"
+#include "delivery/outcome_events.hpp"
 #include "io/kept_until_exit.hpp"
 #include "io/ops.hpp"
 #include "store/store.hpp"
@@ -30,15 +31,6 @@ const char* result_name(mail::RcptState s) {
         case mail::RcptState::kQueued: break;
     }
     return "deferred";
-}
-
-// "Action: failed" -> "failed": which kind of notification a DSN is (for the log).
-std::string dsn_action(const std::string& dsn) {
-    size_t at = dsn.find("\r\nAction: ");
-    if (at == std::string::npos) return "unknown";
-    at += 10;
-    size_t end = dsn.find_first_of("\r\n ;", at);
-    return dsn.substr(at, end == std::string::npos ? std::string::npos : end - at);
 }
 
 // tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
@@ -401,6 +393,9 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     PlannedOutcome plan = plan_outcome(before, m->body, m->results, now, policy);
     store::OutcomeRequest* req = plan.request.get();
+    if (config.events)
+        req->events = outcome_events(before, *req, AttemptInfo{&m->results, &m->relays, m->source ? m->source->name : ""},
+                                     *config.bounce_classifier);
 
     // The log says what happened only once it is durable.
     PendingOutcome pending = log_lines_of(*m, *req, *config.bounce_classifier);

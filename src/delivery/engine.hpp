@@ -85,6 +85,9 @@ struct EngineConfig {
     // Called on the commit thread, once the outcome is durable, for each
     // recipient delivered into a local mailbox (IMAP sessions hear of it).
     std::function<void(const std::string& user)> on_local_delivery;
+    // The event log is on (store::EventLog::enabled): outcomes carry their
+    // delivery events, automation submits its site events.
+    bool events = false;
 };
 
 struct EngineStats {

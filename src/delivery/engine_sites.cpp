@@ -72,6 +72,21 @@ void DeliveryEngine::Impl::act(Site& site, const AutomationRuleSpec& rule, const
     } else if (rule.action == AutomationAction::kThrottle) {
         site.throttle(throttled_rate(site.message_rate(), rule), until);
     }
+    if (config.events && rule.action != AutomationAction::kFail) {
+        // No state change of the store: the event joins the next batch.
+        store::Event e;
+        e.type = rule.action == AutomationAction::kSuspend ? "suspended" : "throttled";
+        e.site = site.name();
+        e.until = until;
+        e.code = reply.code;
+        e.enhanced_code = reply.enhanced;
+        e.response = reply.text;
+        e.reason = "rule " + rule.name;
+        if (rule.action == AutomationAction::kThrottle) e.reason += ": max_message_rate " + rate_to_string(site.message_rate());
+        auto request = std::make_unique<store::EventRequest>();
+        request->events.push_back(std::move(e));
+        commit.submit(std::move(request));
+    }
     log::info("automation", {{"rule", rule.name},
                              {"action", automation_action_name(rule.action)},
                              {"site", site.name()},

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "store/commit_stage.hpp"
 #include "store/store.hpp"
 
 namespace ringpost::server {
@@ -49,5 +50,23 @@ std::string RelayPolicy::new_queue_id() { return store::new_queue_id(); }
 int64_t RelayPolicy::now() { return static_cast<int64_t>(::time(nullptr)); }
 
 bool RelayPolicy::storage_available(uint64_t size) { return store_.can_accept(size); }
+
+bool RelayPolicy::wants_rejections() const { return store_.events().enabled(); }
+
+void RelayPolicy::rejected(const smtp::ClientInfo& client, const smtp::Rejection& r) {
+    // No state change to report it with: it joins the next group commit
+    // (submit only queues, so the ring thread does not wait).
+    auto request = std::make_unique<store::EventRequest>();
+    store::Event& e = request->events.emplace_back();
+    e.type = "rejected";
+    e.client = client.ip;
+    e.stage = std::string(r.stage);
+    e.code = r.code;
+    e.enhanced_code = std::string(r.enhanced);
+    e.response = std::string(r.text);
+    e.sender = std::string(r.sender);
+    e.recipient = std::string(r.recipient);
+    store_.commit_stage().submit(std::move(request));
+}
 
 }  // namespace ringpost::server

@@ -25,6 +25,9 @@ public:
     std::string new_queue_id() override;
     int64_t now() override;
     bool storage_available(uint64_t size) override;
+    // With the event log on: each error reply becomes a "rejected" event.
+    bool wants_rejections() const override;
+    void rejected(const smtp::ClientInfo& client, const smtp::Rejection& rejection) override;
 
     bool is_local_domain(std::string_view domain) const;
     // Decided once per connection: is this peer in relay_networks?

@@ -59,8 +59,13 @@ Result<std::shared_ptr<const http::TokenSet>> load_tokens(const config::Config& 
 }
 
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
-    store::StoreOptions options{config.data_dir};
+    store::StoreOptions options;
+    options.path = config.data_dir;
     options.min_free_space = config.store.min_free_space;
+    // The event log is on only when a sink consumes it.
+    options.events.enabled = config.events.enabled();
+    options.events.max_events = config.events.max_events;
+    options.events.retention_seconds = config.events.retention_seconds;
     auto opened = store::Store::open(options);
     if (!opened) return opened.error();
     if (auto r = opened.value()->recovery().recover(); !r) return r.error();
@@ -112,6 +117,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
       admin_pool_(admin_pool_options(config)),
       http_rates_(config::http_message_rate(config)),
+      pushers_(*store_, config.events),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -148,6 +154,8 @@ Result<void> Server::start() {
     api_services_.admin = admin_api_.get();
     api_services_.tokens = http_tokens_.get();
     api_services_.rates = &http_rates_;
+    if (auto r = pushers_.start(); !r) return r;
+    if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_,      &api_services_};
     for (unsigned i = 0; i < threads_; ++i) {
@@ -200,6 +208,7 @@ void Server::stop() {
     admin_pool_.stop();
     if (sign_pool_) sign_pool_->stop();
     admin_.stop();
+    pushers_.stop();   // its last cursor writes go through the commit stage
     if (engine_) {
         engine_->stop();
         const auto d = engine_->stats();

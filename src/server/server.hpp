@@ -21,6 +21,7 @@
 #include "delivery/engine.hpp"
 #include "http/router.hpp"
 #include "http/tokens.hpp"
+#include "events/pushers.hpp"
 #include "io/blocking_pool.hpp"
 #include "server/dkim_filter.hpp"
 #include "server/dkim_signing.hpp"
@@ -101,6 +102,9 @@ private:
     std::unique_ptr<delivery::DeliveryEngine> engine_;
     // Admin commands run one at a time, from the admin socket and the HTTP API.
     std::mutex admin_serial_;
+    // Delivery events to webhooks and a file ([events]); stops before the
+    // commit stage, which writes its cursors.
+    events::EventPushers pushers_;
     admin::AdminServer admin_;
     // The HTTP API ([http]): the tokens (null without a tokens file), the
     // thread that runs its admin commands (one: they take turns anyway, and

@@ -113,4 +113,26 @@ bool parse_bdat_args(std::string_view arg, uint64_t& size, bool& last) {
     return true;
 }
 
+std::string_view verb_name(Verb verb) {
+    switch (verb) {
+        case Verb::kEhlo: return "EHLO";
+        case Verb::kHelo: return "HELO";
+        case Verb::kMail: return "MAIL";
+        case Verb::kRcpt: return "RCPT";
+        case Verb::kData: return "DATA";
+        case Verb::kBdat: return "BDAT";
+        case Verb::kRset: return "RSET";
+        case Verb::kNoop: return "NOOP";
+        case Verb::kQuit: return "QUIT";
+        case Verb::kVrfy: return "VRFY";
+        case Verb::kHelp: return "HELP";
+        case Verb::kStarttls: return "STARTTLS";
+        case Verb::kAuth: return "AUTH";
+        case Verb::kUnknown:
+        case Verb::kEmpty:
+        case Verb::kForbidden: break;
+    }
+    return "";
+}
+
 }  // namespace ringpost::smtp

@@ -35,6 +35,9 @@ struct Command {
     std::string_view arg;    // rest of the line, leading/trailing blanks removed
 };
 
+// The verb's upper-case name ("RCPT"); "" for kUnknown, kEmpty, kForbidden.
+std::string_view verb_name(Verb verb);
+
 // `line` excludes the CRLF / LF. Verbs are case-insensitive (RFC 5321 2.4).
 Command parse_command(std::string_view line);
 

@@ -103,6 +103,10 @@ struct Session::Impl {
     bool has_mail = false;
     bool message_started = false;   // queue ID allocated, Received: written
     bool used_bdat = false;
+    // The command being answered and the recipient it names, for
+    // Policy::rejected (views into the line, valid while it is answered).
+    std::string_view stage;
+    std::string_view refused_rcpt;
     uint32_t rcpt_commands = 0;     // RCPTs tried, to tell "none given" from "all refused"
     uint64_t declared_size = 0;
     mail::Envelope env;
@@ -149,7 +153,14 @@ struct Session::Impl {
     void bad(std::string& out, uint16_t code, std::string_view status,
              std::initializer_list<std::string_view> parts) {
         append_reply(out, code, status, parts);
+        if (policy.wants_rejections()) report_rejection(code, status, parts);
         count_error(out);
+    }
+    void report_rejection(uint16_t code, std::string_view status, std::initializer_list<std::string_view> parts) {
+        std::string text;
+        for (std::string_view p : parts) text += p;
+        policy.rejected(client, Rejection{stage, code, status, text, has_mail ? std::string_view(env.sender) : "",
+                                          refused_rcpt});
     }
     void bad(std::string& out, uint16_t code, std::string_view status, std::string_view text,
              std::string_view detail = {}) {
@@ -239,6 +250,7 @@ struct Session::Impl {
 };
 
 void Session::Impl::input_line(std::string_view line, std::string& out) {
+    refused_rcpt = {};   // it viewed the previous line
     if (auth_step != AuthStep::kNone) {
         ++stats.commands;
         auth_response(line, out);
@@ -251,6 +263,7 @@ void Session::Impl::command(std::string_view line, std::string& out) {
     ++stats.commands;
     Command c = parse_command(line);
     counters.commands[static_cast<size_t>(c.verb)].inc();
+    stage = verb_name(c.verb);
     switch (c.verb) {
     case Verb::kForbidden:
         // Not an SMTP client (an HTTP request, or headers sent as commands):
@@ -510,6 +523,7 @@ void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
         return append_reply(out, 452, "4.5.3", "Error: too many recipients");
     }
     RcptVerdict v = policy.check_recipient(rc.address, client);
+    refused_rcpt = rc.address;   // for a rejection's event; set again by the next command
     switch (v) {
     case RcptVerdict::kAcceptLocal:
     case RcptVerdict::kAcceptRelay: {

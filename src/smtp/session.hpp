@@ -79,6 +79,17 @@ enum class RcptVerdict {
     kTempFail,        // 451 4.3.0 (store unavailable)
 };
 
+// An error reply, as Policy::rejected sees it. Views into the session:
+// valid during the call only.
+struct Rejection {
+    std::string_view stage;       // "RCPT", "DATA", ...; "" for an unknown command
+    uint16_t code = 0;
+    std::string_view enhanced;    // "5.1.1"
+    std::string_view text;        // the reply text after the codes
+    std::string_view sender;      // MAIL FROM of the transaction, if any
+    std::string_view recipient;   // the RCPT TO address refused, if any
+};
+
 // What the session needs from the outside world; implemented in src/server.
 class Policy {
 public:
@@ -94,6 +105,14 @@ public:
     virtual bool storage_available(uint64_t size) {
         (void)size;
         return true;
+    }
+    // Every error reply (4xx/5xx) the session gives, for the delivery event
+    // log: asked first, so that a policy without a use for them costs the
+    // session nothing. Called on the session's ring thread: must not block.
+    virtual bool wants_rejections() const { return false; }
+    virtual void rejected(const ClientInfo& client, const Rejection& rejection) {
+        (void)client;
+        (void)rejection;
     }
 };
 

@@ -8,6 +8,7 @@
 // deliveries into the INBOX with the outcome (outcome.cpp), so local and
 // remote recipients share one path for states, retries and DSNs.
 #include "store/batch_builder.hpp"
+#include "store/event_log_state.hpp"
 #include "store/keys.hpp"
 
 namespace ringpost::store {
@@ -27,7 +28,7 @@ Result<void> BatchBuilder::check_accept(const AcceptRequest& request, const IdSe
     return {};
 }
 
-void BatchBuilder::write_accept(AcceptRequest& request) {
+void BatchBuilder::write_accept(AcceptRequest& request, bool received) {
     mail::Envelope& env = request.envelope;
     const std::string& qid = env.queue_id;
     env.body_size = request.data.size();
@@ -37,11 +38,12 @@ void BatchBuilder::write_accept(AcceptRequest& request) {
     txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
     txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     accepted_.insert(qid);
+    if (received && txn_.impl().events.options.enabled) append_received_events(txn_, env);
 }
 
 Result<void> BatchBuilder::apply(AcceptRequest& request) {
     if (auto checked = check_accept(request, {}); !checked) return checked;
-    write_accept(request);
+    write_accept(request, true);
     return {};
 }
 

@@ -27,6 +27,7 @@ public:
     Result<void> apply(AcceptRequest& request);   // accept.cpp
     Result<void> apply(OutcomeRequest& request);  // outcome.cpp
     Result<void> apply(WriteRequest& request) { return request.build(txn_); }
+    Result<void> apply(EventRequest& request);    // event_append.cpp
 
 private:
     using IdSet = std::set<std::string, std::less<>>;
@@ -36,7 +37,9 @@ private:
     // notifications of one outcome), which are not in accepted_ yet.
     Result<void> check_accept(const AcceptRequest& request, const IdSet& claimed);
     // The writes; cannot fail. Only after check_accept succeeded.
-    void write_accept(AcceptRequest& request);
+    // `received`: a message from a client (its "received" events when the
+    // event log is on), not a notification of an outcome.
+    void write_accept(AcceptRequest& request, bool received);
 
     WriteTxn& txn_;
     InboxWriter inbox_;

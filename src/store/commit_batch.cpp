@@ -10,6 +10,7 @@
 // write fails every request. Mailbox metas changed by the batch enter the
 // cache, and the requests' after-commit actions run, only once the write
 // is durable.
+#include <algorithm>
 #include <type_traits>
 
 #include "store/batch_builder.hpp"
@@ -74,8 +75,13 @@ void StoreImpl::write_batch(std::span<const CommitRef> requests, std::vector<Res
     // Requests that changed nothing (a STORE of flags already set) still
     // wait for the batch: what they read may be what an earlier request of
     // it wrote.
+    // A batch of nothing but loose events needs no fsync of its own
+    // (EventRequest): the next synced batch carries them to disk.
+    const bool only_events = std::all_of(requests.begin(), requests.end(), [](const CommitRef& r) {
+        return std::holds_alternative<EventRequest*>(r);
+    });
     if (!txn.empty()) {
-        auto written = write_synced(*txn.write_batch(), "committing a batch of store writes");
+        auto written = write_synced(*txn.write_batch(), "committing a batch of store writes", !only_events);
         if (!written) {
             for (auto& r : results)
                 if (r) r = written.error();
@@ -83,6 +89,7 @@ void StoreImpl::write_batch(std::span<const CommitRef> requests, std::vector<Res
         }
     }
     txn.committed();
+    trim_events(*this);
 }
 
 }  // namespace ringpost::store

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "store/event.hpp"
 #include "store/store_error.hpp"
 #include "util/result.hpp"
 
@@ -53,7 +54,19 @@ struct OutcomeRequest {
     // (sizes and the Subject of the mailbox entry); may be null otherwise.
     std::shared_ptr<const std::string> body;
     std::vector<std::unique_ptr<AcceptRequest>> notifications;  // their on_done is not called
+    // Delivery events (delivered, deferred, failed, expired, dsn), appended
+    // to the event log in the same batch; empty while events are off.
+    std::vector<Event> events;
     std::function<void(const Result<void>&)> on_done;
+};
+
+// Events that report no write of their own (an SMTP rejection, a site
+// suspended or throttled by shaping automation): they join the next batch.
+// A batch of nothing but these is written without a sync of its own; the
+// next synced batch (any accept, outcome or cursor) makes them durable.
+// No callback: the submitter does not wait.
+struct EventRequest {
+    std::vector<Event> events;
 };
 
 struct CommitStats {
@@ -69,6 +82,7 @@ public:
     // share the same batches (one fsync for both).
     virtual void submit(std::unique_ptr<AcceptRequest> request) = 0;
     virtual void submit(std::unique_ptr<OutcomeRequest> request) = 0;
+    virtual void submit(std::unique_ptr<EventRequest> request) = 0;
     // Stop after committing everything already submitted (graceful shutdown).
     virtual void stop() = 0;
     virtual CommitStats stats() const = 0;

@@ -16,11 +16,13 @@ size_t batch_bytes(const OutcomeRequest& r) {
     return n;
 }
 size_t batch_bytes(const WriteRequest& r) { return r.bytes; }
+size_t batch_bytes(const EventRequest&) { return 0; }
 
 template <class Request>
 void finish(Request& request, const Result<void>& result) {
     if (request.on_done) request.on_done(result);
 }
+void finish(EventRequest&, const Result<void>&) {}
 
 }  // namespace
 
@@ -35,6 +37,10 @@ void GroupCommitStage::submit(std::unique_ptr<AcceptRequest> request) {
 
 void GroupCommitStage::submit(std::unique_ptr<OutcomeRequest> request) {
     if (request) enqueue(std::move(request));
+}
+
+void GroupCommitStage::submit(std::unique_ptr<EventRequest> request) {
+    if (request && !request->events.empty()) enqueue(std::move(request));
 }
 
 void GroupCommitStage::submit(std::unique_ptr<WriteRequest> request) {

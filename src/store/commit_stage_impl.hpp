@@ -48,7 +48,7 @@ struct WriteRequest {
 };
 
 // One request of a batch as the writer sees it (the stage keeps ownership).
-using CommitRef = std::variant<AcceptRequest*, OutcomeRequest*, WriteRequest*>;
+using CommitRef = std::variant<AcceptRequest*, OutcomeRequest*, WriteRequest*, EventRequest*>;
 
 class BatchWriter {
 public:
@@ -75,6 +75,7 @@ public:
     // is no commit thread left to call back on).
     void submit(std::unique_ptr<AcceptRequest> request) override;
     void submit(std::unique_ptr<OutcomeRequest> request) override;
+    void submit(std::unique_ptr<EventRequest> request) override;
     void submit(std::unique_ptr<WriteRequest> request);
     void stop() override;
     CommitStats stats() const override;
@@ -87,7 +88,7 @@ public:
 private:
     // A queued request of any kind, owned until its callback has run.
     using Item = std::variant<std::unique_ptr<AcceptRequest>, std::unique_ptr<OutcomeRequest>,
-                              std::unique_ptr<WriteRequest>>;
+                              std::unique_ptr<WriteRequest>, std::unique_ptr<EventRequest>>;
 
     void enqueue(Item item);
     void run();

@@ -83,6 +83,18 @@ std::string suspension_key(std::string_view target) {
     return k;
 }
 
+std::string event_key(uint64_t id) {
+    std::string k;
+    put_be64(k, id);
+    return k;
+}
+
+std::string event_cursor_key(std::string_view sink) {
+    std::string k(kEventCursorPrefix);
+    k.append(sink);
+    return k;
+}
+
 std::string orphan_subscription_key(std::string_view user, std::string_view mailbox) {
     return orphan_subscription_prefix(user).append(mailbox);
 }

@@ -22,6 +22,7 @@ inline constexpr const char* kSchedule = "schedule";
 inline constexpr const char* kMailboxes = "mailboxes";
 inline constexpr const char* kMessages = "messages";
 inline constexpr const char* kUsers = "users";
+inline constexpr const char* kEvents = "events";
 
 inline constexpr std::string_view kInbox = "INBOX";
 // The mailbox hierarchy delimiter (IMAP LIST's "/").
@@ -60,6 +61,12 @@ std::optional<ScheduleKey> parse_schedule_key(std::string_view key);
 // suspend`): be64(until, 0 = until resumed) be64(since) reason.
 std::string suspension_key(std::string_view target);
 inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
+
+// events: be64(sequence id) -> be64(unix ms) + the event's JSON line.
+std::string event_key(uint64_t id);
+// default CF: "event_cursor" \0 sink -> be64(id of the last event it took).
+std::string event_cursor_key(std::string_view sink);
+inline constexpr std::string_view kEventCursorPrefix{"event_cursor\0", 13};
 
 // mailboxes: user \0 mailbox
 std::string mailbox_key(std::string_view user, std::string_view mailbox);

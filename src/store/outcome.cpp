@@ -9,6 +9,7 @@
 // moved its schedule entry, which is why the entry deleted is the one at the
 // STORED next_attempt, not at the one the engine loaded.
 #include "store/batch_builder.hpp"
+#include "store/event_log_state.hpp"
 #include "store/keys.hpp"
 #include "util/log.hpp"
 
@@ -68,7 +69,8 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
         txn_.set_body_refs(qid, adjusted_refcount(qid, refs.value(), added, dropped));
     }
 
-    for (auto& note : request.notifications) write_accept(*note);
+    for (auto& note : request.notifications) write_accept(*note, false);
+    for (auto& event : request.events) append_event(txn_, std::move(event));
     outcomes_.insert(qid);
     return {};
 }

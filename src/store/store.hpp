@@ -9,6 +9,7 @@
 //  * spool()      spool.hpp      queue listing and removal, due scans, flush
 //  * mailboxes()  mailboxes.hpp  the mailbox API of POP3 and IMAP, CLI reads
 //  * recovery()   recovery.hpp   the consistency pass at startup
+//  * events()     event_log.hpp  the delivery event log and its sinks' cursors
 // Their calls block: the CLI, the admin socket thread, the delivery
 // engine's feeder thread, the protocol servers' small thread pool and
 // startup make them, never a ring thread (except Users::exists).
@@ -27,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/event_log.hpp"
 #include "store/mailboxes.hpp"
 #include "store/recovery.hpp"
 #include "store/spool.hpp"
@@ -44,6 +46,8 @@ struct StoreOptions {
     // can_accept() says no (space_watch.hpp); 0 = only when the database
     // itself has stopped on a full disk. Primary instances only.
     uint64_t min_free_space = 0;
+    // The delivery event log (event_log.hpp); off unless a sink consumes it.
+    EventLogOptions events;
 };
 
 class CommitStage;
@@ -60,6 +64,7 @@ public:
     Spool& spool() { return spool_; }
     Mailboxes& mailboxes() { return mailboxes_; }
     Recovery& recovery() { return recovery_; }
+    EventLog& events() { return events_; }
     CommitStage& commit_stage();
 
     // May new mail of `size` bytes (0 = not declared) be accepted? False
@@ -77,6 +82,7 @@ private:
     Spool spool_;
     Mailboxes mailboxes_;
     Recovery recovery_;
+    EventLog events_;
 };
 
 // Queue IDs: 16 upper-case hex digits = 44 bits of milliseconds since the

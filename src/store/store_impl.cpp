@@ -66,13 +66,13 @@ uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t 
     return have - dropped;
 }
 
-Result<void> StoreImpl::write_synced(rocksdb::WriteBatch& batch, std::string_view what) {
+Result<void> StoreImpl::write_synced(rocksdb::WriteBatch& batch, std::string_view what, bool sync) {
     rocksdb::WriteOptions wo;
-    wo.sync = true;
+    wo.sync = sync;
     const auto start = std::chrono::steady_clock::now();
     rocksdb::Status s = db->Write(wo, &batch);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    store_metrics().sync_write_us.observe(static_cast<uint64_t>(took.count()));
+    if (sync) store_metrics().sync_write_us.observe(static_cast<uint64_t>(took.count()));
     if (!s.ok()) return db_error(what, s);
     return {};
 }

@@ -23,6 +23,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "store/commit_stage_impl.hpp"
+#include "store/event_log_state.hpp"
 #include "store/range_compactor.hpp"
 #include "store/records.hpp"
 #include "store/space_watch.hpp"
@@ -64,7 +65,7 @@ struct StoreImpl final : BatchWriter {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     std::string secondary_path;  // secondary instances only; removed on close
 
-    enum Cf { kDefault, kBodies, kBodyRefs, kEnvelopes, kSchedule, kMailboxes, kMessages, kUsers, kCfCount };
+    enum Cf { kDefault, kBodies, kBodyRefs, kEnvelopes, kSchedule, kMailboxes, kMessages, kUsers, kEvents, kCfCount };
     rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles[which]; }
 
     // There is no write mutex: the commit thread is the only writer (every
@@ -90,6 +91,9 @@ struct StoreImpl final : BatchWriter {
     mutable std::shared_mutex users_mu;
     std::unordered_set<std::string> users;
 
+    // The event log's ids, bounds and sink cursors (event_log_state.hpp).
+    EventLogState events;
+
     std::unique_ptr<GroupCommitStage> commit;
 
     // Free space and the way back from a write error (primary only; made
@@ -107,7 +111,7 @@ struct StoreImpl final : BatchWriter {
     using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
     Result<void> scan(Cf which, std::string_view prefix, const ScanFn& fn,
                       const rocksdb::Snapshot* snapshot = nullptr) const;
-    Result<void> write_synced(rocksdb::WriteBatch& batch, std::string_view what);
+    Result<void> write_synced(rocksdb::WriteBatch& batch, std::string_view what, bool sync = true);
 
     // Runs `build` on the commit thread as one request of its next batch and
     // waits until that batch is durable (or failed). For the blocking API,

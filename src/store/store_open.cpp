@@ -36,7 +36,7 @@ namespace {
 // spelled out because that is a std::string from another translation unit.)
 constexpr const char* kCfNames[StoreImpl::kCfCount] = {
     "default", keys::kBodies, keys::kBodyRefs, keys::kEnvelopes,
-    keys::kSchedule, keys::kMailboxes, keys::kMessages, keys::kUsers,
+    keys::kSchedule, keys::kMailboxes, keys::kMessages, keys::kUsers, keys::kEvents,
 };
 
 bool compression_supported(rocksdb::CompressionType type) {
@@ -255,6 +255,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (!secondary) {
         if (auto r = load_users(*impl); !r) return r.error();
         if (auto r = load_uidvalidity_last(*impl); !r) return r.error();
+        impl->events.options = options.events;
+        if (auto r = load_event_log(*impl); !r) return r.error();
     }
     if (impl->space) impl->space->start();
     if (!secondary) impl->compactor = std::make_unique<RangeCompactor>(impl->db, impl->cf(StoreImpl::kMessages));
@@ -268,7 +270,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 }
 
 Store::Store(std::unique_ptr<StoreImpl> impl)
-    : impl_(std::move(impl)), users_(*impl_), spool_(*impl_), mailboxes_(*impl_), recovery_(*impl_) {}
+    : impl_(std::move(impl)), users_(*impl_), spool_(*impl_), mailboxes_(*impl_), recovery_(*impl_), events_(*impl_) {}
 Store::~Store() = default;
 
 CommitStage& Store::commit_stage() { return *impl_->commit; }

@@ -1,6 +1,7 @@
 // Delivery suspensions (Spool::suspend/resume/suspensions): small records
 // in the default column family, written through the commit stage like
-// every other write.
+// every other write. With the event log on, each writes its "suspended" or
+// "resumed" event in the same batch.
 #include "store/keys.hpp"
 #include "store/spool.hpp"
 #include "store/store_impl.hpp"
@@ -34,6 +35,14 @@ Result<void> Spool::suspend(const Suspension& s) {
     if (auto w = impl_.require_writable(); !w) return w.error();
     return impl_.run_write([&](WriteTxn& txn) -> Result<void> {
         txn.put(StoreImpl::kDefault, keys::suspension_key(s.target), encode_suspension(s));
+        if (txn.impl().events.options.enabled) {
+            Event e;
+            e.type = "suspended";
+            e.site = s.target;
+            e.until = s.until;
+            e.reason = s.reason;
+            append_event(txn, std::move(e));
+        }
         return {};
     });
 }
@@ -46,6 +55,12 @@ Result<bool> Spool::resume(std::string_view target) {
         if (!existing) return existing.error();
         if (!*existing) return false;
         txn.del(StoreImpl::kDefault, key);
+        if (txn.impl().events.options.enabled) {
+            Event e;
+            e.type = "resumed";
+            e.site = std::string(target);
+            append_event(txn, std::move(e));
+        }
         return true;
     });
 }

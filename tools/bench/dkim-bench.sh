@@ -64,10 +64,10 @@ for rep in $(seq "$REPEAT"); do
 done
 
 echo "dkim-bench: medians over $REPEAT rounds (msg/s, server CPU µs/msg, msg/s vs unsigned)"
-base=$(awk -F'\t' '$1 == "unsigned" { print $3 }' "$RESULTS" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+base=$(median_of "$RESULTS" unsigned 3)
 for variant in unsigned ed25519 rsa-2048 both; do
-  rate=$(awk -F'\t' -v v="$variant" '$1 == v { print $3 }' "$RESULTS" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-  cpu=$(awk -F'\t' -v v="$variant" '$1 == v { print $4 }' "$RESULTS" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  rate=$(median_of "$RESULTS" "$variant" 3)
+  cpu=$(median_of "$RESULTS" "$variant" 4)
   ratio=$(awk -v r="$rate" -v b="$base" 'BEGIN { if (b > 0) printf "%.2f", r / b; else print "-" }')
   printf 'dkim-bench: %-9s %8s msg/s %6s µs/msg %s\n' "$variant" "$rate" "$cpu" "$ratio"
 done

@@ -180,9 +180,10 @@ EOF
     printf '\n[delivery]\ndns_servers = ["127.0.0.1:9"]\n' >> "$dir/ringpost.toml"
   fi
   # The mailbox and submission listeners a bench does not configure stay
-  # off: their default ports (1100, 1430, 5870) may be another server's.
+  # off: their default ports (1100, 1430, 5870, 4650, 9950, 9930) may be
+  # another server's.
   local table
-  for table in pop3 imap submission; do
+  for table in pop3 imap submission smtps pop3s imaps; do
     case "${RP_EXTRA_CONFIG:-}" in
       *"[$table]"*) ;;
       *) printf '\n[%s]\nlisten = []\n' "$table" >> "$dir/ringpost.toml" ;;
@@ -377,3 +378,10 @@ start_rss_sampler() {
 stop_rss_sampler() { [ -n "${SAMPLER_PID:-}" ] && stop_pid "$SAMPLER_PID"; SAMPLER_PID=""; }
 
 CLK_TCK=$(getconf CLK_TCK)
+
+# median_of FILE VARIANT COLUMN: the median of COLUMN (1-based) over the
+# tab-separated lines of FILE whose first field is VARIANT.
+median_of() {
+  awk -F'\t' -v v="$2" -v c="$3" '$1 == v { print $c }' "$1" | sort -n |
+    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}

@@ -127,6 +127,20 @@ TEST_F(ConfigTest, AllKeysAreRead) {
     EXPECT_TRUE(load("[relay]\nrelay_networks = []\n").relay.relay_networks.empty());
     EXPECT_EQ(load("[smtp]\ncommand_timeout = \"5m\"\n").smtp.command_timeout, 300u);
     EXPECT_EQ(c.log.level, "debug");
+    EXPECT_EQ(c.events.max_events, 5000u);
+    EXPECT_EQ(c.events.retention_seconds, 86400u);
+    EXPECT_EQ(c.events.file, "/var/log/rp-events.jsonl");
+    ASSERT_EQ(c.events.webhooks.size(), 1u);
+    const events::WebhookOptions& w = c.events.webhooks[0];
+    EXPECT_EQ(w.name, "crm");
+    EXPECT_EQ(w.url, "https://hooks.example.org/rp");
+    EXPECT_EQ(w.batch_size, 10u);
+    EXPECT_EQ(w.max_batch_delay_ms, 250u);
+    EXPECT_EQ(w.timeout_ms, 3000u);
+    EXPECT_EQ(w.retry_initial_ms, 500u);
+    EXPECT_EQ(w.retry_max_ms, 60000u);
+    EXPECT_EQ(w.headers, (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer abc"}}));
+    EXPECT_TRUE(c.events.enabled());
     EXPECT_EQ(c.metrics.top_sites, 5u);
 }
 
@@ -155,6 +169,22 @@ TEST_F(ConfigTest, HttpKeysAndTheBodySizeThatFollowsTheMessageSize) {
     EXPECT_TRUE(load("[http]\nlisten = []\n").http.listen.empty());
     EXPECT_THAT(error_of("[http]\nidle_timeout = 0\n"), HasSubstr("http.idle_timeout"));
     EXPECT_THAT(config::describe_config(d), HasSubstr("http_listen: 127.0.0.1:8025\nhttp_tokens_file: (none"));
+}
+
+TEST_F(ConfigTest, EventsAreOffWithoutASinkAndWebhooksAreChecked) {
+    EXPECT_FALSE(load("[events]\nmax_events = 2000\n").events.enabled());
+    const events::WebhookOptions w = load("[events.webhooks.a]\nurl = \"http://127.0.0.1/\"\n").events.webhooks.at(0);
+    EXPECT_EQ(w.batch_size, 100u);        // the documented defaults
+    EXPECT_EQ(w.retry_initial_ms, 1000u);
+    EXPECT_EQ(w.retry_max_ms, 300000u);
+    for (const char* bad : {"[events.webhooks.a]\nbatch_size = 5\n",                          // no url
+                            "[events.webhooks.a]\nurl = \"mailto:x\"\n",
+                            "[events.webhooks.a]\nurl = \"http://h/\"\nheaders = { \"A B\" = \"x\" }\n",
+                            "[events.webhooks.a]\nurl = \"http://h/\"\nretry_initial = \"2s\"\nretry_max = \"1s\"\n",
+                            "[events.webhooks.a]\nurl = \"http://h/\"\nbogus = 1\n",
+                            "[events.webhooks.\"a b\"]\nurl = \"http://h/\"\n"}) {
+        EXPECT_THROW(load(bad), config::ConfigError) << bad;
+    }
 }
 
 TEST_F(ConfigTest, AdminSocketFollowsDataDir) {

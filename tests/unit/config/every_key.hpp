@@ -143,6 +143,18 @@ idle_timeout = "2m"
 max_message_rate = "600/min"
 max_connections = 18
 max_connections_per_ip = 19
+[events]
+max_events = 5000
+retention = "1d"
+file = "/var/log/rp-events.jsonl"
+[events.webhooks.crm]
+url = "https://hooks.example.org/rp"
+batch_size = 10
+max_batch_delay = "250ms"
+timeout = "3s"
+retry_initial = "500ms"
+retry_max = "1m"
+headers = { Authorization = "Bearer abc" }
 )";
 
 }  // namespace ringpost::test

@@ -1,0 +1,33 @@
+// The delivery events of one attempt (store/event.hpp, docs/EVENTS.md),
+// which the outcome write appends in its own batch: per recipient
+// attempted, "delivered", "deferred", "failed" or "expired" (a deferral
+// past the queue lifetime), with the reply, its bounce class and the
+// attempt number; per notification the outcome spools, "dsn". Recipients
+// held by a suspension were not attempted and make no event.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "delivery/bounce_classifier.hpp"
+#include "delivery/outcome.hpp"
+#include "mail/envelope.hpp"
+#include "store/commit_stage.hpp"
+#include "store/event.hpp"
+
+namespace ringpost::delivery {
+
+struct AttemptInfo {
+    const std::vector<RecipientResult>* results = nullptr;
+    const std::vector<std::string>* relays = nullptr;   // per recipient, as logged
+    std::string source;                                 // the egress source's name
+};
+
+// `before`: the envelope as loaded; `request`: the planned outcome.
+std::vector<store::Event> outcome_events(const mail::Envelope& before, const store::OutcomeRequest& request,
+                                         const AttemptInfo& attempt, const BounceClassifier& classifier);
+
+// "Action: failed" -> "failed": which kind of notification a DSN is.
+std::string dsn_action(const std::string& dsn);
+
+}  // namespace ringpost::delivery

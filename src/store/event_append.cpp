@@ -1,0 +1,29 @@
+// Events that enter a commit batch on their own (EventRequest) and the
+// "received" events of an accept (event_log_state.hpp).
+#include "store/batch_builder.hpp"
+#include "store/event_log_state.hpp"
+
+namespace ringpost::store {
+
+Result<void> BatchBuilder::apply(EventRequest& request) {
+    // Made while the log was on (the submitter asked enabled()); nothing to
+    // check, and appending cannot fail.
+    for (auto& event : request.events) append_event(txn_, std::move(event));
+    return {};
+}
+
+void append_received_events(WriteTxn& txn, const mail::Envelope& env) {
+    for (const auto& rcpt : env.recipients) {
+        Event e;
+        e.type = "received";
+        e.queue_id = env.queue_id;
+        e.sender = env.sender;
+        e.recipient = rcpt.address;
+        e.pool = env.pool;
+        e.size = env.body_size;
+        e.client = env.client_ip;
+        append_event(txn, std::move(e));
+    }
+}
+
+}  // namespace ringpost::store
