@@ -28,6 +28,9 @@ $server_only || packages+=(
   python3-dkim python3-nacl
   # the reference Prometheus text parser for tests/integration/test_metrics.py
   python3-prometheus-client
+  # a real browser for the status page (tests/integration/test_status_page.py):
+  # headless Chromium loads GET / and renders it
+  chromium
   # swaks --tls / --tlsc (SMTP STARTTLS and smtps tests)
   libnet-ssleay-perl
   # real mail clients for tests/integration/test_retrieval_clients.py:

@@ -5,6 +5,7 @@
 
 #include "io/ring.hpp"
 #include "mail/eight_bit_downgrade.hpp"
+#include "smtp/smtp_metrics.hpp"
 
 namespace ringpost::api {
 
@@ -165,6 +166,7 @@ io::Task<std::vector<InjectionResult>> Injector::inject(std::vector<InjectionMes
     std::vector<InjectionResult> results(messages.size());
     std::vector<smtp::AcceptedMessage> ready;
     std::vector<size_t> ready_index;
+    std::vector<uint64_t> sizes;
     for (size_t i = 0; i < messages.size(); ++i) {
         Prepared p = prepare(messages[i], caller, results[i]);
         if (!p.ready) continue;
@@ -178,13 +180,19 @@ io::Task<std::vector<InjectionResult>> Injector::inject(std::vector<InjectionMes
             }
         }
         results[i].queue_id = p.message.envelope.queue_id;
+        sizes.push_back(p.message.data.size());
         ready.push_back(std::move(p.message));
         ready_index.push_back(i);
     }
     CommitAll committing{spool_, ready, {}, {}, nullptr, {}};
     co_await committing;
     for (size_t k = 0; k < ready_index.size(); ++k) {
-        if (committing.results.empty() || committing.results[k].ok()) continue;
+        if (committing.results.empty() || committing.results[k].ok()) {
+            // Counted as the SMTP session counts its 250s (ringpost_messages_accepted_total).
+            smtp::smtp_metrics().messages_accepted.inc();
+            smtp::smtp_metrics().bytes_accepted.inc(sizes[k]);
+            continue;
+        }
         InjectionResult& r = results[ready_index[k]];
         r.queue_id.clear();
         r.accepted.clear();

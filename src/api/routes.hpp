@@ -16,6 +16,7 @@ namespace ringpost::api {
 class AdminApi;
 
 class InjectionApi;
+class MonitoringApi;
 class CallerRates;
 
 // What the handlers work with; outlives the router. Each worker has its own
@@ -26,6 +27,7 @@ struct Services {
     const http::TokenHolder* tokens = nullptr;   // the router's: null without a tokens file
     CallerRates* rates = nullptr;                // [http] max_message_rate, all workers
     InjectionApi* injection = nullptr;           // the worker's; null = no injection route
+    MonitoringApi* monitoring = nullptr;         // /metrics, the status page and its JSON
 };
 
 void add_routes(http::Router& router, Services& services);

@@ -117,6 +117,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
       admin_pool_(admin_pool_options(config)),
       http_rates_(config::http_message_rate(config)),
+      status_history_(std::chrono::seconds(10), 60),
       pushers_(*store_, config.events),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
@@ -154,6 +155,10 @@ Result<void> Server::start() {
     api_services_.admin = admin_api_.get();
     api_services_.tokens = http_tokens_.get();
     api_services_.rates = &http_rates_;
+    monitoring_api_ = std::make_unique<api::MonitoringApi>(*store_, extras, admin_pool_, status_history_,
+                                                           config_.hostname, RINGPOST_VERSION);
+    api_services_.monitoring = monitoring_api_.get();
+    status_history_.start();
     if (auto r = pushers_.start(); !r) return r;
     if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
@@ -186,6 +191,7 @@ void Server::log_listening() const {
 }
 
 void Server::stop() {
+    status_history_.stop();   // its samples read the engine's gauges
     if (stopped_) return;
     stopped_ = true;
     // 1. Workers stop accepting and drain their sessions within the grace;

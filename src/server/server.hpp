@@ -16,6 +16,7 @@
 #include "admin/admin.hpp"
 #include "api/admin_api.hpp"
 #include "api/injection_api.hpp"
+#include "api/monitoring.hpp"
 #include "api/routes.hpp"
 #include "config/config.hpp"
 #include "delivery/engine.hpp"
@@ -114,6 +115,8 @@ private:
     io::BlockingPool admin_pool_;
     std::unique_ptr<api::AdminApi> admin_api_;
     api::CallerRates http_rates_;   // [http] max_message_rate of each caller
+    api::StatusHistory status_history_;   // the status page's charts
+    std::unique_ptr<api::MonitoringApi> monitoring_api_;
     api::Services api_services_;     // each worker adds its own injection and routes
     ServiceLimits limits_;
     // Message bytes held by SMTP and submission sessions, all workers together.

@@ -13,6 +13,7 @@ import poplib
 import smtplib
 import ssl
 import subprocess
+import urllib.request
 import time
 import unittest
 
@@ -62,10 +63,20 @@ class Metrics:
         return self.value(name, **labels) - before.value(name, **labels)
 
 
-def fetch_metrics(tc, srv):
-    """The server's metrics, parsed. Today `ringpost metrics` over the admin
-    socket; GET /metrics serves the same text."""
-    r = srv.cli("metrics", check=0)
+def scrape(srv, via="http"):
+    """The exposition text: GET /metrics (what Prometheus scrapes), or
+    `ringpost metrics` over the admin socket (via="cli"; the same text)."""
+    if via == "cli":
+        return srv.cli("metrics", check=0).stdout
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=20) as resp:
+        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4"), resp.headers["Content-Type"]
+        return resp.read()
+
+
+def fetch_metrics(tc, srv, via="http"):
+    """The server's metrics, parsed by the reference parser."""
+    text = scrape(srv, via)
+    r = type("Scrape", (), {"stdout": text, "out": text.decode(errors="replace")})
     try:
         p = subprocess.run([SYSTEM_PYTHON, "-c", PARSE], input=r.stdout, capture_output=True, timeout=60)
     except OSError:
@@ -217,6 +228,11 @@ class MetricsTest(ServerTestCase):
         self.assertIn("needs the running server", r.err)
         self.assertEqual(r.out, "")
 
+    def test_the_cli_and_get_metrics_show_the_same_families(self):
+        over_cli = fetch_metrics(self, self.srv, via="cli")
+        over_http = fetch_metrics(self, self.srv)
+        self.assertEqual(over_cli.families, over_http.families)
+        self.assertIn("ringpost_messages_accepted", over_http.families)
 
 if __name__ == "__main__":
     unittest.main()
