@@ -41,7 +41,7 @@ public:
 private:
     io::Task<bool> step();
     io::Task<bool> respond(Request request);
-    io::Task<bool> refuse(int status, const std::string& text);
+    io::Task<bool> refuse(int status, std::string text);   // by value: the frame keeps it
     io::Task<bool> read();
     void log_request(const Request& request, const Response& response, std::chrono::steady_clock::time_point began);
 
@@ -107,7 +107,7 @@ io::Task<bool> Driver::respond(Request request) {
 }
 
 // A request that cannot be framed: its answer, then the connection ends.
-io::Task<bool> Driver::refuse(int status, const std::string& text) {
+io::Task<bool> Driver::refuse(int status, std::string text) {
     Response response = Response::error(status, text);
     write_response(response, {.keep_alive = false}, conn_.out());
     log::warn("http_refused", {{"client", caller_.ip}, {"status", status}, {"error", text}});

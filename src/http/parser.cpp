@@ -5,6 +5,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -65,9 +66,17 @@ RequestParser::Event RequestParser::feed(std::string_view input, size_t& consume
             p.header_limit(static_cast<std::uint32_t>(limits_.max_header));
             p.body_limit(limits_.max_body);
             header_seen_ = 0;
+            left_unparsed_ = 0;
             continue_sent_ = false;
         }
         auto& p = beast_->parser;
+        // Beast's chunk parser assumes that after need_more it is called
+        // again with more bytes, and in the last chunk with at least 5
+        // (an assertion, i.e. an abort, with fewer: "0\r\n" then one byte).
+        // Whatever it left unparsed, it gets back only with more, and at
+        // least 5 bytes: the shortest rest of a chunked body ("0\r\n\r\n").
+        if (left_unparsed_ != 0 && input.size() - consumed < std::max<size_t>(left_unparsed_ + 1, 5))
+            return Event::kNeedInput;
         const bool in_header = !p.is_header_done();
         if (in_header && header_seen_ == 0 && !check_start(input, consumed)) return fail(414, "request line too long");
         boost::beast::error_code ec;
@@ -84,6 +93,7 @@ RequestParser::Event RequestParser::feed(std::string_view input, size_t& consume
             if (p.is_header_done()) p.eager(true);
         }
         if (ec == beast_http::error::need_more || (!ec && !p.is_done() && used == 0)) {
+            left_unparsed_ = p.is_header_done() ? input.size() - consumed : 0;
             // A chunk header or trailer that never ends would fill the buffer.
             if (input.size() - consumed > limits_.max_header) return fail(400, "chunk header too long");
             if (p.is_header_done() && !continue_sent_) {

@@ -73,6 +73,7 @@ private:
     ParserLimits limits_;
     std::unique_ptr<Beast> beast_;   // the request in progress
     size_t header_seen_ = 0;   // header bytes Beast took of the request in progress
+    size_t left_unparsed_ = 0;   // of the body, when Beast last asked for more
     bool continue_sent_ = false;
     int error_status_ = 0;
     std::string error_text_;
