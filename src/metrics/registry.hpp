@@ -69,6 +69,10 @@ public:
     enum class Type { kCounter, kGauge, kHistogram };
     Family(const Family&) = delete;
     Family& operator=(const Family&) = delete;
+    // The registry owns its families as Family (unique_ptr<Family>) and
+    // deletes them as such: the derived ones (HistogramFamily's bounds)
+    // must be destroyed whole.
+    virtual ~Family() = default;
     const std::string& name() const { return name_; }
 
 protected:

@@ -114,11 +114,11 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       egress_pools_(config.egress),
       pool_filter_(egress_pools_),
       filters_({&pool_filter_, dkim_filter_.get()}),
+      pushers_(*store_, config.events),
       http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
       admin_pool_(admin_pool_options(config)),
       http_rates_(config::http_message_rate(config)),
       status_history_(std::chrono::seconds(10), 60),
-      pushers_(*store_, config.events),
       limits_(config, nofile, threads_),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
@@ -160,7 +160,6 @@ Result<void> Server::start() {
     api_services_.monitoring = monitoring_api_.get();
     status_history_.start();
     if (auto r = pushers_.start(); !r) return r;
-    if (auto r = admin_.start(*store_, config_.admin_socket, admin::AdminExtras{&config_, engine_.get()}); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_,      &api_services_};
     for (unsigned i = 0; i < threads_; ++i) {

@@ -9,7 +9,7 @@
 
 namespace ringpost::server {
 
-inline constexpr size_t kProtocolCount = static_cast<size_t>(Protocol::kImaps) + 1;
+inline constexpr size_t kProtocolCount = static_cast<size_t>(Protocol::kHttps) + 1;   // every Protocol
 
 struct ConnectionMetrics {
     // By Protocol: served, refused over max_connections, refused over
