@@ -24,6 +24,8 @@ packages=(
 $server_only || packages+=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
+  # HTTP load for tools/bench/injection-bench.sh (keep-alive, many connections)
+  wrk
   # the independent DKIM verifier of tests/unit/dkim (dkimpy; PyNaCl for Ed25519)
   python3-dkim python3-nacl
   # the reference Prometheus text parser for tests/integration/test_metrics.py

@@ -7,6 +7,7 @@
 //  * retry --domain: that domain's pending messages are due now;
 //  * bounce --domain: that domain's pending recipients fail, with DSNs.
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include <fmt/core.h>
@@ -137,7 +138,11 @@ int queue_suspend(const CommandCall& call) {
     if (auto f = options.find("for"); f != options.end()) {
         auto d = util::parse_duration(f->second);
         if (!d || d->count() == 0) return fail(err, kExitUsage, "--for: expected a duration like \"30m\" or \"2h\", got \"" + printable(f->second) + "\"");
-        s.until = s.since + d->count();
+        // From the next whole second, as the automation's: a 3 s suspension
+        // holds at least 3 s, never 2.1 (the store keeps whole seconds).
+        const int64_t next_second =
+            std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        s.until = next_second + d->count();
     }
     if (auto r = options.find("reason"); r != options.end()) s.reason = r->second;
     if (auto w = store.spool().suspend(s); !w) return store_fail(err, w.error());

@@ -197,6 +197,11 @@ struct DeliveryEngine::Impl {
     // the key is "SOURCE/SITE": the same limits, counted per (source, site).
     SiteMatcher site_matcher;
     std::unordered_map<std::string, std::unique_ptr<Site>> sites;
+    // The site each domain was last grouped into, kept after its
+    // destination is gone (a deferred domain's mail waits in the spool), so
+    // `queue summary` can name it. Bounded: cleared past kKnownSitesMax.
+    std::unordered_map<std::string, std::string> known_sites;
+    static constexpr size_t kKnownSitesMax = 100000;
     Site& site_for(const std::string& domain, const std::vector<Target>& targets, const EgressSource* source);
     void site_detached(Site& site);
     // Ring thread; start() fills it before the ring runs.

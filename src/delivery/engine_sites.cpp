@@ -17,6 +17,8 @@ Site& DeliveryEngine::Impl::site_for(const std::string& domain, const std::vecto
                                      const EgressSource* source) {
     SiteChoice choice = choose_site(config.shaping, site_matcher, domain, targets);
     const std::string name = choice.key;
+    if (known_sites.size() >= kKnownSitesMax) known_sites.clear();
+    known_sites[domain] = name;
     // Each source has its own state under the site's limits: a provider
     // counts connections and messages per sending address.
     if (source) choice.key = source->name + "/" + choice.key;
@@ -180,7 +182,7 @@ bool DeliveryEngine::resume(std::string target) {
 std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
     Impl& im = *impl_;
     auto answer = ask_ring<std::map<std::string, std::string>>(im, [&im] {
-        std::map<std::string, std::string> out;
+        std::map<std::string, std::string> out(im.known_sites.begin(), im.known_sites.end());
         for (const auto& [key, dest] : im.destinations)
             if (dest->site()) out[dest->domain()] = dest->site()->name();
         return out;

@@ -278,7 +278,9 @@ TEST_F(CommandTableStore, OptionsTravelAsWordsAndUnknownOnesAreUsageErrors) {
     ASSERT_TRUE(s.ok());
     ASSERT_EQ(s->size(), 1u);
     EXPECT_EQ((*s)[0].target, "x.example");
-    EXPECT_EQ((*s)[0].until - (*s)[0].since, 7200);
+    // 2 h from the next whole second: at least 7200 s after `since` (a whole second).
+    EXPECT_GE((*s)[0].until - (*s)[0].since, 7200);
+    EXPECT_LE((*s)[0].until - (*s)[0].since, 7201);
     EXPECT_EQ((*s)[0].reason, "asked to");
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitOk) << err;
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitFailure);
