@@ -53,7 +53,7 @@ http_run() {
   echo "[http-$1] ${rps:-?} msg/s ($(grep -E 'requests in' "$out" | sed 's/^ *//'); non-2xx: ${non2xx:-0})"
 }
 
-LOAD_SHOW="messages"
+LOAD_SHOW="messages elapsed"
 for rep in $(seq "$REPEAT"); do
   load_run "smtp-$rep"
   http_run "$rep"
