@@ -87,11 +87,17 @@ delivery::EgressConfig egress_config(const Config& config) {
     return e;
 }
 
+dns::ResolverOptions resolver_options(const Config& config) {
+    dns::ResolverOptions o;
+    o.servers = config.delivery.dns_servers;
+    return o;
+}
+
 delivery::EngineConfig engine_config(const Config& config) {
     const DeliveryConfig& d = config.delivery;
     delivery::EngineConfig e;
     e.hostname = config.hostname;
-    e.resolver.servers = d.dns_servers;
+    e.resolver = resolver_options(config);
     e.remote_port = d.remote_port;
     for (const auto& [domain, hop] : d.routes) {
         auto route = delivery::parse_route(hop);

@@ -8,6 +8,9 @@ namespace ringpost::config {
 
 // Throws ConfigError for what load_config could not check alone.
 delivery::EngineConfig engine_config(const Config& config);
+// The resolver settings ([delivery] dns_servers), for the delivery engine
+// and the workers' inbound checks alike.
+dns::ResolverOptions resolver_options(const Config& config);
 // The site limits: defaults from [delivery] and [shaping], and the
 // [shaping.sites] rules.
 delivery::ShapingConfig shaping_config(const Config& config);

@@ -14,7 +14,7 @@ DnsMetrics make() {
                               {"type", "source"});
     auto& replies = r.counter("ringpost_dns_replies_total",
                               "replies to the DNS queries sent, by record type and outcome", {"type", "outcome"});
-    constexpr const char* kTypes[] = {"mx", "a", "aaaa", "other"};
+    constexpr const char* kTypes[] = {"mx", "a", "aaaa", "txt", "ptr", "other"};
     constexpr const char* kSources[] = {"cache", "coalesced", "query"};
     constexpr const char* kOutcomes[] = {"answer", "nodata", "nxdomain", "temporary"};
     DnsMetrics m;
@@ -32,6 +32,8 @@ DnsMetrics::Type DnsMetrics::type_of(uint16_t rrtype) {
         case kTypeMx: return kMx;
         case kTypeA: return kA;
         case kTypeAaaa: return kAaaa;
+        case kTypeTxt: return kTxt;
+        case kTypePtr: return kPtr;
         default: return kOther;
     }
 }

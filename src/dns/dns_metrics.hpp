@@ -13,7 +13,7 @@ namespace ringpost::dns {
 
 struct DnsMetrics {
     enum Source { kCache, kCoalesced, kQuery, kSourceCount };
-    enum Type { kMx, kA, kAaaa, kOther, kTypeCount };
+    enum Type { kMx, kA, kAaaa, kTxt, kPtr, kOther, kTypeCount };
     // ringpost_dns_lookups_total{type, source}
     std::array<std::array<metrics::Counter, kSourceCount>, kTypeCount> lookups;
     // ringpost_dns_replies_total{type, outcome}, by Outcome

@@ -37,6 +37,9 @@ inline DnsStatus status_of(const Error& e) {
     return e.code == make_error_code(DnsStatus::kPermanent) ? DnsStatus::kPermanent : DnsStatus::kTemporary;
 }
 
+// The record types the resolver asks for.
+enum QueryType : uint16_t { kTypeA = 1, kTypePtr = 12, kTypeMx = 15, kTypeTxt = 16, kTypeAaaa = 28 };
+
 struct Address {
     std::string ip;   // text form: "192.0.2.1", "2001:db8::1"
     int family = 0;   // AF_INET or AF_INET6
@@ -81,6 +84,8 @@ struct RecordSet {
     Outcome outcome = Outcome::kTemporary;
     std::vector<MxRecord> mx;          // kAnswer of an MX query
     std::vector<Address> addresses;    // kAnswer of an A or AAAA query
+    std::vector<std::string> texts;    // kAnswer of a TXT query: each record's strings joined
+    std::vector<std::string> names;    // kAnswer of a PTR query: lowercase, no trailing dot
     std::string error;                 // failures: one line, e.g. "NXDOMAIN for x.test"
 };
 

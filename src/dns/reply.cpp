@@ -3,6 +3,7 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -70,6 +71,32 @@ void add_addresses(const Ttl* ttls, int n, int family, RecordSet& out, uint32_t&
     }
 }
 
+// TXT: a record's character-strings are one text (RFC 7208 3.3, RFC 6376
+// 3.6.2.2); c-ares marks where each record starts.
+int parse_texts(const unsigned char* abuf, int alen, RecordSet& out) {
+    ares_txt_ext* txt = nullptr;
+    int rc = ares_parse_txt_reply_ext(abuf, alen, &txt);
+    if (rc != ARES_SUCCESS) return rc;
+    for (ares_txt_ext* p = txt; p; p = p->next) {
+        if (p->record_start || out.texts.empty()) out.texts.emplace_back();
+        out.texts.back().append(reinterpret_cast<const char*>(p->txt), p->length);
+    }
+    ares_free_data(txt);
+    return rc;
+}
+
+// PTR: c-ares lists every PTR target among the aliases.
+int parse_names(const unsigned char* abuf, int alen, RecordSet& out) {
+    hostent* host = nullptr;
+    in_addr unused{};  // c-ares copies an address into the hostent; the names are what counts
+    int rc = ares_parse_ptr_reply(abuf, alen, &unused, sizeof unused, AF_INET, &host);
+    if (rc != ARES_SUCCESS) return rc;
+    for (char** alias = host->h_aliases; alias && *alias; ++alias) out.names.push_back(normalize_name(*alias));
+    if (out.names.empty() && host->h_name) out.names.push_back(normalize_name(host->h_name));
+    ares_free_hostent(host);
+    return rc;
+}
+
 // ARES_SUCCESS: parse the records of `type`.
 Interpreted parse_answer(const std::string& name, uint16_t type, const unsigned char* abuf, int alen,
                          const ResolverOptions& options) {
@@ -95,8 +122,13 @@ Interpreted parse_answer(const std::string& name, uint16_t type, const unsigned 
         int n = kMaxAddrs;
         rc = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
         if (rc == ARES_SUCCESS) add_addresses(ttls, n, AF_INET6, r.records, min_ttl);
+    } else if (type == kTypeTxt) {
+        rc = parse_texts(abuf, alen, r.records);
+    } else if (type == kTypePtr) {
+        rc = parse_names(abuf, alen, r.records);
     }
-    bool empty = r.records.mx.empty() && r.records.addresses.empty();
+    bool empty = r.records.mx.empty() && r.records.addresses.empty() && r.records.texts.empty() &&
+                 r.records.names.empty();
     if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && empty)) {
         // A chain that never ends is the server's trouble, not an answer
         // that the name has no such records: temporary, retried.
@@ -132,6 +164,8 @@ std::string_view type_name(uint16_t type) {
         case kTypeA: return "A";
         case kTypeMx: return "MX";
         case kTypeAaaa: return "AAAA";
+        case kTypeTxt: return "TXT";
+        case kTypePtr: return "PTR";
         default: return "?";
     }
 }

@@ -14,8 +14,6 @@
 
 namespace ringpost::dns {
 
-enum QueryType : uint16_t { kTypeA = 1, kTypeMx = 15, kTypeAaaa = 28 };
-
 std::string_view type_name(uint16_t type);
 
 struct Interpreted {

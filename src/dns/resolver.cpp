@@ -108,6 +108,18 @@ io::Task<Result<std::vector<Address>>> Resolver::resolve_host(std::string host) 
     co_return co_await std::move(resolving);
 }
 
+io::Task<RecordSet> Resolver::lookup(std::string name, uint16_t type) {
+    std::string normal = normalize_name(name);
+    if (normal.empty()) {
+        RecordSet none;
+        none.outcome = Outcome::kNxDomain;
+        none.error = "empty domain name";
+        co_return none;
+    }
+    FlightAwaiter wait{start(normal, type)};
+    co_return co_await wait;
+}
+
 io::Task<Result<MxResult>> Resolver::resolve_mx(std::string domain) {
     MxResult result;
     if (!domain.empty() && domain.front() == '[') {

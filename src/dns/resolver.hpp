@@ -2,6 +2,9 @@
 // thread), as coroutines over an AresDriver, with a TTL cache and coalescing
 // of concurrent lookups for the same (name, type).
 //
+// lookup(name, type) is the plain query behind them (TXT and PTR too) for
+// the inbound checks.
+//
 // resolve_mx(domain) implements RFC 5321 5.1 and RFC 7505: MX records in
 // preference order (ties shuffled), each host with its IPv6 and IPv4
 // addresses; no MX records -> the domain itself (implicit MX, preference 0);
@@ -42,6 +45,11 @@ public:
     io::Task<Result<MxResult>> resolve_mx(std::string domain);
     // A and AAAA of `host` (IPv6 first); an IP literal is returned directly.
     io::Task<Result<std::vector<Address>>> resolve_host(std::string host);
+    // One query of `type` (A, AAAA, MX, TXT or PTR) for `name`, cached and
+    // coalesced like the others. The outcome tells an answer, NODATA,
+    // NXDOMAIN and a temporary failure apart, as SPF (void lookups), DKIM
+    // key fetches and DNS block lists need.
+    io::Task<RecordSet> lookup(std::string name, uint16_t type);
 
     // Fail new lookups, destroy the c-ares channel (pending lookups fail as
     // temporary), and wait until no ring operation is in flight.

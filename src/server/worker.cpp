@@ -11,7 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "config/engine_config.hpp"
 #include "config/protocol_configs.hpp"
+#include "dns/resolver.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
@@ -66,6 +68,8 @@ struct Worker::State {
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
     smtp::MessageFilter* filter = nullptr;       // egress pool, DKIM signing; shared by all workers
+    // DNS for the inbound checks on this ring (c-ares, never a blocking lookup).
+    std::unique_ptr<dns::Resolver> resolver;
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -92,6 +96,9 @@ struct Worker::State {
           smtp_auth(services.smtp_auth),
           inflight(services.inflight),
           filter(services.filter) {
+        auto created = dns::Resolver::create(ring, config::resolver_options(config));
+        if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
+        resolver = std::move(created.value());
         if (!services.api) return;
         injector.emplace(session_config, policy, spool, filter);
         api::InjectionLimits limits;
@@ -279,6 +286,7 @@ io::Task<void> drain(Worker::State& st, std::chrono::seconds grace) {
             co_await io::sleep_for(std::chrono::milliseconds(20));
     }
     while (st.accept_loops > 0) co_await io::sleep_for(std::chrono::milliseconds(5));
+    co_await st.resolver->shutdown();
     st.ring.stop();
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "dns/resolver.hpp"
+#include "dns/reverse.hpp"
 #include "ring_helpers.hpp"
 #include "test_servers.hpp"
 
@@ -36,6 +37,10 @@ std::vector<std::string> zone() {
         "--mx-host=partial.test,mx1.example.test,20",
         "--mx-host=dangling.test,nowhere.test,10",
         "--txt-record=nodata.test,only text here",
+        "--txt-record=txt.test,v=spf1 ip4:192.0.2.0/24 ,-all",
+        "--txt-record=txt.test,second record",
+        "--ptr-record=1.2.0.192.in-addr.arpa,host.test",
+        "--ptr-record=1.2.0.192.in-addr.arpa,Other.Host.Test.",
         "--mx-host=big.test,mx1.example.test,0",
     };
     for (int i = 1; i <= 60; ++i)
@@ -265,6 +270,34 @@ TEST_F(LiveDns, ResolveHostReturnsBothFamiliesAndLiteralsDirectly) {
             EXPECT_EQ(*both, (std::vector<Address>{{"2001:db8::10", AF_INET6}, {"192.0.2.10", AF_INET}}));
         }
         EXPECT_EQ(r->queries_sent(), 2u);  // AAAA and A
+        co_await r->shutdown();
+    };
+    run_on(ring_, body);
+}
+
+TEST_F(LiveDns, TxtRecordsJoinTheirStringsAndPtrListsEveryName) {
+    auto r = make();
+    auto body = [&]() -> io::Task<void> {
+        RecordSet txt = co_await r->lookup("TXT.test", kTypeTxt);
+        EXPECT_EQ(txt.outcome, Outcome::kAnswer) << txt.error;
+        std::multiset<std::string> texts(txt.texts.begin(), txt.texts.end());
+        EXPECT_EQ(texts, (std::multiset<std::string>{"v=spf1 ip4:192.0.2.0/24 -all", "second record"}));
+        RecordSet ptr = co_await r->lookup(*ptr_name("192.0.2.1"), kTypePtr);
+        EXPECT_EQ(ptr.outcome, Outcome::kAnswer) << ptr.error;
+        std::set<std::string> names(ptr.names.begin(), ptr.names.end());
+        EXPECT_EQ(names, (std::set<std::string>{"host.test", "other.host.test"}));
+        // A name without TXT records, and one that does not exist, are told apart
+        // (SPF counts both as void lookups, a DKIM key fetch fails differently).
+        RecordSet nodata = co_await r->lookup("host.test", kTypeTxt);
+        EXPECT_EQ(nodata.outcome, Outcome::kNoData);
+        RecordSet nx = co_await r->lookup("missing.test", kTypeTxt);
+        EXPECT_EQ(nx.outcome, Outcome::kNxDomain);
+        RecordSet a = co_await r->lookup("mx1.example.test", kTypeA);
+        EXPECT_EQ(a.addresses, (std::vector<Address>{{"192.0.2.10", AF_INET}}));
+        uint64_t sent = r->queries_sent();
+        RecordSet again = co_await r->lookup("txt.test.", kTypeTxt);
+        EXPECT_EQ(again.texts, txt.texts);
+        EXPECT_EQ(r->queries_sent(), sent);  // cached
         co_await r->shutdown();
     };
     run_on(ring_, body);
