@@ -22,6 +22,7 @@
 #include "config/engine_config.hpp"
 #include "delivery/engine.hpp"
 #include "delivery/outcome.hpp"
+#include "delivery/outcome_events.hpp"
 #include "store/commit_stage.hpp"
 #include "store/store.hpp"
 
@@ -62,6 +63,9 @@ int bounce_message(const CommandCall& call, mail::Envelope env, std::string body
     auto shared_body = std::make_shared<const std::string>(std::move(body));
     auto plan =
         delivery::plan_bounce(env, shared_body, "5.0.0 bounced by the administrator", unix_now(), policy, which);
+    // Webhook consumers learn of the failure like of any other (docs/EVENTS.md).
+    if (store.events().enabled())
+        plan.request->events = delivery::bounce_events(env, *plan.request, *policy.bounce_classifier);
 
     std::promise<Result<void>> written;
     auto done = written.get_future();

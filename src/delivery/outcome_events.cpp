@@ -27,6 +27,9 @@ store::Event message_event(const mail::Envelope& env) {
     return e;
 }
 
+void add_dsn_events(const mail::Envelope& before, const store::OutcomeRequest& request,
+                    std::vector<store::Event>& out);
+
 }  // namespace
 
 std::string dsn_action(const std::string& dsn) {
@@ -62,6 +65,38 @@ std::vector<store::Event> outcome_events(const mail::Envelope& before, const sto
         e.attempt = after.attempts;
         out.push_back(std::move(e));
     }
+    add_dsn_events(before, request, out);
+    return out;
+}
+
+std::vector<store::Event> bounce_events(const mail::Envelope& before, const store::OutcomeRequest& request,
+                                        const BounceClassifier& classifier) {
+    std::vector<store::Event> out;
+    const auto& rcpts = request.envelope.recipients;
+    for (size_t i = 0; i < rcpts.size() && i < before.recipients.size(); ++i) {
+        const mail::RcptState was = before.recipients[i].state;
+        const bool pending = was == mail::RcptState::kQueued || was == mail::RcptState::kDeferred;
+        if (!pending || rcpts[i].state != mail::RcptState::kFailed) continue;
+        store::Event e = message_event(before);
+        e.type = "failed";
+        e.recipient = rcpts[i].address;
+        // "5.0.0 bounced by the administrator": the status, then the text.
+        const std::string& reply = rcpts[i].last_reply;
+        const size_t space = reply.find(' ');
+        e.enhanced_code = reply.substr(0, space);
+        e.response = space == std::string::npos ? std::string() : reply.substr(space + 1);
+        e.bounce_class = bounce_class_name(classifier.classify(reply));
+        e.attempt = rcpts[i].attempts;
+        out.push_back(std::move(e));
+    }
+    add_dsn_events(before, request, out);
+    return out;
+}
+
+namespace {
+
+void add_dsn_events(const mail::Envelope& before, const store::OutcomeRequest& request,
+                    std::vector<store::Event>& out) {
     for (const auto& note : request.notifications) {
         store::Event e = message_event(before);
         e.type = "dsn";
@@ -70,7 +105,8 @@ std::vector<store::Event> outcome_events(const mail::Envelope& before, const sto
         e.reason = dsn_action(note->data);
         out.push_back(std::move(e));
     }
-    return out;
 }
+
+}  // namespace
 
 }  // namespace ringpost::delivery

@@ -20,7 +20,7 @@ namespace ringpost::store {
 
 struct Event {
     // received, delivered, deferred, failed, expired, dsn, rejected,
-    // suspended, resumed, throttled.
+    // suspended, resumed, throttled, deleted.
     std::string type;
     int64_t time_ms = 0;          // unix milliseconds; 0 = when appended
     std::string queue_id;

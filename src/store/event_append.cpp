@@ -12,6 +12,22 @@ Result<void> BatchBuilder::apply(EventRequest& request) {
     return {};
 }
 
+void append_deleted_events(WriteTxn& txn, const mail::Envelope& env) {
+    for (const auto& rcpt : env.recipients) {
+        if (rcpt.state != mail::RcptState::kQueued && rcpt.state != mail::RcptState::kDeferred) continue;
+        Event e;
+        e.type = "deleted";
+        e.queue_id = env.queue_id;
+        e.sender = env.sender;
+        e.recipient = rcpt.address;
+        e.pool = env.pool;
+        e.size = env.body_size;
+        e.attempt = rcpt.attempts;
+        e.response = "deleted by the administrator";
+        append_event(txn, std::move(e));
+    }
+}
+
 void append_received_events(WriteTxn& txn, const mail::Envelope& env) {
     for (const auto& rcpt : env.recipients) {
         Event e;

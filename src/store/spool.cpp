@@ -4,6 +4,7 @@
 // flush` are in spool_schedule.cpp.
 #include <functional>
 
+#include "store/event_log_state.hpp"
 #include "store/keys.hpp"
 #include "store/spool.hpp"
 #include "store/store_impl.hpp"
@@ -66,6 +67,7 @@ Result<void> Spool::remove(std::string_view queue_id) {
         if (auto r = txn.drop_body_refs({{std::string(queue_id), 1}}); !r) return r;  // reads, then writes
         txn.del(StoreImpl::kEnvelopes, queue_id);
         txn.del(StoreImpl::kSchedule, keys::schedule_key(env->next_attempt, queue_id));
+        if (impl_.events.options.enabled) append_deleted_events(txn, *env);
         return {};
     });
     if (!deleted) return deleted;

@@ -202,6 +202,39 @@ class EventsTest(DeliveryTestCase):
             time.sleep(0.05)
         self.assertEqual(self.file_events(path)[:len(got)], got)
 
+    def test_operator_bounce_and_delete_make_events(self):
+        """queue bounce and queue delete end recipients too: consumers learn it as for any failure."""
+        tmp = tempfile.mkdtemp(prefix="ringpost-events-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "events.jsonl")
+        srv = self.start_server({"events": {"file": path}})
+        srv.add_user(SENDER)
+        bounced = srv.send(SENDER, ["b1@remote.example", "b2@remote.example"], make_message("bounce me", ["x"]))
+        deleted = srv.send(SENDER, ["d1@remote.example"], make_message("delete me", ["y"]))
+        srv.wait_attempted(bounced)
+        srv.wait_attempted(deleted)
+        srv.cli("queue", "bounce", bounced, check=0)
+        srv.cli("queue", "delete", deleted, check=0)
+
+        def mine():
+            return [e for e in self.file_events(path) if e.get("queue_id") in (bounced, deleted)
+                    and e["type"] in ("failed", "dsn", "deleted")]
+        deadline = time.monotonic() + TIMEOUT
+        while len(mine()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        got = mine()
+        failed = [e for e in got if e["type"] == "failed"]
+        self.assertEqual(sorted(e["recipient"] for e in failed), ["b1@remote.example", "b2@remote.example"], got)
+        for e in failed:
+            self.assertEqual((e["queue_id"], e["enhanced_code"], e["response"], e["sender"], e["attempt"]),
+                             (bounced, "5.0.0", "bounced by the administrator", SENDER, 1), e)
+            self.assertIn("bounce_class", e)
+        dsn = [e for e in got if e["type"] == "dsn"]
+        self.assertEqual([(e["queue_id"], e["recipient"], e["reason"]) for e in dsn], [(bounced, SENDER, "failed")], got)
+        gone = [e for e in got if e["type"] == "deleted"]
+        self.assertEqual([(e["queue_id"], e["recipient"], e["response"]) for e in gone],
+                         [(deleted, "d1@remote.example", "deleted by the administrator")], got)
+
     def test_no_sink_no_events(self):
         srv = self.delivery_server(users=[SENDER])
         c = srv.smtp()
