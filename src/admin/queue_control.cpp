@@ -71,7 +71,7 @@ bool valid_target(const std::string& t) {
 
 QueueSummary gather_summary(const std::vector<mail::Envelope>& envelopes, std::map<std::string, std::string> site_of,
                             std::vector<store::Suspension> suspensions) {
-    QueueSummary summary{unix_now(), std::move(site_of), {}, {}, std::move(suspensions)};
+    QueueSummary summary{unix_now(), std::move(site_of), {}, {}, std::move(suspensions), {}};
     for (const auto& env : envelopes) {
         std::map<std::string, uint64_t> per_domain;   // pending recipients of this message per domain
         for (const auto& r : env.recipients)
@@ -87,6 +87,18 @@ QueueSummary gather_summary(const std::vector<mail::Envelope>& envelopes, std::m
     return summary;
 }
 
+// The running engine's suspensions that the store does not have: shaping
+// automation's, in memory only.
+void add_automatic(QueueSummary& summary, const std::vector<delivery::Held>& in_force) {
+    for (const delivery::Held& h : in_force) {
+        const bool durable = std::any_of(summary.suspensions.begin(), summary.suspensions.end(),
+                                         [&](const store::Suspension& s) { return s.target == h.target; });
+        if (durable) continue;
+        summary.suspensions.push_back(store::Suspension{h.target, h.until, 0, h.reason});
+        summary.automatic.insert(h.target);
+    }
+}
+
 void summary_text(std::string& out, const QueueSummary& summary) {
     print_shapes(out, "DOMAIN", summary.domains, summary.now, &summary.site_of);
     if (!summary.sites.empty()) {
@@ -94,10 +106,13 @@ void summary_text(std::string& out, const QueueSummary& summary) {
         print_shapes(out, "SITE", summary.sites, summary.now, nullptr);
     }
     out += "\n";
-    for (const auto& s : summary.suspensions)
-        out += fmt::format("suspended {} until {} since {}{}\n", printable(s.target),
-                           s.until == 0 ? std::string("resumed") : iso_time(s.until), iso_time(s.since),
+    for (const auto& s : summary.suspensions) {
+        const bool automatic = summary.automatic.count(s.target) > 0;
+        out += fmt::format("suspended {} until {} {}{}\n", printable(s.target),
+                           s.until == 0 ? std::string("resumed") : iso_time(s.until),
+                           automatic ? std::string("(automatic)") : "since " + iso_time(s.since),
                            s.reason.empty() ? "" : ": " + printable(s.reason));
+    }
     const size_t domains = summary.domains.size(), suspensions = summary.suspensions.size();
     out += fmt::format("-- {} domain{}, {} suspension{}\n", domains, domains == 1 ? "" : "s", suspensions,
                        suspensions == 1 ? "" : "s");
@@ -121,9 +136,10 @@ int queue_summary(const CommandCall& call) {
     if (!envelopes) return store_fail(err, envelopes.error());
     auto suspended = store.spool().suspensions();
     if (!suspended) return store_fail(err, suspended.error());
-    const QueueSummary summary =
+    QueueSummary summary =
         gather_summary(*envelopes, extras.engine ? extras.engine->domain_sites() : std::map<std::string, std::string>{},
                        std::move(*suspended));
+    if (extras.engine) add_automatic(summary, extras.engine->suspensions_in_force());
     if (format == OutputFormat::kJson) write_json(out, summary_json(summary));
     else summary_text(out, summary);
     return kExitOk;

@@ -109,7 +109,8 @@ Json summary_json(const QueueSummary& summary) {
         suspensions.push_back({{"target", s.target},
                                {"since", time_or_null(s.since)},
                                {"until", time_or_null(s.until)},
-                               {"reason", text_or_null(s.reason)}});
+                               {"reason", text_or_null(s.reason)},
+                               {"automatic", summary.automatic.count(s.target) > 0}});
     return Json{{"domains", std::move(domains)}, {"sites", std::move(sites)}, {"suspensions", std::move(suspensions)}};
 }
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,9 @@ struct QueueSummary {
     std::map<std::string, std::string> site_of;   // domain -> site, as the running engine groups them
     std::map<std::string, Shape> domains, sites;  // "(local)" for local recipients
     std::vector<store::Suspension> suspensions;
+    // Targets among `suspensions` that only the running engine holds
+    // (shaping automation), not the store.
+    std::set<std::string> automatic;
 };
 
 // Names shared by both renderings.

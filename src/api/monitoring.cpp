@@ -211,7 +211,7 @@ std::string MonitoringApi::status_json(std::string_view summary_text, std::strin
         suspensions.push_back({{"target", s.value("target", "")},
                                {"until", s.contains("until") && s["until"].is_string() ? s["until"] : json(nullptr)},
                                {"reason", s.contains("reason") && s["reason"].is_string() ? s["reason"] : json("")},
-                               {"automatic", false}});
+                               {"automatic", s.value("automatic", false)}});
     }
     json sites = site_rows(sum);
     for (json& row : sites) {

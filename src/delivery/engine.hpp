@@ -35,6 +35,7 @@
 #include "delivery/route.hpp"
 #include "delivery/automation.hpp"
 #include "delivery/shaping.hpp"
+#include "delivery/suspensions.hpp"
 #include "delivery/tls_policy.hpp"
 #include "dns/dns_types.hpp"
 #include "mail/envelope.hpp"
@@ -162,6 +163,9 @@ public:
     // Any thread, blocking up to a second: the site of each destination
     // domain the engine has resolved and still holds (`queue summary`).
     std::map<std::string, std::string> domain_sites() const;
+    // Any thread, blocking up to a second: the suspensions the engine
+    // applies now, the automatic ones (shaping automation) among them.
+    std::vector<Held> suspensions_in_force() const;
     // Any thread, blocking up to a second: the waiting mail per site and
     // per domain (the `top_n` of each with the most), read on the ring.
     QueueSnapshot queue_snapshot(size_t top_n) const;

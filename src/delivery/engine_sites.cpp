@@ -190,6 +190,13 @@ std::map<std::string, std::string> DeliveryEngine::domain_sites() const {
     return answer ? std::move(*answer) : std::map<std::string, std::string>{};
 }
 
+std::vector<Held> DeliveryEngine::suspensions_in_force() const {
+    Impl& im = *impl_;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    auto answer = ask_ring<std::vector<Held>>(im, [&im, now] { return im.suspensions.in_force(now); });
+    return answer ? std::move(*answer) : std::vector<Held>{};
+}
+
 QueueSnapshot DeliveryEngine::queue_snapshot(size_t top_n) const {
     Impl& im = *impl_;
     auto answer = ask_ring<QueueSnapshot>(im, [&im, top_n] {

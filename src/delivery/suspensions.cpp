@@ -33,6 +33,13 @@ void Suspensions::set(const std::string& target, int64_t until, std::string reas
     entries_[target] = Entry{until, std::move(reason)};
 }
 
+std::vector<Held> Suspensions::in_force(int64_t now) const {
+    std::vector<Held> out;
+    for (const auto& [target, e] : entries_)
+        if (e.until == 0 || e.until > now) out.push_back(Held{target, e.until, e.reason});
+    return out;
+}
+
 bool Suspensions::clear(const std::string& target) { return entries_.erase(target) > 0; }
 
 std::optional<Held> Suspensions::find(std::string_view target, int64_t now) {

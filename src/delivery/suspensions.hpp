@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "delivery/smtp_client.hpp"
 
@@ -41,6 +42,8 @@ public:
     // that have ended are dropped.
     std::optional<Held> holding(std::string_view domain, std::string_view site, int64_t now);
     bool empty() const { return entries_.empty(); }
+    // Every suspension in force at `now` (durable and automatic alike).
+    std::vector<Held> in_force(int64_t now) const;
 
 private:
     struct Entry {

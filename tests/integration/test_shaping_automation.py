@@ -4,7 +4,9 @@ configured time: nothing bounces, the held messages are no attempt, and delivery
 when the suspension ends. A throttle rule slows the site to its rate; a fail rule bounces at once
 what the provider says will never be accepted. Plus the rules files' errors and the built-in rules."""
 
+import json
 import os
+import urllib.request
 import time
 
 import harness
@@ -87,6 +89,15 @@ class ShapingAutomationTest(DeliveryTestCase):
         self.assertIsNotNone(srv.wait_log(lambda d: d.get("event") == "automation" and d.get("action") == "suspend"))
         time.sleep(0.5)
         self.assertEqual(len(sink.arrival_times), 1, sink.describe())
+        # The operator sees it: queue summary and the status page's API.
+        summary = json.loads(srv.cli("queue", "summary", "--json", check=0).stdout)
+        held = [s for s in summary["suspensions"] if s["target"] == "provider"]
+        self.assertEqual([(s["automatic"], s["since"]) for s in held], [(True, None)], summary["suspensions"])
+        self.assertIn("rule test-unusual-rate", held[0]["reason"])
+        self.assertRegex(srv.cli("queue", "summary", check=0).out, r"suspended provider until \S+ \(automatic\)")
+        with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/status" % srv.http_port, timeout=10) as reply:
+            status = json.loads(reply.read())
+        self.assertEqual([s["automatic"] for s in status["suspensions"] if s["target"] == "provider"], [True], status)
         r = srv.cli("queue", "resume", "provider")
         self.assertEqual(r.returncode, 0, r.describe())
         self.assertIn("resumed provider", r.out)
