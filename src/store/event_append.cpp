@@ -12,16 +12,26 @@ Result<void> BatchBuilder::apply(EventRequest& request) {
     return {};
 }
 
+namespace {
+
+// An event about one recipient of a spooled message.
+Event recipient_event(const char* type, const mail::Envelope& env, const mail::Recipient& rcpt) {
+    Event e;
+    e.type = type;
+    e.queue_id = env.queue_id;
+    e.sender = env.sender;
+    e.recipient = rcpt.address;
+    e.pool = env.pool;
+    e.size = env.body_size;
+    return e;
+}
+
+}  // namespace
+
 void append_deleted_events(WriteTxn& txn, const mail::Envelope& env) {
     for (const auto& rcpt : env.recipients) {
         if (rcpt.state != mail::RcptState::kQueued && rcpt.state != mail::RcptState::kDeferred) continue;
-        Event e;
-        e.type = "deleted";
-        e.queue_id = env.queue_id;
-        e.sender = env.sender;
-        e.recipient = rcpt.address;
-        e.pool = env.pool;
-        e.size = env.body_size;
+        Event e = recipient_event("deleted", env, rcpt);
         e.attempt = rcpt.attempts;
         e.response = "deleted by the administrator";
         append_event(txn, std::move(e));
@@ -30,13 +40,7 @@ void append_deleted_events(WriteTxn& txn, const mail::Envelope& env) {
 
 void append_received_events(WriteTxn& txn, const mail::Envelope& env) {
     for (const auto& rcpt : env.recipients) {
-        Event e;
-        e.type = "received";
-        e.queue_id = env.queue_id;
-        e.sender = env.sender;
-        e.recipient = rcpt.address;
-        e.pool = env.pool;
-        e.size = env.body_size;
+        Event e = recipient_event("received", env, rcpt);
         e.client = env.client_ip;
         append_event(txn, std::move(e));
     }
