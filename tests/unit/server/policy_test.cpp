@@ -17,7 +17,9 @@ protected:
     void SetUp() override {
         char tmpl[] = "/tmp/ringpost-policy-XXXXXX";
         dir_ = mkdtemp(tmpl);
-        auto s = store::Store::open(store::StoreOptions{dir_ + "/data"});
+        store::StoreOptions options;
+        options.path = dir_ + "/data";
+        auto s = store::Store::open(options);
         ASSERT_TRUE(s.ok()) << s.error().message;
         store_ = std::move(s).value();
         ASSERT_TRUE(store_->users().add(store::UserRecord{"alice@example.test", "", 0}).ok());
