@@ -6,14 +6,18 @@ ClientHello comes in the same segment), IMAP and HTTP. A peer outside
 proxy_networks and a damaged header are closed without a word, logged as
 proxy_error. Then a real HAProxy in front (mode tcp, send-proxy and
 send-proxy-v2, TLS passed through), with the client's socket bound to
-127.0.0.5."""
+127.0.0.5. And check-config: proxy_protocol without proxy_networks is an
+error."""
 
 import os
+import shutil
 import socket
 import ssl
 import struct
 import subprocess
+import tempfile
 import time
+import unittest
 
 import harness
 from harness import HOSTNAME, RawSMTP, ServerTestCase, make_message, verify_local
@@ -282,6 +286,27 @@ class ProxyProtocolTest(ServerTestCase):
         self.assertTrue(self.connect_log("127.0.0.5", source_port), self.srv.diagnostics())
 
 
+class CheckConfigTest(unittest.TestCase):
+    """check-config: proxy_protocol needs proxy_networks, and the summary names both."""
+
+    def check_config(self, text):
+        tmp = tempfile.mkdtemp(prefix="ringpost-it-proxy-cfg-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "ringpost.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return subprocess.run([harness.ringpost_bin(), "check-config", "--config", path], capture_output=True,
+                              cwd=tmp, timeout=30)
+
+    def test_proxy_protocol_without_proxy_networks_is_refused(self):
+        r = self.check_config("[smtps]\nproxy_protocol = true\n")
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn(b"smtps.proxy_protocol: needs proxy_networks", r.stderr + r.stdout)
+        r = self.check_config("proxy_networks = [\"10.0.0.10\"]\n[smtps]\nproxy_protocol = true\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(b"proxy_protocol: smtps from 10.0.0.10", r.stdout)
+
+
 class HAProxy:
     """haproxy -db with three TCP frontends on loopback: v2 and v1 headers to
     the SMTP listener, and v2 to smtps with TLS passed through."""
@@ -334,5 +359,4 @@ class HAProxy:
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
