@@ -42,6 +42,10 @@ $server_only || packages+=(
   # signatures must survive a relay through it); configured per test,
   # the package's own instance is never set up ("No configuration")
   postfix
+  # a real load balancer in front of the listeners (tests/integration/
+  # test_proxy_protocol.py): HAProxy sends PROXY protocol v1 and v2 headers;
+  # started per test with its own configuration, never as a service
+  haproxy
   # libFuzzer targets (tests/fuzz, docs/FUZZING.md): clang 14 and its
   # runtime libraries (libFuzzer, ASan, UBSan are in libclang-rt-14-dev)
   clang libclang-rt-14-dev

@@ -57,6 +57,17 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
 }
 }  // namespace
 
+std::vector<std::string> proxy_protocol_listeners(const Config& c) {
+    const std::pair<const char*, bool> listeners[] = {
+        {"smtp", c.smtp.proxy_protocol},   {"pop3", c.pop3.proxy_protocol},   {"imap", c.imap.proxy_protocol},
+        {"submission", c.submission.proxy_protocol}, {"smtps", c.smtps.proxy_protocol},
+        {"pop3s", c.pop3s.proxy_protocol}, {"imaps", c.imaps.proxy_protocol}, {"http", c.http.proxy_protocol}};
+    std::vector<std::string> out;
+    for (const auto& [table, on] : listeners)
+        if (on) out.push_back(table);
+    return out;
+}
+
 std::string describe_config(const Config& c) {
     std::vector<std::string> listen, nets;
     for (const auto& l : c.smtp.listen) listen.push_back(l.text);
@@ -87,6 +98,11 @@ std::string describe_config(const Config& c) {
     s += "min_free_space: " + std::to_string(c.store.min_free_space) + "\n";
     s += "local_domains: " + joined(c.relay.local_domains) + "\n";
     s += "relay_networks: " + (nets.empty() ? std::string("(none)") : joined(nets)) + "\n";
+    std::vector<std::string> proxies;
+    for (const auto& n : c.proxy_networks) proxies.push_back(n.text);
+    const auto proxied = proxy_protocol_listeners(c);
+    s += "proxy_protocol: " +
+         (proxied.empty() ? std::string("(none)") : joined(proxied, ",") + " from " + joined(proxies)) + "\n";
     const auto& d = c.delivery;
     s += "dns_servers: " + (d.dns_servers.empty() ? std::string("(from /etc/resolv.conf)") : joined(d.dns_servers)) + "\n";
     s += "remote_port: " + std::to_string(d.remote_port) + "\n";

@@ -85,6 +85,10 @@ struct SmtpConfig {
     // AUTH (RFC 4954) is offered only over TLS; true also offers it in
     // plain text (for tests on loopback).
     bool allow_plaintext_auth = false;
+    // Every connection starts with a PROXY protocol header (v1 or v2) from
+    // a load balancer in Config::proxy_networks (docs/INBOUND.md); the
+    // same key in each listener's table.
+    bool proxy_protocol = false;
 
     bool operator==(const SmtpConfig&) const = default;
 };
@@ -113,6 +117,7 @@ struct SubmissionConfig {
     // Dovecot); per IP as Postfix's smtpd_client_connection_count_limit.
     uint32_t max_connections = 1000;
     uint32_t max_connections_per_ip = 50;
+    bool proxy_protocol = false;
 
     bool operator==(const SubmissionConfig&) const = default;
 };
@@ -120,6 +125,7 @@ struct SubmissionConfig {
 // [smtps], [pop3s], [imaps]: implicit-TLS listeners (default 4650, 9950, 9930).
 struct ImplicitTlsConfig {
     std::vector<ListenAddress> listen;
+    bool proxy_protocol = false;   // the header comes before the TLS handshake
 
     bool operator==(const ImplicitTlsConfig&) const = default;
 };
@@ -150,6 +156,7 @@ struct Pop3Config {
     uint32_t max_auth_failures = 3;      // per connection, then it is closed
     uint32_t max_connections = 1000;     // pop3 and pop3s together
     uint32_t max_connections_per_ip = 50;
+    bool proxy_protocol = false;
 
     bool operator==(const Pop3Config&) const = default;
 };
@@ -163,6 +170,7 @@ struct ImapConfig {
     uint32_t command_time_limit = 30;
     uint32_t max_connections = 1000;     // imap and imaps together (Dovecot's imap-login default)
     uint32_t max_connections_per_ip = 50;   // an office behind NAT, a few clients each
+    bool proxy_protocol = false;
 
     bool operator==(const ImapConfig&) const = default;
 };
@@ -304,6 +312,7 @@ struct HttpConfig {
     std::string max_message_rate;        // per caller, injection API ("600/min"); "" = no limit
     uint32_t max_connections = 1000;
     uint32_t max_connections_per_ip = 100;
+    bool proxy_protocol = false;
 
     bool operator==(const HttpConfig&) const = default;
 };
@@ -332,6 +341,11 @@ struct Config {
     // hashing), so that it never takes CPU from the rings' connections.
     uint32_t pool_nice = 10;       // 0..19; 0 = same priority as the rings
     std::string admin_socket;      // default: <data_dir>/admin.sock
+    // The load balancers that may send a PROXY protocol header to the
+    // listeners with proxy_protocol = true; a connection to such a
+    // listener from anywhere else is closed unanswered. Empty by default
+    // (and then no listener may have proxy_protocol).
+    std::vector<Network> proxy_networks;
     SmtpConfig smtp;
     RelayConfig relay;
     DeliveryConfig delivery;
@@ -369,11 +383,15 @@ Config load_config_or_default(const std::string& path_or_empty);
 // (`ringpost check-config --defaults`); it parses back to default_config().
 std::string defaults_toml();
 
+// The tables of the listeners with proxy_protocol = true ("smtp", "imaps", ...), in key order.
+std::vector<std::string> proxy_protocol_listeners(const Config& config);
+
 // A few "key: value" lines for `ringpost check-config` (listen, data_dir, domains, ...).
 std::string describe_config(const Config& config);
 
 // Helpers shared with the policy code.
 bool network_contains(const Network& net, const uint8_t addr16[16]);
+bool networks_contain(const std::vector<Network>& nets, const uint8_t addr16[16]);   // any of them
 bool parse_ip(const std::string& text, uint8_t out16[16]);   // v4 -> v4-mapped
 ListenAddress parse_listen(const std::string& text);          // throws ConfigError
 Network parse_network(const std::string& text);               // throws ConfigError

@@ -64,6 +64,15 @@ void check_dkim_users(const Reader& r, const DkimConfig& dkim) {
     }
 }
 
+// A PROXY header is believed only from proxy_networks: with none, every
+// connection to such a listener would be closed.
+void check_proxy_protocol(const Reader& r, const Config& c) {
+    const auto proxied = proxy_protocol_listeners(c);
+    if (!proxied.empty() && c.proxy_networks.empty())
+        r.fail(proxied.front() + ".proxy_protocol",
+               "needs proxy_networks, the addresses of the load balancers that send the header");
+}
+
 // The rules between keys, and the defaults that follow other keys.
 void finish(const Reader& r, Config& c, const Given& given) {
     if (!given.count("smtp.max_inflight_bytes_per_ip"))
@@ -74,6 +83,7 @@ void finish(const Reader& r, Config& c, const Given& given) {
     if (!given.count("dkim.key_dir")) c.dkim.key_dir = c.data_dir + "/dkim";
     check_dkim_users(r, c.dkim);
     check_egress_names(r, c.egress);
+    check_proxy_protocol(r, c);
     const bool admin_socket_set = given.count("admin_socket") > 0;
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
     // sun_path is 108 bytes on Linux; a longer path fails only at bind time,

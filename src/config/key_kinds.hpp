@@ -142,6 +142,31 @@ Key listen(std::string name, std::string help, F field, bool required = false) {
                   });
 }
 
+// A list of CIDR networks ("10.0.0.0/8", "2001:db8::/32", a bare address
+// for one host); the failing entry named by its index.
+template <class F>
+Key networks(std::string name, std::string help, F field) {
+    Key k{std::move(name), std::move(help)};
+    k.read = [field](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
+        auto list = r.strings(v, key);
+        std::vector<Network> parsed;
+        for (size_t i = 0; i < list.size(); ++i) {
+            try {
+                parsed.push_back(parse_network(list[i]));
+            } catch (const ConfigError& e) {
+                r.fail(key + "[" + std::to_string(i) + "]", e.what());
+            }
+        }
+        field(c) = std::move(parsed);
+    };
+    k.write = [field](const Config& c) {
+        std::vector<std::string> texts;
+        for (const auto& n : field(c)) texts.push_back(n.text);
+        return toml_strings(texts);
+    };
+    return k;
+}
+
 // A list of strings, each one checked as it is read.
 template <class F>
 Key strings(std::string name, std::string help, F field, Check each = {}) {

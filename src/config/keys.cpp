@@ -48,6 +48,17 @@ void add_top_level(std::vector<Key>& t) {
                        RP_FIELD(admin_socket), not_empty("a socket path"));
     admin.computed = "<data_dir>/admin.sock";
     t.push_back(std::move(admin));
+    t.push_back(networks("proxy_networks",
+                         "load balancers (CIDR) that may send a PROXY protocol header to proxy_protocol listeners",
+                         RP_FIELD(proxy_networks)));
+}
+
+// proxy_protocol, the same in every listener's table (docs/INBOUND.md).
+template <class S>
+void add_proxy_protocol(std::vector<Key>& t, const std::string& table, S service) {
+    t.push_back(boolean(table + ".proxy_protocol",
+                        "connections start with a PROXY protocol header (v1 or v2) from proxy_networks",
+                        [service](auto& c) -> auto& { return service(c).proxy_protocol; }));
 }
 
 // max_connections / max_connections_per_ip, the same in every service's table.
@@ -90,6 +101,7 @@ void add_smtp(std::vector<Key>& t) {
                          RP_FIELD(smtp.shutdown_grace), true));
     t.push_back(boolean("smtp.allow_plaintext_auth", "offer AUTH without TLS too (tests on loopback)",
                         RP_FIELD(smtp.allow_plaintext_auth)));
+    add_proxy_protocol(t, "smtp", RP_FIELD(smtp));
     // An eighth of it (the default share) must hold a reservation chunk.
     Key total = zero_or_at_least("smtp.max_inflight_bytes",
                                  "message bytes all SMTP sessions may hold in memory, then they are not read; 0 = off",
@@ -116,24 +128,8 @@ void add_relay_and_log(std::vector<Key>& t) {
     };
     domains.write = [](const Config& c) { return toml_strings(c.relay.local_domains); };
     t.push_back(std::move(domains));
-    Key nets{"relay.relay_networks", "client networks (CIDR) that may relay to any domain"};
-    nets.read = [](const Reader& r, const toml::node& v, const std::string& key, Config& c) {
-        auto list = r.strings(v, key);
-        c.relay.relay_networks.clear();
-        for (size_t i = 0; i < list.size(); ++i) {
-            try {
-                c.relay.relay_networks.push_back(parse_network(list[i]));
-            } catch (const ConfigError& e) {
-                r.fail(key + "[" + std::to_string(i) + "]", e.what());
-            }
-        }
-    };
-    nets.write = [](const Config& c) {
-        std::vector<std::string> texts;
-        for (const auto& n : c.relay.relay_networks) texts.push_back(n.text);
-        return toml_strings(texts);
-    };
-    t.push_back(std::move(nets));
+    t.push_back(networks("relay.relay_networks", "client networks (CIDR) that may relay to any domain",
+                         RP_FIELD(relay.relay_networks)));
     t.push_back(choice("log.level", "least severe events logged", RP_FIELD(log.level), {"error", "warn", "info", "debug"}));
     t.push_back(integer("metrics.top_sites",
                         "queue gauges per site and per domain cover this many, those with the most mail waiting",
@@ -205,6 +201,7 @@ void add_protocols(std::vector<Key>& t) {
     t.push_back(integer("pop3.max_auth_failures", "failed logins per connection, then it is closed",
                         RP_FIELD(pop3.max_auth_failures), 1));
     add_connection_limits(t, "pop3", RP_FIELD(pop3), "pop3 and pop3s together");
+    add_proxy_protocol(t, "pop3", RP_FIELD(pop3));
     t.push_back(listen("imap.listen", "IMAP listen addresses; [] turns IMAP off", RP_FIELD(imap.listen)));
     t.push_back(duration("imap.idle_timeout", "autologout after this long idle (RFC 3501 5.4: at least 30m)",
                          RP_FIELD(imap.idle_timeout), false));
@@ -212,6 +209,7 @@ void add_protocols(std::vector<Key>& t) {
     t.push_back(duration("imap.command_time_limit", "SEARCH/FETCH/LIST working longer end with NO [LIMIT]; 0 = none",
                          RP_FIELD(imap.command_time_limit), true));
     add_connection_limits(t, "imap", RP_FIELD(imap), "imap and imaps together");
+    add_proxy_protocol(t, "imap", RP_FIELD(imap));
     t.push_back(byte_size("store.min_free_space", "below this free space MAIL FROM gets 452 4.3.1 (\"256M\"); 0 = off",
                           RP_FIELD(store.min_free_space)));
 }
@@ -228,9 +226,13 @@ void add_tls_and_submission(std::vector<Key>& t) {
     t.push_back(boolean("submission.require_sender_match", "MAIL FROM must be the logged-in user's address (or <>)",
                         RP_FIELD(submission.require_sender_match)));
     add_connection_limits(t, "submission", RP_FIELD(submission), "submission and smtps together");
+    add_proxy_protocol(t, "submission", RP_FIELD(submission));
     t.push_back(listen("smtps.listen", "submission over implicit TLS (RFC 8314); [] = none", RP_FIELD(smtps.listen)));
+    add_proxy_protocol(t, "smtps", RP_FIELD(smtps));
     t.push_back(listen("pop3s.listen", "POP3 over implicit TLS; [] = none", RP_FIELD(pop3s.listen)));
+    add_proxy_protocol(t, "pop3s", RP_FIELD(pop3s));
     t.push_back(listen("imaps.listen", "IMAP over implicit TLS; [] = none", RP_FIELD(imaps.listen)));
+    add_proxy_protocol(t, "imaps", RP_FIELD(imaps));
 }
 
 void add_http(std::vector<Key>& t) {
@@ -249,6 +251,7 @@ void add_http(std::vector<Key>& t) {
                        "to 600); \"\" = no limit; over it: 429",
                        RP_FIELD(http.max_message_rate), rate_check()));
     add_connection_limits(t, "http", RP_FIELD(http), "http (plain and https together)");
+    add_proxy_protocol(t, "http", RP_FIELD(http));
 }
 
 std::vector<Key> build() {

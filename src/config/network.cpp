@@ -58,6 +58,12 @@ bool network_contains(const Network& net, const uint8_t addr16[16]) {
     return (net.addr[full] & mask) == (addr16[full] & mask);
 }
 
+bool networks_contain(const std::vector<Network>& nets, const uint8_t addr16[16]) {
+    for (const auto& net : nets)
+        if (network_contains(net, addr16)) return true;
+    return false;
+}
+
 ListenAddress parse_listen(const std::string& text) {
     ListenAddress out;
     out.text = text;

@@ -36,6 +36,21 @@ ConnectionLimiter& limiter_for(const ServiceLimiters& limiters, Protocol p) {
     return *limiters.imap;
 }
 
+bool proxy_protocol(const config::Config& c, Protocol p) {
+    switch (p) {
+        case Protocol::kSmtp: return c.smtp.proxy_protocol;
+        case Protocol::kSubmission: return c.submission.proxy_protocol;
+        case Protocol::kSmtps: return c.smtps.proxy_protocol;
+        case Protocol::kPop3: return c.pop3.proxy_protocol;
+        case Protocol::kPop3s: return c.pop3s.proxy_protocol;
+        case Protocol::kImap: return c.imap.proxy_protocol;
+        case Protocol::kImaps: return c.imaps.proxy_protocol;
+        case Protocol::kHttp:
+        case Protocol::kHttps: break;
+    }
+    return c.http.proxy_protocol;
+}
+
 const char* refusal_reply(Protocol p, ConnectionLimiter::Verdict verdict) {
     const bool per_ip = verdict == ConnectionLimiter::Verdict::kTooManyFromIp;
     switch (p) {

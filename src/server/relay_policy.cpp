@@ -20,9 +20,7 @@ bool RelayPolicy::is_local_domain(std::string_view domain) const {
 }
 
 bool RelayPolicy::relay_allowed(const uint8_t addr16[16]) const {
-    for (const auto& net : relay_networks_)
-        if (config::network_contains(net, addr16)) return true;
-    return false;
+    return config::networks_contain(relay_networks_, addr16);
 }
 
 smtp::RcptVerdict RelayPolicy::check_recipient(std::string_view address, const smtp::ClientInfo& client) {

@@ -15,7 +15,8 @@ namespace {
 ConnectionMetrics make() {
     auto& family = metrics::global().counter(
         "ringpost_connections_total",
-        "connections accepted by a listener, by protocol and result (accepted, refused_limit, refused_ip_limit)",
+        "connections accepted by a listener, by protocol and result (accepted, refused_limit, refused_ip_limit, "
+        "refused_proxy)",
         {"protocol", "result"});
     ConnectionMetrics m;
     for (size_t i = 0; i < kProtocolCount; ++i) {
@@ -23,6 +24,7 @@ ConnectionMetrics make() {
         m.accepted[i] = family.with({p, "accepted"});
         m.refused_total[i] = family.with({p, "refused_limit"});
         m.refused_per_ip[i] = family.with({p, "refused_ip_limit"});
+        m.refused_proxy[i] = family.with({p, "refused_proxy"});
     }
     return m;
 }

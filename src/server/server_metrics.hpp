@@ -13,8 +13,9 @@ inline constexpr size_t kProtocolCount = static_cast<size_t>(Protocol::kHttps) +
 
 struct ConnectionMetrics {
     // By Protocol: served, refused over max_connections, refused over
-    // max_connections_per_ip.
-    std::array<metrics::Counter, kProtocolCount> accepted, refused_total, refused_per_ip;
+    // max_connections_per_ip, closed for a PROXY protocol header that was
+    // missing, damaged or from outside proxy_networks.
+    std::array<metrics::Counter, kProtocolCount> accepted, refused_total, refused_per_ip, refused_proxy;
 
     void count(Protocol p, ConnectionLimiter::Verdict v) const;
 };

@@ -14,6 +14,7 @@
 #include "config/engine_config.hpp"
 #include "config/protocol_configs.hpp"
 #include "dns/resolver.hpp"
+#include "server/client_address.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
@@ -68,6 +69,8 @@ struct Worker::State {
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
     smtp::MessageFilter* filter = nullptr;       // egress pool, DKIM signing; shared by all workers
+    // What the proxy_protocol listeners check before anything else.
+    ProxyGate proxy_gate;
     // DNS for the inbound checks on this ring (c-ares, never a blocking lookup).
     std::unique_ptr<dns::Resolver> resolver;
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
@@ -95,7 +98,8 @@ struct Worker::State {
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
           inflight(services.inflight),
-          filter(services.filter) {
+          filter(services.filter),
+          proxy_gate{&config.proxy_networks, &live} {
         auto created = dns::Resolver::create(ring, config::resolver_options(config));
         if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
         resolver = std::move(created.value());
@@ -166,8 +170,13 @@ std::array<std::vector<io::Fd>*, 9> socket_lists(WorkerListeners& l) {
     return {&l.smtp, &l.pop3, &l.imap, &l.submission, &l.smtps, &l.pop3s, &l.imaps, &l.http, &l.https};
 }
 
-io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd, Protocol protocol) {
-    auto peer = io::peer_address(fd);
+// The client's address (through its PROXY header on a proxy_protocol
+// listener: `proxied`) comes first, so that the limits below count the
+// real client, not the load balancer.
+io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, int fd, Protocol protocol,
+                                 bool proxied) {
+    auto addressing = client_address(fd, protocol, proxied ? &st.proxy_gate : nullptr);
+    const std::optional<io::SocketAddress> peer = co_await std::move(addressing);
     if (!peer) {
         co_await io::close(fd);
         co_return;
@@ -236,7 +245,8 @@ void log_accept_backoff(int error, Protocol protocol, std::chrono::milliseconds 
                                   {"suppressed", suppressed}});
 }
 
-io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol) {
+io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Acceptor& acceptor, Protocol protocol,
+                           bool proxied) {
     // EMFILE and friends: the connection stays in the backlog; wait, then
     // try again, doubling the wait up to kMaxBackoff while it keeps failing
     // (nginx waits 500 ms). Sessions ending meanwhile free descriptors, so
@@ -259,7 +269,7 @@ io::Task<void> accept_loop(Worker::State& st, ConnectionLimiter& limiter, io::Ac
             co_await io::close(fd);
             continue;
         }
-        io::spawn(handle_connection(st, limiter, fd, protocol));
+        io::spawn(handle_connection(st, limiter, fd, protocol, proxied));
     }
     --st.accept_loops;
 }
@@ -330,7 +340,8 @@ void Worker::thread_main() {
         for (auto& l : fds) {
             st->acceptors.push_back(std::make_unique<io::Acceptor>(st->ring, l.get()));
             ++st->accept_loops;
-            io::spawn(accept_loop(*st, limiter_for(limiters_, protocol), *st->acceptors.back(), protocol));
+            io::spawn(accept_loop(*st, limiter_for(limiters_, protocol), *st->acceptors.back(), protocol,
+                                  proxy_protocol(config_, protocol)));
         }
     };
     listen(listeners_.smtp, Protocol::kSmtp);

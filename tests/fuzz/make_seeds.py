@@ -151,6 +151,38 @@ HTTP = {
     "bad": b"BREW /pot HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
 }
 
+V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+V2_INET = bytes([192, 0, 2, 10, 198, 51, 100, 1]) + struct.pack(">HH", 51000, 25)
+V2_INET6 = (bytes.fromhex("20010db8000000000000000000000007") + bytes.fromhex("20010db8000000000000000000000001")
+            + struct.pack(">HH", 40000, 465))
+
+
+def proxy_v2(ver_cmd, family, block):
+    return V2_SIG + bytes([ver_cmd, family]) + struct.pack(">H", len(block)) + block
+
+
+def tlv(kind, value):
+    return bytes([kind]) + struct.pack(">H", len(value)) + value
+
+
+# What HAProxy and the cloud load balancers send, with the client's first
+# bytes behind (an EHLO, a TLS ClientHello), and a few damaged headers.
+PROXY = {
+    "v1_tcp4": b"PROXY TCP4 192.0.2.10 198.51.100.1 51000 25\r\nEHLO client.example\r\n",
+    "v1_tcp6": b"PROXY TCP6 2001:db8::7 2001:db8::1 40000 993\r\n\x16\x03\x01\x00\x05hello",
+    "v1_unknown": b"PROXY UNKNOWN\r\n",
+    "v1_unknown_long": b"PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+                       b" 65535 65535\r\n",
+    "v1_bad": b"PROXY TCP4 192.0.2.010 198.51.100.1 51000 25\r\n",
+    "v2_inet": proxy_v2(0x21, 0x11, V2_INET) + b"\x16\x03\x01\x02\x00\x01",
+    "v2_inet6": proxy_v2(0x21, 0x21, V2_INET6) + b"QUIT\r\n",
+    "v2_local": proxy_v2(0x20, 0x00, b""),
+    "v2_tlvs": proxy_v2(0x21, 0x11, V2_INET + tlv(0x01, b"h2") + tlv(0x02, b"example.org") + tlv(0x04, b"")
+                        + tlv(0xEA, b"\x01vpce-0123456789abcdef")) + b"EHLO x\r\n",
+    "v2_bad_tlv": proxy_v2(0x21, 0x11, V2_INET + b"\x01\x00\x09h2"),
+    "v2_unix": proxy_v2(0x21, 0x31, b"u" * 216),
+}
+
 
 def main():
     for name, data in SMTP.items():
@@ -165,6 +197,8 @@ def main():
         with_header("pop3_session", name, data, options=(0x00, 0x03, 0x05, 0x08))
     for name, data in HTTP.items():
         with_header("http_request", name, data, options=(0x00, 0x01, 0x02, 0x07))
+    for name, data in PROXY.items():
+        with_header("proxy_header", name, data, options=(0x00, 0x00, 0x00, 0x00))
     for i, data in enumerate(IMAP):
         with_header("imap_command", f"cmd{i:02}", data, options=(0x28, 0x2b))
     login = b"a0 LOGIN alice secret\r\na00 SELECT INBOX\r\n"

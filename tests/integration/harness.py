@@ -36,6 +36,10 @@ DEFAULT_DELIVERY = {
     "retry_schedule": ["1h"],
 }
 QID_RE = re.compile(r"[0-9A-F]{16}")
+# A PROXY protocol v2 header with the LOCAL command (a load balancer's own
+# health check): what the readiness probe sends first to an SMTP listener
+# with proxy_protocol (whose proxy_networks must then hold 127.0.0.1).
+PROXY_V2_LOCAL = b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
 QUEUED_RE = re.compile(r"^2\.0\.0 Ok: queued as ([0-9A-F]{16})$")
 
 
@@ -387,6 +391,8 @@ class Server:
                 # replaces it before it listens on SMTP, so the port is the signal.)
                 try:
                     s = socket.create_connection(("127.0.0.1", self.port), timeout=1.0)
+                    if self.config["smtp"].get("proxy_protocol"):
+                        s.sendall(PROXY_V2_LOCAL)
                 except OSError as e:
                     last_err = e
                 else:

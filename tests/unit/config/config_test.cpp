@@ -171,6 +171,30 @@ TEST_F(ConfigTest, HttpKeysAndTheBodySizeThatFollowsTheMessageSize) {
     EXPECT_THAT(config::describe_config(d), HasSubstr("http_listen: 127.0.0.1:8025\nhttp_tokens_file: (none"));
 }
 
+TEST_F(ConfigTest, ProxyProtocolListenersAndTheirNetworks) {
+    const config::Config d = config::default_config();
+    EXPECT_TRUE(d.proxy_networks.empty());
+    EXPECT_TRUE(config::proxy_protocol_listeners(d).empty());
+    EXPECT_THAT(config::describe_config(d), HasSubstr("\nproxy_protocol: (none)\n"));
+    const config::Config c = load(test::kEveryKey);
+    ASSERT_EQ(c.proxy_networks.size(), 2u);
+    EXPECT_EQ(c.proxy_networks[0].text, "10.1.0.0/16");
+    EXPECT_EQ(config::proxy_protocol_listeners(c),
+              (std::vector<std::string>{"smtp", "pop3", "imap", "submission", "smtps", "pop3s", "imaps", "http"}));
+    const config::Config one = load("proxy_networks = [\"10.0.0.5\"]\n[imaps]\nproxy_protocol = true\n");
+    EXPECT_TRUE(one.imaps.proxy_protocol);
+    EXPECT_FALSE(one.imap.proxy_protocol);
+    EXPECT_THAT(config::describe_config(one), HasSubstr("\nproxy_protocol: imaps from 10.0.0.5\n"));
+    // A PROXY header is believed from proxy_networks only: none is a mistake, not "anyone".
+    EXPECT_EQ(error_of("[smtp]\nproxy_protocol = true\n"),
+              dir.file("ringpost.toml") +
+                  ": smtp.proxy_protocol: needs proxy_networks, the addresses of the load balancers that send the header");
+    EXPECT_THAT(error_of("proxy_networks = []\n[http]\nproxy_protocol = true\n"), HasSubstr("http.proxy_protocol"));
+    EXPECT_THAT(error_of("proxy_networks = [\"10.0.0.0/33\"]\n"), HasSubstr("proxy_networks[0]"));
+    // Networks without a proxy_protocol listener are harmless.
+    EXPECT_EQ(load("proxy_networks = [\"10.0.0.0/8\"]\n").proxy_networks.size(), 1u);
+}
+
 TEST_F(ConfigTest, EventsAreOffWithoutASinkAndWebhooksAreChecked) {
     EXPECT_FALSE(load("[events]\nmax_events = 2000\n").events.enabled());
     const events::WebhookOptions w = load("[events.webhooks.a]\nurl = \"http://127.0.0.1/\"\n").events.webhooks.at(0);

@@ -10,6 +10,7 @@ data_dir = "/var/spool/rp"
 threads = 4
 pool_nice = 0
 admin_socket = "/run/rp.sock"
+proxy_networks = ["10.1.0.0/16", "2001:db8:1::/48"]
 [smtp]
 listen = ["0.0.0.0:25", "[::]:25"]
 max_message_size = 1000
@@ -29,6 +30,7 @@ shutdown_grace = 0
 allow_plaintext_auth = true
 max_inflight_bytes = 4194304
 max_inflight_bytes_per_ip = 1048576
+proxy_protocol = true
 [relay]
 local_domains = ["Example.ORG", "b.example"]
 relay_networks = ["10.0.0.0/8"]
@@ -64,6 +66,7 @@ max_bad_commands = 9
 max_auth_failures = 2
 max_connections = 11
 max_connections_per_ip = 12
+proxy_protocol = true
 [imap]
 listen = ["127.0.0.1:143"]
 idle_timeout = "45m"
@@ -71,6 +74,7 @@ max_bad_commands = 13
 command_time_limit = 0
 max_connections = 14
 max_connections_per_ip = 15
+proxy_protocol = true
 [store]
 min_free_space = "1G"
 [tls]
@@ -85,12 +89,16 @@ listen = ["0.0.0.0:587"]
 require_sender_match = false
 max_connections = 16
 max_connections_per_ip = 17
+proxy_protocol = true
 [smtps]
 listen = ["0.0.0.0:465"]
+proxy_protocol = true
 [pop3s]
 listen = []
+proxy_protocol = true
 [imaps]
 listen = ["0.0.0.0:993"]
+proxy_protocol = true
 [shaping]
 mx_rollup = false
 automation = ")" RINGPOST_SOURCE_ROOT R"(/data/shaping-automation.toml"
@@ -143,6 +151,7 @@ idle_timeout = "2m"
 max_message_rate = "600/min"
 max_connections = 18
 max_connections_per_ip = 19
+proxy_protocol = true
 [events]
 max_events = 5000
 retention = "1d"

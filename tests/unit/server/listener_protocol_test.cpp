@@ -1,8 +1,10 @@
-// Which service's limits a listener counts against, and the refusal each
-// protocol's client understands.
+// Which service's limits a listener counts against, which proxy_protocol
+// key is its own, and the refusal each protocol's client understands.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "server/listener_protocol.hpp"
 
@@ -21,6 +23,31 @@ TEST(ListenerProtocol, ImplicitTlsListenersCountWithTheirService) {
     EXPECT_EQ(&limiter_for(all, Protocol::kPop3s), &pop3);
     EXPECT_EQ(&limiter_for(all, Protocol::kImap), &imap);
     EXPECT_EQ(&limiter_for(all, Protocol::kImaps), &imap);
+}
+
+TEST(ListenerProtocol, EachListenerHasItsOwnProxyProtocolKey) {
+    const Protocol all[] = {Protocol::kSmtp,  Protocol::kSubmission, Protocol::kSmtps,
+                            Protocol::kPop3,  Protocol::kPop3s,      Protocol::kImap,
+                            Protocol::kImaps, Protocol::kHttp,       Protocol::kHttps};
+    config::Config c = config::default_config();
+    for (Protocol p : all) EXPECT_FALSE(proxy_protocol(c, p)) << protocol_name(p);
+    // One key at a time turns on its listener and no other (http's covers https too).
+    auto only = [&](auto set, std::vector<Protocol> expected) {
+        config::Config one = config::default_config();
+        set(one);
+        for (Protocol p : all) {
+            const bool want = std::find(expected.begin(), expected.end(), p) != expected.end();
+            EXPECT_EQ(proxy_protocol(one, p), want) << protocol_name(p);
+        }
+    };
+    only([](config::Config& x) { x.smtp.proxy_protocol = true; }, {Protocol::kSmtp});
+    only([](config::Config& x) { x.submission.proxy_protocol = true; }, {Protocol::kSubmission});
+    only([](config::Config& x) { x.smtps.proxy_protocol = true; }, {Protocol::kSmtps});
+    only([](config::Config& x) { x.pop3.proxy_protocol = true; }, {Protocol::kPop3});
+    only([](config::Config& x) { x.pop3s.proxy_protocol = true; }, {Protocol::kPop3s});
+    only([](config::Config& x) { x.imap.proxy_protocol = true; }, {Protocol::kImap});
+    only([](config::Config& x) { x.imaps.proxy_protocol = true; }, {Protocol::kImaps});
+    only([](config::Config& x) { x.http.proxy_protocol = true; }, {Protocol::kHttp, Protocol::kHttps});
 }
 
 TEST(ListenerProtocol, RefusalsSpeakTheClientsProtocol) {
