@@ -66,6 +66,7 @@ MilterFilter::MilterFilter(const std::vector<config::MilterConfig>& milters, std
         milter::Timeouts t{std::chrono::milliseconds(c.connect_timeout_ms), std::chrono::milliseconds(c.command_timeout_ms),
                            std::chrono::milliseconds(c.total_timeout_ms)};
         milters_.push_back({c, std::move(endpoint).value(), t});
+        log::info("milter", {{"name", c.name}, {"address", c.address}, {"on_failure", c.on_failure}});
     }
 }
 
