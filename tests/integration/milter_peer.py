@@ -70,10 +70,13 @@ class Message:
 class ScriptedMilter:
     """`script(message)` -> the reply packets at the end of the body
     (default: accept). `protocol`: the SMFIP_* bits it asks for; `delay`:
-    seconds to sleep before answering the end of the body."""
+    seconds to sleep before answering the end of the body;
+    `close_after_message`: hang up after each answer, as a milter whose
+    idle timeout struck would."""
 
-    def __init__(self, script=None, protocol=0, delay=0.0, version=6):
+    def __init__(self, script=None, protocol=0, delay=0.0, version=6, close_after_message=False):
         self.script = script or (lambda m: [ACCEPT])
+        self.close_after_message = close_after_message   # hang up after each answer (an idle timeout of 0)
         self.protocol = protocol
         self.delay = delay
         self.version = version
@@ -154,6 +157,8 @@ class ScriptedMilter:
                     if self.delay:
                         time.sleep(self.delay)
                     conn.sendall(b"".join(self.script(msg)))
+                    if self.close_after_message:
+                        return
                     msg = Message()
                     continue
                 self._record(msg, code, payload)

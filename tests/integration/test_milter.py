@@ -255,6 +255,23 @@ class MilterFailureTest(ServerTestCase):
         self.assertEqual(r.code, 451, r)
         self.assertIn("4.7.1", r.text)
 
+    def test_idle_connection_closed_by_the_milter_is_retried(self):
+        milter = ScriptedMilter(script=lambda m: [add_header("X-Seen", "yes"), ACCEPT], close_after_message=True)
+        self.addCleanup(milter.close)
+        srv = self.start_server({"milters": {"closing": {"address": milter.address}}})
+        srv.add_user("alice@localhost")
+        c = srv.smtp()
+        try:
+            for i in range(3):   # one session: one worker, whose idle connection the milter has closed
+                harness.send_on(c, "sender@example.org", ["alice@localhost"], make_message("retried-%d" % i))
+        finally:
+            c.quit()
+        self.assertEqual(len(milter.wait_messages(3)), 3)
+        self.assertGreaterEqual(milter.connections, 3)
+        for i in range(3):
+            self.assertIn("X-Seen: yes", header_block(stored(srv, "alice@localhost", "retried-%d" % i)))
+        self.assertIsNone(srv.wait_log(lambda d: d.get("event") == "milter_failed", timeout=0.2))
+
     def dead_address(self):
         s = socket.socket()
         s.bind(("127.0.0.1", harness.free_port()))
