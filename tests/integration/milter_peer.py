@@ -300,7 +300,10 @@ class Rspamd:
                 return self
             except OSError:
                 time.sleep(0.2)
-        raise AssertionError("rspamd did not listen on %s within %.0fs:\n%s" % (self.address, timeout, self.log_tail()))
+        tail = self.log_tail()
+        self.proc.kill()   # never left behind by a failed start
+        self.proc.wait(10)
+        raise AssertionError("rspamd did not listen on %s within %.0fs:\n%s" % (self.address, timeout, tail))
 
     def log_tail(self, n=40):
         out = []
