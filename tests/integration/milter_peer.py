@@ -301,8 +301,11 @@ class Rspamd:
             except OSError:
                 time.sleep(0.2)
         tail = self.log_tail()
-        self.proc.kill()   # never left behind by a failed start
-        self.proc.wait(10)
+        self.proc.terminate()   # never left behind by a failed start (TERM: the main process stops its workers)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
         raise AssertionError("rspamd did not listen on %s within %.0fs:\n%s" % (self.address, timeout, tail))
 
     def log_tail(self, n=40):
