@@ -30,6 +30,9 @@ $server_only || packages+=(
   python3-dkim python3-nacl
   # the reference Prometheus text parser for tests/integration/test_metrics.py
   python3-prometheus-client
+  # a real milter for tests/integration/test_milter.py and tools/bench/milter-bench.sh
+  # (started per run with its own configuration; the package's service is not used)
+  rspamd
   # a real browser for the status page (tests/integration/test_status_page.py):
   # headless Chromium loads GET / and renders it
   chromium

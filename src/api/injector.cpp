@@ -173,6 +173,11 @@ io::Task<std::vector<InjectionResult>> Injector::inject(std::vector<InjectionMes
         if (filter_) {
             auto filtering = filter_->filter(p.message);
             smtp::FilterVerdict verdict = co_await std::move(filtering);
+            if (verdict.discard) {
+                // A milter dropped it: reported as queued, never committed.
+                results[i].queue_id = p.message.envelope.queue_id;
+                continue;
+            }
             if (!verdict.accepted()) {
                 results[i].refusal = {verdict.code, verdict.enhanced, verdict.text};
                 results[i].accepted.clear();

@@ -332,6 +332,26 @@ struct MetricsConfig {
     bool operator==(const MetricsConfig&) const = default;
 };
 
+// [milters.NAME]: content filters spoken to with the Sendmail milter
+// protocol (docs/INBOUND.md "Milter"), in the order of their names, at the
+// end of each message's data and before DKIM signing.
+struct MilterConfig {
+    std::string name;
+    std::string address;                  // "127.0.0.1:11332", "[::1]:11332", "unix:/path"
+    uint32_t connect_timeout_ms = 10000;
+    uint32_t command_timeout_ms = 30000;  // each reply
+    uint32_t total_timeout_ms = 120000;   // one message
+    // When the milter cannot be reached or breaks the protocol: "accept"
+    // (fail open: the message goes on unfiltered), "tempfail" (451 4.7.1)
+    // or "reject" (550 5.7.1).
+    std::string on_failure = "tempfail";
+    // Which mail it sees: "smtp" (port 25 listeners), "submission", "http"
+    // (the injection API).
+    std::vector<std::string> apply_to = {"smtp", "submission", "http"};
+
+    bool operator==(const MilterConfig&) const = default;
+};
+
 struct Config {
     std::string hostname;          // default: gethostname()
     std::string data_dir = "./ringpost-data";
@@ -360,6 +380,7 @@ struct Config {
     ShapingConfig shaping;
     DkimConfig dkim;
     EgressConfig egress;
+    std::vector<MilterConfig> milters;
     HttpConfig http;
     // [events]: the delivery event log and its sinks (docs/EVENTS.md).
     events::EventsOptions events;

@@ -1,6 +1,7 @@
 // Several smtp::MessageFilters run as one, in order (the SMTP driver takes
 // one): the egress pool step first, which removes X-Ringpost-Pool, then
-// DKIM signing, whose signature must not cover a removed field. The first
+// the milters, then DKIM signing, whose signature must not cover a removed
+// field and must cover the fields a milter added. The first
 // refusal ends the chain.
 #pragma once
 

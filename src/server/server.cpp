@@ -113,7 +113,10 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       dkim_filter_(dkim_ ? std::make_unique<DkimFilter>(*dkim_, *sign_pool_) : nullptr),
       egress_pools_(config.egress),
       pool_filter_(egress_pools_),
-      filters_({&pool_filter_, dkim_filter_.get()}),
+      milter_policy_(config.relay, *store_),
+      milter_filter_(config.milters.empty() ? nullptr
+                                            : std::make_unique<MilterFilter>(config.milters, config.hostname, milter_policy_)),
+      filters_({&pool_filter_, milter_filter_.get(), dkim_filter_.get()}),
       pushers_(*store_, config.events),
       http_tokens_(tokens ? std::make_unique<http::TokenHolder>(std::move(tokens)) : nullptr),
       admin_pool_(admin_pool_options(config)),

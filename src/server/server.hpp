@@ -29,6 +29,8 @@
 #include "server/egress_pool.hpp"
 #include "server/fd_budget.hpp"
 #include "server/filter_chain.hpp"
+#include "server/milter_filter.hpp"
+#include "server/relay_policy.hpp"
 #include "server/imap_backend.hpp"
 #include "server/live_gauges.hpp"
 #include "server/mailbox_hub.hpp"
@@ -97,6 +99,10 @@ private:
     // X-Ringpost-Pool), then DKIM: the filter the SMTP sessions run.
     EgressPools egress_pools_;
     EgressPoolFilter pool_filter_;
+    // The milters ([milters]; null without any), between the pool step and
+    // DKIM signing; their added recipients are checked by this policy.
+    RelayPolicy milter_policy_;
+    std::unique_ptr<MilterFilter> milter_filter_;
     FilterChain filters_;
     // Starts before the listeners take mail and stops after them, so that
     // every accepted message is handed over or stays spooled.

@@ -218,6 +218,9 @@ io::Task<bool> Driver::commit() {
         CommitAwaiter committing{ctx_.spool, message, nullptr, {}, {}};
         Result<void> result = co_await committing;
         session.committed(result, conn_.out());
+    } else if (verdict.discard) {
+        // A milter dropped it; the client hears what a commit would say.
+        session.committed(Result<void>{}, conn_.out());
     } else {
         session.refused(verdict.code, verdict.enhanced, verdict.text, conn_.out());
     }

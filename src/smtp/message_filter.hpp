@@ -1,5 +1,5 @@
 // Work on an accepted message between the end of its data and the commit:
-// DKIM signing now, content filters later. Asynchronous, so that CPU-heavy
+// milters (content filters), then DKIM signing. Asynchronous, so that CPU-heavy
 // work runs off the ring (src/server runs it on a pool) while the session
 // waits, as it waits for the commit. Optional: without a filter the driver
 // commits at once.
@@ -20,8 +20,11 @@ struct FilterVerdict {
     uint16_t code = 0;
     std::string enhanced;   // "4.3.0"
     std::string text;
+    // A milter's discard: the client is told the message was queued (250)
+    // and it is dropped instead of committed (code stays 0).
+    bool discard = false;
 
-    bool accepted() const { return code == 0; }
+    bool accepted() const { return code == 0 && !discard; }
 };
 
 class MessageFilter {

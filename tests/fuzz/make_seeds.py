@@ -184,6 +184,28 @@ PROXY = {
 }
 
 
+
+def milter_packet(code, payload=b""):
+    return struct.pack(">I", len(payload) + 1) + code + payload
+
+
+# What milters answer at the end of a message (rspamd's GTUBE reply, its
+# headers; a scripted milter's edits), and broken packets.
+MILTER = {
+    "gtube": milter_packet(b"p") + milter_packet(b"y", b"554 5.7.1 Gtube pattern\0"),
+    "headers": milter_packet(b"m", struct.pack(">I", 1) + b"X-Spam\0\0")
+               + milter_packet(b"h", b"X-Spam-Status\0No, score=0.10\n\ttests=[NONE]\0")
+               + milter_packet(b"i", struct.pack(">I", 0) + b"X-Rspamd-Queue-Id\0ABC\0") + milter_packet(b"a"),
+    "envelope": milter_packet(b"+", b"<new@example.org>\0") + milter_packet(b"-", b"<b@example.net>\0")
+                + milter_packet(b"2", b"<p@example.org>\0NOTIFY=NEVER\0") + milter_packet(b"e", b"<>\0")
+                + milter_packet(b"c"),
+    "body": milter_packet(b"b", b"replaced\n") + milter_packet(b"b", b"body\r\n") + milter_packet(b"q", b"held\0")
+            + milter_packet(b"c"),
+    "optneg": milter_packet(b"O", struct.pack(">III", 6, 0x1ff, 0x1fffff)) + milter_packet(b"d"),
+    "bad": struct.pack(">I", 0) + milter_packet(b"Z") + b"\x7f\xff\xff\xff",
+}
+
+
 def main():
     for name, data in SMTP.items():
         with_header("smtp_session", name, data, options=(0x00, 0x0e, 0x1f, 0x41))
@@ -207,6 +229,8 @@ def main():
     with_header("imap_session", "session", login + IMAP_SESSION, options=(0x00, 0x02))
     for name, data in REPLIES.items():
         with_header("client_reply", name, data, options=(0,))
+    for name, data in MILTER.items():
+        with_header("milter_reply", name, data, options=(0, 0))
     corpus = os.path.join(ROOT, "tests", "unit", "mail", "corpus")
     for f in sorted(os.listdir(corpus)):
         if f.endswith(".eml"):

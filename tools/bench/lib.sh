@@ -233,7 +233,8 @@ load_run() {
 # 127.0.0.0/8 on 127.0.0.1:PORT and relaying to 127.0.0.1:RELAY_PORT (nothing
 # listens there in accept-bench: mail is deferred and stays queued, durable).
 # $PF_DOMAINS (default "sink.test"): the relay domains, each routed to
-# [127.0.0.1]:RELAY_PORT by an inline transport map. Sets PF_PID (master) and PF_CONF.
+# [127.0.0.1]:RELAY_PORT by an inline transport map. $PF_EXTRA_MAIN (main.cf
+# lines), if set, is appended to main.cf. Sets PF_PID (master) and PF_CONF.
 start_postfix() {
   local q=$1 port=$2 relay_port=$3 d relay_domains="" transport=""
   for d in ${PF_DOMAINS:-sink.test}; do
@@ -281,6 +282,7 @@ initial_destination_concurrency = 20
 smtp_destination_rate_delay = 0
 smtp_connection_cache_on_demand = yes
 smtp_dns_support_level = disabled
+${PF_EXTRA_MAIN:-}
 EOF
   sed "s/@PORT@/$port/" "$(dirname "${BASH_SOURCE[0]}")/postfix-master.cf.in" > "$PF_CONF/master.cf"
   postfix -c "$PF_CONF" set-permissions >/dev/null 2>&1 || true

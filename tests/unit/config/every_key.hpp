@@ -142,6 +142,15 @@ sources = ["v6"]
 "News.Example.ORG" = "bulk"
 [egress.users]
 "Alice@Example.ORG" = "vip"
+[milters.spam]
+address = "127.0.0.1:11332"
+connect_timeout = "2s"
+command_timeout = "5s"
+total_timeout = "20s"
+on_failure = "accept"
+apply_to = ["smtp"]
+[milters.virus]
+address = "unix:/run/clamav/milter.sock"
 [http]
 listen = ["0.0.0.0:8443"]
 tls = true
