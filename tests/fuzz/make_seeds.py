@@ -151,6 +151,16 @@ HTTP = {
     "bad": b"BREW /pot HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
 }
 
+DMARC = {
+    "full": b"v=DMARC1; p=reject; sp=quarantine; np=none; adkim=s; aspf=r; pct=25; fo=1:d; rf=afrf; "
+            b"ri=3600; rua=mailto:agg@example.com!10m, mailto:b@example.net; ruf=mailto:f@example.com",
+    "minimal": b"v=DMARC1;p=none",
+    "defaulted": b"V = DMARC1 ; p=bogus; rua=mailto:agg@example.com;;",
+    "malformed": b"v=DMARC1; p=reject; garbage; =x",
+    "from": b"From: \"Ann, B\" <ann@Mail.Example.CO.UK>, bob@example.co.uk\r\nTo: x@y\r\n\r\nbody",
+    "two_from": b"From: a@example.com\r\nfrom: b@xn--bcher-kva.example\r\n\r\n",
+}
+
 
 def main():
     for name, data in SMTP.items():
@@ -194,6 +204,8 @@ def main():
         "empty": b"=",
     }.items():
         write("sasl", name, data)
+    for name, data in DMARC.items():
+        write("dmarc_record", name, data)
     write("config", "minimal", b'hostname = "mx.example.org"\ndata_dir = "/var/lib/ringpost"\n')
     write("config", "full", FULL_CONFIG)
     write("config", "bad", b'[smtp]\nmax_recipients = -1\nlisten = ["[::1]:25", "300.1.1.1:25"]\n[relay]\nnetworks = ["10.0.0.0/33"]\n')
