@@ -3,8 +3,8 @@
 //
 // Parsed here rather than by Debian's libopendmarc (1.4.2): that library
 // looks records up itself with the blocking resolver (we must not block a
-// ring thread), keeps its own copy of the suffix list, knows no np= tag,
-// and samples pct= with random(); its parser alone, reachable through
+// ring thread), keeps its own copy of the suffix list in process-wide
+// state, and knows no np= tag (RFC 9091); its parser alone, reachable through
 // opendmarc_policy_store_dmarc(), is less code than the glue it would need.
 #pragma once
 
