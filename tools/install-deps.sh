@@ -18,6 +18,8 @@ packages=(
   liburing-dev libssl-dev libc-ares-dev librocksdb-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libcrypt-dev nlohmann-json3-dev libboost-dev
   prometheus-cpp-dev
+  # DMARC's organizational domains: libpsl and Debian's Public Suffix List
+  libpsl-dev publicsuffix
   # to try it as README's Quick start does
   swaks curl
 )

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "mail/address_list.hpp"
-#include "mail/header_block.hpp"
+#include "mail/from_fields.hpp"
 #include "util/ascii.hpp"
 
 namespace ringpost::server {
@@ -36,14 +35,8 @@ bool within(std::string_view domain, std::string_view configured) {
 }  // namespace
 
 std::string from_domain(std::string_view message) {
-    mail::HeaderReader reader(message.substr(0, mail::header_section_size(message)));
-    mail::HeaderField field;
-    while (reader.next(field)) {
-        if (!mail::equals_nocase(field.name, "from")) continue;
-        for (const auto& a : mail::parse_address_list(mail::unfold(field.value)))
-            if (a.kind == mail::Address::Kind::kMailbox && !a.host.empty()) return util::ascii_lower(a.host);
-        return {};
-    }
+    for (const auto& a : mail::read_from_fields(message).mailboxes)
+        if (!a.host.empty()) return util::ascii_lower(a.host);
     return {};
 }
 

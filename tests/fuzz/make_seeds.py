@@ -151,6 +151,16 @@ HTTP = {
     "bad": b"BREW /pot HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
 }
 
+DMARC = {
+    "full": b"v=DMARC1; p=reject; sp=quarantine; np=none; adkim=s; aspf=r; pct=25; fo=1:d; rf=afrf; "
+            b"ri=3600; rua=mailto:agg@example.com!10m, mailto:b@example.net; ruf=mailto:f@example.com",
+    "minimal": b"v=DMARC1;p=none",
+    "defaulted": b"V = DMARC1 ; p=bogus; rua=mailto:agg@example.com;;",
+    "malformed": b"v=DMARC1; p=reject; garbage; =x",
+    "from": b"From: \"Ann, B\" <ann@Mail.Example.CO.UK>, bob@example.co.uk\r\nTo: x@y\r\n\r\nbody",
+    "two_from": b"From: a@example.com\r\nfrom: b@xn--bcher-kva.example\r\n\r\n",
+}
+
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 V2_INET = bytes([192, 0, 2, 10, 198, 51, 100, 1]) + struct.pack(">HH", 51000, 25)
 V2_INET6 = (bytes.fromhex("20010db8000000000000000000000007") + bytes.fromhex("20010db8000000000000000000000001")
@@ -231,6 +241,8 @@ def main():
         with_header("client_reply", name, data, options=(0,))
     for name, data in MILTER.items():
         with_header("milter_reply", name, data, options=(0, 0))
+    for name, data in DMARC.items():
+        write("dmarc_record", name, data)
     corpus = os.path.join(ROOT, "tests", "unit", "mail", "corpus")
     for f in sorted(os.listdir(corpus)):
         if f.endswith(".eml"):
