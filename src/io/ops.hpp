@@ -87,10 +87,11 @@ struct RecvOp : OpAwaiter<RecvOp> {
     size_t len;
     __kernel_timespec ts;
     bool timed;
+    int flags = 0;   // MSG_PEEK: look without taking
     RecvOp(int f, void* b, size_t l, Duration timeout)
         : fd(f), buf(b), len(l), ts(to_timespec(timeout)), timed(timeout.count() > 0) {}
     void prepare(Ring& ring, io_uring_sqe* s) {
-        io_uring_prep_recv(s, fd, buf, len, 0);
+        io_uring_prep_recv(s, fd, buf, len, flags);
         if (timed) link_timeout(ring, s, &ts);
     }
 };
@@ -153,6 +154,13 @@ struct SleepOp : OpAwaiter<SleepOp> {
 inline RecvOp recv(int fd, void* buf, size_t len, Duration timeout = Duration{0}, CancelSlot* slot = nullptr) {
     RecvOp op{fd, buf, len, timeout};
     op.slot = slot;
+    return op;
+}
+// Waits for input and looks at it without taking it (MSG_PEEK): > 0 bytes
+// there, 0 at EOF, -ECANCELED at the timeout or on `slot`.
+inline RecvOp peek(int fd, void* buf, size_t len, Duration timeout, CancelSlot* slot = nullptr) {
+    RecvOp op = recv(fd, buf, len, timeout, slot);
+    op.flags = MSG_PEEK;
     return op;
 }
 inline SendOp send(int fd, const void* buf, size_t len, Duration timeout = Duration{0}) { return {fd, buf, len, timeout}; }
