@@ -263,7 +263,8 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     }
     client.relay_allowed = st.policy.relay_allowed(ip16);
     client.rate_limited = screened(st, protocol, client.relay_allowed);
-    if (client.rate_limited) {
+    const bool rate_counted = st.connection_rate && !st.connection_rate->unlimited();
+    if (client.rate_limited && (rate_counted || st.screener->active())) {
         auto admitting = admit(st, fd, client.ip, ip_key(ip16));
         if (!(co_await std::move(admitting))) {
             limiter.release(ip16);
