@@ -89,6 +89,16 @@ struct SmtpConfig {
     // a load balancer in Config::proxy_networks (docs/INBOUND.md); the
     // same key in each listener's table.
     bool proxy_protocol = false;
+    // Screening before the greeting ([screen], docs/INBOUND.md) and the
+    // per-IP rates below apply on these listeners (port 25).
+    bool screen = true;
+    // Per client address and minute, as Postfix's
+    // smtpd_client_connection_rate_limit / smtpd_client_message_rate_limit
+    // (anvil_rate_time_unit 60 s): connections (over: 421 4.7.0) and MAIL
+    // FROMs (over: 450 4.7.1). 0 = no limit. Clients in relay_networks are
+    // exempt unless [screen] screen_trusted.
+    uint32_t max_connection_rate_per_ip = 0;
+    uint32_t max_message_rate_per_ip = 0;
 
     bool operator==(const SmtpConfig&) const = default;
 };
@@ -118,6 +128,9 @@ struct SubmissionConfig {
     uint32_t max_connections = 1000;
     uint32_t max_connections_per_ip = 50;
     bool proxy_protocol = false;
+    // Screening and the per-IP rates on the submission listener (not
+    // smtps: its clients speak TLS first). Off: its clients authenticate.
+    bool screen = false;
 
     bool operator==(const SubmissionConfig&) const = default;
 };
@@ -317,6 +330,27 @@ struct HttpConfig {
     bool operator==(const HttpConfig&) const = default;
 };
 
+// [screen]: checks before the SMTP greeting on the listeners that screen
+// ([smtp] screen, [submission] screen), as Postfix's postscreen
+// (docs/INBOUND.md "Screening").
+struct ScreenConfig {
+    // postscreen_dnsbl_sites: "zone[=filter][*weight]" (dns/dnsbl.hpp),
+    // checked when the file is read.
+    std::vector<std::string> dnsbl_sites;
+    int32_t dnsbl_threshold = 1;             // this score or more: 554 5.7.1 and hang up
+    int32_t dnsbl_allowlist_threshold = 0;   // negative: this score or less skips the pregreet test
+    uint32_t dnsbl_timeout_ms = 3000;        // zones without an answer by then count as not listing
+    // The pregreet test (postscreen_greet_action): "off", "enforce"
+    // (554 5.5.1 and hang up on a client that talks before the greeting)
+    // or "ignore" (log it only).
+    std::string pregreet = "off";
+    uint32_t greet_wait_ms = 1000;           // between "220-" and the rest of the greeting
+    // Screen clients in relay_networks too (and count their rates).
+    bool screen_trusted = false;
+
+    bool operator==(const ScreenConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 
@@ -382,6 +416,7 @@ struct Config {
     EgressConfig egress;
     std::vector<MilterConfig> milters;
     HttpConfig http;
+    ScreenConfig screen;
     // [events]: the delivery event log and its sinks (docs/EVENTS.md).
     events::EventsOptions events;
     LogConfig log;

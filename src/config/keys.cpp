@@ -13,6 +13,7 @@
 #include "config/keys_egress.hpp"
 #include "config/keys_milter.hpp"
 #include "config/keys_events.hpp"
+#include "config/keys_screen.hpp"
 #include "config/keys_shaping.hpp"
 #include "delivery/retry.hpp"
 #include "delivery/route.hpp"
@@ -113,6 +114,14 @@ void add_smtp(std::vector<Key>& t) {
                                   RP_FIELD(smtp.max_inflight_bytes_per_ip), kMinInflightShare);
     per_ip.computed = "an eighth of max_inflight_bytes";
     t.push_back(std::move(per_ip));
+    t.push_back(boolean("smtp.screen", "screen clients before the greeting ([screen]) and apply the per-IP rates",
+                        RP_FIELD(smtp.screen)));
+    t.push_back(integer("smtp.max_connection_rate_per_ip",
+                        "connections per minute from one client address, then 421 4.7.0; 0 = no limit",
+                        RP_FIELD(smtp.max_connection_rate_per_ip), 0));
+    t.push_back(integer("smtp.max_message_rate_per_ip",
+                        "MAIL FROMs per minute from one client address, then 450 4.7.1; 0 = no limit",
+                        RP_FIELD(smtp.max_message_rate_per_ip), 0));
 }
 
 void add_relay_and_log(std::vector<Key>& t) {
@@ -226,6 +235,8 @@ void add_tls_and_submission(std::vector<Key>& t) {
                        RP_FIELD(submission.listen)));
     t.push_back(boolean("submission.require_sender_match", "MAIL FROM must be the logged-in user's address (or <>)",
                         RP_FIELD(submission.require_sender_match)));
+    t.push_back(boolean("submission.screen", "screen submission clients too ([screen], per-IP rates; never smtps)",
+                        RP_FIELD(submission.screen)));
     add_connection_limits(t, "submission", RP_FIELD(submission), "submission and smtps together");
     add_proxy_protocol(t, "submission", RP_FIELD(submission));
     t.push_back(listen("smtps.listen", "submission over implicit TLS (RFC 8314); [] = none", RP_FIELD(smtps.listen)));
@@ -268,6 +279,7 @@ std::vector<Key> build() {
     add_egress_keys(t);
     add_milter_keys(t);
     add_http(t);
+    add_screen_keys(t);
     add_events_keys(t);
     return t;
 }

@@ -1,9 +1,11 @@
 #include "io/socket.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -137,6 +139,16 @@ void set_nodelay(int fd) {
 
 bool is_loopback_ip(std::string_view ip) {
     return ip == "::1" || ip.substr(0, 4) == "127." || ip.substr(0, 11) == "::ffff:127.";
+}
+
+void drop_unread_input(int fd, size_t limit) {
+    char scratch[4096];
+    size_t taken = 0;
+    while (taken < limit) {
+        const ssize_t n = ::recv(fd, scratch, std::min(sizeof scratch, limit - taken), MSG_DONTWAIT);
+        if (n <= 0) break;
+        taken += static_cast<size_t>(n);
+    }
 }
 
 }  // namespace ringpost::io

@@ -78,5 +78,10 @@ bool is_loopback_ip(std::string_view ip);
 
 // TCP_NODELAY: replies are written whole; Nagle would only add latency.
 void set_nodelay(int fd);
+// Input the peer sent that nobody will read: taken off the socket before
+// it closes (up to `limit` bytes, only what has arrived: non-blocking), so
+// the kernel ends the connection with a FIN behind our last words (a BYE,
+// a 421, a 554) instead of a reset that can destroy them in flight.
+void drop_unread_input(int fd, size_t limit);
 
 }  // namespace ringpost::io

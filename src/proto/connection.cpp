@@ -7,28 +7,11 @@
 #include <cstring>
 #include <utility>
 
+#include "io/socket.hpp"
 #include "tls/server_upgrade.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::proto {
-namespace {
-
-// Input the client sent that nobody will read now: taken off the socket
-// before it closes (up to `limit`, what one read at the buffer's full size
-// would have taken), so the kernel ends the connection with a FIN behind
-// our last words (a BYE, a 421) instead of a reset that can destroy them
-// in flight. Non-blocking: only what has arrived already.
-void drop_unread_input(int sock, size_t limit) {
-    char scratch[4096];
-    size_t taken = 0;
-    while (taken < limit) {
-        const ssize_t n = ::recv(sock, scratch, std::min(sizeof scratch, limit - taken), MSG_DONTWAIT);
-        if (n <= 0) break;
-        taken += static_cast<size_t>(n);
-    }
-}
-
-}  // namespace
 
 Connection::Connection(int fd, io::LiveSet& live, ConnectionOptions options)
     : options_(std::move(options)), live_(live), reason_(options_.reason) {
@@ -192,7 +175,7 @@ io::Task<void> Connection::finish() {
         if (sock < 0) co_return;
         // The buffer starts small, so more of the client's last burst may
         // still wait in the socket than when reads were always full-size.
-        drop_unread_input(sock, options_.input_limit);
+        io::drop_unread_input(sock, options_.input_limit);
         co_await io::close(sock);
     } else {
         auto closing = stream_->close(options_.close_timeout);

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "server/ip_key.hpp"
+
 namespace ringpost::server {
 
 class ConnectionLimiter {
@@ -22,15 +24,11 @@ public:
     uint32_t total() const;
 
 private:
-    using Key = std::array<uint8_t, 16>;
-    struct KeyHash {
-        size_t operator()(const Key& k) const noexcept;
-    };
     mutable std::mutex mu_;
     uint32_t max_total_;
     uint32_t max_per_ip_;
     uint32_t total_ = 0;
-    std::unordered_map<Key, uint32_t, KeyHash> per_ip_;
+    std::unordered_map<IpKey, uint32_t, IpKeyHash> per_ip_;
 };
 
 // One limiter per service, as Dovecot has per-service limits: a flood on

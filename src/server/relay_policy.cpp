@@ -2,15 +2,17 @@
 
 #include <ctime>
 
+#include "server/screen_metrics.hpp"
 #include "store/commit_stage.hpp"
 #include "store/store.hpp"
+#include "util/log.hpp"
 
 namespace ringpost::server {
 
 using util::ascii_lower;
 
-RelayPolicy::RelayPolicy(const config::RelayConfig& relay, store::Store& store)
-    : relay_networks_(relay.relay_networks), store_(store) {
+RelayPolicy::RelayPolicy(const config::RelayConfig& relay, store::Store& store, RateLimiter* message_rate)
+    : relay_networks_(relay.relay_networks), store_(store), message_rate_(message_rate) {
     for (const auto& d : relay.local_domains) local_domains_.insert(ascii_lower(d));
     if (!relay.local_domains.empty()) primary_domain_ = ascii_lower(relay.local_domains.front());
 }
@@ -48,6 +50,16 @@ std::string RelayPolicy::new_queue_id() { return store::new_queue_id(); }
 int64_t RelayPolicy::now() { return static_cast<int64_t>(::time(nullptr)); }
 
 bool RelayPolicy::storage_available(uint64_t size) { return store_.can_accept(size); }
+
+std::optional<smtp::PolicyRefusal> RelayPolicy::check_mail(const smtp::ClientInfo& client) {
+    if (!message_rate_ || message_rate_->unlimited() || !client.rate_limited) return std::nullopt;
+    uint8_t ip16[16];
+    if (!config::parse_ip(client.ip, ip16)) return std::nullopt;
+    if (message_rate_->hit(ip16) != RateLimiter::Verdict::kOverLimit) return std::nullopt;
+    screen_metrics().count(ScreenEvent::kMessageRate);
+    log::warn("screen", {{"client", client.ip}, {"result", "message_rate"}, {"limit", message_rate_->limit()}});
+    return smtp::PolicyRefusal{450, "4.7.1", "Error: too much mail from " + client.ip};
+}
 
 bool RelayPolicy::wants_rejections() const { return store_.events().enabled(); }
 

@@ -1,6 +1,7 @@
 // The SMTP access policy (smtp::Policy): recipients in local_domains are
 // accepted from anyone when the user exists; other domains only from
-// clients in relay_networks (or authenticated ones, issue 5).
+// clients in relay_networks (or authenticated ones, issue 5). MAIL FROM
+// counts toward the client's message rate where the listener screens.
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "server/rate_limiter.hpp"
 #include "smtp/session.hpp"
 #include "util/ascii.hpp"
 
@@ -19,12 +21,16 @@ namespace ringpost::server {
 
 class RelayPolicy final : public smtp::Policy {
 public:
-    RelayPolicy(const config::RelayConfig& relay, store::Store& store);
+    // `message_rate`: [smtp] max_message_rate_per_ip, shared by all
+    // workers (null = no limit).
+    RelayPolicy(const config::RelayConfig& relay, store::Store& store, RateLimiter* message_rate = nullptr);
 
     smtp::RcptVerdict check_recipient(std::string_view address, const smtp::ClientInfo& client) override;
     std::string new_queue_id() override;
     int64_t now() override;
     bool storage_available(uint64_t size) override;
+    // Over max_message_rate_per_ip: 450 4.7.1 "Error: too much mail from IP" (Postfix's reply).
+    std::optional<smtp::PolicyRefusal> check_mail(const smtp::ClientInfo& client) override;
     // With the event log on: each error reply becomes a "rejected" event.
     bool wants_rejections() const override;
     void rejected(const smtp::ClientInfo& client, const smtp::Rejection& rejection) override;
@@ -38,6 +44,7 @@ private:
     std::string primary_domain_;   // first of local_domains: home of a bare "postmaster"
     std::vector<config::Network> relay_networks_;
     store::Store& store_;
+    RateLimiter* message_rate_;
 };
 
 // Lower-cased copy (ASCII only; UTF-8 bytes pass unchanged).

@@ -123,6 +123,8 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       http_rates_(config::http_message_rate(config)),
       status_history_(std::chrono::seconds(10), 60),
       limits_(config, nofile, threads_),
+      connection_rate_(config.smtp.max_connection_rate_per_ip),
+      message_rate_(config.smtp.max_message_rate_per_ip),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
     if (dkim_)
@@ -164,7 +166,8 @@ Result<void> Server::start() {
     status_history_.start();
     if (auto r = pushers_.start(); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
-                                  &smtp_auth_,   &inflight_,     &filters_,      &api_services_};
+                                  &smtp_auth_,   &inflight_,     &filters_,      &api_services_,
+                                  &connection_rate_, &message_rate_};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

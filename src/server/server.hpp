@@ -36,6 +36,7 @@
 #include "server/mailbox_hub.hpp"
 #include "server/maildrop_locks.hpp"
 #include "server/pop3_backend.hpp"
+#include "server/rate_limiter.hpp"
 #include "server/service_limits.hpp"
 #include "server/tls_setup.hpp"
 #include "server/worker.hpp"
@@ -125,6 +126,10 @@ private:
     std::unique_ptr<api::MonitoringApi> monitoring_api_;
     api::Services api_services_;     // each worker adds its own injection and routes
     ServiceLimits limits_;
+    // [smtp] max_connection_rate_per_ip and max_message_rate_per_ip, per
+    // client address over all workers (the listeners that screen).
+    RateLimiter connection_rate_;
+    RateLimiter message_rate_;
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;
     std::vector<std::unique_ptr<Worker>> workers_;

@@ -19,6 +19,8 @@
 #include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
 #include "server/relay_policy.hpp"
+#include "server/screen_metrics.hpp"
+#include "server/screening.hpp"
 #include "server/store_spool.hpp"
 #include "io/acceptor.hpp"
 #include "io/live_set.hpp"
@@ -73,6 +75,14 @@ struct Worker::State {
     ProxyGate proxy_gate;
     // DNS for the inbound checks on this ring (c-ares, never a blocking lookup).
     std::unique_ptr<dns::Resolver> resolver;
+    // Screening before the greeting ([screen]) on the listeners that
+    // screen, for clients not in relay_networks unless screen_trusted.
+    std::optional<Screener> screener;
+    bool screen_smtp = false;
+    bool screen_submission = false;
+    bool screen_trusted = false;
+    std::string hostname;
+    RateLimiter* connection_rate = nullptr;   // shared by all workers
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -80,7 +90,7 @@ struct Worker::State {
 
     State(const config::Config& config, store::Store& store, const WorkerServices& services)
         : ring(8192),
-          policy(config.relay, store),
+          policy(config.relay, store, services.message_rate),
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
                 services.engine),
           session_config(config::smtp_session_config(config)),
@@ -99,10 +109,16 @@ struct Worker::State {
           smtp_auth(services.smtp_auth),
           inflight(services.inflight),
           filter(services.filter),
-          proxy_gate{&config.proxy_networks, &live} {
+          proxy_gate{&config.proxy_networks, &live},
+          screen_smtp(config.smtp.screen),
+          screen_submission(config.submission.screen),
+          screen_trusted(config.screen.screen_trusted),
+          hostname(config.hostname),
+          connection_rate(services.connection_rate) {
         auto created = dns::Resolver::create(ring, config::resolver_options(config));
         if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
         resolver = std::move(created.value());
+        screener.emplace(screen_settings(config), *resolver, live);
         if (!services.api) return;
         injector.emplace(session_config, policy, spool, filter);
         api::InjectionLimits limits;
@@ -165,6 +181,43 @@ io::Task<void> serve_http(Worker::State& st, int fd, http::Caller caller, bool i
     co_await std::move(serving);
 }
 
+io::Task<void> serve_smtp(Worker::State& st, int fd, smtp::ClientInfo client, Protocol protocol) {
+    smtp::ConnectionContext ctx{st.session_config, st.policy, st.spool, st.timeouts, st.live};
+    const bool implicit_tls = protocol == Protocol::kSmtps;
+    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
+    ctx.implicit_tls = implicit_tls;
+    ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
+    ctx.auth = st.smtp_auth;
+    ctx.inflight = st.inflight;
+    ctx.filter = st.filter;
+    auto serving = smtp::serve_connection(fd, std::move(client), ctx);
+    co_await std::move(serving);
+}
+
+// Is this SMTP client screened? Its listener screens (never smtps: TLS
+// comes first there) and it is not trusted, or trusted ones are screened too.
+bool screened(const Worker::State& st, Protocol protocol, bool relay_allowed) {
+    const bool listener = protocol == Protocol::kSmtp ? st.screen_smtp : protocol == Protocol::kSubmission && st.screen_submission;
+    return listener && (!relay_allowed || st.screen_trusted);
+}
+
+// Before a screened client's session: its connection rate, then the
+// screener's tests. False when the client was answered and the socket closed.
+io::Task<bool> admit(Worker::State& st, int fd, std::string ip, IpKey key) {
+    if (st.connection_rate && st.connection_rate->hit(key.data()) == RateLimiter::Verdict::kOverLimit) {
+        screen_metrics().count(ScreenEvent::kConnectionRate);
+        log::warn("screen", {{"client", ip}, {"result", "connection_rate"}, {"limit", st.connection_rate->limit()}});
+        // Postfix's reply to smtpd_client_connection_rate_limit.
+        const std::string reply = "421 4.7.0 " + st.hostname + " Error: too many connections from " + ip + "\r\n";
+        auto refusing = refuse(st, fd, Protocol::kSmtp, reply.c_str(), ip);
+        co_await std::move(refusing);
+        co_return false;
+    }
+    if (!st.screener->active()) co_return true;
+    auto screening = st.screener->screen(fd, ip);
+    co_return co_await std::move(screening) == ScreenVerdict::kPass;
+}
+
 // Every listening socket list of a worker, for what is done to all of them.
 std::array<std::vector<io::Fd>*, 9> socket_lists(WorkerListeners& l) {
     return {&l.smtp, &l.pop3, &l.imap, &l.submission, &l.smtps, &l.pop3s, &l.imaps, &l.http, &l.https};
@@ -218,15 +271,16 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
         co_return;
     }
     client.relay_allowed = st.policy.relay_allowed(ip16);
-    smtp::ConnectionContext ctx{st.session_config, st.policy, st.spool, st.timeouts, st.live};
-    const bool implicit_tls = protocol == Protocol::kSmtps;
-    ctx.tls = implicit_tls || st.starttls ? st.tls : nullptr;
-    ctx.implicit_tls = implicit_tls;
-    ctx.submission = protocol == Protocol::kSubmission || protocol == Protocol::kSmtps;
-    ctx.auth = st.smtp_auth;
-    ctx.inflight = st.inflight;
-    ctx.filter = st.filter;
-    auto serving = smtp::serve_connection(fd, std::move(client), ctx);
+    client.rate_limited = screened(st, protocol, client.relay_allowed);
+    const bool rate_counted = st.connection_rate && !st.connection_rate->unlimited();
+    if (client.rate_limited && (rate_counted || st.screener->active())) {
+        auto admitting = admit(st, fd, client.ip, ip_key(ip16));
+        if (!(co_await std::move(admitting))) {
+            limiter.release(ip16);
+            co_return;
+        }
+    }
+    auto serving = serve_smtp(st, fd, std::move(client), protocol);
     co_await std::move(serving);
     limiter.release(ip16);
 }

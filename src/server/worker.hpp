@@ -11,6 +11,7 @@
 
 #include "config/config.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/rate_limiter.hpp"
 #include "io/socket.hpp"
 
 namespace ringpost::store {
@@ -62,6 +63,8 @@ struct WorkerServices {
     smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
     smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (egress pool, DKIM signing); null = none
     const api::Services* api = nullptr;           // the HTTP API's shared services; null = no HTTP listeners
+    RateLimiter* connection_rate = nullptr;       // per client address, the listeners that screen; null = none
+    RateLimiter* message_rate = nullptr;          // MAIL FROMs per client address, the same; null = none
 };
 
 class Worker {

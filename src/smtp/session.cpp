@@ -477,6 +477,7 @@ void Session::Impl::cmd_mail(const Command& c, std::string& out) {
         mode = Mode::kClosed;
         return;
     }
+    if (auto refusal = policy.check_mail(client)) return bad(out, refusal->code, refusal->enhanced, refusal->text);
     MailFrom m;
     Reply r = parse_mail_from(c.arg, ext, m);
     if (!r.ok()) return bad(out, r);

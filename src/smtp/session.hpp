@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,9 @@ struct ClientInfo {
     bool authenticated = false;
     std::string auth_user = {};     // the login (lower-cased), once authenticated
     bool relay_allowed = false;  // client is in relay_networks (decided once at connect)
+    // The listener screens this client (port 25, not exempt): the per-IP
+    // rates apply (Policy::check_mail).
+    bool rate_limited = false;
     // When set: the envelope's protocol and the Received: "with" clause
     // instead of the SMTP name ("HTTP" for the injection API).
     std::string protocol = {};
@@ -90,6 +94,13 @@ struct Rejection {
     std::string_view recipient;   // the RCPT TO address refused, if any
 };
 
+// A reply the policy gives instead of going on (a per-IP rate, ...).
+struct PolicyRefusal {
+    uint16_t code = 0;
+    std::string enhanced;   // "4.7.1"
+    std::string text;       // after the codes
+};
+
 // What the session needs from the outside world; implemented in src/server.
 class Policy {
 public:
@@ -105,6 +116,14 @@ public:
     virtual bool storage_available(uint64_t size) {
         (void)size;
         return true;
+    }
+    // MAIL FROM, before its arguments are looked at (where Postfix counts
+    // smtpd_client_message_rate_limit): may this client start a
+    // transaction now? A refusal is the reply. Called on the session's
+    // ring thread: must not block.
+    virtual std::optional<PolicyRefusal> check_mail(const ClientInfo& client) {
+        (void)client;
+        return std::nullopt;
     }
     // Every error reply (4xx/5xx) the session gives, for the delivery event
     // log: asked first, so that a policy without a use for them costs the

@@ -70,6 +70,19 @@ def missing_dependency(tc, reason):
     raise unittest.SkipTest(reason)
 
 
+def loopback_alias_ok(addr):
+    """Whether a client socket can take `addr` as its source address
+    (Linux answers for all of 127.0.0.0/8)."""
+    s = socket.socket()
+    try:
+        s.bind((addr, 0))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def ipv6_available():
     try:
         s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

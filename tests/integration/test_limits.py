@@ -5,18 +5,7 @@ import time
 import unittest
 
 import harness
-from harness import RawSMTP, ServerTestCase
-
-
-def loopback_alias_ok(addr):
-    s = socket.socket()
-    try:
-        s.bind((addr, 0))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
+from harness import RawSMTP, ServerTestCase, loopback_alias_ok
 
 
 class ConnLimitTest(ServerTestCase):

@@ -195,6 +195,38 @@ TEST_F(ConfigTest, ProxyProtocolListenersAndTheirNetworks) {
     EXPECT_EQ(load("proxy_networks = [\"10.0.0.0/8\"]\n").proxy_networks.size(), 1u);
 }
 
+TEST_F(ConfigTest, ScreenKeysAndTheirChecks) {
+    const config::Config d = config::default_config();
+    EXPECT_TRUE(d.smtp.screen);
+    EXPECT_FALSE(d.submission.screen);
+    EXPECT_EQ(d.smtp.max_connection_rate_per_ip, 0u);
+    EXPECT_EQ(d.smtp.max_message_rate_per_ip, 0u);
+    EXPECT_TRUE(d.screen.dnsbl_sites.empty());
+    EXPECT_EQ(d.screen.dnsbl_threshold, 1);
+    EXPECT_EQ(d.screen.dnsbl_allowlist_threshold, 0);
+    EXPECT_EQ(d.screen.pregreet, "off");
+    EXPECT_EQ(d.screen.greet_wait_ms, 1000u);
+    EXPECT_FALSE(d.screen.screen_trusted);
+    const config::Config c = load(test::kEveryKey);
+    EXPECT_FALSE(c.smtp.screen);
+    EXPECT_TRUE(c.submission.screen);
+    EXPECT_EQ(c.smtp.max_connection_rate_per_ip, 30u);
+    EXPECT_EQ(c.smtp.max_message_rate_per_ip, 60u);
+    EXPECT_EQ(c.screen.dnsbl_sites.size(), 3u);
+    EXPECT_EQ(c.screen.dnsbl_threshold, 3);
+    EXPECT_EQ(c.screen.dnsbl_allowlist_threshold, -1);
+    EXPECT_EQ(c.screen.dnsbl_timeout_ms, 500u);
+    EXPECT_EQ(c.screen.pregreet, "enforce");
+    EXPECT_EQ(c.screen.greet_wait_ms, 300u);
+    EXPECT_TRUE(c.screen.screen_trusted);
+    EXPECT_THAT(error_of("[screen]\ndnsbl_sites = [\"zen.test*x\"]\n"),
+                HasSubstr("screen.dnsbl_sites[0]: expected a weight"));
+    EXPECT_THAT(error_of("[screen]\ndnsbl_sites = [\"bl.test=127.0.0\"]\n"), HasSubstr("reply filter"));
+    EXPECT_THAT(error_of("[screen]\ndnsbl_allowlist_threshold = 1\n"), HasSubstr("from -100000 to 0"));
+    EXPECT_THAT(error_of("[screen]\ndnsbl_threshold = 0\n"), HasSubstr("screen.dnsbl_threshold"));
+    EXPECT_THAT(error_of("[screen]\npregreet = \"drop\"\n"), HasSubstr("screen.pregreet"));
+}
+
 TEST_F(ConfigTest, EventsAreOffWithoutASinkAndWebhooksAreChecked) {
     EXPECT_FALSE(load("[events]\nmax_events = 2000\n").events.enabled());
     const events::WebhookOptions w = load("[events.webhooks.a]\nurl = \"http://127.0.0.1/\"\n").events.webhooks.at(0);

@@ -31,6 +31,9 @@ allow_plaintext_auth = true
 max_inflight_bytes = 4194304
 max_inflight_bytes_per_ip = 1048576
 proxy_protocol = true
+screen = false
+max_connection_rate_per_ip = 30
+max_message_rate_per_ip = 60
 [relay]
 local_domains = ["Example.ORG", "b.example"]
 relay_networks = ["10.0.0.0/8"]
@@ -87,6 +90,7 @@ starttls = false
 [submission]
 listen = ["0.0.0.0:587"]
 require_sender_match = false
+screen = true
 max_connections = 16
 max_connections_per_ip = 17
 proxy_protocol = true
@@ -161,6 +165,14 @@ max_message_rate = "600/min"
 max_connections = 18
 max_connections_per_ip = 19
 proxy_protocol = true
+[screen]
+dnsbl_sites = ["zen.test*3", "bl.test=127.0.0.[4..5]*2", "wl.test*-2"]
+dnsbl_threshold = 3
+dnsbl_allowlist_threshold = -1
+dnsbl_timeout = "500ms"
+pregreet = "enforce"
+greet_wait = 0.3
+screen_trusted = true
 [events]
 max_events = 5000
 retention = "1d"

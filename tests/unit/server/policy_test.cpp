@@ -85,3 +85,25 @@ TEST_F(PolicyTest, QueueIdsAreFreshAndValid) {
     EXPECT_LT(a, b);
     EXPECT_TRUE(store::is_valid_queue_id(a));
 }
+
+TEST_F(PolicyTest, MailFromCountsTowardTheMessageRateOfScreenedClients) {
+    server::RateLimiter rate(2);
+    server::RelayPolicy p(relay_, *store_, &rate);
+    smtp::ClientInfo screened;
+    screened.ip = "192.0.2.7";
+    screened.rate_limited = true;
+    EXPECT_FALSE(p.check_mail(screened));
+    EXPECT_FALSE(p.check_mail(screened));
+    auto refusal = p.check_mail(screened);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->code, 450);
+    EXPECT_EQ(refusal->enhanced, "4.7.1");
+    EXPECT_EQ(refusal->text, "Error: too much mail from 192.0.2.7");
+    // Not screened (a trusted client, a submission listener): never counted.
+    smtp::ClientInfo exempt = screened;
+    exempt.rate_limited = false;
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(p.check_mail(exempt));
+    // Without a limiter nothing is refused.
+    server::RelayPolicy unlimited(relay_, *store_);
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(unlimited.check_mail(screened));
+}

@@ -56,8 +56,17 @@ public:
         storage_asked.push_back(size);
         return size < free_space;
     }
+    // MAIL FROMs allowed before the policy answers 450 4.7.1 (a per-IP message rate).
+    std::optional<PolicyRefusal> check_mail(const ClientInfo& client) override {
+        mail_checked_for = client.ip;
+        if (mails_allowed == 0) return PolicyRefusal{450, "4.7.1", "Error: too much mail from " + client.ip};
+        --mails_allowed;
+        return std::nullopt;
+    }
 
     std::vector<std::string> checked;
+    uint64_t mails_allowed = UINT64_MAX;
+    std::string mail_checked_for;
     uint64_t free_space = UINT64_MAX;
     std::vector<uint64_t> storage_asked;
     bool last_authenticated = false;
@@ -531,6 +540,20 @@ TEST_F(SessionTest, DeclaredSizeTooLarge) {
     EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1001\r\n"), "552 5.3.4 Error: message size exceeds fixed limit\r\n");
     EXPECT_FALSE(session().in_transaction());
     EXPECT_EQ(send("MAIL FROM:<a@b.example> SIZE=1000\r\n"), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, ThePolicyMayRefuseMailFromBeforeItsArguments) {
+    policy.mails_allowed = 1;
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RSET\r\n"), "250 2.0.0 Ok\r\n");
+    // Counted before the arguments are looked at, as Postfix does.
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "450 4.7.1 Error: too much mail from 192.0.2.1\r\n");
+    EXPECT_EQ(policy.mail_checked_for, "192.0.2.1");
+    EXPECT_FALSE(session().in_transaction());
+    EXPECT_EQ(send("RCPT TO:<c@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+    // The session goes on.
+    EXPECT_EQ(send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
 }
 
 TEST_F(SessionTest, MailRefusedWith452WhenStorageIsShort) {
