@@ -92,7 +92,7 @@ Verification check_with_key(const PendingSignature& p, const KeyRecord& key, con
     }
     if (bh.digest != sig.bh) return with(v, DkimResult::kFail, "body hash did not verify");
     std::string data;
-    append_signed_fields(fields, sig.headers, sig.header_canon, data);
+    append_signed_fields(fields, sig.headers, sig.header_canon, data, p.field_index);
     data += canonical_signature_field(fields[p.field_index].raw, sig);
     Hasher h(hash_of(sig.alg));
     h.update(data);

@@ -47,8 +47,9 @@ std::vector<HeaderFieldRef> read_header_fields(std::string_view header_section) 
 }
 
 void append_signed_fields(const std::vector<HeaderFieldRef>& fields, const std::vector<std::string>& names, Canon canon,
-                          std::string& data) {
+                          std::string& data, size_t skip) {
     std::vector<bool> used(fields.size(), false);
+    if (skip < used.size()) used[skip] = true;
     for (const auto& name : names) {
         for (size_t i = fields.size(); i-- > 0;) {
             if (used[i] || fields[i].name != name) continue;

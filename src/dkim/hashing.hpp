@@ -4,6 +4,7 @@
 // computation over OpenSSL's digests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -56,8 +57,10 @@ std::vector<HeaderFieldRef> read_header_fields(std::string_view header_section);
 // Appends the canonical form of the fields that `names` (lower-case, in h=
 // order) select, RFC 6376 5.4.2: each name takes the last field of that
 // name not taken yet, from the bottom up; a name with none left (an
-// over-signed or absent field) adds nothing.
+// over-signed or absent field) adds nothing. The field at index `skip` (the
+// DKIM-Signature being verified, which did not exist when it was signed)
+// is never taken.
 void append_signed_fields(const std::vector<HeaderFieldRef>& fields, const std::vector<std::string>& names, Canon canon,
-                          std::string& data);
+                          std::string& data, size_t skip = SIZE_MAX);
 
 }  // namespace ringpost::dkim

@@ -75,7 +75,8 @@ Result<KeyRecord> parse_key_record(std::string_view text) {
     std::string der;
     if (!base64::decode(b64, der)) return make_error("p= of the key record is not base64");
     rec.key = rec.type == KeyType::kEd25519 ? ed25519_key(der) : rsa_key(der);
-    if (!rec.key) return make_error(rec.type == KeyType::kEd25519 ? "p= is not an Ed25519 public key" : "p= is not an RSA public key");
+    if (!rec.key)
+        return make_error(rec.type == KeyType::kEd25519 ? "p= is not an Ed25519 public key" : "p= is not an RSA public key");
     rec.bits = static_cast<unsigned>(EVP_PKEY_get_bits(rec.key.get()));
     return rec;
 }

@@ -125,7 +125,8 @@ std::string check_required(const TagList& tags, Signature& sig) {
 }
 
 std::string check_optional(const TagList& tags, Signature& sig) {
-    if (const auto* c = tags.find("c"); c && !parse_canon(*c, sig)) return "unsupported canonicalization c=" + std::string(*c);
+    if (const auto* c = tags.find("c"); c && !parse_canon(*c, sig))
+        return "unsupported canonicalization c=" + std::string(*c);
     if (sig.identity.empty()) sig.identity = "@" + sig.domain;
     else if (auto e = check_identity(sig); !e.empty()) return e;
     if (const auto* q = tags.find("q"); q && !has_dns_txt(*q)) return "q= offers no dns/txt";
@@ -158,7 +159,8 @@ bool valid_domain_name(std::string_view name) {
             label = 0;
             continue;
         }
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         if (!ok || ++label > 63) return false;
     }
     return label > 0;

@@ -35,7 +35,8 @@ Result<Tag> parse_spec(std::string_view spec) {
     if (!valid_name(name)) return make_error("invalid tag name \"" + std::string(name.substr(0, 40)) + "\"");
     const std::string_view value = trim(spec.substr(eq + 1));
     for (char c : value)
-        if (!is_valchar(c) && !is_fws(c)) return make_error("invalid character in the value of " + std::string(name) + "=");
+        if (!is_valchar(c) && !is_fws(c))
+            return make_error("invalid character in the value of " + std::string(name) + "=");
     return Tag{name, value};
 }
 

@@ -79,7 +79,8 @@ VerificationJob Verifier::prepare(std::string_view message, int64_t now) const {
     VerificationJob job;
     const auto fields = read_header_fields(message.substr(0, mail::header_section_size(message)));
     for (size_t i = 0; i < fields.size() && job.signatures.size() < options_.max_signatures; ++i)
-        if (fields[i].name == "dkim-signature") job.signatures.push_back(pending_of(fields[i], i, now, options_.clock_skew));
+        if (fields[i].name == "dkim-signature")
+            job.signatures.push_back(pending_of(fields[i], i, now, options_.clock_skew));
     return job;
 }
 

@@ -102,7 +102,9 @@ public:
     // ends) at time `now` (Unix seconds). No signature: an empty job.
     VerificationJob prepare(std::string_view message, int64_t now) const;
     // Step 2: fetch every undecided signature's key, concurrently; each key
-    // name is asked once. On the fetcher's ring.
+    // name is asked once. On the fetcher's ring; like any operation of the
+    // runtime, the awaiting coroutine must not be destroyed while it waits
+    // (the lookups write into its frame).
     io::Task<void> fetch_keys(VerificationJob& job, KeyFetcher& fetcher) const;
     // Step 3: the results, one per signature of the job, in header order.
     // `message` is the one given to prepare(). Any thread.

@@ -55,7 +55,8 @@ TEST(DkimTagList, MalformedListsAreRefusedWithAReason) {
 
 std::string field(const std::string& tags) { return "DKIM-Signature: " + tags + "\r\n"; }
 
-const std::string kGood = "v=1; a=rsa-sha256; d=Example.ORG; s=sel.2026; c=relaxed; h=From:To;\r\n\tbh=AAAA; b=BBBB\r\n\t CA==";
+const std::string kGood =
+    "v=1; a=rsa-sha256; d=Example.ORG; s=sel.2026; c=relaxed; h=From:To;\r\n\tbh=AAAA; b=BBBB\r\n\t CA==";
 
 TEST(DkimSignatureParse, ReadsEveryTag) {
     Signature sig;
@@ -130,7 +131,8 @@ TEST(DkimSignatureParse, TheFieldAsHashedHasAnEmptyBValue) {
     EXPECT_EQ(canonical_signature_field(raw, sig),
               "DKIM-Signature: v=1; a=rsa-sha256; d=example.org;\r\n s=s; h=from; bh=AAAA;\r\n b= ");
     sig.header_canon = Canon::kRelaxed;
-    EXPECT_EQ(canonical_signature_field(raw, sig), "dkim-signature:v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=");
+    EXPECT_EQ(canonical_signature_field(raw, sig),
+              "dkim-signature:v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=");
 }
 
 TEST(DkimKeyRecord, RsaAndEd25519Keys) {

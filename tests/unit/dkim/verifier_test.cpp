@@ -139,7 +139,8 @@ TEST(DkimVerifierRoundTrip, LineEndsMayBeBareLf) {
     std::string lf;
     for (char c : message)
         if (c != '\r') lf += c;
-    for (const auto& v : verify_now(Verifier(), lf, s.keys, kSignedAt)) EXPECT_EQ(v.result, DkimResult::kPass) << v.reason;
+    for (const auto& v : verify_now(Verifier(), lf, s.keys, kSignedAt))
+        EXPECT_EQ(v.result, DkimResult::kPass) << v.reason;
 }
 
 TEST(DkimVerifierRoundTrip, ClockSkewForTimestampAndExpiry) {
@@ -227,6 +228,30 @@ TEST(DkimVerifierRoundTrip, StepsCanRunApart) {
     std::thread([&] { results = verifier.finish(message, job); }).join();
     ASSERT_EQ(results.size(), 2u);
     for (const auto& v : results) EXPECT_EQ(v.result, DkimResult::kPass) << v.reason;
+}
+
+TEST(DkimVerifierRoundTrip, ASignatureThatSignsSignaturesSkipsItself) {
+    // h= lists DKIM-Signature once more than there were when signing (over-
+    // signed): the field being verified must not fill that slot.
+    Signed s;
+    const std::string inner = s.sign(kRoundTrip, kSignedAt);
+    SignatureSpec outer;
+    outer.domain = "example.org";
+    outer.selector = "ed";
+    outer.key = &s.ed;
+    outer.headers = {"from", "dkim-signature"};
+    outer.oversign = {"from", "dkim-signature"};
+    const std::string message = sign(inner, {&outer, 1}, kSignedAt).value() + inner;
+    ASSERT_NE(message.find("h=from:from:dkim-signature:dkim-signature:dkim-signature;"), std::string::npos);
+    auto results = verify_now(Verifier(), message, s.keys, kSignedAt);
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& v : results) EXPECT_EQ(v.result, DkimResult::kPass) << v.reason;
+    // Anyone adding a DKIM-Signature above it breaks it.
+    results = verify_now(Verifier(), "DKIM-Signature: v=1\r\n" + message, s.keys, kSignedAt);
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0].result, DkimResult::kPermerror);
+    EXPECT_EQ(results[1].result, DkimResult::kFail);
+    EXPECT_EQ(results[2].result, DkimResult::kPass);
 }
 
 TEST(DkimVerifierRoundTrip, NoSignatureNoResult) {
