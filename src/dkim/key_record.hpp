@@ -22,7 +22,7 @@ struct KeyRecord {
     bool testing = false;           // t=y: the domain is testing DKIM
     bool strict = false;            // t=s: i= must be in d= itself, not a subdomain
     std::vector<std::string> hashes;   // h=, lower-cased; empty = any
-    unsigned bits = 0;              // key size (RSA modulus; 256 for Ed25519)
+    unsigned bits = 0;              // key size as OpenSSL gives it (RSA: the modulus)
 };
 
 // Parses a key record. Errors (the record is unusable, permerror): a

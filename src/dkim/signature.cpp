@@ -127,7 +127,7 @@ std::string check_required(const TagList& tags, Signature& sig) {
 std::string check_optional(const TagList& tags, Signature& sig) {
     if (const auto* c = tags.find("c"); c && !parse_canon(*c, sig))
         return "unsupported canonicalization c=" + std::string(*c);
-    if (sig.identity.empty()) sig.identity = "@" + sig.domain;
+    if (tags.find("i") == nullptr) sig.identity = "@" + sig.domain;
     else if (auto e = check_identity(sig); !e.empty()) return e;
     if (const auto* q = tags.find("q"); q && !has_dns_txt(*q)) return "q= offers no dns/txt";
     if (const auto* l = tags.find("l")) {

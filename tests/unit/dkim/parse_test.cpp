@@ -101,6 +101,7 @@ TEST(DkimSignatureParse, InvalidSignaturesSayWhy) {
         {"v=1; h=from; i=alice@example.com; " + base, "i= domain is not d= or a subdomain of it"},
         {"v=1; h=from; i=alice@badexample.org; " + base, "i= domain is not d= or a subdomain of it"},
         {"v=1; h=from; i=alice; " + base, "i= has no \"@\""},
+        {"v=1; h=from; i=; " + base, "i= has no \"@\""},
         {"v=1; h=from; c=relaxed/fancy; " + base, "unsupported canonicalization c=relaxed/fancy"},
         {"v=1; h=from; q=https; " + base, "q= offers no dns/txt"},
         {"v=1; h=from; l=-1; " + base, "l= is not a number"},
