@@ -28,7 +28,8 @@ $server_only || packages+=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
   # HTTP load for tools/bench/injection-bench.sh (keep-alive, many connections)
   wrk
-  # the independent DKIM verifier of tests/unit/dkim (dkimpy; PyNaCl for Ed25519)
+  # dkimpy (PyNaCl for Ed25519): the independent DKIM verifier of the signer tests and
+  # the independent signer of the verifier fixtures (tests/unit/dkim/make_fixtures.py)
   python3-dkim python3-nacl
   # the reference Prometheus text parser for tests/integration/test_metrics.py
   python3-prometheus-client

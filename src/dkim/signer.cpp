@@ -3,58 +3,22 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <array>
 #include <memory>
 
+#include "dkim/hashing.hpp"
 #include "mail/header_block.hpp"
 #include "util/base64.hpp"
 
 namespace ringpost::dkim {
 namespace {
 
-using Digest = std::array<unsigned char, 32>;
-
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct PkeyCtxFree {
     void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
 };
 
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) { ok_ = ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1; }
-    void update(std::string_view data) {
-        ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) == 1;
-    }
-    Result<Digest> finish() {
-        Digest d{};
-        unsigned len = 0;
-        if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), d.data(), &len) != 1 || len != d.size())
-            return make_error("SHA-256 failed");
-        return d;
-    }
+using Fields = std::vector<HeaderFieldRef>;
 
-private:
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx_;
-    bool ok_ = false;
-};
-
-struct Field {
-    std::string name;        // lower-case
-    std::string_view raw;    // as in the message, line end included
-    bool used = false;       // already hashed for this signature
-};
-
-std::vector<Field> read_fields(std::string_view header) {
-    std::vector<Field> fields;
-    mail::HeaderReader reader(header);
-    mail::HeaderField f;
-    while (reader.next(f)) fields.push_back({mail::to_lower(f.name), f.raw, false});
-    return fields;
-}
-
-size_t count(const std::vector<Field>& fields, std::string_view name) {
+size_t count(const Fields& fields, std::string_view name) {
     size_t n = 0;
     for (const auto& f : fields) n += f.name == name;
     return n;
@@ -63,7 +27,7 @@ size_t count(const std::vector<Field>& fields, std::string_view name) {
 // The h= list: every occurrence of each signed name, and the oversigned
 // ones once more (RFC 6376 5.4.2: an h= name without a field left to take
 // stands for "no such field").
-std::vector<std::string> signed_names(const std::vector<Field>& fields, const SignatureSpec& spec) {
+std::vector<std::string> signed_names(const Fields& fields, const SignatureSpec& spec) {
     std::vector<std::string> names;
     auto add = [&](const std::string& name, size_t times) {
         for (const auto& n : names)
@@ -78,21 +42,6 @@ std::vector<std::string> signed_names(const std::vector<Field>& fields, const Si
     }
     for (const auto& name : spec.oversign) add(name, count(fields, name) + 1);
     return names;
-}
-
-// RFC 6376 5.4.2: for each h= name, the last field of that name not yet
-// taken, from the bottom up.
-void hash_signed_fields(std::vector<Field>& fields, const std::vector<std::string>& names, Canon canon,
-                        std::string& data) {
-    for (auto& f : fields) f.used = false;
-    for (const auto& name : names) {
-        for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
-            if (it->used || it->name != name) continue;
-            it->used = true;
-            canonical_header(canon, it->raw, data);
-            break;
-        }
-    }
 }
 
 // "a:b:c" folded after a colon before a line would pass ~76 columns.
@@ -138,7 +87,7 @@ std::string unsigned_field(const SignatureSpec& spec, const std::vector<std::str
     return f;
 }
 
-Result<std::string> sign_digest(const SigningKey& key, const Digest& digest) {
+Result<std::string> sign_digest(const SigningKey& key, const std::string& digest) {
     std::string sig(static_cast<size_t>(EVP_PKEY_get_size(key.pkey())), '\0');
     size_t len = sig.size();
     auto* out = reinterpret_cast<unsigned char*>(sig.data());
@@ -146,13 +95,15 @@ Result<std::string> sign_digest(const SigningKey& key, const Digest& digest) {
     if (key.algorithm() == Algorithm::kEd25519Sha256) {
         // RFC 8463 3: PureEdDSA over the SHA-256 hash of the signed data.
         std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+        const auto* d = reinterpret_cast<const unsigned char*>(digest.data());
         ok = ctx && EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.pkey()) == 1 &&
-             EVP_DigestSign(ctx.get(), out, &len, digest.data(), digest.size()) == 1;
+             EVP_DigestSign(ctx.get(), out, &len, d, digest.size()) == 1;
     } else {
         // RSASSA-PKCS1-v1_5 with SHA-256 over the same hash.
         std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
         ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
-             EVP_PKEY_sign(ctx.get(), out, &len, digest.data(), digest.size()) == 1;
+             EVP_PKEY_sign(ctx.get(), out, &len, reinterpret_cast<const unsigned char*>(digest.data()),
+                           digest.size()) == 1;
     }
     if (!ok) {
         ERR_clear_error();
@@ -164,13 +115,11 @@ Result<std::string> sign_digest(const SigningKey& key, const Digest& digest) {
     return b64;
 }
 
-Result<std::string> body_hash(std::string_view body, Canon canon) {
-    Sha256 h;
-    BodyCanonicalizer(canon).run(body, [&h](std::string_view piece) { h.update(piece); });
-    auto d = h.finish();
-    if (!d) return d.error();
+Result<std::string> body_hash_base64(std::string_view body, Canon canon) {
+    auto h = body_hash(body, canon, HashAlg::kSha256);
+    if (!h) return h.error();
     std::string b64;
-    base64::encode(std::string_view(reinterpret_cast<const char*>(d->data()), d->size()), b64);
+    base64::encode(h->digest, b64);
     return b64;
 }
 
@@ -193,7 +142,7 @@ const std::vector<std::string>& default_oversigned_headers() {
 
 Result<std::string> sign(std::string_view message, std::span<const SignatureSpec> specs, int64_t now) {
     const size_t header_size = mail::header_section_size(message);
-    std::vector<Field> fields = read_fields(message.substr(0, header_size));
+    const Fields fields = read_header_fields(message.substr(0, header_size));
     if (count(fields, "from") == 0) return make_error("the message has no From field to sign (RFC 6376 5.4)");
     const std::string_view body = message.substr(header_size);
     std::string hashes[2];   // body hash per canonicalization, computed once
@@ -202,18 +151,18 @@ Result<std::string> sign(std::string_view message, std::span<const SignatureSpec
         if (spec.key == nullptr) return make_error("DKIM signature for " + spec.domain + " has no key");
         std::string& bh = hashes[spec.body_canon == Canon::kRelaxed ? 1 : 0];
         if (bh.empty()) {
-            auto h = body_hash(body, spec.body_canon);
+            auto h = body_hash_base64(body, spec.body_canon);
             if (!h) return h.error();
             bh = std::move(h).value();
         }
         const std::vector<std::string> names = signed_names(fields, spec);
         std::string field = unsigned_field(spec, names, bh, now);
         std::string data;
-        hash_signed_fields(fields, names, spec.header_canon, data);
+        append_signed_fields(fields, names, spec.header_canon, data);
         // The signature field itself, b= empty and without its final CRLF.
         canonical_header(spec.header_canon, field, data);
         data.resize(data.size() - 2);
-        Sha256 h;
+        Hasher h(HashAlg::kSha256);
         h.update(data);
         auto digest = h.finish();
         if (!digest) return digest.error();

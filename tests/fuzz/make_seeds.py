@@ -264,9 +264,27 @@ def main():
         "empty": b"=",
     }.items():
         write("sasl", name, data)
+    dkim_seeds()
     write("config", "minimal", b'hostname = "mx.example.org"\ndata_dir = "/var/lib/ringpost"\n')
     write("config", "full", FULL_CONFIG)
     write("config", "bad", b'[smtp]\nmax_recipients = -1\nlisten = ["[::1]:25", "300.1.1.1:25"]\n[relay]\nnetworks = ["10.0.0.0/33"]\n')
+
+
+def dkim_seeds():
+    """DKIM-Signature values and key records from the verifier's fixtures
+    (tests/unit/dkim/fixtures, made by dkimpy), and a few odd tag lists."""
+    fixtures = os.path.join(ROOT, "tests", "unit", "dkim", "fixtures")
+    for name in ("rsa_relaxed", "ed25519_simple", "length_appended", "expired", "rsa_sha1"):
+        with open(os.path.join(fixtures, name + ".eml"), "rb") as fh:
+            header = fh.read().split(b"\r\n\r\n", 1)[0]
+        field = header.split(b"\r\nFrom:", 1)[0]
+        write("dkim", "sig_" + name, field.split(b":", 1)[1])
+    with open(os.path.join(fixtures, "keys.txt"), "rb") as fh:
+        for line in fh:
+            name, record = line.rstrip(b"\n").split(b" ", 1)
+            write("dkim", "key_" + name.split(b".")[0].decode(), record)
+    write("dkim", "folded", b" v = 1 ;\r\n\ta=rsa-sha256; h=from :\r\n to; b=abc\r\n def ;")
+    write("dkim", "bad", b"a=1;;b; 1x=2; a=3; v=\x01")
 
 
 FULL_CONFIG = b'''hostname = "mx.example.org"
