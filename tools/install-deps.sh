@@ -28,6 +28,8 @@ $server_only || packages+=(
   wrk
   # the independent DKIM verifier of tests/unit/dkim (dkimpy; PyNaCl for Ed25519)
   python3-dkim python3-nacl
+  # the independent SPF implementation of tests/integration/test_spf.py (pyspf)
+  python3-spf
   # the reference Prometheus text parser for tests/integration/test_metrics.py
   python3-prometheus-client
   # a real browser for the status page (tests/integration/test_status_page.py):

@@ -11,6 +11,7 @@
 #include "config/key_kinds.hpp"
 #include "config/keys_dkim.hpp"
 #include "config/keys_egress.hpp"
+#include "config/keys_inbound.hpp"
 #include "config/keys_events.hpp"
 #include "config/keys_shaping.hpp"
 #include "delivery/retry.hpp"
@@ -262,6 +263,7 @@ std::vector<Key> build() {
     add_shaping_keys(t);
     add_dkim_keys(t);
     add_egress_keys(t);
+    add_inbound_keys(t);
     add_http(t);
     add_events_keys(t);
     return t;

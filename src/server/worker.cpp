@@ -14,7 +14,9 @@
 #include "config/engine_config.hpp"
 #include "config/protocol_configs.hpp"
 #include "dns/resolver.hpp"
+#include "server/authentication_filter.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/filter_chain.hpp"
 #include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
 #include "server/relay_policy.hpp"
@@ -67,9 +69,14 @@ struct Worker::State {
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
-    smtp::MessageFilter* filter = nullptr;       // egress pool, DKIM signing; shared by all workers
     // DNS for the inbound checks on this ring (c-ares, never a blocking lookup).
     std::unique_ptr<dns::Resolver> resolver;
+    // The inbound checks (SPF, Authentication-Results) ask this worker's
+    // resolver, so they are this worker's own filter; then the shared ones
+    // (egress pool, DKIM signing), so that a signature never covers our field.
+    std::optional<AuthenticationFilter> checks;
+    std::optional<FilterChain> chain;
+    smtp::MessageFilter* filter = nullptr;       // the chain
     std::vector<std::unique_ptr<io::Acceptor>> acceptors;
     WorkerListeners* listeners = nullptr;   // the worker's; closed when draining
     bool shutting_down = false;
@@ -94,11 +101,13 @@ struct Worker::State {
           tls(services.tls),
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
-          inflight(services.inflight),
-          filter(services.filter) {
+          inflight(services.inflight) {
         auto created = dns::Resolver::create(ring, config::resolver_options(config));
         if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
         resolver = std::move(created.value());
+        checks.emplace(inbound_settings(config), *resolver);
+        chain.emplace(std::vector<smtp::MessageFilter*>{&*checks, services.filter});
+        filter = &*chain;
         if (!services.api) return;
         injector.emplace(session_config, policy, spool, filter);
         api::InjectionLimits limits;

@@ -143,6 +143,12 @@ idle_timeout = "2m"
 max_message_rate = "600/min"
 max_connections = 18
 max_connections_per_ip = 19
+[inbound]
+authserv_id = "mx.example.org"
+check_trusted = true
+spf = "reject"
+spf_temperror = "tempfail"
+spf_helo = "always"
 [events]
 max_events = 5000
 retention = "1d"
