@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "config/config.hpp"
+#include "mail/header_block.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::server {
@@ -19,6 +20,17 @@ mail::AuthMethodResult spf_entry(const spf::Verdict& v, const std::string& prope
     mail::AuthMethodResult r{"spf", std::string(spf::result_name(v.result)), {}, {{property, value}}};
     if (v.result == spf::Result::kPermError || v.result == spf::Result::kTempError) r.reason = v.problem;
     return r;
+}
+
+// Where our field goes: right below the Received: field we wrote, so that
+// it stands above every trace field the message came with (RFC 8601 4.1)
+// and a stored message still starts with our Received: (the line local
+// delivery puts Return-Path and Delivered-To above).
+size_t after_own_received(std::string_view data) {
+    mail::HeaderReader reader(data.substr(0, mail::header_section_size(data)));
+    mail::HeaderField first;
+    if (reader.next(first) && mail::equals_nocase(first.name, "Received")) return first.raw.size();
+    return 0;
 }
 
 void log_spf(const smtp::AcceptedMessage& m, const spf::Verdict& v, const char* identity) {
@@ -97,7 +109,8 @@ io::Task<smtp::FilterVerdict> AuthenticationFilter::filter(smtp::AcceptedMessage
     }
     if (!context.refusal.accepted()) co_return context.refusal;
     if (!context.results.empty())
-        message.data.insert(0, mail::render_authentication_results(settings_.authserv_id, context.results));
+        message.data.insert(after_own_received(message.data),
+                            mail::render_authentication_results(settings_.authserv_id, context.results));
     message.envelope.body_size = message.data.size();
     co_return smtp::FilterVerdict{};
 }

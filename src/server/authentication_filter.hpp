@@ -2,8 +2,9 @@
 // mail from others (not authenticated, not from relay_networks, unless
 // [inbound] check_trusted), it removes the Authentication-Results fields
 // that claim our authserv-id (RFC 8601 5: forged), runs the checks (SPF
-// now: MAIL FROM, and HELO for the null sender or always), prepends one
-// Authentication-Results field with every check's result, and refuses the
+// now: MAIL FROM, and HELO for the null sender or always), adds one
+// Authentication-Results field with every check's result below our own
+// Received: field, and refuses the
 // message when a check's policy says so (SPF fail in reject mode: 550
 // 5.7.23, RFC 7372; a temperror with spf_temperror = "tempfail": 451 4.4.3).
 //
