@@ -31,6 +31,8 @@ $server_only || packages+=(
   # dkimpy (PyNaCl for Ed25519): the independent DKIM verifier of the signer tests and
   # the independent signer of the verifier fixtures (tests/unit/dkim/make_fixtures.py)
   python3-dkim python3-nacl
+  # the independent SPF implementation of tests/integration/test_spf.py (pyspf)
+  python3-spf
   # the reference Prometheus text parser for tests/integration/test_metrics.py
   python3-prometheus-client
   # a real milter for tests/integration/test_milter.py and tools/bench/milter-bench.sh

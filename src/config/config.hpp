@@ -349,6 +349,16 @@ struct ScreenConfig {
     bool screen_trusted = false;
 
     bool operator==(const ScreenConfig&) const = default;
+// [inbound]: checks of mail from others at the end of DATA, and the
+// Authentication-Results field with their results (docs/INBOUND.md).
+struct InboundConfig {
+    std::string authserv_id;              // "" = hostname
+    bool check_trusted = false;           // also relay_networks and AUTH clients
+    std::string spf = "tag";              // off, tag, reject
+    std::string spf_temperror = "accept"; // accept, tempfail
+    std::string spf_helo = "null_sender"; // null_sender, always
+
+    bool operator==(const InboundConfig&) const = default;
 };
 
 struct LogConfig {
@@ -417,6 +427,7 @@ struct Config {
     std::vector<MilterConfig> milters;
     HttpConfig http;
     ScreenConfig screen;
+    InboundConfig inbound;
     // [events]: the delivery event log and its sinks (docs/EVENTS.md).
     events::EventsOptions events;
     LogConfig log;

@@ -12,6 +12,7 @@
 #include "config/keys_dkim.hpp"
 #include "config/keys_egress.hpp"
 #include "config/keys_milter.hpp"
+#include "config/keys_inbound.hpp"
 #include "config/keys_events.hpp"
 #include "config/keys_screen.hpp"
 #include "config/keys_shaping.hpp"
@@ -278,6 +279,7 @@ std::vector<Key> build() {
     add_dkim_keys(t);
     add_egress_keys(t);
     add_milter_keys(t);
+    add_inbound_keys(t);
     add_http(t);
     add_screen_keys(t);
     add_events_keys(t);

@@ -1,7 +1,9 @@
 // Several smtp::MessageFilters run as one, in order (the SMTP driver takes
-// one): the egress pool step first, which removes X-Ringpost-Pool, then
-// the milters, then DKIM signing, whose signature must not cover a removed
-// field and must cover the fields a milter added. The first
+// one): each worker's inbound checks first (they add Authentication-Results
+// and may refuse), then the shared chain: the egress pool step, which
+// removes X-Ringpost-Pool, then the milters, then DKIM signing, whose
+// signature must not cover a removed field nor our own
+// Authentication-Results, and must cover the fields a milter added. The first
 // refusal ends the chain.
 #pragma once
 

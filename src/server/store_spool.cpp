@@ -1,12 +1,40 @@
 #include "server/store_spool.hpp"
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "delivery/engine.hpp"
 #include "store/commit_stage.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::server {
+namespace {
+
+// One line per message on disk, with what the filters found (spf=pass).
+void log_accepted(const mail::Envelope& env, const std::vector<std::pair<std::string, std::string>>& checks) {
+    std::string to;
+    size_t local = 0;
+    for (const auto& r : env.recipients) {
+        if (!to.empty()) to += ',';
+        to += r.address;
+        local += r.local ? 1 : 0;
+    }
+    const std::string from = env.sender.empty() ? std::string("<>") : env.sender;
+    std::vector<log::Field> fields{{"qid", env.queue_id},
+                                   {"from", from},
+                                   {"to", to},
+                                   {"rcpts", env.recipients.size()},
+                                   {"local", local},
+                                   {"size", env.body_size},
+                                   {"client", env.client_ip},
+                                   {"proto", env.protocol}};
+    for (const auto& [key, value] : checks) fields.push_back({key, value});
+    log::event(log::Level::kInfo, "accepted", fields);
+}
+
+}  // namespace
 
 void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(const Result<void>&)> done) {
     auto req = std::make_unique<store::AcceptRequest>();
@@ -17,24 +45,11 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(const 
     store::AcceptRequest* raw = req.get();
     // Runs on the commit thread, after the synced write: the log line says
     // "accepted" only for mail that is really on disk.
-    req->on_done = [raw, engine = engine_, done = std::move(done)](const Result<void>& result) {
+    req->on_done = [raw, engine = engine_, done = std::move(done),
+                    checks = std::move(message.log_fields)](const Result<void>& result) {
         auto& env = raw->envelope;
         if (result.ok()) {
-            std::string to;
-            size_t local = 0;
-            for (const auto& r : env.recipients) {
-                if (!to.empty()) to += ',';
-                to += r.address;
-                local += r.local ? 1 : 0;
-            }
-            log::info("accepted", {{"qid", env.queue_id},
-                                   {"from", env.sender.empty() ? std::string("<>") : env.sender},
-                                   {"to", to},
-                                   {"rcpts", env.recipients.size()},
-                                   {"local", local},
-                                   {"size", env.body_size},
-                                   {"client", env.client_ip},
-                                   {"proto", env.protocol}});
+            log_accepted(env, checks);
         } else {
             log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
         }

@@ -14,8 +14,10 @@
 #include "config/engine_config.hpp"
 #include "config/protocol_configs.hpp"
 #include "dns/resolver.hpp"
+#include "server/authentication_filter.hpp"
 #include "server/client_address.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/filter_chain.hpp"
 #include "server/server_metrics.hpp"
 #include "server/listener_protocol.hpp"
 #include "server/relay_policy.hpp"
@@ -70,11 +72,16 @@ struct Worker::State {
     bool starttls = false;
     smtp::Authenticator* smtp_auth = nullptr;   // AUTH on every SMTP listener (over TLS by default)
     smtp::InflightBudget* inflight = nullptr;    // shared by all workers
-    smtp::MessageFilter* filter = nullptr;       // egress pool, DKIM signing; shared by all workers
     // What the proxy_protocol listeners check before anything else.
     ProxyGate proxy_gate;
     // DNS for the inbound checks on this ring (c-ares, never a blocking lookup).
     std::unique_ptr<dns::Resolver> resolver;
+    // The inbound checks (SPF, Authentication-Results) ask this worker's
+    // resolver, so they are this worker's own filter; then the shared ones
+    // (egress pool, milters, DKIM signing), so that a signature never covers our field.
+    std::optional<AuthenticationFilter> checks;
+    std::optional<FilterChain> chain;
+    smtp::MessageFilter* filter = nullptr;       // the chain
     // Screening before the greeting ([screen]) on the listeners that
     // screen, for clients not in relay_networks unless screen_trusted.
     std::optional<Screener> screener;
@@ -108,7 +115,6 @@ struct Worker::State {
           starttls(services.tls && config.tls.starttls),
           smtp_auth(services.smtp_auth),
           inflight(services.inflight),
-          filter(services.filter),
           proxy_gate{&config.proxy_networks, &live},
           screen_smtp(config.smtp.screen),
           screen_submission(config.submission.screen),
@@ -118,6 +124,9 @@ struct Worker::State {
         auto created = dns::Resolver::create(ring, config::resolver_options(config));
         if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
         resolver = std::move(created.value());
+        checks.emplace(inbound_settings(config), *resolver);
+        chain.emplace(std::vector<smtp::MessageFilter*>{&*checks, services.filter});
+        filter = &*chain;
         screener.emplace(screen_settings(config), *resolver, live);
         if (!services.api) return;
         injector.emplace(session_config, policy, spool, filter);

@@ -61,7 +61,7 @@ struct WorkerServices {
     tls::ContextHolder* tls = nullptr;            // the server certificate; null = no TLS at all
     smtp::Authenticator* smtp_auth = nullptr;     // SMTP AUTH password checks; null = no AUTH
     smtp::InflightBudget* inflight = nullptr;     // message bytes in memory, all workers; null = no limit
-    smtp::MessageFilter* filter = nullptr;        // before each SMTP commit (egress pool, DKIM signing); null = none
+    smtp::MessageFilter* filter = nullptr;        // before each SMTP commit, after the worker's inbound checks (egress pool, DKIM signing); null = none
     const api::Services* api = nullptr;           // the HTTP API's shared services; null = no HTTP listeners
     RateLimiter* connection_rate = nullptr;       // per client address, the listeners that screen; null = none
     RateLimiter* message_rate = nullptr;          // MAIL FROMs per client address, the same; null = none

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "auth/outcome.hpp"
 #include "mail/envelope.hpp"
@@ -170,6 +172,8 @@ struct AcceptedMessage {
     mail::Envelope envelope;   // queue_id set; recipients classified local/remote
     std::string data;          // Received: header + message, CRLF line ends, unstuffed
     MessageOrigin origin;
+    // What filters found, for the "accepted" log line: {"spf", "pass"}.
+    std::vector<std::pair<std::string, std::string>> log_fields;
 };
 
 class Session {

@@ -216,6 +216,17 @@ MILTER = {
 }
 
 
+SPF = {
+    "ip": b"v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all",
+    "include": b"v=spf1 include:inc.example.org ~all",
+    "redirect": b"v=spf1 redirect=%{d2}.",
+    "mx_a_ptr": b"v=spf1 a/24//64 mx:%{d} ptr:example.org ?all",
+    "exists": b"v=spf1 exists:%{ir}.%{v}._spf.%{d2} -all exp=why.%{o}",
+    "explain": b"%{L} at %{c} via %{r} (%{t}): see %{P}%%%_%-",
+    "bad": b"v=spf1 a:%{x} ip4:1.2.3 redirect= exp=%(ir) -all.",
+}
+
+
 def main():
     for name, data in SMTP.items():
         with_header("smtp_session", name, data, options=(0x00, 0x0e, 0x1f, 0x41))
@@ -265,6 +276,8 @@ def main():
     }.items():
         write("sasl", name, data)
     dkim_seeds()
+    for name, data in SPF.items():
+        write("spf_record", name, data)
     write("config", "minimal", b'hostname = "mx.example.org"\ndata_dir = "/var/lib/ringpost"\n')
     write("config", "full", FULL_CONFIG)
     write("config", "bad", b'[smtp]\nmax_recipients = -1\nlisten = ["[::1]:25", "300.1.1.1:25"]\n[relay]\nnetworks = ["10.0.0.0/33"]\n')

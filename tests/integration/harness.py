@@ -919,19 +919,32 @@ def split_mailbox_message(data, sender, rcpt):
     return data[:pos], received, rest
 
 
-def split_received(data):
-    """data starts with a Received: header (possibly folded): returns (header bytes, rest)."""
-    if not data.startswith(b"Received: "):
-        raise AssertionError("expected a 'Received: ' header here:\n%r" % data[:300])
-    pos = 0
+def _field_end(data, pos, what):
+    """The end of the (possibly folded) header field that starts at data[pos]."""
     while True:
         e = data.find(b"\r\n", pos)
         if e < 0:
-            raise AssertionError("unterminated Received header: %r" % data[:500])
+            raise AssertionError("unterminated %s header: %r" % (what, data[:500]))
         pos = e + 2
         if pos >= len(data) or data[pos:pos + 1] not in (b" ", b"\t"):
-            break
-    return data[:pos], data[pos:]
+            return pos
+
+
+OWN_AUTH_RESULTS = b"Authentication-Results: " + HOSTNAME.encode() + b";"
+
+
+def split_received(data):
+    """data starts with a Received: header (possibly folded): returns (header bytes, rest).
+    The Authentication-Results field ringpost adds below its Received: to mail
+    from untrusted clients (docs/INBOUND.md; tests/integration/test_spf.py
+    checks it) is not part of `rest`, which is the message as it was sent."""
+    if not data.startswith(b"Received: "):
+        raise AssertionError("expected a 'Received: ' header here:\n%r" % data[:300])
+    pos = _field_end(data, 0, "Received")
+    rest = pos
+    if data.startswith(OWN_AUTH_RESULTS, rest):
+        rest = _field_end(data, rest, "Authentication-Results")
+    return data[:pos], data[rest:]
 
 
 def received_text(received):

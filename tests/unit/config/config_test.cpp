@@ -754,3 +754,26 @@ TEST_F(ConfigTest, EgressMistakesNameTheKey) {
 
 }  // namespace
 }  // namespace ringpost::config
+
+namespace ringpost::test {
+namespace {
+
+TEST(ConfigInbound, DefaultsAndEveryKey) {
+    const config::Config d = config::default_config();
+    EXPECT_EQ(d.inbound.authserv_id, "");   // the hostname
+    EXPECT_FALSE(d.inbound.check_trusted);
+    EXPECT_EQ(d.inbound.spf, "tag");
+    EXPECT_EQ(d.inbound.spf_temperror, "accept");
+    EXPECT_EQ(d.inbound.spf_helo, "null_sender");
+    const config::Config c = config::parse_config(kEveryKey, "every.toml");
+    EXPECT_EQ(c.inbound.authserv_id, "mx.example.org");
+    EXPECT_TRUE(c.inbound.check_trusted);
+    EXPECT_EQ(c.inbound.spf, "reject");
+    EXPECT_EQ(c.inbound.spf_temperror, "tempfail");
+    EXPECT_EQ(c.inbound.spf_helo, "always");
+    EXPECT_THROW(config::parse_config("[inbound]\nspf = \"strict\"\n", "t.toml"), config::ConfigError);
+    EXPECT_THROW(config::parse_config("[inbound]\nauthserv_id = \"mx example\"\n", "t.toml"), config::ConfigError);
+}
+
+}  // namespace
+}  // namespace ringpost::test

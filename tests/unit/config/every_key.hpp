@@ -173,6 +173,12 @@ dnsbl_timeout = "500ms"
 pregreet = "enforce"
 greet_wait = 0.3
 screen_trusted = true
+[inbound]
+authserv_id = "mx.example.org"
+check_trusted = true
+spf = "reject"
+spf_temperror = "tempfail"
+spf_helo = "always"
 [events]
 max_events = 5000
 retention = "1d"

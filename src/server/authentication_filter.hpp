@@ -1,0 +1,70 @@
+// The smtp::MessageFilter of the inbound checks (docs/INBOUND.md): for
+// mail from others (not authenticated, not from relay_networks, unless
+// [inbound] check_trusted), it removes the Authentication-Results fields
+// that claim our authserv-id (RFC 8601 5: forged), runs the checks (SPF
+// now: MAIL FROM, and HELO for the null sender or always), adds one
+// Authentication-Results field with every check's result below our own
+// Received: field, and refuses the
+// message when a check's policy says so (SPF fail in reject mode: 550
+// 5.7.23, RFC 7372; a temperror with spf_temperror = "tempfail": 451 4.4.3).
+//
+// One per worker, because the checks ask DNS through the worker's own
+// resolver on the worker's ring (a resolver is bound to one ring and is
+// not thread-safe); the worker puts it before the shared chain (egress
+// pools, DKIM signing), so that a signature never covers our own field.
+//
+// Other checks (DKIM verification, DMARC) add a step to filter(): each
+// reads the message and what earlier checks found in the CheckContext and
+// appends its results; DMARC, which needs SPF's and DKIM's, comes last.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mail/authentication_results.hpp"
+#include "smtp/message_filter.hpp"
+#include "spf/check_host.hpp"
+#include "spf/dns.hpp"
+
+namespace ringpost::config {
+struct Config;
+}
+namespace ringpost::dns {
+class Resolver;
+}
+
+namespace ringpost::server {
+
+struct InboundSettings {
+    std::string authserv_id;     // never empty: [inbound] authserv_id or the hostname
+    std::string hostname;        // %{r} of SPF explanations
+    bool check_trusted = false;
+    enum class Spf { kOff, kTag, kReject } spf = Spf::kTag;
+    bool spf_tempfail = false;   // temperror -> 451 4.4.3
+    bool spf_helo_always = false;
+};
+
+InboundSettings inbound_settings(const config::Config& config);
+
+// What the checks of one message found, in the order they ran.
+struct CheckContext {
+    std::vector<mail::AuthMethodResult> results;   // the Authentication-Results entries
+    spf::Verdict spf;                              // the MAIL FROM (or null sender's HELO) verdict
+    bool spf_checked = false;
+    smtp::FilterVerdict refusal;                   // a check's refusal (code 0: none)
+};
+
+class AuthenticationFilter final : public smtp::MessageFilter {
+public:
+    AuthenticationFilter(InboundSettings settings, dns::Resolver& resolver);
+    io::Task<smtp::FilterVerdict> filter(smtp::AcceptedMessage& message) override;
+
+private:
+    io::Task<void> check_spf(const smtp::AcceptedMessage& message, CheckContext& context);
+
+    InboundSettings settings_;
+    spf::ResolverDns dns_;
+};
+
+}  // namespace ringpost::server
