@@ -349,6 +349,8 @@ struct ScreenConfig {
     bool screen_trusted = false;
 
     bool operator==(const ScreenConfig&) const = default;
+};
+
 // [inbound]: checks of mail from others at the end of DATA, and the
 // Authentication-Results field with their results (docs/INBOUND.md).
 struct InboundConfig {
