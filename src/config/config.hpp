@@ -359,6 +359,8 @@ struct InboundConfig {
     std::string spf = "tag";              // off, tag, reject
     std::string spf_temperror = "accept"; // accept, tempfail
     std::string spf_helo = "null_sender"; // null_sender, always
+    std::string dkim = "tag";             // off, tag
+    std::string dmarc = "tag";            // off, tag, reject
 
     bool operator==(const InboundConfig&) const = default;
 };

@@ -64,6 +64,13 @@ void check_dkim_users(const Reader& r, const DkimConfig& dkim) {
     }
 }
 
+// DMARC decides from SPF's and DKIM's results: without one of them every
+// message would seem to fail it.
+void check_dmarc_inputs(const Reader& r, const Config& c) {
+    if (c.inbound.dmarc != "off" && (c.inbound.spf == "off" || c.inbound.dkim == "off"))
+        r.fail("inbound.dmarc", "needs inbound.spf and inbound.dkim on (DMARC decides from their results)");
+}
+
 // A PROXY header is believed only from proxy_networks: with none, every
 // connection to such a listener would be closed.
 void check_proxy_protocol(const Reader& r, const Config& c) {
@@ -84,6 +91,7 @@ void finish(const Reader& r, Config& c, const Given& given) {
     check_dkim_users(r, c.dkim);
     check_egress_names(r, c.egress);
     check_proxy_protocol(r, c);
+    check_dmarc_inputs(r, c);
     const bool admin_socket_set = given.count("admin_socket") > 0;
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
     // sun_path is 108 bytes on Linux; a longer path fails only at bind time,

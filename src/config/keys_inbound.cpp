@@ -34,6 +34,13 @@ void add_inbound_keys(std::vector<Key>& t) {
     t.push_back(choice("inbound.spf_helo",
                        "when the HELO name is checked too: null_sender (MAIL FROM:<>, RFC 7208 2.3), always",
                        RP_FIELD(inbound.spf_helo), {"null_sender", "always"}));
+    t.push_back(choice("inbound.dkim",
+                       "DKIM verification (RFC 6376) of every signature: off, tag (Authentication-Results)",
+                       RP_FIELD(inbound.dkim), {"off", "tag"}));
+    t.push_back(choice("inbound.dmarc",
+                       "DMARC (RFC 7489): off, tag (Authentication-Results), reject (a failure whose policy, "
+                       "after pct=, is reject gets 550 5.7.1); needs spf and dkim on",
+                       RP_FIELD(inbound.dmarc), {"off", "tag", "reject"}));
 }
 
 }  // namespace ringpost::config

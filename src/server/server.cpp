@@ -167,7 +167,7 @@ Result<void> Server::start() {
     if (auto r = pushers_.start(); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_,      &api_services_,
-                                  &connection_rate_, &message_rate_};
+                                  &connection_rate_, &message_rate_, &pool_};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

@@ -124,7 +124,7 @@ struct Worker::State {
         auto created = dns::Resolver::create(ring, config::resolver_options(config));
         if (!created) throw std::runtime_error("DNS resolver: " + created.error().message);
         resolver = std::move(created.value());
-        checks.emplace(inbound_settings(config), *resolver);
+        checks.emplace(inbound_settings(config), *resolver, services.check_pool);
         chain.emplace(std::vector<smtp::MessageFilter*>{&*checks, services.filter});
         filter = &*chain;
         screener.emplace(screen_settings(config), *resolver, live);

@@ -29,6 +29,9 @@ class Backend;
 namespace ringpost::tls {
 class ContextHolder;
 }
+namespace ringpost::io {
+class BlockingPool;
+}
 namespace ringpost::api {
 struct Services;
 }
@@ -65,6 +68,7 @@ struct WorkerServices {
     const api::Services* api = nullptr;           // the HTTP API's shared services; null = no HTTP listeners
     RateLimiter* connection_rate = nullptr;       // per client address, the listeners that screen; null = none
     RateLimiter* message_rate = nullptr;          // MAIL FROMs per client address, the same; null = none
+    io::BlockingPool* check_pool = nullptr;       // DKIM verification's CPU work; null = on the ring
 };
 
 class Worker {

@@ -765,12 +765,21 @@ TEST(ConfigInbound, DefaultsAndEveryKey) {
     EXPECT_EQ(d.inbound.spf, "tag");
     EXPECT_EQ(d.inbound.spf_temperror, "accept");
     EXPECT_EQ(d.inbound.spf_helo, "null_sender");
+    EXPECT_EQ(d.inbound.dkim, "tag");
+    EXPECT_EQ(d.inbound.dmarc, "tag");
     const config::Config c = config::parse_config(kEveryKey, "every.toml");
     EXPECT_EQ(c.inbound.authserv_id, "mx.example.org");
     EXPECT_TRUE(c.inbound.check_trusted);
     EXPECT_EQ(c.inbound.spf, "reject");
     EXPECT_EQ(c.inbound.spf_temperror, "tempfail");
     EXPECT_EQ(c.inbound.spf_helo, "always");
+    EXPECT_EQ(c.inbound.dkim, "off");
+    EXPECT_EQ(c.inbound.dmarc, "off");
+    EXPECT_EQ(config::parse_config("[inbound]\ndmarc = \"reject\"\n", "t.toml").inbound.dmarc, "reject");
+    EXPECT_THROW(config::parse_config("[inbound]\ndmarc = \"quarantine\"\n", "t.toml"), config::ConfigError);
+    // DMARC decides from SPF's and DKIM's results.
+    EXPECT_THROW(config::parse_config("[inbound]\ndkim = \"off\"\n", "t.toml"), config::ConfigError);
+    EXPECT_EQ(config::parse_config("[inbound]\ndkim = \"off\"\ndmarc = \"off\"\n", "t.toml").inbound.dkim, "off");
     EXPECT_THROW(config::parse_config("[inbound]\nspf = \"strict\"\n", "t.toml"), config::ConfigError);
     EXPECT_THROW(config::parse_config("[inbound]\nauthserv_id = \"mx example\"\n", "t.toml"), config::ConfigError);
 }

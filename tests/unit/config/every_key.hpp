@@ -179,6 +179,8 @@ check_trusted = true
 spf = "reject"
 spf_temperror = "tempfail"
 spf_helo = "always"
+dkim = "off"
+dmarc = "off"
 [events]
 max_events = 5000
 retention = "1d"

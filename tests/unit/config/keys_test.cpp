@@ -86,7 +86,8 @@ TEST(ConfigKeys, EveryKeyReadsWhatItWrites) {
             // Keys that need another: tls.cert and tls.key only go
             // together; a dkim.users domain must have keys; egress pools
             // name sources, and the other egress keys name pools; a
-            // proxy_protocol listener needs proxy_networks (top-level, so first).
+            // proxy_protocol listener needs proxy_networks (top-level, so first);
+            // inbound.dkim off needs DMARC off too.
             if (key.name.ends_with(".proxy_protocol")) {
                 back = parse_config(one_key_file(*find_key("proxy_networks"), c) + file, "one.toml");
                 EXPECT_EQ(key.write(back), key.write(c)) << file;
@@ -94,6 +95,7 @@ TEST(ConfigKeys, EveryKeyReadsWhatItWrites) {
             }
             std::string partner = key.name == "tls.cert" ? "key = \"k\"\n" : "cert = \"c\"\n";
             if (key.name == "dkim.users") partner = "[dkim.domains]\n\"example.org\" = [\"s\"]\n";
+            if (key.name == "inbound.dkim") partner = "dmarc = \"off\"\n";
             if (key.name.starts_with("egress.")) {
                 partner = one_key_file(*find_key("egress.sources"), c);
                 if (key.name != "egress.pools") partner += one_key_file(*find_key("egress.pools"), c);
