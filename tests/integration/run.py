@@ -117,6 +117,7 @@ def run_parallel(args):
     pending = list(modules)
     running = {}          # Popen -> (module, start time, output file, port slot)
     results = []          # (module, seconds, returncode)
+    failed_output = {}    # module -> its output, printed again at the end
     t0 = time.monotonic()
     try:
         while pending or running:
@@ -134,7 +135,10 @@ def run_parallel(args):
                 out.seek(0)
                 sys.stdout.write("===== %s (%.1fs, %s)\n" % (m, took, "ok" if proc.returncode == 0 else
                                                               "FAILED rc=%d" % proc.returncode))
-                sys.stdout.write(out.read().decode("utf-8", "replace"))
+                text = out.read().decode("utf-8", "replace")
+                sys.stdout.write(text)
+                if proc.returncode != 0:
+                    failed_output[m] = text
                 sys.stdout.flush()
                 out.close()
                 results.append((m, took, proc.returncode))
@@ -147,6 +151,12 @@ def run_parallel(args):
     for m, took, rc in sorted(results, key=lambda r: -r[1]):
         print("  %7.1fs  %s%s" % (took, m, "" if rc == 0 else "  FAILED"))
     failed = [m for m, _, rc in results if rc != 0]
+    # Again at the end: a CI log often keeps only its last lines, and the
+    # traceback is what one needs from a failed run.
+    for m in failed:
+        lines = failed_output.get(m, "").splitlines()
+        print("===== %s failed; the last %d lines of its output again:" % (m, min(len(lines), 60)))
+        print("\n".join(lines[-60:]))
     print("integration suite took %.1fs with -j %d; %d modules, %d failed%s" %
           (time.monotonic() - t0, args.jobs, len(results), len(failed),
            (": " + " ".join(failed)) if failed else ""))

@@ -42,6 +42,15 @@ TEST(AuthenticationResults, QuotesWhatIsNotAToken) {
               "Authentication-Results: id;\r\n\tspf=fail smtp.mailfrom=\"odd local\"@example.org smtp.helo=\"[192.0.2.1]\"\r\n");
 }
 
+// A DKIM b= prefix is base64: "/" is an RFC 2045 tspecial, so such a prefix
+// is quoted while one of letters, digits and "+" stays a bare token.
+TEST(AuthenticationResults, QuotesABase64PrefixWithASlash) {
+    AuthMethodResult slash{"dkim", "pass", "", {{"header.b", "ab/cd+ef"}}};
+    AuthMethodResult plain{"dkim", "pass", "", {{"header.b", "abcd+efg"}}};
+    EXPECT_EQ(render_authentication_results("id", {slash, plain}),
+              "Authentication-Results: id;\r\n\tdkim=pass header.b=\"ab/cd+ef\";\r\n\tdkim=pass header.b=abcd+efg\r\n");
+}
+
 TEST(AuthenticationResults, AuthservIdSkipsComments) {
     EXPECT_EQ(authserv_id_of(" mx.example.net; spf=pass"), "mx.example.net");
     EXPECT_EQ(authserv_id_of(" (forged?) MX.Example.NET (x) ;spf=pass"), "MX.Example.NET");
