@@ -94,6 +94,10 @@ class AdminTest(ServerTestCase):
         mids = [mid for mid, _ in srv.mailbox_list("adm1@localhost")]
         self.assertEqual(len(mids), 2)
         running = self.snapshot(srv, [q3], mids)
+        # The harness's own admin-socket client (fixtures use it) sees what the CLI prints.
+        self.assertEqual(srv.admin("queue", "list", check=0).stdout, running["queue list"])
+        self.assertEqual(srv.admin("mailbox", "show", "adm1@localhost", mids[0], check=0).stdout,
+                         running["mailbox show " + mids[0]])
         self.check_json(srv, q3, mids)   # through the admin socket
 
         srv.stop()

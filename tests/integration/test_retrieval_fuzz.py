@@ -48,6 +48,14 @@ SECONDS = float(os.environ.get("RINGPOST_FUZZ_SECONDS", "16"))
 MESSAGES = 5
 MAX_BAD_COMMANDS = 200     # server setting: fewer reconnections, and the limit is still reached now and then
 REPLY_TIMEOUT = 3.0        # seconds for a reply that must come
+SETUP_TIMEOUT = 15.0       # connect and log in (password hashing is slow under ASan on a busy machine)
+
+
+def fuzz_timeouts(c):
+    """After the setup: a fuzzed command's reply must come within REPLY_TIMEOUT."""
+    c.timeout = REPLY_TIMEOUT
+    c.sock.settimeout(REPLY_TIMEOUT)
+    return c
 STALL_PROBE = 0.4          # seconds of silence before an IMAP sync is sent again
 STALL_WINDOW = 0.15        # seconds to listen after an input the server rightly waits on
 MAX_LITERAL = 64 * 1024 * 1024   # src/imap/command_reader.hpp ReaderLimits::max_literal
@@ -499,12 +507,12 @@ class ImapFuzz(Fuzz):
     def connect(self):
         self.close()
         self.connections += 1
-        c = RawImap(self.srv.imap_port, timeout=REPLY_TIMEOUT)
+        c = RawImap(self.srv.imap_port, timeout=SETUP_TIMEOUT)
         if self.phase != "imap-prelogin":
             c.login(USER, PASSWORD)
             if self.phase == "imap-selected":
                 c.ok("SELECT INBOX")
-        self.conn = c
+        self.conn = fuzz_timeouts(c)
         self.z = 0
         self.bads = 0          # BAD replies on this connection (the server hangs up at max_bad_commands)
 
@@ -603,7 +611,7 @@ class Pop3Fuzz(Fuzz):
         self.connections += 1
         deadline = time.monotonic() + 3
         while True:
-            c = RawPop3(self.srv.pop3_port, timeout=REPLY_TIMEOUT)
+            c = RawPop3(self.srv.pop3_port, timeout=SETUP_TIMEOUT)
             if self.phase == "pop3-prelogin":
                 break
             c.ok("USER " + USER)
@@ -615,7 +623,7 @@ class Pop3Fuzz(Fuzz):
                 raise AssertionError("POP3 login for the fuzz session: %r (the maildrop lock of a closed "
                                      "session should be released at once)" % r)
             time.sleep(0.05)
-        self.conn = c
+        self.conn = fuzz_timeouts(c)
         self.errs = 0          # -ERR replies on this connection (the server hangs up at max_bad_commands)
 
     def capa_reference(self):

@@ -65,13 +65,13 @@ class ServiceLimitsTest(ServerTestCase):
         self.assertReply(c.read_reply(), 421, "4.7.0", client=c, msg="SMTP over its max_connections")
 
         # Users from another address still get in.
-        imap = RawImap(srv.imap_port, timeout=5, source="127.0.0.3")
+        imap = RawImap(srv.imap_port, timeout=15, source="127.0.0.3")
         self.addCleanup(imap.close)
         self.assertTrue(imap.greeting.raw.startswith(b"* OK"), "IMAP greeting with SMTP full: %r" % imap.greeting)
         imap.login(USER, PASSWORD)
         imap.ok("SELECT INBOX")
 
-        pop = RawPop3(srv.pop3_port, timeout=5, source="127.0.0.3")
+        pop = RawPop3(srv.pop3_port, timeout=15, source="127.0.0.3")
         self.addCleanup(pop.close)
         self.assertTrue(pop.greeting.startswith(b"+OK"), "POP3 greeting with SMTP full: %r" % pop.greeting)
         pop.login(USER, PASSWORD)
