@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "mail/eight_bit_downgrade.hpp"
+#include "mail/esmtp_parameters.hpp"
 
 namespace ringpost::delivery {
 namespace {
@@ -100,22 +101,6 @@ std::string Diagnostic::to_string() const {
         s += text;
     }
     return s;
-}
-
-std::string xtext_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (c < 33 || c > 126 || c == '+' || c == '=') {
-            out += '+';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
 }
 
 ClientSession::ClientSession(ClientConfig config) : config_(std::move(config)) {
@@ -564,16 +549,10 @@ bool ClientSession::downgrade_body() {
 void ClientSession::send_mail() {
     std::string cmd = "MAIL FROM:<" + tx_.sender + ">";
     if (caps_.has(kExtSize)) cmd += " SIZE=" + std::to_string(tx_.body.size());
-    if (tx_.body_type == mail::BodyType::kBinaryMime) {
-        cmd += " BODY=BINARYMIME";
-    } else if (tx_.body_type == mail::BodyType::k8BitMime) {
-        cmd += " BODY=8BITMIME";   // offered: begin() converted the body otherwise
-    }
-    if (tx_.smtputf8) cmd += " SMTPUTF8";
+    // BODY=8BITMIME is offered: begin() converted the body otherwise.
+    for (const std::string& p : mail::body_parameters(tx_.body_type, tx_.smtputf8)) cmd += " " + p;
     if (caps_.has(kExtDsn)) {
-        if (tx_.ret == mail::DsnRet::kFull) cmd += " RET=FULL";
-        if (tx_.ret == mail::DsnRet::kHeaders) cmd += " RET=HDRS";
-        if (!tx_.envid.empty()) cmd += " ENVID=" + xtext_encode(tx_.envid);
+        for (const std::string& p : mail::dsn_mail_parameters(tx_.ret, tx_.envid)) cmd += " " + p;
     }
     send(cmd, Expect::kMail);
 }
@@ -582,30 +561,7 @@ void ClientSession::send_rcpt(size_t k) {
     const ClientRecipient& r = tx_.recipients[sendable_[k]];
     std::string cmd = "RCPT TO:<" + r.address + ">";
     if (caps_.has(kExtDsn)) {
-        if (r.notify & mail::kNotifyNever) {
-            cmd += " NOTIFY=NEVER";
-        } else if (r.notify != 0) {
-            cmd += " NOTIFY=";
-            bool first = true;
-            auto add = [&](uint8_t bit, const char* name) {
-                if (!(r.notify & bit)) return;
-                if (!first) cmd += ',';
-                cmd += name;
-                first = false;
-            };
-            add(mail::kNotifySuccess, "SUCCESS");
-            add(mail::kNotifyFailure, "FAILURE");
-            add(mail::kNotifyDelay, "DELAY");
-        }
-        if (!r.orcpt.empty()) {
-            // Stored decoded as "type;address"; only the address is xtext.
-            size_t semi = r.orcpt.find(';');
-            if (semi == std::string::npos) {
-                cmd += " ORCPT=rfc822;" + xtext_encode(r.orcpt);
-            } else {
-                cmd += " ORCPT=" + r.orcpt.substr(0, semi) + ";" + xtext_encode(std::string_view(r.orcpt).substr(semi + 1));
-            }
-        }
+        for (const std::string& p : mail::dsn_rcpt_parameters(r.notify, r.orcpt)) cmd += " " + p;
     }
     send(cmd, Expect::kRcpt);
 }

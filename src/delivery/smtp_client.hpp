@@ -236,7 +236,4 @@ private:
     bool mail_after_rset_ = false;     // not pipelined: MAIL goes out once RSET is answered
 };
 
-// RFC 3461 4 xtext for ENVID and ORCPT values.
-std::string xtext_encode(std::string_view s);
-
 }  // namespace ringpost::delivery

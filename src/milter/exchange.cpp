@@ -1,6 +1,7 @@
 // A message's milter conversation; see exchange.hpp.
 #include "milter/exchange.hpp"
 
+#include "mail/esmtp_parameters.hpp"
 #include "mail/header_block.hpp"
 #include "milter/protocol.hpp"
 
@@ -59,12 +60,17 @@ bool Exchange::write_stage(std::string& out) {
     switch (stage_) {
     case Stage::kConnect:
         if (!send(kNoConnect, kNoReplyConnect)) return false;
-        put_macros(out, cmd::kConnect, {{"j", t_.hostname}, {"{daemon_name}", "ringpost"},
-                                        {"{client_addr}", e.client_ip}, {"{client_name}", "unknown"}});
-        put_connect(out, "unknown", e.client_ip, 0);
+        put_macros(out, cmd::kConnect, {{"j", t_.hostname}, {"{daemon_name}", "ringpost"}, {"v", "ringpost"},
+                                        {"{client_addr}", e.client_ip}, {"{client_port}", std::to_string(t_.client_port)},
+                                        {"{client_name}", "unknown"}});
+        put_connect(out, "unknown", e.client_ip, t_.client_port);
         break;
     case Stage::kHelo:
         if (!send(kNoHelo, kNoReplyHelo)) return false;
+        // Postfix's milter_helo_macros: the TLS of the session, known by HELO.
+        if (!t_.tls_version.empty())
+            put_macros(out, cmd::kHelo, {{"{tls_version}", t_.tls_version}, {"{cipher}", t_.tls_cipher},
+                                         {"{cipher_bits}", std::to_string(t_.tls_cipher_bits)}});
         put_helo(out, e.helo);
         break;
     case Stage::kMail: {
@@ -72,14 +78,22 @@ bool Exchange::write_stage(std::string& out) {
         Macros m = {{"i", e.queue_id}, {"{mail_addr}", e.sender}};
         if (!t_.auth_user.empty()) m.emplace_back("{auth_authen}", t_.auth_user);
         put_macros(out, cmd::kMail, m);
-        put_mail(out, e.sender, {});
+        // The client's parameters as the envelope kept them (SIZE is not kept).
+        std::vector<std::string> args = mail::body_parameters(e.body_type, e.smtputf8);
+        for (std::string& p : mail::dsn_mail_parameters(e.ret, e.envid)) args.push_back(std::move(p));
+        put_mail(out, e.sender, args);
         break;
     }
-    case Stage::kRcpt:
+    case Stage::kRcpt: {
         if (item_ >= e.recipients.size() || !send(kNoRcpt, kNoReplyRcpt)) return false;
-        put_macros(out, cmd::kRcpt, {{"{rcpt_addr}", e.recipients[item_].address}});
-        put_rcpt(out, e.recipients[item_].address, {});
+        const mail::Recipient& r = e.recipients[item_];
+        const size_t at = r.address.rfind('@');
+        put_macros(out, cmd::kRcpt, {{"{rcpt_addr}", r.address},
+                                     {"{rcpt_host}", at == std::string::npos ? "" : r.address.substr(at + 1)},
+                                     {"{rcpt_mailer}", r.local ? "local" : "smtp"}});
+        put_rcpt(out, r.address, mail::dsn_rcpt_parameters(r.notify, r.orcpt));
         break;
+    }
     case Stage::kData:
         if (!send(kNoData, kNoReplyData)) return false;
         put_macros(out, cmd::kData, {{"i", e.queue_id}});

@@ -26,6 +26,10 @@ struct Transaction {
     std::string_view data;                      // the message as stored (Received: first), CRLF
     std::string hostname;                       // ours: macro j
     std::string auth_user;                      // {auth_authen}; "" = not authenticated
+    uint16_t client_port = 0;                   // in SMFIC_CONNECT and {client_port}
+    std::string tls_version;                    // {tls_version}; "" = not encrypted
+    std::string tls_cipher;                     // {cipher}
+    int tls_cipher_bits = 0;                    // {cipher_bits}
 };
 
 enum class Verdict { kAccept, kReject, kTempfail, kDiscard };

@@ -89,7 +89,9 @@ io::Task<smtp::FilterVerdict> MilterFilter::filter(smtp::AcceptedMessage& messag
 
 io::Task<smtp::FilterVerdict> MilterFilter::run_one(size_t index, smtp::AcceptedMessage& message) {
     const Milter& m = milters_[index];
-    milter::Transaction t{&message.envelope, message.data, hostname_, message.origin.auth_user};
+    const smtp::MessageOrigin& o = message.origin;
+    milter::Transaction t{&message.envelope, message.data, hostname_, o.auth_user, o.client_port,
+                          o.tls_version, o.tls_cipher, o.tls_cipher_bits};
     auto conversing = converse(index, t);
     Result<milter::Outcome> outcome = co_await std::move(conversing);
     if (!outcome) co_return failed(m, message, outcome.error());

@@ -838,6 +838,12 @@ AcceptedMessage Session::take_message() {
     m.origin.auth_user = s.client.auth_user;
     m.origin.relay_allowed = s.client.relay_allowed;
     m.origin.submission = s.config.submission;
+    m.origin.client_port = s.client.port;
+    if (s.client.tls) {
+        m.origin.tls_version = s.client.tls_version;
+        m.origin.tls_cipher = s.client.tls_cipher;
+        m.origin.tls_cipher_bits = s.client.tls_cipher_bits;
+    }
     return m;
 }
 

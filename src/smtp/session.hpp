@@ -165,6 +165,11 @@ struct MessageOrigin {
     std::string auth_user;      // the login (lower-cased) when authenticated
     bool relay_allowed = false; // the client is in relay_networks
     bool submission = false;    // it came in on a submission listener (RFC 6409)
+    // The connection, for content filters (milter macros).
+    uint16_t client_port = 0;
+    std::string tls_version;    // "" = not encrypted
+    std::string tls_cipher;
+    int tls_cipher_bits = 0;
 };
 
 // A complete message ready for the spool.

@@ -79,7 +79,10 @@ void converse(const std::vector<Reply>& replies) {
     env.recipients.emplace_back();
     env.recipients.back().address = "b@example.net";
     std::string data = "Received: by mx\r\nSubject: s\r\nX-A: 1\r\n\r\nbody\r\n";
-    Transaction t{&env, data, "mx.example", ""};
+    Transaction t;
+    t.envelope = &env;
+    t.data = data;
+    t.hostname = "mx.example";
     Exchange ex(t, kNoConnect | kNoHelo | kNoMail | kNoRcpt | kNoData | kNoHeaders | kNoEndOfHeaders | kNoBody);
     std::string out;
     ex.write(out);

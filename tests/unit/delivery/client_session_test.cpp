@@ -627,11 +627,6 @@ TEST(ClientSession, RefusedStartTlsContinuesInPlainText) {
     EXPECT_FALSE(h.s.tls_active());
 }
 
-TEST(ClientSession, XtextEncoding) {
-    EXPECT_EQ(xtext_encode("a+b=c d\x01\xc3\xa9"), "a+2Bb+3Dc+20d+01+C3+A9");
-    EXPECT_EQ(xtext_encode("plain"), "plain");
-}
-
 // --- STARTTLS by policy (tls_policy.hpp): the session's side of the decision table ---
 
 namespace {

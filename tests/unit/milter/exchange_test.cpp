@@ -77,6 +77,33 @@ TEST_F(ExchangeTest, EveryStepAnsweredInOrder) {
     EXPECT_EQ(ex.outcome().verdict, Verdict::kAccept);
 }
 
+TEST_F(ExchangeTest, TlsMacrosAtHeloAndEsmtpParametersReplayed) {
+    t.client_port = 40000;
+    t.tls_version = "TLSv1.3";
+    t.tls_cipher = "TLS_AES_256_GCM_SHA384";
+    t.tls_cipher_bits = 256;
+    env.body_type = mail::BodyType::k8BitMime;
+    env.ret = mail::DsnRet::kHeaders;
+    env.envid = "env 1";
+    env.recipients[0].notify = mail::kNotifySuccess | mail::kNotifyFailure;
+    env.recipients[0].orcpt = "rfc822;b@example.net";
+    env.recipients[1].local = true;
+    Exchange ex(t, kNoReplyConnect | kNoReplyHelo | kNoReplyMail | kNoReplyRcpt | kNoReplyData | kNoReplyHeader |
+                       kNoReplyEndOfHeaders | kNoReplyBody);
+    std::string out;
+    ex.write(out);
+    // A macro packet for HELO now: connect, helo macros, helo, ...
+    EXPECT_EQ(codes(out), "DCCDHHDMMDRRDRRDTTLLNBDEE");
+    auto has = [&](std::string_view bytes) { return out.find(bytes) != std::string::npos; };
+    EXPECT_TRUE(has(std::string("{tls_version}\0TLSv1.3\0{cipher}\0TLS_AES_256_GCM_SHA384\0{cipher_bits}\0" "256\0", 70)));
+    EXPECT_TRUE(has(std::string("{client_port}\0" "40000\0", 20)));
+    EXPECT_TRUE(has(std::string("4\x9c\x40" "192.0.2.1\0", 13))) << "the port in SMFIC_CONNECT";
+    EXPECT_TRUE(has(std::string("<a@example.org>\0BODY=8BITMIME\0RET=HDRS\0ENVID=env+201\0", 53)));
+    EXPECT_TRUE(has(std::string("<b@example.net>\0NOTIFY=SUCCESS,FAILURE\0ORCPT=rfc822;b@example.net\0", 66)));
+    EXPECT_TRUE(has(std::string("{rcpt_host}\0example.net\0{rcpt_mailer}\0smtp\0", 43)));
+    EXPECT_TRUE(has(std::string("{rcpt_mailer}\0local\0", 20)));
+}
+
 TEST_F(ExchangeTest, NoReplyStepsGoOutInOneBurst) {
     // What rspamd asks for: no replies before the end of the body.
     const uint32_t nr = kNoReplyConnect | kNoReplyHelo | kNoReplyMail | kNoReplyRcpt | kNoReplyData |
