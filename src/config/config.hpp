@@ -361,6 +361,7 @@ struct InboundConfig {
     std::string spf_helo = "null_sender"; // null_sender, always
     std::string dkim = "tag";             // off, tag
     std::string dmarc = "tag";            // off, tag, reject
+    std::string dmarc_quarantine = "tag"; // tag, junk (local recipients' copies into Junk)
 
     bool operator==(const InboundConfig&) const = default;
 };

@@ -41,6 +41,11 @@ void add_inbound_keys(std::vector<Key>& t) {
                        "DMARC (RFC 7489): off, tag (Authentication-Results), reject (a failure whose policy, "
                        "after pct=, is reject gets 550 5.7.1); needs spf and dkim on",
                        RP_FIELD(inbound.dmarc), {"off", "tag", "reject"}));
+    t.push_back(choice("inbound.dmarc_quarantine",
+                       "a DMARC failure whose policy, after pct=, is quarantine (or reject, when not refused): "
+                       "tag (Authentication-Results only), junk (local recipients get it in their Junk mailbox); "
+                       "nothing while dmarc is off",
+                       RP_FIELD(inbound.dmarc_quarantine), {"tag", "junk"}));
 }
 
 }  // namespace ringpost::config

@@ -10,7 +10,11 @@ DeliveryCounters::DeliveryCounters()
           {"result", "site", "class"})),
       dsns_(metrics::global().counter("ringpost_dsn_generated_total",
                                       "delivery status notifications spooled, by action (failed, delayed, ...)",
-                                      {"action"})) {}
+                                      {"action"})),
+      junk_(metrics::global()
+                .counter("ringpost_local_junk_total",
+                         "local deliveries filed into the user's junk mailbox (DMARC quarantine)")
+                .with({})) {}
 
 metrics::Counter& DeliveryCounters::child(metrics::CounterFamily& family,
                                           std::initializer_list<std::string_view> values) {

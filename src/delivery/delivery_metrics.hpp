@@ -20,12 +20,16 @@ public:
     void delivery(std::string_view result, std::string_view site, std::string_view bounce_class);
     // action: the DSN's Action (failed, delayed, delivered, relayed, expanded).
     void dsn(std::string_view action);
+    // A local delivery filed into the user's junk mailbox (a DMARC
+    // quarantine, [inbound] dmarc_quarantine = "junk").
+    void junk() { junk_.inc(); }
 
 private:
     metrics::Counter& child(metrics::CounterFamily& family, std::initializer_list<std::string_view> values);
 
     metrics::CounterFamily& deliveries_;
     metrics::CounterFamily& dsns_;
+    metrics::Counter junk_;
     // Label values joined by '\0' -> the child; grows with the sites seen.
     std::unordered_map<std::string, metrics::Counter> cache_;
 };

@@ -35,9 +35,12 @@ const char* result_name(mail::RcptState s) {
 
 // tls=none: plain text; tls=TLSv1.3 tls_cipher=... : encrypted;
 // no tls= field: no server was reached (or local delivery).
-void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t delay) {
-    std::vector<log::Field> fields{{"qid", qid}, {"rcpt", l.rcpt}, {"result", l.result}, {"relay", l.relay},
-                                   {"dsn", l.dsn}};
+// folder=: the mailbox of a local delivery (INBOX, or Junk for a DMARC
+// quarantine).
+void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t delay, std::string_view folder) {
+    std::vector<log::Field> fields{{"qid", qid}, {"rcpt", l.rcpt}, {"result", l.result}, {"relay", l.relay}};
+    if (!folder.empty()) fields.push_back({"folder", folder});
+    fields.push_back({"dsn", l.dsn});
     // class=: why a deferral or failure happened (bounce_class.hpp).
     if (!l.bounce_class.empty()) fields.push_back({"class", l.bounce_class});
     fields.push_back({"reply", l.reply});
@@ -68,8 +71,8 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req,
     for (const auto& r : m.results) {
         if (r.index >= req.envelope.recipients.size()) continue;
         const auto& after = req.envelope.recipients[r.index];
-        if (r.local_delivery) out.local_users.push_back(after.address);
         DeliveryLogLine l;
+        l.index = r.index;
         l.rcpt = after.address;
         l.result = r.local_delivery ? "delivered" : result_name(after.state);
         l.relay = m.relays[r.index];
@@ -88,6 +91,14 @@ PendingOutcome log_lines_of(const InFlight& m, const store::OutcomeRequest& req,
         out.lines.push_back(std::move(l));
     }
     return out;
+}
+
+// The mailbox the commit thread filed recipient `index` into; "" if it
+// was not delivered locally.
+std::string_view filed_into(const store::OutcomeRequest& req, size_t index) {
+    for (size_t k = 0; k < req.local_deliveries.size() && k < req.mailboxes.size(); ++k)
+        if (req.local_deliveries[k] == index) return req.mailboxes[k];
+    return {};
 }
 
 }  // namespace
@@ -336,7 +347,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
         return;
     }
 
-    // Local recipients: delivered into their INBOX by the outcome write
+    // Local recipients: delivered into their INBOX (or Junk) by the outcome write
     // itself. Remote ones: grouped by domain into jobs.
     std::vector<std::pair<std::string, std::vector<size_t>>> groups;
     for (size_t i = 0; i < env.recipients.size(); ++i) {
@@ -420,13 +431,15 @@ void DeliveryEngine::Impl::outcome_written(const PendingOutcome& p, const Result
     const std::string& qid = p.message->envelope.queue_id;
     if (result.ok()) {
         for (const auto& l : p.lines) {
-            log_delivery(qid, l, p.delay);
+            const std::string_view folder = filed_into(*p.request, l.index);
+            log_delivery(qid, l, p.delay, folder);
             count_result(l.result);
             counters.delivery(l.result, l.site, l.bounce_class);
+            if (folder.empty()) continue;
+            if (p.request->envelope.local_folder == mail::LocalFolder::kJunk) counters.junk();
+            if (config.on_local_delivery) config.on_local_delivery(l.rcpt, std::string(folder));
         }
         if (!p.still_pending) log::info("removed", {{"qid", qid}});
-        if (config.on_local_delivery)
-            for (const auto& u : p.local_users) config.on_local_delivery(u);
         messages_done.fetch_add(1, std::memory_order_relaxed);
     } else if (result.error().code == store::kOutcomeGone) {
         log::info("outcome_dropped", {{"qid", qid}, {"reason", result.error().message}});

@@ -84,8 +84,9 @@ struct EngineConfig {
     // go to their mailbox).
     std::function<bool(std::string_view address)> is_local;
     // Called on the commit thread, once the outcome is durable, for each
-    // recipient delivered into a local mailbox (IMAP sessions hear of it).
-    std::function<void(const std::string& user)> on_local_delivery;
+    // recipient delivered into a local mailbox ("INBOX", or the user's junk
+    // mailbox), so that IMAP sessions hear of it.
+    std::function<void(const std::string& user, const std::string& mailbox)> on_local_delivery;
     // The event log is on (store::EventLog::enabled): outcomes carry their
     // delivery events, automation submits its site events.
     bool events = false;

@@ -105,6 +105,7 @@ struct DeliveryLogLine {
     std::string site;              // InFlight::sites
     uint32_t attempts = 0;
     std::optional<TlsState> tls;   // set when a server was reached
+    size_t index = 0;              // of the recipient in the envelope
 };
 
 // What finish() hands to the outcome's on_done: the log, the schedule.
@@ -112,7 +113,6 @@ struct PendingOutcome {
     std::shared_ptr<InFlight> message;
     store::OutcomeRequest* request = nullptr;   // owned by the commit stage until on_done
     std::vector<DeliveryLogLine> lines;
-    std::vector<std::string> local_users;       // for config.on_local_delivery
     bool still_pending = false;                 // recipients left for a later attempt
     int64_t next = 0;                           // their due time
     int64_t old_due = 0;                        // the due time if the write fails

@@ -28,6 +28,15 @@ enum class RcptState : uint8_t {
     kDeferred = 3,    // temporary failure, will retry
 };
 
+// Where local delivery files the message for each local recipient.
+enum class LocalFolder : uint8_t {
+    kInbox = 0,
+    // The user's junk mailbox (RFC 6154 \Junk): a DMARC failure whose
+    // policy asks for quarantine, with [inbound] dmarc_quarantine = "junk"
+    // (docs/INBOUND.md). Relayed recipients are not affected.
+    kJunk = 1,
+};
+
 struct Recipient {
     std::string address;        // as given in RCPT TO, without angle brackets
     std::string orcpt;          // DSN ORCPT parameter (decoded "type;addr"), may be empty
@@ -57,6 +66,10 @@ struct Envelope {
     // The egress pool ([egress.pools], docs/BULK.md) chosen when the message
     // was accepted; "" = the default pool.
     std::string pool;
+    // Decided at the end of DATA (the inbound checks) and kept in the spool
+    // record, so that a restart before local delivery still honours it; it
+    // is not a header field a sender could write.
+    LocalFolder local_folder = LocalFolder::kInbox;
 };
 
 }  // namespace ringpost::mail

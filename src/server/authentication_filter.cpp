@@ -100,7 +100,16 @@ InboundSettings inbound_settings(const config::Config& config) {
     s.dmarc = in.dmarc == "off" ? InboundSettings::Dmarc::kOff
             : in.dmarc == "reject" ? InboundSettings::Dmarc::kReject
                                    : InboundSettings::Dmarc::kTag;
+    s.dmarc_junk = in.dmarc_quarantine == "junk";
     return s;
+}
+
+DmarcAction dmarc_action(const InboundSettings& s, const dmarc::Verdict& v) {
+    if (s.dmarc == InboundSettings::Dmarc::kOff || v.status != dmarc::Status::kFail) return DmarcAction::kNone;
+    if (v.disposition == dmarc::Policy::kReject && s.dmarc == InboundSettings::Dmarc::kReject)
+        return DmarcAction::kReject;
+    const bool quarantine = v.disposition == dmarc::Policy::kQuarantine || v.disposition == dmarc::Policy::kReject;
+    return quarantine && s.dmarc_junk ? DmarcAction::kJunk : DmarcAction::kNone;
 }
 
 AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Resolver& resolver, io::BlockingPool* pool)
@@ -136,10 +145,10 @@ io::Task<void> AuthenticationFilter::check_dmarc(const smtp::AcceptedMessage& me
     context.dmarc = co_await std::move(evaluating);
     const dmarc::Verdict& v = context.dmarc;
     context.results.push_back(dmarc_entry(v));
-    const bool reject = settings_.dmarc == InboundSettings::Dmarc::kReject && v.status == dmarc::Status::kFail &&
-                        v.disposition == dmarc::Policy::kReject;
-    if (reject && context.refusal.accepted())
+    const DmarcAction action = dmarc_action(settings_, v);
+    if (action == DmarcAction::kReject && context.refusal.accepted())
         context.refusal = {550, "5.7.1", "Email rejected per DMARC policy for " + v.header_from};
+    context.junk = action == DmarcAction::kJunk;
 }
 
 io::Task<void> AuthenticationFilter::check_spf(const smtp::AcceptedMessage& message, CheckContext& context) {
@@ -192,6 +201,12 @@ io::Task<smtp::FilterVerdict> AuthenticationFilter::filter(smtp::AcceptedMessage
             message.log_fields.emplace_back("dmarc_policy", std::string(dmarc::policy_name(context.dmarc.disposition)));
     }
     if (!context.refusal.accepted()) co_return context.refusal;
+    if (context.junk) {
+        // Kept in the spooled envelope: local delivery files the copies of
+        // local recipients into Junk, even after a restart.
+        message.envelope.local_folder = mail::LocalFolder::kJunk;
+        message.log_fields.emplace_back("local_folder", "Junk");
+    }
     if (!context.results.empty())
         message.data.insert(after_own_received(message.data),
                             mail::render_authentication_results(settings_.authserv_id, context.results));

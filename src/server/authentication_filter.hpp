@@ -9,7 +9,9 @@
 // message when a check's policy says so (SPF fail in reject mode: 550
 // 5.7.23, RFC 7372; a temperror with spf_temperror = "tempfail": 451 4.4.3;
 // a DMARC failure whose policy after pct= is reject, in reject mode: 550
-// 5.7.1, as OpenDMARC answers).
+// 5.7.1, as OpenDMARC answers), or marks it for the junk mailbox of its
+// local recipients (dmarc_quarantine = "junk": the envelope's local_folder,
+// which the spool keeps until local delivery).
 //
 // One per worker, because the checks ask DNS through the worker's own
 // resolver on the worker's ring (a resolver is bound to one ring and is
@@ -54,9 +56,19 @@ struct InboundSettings {
     bool spf_helo_always = false;
     bool dkim = true;
     enum class Dmarc { kOff, kTag, kReject } dmarc = Dmarc::kTag;
+    bool dmarc_junk = false;     // dmarc_quarantine = "junk"
 };
 
 InboundSettings inbound_settings(const config::Config& config);
+
+// What a DMARC verdict does to the message under the settings: nothing
+// beyond the tag, refusal (a reject disposition in reject mode), or its
+// local recipients' copies filed into Junk (junk mode: a quarantine
+// disposition -- also a reject that pct= sampled down, RFC 7489 6.6.4 --
+// or a reject disposition that tag mode does not refuse: the domain
+// asked for at least that).
+enum class DmarcAction { kNone, kReject, kJunk };
+DmarcAction dmarc_action(const InboundSettings& settings, const dmarc::Verdict& verdict);
 
 // What the checks of one message found, in the order they ran.
 struct CheckContext {
@@ -66,6 +78,7 @@ struct CheckContext {
     std::vector<dkim::Verification> dkim;          // one per signature checked
     dmarc::Verdict dmarc;
     smtp::FilterVerdict refusal;                   // a check's refusal (code 0: none)
+    bool junk = false;                             // DmarcAction::kJunk
 };
 
 class AuthenticationFilter final : public smtp::MessageFilter {

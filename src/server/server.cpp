@@ -141,8 +141,8 @@ Result<void> Server::start() {
     try {
         auto econfig = config::engine_config(config_);
         // IMAP sessions with INBOX selected hear of local deliveries.
-        econfig.on_local_delivery = [this](const std::string& user) {
-            hub_.publish(store::keys::lower_address(user), "INBOX");
+        econfig.on_local_delivery = [this](const std::string& user, const std::string& mailbox) {
+            hub_.publish(store::keys::lower_address(user), mailbox);
         };
         engine_ = std::make_unique<delivery::DeliveryEngine>(store_->spool(), store_->commit_stage(),
                                                              std::move(econfig));

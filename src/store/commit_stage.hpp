@@ -57,6 +57,10 @@ struct OutcomeRequest {
     // Delivery events (delivered, deferred, failed, expired, dsn), appended
     // to the event log in the same batch; empty while events are off.
     std::vector<Event> events;
+    // Set by the commit thread before on_done (success): the mailbox each
+    // of local_deliveries went into, in that order ("INBOX", or the user's
+    // junk mailbox for an envelope marked so).
+    std::vector<std::string> mailboxes;
     std::function<void(const Result<void>&)> on_done;
 };
 

@@ -25,6 +25,9 @@ inline constexpr const char* kUsers = "users";
 inline constexpr const char* kEvents = "events";
 
 inline constexpr std::string_view kInbox = "INBOX";
+// The junk mailbox made for a user (a default mailbox; local delivery of
+// mail marked junk creates it if the user has none).
+inline constexpr std::string_view kJunk = "Junk";
 // The mailbox hierarchy delimiter (IMAP LIST's "/").
 inline constexpr char kHierarchyDelimiter = '/';
 

@@ -28,7 +28,7 @@ struct DefaultMailbox {
     std::string_view special_use;
 };
 constexpr DefaultMailbox kDefaultMailboxes[] = {
-    {keys::kInbox, ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"}, {"Trash", "\\Trash"}, {"Junk", "\\Junk"},
+    {keys::kInbox, ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"}, {"Trash", "\\Trash"}, {keys::kJunk, kJunkUse},
 };
 
 bool equal_nocase(std::string_view a, std::string_view b) {

@@ -61,6 +61,7 @@ inline constexpr uint32_t kSystemFlags = (1u << kFirstKeywordBit) - 1;
 
 // The SPECIAL-USE attributes (RFC 6154) a mailbox may carry here.
 inline constexpr std::string_view kSpecialUses[] = {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"};
+inline constexpr std::string_view kJunkUse = "\\Junk";
 
 // One of a user's mailboxes with its counters (LIST, STATUS, SELECT).
 struct MailboxInfo {

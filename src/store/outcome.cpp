@@ -1,5 +1,5 @@
 // Writing the outcome of one delivery attempt in a commit batch
-// (OutcomeRequest, commit_stage.hpp): local deliveries into the INBOX, the
+// (OutcomeRequest, commit_stage.hpp): local deliveries (INBOX or Junk), the
 // envelope's new state and schedule entry (or its removal and the release of
 // its body reference), and the notifications, all or nothing.
 //
@@ -48,6 +48,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     // --- writes: nothing below can fail ---
     std::string_view body = request.body ? std::string_view(*request.body) : std::string_view();
     uint64_t added = inbox_.write(targets.value(), env, body);
+    request.mailboxes = InboxWriter::mailboxes_of(targets.value(), env, request.local_deliveries);
     for (size_t i : request.local_deliveries) env.recipients[i].state = mail::RcptState::kDelivered;
 
     // Delete before put: when the due time did not change the key is the same

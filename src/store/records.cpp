@@ -122,6 +122,7 @@ std::string encode_envelope(const mail::Envelope& e) {
     w.u8(e.delay_warned ? 1 : 0);
     w.svarint(e.last_attempt);
     w.str(e.pool);
+    w.u8(static_cast<uint8_t>(e.local_folder));
     return w.take();
 }
 
@@ -163,6 +164,9 @@ Result<mail::Envelope> decode_envelope(std::string_view data) {
     }
     // Appended after those: absent = the default pool.
     if (r.ok() && !r.at_end()) e.pool = r.str();
+    // Appended after the pool: absent = the INBOX.
+    if (r.ok() && !r.at_end())
+        e.local_folder = r.enum8<mail::LocalFolder>(static_cast<uint8_t>(mail::LocalFolder::kJunk));
     if (!r.ok()) return corrupt("envelope");
     return e;
 }

@@ -767,6 +767,7 @@ TEST(ConfigInbound, DefaultsAndEveryKey) {
     EXPECT_EQ(d.inbound.spf_helo, "null_sender");
     EXPECT_EQ(d.inbound.dkim, "tag");
     EXPECT_EQ(d.inbound.dmarc, "tag");
+    EXPECT_EQ(d.inbound.dmarc_quarantine, "tag");
     const config::Config c = config::parse_config(kEveryKey, "every.toml");
     EXPECT_EQ(c.inbound.authserv_id, "mx.example.org");
     EXPECT_TRUE(c.inbound.check_trusted);
@@ -775,6 +776,9 @@ TEST(ConfigInbound, DefaultsAndEveryKey) {
     EXPECT_EQ(c.inbound.spf_helo, "always");
     EXPECT_EQ(c.inbound.dkim, "off");
     EXPECT_EQ(c.inbound.dmarc, "off");
+    EXPECT_EQ(c.inbound.dmarc_quarantine, "junk");
+    EXPECT_THROW(config::parse_config("[inbound]\ndmarc_quarantine = \"quarantine\"\n", "t.toml"),
+                 config::ConfigError);
     EXPECT_EQ(config::parse_config("[inbound]\ndmarc = \"reject\"\n", "t.toml").inbound.dmarc, "reject");
     EXPECT_THROW(config::parse_config("[inbound]\ndmarc = \"quarantine\"\n", "t.toml"), config::ConfigError);
     // DMARC decides from SPF's and DKIM's results.

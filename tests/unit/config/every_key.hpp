@@ -181,6 +181,7 @@ spf_temperror = "tempfail"
 spf_helo = "always"
 dkim = "off"
 dmarc = "off"
+dmarc_quarantine = "junk"
 [events]
 max_events = 5000
 retention = "1d"

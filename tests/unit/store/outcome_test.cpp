@@ -1,8 +1,10 @@
 // Outcomes of delivery attempts against the real database: what is kept,
 // moved or removed (envelope, schedule entry, body and its references),
-// local delivery into the INBOX, notifications in the same batch, and the
+// local delivery into the INBOX (or Junk), notifications in the same batch, and the
 // all-or-nothing rule (message gone, invalid parts, two outcomes in a batch).
 #include <gtest/gtest.h>
+
+#include <future>
 
 #include "test_util.hpp"
 
@@ -148,6 +150,68 @@ TEST_F(OutcomeTest, LocalDeliveryKeepsBodyWhileMailboxesReferToIt) {
     ASSERT_TRUE(store->users().remove("alice@localhost").ok());
     EXPECT_EQ(count(keys::kBodies), 0u);
     EXPECT_EQ(count(keys::kBodyRefs), 0u);
+}
+
+// The mailbox each local delivery of an outcome went into, as the engine
+// reads it in on_done.
+std::vector<std::string> filed_into(Store& store, std::unique_ptr<OutcomeRequest> request) {
+    std::promise<std::vector<std::string>> promise;
+    auto future = promise.get_future();
+    OutcomeRequest* raw = request.get();
+    request->on_done = [&promise, raw](const Result<void>& r) {
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        promise.set_value(raw->mailboxes);
+    };
+    store.commit_stage().submit(std::move(request));
+    return future.get();
+}
+
+// A message marked for Junk (a DMARC quarantine): the spooled envelope
+// keeps the mark until local delivery, which files each user's copy into
+// the mailbox with the \Junk attribute -- made if the user has none, found
+// under its new name if the user renamed it -- and never into INBOX.
+TEST_F(OutcomeTest, JunkMarkedMailGoesIntoEachUsersJunkMailbox) {
+    auto marked = make_envelope("bob@example.org", {{"dave@localhost", true}, {"alice@localhost", true},
+                                                    {"r@remote.example", false}});
+    marked.local_folder = mail::LocalFolder::kJunk;
+    ASSERT_TRUE(accept(*store, marked, kMessage).ok());
+    mail::Envelope env = stored_envelope(marked.queue_id);
+    ASSERT_EQ(env.local_folder, mail::LocalFolder::kJunk);
+    EXPECT_EQ(filed_into(*store, make_outcome(env, {0, 1}, body_of(kMessage))),
+              (std::vector<std::string>{"Junk", "Junk"}));
+
+    // dave (a user: his default Junk exists) and alice (none: made now).
+    for (const char* user : {"dave@localhost", "alice@localhost"}) {
+        auto junk = store->mailboxes().list_mailbox(user, "Junk");
+        ASSERT_TRUE(junk.ok()) << user;
+        ASSERT_EQ(junk->size(), 1u) << user;
+        EXPECT_EQ(junk->front().subject, "Hello there");
+        EXPECT_TRUE(store->mailboxes().list_mailbox(user, "INBOX").value().empty()) << user;
+        auto info = store->mailboxes().mailbox_info(user, "Junk").value();
+        ASSERT_TRUE(info.has_value());
+        EXPECT_EQ(info->special_use, "\\Junk");
+        EXPECT_TRUE(info->subscribed);
+        EXPECT_EQ(info->messages, 1u);
+        EXPECT_EQ(info->unseen, 1u);
+    }
+    // The remote recipient is untouched, and the mark stays for it.
+    EXPECT_EQ(stored_envelope(marked.queue_id).recipients[2].state, mail::RcptState::kQueued);
+    EXPECT_EQ(stored_envelope(marked.queue_id).local_folder, mail::LocalFolder::kJunk);
+
+    // A renamed junk mailbox keeps getting it; no second Junk appears.
+    ASSERT_TRUE(store->mailboxes().rename_mailbox("dave@localhost", "Junk", "Spam").ok());
+    auto again = spool({{"dave@localhost", true}});
+    mail::Envelope second = again;
+    second.local_folder = mail::LocalFolder::kJunk;
+    EXPECT_EQ(filed_into(*store, make_outcome(second, {0}, body_of(kMessage))), std::vector<std::string>{"Spam"});
+    EXPECT_EQ(store->mailboxes().list_mailbox("dave@localhost", "Spam").value().size(), 2u);
+    EXPECT_FALSE(store->mailboxes().mailbox_info("dave@localhost", "Junk").value().has_value());
+
+    // Unmarked mail still goes to INBOX.
+    auto plain = spool({{"alice@localhost", true}});
+    EXPECT_EQ(filed_into(*store, make_outcome(plain, {0}, body_of(kMessage))), std::vector<std::string>{"INBOX"});
+    EXPECT_EQ(store->mailboxes().list_mailbox("alice@localhost", "INBOX").value().size(), 1u);
+    EXPECT_EQ(store->mailboxes().list_mailbox("alice@localhost", "Junk").value().size(), 1u);
 }
 
 TEST_F(OutcomeTest, OutcomeForDeletedMessageIsGoneAndWritesNothing) {

@@ -38,6 +38,7 @@ mail::Envelope full_envelope() {
     e.delay_warned = true;
     e.last_attempt = 1700000999;
     e.pool = "bulk";
+    e.local_folder = mail::LocalFolder::kJunk;
     return e;
 }
 
@@ -73,6 +74,7 @@ TEST(Records, EnvelopeRoundTrip) {
     EXPECT_TRUE(g.delay_warned);
     EXPECT_EQ(g.last_attempt, e.last_attempt);
     EXPECT_EQ(g.pool, "bulk");
+    EXPECT_EQ(g.local_folder, mail::LocalFolder::kJunk);
 
     mail::Envelope fresh = full_envelope();
     fresh.delay_warned = false;
@@ -91,9 +93,10 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
     e.delay_warned = false;
     e.last_attempt = 0;
     e.pool.clear();
+    e.local_folder = mail::LocalFolder::kInbox;
     std::string data = encode_envelope(e);
-    ASSERT_EQ(data.back(), '\0');   // the empty pool
-    data.pop_back();
+    ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));   // the empty pool, the INBOX
+    data.resize(data.size() - 2);
     ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));
     std::string old_format = data.substr(0, data.size() - 2);
 
@@ -104,6 +107,7 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
     EXPECT_EQ(d->body_size, e.body_size);  // the fields before are intact
     EXPECT_EQ(d->next_attempt, -1);
     EXPECT_EQ(d->pool, "");
+    EXPECT_EQ(d->local_folder, mail::LocalFolder::kInbox);
 }
 
 // The record as written before the pool was appended: the default pool.
@@ -111,12 +115,29 @@ TEST(Records, EnvelopeWithoutPoolDecodesToTheDefaultPool) {
     mail::Envelope e = full_envelope();
     e.pool.clear();
     std::string data = encode_envelope(e);
-    data.pop_back();   // the empty pool's length byte
+    data.resize(data.size() - 2);   // the local folder, the empty pool's length byte
     auto d = decode_envelope(data);
     ASSERT_TRUE(d.ok()) << d.error().message;
     EXPECT_EQ(d->pool, "");
     EXPECT_EQ(d->last_attempt, e.last_attempt);
     EXPECT_TRUE(d->delay_warned);
+    EXPECT_EQ(d->local_folder, mail::LocalFolder::kInbox);
+}
+
+// The record as written before the local folder was appended (every
+// record spooled before [inbound] dmarc_quarantine existed): the INBOX.
+TEST(Records, EnvelopeWithoutLocalFolderDecodesToTheInbox) {
+    mail::Envelope e = full_envelope();
+    std::string data = encode_envelope(e);
+    ASSERT_EQ(data.back(), static_cast<char>(mail::LocalFolder::kJunk));
+    data.pop_back();
+    auto d = decode_envelope(data);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->local_folder, mail::LocalFolder::kInbox);
+    EXPECT_EQ(d->pool, "bulk");
+    // A folder this version does not know is damage, not a silent INBOX.
+    data.push_back('\x07');
+    EXPECT_FALSE(decode_envelope(data).ok());
 }
 
 TEST(Records, EnvelopeRejectsDamage) {
@@ -128,15 +149,17 @@ TEST(Records, EnvelopeRejectsDamage) {
     old.delay_warned = false;
     old.last_attempt = 0;
     old.pool.clear();
-    const size_t old_end = encode_envelope(old).size() - 3;
-    // And where the format before the pool ended.
-    const size_t no_pool_end = data.size() - 1 - e.pool.size();
+    const size_t old_end = encode_envelope(old).size() - 4;
+    // And where the formats before the pool and before the local folder ended.
+    const size_t no_pool_end = data.size() - 2 - e.pool.size();
+    const size_t no_folder_end = data.size() - 1;
     for (size_t cut = 0; cut < data.size(); ++cut) {
-        if (cut == old_end || cut == no_pool_end) continue;
+        if (cut == old_end || cut == no_pool_end || cut == no_folder_end) continue;
         EXPECT_FALSE(decode_envelope(std::string_view(data).substr(0, cut)).ok()) << "cut at " << cut;
     }
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, old_end)).ok());
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_pool_end)).ok());
+    EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_folder_end)).ok());
     std::string wrong_version = data;
     wrong_version[0] = 2;
     EXPECT_FALSE(decode_envelope(wrong_version).ok());
