@@ -11,7 +11,10 @@ using GreylistRecordsTest = StoreFixture;
 
 // A blocking write after the saves: the commit thread takes requests in
 // order, so once it is done the saves before it are written too.
-void wait_for_saves(Store& store) { ASSERT_TRUE(store.users().add({"sync@localhost", "", 0}).ok()); }
+void wait_for_saves(Store& store) {
+    static int n = 0;
+    ASSERT_TRUE(store.users().add({"sync" + std::to_string(++n) + "@localhost", "", 0}).ok());
+}
 
 TEST_F(GreylistRecordsTest, SavedRecordsLoadBackAndRemovalsGo) {
     const GreylistRecord triplet{"t\x1f" "192.0.2.0/24\x1f" "a@b.example\x1f" "alice@localhost", 1000, 2000, 3, true};
