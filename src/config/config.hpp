@@ -366,6 +366,41 @@ struct InboundConfig {
     bool operator==(const InboundConfig&) const = default;
 };
 
+// [greylist]: greylisting at RCPT TO (RFC 6647) of mail from clients not
+// in relay_networks and not authenticated, as Postfix with postgrey does
+// (docs/INBOUND.md "Greylisting"). A triplet is the client's network, the
+// sender and the recipient; the first attempt of a triplet gets 451 4.7.1,
+// a retry after `delay` (and before `retry_window` has passed) confirms
+// it, and a confirmed triplet passes for `lifetime` after its last use.
+struct GreylistConfig {
+    bool enabled = false;
+    // Recipient domains (lower-cased) greylisted; empty = every domain a
+    // recipient may have (local domains and, for relaying, others).
+    std::vector<std::string> domains;
+    uint32_t delay_ms = 300 * 1000;                       // postgrey --delay
+    uint32_t retry_window_ms = 2 * 86400 * 1000;          // postgrey --max-age of an unconfirmed triplet
+    uint32_t lifetime_ms = 35u * 86400 * 1000;            // postgrey --max-age
+    std::vector<Network> whitelist_networks;              // clients never greylisted
+    // Recipients never greylisted: "user@example.org" or "@example.org" (lower-cased).
+    std::vector<std::string> whitelist_recipients;
+    // A client network that passed greylisting this many times is no longer
+    // greylisted (postgrey --auto-whitelist-clients); 0 = never.
+    uint32_t auto_whitelist_after = 5;
+    // The client part of a triplet: the address's network of this prefix
+    // length (postgrey --lookup-by-subnet: a pool of outbound servers
+    // retries from another address of the same network).
+    uint32_t network_prefix_v4 = 24;
+    uint32_t network_prefix_v6 = 64;
+    // Triplets and client counts kept in memory (and in the store), oldest
+    // dropped first.
+    uint32_t max_entries = 100000;
+    // After "451 4.7.1 <rcpt>: Recipient address rejected: "; "%s" = the
+    // seconds until a retry passes.
+    std::string reply = "Greylisted, try again in %s seconds";
+
+    bool operator==(const GreylistConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";   // error, warn, info, debug
 
@@ -433,6 +468,7 @@ struct Config {
     HttpConfig http;
     ScreenConfig screen;
     InboundConfig inbound;
+    GreylistConfig greylist;
     // [events]: the delivery event log and its sinks (docs/EVENTS.md).
     events::EventsOptions events;
     LogConfig log;

@@ -92,6 +92,8 @@ void finish(const Reader& r, Config& c, const Given& given) {
     check_egress_names(r, c.egress);
     check_proxy_protocol(r, c);
     check_dmarc_inputs(r, c);
+    if (c.greylist.retry_window_ms <= c.greylist.delay_ms)
+        r.fail("greylist.retry_window", "must be longer than greylist.delay (a retry must have time to come)");
     const bool admin_socket_set = given.count("admin_socket") > 0;
     if (!admin_socket_set) c.admin_socket = c.data_dir + "/admin.sock";
     // sun_path is 108 bytes on Linux; a longer path fails only at bind time,

@@ -14,6 +14,7 @@
 #include "config/keys_milter.hpp"
 #include "config/keys_inbound.hpp"
 #include "config/keys_events.hpp"
+#include "config/keys_greylist.hpp"
 #include "config/keys_screen.hpp"
 #include "config/keys_shaping.hpp"
 #include "delivery/retry.hpp"
@@ -282,6 +283,7 @@ std::vector<Key> build() {
     add_inbound_keys(t);
     add_http(t);
     add_screen_keys(t);
+    add_greylist_keys(t);
     add_events_keys(t);
     return t;
 }

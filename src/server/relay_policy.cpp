@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "server/greylist_metrics.hpp"
 #include "server/screen_metrics.hpp"
 #include "store/commit_stage.hpp"
 #include "store/store.hpp"
@@ -11,8 +12,9 @@ namespace ringpost::server {
 
 using util::ascii_lower;
 
-RelayPolicy::RelayPolicy(const config::RelayConfig& relay, store::Store& store, RateLimiter* message_rate)
-    : relay_networks_(relay.relay_networks), store_(store), message_rate_(message_rate) {
+RelayPolicy::RelayPolicy(const config::RelayConfig& relay, store::Store& store, RateLimiter* message_rate,
+                         Greylist* greylist)
+    : relay_networks_(relay.relay_networks), store_(store), message_rate_(message_rate), greylist_(greylist) {
     for (const auto& d : relay.local_domains) local_domains_.insert(ascii_lower(d));
     if (!relay.local_domains.empty()) primary_domain_ = ascii_lower(relay.local_domains.front());
 }
@@ -59,6 +61,25 @@ std::optional<smtp::PolicyRefusal> RelayPolicy::check_mail(const smtp::ClientInf
     screen_metrics().count(ScreenEvent::kMessageRate);
     log::warn("screen", {{"client", client.ip}, {"result", "message_rate"}, {"limit", message_rate_->limit()}});
     return smtp::PolicyRefusal{450, "4.7.1", "Error: too much mail from " + client.ip};
+}
+
+std::optional<smtp::PolicyRefusal> RelayPolicy::check_accepted_recipient(std::string_view sender,
+                                                                        std::string_view recipient,
+                                                                        const smtp::ClientInfo& client) {
+    // The same clients as the inbound checks': trusted ones never wait.
+    if (!greylist_ || client.relay_allowed || client.authenticated) return std::nullopt;
+    uint8_t ip16[16];
+    if (!config::parse_ip(client.ip, ip16)) return std::nullopt;
+    const Greylist::Verdict v = greylist_->check(ip16, sender, recipient, Greylist::wall_clock_ms());
+    greylist_metrics().count(v.outcome);
+    if (v.outcome == Greylist::Outcome::kPassed) {
+        log::info("greylist", {{"client", client.ip}, {"sender", sender}, {"recipient", recipient},
+                               {"result", "passed"}, {"waited_ms", v.waited_ms}});
+    }
+    if (v.outcome != Greylist::Outcome::kGreylisted) return std::nullopt;
+    log::info("greylist", {{"client", client.ip}, {"sender", sender}, {"recipient", recipient},
+                           {"result", "greylisted"}, {"retry_in_ms", v.retry_in_ms}});
+    return smtp::PolicyRefusal{451, "4.7.1", greylist_->reply(v)};
 }
 
 bool RelayPolicy::wants_rejections() const { return store_.events().enabled(); }

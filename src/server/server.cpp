@@ -72,6 +72,27 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     return opened;
 }
 
+// The greylisting table, filled from the store (a blocking read: nothing
+// serves yet); its changes join the commit stage's batches unsynced. A
+// read error only costs the remembered triplets: greylisting starts over.
+std::unique_ptr<Greylist> open_greylist(const config::Config& config, store::Store& store) {
+    if (!config.greylist.enabled) return nullptr;
+    auto table = std::make_unique<Greylist>(config.greylist, [&store](auto put, auto removed) {
+        store.greylist().save(std::move(put), std::move(removed));
+    });
+    auto records = store.greylist().load();
+    if (!records) {
+        log::warn("greylist_load_failed", {{"error", records.error().message}});
+        return table;
+    }
+    const size_t stored = records.value().size();
+    table->load(std::move(records).value(), Greylist::wall_clock_ms());
+    log::info("greylist", {{"records", table->size()}, {"dropped", stored - table->size()},
+                           {"domains", config.greylist.domains.empty() ? std::string("(all)")
+                                                                        : std::to_string(config.greylist.domains.size())}});
+    return table;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::open(const config::Config& config, const NofileLimit& nofile) {
@@ -125,6 +146,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       limits_(config, nofile, threads_),
       connection_rate_(config.smtp.max_connection_rate_per_ip),
       message_rate_(config.smtp.max_message_rate_per_ip),
+      greylist_(open_greylist(config, *store_)),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
     if (dkim_)
@@ -167,7 +189,8 @@ Result<void> Server::start() {
     if (auto r = pushers_.start(); !r) return r;
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_,      &api_services_,
-                                  &connection_rate_, &message_rate_, &pool_};
+                                  &connection_rate_, &message_rate_, &pool_,
+                                  greylist_.get()};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

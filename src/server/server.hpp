@@ -29,6 +29,7 @@
 #include "server/egress_pool.hpp"
 #include "server/fd_budget.hpp"
 #include "server/filter_chain.hpp"
+#include "server/greylist.hpp"
 #include "server/milter_filter.hpp"
 #include "server/relay_policy.hpp"
 #include "server/imap_backend.hpp"
@@ -130,6 +131,9 @@ private:
     // client address over all workers (the listeners that screen).
     RateLimiter connection_rate_;
     RateLimiter message_rate_;
+    // Greylisting ([greylist]; null when off): the table all workers
+    // share, filled from the store here and saved through its commit stage.
+    std::unique_ptr<Greylist> greylist_;
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;
     std::vector<std::unique_ptr<Worker>> workers_;

@@ -5,6 +5,7 @@
 #include "dns/dns_metrics.hpp"
 #include "imap/imap_metrics.hpp"
 #include "pop3/pop3_metrics.hpp"
+#include "server/greylist_metrics.hpp"
 #include "server/screen_metrics.hpp"
 #include "smtp/smtp_metrics.hpp"
 #include "store/store_metrics.hpp"
@@ -49,6 +50,7 @@ const ConnectionMetrics& connection_metrics() {
 void register_all_families() {
     connection_metrics();
     screen_metrics();
+    greylist_metrics();
     smtp::smtp_metrics();
     pop3::pop3_metrics();
     imap::imap_metrics();

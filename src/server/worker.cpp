@@ -97,7 +97,7 @@ struct Worker::State {
 
     State(const config::Config& config, store::Store& store, const WorkerServices& services)
         : ring(8192),
-          policy(config.relay, store, services.message_rate),
+          policy(config.relay, store, services.message_rate, services.greylist),
           spool(store.commit_stage(), config.relay.local_domains.empty() ? "" : config.relay.local_domains.front(),
                 services.engine),
           session_config(config::smtp_session_config(config)),

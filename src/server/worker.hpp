@@ -43,6 +43,8 @@ class MessageFilter;
 
 namespace ringpost::server {
 
+class Greylist;
+
 // The worker's own SO_REUSEPORT listening sockets, by protocol.
 struct WorkerListeners {
     std::vector<io::Fd> smtp;
@@ -69,6 +71,7 @@ struct WorkerServices {
     RateLimiter* connection_rate = nullptr;       // per client address, the listeners that screen; null = none
     RateLimiter* message_rate = nullptr;          // MAIL FROMs per client address, the same; null = none
     io::BlockingPool* check_pool = nullptr;       // DKIM verification's CPU work; null = on the ring
+    Greylist* greylist = nullptr;                 // [greylist], shared by all workers; null = off
 };
 
 class Worker {

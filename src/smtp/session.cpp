@@ -528,6 +528,11 @@ void Session::Impl::cmd_rcpt(const Command& c, std::string& out) {
     switch (v) {
     case RcptVerdict::kAcceptLocal:
     case RcptVerdict::kAcceptRelay: {
+        if (auto refusal = policy.check_accepted_recipient(env.sender, rc.address, client)) {
+            counters.reject(RcptReject::kPolicy);
+            return bad(out, refusal->code, refusal->enhanced,
+                       {"<", rc.address, ">: Recipient address rejected: ", refusal->text});
+        }
         mail::Recipient& rec = env.recipients.emplace_back();
         rec.address.assign(rc.address);
         rec.notify = rc.notify;

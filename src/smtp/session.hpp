@@ -127,6 +127,19 @@ public:
         (void)client;
         return std::nullopt;
     }
+    // A recipient check_recipient accepted, before its 250: may mail from
+    // `sender` reach it from this client now (greylisting, RFC 6647)? A
+    // refusal is the reply, after "<rcpt>: Recipient address rejected: ",
+    // and the recipient is not added; the transaction's other recipients
+    // are decided each on its own. Called on the session's ring thread:
+    // must not block.
+    virtual std::optional<PolicyRefusal> check_accepted_recipient(std::string_view sender, std::string_view recipient,
+                                                                  const ClientInfo& client) {
+        (void)sender;
+        (void)recipient;
+        (void)client;
+        return std::nullopt;
+    }
     // Every error reply (4xx/5xx) the session gives, for the delivery event
     // log: asked first, so that a policy without a use for them costs the
     // session nothing. Called on the session's ring thread: must not block.

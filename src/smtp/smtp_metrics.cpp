@@ -16,7 +16,7 @@ constexpr std::string_view kVerbNames[kVerbCount] = {"unknown", "empty", "forbid
 constexpr std::string_view kMessageRejectNames[kMessageRejectCount] = {
     "size", "line_too_long", "storage", "no_recipients", "filter", "store_error", "shutting_down"};
 constexpr std::string_view kRcptRejectNames[kRcptRejectCount] = {"unknown_user", "relay_denied", "temp_fail",
-                                                                 "too_many"};
+                                                                 "too_many", "policy"};
 
 SmtpMetrics make() {
     metrics::Registry& r = metrics::global();

@@ -24,8 +24,9 @@ enum class MessageReject : uint8_t {
 inline constexpr size_t kMessageRejectCount = 7;
 
 // Why a RCPT was refused.
-enum class RcptReject : uint8_t { kUnknownUser, kRelayDenied, kTempFail, kTooMany };
-inline constexpr size_t kRcptRejectCount = 4;
+// kPolicy: Policy::check_accepted_recipient refused it (greylisting).
+enum class RcptReject : uint8_t { kUnknownUser, kRelayDenied, kTempFail, kTooMany, kPolicy };
+inline constexpr size_t kRcptRejectCount = 5;
 
 inline constexpr size_t kVerbCount = static_cast<size_t>(Verb::kAuth) + 1;
 

@@ -75,9 +75,11 @@ void StoreImpl::write_batch(std::span<const CommitRef> requests, std::vector<Res
     // Requests that changed nothing (a STORE of flags already set) still
     // wait for the batch: what they read may be what an earlier request of
     // it wrote.
-    // A batch of nothing but loose events needs no fsync of its own
-    // (EventRequest): the next synced batch carries them to disk.
+    // A batch of nothing but loose events (EventRequest) and unsynced
+    // writes (WriteRequest::sync false) needs no fsync of its own: the next
+    // synced batch carries them to disk.
     const bool only_events = std::all_of(requests.begin(), requests.end(), [](const CommitRef& r) {
+        if (auto* w = std::get_if<WriteRequest*>(&r)) return !(*w)->sync;
         return std::holds_alternative<EventRequest*>(r);
     });
     if (!txn.empty()) {

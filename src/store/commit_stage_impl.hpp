@@ -44,6 +44,10 @@ struct WriteRequest {
     // fails anyway, whatever it added is rolled back.
     std::function<Result<void>(WriteTxn&)> build;
     size_t bytes = 0;  // message bytes it adds (APPEND), for the batch's byte cap
+    // False: a write whose loss in a crash costs nothing that matters
+    // (greylisting's records): like an EventRequest it forces no fsync of
+    // its own, and the next synced batch makes it durable.
+    bool sync = true;
     std::function<void(const Result<void>&)> on_done;
 };
 

@@ -65,6 +65,11 @@ std::optional<ScheduleKey> parse_schedule_key(std::string_view key);
 std::string suspension_key(std::string_view target);
 inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
 
+// default CF: "greylist" \0 key -- a greylisting record
+// (greylist_records.hpp): be64(first ms) be64(last ms) be32(count) u8(flags).
+std::string greylist_key(std::string_view key);
+inline constexpr std::string_view kGreylistPrefix{"greylist\0", 9};
+
 // events: be64(sequence id) -> be64(unix ms) + the event's JSON line.
 std::string event_key(uint64_t id);
 // default CF: "event_cursor" \0 sink -> be64(id of the last event it took).

@@ -10,6 +10,7 @@
 //  * mailboxes()  mailboxes.hpp  the mailbox API of POP3 and IMAP, CLI reads
 //  * recovery()   recovery.hpp   the consistency pass at startup
 //  * events()     event_log.hpp  the delivery event log and its sinks' cursors
+//  * greylist()   greylist_records.hpp  greylisting's records (its save never blocks)
 // Their calls block: the CLI, the admin socket thread, the delivery
 // engine's feeder thread, the protocol servers' small thread pool and
 // startup make them, never a ring thread (except Users::exists).
@@ -29,6 +30,7 @@
 #include <string_view>
 
 #include "store/event_log.hpp"
+#include "store/greylist_records.hpp"
 #include "store/mailboxes.hpp"
 #include "store/recovery.hpp"
 #include "store/spool.hpp"
@@ -65,6 +67,7 @@ public:
     Mailboxes& mailboxes() { return mailboxes_; }
     Recovery& recovery() { return recovery_; }
     EventLog& events() { return events_; }
+    GreylistRecords& greylist() { return greylist_; }
     CommitStage& commit_stage();
 
     // May new mail of `size` bytes (0 = not declared) be accepted? False
@@ -83,6 +86,7 @@ private:
     Mailboxes mailboxes_;
     Recovery recovery_;
     EventLog events_;
+    GreylistRecords greylist_;
 };
 
 // Queue IDs: 16 upper-case hex digits = 44 bits of milliseconds since the

@@ -641,6 +641,11 @@ class Server:
         if check is not None and code != check:
             raise ServerError("admin command exit code %d, expected %d\n%s\n%s" % (code, check, res.describe(), self.diagnostics()))
         return res
+    def counter(self, family, result):
+        """The value of `family{result="RESULT"}` in `ringpost metrics` (0 when absent)."""
+        text = self.admin("metrics", check=0).stdout.decode("utf-8", "replace")
+        m = re.search(r'^%s\{result="%s"\} (\d+)' % (re.escape(family), re.escape(result)), text, re.M)
+        return int(m.group(1)) if m else 0
 
     def add_user(self, address, password="test-password-1"):
         return self.admin("user", "add", address, input=password + "\n", check=0)

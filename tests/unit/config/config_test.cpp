@@ -227,6 +227,43 @@ TEST_F(ConfigTest, ScreenKeysAndTheirChecks) {
     EXPECT_THAT(error_of("[screen]\npregreet = \"drop\"\n"), HasSubstr("screen.pregreet"));
 }
 
+TEST_F(ConfigTest, GreylistKeysAndTheirChecks) {
+    const config::Config d = config::default_config();
+    EXPECT_FALSE(d.greylist.enabled);
+    EXPECT_TRUE(d.greylist.domains.empty());
+    EXPECT_EQ(d.greylist.delay_ms, 300000u);                 // postgrey's 5 minutes
+    EXPECT_EQ(d.greylist.retry_window_ms, 2u * 86400000);    // 2 days
+    EXPECT_EQ(d.greylist.lifetime_ms, 35u * 86400000);       // 35 days
+    EXPECT_EQ(d.greylist.auto_whitelist_after, 5u);
+    EXPECT_EQ(d.greylist.network_prefix_v4, 24u);
+    EXPECT_EQ(d.greylist.network_prefix_v6, 64u);
+    const config::Config c = load(test::kEveryKey);
+    EXPECT_TRUE(c.greylist.enabled);
+    EXPECT_EQ(c.greylist.domains, std::vector<std::string>{"example.org"});
+    EXPECT_EQ(c.greylist.delay_ms, 600000u);
+    EXPECT_EQ(c.greylist.retry_window_ms, 86400000u);
+    EXPECT_EQ(c.greylist.lifetime_ms, 20u * 86400000);
+    EXPECT_EQ(c.greylist.whitelist_networks.at(0).text, "192.0.2.0/24");
+    EXPECT_EQ(c.greylist.whitelist_recipients,
+              (std::vector<std::string>{"postmaster@example.org", "@friends.example"}));
+    EXPECT_EQ(c.greylist.auto_whitelist_after, 0u);
+    EXPECT_EQ(c.greylist.network_prefix_v4, 32u);
+    EXPECT_EQ(c.greylist.network_prefix_v6, 48u);
+    EXPECT_EQ(c.greylist.max_entries, 500u);
+    EXPECT_EQ(c.greylist.reply, "Come back in %s s");
+    // Sub-second delays (tests), as every other delay key.
+    EXPECT_EQ(load("[greylist]\ndelay = 0.4\nretry_window = \"2s\"\n").greylist.delay_ms, 400u);
+    EXPECT_THAT(error_of("[greylist]\ndelay = \"3d\"\n"), HasSubstr("greylist.retry_window: must be longer"));
+    EXPECT_THAT(error_of("[greylist]\nlifetime = \"50d\"\n"), HasSubstr("greylist.lifetime"));
+    EXPECT_THAT(error_of("[greylist]\ndomains = [\"a b\"]\n"), HasSubstr("greylist.domains[0]"));
+    EXPECT_THAT(error_of("[greylist]\nwhitelist_recipients = [\"postmaster\"]\n"),
+                HasSubstr("greylist.whitelist_recipients[0]"));
+    EXPECT_THAT(error_of("[greylist]\nwhitelist_networks = [\"10.0.0.0/40\"]\n"),
+                HasSubstr("greylist.whitelist_networks[0]"));
+    EXPECT_THAT(error_of("[greylist]\nnetwork_prefix_v4 = 33\n"), HasSubstr("greylist.network_prefix_v4"));
+    EXPECT_THAT(error_of("[greylist]\nreply = \"a\\nb\"\n"), HasSubstr("greylist.reply"));
+}
+
 TEST_F(ConfigTest, EventsAreOffWithoutASinkAndWebhooksAreChecked) {
     EXPECT_FALSE(load("[events]\nmax_events = 2000\n").events.enabled());
     const events::WebhookOptions w = load("[events.webhooks.a]\nurl = \"http://127.0.0.1/\"\n").events.webhooks.at(0);

@@ -182,6 +182,19 @@ spf_helo = "always"
 dkim = "off"
 dmarc = "off"
 dmarc_quarantine = "junk"
+[greylist]
+enabled = true
+domains = ["Example.ORG"]
+delay = "10m"
+retry_window = "1d"
+lifetime = "20d"
+whitelist_networks = ["192.0.2.0/24"]
+whitelist_recipients = ["postmaster@example.org", "@Friends.example"]
+auto_whitelist_after = 0
+network_prefix_v4 = 32
+network_prefix_v6 = 48
+max_entries = 500
+reply = "Come back in %s s"
 [events]
 max_events = 5000
 retention = "1d"

@@ -64,7 +64,16 @@ public:
         return std::nullopt;
     }
 
+    // Accepted recipients ending in "@grey.example" get 451 4.7.1 (greylisting).
+    std::optional<PolicyRefusal> check_accepted_recipient(std::string_view sender, std::string_view recipient,
+                                                          const ClientInfo&) override {
+        accepted_checked.push_back(std::string(sender) + ">" + std::string(recipient));
+        if (!recipient.ends_with("@grey.example")) return std::nullopt;
+        return PolicyRefusal{451, "4.7.1", "Greylisted, try again in 300 seconds"};
+    }
+
     std::vector<std::string> checked;
+    std::vector<std::string> accepted_checked;
     uint64_t mails_allowed = UINT64_MAX;
     std::string mail_checked_for;
     uint64_t free_space = UINT64_MAX;
@@ -554,6 +563,23 @@ TEST_F(SessionTest, ThePolicyMayRefuseMailFromBeforeItsArguments) {
     EXPECT_EQ(send("RCPT TO:<c@remote.example>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
     // The session goes on.
     EXPECT_EQ(send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, ThePolicyMayRefuseAnAcceptedRecipientAndTheOthersGoOn) {
+    ehlo();
+    EXPECT_EQ(send("MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(send("RCPT TO:<x@grey.example>\r\n"),
+              "451 4.7.1 <x@grey.example>: Recipient address rejected: Greylisted, try again in 300 seconds\r\n");
+    EXPECT_EQ(send("RCPT TO:<c@remote.example>\r\n"), "250 2.1.5 Ok\r\n");
+    // Only recipients check_recipient accepted are asked about.
+    EXPECT_EQ(send("RCPT TO:<c@denied.example>\r\n").substr(0, 4), "554 ");
+    EXPECT_EQ(policy.accepted_checked, (std::vector<std::string>{"a@b.example>x@grey.example",
+                                                                 "a@b.example>c@remote.example"}));
+    EXPECT_EQ(send("DATA\r\n").substr(0, 4), "354 ");
+    EXPECT_EQ(send("Subject: t\r\n\r\nbody\r\n.\r\n").substr(0, 4), "250 ");
+    ASSERT_EQ(messages.size(), 1u);
+    ASSERT_EQ(messages[0].envelope.recipients.size(), 1u);
+    EXPECT_EQ(messages[0].envelope.recipients[0].address, "c@remote.example");
 }
 
 TEST_F(SessionTest, MailRefusedWith452WhenStorageIsShort) {
