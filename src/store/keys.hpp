@@ -62,7 +62,8 @@ std::optional<ScheduleKey> parse_schedule_key(std::string_view key);
 std::string suspension_key(std::string_view target);
 inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
 
-// events: be64(sequence id) -> be64(unix ms) + the event's JSON line.
+// events: be64(sequence id) -> be64(unix ms) + the event's binary record
+// (event_record.hpp; logs of older versions: its JSON line).
 std::string event_key(uint64_t id);
 // default CF: "event_cursor" \0 sink -> be64(id of the last event it took).
 std::string event_cursor_key(std::string_view sink);
