@@ -73,6 +73,16 @@ int run_admin_command(store::Store& store, const AdminExtras& extras, const std:
                       std::string_view stdin_data, std::string& out, std::string& err,
                       OutputFormat format = OutputFormat::kText);
 
+// The --json documents of `queue summary` and `queue list`, as
+// run_admin_command makes them, from ONE read of the spool (the status
+// page shows both; a spool of a million messages is read once per
+// refresh, not twice). Holds extras.serial like a command.
+struct QueueStatusJson {
+    std::string summary;
+    std::string list;
+};
+Result<QueueStatusJson> queue_status_json(store::Store& store, const AdminExtras& extras);
+
 // The command table's `writes` flag (command_table.hpp) of the command `args`
 // names: true for commands that modify the store (user add/del, queue
 // delete/flush/bounce); the CLI opens the store read-only for the others when

@@ -137,12 +137,11 @@ bool parse_queue_id(const std::string& arg, std::string& id, std::string& err, i
     return true;
 }
 
-namespace {
-
-QueueListing gather_listing(std::vector<mail::Envelope> envelopes, const delivery::BounceClassifier& classifier) {
+QueueListing list_queue(std::vector<mail::Envelope> envelopes, const AdminExtras& extras) {
+    const auto classifier = classifier_of(extras);
     QueueListing listing;
     for (auto& env : envelopes) {
-        ListedMessage m{classified(std::move(env), classifier)};
+        ListedMessage m{classified(std::move(env), *classifier)};
         const auto& rcpts = m.env.recipients;
         for (size_t i = 0; i < rcpts.size(); ++i) {
             if (!pending(rcpts[i])) continue;
@@ -156,6 +155,8 @@ QueueListing gather_listing(std::vector<mail::Envelope> envelopes, const deliver
     }
     return listing;
 }
+
+namespace {
 
 void listing_text(std::string& out, const QueueListing& listing) {
     for (const ListedMessage& m : listing.messages) {
@@ -209,7 +210,7 @@ int queue_list(const CommandCall& call) {
     auto& [store, extras, operands, options, input, out, err, format] = call;
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
-    const QueueListing listing = gather_listing(std::move(*envelopes), *classifier_of(extras));
+    const QueueListing listing = list_queue(std::move(*envelopes), extras);
     if (format == OutputFormat::kJson) write_json(out, listing_json(listing));
     else listing_text(out, listing);
     return kExitOk;

@@ -130,18 +130,25 @@ void Shape::add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
     ++ages[b];
 }
 
+Result<QueueSummary> summarize_queue(store::Store& store, const AdminExtras& extras,
+                                     const std::vector<mail::Envelope>& envelopes) {
+    auto suspended = store.spool().suspensions();
+    if (!suspended) return suspended.error();
+    QueueSummary summary =
+        gather_summary(envelopes, extras.engine ? extras.engine->domain_sites() : std::map<std::string, std::string>{},
+                       std::move(*suspended));
+    if (extras.engine) add_automatic(summary, extras.engine->suspensions_in_force());
+    return summary;
+}
+
 int queue_summary(const CommandCall& call) {
     auto& [store, extras, operands, options, input, out, err, format] = call;
     auto envelopes = store.spool().list();
     if (!envelopes) return store_fail(err, envelopes.error());
-    auto suspended = store.spool().suspensions();
-    if (!suspended) return store_fail(err, suspended.error());
-    QueueSummary summary =
-        gather_summary(*envelopes, extras.engine ? extras.engine->domain_sites() : std::map<std::string, std::string>{},
-                       std::move(*suspended));
-    if (extras.engine) add_automatic(summary, extras.engine->suspensions_in_force());
-    if (format == OutputFormat::kJson) write_json(out, summary_json(summary));
-    else summary_text(out, summary);
+    auto summary = summarize_queue(store, extras, *envelopes);
+    if (!summary) return store_fail(err, summary.error());
+    if (format == OutputFormat::kJson) write_json(out, summary_json(*summary));
+    else summary_text(out, *summary);
     return kExitOk;
 }
 

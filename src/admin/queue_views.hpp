@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin.hpp"
 #include "admin/json_output.hpp"
 #include "mail/envelope.hpp"
 #include "store/spool.hpp"
@@ -61,6 +62,13 @@ struct QueueSummary {
     // (shaping automation), not the store.
     std::set<std::string> automatic;
 };
+
+// The facts of `queue list` and `queue summary` from the spool's envelopes
+// (queue.cpp, queue_control.cpp): one read of the spool serves both
+// (queue_status.cpp).
+QueueListing list_queue(std::vector<mail::Envelope> envelopes, const AdminExtras& extras);
+Result<QueueSummary> summarize_queue(store::Store& store, const AdminExtras& extras,
+                                     const std::vector<mail::Envelope>& envelopes);
 
 // Names shared by both renderings.
 const char* state_name(mail::RcptState s);

@@ -29,12 +29,28 @@ std::string dump(const json& doc) { return doc.dump(-1, ' ', false, json::error_
 
 }  // namespace
 
+void CallerRates::prune(Clock::time_point now, double per_second) {
+    if (now < next_prune_) return;
+    next_prune_ = now + std::min<Clock::duration>(rate_.period, kPruneEvery);
+    const double capacity = static_cast<double>(rate_.count);
+    std::erase_if(buckets_, [&](const auto& kv) {
+        const Bucket& b = kv.second;
+        return b.tokens + std::chrono::duration<double>(now - b.last).count() * per_second >= capacity;
+    });
+}
+
+size_t CallerRates::callers() {
+    std::lock_guard lock(mu_);
+    return buckets_.size();
+}
+
 int64_t CallerRates::take(const std::string& caller, size_t messages, Clock::time_point now) {
     if (rate_.unlimited()) return 0;
     const double capacity = static_cast<double>(rate_.count);
     if (static_cast<double>(messages) > capacity) return -1;
     const double per_second = capacity / std::chrono::duration<double>(rate_.period).count();
     std::lock_guard lock(mu_);
+    prune(now, per_second);
     auto [it, fresh] = buckets_.try_emplace(caller);
     Bucket& b = it->second;
     if (fresh) b = {capacity, now};
@@ -45,8 +61,6 @@ int64_t CallerRates::take(const std::string& caller, size_t messages, Clock::tim
         return 0;
     }
     const double missing = static_cast<double>(messages) - b.tokens;
-    // Full buckets say nothing a fresh one would not: forget them.
-    if (buckets_.size() > 100000) std::erase_if(buckets_, [&](const auto& kv) { return kv.second.tokens >= capacity; });
     return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(missing / per_second)));
 }
 

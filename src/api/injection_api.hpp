@@ -40,15 +40,24 @@ public:
     // (more than one period's messages in one request).
     int64_t take(const std::string& caller, size_t messages, Clock::time_point now);
     bool unlimited() const { return rate_.unlimited(); }
+    // Callers with a bucket now (tests).
+    size_t callers();
 
 private:
     struct Bucket {
         double tokens = 0;
         Clock::time_point last;
     };
+    // At most once per min(period, kPruneEvery), from take(): forgets the
+    // buckets that have refilled by `now`, as a fresh one would be, so the
+    // map holds only the callers of about the last period. mu_ held.
+    void prune(Clock::time_point now, double per_second);
+    static constexpr std::chrono::seconds kPruneEvery{60};
+
     delivery::Rate rate_;
     std::mutex mu_;
     std::map<std::string, Bucket, std::less<>> buckets_;
+    Clock::time_point next_prune_{};
 };
 
 // The HTTP answer to a request's results (pure, for the tests).

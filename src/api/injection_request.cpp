@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/fast_json.hpp"
 #include "mail/compose.hpp"
 #include "util/base64.hpp"
 
@@ -189,19 +190,27 @@ Result<std::vector<InjectionMessage>> structured_messages(const std::string& sen
     return out;
 }
 
-// Bare LF (what JSON writers usually send) and bare CR become CRLF.
+// Bare LF (what JSON writers usually send) and bare CR become CRLF. The
+// text between line ends is copied a run at a time.
 std::string crlf(std::string_view s) {
     std::string out;
-    out.reserve(s.size() + s.size() / 32);
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;   // the LF writes the pair
-        if (s[i] == '\r' || s[i] == '\n') out += "\r\n";
-        else out += s[i];
+    out.reserve(s.size() + s.size() / 32 + 2);
+    size_t pos = 0;
+    while (pos < s.size()) {
+        const size_t end = s.find_first_of("\r\n", pos);
+        if (end == s.npos) {
+            out.append(s.substr(pos));
+            break;
+        }
+        out.append(s.substr(pos, end - pos));
+        out += "\r\n";
+        // A CR LF pair is one line end.
+        pos = end + (s[end] == '\r' && end + 1 < s.size() && s[end + 1] == '\n' ? 2 : 1);
     }
     return out;
 }
 
-Result<std::vector<InjectionMessage>> raw_messages(const std::string& sender, const std::string& content,
+Result<std::vector<InjectionMessage>> raw_messages(const std::string& sender, std::string_view content,
                                                    const std::vector<Recipient>& rcpts, const Substitutions& common,
                                                    const InjectionLimits& limits) {
     if (content.empty()) return bad("content", "empty");
@@ -216,10 +225,12 @@ Result<std::vector<InjectionMessage>> raw_messages(const std::string& sender, co
         }
         return out;
     }
-    const std::string bytes = crlf(content);
+    std::string bytes = crlf(content);
     const size_t chunk = std::max<uint32_t>(limits.max_recipients, 1);
     for (size_t i = 0; i < rcpts.size(); i += chunk) {
-        InjectionMessage m{sender, {}, bytes};
+        // The last message takes the bytes; the others copy them.
+        const bool last = i + chunk >= rcpts.size();
+        InjectionMessage m{sender, {}, last ? std::move(bytes) : bytes};
         for (size_t j = i; j < std::min(rcpts.size(), i + chunk); ++j) m.recipients.push_back(rcpts[j].email);
         out.push_back(std::move(m));
     }
@@ -227,6 +238,10 @@ Result<std::vector<InjectionMessage>> raw_messages(const std::string& sender, co
 }
 
 Result<json> parse_json(std::string_view body) {
+    if (auto fast = fast_parse_json(body)) {
+        if (!fast->is_object()) return make_error("the request body must be a JSON object");
+        return std::move(*fast);
+    }
     try {
         json doc = json::parse(body);
         if (!doc.is_object()) return make_error("the request body must be a JSON object");
@@ -253,7 +268,7 @@ Result<std::vector<InjectionMessage>> parse_injection(std::string_view body, con
     auto content = doc->find("content");
     if (content == doc->end()) return bad("content", "missing");
     if (content->is_string())
-        return raw_messages(*sender, content->get<std::string>(), *rcpts, *common, limits);
+        return raw_messages(*sender, content->get_ref<const std::string&>(), *rcpts, *common, limits);
     if (content->is_object()) return structured_messages(*sender, *content, *rcpts, *common, boundary_seed);
     return bad("content", "expected the message as a string, or an object with from, subject, text_body ...");
 }

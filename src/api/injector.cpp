@@ -149,10 +149,15 @@ Injector::Prepared Injector::prepare(InjectionMessage& m, const InjectionCaller&
         result.refusal = result.refused.empty() ? Refusal{554, "5.5.1", "No valid recipients"} : result.refused.front().reply;
         return p;
     }
+    // The command, then the chunk on its own: the session copies the bytes
+    // once, into the message, and nothing is joined before.
     const std::string bdat = "BDAT " + std::to_string(m.content.size()) + " LAST\r\n";
-    std::string command = bdat + m.content;
-    m.content.clear();
-    if (step(session, command, out) != smtp::Event::kCommit) {
+    std::string replies;
+    smtp::Event ev = step(session, bdat, replies);
+    if (ev == smtp::Event::kNeedInput) ev = step(session, m.content, out);
+    out.insert(0, replies);
+    std::string().swap(m.content);
+    if (ev != smtp::Event::kCommit) {
         result.refusal = parse_last_reply(out);
         if (result.refusal.code == 0) result.refusal = {451, "4.3.0", "The message was not accepted"};
         return p;

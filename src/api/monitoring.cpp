@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/command_table.hpp"
+#include "admin/admin.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/registry.hpp"
 #include "util/log.hpp"
@@ -32,21 +32,6 @@ double family_sum(const std::vector<metrics::FamilySnapshot>& families, std::str
 }
 
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-// The JSON of an admin command, run as the CLI's `--json` would.
-std::string run_json(store::Store& store, const admin::AdminExtras& extras, std::vector<std::string> words) {
-    const admin::CommandSpec* spec = admin::find_command(words);
-    if (!spec) return "{}";
-    std::string out, err;
-    const std::vector<std::string> operands(words.begin() + 2, words.end());
-    std::optional<std::lock_guard<std::mutex>> serial;
-    if (extras.serial) serial.emplace(*extras.serial);
-    if (admin::run_command(*spec, store, extras, operands, "", out, err, admin::OutputFormat::kJson) != 0) {
-        log::warn("status_failed", {{"cmd", words[0] + " " + words[1]}, {"error", err}});
-        return "{}";
-    }
-    return out;
-}
 
 json site_rows(const json& summary) {
     std::map<std::string, std::vector<std::string>> domains_of;
@@ -179,10 +164,13 @@ std::string MonitoringApi::gather_status() {
     std::lock_guard lock(cache_mu_);
     const auto now = std::chrono::steady_clock::now();
     if (!cached_.empty() && now - cached_at_ < std::chrono::seconds(kStatusCacheSeconds)) return cached_;
-    const std::string summary = run_json(store_, extras_, {"queue", "summary"});
-    const std::string list = run_json(store_, extras_, {"queue", "list"});
+    // Both views from one read of the spool.
+    auto views = admin::queue_status_json(store_, extras_);
+    if (!views) log::warn("status_failed", {{"cmd", "queue summary+list"}, {"error", views.error().message}});
+    const admin::QueueStatusJson none{"{}", "{}"};
+    const admin::QueueStatusJson& queue = views ? views.value() : none;
     const int64_t uptime = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
-    cached_ = status_json(summary, list, history_.series(), hostname_, version_, uptime, unix_now());
+    cached_ = status_json(queue.summary, queue.list, history_.series(), hostname_, version_, uptime, unix_now());
     cached_at_ = now;
     return cached_;
 }

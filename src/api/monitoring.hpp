@@ -6,9 +6,10 @@
 //
 // Both the scrape and the status are gathered on a blocking pool: the
 // scrape's live gauges ask the delivery engine's ring and wait for it, and
-// the status reads the spool through the admin commands `queue summary`
-// and `queue list` (the same numbers the CLI shows; one spool scan each,
-// at most once per kStatusCacheSeconds whatever the number of viewers).
+// the status reads the spool as the admin commands `queue summary` and
+// `queue list` do (admin::queue_status_json: the same numbers the CLI
+// shows, from one spool scan for both, at most once per
+// kStatusCacheSeconds whatever the number of viewers).
 // StatusHistory samples the accepted/delivered/deferred/failed counters
 // every 10 s on a thread of its own, for the page's charts.
 #pragma once

@@ -44,7 +44,7 @@ bool bad_header_text(std::string_view s) { return s.find_first_of("\r\n") != std
 
 std::string format_post(const HttpPost& r) {
     std::string out = "POST " + r.url.target + " HTTP/1.1\r\nHost: " + host_header(r.url) +
-                      "\r\nUser-Agent: ringpost\r\nConnection: close\r\nContent-Type: " + r.content_type +
+                      "\r\nUser-Agent: ringpost\r\nContent-Type: " + r.content_type +
                       "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
     for (const auto& [name, value] : r.headers) {
         if (bad_header_text(name) || bad_header_text(value)) continue;   // refused by the configuration already
@@ -83,42 +83,70 @@ io::Task<Result<std::unique_ptr<io::Stream>>> HttpClient::connect(const Url& url
     co_return std::unique_ptr<io::Stream>(std::move(tls));
 }
 
-io::Task<Result<HttpReply>> HttpClient::post(const HttpPost& request, io::CancelSlot* slot) {
-    auto connected = co_await connect(request.url, request.timeout, slot);
-    if (!connected) co_return connected.error();
-    std::unique_ptr<io::Stream> stream = std::move(connected).value();
+io::Task<void> HttpClient::drop(io::Duration timeout) {
+    if (!stream_) co_return;
+    std::unique_ptr<io::Stream> stream = std::move(stream_);
+    co_await stream->close(timeout);
+}
+
+io::Task<Result<HttpReply>> HttpClient::exchange(const HttpPost& request, io::CancelSlot* slot, bool& answered,
+                                                 bool& keep) {
+    answered = false;
+    keep = false;
     std::string out = format_post(request);
-    Result<HttpReply> result = make_error("no response");
-    if (!co_await stream->send_all(out, request.timeout)) {
-        result = make_error("sending the request failed (peer gone or timed out)");
-    } else {
-        ResponseReader reader;
-        std::string buf(16 * 1024, '\0');
-        for (;;) {
-            const int n = co_await stream->recv(buf.data(), buf.size(), request.timeout, slot);
-            ResponseReader::State st;
-            if (n < 0) {
-                result = make_error(std::string("reading the response: ") +
-                                    (n == -ETIME || n == -ECANCELED ? "timed out" : std::strerror(-n)), -n);
-                break;
-            }
-            if (n == 0) {
-                st = reader.finish();
-            } else {
-                size_t used = 0;
-                st = reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)), used);
-            }
-            if (st == ResponseReader::State::kError) {
-                result = make_error("bad response: " + reader.error());
-                break;
-            }
-            if (st == ResponseReader::State::kDone) {
-                result = HttpReply{reader.status(), reader.body()};
-                break;
-            }
+    if (!co_await stream_->send_all(out, request.timeout))
+        co_return make_error("sending the request failed (peer gone or timed out)");
+    ResponseReader reader;
+    std::string buf(16 * 1024, '\0');
+    for (;;) {
+        const int n = co_await stream_->recv(buf.data(), buf.size(), request.timeout, slot);
+        if (n < 0)
+            co_return make_error(std::string("reading the response: ") +
+                                     (n == -ETIME || n == -ECANCELED ? "timed out" : std::strerror(-n)),
+                                 -n);
+        ResponseReader::State st;
+        size_t used = 0;
+        if (n == 0) {
+            st = reader.finish();
+        } else {
+            answered = true;
+            st = reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)), used);
+        }
+        if (st == ResponseReader::State::kError) co_return make_error("bad response: " + reader.error());
+        if (st == ResponseReader::State::kDone) {
+            // Bytes past the response would be out of step with the next one.
+            keep = n > 0 && reader.keep_alive() && used == static_cast<size_t>(n);
+            co_return HttpReply{reader.status(), reader.body()};
         }
     }
-    co_await stream->close(request.timeout);
+}
+
+io::Task<Result<HttpReply>> HttpClient::post(const HttpPost& request, io::CancelSlot* slot) {
+    const std::string origin =
+        std::string(request.url.https ? "https://" : "http://") + request.url.host + ":" + std::to_string(request.url.port);
+    const auto now = std::chrono::steady_clock::now();
+    if (stream_ && (origin != stream_origin_ || now - last_used_ > kIdleLimit)) co_await drop(request.timeout);
+    Result<HttpReply> result = make_error("no response");
+    // At most two tries: a second only when a kept connection ended
+    // before any response (the server closed it while it was idle).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const bool reused = stream_ != nullptr;
+        if (!stream_) {
+            auto connected = co_await connect(request.url, request.timeout, slot);
+            if (!connected) co_return connected.error();
+            stream_ = std::move(connected).value();
+            stream_origin_ = origin;
+            ++connections_;
+        }
+        bool answered = false, keep = false;
+        result = co_await exchange(request, slot, answered, keep);
+        if (!keep) co_await drop(request.timeout);
+        last_used_ = std::chrono::steady_clock::now();
+        if (result || !reused || answered) break;
+        // A timeout or the shutdown is no closed connection: not again.
+        const int e = result.error().code.value();
+        if (e == ETIME || e == ECANCELED) break;
+    }
     co_return result;
 }
 

@@ -1,10 +1,13 @@
-// The outbound HTTP/1.1 client of the webhook sink: one POST per
-// connection (Connection: close), over TCP on the current ring (src/io),
+// The outbound HTTP/1.1 client of the webhook sink: POSTs over one
+// kept-alive connection while the server keeps it (a new one after a
+// response that closes it, or after kIdleLimit without use), over TCP on
+// the current ring (src/io),
 // TLS for https (src/tls; the certificate chain and host name verified),
 // every connect, send and receive bounded by the timeout; the response
 // read by ResponseReader (http_response.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,12 +48,27 @@ public:
     // errors are the network's, TLS's, a timeout, or a malformed response.
     // `slot` cancels a wait (shutdown).
     io::Task<Result<HttpReply>> post(const HttpPost& request, io::CancelSlot* slot);
+    // Connections opened so far (tests, the log).
+    uint64_t connections() const { return connections_; }
+
+    // A kept connection unused this long is closed rather than reused:
+    // servers drop idle ones after a few seconds to minutes.
+    static constexpr std::chrono::seconds kIdleLimit{30};
 
 private:
+    // One request and its response on stream_; `answered` tells whether any
+    // byte of a response came (else a kept connection may just have been
+    // closed by the server, and a new one is worth one more try).
+    io::Task<Result<HttpReply>> exchange(const HttpPost& request, io::CancelSlot* slot, bool& answered, bool& keep);
     io::Task<Result<std::unique_ptr<io::Stream>>> connect(const Url& url, io::Duration timeout, io::CancelSlot* slot);
+    io::Task<void> drop(io::Duration timeout);
 
     io::BlockingPool& pool_;
     std::shared_ptr<tls::ClientContext> tls_;
+    std::unique_ptr<io::Stream> stream_;   // the kept connection, if any
+    std::string stream_origin_;            // its scheme, host and port
+    std::chrono::steady_clock::time_point last_used_{};
+    uint64_t connections_ = 0;
 };
 
 // The request's bytes (tests).

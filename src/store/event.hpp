@@ -1,8 +1,8 @@
 // Delivery events (docs/EVENTS.md): what happened to a message, a
 // recipient or a site, as the event log keeps it and its sinks (webhooks,
-// a file: src/events) push it out. Plain data; the store turns one into
-// its JSON line when it appends it (event_json.cpp), with the sequence id
-// it assigns, so the line a sink sends is the line that was made durable.
+// a file: src/events) push it out. Plain data; the store keeps it as a
+// binary record under the sequence id it assigns (event_record.hpp) and
+// makes the JSON line (event_json.cpp) when a sink reads it.
 //
 // Events that report a state change are appended in the same WriteBatch
 // as that change: "received" by the accept (accept.cpp), the delivery

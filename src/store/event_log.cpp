@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "store/event_log_state.hpp"
+#include "store/event_record.hpp"
 #include "store/keys.hpp"
 #include "store/store_impl.hpp"
 #include "store/write_txn.hpp"
@@ -57,10 +58,8 @@ void append_event(WriteTxn& txn, Event event) {
     EventLogState& ev = txn.impl().events;
     if (event.time_ms == 0) event.time_ms = now_ms();
     const uint64_t id = ev.next_id++;
-    std::string value;
-    keys::put_be64(value, static_cast<uint64_t>(event.time_ms));
-    value += event_json(id, event);
-    txn.put(StoreImpl::kEvents, keys::event_key(id), value);
+    // The binary record: the JSON line is made when a sink reads it.
+    txn.put(StoreImpl::kEvents, keys::event_key(id), encode_event_value(event));
     ev.next_id_seen.store(ev.next_id, std::memory_order_relaxed);
 }
 
@@ -122,8 +121,14 @@ Result<std::vector<LoggedEvent>> EventLog::read(uint64_t after, size_t max) cons
         std::string_view key(it->key().data(), it->key().size());
         std::string_view value(it->value().data(), it->value().size());
         if (key.size() != 8 || value.size() < 8) continue;
-        out.push_back(LoggedEvent{keys::get_be64(key), static_cast<int64_t>(keys::get_be64(value)),
-                                  std::string(value.substr(8))});
+        const uint64_t id = keys::get_be64(key);
+        auto json = stored_event_json(id, value);
+        if (!json) {
+            // Skipped, not retried: a damaged record would stop the sink for good.
+            log::warn("events_record_unreadable", {{"id", id}, {"error", json.error().message}});
+            continue;
+        }
+        out.push_back(LoggedEvent{id, static_cast<int64_t>(keys::get_be64(value)), std::move(json).value()});
     }
     if (!it->status().ok()) return db_error("reading the event log", it->status());
     return out;

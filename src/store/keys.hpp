@@ -70,7 +70,8 @@ inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
 std::string greylist_key(std::string_view key);
 inline constexpr std::string_view kGreylistPrefix{"greylist\0", 9};
 
-// events: be64(sequence id) -> be64(unix ms) + the event's JSON line.
+// events: be64(sequence id) -> be64(unix ms) + the event's binary record
+// (event_record.hpp; logs of older versions: its JSON line).
 std::string event_key(uint64_t id);
 // default CF: "event_cursor" \0 sink -> be64(id of the last event it took).
 std::string event_cursor_key(std::string_view sink);

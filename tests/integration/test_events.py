@@ -29,14 +29,18 @@ class Receiver:
         self.batches = []        # [[event dict]] taken with a 2xx
         self.refused = 0         # POSTs answered 500
         self.headers = []        # (Content-Type, Authorization) of each POST
+        self.peers = []          # the client address of each POST (one per connection)
         self.cond = threading.Condition()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"   # keeps the connection
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.cond:
                     receiver.headers.append((self.headers.get("Content-Type"), self.headers.get("Authorization")))
+                    receiver.peers.append(self.client_address)
                     if receiver.mode == "500":
                         receiver.refused += 1
                         code = 500
@@ -155,6 +159,8 @@ class EventsTest(DeliveryTestCase):
         self.assertEqual(ids, sorted(set(ids)), ids)
         self.assertTrue(all(len(b) <= 4 for b in receiver.batches), receiver.batches)
         self.assertIn(("application/x-ndjson", "Bearer s3cret"), receiver.headers)
+        # Kept-alive: the retried POSTs of one run share a connection.
+        self.assertLess(len(set(receiver.peers)), len(receiver.peers), receiver.peers)
 
         def only(type_, **fields):
             found = [e for e in got if e["type"] == type_ and all(e.get(k) == v for k, v in fields.items())]

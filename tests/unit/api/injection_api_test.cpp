@@ -85,3 +85,16 @@ TEST(CallerRates, ABucketHoldsOnePeriodAndRefills) {
     EXPECT_TRUE(none.unlimited());
     EXPECT_EQ(none.take("app", 1000000, t0), 0);
 }
+
+TEST(CallerRates, CallersAreForgottenOnScheduleOnceTheirBucketsRefill) {
+    CallerRates rates(delivery::Rate{60, std::chrono::minutes(1)});   // 1/s, bursts of 60
+    const auto t0 = CallerRates::Clock::time_point{} + 1h;
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(rates.take("10.0.0." + std::to_string(i), 30, t0), 0);
+    EXPECT_EQ(rates.callers(), 1000u);
+    EXPECT_EQ(rates.take("busy", 60, t0 + 30s), 0);
+    EXPECT_EQ(rates.callers(), 1001u) << "no pruning before a period has passed";
+    // A minute on, every once-seen caller has refilled: forgotten, none refused.
+    EXPECT_EQ(rates.take("new", 1, t0 + 61s), 0);
+    EXPECT_EQ(rates.callers(), 2u);
+    EXPECT_EQ(rates.take("busy", 40, t0 + 61s), 9) << "a bucket not yet full keeps its state";
+}

@@ -31,12 +31,21 @@ TEST(InjectionRequest, RawContentIsOneMessageForAllRecipients) {
     EXPECT_EQ(m[0].content, "Subject: hi\r\n\r\nline\r\nline2");
 }
 
+TEST(InjectionRequest, EveryKindOfLineEndBecomesCrlf) {
+    auto m = ok(R"({"envelope_sender": "", "recipients": ["a@x"], "content": "\r\nA\rB\nC\r\n\n\r\rD\r"})");
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m[0].content, "\r\nA\r\nB\r\nC\r\n\r\n\r\n\r\nD\r\n");
+    EXPECT_EQ(ok(R"({"envelope_sender": "", "recipients": ["a@x"], "content": "no line end"})")[0].content,
+              "no line end");
+}
+
 TEST(InjectionRequest, RawContentIsSplitAtTheRecipientLimit) {
     InjectionLimits limits;
     limits.max_recipients = 2;
     auto m = ok(R"({"envelope_sender": "", "recipients": ["a@x", "b@x", "c@x", "d@x", "e@x"], "content": "x"})", limits);
     ASSERT_EQ(m.size(), 3u);
     EXPECT_EQ(m[2].recipients, std::vector<std::string>{"e@x"});
+    for (const auto& each : m) EXPECT_EQ(each.content, "x");   // each its own copy
     EXPECT_EQ(m[0].sender, "");
 }
 

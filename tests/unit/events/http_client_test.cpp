@@ -43,7 +43,7 @@ TEST(FormatPost, RequestLineHostHeadersAndBody) {
     p.headers = {{"Authorization", "Bearer t"}};
     p.body = "{\"id\":1}\n";
     EXPECT_EQ(format_post(p),
-              "POST /in HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: ringpost\r\nConnection: close\r\n"
+              "POST /in HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: ringpost\r\n"
               "Content-Type: application/x-ndjson\r\nContent-Length: 9\r\nAuthorization: Bearer t\r\n\r\n"
               "{\"id\":1}\n");
     p.url = parse_url("https://h.example/").value();

@@ -8,6 +8,9 @@
 
 #include "store/event.hpp"
 #include "store/event_log.hpp"
+#include "store/event_record.hpp"
+#include "store/keys.hpp"
+#include "store/test_hooks.hpp"
 #include "test_util.hpp"
 
 namespace ringpost::store {
@@ -91,6 +94,93 @@ TEST(EventJson, InvalidUtf8InARemoteReplyIsReplacedNotThrown) {
     EXPECT_EQ(j["response"], "bad \xEF\xBF\xBD byte");
 }
 
+// The line as nlohmann::ordered_json made it before event_json was written
+// by hand: the hand-written one must give the same bytes.
+std::string reference_json(uint64_t id, const Event& e) {
+    nlohmann::ordered_json j;
+    j["id"] = id;
+    j["time"] = rfc3339_ms(e.time_ms);
+    j["type"] = e.type;
+    auto text = [&](const char* name, const std::string& v) {
+        if (!v.empty()) j[name] = v;
+    };
+    text("queue_id", e.queue_id);
+    if (!e.queue_id.empty()) j["sender"] = e.sender;
+    else text("sender", e.sender);
+    text("recipient", e.recipient);
+    text("domain", event_domain(e.recipient));
+    text("site", e.site);
+    text("relay", e.relay);
+    text("source", e.source);
+    text("pool", e.pool);
+    if (e.code != 0) j["code"] = e.code;
+    text("enhanced_code", e.enhanced_code);
+    text("response", e.response);
+    text("bounce_class", e.bounce_class);
+    if (e.attempt != 0) j["attempt"] = e.attempt;
+    if (e.size != 0) j["size"] = e.size;
+    text("client", e.client);
+    text("stage", e.stage);
+    text("dsn_queue_id", e.dsn_queue_id);
+    if (e.until != 0) j["until"] = rfc3339_ms(e.until * 1000);
+    text("reason", e.reason);
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// Every field set, each string field to `s`.
+Event every_field(const std::string& s) {
+    Event e;
+    for (std::string* f : {&e.type, &e.queue_id, &e.sender, &e.recipient, &e.site, &e.relay, &e.source, &e.pool,
+                           &e.enhanced_code, &e.response, &e.bounce_class, &e.client, &e.stage, &e.dsn_queue_id,
+                           &e.reason})
+        *f = s;
+    e.time_ms = 1765096698123;
+    e.code = 65535;
+    e.attempt = 4294967295u;
+    e.size = UINT64_MAX;
+    e.until = 1765096698;
+    return e;
+}
+
+TEST(EventJson, SameBytesAsTheOrderedJsonItReplaces) {
+    const std::vector<std::string> texts = {
+        "",          "plain text", "Bob@Example.ORG", "quote \" and \\ backslash", "tab\tnl\ncr\r\b\f",
+        "ctl \x01\x1f del \x7f", "utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "bad \xff byte",
+        "cut \xe2\x82", "overlong \xc0\xaf", "surrogate \xed\xa0\x80", std::string("nul \0 inside", 12)};
+    for (const std::string& t : texts) {
+        Event e = every_field(t);
+        EXPECT_EQ(event_json(3, e), reference_json(3, e)) << t;
+        e.queue_id.clear();
+        e.code = 0;
+        e.attempt = 0;
+        e.size = 0;
+        e.until = 0;
+        EXPECT_EQ(event_json(0, e), reference_json(0, e)) << t;
+    }
+    EXPECT_EQ(event_json(UINT64_MAX, Event{}), reference_json(UINT64_MAX, Event{}));
+}
+
+TEST(EventRecord, BinaryRecordKeepsEveryField) {
+    for (const std::string& t : {std::string(), std::string("x"), std::string(300, 'y'), std::string("\xff\0", 2)}) {
+        Event e = every_field(t);
+        e.until = -5;
+        auto back = decode_event_value(encode_event_value(e));
+        ASSERT_TRUE(back.ok()) << back.error().message;
+        EXPECT_EQ(event_json(9, *back), event_json(9, e));
+        EXPECT_EQ(back->until, -5);
+        EXPECT_EQ(back->time_ms, e.time_ms);
+        EXPECT_EQ(stored_event_json(9, encode_event_value(e)).value(), event_json(9, e));
+    }
+}
+
+TEST(EventRecord, TruncatedOrUnknownRecordsAreErrors) {
+    const std::string value = encode_event_value(every_field("abc"));
+    for (size_t n = 0; n < value.size() - 1; ++n) EXPECT_FALSE(decode_event_value(value.substr(0, n)).ok()) << n;
+    std::string other = value;
+    other[8] = 2;
+    EXPECT_FALSE(stored_event_json(1, other).ok());
+}
+
 TEST(EventLog, OffMakesNoEvents) {
     TempDir dir;
     auto store = testing::open_store(dir.db());
@@ -125,6 +215,32 @@ TEST(EventLog, AcceptAppendsOneReceivedPerRecipientInItsBatch) {
     ASSERT_TRUE(rest.ok());
     ASSERT_EQ(rest->size(), 1u);
     EXPECT_EQ((*rest)[0].id, (*read)[1].id);
+}
+
+// A log written before events were stored as binary records holds the JSON
+// lines themselves: they are read back as they are, beside new records.
+TEST(EventLog, JsonLinesOfAnOlderLogAreReadAsTheyAre) {
+    TempDir dir;
+    // Recent times: the retention would drop events of 1970 at once.
+    const int64_t now = now_ms();
+    const std::string line = R"({"id":1,"time":")" + rfc3339_ms(now) + R"(","type":"resumed","site":"gmail"})";
+    {
+        auto store = open_with_events(dir.db());
+        ASSERT_TRUE(store);
+        std::string value;
+        keys::put_be64(value, static_cast<uint64_t>(now));
+        ASSERT_TRUE(test_hooks::raw_put(*store, keys::kEvents, keys::event_key(1), value + line).ok());
+    }
+    auto store = open_with_events(dir.db());
+    ASSERT_TRUE(store);
+    submit_loose(*store, {loose("throttled", now + 1)});
+    auto read = store->events().read(0, 10);
+    ASSERT_TRUE(read.ok());
+    ASSERT_EQ(read->size(), 2u);
+    EXPECT_EQ((*read)[0].json, line);
+    EXPECT_EQ((*read)[0].time_ms, now);
+    EXPECT_EQ((*read)[1].id, 2u);
+    EXPECT_EQ((*read)[1].json, event_json(2, loose("throttled", now + 1)));
 }
 
 TEST(EventLog, CursorsAndIdsSurviveAReopen) {
