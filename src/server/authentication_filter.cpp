@@ -103,8 +103,8 @@ InboundSettings inbound_settings(const config::Config& config) {
     return s;
 }
 
-AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Resolver& resolver, io::BlockingPool* pool)
-    : settings_(std::move(settings)), dns_(resolver), keys_(resolver), dmarc_dns_(resolver), pool_(pool) {}
+AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Lookup& dns, io::BlockingPool* pool)
+    : settings_(std::move(settings)), dns_(dns), pool_(pool) {}
 
 io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& message, CheckContext& context) {
     const dkim::Verifier verifier;
@@ -113,7 +113,7 @@ io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& mes
         context.results.push_back({"dkim", "none", {}, {}});
         co_return;
     }
-    auto fetching = verifier.fetch_keys(job, keys_);
+    auto fetching = verifier.fetch_keys(job, dns_);
     co_await std::move(fetching);
     if (pool_) {
         auto finishing = [&verifier, &message, &job] { return verifier.finish(message.data, job); };
@@ -131,7 +131,7 @@ io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& mes
 }
 
 io::Task<void> AuthenticationFilter::check_dmarc(const smtp::AcceptedMessage& message, CheckContext& context) {
-    auto evaluating = dmarc::evaluate(dmarc_dns_, dmarc::PublicSuffixList::system(), dmarc_inputs(message, context),
+    auto evaluating = dmarc::evaluate(dns_, dmarc::PublicSuffixList::system(), dmarc_inputs(message, context),
                                       dmarc::random_percentile());
     context.dmarc = co_await std::move(evaluating);
     const dmarc::Verdict& v = context.dmarc;
