@@ -111,7 +111,7 @@ std::vector<Verification> Verifier::finish(std::string_view message, const Verif
     std::vector<Verification> out;
     out.reserve(job.signatures.size());
     for (const auto& p : job.signatures)
-        out.push_back(p.decided ? p.verification : check_signature(p, fields, bodies));
+        out.push_back(p.decided ? p.verification : check_signature(p, fields, bodies, options_.key_cache));
     return out;
 }
 

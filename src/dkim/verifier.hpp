@@ -51,6 +51,8 @@
 
 namespace ringpost::dkim {
 
+class KeyRecordCache;
+
 // The signatures checked per message; not a config key (yet): OpenDKIM's
 // and rspamd's defaults are of the same order.
 inline constexpr size_t kMaxSignatures = 5;
@@ -94,6 +96,8 @@ public:
     struct Options {
         size_t max_signatures = kMaxSignatures;
         int64_t clock_skew = kClockSkew;
+        // Key records read once per text (dkim/key_cache.hpp); null: every time.
+        KeyRecordCache* key_cache = nullptr;
     };
     Verifier() : Verifier(Options{}) {}
     explicit Verifier(Options options) : options_(options) {}

@@ -107,7 +107,9 @@ AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Lookup
     : settings_(std::move(settings)), dns_(dns), pool_(pool) {}
 
 io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& message, CheckContext& context) {
-    const dkim::Verifier verifier;
+    dkim::Verifier::Options options;
+    options.key_cache = &key_cache_;
+    const dkim::Verifier verifier(options);
     dkim::VerificationJob job = verifier.prepare(message.data, static_cast<int64_t>(std::time(nullptr)));
     if (job.signatures.empty()) {
         context.results.push_back({"dkim", "none", {}, {}});

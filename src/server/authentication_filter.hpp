@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "dkim/key_cache.hpp"
 #include "dkim/verifier.hpp"
 #include "dmarc/evaluate.hpp"
 #include "dns/lookup.hpp"
@@ -77,6 +78,8 @@ private:
 
     InboundSettings settings_;
     dns::Lookup& dns_;
+    // DKIM key records read once per text, for this worker's messages.
+    dkim::KeyRecordCache key_cache_;
     io::BlockingPool* pool_;
 };
 

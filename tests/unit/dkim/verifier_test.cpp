@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dkim/key_cache.hpp"
 #include "dkim/signer.hpp"
 #include "dkim/verifier.hpp"
 #include "fake_zone.hpp"
@@ -166,6 +167,28 @@ TEST(DkimVerifierRoundTrip, ClockSkewForTimestampAndExpiry) {
         EXPECT_EQ(v.reason, "signature expired (x=)");
     }
     EXPECT_EQ(s.keys.asked.size(), 4u);   // expired and future signatures fetch no key
+}
+
+TEST(DkimVerifierRoundTrip, KeyCacheReadsEachKeyOnce) {
+    Signed s;
+    KeyRecordCache cache;
+    Verifier::Options options;
+    options.key_cache = &cache;
+    for (int round = 0; round < 3; ++round) {
+        auto results = verify_now(Verifier(options), s.sign(kRoundTrip, kSignedAt), s.keys, kSignedAt);
+        ASSERT_EQ(results.size(), 2u);
+        for (const auto& v : results) EXPECT_EQ(v.result, DkimResult::kPass) << v.reason;
+    }
+    EXPECT_EQ(cache.parses(), 2u);   // the RSA and the Ed25519 record, once each
+    // A rotated key is another text: read, and the signature made with the
+    // old key no longer verifies against it.
+    SigningKey rotated = SigningKey::generate(Algorithm::kEd25519Sha256).value();
+    s.keys.txt("ed._domainkey.example.org", {rotated.dns_record().value()});
+    auto results = verify_now(Verifier(options), s.sign(kRoundTrip, kSignedAt), s.keys, kSignedAt);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[0].result, DkimResult::kPass);
+    EXPECT_EQ(results[1].result, DkimResult::kFail);
+    EXPECT_EQ(cache.parses(), 3u);
 }
 
 TEST(DkimVerifierRoundTrip, AtMostMaxSignaturesAreChecked) {
