@@ -90,7 +90,7 @@ class InboundAuthTest(ServerTestCase):
         got = fetch_all(srv, 4)
         ar = {subject: " ".join(auth_results(m)) for subject, m in got.items()}
         self.assertRegex(ar["signed"], r"spf=pass .*dkim=pass header\.d=signed\.test header\.s=sel "
-                                       r"header\.a=rsa-sha256 header\.b=(?:[^;\s"]{8}|"[^"]{8}"); dmarc=pass header\.from=signed\.test "
+                                       r'header\.a=rsa-sha256 header\.b=(?:[^;\s"]{8}|"[^"]{8}"); dmarc=pass header\.from=signed\.test '
                                        r"policy\.dmarc=none")
         self.assertRegex(ar["altered"], r"dkim=fail .*header\.d=signed\.test")
         self.assertRegex(ar["altered"], r"dmarc=pass header\.from=signed\.test", "aligned SPF passes DMARC")
