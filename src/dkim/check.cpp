@@ -3,8 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <memory>
 #include <variant>
 
+#include "dkim/key_cache.hpp"
 #include "dkim/key_record.hpp"
 #include "mail/header_block.hpp"
 
@@ -41,9 +43,17 @@ bool signature_matches(EVP_PKEY* key, SigAlgorithm alg, const std::string& diges
     return ok;
 }
 
+using SharedKey = std::shared_ptr<const KeyRecord>;
+
+// `text` read, through `keys` when there is one.
+std::shared_ptr<const Result<KeyRecord>> read_key(std::string_view text, KeyRecordCache* keys) {
+    if (keys) return keys->get(text);
+    return std::make_shared<const Result<KeyRecord>>(parse_key_record(text));
+}
+
 // The first record of the answer that reads as a key (RFC 6376 6.1.2 lets
 // the verifier pick among several), or the verdict when none is usable.
-std::variant<KeyRecord, Verification> usable_key(const PendingSignature& p) {
+std::variant<SharedKey, Verification> usable_key(const PendingSignature& p, KeyRecordCache* keys) {
     const Verification& v = p.verification;
     switch (p.key.outcome) {
     case dns::Outcome::kTemporary:
@@ -56,9 +66,9 @@ std::variant<KeyRecord, Verification> usable_key(const PendingSignature& p) {
     }
     std::string first_error = "no key record at " + p.key_name;
     for (size_t i = 0; i < p.key.texts.size(); ++i) {
-        auto rec = parse_key_record(p.key.texts[i]);
-        if (rec) return std::move(rec).value();
-        if (i == 0) first_error = rec.error().message;
+        auto rec = read_key(p.key.texts[i], keys);
+        if (*rec) return SharedKey(rec, &rec->value());
+        if (i == 0) first_error = rec->error().message;
     }
     return with(v, DkimResult::kPermerror, first_error);
 }
@@ -126,10 +136,10 @@ std::string canonical_signature_field(std::string_view raw, const Signature& sig
 }
 
 Verification check_signature(const PendingSignature& pending, const std::vector<HeaderFieldRef>& fields,
-                             BodyHashCache& bodies) {
-    auto key = usable_key(pending);
+                             BodyHashCache& bodies, KeyRecordCache* keys) {
+    auto key = usable_key(pending, keys);
     if (auto* verdict = std::get_if<Verification>(&key)) return std::move(*verdict);
-    const KeyRecord& rec = std::get<KeyRecord>(key);
+    const KeyRecord& rec = *std::get<SharedKey>(key);
     if (auto refusal = key_refusal(pending, rec)) return std::move(*refusal);
     return check_with_key(pending, rec, fields, bodies);
 }

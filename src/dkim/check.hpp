@@ -33,9 +33,10 @@ private:
 };
 
 // The result of an undecided signature of `fields` (the message's header
-// fields), with its key record fetched into `pending.key`.
+// fields), with its key record fetched into `pending.key`; the record read
+// through `keys` when there is one.
 Verification check_signature(const PendingSignature& pending, const std::vector<HeaderFieldRef>& fields,
-                             BodyHashCache& bodies);
+                             BodyHashCache& bodies, KeyRecordCache* keys = nullptr);
 
 // The signature field itself as hashed (RFC 6376 3.7): b='s value removed,
 // canonicalized, without its final CRLF.

@@ -22,7 +22,7 @@ struct JoinAwaiter {
     void await_resume() const noexcept {}
 };
 
-io::Task<void> fetch_one(KeyFetcher& fetcher, std::string name, dns::RecordSet& out, FetchJoin& join) {
+io::Task<void> fetch_one(dns::Lookup& fetcher, std::string name, dns::RecordSet& out, FetchJoin& join) {
     // A named task: no std::string temporary inside the co_await (g++ 12).
     auto looking = fetcher.lookup(std::move(name), dns::kTypeTxt);
     out = co_await std::move(looking);
@@ -84,7 +84,7 @@ VerificationJob Verifier::prepare(std::string_view message, int64_t now) const {
     return job;
 }
 
-io::Task<void> Verifier::fetch_keys(VerificationJob& job, KeyFetcher& fetcher) const {
+io::Task<void> Verifier::fetch_keys(VerificationJob& job, dns::Lookup& fetcher) const {
     // Each distinct key name once; signatures of one selector share the answer.
     std::vector<std::string> names;
     std::vector<size_t> slot(job.signatures.size(), 0);
@@ -111,11 +111,11 @@ std::vector<Verification> Verifier::finish(std::string_view message, const Verif
     std::vector<Verification> out;
     out.reserve(job.signatures.size());
     for (const auto& p : job.signatures)
-        out.push_back(p.decided ? p.verification : check_signature(p, fields, bodies));
+        out.push_back(p.decided ? p.verification : check_signature(p, fields, bodies, options_.key_cache));
     return out;
 }
 
-io::Task<std::vector<Verification>> Verifier::verify(std::string_view message, KeyFetcher& fetcher, int64_t now) const {
+io::Task<std::vector<Verification>> Verifier::verify(std::string_view message, dns::Lookup& fetcher, int64_t now) const {
     VerificationJob job = prepare(message, now);
     co_await fetch_keys(job, fetcher);
     co_return finish(message, job);

@@ -6,7 +6,7 @@
 //   prepare()     pure and cheap (reads the header section): parses each
 //                 signature, decides the malformed and the expired ones;
 //   fetch_keys()  on the ring: the TXT records at s._domainkey.d, all at
-//                 once, through a KeyFetcher (the ring's caching resolver);
+//                 once, through a dns::Lookup (the ring's caching resolver);
 //   finish()      pure CPU, any thread: canonicalizes and hashes the body
 //                 (the costly part for a large message: ~3 ms per MB),
 //                 checks the signatures (RSA-2048 ~40 µs, Ed25519 ~60 µs).
@@ -44,12 +44,14 @@
 #include <string_view>
 #include <vector>
 
-#include "dkim/key_fetcher.hpp"
 #include "dkim/signature.hpp"
 #include "dns/dns_types.hpp"
+#include "dns/lookup.hpp"
 #include "io/task.hpp"
 
 namespace ringpost::dkim {
+
+class KeyRecordCache;
 
 // The signatures checked per message; not a config key (yet): OpenDKIM's
 // and rspamd's defaults are of the same order.
@@ -94,6 +96,8 @@ public:
     struct Options {
         size_t max_signatures = kMaxSignatures;
         int64_t clock_skew = kClockSkew;
+        // Key records read once per text (dkim/key_cache.hpp); null: every time.
+        KeyRecordCache* key_cache = nullptr;
     };
     Verifier() : Verifier(Options{}) {}
     explicit Verifier(Options options) : options_(options) {}
@@ -105,13 +109,13 @@ public:
     // name is asked once. On the fetcher's ring; like any operation of the
     // runtime, the awaiting coroutine must not be destroyed while it waits
     // (the lookups write into its frame).
-    io::Task<void> fetch_keys(VerificationJob& job, KeyFetcher& fetcher) const;
+    io::Task<void> fetch_keys(VerificationJob& job, dns::Lookup& fetcher) const;
     // Step 3: the results, one per signature of the job, in header order.
     // `message` is the one given to prepare(). Any thread.
     std::vector<Verification> finish(std::string_view message, const VerificationJob& job) const;
 
     // All three. `message` must stay valid until the task completes.
-    io::Task<std::vector<Verification>> verify(std::string_view message, KeyFetcher& fetcher, int64_t now) const;
+    io::Task<std::vector<Verification>> verify(std::string_view message, dns::Lookup& fetcher, int64_t now) const;
 
 private:
     Options options_;

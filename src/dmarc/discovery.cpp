@@ -53,7 +53,7 @@ Attempt choose(const dns::RecordSet& set, const std::string& name) {
     return a;
 }
 
-io::Task<Attempt> query(DnsLookup& dns, const std::string& domain) {
+io::Task<Attempt> query(dns::Lookup& dns, const std::string& domain) {
     std::string name = "_dmarc." + domain;
     if (name.size() > kMaxName) co_return Attempt{Found::kAbsent, {}, "no DMARC record"};
     dns::RecordSet set = co_await dns.lookup(name, dns::kTypeTxt);
@@ -74,7 +74,7 @@ Discovery finish(Attempt a, const std::string& domain, bool organizational) {
 
 }  // namespace
 
-io::Task<Discovery> discover_policy(DnsLookup& dns, std::string from_domain, std::string org_domain) {
+io::Task<Discovery> discover_policy(dns::Lookup& dns, std::string from_domain, std::string org_domain) {
     Attempt own = co_await query(dns, from_domain);
     if (own.found != Found::kAbsent || org_domain.empty() || org_domain == from_domain)
         co_return finish(std::move(own), from_domain, false);

@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "dmarc/lookup.hpp"
 #include "dmarc/record.hpp"
+#include "dns/lookup.hpp"
 #include "io/task.hpp"
 
 namespace ringpost::dmarc {
@@ -23,6 +23,6 @@ struct Discovery {
 };
 
 // `from_domain` and `org_domain` normalised (lowercase, no trailing dot).
-io::Task<Discovery> discover_policy(DnsLookup& dns, std::string from_domain, std::string org_domain);
+io::Task<Discovery> discover_policy(dns::Lookup& dns, std::string from_domain, std::string org_domain);
 
 }  // namespace ringpost::dmarc

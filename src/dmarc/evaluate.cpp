@@ -24,7 +24,7 @@ void check_alignment(Verdict& v, const Inputs& in, const Record& r, const Public
 // sp= rather than np= on a guess.
 constexpr uint16_t kExistenceTypes[] = {dns::kTypeA, dns::kTypeAaaa, dns::kTypeMx};
 
-io::Task<bool> domain_exists(DnsLookup& dns, std::string domain) {
+io::Task<bool> domain_exists(dns::Lookup& dns, std::string domain) {
     for (uint16_t type : kExistenceTypes) {
         dns::RecordSet set = co_await dns.lookup(domain, type);
         if (set.outcome == dns::Outcome::kNxDomain) co_return false;   // no records of any type
@@ -49,7 +49,7 @@ Percentile random_percentile() {
     };
 }
 
-io::Task<Verdict> evaluate(DnsLookup& dns, const PublicSuffixList& psl, Inputs in, Percentile percentile) {
+io::Task<Verdict> evaluate(dns::Lookup& dns, const PublicSuffixList& psl, Inputs in, Percentile percentile) {
     Verdict v;
     if (!in.author.evaluable()) {
         v.status = Status::kPermError;

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "dmarc/author.hpp"
-#include "dmarc/lookup.hpp"
 #include "dmarc/public_suffix.hpp"
 #include "dmarc/record.hpp"
+#include "dns/lookup.hpp"
 #include "io/task.hpp"
 
 namespace ringpost::dmarc {
@@ -64,7 +64,7 @@ struct Verdict {
 };
 
 // Runs discovery and evaluation; `psl` and `dns` must outlive the task.
-io::Task<Verdict> evaluate(DnsLookup& dns, const PublicSuffixList& psl, Inputs in, Percentile percentile);
+io::Task<Verdict> evaluate(dns::Lookup& dns, const PublicSuffixList& psl, Inputs in, Percentile percentile);
 
 // The method's entry of an Authentication-Results field (RFC 8601; RFC 7489
 // 11.2 registers header.from and policy.dmarc), e.g.

@@ -3,7 +3,7 @@
 // of concurrent lookups for the same (name, type).
 //
 // lookup(name, type) is the plain query behind them (TXT and PTR too) for
-// the inbound checks.
+// the inbound checks, which see the resolver as a dns::Lookup.
 //
 // resolve_mx(domain) implements RFC 5321 5.1 and RFC 7505: MX records in
 // preference order (ties shuffled), each host with its IPv6 and IPv4
@@ -27,16 +27,17 @@
 #include "dns/ares_driver.hpp"
 #include "dns/dns_cache.hpp"
 #include "dns/dns_types.hpp"
+#include "dns/lookup.hpp"
 #include "io/ring.hpp"
 #include "io/task.hpp"
 #include "util/result.hpp"
 
 namespace ringpost::dns {
 
-class Resolver {
+class Resolver final : public Lookup {
 public:
     static Result<std::unique_ptr<Resolver>> create(io::Ring& ring, ResolverOptions options = {});
-    ~Resolver();
+    ~Resolver() override;
     Resolver(const Resolver&) = delete;
     Resolver& operator=(const Resolver&) = delete;
 
@@ -49,7 +50,7 @@ public:
     // coalesced like the others. The outcome tells an answer, NODATA,
     // NXDOMAIN and a temporary failure apart, as SPF (void lookups), DKIM
     // key fetches and DNS block lists need.
-    io::Task<RecordSet> lookup(std::string name, uint16_t type);
+    io::Task<RecordSet> lookup(std::string name, uint16_t type) override;
 
     // Fail new lookups, destroy the c-ares channel (pending lookups fail as
     // temporary), and wait until no ring operation is in flight.

@@ -112,17 +112,19 @@ DmarcAction dmarc_action(const InboundSettings& s, const dmarc::Verdict& v) {
     return quarantine && s.dmarc_junk ? DmarcAction::kJunk : DmarcAction::kNone;
 }
 
-AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Resolver& resolver, io::BlockingPool* pool)
-    : settings_(std::move(settings)), dns_(resolver), keys_(resolver), dmarc_dns_(resolver), pool_(pool) {}
+AuthenticationFilter::AuthenticationFilter(InboundSettings settings, dns::Lookup& dns, io::BlockingPool* pool)
+    : settings_(std::move(settings)), dns_(dns), pool_(pool) {}
 
 io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& message, CheckContext& context) {
-    const dkim::Verifier verifier;
+    dkim::Verifier::Options options;
+    options.key_cache = &key_cache_;
+    const dkim::Verifier verifier(options);
     dkim::VerificationJob job = verifier.prepare(message.data, static_cast<int64_t>(std::time(nullptr)));
     if (job.signatures.empty()) {
         context.results.push_back({"dkim", "none", {}, {}});
         co_return;
     }
-    auto fetching = verifier.fetch_keys(job, keys_);
+    auto fetching = verifier.fetch_keys(job, dns_);
     co_await std::move(fetching);
     if (pool_) {
         auto finishing = [&verifier, &message, &job] { return verifier.finish(message.data, job); };
@@ -140,7 +142,7 @@ io::Task<void> AuthenticationFilter::check_dkim(const smtp::AcceptedMessage& mes
 }
 
 io::Task<void> AuthenticationFilter::check_dmarc(const smtp::AcceptedMessage& message, CheckContext& context) {
-    auto evaluating = dmarc::evaluate(dmarc_dns_, dmarc::PublicSuffixList::system(), dmarc_inputs(message, context),
+    auto evaluating = dmarc::evaluate(dns_, dmarc::PublicSuffixList::system(), dmarc_inputs(message, context),
                                       dmarc::random_percentile());
     context.dmarc = co_await std::move(evaluating);
     const dmarc::Verdict& v = context.dmarc;

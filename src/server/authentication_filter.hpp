@@ -28,21 +28,17 @@
 #include <utility>
 #include <vector>
 
-#include "dkim/key_fetcher.hpp"
+#include "dkim/key_cache.hpp"
 #include "dkim/verifier.hpp"
 #include "dmarc/evaluate.hpp"
-#include "dmarc/lookup.hpp"
+#include "dns/lookup.hpp"
 #include "io/blocking_pool.hpp"
 #include "mail/authentication_results.hpp"
 #include "smtp/message_filter.hpp"
 #include "spf/check_host.hpp"
-#include "spf/dns.hpp"
 
 namespace ringpost::config {
 struct Config;
-}
-namespace ringpost::dns {
-class Resolver;
 }
 
 namespace ringpost::server {
@@ -84,7 +80,8 @@ struct CheckContext {
 class AuthenticationFilter final : public smtp::MessageFilter {
 public:
     // `pool`: where DKIM's CPU work runs (null: on the ring).
-    AuthenticationFilter(InboundSettings settings, dns::Resolver& resolver, io::BlockingPool* pool = nullptr);
+    // `dns`: the worker's resolver.
+    AuthenticationFilter(InboundSettings settings, dns::Lookup& dns, io::BlockingPool* pool = nullptr);
     io::Task<smtp::FilterVerdict> filter(smtp::AcceptedMessage& message) override;
 
 private:
@@ -93,9 +90,9 @@ private:
     io::Task<void> check_dmarc(const smtp::AcceptedMessage& message, CheckContext& context);
 
     InboundSettings settings_;
-    spf::ResolverDns dns_;
-    dkim::ResolverKeyFetcher keys_;
-    dmarc::ResolverLookup dmarc_dns_;
+    dns::Lookup& dns_;
+    // DKIM key records read once per text, for this worker's messages.
+    dkim::KeyRecordCache key_cache_;
     io::BlockingPool* pool_;
 };
 

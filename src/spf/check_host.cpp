@@ -14,7 +14,7 @@ bool valid_identity_domain(std::string_view domain) {
            queryable(domain);
 }
 
-io::Task<Verdict> run(Dns& dns, std::string ip_text, std::string local, std::string domain, std::string helo,
+io::Task<Verdict> run(dns::Lookup& dns, std::string ip_text, std::string local, std::string domain, std::string helo,
                       Options options) {
     Verdict verdict;
     if (local.empty()) local = "postmaster";   // 4.3
@@ -53,7 +53,7 @@ io::Task<Verdict> run(Dns& dns, std::string ip_text, std::string local, std::str
 
 }  // namespace
 
-io::Task<Verdict> check_mail_from(Dns& dns, Request request, Options options) {
+io::Task<Verdict> check_mail_from(dns::Lookup& dns, Request request, Options options) {
     if (request.sender.empty()) {
         auto checking = check_helo(dns, std::move(request), std::move(options));
         co_return co_await std::move(checking);
@@ -66,7 +66,7 @@ io::Task<Verdict> check_mail_from(Dns& dns, Request request, Options options) {
     co_return co_await std::move(running);
 }
 
-io::Task<Verdict> check_helo(Dns& dns, Request request, Options options) {
+io::Task<Verdict> check_helo(dns::Lookup& dns, Request request, Options options) {
     std::string domain = request.helo;
     auto running = run(dns, std::move(request.ip), "postmaster", std::move(domain), std::move(request.helo),
                        std::move(options));

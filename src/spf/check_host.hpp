@@ -1,6 +1,6 @@
 // SPF (RFC 7208): check_host() for the MAIL FROM identity (2.4; the null
 // reverse-path checks postmaster@<HELO>) and for the HELO identity (2.3),
-// over an abstract Dns. Every mechanism and modifier, macros, and the
+// over a dns::Lookup. Every mechanism and modifier, macros, and the
 // processing limits of 4.6.4: at most 10 terms that query DNS (include, a,
 // mx, ptr, exists, redirect) per check, at most 2 void lookups (NXDOMAIN or
 // NODATA), at most 10 MX names per mx (more: permerror) and 10 PTR names
@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <string>
 
+#include "dns/lookup.hpp"
 #include "io/task.hpp"
-#include "spf/dns.hpp"
 #include "spf/result.hpp"
 
 namespace ringpost::spf {
@@ -45,9 +45,9 @@ struct Verdict {
 };
 
 // The MAIL FROM identity; for the null sender, postmaster@<helo>.
-io::Task<Verdict> check_mail_from(Dns& dns, Request request, Options options);
+io::Task<Verdict> check_mail_from(dns::Lookup& dns, Request request, Options options);
 // The HELO identity: postmaster@<helo> (none for an address literal or a
 // name that is not a domain).
-io::Task<Verdict> check_helo(Dns& dns, Request request, Options options);
+io::Task<Verdict> check_helo(dns::Lookup& dns, Request request, Options options);
 
 }  // namespace ringpost::spf

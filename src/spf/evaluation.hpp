@@ -24,7 +24,7 @@ struct Outcome {
 
 class Evaluation {
 public:
-    Evaluation(Dns& dns, MacroValues values, const Options& options)
+    Evaluation(dns::Lookup& dns, MacroValues values, const Options& options)
         : dns_(dns), values_(std::move(values)), options_(options) {}
 
     io::Task<Outcome> check(std::string domain);
@@ -57,7 +57,7 @@ private:
     // A void lookup (NXDOMAIN, NODATA) counted: false once over the limit.
     bool count_void(const dns::RecordSet& rs);
 
-    Dns& dns_;
+    dns::Lookup& dns_;
     MacroValues values_;
     const Options& options_;
     unsigned dns_terms_ = 0;

@@ -21,11 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/lib.sh"
 
 N=20000; SESSIONS=100; REPEAT=3; TIMEOUT=300
-while [ $# -gt 0 ]; do case "$1" in
-  --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
-  --repeat) REPEAT=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
-  *) echo "events-bench: unknown argument $1" >&2; exit 2;; esac; done
+bench_options events-bench "$@"
 
 start_ringpost_bench
 echo "events-bench: $RINGPOST N=$N sessions=$SESSIONS repeat=$REPEAT, $(nproc) CPUs," \

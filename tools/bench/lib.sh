@@ -9,8 +9,9 @@ BUILD=${BUILD:-$REPO/build}
 
 # ---- binaries -------------------------------------------------------------
 
+# RINGPOST_BIN: another server binary than $BUILD/ringpost (as for the integration tests).
 find_ringpost() {
-  RINGPOST="$BUILD/ringpost"
+  RINGPOST="${RINGPOST_BIN:-$BUILD/ringpost}"
   [ -x "$RINGPOST" ] || { echo "bench: $RINGPOST not built (ninja -C $BUILD ringpost; or set BUILD=dir)" >&2; return 1; }
 }
 
@@ -40,6 +41,19 @@ find_postfix_tools() {
 }
 
 raise_nofile() { ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; }
+
+# bench_options NAME ARGS...: the options every load bench takes, into N,
+# SESSIONS, REPEAT and TIMEOUT (the caller sets their defaults first):
+# --messages/-n, --sessions, --repeat, --timeout; --help prints the
+# script's header comment.
+bench_options() {
+  local name=$1; shift
+  while [ $# -gt 0 ]; do case "$1" in
+    --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
+    --repeat) REPEAT=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
+    *) echo "$name: unknown argument $1" >&2; exit 2;; esac; done
+}
 
 # ---- process bookkeeping ----------------------------------------------------
 
@@ -148,9 +162,11 @@ wait_smtp() {
 # write_ringpost_config DIR PORT [MAX_CONN_PER_IP]: DIR/ringpost.toml, data in DIR/data;
 # $RP_TOP_CONFIG (key = value lines), if set, goes before the first table;
 # $RP_SMTP_CONFIG (key = value lines), if set, goes into [smtp];
+# $RP_RELAY_NETWORKS (a TOML array, default ["127.0.0.0/8"]): the trusted
+# clients (one that leaves 127.0.0.1 out makes the load tool a stranger);
 # $RP_EXTRA_CONFIG (TOML text), if set, is appended.
 write_ringpost_config() {
-  local dir=$1 port=$2 per_ip=${3:-20000}
+  local dir=$1 port=$2 per_ip=${3:-20000} relay_networks=${RP_RELAY_NETWORKS:-'["127.0.0.0/8"]'}
   mkdir -p "$dir/data"
   cat > "$dir/ringpost.toml" <<EOF
 hostname = "relay.bench.local"
@@ -166,7 +182,7 @@ ${RP_SMTP_CONFIG:-}
 
 [relay]
 local_domains = ["localhost"]
-relay_networks = ["127.0.0.0/8"]
+relay_networks = $relay_networks
 
 [log]
 level = "warn"
@@ -214,14 +230,16 @@ start_ringpost_imap() {
 }
 
 # load_run LABEL: one bounded ringpost-load run against $PORT: $N messages of
-# 4096 bytes to user@sink.test over $SESSIONS persistent sessions, one
-# command per round trip, at most $TIMEOUT s; prints its summary line that
-# starts with each word in $LOAD_SHOW (default "messages elapsed latency").
+# 4096 bytes from $LOAD_FROM (bench@src.test) to $LOAD_TO (user@sink.test)
+# over $SESSIONS persistent sessions, one command per round trip, at most
+# $TIMEOUT s, with the arguments in $LOAD_ARGS (an array: e.g.
+# --message-file F) appended; prints its summary line that starts with each
+# word in $LOAD_SHOW (default "messages elapsed latency").
 load_run() {
   local out="$BENCH_DIR/load-$1.out" err="$BENCH_DIR/load-$1.err" word
   timeout -k 5 "$TIMEOUT" "$LOAD" --server "127.0.0.1:$PORT" --sessions "$SESSIONS" --messages "$N" --size 4096 \
-    --from bench@src.test --to user@sink.test --helo bench.local --per-connection 0 --no-pipelining \
-    --timeout "$TIMEOUT" >"$out" 2>"$err" || true
+    --from "${LOAD_FROM:-bench@src.test}" --to "${LOAD_TO:-user@sink.test}" --helo bench.local \
+    --per-connection 0 --no-pipelining --timeout "$TIMEOUT" ${LOAD_ARGS[@]+"${LOAD_ARGS[@]}"} >"$out" 2>"$err" || true
   for word in ${LOAD_SHOW:-messages elapsed latency}; do
     echo "[$1] $(grep -h "^$word" "$out" "$err" | head -1)"
   done

@@ -23,11 +23,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/lib.sh"
 
 N=5000; SESSIONS=50; REPEAT=3; TIMEOUT=300
-while [ $# -gt 0 ]; do case "$1" in
-  --messages|-n) N=$2; shift 2;; --sessions) SESSIONS=$2; shift 2;;
-  --repeat) REPEAT=$2; shift 2;; --timeout) TIMEOUT=$2; shift 2;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
-  *) echo "milter-bench: unknown argument $1" >&2; exit 2;; esac; done
+bench_options milter-bench "$@"
 
 command -v rspamd >/dev/null || { echo "milter-bench: rspamd missing (tools/install-deps.sh)" >&2; exit 1; }
 start_ringpost_bench

@@ -84,7 +84,23 @@ MessageTemplate::MessageTemplate(const Options& o, unsigned session_id) : rcpts_
     for (unsigned i = 0; i < o.rcpts; ++i) add("RCPT TO:<" + recipient(o, i) + ">\r\n");
     add("DATA\r\n");
 
-    // Message: headers, blank line, stuffed body, final dot.
+    // The message, dot-stuffed, with the final dot.
+    if (!o.message.empty()) {
+        message_ = dot_stuff(o.message) + ".\r\n";
+        msgid_offset_ = std::string::npos;
+    } else {
+        generate(o, session_id);
+    }
+
+    const std::string_view all(commands_);
+    pipelined_.push_back(Step{all, static_cast<uint16_t>(o.rcpts + 2), false});
+    pipelined_.push_back(Step{message_, 1, true});
+    for (auto [off, len] : lines) lockstep_.push_back(Step{all.substr(off, len), 1, false});
+    lockstep_.push_back(Step{message_, 1, true});
+}
+
+// Headers, blank line, filler body.
+void MessageTemplate::generate(const Options& o, unsigned session_id) {
     message_ = "From: <" + o.from + ">\r\n";
     message_ += "To: <" + recipient(o, 0) + ">\r\n";
     message_ += fmt::format("Subject: ringpost-load test message, session {}\r\n", session_id);
@@ -95,15 +111,10 @@ MessageTemplate::MessageTemplate(const Options& o, unsigned session_id) : rcpts_
     message_ += "\r\n";
     message_ += dot_stuff(filler_body(o.size));
     message_ += ".\r\n";
-
-    const std::string_view all(commands_);
-    pipelined_.push_back(Step{all, static_cast<uint16_t>(o.rcpts + 2), false});
-    pipelined_.push_back(Step{message_, 1, true});
-    for (auto [off, len] : lines) lockstep_.push_back(Step{all.substr(off, len), 1, false});
-    lockstep_.push_back(Step{message_, 1, true});
 }
 
 void MessageTemplate::stamp(uint64_t n) {
+    if (msgid_offset_ == std::string::npos) return;   // a --message-file message is sent as it is
     static constexpr char kHex[] = "0123456789abcdef";
     char* p = message_.data() + msgid_offset_;
     for (int i = 15; i >= 0; --i) {

@@ -48,9 +48,12 @@ public:
     const std::string& message() const { return message_; }
 
 private:
+    // The generated message: From, To, Subject, Message-ID, Date, filler body.
+    void generate(const Options& o, unsigned session_id);
+
     std::string commands_;   // "MAIL FROM:<..>\r\nRCPT TO:<..>\r\n...DATA\r\n"
     std::string message_;    // headers + stuffed body + ".\r\n"
-    size_t msgid_offset_ = 0;
+    size_t msgid_offset_ = 0;   // npos: nothing to stamp
     size_t rcpts_ = 1;
     std::vector<Step> pipelined_;
     std::vector<Step> lockstep_;

@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "load/target.hpp"
 
 namespace ringpost::load {
@@ -15,6 +18,23 @@ bool valid_mailbox(const std::string& s) {
     if (at == 0 || at == std::string::npos || at + 1 >= s.size() || s.find('@', at + 1) != std::string::npos) return false;
     for (unsigned char c : s)
         if (c <= ' ' || c >= 127 || c == '<' || c == '>') return false;
+    return true;
+}
+
+// The file's text with every line ending in CRLF (a lone LF becomes CRLF).
+bool read_message(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string raw = text.str();
+    out.clear();
+    out.reserve(raw.size() + raw.size() / 32);
+    for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) out += '\r';
+        out += raw[i];
+    }
+    if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
     return true;
 }
 
@@ -43,6 +63,9 @@ bool parse_options(int argc, char** argv, Options& o, int& exit_code) {
     app.add_option("--per-connection,-k", o.per_connection,
                    "messages per connection, then QUIT and reconnect (0 = one persistent session)")
         ->capture_default_str();
+    app.add_option("--message-file", o.message_file,
+                   "send this message (header and body) as it is, every time, instead of a generated one "
+                   "(no --size, no Message-ID stamping: a DKIM signature stays valid)");
     app.add_option("--to,-t", o.to, "recipient")->capture_default_str();
     app.add_option("--from,-f", o.from, "sender")->capture_default_str();
     app.add_option("--helo,-M", o.helo, "EHLO name")->capture_default_str();
@@ -93,6 +116,9 @@ bool parse_options(int argc, char** argv, Options& o, int& exit_code) {
     if (o.helo.empty()) return fail("--helo must not be empty");
     if (o.idle > 0 && o.tls != Options::Tls::none) return fail("--idle does not support --starttls/--smtps");
     if (o.idle == 0 && o.messages == 0) return fail("--messages must be at least 1");
+    if (!o.message_file.empty() && !read_message(o.message_file, o.message))
+        return fail("cannot read --message-file " + o.message_file);
+    if (!o.message_file.empty() && o.message.empty()) return fail("--message-file " + o.message_file + " is empty");
     return true;
 }
 

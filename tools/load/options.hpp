@@ -26,6 +26,11 @@ struct Options {
     std::string to = "user@sink.test";
     std::string from = "bench@src.test";
     std::string helo = "load.test";
+    // --message-file: this message (header and body, line ends made CRLF)
+    // sent as it is, every time, instead of the generated one; --size and
+    // the Message-ID stamping do not apply (a DKIM signature stays valid).
+    std::string message_file;
+    std::string message;
 
     // bounds
     double timeout = 120.0;             // whole run, seconds

@@ -38,10 +38,9 @@ TEST(DkimLiveKey, KeyFromDnsmasqInSeveralStrings) {
     dns::ResolverOptions options;
     options.servers = {"127.0.0.1:" + std::to_string(server->port())};
     auto resolver = dns::Resolver::create(ring, options).value();
-    ResolverKeyFetcher fetcher(*resolver);
     std::vector<Verification> results;
     auto run = [&]() -> io::Task<void> {
-        results = co_await Verifier().verify(message, fetcher, now);
+        results = co_await Verifier().verify(message, *resolver, now);
         co_await resolver->shutdown();
     };
     dns::test::run_on(ring, run);

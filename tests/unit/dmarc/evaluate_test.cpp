@@ -1,15 +1,15 @@
-// DMARC evaluation over DNS answers from a map: the From domain, discovery
+// DMARC evaluation over DNS answers from an in-memory zone: the From domain, discovery
 // with its fallback to the organizational domain, SPF and DKIM alignment,
 // p=/sp=/np=, pct= sampling, and the Authentication-Results entry.
 #include <gtest/gtest.h>
 
 #include "dmarc/alignment.hpp"
 #include "dmarc/evaluate.hpp"
-#include "map_lookup.hpp"
+#include "fake_zone.hpp"
 
 using namespace ringpost;
 using namespace ringpost::dmarc;
-using namespace ringpost::dmarc::test;
+using ringpost::dns::test::run_now;
 
 namespace {
 
@@ -23,7 +23,7 @@ protected:
         in.count_length_limited_dkim = count_length_limited_;
         return run_now(evaluate(dns_, PublicSuffixList::system(), std::move(in), [percentile] { return percentile; }));
     }
-    MapLookup dns_;
+    dns::test::FakeZone dns_;
     bool count_length_limited_ = true;
 };
 
@@ -204,7 +204,7 @@ TEST(DmarcPercentile, RandomPercentileStaysInRange) {
 
 TEST_F(DmarcEvaluate, NpAppliesToNonexistentSubdomains) {
     dns_.txt("_dmarc.example.com", {"v=DMARC1; p=none; sp=quarantine; np=reject"});
-    // ghost.example.com: NXDOMAIN for A (the map's default).
+    // ghost.example.com: NXDOMAIN for A (the zone's default).
     Verdict v = run("ghost.example.com", kSpfFail);
     EXPECT_TRUE(v.nonexistent);
     EXPECT_EQ(v.requested, Policy::kReject);
@@ -214,7 +214,7 @@ TEST_F(DmarcEvaluate, NpAppliesToNonexistentSubdomains) {
         dns_.outcome("empty.example.com", type, dns::Outcome::kNoData);
     EXPECT_EQ(run("empty.example.com", kSpfFail).requested, Policy::kReject);
     // A subdomain with an address exists: sp=.
-    dns_.address("www.example.com");
+    dns_.add("www.example.com", {dns::kTypeA, "192.0.2.1"});
     v = run("www.example.com", kSpfFail);
     EXPECT_FALSE(v.nonexistent);
     EXPECT_EQ(v.requested, Policy::kQuarantine);

@@ -1,6 +1,6 @@
 // DMARC discovery and evaluation against a real DNS server: dnsmasq on a
 // free 127.0.0.1 port serving _dmarc TXT records, asked through the
-// resolver (ResolverLookup), as the worker threads will. Skipped, with the
+// resolver (a dns::Lookup), as the worker threads will. Skipped, with the
 // reason, only when dnsmasq is missing or does not start.
 #include <gtest/gtest.h>
 
@@ -48,7 +48,7 @@ protected:
         resolver_ = std::move(r.value());
     }
     // Evaluates a message whose SPF and DKIM both failed.
-    io::Task<Verdict> failing(DnsLookup& lookup, std::string from) {
+    io::Task<Verdict> failing(dns::Lookup& lookup, std::string from) {
         Inputs in;
         in.author = author_of_domain(from);
         Verdict v = co_await evaluate(lookup, PublicSuffixList::system(), std::move(in), [] { return 0; });
@@ -65,7 +65,7 @@ dns::test::Dnsmasq* DmarcLiveDns::server_ = nullptr;
 std::string DmarcLiveDns::why_;
 
 TEST_F(DmarcLiveDns, PoliciesFoundThroughTheResolver) {
-    ResolverLookup lookup(*resolver_);
+    dns::Lookup& lookup = *resolver_;
     auto body = [&]() -> io::Task<void> {
         Verdict own = co_await failing(lookup, "example.test");
         EXPECT_EQ(own.status, Status::kFail) << own.reason;

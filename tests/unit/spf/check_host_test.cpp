@@ -10,6 +10,9 @@
 namespace ringpost::spf::test {
 namespace {
 
+using dns::test::FakeZone;
+using dns::test::run_now;
+
 void txt(FakeZone& z, const std::string& name, const std::string& text) { z.add(name, {dns::kTypeTxt, text}); }
 
 TEST(SpfCheckHost, NullSenderChecksPostmasterAtHelo) {

@@ -14,6 +14,9 @@
 namespace ringpost::spf::test {
 namespace {
 
+using dns::test::FakeZone;
+using dns::test::run_now;
+
 struct SuiteCase {
     std::string id;
     std::string spec;
