@@ -107,6 +107,21 @@ SLOW_FIRST = {
 }
 
 
+def failure_summary(text, per_failure=30):
+    """Each unittest FAIL/ERROR block of a module's output up to where the
+    server diagnostics start, and the module's last lines (the totals)."""
+    lines, out, keep = text.splitlines(), [], 0
+    for ln in lines:
+        if ln.startswith(("FAIL: ", "ERROR: ")):
+            keep = per_failure
+        elif ln.startswith(("----- ", "=====")):
+            keep = 0
+        if keep:
+            out.append(ln)
+            keep -= 1
+    return out + lines[-4:]
+
+
 def run_parallel(args):
     modules = args.tests or sorted(os.path.basename(p)[:-3]
                                    for p in glob.glob(os.path.join(HERE, "test_*.py")))
@@ -163,9 +178,8 @@ def run_parallel(args):
     # Again at the end: a CI log often keeps only its last lines, and the
     # traceback is what one needs from a failed run.
     for m in failed:
-        lines = failed_output.get(m, "").splitlines()
-        print("===== %s failed; the last %d lines of its output again:" % (m, min(len(lines), 60)))
-        print("\n".join(lines[-60:]))
+        print("===== %s failed; its failures again (the servers' diagnostics are above):" % m)
+        print("\n".join(failure_summary(failed_output.get(m, ""))))
     print("integration suite took %.1fs with -j %d, cpu %.1fs; %d modules, %d failed%s" %
           (time.monotonic() - t0, args.jobs, sum(r[3] for r in results), len(results), len(failed),
            (": " + " ".join(failed)) if failed else ""))

@@ -118,7 +118,12 @@ class MilterActionsTest(ServerTestCase):
         m = self.milter.wait_messages(before + 1)[-1]
         self.assertEqual(m.macros.get("i"), qid)
         self.assertEqual(m.macros.get("j"), HOSTNAME)
-        self.assertEqual(m.connect[1:], ("4", 0, "127.0.0.1"))
+        self.assertEqual((m.connect[1], m.connect[3]), ("4", "127.0.0.1"))
+        # The client's port, in SMFIC_CONNECT and {client_port}: the one the
+        # server logged at this session's connect.
+        self.assertEqual(m.macros.get("{client_port}"), str(m.connect[2]))
+        self.assertIn(str(m.connect[2]), [d.get("port") for d in self.srv.log_events("connect")])
+        self.assertEqual((m.macros.get("{rcpt_host}"), m.macros.get("{rcpt_mailer}")), ("localhost", "local"))
         self.assertTrue(m.helo)
         self.assertEqual(m.sender, "<sender@example.org>")
         self.assertEqual(m.rcpts, ["<alice@localhost>"])
