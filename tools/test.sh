@@ -39,37 +39,43 @@ ninja -C build-asan programs
 # The integration tests spend most of their time waiting on sockets, timers
 # and child servers (a module's CPU time is a fifth to a quarter of its wall
 # time: run.py prints both), so they run six modules at a time in the
-# foreground while, at the lowest priority and on the CPU they leave idle,
-# the unit tests are built and run and the fuzz targets are built, replayed
-# and fuzzed briefly (every seed and regression input, then 5 s per target,
-# so that a new crash fails CI).
+# foreground while two chains use, at the lowest priority, the CPU they
+# leave idle: the unit tests built and run, and the fuzz targets built,
+# replayed and fuzzed briefly (every seed and regression input, then 5 s
+# per target, so that a new crash fails CI).
 phase "integration tests under ASan+UBSan (unit tests and fuzz targets building and running beside them)"
-background_log=build-asan/background-tests.log
-background_tests() {
+unit_log=build-asan/background-unit.log
+fuzz_log=build-asan/background-fuzz.log
+unit_chain() {
   ninja -C build-asan &&
-  echo "== unit tests under ASan+UBSan" &&
-  meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 --suite unit &&
+  meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 --suite unit
+}
+fuzz_chain() {
   fuzz_build &&
-  echo "== fuzz targets (replay, then 5 s per target)" &&
   tools/fuzz.sh replay all build-fuzz &&
   tools/fuzz.sh all 5 build-fuzz
 }
-export -f configure fuzz_build background_tests
+export -f configure fuzz_build unit_chain fuzz_chain
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# Its own session, so that a failing integration run takes it down with it.
-nice -n 19 setsid bash -c background_tests >"$background_log" 2>&1 &
-background=$!
-trap 'kill -- "-$background" 2>/dev/null || true' EXIT
+# Each in its own session, so that a failing integration run takes them down with it.
+nice -n 19 setsid bash -c unit_chain >"$unit_log" 2>&1 &
+unit_pid=$!
+nice -n 19 setsid bash -c fuzz_chain >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'kill -- "-$unit_pid" "-$fuzz_pid" 2>/dev/null || true' EXIT
 meson test -C build-asan --no-rebuild --print-errorlogs --suite integration
-phase "waiting for the unit tests and the fuzz targets"
-if ! wait "$background"; then
-  tail -n 150 "$background_log"
-  echo "test.sh: the unit tests or the fuzz targets failed (whole log: $background_log)" >&2
-  exit 1
-fi
+finish() {  # name, pid, log: wait for a chain, show what it found
+  phase "waiting for the $1"
+  if ! wait "$2"; then
+    tail -n 150 "$3"
+    echo "test.sh: the $1 failed (whole log: $3)" >&2
+    exit 1
+  fi
+  grep -E "^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): |^fuzz\.sh: " "$3" || true
+}
+finish "unit tests under ASan+UBSan" "$unit_pid" "$unit_log"
+finish "fuzz targets (replay, then 5 s per target)" "$fuzz_pid" "$fuzz_log"
 trap - EXIT
-# What they found, from their log: the unit-test summary and the fuzz lines.
-grep -E "^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): |^== |^fuzz" "$background_log" || true
 
 phase "done"
 echo "all tests passed"
