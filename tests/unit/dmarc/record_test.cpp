@@ -13,6 +13,16 @@ Record parsed(std::string_view txt) {
     return r.ok() ? r.value() : Record{};
 }
 
+// RFC 7489 6.3's defaults of the tags a record may leave out (or get wrong).
+void expect_default_reporting_and_alignment(const Record& r) {
+    EXPECT_EQ(r.adkim, Alignment::kRelaxed);
+    EXPECT_EQ(r.aspf, Alignment::kRelaxed);
+    EXPECT_EQ(r.pct, 100);
+    EXPECT_EQ(r.fo, "0");
+    EXPECT_EQ(r.rf, "afrf");
+    EXPECT_EQ(r.ri, 86400u);
+}
+
 }  // namespace
 
 TEST(DmarcRecord, EveryTagParsed) {
@@ -40,12 +50,7 @@ TEST(DmarcRecord, DefaultsOfAMinimalRecord) {
     EXPECT_FALSE(r.np.has_value());
     EXPECT_EQ(r.subdomain_policy(), Policy::kQuarantine);
     EXPECT_EQ(r.nonexistent_policy(), Policy::kQuarantine);
-    EXPECT_EQ(r.adkim, Alignment::kRelaxed);
-    EXPECT_EQ(r.aspf, Alignment::kRelaxed);
-    EXPECT_EQ(r.pct, 100);
-    EXPECT_EQ(r.fo, "0");
-    EXPECT_EQ(r.rf, "afrf");
-    EXPECT_EQ(r.ri, 86400u);
+    expect_default_reporting_and_alignment(r);
     EXPECT_TRUE(r.rua.empty());
     // np= falls back to sp= before p=.
     EXPECT_EQ(parsed("v=DMARC1; p=reject; sp=none").nonexistent_policy(), Policy::kNone);
@@ -101,12 +106,7 @@ TEST(DmarcRecord, UnknownTagsAreIgnoredAndRepeatsKeepTheFirst) {
 
 TEST(DmarcRecord, InvalidValuesOfOtherTagsKeepTheirDefaults) {
     Record r = parsed("v=DMARC1; p=none; adkim=x; aspf=; pct=101; fo=2; rf=a-b; ri=-1; np=never; rua=nope, mailto:a@b");
-    EXPECT_EQ(r.adkim, Alignment::kRelaxed);
-    EXPECT_EQ(r.aspf, Alignment::kRelaxed);
-    EXPECT_EQ(r.pct, 100);
-    EXPECT_EQ(r.fo, "0");
-    EXPECT_EQ(r.rf, "afrf");
-    EXPECT_EQ(r.ri, 86400u);
+    expect_default_reporting_and_alignment(r);
     EXPECT_FALSE(r.np.has_value());
     EXPECT_EQ(r.rua, (std::vector<std::string>{"mailto:a@b"}));
     EXPECT_EQ(parsed("v=DMARC1; p=none; pct=1000").pct, 100);
