@@ -27,21 +27,14 @@ std::vector<std::string> dmarc_zone() {
 
 }  // namespace
 
-class DmarcLiveDns : public ::testing::Test {
+class DmarcLiveDns : public dns::test::DnsmasqSuite<dmarc_zone> {
 protected:
-    static void SetUpTestSuite() {
-        server_ = dns::test::Dnsmasq::start(dmarc_zone(), why_).release();
-        if (!server_) std::fprintf(stderr, "live DMARC tests skipped: %s\n", why_.c_str());
-    }
-    static void TearDownTestSuite() {
-        delete server_;
-        server_ = nullptr;
-    }
     void SetUp() override {
-        if (!server_) GTEST_SKIP() << why_;
+        DnsmasqSuite::SetUp();
+        if (IsSkipped()) return;
         ring_.bind_thread();
         dns::ResolverOptions o;
-        o.servers = {"127.0.0.1:" + std::to_string(server_->port())};
+        o.servers = {server_address()};
         o.timeout = 500ms;
         auto r = dns::Resolver::create(ring_, std::move(o));
         ASSERT_TRUE(r.ok()) << r.error().message;
@@ -55,14 +48,10 @@ protected:
         co_return v;
     }
 
-    static dns::test::Dnsmasq* server_;
-    static std::string why_;
     io::Ring ring_{256};
     std::unique_ptr<dns::Resolver> resolver_;
 };
 
-dns::test::Dnsmasq* DmarcLiveDns::server_ = nullptr;
-std::string DmarcLiveDns::why_;
 
 TEST_F(DmarcLiveDns, PoliciesFoundThroughTheResolver) {
     dns::Lookup& lookup = *resolver_;

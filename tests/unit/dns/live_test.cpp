@@ -62,22 +62,15 @@ io::Task<void> lookup_host(Resolver& r, std::string name, std::optional<Result<s
 
 }  // namespace
 
-class LiveDns : public ::testing::Test {
+class LiveDns : public DnsmasqSuite<zone> {
 protected:
-    static void SetUpTestSuite() {
-        server_ = Dnsmasq::start(zone(), why_).release();
-        if (!server_) std::fprintf(stderr, "live DNS tests skipped: %s\n", why_.c_str());
-    }
-    static void TearDownTestSuite() {
-        delete server_;
-        server_ = nullptr;
-    }
     void SetUp() override {
-        if (!server_) GTEST_SKIP() << why_;
+        DnsmasqSuite::SetUp();
+        if (IsSkipped()) return;
         ring_.bind_thread();
     }
     std::unique_ptr<Resolver> make(ResolverOptions o = {}) {
-        o.servers = {"127.0.0.1:" + std::to_string(server_->port())};
+        o.servers = {server_address()};
         o.timeout = 500ms;
         o.tries = 2;
         auto r = Resolver::create(ring_, std::move(o));
@@ -85,13 +78,8 @@ protected:
         return r.ok() ? std::move(r.value()) : nullptr;
     }
 
-    static Dnsmasq* server_;
-    static std::string why_;
     io::Ring ring_{256};
 };
-
-Dnsmasq* LiveDns::server_ = nullptr;
-std::string LiveDns::why_;
 
 TEST_F(LiveDns, MxHostsInPreferenceOrderWithTheirAddresses) {
     auto r = make();

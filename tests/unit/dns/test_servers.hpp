@@ -5,7 +5,10 @@
 // counts the queries it gets.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
+
+#include <cstdio>
 
 #include <atomic>
 #include <cstdint>
@@ -56,5 +59,28 @@ private:
 
 // A UDP port on 127.0.0.1 that nobody listens on right now.
 uint16_t free_udp_port();
+
+// A test suite sharing one dnsmasq that serves Zone(); its tests are
+// skipped, with the reason, when dnsmasq is missing or does not start.
+// A subclass's SetUp calls this SetUp first and returns if IsSkipped().
+template <std::vector<std::string> (*Zone)()>
+class DnsmasqSuite : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        server_ = Dnsmasq::start(Zone(), why_).release();
+        if (!server_) std::fprintf(stderr, "live DNS tests skipped: %s\n", why_.c_str());
+    }
+    static void TearDownTestSuite() {
+        delete server_;
+        server_ = nullptr;
+    }
+    void SetUp() override {
+        if (!server_) GTEST_SKIP() << why_;
+    }
+    static std::string server_address() { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+    static inline Dnsmasq* server_ = nullptr;
+    static inline std::string why_;
+};
 
 }  // namespace ringpost::dns::test
