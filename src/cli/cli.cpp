@@ -68,6 +68,19 @@ bool load(const std::string& path, config::Config& out) {
     }
 }
 
+// check-config: also loads the DKIM keys as `serve` does, so that a missing
+// or bad key file is found here, not at the next restart.
+int run_check_config(const config::Config& config) {
+    try {
+        server::DkimSigning::load(config.dkim);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "ringpost: %s: %s\n", config.source.c_str(), e.what());
+        return admin::kExitUsage;
+    }
+    std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
+    return admin::kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -126,18 +139,7 @@ int run_cli(int argc, char** argv) {
 
     if (keygen->parsed()) return run_dkim_keygen(config, keygen_args);
     if (token->parsed()) return run_http_token(config, token_args);
-    if (check->parsed()) {
-        // The DKIM keys as `serve` loads them: a missing or bad key file
-        // is found here, not at the next restart.
-        try {
-            server::DkimSigning::load(config.dkim);
-        } catch (const config::ConfigError& e) {
-            std::fprintf(stderr, "ringpost: %s: %s\n", config.source.c_str(), e.what());
-            return admin::kExitUsage;
-        }
-        std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
-        return admin::kExitOk;
-    }
+    if (check->parsed()) return run_check_config(config);
     if (serve->parsed()) {
         try {
             return server::run_server(config);

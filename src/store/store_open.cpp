@@ -187,6 +187,36 @@ StoreImpl::~StoreImpl() {
     }
 }
 
+namespace {
+
+// Every CF that exists (RocksDB insists on it for a primary) plus ours; CFs
+// a newer version may have added are opened with defaults. A secondary
+// cannot create CFs, so ours must exist already.
+Result<std::vector<rocksdb::ColumnFamilyDescriptor>> column_family_descriptors(const rocksdb::DBOptions& db_options,
+                                                                              const StoreOptions& options,
+                                                                              bool secondary) {
+    std::vector<std::string> existing;
+    std::error_code ec;
+    if (std::filesystem::exists(options.path + "/CURRENT", ec)) {  // else: a new database
+        rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+        if (!s.ok()) return db_error("listing column families in " + options.path, s);
+    }
+    auto cache = shared_block_cache();
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (int i = 0; i < StoreImpl::kCfCount; ++i) {
+        if (secondary && i != StoreImpl::kDefault && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
+            return make_error("data directory " + options.path + " lacks column family '" + kCfNames[i] +
+                              "' (never opened by ringpost serve?)");
+        descriptors.emplace_back(kCfNames[i], make_cf_options(i, options, cache));
+    }
+    for (const auto& name : existing)
+        if (std::find(std::begin(kCfNames), std::end(kCfNames), name) == std::end(kCfNames))
+            descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    return descriptors;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (options.path.empty()) return make_error("store path is empty");
     auto impl = std::make_unique<StoreImpl>();
@@ -214,27 +244,11 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             });
         db_options.listeners.push_back(std::make_shared<ErrorListener>(*impl->space));
     }
-    auto cache = shared_block_cache();
+    auto listed = column_family_descriptors(db_options, options, secondary);
+    if (!listed) return listed.error();
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = std::move(listed.value());
 
-    // Open every CF that exists (RocksDB insists on it for a primary) plus
-    // ours; CFs a newer version may have added are opened with defaults.
-    std::vector<std::string> existing;
     rocksdb::Status s;
-    if (std::filesystem::exists(options.path + "/CURRENT", ec)) {  // else: a new database
-        s = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
-        if (!s.ok()) return db_error("listing column families in " + options.path, s);
-    }
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (int i = 0; i < StoreImpl::kCfCount; ++i) {
-        if (secondary && i != StoreImpl::kDefault && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
-            return make_error("data directory " + options.path + " lacks column family '" + kCfNames[i] +
-                              "' (never opened by ringpost serve?)");
-        descriptors.emplace_back(kCfNames[i], make_cf_options(i, options, cache));
-    }
-    for (const auto& name : existing)
-        if (std::find(std::begin(kCfNames), std::end(kCfNames), name) == std::end(kCfNames))
-            descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-
     if (secondary) {
         auto dir = make_secondary_dir();
         if (!dir) return dir.error();

@@ -65,8 +65,12 @@ def main():
     ap.add_argument("-f", "--failfast", action="store_true")
     ap.add_argument("-j", "--jobs", type=int, default=1, choices=range(1, 15), metavar="N",
                     help="run this many test modules at once, each in its own process (1-14)")
+    ap.add_argument("--first-slot", type=int, default=0, choices=range(0, 14), metavar="S",
+                    help="port blocks from this slot on (two runs on one machine: give them disjoint slots)")
     ap.add_argument("tests", nargs="*", help="test names (module, module.Class, module.Class.test)")
     args = ap.parse_args()
+    if args.first_slot + args.jobs > 15:
+        ap.error("--first-slot + --jobs must stay within the 15 port blocks below the ephemeral range")
     if args.jobs > 1:
         return run_parallel(args)
 
@@ -140,7 +144,8 @@ def run_parallel(args):
         while pending or running:
             while pending and len(running) < args.jobs:
                 m = pending.pop(0)
-                slot = min(set(range(args.jobs)) - {r[3] for r in running.values()})
+                slot = min(set(range(args.first_slot, args.first_slot + args.jobs))
+                           - {r[3] for r in running.values()})
                 out = tempfile.TemporaryFile()
                 env = dict(os.environ, RINGPOST_IT_SLOT=str(slot))   # harness.free_port's block
                 proc = subprocess.Popen(base + [m], stdout=out, stderr=subprocess.STDOUT, env=env)
