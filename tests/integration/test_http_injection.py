@@ -10,9 +10,8 @@ import email.policy
 import http.client
 import json
 import subprocess
-import time
 
-from harness import ServerTestCase, ringpost_bin
+from harness import ServerTestCase
 
 ANN, BOB = "ann@local.test", "bob@local.test"
 
@@ -39,9 +38,7 @@ class HttpInjectionTest(ServerTestCase):
         """The messages in a user's INBOX, parsed."""
         out = []
         for mid, _ in srv.mailbox_list(address):
-            raw = subprocess.run([ringpost_bin(), "mailbox", "show", address, mid, "--config", srv.config_path],
-                                 capture_output=True, timeout=30).stdout
-            out.append(email.message_from_bytes(raw, policy=email.policy.default))
+            out.append(email.message_from_bytes(srv.mailbox_show(address, mid), policy=email.policy.default))
         return out
 
     def test_raw_content_is_accepted_like_smtp_mail(self):
@@ -140,13 +137,8 @@ class HttpInjectionTest(ServerTestCase):
             qids.append(doc["messages"][0]["queue_id"])
         srv.kill()   # SIGKILL at once: every 200 above must already be durable
         srv.start()
-        deadline = time.monotonic() + 30
-        subjects = []
-        while time.monotonic() < deadline:
-            subjects = sorted(m["Subject"] for m in self.mailbox(srv, ANN))
-            if len(subjects) >= 40:
-                break
-            time.sleep(0.3)
+        srv.wait_mailbox(ANN, 40, timeout=30)
+        subjects = sorted(m["Subject"] for m in self.mailbox(srv, ANN))
         self.assertEqual(subjects, sorted("durable %d" % i for i in range(40)), "each answered message once")
         self.assertEqual(len(set(qids)), 40)
 
