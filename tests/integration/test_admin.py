@@ -1,6 +1,7 @@
 """The CLI works the same while `serve` runs (admin socket) and when it is stopped."""
 
 import base64
+import concurrent.futures
 import json
 import os
 import re
@@ -12,33 +13,51 @@ from harness import ServerTestCase, make_message, verify_local
 
 class AdminTest(ServerTestCase):
 
+    @staticmethod
+    def run_cli_calls(srv, calls, check=0):
+        """{key: CLI result} for {key: argv}, four processes at a time: the
+        calls only read, and each (an ASan process, the store opened anew
+        when the server is stopped) spends most of its second waiting."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {k: pool.submit(srv.cli, *argv, check=check) for k, argv in calls.items()}
+            return {k: f.result() for k, f in futures.items()}
+
     def snapshot(self, srv, qids, mids, users=("adm1", "adm2")):
         """Outputs of the read-only subcommands."""
-        snap = {
-            "user list": srv.cli("user", "list", check=0).stdout,
-            "queue list": srv.cli("queue", "list", check=0).stdout,
-            # queue stats ends with the age of the oldest message, which moves on.
-            "queue stats": re.sub(rb"\(age [^)]*\)", b"(age)", srv.cli("queue", "stats", check=0).stdout),
-        }
+        calls = {"user list": ("user", "list"), "queue list": ("queue", "list"), "queue stats": ("queue", "stats")}
         for u in users:
-            snap["mailbox list " + u] = srv.cli("mailbox", "list", u + "@localhost", check=0).stdout
+            calls["mailbox list " + u] = ("mailbox", "list", u + "@localhost")
         for q in qids:
-            snap["queue show " + q] = srv.cli("queue", "show", q, check=0).stdout
+            calls["queue show " + q] = ("queue", "show", q)
         for m in mids:
-            snap["mailbox show " + m] = srv.cli("mailbox", "show", "adm1@localhost", m, check=0).stdout
+            calls["mailbox show " + m] = ("mailbox", "show", "adm1@localhost", m)
+        snap = {k: r.stdout for k, r in self.run_cli_calls(srv, calls).items()}
+        # queue stats ends with the age of the oldest message, which moves on.
+        snap["queue stats"] = re.sub(rb"\(age [^)]*\)", b"(age)", snap["queue stats"])
         return snap
 
-    def json_doc(self, srv, *args):
-        r = srv.cli(*args, "--json", check=0)
+    def json_doc(self, r):
         self.assertEqual(r.stdout.count(b"\n"), 1, "one JSON document on one line: " + r.describe())
         return json.loads(r.stdout)
 
     def check_json(self, srv, qid, mids):
         """`--json` (docs/CLI.md) carries the facts of the text output."""
-        users = self.json_doc(srv, "user", "list")["users"]
-        self.assertEqual([u["address"] for u in users], srv.cli("user", "list", check=0).out.split()[0::3])
+        r = self.run_cli_calls(srv, {
+            "user list --json": ("user", "list", "--json"), "user list": ("user", "list"),
+            "queue list --json": ("queue", "list", "--json"),
+            "queue stats --json": ("queue", "stats", "--json"), "queue stats": ("queue", "stats"),
+            "queue show --json": ("queue", "show", qid, "--json"),
+            "mailbox list --json": ("mailbox", "list", "adm1@localhost", "--json"),
+            "mailbox show --json": ("mailbox", "show", "adm1@localhost", mids[0], "--json"),
+            "queue show unknown": ("queue", "show", "0123456789ABCDEF", "--json"),
+        }, check=None)
+        for k, res in r.items():
+            if k != "queue show unknown":
+                self.assertEqual(res.returncode, 0, res.describe())
+        users = self.json_doc(r["user list --json"])["users"]
+        self.assertEqual([u["address"] for u in users], r["user list"].out.split()[0::3])
 
-        listing = self.json_doc(srv, "queue", "list")
+        listing = self.json_doc(r["queue list --json"])
         lines = dict(srv.queue_list())
         self.assertEqual(sorted(m["queue_id"] for m in listing["messages"]), sorted(lines))
         msg = next(m for m in listing["messages"] if m["queue_id"] == qid)
@@ -50,25 +69,25 @@ class AdminTest(ServerTestCase):
         replied = [r for r in pending if r["last_reply"]]
         if replied:   # the text names the first pending recipient's reply and its class
             self.assertIn(" class=%s" % replied[0]["bounce_class"], lines[qid])
-        stats = self.json_doc(srv, "queue", "stats")
-        self.assertIn("messages: %d\n" % stats["messages"], srv.cli("queue", "stats", check=0).out)
+        stats = self.json_doc(r["queue stats --json"])
+        self.assertIn("messages: %d\n" % stats["messages"], r["queue stats"].out)
         self.assertEqual(stats["messages"], len(lines))
 
-        shown = self.json_doc(srv, "queue", "show", qid)
+        shown = self.json_doc(r["queue show --json"])
         envelope, body = srv.queue_show(qid)
         self.assertEqual(shown["message"].encode("utf-8") if "message" in shown
                          else base64.b64decode(shown["message_base64"]), body)
         self.assertIn("received: %s\n" % shown["received"], envelope)
         self.assertEqual(shown["recipients"], msg["recipients"])
 
-        boxed = self.json_doc(srv, "mailbox", "list", "adm1@localhost")["messages"]
+        boxed = self.json_doc(r["mailbox list --json"])["messages"]
         self.assertEqual([m["id"] for m in boxed], mids)
-        one = self.json_doc(srv, "mailbox", "show", "adm1@localhost", mids[0])
+        one = self.json_doc(r["mailbox show --json"])
         self.assertEqual(one["message"].encode("utf-8"), srv.mailbox_show("adm1@localhost", mids[0]))
 
-        r = srv.cli("queue", "show", "0123456789ABCDEF", "--json")   # a failure: the message, no document
-        self.assertEqual((r.returncode, r.stdout), (1, b""), r.describe())
-        self.assertIn("no such queue ID", r.err)
+        failed = r["queue show unknown"]   # a failure: the message, no document
+        self.assertEqual((failed.returncode, failed.stdout), (1, b""), failed.describe())
+        self.assertIn("no such queue ID", failed.err)
 
     def test_same_results_running_and_stopped(self):
         srv = self.start_server()
