@@ -37,8 +37,8 @@ configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimizat
 ninja -C build-asan programs
 
 # The integration tests spend most of their time waiting on sockets, timers
-# and child servers (a module's CPU time is a fifth to a quarter of its wall
-# time: run.py prints both), so they run six modules at a time in the
+# and child servers (a module's CPU time is a tenth to a quarter of its wall
+# time: run.py prints both), so they run eight modules at a time in the
 # foreground while two chains use, at the lowest priority, the CPU they
 # leave idle: the unit tests built and run, and the fuzz targets built,
 # replayed and fuzzed briefly (every seed and regression input, then 5 s
