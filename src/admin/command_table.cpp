@@ -93,13 +93,15 @@ std::string needs_server_message(const CommandSpec& spec) {
 }
 
 std::string synopsis(const CommandSpec& spec) {
+    // Appended piece by piece: `" " + std::string(x)` inserts in front,
+    // which g++ 12 -O3 warns about (its bug 105651).
     std::string s = std::string(spec.group);
-    if (!spec.name.empty()) s += " " + std::string(spec.name);
+    if (!spec.name.empty()) s.append(" ").append(spec.name);
     for (const ArgSpec& a : spec.args) {
         switch (a.count) {
-            case Count::kRequired: s += " " + std::string(a.name); break;
-            case Count::kOptional: s += " [" + std::string(a.name) + "]"; break;
-            case Count::kRepeated: s += " [" + std::string(a.name) + "...]"; break;
+            case Count::kRequired: s.append(" ").append(a.name); break;
+            case Count::kOptional: s.append(" [").append(a.name).append("]"); break;
+            case Count::kRepeated: s.append(" [").append(a.name).append("...]"); break;
         }
     }
     for (const OptionSpec& o : spec.options) s += " [--" + std::string(o.name) + " " + std::string(o.value) + "]";

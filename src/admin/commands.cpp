@@ -69,7 +69,7 @@ namespace {
 // "user|queue|mailbox", for the usage error of an empty command.
 std::string group_names() {
     std::string s;
-    for (const CommandGroup& g : command_groups()) s += (s.empty() ? "" : "|") + std::string(g.name);
+    for (const CommandGroup& g : command_groups()) s.append(s.empty() ? "" : "|").append(g.name);
     return s;
 }
 
@@ -77,7 +77,7 @@ std::string group_names() {
 std::string command_names(std::string_view group) {
     std::string s;
     for (const CommandSpec& c : commands())
-        if (c.group == group) s += (s.empty() ? "" : "|") + std::string(c.name);
+        if (c.group == group) s.append(s.empty() ? "" : "|").append(c.name);
     return s;
 }
 

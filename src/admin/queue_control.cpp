@@ -157,15 +157,16 @@ int queue_suspend(const CommandCall& call) {
     store::Suspension s;
     s.target = util::ascii_lower(operands[0]);
     if (!valid_target(s.target)) return fail(err, kExitUsage, "expected a domain or a site name, got \"" + printable(operands[0]) + "\"");
-    s.since = unix_now();
+    // One clock reading for both ends: a second boundary passed between two
+    // readings made a 2 h suspension 7202 s long.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    s.since = std::chrono::floor<std::chrono::seconds>(now).count();
     if (auto f = options.find("for"); f != options.end()) {
         auto d = util::parse_duration(f->second);
         if (!d || d->count() == 0) return fail(err, kExitUsage, "--for: expected a duration like \"30m\" or \"2h\", got \"" + printable(f->second) + "\"");
         // From the next whole second, as the automation's: a 3 s suspension
         // holds at least 3 s, never 2.1 (the store keeps whole seconds).
-        const int64_t next_second =
-            std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        s.until = next_second + d->count();
+        s.until = std::chrono::ceil<std::chrono::seconds>(now).count() + d->count();
     }
     if (auto r = options.find("reason"); r != options.end()) s.reason = r->second;
     if (auto w = store.spool().suspend(s); !w) return store_fail(err, w.error());
