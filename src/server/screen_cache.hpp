@@ -3,10 +3,10 @@
 // remembered, and on its connections within `dnsbl_ttl` / `pregreet_ttl`
 // of the pass it skips that test (no lookups, no greet wait: with both
 // remembered the greeting comes at once). Only passes are remembered: a
-// listed client, an early talker (also under pregreet = "ignore", which
-// postscreen tests again on the next connection, too) and a check that
-// did not complete (a zone that timed out or answered with an error code)
-// leave nothing. A hit does not refresh the pass (as postscreen): the
+// listed client, an early talker's pregreet test (also under pregreet =
+// "ignore", which postscreen tests again on the next connection too) and
+// a check that did not complete (a zone that timed out or answered with
+// an error code) leave no pass. A hit does not refresh the pass (as postscreen): the
 // client is tested again when it runs out.
 //
 // Shared by all workers: split into shards by address, each under its own

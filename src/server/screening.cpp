@@ -289,7 +289,7 @@ io::Task<ScreenResult> Screener::verdict(Run& run) {
         log::info("screen", {{"client", run.ip}, {"result", "allowlisted"}, {"score", score.total}});
         if (run.outcome == ScreenEvent::kPass) run.outcome = ScreenEvent::kDnsblAllowlisted;
     }
-    if (run.outcome != ScreenEvent::kPregreetIgnored) remember(run, allowlisted);
+    remember(run, allowlisted);   // an ignored early talker's DNSBL pass only (pregreet_passed is false)
     screen_metrics().count(run.outcome);
     co_return ScreenResult{ScreenVerdict::kPass, run.outcome};
 }
