@@ -344,7 +344,14 @@ struct ScreenConfig {
     // (554 5.5.1 and hang up on a client that talks before the greeting)
     // or "ignore" (log it only).
     std::string pregreet = "off";
-    uint32_t greet_wait_ms = 1000;           // between "220-" and the rest of the greeting
+    uint32_t greet_wait_ms = 6000;           // between "220-" and the rest of the greeting (postscreen_greet_wait)
+    // The pass cache (postscreen_cache_map): a client that passed the
+    // DNSBL check (postscreen_dnsbl_max_ttl) or the pregreet test
+    // (postscreen_greet_ttl) skips it on its connections for this long;
+    // 0 = that test's passes are not remembered.
+    uint32_t dnsbl_ttl_ms = 3600 * 1000;
+    uint32_t pregreet_ttl_ms = 86400 * 1000;
+    uint32_t cache_max_entries = 100000;     // client addresses remembered, the least recently passed dropped first
     // Screen clients in relay_networks too (and count their rates).
     bool screen_trusted = false;
 

@@ -13,6 +13,9 @@ constexpr int64_t kMaxScore = 100000;
 // A greeting held back or a lookup waited for longer than this only ties
 // up the connection slot (postscreen's greet wait is 6 s).
 constexpr uint32_t kMaxScreenWaitMs = 60000;
+// A remembered pass: at most 30 days (postscreen's cache keeps entries
+// 7 days after they expire; a pass much older says little of a client).
+constexpr uint32_t kMaxPassTtlMs = 30u * 86400 * 1000;
 
 // A score threshold: a signed integer from `min` to `max`.
 template <class F>
@@ -50,6 +53,12 @@ void add_screen_keys(std::vector<Key>& t) {
                        RP_FIELD(screen.pregreet), {"off", "enforce", "ignore"}));
     t.push_back(delay("screen.greet_wait", "how long the greeting waits after its first line \"220-\" (pregreet test)",
                       RP_FIELD(screen.greet_wait_ms), kMaxScreenWaitMs));
+    t.push_back(delay("screen.dnsbl_ttl", "a client the DNSBLs passed skips the lookups for this long; 0 = not remembered",
+                      RP_FIELD(screen.dnsbl_ttl_ms), kMaxPassTtlMs));
+    t.push_back(delay("screen.pregreet_ttl", "a client that passed the pregreet test skips it for this long; 0 = not remembered",
+                      RP_FIELD(screen.pregreet_ttl_ms), kMaxPassTtlMs));
+    t.push_back(integer("screen.cache_max_entries", "client addresses whose passes are remembered (memory and store)",
+                        RP_FIELD(screen.cache_max_entries), 100, 100000000));
     t.push_back(boolean("screen.screen_trusted", "screen (and rate-limit) clients in relay_networks too",
                         RP_FIELD(screen.screen_trusted)));
 }

@@ -7,7 +7,7 @@ ScreenMetrics make() {
     auto& events = metrics::global().counter(
         "ringpost_screen_total",
         "clients screened before the SMTP greeting, by result (pass, dnsbl, allowlisted, pregreet, "
-        "pregreet_ignored, hangup, connection_rate, message_rate, shutdown)",
+        "pregreet_ignored, hangup, connection_rate, message_rate, shutdown, cached)",
         {"result"});
     auto& lookups = metrics::global().counter(
         "ringpost_dnsbl_lookups_total", "DNSBL queries by zone answer (listed, not_listed, timeout, error)", {"result"});
@@ -31,6 +31,7 @@ const char* screen_event_name(ScreenEvent e) {
         case ScreenEvent::kConnectionRate: return "connection_rate";
         case ScreenEvent::kMessageRate: return "message_rate";
         case ScreenEvent::kShutdown: return "shutdown";
+        case ScreenEvent::kCached: return "cached";
     }
     return "?";
 }

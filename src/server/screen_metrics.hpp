@@ -21,8 +21,9 @@ enum class ScreenEvent : uint8_t {
     kConnectionRate,    // over max_connection_rate_per_ip: 421 4.7.0
     kMessageRate,       // a MAIL FROM over max_message_rate_per_ip: 450 4.7.1
     kShutdown,          // the server began to stop during the screening
+    kCached,            // every test a remembered pass (screen_cache.hpp): greeted at once
 };
-inline constexpr size_t kScreenEventCount = static_cast<size_t>(ScreenEvent::kShutdown) + 1;
+inline constexpr size_t kScreenEventCount = static_cast<size_t>(ScreenEvent::kCached) + 1;
 
 enum class DnsblResult : uint8_t {
     kListed,     // an A record the list means as a listing

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "dns/resolver.hpp"
@@ -11,6 +12,7 @@
 #include "io/ops.hpp"
 #include "io/send_all.hpp"
 #include "io/socket.hpp"
+#include "server/greylist.hpp"
 #include "server/screen_metrics.hpp"
 #include "util/log.hpp"
 
@@ -35,6 +37,7 @@ struct DnsblRun {
     std::vector<bool> answered;
     std::vector<std::string> reasons;        // the TXT reason of a listing zone
     size_t pending = 0;
+    bool doubtful = false;                   // a zone failed or answered with an error code: no pass to remember
     io::CancelSlot* waiter = nullptr;        // the screening's wait, woken when the last answer is in
 
     void done() {
@@ -84,6 +87,7 @@ io::Task<void> lookup_zone(dns::Resolver& resolver, std::shared_ptr<DnsblRun> ru
     const dns::RecordSet found = co_await std::move(looking);
     const DnsblResult result = take_addresses(found, run->answers[index], client);
     screen_metrics().count(result);
+    if (result == DnsblResult::kTimeout || result == DnsblResult::kError) run->doubtful = true;
     if (result == DnsblResult::kListed && wants_reason) {
         auto reading = resolver.lookup(name, dns::kTypeTxt);
         const dns::RecordSet txt = co_await std::move(reading);
@@ -121,6 +125,15 @@ struct Screener::Run {
     Clock::time_point start = Clock::now();
     std::shared_ptr<DnsblRun> dnsbl = std::make_shared<DnsblRun>();
     ScreenEvent outcome = ScreenEvent::kPass;
+    bool test_dnsbl = false;       // the lists are asked (not a remembered pass)
+    bool test_pregreet = false;    // the pregreet test runs (on, and not a remembered pass)
+    bool pregreet_passed = false;  // greet_wait went by without a word from the client
+
+    // Every list asked answered, none with an error code.
+    bool dnsbl_conclusive() const {
+        return !dnsbl->doubtful && std::all_of(dnsbl->answered.begin(), dnsbl->answered.end(), [](bool a) { return a; }) &&
+               !dnsbl->answered.empty();
+    }
 
     // The client's score from the answers so far.
     dns::DnsblScore score(const ScreenSettings& s) const {
@@ -156,8 +169,27 @@ ScreenSettings screen_settings(const config::Config& config) {
     return s;
 }
 
-Screener::Screener(ScreenSettings settings, dns::Resolver& resolver, io::LiveSet& live)
-    : settings_(std::move(settings)), resolver_(resolver), live_(live) {}
+Screener::Screener(ScreenSettings settings, dns::Resolver& resolver, io::LiveSet& live, ScreenCache* cache)
+    : settings_(std::move(settings)), resolver_(resolver), live_(live), cache_(cache && cache->enabled() ? cache : nullptr) {}
+
+bool Screener::skip_cached(Run& run) {
+    run.test_dnsbl = !settings_.zones.empty();
+    run.test_pregreet = settings_.pregreet != PregreetMode::kOff;
+    if (!cache_) return false;
+    const ScreenCache::Passes passed = cache_->lookup(run.ip, Greylist::wall_clock_ms());
+    if (passed.dnsbl) run.test_dnsbl = false;
+    if (passed.pregreet || passed.allowlisted) run.test_pregreet = false;
+    return !run.test_dnsbl && !run.test_pregreet;
+}
+
+void Screener::remember(const Run& run, bool allowlisted) {
+    if (!cache_) return;
+    ScreenCache::Passes passed;
+    passed.dnsbl = run.test_dnsbl && run.dnsbl_conclusive();
+    passed.allowlisted = passed.dnsbl && allowlisted;
+    passed.pregreet = run.pregreet_passed;
+    cache_->remember(run.ip, passed, Greylist::wall_clock_ms());
+}
 
 void Screener::start_lookups(Run& run) {
     DnsblRun& d = *run.dnsbl;
@@ -186,7 +218,11 @@ io::Task<Screener::Step> Screener::pregreet_test(Run& run) {
     for (;;) {
         if (live_.draining()) co_return Step::kShutdown;
         const auto left = until - Clock::now();
-        if (left <= Clock::duration::zero() || run.decided(settings_)) co_return Step::kGoOn;
+        if (left <= Clock::duration::zero()) {
+            run.pregreet_passed = true;
+            co_return Step::kGoOn;
+        }
+        if (run.decided(settings_)) co_return Step::kGoOn;
         run.entry.slot.cancelled = false;
         io::RecvOp looking = io::peek(run.fd, early, sizeof early, at_least_1ms(left), &run.entry.slot);
         const int n = co_await looking;
@@ -218,7 +254,7 @@ io::Task<bool> Screener::wait_for_lists(Run& run) {
     co_return !live_.draining();
 }
 
-io::Task<ScreenVerdict> Screener::hang_up(Run& run, ScreenEvent why, std::string reply) {
+io::Task<ScreenResult> Screener::hang_up(Run& run, ScreenEvent why, std::string reply) {
     screen_metrics().count(why);
     if (!reply.empty()) {
         auto sending = io::send_all(run.fd, reply, kSendTimeout);
@@ -226,10 +262,10 @@ io::Task<ScreenVerdict> Screener::hang_up(Run& run, ScreenEvent why, std::string
     }
     io::drop_unread_input(run.fd, kDropLimit);
     co_await io::close(run.fd);
-    co_return ScreenVerdict::kClosed;
+    co_return ScreenResult{ScreenVerdict::kClosed, why};
 }
 
-io::Task<ScreenVerdict> Screener::verdict(Run& run) {
+io::Task<ScreenResult> Screener::verdict(Run& run) {
     const DnsblRun& d = *run.dnsbl;
     for (size_t i = 0; i < d.answered.size(); ++i) {
         if (d.answered[i]) continue;
@@ -247,19 +283,26 @@ io::Task<ScreenVerdict> Screener::verdict(Run& run) {
                                   reason + "\r\n");
         co_return co_await std::move(ending);
     }
-    if (settings_.allowlist_threshold < 0 && score.total <= settings_.allowlist_threshold && !settings_.zones.empty()) {
+    const bool allowlisted =
+        run.test_dnsbl && settings_.allowlist_threshold < 0 && score.total <= settings_.allowlist_threshold;
+    if (allowlisted) {
         log::info("screen", {{"client", run.ip}, {"result", "allowlisted"}, {"score", score.total}});
         if (run.outcome == ScreenEvent::kPass) run.outcome = ScreenEvent::kDnsblAllowlisted;
     }
+    remember(run, allowlisted);   // an ignored early talker's DNSBL pass only (pregreet_passed is false)
     screen_metrics().count(run.outcome);
-    co_return ScreenVerdict::kPass;
+    co_return ScreenResult{ScreenVerdict::kPass, run.outcome};
 }
 
-io::Task<ScreenVerdict> Screener::screen(int fd, std::string client_ip) {
+io::Task<ScreenResult> Screener::screen(int fd, std::string client_ip) {
     Run run(fd, std::move(client_ip), live_);
-    start_lookups(run);
+    if (skip_cached(run)) {
+        screen_metrics().count(ScreenEvent::kCached);
+        co_return ScreenResult{ScreenVerdict::kPass, ScreenEvent::kCached};
+    }
+    if (run.test_dnsbl) start_lookups(run);
     Step step = Step::kGoOn;
-    if (settings_.pregreet != PregreetMode::kOff) {
+    if (run.test_pregreet) {
         auto testing = pregreet_test(run);
         step = co_await std::move(testing);
     }

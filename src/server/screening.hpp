@@ -19,6 +19,12 @@
 // ignored early talker's commands reach the session intact. A zone that has
 // not answered within dnsbl_timeout counts as not listing (logged). One
 // log line `event=screen` per verdict other than a plain pass.
+//
+// With the pass cache (screen_cache.hpp), a client that passed a test
+// within its TTL skips it: no lookups for a DNSBL pass, no "220-" and no
+// wait for a pregreet pass (or an allow-listing); with nothing left to
+// test it is greeted at once (ScreenEvent::kCached). What a client passes
+// here is remembered for its next connections.
 #pragma once
 
 #include <chrono>
@@ -30,6 +36,7 @@
 #include "dns/dnsbl.hpp"
 #include "io/live_set.hpp"
 #include "io/task.hpp"
+#include "server/screen_cache.hpp"
 #include "server/screen_metrics.hpp"
 
 namespace ringpost::dns {
@@ -60,33 +67,44 @@ enum class ScreenVerdict {
     kClosed,   // answered and closed here: the socket is gone
 };
 
+struct ScreenResult {
+    ScreenVerdict verdict = ScreenVerdict::kPass;
+    ScreenEvent event = ScreenEvent::kPass;   // what was counted
+};
+
 // One per worker, on its ring.
 class Screener {
 public:
-    Screener(ScreenSettings settings, dns::Resolver& resolver, io::LiveSet& live);
+    // `cache`: the pass cache shared by all workers; null = none.
+    Screener(ScreenSettings settings, dns::Resolver& resolver, io::LiveSet& live, ScreenCache* cache = nullptr);
 
     // Anything to do before the greeting (DNSBL sites, or the pregreet test on)?
     bool active() const { return !settings_.zones.empty() || settings_.pregreet != PregreetMode::kOff; }
 
     // Screens the client on the plain socket `fd`; closes it unless kPass.
-    io::Task<ScreenVerdict> screen(int fd, std::string client_ip);
+    io::Task<ScreenResult> screen(int fd, std::string client_ip);
 
 private:
     struct Run;
     enum class Step { kGoOn, kPregreet, kHangup, kShutdown };
+    // Which tests the cache lets `run` skip; true when none is left.
+    bool skip_cached(Run& run);
     void start_lookups(Run& run);
     // "220-", then greet_wait for the client to talk out of turn.
     io::Task<Step> pregreet_test(Run& run);
     // Until every list answered or dnsbl_timeout; false when the server stops.
     io::Task<bool> wait_for_lists(Run& run);
     // The DNSBL score's verdict: 554 5.7.1 and close, or pass.
-    io::Task<ScreenVerdict> verdict(Run& run);
+    io::Task<ScreenResult> verdict(Run& run);
+    // The passes of a client that is greeted, into the cache.
+    void remember(const Run& run, bool allowlisted);
     // Counts `why`, says `reply` (if any) and closes.
-    io::Task<ScreenVerdict> hang_up(Run& run, ScreenEvent why, std::string reply);
+    io::Task<ScreenResult> hang_up(Run& run, ScreenEvent why, std::string reply);
 
     ScreenSettings settings_;
     dns::Resolver& resolver_;
     io::LiveSet& live_;
+    ScreenCache* cache_;
 };
 
 }  // namespace ringpost::server

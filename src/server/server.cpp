@@ -93,6 +93,29 @@ std::unique_ptr<Greylist> open_greylist(const config::Config& config, store::Sto
     return table;
 }
 
+// The screening's pass cache, filled from the store as greylisting's table
+// is (a read error only costs the remembered passes: clients are screened
+// again). None when no listener screens or no test is on.
+std::unique_ptr<ScreenCache> open_screen_cache(const config::Config& config, store::Store& store) {
+    const config::ScreenConfig& s = config.screen;
+    const bool tests = !s.dnsbl_sites.empty() || s.pregreet != "off";
+    const bool remembers = s.dnsbl_ttl_ms > 0 || s.pregreet_ttl_ms > 0;
+    if (!(config.smtp.screen || config.submission.screen) || !tests || !remembers) return nullptr;
+    const ScreenCache::Limits limits{s.dnsbl_ttl_ms, s.pregreet_ttl_ms, s.cache_max_entries};
+    auto cache = std::make_unique<ScreenCache>(limits, [&store](auto put, auto removed) {
+        store.screen().save(std::move(put), std::move(removed));
+    });
+    auto records = store.screen().load();
+    if (!records) {
+        log::warn("screen_cache_load_failed", {{"error", records.error().message}});
+        return cache;
+    }
+    const size_t stored = records.value().size();
+    cache->load(std::move(records).value(), Greylist::wall_clock_ms());
+    log::info("screen_cache", {{"records", cache->size()}, {"dropped", stored - cache->size()}});
+    return cache;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::open(const config::Config& config, const NofileLimit& nofile) {
@@ -147,6 +170,7 @@ Server::Server(const config::Config& config, const NofileLimit& nofile, std::uni
       connection_rate_(config.smtp.max_connection_rate_per_ip),
       message_rate_(config.smtp.max_message_rate_per_ip),
       greylist_(open_greylist(config, *store_)),
+      screen_cache_(open_screen_cache(config, *store_)),
       inflight_(config.smtp.max_inflight_bytes, config.smtp.max_inflight_bytes_per_ip) {
     static_assert(config::kMinInflightShare == smtp::InflightBudget::kChunk, "the smallest share is one chunk");
     if (dkim_)
@@ -190,7 +214,7 @@ Result<void> Server::start() {
     const WorkerServices services{engine_.get(), &pop3_backend_, &imap_backend_, &tls_->holder(),
                                   &smtp_auth_,   &inflight_,     &filters_,      &api_services_,
                                   &connection_rate_, &message_rate_, &pool_,
-                                  greylist_.get()};
+                                  greylist_.get(),   screen_cache_.get()};
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, config_, *store_, services, limits_.limiters(), std::move(listeners_[i])));

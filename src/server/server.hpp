@@ -30,6 +30,7 @@
 #include "server/fd_budget.hpp"
 #include "server/filter_chain.hpp"
 #include "server/greylist.hpp"
+#include "server/screen_cache.hpp"
 #include "server/milter_filter.hpp"
 #include "server/relay_policy.hpp"
 #include "server/imap_backend.hpp"
@@ -134,6 +135,10 @@ private:
     // Greylisting ([greylist]; null when off): the table all workers
     // share, filled from the store here and saved through its commit stage.
     std::unique_ptr<Greylist> greylist_;
+    // The screening's pass cache ([screen] dnsbl_ttl, pregreet_ttl; null
+    // when nothing screens or nothing is remembered): filled from the
+    // store here and saved through its commit stage, as greylisting's table.
+    std::unique_ptr<ScreenCache> screen_cache_;
     // Message bytes held by SMTP and submission sessions, all workers together.
     smtp::InflightBudget inflight_;
     std::vector<std::unique_ptr<Worker>> workers_;

@@ -127,7 +127,7 @@ struct Worker::State {
         checks.emplace(inbound_settings(config), *resolver, services.check_pool);
         chain.emplace(std::vector<smtp::MessageFilter*>{&*checks, services.filter});
         filter = &*chain;
-        screener.emplace(screen_settings(config), *resolver, live);
+        screener.emplace(screen_settings(config), *resolver, live, services.screen_cache);
         if (!services.api) return;
         injector.emplace(session_config, policy, spool, filter);
         api::InjectionLimits limits;
@@ -211,8 +211,10 @@ bool screened(const Worker::State& st, Protocol protocol, bool relay_allowed) {
 }
 
 // Before a screened client's session: its connection rate, then the
-// screener's tests. False when the client was answered and the socket closed.
-io::Task<bool> admit(Worker::State& st, int fd, std::string ip, IpKey key) {
+// screener's tests. False when the client was answered and the socket
+// closed; true with what the screening said in client.screen.
+io::Task<bool> admit(Worker::State& st, int fd, smtp::ClientInfo& client, IpKey key) {
+    const std::string& ip = client.ip;
     if (st.connection_rate && st.connection_rate->hit(key.data()) == RateLimiter::Verdict::kOverLimit) {
         screen_metrics().count(ScreenEvent::kConnectionRate);
         log::warn("screen", {{"client", ip}, {"result", "connection_rate"}, {"limit", st.connection_rate->limit()}});
@@ -224,7 +226,9 @@ io::Task<bool> admit(Worker::State& st, int fd, std::string ip, IpKey key) {
     }
     if (!st.screener->active()) co_return true;
     auto screening = st.screener->screen(fd, ip);
-    co_return co_await std::move(screening) == ScreenVerdict::kPass;
+    const ScreenResult result = co_await std::move(screening);
+    client.screen = screen_event_name(result.event);
+    co_return result.verdict == ScreenVerdict::kPass;
 }
 
 // Every listening socket list of a worker, for what is done to all of them.
@@ -283,7 +287,7 @@ io::Task<void> handle_connection(Worker::State& st, ConnectionLimiter& limiter, 
     client.rate_limited = screened(st, protocol, client.relay_allowed);
     const bool rate_counted = st.connection_rate && !st.connection_rate->unlimited();
     if (client.rate_limited && (rate_counted || st.screener->active())) {
-        auto admitting = admit(st, fd, client.ip, ip_key(ip16));
+        auto admitting = admit(st, fd, client, ip_key(ip16));
         if (!(co_await std::move(admitting))) {
             limiter.release(ip16);
             co_return;

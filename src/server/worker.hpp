@@ -44,6 +44,7 @@ class MessageFilter;
 namespace ringpost::server {
 
 class Greylist;
+class ScreenCache;
 
 // The worker's own SO_REUSEPORT listening sockets, by protocol.
 struct WorkerListeners {
@@ -72,6 +73,7 @@ struct WorkerServices {
     RateLimiter* message_rate = nullptr;          // MAIL FROMs per client address, the same; null = none
     io::BlockingPool* check_pool = nullptr;       // DKIM verification's CPU work; null = on the ring
     Greylist* greylist = nullptr;                 // [greylist], shared by all workers; null = off
+    ScreenCache* screen_cache = nullptr;          // the screening's pass cache, shared by all workers; null = none
 };
 
 class Worker {

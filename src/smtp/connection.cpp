@@ -176,7 +176,10 @@ io::Task<bool> Driver::step(Event ev) {
 }
 
 io::Task<void> Driver::run() {
-    log::info("connect", {{"client", client_.ip}, {"port", static_cast<int>(client_.port)}});
+    if (client_.screen.empty())
+        log::info("connect", {{"client", client_.ip}, {"port", static_cast<int>(client_.port)}});
+    else
+        log::info("connect", {{"client", client_.ip}, {"port", static_cast<int>(client_.port)}, {"screen", client_.screen}});
     // smtps: the handshake before anything else.
     auto beginning = conn_.begin(ctx_.tls, ctx_.implicit_tls);
     if (!(co_await std::move(beginning))) {

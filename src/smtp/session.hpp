@@ -72,6 +72,10 @@ struct ClientInfo {
     // The listener screens this client (port 25, not exempt): the per-IP
     // rates apply (Policy::check_mail).
     bool rate_limited = false;
+    // What the screening before the greeting said of a client it passed
+    // ("pass", "cached", "allowlisted", "pregreet_ignored"): the connect
+    // log line's `screen` field. Empty: not screened.
+    std::string screen = {};
     // When set: the envelope's protocol and the Received: "with" clause
     // instead of the SMTP name ("HTTP" for the injection API).
     std::string protocol = {};

@@ -2,8 +2,7 @@
 #include "store/greylist_records.hpp"
 
 #include "store/keys.hpp"
-#include "store/store_impl.hpp"
-#include "store/write_txn.hpp"
+#include "store/unsynced_records.hpp"
 
 namespace ringpost::store {
 namespace {
@@ -20,10 +19,10 @@ std::string encode(const GreylistRecord& r) {
     return v;
 }
 
-std::optional<GreylistRecord> decode(std::string_view key, std::string_view value) {
-    if (value.size() < kValueSize || !key.starts_with(keys::kGreylistPrefix)) return std::nullopt;
+std::optional<GreylistRecord> decode(std::string_view name, std::string_view value) {
+    if (value.size() < kValueSize) return std::nullopt;
     GreylistRecord r;
-    r.key = std::string(key.substr(keys::kGreylistPrefix.size()));
+    r.key = std::string(name);
     r.first_ms = static_cast<int64_t>(keys::get_be64(value));
     r.last_ms = static_cast<int64_t>(keys::get_be64(value.substr(8)));
     r.count = keys::get_be32(value.substr(16));
@@ -35,27 +34,18 @@ std::optional<GreylistRecord> decode(std::string_view key, std::string_view valu
 
 Result<std::vector<GreylistRecord>> GreylistRecords::load() {
     std::vector<GreylistRecord> out;
-    auto r = impl_.scan(StoreImpl::kDefault, keys::kGreylistPrefix, [&](std::string_view key, std::string_view value) {
-        if (auto record = decode(key, value)) out.push_back(std::move(*record));
-        return true;
+    auto r = load_unsynced(impl_, keys::kGreylistPrefix, [&](std::string_view name, std::string_view value) {
+        if (auto record = decode(name, value)) out.push_back(std::move(*record));
     });
     if (!r) return r.error();
     return out;
 }
 
 void GreylistRecords::save(std::vector<GreylistRecord> put, std::vector<std::string> removed) {
-    if (!impl_.require_writable() || (put.empty() && removed.empty())) return;
-    auto request = std::make_unique<WriteRequest>();
-    request->sync = false;
-    request->build = [put = std::move(put), removed = std::move(removed)](WriteTxn& txn) -> Result<void> {
-        for (const auto& key : removed)
-            if (keys::valid_component(key)) txn.del(StoreImpl::kDefault, keys::greylist_key(key));
-        for (const auto& record : put)
-            if (keys::valid_component(record.key))
-                txn.put(StoreImpl::kDefault, keys::greylist_key(record.key), encode(record));
-        return {};
-    };
-    impl_.commit->submit(std::move(request));
+    std::vector<std::pair<std::string, std::string>> encoded;
+    encoded.reserve(put.size());
+    for (const auto& record : put) encoded.emplace_back(record.key, encode(record));
+    save_unsynced(impl_, keys::kGreylistPrefix, std::move(encoded), std::move(removed));
 }
 
 }  // namespace ringpost::store

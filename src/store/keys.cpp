@@ -77,12 +77,6 @@ std::string orphan_subscription_prefix(std::string_view user) {
     return key;
 }
 
-std::string greylist_key(std::string_view key) {
-    std::string k(kGreylistPrefix);
-    k.append(key);
-    return k;
-}
-
 std::string suspension_key(std::string_view target) {
     std::string k(kSuspensionPrefix);
     k.append(target);

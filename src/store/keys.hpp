@@ -67,8 +67,11 @@ inline constexpr std::string_view kSuspensionPrefix{"suspension\0", 11};
 
 // default CF: "greylist" \0 key -- a greylisting record
 // (greylist_records.hpp): be64(first ms) be64(last ms) be32(count) u8(flags).
-std::string greylist_key(std::string_view key);
 inline constexpr std::string_view kGreylistPrefix{"greylist\0", 9};
+
+// default CF: "screen" \0 client address -- a pass of the screening cache
+// (screen_records.hpp): be64(DNSBL until, ms) be64(pregreet until, ms) u8(flags).
+inline constexpr std::string_view kScreenPrefix{"screen\0", 7};
 
 // events: be64(sequence id) -> be64(unix ms) + the event's binary record
 // (event_record.hpp; logs of older versions: its JSON line).

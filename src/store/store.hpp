@@ -11,6 +11,7 @@
 //  * recovery()   recovery.hpp   the consistency pass at startup
 //  * events()     event_log.hpp  the delivery event log and its sinks' cursors
 //  * greylist()   greylist_records.hpp  greylisting's records (its save never blocks)
+//  * screen()     screen_records.hpp    the screening cache's passes (the same)
 // Their calls block: the CLI, the admin socket thread, the delivery
 // engine's feeder thread, the protocol servers' small thread pool and
 // startup make them, never a ring thread (except Users::exists).
@@ -33,6 +34,7 @@
 #include "store/greylist_records.hpp"
 #include "store/mailboxes.hpp"
 #include "store/recovery.hpp"
+#include "store/screen_records.hpp"
 #include "store/spool.hpp"
 #include "store/store_error.hpp"
 #include "store/users.hpp"
@@ -68,6 +70,7 @@ public:
     Recovery& recovery() { return recovery_; }
     EventLog& events() { return events_; }
     GreylistRecords& greylist() { return greylist_; }
+    ScreenRecords& screen() { return screen_; }
     CommitStage& commit_stage();
 
     // May new mail of `size` bytes (0 = not declared) be accepted? False
@@ -87,6 +90,7 @@ private:
     Recovery recovery_;
     EventLog events_;
     GreylistRecords greylist_;
+    ScreenRecords screen_;
 };
 
 // Queue IDs: 16 upper-case hex digits = 44 bits of milliseconds since the

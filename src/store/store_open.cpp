@@ -284,7 +284,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 }
 
 Store::Store(std::unique_ptr<StoreImpl> impl)
-    : impl_(std::move(impl)), users_(*impl_), spool_(*impl_), mailboxes_(*impl_), recovery_(*impl_), events_(*impl_), greylist_(*impl_) {}
+    : impl_(std::move(impl)), users_(*impl_), spool_(*impl_), mailboxes_(*impl_), recovery_(*impl_), events_(*impl_), greylist_(*impl_), screen_(*impl_) {}
 Store::~Store() = default;
 
 CommitStage& Store::commit_stage() { return *impl_->commit; }

@@ -280,6 +280,17 @@ class DnsServer:
     def query(self, name, qtype, tcp=False, timeout=2.0):
         return query(self.port, name, qtype, tcp=tcp, timeout=timeout)
 
+    def queries(self, name, qtype="A"):
+        """How often `name` was asked for `qtype` so far (dnsmasq's
+        --log-queries lines "query[A] NAME from ADDRESS")."""
+        needle = "query[%s] %s from " % (qtype, name)
+        try:
+            with open(self.log_path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except (OSError, AttributeError):
+            return 0
+        return sum(1 for line in text.splitlines() if needle in line)
+
     def log_tail(self, n=25):
         if self.tmp is None:
             return self._saved_log

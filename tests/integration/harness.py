@@ -1087,6 +1087,20 @@ class ServerTestCase(unittest.TestCase):
                                 all(l.startswith(e) for l in reply.lines) for e in codes),
                             "expected enhanced code %s in %s %s%s" % (" or ".join(codes), reply, msg, ctx))
 
+    def patient_client(self, srv, source):
+        """An SMTP client from `source` that waits for the whole greeting
+        (screening's tests, docs/INBOUND.md "Screening"), then EHLO and QUIT
+        work. Returns (seconds the greeting took, the greeting)."""
+        start = time.monotonic()
+        c = RawSMTP("127.0.0.1", srv.port, timeout=10, source=source)
+        self.addCleanup(c.close)
+        r = c.read_reply()
+        took = time.monotonic() - start
+        self.assertReply(r, 220, client=c)
+        self.assertReply(c.cmd("EHLO client.test"), 250, client=c)
+        self.assertReply(c.cmd("QUIT"), 221, client=c)
+        return took, r
+
     def assertClosed(self, client, timeout, msg=""):
         self.assertTrue(client.wait_closed(timeout),
                         "connection not closed by server within %.1fs %s\n%s" % (timeout, msg, client.transcript()))

@@ -8,7 +8,6 @@ per-IP connection and message rates. Clients take their source address
 from 127.0.0.2 and up (Linux answers for all of 127.0.0.0/8), so each test
 is a different client."""
 
-import time
 import unittest
 
 import harness
@@ -69,14 +68,7 @@ class ScreeningTest(ServerTestCase):
 
     def greeted(self, source):
         """A patient client: the whole greeting, then EHLO works. Returns the seconds the greeting took."""
-        start = time.monotonic()
-        c = self.connect(source)
-        r = c.read_reply()
-        took = time.monotonic() - start
-        self.assertReply(r, 220, client=c)
-        self.assertReply(c.cmd("EHLO client.test"), 250, client=c)
-        self.assertReply(c.cmd("QUIT"), 221, client=c)
-        return took, r
+        return self.patient_client(self.srv, source)
 
     def screen_event(self, ip, result, **fields):
         """The `event=screen` line of `ip` with `result` (and `fields`): the

@@ -205,7 +205,10 @@ TEST_F(ConfigTest, ScreenKeysAndTheirChecks) {
     EXPECT_EQ(d.screen.dnsbl_threshold, 1);
     EXPECT_EQ(d.screen.dnsbl_allowlist_threshold, 0);
     EXPECT_EQ(d.screen.pregreet, "off");
-    EXPECT_EQ(d.screen.greet_wait_ms, 1000u);
+    EXPECT_EQ(d.screen.greet_wait_ms, 6000u);
+    EXPECT_EQ(d.screen.dnsbl_ttl_ms, 3600u * 1000);
+    EXPECT_EQ(d.screen.pregreet_ttl_ms, 86400u * 1000);
+    EXPECT_EQ(d.screen.cache_max_entries, 100000u);
     EXPECT_FALSE(d.screen.screen_trusted);
     const config::Config c = load(test::kEveryKey);
     EXPECT_FALSE(c.smtp.screen);
@@ -218,6 +221,9 @@ TEST_F(ConfigTest, ScreenKeysAndTheirChecks) {
     EXPECT_EQ(c.screen.dnsbl_timeout_ms, 500u);
     EXPECT_EQ(c.screen.pregreet, "enforce");
     EXPECT_EQ(c.screen.greet_wait_ms, 300u);
+    EXPECT_EQ(c.screen.dnsbl_ttl_ms, 600u * 1000);
+    EXPECT_EQ(c.screen.pregreet_ttl_ms, 7200u * 1000);
+    EXPECT_EQ(c.screen.cache_max_entries, 200u);
     EXPECT_TRUE(c.screen.screen_trusted);
     EXPECT_THAT(error_of("[screen]\ndnsbl_sites = [\"zen.test*x\"]\n"),
                 HasSubstr("screen.dnsbl_sites[0]: expected a weight"));
@@ -225,6 +231,8 @@ TEST_F(ConfigTest, ScreenKeysAndTheirChecks) {
     EXPECT_THAT(error_of("[screen]\ndnsbl_allowlist_threshold = 1\n"), HasSubstr("from -100000 to 0"));
     EXPECT_THAT(error_of("[screen]\ndnsbl_threshold = 0\n"), HasSubstr("screen.dnsbl_threshold"));
     EXPECT_THAT(error_of("[screen]\npregreet = \"drop\"\n"), HasSubstr("screen.pregreet"));
+    EXPECT_THAT(error_of("[screen]\npregreet_ttl = \"31d\"\n"), HasSubstr("screen.pregreet_ttl"));
+    EXPECT_THAT(error_of("[screen]\ncache_max_entries = 10\n"), HasSubstr("screen.cache_max_entries"));
 }
 
 TEST_F(ConfigTest, GreylistKeysAndTheirChecks) {

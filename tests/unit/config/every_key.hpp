@@ -172,6 +172,9 @@ dnsbl_allowlist_threshold = -1
 dnsbl_timeout = "500ms"
 pregreet = "enforce"
 greet_wait = 0.3
+dnsbl_ttl = "10m"
+pregreet_ttl = "2h"
+cache_max_entries = 200
 screen_trusted = true
 [inbound]
 authserv_id = "mx.example.org"

@@ -8,6 +8,7 @@ namespace ringpost::store::testing {
 namespace {
 
 using GreylistRecordsTest = StoreFixture;
+using ScreenRecordsTest = StoreFixture;
 
 // A blocking write after the saves: the commit thread takes requests in
 // order, so once it is done the saves before it are written too.
@@ -46,6 +47,23 @@ TEST_F(GreylistRecordsTest, ASaveOfNothingAndANameWithNulAreNotWritten) {
     EXPECT_TRUE(store->greylist().load().value().empty());
     // The empty save never reached the stage: the NUL one and the user's did.
     EXPECT_EQ(store->commit_stage().stats().requests - before, 2u);
+}
+
+// The screening cache's records go the same way, under their own prefix.
+TEST_F(ScreenRecordsTest, SavedRecordsLoadBackApartFromGreylistRecords) {
+    const ScreenRecord v4{"192.0.2.7", 5000, 86'400'000, false};
+    const ScreenRecord v6{"2001:db8::7", 7000, 0, true};
+    store->screen().save({v4, v6}, {});
+    store->greylist().save({GreylistRecord{"c\x1f" "192.0.2.0/24", 1, 1, 1, true}}, {});
+    wait_for_saves(*store);
+    EXPECT_EQ(store->screen().load().value(), (std::vector<ScreenRecord>{v4, v6}));
+    store->screen().save({}, {v4.ip});
+    wait_for_saves(*store);
+    store.reset();
+    store = open_store(dir.db());
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->screen().load().value(), (std::vector<ScreenRecord>{v6}));
+    EXPECT_EQ(store->greylist().load().value().size(), 1u);
 }
 
 }  // namespace
