@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -28,7 +30,8 @@ std::vector<json> parse_with_python(const std::vector<std::string>& messages) {
                       env_or("RINGPOST_COMPOSE_CHECK", "tests/unit/mail/compose_check.py") + "'";
     std::vector<std::string> files;
     for (size_t i = 0; i < messages.size(); ++i) {
-        files.push_back(testing::TempDir() + "compose-" + std::to_string(i) + ".eml");
+        // The pid in the name: test runs of other build directories share /tmp.
+        files.push_back(testing::TempDir() + "compose-" + std::to_string(getpid()) + "-" + std::to_string(i) + ".eml");
         std::ofstream(files.back(), std::ios::binary) << messages[i];
         cmd += " '" + files.back() + "'";
     }
@@ -37,7 +40,9 @@ std::vector<json> parse_with_python(const std::vector<std::string>& messages) {
     std::string out;
     char buf[4096];
     while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    if (pclose(p) != 0) throw std::runtime_error("compose_check.py failed: " + out);
+    const int status = pclose(p);
+    for (const auto& f : files) std::remove(f.c_str());
+    if (status != 0) throw std::runtime_error("compose_check.py failed: " + out);
     std::vector<json> parsed;
     size_t pos = 0;
     while (pos < out.size()) {
