@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <system_error>
 #include <map>
 #include <stdexcept>
+#include <system_error>
 
 #include "milter/edit.hpp"
 #include "util/log.hpp"

@@ -318,6 +318,9 @@ class MilterFailureTest(ServerTestCase):
         self.assertNotIn("X-Late", header_block(stored(srv, "alice@localhost", "fail-open")))
         self.assertTrue(srv.wait_log(lambda d: d.get("event") == "milter_failed" and "timed out" in d.get("error", "")
                                     and d.get("action") == "accept"))
+        metrics = srv.admin("metrics", check=0).out
+        self.assertIn('ringpost_milter_failures_total{milter="slow",kind="timeout",action="accept"} 1\n', metrics)
+        self.assertIn('ringpost_milter_results_total{milter="slow",result="failed"} 1\n', metrics)
 
     def test_timeout_fail_closed(self):
         srv = self.slow_server("tempfail")
@@ -356,6 +359,8 @@ class MilterFailureTest(ServerTestCase):
         self.assertEqual(r.code, 550, r)
         self.assertIn("5.7.1", r.text)
         self.assertTrue(srv.wait_log(lambda d: d.get("event") == "milter_failed" and "connect to" in d.get("error", "")))
+        self.assertIn('ringpost_milter_failures_total{milter="down",kind="error",action="reject"} 1\n',
+                      srv.admin("metrics", check=0).out)
         # The injection API's mail is not this milter's (apply_to = ["smtp"]).
         status, doc = inject(srv, "not-filtered")
         self.assertEqual((status, doc["success_count"]), (200, 1), doc)
