@@ -30,6 +30,11 @@ constexpr ArgSpec kTarget[] = {{"TARGET", "a destination domain, or a site as `q
 constexpr OptionSpec kSuspendOptions[] = {{"for", "DURATION", "until then (\"30m\", \"2h\"); default: until resumed"},
                                           {"reason", "TEXT", "shown in summary and in the held recipients' last reply"}};
 constexpr OptionSpec kDomainOption[] = {{"domain", "DOMAIN", "every pending recipient in this domain"}};
+constexpr ArgSpec kQueueIds[] = {{"ID", "queue IDs (or --all, or --domain)", Count::kRepeated}};
+constexpr OptionSpec kHoldOptions[] = {{"all", "", "every queued message", true},
+                                       {"domain", "DOMAIN", "every message with a pending recipient in this domain"},
+                                       {"reason", "TEXT", "shown in queue list and show, and in the held event"}};
+constexpr OptionSpec kReleaseOptions[] = {{"all", "", "every held message", true}};
 constexpr ArgSpec kMessage[] = {{"ADDRESS", "mail address"}, {"ID", "message ID, as printed by mailbox list"}};
 
 constexpr CommandSpec kCommands[] = {
@@ -58,6 +63,10 @@ constexpr CommandSpec kCommands[] = {
     {"queue", "retry", "a domain's deferred mail is due now", {}, true, CommandInput::kNone, detail::queue_retry,
      kDomainOption, true},
     {"queue", "stats", "spool totals", {}, false, CommandInput::kNone, detail::queue_stats, {}, true},
+    {"queue", "hold", "put messages on hold: kept, never delivered nor expired until released (postsuper -h)",
+     kQueueIds, true, CommandInput::kNone, detail::queue_hold, kHoldOptions, true},
+    {"queue", "release", "release held messages: due now (postsuper -H)", kQueueIds, true, CommandInput::kNone,
+     detail::queue_release, kReleaseOptions, true},
 
     {"mailbox", "list", "one line per message: ID size date flags subject", kAddress, false, CommandInput::kNone,
      detail::mailbox_list, {}, true},
@@ -104,7 +113,8 @@ std::string synopsis(const CommandSpec& spec) {
             case Count::kRepeated: s.append(" [").append(a.name).append("...]"); break;
         }
     }
-    for (const OptionSpec& o : spec.options) s += " [--" + std::string(o.name) + " " + std::string(o.value) + "]";
+    for (const OptionSpec& o : spec.options)
+        s += " [--" + std::string(o.name) + (o.flag ? "" : " " + std::string(o.value)) + "]";
     if (spec.input == CommandInput::kNewPassword) s += "  (password on standard input)";
     return s;
 }

@@ -31,11 +31,14 @@ struct ArgSpec {
 };
 
 // One option, given as --NAME VALUE on the command line and carried to the
-// handler as the word "--NAME=VALUE" after the positional arguments.
+// handler as the word "--NAME=VALUE" after the positional arguments. A
+// flag takes no value: --NAME alone, carried as "--NAME=" (the HTTP API:
+// NAME=1, or "NAME": "1" in the body); the handler asks whether it is there.
 struct OptionSpec {
     std::string_view name;    // "for" (--for)
-    std::string_view value;   // "DURATION", as shown in usage
+    std::string_view value;   // "DURATION", as shown in usage; "" for a flag
     std::string_view help;
+    bool flag = false;
 };
 using Options = std::map<std::string, std::string, std::less<>>;   // name -> value, as given
 

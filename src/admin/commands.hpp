@@ -46,6 +46,11 @@ int queue_suspend(const CommandCall& call);
 int queue_resume(const CommandCall& call);
 int queue_retry(const CommandCall& call);
 int queue_bounce_domain(const CommandCall& call, const std::string& domain);
+// Whether `r` is pending and its domain is `domain` (lower case).
+bool pending_in_domain(const mail::Recipient& r, const std::string& domain);
+// queue_hold.cpp:
+int queue_hold(const CommandCall& call);
+int queue_release(const CommandCall& call);
 // mailbox.cpp:
 int mailbox_list(const CommandCall& call);
 int mailbox_show(const CommandCall& call);

@@ -51,6 +51,12 @@ std::string quoted_value(std::string_view s) {
 
 std::string or_dash(std::string_view s) { return s.empty() ? "-" : printable(s); }
 
+// Why a message is held: "Gtube pattern (milter rspamd)", "(operator)".
+std::string hold_text(const mail::Envelope& env) {
+    const std::string who = env.hold_milter.empty() ? "(operator)" : "(milter " + env.hold_milter + ")";
+    return env.hold_reason.empty() ? who : env.hold_reason + " " + who;
+}
+
 std::string plural(uint64_t n, std::string_view word) {
     return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
@@ -151,6 +157,7 @@ QueueListing list_queue(std::vector<mail::Envelope> envelopes, const AdminExtras
         }
         listing.bytes += m.env.body_size;
         listing.recipients_pending += m.pending;
+        listing.held += m.env.held ? 1 : 0;
         listing.messages.push_back(std::move(m));
     }
     return listing;
@@ -166,14 +173,17 @@ void listing_text(std::string& out, const QueueListing& listing) {
         for (const auto& r : env.recipients)
             if (pending(r)) line += " " + bracketed(r.address);
         if (m.pending == 0) line += " (no recipients pending)";
-        line += fmt::format(" next={} attempts={}", iso_time(env.next_attempt), m.attempts);
+        // A held message is due at no time: `held` instead of its stale due time.
+        line += fmt::format(" next={} attempts={}", env.held ? "held" : iso_time(env.next_attempt), m.attempts);
+        if (env.held) line += " held=" + quoted_value(hold_text(env));
         if (m.last_error >= 0)
             line += " last_error=" + quoted_value(env.recipients[m.last_error].last_reply) +
                     class_field(m.classes[m.last_error]);
         out += line + "\n";
     }
-    out += fmt::format("-- {}, {}, {} pending\n", plural(listing.messages.size(), "message"),
+    out += fmt::format("-- {}, {}, {} pending", plural(listing.messages.size(), "message"),
                        plural(listing.bytes, "byte"), plural(listing.recipients_pending, "recipient"));
+    out += listing.held == 0 ? "\n" : fmt::format(", {} held\n", listing.held);
 }
 
 void shown_text(std::string& out, const ShownMessage& shown) {
@@ -199,6 +209,7 @@ void shown_text(std::string& out, const ShownMessage& shown) {
     out += "pool: " + (env.pool.empty() ? std::string("(default)") : env.pool) + "\n";   // [egress] pool
     out += "received: " + iso_time(env.received_at) + "\n";
     out += "next_attempt: " + iso_time(env.next_attempt) + "\n";
+    if (env.held) out += "held: " + printable(hold_text(env)) + "\n";
     out += fmt::format("size: {}\n", env.body_size);
     out += "\n";
     out += shown.body;
@@ -262,6 +273,7 @@ int queue_stats(const CommandCall& call) {
     }
     out += fmt::format("messages: {}\n", st->messages);
     out += fmt::format("recipients_pending: {}\n", st->recipients_pending);
+    out += fmt::format("held: {}\n", st->held);
     out += fmt::format("bytes: {}\n", st->bytes);
     if (st->oldest == 0) out += "oldest: -\n";
     else out += fmt::format("oldest: {} (age {})\n", iso_time(st->oldest), age_text(now - st->oldest));

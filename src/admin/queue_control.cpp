@@ -35,7 +35,6 @@ std::string domain_of(const mail::Recipient& r) {
     return at == std::string::npos ? std::string() : util::ascii_lower(std::string_view(r.address).substr(at + 1));
 }
 
-bool in_domain(const mail::Recipient& r, const std::string& domain) { return pending(r) && domain_of(r) == domain; }
 
 std::string age_text(int64_t seconds) {
     if (seconds < 120) return fmt::format("{}s", seconds);
@@ -71,8 +70,12 @@ bool valid_target(const std::string& t) {
 
 QueueSummary gather_summary(const std::vector<mail::Envelope>& envelopes, std::map<std::string, std::string> site_of,
                             std::vector<store::Suspension> suspensions) {
-    QueueSummary summary{unix_now(), std::move(site_of), {}, {}, std::move(suspensions), {}};
+    QueueSummary summary{unix_now(), std::move(site_of), {}, {}, std::move(suspensions), {}, 0};
     for (const auto& env : envelopes) {
+        if (env.held) {
+            ++summary.held;
+            continue;
+        }
         std::map<std::string, uint64_t> per_domain;   // pending recipients of this message per domain
         for (const auto& r : env.recipients)
             if (pending(r)) ++per_domain[r.local ? std::string("(local)") : domain_of(r)];
@@ -113,12 +116,19 @@ void summary_text(std::string& out, const QueueSummary& summary) {
                            automatic ? std::string("(automatic)") : "since " + iso_time(s.since),
                            s.reason.empty() ? "" : ": " + printable(s.reason));
     }
+    if (summary.held != 0)
+        out += fmt::format("held {} message{} (not delivered until queue release)\n", summary.held,
+                           summary.held == 1 ? "" : "s");
     const size_t domains = summary.domains.size(), suspensions = summary.suspensions.size();
     out += fmt::format("-- {} domain{}, {} suspension{}\n", domains, domains == 1 ? "" : "s", suspensions,
                        suspensions == 1 ? "" : "s");
 }
 
 }  // namespace
+
+bool pending_in_domain(const mail::Recipient& r, const std::string& domain) {
+    return pending(r) && domain_of(r) == domain;
+}
 
 void Shape::add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
     ++messages;
@@ -207,7 +217,7 @@ int queue_retry(const CommandCall& call) {
     const int64_t now = unix_now();
     auto moved = store.spool().reschedule_if(now, [&](const mail::Envelope& env) {
         return std::any_of(env.recipients.begin(), env.recipients.end(),
-                           [&](const mail::Recipient& r) { return in_domain(r, domain); });
+                           [&](const mail::Recipient& r) { return pending_in_domain(r, domain); });
     });
     if (!moved) return store_fail(err, moved.error());
     if (extras.engine) extras.engine->scheduled(now);
@@ -223,14 +233,14 @@ int queue_bounce_domain(const CommandCall& call, const std::string& given) {
     size_t messages = 0, recipients = 0;
     for (const auto& env : *envelopes) {
         if (std::none_of(env.recipients.begin(), env.recipients.end(),
-                         [&](const mail::Recipient& r) { return in_domain(r, domain); }))
+                         [&](const mail::Recipient& r) { return pending_in_domain(r, domain); }))
             continue;
         auto body = store.spool().get_body(env.queue_id);
         if (!body) return store_fail(err, body.error());
         if (!*body) continue;   // delivered and removed meanwhile
         size_t bounced = 0;
         const int code = bounce_message(call, env, std::move(**body),
-                                        [&](const mail::Recipient& r) { return in_domain(r, domain); }, bounced);
+                                        [&](const mail::Recipient& r) { return pending_in_domain(r, domain); }, bounced);
         if (code != kExitOk) return code;
         ++messages;
         recipients += bounced;

@@ -67,11 +67,15 @@ Json listing_json(const QueueListing& listing) {
                             {"next_attempt", time_or_null(m.env.next_attempt)},
                             {"attempts", m.attempts},
                             {"pending", m.pending},
+                            {"held", m.env.held},
+                            {"hold_reason", text_or_null(m.env.hold_reason)},
+                            {"hold_milter", text_or_null(m.env.hold_milter)},
                             {"recipients", recipients_json(m)}});
     return Json{{"messages", std::move(messages)},
                 {"total", {{"messages", listing.messages.size()},
                            {"bytes", listing.bytes},
-                           {"recipients_pending", listing.recipients_pending}}}};
+                           {"recipients_pending", listing.recipients_pending},
+                           {"held", listing.held}}}};
 }
 
 Json shown_json(const ShownMessage& shown) {
@@ -89,6 +93,9 @@ Json shown_json(const ShownMessage& shown) {
              {"pool", text_or_null(env.pool)},
              {"received", time_or_null(env.received_at)},
              {"next_attempt", time_or_null(env.next_attempt)},
+             {"held", env.held},
+             {"hold_reason", text_or_null(env.hold_reason)},
+             {"hold_milter", text_or_null(env.hold_milter)},
              {"size", env.body_size}};
     add_message(doc, shown.body);
     return doc;
@@ -111,11 +118,17 @@ Json summary_json(const QueueSummary& summary) {
                                {"until", time_or_null(s.until)},
                                {"reason", text_or_null(s.reason)},
                                {"automatic", summary.automatic.count(s.target) > 0}});
-    return Json{{"domains", std::move(domains)}, {"sites", std::move(sites)}, {"suspensions", std::move(suspensions)}};
+    return Json{{"domains", std::move(domains)},
+                {"sites", std::move(sites)},
+                {"suspensions", std::move(suspensions)},
+                {"held", summary.held}};
 }
 
 Json stats_json(const store::QueueStats& stats, int64_t now) {
-    Json doc{{"messages", stats.messages}, {"recipients_pending", stats.recipients_pending}, {"bytes", stats.bytes}};
+    Json doc{{"messages", stats.messages},
+             {"recipients_pending", stats.recipients_pending},
+             {"bytes", stats.bytes},
+             {"held", stats.held}};
     add_oldest(doc, stats.oldest, now);
     return doc;
 }

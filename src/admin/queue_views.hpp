@@ -35,6 +35,7 @@ struct ListedMessage : ClassifiedMessage {
 struct QueueListing {
     std::vector<ListedMessage> messages;
     uint64_t bytes = 0, recipients_pending = 0;
+    uint64_t held = 0;   // messages on hold
 };
 
 // queue show: the envelope and the stored message.
@@ -61,6 +62,9 @@ struct QueueSummary {
     // Targets among `suspensions` that only the running engine holds
     // (shaping automation), not the store.
     std::set<std::string> automatic;
+    // Held messages (queue hold, a milter's quarantine): not in the shapes,
+    // which are the mail waiting for delivery.
+    uint64_t held = 0;
 };
 
 // The facts of `queue list` and `queue summary` from the spool's envelopes

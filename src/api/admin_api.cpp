@@ -56,7 +56,8 @@ std::string commands_json() {
         for (const admin::ArgSpec& a : c.args)
             args.push_back({{"name", a.name}, {"help", a.help}, {"count", count_name(a.count)}});
         json options = json::array();
-        for (const admin::OptionSpec& o : c.options) options.push_back({{"name", o.name}, {"value", o.value}, {"help", o.help}});
+        for (const admin::OptionSpec& o : c.options)
+            options.push_back({{"name", o.name}, {"value", o.value}, {"help", o.help}, {"flag", o.flag}});
         list.push_back({{"group", c.group},
                         {"name", c.name},
                         {"help", c.help},

@@ -72,6 +72,21 @@ json deferrals(const json& list, size_t keep) {
     return out;
 }
 
+// The held messages (queue hold, a milter's quarantine), oldest first,
+// the first `keep` of them.
+json held_messages(const json& list, size_t keep) {
+    json out = json::array();
+    auto text = [](const json& m, const char* key) { return m.contains(key) && m[key].is_string() ? m[key] : json(""); };
+    for (const json& m : list.value("messages", json::array())) {
+        if (!m.value("held", false)) continue;
+        out.push_back({{"queue_id", m.value("queue_id", "")}, {"arrival", text(m, "arrival")},
+                       {"sender", m.value("sender", "")}, {"reason", text(m, "hold_reason")},
+                       {"milter", text(m, "hold_milter")}});
+        if (out.size() == keep) break;
+    }
+    return out;
+}
+
 }  // namespace
 
 CounterTotals read_counter_totals() {
@@ -217,6 +232,7 @@ std::string MonitoringApi::status_json(std::string_view summary_text, std::strin
                 {"queue",
                  {{"messages", total.value("messages", 0)},
                   {"recipients", total.value("recipients_pending", 0)},
+                  {"held", total.value("held", 0)},
                   {"oldest_age_s", oldest}}},
                 {"sites", std::move(sites)},
                 {"rates",
@@ -226,6 +242,7 @@ std::string MonitoringApi::status_json(std::string_view summary_text, std::strin
                   {"deferred", series(rates.deferred)},
                   {"failed", series(rates.failed)}}},
                 {"recent_deferrals", deferrals(lst, 50)},
+                {"held_messages", held_messages(lst, 50)},
                 {"suspensions", std::move(suspensions)}};
     return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }

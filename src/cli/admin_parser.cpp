@@ -39,8 +39,10 @@ void AdminParser::bind(CLI::App* app, const admin::CommandSpec& spec) {
     b->option_values.resize(spec.options.size());
     for (size_t i = 0; i < spec.options.size(); ++i) {
         const admin::OptionSpec& o = spec.options[i];
-        b->named.push_back(b->app->add_option("--" + std::string(o.name), b->option_values[i], std::string(o.help))
-                               ->type_name(std::string(o.value)));
+        const std::string name = "--" + std::string(o.name), help(o.help);
+        // A flag's value stays "": its word is "--NAME=".
+        b->named.push_back(o.flag ? b->app->add_flag(name, help)
+                                  : b->app->add_option(name, b->option_values[i], help)->type_name(std::string(o.value)));
     }
     b->app->add_flag("--json", b->json, "print the result as one JSON document (docs/CLI.md)");
     bound_.push_back(std::move(b));

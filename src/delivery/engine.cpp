@@ -235,6 +235,8 @@ bool DeliveryEngine::handoff(mail::Envelope envelope, std::string body) {
 }
 
 bool DeliveryEngine::Impl::handoff(mail::Envelope envelope, std::string body) {
+    // A held message (a milter's quarantine) waits for `queue release`.
+    if (envelope.held) return false;
     if (envelope.next_attempt == 0) envelope.next_attempt = envelope.received_at;
     const int64_t due = envelope.next_attempt;
     if (due > static_cast<int64_t>(std::time(nullptr)) || !try_claim(envelope.queue_id, body.size())) {

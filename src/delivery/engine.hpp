@@ -145,7 +145,8 @@ public:
     // Any thread (the commit thread, right after the message is durable):
     // deliver this message now. Returns false -- and the message simply
     // waits in the spool for the feeder -- when the engine is full,
-    // stopping, or the message is already claimed.
+    // stopping, or the message is already claimed; a held message (a
+    // milter's quarantine) is never taken: it waits for `queue release`.
     bool handoff(mail::Envelope envelope, std::string body);
     // Any thread: a schedule entry at `due` was written by someone else than
     // the engine (an accept that was not handed off, `queue flush`).

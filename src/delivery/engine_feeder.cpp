@@ -113,7 +113,8 @@ std::vector<std::shared_ptr<InFlight>> DeliveryEngine::Impl::claim_loaded(std::v
         // but one may have landed between the scan and the claim:
         // check the message is still what was loaded.
         auto current = spool.get_envelope(env.queue_id);
-        if (!current || !*current || (*current)->next_attempt != env.next_attempt) {
+        // Held since the scan (`queue hold`): it stays in the spool.
+        if (!current || !*current || (*current)->next_attempt != env.next_attempt || (*current)->held) {
             release(env.queue_id, due.body->size());
             continue;
         }

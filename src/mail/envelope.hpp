@@ -70,6 +70,14 @@ struct Envelope {
     // record, so that a restart before local delivery still honours it; it
     // is not a header field a sender could write.
     LocalFolder local_folder = LocalFolder::kInbox;
+    // On hold (Postfix's hold queue): kept in the spool with no schedule
+    // entry, so nothing is delivered -- local recipients neither -- and
+    // nothing expires until an operator releases it (`queue release`).
+    // Set by a milter's quarantine at acceptance, in the accept's own
+    // commit, or by `queue hold`.
+    bool held = false;
+    std::string hold_reason;    // the milter's reason, or the operator's ("" = none given)
+    std::string hold_milter;    // the milter that quarantined it; "" = an operator held it
 };
 
 }  // namespace ringpost::mail

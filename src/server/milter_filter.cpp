@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <map>
 #include <stdexcept>
+#include <system_error>
 
 #include "milter/edit.hpp"
 #include "util/log.hpp"
@@ -65,7 +67,7 @@ MilterFilter::MilterFilter(const std::vector<config::MilterConfig>& milters, std
         if (!endpoint) throw std::runtime_error("milters." + c.name + ".address: " + endpoint.error().message);
         milter::Timeouts t{std::chrono::milliseconds(c.connect_timeout_ms), std::chrono::milliseconds(c.command_timeout_ms),
                            std::chrono::milliseconds(c.total_timeout_ms)};
-        milters_.push_back({c, std::move(endpoint).value(), t});
+        milters_.push_back({c, std::move(endpoint).value(), t, milter_metrics(c.name, c.on_failure)});
         log::info("milter", {{"name", c.name}, {"address", c.address}, {"on_failure", c.on_failure}});
     }
 }
@@ -92,8 +94,11 @@ io::Task<smtp::FilterVerdict> MilterFilter::run_one(size_t index, smtp::Accepted
     const smtp::MessageOrigin& o = message.origin;
     milter::Transaction t{&message.envelope, message.data, hostname_, o.auth_user, o.client_port,
                           o.tls_version, o.tls_cipher, o.tls_cipher_bits};
+    const auto started = Clock::now();
     auto conversing = converse(index, t);
     Result<milter::Outcome> outcome = co_await std::move(conversing);
+    m.metrics.exchange_us.observe(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count()));
     if (!outcome) co_return failed(m, message, outcome.error());
     co_return apply(m, *outcome, message);
 }
@@ -141,14 +146,17 @@ smtp::FilterVerdict MilterFilter::apply(const Milter& m, milter::Outcome& outcom
     const std::string& name = m.config.name;
     switch (outcome.verdict) {
     case milter::Verdict::kReject:
+        m.metrics.count(MilterResult::kReject);
         log::info("milter_reject", {{"qid", env.queue_id}, {"milter", name}, {"client", env.client_ip},
                                     {"reply", outcome.reply.text}});
         return refusal(outcome.reply, 550, "5.7.1", "Message rejected by content filter");
     case milter::Verdict::kTempfail:
+        m.metrics.count(MilterResult::kTempfail);
         log::info("milter_tempfail", {{"qid", env.queue_id}, {"milter", name}, {"client", env.client_ip},
                                       {"reply", outcome.reply.text}});
         return refusal(outcome.reply, 451, "4.7.1", "Message temporarily refused by content filter, try again later");
     case milter::Verdict::kDiscard: {
+        m.metrics.count(MilterResult::kDiscard);
         log::info("milter_discard", {{"qid", env.queue_id}, {"milter", name}, {"client", env.client_ip},
                                      {"sender", env.sender}, {"recipients", env.recipients.size()}});
         smtp::FilterVerdict v;
@@ -168,12 +176,15 @@ smtp::FilterVerdict MilterFilter::apply(const Milter& m, milter::Outcome& outcom
     const milter::EditSummary s = milter::apply_edits(outcome.edits, env, message.data, check);
     for (const std::string& refused : s.rcpts_refused)
         log::warn("milter_rcpt_refused", {{"qid", env.queue_id}, {"milter", name}, {"rcpt", refused}});
-    if (outcome.quarantined) {
-        // No per-message hold queue: the message is delivered, marked (docs/INBOUND.md "Milter").
-        const std::string reason = reply_text(outcome.quarantine_reason, "quarantined") + " (milter " + name + ")";
-        message.data.insert(0, milter::format_field("X-Ringpost-Quarantine", reason));
-        env.body_size = message.data.size();
-        log::warn("milter_quarantine", {{"qid", env.queue_id}, {"milter", name}, {"reason", reason}});
+    m.metrics.count(outcome.quarantined ? MilterResult::kQuarantine : MilterResult::kAccept);
+    if (outcome.quarantined && !env.held) {
+        // Postfix's hold queue: accepted (250) and spooled, with the hold in
+        // the same commit, but not delivered until `queue release`
+        // (docs/INBOUND.md "Milter"). The first milter's reason is kept.
+        env.held = true;
+        env.hold_reason = reply_text(outcome.quarantine_reason, "quarantined");
+        env.hold_milter = name;
+        log::info("milter_quarantine", {{"qid", env.queue_id}, {"milter", name}, {"reason", env.hold_reason}});
     }
     log::debug("milter_accept", {{"qid", env.queue_id}, {"milter", name}, {"headers", s.headers},
                                  {"body_replaced", s.body_replaced ? "yes" : "no"}, {"rcpts_added", s.rcpts_added},
@@ -190,6 +201,12 @@ smtp::FilterVerdict MilterFilter::apply(const Milter& m, milter::Outcome& outcom
 
 smtp::FilterVerdict MilterFilter::failed(const Milter& m, const smtp::AcceptedMessage& message, const Error& error) const {
     const std::string& action = m.config.on_failure;
+    m.metrics.count(MilterResult::kFailed);
+    // A deadline that passed: the recv or connect was cancelled (ECANCELED)
+    // or the total ran out (ETIME); anything else is an error.
+    const bool timeout = error.code.category() == std::generic_category() &&
+                         (error.code.value() == ETIME || error.code.value() == ECANCELED);
+    (timeout ? m.metrics.timeouts : m.metrics.errors).inc();
     log::warn("milter_failed", {{"qid", message.envelope.queue_id}, {"milter", m.config.name},
                                 {"address", m.endpoint.text}, {"error", error.message}, {"action", action}});
     if (action == "accept") return {};

@@ -4,7 +4,8 @@
 // covers the headers a milter adds. Each milter's verdict: reject (its own
 // 5xx reply, else 550 5.7.1), tempfail (its 4xx, else 451 4.7.1), discard
 // (250 to the client, the message dropped and logged), or accept with its
-// edits applied. A milter that cannot be reached, times out or breaks the
+// edits applied; a quarantine (SMFIR_QUARANTINE) accepts it on hold:
+// spooled with the 250 but not delivered until `queue release`. A milter that cannot be reached, times out or breaks the
 // protocol is handled by its on_failure: accept (fail open), tempfail or
 // reject. Idle connections are kept per worker thread and reused.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "milter/client.hpp"
+#include "server/milter_metrics.hpp"
 #include "smtp/message_filter.hpp"
 
 namespace ringpost::server {
@@ -33,6 +35,7 @@ private:
         config::MilterConfig config;
         milter::Endpoint endpoint;
         milter::Timeouts timeouts;
+        MilterMetrics metrics;
     };
 
     io::Task<smtp::FilterVerdict> run_one(size_t index, smtp::AcceptedMessage& message);

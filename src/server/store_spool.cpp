@@ -7,6 +7,7 @@
 
 #include "delivery/engine.hpp"
 #include "store/commit_stage.hpp"
+#include "store/store_metrics.hpp"
 #include "util/log.hpp"
 
 namespace ringpost::server {
@@ -50,13 +51,20 @@ void StoreSpool::commit(smtp::AcceptedMessage message, std::function<void(const 
         auto& env = raw->envelope;
         if (result.ok()) {
             log_accepted(env, checks);
+            if (env.held) {
+                // Spooled on hold, in the same write as the 250 (accept.cpp).
+                store::hold_metrics().held_by_milter.inc();
+                log::info("held", {{"qid", env.queue_id}, {"source", "milter"}, {"milter", env.hold_milter},
+                                   {"reason", env.hold_reason}});
+            }
         } else {
             log::error("commit_failed", {{"qid", env.queue_id}, {"error", result.error().message}});
         }
         done(result);
         // The request is freed after this callback: its bytes move on to
-        // the engine instead of being read back from the spool.
-        if (result.ok() && engine) engine->handoff(std::move(env), std::move(raw->data));
+        // the engine instead of being read back from the spool. A held
+        // message is not delivered until `queue release`.
+        if (result.ok() && engine && !env.held) engine->handoff(std::move(env), std::move(raw->data));
     };
     stage_.submit(std::move(req));
 }

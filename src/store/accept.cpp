@@ -7,6 +7,11 @@
 // the delivery engine loads the message when it is due and writes local
 // deliveries into the INBOX with the outcome (outcome.cpp), so local and
 // remote recipients share one path for states, retries and DSNs.
+//
+// A message a milter quarantined (envelope.held) is spooled the same way
+// but without a schedule entry -- Postfix's hold queue -- so the engine
+// never loads it until `queue release` gives it one; its "held" event is
+// in this batch, with the 250.
 #include "store/batch_builder.hpp"
 #include "store/event_log_state.hpp"
 #include "store/keys.hpp"
@@ -36,9 +41,12 @@ void BatchBuilder::write_accept(AcceptRequest& request, bool received) {
     txn_.put(StoreImpl::kBodies, qid, request.data);
     txn_.put(StoreImpl::kBodyRefs, qid, encode_refcount(1));  // the envelope's reference
     txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
-    txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
+    if (!env.held) txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     accepted_.insert(qid);
-    if (received && txn_.impl().events.options.enabled) append_received_events(txn_, env);
+    if (received && txn_.impl().events.options.enabled) {
+        append_received_events(txn_, env);
+        if (env.held) append_hold_event(txn_, "held", env);
+    }
 }
 
 Result<void> BatchBuilder::apply(AcceptRequest& request) {

@@ -7,7 +7,9 @@
 // Events that report a state change are appended in the same WriteBatch
 // as that change: "received" by the accept (accept.cpp), the delivery
 // results and "dsn" by the outcome (OutcomeRequest::events), "suspended" /
-// "resumed" by `queue suspend|resume` (suspensions.cpp). The others (an
+// "resumed" by `queue suspend|resume` (suspensions.cpp), "held" by the
+// accept of a quarantined message or `queue hold`, "released" by `queue
+// release` (spool_hold.cpp). The others (an
 // SMTP rejection, a site suspended or throttled by shaping automation)
 // travel alone as an EventRequest and join the next group commit.
 #pragma once
@@ -20,7 +22,7 @@ namespace ringpost::store {
 
 struct Event {
     // received, delivered, deferred, failed, expired, dsn, rejected,
-    // suspended, resumed, throttled, deleted.
+    // suspended, resumed, throttled, deleted, held, released.
     std::string type;
     int64_t time_ms = 0;          // unix milliseconds; 0 = when appended
     std::string queue_id;
@@ -44,6 +46,8 @@ struct Event {
     // suspended, throttled: until when (unix seconds; 0 = no end), why.
     int64_t until = 0;
     std::string reason;
+    // held: the milter that quarantined the message ("" = an operator).
+    std::string milter;
 };
 
 // The recipient's domain, lower-cased ("" without an '@').

@@ -14,19 +14,32 @@ Result<void> BatchBuilder::apply(EventRequest& request) {
 
 namespace {
 
-// An event about one recipient of a spooled message.
-Event recipient_event(const char* type, const mail::Envelope& env, const mail::Recipient& rcpt) {
+// An event about a spooled message.
+Event message_event(const char* type, const mail::Envelope& env) {
     Event e;
     e.type = type;
     e.queue_id = env.queue_id;
     e.sender = env.sender;
-    e.recipient = rcpt.address;
     e.pool = env.pool;
     e.size = env.body_size;
     return e;
 }
 
+// An event about one recipient of a spooled message.
+Event recipient_event(const char* type, const mail::Envelope& env, const mail::Recipient& rcpt) {
+    Event e = message_event(type, env);
+    e.recipient = rcpt.address;
+    return e;
+}
+
 }  // namespace
+
+void append_hold_event(WriteTxn& txn, const char* type, const mail::Envelope& env) {
+    Event e = message_event(type, env);
+    e.reason = env.hold_reason;
+    e.milter = env.hold_milter;
+    append_event(txn, std::move(e));
+}
 
 void append_deleted_events(WriteTxn& txn, const mail::Envelope& env) {
     for (const auto& rcpt : env.recipients) {

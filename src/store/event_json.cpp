@@ -113,6 +113,7 @@ std::string event_json(uint64_t id, const Event& e) {
     j.text_if("dsn_queue_id", e.dsn_queue_id);
     if (e.until != 0) j.text("until", rfc3339_ms(e.until * 1000));
     j.text_if("reason", e.reason);
+    j.text_if("milter", e.milter);
     return j.take();
 }
 

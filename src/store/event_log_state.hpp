@@ -36,6 +36,9 @@ struct EventLogState {
 void append_event(WriteTxn& txn, Event event);
 // One "received" event per recipient of a message just spooled.
 void append_received_events(WriteTxn& txn, const mail::Envelope& envelope);
+// One "held" or "released" event (`type`) for the message: its hold
+// reason, and the milter that quarantined it.
+void append_hold_event(WriteTxn& txn, const char* type, const mail::Envelope& envelope);
 // One "deleted" event per recipient still pending in a message that
 // `queue delete` removes: nothing else will ever be said of them.
 void append_deleted_events(WriteTxn& txn, const mail::Envelope& envelope);

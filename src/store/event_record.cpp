@@ -28,6 +28,7 @@ std::string encode_event_value(const Event& e) {
     w.str(e.dsn_queue_id);
     w.svarint(e.until);
     w.str(e.reason);
+    w.str(e.milter);   // appended later: older records end before it
     return w.take();
 }
 
@@ -50,6 +51,7 @@ Result<Event> decode_event_value(std::string_view value) {
     e.dsn_queue_id = r.str();
     e.until = r.svarint();
     e.reason = r.str();
+    if (r.ok() && !r.at_end()) e.milter = r.str();
     if (!r.ok() || code > UINT16_MAX) return make_error("corrupt event record");
     e.code = static_cast<uint16_t>(code);
     return e;

@@ -7,7 +7,9 @@
 // queued: the administrator may have deleted or bounced it while the
 // attempt ran (kOutcomeGone, nothing written), and `queue flush` may have
 // moved its schedule entry, which is why the entry deleted is the one at the
-// STORED next_attempt, not at the one the engine loaded.
+// STORED next_attempt, not at the one the engine loaded. Likewise the
+// stored hold: an operator may have held the message while this attempt
+// ran; what the attempt leaves pending stays held, with no entry.
 #include "store/batch_builder.hpp"
 #include "store/event_log_state.hpp"
 #include "store/keys.hpp"
@@ -50,6 +52,9 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     uint64_t added = inbox_.write(targets.value(), env, body);
     request.mailboxes = InboxWriter::mailboxes_of(targets.value(), env, request.local_deliveries);
     for (size_t i : request.local_deliveries) env.recipients[i].state = mail::RcptState::kDelivered;
+    env.held = stored->held;
+    env.hold_reason = stored->hold_reason;
+    env.hold_milter = stored->hold_milter;
 
     // Delete before put: when the due time did not change the key is the same
     // and the later put must win.
@@ -57,7 +62,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     uint64_t dropped = 0;
     if (has_pending_recipients(env)) {
         txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
-        txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
+        if (!env.held) txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     } else {
         txn_.del(StoreImpl::kEnvelopes, qid);
         dropped = 1;  // the envelope's reference

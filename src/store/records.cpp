@@ -45,6 +45,9 @@ std::string encode_envelope(const mail::Envelope& e) {
     w.svarint(e.last_attempt);
     w.str(e.pool);
     w.u8(static_cast<uint8_t>(e.local_folder));
+    w.u8(e.held ? 1 : 0);
+    w.str(e.hold_reason);
+    w.str(e.hold_milter);
     return w.take();
 }
 
@@ -89,6 +92,12 @@ Result<mail::Envelope> decode_envelope(std::string_view data) {
     // Appended after the pool: absent = the INBOX.
     if (r.ok() && !r.at_end())
         e.local_folder = r.enum8<mail::LocalFolder>(static_cast<uint8_t>(mail::LocalFolder::kJunk));
+    // Appended after the folder: absent = not held. The three come together.
+    if (r.ok() && !r.at_end()) {
+        e.held = r.u8() != 0;
+        e.hold_reason = r.str();
+        e.hold_milter = r.str();
+    }
     if (!r.ok()) return corrupt("envelope");
     return e;
 }

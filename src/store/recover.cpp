@@ -7,7 +7,8 @@
 // entries that point at nothing (or at an envelope with nothing pending, or
 // at a stale time). Local recipients are no longer delivered at accept: they
 // stay pending, with their entry, until an outcome writes the mailbox copy,
-// so the same rule covers them. An envelope with nothing pending is never
+// so the same rule covers them. A held envelope (`queue hold`, a milter's
+// quarantine) has no entry: one found is stale and deleted. An envelope with nothing pending is never
 // written (an outcome deletes it instead); should one exist, it keeps no
 // entry and is only counted. Anything else odd (undecodable envelope, missing
 // body) is logged, never "repaired" by deleting mail. A read-only instance
@@ -90,7 +91,7 @@ Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRe
             ++counts.missing_bodies;
         }
 
-        if (has_pending_recipients(*env)) {
+        if (has_pending_recipients(*env) && !env->held) {
             std::string expected = keys::schedule_key(env->next_attempt, qid);
             if (!take_schedule_key(scheduled, qid, expected)) {
                 log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});

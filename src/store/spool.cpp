@@ -79,6 +79,7 @@ Result<QueueStats> Spool::stats() {
     QueueStats stats;
     auto r = scan_envelopes(impl_, [&](mail::Envelope&& env) {
         stats.messages += 1;
+        stats.held += env.held ? 1 : 0;
         stats.bytes += env.body_size;
         for (const auto& rc : env.recipients)
             if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred)

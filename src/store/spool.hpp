@@ -38,9 +38,17 @@ struct DueScan {
 
 struct QueueStats {
     uint64_t messages = 0;       // envelopes in the spool
+    uint64_t held = 0;           // of them on hold (`queue hold`, a milter's quarantine)
     uint64_t recipients_pending = 0;
     uint64_t bytes = 0;
     int64_t oldest = 0;          // received_at of the oldest message, 0 if empty
+};
+
+// The messages a hold or release is about: one queue ID, or every
+// message for which `which` is true.
+struct HoldTarget {
+    std::string queue_id;   // "" = every message `which` picks
+    std::function<bool(const mail::Envelope&)> which;
 };
 
 // A delivery suspension (`queue suspend`): mail to `target` -- a domain,
@@ -83,6 +91,17 @@ public:
     // pending messages for which `which` is true.
     Result<uint64_t> reschedule_if(int64_t when, const std::function<bool(const mail::Envelope&)>& which);
 
+    // `queue hold` (Postfix's postsuper -h): the target's pending messages
+    // that are not held yet go on hold with `reason` -- envelope.held, no
+    // schedule entry, a "held" event each -- in one synced write (a request
+    // of the commit stage). Returns their queue IDs (none: held already).
+    // Error if a queue_id target is not in the spool.
+    Result<std::vector<std::string>> hold(const HoldTarget& target, const std::string& reason);
+    // `queue release` (postsuper -H): the target's held messages are due at
+    // `when` (their schedule entry back, a "released" event each). Returns
+    // their queue IDs (none: not held).
+    Result<std::vector<std::string>> release(const HoldTarget& target, int64_t when);
+
     // Suspensions: set (replacing one of the same target), clear (false if
     // there was none), list in target order.
     Result<void> suspend(const Suspension& suspension);
@@ -92,6 +111,8 @@ public:
 private:
     friend class Store;
     explicit Spool(StoreImpl& impl) : impl_(impl) {}
+    Result<std::vector<std::string>> change_hold(const HoldTarget& target, bool hold, const std::string& reason,
+                                                 int64_t when);
     StoreImpl& impl_;
 };
 

@@ -75,6 +75,9 @@ Result<DueScan> Spool::load_due(int64_t now, int64_t from, size_t max_messages, 
         // is due when its own next_attempt says, through its current key.
         // Compared through the key encoding, which clamps negative times.
         if (keys::schedule_key(env->next_attempt, qid) != keys::schedule_key(due, qid)) continue;
+        // A held message has no entry; one left over (recover() removes
+        // it) must not deliver it.
+        if (env->held) continue;
         if (out.messages.size() >= max_messages) {
             out.next_due = due;  // a limit stopped the scan: more is due now
             break;
@@ -115,7 +118,8 @@ Result<uint64_t> Spool::reschedule_if(int64_t when, const std::function<bool(con
                 log::warn("reschedule_skipped", {{"qid", key}, {"error", env.error().message}});
                 return true;
             }
-            if (!has_pending_recipients(*env) || env->next_attempt <= when || !which(*env)) return true;
+            // Held mail stays held: `queue flush` is no release.
+            if (!has_pending_recipients(*env) || env->held || env->next_attempt <= when || !which(*env)) return true;
             changed.emplace_back(std::string(key), std::move(env).value());
             return true;
         });

@@ -23,6 +23,20 @@ StoreMetrics make() {
 
 }  // namespace
 
+const HoldMetrics& hold_metrics() {
+    static const HoldMetrics m = [] {
+        metrics::Registry& r = metrics::global();
+        auto& held = r.counter("ringpost_messages_held_total",
+                               "messages put on hold, by source (milter: a milter's quarantine at acceptance; "
+                               "operator: queue hold)",
+                               {"source"});
+        return HoldMetrics{held.with({"milter"}), held.with({"operator"}),
+                           r.counter("ringpost_messages_released_total", "held messages released (queue release)")
+                               .with({})};
+    }();
+    return m;
+}
+
 const StoreMetrics& store_metrics() {
     static const StoreMetrics m = make();
     return m;

@@ -779,7 +779,8 @@ _QUEUE_LINE_RE = re.compile(r"^(?P<qid>[0-9A-F]{16})\s+(?P<size>\d+)\s+(?P<recei
 
 
 def parse_queue_line(line):
-    """One `queue list` line: `QID SIZE RECEIVED <sender> <rcpt>... [next=T attempts=N [last_error="..." class=C]]`.
+    """One `queue list` line: `QID SIZE RECEIVED <sender> <rcpt>... [next=T attempts=N [last_error="..." class=C]
+    [held="..."]]` (next=held for a held message).
     Fields a server does not print are None."""
     m = _QUEUE_LINE_RE.match(line.strip())
     if not m:
@@ -801,6 +802,7 @@ def parse_queue_line(line):
         "attempts": int(attempts) if attempts and attempts.isdigit() else None,
         "last_error": kv.get("last_error") if kv else None,
         "class": kv.get("class") if kv else None,
+        "held": kv.get("held") if kv else None,   # the hold's reason and who: "looks odd (milter x)"
         "line": line,
     }
 

@@ -209,7 +209,8 @@ class EventsTest(DeliveryTestCase):
         self.assertEqual(self.file_events(path)[:len(got)], got)
 
     def test_operator_bounce_and_delete_make_events(self):
-        """queue bounce and queue delete end recipients too: consumers learn it as for any failure."""
+        """queue bounce and queue delete end recipients too: consumers learn it as for any failure; queue hold and
+        queue release make one event each."""
         tmp = tempfile.mkdtemp(prefix="ringpost-events-")
         self.addCleanup(shutil.rmtree, tmp, True)
         path = os.path.join(tmp, "events.jsonl")
@@ -217,16 +218,20 @@ class EventsTest(DeliveryTestCase):
         srv.add_user(SENDER)
         bounced = srv.send(SENDER, ["b1@remote.example", "b2@remote.example"], make_message("bounce me", ["x"]))
         deleted = srv.send(SENDER, ["d1@remote.example"], make_message("delete me", ["y"]))
+        held = srv.send(SENDER, ["h1@remote.example"], make_message("hold me", ["z"]))
         srv.wait_attempted(bounced)
         srv.wait_attempted(deleted)
+        srv.wait_attempted(held)
         srv.cli("queue", "bounce", bounced, check=0)
         srv.cli("queue", "delete", deleted, check=0)
+        srv.cli("queue", "hold", held, "--reason", "look at it", check=0)
+        srv.cli("queue", "release", held, check=0)
 
         def mine():
-            return [e for e in self.file_events(path) if e.get("queue_id") in (bounced, deleted)
-                    and e["type"] in ("failed", "dsn", "deleted")]
+            return [e for e in self.file_events(path) if e.get("queue_id") in (bounced, deleted, held)
+                    and e["type"] in ("failed", "dsn", "deleted", "held", "released")]
         deadline = time.monotonic() + TIMEOUT
-        while len(mine()) < 4 and time.monotonic() < deadline:
+        while len(mine()) < 6 and time.monotonic() < deadline:
             time.sleep(0.05)
         got = mine()
         failed = [e for e in got if e["type"] == "failed"]
@@ -240,6 +245,11 @@ class EventsTest(DeliveryTestCase):
         gone = [e for e in got if e["type"] == "deleted"]
         self.assertEqual([(e["queue_id"], e["recipient"], e["response"]) for e in gone],
                          [(deleted, "d1@remote.example", "deleted by the administrator")], got)
+        # One event per message for a hold and its release, with the operator's reason (no milter).
+        holds = [(e["type"], e["queue_id"], e.get("reason"), e.get("milter"), e["sender"]) for e in got
+                 if e["type"] in ("held", "released")]
+        self.assertEqual(holds, [("held", held, "look at it", None, SENDER), ("released", held, "look at it", None, SENDER)],
+                         got)
 
     def test_no_sink_no_events(self):
         srv = self.delivery_server(users=[SENDER])

@@ -254,6 +254,24 @@ class HttpTest(ServerTestCase):
         status, doc = self.api("POST", "/api/v1/queue/resume", {"args": ["remote.example"]})
         self.assertEqual(status, 404, doc)   # no suspension of it now
 
+        # Hold and release (the table's flag option `all` as a body option).
+        status, doc = self.api("POST", "/api/v1/queue/hold", {"args": [qid], "options": {"reason": "over http"}})
+        self.assertEqual((status, doc.get("held"), doc.get("reason")), (200, [qid], "over http"), doc)
+        status, doc = self.api("GET", "/api/v1/queue/show?arg=" + qid)
+        self.assertEqual((doc["held"], doc["hold_reason"], doc["hold_milter"]), (True, "over http", None), doc)
+        deadline = time.monotonic() + 5   # the status document is refreshed at most every 2 s
+        while True:
+            status, st = self.api("GET", "/api/v1/status")
+            if st["queue"]["held"] == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(st["queue"]["held"], 1, st)
+        self.assertEqual([(h["queue_id"], h["reason"], h["milter"]) for h in st["held_messages"]],
+                         [(qid, "over http", "")], st)
+        status, doc = self.api("POST", "/api/v1/queue/release", {"options": {"all": "1"}})
+        self.assertEqual((status, doc.get("released")), (200, [qid]), doc)
+        self.assertEqual(self.api("POST", "/api/v1/queue/hold", {"args": ["0123456789ABCDEF"]})[0], 404)
+
         # Errors: usage 400, unknown command and missing object 404.
         self.assertEqual(self.api("POST", "/api/v1/queue/suspend", {})[0], 400)
         self.assertEqual(self.api("POST", "/api/v1/queue/suspend", {"options": {"bogus": "1"}})[0], 400)

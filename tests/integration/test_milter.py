@@ -4,10 +4,11 @@ MilterActionsTest drives a scripted milter (milter_peer.ScriptedMilter:
 the wire protocol in Python, its end-of-message answer chosen by the
 message's Subject) through every action: reject with its own reply, plain
 reject, tempfail, discard, header add/change/insert/delete, body
-replacement, recipients added and deleted, quarantine; and checks what the
+replacement, recipients added and deleted; and checks what the
 milter was told (macros {i} and j, the connect address, the envelope, the
 headers with ringpost's Received: first, the body) and that a worker
-reuses its connection. MilterChainTest runs two milters in the order of
+reuses its connection. MilterQuarantineTest: a quarantine holds the message
+(Postfix's hold queue) until `queue release`, across a restart. MilterChainTest runs two milters in the order of
 their names, the second asking for rspamd's no-reply flags. Failures:
 a milter that times out (fail open and fail closed), one that is down
 (reject), and apply_to. RspamdTest runs a real rspamd (Debian package) in
@@ -16,13 +17,18 @@ headers (X-Rspamd-Queue-Id is ringpost's queue id, sent as {i})."""
 
 import http.client
 import json
+import os
+import re
+import shutil
 import socket
+import tempfile
 import time
 import unittest
 
 import harness
 import milter_peer
 from harness import HOSTNAME, ServerTestCase, make_message
+from sink import SmtpSink
 from milter_peer import (ACCEPT, CONTINUE, DISCARD, REJECT, TEMPFAIL, ScriptedMilter, add_header, change_header,
                          insert_header, packet, reply_code)
 
@@ -188,11 +194,6 @@ class MilterActionsTest(ServerTestCase):
         # nobody@localhost has no mailbox: the added recipient is refused and logged.
         self.assertTrue(self.srv.wait_log(lambda d: d.get("event") == "milter_rcpt_refused" and d.get("rcpt") == "nobody@localhost"))
 
-    def test_quarantine_marks_the_message(self):
-        self.srv.send("sender@example.org", ["alice@localhost"], self.message("quarantine"))
-        head = header_block(stored(self.srv, "alice@localhost", "quarantine"))
-        self.assertIn("X-Ringpost-Quarantine: looks odd (milter scripted)", head)
-
     def test_injected_mail_is_filtered_too(self):
         status, doc = inject(self.srv, "http-headers")
         self.assertEqual((status, doc["success_count"]), (200, 1), doc)
@@ -211,6 +212,70 @@ class MilterActionsTest(ServerTestCase):
             c.quit()
         # Two workers, each keeps its own: at most one new connection each.
         self.assertLessEqual(self.milter.connections - before, 2)
+
+
+class MilterQuarantineTest(ServerTestCase):
+    """SMFIR_QUARANTINE is Postfix's hold: the client gets its 250, the message is spooled on hold in that commit
+    and nothing is delivered -- to the remote recipient nor into the local mailbox -- across a restart and a
+    `queue flush`, until `queue release`; then both are delivered at once."""
+
+    def test_quarantine_holds_until_released(self):
+        milter = ScriptedMilter(script=scripted_answer)
+        self.addCleanup(milter.close)
+        sink = SmtpSink("127.0.0.1", harness.free_port())
+        self.addCleanup(sink.stop)
+        sink.start()
+        tmp = tempfile.mkdtemp(prefix="ringpost-hold-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        events = os.path.join(tmp, "events.jsonl")
+        srv = self.start_server({"milters": {"scripted": {"address": milter.address}},
+                                 "delivery": {"routes": {"remote.test": "[127.0.0.1]:%d" % sink.port},
+                                              "retry_schedule": ["1s"]},
+                                 "events": {"file": events}})
+        srv.add_user("alice@localhost")
+        r = send_raw(srv, "sender@example.org", ["alice@localhost", "bob@remote.test"], make_message("quarantine"))
+        self.assertEqual(r.code, 250, r)
+        qid = re.search(r"queued as ([0-9A-F]{16})", r.text).group(1)
+        held = srv.wait_log(lambda d: d.get("event") == "held" and d.get("qid") == qid)
+        self.assertIsNotNone(held, "no 'held' log line")
+        self.assertEqual((held.get("source"), held.get("milter"), held.get("reason")), ("milter", "scripted", "looks odd"))
+        metrics = srv.admin("metrics", check=0).out
+        for sample in ('ringpost_milter_results_total{milter="scripted",result="quarantine"} 1',
+                       'ringpost_messages_held_total{source="milter"} 1',
+                       'ringpost_milter_exchange_seconds_count{milter="scripted"} 1'):
+            self.assertIn(sample + "\n", metrics)
+
+        def still_held(when):
+            entry = next((e for e in srv.queue_entries() if e["qid"] == qid), None)
+            self.assertIsNotNone(entry, "%s: the message left the queue" % when)
+            self.assertEqual((entry["next"], entry["held"], entry["attempts"]),
+                             ("held", "looks odd (milter scripted)", 0), "%s: %s" % (when, entry["line"]))
+            self.assertEqual(sink.connections, 0, when)
+            self.assertEqual(srv.mailbox_list("alice@localhost"), [], when)
+
+        shown = json.loads(srv.cli("queue", "show", qid, "--json", check=0).stdout)
+        self.assertEqual((shown["held"], shown["hold_reason"], shown["hold_milter"]), (True, "looks odd", "scripted"))
+        time.sleep(1.5)   # the retry schedule is 1 s: a held message would have been tried by now
+        still_held("after 1.5 s")
+        srv.stop()
+        srv.start()
+        srv.cli("queue", "flush", check=0)
+        time.sleep(1.0)
+        still_held("after a restart and a flush")
+
+        self.assertIn("released %s" % qid, srv.cli("queue", "release", qid, check=0).out)
+        self.assertTrue(sink.wait_messages(1, 15), "not delivered after the release")
+        self.assertNotIn(b"X-Ringpost-Quarantine", sink.snapshot()[0].data)
+        srv.wait_mailbox("alice@localhost", 1)
+        deadline = time.monotonic() + 10
+        got = {}
+        while time.monotonic() < deadline and len(got) < 2:
+            with open(events, encoding="utf-8") as f:
+                got = {e["type"]: e for e in map(json.loads, f.read().splitlines())
+                       if e["type"] in ("held", "released") and e["queue_id"] == qid}
+            time.sleep(0.05)
+        self.assertEqual((got["held"].get("reason"), got["held"].get("milter")), ("looks odd", "scripted"), got)
+        self.assertEqual(got["released"].get("milter"), "scripted", got)
 
 
 class MilterChainTest(ServerTestCase):
@@ -253,6 +318,9 @@ class MilterFailureTest(ServerTestCase):
         self.assertNotIn("X-Late", header_block(stored(srv, "alice@localhost", "fail-open")))
         self.assertTrue(srv.wait_log(lambda d: d.get("event") == "milter_failed" and "timed out" in d.get("error", "")
                                     and d.get("action") == "accept"))
+        metrics = srv.admin("metrics", check=0).out
+        self.assertIn('ringpost_milter_failures_total{milter="slow",kind="timeout",action="accept"} 1\n', metrics)
+        self.assertIn('ringpost_milter_results_total{milter="slow",result="failed"} 1\n', metrics)
 
     def test_timeout_fail_closed(self):
         srv = self.slow_server("tempfail")
@@ -291,6 +359,8 @@ class MilterFailureTest(ServerTestCase):
         self.assertEqual(r.code, 550, r)
         self.assertIn("5.7.1", r.text)
         self.assertTrue(srv.wait_log(lambda d: d.get("event") == "milter_failed" and "connect to" in d.get("error", "")))
+        self.assertIn('ringpost_milter_failures_total{milter="down",kind="error",action="reject"} 1\n',
+                      srv.admin("metrics", check=0).out)
         # The injection API's mail is not this milter's (apply_to = ["smtp"]).
         status, doc = inject(srv, "not-filtered")
         self.assertEqual((status, doc["success_count"]), (200, 1), doc)

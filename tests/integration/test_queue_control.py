@@ -1,7 +1,8 @@
 """Queue control per domain and site while serving (issue 13 item 5; docs/BULK.md, docs/CLI.md):
 `queue summary` (per domain and site, by age), `queue suspend TARGET [--for D] [--reason T]` holding
 mail without attempts -- durable across a restart --, `queue resume` making held mail due at once,
-`queue retry --domain`, and `queue bounce --domain` failing only that domain's recipients, with DSNs."""
+`queue retry --domain`, `queue bounce --domain` failing only that domain's recipients, with DSNs, and
+`queue hold` / `queue release` of one message (Postfix's postsuper -h / -H)."""
 
 import json
 import re
@@ -96,6 +97,35 @@ class QueueControlTest(DeliveryTestCase):
                         return e
             time.sleep(0.1)
         self.fail("%s never showed %r in queue list:\n%s" % (qid, text, "\n".join(l for _, l in srv.queue_list())))
+
+    def test_hold_and_release_a_message(self):
+        """queue hold (postsuper -h): no more attempts (none counted), not in the summary's waiting mail,
+        `queue flush` leaves it; queue release (-H): due at once, delivered."""
+        srv = self.server()
+        qid = srv.send(SENDER, ["u1@free.test"], make_message("hold me", sender=SENDER, to="u1@free.test"))
+        # free.test's sink is not up yet: the first attempt is deferred, retried every second.
+        entry = srv.wait_attempted(qid, timeout=15)
+        self.assertIsNotNone(entry)
+        r = srv.cli("queue", "hold", qid, "--reason", "ask the customer", check=0)
+        self.assertIn("held %s\n-- held 1 message" % qid, r.out)
+        # An attempt already running when the hold came finishes (refused at once) and keeps the hold.
+        time.sleep(0.5)
+        attempts = next(e for e in srv.queue_entries() if e["qid"] == qid)["attempts"]
+        free_sink = self.start_sink("127.0.0.3")
+        self.assertIn("flushed 0 messages", srv.cli("queue", "flush", check=0).out)
+        time.sleep(2.0)
+        e = next(e for e in srv.queue_entries() if e["qid"] == qid)
+        self.assertEqual((e["next"], e["attempts"], e["held"]), ("held", attempts, "ask the customer (operator)"), e)
+        self.assertEqual(free_sink.connections, 0)
+        self.assertIsNone(self.domain_row(self.summary(srv), "free.test"), "held mail is not waiting mail")
+        self.assertIn("held 1 message (not delivered until queue release)", self.summary(srv))
+        self.assertEqual(self.summary_json(srv)["held"], 1)
+        self.assertIn("-- held 0 messages", srv.cli("queue", "hold", "--all", check=0).out, "held already")
+
+        r = srv.cli("queue", "release", "--all", check=0)
+        self.assertIn("released %s\n-- released 1 message" % qid, r.out)
+        self.wait_sink(free_sink, 1, timeout=10, what="(released)")
+        self.assertQueueEmpty(srv)
 
     def test_a_site_suspended_for_a_while_is_delivered_when_it_ends(self):
         sink = self.start_sink("127.0.0.4")

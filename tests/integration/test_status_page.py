@@ -1,6 +1,6 @@
 """The status page (issue 14 item 5; docs/HTTP.md "Monitoring") in a real browser: headless Chromium
 (Debian `chromium`) loads GET / from a running server with deferred mail in its queue and a suspended
-domain, runs the page's script, and the numbers it rendered must be the ones GET /api/v1/status gives;
+domain (and a held message), runs the page's script, and the numbers it rendered must be the ones GET /api/v1/status gives;
 a screenshot is kept as an artifact (RINGPOST_ARTIFACT_DIR, else the test's temporary directory). Also
 GET /metrics over HTTP, parsed by python3-prometheus-client."""
 
@@ -70,8 +70,8 @@ class StatusPageTest(ServerTestCase):
         self.srv = self.start_server({"delivery": {
             "routes": {"remote.test": "127.0.0.1:%d" % dead, "other.test": "127.0.0.1:%d" % dead},
             "retry_schedule": ["1h"], "connect_timeout": "2s"}})
-        for i in range(3):
-            self.srv.send("a@example.org", ["u%d@remote.test" % i], make_message("deferred %d" % i))
+        qids = [self.srv.send("a@example.org", ["u%d@remote.test" % i], make_message("deferred %d" % i))
+                for i in range(3)]
         self.srv.send("a@example.org", ["x@other.test", "y@other.test"], make_message("two"))
         self.srv.cli("queue", "suspend", "other.test", "--for", "1h", "--reason", "asked to wait", check=0)
         # Wait until every recipient has been tried once (deferred, with its class).
@@ -81,6 +81,7 @@ class StatusPageTest(ServerTestCase):
             if st["queue"]["recipients"] == 5 and len(st["recent_deferrals"]) >= 3:
                 break
             time.sleep(0.5)
+        self.srv.cli("queue", "hold", qids[0], "--reason", "spot check", check=0)   # listed apart, still queued
         time.sleep(MonitoringCache)   # the page's own fetch then gives the same document
         api = json.loads(self.get("/api/v1/status")[2])
         self.assertEqual(api["queue"]["messages"], 4, api)
@@ -101,6 +102,8 @@ class StatusPageTest(ServerTestCase):
         self.assertEqual(rendered_deferrals, sorted(d["recipient"] for d in api["recent_deferrals"]))
         self.assertEqual([t for f, _, t in parser.fields if f == "deferral-class"][:1], ["routing"])
         self.assertEqual([t for f, _, t in parser.fields if f == "suspension-target"], ["other.test"])
+        self.assertEqual((api["queue"]["held"], [h["reason"] for h in api["held_messages"]]), (1, ["spot check"]), api)
+        self.assertEqual([t for f, _, t in parser.fields if f == "held-qid"], [qids[0]])
 
         shot = os.path.join(os.environ.get("RINGPOST_ARTIFACT_DIR", self.srv.tmp), "status-page.png")
         os.makedirs(os.path.dirname(shot), exist_ok=True)

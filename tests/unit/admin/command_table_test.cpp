@@ -86,7 +86,7 @@ TEST(CommandTable, IsWellFormed) {
             }
         }
     }
-    EXPECT_EQ(paths.size(), 16u);   // user 3, queue 10, mailbox 2, metrics
+    EXPECT_EQ(paths.size(), 18u);   // user 3, queue 12, mailbox 2, metrics
 }
 
 TEST(CommandTable, EveryCommandIsReachableFromTheCli) {
@@ -213,7 +213,7 @@ TEST_F(CommandTableStore, UnknownCommandsAsBefore) {
     EXPECT_EQ(run({"frobnicate", "list"}), kExitUsage);
     EXPECT_EQ(err, "ringpost: unknown admin command \"frobnicate\"\n");
     EXPECT_EQ(run({"queue"}), kExitUsage);
-    EXPECT_EQ(err, "ringpost: usage: ringpost queue list|show|delete|flush|bounce|summary|suspend|resume|retry|stats ...\n");
+    EXPECT_EQ(err, "ringpost: usage: ringpost queue list|show|delete|flush|bounce|summary|suspend|resume|retry|stats|hold|release ...\n");
     EXPECT_EQ(run({"user", "frobnicate"}), kExitUsage);
     EXPECT_EQ(err, "ringpost: usage: ringpost user add|list|del ...\n");
     EXPECT_EQ(run({"mailbox"}), kExitUsage);
@@ -238,6 +238,7 @@ TEST_F(CommandTableStore, WritesFlagMatchesWhatTheCommandDoes) {
         {"mailbox list", {user}},           {"mailbox show", {user, mid}},
         {"queue summary", {}},              {"queue suspend", {"remote.example", "--for=1h"}},
         {"queue resume", {"remote.example"}}, {"queue retry", {"--domain=remote.example"}},
+        {"queue hold", {qid, "--reason=checking"}}, {"queue release", {"--all="}},
         {"metrics", {}},
     };
 
@@ -285,6 +286,38 @@ TEST_F(CommandTableStore, OptionsTravelAsWordsAndUnknownOnesAreUsageErrors) {
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitOk) << err;
     EXPECT_EQ(run({"queue", "resume", "x.example"}), kExitFailure);
     EXPECT_TRUE(store->spool().suspensions()->empty());
+}
+
+// queue hold / release (postsuper -h / -H): IDs, --all (a flag: "--all="
+// from the CLI) or --domain, one of them; a held message shows as held and
+// is not due, release makes it due.
+TEST_F(CommandTableStore, HoldAndReleaseByIdFlagAndDomain) {
+    const std::string a = accept("Subject: a\r\n\r\nbody\r\n", "s@example.test", "r@remote.example", false);
+    const std::string b = accept("Subject: b\r\n\r\nbody\r\n", "s@example.test", "r@other.example", false);
+    EXPECT_EQ(run({"queue", "hold"}), kExitUsage) << "nothing named";
+    EXPECT_EQ(run({"queue", "hold", a, "--all="}), kExitUsage) << "two ways at once";
+    EXPECT_EQ(run({"queue", "hold", "00000000000000AA"}), kExitFailure);
+    EXPECT_THAT(err, HasSubstr("no such queue ID"));
+    EXPECT_EQ(run({"queue", "hold", a, "--reason=checking"}), kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr("held " + a + "\n"));
+    EXPECT_EQ(run({"queue", "hold", a}), kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr(a + ": held already"));
+    EXPECT_EQ(run({"queue", "list"}), kExitOk);
+    EXPECT_THAT(out, HasSubstr("next=held attempts=0 held=\"checking (operator)\""));
+    EXPECT_THAT(out, HasSubstr(", 1 held\n"));
+    EXPECT_EQ(run({"queue", "show", a}), kExitOk);
+    EXPECT_THAT(out, HasSubstr("held: checking (operator)\n"));
+    EXPECT_EQ(run({"queue", "hold", "--domain=Other.Example"}), kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr("held " + b + "\n"));
+    EXPECT_EQ(store->spool().stats()->held, 2u);
+    EXPECT_EQ(run({"queue", "flush"}), kExitOk);
+    EXPECT_THAT(out, HasSubstr("flushed 0 messages"));
+    EXPECT_EQ(run({"queue", "release", b}), kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr("released " + b + "\n"));
+    EXPECT_EQ(run({"queue", "release", "--all="}), kExitOk) << err;
+    EXPECT_THAT(out, HasSubstr("released " + a + "\n-- released 1 message\n"));
+    EXPECT_EQ(store->spool().stats()->held, 0u);
+    EXPECT_FALSE(store->spool().get_envelope(a).value()->held);
 }
 
 // A command without a JSON renderer still answers a JSON caller with one

@@ -66,7 +66,7 @@ TEST_F(JsonOutput, UserListAddDel) {
 
 TEST_F(JsonOutput, QueueList) {
     const json doc = run_json({"queue", "list"});
-    EXPECT_EQ(doc.at("total"), json::parse(R"({"messages": 2, "bytes": 43, "recipients_pending": 3})"));
+    EXPECT_EQ(doc.at("total"), json::parse(R"({"messages": 2, "bytes": 43, "recipients_pending": 3, "held": 0})"));
     ASSERT_EQ(doc.at("messages").size(), 2u);
     const json& m = doc["messages"][0];
     EXPECT_EQ(m.at("queue_id"), deferred_id);

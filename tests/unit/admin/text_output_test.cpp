@@ -78,7 +78,7 @@ TEST_F(TextOutput, QueueSummary) {
 
 TEST_F(TextOutput, QueueStatsUsersAndMailbox) {
     EXPECT_EQ(run({"queue", "stats"}),
-              "messages: 2\nrecipients_pending: 3\nbytes: 43\noldest: " + iso(now - 3000) + " (age 50m)\n");
+              "messages: 2\nrecipients_pending: 3\nheld: 0\nbytes: 43\noldest: " + iso(now - 3000) + " (age 50m)\n");
     EXPECT_THAT(run({"user", "list"}), ::testing::MatchesRegex("alice@example\\.test [-0-9T:]+Z password\n"
                                                                "bob@example\\.test [-0-9T:]+Z password\n"));
     EXPECT_EQ(run({"mailbox", "list", "alice@example.test"}),

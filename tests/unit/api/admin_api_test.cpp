@@ -3,6 +3,8 @@
 // messages to statuses, and the command table as JSON.
 #include "api/admin_api.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -84,4 +86,18 @@ TEST(AdminApi, TheCommandTableAsJson) {
         EXPECT_EQ(c["args"][0]["count"], "required");
     }
     EXPECT_TRUE(saw_add);
+    // A flag option (queue hold --all) says so; one with a value does not.
+    const auto hold = std::find_if(doc["commands"].begin(), doc["commands"].end(),
+                                   [](const auto& c) { return c["group"] == "queue" && c["name"] == "hold"; });
+    ASSERT_NE(hold, doc["commands"].end());
+    EXPECT_EQ((*hold)["method"], "POST");
+    EXPECT_EQ((*hold)["options"][0]["name"], "all");
+    EXPECT_EQ((*hold)["options"][0]["flag"], true);
+    EXPECT_EQ((*hold)["options"][1]["name"], "domain");
+    EXPECT_EQ((*hold)["options"][1]["flag"], false);
+    const admin::CommandSpec* spec = command_for_path(std::string(kAdminPrefix) + "queue/release");
+    ASSERT_NE(spec, nullptr);
+    auto call = request_from_body(*spec, R"({"options": {"all": "1"}})");
+    ASSERT_TRUE(call.ok()) << call.error().message;
+    EXPECT_EQ(call->operands, (std::vector<std::string>{"--all=1"}));
 }

@@ -42,6 +42,19 @@ mail::Envelope full_envelope() {
     return e;
 }
 
+// The bytes the hold fields take when the message is not held: the flag
+// and two empty strings. Records written before the hold existed end
+// just before them.
+constexpr size_t kUnheldBytes = 3;
+
+std::string encode_without_hold(const mail::Envelope& e) {
+    std::string data = encode_envelope(e);
+    EXPECT_FALSE(e.held);
+    EXPECT_EQ(data.substr(data.size() - kUnheldBytes), std::string(kUnheldBytes, '\0'));
+    data.resize(data.size() - kUnheldBytes);
+    return data;
+}
+
 }  // namespace
 
 TEST(Records, EnvelopeRoundTrip) {
@@ -94,7 +107,7 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
     e.last_attempt = 0;
     e.pool.clear();
     e.local_folder = mail::LocalFolder::kInbox;
-    std::string data = encode_envelope(e);
+    std::string data = encode_without_hold(e);
     ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));   // the empty pool, the INBOX
     data.resize(data.size() - 2);
     ASSERT_EQ(data.substr(data.size() - 2), std::string("\0\0", 2));
@@ -114,7 +127,7 @@ TEST(Records, EnvelopeWithoutDelayFieldsDecodesToDefaults) {
 TEST(Records, EnvelopeWithoutPoolDecodesToTheDefaultPool) {
     mail::Envelope e = full_envelope();
     e.pool.clear();
-    std::string data = encode_envelope(e);
+    std::string data = encode_without_hold(e);
     data.resize(data.size() - 2);   // the local folder, the empty pool's length byte
     auto d = decode_envelope(data);
     ASSERT_TRUE(d.ok()) << d.error().message;
@@ -128,7 +141,7 @@ TEST(Records, EnvelopeWithoutPoolDecodesToTheDefaultPool) {
 // record spooled before [inbound] dmarc_quarantine existed): the INBOX.
 TEST(Records, EnvelopeWithoutLocalFolderDecodesToTheInbox) {
     mail::Envelope e = full_envelope();
-    std::string data = encode_envelope(e);
+    std::string data = encode_without_hold(e);
     ASSERT_EQ(data.back(), static_cast<char>(mail::LocalFolder::kJunk));
     data.pop_back();
     auto d = decode_envelope(data);
@@ -140,26 +153,54 @@ TEST(Records, EnvelopeWithoutLocalFolderDecodesToTheInbox) {
     EXPECT_FALSE(decode_envelope(data).ok());
 }
 
+// A held message keeps its hold, its reason and the milter across the
+// record; a record written before the hold existed is not held.
+TEST(Records, EnvelopeHoldRoundTripAndOldRecordsAreNotHeld) {
+    mail::Envelope e = full_envelope();
+    e.held = true;
+    e.hold_reason = "Gtube pattern";
+    e.hold_milter = "rspamd";
+    auto d = decode_envelope(encode_envelope(e));
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_TRUE(d->held);
+    EXPECT_EQ(d->hold_reason, "Gtube pattern");
+    EXPECT_EQ(d->hold_milter, "rspamd");
+    EXPECT_EQ(d->local_folder, mail::LocalFolder::kJunk);   // the field before is intact
+
+    auto old = decode_envelope(encode_without_hold(full_envelope()));
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    EXPECT_FALSE(old->held);
+    EXPECT_EQ(old->hold_reason, "");
+    EXPECT_EQ(old->hold_milter, "");
+    EXPECT_EQ(old->local_folder, mail::LocalFolder::kJunk);
+}
+
 TEST(Records, EnvelopeRejectsDamage) {
     mail::Envelope e = full_envelope();
+    e.held = true;
+    e.hold_reason = "spam";
+    e.hold_milter = "rspamd";
     std::string data = encode_envelope(e);
+    const size_t hold_bytes = 1 + 1 + e.hold_reason.size() + 1 + e.hold_milter.size();
     // Where the older format ended: a record cut exactly there is an old
     // record (valid); cut anywhere else it is damaged.
-    mail::Envelope old = e;
+    mail::Envelope old = full_envelope();
     old.delay_warned = false;
     old.last_attempt = 0;
     old.pool.clear();
-    const size_t old_end = encode_envelope(old).size() - 4;
-    // And where the formats before the pool and before the local folder ended.
-    const size_t no_pool_end = data.size() - 2 - e.pool.size();
-    const size_t no_folder_end = data.size() - 1;
+    const size_t old_end = encode_envelope(old).size() - kUnheldBytes - 4;
+    // And where the formats before the pool, the local folder and the hold ended.
+    const size_t no_hold_end = data.size() - hold_bytes;
+    const size_t no_pool_end = no_hold_end - 2 - e.pool.size();
+    const size_t no_folder_end = no_hold_end - 1;
     for (size_t cut = 0; cut < data.size(); ++cut) {
-        if (cut == old_end || cut == no_pool_end || cut == no_folder_end) continue;
+        if (cut == old_end || cut == no_pool_end || cut == no_folder_end || cut == no_hold_end) continue;
         EXPECT_FALSE(decode_envelope(std::string_view(data).substr(0, cut)).ok()) << "cut at " << cut;
     }
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, old_end)).ok());
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_pool_end)).ok());
     EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_folder_end)).ok());
+    EXPECT_TRUE(decode_envelope(std::string_view(data).substr(0, no_hold_end)).ok());
     std::string wrong_version = data;
     wrong_version[0] = 2;
     EXPECT_FALSE(decode_envelope(wrong_version).ok());
