@@ -5,7 +5,7 @@
    (and the very first request of the run too, on a fresh connection).
 Every event of the file sink (the whole log) must be taken by the receiver with a 2xx exactly once, in log order
 (so per message received before delivered); the only events seen twice are those of requests that got no answer
-(at least once: retried whole); a request on a connection that was idle-closed is retried on a new one without a
+(at least once: retried whole, first in a later batch); a request on a connection that was idle-closed is retried on a new one without a
 push failure, and the unanswered one on a fresh connection fails once and is retried after the backoff."""
 
 import json
@@ -204,9 +204,13 @@ class WebhookKeepAliveTest(ServerTestCase):
             # At least once: an unanswered batch is sent again whole, and it was a batch of logged events.
             for e in batch:
                 self.assertEqual(e, by_id[e["id"]])
+        # Retried whole: a taken batch starts with the unanswered one's events (the same request when retried on a
+        # new connection at once; read again from the cursor after the backoff, with any events logged meanwhile).
         taken_batches = [[e["id"] for e in b] for b in receiver.taken]
         for batch in receiver.dropped:
-            self.assertIn([e["id"] for e in batch], taken_batches, "dropped batch not retried whole")
+            ids = [e["id"] for e in batch]
+            self.assertTrue(any(t[:len(ids)] == ids for t in taken_batches),
+                            "dropped batch %r not retried whole: %r" % (ids, taken_batches))
         # The fresh connection's unanswered request failed once (and was retried after the backoff); the reused
         # connections' ones were retried at once on a new connection.
         failed = srv.log_events("events_push_failed")
