@@ -61,53 +61,13 @@ http_run() {
   echo "[http-$1] ${rps:-?} msg/s ($(grep -E 'requests in' "$out" | sed 's/^ *//'); non-2xx: ${non2xx:-0})"
 }
 
-# accepted_total: ringpost_messages_accepted_total now (SMTP and HTTP alike).
-accepted_total() {
-  "$RINGPOST" metrics --config "$BENCH_DIR/rp/ringpost.toml" |
-    awk '/^ringpost_messages_accepted_total[ {]/ { s += $NF } END { printf "%d\n", s }'
-}
-
-# settle: until the server's CPU rises by at most a tick in 0.3 s (the last
-# group commits and first delivery attempts of a run belong to it), 10 s at most.
-settle() {
-  local a b
-  for _ in $(seq 33); do
-    a=$(cpu_ticks "$RP_PID"); sleep 0.3; b=$(cpu_ticks "$RP_PID")
-    [ $((b - a)) -le 1 ] && return 0
-  done
-}
-
-# measured LABEL CMD...: CMD, then "[LABEL] server CPU: T µs/msg (ticks, messages)".
-measured() {
-  local label=$1 m0 t0 m1 t1; shift
-  settle; m0=$(accepted_total); t0=$(cpu_ticks "$RP_PID")
-  local perf_pid=""
-  if [ -n "${PERF_OUT:-}" ]; then
-    perf record -q ${PERF_ARGS:--g -F 499} -o "$PERF_OUT.$label" -p "$RP_PID" >/dev/null 2>&1 &
-    perf_pid=$!
-    STARTED_PIDS+=("$perf_pid")
-  fi
-  "$@"
-  settle; t1=$(cpu_ticks "$RP_PID"); m1=$(accepted_total)
-  if [ -n "$perf_pid" ]; then
-    kill -INT "$perf_pid" 2>/dev/null || true
-    wait "$perf_pid" 2>/dev/null || true
-    stop_pid "$perf_pid"
-  fi
-  awk -v l="$label" -v t=$((t1 - t0)) -v m=$((m1 - m0)) -v hz="$CLK_TCK" 'BEGIN {
-    us = (m > 0) ? sprintf("%.0f", t * 1e6 / hz / m) : "?"
-    printf "[%s] server CPU: %s us/msg (%.2f s for %d messages)\n", l, us, t / hz, m
-    if (m > 0) { split(l, v, "-"); printf "%s\t%s\n", v[1], us >> ENVIRON["CPU_TSV"] } }'
-}
-CPU_TSV="$BENCH_DIR/cpu.tsv"; export CPU_TSV; : > "$CPU_TSV"
+start_cpu_tsv
 
 LOAD_SHOW="messages elapsed"
 for rep in $(seq "$REPEAT"); do
   measured "smtp-$rep" load_run "smtp-$rep"
   measured "http-$rep" http_run "$rep"
 done
-smtp_cpu=$(median_of "$CPU_TSV" smtp 2); http_cpu=$(median_of "$CPU_TSV" http 2)
-echo "injection-bench: server CPU per message, medians: SMTP ${smtp_cpu:-?} us, HTTP ${http_cpu:-?} us," \
-     "HTTP/SMTP $(awk -v h="${http_cpu:-0}" -v s="${smtp_cpu:-0}" 'BEGIN { r = (s > 0) ? sprintf("%.2f", h / s) : "?"; print r }')"
+echo "injection-bench: server CPU per message, medians: $(cpu_medians smtp http)"
 echo "injection-bench: accepted in all: $("$RINGPOST" queue stats --config "$BENCH_DIR/rp/ringpost.toml" | tr '\n' ' ')"
 stop_pid "$RP_PID"
