@@ -170,6 +170,11 @@ private:
 
     bool string(std::string& out) {
         ++p_;   // '"'
+        // Room up to the next quote at once: the closing one unless the text
+        // has an escaped quote, and the decoded text is never longer. (A 4 KiB
+        // content grew by doubling, a copy each time.)
+        if (const void* quote = std::memchr(p_, '"', static_cast<size_t>(end_ - p_)))
+            out.reserve(out.size() + static_cast<size_t>(static_cast<const unsigned char*>(quote) - p_));
         for (;;) {
             // The plain run up to the next quote, backslash, control or non-ASCII byte.
             const unsigned char* run = p_;

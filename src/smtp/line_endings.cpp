@@ -6,9 +6,15 @@
 namespace ringpost::smtp {
 
 size_t crlf_bare_lf(std::string& data, size_t from) {
+    // Counted LF by LF with memchr: most content has one every ~80 bytes,
+    // so this reads a word at a time instead of a byte.
     size_t bare = 0;
-    for (size_t i = from; i < data.size(); ++i)
-        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) ++bare;
+    for (size_t i = from; i < data.size(); ++i) {
+        const void* lf = std::memchr(data.data() + i, '\n', data.size() - i);
+        if (!lf) break;
+        i = static_cast<size_t>(static_cast<const char*>(lf) - data.data());
+        if (i == 0 || data[i - 1] != '\r') ++bare;
+    }
     if (bare == 0) return 0;
     const size_t old_size = data.size();
     data.resize(old_size + bare);

@@ -10,10 +10,18 @@
 #   http: wrk (Debian wrk) POSTs the same 4 KiB message as raw content, one
 #         message per request, over S keep-alive connections for D seconds.
 # Every accepted message is durable before its 250 / 200 (the same group
-# commit). Prints msg/s of each; compare the pairs of one run.
+# commit). Prints msg/s of each; compare the pairs of one run. Also the
+# server's CPU per accepted message of each run (utime+stime of the server
+# from /proc before and after, once its CPU has settled, over the growth of
+# ringpost_messages_accepted_total): steadier than msg/s when other work
+# shares the cores.
 #
 # usage: injection-bench.sh [--messages N] [--sessions S] [--seconds D] [--repeat R] [--timeout SECONDS]
 #   env: BENCH_TMP (/var/tmp) BUILD (repo/build)
+#        PERF_OUT=FILE: `perf record -g` the server through each run, into
+#        FILE.smtp-N and FILE.http-N (perf's own CPU is counted in neither).
+#        PERF_ARGS: perf record's options instead of "-g -F 499" (e.g.
+#        "--call-graph dwarf -F 199" for stacks through code without frame pointers).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
@@ -53,10 +61,13 @@ http_run() {
   echo "[http-$1] ${rps:-?} msg/s ($(grep -E 'requests in' "$out" | sed 's/^ *//'); non-2xx: ${non2xx:-0})"
 }
 
+start_cpu_tsv
+
 LOAD_SHOW="messages elapsed"
 for rep in $(seq "$REPEAT"); do
-  load_run "smtp-$rep"
-  http_run "$rep"
+  measured "smtp-$rep" load_run "smtp-$rep"
+  measured "http-$rep" http_run "$rep"
 done
+echo "injection-bench: server CPU per message, medians: $(cpu_medians smtp http)"
 echo "injection-bench: accepted in all: $("$RINGPOST" queue stats --config "$BENCH_DIR/rp/ringpost.toml" | tr '\n' ' ')"
 stop_pid "$RP_PID"

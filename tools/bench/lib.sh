@@ -399,6 +399,61 @@ stop_rss_sampler() { [ -n "${SAMPLER_PID:-}" ] && stop_pid "$SAMPLER_PID"; SAMPL
 
 CLK_TCK=$(getconf CLK_TCK)
 
+# ---- server CPU per accepted message -----------------------------------------
+
+# accepted_total: ringpost_messages_accepted_total of the ringpost in
+# $BENCH_DIR/rp now (SMTP and HTTP alike).
+accepted_total() {
+  "$RINGPOST" metrics --config "$BENCH_DIR/rp/ringpost.toml" |
+    awk '/^ringpost_messages_accepted_total[ {]/ { s += $NF } END { printf "%d\n", s }'
+}
+
+# settle: until the server's CPU rises by at most a tick in 0.3 s (the last
+# group commits and first delivery attempts of a run belong to it), 10 s at most.
+settle() {
+  local a b
+  for _ in $(seq 33); do
+    a=$(cpu_ticks "$RP_PID"); sleep 0.3; b=$(cpu_ticks "$RP_PID")
+    [ $((b - a)) -le 1 ] && return 0
+  done
+}
+
+# measured LABEL CMD...: CMD, then "[LABEL] server CPU: T us/msg (seconds,
+# messages)": the CPU of $RP_PID over the growth of accepted_total, each
+# read once the server has settled; the figure also goes into $CPU_TSV
+# (start_cpu_tsv) under LABEL's first word (before a "-"), for
+# median_of. PERF_OUT=FILE: `perf record` the server through CMD into
+# FILE.LABEL, with $PERF_ARGS (default "-g -F 499").
+measured() {
+  local label=$1 m0 t0 m1 t1; shift
+  settle; m0=$(accepted_total); t0=$(cpu_ticks "$RP_PID")
+  local perf_pid=""
+  if [ -n "${PERF_OUT:-}" ]; then
+    perf record -q ${PERF_ARGS:--g -F 499} -o "$PERF_OUT.$label" -p "$RP_PID" >/dev/null 2>&1 &
+    perf_pid=$!
+    STARTED_PIDS+=("$perf_pid")
+  fi
+  "$@"
+  settle; t1=$(cpu_ticks "$RP_PID"); m1=$(accepted_total)
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    stop_pid "$perf_pid"
+  fi
+  awk -v l="$label" -v t=$((t1 - t0)) -v m=$((m1 - m0)) -v hz="$CLK_TCK" 'BEGIN {
+    us = (m > 0) ? sprintf("%.0f", t * 1e6 / hz / m) : "?"
+    printf "[%s] server CPU: %s us/msg (%.2f s for %d messages)\n", l, us, t / hz, m
+    if (m > 0) { split(l, v, "-"); printf "%s\t%s\n", v[1], us >> ENVIRON["CPU_TSV"] } }'
+}
+start_cpu_tsv() { CPU_TSV="$BENCH_DIR/cpu.tsv"; export CPU_TSV; : > "$CPU_TSV"; }
+
+# cpu_medians A B: "A X us, B Y us, B/A R" from $CPU_TSV.
+cpu_medians() {
+  local a b
+  a=$(median_of "$CPU_TSV" "$1" 2); b=$(median_of "$CPU_TSV" "$2" 2)
+  echo "$1 ${a:-?} us, $2 ${b:-?} us, $2/$1 $(awk -v x="${a:-0}" -v y="${b:-0}" 'BEGIN { r = (x > 0) ? sprintf("%.2f", y / x) : "?"; print r }')"
+}
+
 # median_of FILE VARIANT COLUMN: the median of COLUMN (1-based) over the
 # tab-separated lines of FILE whose first field is VARIANT.
 median_of() {

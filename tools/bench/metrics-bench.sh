@@ -7,7 +7,8 @@
 # command per round trip, R times in turn: alone, then while a scraper runs
 # `ringpost metrics` (the whole exposition over the admin socket, as GET
 # /metrics will) every 100 ms. Prints msg/s of each run and the scrapes
-# done; compare the pairs of one run.
+# done, and the server's CPU per accepted message of each run (lib.sh's
+# measured) with their medians; compare the pairs of one run.
 #
 # usage: metrics-bench.sh [--messages N] [--sessions S] [--repeat R] [--timeout SECONDS]
 #   env: BENCH_TMP (/var/tmp) BUILD (repo/build)
@@ -40,10 +41,17 @@ scraper() {
   echo "scraper: $n scrapes, $bytes bytes each"
 }
 
+# measured_load LABEL: load_run, with the server's CPU per message (lib.sh's
+# measured: what a scrape costs the server shows here without the
+# scraper's own process starts, which compete for the same cores).
+measured_load() { measured "$1" load_run "$1"; }
+
 LOAD_SHOW="messages elapsed"
+start_cpu_tsv
 for rep in $(seq "$REPEAT"); do
-  load_alone_and_beside load_run "scraper-$rep" scraper
+  load_alone_and_beside measured_load "scraper-$rep" scraper
 done
+echo "metrics-bench: server CPU per message, medians: $(cpu_medians alone with)"
 echo "metrics-bench: a scrape now:"
 "$RINGPOST" metrics --config "$CONFIG" | grep -E '^ringpost_(messages_accepted_total|store_commit_batch_size_count|smtp_commands_total\{verb="data"\})'
 stop_pid "$RP_PID"

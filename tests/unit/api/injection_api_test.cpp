@@ -41,6 +41,38 @@ TEST(InjectionResponse, AcceptedMessagesAndRefusedRecipients) {
     EXPECT_EQ(doc["failed_recipients"][0]["enhanced_code"], "5.1.1");
 }
 
+TEST(InjectionResponse, AllAcceptedIsWrittenAsNlohmannWritesIt) {
+    // The direct writer of the common answer against the document built and
+    // dumped by nlohmann (as for every other answer): the same bytes.
+    auto expected = [](const std::vector<InjectionResult>& results) {
+        json messages = json::array();
+        size_t success = 0;
+        for (const auto& r : results) {
+            messages.push_back({{"queue_id", r.queue_id}, {"recipients", r.accepted}});
+            success += r.accepted.size();
+        }
+        json doc = {{"success_count", success}, {"fail_count", 0}, {"messages", messages},
+                    {"failed_recipients", json::array()}, {"failed_messages", json::array()}};
+        return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    const std::vector<std::vector<InjectionResult>> cases = {
+        {},
+        {accepted("00000000000000A1", {"user@sink.test"})},
+        {accepted("00000000000000A1", {"a@x", "b@y", "c@z"}), accepted("00000000000000A2", {"d@x"})},
+        {accepted("00000000000000A3", {})},
+        // Strings that need escaping, or are not ASCII: nlohmann writes these.
+        {accepted("00000000000000A4", {"\"q\"@x"})},
+        {accepted("00000000000000A5", {"j\u00f6rg@x", "tab\t@x", "del\x7f@x"})},
+    };
+    for (const auto& results : cases) {
+        std::vector<std::vector<std::string>> rcpts;
+        for (const auto& r : results) rcpts.push_back(r.accepted);
+        http::Response r = injection_response(rcpts, results);
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, http::Response::json(200, expected(results)).body);
+    }
+}
+
 TEST(InjectionResponse, NothingAcceptedTakesItsStatusFromTheReply) {
     struct Case {
         InjectionResult result;

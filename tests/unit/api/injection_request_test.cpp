@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 using namespace ringpost::api;
 
 namespace {
@@ -37,6 +39,40 @@ TEST(InjectionRequest, EveryKindOfLineEndBecomesCrlf) {
     EXPECT_EQ(m[0].content, "\r\nA\r\nB\r\nC\r\n\r\n\r\n\r\nD\r\n");
     EXPECT_EQ(ok(R"({"envelope_sender": "", "recipients": ["a@x"], "content": "no line end"})")[0].content,
               "no line end");
+}
+
+TEST(InjectionRequest, LineEndsAgreeWithTheByteByByteDefinition) {
+    // Random mixes of CR, LF and text (long runs of one kind too: the line-end
+    // search remembers the next CR and LF), against: a CR LF pair, a bare CR
+    // and a bare LF each become one CRLF.
+    auto reference = [](const std::string& in) {
+        std::string out;
+        for (size_t i = 0; i < in.size(); ++i) {
+            if (in[i] == '\r' || in[i] == '\n') {
+                out += "\r\n";
+                if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+            } else {
+                out += in[i];
+            }
+        }
+        return out;
+    };
+    std::mt19937 rng(20261207);
+    const char alphabet[] = {'\r', '\n', 'a', 'b'};
+    for (int round = 0; round < 2000; ++round) {
+        std::string in(1 + rng() % 60, ' ');
+        for (char& c : in) {
+            // A third line ends only, a third mostly text, a third evenly mixed.
+            const unsigned r = static_cast<unsigned>(rng());
+            c = round % 3 == 0 ? alphabet[r % 2] : round % 3 == 1 ? alphabet[r % 10 == 0 ? r / 10 % 2 : 2 + r / 10 % 2]
+                                                                   : alphabet[r % 4];
+        }
+        std::string escaped;
+        for (char c : in) escaped += c == '\r' ? "\\r" : c == '\n' ? "\\n" : std::string(1, c);
+        auto m = ok(R"({"envelope_sender": "", "recipients": ["a@x"], "content": ")" + escaped + "\"}");
+        ASSERT_EQ(m.size(), 1u);
+        EXPECT_EQ(m[0].content, reference(in)) << escaped;
+    }
 }
 
 TEST(InjectionRequest, RawContentIsSplitAtTheRecipientLimit) {
