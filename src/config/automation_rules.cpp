@@ -7,7 +7,7 @@
 namespace ringpost::config {
 namespace {
 
-constexpr std::string_view kRuleKeys[] = {"name",     "action", "duration", "factor", "rate",
+constexpr std::string_view kAutomationRuleKeys[] = {"name",     "action", "duration", "factor", "rate",
                                           "code",     "enhanced", "text",   "example"};
 
 delivery::AutomationAction read_action(const Reader& r, const toml::node& v, const std::string& key) {
@@ -23,7 +23,7 @@ double read_factor(const Reader& r, const toml::node& v, const std::string& key)
     return *f;
 }
 
-delivery::AutomationRuleSpec read_rule(const Reader& r, const toml::table& table, const std::string& key) {
+delivery::AutomationRuleSpec read_automation_rule(const Reader& r, const toml::table& table, const std::string& key) {
     delivery::AutomationRuleSpec spec;
     for (auto&& [k, v] : table) {
         const std::string field(k.str());
@@ -42,7 +42,7 @@ delivery::AutomationRuleSpec read_rule(const Reader& r, const toml::table& table
             if (!rate || rate->unlimited()) r.fail(field_key, "expected a rate like \"60/min\", got " + quote(text));
             spec.rate = *rate;
         } else if (!read_pattern_field(r, field, v, field_key, spec.pattern)) {
-            r.unknown(key + ".", field, {std::begin(kRuleKeys), std::end(kRuleKeys)});
+            r.unknown(key + ".", field, {std::begin(kAutomationRuleKeys), std::end(kAutomationRuleKeys)});
         }
     }
     if (!table.contains("action")) r.fail(key, "expected an action (suspend, throttle, fail)");
@@ -52,7 +52,7 @@ delivery::AutomationRuleSpec read_rule(const Reader& r, const toml::table& table
 }  // namespace
 
 std::vector<delivery::AutomationRuleSpec> parse_automation_rules(std::string_view text, const std::string& name) {
-    return parse_rules<delivery::AutomationRuleSpec>(text, name, read_rule, &delivery::Automation::compile);
+    return parse_rules<delivery::AutomationRuleSpec>(text, name, read_automation_rule, &delivery::Automation::compile);
 }
 
 std::vector<delivery::AutomationRuleSpec> load_automation_rules(const std::string& path) {

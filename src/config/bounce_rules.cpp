@@ -6,9 +6,9 @@
 namespace ringpost::config {
 namespace {
 
-constexpr std::string_view kRuleKeys[] = {"class", "code", "enhanced", "text", "example"};
+constexpr std::string_view kBounceRuleKeys[] = {"class", "code", "enhanced", "text", "example"};
 
-delivery::BounceRuleSpec read_rule(const Reader& r, const toml::table& table, const std::string& key) {
+delivery::BounceRuleSpec read_bounce_rule(const Reader& r, const toml::table& table, const std::string& key) {
     delivery::BounceRuleSpec spec;
     for (auto&& [k, v] : table) {
         const std::string field(k.str());
@@ -19,7 +19,7 @@ delivery::BounceRuleSpec read_rule(const Reader& r, const toml::table& table, co
             if (!klass) r.fail(field_key, "expected one of " + delivery::bounce_class_list() + ", got " + quote(name));
             spec.klass = *klass;
         } else if (!read_pattern_field(r, field, v, field_key, spec.pattern)) {
-            r.unknown(key + ".", field, {std::begin(kRuleKeys), std::end(kRuleKeys)});
+            r.unknown(key + ".", field, {std::begin(kBounceRuleKeys), std::end(kBounceRuleKeys)});
         }
     }
     if (!table.contains("class")) r.fail(key, "expected a class");
@@ -29,7 +29,7 @@ delivery::BounceRuleSpec read_rule(const Reader& r, const toml::table& table, co
 }  // namespace
 
 std::vector<delivery::BounceRuleSpec> parse_bounce_rules(std::string_view text, const std::string& name) {
-    return parse_rules<delivery::BounceRuleSpec>(text, name, read_rule, &delivery::BounceClassifier::compile);
+    return parse_rules<delivery::BounceRuleSpec>(text, name, read_bounce_rule, &delivery::BounceClassifier::compile);
 }
 
 std::vector<delivery::BounceRuleSpec> load_bounce_rules(const std::string& path) {

@@ -1,5 +1,6 @@
 // EHLO keyword parsing for the delivery client (see client_extensions.hpp).
 #include "delivery/client_extensions.hpp"
+#include "util/ascii.hpp"
 
 #include <charconv>
 #include <string_view>
@@ -7,17 +8,7 @@
 namespace ringpost::delivery {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-        if (x != y) return false;
-    }
-    return true;
-}
+using util::iequals;
 
 struct Keyword {
     std::string_view name;

@@ -5,17 +5,12 @@
 #include "delivery/client_error.hpp"
 #include "delivery/engine.hpp"
 #include "dns/resolver.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::delivery {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+using util::iequals;
 
 bool is_enhanced(std::string_view s) {
     // d.ddd.ddd with a class of 2, 4 or 5

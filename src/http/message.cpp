@@ -14,12 +14,7 @@ namespace {
 constexpr std::array<std::string_view, 9> kMethodNames = {"GET",   "HEAD",    "POST",    "PUT",  "DELETE",
                                                           "PATCH", "OPTIONS", "CONNECT", "TRACE"};
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (util::ascii_lower(a[i]) != util::ascii_lower(b[i])) return false;
-    return true;
-}
+using util::iequals;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

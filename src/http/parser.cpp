@@ -1,5 +1,6 @@
 // The one file that includes Boost.Beast (parser.hpp says why).
 #include "http/parser.hpp"
+#include "util/ascii.hpp"
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -29,12 +30,7 @@ struct RequestParser::Beast {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-    return true;
-}
+using util::iequals;
 
 std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 

@@ -3,6 +3,7 @@
 
 #include "imap/chars.hpp"
 #include "imap/mailbox_name.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::imap {
 
@@ -10,13 +11,7 @@ namespace {
 
 constexpr int kMaxValueDepth = 8;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (to_upper(a[i]) != to_upper(b[i])) return false;
-    }
-    return true;
-}
+using util::iequals;
 
 // The system flags of RFC 3501 2.3.2, in canonical case.
 constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft", "\\Recent"};

@@ -5,6 +5,7 @@
 #include "imap/chars.hpp"
 #include "imap/list_pattern.hpp"
 #include "imap/parser_internal.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::imap::detail {
 
@@ -36,13 +37,7 @@ bool list_pattern(Lexer& lx, const std::string& reference, std::string& pattern,
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (to_upper(a[i]) != to_upper(b[i])) return false;
-    }
-    return true;
-}
+using util::iequals;
 
 // The value of an extension parameter we do not know (RFC 4466
 // tagged-ext-val): a number, a sequence set or a parenthesised list. An

@@ -7,6 +7,7 @@
 #include "imap/chars.hpp"
 #include "imap/lexer.hpp"
 #include "imap/parser_internal.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::imap {
 
@@ -54,13 +55,7 @@ constexpr Entry kCommands[] = {
     {"IDLE", CommandType::kIdle, false, detail::parse_no_args},
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (to_upper(a[i]) != to_upper(b[i])) return false;
-    }
-    return true;
-}
+using util::iequals;
 
 const Entry* find_command(std::string_view name) {
     for (const Entry& e : kCommands) {

@@ -3,7 +3,7 @@
 namespace ringpost::server {
 namespace {
 
-ScreenMetrics make() {
+ScreenMetrics make_screen_metrics() {
     auto& events = metrics::global().counter(
         "ringpost_screen_total",
         "clients screened before the SMTP greeting, by result (pass, dnsbl, allowlisted, pregreet, "
@@ -47,7 +47,7 @@ const char* dnsbl_result_name(DnsblResult r) {
 }
 
 const ScreenMetrics& screen_metrics() {
-    static const ScreenMetrics m = make();
+    static const ScreenMetrics m = make_screen_metrics();
     return m;
 }
 

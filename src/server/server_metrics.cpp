@@ -14,7 +14,7 @@
 namespace ringpost::server {
 namespace {
 
-ConnectionMetrics make() {
+ConnectionMetrics make_connection_metrics() {
     auto& family = metrics::global().counter(
         "ringpost_connections_total",
         "connections accepted by a listener, by protocol and result (accepted, refused_limit, refused_ip_limit, "
@@ -43,7 +43,7 @@ void ConnectionMetrics::count(Protocol p, ConnectionLimiter::Verdict v) const {
 }
 
 const ConnectionMetrics& connection_metrics() {
-    static const ConnectionMetrics m = make();
+    static const ConnectionMetrics m = make_connection_metrics();
     return m;
 }
 

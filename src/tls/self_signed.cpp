@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "tls/openssl_error.hpp"
+#include "util/ip_literal.hpp"
 
 namespace ringpost::tls {
 namespace {
@@ -40,10 +41,7 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
-bool is_ip_literal(const std::string& host) {
-    unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
+using util::is_ip_literal;
 
 Error openssl_failure(std::string_view step) {
     return make_error("tls: self-signed certificate: " + std::string(step) + ": " + drain_openssl_errors(), EINVAL);

@@ -18,6 +18,7 @@
 
 #include "io/ring.hpp"
 #include "tls/openssl_error.hpp"
+#include "util/ip_literal.hpp"
 
 namespace ringpost::tls {
 namespace {
@@ -70,10 +71,7 @@ int timeout_as_etime(int r, const io::CancelSlot* slot) {
     return r == -ECANCELED && !(slot && slot->cancelled) ? -ETIME : r;
 }
 
-bool is_ip_literal(const std::string& host) {
-    unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
+using util::is_ip_literal;
 
 }  // namespace
 
