@@ -14,7 +14,15 @@ const char* milter_result_name(MilterResult r) {
     return "?";
 }
 
-MilterMetrics milter_metrics(const std::string& name, const std::string& on_failure) {
+namespace {
+
+struct MilterFamilies {
+    metrics::CounterFamily& results;
+    metrics::CounterFamily& failures;
+    metrics::HistogramFamily& exchange;
+};
+
+MilterFamilies milter_families() {
     metrics::Registry& r = metrics::global();
     auto& results = r.counter("ringpost_milter_results_total",
                               "messages each milter decided on, by result (accept, reject, tempfail, discard, "
@@ -30,6 +38,15 @@ MilterMetrics milter_metrics(const std::string& name, const std::string& on_fail
                                  {1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
                                   5000000, 10000000, 30000000, 60000000},
                                  1e6);
+    return {results, failures, exchange};
+}
+
+}  // namespace
+
+void register_milter_families() { milter_families(); }
+
+MilterMetrics milter_metrics(const std::string& name, const std::string& on_failure) {
+    auto [results, failures, exchange] = milter_families();
     MilterMetrics m;
     for (size_t i = 0; i < kMilterResultCount; ++i)
         m.results[i] = results.with({name, milter_result_name(static_cast<MilterResult>(i))});

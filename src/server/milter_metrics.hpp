@@ -39,4 +39,8 @@ struct MilterMetrics {
 // ("accept": fail open; "tempfail", "reject": fail closed).
 MilterMetrics milter_metrics(const std::string& name, const std::string& on_failure);
 
+// The three families without children, so that a scrape shows them (HELP
+// and TYPE) before any milter is configured.
+void register_milter_families();
+
 }  // namespace ringpost::server

@@ -6,6 +6,7 @@
 #include "imap/imap_metrics.hpp"
 #include "pop3/pop3_metrics.hpp"
 #include "server/greylist_metrics.hpp"
+#include "server/milter_metrics.hpp"
 #include "server/screen_metrics.hpp"
 #include "smtp/smtp_metrics.hpp"
 #include "store/store_metrics.hpp"
@@ -58,6 +59,8 @@ void register_all_families() {
     tls::register_tls_metrics();
     dns::dns_metrics();
     store::store_metrics();
+    store::hold_metrics();
+    register_milter_families();
     // The delivery engine's families: registered when it is made.
 }
 
