@@ -24,6 +24,9 @@ packages=(
   swaks curl
 )
 $server_only || packages+=(
+  # a compiler cache: meson uses it when present, so a second tools/test.sh
+  # (or a new clone at the same path) recompiles only what changed
+  ccache
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 libio-socket-inet6-perl dnsmasq-base
   # HTTP load for tools/bench/injection-bench.sh (keep-alive, many connections)
