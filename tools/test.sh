@@ -41,7 +41,11 @@ fuzz_dir=build-fuzz-smoke   # not build-fuzz: docs/FUZZING.md fuzzes at -O1 ther
 # crash fails CI). It starts now, at the lowest priority, and uses the CPU
 # the server's build and the tests leave idle.
 fuzz_chain() {
-  CXX=clang++ configure "$fuzz_dir" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+  # Meson puts ccache in front of the compiler it finds, not of one named
+  # in CXX.
+  local cxx=clang++
+  command -v ccache >/dev/null && cxx="ccache clang++"
+  CXX=$cxx configure "$fuzz_dir" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
     -Doptimization=0 -Ddebug=false &&
   ninja -C "$fuzz_dir" fuzz &&
   tools/fuzz.sh replay all "$fuzz_dir" &&
