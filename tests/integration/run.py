@@ -107,6 +107,7 @@ SLOW_FIRST = {
     "test_imap_concurrency": 97, "test_shutdown": 90, "test_admin": 88, "test_milter": 88,
     "test_delivery_misbehaving": 82, "test_delivery_8bit": 80, "test_dkim": 69, "test_events": 66,
     "test_shaping": 66, "test_delivery_tls": 66, "test_shaping_automation": 65, "test_inbound_auth": 61,
+    "test_shutdown_under_load": 69, "test_retrieval_clients": 54,
 }
 
 
