@@ -55,7 +55,9 @@ fuzz_chain() {
 # building) in the sanitizer build, after the server.
 unit_chain() {
   ninja -C build-asan &&
-  meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 --suite unit
+  # Its own log name: meson-logs/testlog.txt keeps the integration run's
+  # (with run.py's wall and CPU time per module).
+  meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 --suite unit --logbase unitlog
 }
 export -f configure fuzz_chain unit_chain
 export fuzz_dir
