@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <optional>
 #include <thread>
 
 #include "config/engine_config.hpp"
@@ -72,24 +73,33 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& config) {
     return opened;
 }
 
-// The greylisting table, filled from the store (a blocking read: nothing
-// serves yet); its changes join the commit stage's batches unsynced. A
-// read error only costs the remembered triplets: greylisting starts over.
+// Fills a table kept in memory (greylisting's, the screening's pass cache)
+// from its stored records: a blocking read, before anything serves. A read
+// error only costs what the table remembered. Returns how many stored
+// records the table dropped (expired, over its bound), none after an error.
+template <typename Table, typename Loaded>
+std::optional<size_t> fill_from_store(Table& table, Loaded records, const char* failed_event) {
+    if (!records) {
+        log::warn(failed_event, {{"error", records.error().message}});
+        return std::nullopt;
+    }
+    const size_t stored = records.value().size();
+    table.load(std::move(records).value(), Greylist::wall_clock_ms());
+    return stored - table.size();
+}
+
+// The greylisting table; its changes join the commit stage's batches
+// unsynced. After a read error greylisting starts over.
 std::unique_ptr<Greylist> open_greylist(const config::Config& config, store::Store& store) {
     if (!config.greylist.enabled) return nullptr;
     auto table = std::make_unique<Greylist>(config.greylist, [&store](auto put, auto removed) {
         store.greylist().save(std::move(put), std::move(removed));
     });
-    auto records = store.greylist().load();
-    if (!records) {
-        log::warn("greylist_load_failed", {{"error", records.error().message}});
-        return table;
+    if (auto dropped = fill_from_store(*table, store.greylist().load(), "greylist_load_failed")) {
+        log::info("greylist", {{"records", table->size()}, {"dropped", *dropped},
+                               {"domains", config.greylist.domains.empty() ? std::string("(all)")
+                                                                            : std::to_string(config.greylist.domains.size())}});
     }
-    const size_t stored = records.value().size();
-    table->load(std::move(records).value(), Greylist::wall_clock_ms());
-    log::info("greylist", {{"records", table->size()}, {"dropped", stored - table->size()},
-                           {"domains", config.greylist.domains.empty() ? std::string("(all)")
-                                                                        : std::to_string(config.greylist.domains.size())}});
     return table;
 }
 
@@ -105,14 +115,9 @@ std::unique_ptr<ScreenCache> open_screen_cache(const config::Config& config, sto
     auto cache = std::make_unique<ScreenCache>(limits, [&store](auto put, auto removed) {
         store.screen().save(std::move(put), std::move(removed));
     });
-    auto records = store.screen().load();
-    if (!records) {
-        log::warn("screen_cache_load_failed", {{"error", records.error().message}});
-        return cache;
+    if (auto dropped = fill_from_store(*cache, store.screen().load(), "screen_cache_load_failed")) {
+        log::info("screen_cache", {{"records", cache->size()}, {"dropped", *dropped}});
     }
-    const size_t stored = records.value().size();
-    cache->load(std::move(records).value(), Greylist::wall_clock_ms());
-    log::info("screen_cache", {{"records", cache->size()}, {"dropped", stored - cache->size()}});
     return cache;
 }
 
