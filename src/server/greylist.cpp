@@ -9,17 +9,6 @@
 namespace ringpost::server {
 namespace {
 
-// FNV-1a, then mixed (MurmurHash3's finalizer): the names share long
-// prefixes, so the low bits alone would pick few shards.
-uint64_t name_hash(std::string_view s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 std::string_view domain_of(std::string_view address) {
     const auto at = address.rfind('@');
     return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
@@ -52,9 +41,7 @@ const char* Greylist::outcome_name(Outcome outcome) {
 }
 
 Greylist::Greylist(const config::GreylistConfig& config, Saver saver)
-    : config_(config), per_shard_(std::max<size_t>(1, config.max_entries / kShards)), saver_(std::move(saver)) {}
-
-Greylist::Shard& Greylist::shard_of(std::string_view key) { return shards_[name_hash(key) % kShards]; }
+    : config_(config), saver_(std::move(saver)), table_(config.max_entries) {}
 
 bool Greylist::expired(const store::GreylistRecord& r, int64_t now_ms) const {
     // A confirmed triplet and a client count live `lifetime` after their
@@ -64,20 +51,9 @@ bool Greylist::expired(const store::GreylistRecord& r, int64_t now_ms) const {
 }
 
 void Greylist::load(std::vector<store::GreylistRecord> records, int64_t now_ms) {
-    // Oldest first, so that the least recently used are dropped for room.
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.last_ms < b.last_ms; });
-    std::vector<std::string> removed;
-    for (auto& r : records) {
-        if (expired(r, now_ms)) {
-            removed.push_back(std::move(r.key));
-            continue;
-        }
-        Shard& shard = shard_of(r.key);
-        std::lock_guard lock(shard.mu);
-        Changes dropped;   // its put is this record, stored already
-        upsert(shard, r, dropped);
-        for (auto& key : dropped.removed) removed.push_back(std::move(key));
-    }
+    std::vector<std::string> removed = table_.load(
+        std::move(records), [](const auto& r) -> const std::string& { return r.key; },
+        [](const auto& r) { return r.last_ms; }, [&](const auto& r) { return expired(r, now_ms); });
     if (!removed.empty()) saver_({}, std::move(removed));
 }
 
@@ -96,57 +72,17 @@ int64_t Greylist::wall_clock_ms() {
         .count();
 }
 
-size_t Greylist::size() {
-    size_t n = 0;
-    for (auto& shard : shards_) {
-        std::lock_guard lock(shard.mu);
-        n += shard.entries.size();
-    }
-    return n;
+size_t Greylist::size() { return table_.size(); }
+
+const store::GreylistRecord* Greylist::find(Table::Locked& shard, const std::string& key, int64_t now_ms,
+                                            Changes& changes) const {
+    return shard.find(
+        key, [&](const auto& r) { return expired(r, now_ms); }, [&](const std::string& k) { changes.remove(k); });
 }
 
-Greylist::Entry* Greylist::find(Shard& shard, const std::string& key, int64_t now_ms, Changes& changes) {
-    auto it = shard.entries.find(key);
-    if (it == shard.entries.end()) return nullptr;
-    if (!expired(it->second.record, now_ms)) return &it->second;
-    shard.by_use.erase(it->second.use);
-    shard.entries.erase(it);
-    changes.remove(key);
-    return nullptr;
-}
-
-void Greylist::upsert(Shard& shard, const store::GreylistRecord& record, Changes& changes) {
-    auto it = shard.entries.find(record.key);
-    if (it != shard.entries.end()) {
-        it->second.record = record;
-        shard.by_use.splice(shard.by_use.end(), shard.by_use, it->second.use);
-    } else {
-        while (shard.entries.size() >= per_shard_ && !shard.by_use.empty()) {
-            changes.remove(shard.by_use.front());
-            shard.entries.erase(shard.by_use.front());
-            shard.by_use.pop_front();
-        }
-        auto use = shard.by_use.insert(shard.by_use.end(), record.key);
-        shard.entries.emplace(record.key, Entry{record, use});
-    }
+void Greylist::write(Table::Locked& shard, const store::GreylistRecord& record, Changes& changes) {
+    shard.upsert(record.key, record, [&](const std::string& k) { changes.remove(k); });
     changes.write(record);
-}
-
-void Greylist::sweep(Shard& shard, int64_t now_ms, Changes& changes) {
-    if (now_ms < shard.next_sweep_ms) return;
-    shard.next_sweep_ms = now_ms + kSweepIntervalMs;
-    for (auto it = shard.entries.begin(); it != shard.entries.end();) {
-        if (!expired(it->second.record, now_ms)) {
-            ++it;
-            continue;
-        }
-        // Straight in (no Changes::remove, which is linear): a check sweeps
-        // before it writes anything, so `put` is empty here, and a name
-        // twice in `removed` is only deleted twice.
-        changes.removed.push_back(it->first);
-        shard.by_use.erase(it->second.use);
-        it = shard.entries.erase(it);
-    }
 }
 
 bool Greylist::exempt(const uint8_t ip16[16], std::string_view recipient, Verdict& verdict) const {
@@ -172,42 +108,44 @@ bool Greylist::exempt(const uint8_t ip16[16], std::string_view recipient, Verdic
 
 bool Greylist::client_whitelisted(const std::string& key, int64_t now_ms, Changes& changes) {
     if (config_.auto_whitelist_after == 0) return false;
-    Shard& shard = shard_of(key);
-    std::lock_guard lock(shard.mu);
-    const Entry* e = find(shard, key, now_ms, changes);
-    return e && e->record.count >= config_.auto_whitelist_after;
+    Table::Locked shard = table_.lock(key);
+    const store::GreylistRecord* r = find(shard, key, now_ms, changes);
+    return r && r->count >= config_.auto_whitelist_after;
 }
 
 void Greylist::count_client_pass(const std::string& key, int64_t now_ms, Changes& changes) {
     if (config_.auto_whitelist_after == 0) return;
-    Shard& shard = shard_of(key);
-    std::lock_guard lock(shard.mu);
-    const Entry* e = find(shard, key, now_ms, changes);
+    Table::Locked shard = table_.lock(key);
+    const store::GreylistRecord* known = find(shard, key, now_ms, changes);
     store::GreylistRecord r{key, now_ms, now_ms, 1, true};
-    if (e) {
+    if (known) {
         // At most one count per delay: one message to many recipients,
         // or a burst of them, shows one retrying client, not many.
-        if (now_ms - e->record.last_ms < static_cast<int64_t>(config_.delay_ms)) return;
-        r = e->record;
+        if (now_ms - known->last_ms < static_cast<int64_t>(config_.delay_ms)) return;
+        r = *known;
         r.count += 1;
         r.last_ms = now_ms;
     }
-    upsert(shard, r, changes);
+    write(shard, r, changes);
 }
 
 Greylist::Verdict Greylist::check_triplet(const std::string& key, int64_t now_ms, Changes& changes) {
-    Shard& shard = shard_of(key);
-    std::lock_guard lock(shard.mu);
-    sweep(shard, now_ms, changes);
-    const Entry* e = find(shard, key, now_ms, changes);
+    Table::Locked shard = table_.lock(key);
+    // Straight into `removed` (no Changes::remove, which is linear): the
+    // sweep comes before this check writes anything, so `put` holds no
+    // name of this shard, and a name twice in `removed` is only deleted twice.
+    shard.sweep(
+        now_ms, [&](const auto& r) { return expired(r, now_ms); },
+        [&](const std::string& k) { changes.removed.push_back(k); });
+    const store::GreylistRecord* known = find(shard, key, now_ms, changes);
     Verdict v;
-    if (!e) {   // first attempt (or the first since the last one expired)
-        upsert(shard, store::GreylistRecord{key, now_ms, now_ms, 0, false}, changes);
+    if (!known) {   // first attempt (or the first since the last one expired)
+        write(shard, store::GreylistRecord{key, now_ms, now_ms, 0, false}, changes);
         v.outcome = Outcome::kGreylisted;
         v.retry_in_ms = config_.delay_ms;
         return v;
     }
-    store::GreylistRecord r = e->record;
+    store::GreylistRecord r = *known;
     if (!r.confirmed && now_ms - r.first_ms < static_cast<int64_t>(config_.delay_ms)) {
         v.outcome = Outcome::kGreylisted;   // too early: the record stays as it was
         v.retry_in_ms = r.first_ms + config_.delay_ms - now_ms;
@@ -218,7 +156,7 @@ Greylist::Verdict Greylist::check_triplet(const std::string& key, int64_t now_ms
     r.confirmed = true;
     r.count += 1;
     r.last_ms = now_ms;
-    upsert(shard, r, changes);
+    write(shard, r, changes);
     return v;
 }
 

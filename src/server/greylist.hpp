@@ -13,9 +13,8 @@
 // --auto-whitelist-clients). Listed domains, whitelisted networks and
 // recipients are never greylisted.
 //
-// The table lives in memory, shared by all workers: split into shards by
-// record name, each under its own mutex held for a hash lookup and never
-// across I/O, so a check is cheap on a ring thread. Bounded: at most
+// The table lives in memory, shared by all workers (util/sharded_lru.hpp:
+// shards under their own mutexes, never held across I/O). Bounded: at most
 // `max_entries` records, the least recently used dropped first. Expired
 // records go when looked up and when their shard is swept (on a check, at
 // most once a minute per shard). Every change -- a new triplet, a
@@ -26,26 +25,20 @@
 // given by the caller (tests inject them).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
-#include <list>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "config/config.hpp"
 #include "store/greylist_records.hpp"
+#include "util/sharded_lru.hpp"
 
 namespace ringpost::server {
 
 class Greylist {
 public:
-    static constexpr size_t kShards = 16;
-    static constexpr int64_t kSweepIntervalMs = 60 * 1000;
-
     using Saver = std::function<void(std::vector<store::GreylistRecord> put, std::vector<std::string> removed)>;
 
     Greylist(const config::GreylistConfig& config, Saver saver);
@@ -85,16 +78,7 @@ public:
     size_t size();
 
 private:
-    struct Entry {
-        store::GreylistRecord record;
-        std::list<std::string>::iterator use;   // its place in Shard::by_use
-    };
-    struct Shard {
-        std::mutex mu;
-        std::unordered_map<std::string, Entry> entries;
-        std::list<std::string> by_use;   // least recently used first
-        int64_t next_sweep_ms = 0;
-    };
+    using Table = util::ShardedLru<store::GreylistRecord>;
     // What one check changed, saved once its locks are released. A name is
     // in one list at most: the last change to it wins.
     struct Changes {
@@ -105,23 +89,21 @@ private:
         void remove(const std::string& key);
     };
 
-    Shard& shard_of(std::string_view key);
     bool expired(const store::GreylistRecord& r, int64_t now_ms) const;
     bool exempt(const uint8_t ip16[16], std::string_view recipient, Verdict& verdict) const;
-    // Under the shard's lock: the live entry named `key` (an expired one is removed), or null.
-    Entry* find(Shard& shard, const std::string& key, int64_t now_ms, Changes& changes);
-    // Under the shard's lock: stores `record` as the most recently used,
-    // dropping the least recently used entries while the shard is full.
-    void upsert(Shard& shard, const store::GreylistRecord& record, Changes& changes);
-    void sweep(Shard& shard, int64_t now_ms, Changes& changes);
+    // Under the shard's lock: the live record named `key` (an expired one is removed), or null.
+    const store::GreylistRecord* find(Table::Locked& shard, const std::string& key, int64_t now_ms,
+                                      Changes& changes) const;
+    // Under the shard's lock: stores `record` as the most recently used
+    // (the least recently used go while the shard is full) and notes it.
+    static void write(Table::Locked& shard, const store::GreylistRecord& record, Changes& changes);
     bool client_whitelisted(const std::string& key, int64_t now_ms, Changes& changes);
     void count_client_pass(const std::string& key, int64_t now_ms, Changes& changes);
     Verdict check_triplet(const std::string& key, int64_t now_ms, Changes& changes);
 
     const config::GreylistConfig config_;
-    const size_t per_shard_;
     Saver saver_;
-    std::array<Shard, kShards> shards_;
+    Table table_;
 };
 
 }  // namespace ringpost::server

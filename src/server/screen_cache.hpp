@@ -9,8 +9,8 @@
 // an error code) leave no pass. A hit does not refresh the pass (as postscreen): the
 // client is tested again when it runs out.
 //
-// Shared by all workers: split into shards by address, each under its own
-// mutex held for a hash lookup and never across I/O. Bounded: at most
+// Shared by all workers (util/sharded_lru.hpp: shards by address under
+// their own mutexes, never held across I/O). Bounded: at most
 // `max_entries` addresses, the least recently passed dropped first;
 // entries whose passes have all expired go when looked up and when their
 // shard is swept (at most once a minute per shard). Every change is handed
@@ -21,24 +21,21 @@
 // by the caller (tests inject them).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
-#include <list>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "store/screen_records.hpp"
+#include "util/sharded_lru.hpp"
 
 namespace ringpost::server {
 
 class ScreenCache {
 public:
-    static constexpr size_t kShards = 16;
-    static constexpr int64_t kSweepIntervalMs = 60 * 1000;
+    static constexpr size_t kShards = util::ShardedLru<store::ScreenRecord>::kShards;
+    static constexpr int64_t kSweepIntervalMs = util::ShardedLru<store::ScreenRecord>::kSweepIntervalMs;
 
     struct Limits {
         int64_t dnsbl_ttl_ms = 0;      // 0: DNSBL passes are not remembered
@@ -71,31 +68,14 @@ public:
     size_t size();
 
 private:
-    struct Entry {
-        store::ScreenRecord record;
-        std::list<std::string>::iterator use;   // its place in Shard::by_use
-    };
-    struct Shard {
-        std::mutex mu;
-        std::unordered_map<std::string, Entry> entries;
-        std::list<std::string> by_use;   // least recently passed first
-        int64_t next_sweep_ms = 0;
-    };
+    using Table = util::ShardedLru<store::ScreenRecord>;
 
-    Shard& shard_of(std::string_view ip);
     static bool expired(const store::ScreenRecord& r, int64_t now_ms);
-    // Under the shard's lock: drops `it`, naming it in `removed`.
-    static void drop(Shard& shard, std::unordered_map<std::string, Entry>::iterator it, std::vector<std::string>& removed);
-    void sweep(Shard& shard, int64_t now_ms, std::vector<std::string>& removed);
-    // Under the shard's lock: stores `record` as the most recently passed,
-    // dropping the least recently passed while the shard is full.
-    void upsert(Shard& shard, const store::ScreenRecord& record, std::vector<std::string>& removed);
     void save(std::vector<store::ScreenRecord> put, std::vector<std::string> removed);
 
     const Limits limits_;
-    const size_t per_shard_;
     Saver saver_;
-    std::array<Shard, kShards> shards_;
+    Table table_;
 };
 
 }  // namespace ringpost::server
