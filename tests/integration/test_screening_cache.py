@@ -4,7 +4,9 @@ client that passed the DNSBL check and the pregreet test is greeted at
 once on its next connection (one "220" line, no greet wait, no DNS query:
 neither in ringpost's lookup counter nor in dnsmasq's query log); once a
 pass runs out that test is run again; a listed client and an early talker
-are not remembered; the passes survive a restart. Also the IPv6 DNSBL
+are not remembered (under pregreet = "ignore" an early talker is served and
+keeps its DNSBL pass, but is tested for pregreeting again); the passes
+survive a restart. Also the IPv6 DNSBL
 name: a client on ::1 is looked up under the RFC 5782 nibble-reversed
 name (32 nibbles) and blocked when the zone lists it. Clients take their
 source address from 127.0.0.30 and up, each test its own."""
@@ -176,6 +178,38 @@ class ScreenCacheRestartTest(CacheBase):
                              self.srv.log_tail())
         self.assert_cached_greeting(src)
         self.assertIn("cached", [e.get("screen") for e in self.srv.log_events("connect") if e.get("client") == src])
+
+
+class ScreenCacheIgnoreTest(CacheBase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_dns()
+        cls.srv = cls.start_class_server(screen_config(cls.dns, pregreet="ignore", dnsbl_ttl="1h", pregreet_ttl="1h"))
+
+    def test_an_ignored_early_talker_keeps_its_dnsbl_pass_only(self):
+        src = "127.0.0.33"
+        c = self.connect(src)
+        c.send("EHLO early.test\r\n")   # before the greeting: logged and served under "ignore"
+        r = c.read_reply()
+        self.assertReply(r, 220, client=c)
+        self.assertEqual(len(r.lines), 2, r)
+        self.assertReply(c.read_reply(), 250, client=c)   # the early EHLO's answer
+        self.assertReply(c.cmd("QUIT"), 221, client=c)
+        self.assertEqual(self.wait_queries(zone(src), 1), 1, self.dns.log_tail())
+        self.assert_screens(src, ["pregreet_ignored"])
+        # The next connection: the lists' pass holds (no lookup, no query),
+        # the pregreet test runs again (the "220-" line after greet_wait).
+        lookups = self.lookups()
+        took, r = self.greeted(src)
+        self.assertGreaterEqual(took, GREET_WAIT * 0.9)
+        self.assertEqual(len(r.lines), 2, r)
+        self.assertEqual(self.lookups(), lookups)
+        self.assert_screens(src, ["pregreet_ignored", "pass"])
+        time.sleep(0.3)   # had there been a query, dnsmasq would have logged it by now
+        self.assertEqual(self.dns.queries(zone(src)), 1, self.dns.log_tail())
+        # That pregreet pass is remembered now: the third is greeted at once.
+        self.assert_cached_greeting(src)
 
 
 if __name__ == "__main__":
