@@ -5,6 +5,7 @@
 #include "mail/address_list.hpp"
 
 #include "mail/rfc5322_lex.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -12,10 +13,9 @@ namespace {
 
 constexpr std::string_view kSpecials = "()<>[]:;@\\,\"";
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 // Dots belong to atoms here: "john.doe" and "Q." are one word each, which
 // serves both local parts (joined without spaces) and obsolete phrases.
-bool is_atom_char(char c) { return !is_blank(c) && kSpecials.find(c) == std::string_view::npos; }
+bool is_atom_char(char c) { return !util::is_wsp_or_eol(c) && kSpecials.find(c) == std::string_view::npos; }
 
 // Words that only dots join ("john", ".", "doe"; obs-local-part) are one
 // local part; words side by side ("Real", "Name") are a phrase.

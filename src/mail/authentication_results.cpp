@@ -6,8 +6,6 @@
 namespace ringpost::mail {
 namespace {
 
-constexpr size_t kFoldAt = 78;
-
 // RFC 2045 token characters: what a value may be without quotes.
 bool token_char(char c) {
     return c > 32 && c < 127 && std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;

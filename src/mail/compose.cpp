@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "mail/eight_bit_downgrade.hpp"
+#include "mail/header_block.hpp"
 #include "util/ascii.hpp"
 #include "util/base64.hpp"
 #include "util/utf8.hpp"
@@ -11,8 +12,6 @@ namespace ringpost::mail {
 
 namespace {
 
-constexpr size_t kMaxLine = 998;     // RFC 5322 2.1.1
-constexpr size_t kFoldAt = 78;       // ... SHOULD be no more than 78
 constexpr size_t kWordBytes = 45;    // 60 base64 characters: a word of 72
 
 Error bad(const std::string& field, const std::string& why) { return make_error(field + ": " + why); }
@@ -103,7 +102,7 @@ bool short_ascii_lines(std::string_view s) {
     size_t line = 0;
     for (unsigned char c : s) {
         if (c == '\n') line = 0;
-        else if (c >= 0x80 || c == 0 || ++line > kMaxLine) return false;
+        else if (c >= 0x80 || c == 0 || ++line > kMaxLineLength) return false;
     }
     return true;
 }
@@ -200,7 +199,7 @@ Result<std::string> extra_headers(const Composition& c) {
         if (composed_here(name)) return bad(field, "is composed from the message's own fields");
         if (has_line_break(value) || !utf8::valid(value)) return bad(field, "a line break or invalid UTF-8");
         std::string line = name + ": " + encode_header_text(value);
-        if (line.size() > kMaxLine) return bad(field, "longer than 998 characters");
+        if (line.size() > kMaxLineLength) return bad(field, "longer than 998 characters");
         out += line + "\r\n";
     }
     return out;

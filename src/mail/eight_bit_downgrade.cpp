@@ -15,6 +15,7 @@
 #include "mail/header_block.hpp"
 #include "mail/mime.hpp"
 #include "mail/multipart_split.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -26,7 +27,6 @@ constexpr size_t kMaxQpText = 75;
 
 constexpr std::string_view kCrlf = "\r\n";
 
-bool is_blank(unsigned char c) { return c == ' ' || c == '\t'; }
 
 // The identity encodings (RFC 2045 6.2): the body is not transformed, so
 // it can be re-encoded; a container may only carry these.
@@ -224,7 +224,7 @@ void encode_quoted_printable(std::string_view body, std::string& out) {
         const auto c = static_cast<unsigned char>(body[i]);
         // A blank before a line break would be taken for transport padding
         // and stripped (RFC 2045 6.7 rule 3): it is escaped there.
-        bool literal = (c >= 33 && c <= 126 && c != '=') || (is_blank(c) && i + 1 < n && !crlf_at(i + 1));
+        bool literal = (c >= 33 && c <= 126 && c != '=') || (util::is_wsp(c) && i + 1 < n && !crlf_at(i + 1));
         if (line + (literal ? 1 : 3) > kMaxQpText) {
             out += "=\r\n";
             line = 0;

@@ -10,6 +10,7 @@
 #include "mail/transfer_decoding.hpp"
 #include "util/base64.hpp"
 #include "util/utf8.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -18,11 +19,10 @@ namespace {
 constexpr size_t npos = std::string_view::npos;
 constexpr size_t kMaxCharset = 64;
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 bool all_blank(std::string_view s) {
     for (char c : s)
-        if (!is_blank(c)) return false;
+        if (!util::is_wsp_or_eol(c)) return false;
     return true;
 }
 
@@ -39,7 +39,7 @@ bool parse_word(std::string_view text, size_t start, EncodedWord& w, size_t& res
     size_t i = start + 2;
     size_t charset_end = i;
     while (charset_end < text.size() && charset_end - i <= kMaxCharset && text[charset_end] != '?' &&
-           !is_blank(text[charset_end]))
+           !util::is_wsp_or_eol(text[charset_end]))
         ++charset_end;
     if (charset_end >= text.size() || text[charset_end] != '?' || charset_end == i) return false;
     std::string_view charset = text.substr(i, charset_end - i);
@@ -50,7 +50,7 @@ bool parse_word(std::string_view text, size_t start, EncodedWord& w, size_t& res
     if (encoding != 'Q' && encoding != 'q' && encoding != 'B' && encoding != 'b') return false;
     i += 2;
     size_t payload_end = i;
-    while (payload_end + 1 < text.size() && !is_blank(text[payload_end]) &&
+    while (payload_end + 1 < text.size() && !util::is_wsp_or_eol(text[payload_end]) &&
            !(text[payload_end] == '?' && text[payload_end + 1] == '='))
         ++payload_end;
     if (payload_end + 1 >= text.size() || text[payload_end] != '?') {

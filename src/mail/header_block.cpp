@@ -1,5 +1,6 @@
 // Header section scanning; see header_block.hpp.
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -7,7 +8,6 @@ namespace {
 
 constexpr size_t npos = std::string_view::npos;
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // End of the line starting at `pos` (just past its LF, or the end of data).
 size_t line_end(std::string_view data, size_t pos) {
@@ -41,7 +41,7 @@ bool HeaderReader::next(HeaderField& field) {
     // A field is its first line plus every following line that starts with
     // a blank (a folded continuation).
     size_t end = line_end(rest_, 0);
-    while (end < rest_.size() && is_blank(rest_[end])) end = line_end(rest_, end);
+    while (end < rest_.size() && util::is_wsp(rest_[end])) end = line_end(rest_, end);
 
     field.raw = rest_.substr(0, end);
     size_t first_line = line_end(rest_, 0);
@@ -53,7 +53,7 @@ bool HeaderReader::next(HeaderField& field) {
         field.value = {};
     } else {
         field.name = rest_.substr(0, colon);
-        while (!field.name.empty() && is_blank(field.name.back())) field.name.remove_suffix(1);
+        while (!field.name.empty() && util::is_wsp(field.name.back())) field.name.remove_suffix(1);
         field.value = rest_.substr(colon + 1, end - colon - 1);
     }
     rest_.remove_prefix(end);
@@ -68,9 +68,9 @@ std::string unfold(std::string_view value) {
         out += c;
     }
     size_t first = 0;
-    while (first < out.size() && is_blank(out[first])) ++first;
+    while (first < out.size() && util::is_wsp(out[first])) ++first;
     size_t last = out.size();
-    while (last > first && is_blank(out[last - 1])) --last;
+    while (last > first && util::is_wsp(out[last - 1])) --last;
     return out.substr(first, last - first);
 }
 

@@ -9,6 +9,11 @@
 
 namespace ringpost::mail {
 
+// RFC 5322 2.1.1: a line MUST be no more than 998 characters and SHOULD be
+// no more than 78; header fields this code writes are folded at the latter.
+constexpr size_t kMaxLineLength = 998;
+constexpr size_t kFoldAt = 78;
+
 // Bytes of the header section at the start of `data`, including the empty
 // line that ends it; all of `data` when no empty line follows the fields
 // (a message without a body).

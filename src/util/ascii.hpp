@@ -16,6 +16,11 @@ inline std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+// RFC 5234 WSP: the blanks inside a line (and of a header's folding).
+constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+// WSP or a line end: what separates tokens where CR and LF may appear too.
+constexpr bool is_wsp_or_eol(char c) { return is_wsp(c) || c == '\r' || c == '\n'; }
+
 constexpr bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 constexpr bool iequals(std::string_view a, std::string_view b) {
