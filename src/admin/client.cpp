@@ -23,12 +23,6 @@ struct Fd {
     }
 };
 
-void set_timeout(int fd, int option, int seconds) {
-    timeval tv{};
-    tv.tv_sec = seconds;
-    ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
-}
-
 }  // namespace
 
 Result<std::optional<int>> call_admin_server(const std::string& socket_path, const std::vector<std::string>& args,
@@ -56,8 +50,8 @@ Result<std::optional<int>> call_admin_server(const std::string& socket_path, con
 
     // Generous: `queue list` over a large spool may take a while; a hung
     // server should still not hang the shell forever.
-    set_timeout(s.fd, SO_SNDTIMEO, 30);
-    set_timeout(s.fd, SO_RCVTIMEO, 300);
+    wire::set_timeout(s.fd, SO_SNDTIMEO, 30);
+    wire::set_timeout(s.fd, SO_RCVTIMEO, 300);
     if (auto w = wire::write_all(s.fd, *request); !w) return w.error();
     // End of request: the server reads to EOF, so no request-length parsing is needed before execution.
     ::shutdown(s.fd, SHUT_WR);

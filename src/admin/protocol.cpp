@@ -4,6 +4,7 @@
 #include "admin/protocol.hpp"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -162,6 +163,12 @@ Result<void> write_all(int fd, std::string_view bytes) {
         bytes.remove_prefix(static_cast<size_t>(n));
     }
     return {};
+}
+
+void set_timeout(int fd, int option, int seconds) {
+    timeval tv{};
+    tv.tv_sec = seconds;
+    ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
 }
 
 Result<std::string> read_to_eof(int fd, size_t limit) {

@@ -54,5 +54,7 @@ Result<int> decode_response(std::string_view bytes, std::string& out, std::strin
 Result<void> write_all(int fd, std::string_view bytes);
 // Reads until EOF; error if more than `limit` bytes arrive.
 Result<std::string> read_to_eof(int fd, size_t limit);
+// SO_RCVTIMEO / SO_SNDTIMEO (`option`) of `seconds`: neither end waits forever on the other.
+void set_timeout(int fd, int option, int seconds);
 
 }  // namespace ringpost::admin::wire

@@ -22,10 +22,6 @@
 namespace ringpost::admin::detail {
 namespace {
 
-bool pending(const mail::Recipient& r) {
-    return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
-}
-
 std::string bracketed(std::string_view address) { return "<" + printable(address) + ">"; }
 
 std::string notify_text(uint8_t n) {
@@ -150,7 +146,7 @@ QueueListing list_queue(std::vector<mail::Envelope> envelopes, const AdminExtras
         ListedMessage m{classified(std::move(env), *classifier)};
         const auto& rcpts = m.env.recipients;
         for (size_t i = 0; i < rcpts.size(); ++i) {
-            if (!pending(rcpts[i])) continue;
+            if (!mail::is_pending(rcpts[i].state)) continue;
             ++m.pending;
             m.attempts = std::max(m.attempts, rcpts[i].attempts);
             if (m.last_error < 0 && !rcpts[i].last_reply.empty()) m.last_error = static_cast<int>(i);
@@ -171,7 +167,7 @@ void listing_text(std::string& out, const QueueListing& listing) {
         std::string line = fmt::format("{} {:>9} {} {}", env.queue_id, env.body_size, iso_time(env.received_at),
                                        env.sender.empty() ? "<>" : bracketed(env.sender));
         for (const auto& r : env.recipients)
-            if (pending(r)) line += " " + bracketed(r.address);
+            if (mail::is_pending(r.state)) line += " " + bracketed(r.address);
         if (m.pending == 0) line += " (no recipients pending)";
         // A held message is due at no time: `held` instead of its stale due time.
         line += fmt::format(" next={} attempts={}", env.held ? "held" : iso_time(env.next_attempt), m.attempts);

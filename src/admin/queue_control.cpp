@@ -25,18 +25,15 @@
 namespace ringpost::admin::detail {
 namespace {
 
-bool pending(const mail::Recipient& r) {
-    return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
-}
-
 // The recipient's domain, lower-cased; "" for a bare local name.
 std::string domain_of(const mail::Recipient& r) {
     const size_t at = r.address.rfind('@');
     return at == std::string::npos ? std::string() : util::ascii_lower(std::string_view(r.address).substr(at + 1));
 }
 
-
-std::string age_text(int64_t seconds) {
+// The age in its largest unit only ("3h", not queue list's "3h12m"): the
+// OLDEST column of `queue summary` is 7 characters wide.
+std::string age_in_one_unit(int64_t seconds) {
     if (seconds < 120) return fmt::format("{}s", seconds);
     if (seconds < 7200) return fmt::format("{}m", seconds / 60);
     if (seconds < 172800) return fmt::format("{}h", seconds / 3600);
@@ -55,7 +52,7 @@ void print_shapes(std::string& out, std::string_view what, const std::map<std::s
             site = fmt::format(" {:<28}", it == site_of->end() ? "-" : printable(it->second));
         }
         out += fmt::format("{:<32}{}{:>7} {:>7} {:>7}", printable(name), site, s.messages, s.recipients,
-                           age_text(now - s.oldest));
+                           age_in_one_unit(now - s.oldest));
         for (size_t b = 0; b < s.ages.size(); ++b) out += fmt::format(" {:>{}}", s.ages[b], b == s.ages.size() - 1 ? 6 : 5);
         out += "\n";
     }
@@ -78,7 +75,7 @@ QueueSummary gather_summary(const std::vector<mail::Envelope>& envelopes, std::m
         }
         std::map<std::string, uint64_t> per_domain;   // pending recipients of this message per domain
         for (const auto& r : env.recipients)
-            if (pending(r)) ++per_domain[r.local ? std::string("(local)") : domain_of(r)];
+            if (mail::is_pending(r.state)) ++per_domain[r.local ? std::string("(local)") : domain_of(r)];
         std::map<std::string, uint64_t> per_site;
         for (const auto& [domain, n] : per_domain) {
             summary.domains[domain].add(env, n, summary.now);
@@ -127,7 +124,7 @@ void summary_text(std::string& out, const QueueSummary& summary) {
 }  // namespace
 
 bool pending_in_domain(const mail::Recipient& r, const std::string& domain) {
-    return pending(r) && domain_of(r) == domain;
+    return mail::is_pending(r.state) && domain_of(r) == domain;
 }
 
 void Shape::add(const mail::Envelope& env, uint64_t rcpts, int64_t now) {
@@ -200,7 +197,7 @@ int queue_resume(const CommandCall& call) {
     const int64_t now = unix_now();
     auto moved = store.spool().reschedule_if(now, [&](const mail::Envelope& env) {
         return std::any_of(env.recipients.begin(), env.recipients.end(), [&](const mail::Recipient& r) {
-            return pending(r) && r.last_reply.find(marker) != std::string::npos;
+            return mail::is_pending(r.state) && r.last_reply.find(marker) != std::string::npos;
         });
     });
     if (!moved) return store_fail(err, moved.error());

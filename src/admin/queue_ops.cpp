@@ -49,7 +49,7 @@ int bounce_message(const CommandCall& call, mail::Envelope env, std::string body
     const std::string id = env.queue_id;
     bounced = 0;
     for (const auto& r : env.recipients)
-        if ((r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) && (!which || which(r)))
+        if (mail::is_pending(r.state) && (!which || which(r)))
             ++bounced;
     if (bounced == 0) return fail(err, kExitFailure, "queue ID " + id + " has no pending recipients");
 

@@ -21,12 +21,6 @@ namespace {
 
 Error sys_error(const std::string& what) { return make_error(what + ": " + std::strerror(errno), errno); }
 
-void set_timeout(int fd, int option, int seconds) {
-    timeval tv{};
-    tv.tv_sec = seconds;
-    ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
-}
-
 // The socket is 0600 already; checking the peer too costs nothing and keeps
 // a wrongly-permissioned directory or socket from handing out admin rights.
 bool peer_allowed(int fd) {
@@ -164,8 +158,8 @@ void AdminServer::serve_connection(int fd) {
         return;
     }
     // One connection at a time: a client that stalls must not hold the admin thread for long.
-    set_timeout(fd, SO_RCVTIMEO, 10);
-    set_timeout(fd, SO_SNDTIMEO, 30);
+    wire::set_timeout(fd, SO_RCVTIMEO, 10);
+    wire::set_timeout(fd, SO_SNDTIMEO, 30);
 
     std::string out, err;
     int code = kExitUsage;

@@ -74,14 +74,18 @@ int run_check_config(const config::Config& config) {
     try {
         server::DkimSigning::load(config.dkim);
     } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "ringpost: %s: %s\n", config.source.c_str(), e.what());
-        return admin::kExitUsage;
+        return fail(admin::kExitUsage, config.source + ": " + e.what());
     }
     std::printf("config ok: %s\n%s", config.source.c_str(), config::describe_config(config).c_str());
     return admin::kExitOk;
 }
 
 }  // namespace
+
+int fail(int code, const std::string& message) {
+    std::fprintf(stderr, "ringpost: %s\n", message.c_str());
+    return code;
+}
 
 int run_cli(int argc, char** argv) {
     CLI::App app{"ringpost: a high-throughput SMTP relay", "ringpost"};
@@ -144,8 +148,7 @@ int run_cli(int argc, char** argv) {
         try {
             return server::run_server(config);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "ringpost: %s\n", e.what());
-            return admin::kExitFailure;
+            return fail(admin::kExitFailure, e.what());
         }
     }
 

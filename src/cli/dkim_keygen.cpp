@@ -10,6 +10,7 @@
 
 #include "admin/admin.hpp"
 #include "dkim/key.hpp"
+#include "cli/internal.hpp"
 
 namespace ringpost::cli {
 namespace {
@@ -22,11 +23,6 @@ bool valid_dns_name(const std::string& s) {
     for (char c : s)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
     return true;
-}
-
-int fail(int code, const std::string& message) {
-    std::fprintf(stderr, "ringpost: %s\n", message.c_str());
-    return code;
 }
 
 // Creates the file, mode 0600, refusing an existing one: a key that

@@ -10,14 +10,10 @@
 
 #include "admin/admin.hpp"
 #include "http/tokens.hpp"
+#include "cli/internal.hpp"
 
 namespace ringpost::cli {
 namespace {
-
-int fail(int code, const std::string& message) {
-    std::fprintf(stderr, "ringpost: %s\n", message.c_str());
-    return code;
-}
 
 // Appends `line` to `path`, creating it 0600; an existing file is made
 // 0600 too (it says who may call the API).

@@ -10,6 +10,9 @@
 
 namespace ringpost::cli {
 
+// Prints "ringpost: <message>" on stderr; returns `code`, the exit code.
+int fail(int code, const std::string& message);
+
 // Runs the admin command `words` (group, name, operands) as parsed from the
 // command line: first collects what the command reads (for `user add` the
 // new password: two prompts with echo off on a terminal, else the first line

@@ -58,11 +58,6 @@ void log_delivery(const std::string& qid, const DeliveryLogLine& l, int64_t dela
     log::event(log::Level::kInfo, "delivery", fields);
 }
 
-bool has_pending(const mail::Envelope& env) {
-    for (const auto& r : env.recipients)
-        if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) return true;
-    return false;
-}
 
 // One log line per recipient with a result, and the local deliveries;
 // the rest of the PendingOutcome is for the caller to fill in.
@@ -332,16 +327,13 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
     m->relays.assign(env.recipients.size(), std::string());
     m->sites.assign(env.recipients.size(), std::string("none"));
 
-    auto pending = [](const mail::Recipient& r) {
-        return r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred;
-    };
     // Loop protection (Postfix's hopcount_limit): every pending recipient fails.
     size_t hops = count_received_headers(*m->body);
     if (hops >= config.max_hops) {
         Diagnostic d{Outcome::kFailed, 0, "5.4.6",
                      "too many hops (" + std::to_string(hops) + " Received: headers): mail forwarding loop"};
         for (size_t i = 0; i < env.recipients.size(); ++i)
-            if (pending(env.recipients[i])) {
+            if (mail::is_pending(env.recipients[i].state)) {
                 m->results.push_back(RecipientResult{i, d, {}, false, false, std::nullopt});
                 m->relays[i] = "none";
             }
@@ -354,7 +346,7 @@ void DeliveryEngine::Impl::begin(std::shared_ptr<InFlight> m) {
     std::vector<std::pair<std::string, std::vector<size_t>>> groups;
     for (size_t i = 0; i < env.recipients.size(); ++i) {
         const auto& r = env.recipients[i];
-        if (!pending(r)) continue;
+        if (!mail::is_pending(r.state)) continue;
         if (r.local) {
             m->results.push_back(
                 RecipientResult{i, Diagnostic{Outcome::kDelivered, 0, "2.0.0", "delivered to mailbox"}, {}, true, false, std::nullopt});
@@ -414,7 +406,7 @@ void DeliveryEngine::Impl::finish(std::shared_ptr<InFlight> m) {
     PendingOutcome pending = log_lines_of(*m, *req, *config.bounce_classifier);
     pending.message = m;
     pending.request = req;
-    pending.still_pending = has_pending(req->envelope);
+    pending.still_pending = mail::has_pending_recipients(req->envelope);
     pending.next = req->envelope.next_attempt;
     pending.old_due = before.next_attempt;
     pending.delay = now - before.received_at;

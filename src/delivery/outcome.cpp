@@ -15,7 +15,6 @@ namespace {
 using mail::RcptState;
 
 // Queued or deferred: still to be delivered.
-bool is_pending(RcptState state) { return state == RcptState::kQueued || state == RcptState::kDeferred; }
 
 std::string_view body_view(const std::shared_ptr<const std::string>& body) {
     return body ? std::string_view(*body) : std::string_view();

@@ -75,7 +75,7 @@ std::vector<store::Event> bounce_events(const mail::Envelope& before, const stor
     const auto& rcpts = request.envelope.recipients;
     for (size_t i = 0; i < rcpts.size() && i < before.recipients.size(); ++i) {
         const mail::RcptState was = before.recipients[i].state;
-        const bool pending = was == mail::RcptState::kQueued || was == mail::RcptState::kDeferred;
+        const bool pending = mail::is_pending(was);
         if (!pending || rcpts[i].state != mail::RcptState::kFailed) continue;
         store::Event e = message_event(before);
         e.type = "failed";

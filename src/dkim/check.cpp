@@ -6,16 +6,14 @@
 #include <memory>
 #include <variant>
 
+#include "dkim/key.hpp"
 #include "dkim/key_cache.hpp"
 #include "dkim/key_record.hpp"
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::dkim {
 namespace {
-
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
 
 Verification with(Verification v, DkimResult result, std::string reason) {
     v.result = result;
@@ -34,7 +32,7 @@ bool signature_matches(EVP_PKEY* key, SigAlgorithm alg, const std::string& diges
         ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) == 1 &&
              EVP_DigestVerify(ctx.get(), s, sig.size(), d, digest.size()) == 1;
     } else {
-        std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
+        PkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
         const EVP_MD* md = alg == SigAlgorithm::kRsaSha1 ? EVP_sha1() : EVP_sha256();
         ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 &&
              EVP_PKEY_verify(ctx.get(), s, sig.size(), d, digest.size()) == 1;
@@ -79,7 +77,7 @@ std::optional<Verification> key_refusal(const PendingSignature& p, const KeyReco
     if (key.revoked) return with(p.verification, DkimResult::kPermerror, "key revoked (empty p=)");
     if (auto e = key_mismatch(key, sig.alg); !e.empty()) return with(p.verification, DkimResult::kPermerror, e);
     const std::string_view identity = p.verification.identity;
-    if (key.strict && !mail::equals_nocase(identity.substr(identity.rfind('@') + 1), sig.domain))
+    if (key.strict && !util::iequals(identity.substr(identity.rfind('@') + 1), sig.domain))
         return with(p.verification, DkimResult::kPermerror, "i= is a subdomain of d= but the key says t=s");
     if (key.type == KeyType::kRsa && key.bits < 1024)
         return with(p.verification, DkimResult::kPolicy,

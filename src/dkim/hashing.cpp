@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::dkim {
 
@@ -42,7 +43,7 @@ std::vector<HeaderFieldRef> read_header_fields(std::string_view header_section) 
     std::vector<HeaderFieldRef> fields;
     mail::HeaderReader reader(header_section);
     mail::HeaderField f;
-    while (reader.next(f)) fields.push_back({mail::to_lower(f.name), f.raw});
+    while (reader.next(f)) fields.push_back({util::ascii_lower(f.name), f.raw});
     return fields;
 }
 

@@ -24,6 +24,7 @@ struct BioFree {
 }  // namespace
 
 void PkeyFree::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+void PkeyCtxFree::operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 
 std::string_view algorithm_name(Algorithm a) {
     return a == Algorithm::kEd25519Sha256 ? "ed25519-sha256" : "rsa-sha256";

@@ -11,6 +11,7 @@
 #include "util/result.hpp"
 
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 namespace ringpost::dkim {
 
@@ -23,6 +24,10 @@ struct PkeyFree {
     void operator()(EVP_PKEY* key) const;
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+struct PkeyCtxFree {
+    void operator()(EVP_PKEY_CTX* ctx) const;
+};
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 
 class SigningKey {
 public:

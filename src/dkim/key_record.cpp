@@ -7,6 +7,7 @@
 #include "dkim/tag_list.hpp"
 #include "mail/header_block.hpp"
 #include "util/base64.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::dkim {
 namespace {
@@ -36,7 +37,7 @@ Pkey ed25519_key(const std::string& raw) {
 
 bool list_has(std::string_view list, std::string_view a, std::string_view b = {}) {
     for (auto item : split_colon_list(list))
-        if (mail::equals_nocase(item, a) || (!b.empty() && mail::equals_nocase(item, b))) return true;
+        if (util::iequals(item, a) || (!b.empty() && util::iequals(item, b))) return true;
     return false;
 }
 
@@ -54,7 +55,7 @@ Result<void> read_flags(const TagList& tags, KeyRecord& rec) {
         rec.strict = list_has(*t, "s");
     }
     if (const auto* h = tags.find("h"))
-        for (auto name : split_colon_list(*h)) rec.hashes.push_back(mail::to_lower(name));
+        for (auto name : split_colon_list(*h)) rec.hashes.push_back(util::ascii_lower(name));
     return {};
 }
 

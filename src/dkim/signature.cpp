@@ -5,11 +5,11 @@
 #include "dkim/tag_list.hpp"
 #include "mail/header_block.hpp"
 #include "util/base64.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::dkim {
 namespace {
 
-using mail::equals_nocase;
 
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
@@ -49,9 +49,9 @@ std::optional<Canon> canon_of(std::string_view c) {
 // c=header/body; "relaxed" alone is relaxed/simple (RFC 6376 3.5).
 bool parse_canon(std::string_view c, Signature& sig) {
     const size_t slash = c.find('/');
-    auto h = canon_of(mail::to_lower(c.substr(0, slash)));
+    auto h = canon_of(util::ascii_lower(c.substr(0, slash)));
     auto b = slash == std::string_view::npos ? std::optional<Canon>(Canon::kSimple)
-                                             : canon_of(mail::to_lower(c.substr(slash + 1)));
+                                             : canon_of(util::ascii_lower(c.substr(slash + 1)));
     if (!h || !b) return false;
     sig.header_canon = *h;
     sig.body_canon = *b;
@@ -70,7 +70,7 @@ std::string parse_headers(std::string_view h, Signature& sig) {
     bool from = false;
     for (auto name : split_colon_list(h)) {
         if (!valid_field_name(name)) return "h= has an invalid field name";
-        sig.headers.push_back(mail::to_lower(name));
+        sig.headers.push_back(util::ascii_lower(name));
         from = from || sig.headers.back() == "from";
     }
     return from ? "" : "h= does not sign From (RFC 6376 5.4)";
@@ -80,7 +80,7 @@ std::string parse_headers(std::string_view h, Signature& sig) {
 std::string check_identity(const Signature& sig) {
     const size_t at = sig.identity.rfind('@');
     if (at == std::string::npos) return "i= has no \"@\"";
-    const std::string domain = mail::to_lower(std::string_view(sig.identity).substr(at + 1));
+    const std::string domain = util::ascii_lower(std::string_view(sig.identity).substr(at + 1));
     const bool within = domain == sig.domain ||
                         (domain.size() > sig.domain.size() && domain.ends_with(sig.domain) &&
                          domain[domain.size() - sig.domain.size() - 1] == '.');
@@ -93,7 +93,7 @@ bool base64_value(std::string_view value, std::string& out) {
 
 bool has_dns_txt(std::string_view q) {
     for (auto method : split_colon_list(q))
-        if (equals_nocase(method, "dns/txt")) return true;
+        if (util::iequals(method, "dns/txt")) return true;
     return false;
 }
 
@@ -103,9 +103,9 @@ void copy_report_tags(const TagList& tags, Signature& sig) {
         const std::string_view* v = tags.find(name);
         return v ? std::string(*v) : std::string();
     };
-    sig.domain = mail::to_lower(get("d"));
+    sig.domain = util::ascii_lower(get("d"));
     sig.selector = get("s");
-    sig.algorithm = mail::to_lower(get("a"));
+    sig.algorithm = util::ascii_lower(get("a"));
     sig.identity = get("i");
     if (const std::string_view* b = tags.find("b")) sig.b_base64 = strip_fws(*b);
 }

@@ -6,15 +6,12 @@
 #include <memory>
 
 #include "dkim/hashing.hpp"
+#include "dkim/key.hpp"
 #include "mail/header_block.hpp"
 #include "util/base64.hpp"
 
 namespace ringpost::dkim {
 namespace {
-
-struct PkeyCtxFree {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
 
 using Fields = std::vector<HeaderFieldRef>;
 
@@ -100,7 +97,7 @@ Result<std::string> sign_digest(const SigningKey& key, const std::string& digest
              EVP_DigestSign(ctx.get(), out, &len, d, digest.size()) == 1;
     } else {
         // RSASSA-PKCS1-v1_5 with SHA-256 over the same hash.
-        std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
+        PkeyCtx ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
         ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
              EVP_PKEY_sign(ctx.get(), out, &len, reinterpret_cast<const unsigned char*>(digest.data()),
                            digest.size()) == 1;

@@ -5,6 +5,7 @@
 #include "dkim/check.hpp"
 #include "io/ring.hpp"
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::dkim {
 namespace {
@@ -57,7 +58,7 @@ PendingSignature pending_of(const HeaderFieldRef& field, size_t index, int64_t n
     if (!error.empty()) decide(DkimResult::kPermerror, error);
     else if (sig.expiration && *sig.expiration < now - skew) decide(DkimResult::kNeutral, "signature expired (x=)");
     else if (sig.timestamp && *sig.timestamp > now + skew) decide(DkimResult::kNeutral, "t= is in the future");
-    else p.key_name = mail::to_lower(sig.selector) + "._domainkey." + sig.domain;
+    else p.key_name = util::ascii_lower(sig.selector) + "._domainkey." + sig.domain;
     return p;
 }
 

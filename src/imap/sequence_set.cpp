@@ -28,7 +28,7 @@ bool parse_number(std::string_view s, size_t& i, uint32_t& out) {
     return true;
 }
 
-void append_number(std::string& out, uint32_t n) {
+void append_seq_number(std::string& out, uint32_t n) {
     if (n == SequenceSet::kStar) {
         out += '*';
         return;
@@ -129,10 +129,10 @@ std::string SequenceSet::to_string() const {
     std::string out;
     for (const Range& r : ranges_) {
         if (!out.empty()) out += ',';
-        append_number(out, r.first);
+        append_seq_number(out, r.first);
         if (r.last != r.first) {
             out += ':';
-            append_number(out, r.last);
+            append_seq_number(out, r.last);
         }
     }
     return out;

@@ -6,6 +6,7 @@
 #include "imap/mailbox_name.hpp"
 #include "imap/response.hpp"
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::imap::detail {
 namespace {
@@ -72,7 +73,7 @@ uint32_t flag_bit(std::string_view f, const std::vector<std::string>& keywords) 
     return 0;
 }
 
-bool ci_equal(std::string_view a, std::string_view b) { return mail::equals_nocase(a, b); }
+bool ci_equal(std::string_view a, std::string_view b) { return util::iequals(a, b); }
 
 std::string_view header_of(std::string_view msg) {
     size_t p = msg.find("\r\n\r\n");

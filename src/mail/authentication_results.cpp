@@ -2,6 +2,7 @@
 
 #include "mail/header_block.hpp"
 #include "mail/rfc5322_lex.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 namespace {
@@ -91,8 +92,8 @@ size_t remove_authentication_results(std::string& message, std::string_view auth
     size_t consumed = 0;
     while (reader.next(field)) {
         consumed += field.raw.size();
-        if (equals_nocase(field.name, "Authentication-Results") &&
-            equals_nocase(authserv_id_of(field.value), authserv_id)) {
+        if (util::iequals(field.name, "Authentication-Results") &&
+            util::iequals(authserv_id_of(field.value), authserv_id)) {
             ++removed;
             continue;
         }

@@ -8,6 +8,7 @@
 
 #include "mail/header_block.hpp"
 #include "util/utf8.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -120,7 +121,7 @@ private:
 }  // namespace
 
 std::string charset_to_utf8(std::string_view bytes, std::string_view charset) {
-    std::string name = to_lower(charset);
+    std::string name = util::ascii_lower(charset);
     if (is_utf8_name(name) || !is_plain_charset_name(name)) return utf8::sanitize(bytes);
     if (is_latin1_name(name)) return windows1252_to_utf8(bytes);
     Iconv conv(iconv_name(name));

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -96,7 +97,7 @@ std::vector<RawParam> read_params(Cursor& c) {
             continue;
         }
         c.skip_cfws();
-        std::string attribute = to_lower(c.token());
+        std::string attribute = util::ascii_lower(c.token());
         if (attribute.empty()) continue;
         c.skip_cfws();
         if (!c.take('=')) continue;
@@ -214,8 +215,8 @@ bool parse_content_type(std::string_view value, ContentType& out) {
     c.skip_cfws();
     std::string_view subtype = c.token();
     if (subtype.empty()) return false;
-    out.type = to_lower(type);
-    out.subtype = to_lower(subtype);
+    out.type = util::ascii_lower(type);
+    out.subtype = util::ascii_lower(subtype);
     out.params = join_params(read_params(c));
     return true;
 }
@@ -223,7 +224,7 @@ bool parse_content_type(std::string_view value, ContentType& out) {
 void parse_content_disposition(std::string_view value, std::string& disposition, MimeParams& params) {
     Cursor c(value);
     c.skip_cfws();
-    disposition = to_lower(c.token());
+    disposition = util::ascii_lower(c.token());
     params.clear();
     if (disposition.empty()) return;
     params = join_params(read_params(c));
@@ -232,7 +233,7 @@ void parse_content_disposition(std::string_view value, std::string& disposition,
 std::string parse_mime_token(std::string_view value) {
     Cursor c(value);
     c.skip_cfws();
-    return to_lower(c.token());
+    return util::ascii_lower(c.token());
 }
 
 std::vector<std::string> split_language_tags(std::string_view value) {

@@ -27,7 +27,6 @@ constexpr size_t kMaxQpText = 75;
 
 constexpr std::string_view kCrlf = "\r\n";
 
-
 // The identity encodings (RFC 2045 6.2): the body is not transformed, so
 // it can be re-encoded; a container may only carry these.
 bool identity_encoding(std::string_view encoding) {
@@ -43,19 +42,19 @@ struct EntityFields {
     size_t fields_size = 0;                    // bytes before the empty line that ends the header
 };
 
-EntityFields read_fields(std::string_view header) {
+EntityFields read_entity_fields(std::string_view header) {
     EntityFields f;
     bool have_encoding = false;
     HeaderReader reader(header);
     HeaderField field;
     while (reader.next(field)) {
         f.fields_size += field.raw.size();
-        if (equals_nocase(field.name, "content-type")) {
+        if (util::iequals(field.name, "content-type")) {
             if (!f.content_type) f.content_type = unfold(field.value);
-        } else if (equals_nocase(field.name, "content-transfer-encoding")) {
+        } else if (util::iequals(field.name, "content-transfer-encoding")) {
             if (!have_encoding) f.encoding = parse_mime_token(unfold(field.value));
             have_encoding = true;
-        } else if (equals_nocase(field.name, "mime-version")) {
+        } else if (util::iequals(field.name, "mime-version")) {
             f.have_mime_version = true;
         }
     }
@@ -70,12 +69,6 @@ std::string printable(std::string_view label) {
     for (char c : label.substr(0, kMax)) out += (c > ' ' && c < 0x7f) ? c : '?';
     if (label.size() > kMax) out += "...";
     return out;
-}
-
-std::string_view param(const MimeParams& params, std::string_view name) {
-    for (const auto& [n, v] : params)
-        if (n == name) return v;
-    return {};
 }
 
 class Downgrader {
@@ -99,7 +92,7 @@ public:
             return true;
         }
 
-        EntityFields f = read_fields(header);
+        EntityFields f = read_entity_fields(header);
         ContentType ct;
         if (!f.content_type || !parse_content_type(*f.content_type, ct)) {
             // The defaults: message/rfc822 for a part of a digest without a
@@ -175,7 +168,7 @@ private:
         HeaderReader reader(header);
         HeaderField field;
         while (reader.next(field))
-            if (!equals_nocase(field.name, "content-transfer-encoding")) out_ += field.raw;
+            if (!util::iequals(field.name, "content-transfer-encoding")) out_ += field.raw;
         out_ += added;
         std::string_view end_line = header.substr(f.fields_size);
         out_ += end_line.empty() ? kCrlf : end_line;

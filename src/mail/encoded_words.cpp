@@ -16,9 +16,7 @@ namespace ringpost::mail {
 
 namespace {
 
-constexpr size_t npos = std::string_view::npos;
 constexpr size_t kMaxCharset = 64;
-
 
 bool all_blank(std::string_view s) {
     for (char c : s)
@@ -43,7 +41,7 @@ bool parse_word(std::string_view text, size_t start, EncodedWord& w, size_t& res
         ++charset_end;
     if (charset_end >= text.size() || text[charset_end] != '?' || charset_end == i) return false;
     std::string_view charset = text.substr(i, charset_end - i);
-    if (size_t star = charset.find('*'); star != npos) charset = charset.substr(0, star);
+    if (size_t star = charset.find('*'); star != std::string_view::npos) charset = charset.substr(0, star);
     i = charset_end + 1;
     if (i + 1 >= text.size() || text[i + 1] != '?') return false;
     char encoding = text[i];
@@ -77,7 +75,7 @@ std::string decode_encoded_words(std::string_view text) {
     size_t plain_start = 0;   // text not yet copied starts here
     bool after_word = false;
     size_t pos = 0;
-    while ((pos = text.find("=?", pos)) != npos) {
+    while ((pos = text.find("=?", pos)) != std::string_view::npos) {
         EncodedWord w;
         size_t resume;
         if (!parse_word(text, pos, w, resume)) {
@@ -89,7 +87,7 @@ std::string decode_encoded_words(std::string_view text) {
             flush();
             out += utf8::sanitize(between);
         }
-        if (!equals_nocase(w.charset, pending_charset)) flush();
+        if (!util::iequals(w.charset, pending_charset)) flush();
         pending_charset = w.charset;
         pending += w.bytes;
         after_word = true;

@@ -28,6 +28,9 @@ enum class RcptState : uint8_t {
     kDeferred = 3,    // temporary failure, will retry
 };
 
+// Still to be delivered: queued or deferred.
+constexpr bool is_pending(RcptState state) { return state == RcptState::kQueued || state == RcptState::kDeferred; }
+
 // Where local delivery files the message for each local recipient.
 enum class LocalFolder : uint8_t {
     kInbox = 0,
@@ -79,5 +82,12 @@ struct Envelope {
     std::string hold_reason;    // the milter's reason, or the operator's ("" = none given)
     std::string hold_milter;    // the milter that quarantined it; "" = an operator held it
 };
+
+// True if any recipient still needs a delivery attempt.
+inline bool has_pending_recipients(const Envelope& envelope) {
+    for (const auto& r : envelope.recipients)
+        if (is_pending(r.state)) return true;
+    return false;
+}
 
 }  // namespace ringpost::mail

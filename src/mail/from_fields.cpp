@@ -1,6 +1,7 @@
 #include "mail/from_fields.hpp"
 
 #include "mail/header_block.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -9,7 +10,7 @@ FromFields read_from_fields(std::string_view message) {
     HeaderReader reader(message.substr(0, header_section_size(message)));
     HeaderField field;
     while (reader.next(field)) {
-        if (!equals_nocase(field.name, "from")) continue;
+        if (!util::iequals(field.name, "from")) continue;
         if (out.count++ > 0) continue;
         for (Address& a : parse_address_list(unfold(field.value))) {
             if (a.kind != Address::Kind::kMailbox) continue;

@@ -6,13 +6,10 @@ namespace ringpost::mail {
 
 namespace {
 
-constexpr size_t npos = std::string_view::npos;
-
-
 // End of the line starting at `pos` (just past its LF, or the end of data).
 size_t line_end(std::string_view data, size_t pos) {
     size_t lf = data.find('\n', pos);
-    return lf == npos ? data.size() : lf + 1;
+    return lf == std::string_view::npos ? data.size() : lf + 1;
 }
 
 bool is_empty_line(std::string_view data, size_t pos) {
@@ -20,7 +17,6 @@ bool is_empty_line(std::string_view data, size_t pos) {
     return pos + 1 < data.size() && data[pos] == '\r' && data[pos + 1] == '\n';
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
 }  // namespace
@@ -46,7 +42,7 @@ bool HeaderReader::next(HeaderField& field) {
     field.raw = rest_.substr(0, end);
     size_t first_line = line_end(rest_, 0);
     size_t colon = rest_.substr(0, first_line).find(':');
-    if (colon == npos) {
+    if (colon == std::string_view::npos) {
         field.name = field.raw;
         while (!field.name.empty() && (field.name.back() == '\n' || field.name.back() == '\r'))
             field.name.remove_suffix(1);
@@ -72,19 +68,6 @@ std::string unfold(std::string_view value) {
     size_t last = out.size();
     while (last > first && util::is_wsp(out[last - 1])) --last;
     return out.substr(first, last - first);
-}
-
-bool equals_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
-
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = lower(c);
-    return out;
 }
 
 std::string to_upper(std::string_view s) {

@@ -46,8 +46,6 @@ private:
 // LF and NUL is removed, then leading and trailing blanks are trimmed.
 std::string unfold(std::string_view value);
 
-bool equals_nocase(std::string_view a, std::string_view b);
-std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 
 }  // namespace ringpost::mail

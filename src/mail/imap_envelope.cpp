@@ -8,6 +8,7 @@
 #include "mail/header_block.hpp"
 #include "mail/imap_render.hpp"
 #include "mail/imap_string.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -22,13 +23,13 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
 
 using Values = std::array<std::optional<std::string>, kFieldCount>;
 
-Values read_fields(std::string_view header_section) {
+Values read_envelope_fields(std::string_view header_section) {
     Values values;
     HeaderReader reader(header_section);
     HeaderField field;
     while (reader.next(field)) {
         for (size_t i = 0; i < kFieldCount; ++i) {
-            if (!values[i] && equals_nocase(field.name, kFieldNames[i])) {
+            if (!values[i] && util::iequals(field.name, kFieldNames[i])) {
                 values[i] = unfold(field.value);
                 break;
             }
@@ -83,7 +84,7 @@ void append_address_list(std::string& out, const std::vector<Address>& list) {
 }  // namespace
 
 std::string render_envelope(std::string_view header_section) {
-    Values v = read_fields(header_section);
+    Values v = read_envelope_fields(header_section);
     std::vector<Address> from = addresses(v[kFrom]);
     std::vector<Address> sender = addresses(v[kSender]);
     std::vector<Address> reply_to = addresses(v[kReplyTo]);

@@ -23,6 +23,13 @@ namespace ringpost::mail {
 
 using MimeParams = std::vector<std::pair<std::string, std::string>>;   // attribute (lower-case), value
 
+// The value of the parameter `name` (lower-case), or "" when absent.
+inline std::string_view param(const MimeParams& params, std::string_view name) {
+    for (const auto& [n, v] : params)
+        if (n == name) return v;
+    return {};
+}
+
 // Bounds on the parse. A multipart or message/rfc822 part deeper than
 // kMaxMimeDepth (the root is depth 0), or met when kMaxMimeParts parts exist
 // already, is not opened: it becomes an opaque application/octet-stream leaf.

@@ -13,6 +13,7 @@
 #include "mail/imap_render.hpp"
 #include "mail/mime.hpp"
 #include "mail/multipart_split.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -77,10 +78,10 @@ private:
         HeaderField field;
         while (reader.next(field)) {
             if (field.name.size() <= kContentPrefix.size() ||
-                !equals_nocase(field.name.substr(0, kContentPrefix.size()), kContentPrefix))
+                !util::iequals(field.name.substr(0, kContentPrefix.size()), kContentPrefix))
                 continue;
             std::string_view name = field.name.substr(kContentPrefix.size());
-            if (equals_nocase(name, "type") && !have_type) {
+            if (util::iequals(name, "type") && !have_type) {
                 have_type = true;
                 ContentType ct;
                 if (parse_content_type(unfold(field.value), ct)) {
@@ -88,26 +89,26 @@ private:
                     p.subtype = std::move(ct.subtype);
                     p.params = std::move(ct.params);
                 }
-            } else if (equals_nocase(name, "transfer-encoding") && !have_encoding) {
+            } else if (util::iequals(name, "transfer-encoding") && !have_encoding) {
                 have_encoding = true;
                 std::string encoding = parse_mime_token(unfold(field.value));
                 if (!encoding.empty()) p.encoding = std::move(encoding);
-            } else if (equals_nocase(name, "id") && !have_id) {
+            } else if (util::iequals(name, "id") && !have_id) {
                 have_id = true;
                 p.id = unfold(field.value);
-            } else if (equals_nocase(name, "description") && !have_description) {
+            } else if (util::iequals(name, "description") && !have_description) {
                 have_description = true;
                 p.description = unfold(field.value);
-            } else if (equals_nocase(name, "md5") && !have_md5) {
+            } else if (util::iequals(name, "md5") && !have_md5) {
                 have_md5 = true;
                 p.md5 = unfold(field.value);
-            } else if (equals_nocase(name, "disposition") && !have_disposition) {
+            } else if (util::iequals(name, "disposition") && !have_disposition) {
                 have_disposition = true;
                 parse_content_disposition(unfold(field.value), p.disposition, p.disposition_params);
-            } else if (equals_nocase(name, "language") && !have_language) {
+            } else if (util::iequals(name, "language") && !have_language) {
                 have_language = true;
                 p.language = unfold(field.value);
-            } else if (equals_nocase(name, "location") && !have_location) {
+            } else if (util::iequals(name, "location") && !have_location) {
                 have_location = true;
                 p.location = unfold(field.value);
             }

@@ -2,6 +2,7 @@
 // see mime.hpp.
 #include "mail/header_block.hpp"
 #include "mail/mime.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -45,7 +46,7 @@ std::string header_fields(std::string_view header_block, const std::vector<std::
     while (reader.next(field)) {
         bool listed = false;
         for (const std::string& name : names) {
-            if (equals_nocase(field.name, name)) {
+            if (util::iequals(field.name, name)) {
                 listed = true;
                 break;
             }

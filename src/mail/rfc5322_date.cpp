@@ -8,6 +8,7 @@
 #include <array>
 
 #include "mail/rfc5322_lex.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -33,12 +34,11 @@ constexpr size_t kMaxDigits = 9;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equals_lower(std::string_view word, std::string_view lower_name) {
     if (word.size() != lower_name.size()) return false;
     for (size_t k = 0; k < word.size(); ++k) {
-        if (lower(word[k]) != lower_name[k]) return false;
+        if (util::ascii_lower(word[k]) != lower_name[k]) return false;
     }
     return true;
 }
@@ -135,7 +135,7 @@ bool read_zone(Cursor& c, int& minutes) {
     // 4.3 says to take them as "-0000". "J" was never one.
     if (name.size() == 1) {
         minutes = 0;
-        return lower(name[0]) != 'j';
+        return util::ascii_lower(name[0]) != 'j';
     }
     // Other zone names (CET, JST, ...) have been used; RFC 5322 4.3 says
     // an unknown one SHOULD be taken as "-0000" rather than rejected.

@@ -9,6 +9,7 @@
 #include "mail/encoded_words.hpp"
 #include "mail/header_block.hpp"
 #include "mail/transfer_decoding.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 
@@ -86,17 +87,11 @@ void for_each_field(std::string_view header_section, std::string_view name, F&& 
     HeaderReader reader(header_section);
     HeaderField field;
     while (reader.next(field))
-        if (equals_nocase(field.name, name)) f(field);
+        if (util::iequals(field.name, name)) f(field);
 }
 
 // A field's value as searched: unfolded, decoded, folded.
 std::string decoded_value(const HeaderField& field) { return fold_case(decode_encoded_words(unfold(field.value))); }
-
-std::string_view param(const MimeParams& params, std::string_view name) {
-    for (const auto& [n, v] : params)
-        if (n == name) return v;
-    return {};
-}
 
 void add_sources(const MimePart& p, std::vector<BodyTextSource>& out) {
     if (!p.parts.empty()) {

@@ -5,6 +5,7 @@
 
 #include "mail/header_block.hpp"
 #include "milter/protocol.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::milter {
 namespace {
@@ -39,7 +40,7 @@ void edit_header(std::vector<Field>& fields, const Reply& r) {
     uint32_t seen = 0;
     const uint32_t wanted = std::max<uint32_t>(r.index, 1);
     for (auto it = fields.begin(); it != fields.end(); ++it) {
-        if (!mail::equals_nocase(it->name, r.name) || ++seen != wanted) continue;
+        if (!util::iequals(it->name, r.name) || ++seen != wanted) continue;
         if (r.value.empty()) fields.erase(it);
         else it->raw = format_field(r.name, r.value);
         return;
@@ -65,7 +66,7 @@ std::string crlf(std::string_view text) {
     return out;
 }
 
-bool same_address(const std::string& a, const std::string& b) { return mail::equals_nocase(a, b); }
+bool same_address(const std::string& a, const std::string& b) { return util::iequals(a, b); }
 
 void edit_recipients(mail::Envelope& e, const Reply& r, const RecipientCheck& check, EditSummary& s) {
     if (r.code == rep::kDeleteRcpt) {

@@ -6,12 +6,13 @@
 #include "dmarc/public_suffix.hpp"
 #include "mail/header_block.hpp"
 #include "util/log.hpp"
+#include "util/ascii.hpp"
 
 namespace ringpost::server {
 namespace {
 
 // A reply line carries printable ASCII only, and not too much of it.
-std::string reply_text(const std::string& text) {
+std::string printable_reply_text(const std::string& text) {
     std::string out;
     for (char ch : text.substr(0, 300)) out += ch >= 32 && ch < 127 ? ch : '?';
     return out;
@@ -30,7 +31,7 @@ mail::AuthMethodResult spf_entry(const spf::Verdict& v, const std::string& prope
 size_t after_own_received(std::string_view data) {
     mail::HeaderReader reader(data.substr(0, mail::header_section_size(data)));
     mail::HeaderField first;
-    if (reader.next(first) && mail::equals_nocase(first.name, "Received")) return first.raw.size();
+    if (reader.next(first) && util::iequals(first.name, "Received")) return first.raw.size();
     return 0;
 }
 
@@ -77,7 +78,7 @@ dmarc::Inputs dmarc_inputs(const smtp::AcceptedMessage& message, const CheckCont
 // What SPF's MAIL FROM result does to the message under the settings.
 smtp::FilterVerdict spf_policy(const InboundSettings& s, const spf::Verdict& v) {
     if (s.spf == InboundSettings::Spf::kReject && v.result == spf::Result::kFail)
-        return {550, "5.7.23", v.explanation.empty() ? "SPF check failed" : reply_text(v.explanation)};
+        return {550, "5.7.23", v.explanation.empty() ? "SPF check failed" : printable_reply_text(v.explanation)};
     if (s.spf_tempfail && v.result == spf::Result::kTempError)
         return {451, "4.4.3", "SPF check failed temporarily, try again later"};
     return {};

@@ -18,7 +18,7 @@ std::optional<std::string> take_header_fields(std::string& message, std::string_
     std::optional<std::string> first;
     std::vector<std::pair<size_t, size_t>> cuts;   // offset, length
     while (reader.next(field)) {
-        if (!mail::equals_nocase(field.name, name)) continue;
+        if (!util::iequals(field.name, name)) continue;
         if (!first) first = mail::unfold(field.value);
         cuts.emplace_back(static_cast<size_t>(field.raw.data() - data.data()), field.raw.size());
     }

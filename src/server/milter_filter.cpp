@@ -39,7 +39,7 @@ const char* verdict_name(milter::Verdict v) {
 }
 
 // A milter's reply text, safe in an SMTP reply line: printable ASCII only.
-std::string reply_text(const std::string& text, const char* fallback) {
+std::string milter_reply_text(const std::string& text, const char* fallback) {
     std::string out;
     for (char c : text) out.push_back(c >= ' ' && c < 127 ? c : ' ');
     while (!out.empty() && out.back() == ' ') out.pop_back();
@@ -51,7 +51,7 @@ smtp::FilterVerdict refusal(const milter::SmtpReply& given, uint16_t code, const
     // 421 would promise a hang-up the session does not make: the default code instead.
     const bool own = given.code / 100 == code / 100 && given.code != 421;
     return {own ? given.code : code, own && !given.enhanced.empty() ? given.enhanced : enhanced,
-            reply_text(own ? given.text : std::string(), text)};
+            milter_reply_text(own ? given.text : std::string(), text)};
 }
 
 }  // namespace
@@ -182,7 +182,7 @@ smtp::FilterVerdict MilterFilter::apply(const Milter& m, milter::Outcome& outcom
         // the same commit, but not delivered until `queue release`
         // (docs/INBOUND.md "Milter"). The first milter's reason is kept.
         env.held = true;
-        env.hold_reason = reply_text(outcome.quarantine_reason, "quarantined");
+        env.hold_reason = milter_reply_text(outcome.quarantine_reason, "quarantined");
         env.hold_milter = name;
         log::info("milter_quarantine", {{"qid", env.queue_id}, {"milter", name}, {"reason", env.hold_reason}});
     }

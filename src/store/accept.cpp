@@ -25,7 +25,7 @@ Result<void> BatchBuilder::check_accept(const AcceptRequest& request, const IdSe
     if (env.recipients.empty()) return make_error("message " + qid + " has no recipients");
     // A spooled envelope must have a pending recipient (the schedule index
     // holds exactly those; recover() relies on it).
-    if (!has_pending_recipients(env)) return make_error("message " + qid + " has no recipient left to deliver");
+    if (!mail::has_pending_recipients(env)) return make_error("message " + qid + " has no recipient left to deliver");
     if (accepted_.count(qid) || claimed.count(qid)) return make_error("queue id " + qid + " submitted twice");
     auto existing = txn_.get(StoreImpl::kBodyRefs, qid);
     if (!existing) return existing.error();

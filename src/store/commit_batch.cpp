@@ -42,12 +42,6 @@ void log_rejected(const CommitRef& request, const Error& error) {
 
 }  // namespace
 
-bool has_pending_recipients(const mail::Envelope& envelope) {
-    for (const auto& r : envelope.recipients)
-        if (r.state == mail::RcptState::kQueued || r.state == mail::RcptState::kDeferred) return true;
-    return false;
-}
-
 void StoreImpl::write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) {
     if (auto w = require_writable(); !w) {
         for (auto& r : results) r = w.error();

@@ -7,7 +7,7 @@
 namespace ringpost::store {
 namespace {
 
-constexpr size_t kValueSize = 8 + 8 + 4 + 1;
+constexpr size_t kGreylistValueSize = 8 + 8 + 4 + 1;
 
 // be64(first_ms) be64(last_ms) be32(count) u8(flags: 1 = confirmed).
 std::string encode(const GreylistRecord& r) {
@@ -20,7 +20,7 @@ std::string encode(const GreylistRecord& r) {
 }
 
 std::optional<GreylistRecord> decode(std::string_view name, std::string_view value) {
-    if (value.size() < kValueSize) return std::nullopt;
+    if (value.size() < kGreylistValueSize) return std::nullopt;
     GreylistRecord r;
     r.key = std::string(name);
     r.first_ms = static_cast<int64_t>(keys::get_be64(value));

@@ -60,7 +60,7 @@ Result<void> BatchBuilder::apply(OutcomeRequest& request) {
     // and the later put must win.
     txn_.del(StoreImpl::kSchedule, keys::schedule_key(stored->next_attempt, qid));
     uint64_t dropped = 0;
-    if (has_pending_recipients(env)) {
+    if (mail::has_pending_recipients(env)) {
         txn_.put(StoreImpl::kEnvelopes, qid, encode_envelope(env));
         if (!env.held) txn_.put(StoreImpl::kSchedule, keys::schedule_key(env.next_attempt, qid), "");
     } else {

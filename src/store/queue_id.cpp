@@ -20,7 +20,8 @@ constexpr uint64_t kMsMask = (uint64_t{1} << 44) - 1;
 
 std::atomic<uint64_t> g_last_id{0};
 
-uint64_t now_ms() {
+// The queue ID's 44-bit millisecond field.
+uint64_t timestamp_field() {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch()).count();
     return static_cast<uint64_t>(ms) & kMsMask;
@@ -29,7 +30,7 @@ uint64_t now_ms() {
 }  // namespace
 
 std::string new_queue_id() {
-    const uint64_t floor = now_ms() << kSeqBits;
+    const uint64_t floor = timestamp_field() << kSeqBits;
     uint64_t last = g_last_id.load(std::memory_order_relaxed);
     uint64_t id;
     do {

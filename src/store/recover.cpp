@@ -79,7 +79,7 @@ Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRe
         }
         ++counts.messages;
         for (const auto& rc : env->recipients)
-            if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred) ++counts.pending;
+            if (mail::is_pending(rc.state)) ++counts.pending;
 
         auto refs = txn.get(StoreImpl::kBodyRefs, qid);
         if (!refs) {
@@ -91,7 +91,7 @@ Result<void> check_envelopes(WriteTxn& txn, ScheduleIndex& scheduled, ScheduleRe
             ++counts.missing_bodies;
         }
 
-        if (has_pending_recipients(*env) && !env->held) {
+        if (mail::has_pending_recipients(*env) && !env->held) {
             std::string expected = keys::schedule_key(env->next_attempt, qid);
             if (!take_schedule_key(scheduled, qid, expected)) {
                 log::warn("recover_schedule_rebuilt", {{"qid", qid}, {"next_attempt", env->next_attempt}});

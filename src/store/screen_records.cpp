@@ -8,7 +8,7 @@
 namespace ringpost::store {
 namespace {
 
-constexpr size_t kValueSize = 8 + 8 + 1;
+constexpr size_t kScreenValueSize = 8 + 8 + 1;
 
 // be64(dnsbl_until_ms) be64(pregreet_until_ms) u8(flags: 1 = allow-listed).
 std::string encode(const ScreenRecord& r) {
@@ -24,7 +24,7 @@ std::string encode(const ScreenRecord& r) {
 Result<std::vector<ScreenRecord>> ScreenRecords::load() {
     std::vector<ScreenRecord> out;
     auto r = load_unsynced(impl_, keys::kScreenPrefix, [&](std::string_view name, std::string_view value) {
-        if (value.size() < kValueSize) return;
+        if (value.size() < kScreenValueSize) return;
         out.push_back(ScreenRecord{std::string(name), static_cast<int64_t>(keys::get_be64(value)),
                                    static_cast<int64_t>(keys::get_be64(value.substr(8))), (value[16] & 1) != 0});
     });

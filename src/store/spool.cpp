@@ -82,7 +82,7 @@ Result<QueueStats> Spool::stats() {
         stats.held += env.held ? 1 : 0;
         stats.bytes += env.body_size;
         for (const auto& rc : env.recipients)
-            if (rc.state == mail::RcptState::kQueued || rc.state == mail::RcptState::kDeferred)
+            if (mail::is_pending(rc.state))
                 stats.recipients_pending += 1;
         if (stats.oldest == 0 || env.received_at < stats.oldest) stats.oldest = env.received_at;
         return true;

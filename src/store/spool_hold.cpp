@@ -22,7 +22,7 @@ using Picked = std::vector<std::pair<std::string, mail::Envelope>>;
 // that have something pending), read through the batch.
 Result<Picked> pick(WriteTxn& txn, const HoldTarget& target, bool hold) {
     Picked picked;
-    auto wanted = [hold](const mail::Envelope& env) { return env.held != hold && has_pending_recipients(env); };
+    auto wanted = [hold](const mail::Envelope& env) { return env.held != hold && mail::has_pending_recipients(env); };
     if (!target.queue_id.empty()) {
         auto stored = txn.get(StoreImpl::kEnvelopes, target.queue_id);
         if (!stored) return stored.error();

@@ -119,7 +119,7 @@ Result<uint64_t> Spool::reschedule_if(int64_t when, const std::function<bool(con
                 return true;
             }
             // Held mail stays held: `queue flush` is no release.
-            if (!has_pending_recipients(*env) || env->held || env->next_attempt <= when || !which(*env)) return true;
+            if (!mail::has_pending_recipients(*env) || env->held || env->next_attempt <= when || !which(*env)) return true;
             changed.emplace_back(std::string(key), std::move(env).value());
             return true;
         });

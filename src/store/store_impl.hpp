@@ -154,9 +154,6 @@ struct StoreImpl final : BatchWriter {
     void write_batch(std::span<const CommitRef> requests, std::vector<Result<void>>& results) override;
 };
 
-// True if any recipient still needs a delivery attempt.
-bool has_pending_recipients(const mail::Envelope& envelope);
-
 // stored + added - dropped, logging (and stopping at 0) if more references
 // are dropped than exist: deleting the body is the only sane end state then.
 uint64_t adjusted_refcount(std::string_view queue_id, uint64_t stored, uint64_t added, uint64_t dropped);

@@ -14,6 +14,7 @@
 #include "mail/header_block.hpp"
 #include "mail/mime.hpp"
 #include "test_util.hpp"
+#include "util/ascii.hpp"
 
 using namespace ringpost::mail;
 using ringpost::mail::test::crlf;
@@ -81,7 +82,7 @@ std::vector<std::string> fields_without_cte(std::string_view header) {
     HeaderReader reader(header);
     HeaderField f;
     while (reader.next(f))
-        if (!equals_nocase(f.name, "content-transfer-encoding")) out.emplace_back(f.raw);
+        if (!ringpost::util::iequals(f.name, "content-transfer-encoding")) out.emplace_back(f.raw);
     return out;
 }
 
