@@ -6,8 +6,8 @@
 
 #include "dkim/tag_list.hpp"
 #include "mail/header_block.hpp"
-#include "util/base64.hpp"
 #include "util/ascii.hpp"
+#include "util/base64.hpp"
 
 namespace ringpost::dkim {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "dkim/tag_list.hpp"
 #include "mail/header_block.hpp"
-#include "util/base64.hpp"
 #include "util/ascii.hpp"
+#include "util/base64.hpp"
 
 namespace ringpost::dkim {
 namespace {
@@ -173,9 +173,16 @@ std::string parse_signature(std::string_view raw_field, Signature& sig) {
     if (!tags) return "malformed tag list: " + tags.error().message;
     copy_report_tags(*tags, sig);
     if (auto e = check_required(*tags, sig); !e.empty()) return e;
+    // RFC 6376 3.7: the value "including all surrounding whitespace" is
+    // what is deleted when the field is hashed, so the span reaches back to
+    // the '=' and on to the ';' or the field's end (its final CRLF too).
     const std::string_view* b = tags->find("b");
-    sig.b_offset = static_cast<size_t>(b->data() - raw_field.data());
-    sig.b_size = b->size();
+    size_t begin = static_cast<size_t>(b->data() - raw_field.data());
+    size_t end = begin + b->size();
+    while (begin > 0 && is_fws(raw_field[begin - 1])) --begin;
+    while (end < raw_field.size() && is_fws(raw_field[end])) ++end;
+    sig.b_offset = begin;
+    sig.b_size = end - begin;
     return check_optional(*tags, sig);
 }
 

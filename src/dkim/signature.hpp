@@ -37,8 +37,9 @@ struct Signature {
     std::optional<uint64_t> length;     // l=
     std::optional<int64_t> timestamp;   // t=
     std::optional<int64_t> expiration;  // x=
-    // Where b='s value lies in the raw field (offset, size): blanked out
-    // when the field itself is hashed (RFC 6376 3.7).
+    // Where b='s value lies in the raw field (offset, size), with the
+    // whitespace around it: blanked out when the field itself is hashed
+    // (RFC 6376 3.7).
     size_t b_offset = 0;
     size_t b_size = 0;
 };

@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "mail/header_block.hpp"
-#include "util/utf8.hpp"
 #include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 namespace ringpost::mail {
 

@@ -8,9 +8,9 @@
 #include "mail/charset.hpp"
 #include "mail/header_block.hpp"
 #include "mail/transfer_decoding.hpp"
+#include "util/ascii.hpp"
 #include "util/base64.hpp"
 #include "util/utf8.hpp"
-#include "util/ascii.hpp"
 
 namespace ringpost::mail {
 

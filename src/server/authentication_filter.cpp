@@ -5,8 +5,8 @@
 #include "config/config.hpp"
 #include "dmarc/public_suffix.hpp"
 #include "mail/header_block.hpp"
-#include "util/log.hpp"
 #include "util/ascii.hpp"
+#include "util/log.hpp"
 
 namespace ringpost::server {
 namespace {

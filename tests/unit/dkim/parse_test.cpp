@@ -129,11 +129,33 @@ TEST(DkimSignatureParse, TheFieldAsHashedHasAnEmptyBValue) {
     Signature sig;
     ASSERT_EQ(parse_signature(raw, sig), "");
     sig.header_canon = Canon::kSimple;
+    // "including all surrounding whitespace" (RFC 6376 3.7): the blank after the value goes too.
     EXPECT_EQ(canonical_signature_field(raw, sig),
-              "DKIM-Signature: v=1; a=rsa-sha256; d=example.org;\r\n s=s; h=from; bh=AAAA;\r\n b= ");
+              "DKIM-Signature: v=1; a=rsa-sha256; d=example.org;\r\n s=s; h=from; bh=AAAA;\r\n b=");
     sig.header_canon = Canon::kRelaxed;
     EXPECT_EQ(canonical_signature_field(raw, sig),
               "dkim-signature:v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=");
+}
+
+TEST(DkimSignatureParse, TheWhitespaceAroundTheBValueIsDeletedWithIt) {
+    // A signer that folds right after "b=" (and one whose b= is not last)
+    // hashed "b=" with nothing around it; under simple canonicalization the
+    // fold must not stay behind.
+    const std::string raw = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=\r\n\t"
+                            "BBBB\r\n\tCCCC \t; t=1\r\n";
+    Signature sig;
+    ASSERT_EQ(parse_signature(raw, sig), "");
+    EXPECT_EQ(sig.b_base64, "BBBBCCCC");
+    sig.header_canon = Canon::kSimple;
+    EXPECT_EQ(canonical_signature_field(raw, sig),
+              "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=; t=1");
+    // The fuzzer's input (tests/fuzz/regressions/dkim): a bare CR and LF
+    // between "b=" and the value left the hashed field ending in CRLF.
+    const std::string odd = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=\r \n BBBB\r\n";
+    ASSERT_EQ(parse_signature(odd, sig), "");
+    sig.header_canon = Canon::kSimple;
+    EXPECT_EQ(canonical_signature_field(odd, sig),
+              "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s; h=from; bh=AAAA; b=");
 }
 
 TEST(DkimKeyRecord, RsaAndEd25519Keys) {
