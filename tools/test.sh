@@ -20,7 +20,7 @@ configure() {  # dir, extra meson options...
 }
 
 # Compiling is most of this command's CPU time (2-core VM, nothing cached:
-# about 2,000 CPU seconds in all), so every build here is chosen for it:
+# about 1,200 of its 1,800 CPU seconds), so every build here is chosen for it:
 # - one sanitizer build, with AddressSanitizer + UBSan at -O0 (with UBSan,
 #   g++ 12 spends 4-5x longer at -O2, and the tests wait on sockets and
 #   timers far more than they compute); the optimised build is tools/run.sh's;
